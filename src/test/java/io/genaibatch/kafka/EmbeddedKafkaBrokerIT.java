@@ -1,0 +1,74 @@
+package io.genaibatch.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EmbeddedKafkaBrokerIT {
+
+    @Test
+    void shouldKeepTopicsAndRecordsAcrossARestart(@TempDir Path dataDir) throws Exception {
+        // Step 1: start a broker on a fresh directory and write a record
+        int port;
+        try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir, 0, Map.of()).start()) {
+            port = broker.port();
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+                admin.createTopics(List.of(new NewTopic("kept", 2, (short) 1))).all().get();
+            }
+            produce(broker.bootstrapServers(), "kept", "k1", "v1");
+        }
+
+        // Step 2: restart on the same directory and port; the record must still be there
+        try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir, port, Map.of()).start()) {
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+                assertThat(admin.listTopics().names().get()).contains("kept");
+            }
+            assertThat(consumeAll(broker.bootstrapServers(), "kept", 1)).containsExactly("k1=v1");
+        }
+    }
+
+    static void produce(String bootstrap, String topic, String key, String value) throws Exception {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>(topic, key, value)).get();
+        }
+    }
+
+    static List<String> consumeAll(String bootstrap, String topic, int expected) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "check-" + System.nanoTime());
+        List<String> seen = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(Set.of(topic));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (seen.size() < expected && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                    seen.add(r.key() + "=" + r.value());
+                }
+            }
+        }
+        return seen;
+    }
+}
