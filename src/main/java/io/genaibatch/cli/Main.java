@@ -10,6 +10,9 @@ import picocli.CommandLine.Command;
         description = "The Gemini Batch API behind Kafka: requests in, batch jobs, one keyed response per request out.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                KafkaCommand.class,
+                TopicsCommand.class,
+                ConfigCommand.class,
         })
 public final class Main implements Runnable {
 
@@ -17,11 +20,21 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(newCommandLine().execute(args));
+        CommandLine cli = newCommandLine();
+        int exitCode = cli.execute(args);
+        cli.getOut().flush();
+        cli.getErr().flush();
+        System.exit(exitCode);
     }
 
     static CommandLine newCommandLine() {
-        return new CommandLine(new Main());
+        CommandLine cli = new CommandLine(new Main());
+        // A bad config or an unreachable broker is a message for the user, not a stack trace.
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("genai-batch: " + ErrorMessages.describe(e));
+            return e instanceof io.genaibatch.config.ConfigException ? 2 : 1;
+        });
+        return cli;
     }
 
     @Override

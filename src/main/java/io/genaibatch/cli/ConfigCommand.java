@@ -1,0 +1,61 @@
+package io.genaibatch.cli;
+
+import java.util.concurrent.Callable;
+
+import io.genaibatch.config.ConfigDocs;
+import io.genaibatch.config.ConfigKey;
+import io.genaibatch.config.ConfigKeys;
+import io.genaibatch.config.ConfigType;
+import io.genaibatch.config.GenAiBatchConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+@Command(name = "config", mixinStandardHelpOptions = true,
+        description = "Check the configuration, print its reference.",
+        subcommands = {ConfigCommand.Validate.class, ConfigCommand.Docs.class})
+final class ConfigCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "validate", mixinStandardHelpOptions = true,
+            description = "Load the configuration, print every effective value and where it comes from; exit 1 with the reasons if invalid.")
+    static final class Validate implements Callable<Integer> {
+        @Mixin
+        CommonOptions options;
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            GenAiBatchConfig config = options.load();
+            for (ConfigKey<?> key : ConfigKeys.ALL) {
+                String value = config.find(key).map(v -> key.type() == ConfigType.SIZE ? ConfigType.formatSize((Long) v)
+                        : ConfigType.format(v)).orElse("(unset)");
+                spec.commandLine().getOut().printf("%-28s %-24s (%s)%n", key.name(), value, config.sourceOf(key));
+            }
+            config.kafkaProperties().forEach((k, v) -> spec.commandLine().getOut()
+                    .printf("%-28s %s%n", ConfigKeys.KAFKA_PROPERTIES_PREFIX + k, v));
+            spec.commandLine().getOut().println("Configuration is valid.");
+            return 0;
+        }
+    }
+
+    @Command(name = "docs", mixinStandardHelpOptions = true,
+            description = "Print the configuration reference (docs/CONFIG.md) as Markdown.")
+    static final class Docs implements Runnable {
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public void run() {
+            spec.commandLine().getOut().print(ConfigDocs.markdown());
+        }
+    }
+}

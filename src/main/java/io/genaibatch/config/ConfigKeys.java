@@ -1,0 +1,75 @@
+package io.genaibatch.config;
+
+import static io.genaibatch.config.ConfigKey.between;
+import static io.genaibatch.config.ConfigKey.nonBlank;
+import static io.genaibatch.config.ConfigKey.oneOf;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Every configuration key of genai-batch, declared once. Add a key here and it is loaded, validated and documented
+ * (docs/CONFIG.md is generated from this list by {@code genai-batch config docs}, and a test keeps it in step).
+ */
+public final class ConfigKeys {
+    private ConfigKeys() {
+    }
+
+    /** Keys under this prefix are passed as they are to every Kafka client (security, SASL, timeouts...). */
+    public static final String KAFKA_PROPERTIES_PREFIX = "kafka.properties.";
+
+    public static final ConfigKey<String> BOOTSTRAP_SERVERS = new ConfigKey<>(
+            "kafka.bootstrap-servers", ConfigType.STRING, "localhost:9092", nonBlank(),
+            "Kafka bootstrap servers (host:port, comma-separated). The --bootstrap-servers flag overrides it.");
+
+    public static final ConfigKey<String> TOPIC_REQUESTS = topic("requests", "genai.requests",
+            "Where producers publish one GenAiRequest per record (key = their key).");
+    public static final ConfigKey<String> TOPIC_BATCHES = topic("batches", "genai.batches",
+            "Items and SEAL records of the batches the accumulator forms (key = batchId).");
+    public static final ConfigKey<String> TOPIC_JOBS = topic("jobs", "genai.jobs",
+            "Compacted: the whole life of every batch job (key = batchId).");
+    public static final ConfigKey<String> TOPIC_RESPONSES = topic("responses", "genai.responses",
+            "Exactly one terminal GenAiResponse per accepted request (key = the request's key).");
+    public static final ConfigKey<String> TOPIC_WINDOW_CONFIG = topic("window-config", "genai.window-config",
+            "Compacted: run-time window policies per model (key = model or *).");
+    public static final ConfigKey<String> TOPIC_DLQ = topic("dlq", "genai.requests.dlq",
+            "Raw copies of rejected requests, with error headers.");
+
+    public static final ConfigKey<Integer> TOPIC_PARTITIONS = new ConfigKey<>(
+            "topics.partitions", ConfigType.INT, 6, between(1, 10_000, "between 1 and 10000"),
+            "Partitions of the requests, batches, jobs, responses and DLQ topics when `topics create` makes them. "
+                    + "It bounds how many instances of a role can share the work.");
+    public static final ConfigKey<Integer> TOPIC_REPLICATION = new ConfigKey<>(
+            "topics.replication-factor", ConfigType.INT, -1, between(-1, 32, "-1 (broker default) or 1..32"),
+            "Replication factor of created topics; -1 takes the broker's default.replication.factor.");
+    public static final ConfigKey<Duration> TOPIC_RETENTION = new ConfigKey<>(
+            "topics.retention", ConfigType.DURATION, Duration.ofDays(7),
+            between(Duration.ofHours(1), Duration.ofDays(3650), "between 1h and 3650d"),
+            "retention.ms of the delete-policy topics. genai.batches must outlive the longest job (48 h plus retries): "
+                    + "keep it at 7d or more.");
+
+    public static final ConfigKey<String> VALUE_FORMAT = new ConfigKey<>(
+            "serde.value-format", ConfigType.STRING, "avro", oneOf(List.of("avro", "json")),
+            "Encoding of every value the service writes: avro (single-object encoding, no registry needed) or json. "
+                    + "Input is auto-detected either way. The --value-format flag overrides it.");
+
+    public static final ConfigKey<String> GEMINI_BASE_URL = new ConfigKey<>(
+            "gemini.base-url", ConfigType.STRING, null, null,
+            "Base URL of the Gemini API, e.g. http://127.0.0.1:8089 for the emulator. Unset: GOOGLE_GEMINI_BASE_URL, "
+                    + "else the SDK's default (the real service). The API key comes from GEMINI_API_KEY / GOOGLE_API_KEY, "
+                    + "never from this file.");
+    public static final ConfigKey<String> GEMINI_API_VERSION = new ConfigKey<>(
+            "gemini.api-version", ConfigType.STRING, "v1beta", nonBlank(),
+            "API version path segment. The batch API is documented under v1beta; the Java SDK would default to v1.");
+
+    public static final List<ConfigKey<?>> ALL = List.of(
+            BOOTSTRAP_SERVERS,
+            TOPIC_REQUESTS, TOPIC_BATCHES, TOPIC_JOBS, TOPIC_RESPONSES, TOPIC_WINDOW_CONFIG, TOPIC_DLQ,
+            TOPIC_PARTITIONS, TOPIC_REPLICATION, TOPIC_RETENTION,
+            VALUE_FORMAT,
+            GEMINI_BASE_URL, GEMINI_API_VERSION);
+
+    private static ConfigKey<String> topic(String name, String defaultName, String doc) {
+        return new ConfigKey<>("topics." + name, ConfigType.STRING, defaultName, nonBlank(), "Topic name. " + doc);
+    }
+}

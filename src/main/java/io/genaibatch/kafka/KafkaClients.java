@@ -1,0 +1,31 @@
+package io.genaibatch.kafka;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import io.genaibatch.config.ConfigKeys;
+import io.genaibatch.config.GenAiBatchConfig;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+
+/** Builds Kafka client properties from the configuration, so every client sees the same bootstrap and security settings. */
+public final class KafkaClients {
+    private final GenAiBatchConfig config;
+
+    public KafkaClients(GenAiBatchConfig config) {
+        this.config = config;
+    }
+
+    /** Bootstrap servers plus every {@code kafka.properties.*} entry, then {@code specific} on top. */
+    public Map<String, Object> properties(Map<String, Object> specific) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.get(ConfigKeys.BOOTSTRAP_SERVERS));
+        props.putAll(config.kafkaProperties());
+        props.putAll(specific);
+        return props;
+    }
+
+    public Admin admin() {
+        return Admin.create(properties(Map.of(CommonClientConfigs.CLIENT_ID_CONFIG, "genai-batch-admin")));
+    }
+}
