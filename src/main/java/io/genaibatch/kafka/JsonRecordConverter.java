@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
@@ -61,6 +62,7 @@ final class JsonRecordConverter {
     // Always three fraction digits, so every timestamp in our JSON has the same shape.
     private static final DateTimeFormatter ISO_MILLIS = new DateTimeFormatterBuilder().appendInstant(3).toFormatter();
     private static final int MAX_SHOWN_CHARS = 40;
+    private static final Pattern SOURCE_LOCATION = Pattern.compile("\\[Source: .*?; line: (\\d+), column: (\\d+)]");
 
     private final SpecificData model;
     private final ObjectMapper mapper;
@@ -109,7 +111,7 @@ final class JsonRecordConverter {
             JsonLocation at = e.getLocation();
             throw new InvalidJsonException("malformed JSON"
                     + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr())
-                    + ": " + firstLine(e.getOriginalMessage()));
+                    + ": " + parserMessage(e));
         } catch (IOException e) {
             throw new InvalidJsonException("malformed JSON: " + firstLine(e.getMessage()));
         }
@@ -374,7 +376,7 @@ final class JsonRecordConverter {
                 parsed = mapper.readTree(node.textValue());
             } catch (JsonProcessingException e) {
                 throw new InvalidJsonException("JSON field '" + path + "': expected a JSON object or a string containing one, found a string that is not JSON ("
-                        + firstLine(e.getOriginalMessage()) + ")");
+                        + parserMessage(e) + ")");
             }
             if (parsed == null || !parsed.isObject()) {
                 throw new InvalidJsonException("JSON field '" + path + "': expected a JSON object or a string containing one, found a string containing "
@@ -434,6 +436,14 @@ final class JsonRecordConverter {
             return "a JSON object";
         }
         return node.getNodeType().name().toLowerCase();
+    }
+
+    /**
+     * Jackson's own words without its source dump: "(for Array starting at [Source: REDACTED (...);
+     * line: 1, column: 10])" becomes "(for Array starting at line 1, column 10)".
+     */
+    private static String parserMessage(JsonProcessingException e) {
+        return SOURCE_LOCATION.matcher(firstLine(e.getOriginalMessage())).replaceAll("line $1, column $2");
     }
 
     static String firstLine(String message) {
