@@ -19,6 +19,8 @@ import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.WindowPolicy;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.specific.SpecificData;
@@ -156,19 +158,30 @@ public final class RecordCodec<T extends SpecificRecord> {
                     + (other != null ? "Avro " + other + " (wrong topic?)"
                             : "an unknown schema fingerprint " + hex(found) + " (another record type, or a schema version this service does not know)"));
         }
-        ByteArrayInputStream in = new ByteArrayInputStream(bytes);
-        T value;
+        // First walk the datum without building it: Avro's reader allocates whatever length a corrupt
+        // value claims (20 bytes saying "a 1 GB string follows" would throw OutOfMemoryError and kill the
+        // stream thread), while skipping allocates nothing and hits the end of the bytes instead. Every
+        // array and map element of our schemas takes at least one byte, so the walk is bounded too.
+        ByteArrayInputStream body = new ByteArrayInputStream(bytes, AVRO_HEADER_LENGTH, bytes.length - AVRO_HEADER_LENGTH);
         try {
-            value = avroDecoder.decode(in, null);
+            GenericDatumReader.skip(schema, DecoderFactory.get().directBinaryDecoder(body, null));
         } catch (IOException | RuntimeException e) {
-            throw failure("Avro " + schema.getName() + " body is truncated or corrupt (" + bytes.length + " bytes): " + rootCause(e), e);
+            throw corrupt(bytes, e);
         }
-        // The decoder reads the stream unbuffered, so what is left is exactly what follows the record.
-        if (in.available() > 0) {
-            throw failure("Avro " + schema.getName() + " is followed by " + in.available()
+        // The walk reads unbuffered, so what is left is exactly what follows the record.
+        if (body.available() > 0) {
+            throw failure("Avro " + schema.getName() + " is followed by " + body.available()
                     + " unexpected bytes (corrupt, or more than one record in the value)");
         }
-        return value;
+        try {
+            return avroDecoder.decode(bytes);
+        } catch (IOException | RuntimeException e) {
+            throw corrupt(bytes, e);
+        }
+    }
+
+    private RecordDecodingException corrupt(byte[] bytes, Exception e) {
+        return failure("Avro " + schema.getName() + " body is truncated or corrupt (" + bytes.length + " bytes): " + rootCause(e), e);
     }
 
     private T decodeJson(byte[] bytes) {

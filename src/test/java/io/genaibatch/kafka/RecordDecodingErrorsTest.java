@@ -83,8 +83,31 @@ class RecordDecodingErrorsTest {
 
         assertThat(e).hasMessage("cannot decode GenAiRequest: Avro GenAiRequest body is truncated or corrupt ("
                 + (avro.length - 5) + " bytes): the data ends early");
-        assertThat(e).hasCauseInstanceOf(RuntimeException.class);
+        assertThat(e).hasRootCauseInstanceOf(java.io.EOFException.class); // kept for the log, not shown in the message
         assertThat(failure(requests, Arrays.copyOf(avro, 10))).hasMessageEndingWith("(10 bytes): the data ends early");
+    }
+
+    @Test
+    void shouldRejectCorruptAvroClaimingAHugeLengthWithoutRunningOutOfMemory() {
+        byte[] avro = requests.encode(SampleRecords.fullRequest(), ValueFormat.AVRO);
+        byte[] corrupt = Arrays.copyOf(avro, 20);
+        // The first field's length, as a zig-zag varint: about 1 GB, more than the test heap spares.
+        byte[] hugeLength = {(byte) 0xFE, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x07};
+        System.arraycopy(hugeLength, 0, corrupt, 10, hugeLength.length);
+
+        assertThat(failure(requests, corrupt)).hasMessage(
+                "cannot decode GenAiRequest: Avro GenAiRequest body is truncated or corrupt (20 bytes): the data ends early");
+    }
+
+    @Test
+    void shouldRejectCorruptAvroWithABadUnionIndex() {
+        GenAiRequest request = SampleRecords.minimalRequest();
+        byte[] avro = requests.encode(request, ValueFormat.AVRO);
+        // The last byte is the requestId union index (0 = null); 0x06 means branch 3, which does not exist.
+        avro[avro.length - 1] = 0x06;
+
+        assertThat(failure(requests, avro)).hasMessageStartingWith(
+                "cannot decode GenAiRequest: Avro GenAiRequest body is truncated or corrupt (" + avro.length + " bytes): ");
     }
 
     @Test
