@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
                 KafkaCommand.class,
                 TopicsCommand.class,
                 ConfigCommand.class,
+                ProduceCommand.class,
+                ConsumeCommand.class,
         })
 public final class Main implements Runnable {
 

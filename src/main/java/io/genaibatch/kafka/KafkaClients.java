@@ -25,6 +25,11 @@ public final class KafkaClients {
         return props;
     }
 
+    /** The encoding of every value this service writes (serde.value-format). */
+    public ValueFormat valueFormat() {
+        return ValueFormat.valueOf(config.get(ConfigKeys.VALUE_FORMAT).toUpperCase(java.util.Locale.ROOT));
+    }
+
     public Admin admin() {
         return Admin.create(properties(Map.of(CommonClientConfigs.CLIENT_ID_CONFIG, "genai-batch-admin")));
     }

@@ -1,0 +1,131 @@
+package io.genaibatch.cli;
+
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.kafka.RecordCodec;
+import io.genaibatch.kafka.RecordDecodingException;
+import io.genaibatch.kafka.Topics;
+import io.genaibatch.kafka.ValueFormat;
+import io.genaibatch.records.GenAiResponse;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "consume", mixinStandardHelpOptions = true,
+        description = {"Print genai.responses (read_committed) as JSON lines:",
+                "{\"key\": ..., \"partition\": n, \"offset\": n, \"headers\": {...}, \"value\": {GenAiResponse}}.",
+                "Values that cannot be decoded are reported on stderr with their partition and offset, and skipped."})
+final class ConsumeCommand implements Callable<Integer> {
+    @Mixin
+    CommonOptions options;
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--max", paramLabel = "N", description = "Stop after N records (default: no limit).")
+    Long max;
+
+    @Option(names = "--idle-timeout", defaultValue = "0s", paramLabel = "DURATION",
+            converter = DurationConverter.class,
+            description = "Stop when nothing arrives for this long; 0s waits forever (default: ${DEFAULT-VALUE}).")
+    Duration idleTimeout;
+
+    @Option(names = "--group", paramLabel = "ID",
+            description = "Consumer group to commit progress in; default: none, read from the beginning each time.")
+    String group;
+
+    @Override
+    public Integer call() {
+        GenAiBatchConfig config = options.load();
+        String topic = Topics.from(config).responses();
+        RecordCodec<GenAiResponse> codec = RecordCodec.genAiResponse();
+        ObjectMapper json = new ObjectMapper();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Map<String, Object> props = new KafkaClients(config).properties(Map.of(
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.CLIENT_ID_CONFIG, "genai-batch-consume"));
+        if (group != null) {
+            props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        }
+        long printed = 0;
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            if (group != null) {
+                consumer.subscribe(List.of(topic));
+            } else {
+                consumer.assign(consumer.partitionsFor(topic).stream()
+                        .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList());
+            }
+            long lastRecord = System.nanoTime();
+            while (max == null || printed < max) {
+                var records = consumer.poll(Duration.ofMillis(200));
+                if (records.isEmpty()) {
+                    if (!idleTimeout.isZero() && System.nanoTime() - lastRecord > idleTimeout.toNanos()) {
+                        break;
+                    }
+                    continue;
+                }
+                lastRecord = System.nanoTime();
+                for (ConsumerRecord<byte[], byte[]> r : records) {
+                    try {
+                        out.println(line(json, r, codec.decode(r.value()), codec));
+                        printed++;
+                    } catch (RecordDecodingException e) {
+                        err.println(topic + "-" + r.partition() + "@" + r.offset() + ": skipped: " + e.getMessage());
+                    }
+                    if (max != null && printed >= max) {
+                        break;
+                    }
+                }
+                out.flush();
+            }
+        } catch (org.apache.kafka.common.errors.InterruptException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    private static String line(ObjectMapper json, ConsumerRecord<byte[], byte[]> r, GenAiResponse value,
+                               RecordCodec<GenAiResponse> codec) {
+        ObjectNode node = json.createObjectNode();
+        node.put("key", r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8));
+        node.put("partition", r.partition());
+        node.put("offset", r.offset());
+        ObjectNode headers = node.putObject("headers");
+        for (Header h : r.headers()) {
+            headers.put(h.key(), h.value() == null ? null : printable(h.value()));
+        }
+        try {
+            node.set("value", json.readTree(codec.encode(value, ValueFormat.JSON)));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("JSON written by our own codec did not parse", e);
+        }
+        return node.toString();
+    }
+
+    /** Header values are bytes: shown as text when they are valid UTF-8 text, else as base64:... */
+    private static String printable(byte[] bytes) {
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        boolean clean = java.util.Arrays.equals(text.getBytes(StandardCharsets.UTF_8), bytes)
+                && text.chars().noneMatch(c -> c < 0x20 && c != '\t');
+        return clean ? text : "base64:" + Base64.getEncoder().encodeToString(bytes);
+    }
+}
