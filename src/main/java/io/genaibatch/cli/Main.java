@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         description = "The Gemini Batch API behind Kafka: requests in, batch jobs, one keyed response per request out.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                EmulatorCommand.class,
         })
 public final class Main implements Runnable {
 
