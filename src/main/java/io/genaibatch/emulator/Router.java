@@ -72,7 +72,7 @@ final class Router implements HttpHandler {
                 if (uploadUrl && exchange.getResponseHeaders().getFirst(UploadHandler.STATUS) == null) {
                     exchange.getResponseHeaders().set(UploadHandler.STATUS, "active");
                 }
-                if (e.code() >= 500) {
+                if (e.code() == 500) {
                     log.warn("{} {} -> {} {}: {}", method, path, e.code(), e.status(), e.getMessage());
                 } else {
                     log.debug("{} {} -> {} {}: {}", method, path, e.code(), e.status(), e.getMessage());
