@@ -146,7 +146,10 @@ public final class GeminiEmulator implements AutoCloseable {
         faults.failNext(count, httpStatus, null);
     }
 
-    /** As {@link #failNextRequests(int, int)}, for requests whose path contains {@code pathContains} only. */
+    /**
+     * As {@link #failNextRequests(int, int)}, for requests whose path (with "?" and the raw query, if any)
+     * contains {@code pathContains}: e.g. ":cancel", "/files/", "upload_id=" (upload chunks only).
+     */
     public void failNextRequests(int count, int httpStatus, String pathContains) {
         faults.failNext(count, httpStatus, pathContains);
     }

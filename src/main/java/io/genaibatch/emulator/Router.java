@@ -103,7 +103,8 @@ final class Router implements HttpHandler {
             // The upload id is the upload URL's credential, as in the real service's signed upload URLs.
             checkApiKey(exchange, query);
         }
-        FaultPlan.Fault fault = faults.next(path);
+        String rawQuery = exchange.getRequestURI().getRawQuery();
+        FaultPlan.Fault fault = faults.next(rawQuery == null ? path : path + "?" + rawQuery);
         if (fault != null) {
             if (fault.retryAfterSeconds() >= 0) {
                 exchange.getResponseHeaders().set("Retry-After", Integer.toString(fault.retryAfterSeconds()));
