@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 ConfigCommand.class,
                 ProduceCommand.class,
                 ConsumeCommand.class,
+                EmulatorCommand.class,
         })
 public final class Main implements Runnable {
 

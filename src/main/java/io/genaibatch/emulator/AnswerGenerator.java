@@ -1,0 +1,136 @@
+package io.genaibatch.emulator;
+
+import java.util.SplittableRandom;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * The deterministic "model": {@code echo: } + the text of the last content for generation, and a unit
+ * vector seeded by the text for embeddings. Token counts are whitespace-separated words, so a test can
+ * compute them by hand. A request it cannot answer throws {@link ApiError} (becoming a per-request error).
+ */
+final class AnswerGenerator {
+    static final int MAX_DIMENSION = 65536;
+
+    private final int defaultDimension;
+
+    AnswerGenerator(int defaultDimension) {
+        this.defaultDimension = defaultDimension;
+    }
+
+    /** A GenerateContentResponse for a GenerateContentRequest. */
+    ObjectNode generate(JsonNode request, String model, String responseId) {
+        JsonNode contents = request == null ? null : request.get("contents");
+        if (contents == null || !contents.isArray() || contents.isEmpty()) {
+            throw ApiError.invalidArgument("* GenerateContentRequest.contents: contents is not specified");
+        }
+        long promptTokens = 0;
+        for (JsonNode content : contents) {
+            promptTokens += partWords(content);
+        }
+        promptTokens += partWords(request.get("systemInstruction"));
+        String answer = "echo: " + textOf(contents.get(contents.size() - 1));
+        long answerTokens = words(answer);
+
+        ObjectNode response = Json.object();
+        ObjectNode candidate = response.putArray("candidates").addObject();
+        ObjectNode content = candidate.putObject("content");
+        content.put("role", "model");
+        content.putArray("parts").addObject().put("text", answer);
+        candidate.put("finishReason", "STOP");
+        candidate.put("index", 0);
+        response.putObject("usageMetadata")
+                .put("promptTokenCount", promptTokens)
+                .put("candidatesTokenCount", answerTokens)
+                .put("totalTokenCount", promptTokens + answerTokens);
+        response.put("modelVersion", bareModel(model));
+        response.put("responseId", responseId);
+        return response;
+    }
+
+    /** An EmbedContentResponse ({@code {"embedding": {"values": [..]}}}) for an EmbedContentRequest. */
+    ObjectNode embed(JsonNode request) {
+        JsonNode content = request == null ? null : request.get("content");
+        if (content == null || !content.isObject()) {
+            throw ApiError.invalidArgument("* EmbedContentRequest.content: content is not specified");
+        }
+        int dimension = defaultDimension;
+        JsonNode dim = request.get("outputDimensionality");
+        if (dim != null && !dim.isNull()) {
+            if (!dim.canConvertToInt() || dim.asInt() < 1 || dim.asInt() > MAX_DIMENSION) {
+                throw ApiError.invalidArgument("* EmbedContentRequest.outputDimensionality: must be in [1, "
+                        + MAX_DIMENSION + "], found " + dim);
+            }
+            dimension = dim.asInt();
+        }
+        float[] vector = vector(textOf(content), dimension);
+        ObjectNode response = Json.object();
+        ArrayNode values = response.putObject("embedding").putArray("values");
+        for (float v : vector) {
+            values.add(v);
+        }
+        return response;
+    }
+
+    /** A unit vector that depends only on the text and the dimension. */
+    static float[] vector(String text, int dimension) {
+        SplittableRandom random = new SplittableRandom(Hashing.sha64(text));
+        double[] raw = new double[dimension];
+        double norm = 0;
+        for (int i = 0; i < dimension; i++) {
+            raw[i] = random.nextDouble() * 2 - 1;
+            norm += raw[i] * raw[i];
+        }
+        norm = Math.sqrt(norm);
+        float[] out = new float[dimension];
+        for (int i = 0; i < dimension; i++) {
+            out[i] = (float) (raw[i] / norm);
+        }
+        return out;
+    }
+
+    /** The concatenated text parts of one Content, "" when it has none. */
+    static String textOf(JsonNode content) {
+        if (content == null || !content.isObject()) {
+            return "";
+        }
+        JsonNode parts = content.get("parts");
+        if (parts == null || !parts.isArray()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (JsonNode part : parts) {
+            JsonNode text = part.get("text");
+            if (text != null && text.isTextual()) {
+                sb.append(text.asText());
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Words of each text part counted apart: two parts "a" and "b" are two words, not "ab". */
+    static long partWords(JsonNode content) {
+        if (content == null || !content.isObject() || content.get("parts") == null || !content.get("parts").isArray()) {
+            return 0;
+        }
+        long n = 0;
+        for (JsonNode part : content.get("parts")) {
+            JsonNode text = part.get("text");
+            if (text != null && text.isTextual()) {
+                n += words(text.asText());
+            }
+        }
+        return n;
+    }
+
+    static long words(String text) {
+        String t = text.strip();
+        return t.isEmpty() ? 0 : t.split("\\s+").length;
+    }
+
+    static String bareModel(String model) {
+        return model.startsWith("models/") ? model.substring("models/".length()) : model;
+    }
+}

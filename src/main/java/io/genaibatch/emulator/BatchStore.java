@@ -1,0 +1,265 @@
+package io.genaibatch.emulator;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The batch jobs and their life: PENDING for pendingMillis, RUNNING while the processor works and for at
+ * least runningMillis, then the outcome decided at creation (scripted, else drawn from the seeded rates).
+ * Cancel, delete and the test handle's forcing methods can cut in at any point.
+ */
+final class BatchStore {
+    private static final Logger log = LoggerFactory.getLogger(BatchStore.class);
+    /** How long forcing a job to finish waits for its processing before giving up. */
+    private static final Duration FORCE_TIMEOUT = Duration.ofMinutes(5);
+
+    private final EmulatorOptions options;
+    private final Clock clock;
+    private final Path jobsDir;
+    private final BatchProcessor processor;
+    private final ScheduledExecutorService scheduler;
+    private final ExecutorService workers;
+    private final AtomicLong seq = new AtomicLong();
+    private final ConcurrentSkipListMap<Long, BatchJob> bySeq = new ConcurrentSkipListMap<>();
+    private final Map<String, BatchJob> byId = new ConcurrentHashMap<>();
+    private final Map<String, Integer> createdByDisplayName = new ConcurrentHashMap<>();
+    private final Deque<JobOutcome> scriptedOutcomes = new ArrayDeque<>();
+
+    BatchStore(EmulatorOptions options, Clock clock, Path dataDir, BatchProcessor processor,
+               ScheduledExecutorService scheduler, ExecutorService workers) throws IOException {
+        this.options = options;
+        this.clock = clock;
+        this.jobsDir = Files.createDirectories(dataDir.resolve("jobs"));
+        this.processor = processor;
+        this.scheduler = scheduler;
+        this.workers = workers;
+    }
+
+    /** Input of a new job: either the spooled inline requests or an uploaded file. */
+    record Input(Path path, String fileName, long inlineCount) {
+    }
+
+    /** Reserves a working directory for a job about to be created, so inline input can be spooled into it. */
+    Path newWorkDir() throws IOException {
+        return Files.createTempDirectory(jobsDir, "job-");
+    }
+
+    BatchJob create(BatchJob.Kind kind, String model, String displayName, Path workDir, Input input) {
+        long n = seq.incrementAndGet();
+        String id = Hashing.id(Hashing.hash(options.seed(), "batch", Long.toString(n)), 16);
+        BatchJob job = new BatchJob(n, id, kind, model, displayName, clock.instant(), input.path(),
+                input.fileName(), input.inlineCount(), workDir, nextOutcome(id));
+        bySeq.put(n, job);
+        byId.put(id, job);
+        createdByDisplayName.merge(displayName == null ? "" : displayName, 1, Integer::sum);
+        log.info("Created {} ({} {}, display name {}, input {}, outcome {})", job.name(), kind, model, displayName,
+                input.fileName() != null ? input.fileName() : input.inlineCount() + " inline requests", job.outcome());
+        scheduler.schedule(() -> start(job), options.pendingMillis(), TimeUnit.MILLISECONDS);
+        return job;
+    }
+
+    private JobOutcome nextOutcome(String id) {
+        synchronized (scriptedOutcomes) {
+            if (!scriptedOutcomes.isEmpty()) {
+                return scriptedOutcomes.pollFirst();
+            }
+        }
+        double draw = Hashing.unit(options.seed(), id, "outcome");
+        if (draw < options.jobFailRate()) {
+            return JobOutcome.FAIL;
+        }
+        if (draw < options.jobFailRate() + options.jobExpireRate()) {
+            return JobOutcome.EXPIRE;
+        }
+        if (draw < options.jobFailRate() + options.jobExpireRate() + options.jobStuckRate()) {
+            return JobOutcome.STUCK;
+        }
+        return JobOutcome.SUCCEED;
+    }
+
+    void scriptOutcomes(int count, JobOutcome outcome) {
+        if (count < 1) {
+            throw new IllegalArgumentException("count must be >= 1, found " + count);
+        }
+        synchronized (scriptedOutcomes) {
+            for (int i = 0; i < count; i++) {
+                scriptedOutcomes.addLast(outcome);
+            }
+        }
+    }
+
+    /** PENDING → RUNNING, and starts the work of the job's outcome. Idempotent. */
+    private void start(BatchJob job) {
+        CompletableFuture<Void> processing = new CompletableFuture<>();
+        if (!job.markRunning(clock.instant(), processing)) {
+            return;
+        }
+        long runningSince = System.nanoTime();
+        log.info("{} is RUNNING", job.name());
+        if (job.outcome() != JobOutcome.SUCCEED) {
+            // Failing, expiring and stuck jobs produce no output, so there is nothing to process.
+            processing.complete(null);
+            scheduler.schedule(() -> applyOutcome(job), options.runningMillis(), TimeUnit.MILLISECONDS);
+            return;
+        }
+        try {
+            workers.execute(() -> {
+                try {
+                    BatchProcessor.Output out = processor.process(job);
+                    job.output(out.inlineResults(), out.responsesFile());
+                    processing.complete(null);
+                } catch (Exception e) {
+                    processing.completeExceptionally(e);
+                    return;
+                } finally {
+                    if (!processing.isDone()) {
+                        processing.completeExceptionally(new IllegalStateException("processing ended abnormally"));
+                    }
+                }
+                long elapsedMillis = (System.nanoTime() - runningSince) / 1_000_000;
+                scheduler.schedule(() -> applyOutcome(job), Math.max(0, options.runningMillis() - elapsedMillis),
+                        TimeUnit.MILLISECONDS);
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            processing.completeExceptionally(e);
+        }
+        processing.whenComplete((ok, e) -> {
+            if (e != null) {
+                if (job.end(BatchJob.FAILED, clock.instant(), 500, "Emulator could not process the job: " + e)) {
+                    log.error("{} FAILED: processing its input threw", job.name(), e);
+                }
+            }
+        });
+    }
+
+    private void applyOutcome(BatchJob job) {
+        Instant now = clock.instant();
+        switch (job.outcome()) {
+            case SUCCEED -> ended(job, job.end(BatchJob.SUCCEEDED, now, 0, null));
+            case FAIL -> ended(job, job.end(BatchJob.FAILED, now, 500,
+                    "Batch job failed (emulator fault: jobFailRate or a scripted FAIL)."));
+            case EXPIRE -> ended(job, job.end(BatchJob.EXPIRED, now, 0, null));
+            case STUCK -> log.info("{} stays RUNNING (outcome STUCK)", job.name());
+        }
+    }
+
+    private void ended(BatchJob job, boolean changed) {
+        if (changed) {
+            log.info("{} ended {} ({} requests: {} ok, {} failed)", job.name(), job.state(), job.requestCount.get(),
+                    job.succeeded.get(), job.failed.get());
+        }
+    }
+
+    BatchJob get(String nameOrId) {
+        String id = nameOrId.startsWith("batches/") ? nameOrId.substring("batches/".length()) : nameOrId;
+        BatchJob job = byId.get(id);
+        if (job == null) {
+            throw ApiError.notFound("Batch batches/" + id + " not found. It may have been deleted, or was created by"
+                    + " another emulator instance (the emulator keeps jobs in memory only).");
+        }
+        return job;
+    }
+
+    Paging.Page<BatchJob> list(int pageSize, String pageToken) {
+        return Paging.page(bySeq, pageSize, pageToken);
+    }
+
+    void cancel(String nameOrId) {
+        BatchJob job = get(nameOrId);
+        if (job.end(BatchJob.CANCELLED, clock.instant(), 0, null)) {
+            log.info("{} CANCELLED", job.name());
+        }
+    }
+
+    void delete(String nameOrId) {
+        BatchJob job = get(nameOrId);
+        job.markDeleted();
+        byId.remove(job.id);
+        bySeq.remove(job.seq);
+        log.info("{} deleted", job.name());
+        CompletableFuture<Void> processing = job.processing();
+        if (processing == null || processing.isDone()) {
+            deleteQuietly(job.workDir);
+        } else {
+            processing.whenComplete((ok, e) -> deleteQuietly(job.workDir));
+        }
+    }
+
+    /** Test handle: SUCCEEDED now, with its output, whatever the outcome was going to be. */
+    void finishNow(String nameOrId) {
+        BatchJob job = get(nameOrId);
+        job.outcome(JobOutcome.SUCCEED);
+        start(job);
+        CompletableFuture<Void> processing = job.processing();
+        if (processing == null) {
+            throw new IllegalStateException(job.name() + " is " + job.state() + ": it can no longer be finished");
+        }
+        try {
+            processing.get(FORCE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while finishing " + job.name(), e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("could not finish " + job.name() + ": " + e, e);
+        }
+        if (!job.hasOutput() && !job.terminal()) {
+            // A job that was headed for another outcome skipped processing: do it now, here.
+            try {
+                BatchProcessor.Output out = processor.process(job);
+                job.output(out.inlineResults(), out.responsesFile());
+            } catch (IOException e) {
+                throw new IllegalStateException("could not process " + job.name() + ": " + e, e);
+            }
+        }
+        ended(job, job.end(BatchJob.SUCCEEDED, clock.instant(), 0, null));
+    }
+
+    /** Test handle: FAILED now, with this error in the raw JSON. */
+    void failNow(String nameOrId, int code, String message) {
+        BatchJob job = get(nameOrId);
+        ended(job, job.end(BatchJob.FAILED, clock.instant(), code, message));
+    }
+
+    /** Test handle: EXPIRED now. */
+    void expireNow(String nameOrId) {
+        BatchJob job = get(nameOrId);
+        ended(job, job.end(BatchJob.EXPIRED, clock.instant(), 0, null));
+    }
+
+    int createdFor(String displayName) {
+        return createdByDisplayName.getOrDefault(displayName, 0);
+    }
+
+    Map<String, Integer> createdByDisplayName() {
+        return new TreeMap<>(createdByDisplayName);
+    }
+
+    static void deleteQuietly(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            log.warn("Could not delete job directory {}: {}", dir, e.toString());
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package io.genaibatch.emulator;
+
+import java.nio.file.Path;
+import java.time.Instant;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * A Files API file: metadata in memory, bytes on disk at {@code blob}.
+ *
+ * @param seq    creation order, the key of list paging
+ * @param id     the part after {@code files/}
+ * @param source UPLOADED (by a client) or GENERATED (a job's responses file)
+ */
+record StoredFile(long seq, String id, String displayName, String mimeType, long sizeBytes,
+                  Instant createTime, Instant expirationTime, String sha256Base64, String source, Path blob) {
+
+    String name() {
+        return "files/" + id;
+    }
+
+    ObjectNode toJson(String origin, String apiVersion) {
+        ObjectNode n = Json.object();
+        n.put("name", name());
+        if (displayName != null) {
+            n.put("displayName", displayName);
+        }
+        n.put("mimeType", mimeType);
+        n.put("sizeBytes", Long.toString(sizeBytes));
+        n.put("createTime", createTime.toString());
+        n.put("updateTime", createTime.toString());
+        n.put("expirationTime", expirationTime.toString());
+        n.put("sha256Hash", sha256Base64);
+        n.put("uri", origin + "/" + apiVersion + "/files/" + id);
+        n.put("downloadUri", origin + "/" + apiVersion + "/files/" + id + ":download?alt=media");
+        n.put("state", "ACTIVE");
+        n.put("source", source);
+        return n;
+    }
+}
