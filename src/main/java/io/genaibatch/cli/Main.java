@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 ProduceCommand.class,
                 ConsumeCommand.class,
                 EmulatorCommand.class,
+                LocalCommand.class,
         })
 public final class Main implements Runnable {
 
