@@ -1,0 +1,148 @@
+package io.genaibatch.gemini;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything {@link BatchApi#open(GeminiSettings)} needs. Immutable; the API key never appears in
+ * {@link #toString()}.
+ *
+ * @param baseUrl          the API's root, e.g. {@code https://generativelanguage.googleapis.com} or an
+ *                         emulator's {@code http://127.0.0.1:8089}
+ * @param apiKey           sent as {@code x-goog-api-key}
+ * @param apiVersion       path prefix of every call; the batch API is documented under {@code v1beta}
+ *                         (the SDK 2.0.0 would default to {@code v1})
+ * @param connectTimeout   TCP connect timeout
+ * @param requestTimeout   longest silence on a socket (read or write) before a call fails; the SDK's
+ *                         calls also get it as their whole-call timeout
+ * @param uploadChunkBytes bytes per resumable-upload chunk, rounded up to the server's granularity
+ * @param maxInlineBytes   largest inline spool file accepted by create (the service refuses 20 MB)
+ * @param retry            our retry policy around every call
+ */
+public record GeminiSettings(String baseUrl, String apiKey, String apiVersion, Duration connectTimeout,
+                             Duration requestTimeout, int uploadChunkBytes, long maxInlineBytes,
+                             RetrySettings retry) {
+
+    public static final String DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com";
+    public static final String DEFAULT_API_VERSION = "v1beta";
+    public static final int DEFAULT_UPLOAD_CHUNK_BYTES = 8 * 1024 * 1024;
+    /** Under the service's 20 MB inline limit, with room for the JSON around the requests. */
+    public static final long DEFAULT_MAX_INLINE_BYTES = 19L * 1000 * 1000;
+
+    public GeminiSettings {
+        Objects.requireNonNull(baseUrl, "baseUrl");
+        URI uri;
+        try {
+            uri = URI.create(baseUrl);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("gemini base URL is not a URL: '" + baseUrl + "'", e);
+        }
+        if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+            throw new IllegalArgumentException("gemini base URL must be http(s)://host[:port][/path], found '"
+                    + baseUrl + "'");
+        }
+        if (apiKey == null || apiKey.isBlank()) {
+            throw new IllegalArgumentException("no Gemini API key: set GOOGLE_API_KEY or GEMINI_API_KEY"
+                    + " (or the gemini API key in the config file)");
+        }
+        Objects.requireNonNull(apiVersion, "apiVersion");
+        if (!apiVersion.matches("v[0-9][a-z0-9]*")) {
+            throw new IllegalArgumentException("gemini API version must look like v1 or v1beta, found '"
+                    + apiVersion + "'");
+        }
+        positive("connectTimeout", connectTimeout);
+        positive("requestTimeout", requestTimeout);
+        if (uploadChunkBytes < 256 * 1024) {
+            throw new IllegalArgumentException("gemini upload chunk must be >= 262144 bytes, found " + uploadChunkBytes);
+        }
+        if (maxInlineBytes < 1) {
+            throw new IllegalArgumentException("gemini max inline bytes must be >= 1, found " + maxInlineBytes);
+        }
+        Objects.requireNonNull(retry, "retry");
+    }
+
+    /**
+     * Settings from the environment, as the SDK reads it: {@code GOOGLE_API_KEY} wins over
+     * {@code GEMINI_API_KEY} when both are set, {@code GOOGLE_GEMINI_BASE_URL} overrides the base URL.
+     */
+    public static GeminiSettings fromEnvironment(Map<String, String> env) {
+        return builder().fromEnvironment(env).build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder().baseUrl(baseUrl).apiKey(apiKey).apiVersion(apiVersion).connectTimeout(connectTimeout)
+                .requestTimeout(requestTimeout).uploadChunkBytes(uploadChunkBytes).maxInlineBytes(maxInlineBytes)
+                .retry(retry);
+    }
+
+    /** The key is a secret: it is never printed. */
+    @Override
+    public String toString() {
+        return "GeminiSettings[baseUrl=" + baseUrl + ", apiKey=<redacted>, apiVersion=" + apiVersion
+                + ", connectTimeout=" + connectTimeout + ", requestTimeout=" + requestTimeout
+                + ", uploadChunkBytes=" + uploadChunkBytes + ", maxInlineBytes=" + maxInlineBytes
+                + ", retry=" + retry + "]";
+    }
+
+    private static void positive(String name, Duration d) {
+        Objects.requireNonNull(d, name);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException("gemini " + name + " must be > 0, found " + d);
+        }
+    }
+
+    /** Mutable builder with the defaults documented on the record. */
+    public static final class Builder {
+        private String baseUrl = DEFAULT_BASE_URL;
+        private String apiKey;
+        private String apiVersion = DEFAULT_API_VERSION;
+        private Duration connectTimeout = Duration.ofSeconds(10);
+        private Duration requestTimeout = Duration.ofSeconds(120);
+        private int uploadChunkBytes = DEFAULT_UPLOAD_CHUNK_BYTES;
+        private long maxInlineBytes = DEFAULT_MAX_INLINE_BYTES;
+        private RetrySettings retry = RetrySettings.DEFAULTS;
+
+        private Builder() {
+        }
+
+        /** Takes the key and base URL from these variables when set (see {@link GeminiSettings#fromEnvironment}). */
+        public Builder fromEnvironment(Map<String, String> env) {
+            String google = nonBlank(env.get("GOOGLE_API_KEY"));
+            String gemini = nonBlank(env.get("GEMINI_API_KEY"));
+            if (google != null) {
+                apiKey = google;
+            } else if (gemini != null) {
+                apiKey = gemini;
+            }
+            String base = nonBlank(env.get("GOOGLE_GEMINI_BASE_URL"));
+            if (base != null) {
+                baseUrl = base;
+            }
+            return this;
+        }
+
+        public Builder baseUrl(String v) { baseUrl = v; return this; }
+        public Builder apiKey(String v) { apiKey = v; return this; }
+        public Builder apiVersion(String v) { apiVersion = v; return this; }
+        public Builder connectTimeout(Duration v) { connectTimeout = v; return this; }
+        public Builder requestTimeout(Duration v) { requestTimeout = v; return this; }
+        public Builder uploadChunkBytes(int v) { uploadChunkBytes = v; return this; }
+        public Builder maxInlineBytes(long v) { maxInlineBytes = v; return this; }
+        public Builder retry(RetrySettings v) { retry = v; return this; }
+
+        public GeminiSettings build() {
+            return new GeminiSettings(baseUrl, apiKey, apiVersion, connectTimeout, requestTimeout, uploadChunkBytes,
+                    maxInlineBytes, retry);
+        }
+
+        private static String nonBlank(String s) {
+            return s == null || s.isBlank() ? null : s.trim();
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package io.genaibatch.gemini;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.DoubleSupplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Our one retry policy around every API call (the SDK's own retries are switched off, or the two would
+ * multiply): exponential backoff with full jitter, a server's Retry-After honoured, at most
+ * {@code maxAttempts} attempts within {@code maxElapsed}, and a {@link CircuitBreaker} asked before each
+ * attempt.
+ *
+ * <p>Backoff before attempt n+1 is uniform in [0, min(maxBackoff, initialBackoff × 2^(n-1))] ("full
+ * jitter": clients that failed together do not retry together). When the server sent Retry-After, the
+ * wait is at least that; a Retry-After beyond {@code maxRetryAfter} ends the call at once, so that the
+ * caller can reschedule rather than hold a thread.
+ *
+ * <p>A call that is not idempotent (create) is only retried when the error proves that the server did
+ * not act on it ({@link GeminiApiException#isCertainlyNotProcessed()}): retrying a create that timed out
+ * could bill a batch twice. The caller resolves such an outcome by displayName.
+ */
+public final class RetryPolicy {
+    private static final Logger log = LoggerFactory.getLogger(RetryPolicy.class);
+
+    /** Waits; tests pass one that only advances a fake clock. */
+    @FunctionalInterface
+    public interface Sleeper {
+        void sleep(Duration duration) throws InterruptedException;
+    }
+
+    /** A call to the API; throws {@link GeminiApiException} on failure. */
+    @FunctionalInterface
+    public interface Call<T> {
+        T call();
+    }
+
+    private final RetrySettings settings;
+    private final Clock clock;
+    private final Sleeper sleeper;
+    private final DoubleSupplier random;
+    private final CircuitBreaker breaker;
+
+    /**
+     * @param random uniform in [0, 1)
+     */
+    public RetryPolicy(RetrySettings settings, Clock clock, Sleeper sleeper, DoubleSupplier random,
+                       CircuitBreaker breaker) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
+        this.random = Objects.requireNonNull(random, "random");
+        this.breaker = Objects.requireNonNull(breaker, "breaker");
+    }
+
+    /** Real time, real sleeps, no circuit breaker. */
+    public static RetryPolicy of(RetrySettings settings) {
+        return new RetryPolicy(settings, Clock.systemUTC(), d -> Thread.sleep(d.toMillis()),
+                () -> ThreadLocalRandom.current().nextDouble(), CircuitBreaker.NONE);
+    }
+
+    public RetrySettings settings() {
+        return settings;
+    }
+
+    /** Runs an idempotent call (get, list, cancel, delete, an upload chunk, a download). */
+    public <T> T call(String operation, Call<T> call) {
+        return call(operation, true, call);
+    }
+
+    /**
+     * Runs the call, retrying as the class comment says.
+     *
+     * @throws GeminiApiException the last failure, when it is not retriable or the budget is spent; when
+     *                            interrupted while waiting, the last failure with the interrupt flag set
+     */
+    public <T> T call(String operation, boolean idempotent, Call<T> call) {
+        Instant start = clock.instant();
+        for (int attempt = 1; ; attempt++) {
+            GeminiApiException failure;
+            try {
+                breaker.beforeAttempt(operation);
+                T result = call.call();
+                breaker.onSuccess(operation);
+                return result;
+            } catch (GeminiApiException e) {
+                failure = e;
+                breaker.onFailure(operation, e);
+            }
+            Duration delay = delayBeforeRetry(attempt, failure, idempotent, start);
+            if (delay == null) {
+                throw failure;
+            }
+            log.info("{}: attempt {}/{} failed ({}), retrying in {} ms", operation, attempt,
+                    settings.maxAttempts(), failure.getMessage(), delay.toMillis());
+            try {
+                sleeper.sleep(delay);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failure.addSuppressed(e);
+                throw failure;
+            }
+        }
+    }
+
+    /** How long to wait before the next attempt, or null to give up and throw this failure. */
+    Duration delayBeforeRetry(int attemptsMade, GeminiApiException failure, boolean idempotent, Instant start) {
+        if (!failure.isRetriable() || attemptsMade >= settings.maxAttempts()) {
+            return null;
+        }
+        if (!idempotent && !failure.isCertainlyNotProcessed()) {
+            return null;
+        }
+        Duration delay = backoff(attemptsMade);
+        Duration retryAfter = failure.retryAfter().orElse(null);
+        if (retryAfter != null) {
+            if (retryAfter.compareTo(settings.maxRetryAfter()) > 0) {
+                return null;
+            }
+            if (retryAfter.compareTo(delay) > 0) {
+                delay = retryAfter;
+            }
+        }
+        Duration elapsed = Duration.between(start, clock.instant());
+        if (elapsed.plus(delay).compareTo(settings.maxElapsed()) > 0) {
+            return null;
+        }
+        return delay;
+    }
+
+    /** Full jitter: uniform in [0, min(maxBackoff, initialBackoff × 2^(attemptsMade-1))]. */
+    Duration backoff(int attemptsMade) {
+        long capMillis = settings.maxBackoff().toMillis();
+        long base = settings.initialBackoff().toMillis();
+        int shift = Math.min(attemptsMade - 1, 40);
+        long exp = base > (capMillis >> shift) ? capMillis : Math.min(capMillis, base << shift);
+        return Duration.ofMillis((long) (random.getAsDouble() * exp));
+    }
+}
