@@ -62,12 +62,46 @@ public final class ConfigKeys {
             "gemini.api-version", ConfigType.STRING, "v1beta", nonBlank(),
             "API version path segment. The batch API is documented under v1beta; the Java SDK would default to v1.");
 
+    public static final ConfigKey<Duration> GEMINI_CONNECT_TIMEOUT = new ConfigKey<>(
+            "gemini.connect-timeout", ConfigType.DURATION, Duration.ofSeconds(10),
+            between(Duration.ofMillis(100), Duration.ofMinutes(5), "between 100ms and 5m"),
+            "TCP connect timeout of every Gemini API call.");
+    public static final ConfigKey<Duration> GEMINI_REQUEST_TIMEOUT = new ConfigKey<>(
+            "gemini.request-timeout", ConfigType.DURATION, Duration.ofSeconds(120),
+            between(Duration.ofSeconds(1), Duration.ofHours(1), "between 1s and 1h"),
+            "Longest silence on a Gemini API connection before the call fails (and is retried).");
+    public static final ConfigKey<Long> GEMINI_UPLOAD_CHUNK = new ConfigKey<>(
+            "gemini.upload-chunk", ConfigType.SIZE, 8L * 1024 * 1024,
+            between(256L * 1024, 1L << 30, "between 256KiB and 1GiB"),
+            "Bytes per chunk of a resumable file upload; an interrupted upload resumes at a chunk boundary.");
+    public static final ConfigKey<Integer> GEMINI_RETRY_ATTEMPTS = new ConfigKey<>(
+            "gemini.retry.max-attempts", ConfigType.INT, 5, between(1, 100, "between 1 and 100"),
+            "Attempts per Gemini API call on 408, 429, 5xx and connection errors, the first included (1: no retry).");
+    public static final ConfigKey<Duration> GEMINI_RETRY_INITIAL_BACKOFF = new ConfigKey<>(
+            "gemini.retry.initial-backoff", ConfigType.DURATION, Duration.ofSeconds(1),
+            between(Duration.ofMillis(1), Duration.ofMinutes(10), "between 1ms and 10m"),
+            "Cap of the first backoff; it doubles per attempt, with full jitter. A server's Retry-After wins.");
+    public static final ConfigKey<Duration> GEMINI_RETRY_MAX_BACKOFF = new ConfigKey<>(
+            "gemini.retry.max-backoff", ConfigType.DURATION, Duration.ofSeconds(30),
+            between(Duration.ofMillis(1), Duration.ofHours(1), "between 1ms and 1h"),
+            "Largest backoff between two attempts.");
+    public static final ConfigKey<Duration> GEMINI_RETRY_MAX_RETRY_AFTER = new ConfigKey<>(
+            "gemini.retry.max-retry-after", ConfigType.DURATION, Duration.ofMinutes(2),
+            between(Duration.ZERO, Duration.ofHours(1), "between 0s and 1h"),
+            "A Retry-After longer than this is not waited for inside a call: the role reschedules the work instead.");
+    public static final ConfigKey<Duration> GEMINI_RETRY_MAX_ELAPSED = new ConfigKey<>(
+            "gemini.retry.max-elapsed", ConfigType.DURATION, Duration.ofMinutes(5),
+            between(Duration.ZERO, Duration.ofHours(6), "between 0s and 6h"),
+            "No retry of a call starts after this long since its first attempt.");
+
     public static final List<ConfigKey<?>> ALL = List.of(
             BOOTSTRAP_SERVERS,
             TOPIC_REQUESTS, TOPIC_BATCHES, TOPIC_JOBS, TOPIC_RESPONSES, TOPIC_WINDOW_CONFIG, TOPIC_DLQ,
             TOPIC_PARTITIONS, TOPIC_REPLICATION, TOPIC_RETENTION,
             VALUE_FORMAT,
-            GEMINI_BASE_URL, GEMINI_API_VERSION);
+            GEMINI_BASE_URL, GEMINI_API_VERSION, GEMINI_CONNECT_TIMEOUT, GEMINI_REQUEST_TIMEOUT, GEMINI_UPLOAD_CHUNK,
+            GEMINI_RETRY_ATTEMPTS, GEMINI_RETRY_INITIAL_BACKOFF, GEMINI_RETRY_MAX_BACKOFF, GEMINI_RETRY_MAX_RETRY_AFTER,
+            GEMINI_RETRY_MAX_ELAPSED);
 
     private static ConfigKey<String> topic(String name, String defaultName, String doc) {
         return new ConfigKey<>("topics." + name, ConfigType.STRING, defaultName, nonBlank(), "Topic name. " + doc);

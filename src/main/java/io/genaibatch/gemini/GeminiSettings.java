@@ -5,6 +5,9 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 
+import io.genaibatch.config.ConfigKeys;
+import io.genaibatch.config.GenAiBatchConfig;
+
 /**
  * Everything {@link BatchApi#open(GeminiSettings)} needs. Immutable; the API key never appears in
  * {@link #toString()}.
@@ -69,6 +72,24 @@ public record GeminiSettings(String baseUrl, String apiKey, String apiVersion, D
      */
     public static GeminiSettings fromEnvironment(Map<String, String> env) {
         return builder().fromEnvironment(env).build();
+    }
+
+    /**
+     * Settings from the configuration and the environment: the API key only from the environment
+     * ({@code GOOGLE_API_KEY} or {@code GEMINI_API_KEY}), the base URL from {@code gemini.base-url} when set,
+     * else {@code GOOGLE_GEMINI_BASE_URL}, else the real service.
+     */
+    public static GeminiSettings from(GenAiBatchConfig config, Map<String, String> env) {
+        Builder b = builder().fromEnvironment(env)
+                .apiVersion(config.get(ConfigKeys.GEMINI_API_VERSION))
+                .connectTimeout(config.get(ConfigKeys.GEMINI_CONNECT_TIMEOUT))
+                .requestTimeout(config.get(ConfigKeys.GEMINI_REQUEST_TIMEOUT))
+                .uploadChunkBytes(Math.toIntExact(config.get(ConfigKeys.GEMINI_UPLOAD_CHUNK)))
+                .retry(new RetrySettings(config.get(ConfigKeys.GEMINI_RETRY_ATTEMPTS),
+                        config.get(ConfigKeys.GEMINI_RETRY_INITIAL_BACKOFF), config.get(ConfigKeys.GEMINI_RETRY_MAX_BACKOFF),
+                        config.get(ConfigKeys.GEMINI_RETRY_MAX_RETRY_AFTER), config.get(ConfigKeys.GEMINI_RETRY_MAX_ELAPSED)));
+        config.find(ConfigKeys.GEMINI_BASE_URL).ifPresent(b::baseUrl);
+        return b.build();
     }
 
     public static Builder builder() {
