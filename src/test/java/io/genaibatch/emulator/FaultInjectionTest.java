@@ -245,4 +245,57 @@ class FaultInjectionTest {
             assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(400));
         }
     }
+
+    @Test
+    void shouldEndJobsByConfiguredRates() throws Exception {
+        assertThat(endStateWith(fast().jobFailRate(1.0))).isEqualTo(JobState.Known.JOB_STATE_FAILED);
+        assertThat(endStateWith(fast().jobExpireRate(1.0))).isEqualTo(JobState.Known.JOB_STATE_EXPIRED);
+        assertThat(endStateWith(fast().jobStuckRate(1.0))).isEqualTo(JobState.Known.JOB_STATE_RUNNING);
+    }
+
+    private static JobState.Known endStateWith(EmulatorOptions.Builder options) throws Exception {
+        try (GeminiEmulator emulator = GeminiEmulator.start(options.build()); Client client = Sdk.client(emulator)) {
+            String name = client.batches.create("gemini-2.5-flash",
+                    BatchJobSource.builder().inlinedRequests(requests(1)).build(), null).name().orElseThrow();
+            // runningMillis is 20: by 300 ms every outcome but STUCK has happened.
+            Thread.sleep(300);
+            return client.batches.get(name, null).state().orElseThrow().knownEnum();
+        }
+    }
+
+    @Test
+    void shouldThrottleUploadsAndDelayAnswers() throws Exception {
+        try (GeminiEmulator emulator = GeminiEmulator.start(fast().throttleBytesPerSecond(200_000).build())) {
+            long start = System.nanoTime();
+            var r = Sdk.HTTP.send(Sdk.request(emulator, "/upload/v1beta/files")
+                    .header("X-Goog-Upload-Protocol", "resumable").header("X-Goog-Upload-Command", "start")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            String url = r.headers().firstValue("X-Goog-Upload-URL").orElseThrow();
+            var done = UploadProtocolTest.send(url, "upload, finalize", 0, new byte[100_000], 0, 100_000);
+            assertThat(done.statusCode()).isEqualTo(200);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(400));
+        }
+        try (GeminiEmulator emulator = GeminiEmulator.start(fast().responseDelayMillis(300).build())) {
+            long start = System.nanoTime();
+            assertThat(Sdk.get(emulator, "/v1beta/batches").statusCode()).isEqualTo(200);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+        }
+    }
+
+    @Test
+    void shouldFailJobWhoseInputFileWasDeletedBeforeItRan() throws Exception {
+        try (GeminiEmulator emulator = GeminiEmulator.start(fast().pendingMillis(60_000).build());
+             Client client = Sdk.client(emulator)) {
+            String input = uploadLines(client, 2);
+            String name = client.batches.create("gemini-2.5-flash", BatchJobSource.builder().fileName(input).build(), null)
+                    .name().orElseThrow();
+            client.files.delete(input, null);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> emulator.finishNow(name))
+                    .hasMessageContaining(input).hasMessageContaining("deleted");
+            assertThat(emulator.batchState(name)).isEqualTo("BATCH_STATE_FAILED");
+            JsonNode raw = Sdk.json(Sdk.get(emulator, "/v1beta/" + name).body());
+            assertThat(raw.at("/error/message").asText()).contains("deleted before the job ran");
+        }
+    }
 }
