@@ -94,6 +94,11 @@ public final class ConfigKeys {
             between(Duration.ZERO, Duration.ofHours(6), "between 0s and 6h"),
             "No retry of a call starts after this long since its first attempt.");
 
+    public static final ConfigKey<String> COST_PRICES_FILE = new ConfigKey<>(
+            "cost.prices-file", ConfigType.STRING, null, null,
+            "YAML file of prices per model (USD per 1M tokens, interactive rate, and the batch discount), for the "
+                    + "cost and savings estimates. Unset: the example prices of config/prices.yaml, built in.");
+
     public static final List<ConfigKey<?>> ALL = List.of(
             BOOTSTRAP_SERVERS,
             TOPIC_REQUESTS, TOPIC_BATCHES, TOPIC_JOBS, TOPIC_RESPONSES, TOPIC_WINDOW_CONFIG, TOPIC_DLQ,
@@ -101,7 +106,8 @@ public final class ConfigKeys {
             VALUE_FORMAT,
             GEMINI_BASE_URL, GEMINI_API_VERSION, GEMINI_CONNECT_TIMEOUT, GEMINI_REQUEST_TIMEOUT, GEMINI_UPLOAD_CHUNK,
             GEMINI_RETRY_ATTEMPTS, GEMINI_RETRY_INITIAL_BACKOFF, GEMINI_RETRY_MAX_BACKOFF, GEMINI_RETRY_MAX_RETRY_AFTER,
-            GEMINI_RETRY_MAX_ELAPSED);
+            GEMINI_RETRY_MAX_ELAPSED,
+            COST_PRICES_FILE);
 
     private static ConfigKey<String> topic(String name, String defaultName, String doc) {
         return new ConfigKey<>("topics." + name, ConfigType.STRING, defaultName, nonBlank(), "Topic name. " + doc);
