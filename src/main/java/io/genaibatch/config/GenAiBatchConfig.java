@@ -97,6 +97,9 @@ public final class GenAiBatchConfig {
                 return;
             }
             ConfigKey<?> key = known.get(name);
+            if (key == null && text == null && known.keySet().stream().anyMatch(k -> k.startsWith(name + "."))) {
+                return; // an empty section such as "cost:" with every key commented out
+            }
             if (key == null) {
                 problems.add(source + ": unknown config key '" + name + "'" + suggestion(name, known.keySet()));
                 return;
