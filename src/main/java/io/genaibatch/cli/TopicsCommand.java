@@ -27,6 +27,17 @@ final class TopicsCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
+    interface TopicAction {
+        List<TopicStatus> apply(TopicAdmin admin, Topics topics) throws InterruptedException;
+    }
+
+    static int run(CommonOptions options, CommandSpec spec, TopicAction action) throws InterruptedException {
+        GenAiBatchConfig config = options.load();
+        try (Admin admin = new KafkaClients(config).admin()) {
+            return report(spec.commandLine().getOut(), action.apply(new TopicAdmin(admin), Topics.from(config)));
+        }
+    }
+
     /** Exit code 0 when every topic exists as configured, 3 when one differs (drift), 4 when one is missing. */
     static int report(PrintWriter out, List<TopicStatus> statuses) {
         statuses.forEach(s -> out.println(s.describe()));
@@ -47,10 +58,7 @@ final class TopicsCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            GenAiBatchConfig config = options.load();
-            try (Admin admin = new KafkaClients(config).admin()) {
-                return report(spec.commandLine().getOut(), new TopicAdmin(admin).createMissing(Topics.from(config).specs()));
-            }
+            return run(options, spec, (admin, topics) -> admin.createMissing(topics.specs()));
         }
     }
 
@@ -64,10 +72,7 @@ final class TopicsCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            GenAiBatchConfig config = options.load();
-            try (Admin admin = new KafkaClients(config).admin()) {
-                return report(spec.commandLine().getOut(), new TopicAdmin(admin).describe(Topics.from(config).specs()));
-            }
+            return run(options, spec, (admin, topics) -> admin.describe(topics.specs()));
         }
     }
 }
