@@ -29,9 +29,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "consume", mixinStandardHelpOptions = true,
-        description = {"Print genai.responses (read_committed) as JSON lines:",
-                "{\"key\": ..., \"partition\": n, \"offset\": n, \"headers\": {...}, \"value\": {GenAiResponse}}.",
-                "Values that cannot be decoded are reported on stderr with their partition and offset, and skipped."})
+        header = "Print genai.responses as JSON lines.",
+        description = "Reads genai.responses with read_committed and prints one JSON line per record: "
+                + "{\"key\": ..., \"partition\": n, \"offset\": n, \"headers\": {...}, \"value\": {GenAiResponse}}. "
+                + "Values that cannot be decoded are reported on stderr with their partition and offset, and skipped.")
 final class ConsumeCommand implements Callable<Integer> {
     @Mixin
     CommonOptions options;

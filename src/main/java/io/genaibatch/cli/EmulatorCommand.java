@@ -17,8 +17,8 @@ import picocli.CommandLine.Option;
 /** {@code genai-batch emulator}: the Gemini Batch + Files API emulator as a process, until SIGTERM / Ctrl-C. */
 @Command(name = "emulator",
         mixinStandardHelpOptions = true,
-        description = {"Serve a local emulator of the Gemini Batch and Files REST API.",
-                "Point an SDK at it with base URL http://HOST:PORT and API version v1beta. See docs/EMULATOR.md."},
+        header = "Serve a local emulator of the Gemini Batch and Files REST API.",
+        description = "Point an SDK at it with base URL http://HOST:PORT and API version v1beta. See docs/EMULATOR.md.",
         sortOptions = false)
 public final class EmulatorCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(EmulatorCommand.class);

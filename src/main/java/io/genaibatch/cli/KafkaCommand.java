@@ -10,8 +10,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "kafka", mixinStandardHelpOptions = true,
-        description = {"Run a single-node KRaft Kafka broker in this process, for development.",
-                "Data is kept in --data-dir across restarts; SIGTERM or Ctrl-C stops it cleanly."})
+        header = "Run a single-node KRaft Kafka broker in this process, for development.",
+        description = "Data is kept in --data-dir across restarts; SIGTERM or Ctrl-C stops it cleanly.")
 final class KafkaCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "9092", description = "Client port (default: ${DEFAULT-VALUE}).")
     int port;

@@ -11,10 +11,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "local", mixinStandardHelpOptions = true,
-        description = {"Run everything in this process, with nothing installed: an embedded KRaft broker, the Gemini",
-                "Batch emulator, and the topics, ready for `genai-batch produce` / `consume` (or any Kafka client)",
-                "from another terminal. Data is kept in --data-dir across restarts. With --demo N it publishes N",
-                "sample requests, checks them end to end, prints a summary and exits 0 only if all went through."})
+        header = "Run everything in one process, with nothing installed: broker, emulator, topics.",
+        description = "Starts an embedded KRaft broker, the Gemini Batch emulator and the topics, ready for "
+                + "`genai-batch produce` / `consume` (or any Kafka client) from another terminal. Data is kept in "
+                + "--data-dir across restarts. With --demo N it publishes N sample requests, checks them end to end, "
+                + "prints a summary and exits 0 only if every request went through exactly once.")
 final class LocalCommand implements Callable<Integer> {
     @Mixin
     CommonOptions options;

@@ -31,10 +31,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "produce", mixinStandardHelpOptions = true,
-        description = {"Publish a Gemini batch JSONL file to genai.requests, one record per line.",
-                "Each line is {\"key\": \"...\", \"request\": {GenerateContentRequest or EmbedContentRequest}}; a line may",
-                "also carry \"model\", \"kind\" and \"metadata\", which win over the flags. The key becomes the Kafka key.",
-                "Bad lines are reported with their line number and skipped; exit 3 when any line was skipped."})
+        header = "Publish a Gemini batch JSONL file to genai.requests, one record per line.",
+        description = "Each line is {\"key\": \"...\", \"request\": {GenerateContentRequest or EmbedContentRequest}}; "
+                + "a line may also carry \"model\", \"kind\" and \"metadata\", which win over the flags. The key becomes "
+                + "the Kafka key. Bad lines are reported with their line number and skipped; exit 3 when any line was skipped.")
 final class ProduceCommand implements Callable<Integer> {
     @Mixin
     CommonOptions options;

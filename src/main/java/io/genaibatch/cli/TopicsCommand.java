@@ -48,8 +48,9 @@ final class TopicsCommand implements Runnable {
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true,
-            description = {"Create every missing topic with its configured partitions, replication and cleanup policy,",
-                    "then report drift of those that already existed (exit 3 on drift)."})
+            header = "Create every missing topic, then report drift of the others.",
+            description = "Creates every missing topic with its configured partitions, replication and cleanup "
+                    + "policy, then reports drift of those that already existed (exit 3 on drift).")
     static final class Create implements Callable<Integer> {
         @Mixin
         CommonOptions options;
