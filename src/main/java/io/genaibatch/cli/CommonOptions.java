@@ -1,45 +1,32 @@
 package io.genaibatch.cli;
 
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.Map;
 
 import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.config.GenAiBatchConfig;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** The options every command that talks to Kafka shares; flags win over the config file. */
+/** The options of every command that talks to an existing Kafka cluster. */
 final class CommonOptions {
-    @Option(names = "--config", paramLabel = "FILE",
-            description = "YAML configuration file (see docs/CONFIG.md). Default: built-in defaults only.")
-    Path configFile;
+    @Mixin
+    ConfigOptions config;
 
     @Option(names = "--bootstrap-servers", paramLabel = "HOSTS",
             description = "Kafka bootstrap servers; overrides kafka.bootstrap-servers (default localhost:9092).")
     String bootstrapServers;
 
-    @Option(names = "--value-format", paramLabel = "avro|json",
-            description = "Encoding of the values written; overrides serde.value-format (default avro).")
-    String valueFormat;
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE",
-            description = "Any config key, e.g. --set topics.partitions=12 (repeatable).")
-    Map<String, String> settings = new LinkedHashMap<>();
-
     GenAiBatchConfig load() {
         return load(Map.of());
     }
 
-    /** Loads the config with {@code extra} (from command-specific flags) applied last. */
     GenAiBatchConfig load(Map<String, String> extra) {
-        Map<String, String> overrides = new LinkedHashMap<>(settings);
+        Map<String, String> overrides = new HashMap<>();
         if (bootstrapServers != null) {
             overrides.put(ConfigKeys.BOOTSTRAP_SERVERS.name(), bootstrapServers);
         }
-        if (valueFormat != null) {
-            overrides.put(ConfigKeys.VALUE_FORMAT.name(), valueFormat);
-        }
         overrides.putAll(extra);
-        return GenAiBatchConfig.load(configFile, overrides);
+        return config.load(overrides);
     }
 }

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
                 + "prints a summary and exits 0 only if every request went through exactly once.")
 final class LocalCommand implements Callable<Integer> {
     @Mixin
-    CommonOptions options;
+    ConfigOptions options;
     @Spec
     CommandSpec spec;
 

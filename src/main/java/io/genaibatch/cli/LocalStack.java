@@ -34,7 +34,7 @@ final class LocalStack implements AutoCloseable {
      * and creates the topics. {@code options} supplies the config file and flags; the bootstrap servers and the
      * Gemini base URL are those of the local broker and emulator.
      */
-    static LocalStack start(Path dataDir, int kafkaPort, int emulatorPort, CommonOptions options) throws Exception {
+    static LocalStack start(Path dataDir, int kafkaPort, int emulatorPort, ConfigOptions options) throws Exception {
         EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir.resolve("kafka"), kafkaPort, Map.of()).start();
         GeminiEmulator emulator = null;
         try {
