@@ -1,0 +1,122 @@
+package io.genaibatch.gemini;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import io.genaibatch.emulator.EmulatorOptions;
+import io.genaibatch.emulator.GeminiEmulator;
+import io.genaibatch.emulator.RecordedRequest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Our resumable upload: the sizes that break the SDK's, and a connection cut in the middle of a chunk. */
+class ResumableUploadTest {
+    private static final int MIB = 1024 * 1024;
+    private static GeminiEmulator emulator;
+    private static BatchApi api;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startEmulator() throws IOException {
+        emulator = GeminiEmulator.start(EmulatorOptions.builder().apiKey(TestSupport.API_KEY).build());
+        api = BatchApi.open(TestSupport.settings(emulator));
+    }
+
+    @AfterAll
+    static void stopEmulator() {
+        api.close();
+        emulator.close();
+    }
+
+    @BeforeEach
+    void clearLog() {
+        emulator.clearRequestLog();
+    }
+
+    @Test
+    void shouldUploadExactly16MiBInTwoChunksWhereTheSdkCrashes() throws IOException {
+        Path file = TestSupport.patternFile(dir, "16mib.bin", 16L * MIB);
+
+        FileInfo uploaded = api.uploadFile(file, "application/jsonl", "sixteen");
+
+        assertStoredExactly(uploaded, file);
+        assertThat(uploadCommands()).containsExactly("start", "upload", "upload, finalize");
+    }
+
+    @Test
+    void shouldUploadOneByteMoreThanAChunkInTwoChunks() throws IOException {
+        Path file = TestSupport.patternFile(dir, "8mib+1.bin", 8L * MIB + 1);
+
+        FileInfo uploaded = api.uploadFile(file, "application/jsonl", "eight-plus-one");
+
+        assertStoredExactly(uploaded, file);
+        List<RecordedRequest> chunks = emulator.recordedRequests().stream()
+                .filter(r -> r.query().contains("upload_id")).toList();
+        assertThat(chunks).extracting(RecordedRequest::bodySize).containsExactly(8L * MIB, 1L);
+        assertThat(chunks).extracting(r -> r.header("x-goog-upload-offset")).containsExactly("0", "8388608");
+    }
+
+    @Test
+    void shouldUploadAnEmptyFileWithOneEmptyFinalChunk() throws IOException {
+        Path file = Files.createFile(dir.resolve("empty.jsonl"));
+
+        FileInfo uploaded = api.uploadFile(file, "application/jsonl", "empty");
+
+        assertThat(uploaded.sizeBytes()).isZero();
+        assertThat(uploadCommands()).containsExactly("start", "upload, finalize");
+    }
+
+    @Test
+    void shouldResumeWithQueryAfterTheConnectionIsCutMidChunk() throws IOException {
+        Path file = TestSupport.patternFile(dir, "20mib.bin", 20L * MIB);
+        // Cut 12 MiB into the stream: in the middle of the second chunk.
+        try (CuttingProxy proxy = new CuttingProxy(emulator.port(), 12L * MIB);
+             BatchApi viaProxy = BatchApi.open(TestSupport.settings(emulator).toBuilder()
+                     .baseUrl("http://127.0.0.1:" + proxy.port())
+                     .retry(new RetrySettings(3, Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofSeconds(1),
+                             Duration.ofSeconds(30))).build())) {
+
+            FileInfo uploaded = viaProxy.uploadFile(file, "application/jsonl", "cut");
+
+            assertThat(proxy.hasCut()).isTrue();
+            assertStoredExactly(uploaded, file);
+        }
+        List<RecordedRequest> requests = emulator.recordedRequests();
+        assertThat(requests).anySatisfy(r -> assertThat(r.header("x-goog-upload-command")).isEqualTo("query"));
+        // After the query, the next chunk starts where the server said, not at a chunk boundary.
+        RecordedRequest afterQuery = requests.get(indexOfQuery(requests) + 1);
+        assertThat(Long.parseLong(afterQuery.header("x-goog-upload-offset")))
+                .isGreaterThan(8L * MIB).isLessThanOrEqualTo(12L * MIB);
+    }
+
+    private static int indexOfQuery(List<RecordedRequest> requests) {
+        for (int i = 0; i < requests.size(); i++) {
+            if ("query".equals(requests.get(i).header("x-goog-upload-command"))) {
+                return i;
+            }
+        }
+        throw new AssertionError("no query in " + requests);
+    }
+
+    private static void assertStoredExactly(FileInfo uploaded, Path file) throws IOException {
+        assertThat(uploaded.sizeBytes()).isEqualTo(Files.size(file));
+        FileInfo stored = api.getFile(uploaded.name());
+        assertThat(stored.sizeBytes()).isEqualTo(Files.size(file));
+        assertThat(stored.sha256Hash()).contains(TestSupport.sha256Base64(file));
+    }
+
+    private static List<String> uploadCommands() {
+        return emulator.recordedRequests().stream().filter(r -> r.path().startsWith("/upload/"))
+                .map(r -> r.header("x-goog-upload-command")).toList();
+    }
+}
