@@ -77,7 +77,7 @@ final class BatchHandler {
         int pageSize = Paging.pageSize(query.get("pageSize"), DEFAULT_PAGE_SIZE, Paging.MAX_PAGE_SIZE);
         Paging.Page<BatchJob> page = batches.list(pageSize, query.get("pageToken"));
         exchange.getResponseHeaders().set("Content-Type", "application/json; charset=UTF-8");
-        exchange.sendResponseHeaders(200, 0);
+        Http.startResponse(exchange, 200, 0);
         try (OutputStream out = exchange.getResponseBody(); JsonGenerator g = Json.FACTORY.createGenerator(out)) {
             g.writeStartObject();
             g.writeArrayFieldStart("operations");
@@ -150,7 +150,7 @@ final class BatchHandler {
 
     private static void sendOperation(HttpExchange exchange, BatchJob job) throws IOException {
         exchange.getResponseHeaders().set("Content-Type", "application/json; charset=UTF-8");
-        exchange.sendResponseHeaders(200, 0);
+        Http.startResponse(exchange, 200, 0);
         try (OutputStream out = exchange.getResponseBody(); JsonGenerator g = Json.FACTORY.createGenerator(out)) {
             BatchJson.writeOperation(g, job);
         }

@@ -124,9 +124,12 @@ final class BatchJob {
         responsesFile = file;
     }
 
-    /** Moves to a terminal state unless already there; false when it was. */
+    /**
+     * Moves to a terminal state unless already there; false when it was. SUCCEEDED also needs the output in
+     * place: a job never shows SUCCEEDED without it, whichever thread (timer or test handle) gets here first.
+     */
     synchronized boolean end(String terminalState, Instant now, int code, String message) {
-        if (terminal()) {
+        if (terminal() || (terminalState.equals(SUCCEEDED) && !hasOutput())) {
             return false;
         }
         state = terminalState;

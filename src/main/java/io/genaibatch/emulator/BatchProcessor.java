@@ -28,6 +28,13 @@ final class BatchProcessor {
     /** How often (in lines) a long job checks whether it was cancelled or deleted meanwhile. */
     private static final int CHECK_EVERY = 1000;
 
+    /** The job's input disappeared (its file was deleted): the user's doing, not an emulator fault. */
+    static final class InputGoneException extends IOException {
+        InputGoneException(String message) {
+            super(message);
+        }
+    }
+
     /** Where the results went: exactly one is set. */
     record Output(Path inlineResults, String responsesFile) {
     }
@@ -50,6 +57,10 @@ final class BatchProcessor {
         boolean inlineOut = job.inlineInput() ? !options.inlineJobsAnswerFile() : options.fileJobsAnswerInline();
         Path out = job.workDir.resolve(inlineOut ? "inline-results.jsonl" : "responses.jsonl");
         long count = 0;
+        if (!Files.exists(job.input)) {
+            throw new InputGoneException("the input of " + job.name() + " (" + (job.inputFileName != null
+                    ? job.inputFileName : "inline requests") + ") was deleted before the job ran");
+        }
         try (BufferedReader in = Files.newBufferedReader(job.input, StandardCharsets.UTF_8);
              Sink sink = inlineOut ? new InlineSink(out, job) : new FileSink(out)) {
             LongHashSet keys = new LongHashSet();

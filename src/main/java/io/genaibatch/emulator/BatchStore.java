@@ -145,10 +145,16 @@ final class BatchStore {
             processing.completeExceptionally(e);
         }
         processing.whenComplete((ok, e) -> {
-            if (e != null) {
-                if (job.end(BatchJob.FAILED, clock.instant(), 500, "Emulator could not process the job: " + e)) {
-                    log.error("{} FAILED: processing its input threw", job.name(), e);
-                }
+            if (e == null || !job.end(BatchJob.FAILED, clock.instant(), 500, "Emulator could not process the job: " + e)) {
+                return;
+            }
+            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof BatchProcessor.InputGoneException) {
+                log.warn("{} FAILED: {}", job.name(), cause.getMessage());
+            } else if (workers.isShutdown()) {
+                log.info("{} FAILED: the emulator stopped while processing it", job.name());
+            } else {
+                log.error("{} FAILED: processing its input threw", job.name(), e);
             }
         });
     }

@@ -54,7 +54,11 @@ final class FaultPlan {
         script.clear();
     }
 
-    /** The fault for this request, or null to serve it. Consumes one scripted failure when it applies. */
+    /**
+     * The fault for this request, or null to serve it. Consumes one scripted failure when it applies.
+     *
+     * @param path the path and, when present, "?" and the raw query: a script can aim at "upload_id="
+     */
     synchronized Fault next(String path) {
         for (Iterator<Scripted> it = script.iterator(); it.hasNext(); ) {
             Scripted s = it.next();

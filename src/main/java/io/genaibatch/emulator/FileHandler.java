@@ -63,7 +63,7 @@ final class FileHandler {
         try (in) {
             exchange.getResponseHeaders().set("Content-Type", f.mimeType());
             exchange.getResponseHeaders().set("Content-Disposition", "attachment");
-            exchange.sendResponseHeaders(200, f.sizeBytes() == 0 ? -1 : f.sizeBytes());
+            Http.startResponse(exchange, 200, f.sizeBytes() == 0 ? -1 : f.sizeBytes());
             try (OutputStream out = Throttle.out(exchange.getResponseBody(), throttleBytesPerSecond)) {
                 in.transferTo(out);
             }

@@ -19,16 +19,37 @@ final class Http {
     static void sendJson(HttpExchange exchange, int status, JsonNode body) throws IOException {
         byte[] bytes = Json.MAPPER.writeValueAsBytes(body);
         exchange.getResponseHeaders().set("Content-Type", "application/json; charset=UTF-8");
-        exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+        startResponse(exchange, status, bytes.length == 0 ? -1 : bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);
         }
     }
 
     static void sendEmpty(HttpExchange exchange, int status) throws IOException {
-        exchange.sendResponseHeaders(status, -1);
+        startResponse(exchange, status, -1);
         exchange.getResponseBody().close();
     }
+
+    /**
+     * Reads what is left of the request before answering: a client still sending (a refused 8 MiB chunk) would
+     * otherwise see a reset instead of our answer, and the request log counts the body through our stream
+     * only if we read it (the JDK drains it silently on close).
+     *
+     * @param length as for {@link HttpExchange#sendResponseHeaders}: -1 no body, 0 chunked
+     */
+    static void startResponse(HttpExchange exchange, int status, long length) throws IOException {
+        drain(exchange.getRequestBody());
+        if (exchange.getAttribute(ON_RESPONSE) instanceof java.util.function.IntConsumer onResponse) {
+            onResponse.accept(status);
+        }
+        exchange.sendResponseHeaders(status, length);
+    }
+
+    /**
+     * Exchange attribute: an {@code IntConsumer} told the status just before the answer goes out, so the
+     * request log holds a request before its client can see the answer (as MockWebServer's does).
+     */
+    static final String ON_RESPONSE = "io.genaibatch.emulator.onResponse";
 
     static void sendError(HttpExchange exchange, ApiError error) throws IOException {
         sendJson(exchange, error.code(), Json.errorBody(error.code(), error.status(), error.getMessage()));

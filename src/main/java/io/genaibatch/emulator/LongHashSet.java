@@ -44,6 +44,7 @@ final class LongHashSet {
     private void grow() {
         long[] old = slots;
         slots = new long[old.length * 2];
+        size = 0;
         Arrays.stream(old).filter(v -> v != EMPTY).forEach(v -> insert(slots, v));
     }
 }

@@ -60,6 +60,14 @@ final class Router implements HttpHandler {
         String rawQuery = exchange.getRequestURI().getRawQuery();
         Map<String, String> query = Http.query(rawQuery);
         boolean uploadUrl = UPLOAD.matcher(path).matches() && UploadHandler.isUploadUrl(query);
+        java.util.concurrent.atomic.AtomicBoolean recorded = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.function.IntConsumer record = status -> {
+            if (recorded.compareAndSet(false, true)) {
+                requestLog.add(new RecordedRequest(sequence, method, path, rawQuery == null ? "" : rawQuery,
+                        headers(exchange), body.count, status));
+            }
+        };
+        exchange.setAttribute(Http.ON_RESPONSE, record);
         try {
             try {
                 if (path.startsWith("/admin/")) {
@@ -92,8 +100,8 @@ final class Router implements HttpHandler {
         } finally {
             Http.drain(body);
             exchange.close();
-            requestLog.add(new RecordedRequest(sequence, method, path, rawQuery == null ? "" : rawQuery,
-                    headers(exchange), body.count, exchange.getResponseCode()));
+            // Only when no answer went out (the client went away first): the status is then -1.
+            record.accept(exchange.getResponseCode());
         }
     }
 
@@ -103,7 +111,8 @@ final class Router implements HttpHandler {
             // The upload id is the upload URL's credential, as in the real service's signed upload URLs.
             checkApiKey(exchange, query);
         }
-        FaultPlan.Fault fault = faults.next(path);
+        String rawQuery = exchange.getRequestURI().getRawQuery();
+        FaultPlan.Fault fault = faults.next(rawQuery == null ? path : path + "?" + rawQuery);
         if (fault != null) {
             if (fault.retryAfterSeconds() >= 0) {
                 exchange.getResponseHeaders().set("Retry-After", Integer.toString(fault.retryAfterSeconds()));

@@ -71,7 +71,7 @@ class FileJobTest {
     void shouldAnswerFileJobWithDownloadableResponsesFile() throws Exception {
         File input = upload("in-1.jsonl", genLine("k-1", "alpha beta") + genLine("k-2", "gamma"));
         assertThat(input.name()).hasValueSatisfying(n -> assertThat(n).startsWith("files/"));
-        assertThat(input.sizeBytes()).contains((long) Files.size(tmp.resolve("in-1.jsonl")));
+        assertThat(input.sizeBytes()).contains(Files.size(tmp.resolve("in-1.jsonl")));
 
         BatchJob job = client.batches.create("gemini-2.5-flash",
                 BatchJobSource.builder().fileName(input.name().orElseThrow()).build(),

@@ -208,4 +208,22 @@ class UploadProtocolTest {
                 com.google.genai.errors.ClientException.class, () -> client.files.get(name, null)).code())
                 .isEqualTo(404);
     }
+
+    @Test
+    void shouldSurfaceRefusedChunkToSdkAtOnceThanksToStatusHeader() throws Exception {
+        Path p = tmp.resolve("refused.jsonl");
+        Files.writeString(p, "{\"key\":\"a\"}\n", StandardCharsets.UTF_8);
+        long before = emulator.requestCount();
+        emulator.failNextRequests(1, 400, "upload_id=");
+        // The SDK with its default retries: a 400 is not retried, and the status header stops its chunk loop.
+        try (Client retrying = Client.builder().apiKey(Sdk.API_KEY).httpOptions(com.google.genai.types.HttpOptions
+                .builder().baseUrl(emulator.baseUrl()).apiVersion("v1beta").build()).build()) {
+            long start = System.nanoTime();
+            var e = org.assertj.core.api.Assertions.catchThrowableOfType(com.google.genai.errors.ClientException.class,
+                    () -> retrying.files.upload(p.toString(), UploadFileConfig.builder().mimeType("jsonl").build()));
+            assertThat(e.code()).isEqualTo(400);
+            assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(5));
+        }
+        assertThat(emulator.requestCount() - before).isEqualTo(2); // start + the one refused chunk
+    }
 }
