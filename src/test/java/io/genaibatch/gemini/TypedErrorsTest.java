@@ -180,7 +180,7 @@ class TypedErrorsTest {
                 CircuitBreaker.NONE);
         emulator.failNextRequests(2, 503, "/batches/");
 
-        try (GeminiBatchApi retrying = new GeminiBatchApi(TestSupport.settings(emulator), policy, Clock.systemUTC())) {
+        try (BatchApi retrying = BatchApi.open(TestSupport.settings(emulator), policy)) {
             BatchJobInfo got = retrying.get(job.name());
             assertThat(got.name()).isEqualTo(job.name());
         }
@@ -196,7 +196,7 @@ class TypedErrorsTest {
                 CircuitBreaker.NONE);
         emulator.failNextRequests(1, 503, ":batchGenerateContent");
 
-        try (GeminiBatchApi retrying = new GeminiBatchApi(TestSupport.settings(emulator), policy, Clock.systemUTC())) {
+        try (BatchApi retrying = BatchApi.open(TestSupport.settings(emulator), policy)) {
             assertThatThrownBy(() -> retrying.create("gemini-2.5-flash", "b-no-resend", BatchInput.inline(spool)))
                     .isInstanceOf(GeminiApiException.class);
             assertThat(sleeps).isEmpty();
