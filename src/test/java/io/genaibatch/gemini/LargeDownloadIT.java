@@ -3,13 +3,8 @@ package io.genaibatch.gemini;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import io.genaibatch.emulator.EmulatorOptions;
 import io.genaibatch.emulator.GeminiEmulator;
@@ -24,7 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LargeDownloadIT {
     private static final long SIZE = 200L * 1000 * 1000;
-    private static final String CHILD_HEAP = "-Xmx64m";
 
     @TempDir
     static Path dir;
@@ -60,11 +54,11 @@ class LargeDownloadIT {
         Path target = dir.resolve("downloaded.bin");
 
         // Step 2: a child JVM with a 64 MB heap downloads it.
-        Child child = runChild("batchapi", target);
+        ChildJvm.Result child = ChildJvm.run(dir, "download", emulator.baseUrl(), stored.name(), target);
 
         // Step 3: every byte arrived.
-        assertThat(child.exitCode).as(child.output).isZero();
-        assertThat(child.output).contains("DOWNLOADED " + SIZE);
+        assertThat(child.exitCode()).as(child.output()).isZero();
+        assertThat(child.output()).contains("DOWNLOADED " + SIZE);
         assertThat(Files.size(target)).isEqualTo(SIZE);
         assertThat(TestSupport.sha256Base64(target)).isEqualTo(stored.sha256Hash().orElseThrow())
                 .isEqualTo(sourceSha256);
@@ -75,32 +69,11 @@ class LargeDownloadIT {
     void sdkDownloadRunsOutOfMemoryOnTheSameFileAndHeap() throws Exception {
         Path target = dir.resolve("sdk-downloaded.bin");
 
-        Child child = runChild("sdk", target);
+        ChildJvm.Result child = ChildJvm.run(dir, "sdk-download", emulator.baseUrl(), stored.name(), target);
 
-        assertThat(child.exitCode).isNotZero();
-        assertThat(child.output).contains("OutOfMemoryError").doesNotContain("DOWNLOADED");
+        assertThat(child.exitCode()).isNotZero();
+        assertThat(child.output()).contains("OutOfMemoryError").doesNotContain("DOWNLOADED");
         Files.deleteIfExists(target);
     }
 
-    private record Child(int exitCode, String output) {
-    }
-
-    private static Child runChild(String mode, Path target) throws Exception {
-        Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
-        List<String> command = new ArrayList<>(List.of(java.toString(), CHILD_HEAP, "-cp",
-                System.getProperty("java.class.path"), DownloadMain.class.getName(), mode, emulator.baseUrl(),
-                stored.name(), target.toString()));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        pb.environment().put("GEMINI_API_KEY", TestSupport.API_KEY);
-        pb.environment().remove("GOOGLE_API_KEY");
-        Path log = dir.resolve("child-" + mode + ".log");
-        pb.redirectOutput(log.toFile());
-        Process p = pb.start();
-        if (!p.waitFor(5, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new AssertionError("child JVM (" + mode + ") did not finish in 5 minutes; output: "
-                    + Files.readString(log, StandardCharsets.UTF_8));
-        }
-        return new Child(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
-    }
 }
