@@ -20,6 +20,14 @@ public interface BatchApi extends AutoCloseable {
     }
 
     /**
+     * A client whose calls all run under this policy (instead of one built from {@code settings.retry()}):
+     * the way to share one policy, and later one circuit breaker, between clients.
+     */
+    static BatchApi open(GeminiSettings settings, RetryPolicy retryPolicy) {
+        return new GeminiBatchApi(settings, retryPolicy, java.time.Clock.systemUTC());
+    }
+
+    /**
      * Creates a generate-content batch job. Inline input carries each line's key as {@code metadata.key}.
      * Not retried after a failure that may have reached the server (a retry could create a second job):
      * on such an error, look the job up by displayName before creating again.

@@ -61,6 +61,9 @@ final class GeminiBatchApi implements BatchApi {
                 .connectTimeout(settings.connectTimeout())
                 .readTimeout(settings.requestTimeout())
                 .writeTimeout(settings.requestTimeout())
+                // OkHttp would silently resend a request (a create included) after some connection failures;
+                // one retry owner only: RetryPolicy, which never resends a create that may have arrived.
+                .retryOnConnectionFailure(false)
                 .build();
         this.rest = new RestClient(http, settings.baseUrl(), settings.apiVersion(), settings.apiKey(), clock);
         this.sdk = new SdkCalls(settings, http, clock);

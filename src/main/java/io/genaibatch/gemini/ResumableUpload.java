@@ -31,6 +31,8 @@ final class ResumableUpload {
     private static final Logger log = LoggerFactory.getLogger(ResumableUpload.class);
     private static final MediaType OCTETS = MediaType.get("application/octet-stream");
     private static final int COPY_BUFFER = 64 * 1024;
+    /** How often a wrong-offset answer may move our offset to the server's count in one upload. */
+    private static final int MAX_RESYNCS = 5;
 
     private final RestClient rest;
     private final RetryPolicy retry;
@@ -104,6 +106,7 @@ final class ResumableUpload {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long[] offset = {0};
             boolean[] mustQuery = {false};
+            int[] resyncs = {0};
             while (true) {
                 Step step = retry.call(op + " (chunk at " + offset[0] + ")", () -> {
                     if (mustQuery[0]) {
@@ -122,6 +125,17 @@ final class ResumableUpload {
                     try {
                         return chunk(op, session, channel, offset[0], size);
                     } catch (GeminiApiException e) {
+                        if (e.httpStatus() == 400 && resyncs[0] < MAX_RESYNCS) {
+                            // A wrong offset: the bytes of an interrupted chunk may have reached the server
+                            // after our query answered. Take the server's count when it differs from ours.
+                            Step q = query(op, session.url());
+                            if (q.file != null || q.received != offset[0]) {
+                                resyncs[0]++;
+                                log.info("{}: server holds {} bytes, not {}; resuming from there", op, q.received,
+                                        offset[0]);
+                                return q;
+                            }
+                        }
                         // The server may hold part of this chunk: ask before sending more.
                         mustQuery[0] = e.isRetriable();
                         throw e;
@@ -129,6 +143,10 @@ final class ResumableUpload {
                 });
                 if (step.file != null) {
                     return step.file;
+                }
+                if (step.received > size) {
+                    throw GeminiApiException.protocol(op, "the server has " + step.received
+                            + " bytes, more than the file's " + size, null);
                 }
                 offset[0] = step.received;
             }

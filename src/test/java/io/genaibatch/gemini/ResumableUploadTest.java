@@ -1,0 +1,173 @@
+package io.genaibatch.gemini;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import io.genaibatch.emulator.EmulatorOptions;
+import io.genaibatch.emulator.GeminiEmulator;
+import io.genaibatch.emulator.RecordedRequest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Our resumable upload: the sizes that break the SDK's, and a connection cut in the middle of a chunk. */
+class ResumableUploadTest {
+    private static final int MIB = 1024 * 1024;
+    private static GeminiEmulator emulator;
+    private static BatchApi api;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startEmulator() throws IOException {
+        emulator = GeminiEmulator.start(EmulatorOptions.builder().apiKey(TestSupport.API_KEY).build());
+        api = BatchApi.open(TestSupport.settings(emulator));
+    }
+
+    @AfterAll
+    static void stopEmulator() {
+        api.close();
+        emulator.close();
+    }
+
+    @BeforeEach
+    void clearLog() {
+        emulator.clearRequestLog();
+    }
+
+    @Test
+    void shouldUploadExactly16MiBInTwoChunksWhereTheSdkCrashes() throws IOException {
+        Path file = TestSupport.patternFile(dir, "16mib.bin", 16L * MIB);
+
+        FileInfo uploaded = api.uploadFile(file, "application/jsonl", "sixteen");
+
+        assertStoredExactly(uploaded, file);
+        assertThat(uploadCommands()).containsExactly("start", "upload", "upload, finalize");
+    }
+
+    @Test
+    void shouldUploadOneByteMoreThanAChunkInTwoChunks() throws IOException {
+        Path file = TestSupport.patternFile(dir, "8mib+1.bin", 8L * MIB + 1);
+
+        FileInfo uploaded = api.uploadFile(file, "application/jsonl", "eight-plus-one");
+
+        assertStoredExactly(uploaded, file);
+        List<RecordedRequest> chunks = emulator.recordedRequests().stream()
+                .filter(r -> r.query().contains("upload_id")).toList();
+        assertThat(chunks).extracting(RecordedRequest::bodySize).containsExactly(8L * MIB, 1L);
+        assertThat(chunks).extracting(r -> r.header("x-goog-upload-offset")).containsExactly("0", "8388608");
+    }
+
+    @Test
+    void shouldUploadAnEmptyFileWithOneEmptyFinalChunk() throws IOException {
+        Path file = Files.createFile(dir.resolve("empty.jsonl"));
+
+        FileInfo uploaded = api.uploadFile(file, "application/jsonl", "empty");
+
+        assertThat(uploaded.sizeBytes()).isZero();
+        assertThat(uploadCommands()).containsExactly("start", "upload, finalize");
+    }
+
+    @Test
+    void shouldResumeWithQueryAfterTheConnectionIsCutMidChunk() throws IOException {
+        Path file = TestSupport.patternFile(dir, "20mib.bin", 20L * MIB);
+        // Cut 12 MiB into the stream: in the middle of the second chunk.
+        try (CuttingProxy proxy = new CuttingProxy(emulator.port(), 12L * MIB);
+             BatchApi viaProxy = BatchApi.open(TestSupport.settings(emulator).toBuilder()
+                     .baseUrl("http://127.0.0.1:" + proxy.port())
+                     .retry(new RetrySettings(3, Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofSeconds(1),
+                             Duration.ofSeconds(30))).build())) {
+
+            FileInfo uploaded = viaProxy.uploadFile(file, "application/jsonl", "cut");
+
+            assertThat(proxy.hasCut()).isTrue();
+            assertStoredExactly(uploaded, file);
+        }
+        List<RecordedRequest> requests = emulator.recordedRequests();
+        assertThat(requests).anySatisfy(r -> assertThat(r.header("x-goog-upload-command")).isEqualTo("query"));
+        // The upload went on from where the server said, in the middle of the cut chunk: only a query can
+        // have told us that offset. (The log orders requests by completion: the cut chunk may come after.)
+        assertThat(requests).filteredOn(r -> r.header("x-goog-upload-offset") != null)
+                .anySatisfy(r -> assertThat(Long.parseLong(r.header("x-goog-upload-offset")))
+                        .isGreaterThan(8L * MIB).isLessThanOrEqualTo(12L * MIB));
+    }
+
+    @Test
+    void shouldTakeTheServersCountWhenAChunkIsRefusedForAWrongOffset() throws IOException {
+        // A stub that keeps the first chunk but answers it 400, as when an interrupted chunk's bytes land
+        // after a query has answered: the client must query and go on from the server's count.
+        Path file = TestSupport.patternFile(dir, "600k.bin", 600 * 1024);
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        long[] received = {0};
+        com.sun.net.httpserver.HttpServer stub = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        stub.createContext("/", exchange -> {
+            String command = exchange.getRequestHeaders().getFirst("X-Goog-Upload-Command");
+            String offset = exchange.getRequestHeaders().getFirst("X-Goog-Upload-Offset");
+            long bodyBytes = exchange.getRequestBody().readAllBytes().length;
+            seen.add(command + (offset == null ? "" : "@" + offset));
+            var h = exchange.getResponseHeaders();
+            int status = 200;
+            byte[] body = new byte[0];
+            if (command.equals("start")) {
+                h.set("X-Goog-Upload-URL", "http://127.0.0.1:" + stub.getAddress().getPort() + "/upload?upload_id=u");
+            } else if (command.equals("query")) {
+                h.set("X-Goog-Upload-Status", "active");
+                h.set("X-Goog-Upload-Size-Received", Long.toString(received[0]));
+            } else {
+                h.set("X-Goog-Upload-Status", command.contains("finalize") ? "final" : "active");
+                if (Long.parseLong(offset) != received[0]) {
+                    status = 400;
+                } else {
+                    received[0] += bodyBytes;
+                    if (seen.size() == 2) {
+                        status = 400; // kept the bytes, lost the answer
+                    }
+                    if (command.contains("finalize")) {
+                        body = ("{\"file\": {\"name\": \"files/stub\", \"sizeBytes\": \"" + received[0] + "\"}}")
+                                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    }
+                }
+            }
+            exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+            if (body.length > 0) {
+                exchange.getResponseBody().write(body);
+            }
+            exchange.close();
+        });
+        stub.start();
+        try (BatchApi api = BatchApi.open(GeminiSettings.builder().apiKey("k")
+                .baseUrl("http://127.0.0.1:" + stub.getAddress().getPort()).uploadChunkBytes(256 * 1024)
+                .retry(RetrySettings.NO_RETRY).build())) {
+
+            FileInfo uploaded = api.uploadFile(file, "application/jsonl", "stub");
+
+            assertThat(uploaded.name()).isEqualTo("files/stub");
+            assertThat(uploaded.sizeBytes()).isEqualTo(600 * 1024);
+        } finally {
+            stub.stop(0);
+        }
+        assertThat(seen).containsExactly("start", "upload@0", "query", "upload@262144",
+                "upload, finalize@524288");
+    }
+
+    private static void assertStoredExactly(FileInfo uploaded, Path file) throws IOException {
+        assertThat(uploaded.sizeBytes()).isEqualTo(Files.size(file));
+        FileInfo stored = api.getFile(uploaded.name());
+        assertThat(stored.sizeBytes()).isEqualTo(Files.size(file));
+        assertThat(stored.sha256Hash()).contains(TestSupport.sha256Base64(file));
+    }
+
+    private static List<String> uploadCommands() {
+        return emulator.recordedRequests().stream().filter(r -> r.path().startsWith("/upload/"))
+                .map(r -> r.header("x-goog-upload-command")).toList();
+    }
+}
