@@ -56,7 +56,19 @@ public final class TopicAdmin {
                 }
             }
         }
+        awaitVisible(created);
         return describe(specs, created);
+    }
+
+    /** A created topic reaches every broker's metadata a moment after the controller accepted it. */
+    private void awaitVisible(Set<String> names) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (!existingNames().containsAll(names)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("Created topics " + names + " are still not listed after 30 s");
+            }
+            Thread.sleep(50);
+        }
     }
 
     /** Describes the topics without changing anything. */
