@@ -80,6 +80,12 @@ public final class Poller implements AutoCloseable {
         return thread.isAlive();
     }
 
+    /** Waits for the poller thread to end (after {@link #close()}, or on its own after a failure). */
+    boolean awaitStopped(java.time.Duration timeout) throws InterruptedException {
+        thread.join(Math.max(1, timeout.toMillis()));
+        return !thread.isAlive();
+    }
+
     /** Why the poller thread ended on its own, if it did. */
     public Optional<Throwable> failure() {
         return Optional.ofNullable(failure.get());

@@ -232,7 +232,7 @@ final class Publisher {
             counts.ifPresent(c -> counters.unattachedResults(c.unattached()));
             log.info("batch {} job {}: PUBLISHED, {} responses{}", next.getBatchId(), next.getJobName(),
                     publishedThrough, counts.map(c -> " (" + c.attached() + " results attached, " + c.unattached()
-                            + " attached to no request)").orElse(" (" + next.getError().getCode() + ")"));
+                            + " attached to no request)").orElseGet(() -> next.getError() == null ? "" : " (" + next.getError().getCode() + ")"));
         }
     }
 
