@@ -26,6 +26,24 @@ import org.junit.jupiter.api.io.TempDir;
 class PollerJobOutcomesIT {
 
     @Test
+    void shouldAnswerEveryKeyWithFailedWhenTheJobIsGoneAtTheApi(KafkaCluster kafka, @TempDir Path dir) throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "deleted", EmulatorOptions.defaults(), dir)) {
+            f.emulator.scriptNextJobs(1, JobOutcome.STUCK);
+            PollFixture.Batch batch = f.writeBatch("b-deleted", RequestKind.GENERATE, 9, 1);
+            String jobName = f.createJob(batch, InputMode.INLINE);
+            f.api.delete(jobName);
+            f.writeJob(batch, jobName, InputMode.INLINE);
+
+            f.startPoller();
+
+            BatchJob record = f.awaitPublished("b-deleted");
+            assertThat(record.getError().getCode()).isEqualTo("JOB_NOT_FOUND");
+            assertThat(record.getError().getMessage()).contains(jobName);
+            assertOutcome(f.assertOneResponsePerKey(batch), batch, ResponseStatus.FAILED, "JOB_NOT_FOUND");
+        }
+    }
+
+    @Test
     void shouldAnswerEveryKeyWhenTheJobFailsExpiresOrIsCancelled(KafkaCluster kafka, @TempDir Path dir) throws Exception {
         try (PollFixture f = PollFixture.start(kafka, "outcomes", EmulatorOptions.defaults(), dir)) {
             // Step 1: three jobs that stay RUNNING until the test ends them
