@@ -255,7 +255,7 @@ final class ItemIndex implements AutoCloseable {
     Cursor entries(long skip) {
         Cursor c = new Cursor(db.newIterator());
         for (long i = 0; i < skip && c.hasNext(); i++) {
-            c.advance();
+            c.it.next();
         }
         return c;
     }
@@ -292,10 +292,6 @@ final class ItemIndex implements AutoCloseable {
             int length = b.getInt();
             return length == DUPLICATE ? new Entry(item, Optional.empty(), true)
                     : new Entry(item, Optional.of(new ResultPointer(offset, length)), false);
-        }
-
-        private void advance() {
-            it.next();
         }
 
         @Override

@@ -5,7 +5,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -42,6 +41,7 @@ final class JobTable {
         private BatchJob job;
         private long offset;
         private Instant nextCheck;
+        private int failures;
 
         OpenJob(int partition, BatchJob job, long offset, Instant nextCheck) {
             this.partition = partition;
@@ -72,6 +72,15 @@ final class JobTable {
 
         String batchId() {
             return job.getBatchId();
+        }
+
+        /** Rounds of work on this job that failed in a row (for the retry backoff). */
+        int failures() {
+            return failures;
+        }
+
+        void failures(int n) {
+            failures = n;
         }
 
         @Override
@@ -181,10 +190,6 @@ final class JobTable {
             }
         }
         return min;
-    }
-
-    Iterator<OpenJob> iterator() {
-        return open.values().iterator();
     }
 
     private Instant firstCheck(BatchJob job, Instant now) {

@@ -36,7 +36,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
@@ -65,8 +64,11 @@ import org.slf4j.LoggerFactory;
 final class PollLoop implements Runnable, Publisher.JobWriter {
     private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
     private static final Duration MAX_IDLE_POLL = Duration.ofMillis(200);
-    /** Wait before retrying a job whose round failed for a reason of ours (Kafka, disk), not the API's. */
-    private static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(1);
+    /**
+     * First wait before retrying a job whose round failed for a reason of ours (Kafka, disk), not the API's; it
+     * doubles with each failure in a row, up to poll.max-interval.
+     */
+    private static final Duration FIRST_RETRY_AFTER_FAILURE = Duration.ofSeconds(1);
 
     private final KafkaClients clients;
     private final PollerSettings settings;
@@ -82,7 +84,8 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
     private final Map<Integer, OwnedPartition> owned = new HashMap<>();
 
     private volatile boolean running = true;
-    private KafkaConsumer<byte[], byte[]> consumer;
+    /** Volatile: {@link #stop()} wakes it up from the closing thread. */
+    private volatile KafkaConsumer<byte[], byte[]> consumer;
     private Publisher publisher;
 
     /** One assigned partition of genai.jobs: its producer, and whether its open jobs are all known yet. */
@@ -167,6 +170,7 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
             } else {
                 check(entry);
             }
+            entry.failures(0);
         } catch (JobAbandonedException e) {
             log.info("batch {} job {}: stopped ({}); its committed progress stands", entry.batchId(),
                     entry.job().getJobName(), e.getMessage());
@@ -183,9 +187,15 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
             }
         } catch (RuntimeException e) {
             counters.jobError();
-            entry.nextCheck(clock.instant().plus(RETRY_AFTER_FAILURE));
-            log.error("batch {} job {}: {}; retrying in {} ms", entry.batchId(), entry.job().getJobName(),
-                    e.toString(), RETRY_AFTER_FAILURE.toMillis(), e);
+            int failures = entry.failures() + 1;
+            entry.failures(failures);
+            Duration wait = FIRST_RETRY_AFTER_FAILURE.multipliedBy(1L << Math.min(failures - 1, 20));
+            if (wait.compareTo(settings.schedule().max()) > 0) {
+                wait = settings.schedule().max();
+            }
+            entry.nextCheck(clock.instant().plus(wait));
+            log.error("batch {} job {}: {} (failure {} in a row); retrying in {} ms", entry.batchId(),
+                    entry.job().getJobName(), e.toString(), failures, wait.toMillis(), e);
         }
     }
 
@@ -252,9 +262,11 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
             hooks.beforeCommit(next.getBatchId(), next.getPublishedThrough());
             producer.commitTransaction();
         } catch (ProducerFencedException | InvalidProducerEpochException e) {
-            lose(p.tp.partition(), "its producer was fenced by a newer owner");
+            release(p.tp.partition(), "fenced: its producer was taken over by a newer owner");
             throw new JobAbandonedException("fenced on partition " + p.tp, e);
-        } catch (KafkaException e) {
+        } catch (RuntimeException e) {
+            // Anything else (a send refused, a stale generation on the offset commit, a wakeup): abort, so that
+            // the producer is ready for the next transaction and nothing of this one becomes visible.
             abortQuietly(producer, entry);
             throw e;
         }
@@ -368,10 +380,6 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
         }
     }
 
-    private void lose(int partition, String why) {
-        release(partition, why);
-    }
-
     private void release(int partition, String why) {
         OwnedPartition p = owned.remove(partition);
         table.dropPartition(partition);
@@ -396,7 +404,7 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
         try {
             producer.abortTransaction();
         } catch (ProducerFencedException | InvalidProducerEpochException e) {
-            lose(entry.partition(), "its producer was fenced by a newer owner");
+            release(entry.partition(), "fenced: its producer was taken over by a newer owner");
         } catch (RuntimeException e) {
             log.warn("batch {}: aborting the transaction failed too: {}", entry.batchId(), e.toString());
         }

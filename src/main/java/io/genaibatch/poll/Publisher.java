@@ -44,6 +44,11 @@ import org.slf4j.LoggerFactory;
  */
 final class Publisher {
     private static final Logger log = LoggerFactory.getLogger(Publisher.class);
+    /**
+     * A chunk also ends once its response values reach this many bytes, so that the heap a chunk takes stays
+     * bounded whatever the responses' size (500 embeddings of 3072 values are ~30 MB of JSON).
+     */
+    static final long MAX_CHUNK_BYTES = 4L << 20;
 
     /** What the publisher needs from the poll loop: transactions on the job's partition, and a live membership. */
     interface JobWriter {
@@ -70,9 +75,16 @@ final class Publisher {
     private final JobWriter writer;
     private final PollerCounters counters;
     private final Clock clock;
+    private final long maxChunkBytes;
 
     Publisher(PollerSettings settings, BatchApi api, JobPolicy policy, ItemLoader loader, Responses responses,
               JobWriter writer, PollerCounters counters, Clock clock) {
+        this(settings, api, policy, loader, responses, writer, counters, clock, MAX_CHUNK_BYTES);
+    }
+
+    Publisher(PollerSettings settings, BatchApi api, JobPolicy policy, ItemLoader loader, Responses responses,
+              JobWriter writer, PollerCounters counters, Clock clock, long maxChunkBytes) {
+        this.maxChunkBytes = maxChunkBytes;
         this.settings = settings;
         this.api = api;
         this.policy = policy;
@@ -197,19 +209,25 @@ final class Publisher {
                 commit(entry, List.of(), List.of(), done, true, index);
                 return;
             }
-            List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(chunk);
-            List<GenAiResponse> sent = new ArrayList<>(chunk);
+            List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(Math.min(chunk, 1024));
+            List<GenAiResponse> sent = new ArrayList<>(Math.min(chunk, 1024));
+            long bytes = 0;
             while (cursor.hasNext()) {
                 Entry e = cursor.next();
                 GenAiResponse r = respond(entry.job(), decision, e, file);
-                records.add(responses.record(e.item(), r));
+                ProducerRecord<byte[], byte[]> record = responses.record(e.item(), r);
+                records.add(record);
                 sent.add(r);
+                bytes += record.value().length;
                 done++;
                 boolean last = !cursor.hasNext();
-                if (records.size() >= chunk || last) {
+                if (records.size() >= chunk || bytes >= maxChunkBytes || last) {
                     commit(entry, records, sent, done, last, index);
+                    log.debug("batch {} job {}: published through {} of {}", entry.batchId(),
+                            entry.job().getJobName(), done, index.itemCount());
                     records.clear();
                     sent.clear();
+                    bytes = 0;
                     if (!last) {
                         writer.keepAlive(entry);
                     }
