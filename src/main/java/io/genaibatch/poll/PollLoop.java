@@ -117,7 +117,7 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
         this.table = new JobTable(settings.schedule());
     }
 
-    /** Asks the loop to stop after the current step (a chunk is never left half-done by this). */
+    /** Asks the loop to stop at its next step; a chunk in flight is committed or aborted, never half-applied. */
     void stop() {
         running = false;
         KafkaConsumer<byte[], byte[]> c = consumer;

@@ -117,8 +117,12 @@ final class Publisher {
             Path results = null;
             if (!(decision instanceof AnswerEveryRequest)) {
                 results = dir.resolve("results.jsonl");
-                if (!index.resultsComplete() || !Files.exists(results)) {
+                // The file is moved into place only once complete, so one that exists can be reused.
+                boolean fetched = !Files.exists(results);
+                if (fetched) {
                     fetchResults(entry, info, results);
+                }
+                if (fetched || !index.resultsComplete()) {
                     indexResults(entry, index, results);
                 }
             }
