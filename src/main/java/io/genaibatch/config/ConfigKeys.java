@@ -99,6 +99,43 @@ public final class ConfigKeys {
             "YAML file of prices per model (USD per 1M tokens, interactive rate, and the batch discount), for the "
                     + "cost and savings estimates. Unset: the example prices of config/prices.yaml, built in.");
 
+    // Poller (poll role): docs/POLLER.md says how each one is used.
+    public static final ConfigKey<String> POLL_GROUP_ID = new ConfigKey<>(
+            "poll.group-id", ConfigType.STRING, "genai-batch-poll", nonBlank(),
+            "Consumer group of the pollers on genai.jobs; instances with the same group share the jobs by partition. "
+                    + "Also the prefix of the pollers' transactional ids (<group-id>-<jobs topic>-<partition>).");
+    public static final ConfigKey<Duration> POLL_INITIAL_INTERVAL = new ConfigKey<>(
+            "poll.initial-interval", ConfigType.DURATION, Duration.ofSeconds(10),
+            between(Duration.ofMillis(10), Duration.ofHours(1), "between 10ms and 1h"),
+            "First check of a job this long after it was submitted, and the shortest interval between two checks.");
+    public static final ConfigKey<Duration> POLL_MAX_INTERVAL = new ConfigKey<>(
+            "poll.max-interval", ConfigType.DURATION, Duration.ofMinutes(5),
+            between(Duration.ofMillis(10), Duration.ofHours(6), "between 10ms and 6h"),
+            "Longest interval between two checks of a job. In between, a job is checked every age/10 "
+                    + "(a job submitted 20 minutes ago is checked every 2 minutes).");
+    public static final ConfigKey<Integer> POLL_PUBLISH_CHUNK = new ConfigKey<>(
+            "poll.publish-chunk", ConfigType.INT, 500, between(1, 100_000, "between 1 and 100000"),
+            "Responses per publication transaction; each chunk commits together with the job's publishedThrough, "
+                    + "so a restarted poller resumes at the next chunk.");
+    public static final ConfigKey<String> POLL_CACHE_DIR = new ConfigKey<>(
+            "poll.cache-dir", ConfigType.STRING, null, nonBlank(),
+            "Local cache of the poller: downloaded results and the disk index from result key to request. "
+                    + "Rebuilt from the topics when lost. Unset: <java.io.tmpdir>/genai-batch-poll.");
+    public static final ConfigKey<String> POLL_POLICY = new ConfigKey<>(
+            "poll.policy", ConfigType.STRING, "terminal", oneOf(List.of("terminal")),
+            "What a finished job becomes. terminal: SUCCEEDED publishes every result (per-request errors as ERROR, "
+                    + "requests without a result as ERROR RESULT_MISSING); FAILED, EXPIRED and CANCELLED answer "
+                    + "every request with that status.");
+    public static final ConfigKey<Duration> POLL_ITEMS_READ_TIMEOUT = new ConfigKey<>(
+            "poll.items-read-timeout", ConfigType.DURATION, Duration.ofMinutes(2),
+            between(Duration.ofSeconds(1), Duration.ofHours(1), "between 1s and 1h"),
+            "Longest wait for a batch's items on genai.batches while building the key index; past it the job is "
+                    + "retried at its next check.");
+    public static final ConfigKey<Duration> POLL_CLOSE_TIMEOUT = new ConfigKey<>(
+            "poll.close-timeout", ConfigType.DURATION, Duration.ofSeconds(30),
+            between(Duration.ofMillis(100), Duration.ofMinutes(10), "between 100ms and 10m"),
+            "How long close() waits for the current chunk to commit before interrupting the poller.");
+
     public static final List<ConfigKey<?>> ALL = List.of(
             BOOTSTRAP_SERVERS,
             TOPIC_REQUESTS, TOPIC_BATCHES, TOPIC_JOBS, TOPIC_RESPONSES, TOPIC_WINDOW_CONFIG, TOPIC_DLQ,
@@ -107,7 +144,9 @@ public final class ConfigKeys {
             GEMINI_BASE_URL, GEMINI_API_VERSION, GEMINI_CONNECT_TIMEOUT, GEMINI_REQUEST_TIMEOUT, GEMINI_UPLOAD_CHUNK,
             GEMINI_RETRY_ATTEMPTS, GEMINI_RETRY_INITIAL_BACKOFF, GEMINI_RETRY_MAX_BACKOFF, GEMINI_RETRY_MAX_RETRY_AFTER,
             GEMINI_RETRY_MAX_ELAPSED,
-            COST_PRICES_FILE);
+            COST_PRICES_FILE,
+            POLL_GROUP_ID, POLL_INITIAL_INTERVAL, POLL_MAX_INTERVAL, POLL_PUBLISH_CHUNK, POLL_CACHE_DIR, POLL_POLICY,
+            POLL_ITEMS_READ_TIMEOUT, POLL_CLOSE_TIMEOUT);
 
     private static ConfigKey<String> topic(String name, String defaultName, String doc) {
         return new ConfigKey<>("topics." + name, ConfigType.STRING, defaultName, nonBlank(), "Topic name. " + doc);

@@ -1,0 +1,404 @@
+package io.genaibatch.poll;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+
+import io.genaibatch.records.BatchItem;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.InfoLogLevel;
+import org.rocksdb.LRUCache;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The disk index of one batch: its items by requestId, and where each item's result sits in the local results
+ * file. It is what lets the poller map a result key back to the request's Kafka key, headers and metadata with a
+ * heap that does not grow with the batch: RocksDB keeps the entries on disk, with a fixed native budget (two 4 MiB
+ * memtables and an 8 MiB block cache) whatever the batch size, and the poller holds one entry at a time.
+ *
+ * <p>A cache: rebuilt from genai.batches (items) and from the job's output (results) when missing or incomplete.
+ * Writes skip RocksDB's write-ahead log; completeness is instead marked by a key written after a flush, so a crash
+ * leaves an index without its mark, which is then rebuilt.
+ *
+ * <p>Key layout (one byte of prefix, then the requestId in UTF-8; RocksDB sorts bytewise, so items iterate in
+ * requestId order, the same order on every rebuild):
+ * <ul>
+ *   <li>{@code i<requestId>} → the BatchItem without its request JSON (the response does not need it);
+ *   <li>{@code r<requestId>} → offset (8 bytes) and length (4 bytes) of the result's line, length -1 when
+ *       several results carried the key;
+ *   <li>{@code m<name>} → marks and counts.
+ * </ul>
+ * Not thread-safe: used by the poller thread alone.
+ */
+final class ItemIndex implements AutoCloseable {
+    private static final byte ITEM = 'i';
+    private static final byte RESULT = 'r';
+    private static final byte[] ITEMS_COMPLETE = meta("items-complete");
+    private static final byte[] RESULTS_COMPLETE = meta("results-complete");
+    private static final int DUPLICATE = -1;
+    private static final int WRITE_BATCH_SIZE = 1000;
+
+    private final Path dir;
+    private final LRUCache cache;
+    private final Options options;
+    private final WriteOptions writeOptions;
+    private final FlushOptions flushOptions;
+    private final RocksDB db;
+    private WriteBatch pending;
+    private int pendingCount;
+
+    /** Where a result line sits in the results file. */
+    record ResultPointer(long offset, int length) {
+    }
+
+    /** What attaching a result to its key did. */
+    enum Attach {
+        /** The first result with this key: attached for now. */
+        ATTACHED,
+        /** The second result with this key: the first one is detached, the key now has no result. */
+        DUPLICATED,
+        /** A third or later result with this key. */
+        DUPLICATE_AGAIN,
+        /** No item of the batch has this key. */
+        UNKNOWN_KEY
+    }
+
+    /**
+     * How the results of a job mapped onto its items, counted while indexing them.
+     *
+     * @param results    result lines read
+     * @param attached   results attached to a request (keys seen exactly once)
+     * @param unattached results attached to none: no key, unknown key, unreadable, or one of a duplicated key
+     */
+    record ResultCounts(long results, long attached, long unattached) {
+    }
+
+    /** One item in requestId order, with its result (if exactly one result carried its key). */
+    record Entry(BatchItem item, Optional<ResultPointer> result, boolean duplicated) {
+    }
+
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    private ItemIndex(Path dir, LRUCache cache, Options options, RocksDB db) {
+        this.dir = dir;
+        this.cache = cache;
+        this.options = options;
+        this.db = db;
+        this.writeOptions = new WriteOptions().setDisableWAL(true);
+        this.flushOptions = new FlushOptions().setWaitForFlush(true);
+    }
+
+    /** Opens (creating when missing) the index in {@code dir}. Close it. */
+    static ItemIndex open(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the index directory " + dir, e);
+        }
+        LRUCache cache = new LRUCache(8L << 20);
+        Options options = new Options()
+                .setCreateIfMissing(true)
+                .setWriteBufferSize(4L << 20)
+                .setMaxWriteBufferNumber(2)
+                .setMaxOpenFiles(64)
+                .setKeepLogFileNum(1)
+                .setInfoLogLevel(InfoLogLevel.WARN_LEVEL)
+                .setTableFormatConfig(new BlockBasedTableConfig().setBlockCache(cache).setBlockSize(16 << 10));
+        try {
+            return new ItemIndex(dir, cache, options, RocksDB.open(options, dir.toString()));
+        } catch (RocksDBException e) {
+            options.close();
+            cache.close();
+            throw new IllegalStateException("cannot open the key index in " + dir + ": " + e.getMessage()
+                    + " (it is a cache: delete the directory and it is rebuilt)", e);
+        }
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    // ----- items -----
+
+    /** Whether every item of the batch is in; otherwise the caller clears and reloads them. */
+    boolean itemsComplete() {
+        return get(ITEMS_COMPLETE) != null;
+    }
+
+    /** The number of items recorded by {@link #completeItems()}, or -1 when incomplete. */
+    long itemCount() {
+        byte[] v = get(ITEMS_COMPLETE);
+        return v == null ? -1 : ByteBuffer.wrap(v).getLong();
+    }
+
+    /** Drops every item and result, to load again from the start. */
+    void clear() {
+        discardPending();
+        deleteRange(new byte[] {0}, new byte[] {(byte) 0xFF});
+    }
+
+    /** Adds an item (the last one wins for a repeated requestId); visible after {@link #completeItems()}. */
+    void putItem(BatchItem item) {
+        BatchItem slim = BatchItem.newBuilder(item).setRequest("").build();
+        try {
+            if (pending == null) {
+                pending = new WriteBatch();
+            }
+            pending.put(key(ITEM, item.getRequestId()), bytes(slim.toByteBuffer()));
+            if (++pendingCount >= WRITE_BATCH_SIZE) {
+                writePending();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot encode item " + item.getRequestId(), e);
+        } catch (RocksDBException e) {
+            throw failure("write items", e);
+        }
+    }
+
+    /** Marks the items complete, after making them durable; returns their number. */
+    long completeItems() {
+        try {
+            writePending();
+            long n = 0;
+            try (RocksIterator it = db.newIterator()) {
+                for (it.seek(new byte[] {ITEM}); it.isValid() && it.key()[0] == ITEM; it.next()) {
+                    n++;
+                }
+            }
+            db.flush(flushOptions);
+            db.put(writeOptions, ITEMS_COMPLETE, ByteBuffer.allocate(8).putLong(n).array());
+            db.flush(flushOptions);
+            return n;
+        } catch (RocksDBException e) {
+            throw failure("complete items", e);
+        }
+    }
+
+    Optional<BatchItem> item(String requestId) {
+        byte[] v = get(key(ITEM, requestId));
+        return v == null ? Optional.empty() : Optional.of(decode(v));
+    }
+
+    // ----- results -----
+
+    boolean resultsComplete() {
+        return get(RESULTS_COMPLETE) != null;
+    }
+
+    /** Drops every attached result (a results file being indexed again starts from nothing). */
+    void clearResults() {
+        deleteRange(new byte[] {RESULT}, new byte[] {RESULT + 1});
+        delete(RESULTS_COMPLETE);
+    }
+
+    /** Attaches the result line at {@code offset} to the item with this key, if there is one. */
+    Attach attach(String requestId, long offset, int length) {
+        byte[] itemKey = key(ITEM, requestId);
+        if (get(itemKey) == null) {
+            return Attach.UNKNOWN_KEY;
+        }
+        byte[] resultKey = key(RESULT, requestId);
+        byte[] previous = get(resultKey);
+        try {
+            if (previous == null) {
+                db.put(writeOptions, resultKey, pointer(offset, length));
+                return Attach.ATTACHED;
+            }
+            if (ByteBuffer.wrap(previous).getInt(8) == DUPLICATE) {
+                return Attach.DUPLICATE_AGAIN;
+            }
+            db.put(writeOptions, resultKey, pointer(0, DUPLICATE));
+            return Attach.DUPLICATED;
+        } catch (RocksDBException e) {
+            throw failure("attach a result", e);
+        }
+    }
+
+    void completeResults(ResultCounts counts) {
+        try {
+            db.flush(flushOptions);
+            db.put(writeOptions, RESULTS_COMPLETE, ByteBuffer.allocate(24).putLong(counts.results())
+                    .putLong(counts.attached()).putLong(counts.unattached()).array());
+            db.flush(flushOptions);
+        } catch (RocksDBException e) {
+            throw failure("complete results", e);
+        }
+    }
+
+    /** The counts recorded by {@link #completeResults}, when complete. */
+    Optional<ResultCounts> resultCounts() {
+        byte[] v = get(RESULTS_COMPLETE);
+        if (v == null) {
+            return Optional.empty();
+        }
+        ByteBuffer b = ByteBuffer.wrap(v);
+        return Optional.of(new ResultCounts(b.getLong(), b.getLong(), b.getLong()));
+    }
+
+    // ----- iteration -----
+
+    /** Items in requestId order, after skipping the first {@code skip}. Close the cursor. */
+    Cursor entries(long skip) {
+        Cursor c = new Cursor(db.newIterator());
+        for (long i = 0; i < skip && c.hasNext(); i++) {
+            c.it.next();
+        }
+        return c;
+    }
+
+    /** Walks the items in requestId order; holds one native iterator. */
+    final class Cursor implements Iterator<Entry>, AutoCloseable {
+        private final RocksIterator it;
+
+        private Cursor(RocksIterator it) {
+            this.it = it;
+            it.seek(new byte[] {ITEM});
+        }
+
+        @Override
+        public boolean hasNext() {
+            return it.isValid() && it.key()[0] == ITEM;
+        }
+
+        @Override
+        public Entry next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            BatchItem item = decode(it.value());
+            byte[] k = it.key();
+            k[0] = RESULT;
+            byte[] p = get(k);
+            it.next();
+            if (p == null) {
+                return new Entry(item, Optional.empty(), false);
+            }
+            ByteBuffer b = ByteBuffer.wrap(p);
+            long offset = b.getLong();
+            int length = b.getInt();
+            return length == DUPLICATE ? new Entry(item, Optional.empty(), true)
+                    : new Entry(item, Optional.of(new ResultPointer(offset, length)), false);
+        }
+
+        @Override
+        public void close() {
+            it.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        discardPending();
+        db.close();
+        flushOptions.close();
+        writeOptions.close();
+        options.close();
+        cache.close();
+    }
+
+    /** Closes the index and deletes its directory: the batch is published, the cache has served. */
+    void closeAndDelete() {
+        close();
+        deleteDirectory(dir);
+    }
+
+    static void deleteDirectory(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete the cache directory " + dir, e);
+        }
+    }
+
+    private void writePending() throws RocksDBException {
+        if (pending != null && pendingCount > 0) {
+            db.write(writeOptions, pending);
+        }
+        discardPending();
+    }
+
+    private void discardPending() {
+        if (pending != null) {
+            pending.close();
+            pending = null;
+        }
+        pendingCount = 0;
+    }
+
+    private byte[] get(byte[] key) {
+        try {
+            return db.get(key);
+        } catch (RocksDBException e) {
+            throw failure("read", e);
+        }
+    }
+
+    private void delete(byte[] key) {
+        try {
+            db.delete(writeOptions, key);
+        } catch (RocksDBException e) {
+            throw failure("delete", e);
+        }
+    }
+
+    private void deleteRange(byte[] from, byte[] to) {
+        try {
+            db.deleteRange(writeOptions, from, to);
+        } catch (RocksDBException e) {
+            throw failure("delete a range", e);
+        }
+    }
+
+    private IllegalStateException failure(String what, RocksDBException e) {
+        return new IllegalStateException("key index in " + dir + ": cannot " + what + ": " + e.getMessage(), e);
+    }
+
+    private static BatchItem decode(byte[] value) {
+        try {
+            return BatchItem.fromByteBuffer(ByteBuffer.wrap(value));
+        } catch (IOException e) {
+            throw new UncheckedIOException("unreadable item in the key index (delete the cache directory)", e);
+        }
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        byte[] a = new byte[b.remaining()];
+        b.get(a);
+        return a;
+    }
+
+    private static byte[] pointer(long offset, int length) {
+        return ByteBuffer.allocate(12).putLong(offset).putInt(length).array();
+    }
+
+    private static byte[] key(byte prefix, String requestId) {
+        byte[] id = requestId.getBytes(StandardCharsets.UTF_8);
+        byte[] k = new byte[id.length + 1];
+        k[0] = prefix;
+        System.arraycopy(id, 0, k, 1, id.length);
+        return k;
+    }
+
+    private static byte[] meta(String name) {
+        return key((byte) 'm', name);
+    }
+}

@@ -1,0 +1,71 @@
+package io.genaibatch.poll;
+
+import java.time.Instant;
+import java.util.Optional;
+
+import io.genaibatch.gemini.BatchJobInfo;
+import io.genaibatch.gemini.BatchState;
+import io.genaibatch.gemini.BatchStats;
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.Error;
+import io.genaibatch.records.JobState;
+import io.genaibatch.records.JobStats;
+
+/** The BatchJob records the poller writes: state changes, publication progress, PUBLISHED. */
+final class JobRecords {
+    private JobRecords() {
+    }
+
+    /** Our state for the API's; empty for a state that says nothing new (unspecified, or unknown to this code). */
+    static Optional<JobState> stateOf(BatchState state) {
+        return switch (state) {
+            case PENDING -> Optional.of(JobState.PENDING);
+            case RUNNING -> Optional.of(JobState.RUNNING);
+            case SUCCEEDED -> Optional.of(JobState.SUCCEEDED);
+            case FAILED -> Optional.of(JobState.FAILED);
+            case CANCELLED -> Optional.of(JobState.CANCELLED);
+            case EXPIRED -> Optional.of(JobState.EXPIRED);
+            case UNSPECIFIED, UNKNOWN -> Optional.empty();
+        };
+    }
+
+    static boolean isFinished(JobState state) {
+        return state == JobState.SUCCEEDED || state == JobState.FAILED || state == JobState.EXPIRED
+                || state == JobState.CANCELLED;
+    }
+
+    /** The job moved to {@code next} at the API, as {@code info} describes it. */
+    static BatchJob transition(BatchJob job, JobState next, BatchJobInfo info, Instant now) {
+        BatchJob.Builder b = BatchJob.newBuilder(job).setState(next).setUpdatedAt(now);
+        info.stats().map(JobRecords::stats).ifPresent(b::setStats);
+        if (isFinished(next)) {
+            b.setEndedAt(info.endTime().orElse(now));
+            if (next != JobState.SUCCEEDED) {
+                BatchJob ended = b.build();
+                Error error = info.error().map(JobErrors::of).orElseGet(() -> JobErrors.forState(ended));
+                return BatchJob.newBuilder(ended).setError(error).build();
+            }
+        }
+        return b.build();
+    }
+
+    /** The job no longer exists at the API: it can produce no result, so it counts as FAILED. */
+    static BatchJob vanished(BatchJob job, String message, Instant now) {
+        return BatchJob.newBuilder(job).setState(JobState.FAILED).setUpdatedAt(now).setEndedAt(now)
+                .setError(new Error("JOB_NOT_FOUND", message, 404)).build();
+    }
+
+    /** {@code publishedThrough} items are published; {@code done}: all of them, the job becomes PUBLISHED. */
+    static BatchJob progress(BatchJob job, long publishedThrough, boolean done, Instant now) {
+        BatchJob.Builder b = BatchJob.newBuilder(job).setPublishedThrough(publishedThrough).setUpdatedAt(now);
+        if (done) {
+            b.setState(JobState.PUBLISHED);
+        }
+        return b.build();
+    }
+
+    static JobStats stats(BatchStats s) {
+        return new JobStats(s.requestCount(), s.successfulRequestCount(), s.failedRequestCount(),
+                s.pendingRequestCount());
+    }
+}

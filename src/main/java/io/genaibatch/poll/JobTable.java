@@ -1,0 +1,206 @@
+package io.genaibatch.poll;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.JobState;
+
+/**
+ * The jobs this poller acts on, rebuilt from genai.jobs: for each batch of the assigned partitions, its latest
+ * record, kept only while the job is open (it has a job name and is not PUBLISHED yet). Its size is the number of
+ * jobs in flight, never the history of the topic.
+ *
+ * <p>The poller reads its own writes back through the consumer, after it has moved on: a chunk's progress record
+ * may arrive when the next chunk is already committed. So each write is remembered with its offset until the
+ * consumer has passed it, and a record older than the poller's own latest write for that batch is ignored;
+ * otherwise a stale publishedThrough could be acted upon and a chunk published twice.
+ *
+ * <p>Not thread-safe: the poller thread owns it.
+ */
+final class JobTable {
+    private final PollSchedule schedule;
+    private final Map<String, OpenJob> open = new HashMap<>();
+    /** batchId → offset of this poller's latest write, until the consumer has read past it. */
+    private final Map<String, Written> written = new HashMap<>();
+
+    private record Written(int partition, long offset) {
+    }
+
+    /** One open job: where its latest record is, and when to look at it next. */
+    static final class OpenJob {
+        private final int partition;
+        private BatchJob job;
+        private long offset;
+        private Instant nextCheck;
+        private int failures;
+
+        OpenJob(int partition, BatchJob job, long offset, Instant nextCheck) {
+            this.partition = partition;
+            this.job = job;
+            this.offset = offset;
+            this.nextCheck = nextCheck;
+        }
+
+        int partition() {
+            return partition;
+        }
+
+        BatchJob job() {
+            return job;
+        }
+
+        long offset() {
+            return offset;
+        }
+
+        Instant nextCheck() {
+            return nextCheck;
+        }
+
+        void nextCheck(Instant when) {
+            nextCheck = Objects.requireNonNull(when);
+        }
+
+        String batchId() {
+            return job.getBatchId();
+        }
+
+        /** Rounds of work on this job that failed in a row (for the retry backoff). */
+        int failures() {
+            return failures;
+        }
+
+        void failures(int n) {
+            failures = n;
+        }
+
+        @Override
+        public String toString() {
+            return "batch " + job.getBatchId() + " job " + job.getJobName() + " (" + job.getState() + ", partition "
+                    + partition + "@" + offset + ")";
+        }
+    }
+
+    JobTable(PollSchedule schedule) {
+        this.schedule = Objects.requireNonNull(schedule, "schedule");
+    }
+
+    /** True for a record the poller acts on: it has a job name and is not PUBLISHED. */
+    static boolean isOpen(BatchJob job) {
+        return job != null && job.getJobName() != null && job.getState() != JobState.PUBLISHED;
+    }
+
+    /**
+     * A record read from genai.jobs ({@code job} null for a tombstone of {@code batchId}).
+     *
+     * @return true when it changed the table
+     */
+    boolean onRecord(int partition, long offset, String batchId, BatchJob job, Instant now) {
+        Written mine = written.get(batchId);
+        if (mine != null && offset < mine.offset()) {
+            return false;
+        }
+        if (!isOpen(job)) {
+            return open.remove(batchId) != null;
+        }
+        OpenJob current = open.get(batchId);
+        if (current != null && current.offset == offset) {
+            return false;
+        }
+        open.put(batchId, new OpenJob(partition, job, offset, firstCheck(job, now)));
+        return true;
+    }
+
+    /** This poller committed {@code job} at {@code offset}: it is the batch's latest record now. */
+    void onWritten(OpenJob entry, BatchJob job, long offset) {
+        written.put(job.getBatchId(), new Written(entry.partition, offset));
+        entry.job = job;
+        entry.offset = offset;
+        if (!isOpen(job)) {
+            open.remove(job.getBatchId(), entry);
+        }
+    }
+
+    /** The consumer's position on the partition: own writes below it have been read back and can be forgotten. */
+    void onPosition(int partition, long position) {
+        written.values().removeIf(w -> w.partition() == partition && w.offset() < position);
+    }
+
+    /** The partition was revoked or lost: its jobs are another poller's now. */
+    void dropPartition(int partition) {
+        open.values().removeIf(j -> j.partition == partition);
+        written.values().removeIf(w -> w.partition() == partition);
+    }
+
+    Optional<OpenJob> get(String batchId) {
+        return Optional.ofNullable(open.get(batchId));
+    }
+
+    /** Whether this entry is still the table's entry for its batch (a rebalance or a newer record replaces it). */
+    boolean isCurrent(OpenJob entry) {
+        return open.get(entry.batchId()) == entry;
+    }
+
+    int size() {
+        return open.size();
+    }
+
+    /** Jobs due at {@code now} on these partitions, the most overdue first. */
+    List<OpenJob> due(Instant now, Set<Integer> partitions) {
+        List<OpenJob> due = new ArrayList<>();
+        for (OpenJob j : open.values()) {
+            if (!j.nextCheck.isAfter(now) && partitions.contains(j.partition)) {
+                due.add(j);
+            }
+        }
+        due.sort(Comparator.comparing(OpenJob::nextCheck));
+        return due;
+    }
+
+    /** How long until the next job is due (zero when one is), or {@code max} when none is sooner. */
+    Duration untilNextDue(Instant now, Duration max) {
+        Duration wait = max;
+        for (OpenJob j : open.values()) {
+            Duration d = Duration.between(now, j.nextCheck);
+            if (d.compareTo(wait) < 0) {
+                wait = d.isNegative() ? Duration.ZERO : d;
+            }
+        }
+        return wait;
+    }
+
+    /**
+     * The offset to commit for the partition: the consumer's position, or the offset of the oldest open job's record
+     * if that is lower. A poller that takes the partition over starts reading there and still sees every open job.
+     */
+    long commitOffset(int partition, long position) {
+        long min = position;
+        for (OpenJob j : open.values()) {
+            if (j.partition == partition && j.offset < min) {
+                min = j.offset;
+            }
+        }
+        return min;
+    }
+
+    private Instant firstCheck(BatchJob job, Instant now) {
+        return switch (job.getState()) {
+            // Finished at the API, not yet published: publish now.
+            case SUCCEEDED, FAILED, EXPIRED, CANCELLED -> now;
+            default -> schedule.firstCheck(submittedAt(job));
+        };
+    }
+
+    static Instant submittedAt(BatchJob job) {
+        return job.getSubmittedAt() != null ? job.getSubmittedAt() : job.getCreatedAt();
+    }
+}

@@ -1,0 +1,439 @@
+package io.genaibatch.poll;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+
+import io.genaibatch.gemini.BatchApi;
+import io.genaibatch.gemini.BatchJobInfo;
+import io.genaibatch.gemini.GeminiApiException;
+import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.kafka.RecordCodec;
+import io.genaibatch.kafka.RecordDecodingException;
+import io.genaibatch.kafka.Topics;
+import io.genaibatch.kafka.ValueFormat;
+import io.genaibatch.poll.JobTable.OpenJob;
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.JobState;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The poller's thread: owns the genai.jobs partitions the group gives it, keeps the {@link JobTable} of their open
+ * jobs, checks each job when due, records state changes, and has finished jobs published by the {@link Publisher}.
+ * Every write goes through the transactional producer of the job's partition.
+ *
+ * <p>Fencing: each assigned partition p gets its own producer with {@code transactional.id =
+ * <poll.group-id>-<jobs topic>-p}. The new owner of p calls initTransactions before it reads p, which aborts any
+ * transaction the previous owner left open and fences that owner: a zombie still publishing p's job gets
+ * ProducerFencedException at its next send or commit, and nothing of its unfinished chunk becomes visible. Every
+ * transaction also commits the consumer offset of p with the consumer's group metadata (KIP-447), so a member
+ * whose generation is stale cannot commit either.
+ *
+ * <p>Everything here runs on one thread; long work (a download, a large publication) polls the consumer between
+ * steps ({@link #keepAlive}), which is also where a rebalance can take a partition away: the work on that
+ * partition's job stops there, after its last committed chunk.
+ */
+final class PollLoop implements Runnable, Publisher.JobWriter {
+    private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
+    private static final Duration MAX_IDLE_POLL = Duration.ofMillis(200);
+    /**
+     * First wait before retrying a job whose round failed for a reason of ours (Kafka, disk), not the API's; it
+     * doubles with each failure in a row, up to poll.max-interval.
+     */
+    private static final Duration FIRST_RETRY_AFTER_FAILURE = Duration.ofSeconds(1);
+
+    private final KafkaClients clients;
+    private final PollerSettings settings;
+    private final BatchApi api;
+    private final Topics topics;
+    private final ValueFormat format;
+    private final JobPolicy policy;
+    private final PollerCounters counters;
+    private final PollerHooks hooks;
+    private final Clock clock;
+    private final JobTable table;
+    private final RecordCodec<BatchJob> jobCodec = RecordCodec.batchJob();
+    private final Map<Integer, OwnedPartition> owned = new HashMap<>();
+
+    private volatile boolean running = true;
+    /** Volatile: {@link #stop()} wakes it up from the closing thread. */
+    private volatile KafkaConsumer<byte[], byte[]> consumer;
+    private Publisher publisher;
+
+    /** One assigned partition of genai.jobs: its producer, and whether its open jobs are all known yet. */
+    private static final class OwnedPartition {
+        final TopicPartition tp;
+        final KafkaProducer<byte[], byte[]> producer;
+        /** The partition's end (read_committed) when it was assigned: its table is complete once read past it. */
+        final long catchUpTo;
+        boolean ready;
+
+        OwnedPartition(TopicPartition tp, KafkaProducer<byte[], byte[]> producer, long catchUpTo) {
+            this.tp = tp;
+            this.producer = producer;
+            this.catchUpTo = catchUpTo;
+        }
+    }
+
+    PollLoop(KafkaClients clients, PollerSettings settings, BatchApi api, Topics topics, ValueFormat format,
+             JobPolicy policy, PollerCounters counters, PollerHooks hooks, Clock clock) {
+        this.clients = clients;
+        this.settings = settings;
+        this.api = api;
+        this.topics = topics;
+        this.format = format;
+        this.policy = policy;
+        this.counters = counters;
+        this.hooks = hooks;
+        this.clock = clock;
+        this.table = new JobTable(settings.schedule());
+    }
+
+    /** Asks the loop to stop at its next step; a chunk in flight is committed or aborted, never half-applied. */
+    void stop() {
+        running = false;
+        KafkaConsumer<byte[], byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+    }
+
+    @Override
+    public void run() {
+        try (KafkaConsumer<byte[], byte[]> jobs = new KafkaConsumer<>(jobsConsumerProperties(),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+             KafkaConsumer<byte[], byte[]> batches = new KafkaConsumer<>(clients.properties(
+                     ItemLoader.consumerProperties()), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer = jobs;
+            publisher = new Publisher(settings, api, policy,
+                    new ItemLoader(batches, topics.batches(), settings.itemsReadTimeout(), clock),
+                    new Responses(topics.responses(), format), this, counters, clock);
+            jobs.subscribe(List.of(topics.jobs()), new Rebalance());
+            log.info("Poller started: group {}, jobs from {}, responses to {}, cache {}", settings.groupId(),
+                    topics.jobs(), topics.responses(), settings.cacheDir());
+            while (running) {
+                pollOnce(table.untilNextDue(clock.instant(), MAX_IDLE_POLL));
+                for (OpenJob entry : table.due(clock.instant(), readyPartitions())) {
+                    if (!running) {
+                        break;
+                    }
+                    if (table.isCurrent(entry)) {
+                        work(entry);
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            if (running) {
+                throw e;
+            }
+        } finally {
+            closeProducers();
+            consumer = null;
+            log.info("Poller stopped");
+        }
+    }
+
+    /** One round of work on a due job. Failures reschedule the job; only an Error ends the loop. */
+    private void work(OpenJob entry) {
+        try {
+            JobState state = entry.job().getState();
+            if (JobRecords.isFinished(state)) {
+                publisher.publish(entry, Optional.empty());
+            } else {
+                check(entry);
+            }
+            entry.failures(0);
+        } catch (JobAbandonedException e) {
+            log.info("batch {} job {}: stopped ({}); its committed progress stands", entry.batchId(),
+                    entry.job().getJobName(), e.getMessage());
+        } catch (GeminiApiException e) {
+            counters.apiError();
+            Instant now = clock.instant();
+            entry.nextCheck(settings.schedule().afterFailure(JobTable.submittedAt(entry.job()), now,
+                    e.retryAfter().orElse(null)));
+            log.warn("batch {} job {}: {}; next try at {}", entry.batchId(), entry.job().getJobName(), e.getMessage(),
+                    entry.nextCheck());
+        } catch (WakeupException e) {
+            if (running) {
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            counters.jobError();
+            int failures = entry.failures() + 1;
+            entry.failures(failures);
+            Duration wait = FIRST_RETRY_AFTER_FAILURE.multipliedBy(1L << Math.min(failures - 1, 20));
+            if (wait.compareTo(settings.schedule().max()) > 0) {
+                wait = settings.schedule().max();
+            }
+            entry.nextCheck(clock.instant().plus(wait));
+            log.error("batch {} job {}: {} (failure {} in a row); retrying in {} ms", entry.batchId(),
+                    entry.job().getJobName(), e.toString(), failures, wait.toMillis(), e);
+        }
+    }
+
+    /** Asks the API how the job is, records a change, and publishes a job that finished. */
+    private void check(OpenJob entry) {
+        BatchJob job = entry.job();
+        BatchJobInfo info;
+        try {
+            info = api.get(job.getJobName());
+        } catch (GeminiApiException e) {
+            if (e.httpStatus() != 404) {
+                throw e;
+            }
+            counters.apiError();
+            log.error("batch {} job {}: the API no longer knows the job ({}); recording it FAILED so that every "
+                    + "request gets an answer", job.getBatchId(), job.getJobName(), e.getMessage());
+            record(entry, JobRecords.vanished(job, "batch job " + job.getJobName() + " no longer exists at the API ("
+                    + e.serverMessage() + "); it was deleted, or never created under this name", clock.instant()));
+            publisher.publish(entry, Optional.empty());
+            return;
+        }
+        Instant now = clock.instant();
+        Optional<JobState> next = JobRecords.stateOf(info.state());
+        if (next.isPresent() && next.get() != job.getState()) {
+            record(entry, JobRecords.transition(job, next.get(), info, now));
+            log.info("batch {} job {}: {} -> {}{}", job.getBatchId(), job.getJobName(), job.getState(), next.get(),
+                    info.error().map(e -> " (" + e + ")").orElse(""));
+        } else if (next.isEmpty()) {
+            log.warn("batch {} job {}: the API reports state {}, which says nothing new; checking again later",
+                    job.getBatchId(), job.getJobName(), info.state());
+        }
+        if (JobRecords.isFinished(entry.job().getState())) {
+            publisher.publish(entry, Optional.of(info));
+        } else {
+            entry.nextCheck(now.plus(settings.schedule().interval(JobTable.submittedAt(job), now)));
+        }
+    }
+
+    private void record(OpenJob entry, BatchJob next) {
+        commit(entry, List.of(), next);
+        counters.jobState(next.getState());
+    }
+
+    // ----- Publisher.JobWriter -----
+
+    @Override
+    public void commit(OpenJob entry, List<ProducerRecord<byte[], byte[]>> responses, BatchJob next) {
+        OwnedPartition p = owned.get(entry.partition());
+        if (p == null || !table.isCurrent(entry)) {
+            throw new JobAbandonedException("partition " + entry.partition() + " of " + topics.jobs()
+                    + " is no longer this poller's", null);
+        }
+        KafkaProducer<byte[], byte[]> producer = p.producer;
+        Future<RecordMetadata> written;
+        try {
+            producer.beginTransaction();
+            for (ProducerRecord<byte[], byte[]> r : responses) {
+                producer.send(r);
+            }
+            written = producer.send(new ProducerRecord<>(topics.jobs(), entry.partition(),
+                    next.getBatchId().getBytes(StandardCharsets.UTF_8), jobCodec.encode(next, format)));
+            long offset = table.commitOffset(entry.partition(), consumer.position(p.tp));
+            producer.sendOffsetsToTransaction(Map.of(p.tp, new OffsetAndMetadata(offset)), consumer.groupMetadata());
+            hooks.beforeCommit(next.getBatchId(), next.getPublishedThrough());
+            producer.commitTransaction();
+        } catch (ProducerFencedException | InvalidProducerEpochException e) {
+            release(p.tp.partition(), "fenced: its producer was taken over by a newer owner");
+            throw new JobAbandonedException("fenced on partition " + p.tp, e);
+        } catch (RuntimeException e) {
+            // Anything else (a send refused, a stale generation on the offset commit, a wakeup): abort, so that
+            // the producer is ready for the next transaction and nothing of this one becomes visible.
+            abortQuietly(producer, entry);
+            throw e;
+        }
+        try {
+            table.onWritten(entry, next, written.get().offset());
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("committed, yet the job record's send failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new JobAbandonedException("interrupted", e);
+        }
+    }
+
+    @Override
+    public void keepAlive(OpenJob entry) {
+        if (!running) {
+            throw new JobAbandonedException("the poller is closing", null);
+        }
+        pollOnce(Duration.ZERO);
+        if (!owned.containsKey(entry.partition()) || !table.isCurrent(entry)) {
+            throw new JobAbandonedException("partition " + entry.partition() + " of " + topics.jobs()
+                    + " was reassigned", null);
+        }
+    }
+
+    // ----- consuming genai.jobs -----
+
+    private void pollOnce(Duration timeout) {
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(timeout);
+        Instant now = clock.instant();
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            apply(r, now);
+        }
+        for (OwnedPartition p : owned.values()) {
+            long position = consumer.position(p.tp);
+            table.onPosition(p.tp.partition(), position);
+            if (!p.ready && position >= p.catchUpTo) {
+                p.ready = true;
+                log.info("Partition {}: open jobs rebuilt ({} open in all)", p.tp, table.size());
+            }
+        }
+    }
+
+    private void apply(ConsumerRecord<byte[], byte[]> r, Instant now) {
+        BatchJob job = null;
+        if (r.value() != null) {
+            try {
+                job = jobCodec.decode(r.value());
+            } catch (RecordDecodingException e) {
+                log.warn("Skipping an unreadable job record at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(),
+                        e.getMessage());
+                return;
+            }
+        }
+        String batchId = job != null ? job.getBatchId()
+                : r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
+        if (batchId != null) {
+            table.onRecord(r.partition(), r.offset(), batchId, job, now);
+        }
+    }
+
+    private Set<Integer> readyPartitions() {
+        Set<Integer> ready = new HashSet<>();
+        owned.forEach((p, o) -> {
+            if (o.ready) {
+                ready.add(p);
+            }
+        });
+        return ready;
+    }
+
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) {
+                return;
+            }
+            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions));
+            for (TopicPartition tp : partitions) {
+                // initTransactions first: it aborts what a previous owner left open, so that the end offset read
+                // next is final for everything that owner wrote.
+                KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties(tp.partition()),
+                        new ByteArraySerializer(), new ByteArraySerializer());
+                try {
+                    producer.initTransactions();
+                } catch (RuntimeException e) {
+                    producer.close(Duration.ZERO);
+                    throw e;
+                }
+                long end = consumer.endOffsets(List.of(tp)).get(tp);
+                OffsetAndMetadata from = committed.get(tp);
+                if (from != null) {
+                    consumer.seek(tp, from);
+                } else {
+                    consumer.seekToBeginning(List.of(tp));
+                }
+                owned.put(tp.partition(), new OwnedPartition(tp, producer, end));
+                log.info("Partition {} assigned: rebuilding its open jobs from offset {} to {}", tp,
+                        from == null ? "the beginning" : from.offset(), end);
+            }
+        }
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            partitions.forEach(tp -> release(tp.partition(), "revoked"));
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            partitions.forEach(tp -> release(tp.partition(), "lost"));
+        }
+    }
+
+    private void release(int partition, String why) {
+        OwnedPartition p = owned.remove(partition);
+        table.dropPartition(partition);
+        if (p != null) {
+            p.producer.close(Duration.ofSeconds(5));
+            log.info("Partition {} {}: its jobs are left to their next owner", p.tp, why);
+        }
+    }
+
+    private void closeProducers() {
+        for (OwnedPartition p : owned.values()) {
+            try {
+                p.producer.close(Duration.ofSeconds(5));
+            } catch (RuntimeException e) {
+                log.warn("Closing the producer of {}: {}", p.tp, e.toString());
+            }
+        }
+        owned.clear();
+    }
+
+    private void abortQuietly(KafkaProducer<byte[], byte[]> producer, OpenJob entry) {
+        try {
+            producer.abortTransaction();
+        } catch (ProducerFencedException | InvalidProducerEpochException e) {
+            release(entry.partition(), "fenced: its producer was taken over by a newer owner");
+        } catch (RuntimeException e) {
+            log.warn("batch {}: aborting the transaction failed too: {}", entry.batchId(), e.toString());
+        }
+    }
+
+    // ----- client properties -----
+
+    private Map<String, Object> jobsConsumerProperties() {
+        Map<String, Object> tunable = new HashMap<>();
+        // A round of work (an API call with its retries, a download) can outlast the default 5 minutes between
+        // polls; the work polls in between where it can, this is the bound where it cannot. Kept under the
+        // default connections.max.idle.ms (9 min), past which the coordinator connection could drop mid-rebalance.
+        tunable.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) Duration.ofMinutes(8).toMillis());
+        tunable.keySet().removeAll(clients.properties(Map.of()).keySet());
+        Map<String, Object> props = new HashMap<>(tunable);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // Cooperative: a rebalance takes away only the partitions that move, not every job in flight.
+        props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        return clients.properties(props);
+    }
+
+    private Map<String, Object> producerProperties(int partition) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.groupId() + "-" + topics.jobs() + "-" + partition);
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        return clients.properties(props);
+    }
+}

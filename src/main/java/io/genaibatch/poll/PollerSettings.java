@@ -1,0 +1,49 @@
+package io.genaibatch.poll;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+import io.genaibatch.config.ConfigKeys;
+import io.genaibatch.config.GenAiBatchConfig;
+
+/**
+ * The poll.* keys the poller reads, checked together once at construction.
+ *
+ * @param groupId          consumer group on genai.jobs, and prefix of the transactional ids
+ * @param schedule         when each open job is checked
+ * @param publishChunk     responses per publication transaction
+ * @param cacheDir         where downloaded results and the key indexes live
+ * @param policy           name of the {@link JobPolicy}
+ * @param itemsReadTimeout longest wait for a batch's items on genai.batches
+ * @param closeTimeout     how long {@link Poller#close()} waits for the loop before interrupting it
+ */
+record PollerSettings(String groupId, PollSchedule schedule, int publishChunk, Path cacheDir, String policy,
+                      Duration itemsReadTimeout, Duration closeTimeout) {
+
+    PollerSettings {
+        Objects.requireNonNull(groupId, "groupId");
+        Objects.requireNonNull(schedule, "schedule");
+        Objects.requireNonNull(cacheDir, "cacheDir");
+        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(itemsReadTimeout, "itemsReadTimeout");
+        Objects.requireNonNull(closeTimeout, "closeTimeout");
+        if (publishChunk < 1) {
+            throw new IllegalArgumentException("poll.publish-chunk must be >= 1, found " + publishChunk);
+        }
+    }
+
+    static PollerSettings from(GenAiBatchConfig config) {
+        Duration initial = config.get(ConfigKeys.POLL_INITIAL_INTERVAL);
+        Duration max = config.get(ConfigKeys.POLL_MAX_INTERVAL);
+        if (max.compareTo(initial) < 0) {
+            throw new IllegalArgumentException(ConfigKeys.POLL_MAX_INTERVAL.name() + " (" + max + ") must be >= "
+                    + ConfigKeys.POLL_INITIAL_INTERVAL.name() + " (" + initial + ")");
+        }
+        Path cache = config.find(ConfigKeys.POLL_CACHE_DIR).map(Path::of)
+                .orElseGet(() -> Path.of(System.getProperty("java.io.tmpdir"), "genai-batch-poll"));
+        return new PollerSettings(config.get(ConfigKeys.POLL_GROUP_ID), new PollSchedule(initial, max),
+                config.get(ConfigKeys.POLL_PUBLISH_CHUNK), cache, config.get(ConfigKeys.POLL_POLICY),
+                config.get(ConfigKeys.POLL_ITEMS_READ_TIMEOUT), config.get(ConfigKeys.POLL_CLOSE_TIMEOUT));
+    }
+}

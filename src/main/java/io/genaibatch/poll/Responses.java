@@ -1,0 +1,87 @@
+package io.genaibatch.poll;
+
+import java.nio.ByteBuffer;
+import java.time.Instant;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.genaibatch.kafka.RecordCodec;
+import io.genaibatch.kafka.ValueFormat;
+import io.genaibatch.records.BatchItem;
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.Error;
+import io.genaibatch.records.GenAiResponse;
+import io.genaibatch.records.Header;
+import io.genaibatch.records.ResponseStatus;
+import io.genaibatch.records.Usage;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/** Builds the GenAiResponse of one request and the genai.responses record that carries it. */
+final class Responses {
+    private final String topic;
+    private final ValueFormat format;
+    private final RecordCodec<GenAiResponse> codec = RecordCodec.genAiResponse();
+
+    Responses(String topic, ValueFormat format) {
+        this.topic = topic;
+        this.format = format;
+    }
+
+    /** The model answered: its REST response as it came back, with the token counts it reported. */
+    static GenAiResponse succeeded(BatchJob job, BatchItem item, JsonNode response, Instant now) {
+        String json;
+        try {
+            json = ResultFile.MAPPER.writeValueAsString(response);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot re-encode a parsed response", e);
+        }
+        return base(job, item, now).setStatus(ResponseStatus.SUCCEEDED).setResponse(json)
+                .setUsage(usage(response)).build();
+    }
+
+    /** Any other terminal answer: the status and error say why there is no response. */
+    static GenAiResponse answer(BatchJob job, BatchItem item, ResponseStatus status, Error error, Instant now) {
+        return base(job, item, now).setStatus(status).setError(error).build();
+    }
+
+    /** Keyed by the request's original key, with its original headers, in order. */
+    ProducerRecord<byte[], byte[]> record(BatchItem item, GenAiResponse response) {
+        ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, bytes(item.getKey()),
+                codec.encode(response, format));
+        for (Header h : item.getHeaders()) {
+            r.headers().add(h.getKey(), h.getValue() == null ? null : bytes(h.getValue()));
+        }
+        return r;
+    }
+
+    /** usageMetadata's counts; null when the response has none (embeddings usually do not). */
+    static Usage usage(JsonNode response) {
+        JsonNode u = response.get("usageMetadata");
+        if (u == null || !u.isObject()) {
+            return null;
+        }
+        long prompt = u.path("promptTokenCount").asLong(0);
+        long candidates = u.path("candidatesTokenCount").asLong(0);
+        long total = u.has("totalTokenCount") ? u.path("totalTokenCount").asLong(0) : prompt + candidates;
+        return new Usage(prompt, candidates, total);
+    }
+
+    private static GenAiResponse.Builder base(BatchJob job, BatchItem item, Instant now) {
+        return GenAiResponse.newBuilder()
+                .setRequestId(item.getRequestId())
+                .setModel(item.getModel())
+                .setKind(item.getKind())
+                .setBatchId(job.getBatchId())
+                .setJobName(job.getJobName())
+                .setMetadata(item.getMetadata())
+                .setReceivedAt(item.getReceivedAt())
+                .setCompletedAt(now);
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        ByteBuffer d = b.duplicate();
+        byte[] a = new byte[d.remaining()];
+        d.get(a);
+        return a;
+    }
+}

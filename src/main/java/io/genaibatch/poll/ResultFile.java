@@ -1,0 +1,199 @@
+package io.genaibatch.poll;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.Optional;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.genaibatch.gemini.ApiError;
+import io.genaibatch.gemini.InlineResult;
+
+/**
+ * A job's results as a local JSONL file in the service's output format, one {@code {"key": .., "response": ..}}
+ * or {@code {"key": .., "error": {code, message, status}}} per line: the downloaded responses file as it is, or
+ * inline results written in the same shape. One reader then serves both output forms, and a result is found
+ * again by the byte offset and length of its line, so nothing of it stays on the heap between the two passes.
+ */
+final class ResultFile {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final int INITIAL_LINE_BUFFER = 8 << 10;
+
+    private ResultFile() {
+    }
+
+    /** One parsed result: its key when it has a usable one, and either a response or an error. */
+    record Result(Optional<String> key, Optional<JsonNode> response, Optional<ApiError> error) {
+    }
+
+    /** Receives each line of the file with its position; {@code bytes} is only valid during the call. */
+    @FunctionalInterface
+    interface LineVisitor {
+        void line(long offset, byte[] bytes, int length) throws IOException;
+    }
+
+    /**
+     * Writes inline results to {@code target} in the file shape (key left out when the service did not echo it),
+     * through a temporary file moved into place once complete.
+     *
+     * @return the number of results written
+     */
+    static long writeInline(Iterator<InlineResult> results, Path target) throws IOException {
+        Path part = target.resolveSibling(target.getFileName() + ".part");
+        long n = 0;
+        try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(part), 64 << 10)) {
+            while (results.hasNext()) {
+                InlineResult r = results.next();
+                ObjectNode line = MAPPER.createObjectNode();
+                r.key().ifPresent(k -> line.put("key", k));
+                if (r.error().isPresent()) {
+                    ApiError e = r.error().get();
+                    line.putObject("error").put("code", e.code()).put("message", e.message())
+                            .put("status", e.status());
+                } else {
+                    line.set("response", r.response().orElseGet(MAPPER::createObjectNode));
+                }
+                out.write(MAPPER.writeValueAsBytes(line));
+                out.write('\n');
+                n++;
+            }
+        }
+        Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return n;
+    }
+
+    /** Calls the visitor for every non-blank line, in file order, with its byte offset. */
+    static void forEachLine(Path file, LineVisitor visitor) throws IOException {
+        byte[] line = new byte[INITIAL_LINE_BUFFER];
+        byte[] chunk = new byte[64 << 10];
+        try (InputStream in = Files.newInputStream(file)) {
+            long consumed = 0;
+            long lineStart = 0;
+            int len = 0;
+            int n;
+            while ((n = in.read(chunk)) > 0) {
+                int from = 0;
+                for (int i = 0; i < n; i++) {
+                    if (chunk[i] != '\n') {
+                        continue;
+                    }
+                    line = append(line, len, chunk, from, i - from);
+                    len += i - from;
+                    emit(visitor, lineStart, line, len);
+                    lineStart = consumed + i + 1;
+                    len = 0;
+                    from = i + 1;
+                }
+                line = append(line, len, chunk, from, n - from);
+                len += n - from;
+                consumed += n;
+            }
+            emit(visitor, lineStart, line, len);
+        }
+    }
+
+    private static byte[] append(byte[] line, int len, byte[] src, int from, int count) {
+        byte[] out = line;
+        if (len + count > out.length) {
+            out = Arrays.copyOf(out, Math.max(out.length * 2, len + count));
+        }
+        System.arraycopy(src, from, out, len, count);
+        return out;
+    }
+
+    private static void emit(LineVisitor visitor, long offset, byte[] buf, int len) throws IOException {
+        int end = len;
+        if (end > 0 && buf[end - 1] == '\r') {
+            end--;
+        }
+        boolean blank = true;
+        for (int i = 0; i < end && blank; i++) {
+            blank = Character.isWhitespace(buf[i]);
+        }
+        if (!blank) {
+            visitor.line(offset, buf, end);
+        }
+    }
+
+    /** The bytes of the line at this position. */
+    static byte[] read(FileChannel file, long offset, int length) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(length);
+        while (b.hasRemaining()) {
+            if (file.read(b, offset + b.position()) < 0) {
+                throw new IOException("results file ends before the line at offset " + offset + " (" + length
+                        + " bytes): it changed since it was indexed");
+            }
+        }
+        return b.array();
+    }
+
+    /**
+     * The line's key, read without building the rest of the line (a result may hold a long embedding); empty when
+     * the line is not a JSON object or has no textual, non-empty key.
+     */
+    static Optional<String> keyOf(byte[] bytes, int length) {
+        try (JsonParser p = MAPPER.getFactory().createParser(bytes, 0, length)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return Optional.empty();
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                if (field.equals("key")) {
+                    return t == JsonToken.VALUE_STRING && !p.getText().isEmpty() ? Optional.of(p.getText())
+                            : Optional.empty();
+                }
+                p.skipChildren();
+            }
+            return Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Parses one line. A line that is not a JSON object, or has no textual non-empty key, has no key: it is attached
+     * to no request. A line with neither response nor error gets an error saying so.
+     */
+    static Result parse(byte[] bytes, int length) {
+        JsonNode node;
+        try {
+            node = MAPPER.readTree(bytes, 0, length);
+        } catch (JsonProcessingException e) {
+            return new Result(Optional.empty(), Optional.empty(), Optional.of(new ApiError(0, "RESULT_UNREADABLE",
+                    "result line is not valid JSON: " + e.getOriginalMessage())));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        if (node == null || !node.isObject()) {
+            return new Result(Optional.empty(), Optional.empty(), Optional.of(new ApiError(0, "RESULT_UNREADABLE",
+                    "result line is not a JSON object")));
+        }
+        JsonNode k = node.get("key");
+        Optional<String> key = k != null && k.isTextual() && !k.asText().isEmpty() ? Optional.of(k.asText())
+                : Optional.empty();
+        JsonNode error = node.get("error");
+        if (error != null && error.isObject()) {
+            return new Result(key, Optional.empty(), Optional.of(new ApiError(error.path("code").asInt(0),
+                    error.path("status").asText(""), error.path("message").asText(""))));
+        }
+        JsonNode response = node.get("response");
+        if (response != null && response.isObject()) {
+            return new Result(key, Optional.of(response), Optional.empty());
+        }
+        return new Result(key, Optional.empty(), Optional.of(new ApiError(0, "RESULT_UNREADABLE",
+                "the result has neither a response nor an error")));
+    }
+}

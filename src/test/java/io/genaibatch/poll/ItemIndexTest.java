@@ -1,0 +1,116 @@
+package io.genaibatch.poll;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import io.genaibatch.records.BatchItem;
+import io.genaibatch.records.Header;
+import io.genaibatch.records.RequestKind;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ItemIndexTest {
+
+    static BatchItem item(String requestId, String key) {
+        return BatchItem.newBuilder().setRequestId(requestId)
+                .setKey(ByteBuffer.wrap(key.getBytes(StandardCharsets.UTF_8)))
+                .setHeaders(List.of(new Header("h", ByteBuffer.wrap(new byte[] {1, 2})), new Header("n", null)))
+                .setMetadata(Map.of("team", "a")).setModel("gemini-2.5-flash").setKind(RequestKind.GENERATE)
+                .setRequest("{\"contents\":[{\"parts\":[{\"text\":\"a long prompt we do not need to keep\"}]}]}")
+                .setRequestBytes(100).setSourceTopic("genai.requests").setSourcePartition(0).setSourceOffset(1)
+                .setReceivedAt(Instant.parse("2026-11-25T10:00:00Z")).build();
+    }
+
+    @Test
+    void shouldIterateItemsInRequestIdOrderWithTheirResultsAndSkipWhatIsPublished(@TempDir Path dir) {
+        try (ItemIndex index = ItemIndex.open(dir.resolve("idx"))) {
+            assertThat(index.itemsComplete()).isFalse();
+            for (String id : List.of("r-3", "r-1", "r-2", "r-0")) {
+                index.putItem(item(id, "key-" + id));
+            }
+            assertThat(index.completeItems()).isEqualTo(4);
+
+            assertThat(index.attach("r-1", 100, 10)).isEqualTo(ItemIndex.Attach.ATTACHED);
+            assertThat(index.attach("r-2", 200, 20)).isEqualTo(ItemIndex.Attach.ATTACHED);
+            assertThat(index.attach("r-2", 300, 30)).isEqualTo(ItemIndex.Attach.DUPLICATED);
+            assertThat(index.attach("r-2", 400, 40)).isEqualTo(ItemIndex.Attach.DUPLICATE_AGAIN);
+            assertThat(index.attach("nobody", 500, 50)).isEqualTo(ItemIndex.Attach.UNKNOWN_KEY);
+            index.completeResults(new ItemIndex.ResultCounts(5, 1, 4));
+
+            List<ItemIndex.Entry> all = new ArrayList<>();
+            try (ItemIndex.Cursor c = index.entries(0)) {
+                c.forEachRemaining(all::add);
+            }
+            assertThat(all).extracting(e -> e.item().getRequestId()).containsExactly("r-0", "r-1", "r-2", "r-3");
+            assertThat(all.get(0).result()).isEmpty();
+            assertThat(all.get(0).duplicated()).isFalse();
+            assertThat(all.get(1).result()).contains(new ItemIndex.ResultPointer(100, 10));
+            assertThat(all.get(2).result()).isEmpty();
+            assertThat(all.get(2).duplicated()).isTrue();
+            BatchItem back = all.get(3).item();
+            assertThat(PollFixture.utf8(back.getKey())).isEqualTo("key-r-3");
+            assertThat(back.getHeaders()).hasSize(2);
+            assertThat(back.getHeaders().get(1).getValue()).isNull();
+            assertThat(back.getMetadata()).containsEntry("team", "a");
+            assertThat(back.getRequest()).as("the request JSON is not kept").isEmpty();
+
+            try (ItemIndex.Cursor c = index.entries(2)) {
+                assertThat(c.next().item().getRequestId()).isEqualTo("r-2");
+            }
+            try (ItemIndex.Cursor c = index.entries(9)) {
+                assertThat(c.hasNext()).isFalse();
+            }
+        }
+    }
+
+    @Test
+    void shouldKeepCompletenessAcrossReopenAndStartOverWhenCleared(@TempDir Path dir) {
+        Path path = dir.resolve("idx");
+        try (ItemIndex index = ItemIndex.open(path)) {
+            index.putItem(item("r-1", "k"));
+            index.completeItems();
+            index.attach("r-1", 0, 5);
+            index.completeResults(new ItemIndex.ResultCounts(1, 1, 0));
+        }
+        try (ItemIndex index = ItemIndex.open(path)) {
+            assertThat(index.itemsComplete()).isTrue();
+            assertThat(index.itemCount()).isEqualTo(1);
+            assertThat(index.resultCounts()).contains(new ItemIndex.ResultCounts(1, 1, 0));
+            index.clearResults();
+            assertThat(index.resultsComplete()).isFalse();
+            assertThat(index.item("r-1")).isPresent();
+            index.clear();
+            assertThat(index.itemsComplete()).isFalse();
+            assertThat(index.item("r-1")).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldLeaveAnIncompleteIndexWhenItemsWereNotCompleted(@TempDir Path dir) {
+        Path path = dir.resolve("idx");
+        try (ItemIndex index = ItemIndex.open(path)) {
+            index.putItem(item("r-1", "k"));
+        }
+        try (ItemIndex index = ItemIndex.open(path)) {
+            assertThat(index.itemsComplete()).as("no mark, so the loader starts over").isFalse();
+        }
+    }
+
+    @Test
+    void shouldDeleteItsDirectory(@TempDir Path dir) {
+        Path path = dir.resolve("idx");
+        ItemIndex index = ItemIndex.open(path);
+        index.putItem(item("r-1", "k"));
+        index.completeItems();
+        index.closeAndDelete();
+        assertThat(Files.exists(path)).isFalse();
+    }
+}

@@ -1,0 +1,385 @@
+package io.genaibatch.poll;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Predicate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.emulator.EmulatorOptions;
+import io.genaibatch.emulator.GeminiEmulator;
+import io.genaibatch.gemini.BatchApi;
+import io.genaibatch.gemini.BatchInput;
+import io.genaibatch.gemini.GeminiSettings;
+import io.genaibatch.gemini.RetrySettings;
+import io.genaibatch.kafka.JsonlLine;
+import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.kafka.KafkaCluster;
+import io.genaibatch.kafka.RecordCodec;
+import io.genaibatch.kafka.TopicAdmin;
+import io.genaibatch.kafka.Topics;
+import io.genaibatch.kafka.ValueFormat;
+import io.genaibatch.records.BatchItem;
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.BatchRecord;
+import io.genaibatch.records.BatchSeal;
+import io.genaibatch.records.GenAiResponse;
+import io.genaibatch.records.Header;
+import io.genaibatch.records.InputMode;
+import io.genaibatch.records.JobState;
+import io.genaibatch.records.RequestKind;
+import io.genaibatch.records.SealReason;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * One test's world for the poller ITs: its own topics on the shared broker, an emulator, a Gemini client, and the
+ * state the accumulator and the submitter would have left: a batch's items and seal on genai.batches, the job at
+ * the emulator, its PENDING record on genai.jobs. Then helpers to read what the poller published.
+ */
+final class PollFixture implements AutoCloseable {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String MODEL = "gemini-2.5-flash";
+    static final String EMBED_MODEL = "gemini-embedding-001";
+    static final int EMBED_DIMENSION = 8;
+
+    final String prefix;
+    final GenAiBatchConfig config;
+    final Topics topics;
+    final GeminiEmulator emulator;
+    final BatchApi api;
+    final Path dir;
+    private final KafkaCluster kafka;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final List<Poller> pollers = new ArrayList<>();
+
+    /** A batch as the accumulator wrote it. */
+    record Batch(String batchId, RequestKind kind, String model, List<BatchItem> items, Map<String, String> prompts,
+                 int partition, long firstOffset, long lastOffset) {
+        BatchItem item(String requestId) {
+            return items.stream().filter(i -> i.getRequestId().equals(requestId)).findFirst().orElseThrow();
+        }
+
+        BatchItem itemByKey(String key) {
+            return items.stream().filter(i -> key.equals(utf8(i.getKey()))).findFirst().orElseThrow(
+                    () -> new AssertionError("no item of " + batchId + " has the key " + key));
+        }
+    }
+
+    private PollFixture(KafkaCluster kafka, String name, EmulatorOptions emulatorOptions, Path dir,
+                        Map<String, String> overrides) throws Exception {
+        this.kafka = kafka;
+        this.dir = dir;
+        this.prefix = KafkaCluster.uniquePrefix(name);
+        this.emulator = GeminiEmulator.start(emulatorOptions);
+        Map<String, String> settings = new HashMap<>();
+        settings.put("kafka.bootstrap-servers", kafka.bootstrapServers());
+        for (String topic : List.of("requests", "batches", "jobs", "responses", "window-config", "dlq")) {
+            settings.put("topics." + topic, prefix + topic);
+        }
+        settings.put("topics.partitions", "2");
+        settings.put("gemini.base-url", emulator.baseUrl());
+        settings.put("poll.group-id", prefix + "poll");
+        settings.put("poll.initial-interval", "100ms");
+        settings.put("poll.max-interval", "300ms");
+        settings.put("poll.publish-chunk", "10");
+        settings.put("poll.cache-dir", dir.resolve("cache").toString());
+        settings.put("poll.close-timeout", "10s");
+        settings.putAll(overrides);
+        this.config = GenAiBatchConfig.of(settings);
+        this.topics = Topics.from(config);
+        try (Admin admin = new KafkaClients(config).admin()) {
+            new TopicAdmin(admin).createMissing(topics.specs());
+        }
+        this.api = BatchApi.open(GeminiSettings.builder().baseUrl(emulator.baseUrl()).apiKey("test-key")
+                .connectTimeout(Duration.ofSeconds(5)).requestTimeout(Duration.ofSeconds(30))
+                .retry(RetrySettings.NO_RETRY).build());
+        this.producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(), "acks", "all"),
+                new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    static PollFixture start(KafkaCluster kafka, String name, EmulatorOptions emulator, Path dir) throws Exception {
+        return new PollFixture(kafka, name, emulator, dir, Map.of());
+    }
+
+    static PollFixture start(KafkaCluster kafka, String name, EmulatorOptions emulator, Path dir,
+                             Map<String, String> overrides) throws Exception {
+        return new PollFixture(kafka, name, emulator, dir, overrides);
+    }
+
+    /** A started poller on this fixture's config, closed with the fixture. */
+    Poller startPoller() {
+        return startPoller(PollerHooks.NONE);
+    }
+
+    Poller startPoller(PollerHooks hooks) {
+        Poller p = new Poller(config, api, Clock.systemUTC(), hooks);
+        pollers.add(p);
+        p.start();
+        return p;
+    }
+
+    // ----- Step 1: what the accumulator leaves -----
+
+    /**
+     * Writes {@code n} items of a batch to genai.batches partition {@code partition}, interleaved with the items of a
+     * decoy batch that reuses the same requestIds with other keys and prompts (so only a reader that filters by
+     * batchId maps keys right), then the seal.
+     */
+    Batch writeBatch(String batchId, RequestKind kind, int n, int partition) throws Exception {
+        String model = kind == RequestKind.EMBED ? EMBED_MODEL : MODEL;
+        String decoyId = batchId + "-decoy";
+        List<BatchItem> items = new ArrayList<>();
+        Map<String, String> prompts = new LinkedHashMap<>();
+        long first = -1;
+        long last = -1;
+        Instant received = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        for (int i = 0; i < n; i++) {
+            String requestId = "r-" + i;
+            String prompt = "question number " + i + " of " + batchId;
+            BatchItem item = item(requestId, "key-" + batchId + "-" + i, prompt, kind, model, received.plusMillis(i), i);
+            items.add(item);
+            prompts.put(requestId, prompt);
+            long offset = send(partition, batchId, BatchRecord.newBuilder().setBatchId(batchId).setGroupKey(groupKey(kind))
+                    .setItem(item).build());
+            if (first < 0) {
+                first = offset;
+            }
+            if (i % 3 == 0) {
+                send(partition, decoyId, BatchRecord.newBuilder().setBatchId(decoyId).setGroupKey(groupKey(kind))
+                        .setItem(item(requestId, "decoy-" + i, "decoy prompt " + i, kind, model, received, i)).build());
+            }
+        }
+        BatchSeal seal = BatchSeal.newBuilder().setCount(n).setBytes(items.stream().mapToLong(BatchItem::getRequestBytes).sum())
+                .setReason(SealReason.MAX_REQUESTS).setGroupKey(groupKey(kind)).setModel(model).setKind(kind)
+                .setOpenedAt(received).setSealedAt(Instant.now()).build();
+        last = send(partition, batchId, BatchRecord.newBuilder().setBatchId(batchId).setGroupKey(groupKey(kind))
+                .setSeal(seal).build());
+        return new Batch(batchId, kind, model, items, prompts, partition, first, last);
+    }
+
+    private static BatchItem item(String requestId, String key, String prompt, RequestKind kind, String model,
+                                  Instant received, int i) {
+        String request = kind == RequestKind.EMBED
+                ? "{\"content\":{\"parts\":[{\"text\":" + quote(prompt) + "}]},\"outputDimensionality\":" + EMBED_DIMENSION + "}"
+                : "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":" + quote(prompt) + "}]}]}";
+        List<Header> headers = new ArrayList<>();
+        headers.add(new Header("correlation-id", ByteBuffer.wrap(("c-" + key).getBytes(StandardCharsets.UTF_8))));
+        headers.add(new Header("reply-to", ByteBuffer.wrap("replies".getBytes(StandardCharsets.UTF_8))));
+        if (i % 2 == 0) {
+            headers.add(new Header("nullable", null));
+        }
+        return BatchItem.newBuilder().setRequestId(requestId)
+                .setKey(ByteBuffer.wrap(key.getBytes(StandardCharsets.UTF_8)))
+                .setHeaders(headers).setMetadata(Map.of("team", "t-" + (i % 3), "seq", Integer.toString(i)))
+                .setModel(model).setKind(kind).setRequest(request)
+                .setRequestBytes(JsonlLine.size(requestId, request))
+                .setSourceTopic("genai.requests").setSourcePartition(0).setSourceOffset(i)
+                .setReceivedAt(received).build();
+    }
+
+    // ----- Step 2: what the submitter leaves -----
+
+    /** Creates the job at the emulator, as the submitter would, and returns its name. */
+    String createJob(Batch batch, InputMode mode) throws IOException {
+        Path spool = dir.resolve(batch.batchId() + ".jsonl");
+        try (OutputStream out = Files.newOutputStream(spool)) {
+            for (BatchItem item : batch.items()) {
+                out.write(JsonlLine.encode(item.getRequestId(), item.getRequest()));
+            }
+        }
+        if (mode == InputMode.INLINE) {
+            return api.create(batch.model(), batch.batchId(), BatchInput.inline(spool)).name();
+        }
+        String file = api.uploadFile(spool, "application/jsonl", batch.batchId()).name();
+        return (batch.kind() == RequestKind.EMBED
+                ? api.createEmbeddings(batch.model(), batch.batchId(), BatchInput.file(file))
+                : api.create(batch.model(), batch.batchId(), BatchInput.file(file))).name();
+    }
+
+    /** The PENDING record the submitter writes after create. */
+    BatchJob writeJob(Batch batch, String jobName, InputMode mode) throws Exception {
+        Instant now = Instant.now();
+        BatchJob job = BatchJob.newBuilder().setBatchId(batch.batchId()).setGroupKey(groupKey(batch.kind()))
+                .setModel(batch.model()).setKind(batch.kind()).setAttempt(1).setItemCount(batch.items().size())
+                .setItemBytes(batch.items().stream().mapToLong(BatchItem::getRequestBytes).sum())
+                .setItemsPartition(batch.partition()).setFirstItemOffset(batch.firstOffset())
+                .setLastItemOffset(batch.lastOffset()).setInputMode(mode)
+                .setUploadedFile(mode == InputMode.FILE ? "files/uploaded" : null)
+                .setJobName(jobName).setState(JobState.PENDING).setCreatedAt(now).setUpdatedAt(now)
+                .setSubmittedAt(now).build();
+        producer.send(new ProducerRecord<>(topics.jobs(), batch.batchId().getBytes(StandardCharsets.UTF_8),
+                RecordCodec.batchJob().encode(job, ValueFormat.AVRO))).get();
+        return job;
+    }
+
+    /** Steps 1 and 2 in one. */
+    Batch submitted(String batchId, RequestKind kind, int n, int partition, InputMode mode) throws Exception {
+        Batch b = writeBatch(batchId, kind, n, partition);
+        writeJob(b, createJob(b, mode), mode);
+        return b;
+    }
+
+    // ----- Step 3: what the poller published -----
+
+    /** Every record of the batch on genai.jobs (read_committed), oldest first, once the latest matches {@code until}. */
+    List<BatchJob> awaitJobHistory(String batchId, Predicate<BatchJob> until, Duration timeout) {
+        List<BatchJob> history = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers",
+                kafka.bootstrapServers(), "isolation.level", "read_committed", "enable.auto.commit", false),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = c.partitionsFor(topics.jobs()).stream()
+                    .map(p -> new TopicPartition(topics.jobs(), p.partition())).toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
+                    if (batchId.equals(new String(r.key(), StandardCharsets.UTF_8))) {
+                        history.add(RecordCodec.batchJob().decode(r.value()));
+                    }
+                }
+                if (!history.isEmpty() && until.test(history.get(history.size() - 1))) {
+                    return history;
+                }
+            }
+        }
+        throw new AssertionError("timed out after " + timeout + " waiting for batch " + batchId + " on "
+                + topics.jobs() + "; its records: " + history.stream().map(j -> j.getState() + "@"
+                + j.getPublishedThrough()).toList());
+    }
+
+    BatchJob awaitPublished(String batchId) {
+        List<BatchJob> h = awaitJobHistory(batchId, j -> j.getState() == JobState.PUBLISHED, Duration.ofSeconds(60));
+        return h.get(h.size() - 1);
+    }
+
+    /** The committed responses, by key as text (all of them: a key answered twice shows as a duplicate). */
+    List<ConsumerRecord<byte[], byte[]>> responses() {
+        return readAll(topics.responses());
+    }
+
+    static GenAiResponse value(ConsumerRecord<byte[], byte[]> r) {
+        return RecordCodec.genAiResponse().decode(r.value());
+    }
+
+    static String key(ConsumerRecord<byte[], byte[]> r) {
+        return new String(r.key(), StandardCharsets.UTF_8);
+    }
+
+    /** Every committed record of the topic up to its current end (read_committed: up to the last stable offset). */
+    List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers",
+                kafka.bootstrapServers(), "isolation.level", "read_committed", "enable.auto.commit", false),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = c.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = c.endOffsets(parts);
+            List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("could not read " + topic + " up to " + end + " in 30 s");
+                }
+                c.poll(Duration.ofMillis(100)).forEach(all::add);
+            }
+            return all;
+        }
+    }
+
+    /** The text of the first candidate of a GenerateContentResponse JSON. */
+    static String text(String responseJson) throws IOException {
+        JsonNode n = JSON.readTree(responseJson);
+        return n.path("candidates").path(0).path("content").path("parts").path(0).path("text").asText();
+    }
+
+    static List<String> headerKeys(ConsumerRecord<byte[], byte[]> r) {
+        List<String> keys = new ArrayList<>();
+        r.headers().forEach(h -> keys.add(h.key()));
+        return keys;
+    }
+
+    static Optional<String> header(ConsumerRecord<byte[], byte[]> r, String key) {
+        var h = r.headers().lastHeader(key);
+        return h == null || h.value() == null ? Optional.empty() : Optional.of(new String(h.value(), StandardCharsets.UTF_8));
+    }
+
+    static String utf8(ByteBuffer b) {
+        ByteBuffer d = b.duplicate();
+        byte[] a = new byte[d.remaining()];
+        d.get(a);
+        return new String(a, StandardCharsets.UTF_8);
+    }
+
+    /** Asserts exactly one response per item of the batches, and returns them by key. */
+    Map<String, ConsumerRecord<byte[], byte[]>> assertOneResponsePerKey(Batch... batches) {
+        List<ConsumerRecord<byte[], byte[]>> all = responses();
+        Map<String, ConsumerRecord<byte[], byte[]>> byKey = new LinkedHashMap<>();
+        List<String> duplicates = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : all) {
+            if (byKey.put(key(r), r) != null) {
+                duplicates.add(key(r));
+            }
+        }
+        assertThat(duplicates).as("keys answered more than once").isEmpty();
+        List<String> expected = new ArrayList<>();
+        for (Batch b : batches) {
+            b.items().forEach(i -> expected.add(utf8(i.getKey())));
+        }
+        assertThat(byKey.keySet()).as("keys answered").containsExactlyInAnyOrderElementsOf(expected);
+        return byKey;
+    }
+
+    private long send(int partition, String key, BatchRecord record) throws ExecutionException, InterruptedException {
+        RecordMetadata m = producer.send(new ProducerRecord<>(topics.batches(), partition,
+                key.getBytes(StandardCharsets.UTF_8), RecordCodec.batchRecord().encode(record, ValueFormat.AVRO))).get();
+        return m.offset();
+    }
+
+    private static String groupKey(RequestKind kind) {
+        return (kind == RequestKind.EMBED ? EMBED_MODEL : MODEL) + "|" + kind;
+    }
+
+    private static String quote(String s) {
+        try {
+            return JSON.writeValueAsString(s);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        pollers.forEach(Poller::close);
+        producer.close(Duration.ofSeconds(5));
+        api.close();
+        emulator.close();
+    }
+}

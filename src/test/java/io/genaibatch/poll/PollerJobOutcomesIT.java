@@ -1,0 +1,104 @@
+package io.genaibatch.poll;
+
+import static io.genaibatch.poll.PollFixture.value;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import io.genaibatch.emulator.EmulatorOptions;
+import io.genaibatch.emulator.JobOutcome;
+import io.genaibatch.kafka.KafkaCluster;
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.GenAiResponse;
+import io.genaibatch.records.InputMode;
+import io.genaibatch.records.JobState;
+import io.genaibatch.records.RequestKind;
+import io.genaibatch.records.ResponseStatus;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Jobs that end without results: every request still gets one terminal response, never silence. */
+@ExtendWith(KafkaCluster.class)
+class PollerJobOutcomesIT {
+
+    @Test
+    void shouldAnswerEveryKeyWithFailedWhenTheJobIsGoneAtTheApi(KafkaCluster kafka, @TempDir Path dir) throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "deleted", EmulatorOptions.defaults(), dir)) {
+            f.emulator.scriptNextJobs(1, JobOutcome.STUCK);
+            PollFixture.Batch batch = f.writeBatch("b-deleted", RequestKind.GENERATE, 9, 1);
+            String jobName = f.createJob(batch, InputMode.INLINE);
+            f.api.delete(jobName);
+            f.writeJob(batch, jobName, InputMode.INLINE);
+
+            f.startPoller();
+
+            BatchJob record = f.awaitPublished("b-deleted");
+            assertThat(record.getError().getCode()).isEqualTo("JOB_NOT_FOUND");
+            assertThat(record.getError().getMessage()).contains(jobName);
+            assertOutcome(f.assertOneResponsePerKey(batch), batch, ResponseStatus.FAILED, "JOB_NOT_FOUND");
+        }
+    }
+
+    @Test
+    void shouldAnswerEveryKeyWhenTheJobFailsExpiresOrIsCancelled(KafkaCluster kafka, @TempDir Path dir) throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "outcomes", EmulatorOptions.defaults(), dir)) {
+            // Step 1: three jobs that stay RUNNING until the test ends them
+            f.emulator.scriptNextJobs(3, JobOutcome.STUCK);
+            PollFixture.Batch failed = f.writeBatch("b-failed", RequestKind.GENERATE, 12, 0);
+            PollFixture.Batch expired = f.writeBatch("b-expired", RequestKind.GENERATE, 11, 1);
+            PollFixture.Batch cancelled = f.writeBatch("b-cancelled", RequestKind.EMBED, 13, 0);
+            String failedJob = f.createJob(failed, InputMode.INLINE);
+            String expiredJob = f.createJob(expired, InputMode.FILE);
+            String cancelledJob = f.createJob(cancelled, InputMode.FILE);
+            f.writeJob(failed, failedJob, InputMode.INLINE);
+            f.writeJob(expired, expiredJob, InputMode.FILE);
+            f.writeJob(cancelled, cancelledJob, InputMode.FILE);
+
+            // Step 2: the poller sees them RUNNING, then they end
+            Poller poller = f.startPoller();
+            for (String batchId : new String[] {"b-failed", "b-expired", "b-cancelled"}) {
+                f.awaitJobHistory(batchId, j -> j.getState() == JobState.RUNNING, Duration.ofSeconds(30));
+            }
+            f.emulator.failNow(failedJob, 500, "the model backend fell over");
+            f.emulator.expireNow(expiredJob);
+            f.api.cancel(cancelledJob);
+
+            // Step 3: a terminal response per key with the job's outcome; the job PUBLISHED with its error kept
+            BatchJob failedRecord = f.awaitPublished("b-failed");
+            BatchJob expiredRecord = f.awaitPublished("b-expired");
+            BatchJob cancelledRecord = f.awaitPublished("b-cancelled");
+            assertThat(failedRecord.getError().getCode()).isEqualTo("INTERNAL");
+            assertThat(failedRecord.getError().getMessage()).isEqualTo("the model backend fell over");
+            assertThat(expiredRecord.getError().getCode()).isEqualTo("JOB_EXPIRED");
+            assertThat(cancelledRecord.getError().getCode()).isEqualTo("JOB_CANCELLED");
+            assertThat(failedRecord.getPublishedThrough()).isEqualTo(12);
+
+            Map<String, ConsumerRecord<byte[], byte[]>> byKey = f.assertOneResponsePerKey(failed, expired, cancelled);
+            assertOutcome(byKey, failed, ResponseStatus.FAILED, "INTERNAL");
+            assertOutcome(byKey, expired, ResponseStatus.EXPIRED, "JOB_EXPIRED");
+            assertOutcome(byKey, cancelled, ResponseStatus.CANCELLED, "JOB_CANCELLED");
+            PollerCounters.Snapshot counted = poller.counters().snapshot();
+            assertThat(counted.responses(ResponseStatus.FAILED)).isEqualTo(12);
+            assertThat(counted.responses(ResponseStatus.EXPIRED)).isEqualTo(11);
+            assertThat(counted.responses(ResponseStatus.CANCELLED)).isEqualTo(13);
+            assertThat(counted.jobStates().get(JobState.FAILED)).isEqualTo(1);
+        }
+    }
+
+    private static void assertOutcome(Map<String, ConsumerRecord<byte[], byte[]>> byKey, PollFixture.Batch batch,
+                                      ResponseStatus status, String code) {
+        batch.items().forEach(item -> {
+            GenAiResponse r = value(byKey.get(PollFixture.utf8(item.getKey())));
+            assertThat(r.getStatus()).as("%s of %s", item.getRequestId(), batch.batchId()).isEqualTo(status);
+            assertThat(r.getError().getCode()).isEqualTo(code);
+            assertThat(r.getResponse()).isNull();
+            assertThat(r.getRequestId()).isEqualTo(item.getRequestId());
+            assertThat(r.getMetadata()).isEqualTo(item.getMetadata());
+            assertThat(r.getKind()).isEqualTo(batch.kind());
+        });
+    }
+}

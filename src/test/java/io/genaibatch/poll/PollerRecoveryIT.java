@@ -1,0 +1,115 @@
+package io.genaibatch.poll;
+
+import static io.genaibatch.poll.PollFixture.text;
+import static io.genaibatch.poll.PollFixture.utf8;
+import static io.genaibatch.poll.PollFixture.value;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import io.genaibatch.emulator.EmulatorOptions;
+import io.genaibatch.kafka.KafkaCluster;
+import io.genaibatch.records.BatchItem;
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.GenAiResponse;
+import io.genaibatch.records.InputMode;
+import io.genaibatch.records.JobState;
+import io.genaibatch.records.RequestKind;
+import io.genaibatch.records.ResponseStatus;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Crashes and API trouble: still exactly one response per key. */
+@ExtendWith(KafkaCluster.class)
+class PollerRecoveryIT {
+
+    /** Thrown by the test hook: escapes every handler of the poller, as a crash would end its thread. */
+    static final class SimulatedCrash extends Error {
+        private static final long serialVersionUID = 1L;
+
+        SimulatedCrash(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * @param cacheLost true: the new poller starts without the dead one's cache (another machine), so it rebuilds the
+     *                  index from genai.batches and downloads the results again; false: it reuses the cache
+     */
+    @ParameterizedTest(name = "cache lost: {0}")
+    @ValueSource(booleans = {true, false})
+    void shouldPublishOneResponsePerKeyWhenThePollerCrashesMidPublication(boolean cacheLost, KafkaCluster kafka,
+                                                                         @TempDir Path dir) throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "crash", EmulatorOptions.defaults(), dir)) {
+            // Step 1: a 95-item file job; chunks of 10
+            PollFixture.Batch batch = f.submitted("b-crash", RequestKind.GENERATE, 95, 1, InputMode.FILE);
+
+            // Step 2: the first poller dies with the fourth chunk sent but not committed
+            CountDownLatch crashed = new CountDownLatch(1);
+            Poller first = f.startPoller(new PollerHooks() {
+                @Override
+                public void beforeCommit(String batchId, long publishedThrough) {
+                    if (publishedThrough == 40) {
+                        crashed.countDown();
+                        throw new SimulatedCrash("crash with chunk 31..40 sent and not committed");
+                    }
+                }
+            });
+            assertThat(crashed.await(60, TimeUnit.SECONDS)).as("the poller reached the fourth chunk").isTrue();
+            assertThat(first.awaitStopped(Duration.ofSeconds(30))).as("the crashed poller's thread ended").isTrue();
+            assertThat(first.failure()).containsInstanceOf(SimulatedCrash.class);
+
+            // Only the three committed chunks are visible; the job's progress says 30
+            List<ConsumerRecord<byte[], byte[]>> beforeRestart = f.responses();
+            assertThat(beforeRestart).hasSize(30);
+            List<BatchJob> history = f.awaitJobHistory("b-crash", j -> j.getPublishedThrough() == 30,
+                    Duration.ofSeconds(10));
+            assertThat(history.get(history.size() - 1).getState()).isEqualTo(JobState.SUCCEEDED);
+
+            // Step 3: a new poller (its producer fences the dead one's open transaction) resumes at item 31
+            if (cacheLost) {
+                ItemIndex.deleteDirectory(dir.resolve("cache"));
+            }
+            Poller second = f.startPoller();
+            BatchJob done = f.awaitPublished("b-crash");
+            assertThat(done.getPublishedThrough()).isEqualTo(95);
+            Map<String, ConsumerRecord<byte[], byte[]>> byKey = f.assertOneResponsePerKey(batch);
+            for (BatchItem item : batch.items()) {
+                GenAiResponse r = value(byKey.get(utf8(item.getKey())));
+                assertThat(r.getStatus()).isEqualTo(ResponseStatus.SUCCEEDED);
+                assertThat(text(r.getResponse())).isEqualTo("echo: " + batch.prompts().get(item.getRequestId()));
+            }
+            assertThat(second.counters().snapshot().responses(ResponseStatus.SUCCEEDED)).isEqualTo(65);
+        }
+    }
+
+    @Test
+    void shouldKeepPollingThroughRateLimitsHonouringRetryAfter(KafkaCluster kafka, @TempDir Path dir) throws Exception {
+        EmulatorOptions options = EmulatorOptions.builder().retryAfterSeconds(1).build();
+        try (PollFixture f = PollFixture.start(kafka, "throttled", options, dir)) {
+            PollFixture.Batch batch = f.submitted("b-throttled", RequestKind.GENERATE, 15, 0, InputMode.INLINE);
+            // The next three calls on this job are refused with 429 and Retry-After: 1
+            f.emulator.failNextRequests(3, 429, "batches/");
+
+            long start = System.nanoTime();
+            Poller poller = f.startPoller();
+
+            BatchJob done = f.awaitPublished("b-throttled");
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertThat(done.getState()).isEqualTo(JobState.PUBLISHED);
+            f.assertOneResponsePerKey(batch);
+            assertThat(poller.counters().snapshot().apiErrors()).isEqualTo(3);
+            assertThat(took).as("three Retry-After: 1 waited out, not polled through every 100 ms")
+                    .isGreaterThanOrEqualTo(Duration.ofSeconds(3));
+        }
+    }
+}

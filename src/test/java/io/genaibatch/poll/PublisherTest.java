@@ -1,0 +1,262 @@
+package io.genaibatch.poll;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import io.genaibatch.gemini.BatchApi;
+import io.genaibatch.gemini.BatchInput;
+import io.genaibatch.gemini.BatchJobInfo;
+import io.genaibatch.gemini.BatchOutput;
+import io.genaibatch.gemini.BatchState;
+import io.genaibatch.gemini.FileInfo;
+import io.genaibatch.gemini.InlineResult;
+import io.genaibatch.kafka.RecordCodec;
+import io.genaibatch.kafka.ValueFormat;
+import io.genaibatch.records.BatchItem;
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.BatchRecord;
+import io.genaibatch.records.GenAiResponse;
+import io.genaibatch.records.JobState;
+import io.genaibatch.records.ResponseStatus;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The publication on its own: genai.batches from a MockConsumer, the results file from a fake API, transactions
+ * recorded instead of committed. Covers what the emulator cannot produce: duplicated and unknown keys.
+ */
+class PublisherTest {
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-25T12:00:00Z"), ZoneOffset.UTC);
+    private static final String TOPIC = "batches";
+
+    /** One recorded transaction. */
+    record Commit(List<GenAiResponse> responses, BatchJob job) {
+    }
+
+    @TempDir
+    Path dir;
+    private final MockConsumer<byte[], byte[]> batches = new MockConsumer<>("none");
+    private final List<Commit> commits = new ArrayList<>();
+    private final JobTable table = new JobTable(new PollSchedule(Duration.ofMillis(100), Duration.ofSeconds(1)));
+    private long nextOffset = 100;
+
+    @Test
+    void shouldAttachNoResultToAKeyThatSeveralResultsCarryNorToUnknownOrMissingKeys() throws Exception {
+        // Items r-0..r-4; r-1's key is on two results, r-3 has none, one result has an unknown key, one no key
+        JobTable.OpenJob entry = jobWithItems(5, 0);
+        Path results = results(
+                "{\"key\":\"r-4\",\"response\":{\"n\":4}}",
+                "{\"key\":\"r-1\",\"response\":{\"n\":1}}",
+                "{\"key\":\"stranger\",\"response\":{\"n\":99}}",
+                "{\"response\":{\"n\":98}}",
+                "{\"key\":\"r-0\",\"error\":{\"code\":400,\"message\":\"bad request\",\"status\":\"INVALID_ARGUMENT\"}}",
+                "{\"key\":\"r-2\",\"response\":{\"n\":2}}",
+                "{\"key\":\"r-1\",\"response\":{\"n\":-1}}");
+        PollerCounters counters = new PollerCounters();
+
+        publisher(10, Long.MAX_VALUE, results, counters).publish(entry, Optional.empty());
+
+        assertThat(commits).hasSize(1);
+        Map<String, GenAiResponse> byId = byRequestId();
+        assertThat(byId.keySet()).containsExactly("r-0", "r-1", "r-2", "r-3", "r-4");
+        assertThat(byId.get("r-0").getStatus()).isEqualTo(ResponseStatus.ERROR);
+        assertThat(byId.get("r-0").getError().getCode()).isEqualTo("INVALID_ARGUMENT");
+        assertThat(byId.get("r-1").getError().getCode()).isEqualTo("RESULT_DUPLICATED");
+        assertThat(byId.get("r-2").getResponse()).isEqualTo("{\"n\":2}");
+        assertThat(byId.get("r-3").getError().getCode()).isEqualTo("RESULT_MISSING");
+        assertThat(byId.get("r-4").getResponse()).isEqualTo("{\"n\":4}");
+        assertThat(commits.get(0).job().getState()).isEqualTo(JobState.PUBLISHED);
+        assertThat(counters.snapshot().unattachedResults()).as("both r-1 results, the stranger, the keyless one")
+                .isEqualTo(4);
+    }
+
+    @Test
+    void shouldCommitInChunksAndResumeAfterWhatWasPublished() throws Exception {
+        JobTable.OpenJob entry = jobWithItems(7, 3);
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            lines.add("{\"key\":\"r-" + i + "\",\"response\":{\"n\":" + i + "}}");
+        }
+
+        publisher(2, Long.MAX_VALUE, results(lines.toArray(String[]::new)), new PollerCounters())
+                .publish(entry, Optional.empty());
+
+        assertThat(commits).extracting(c -> c.job().getPublishedThrough()).containsExactly(5L, 7L);
+        assertThat(commits).extracting(c -> c.job().getState()).containsExactly(JobState.SUCCEEDED, JobState.PUBLISHED);
+        assertThat(byRequestId().keySet()).as("the first three were published before").containsExactly("r-3", "r-4",
+                "r-5", "r-6");
+    }
+
+    @Test
+    void shouldEndAChunkEarlyWhenItsResponsesReachTheByteBound() throws Exception {
+        JobTable.OpenJob entry = jobWithItems(4, 0);
+        String big = "x".repeat(1000);
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            lines.add("{\"key\":\"r-" + i + "\",\"response\":{\"t\":\"" + big + "\"}}");
+        }
+
+        publisher(100, 1500, results(lines.toArray(String[]::new)), new PollerCounters()).publish(entry, Optional.empty());
+
+        assertThat(commits).extracting(c -> c.responses().size()).containsExactly(2, 2);
+    }
+
+    @Test
+    void shouldAnswerEveryItemOfAFailedJobWithoutReadingResults() throws Exception {
+        JobTable.OpenJob entry = jobWithItems(3, 0);
+        BatchJob failed = BatchJob.newBuilder(entry.job()).setState(JobState.FAILED).build();
+        table.onRecord(0, 1, failed.getBatchId(), failed, CLOCK.instant());
+        entry = table.get(failed.getBatchId()).orElseThrow();
+
+        publisher(10, Long.MAX_VALUE, null, new PollerCounters()).publish(entry, Optional.empty());
+
+        assertThat(byRequestId().values()).extracting(GenAiResponse::getStatus).containsOnly(ResponseStatus.FAILED);
+        assertThat(byRequestId().values()).extracting(r -> r.getError().getCode()).containsOnly("JOB_FAILED");
+        assertThat(commits.get(commits.size() - 1).job().getState()).isEqualTo(JobState.PUBLISHED);
+    }
+
+    // ----- set-up -----
+
+    private JobTable.OpenJob jobWithItems(int n, long publishedThrough) {
+        TopicPartition tp = new TopicPartition(TOPIC, 0);
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            BatchItem item = ItemIndexTest.item("r-" + i, "key-" + i);
+            records.add(new ConsumerRecord<>(TOPIC, 0, 10 + i, "b-1".getBytes(StandardCharsets.UTF_8),
+                    RecordCodec.batchRecord().encode(BatchRecord.newBuilder().setBatchId("b-1").setGroupKey("g")
+                            .setItem(item).build(), ValueFormat.AVRO)));
+        }
+        batches.schedulePollTask(() -> records.forEach(batches::addRecord));
+        batches.updateBeginningOffsets(Map.of(tp, 0L));
+        BatchJob job = BatchJob.newBuilder(JobTableTest.job("b-1", "batches/j-1", JobState.SUCCEEDED, publishedThrough))
+                .setItemCount(n).setItemsPartition(0).setFirstItemOffset(10).setLastItemOffset(10 + n - 1).build();
+        table.onRecord(0, 0, "b-1", job, CLOCK.instant());
+        return table.get("b-1").orElseThrow();
+    }
+
+    private Path results(String... lines) throws IOException {
+        Path file = dir.resolve("prepared-results.jsonl");
+        Files.writeString(file, String.join("\n", lines) + "\n");
+        return file;
+    }
+
+    private Publisher publisher(int chunk, long chunkBytes, Path results, PollerCounters counters) {
+        PollerSettings settings = new PollerSettings("g", new PollSchedule(Duration.ofMillis(100), Duration.ofSeconds(1)),
+                chunk, dir.resolve("cache"), "terminal", Duration.ofSeconds(5), Duration.ofSeconds(5));
+        Publisher.JobWriter writer = new Publisher.JobWriter() {
+            @Override
+            public void commit(JobTable.OpenJob entry, List<ProducerRecord<byte[], byte[]>> responses, BatchJob next) {
+                commits.add(new Commit(responses.stream().map(r -> RecordCodec.genAiResponse().decode(r.value())).toList(),
+                        next));
+                table.onWritten(entry, next, nextOffset++);
+            }
+
+            @Override
+            public void keepAlive(JobTable.OpenJob entry) {
+            }
+        };
+        return new Publisher(settings, new FileOutputApi(results), JobPolicy.named("terminal"),
+                new ItemLoader(batches, TOPIC, Duration.ofSeconds(5), Clock.systemUTC()),
+                new Responses("responses", ValueFormat.AVRO), writer, counters, CLOCK, chunkBytes);
+    }
+
+    private Map<String, GenAiResponse> byRequestId() {
+        Map<String, GenAiResponse> m = new LinkedHashMap<>();
+        commits.forEach(c -> c.responses().forEach(r -> {
+            assertThat(m.put(r.getRequestId(), r)).as("%s published twice", r.getRequestId()).isNull();
+        }));
+        return m;
+    }
+
+    /** A finished job whose output is the prepared results file. */
+    private static final class FileOutputApi implements BatchApi {
+        private final Path results;
+
+        FileOutputApi(Path results) {
+            this.results = results;
+        }
+
+        @Override
+        public BatchJobInfo get(String jobName) {
+            return new BatchJobInfo(jobName, "b-1", BatchState.SUCCEEDED, "models/m", Optional.empty(), Optional.empty(),
+                    Optional.empty(), Optional.empty(), Optional.empty(), new BatchOutput(Optional.of("files/out"), -1));
+        }
+
+        @Override
+        public long downloadFile(String fileName, Path target) {
+            try {
+                Files.copy(results, target);
+                return Files.size(target);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public BatchJobInfo create(String model, String displayName, BatchInput input) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public BatchJobInfo createEmbeddings(String model, String displayName, BatchInput input) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public Stream<BatchJobInfo> list(int pageSize) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void cancel(String jobName) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void delete(String jobName) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public Stream<InlineResult> inlineResults(String jobName) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public FileInfo uploadFile(Path file, String mimeType, String displayName) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public FileInfo getFile(String fileName) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void deleteFile(String fileName) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package io.genaibatch.poll;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.genaibatch.kafka.RecordCodec;
+import io.genaibatch.kafka.ValueFormat;
+import io.genaibatch.records.BatchItem;
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.Error;
+import io.genaibatch.records.GenAiResponse;
+import io.genaibatch.records.JobState;
+import io.genaibatch.records.ResponseStatus;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.junit.jupiter.api.Test;
+
+class ResponsesTest {
+    private static final Instant NOW = Instant.parse("2026-11-25T12:00:00Z");
+    private final BatchJob job = JobTableTest.job("b-1", "batches/j-1", JobState.SUCCEEDED, 0);
+    private final BatchItem item = ItemIndexTest.item("r-1", "user-key-1");
+
+    @Test
+    void shouldCarryTheResponseAsItCameBackWithItsTokensAndTheRequestsContext() throws Exception {
+        JsonNode response = ResultFile.MAPPER.readTree("{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"hi\"}]}}],"
+                + "\"usageMetadata\":{\"promptTokenCount\":3,\"candidatesTokenCount\":5,\"totalTokenCount\":9}}");
+
+        GenAiResponse r = Responses.succeeded(job, item, response, NOW);
+
+        assertThat(r.getStatus()).isEqualTo(ResponseStatus.SUCCEEDED);
+        assertThat(ResultFile.MAPPER.readTree(r.getResponse())).isEqualTo(response);
+        assertThat(r.getUsage().getPromptTokens()).isEqualTo(3);
+        assertThat(r.getUsage().getCandidatesTokens()).isEqualTo(5);
+        assertThat(r.getUsage().getTotalTokens()).as("the API's total, thinking tokens included").isEqualTo(9);
+        assertThat(r.getRequestId()).isEqualTo("r-1");
+        assertThat(r.getBatchId()).isEqualTo("b-1");
+        assertThat(r.getJobName()).isEqualTo("batches/j-1");
+        assertThat(r.getModel()).isEqualTo(item.getModel());
+        assertThat(r.getKind()).isEqualTo(item.getKind());
+        assertThat(r.getMetadata()).isEqualTo(item.getMetadata());
+        assertThat(r.getReceivedAt()).isEqualTo(item.getReceivedAt());
+        assertThat(r.getCompletedAt()).isEqualTo(NOW);
+    }
+
+    @Test
+    void shouldLeaveUsageOutWhenTheApiReportedNone() throws Exception {
+        JsonNode embedding = ResultFile.MAPPER.readTree("{\"embedding\":{\"values\":[0.1,0.2]}}");
+        GenAiResponse r = Responses.succeeded(job, item, embedding, NOW);
+        assertThat(r.getUsage()).isNull();
+        assertThat(ResultFile.MAPPER.readTree(r.getResponse()).at("/embedding/values").size()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldKeyTheRecordByTheOriginalKeyWithTheOriginalHeadersInOrder() {
+        Responses responses = new Responses("responses", ValueFormat.JSON);
+        GenAiResponse r = Responses.answer(job, item, ResponseStatus.FAILED, new Error("INTERNAL", "boom", 500), NOW);
+
+        ProducerRecord<byte[], byte[]> record = responses.record(item, r);
+
+        assertThat(record.topic()).isEqualTo("responses");
+        assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo("user-key-1");
+        List<Header> headers = new ArrayList<>();
+        record.headers().forEach(headers::add);
+        assertThat(headers).extracting(Header::key).containsExactly("h", "n");
+        assertThat(headers.get(0).value()).containsExactly(1, 2);
+        assertThat(headers.get(1).value()).isNull();
+        GenAiResponse decoded = RecordCodec.genAiResponse().decode(record.value());
+        assertThat(decoded.getStatus()).isEqualTo(ResponseStatus.FAILED);
+        assertThat(decoded.getError().getHttpStatus()).isEqualTo(500);
+        assertThat(decoded.getResponse()).isNull();
+    }
+}
