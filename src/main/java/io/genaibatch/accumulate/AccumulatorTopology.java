@@ -59,7 +59,7 @@ public final class AccumulatorTopology {
                 GroupState.serde()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HELD_STORE), Serdes.String(),
                 ItemSerde.serde()));
-        builder.stream(topics.requests(), Consumed.with(Serdes.ByteArray(), RecordSerdes.genAiRequest(format)).withName("requests"))
+        builder.stream(topics.requests(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("requests"))
                 .process(() -> new ValidateProcessor(policies, metrics), Named.as("validate"))
                 .repartition(Repartitioned.with(Serdes.String(), ItemSerde.serde()).withName(REPARTITION_NAME))
                 .process(() -> new AccumulateProcessor(policies, metrics), Named.as("accumulate"), GROUP_STORE, HELD_STORE)

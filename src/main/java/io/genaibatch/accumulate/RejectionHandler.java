@@ -87,7 +87,8 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
             return DeserializationExceptionHandler.Response.resume(dlq);
         }
         try {
-            Rejection rejection = UndecodableRequests.classify(record, exception);
+            Rejection rejection = UndecodableRequests.classify(new RequestValidator.Source(record.topic(), record.partition(),
+                    record.offset(), record.timestamp()), record.value(), exception);
             return DeserializationExceptionHandler.Response.resume(answer(rejection, record.key(), record.headers(), dlq));
         } catch (RuntimeException e) {
             log.error("Could not build the REJECTED response of {}-{}@{}; the DLQ copy is still written", record.topic(),
@@ -163,12 +164,22 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
         }
         String derived = RequestIds.derived(context.topic(), context.partition(), context.offset());
         Instant receivedAt = Instant.ofEpochMilli(context.timestamp());
-        if (record.value() instanceof GenAiRequest request) {
+        GenAiRequest request = record.value() instanceof byte[] raw ? decodeOrNull(raw)
+                : record.value() instanceof GenAiRequest decoded ? decoded : null;
+        if (request != null) {
             String id = request.getRequestId() == null || request.getRequestId().isBlank() ? derived : request.getRequestId();
             return new Rejection(ErrorCodes.PROCESSING_FAILED, message, id, request.getModel(), request.getKind(),
                     request.getMetadata(), receivedAt);
         }
         return new Rejection(ErrorCodes.PROCESSING_FAILED, message, derived, "", null, null, receivedAt);
+    }
+
+    private static GenAiRequest decodeOrNull(byte[] raw) {
+        try {
+            return REQUESTS.decode(raw);
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /** The DLQ records Kafka Streams built from the intermediate item, with the original request, key and headers. */
@@ -226,11 +237,11 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
         private UndecodableRequests() {
         }
 
-        static Rejection classify(ConsumerRecord<byte[], byte[]> record, Exception exception) {
-            String derived = RequestIds.derived(record.topic(), record.partition(), record.offset());
-            Instant receivedAt = Instant.ofEpochMilli(record.timestamp());
+        static Rejection classify(RequestValidator.Source source, byte[] value, Exception exception) {
+            String derived = RequestIds.derived(source.topic(), source.partition(), source.offset());
+            Instant receivedAt = Instant.ofEpochMilli(source.timestamp());
             String message = exception.getMessage() == null ? exception.toString() : exception.getMessage();
-            JsonNode json = record.value() == null ? null : RequestJson.parseOrNull(record.value());
+            JsonNode json = value == null ? null : RequestJson.parseOrNull(value);
             if (json == null) {
                 return new Rejection(ErrorCodes.UNDECODABLE, message, derived, "", null, null, receivedAt);
             }

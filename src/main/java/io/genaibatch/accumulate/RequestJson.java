@@ -149,7 +149,7 @@ final class RequestJson {
             };
             if (!ok) {
                 return new Problem(ErrorCodes.INVALID_REQUEST, "field 'request." + field.getKey() + "' must be "
-                        + (field.getValue().equals("integer") || field.getValue().equals("array") ? "an " : "a ")
+                        + ("aeiou".indexOf(field.getValue().charAt(0)) >= 0 ? "an " : "a ")
                         + field.getValue() + ", found " + type(node));
             }
         }

@@ -88,6 +88,19 @@ final class AccumulatorDriver implements AutoCloseable {
                 .setMetadata(Map.of()).setRequestId(null).build();
     }
 
+    /** A GENERATE request with the caller's requestId, so its line size is known in advance. */
+    static GenAiRequest request(String model, String requestId, String text) {
+        GenAiRequest r = request(model, text);
+        r.setRequestId(requestId);
+        return r;
+    }
+
+    /** The JSONL line size of {@link #request(String, String, String)}. */
+    static long lineBytes(String requestId, String text) {
+        return io.genaibatch.batch.JsonlLine.size(requestId,
+                "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"" + text + "\"}]}]}");
+    }
+
     static GenAiRequest embed(String model, String text) {
         return GenAiRequest.newBuilder().setModel(model).setKind(RequestKind.EMBED)
                 .setRequest("{\"content\":{\"parts\":[{\"text\":\"" + text + "\"}]}}")
@@ -116,6 +129,11 @@ final class AccumulatorDriver implements AutoCloseable {
 
     static WindowPolicy.Builder policy() {
         return WindowPolicy.newBuilder().setUpdatedBy("test").setUpdatedAt(T0);
+    }
+
+    /** Runs the once-a-second punctuations (policy refresh, max-wait, release, commit) without reaching max-wait. */
+    void tick() {
+        driver.advanceWallClockTime(Duration.ofSeconds(1));
     }
 
     void advance(Duration d) {
