@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
                 KafkaCommand.class,
                 TopicsCommand.class,
                 ConfigCommand.class,
+                RunCommand.class,
+                BenchCommand.class,
         })
 public final class Main implements Runnable {
 
