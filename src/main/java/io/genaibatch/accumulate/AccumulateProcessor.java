@@ -7,8 +7,6 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 import io.genaibatch.accumulate.GroupState.OpenBatch;
-import io.genaibatch.records.BatchItem;
-import io.genaibatch.records.BatchRecord;
 import io.genaibatch.records.BatchSeal;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.records.SealReason;
@@ -41,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * <p>Every change to the stores and every record sent happens after the last thing that can throw for this record,
  * so a record refused or failed by the processing exception handler leaves the state as it was.
  */
-final class AccumulateProcessor implements Processor<String, BatchItem, String, BatchRecord> {
+final class AccumulateProcessor implements Processor<String, PreparedItem, String, byte[]> {
     static final Duration PUNCTUATE_INTERVAL = Duration.ofSeconds(1);
     /** Held items released per group and punctuation: bounds the size of one transaction while draining a backlog. */
     static final int RELEASE_PER_PUNCTUATION = 10_000;
@@ -49,18 +47,20 @@ final class AccumulateProcessor implements Processor<String, BatchItem, String, 
 
     private final WindowPolicies policies;
     private final AccumulatorMetrics metrics;
-    private ProcessorContext<String, BatchRecord> context;
+    private final BatchRecords records;
+    private ProcessorContext<String, byte[]> context;
     private KeyValueStore<String, GroupState> groups;
-    private KeyValueStore<String, BatchItem> held;
+    private KeyValueStore<String, PreparedItem> held;
     private PolicyCache cache;
 
-    AccumulateProcessor(WindowPolicies policies, AccumulatorMetrics metrics) {
+    AccumulateProcessor(WindowPolicies policies, AccumulatorMetrics metrics, io.genaibatch.kafka.ValueFormat format) {
         this.policies = policies;
         this.metrics = metrics;
+        this.records = new BatchRecords(format);
     }
 
     @Override
-    public void init(ProcessorContext<String, BatchRecord> context) {
+    public void init(ProcessorContext<String, byte[]> context) {
         this.context = context;
         this.groups = context.getStateStore(AccumulatorTopology.GROUP_STORE);
         this.held = context.getStateStore(AccumulatorTopology.HELD_STORE);
@@ -70,15 +70,15 @@ final class AccumulateProcessor implements Processor<String, BatchItem, String, 
     }
 
     @Override
-    public void process(Record<String, BatchItem> record) {
+    public void process(Record<String, PreparedItem> record) {
         String group = record.key();
-        BatchItem item = record.value();
-        metrics.itemArrived(group, item);
-        EffectivePolicy policy = cache.get(item.getModel());
+        PreparedItem item = record.value();
+        metrics.itemArrived(group, item.requestBytes(), item::requestId);
         GroupState state = groups.get(group);
         if (state == null) {
-            state = newState(group, item.getModel(), item.getKind());
+            state = newState(group);
         }
+        EffectivePolicy policy = cache.get(state.model());
         long now = context.currentSystemTimeMs();
         // While older items of the group are held, a new one queues behind them: release keeps arrival order.
         GroupState next = !policy.enabled() || state.heldCount() > 0
@@ -87,7 +87,7 @@ final class AccumulateProcessor implements Processor<String, BatchItem, String, 
         groups.put(group, next);
     }
 
-    private GroupState add(String group, GroupState state, BatchItem item, EffectivePolicy policy, long now) {
+    private GroupState add(String group, GroupState state, PreparedItem item, EffectivePolicy policy, long now) {
         OpenBatch open = state.open();
         if (open != null) {
             SealReason reason = reasonBefore(open, item, policy, now);
@@ -101,8 +101,8 @@ final class AccumulateProcessor implements Processor<String, BatchItem, String, 
             open = new OpenBatch(Groups.batchId(state.model(), state.kind(), state.shard(), state.epoch(), nextSeq), 0, 0, now);
             nextSeq++;
         }
-        context.forward(new Record<>(open.batchId(), new BatchRecord(open.batchId(), group, item, null), now, new RecordHeaders()));
-        open = new OpenBatch(open.batchId(), open.count() + 1, open.bytes() + item.getRequestBytes(), open.openedAt());
+        context.forward(new Record<>(open.batchId(), records.item(open.batchId(), group, item), now, new RecordHeaders()));
+        open = new OpenBatch(open.batchId(), open.count() + 1, open.bytes() + item.requestBytes(), open.openedAt());
         // An item larger than max-bytes (possible only when max-bytes shrank after it was accepted) gets a batch of
         // its own: an accepted request is always batched, and it is still within the API limit it was checked against.
         SealReason full = open.count() >= policy.maxRequests() ? SealReason.MAX_REQUESTS
@@ -115,20 +115,20 @@ final class AccumulateProcessor implements Processor<String, BatchItem, String, 
     }
 
     /** Why the open batch must be sealed before this item joins it, or null. */
-    private static SealReason reasonBefore(OpenBatch open, BatchItem item, EffectivePolicy policy, long now) {
+    private static SealReason reasonBefore(OpenBatch open, PreparedItem item, EffectivePolicy policy, long now) {
         if (now - open.openedAt() >= policy.maxWait().toMillis()) {
             return SealReason.MAX_WAIT;
         }
         if (open.count() >= policy.maxRequests() || open.bytes() >= policy.maxBytes()) {
             return SealReason.CONFIG_CHANGE;
         }
-        if (open.bytes() + item.getRequestBytes() > policy.maxBytes()) {
+        if (open.bytes() + item.requestBytes() > policy.maxBytes()) {
             return SealReason.MAX_BYTES;
         }
         return null;
     }
 
-    private GroupState hold(String group, GroupState state, BatchItem item, EffectivePolicy policy) {
+    private GroupState hold(String group, GroupState state, PreparedItem item, EffectivePolicy policy) {
         held.put(heldKey(group, state.heldTail()), item);
         GroupState next = state.withHeld(state.heldHead(), state.heldTail() + 1);
         if (state.heldCount() == 0) {
@@ -175,7 +175,7 @@ final class AccumulateProcessor implements Processor<String, BatchItem, String, 
         GroupState current = state;
         for (long seq = state.heldHead(); seq < end; seq++) {
             String key = heldKey(group, seq);
-            BatchItem item = held.get(key);
+            PreparedItem item = held.get(key);
             held.delete(key);
             current = current.withHeld(seq + 1, current.heldTail());
             if (item != null) {
@@ -197,8 +197,7 @@ final class AccumulateProcessor implements Processor<String, BatchItem, String, 
                 .setOpenedAt(java.time.Instant.ofEpochMilli(open.openedAt()))
                 .setSealedAt(java.time.Instant.ofEpochMilli(now))
                 .build();
-        context.forward(new Record<>(open.batchId(), new BatchRecord(open.batchId(), seal.getGroupKey(), null, seal), now,
-                new RecordHeaders()));
+        context.forward(new Record<>(open.batchId(), records.seal(open.batchId(), seal.getGroupKey(), seal), now, new RecordHeaders()));
         afterEffects(() -> metrics.batchSealed(open.batchId(), seal));
         log.info("Sealed batch {} ({}): {} requests, {} bytes, open {} ms", open.batchId(), reason, open.count(), open.bytes(),
                 now - open.openedAt());
@@ -213,8 +212,12 @@ final class AccumulateProcessor implements Processor<String, BatchItem, String, 
         }
     }
 
-    private static GroupState newState(String group, String model, RequestKind kind) {
-        int shard = Integer.parseInt(group.substring(group.lastIndexOf('|') + 1));
+    /** A group's first state; model, kind and shard come from its key (model|KIND|shard: a model has no '|'). */
+    private static GroupState newState(String group) {
+        String[] parts = group.split("\\|");
+        String model = parts[0];
+        RequestKind kind = RequestKind.valueOf(parts[1]);
+        int shard = Integer.parseInt(parts[2]);
         String epoch = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         return new GroupState(model, kind, shard, epoch, 0, null, 0, 0);
     }

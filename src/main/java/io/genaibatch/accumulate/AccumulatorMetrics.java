@@ -17,8 +17,12 @@ public interface AccumulatorMetrics {
     default void requestAccepted(BatchItem item) {
     }
 
-    /** A request reached its group's processor and is about to join a batch, or the hold queue. */
-    default void itemArrived(String groupKey, BatchItem item) {
+    /**
+     * A request reached its group's processor and is about to join a batch, or the hold queue.
+     *
+     * @param requestId gives the request's id; reading it costs a little, so call it only when needed
+     */
+    default void itemArrived(String groupKey, long requestBytes, java.util.function.Supplier<String> requestId) {
     }
 
     /** A request was refused with this code (see {@link ErrorCodes}). */

@@ -58,12 +58,13 @@ public final class AccumulatorTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GROUP_STORE), Serdes.String(),
                 GroupState.serde()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HELD_STORE), Serdes.String(),
-                ItemSerde.serde()));
+                PreparedItem.serde()));
         builder.stream(topics.requests(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("requests"))
                 .process(() -> new ValidateProcessor(policies, metrics), Named.as("validate"))
-                .repartition(Repartitioned.with(Serdes.String(), ItemSerde.serde()).withName(REPARTITION_NAME))
-                .process(() -> new AccumulateProcessor(policies, metrics), Named.as("accumulate"), GROUP_STORE, HELD_STORE)
-                .to(topics.batches(), Produced.with(Serdes.String(), RecordSerdes.batchRecord(format)).withName("batches"));
+                .repartition(Repartitioned.with(Serdes.String(), PreparedItem.serde()).withName(REPARTITION_NAME))
+                .process(() -> new AccumulateProcessor(policies, metrics, format), Named.as("accumulate"), GROUP_STORE, HELD_STORE)
+                // Values are BatchRecord bytes already (BatchRecords), in the configured format.
+                .to(topics.batches(), Produced.with(Serdes.String(), Serdes.ByteArray()).withName("batches"));
         return builder.build();
     }
 

@@ -110,7 +110,7 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
             return ProcessingExceptionHandler.Response.resume();
         }
         List<ProducerRecord<byte[], byte[]>> dlq = processingDlq.handleError(context, record, exception).deadLetterQueueRecords();
-        if (!(record.value() instanceof BatchItem) && !requestsTopic.equals(context.topic())) {
+        if (!(record.value() instanceof PreparedItem) && !requestsTopic.equals(context.topic())) {
             // Not a request (e.g. the global window-config processor): nobody to answer; the record is skipped.
             log.error("Processing failed in {} on {}-{}@{}; record skipped", context.processorNodeId(), context.topic(),
                     context.partition(), context.offset(), exception);
@@ -119,7 +119,8 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
         try {
             Rejection rejection = exception instanceof RejectedRequestException rejected ? rejected.rejection()
                     : unforeseen(context, record, exception);
-            if (record.value() instanceof BatchItem item) {
+            if (record.value() instanceof PreparedItem prepared) {
+                BatchItem item = prepared.item();
                 // Failed after the repartition: the raw record Kafka Streams has is our intermediate item, so the
                 // DLQ gets the request rebuilt from it, under its original key and headers.
                 byte[] key = bytes(item.getKey());
@@ -158,7 +159,8 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
     private static Rejection unforeseen(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
         String message = "the accumulator failed on this request (" + exception + "); it was not batched. "
                 + "This is a bug in genai-batch: please report it with the DLQ record";
-        if (record.value() instanceof BatchItem item) {
+        if (record.value() instanceof PreparedItem prepared) {
+            BatchItem item = prepared.item();
             return new Rejection(ErrorCodes.PROCESSING_FAILED, message, item.getRequestId(), item.getModel(), item.getKind(),
                     item.getMetadata(), item.getReceivedAt());
         }

@@ -20,8 +20,17 @@ final class RequestIds {
             return "field 'requestId' is " + requestId.length() + " characters long, at most " + MAX_LENGTH + " allowed";
         }
         for (int i = 0; i < requestId.length(); i++) {
-            if (Character.isISOControl(requestId.charAt(i))) {
+            char c = requestId.charAt(i);
+            if (Character.isISOControl(c)) {
                 return "field 'requestId' contains a control character at index " + i;
+            }
+            if (Character.isSurrogate(c)) {
+                // Only a well-formed pair can be written as UTF-8 in the batch file.
+                boolean pair = Character.isHighSurrogate(c) && i + 1 < requestId.length() && Character.isLowSurrogate(requestId.charAt(i + 1));
+                if (!pair) {
+                    return "field 'requestId' contains an unpaired surrogate at index " + i;
+                }
+                i++;
             }
         }
         return null;

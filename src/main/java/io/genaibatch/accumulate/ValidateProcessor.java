@@ -22,12 +22,13 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * every other rejection (the processing exception handler). Measured with Kafka Streams 4.4.0: the records that a
  * deserialization exception handler returns were lost under exactly_once_v2 in TopologyTestDriver.
  */
-final class ValidateProcessor implements Processor<byte[], byte[], String, BatchItem> {
+final class ValidateProcessor implements Processor<byte[], byte[], String, PreparedItem> {
     private static final RecordCodec<GenAiRequest> CODEC = RecordCodec.genAiRequest();
 
     private final WindowPolicies policies;
     private final AccumulatorMetrics metrics;
-    private ProcessorContext<String, BatchItem> context;
+    private ProcessorContext<String, PreparedItem> context;
+    private final PreparedItem.Encoder encoder = new PreparedItem.Encoder();
     private PolicyCache cache;
 
     ValidateProcessor(WindowPolicies policies, AccumulatorMetrics metrics) {
@@ -36,7 +37,7 @@ final class ValidateProcessor implements Processor<byte[], byte[], String, Batch
     }
 
     @Override
-    public void init(ProcessorContext<String, BatchItem> context) {
+    public void init(ProcessorContext<String, PreparedItem> context) {
         this.context = context;
         ReadOnlyKeyValueStore<String, WindowPolicy> store = context.getStateStore(AccumulatorTopology.WINDOW_POLICY_STORE);
         this.cache = new PolicyCache(policies, store);
@@ -61,6 +62,6 @@ final class ValidateProcessor implements Processor<byte[], byte[], String, Batch
         String group = Groups.groupKey(item.getModel(), item.getKind(), Groups.shardOf(record.key(), policy.shards()));
         metrics.requestAccepted(item);
         // The original headers travel inside the item (BatchItem.headers); the Kafka headers are not copied again.
-        context.forward(new Record<>(group, item, record.timestamp(), new RecordHeaders()));
+        context.forward(new Record<>(group, encoder.prepare(item), record.timestamp(), new RecordHeaders()));
     }
 }

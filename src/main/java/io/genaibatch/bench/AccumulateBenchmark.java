@@ -20,6 +20,7 @@ import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.kafka.KafkaClients;
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.TopicAdmin;
+import io.genaibatch.kafka.TopicReadiness;
 import io.genaibatch.kafka.TopicSpec;
 import io.genaibatch.kafka.Topics;
 import io.genaibatch.kafka.ValueFormat;
@@ -80,6 +81,7 @@ public final class AccumulateBenchmark {
         Topics topics = Topics.from(config);
         try (Admin admin = new KafkaClients(config).admin()) {
             new TopicAdmin(admin).createMissing(topics.specs());
+            TopicReadiness.awaitServed(admin, topics.specs().stream().map(TopicSpec::name).toList(), Duration.ofSeconds(60));
         }
         produceInput(config, topics.requests());
         List<Double> pass = new ArrayList<>();
@@ -135,6 +137,7 @@ public final class AccumulateBenchmark {
         try (Admin admin = new KafkaClients(config).admin()) {
             new TopicAdmin(admin).createMissing(List.of(new TopicSpec(output, config.get(io.genaibatch.config.ConfigKeys.TOPIC_PARTITIONS),
                     java.util.Optional.empty(), Map.of())));
+            TopicReadiness.awaitServed(admin, List.of(output), Duration.ofSeconds(60));
         }
         StreamsBuilder builder = new StreamsBuilder();
         builder.stream(topics.requests(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
@@ -174,6 +177,7 @@ public final class AccumulateBenchmark {
         GenAiBatchConfig config = withOverrides(roundSettings);
         try (Admin admin = new KafkaClients(config).admin()) {
             new TopicAdmin(admin).createMissing(Topics.from(config).specs());
+            TopicReadiness.awaitServed(admin, List.of(Topics.from(config).batches()), Duration.ofSeconds(60));
         }
         AccumulateRole role = new AccumulateRole(config, AccumulatorMetrics.NONE,
                 Map.of(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest"));

@@ -15,7 +15,7 @@ public final class ConfigDocs {
                 .append("the value and what is allowed. `config/genai-batch.yaml` lists every key with its default.\n\n")
                 .append("| key | type | default | allowed | description |\n|---|---|---|---|---|\n");
         for (ConfigKey<?> key : ConfigKeys.ALL) {
-            md.append("| `").append(key.name()).append("` | ").append(key.type().display())
+            md.append("| `").append(key.name()).append("` | ").append(key.type().display().replace("|", "\\|"))
                     .append(" | ").append(key.defaultValue() == null ? "(unset)" : "`" + key.defaultText() + "`")
                     .append(" | ").append(key.validator().describe())
                     .append(" | ").append(key.doc().replace("|", "\\|")).append(" |\n");

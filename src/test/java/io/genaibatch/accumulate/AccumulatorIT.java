@@ -116,9 +116,9 @@ class AccumulatorIT {
         Topics topics = Topics.from(config);
         AccumulatorMetrics poison = new AccumulatorMetrics() {
             @Override
-            public void itemArrived(String groupKey, BatchItem item) {
-                if (item.getRequestId().startsWith("poison")) {
-                    throw new IllegalStateException("unforeseen failure for " + item.getRequestId());
+            public void itemArrived(String groupKey, long requestBytes, java.util.function.Supplier<String> requestId) {
+                if (requestId.get().startsWith("poison")) {
+                    throw new IllegalStateException("unforeseen failure for " + requestId.get());
                 }
             }
         };
@@ -254,6 +254,8 @@ class AccumulatorIT {
     private static void createTopics(GenAiBatchConfig config) throws Exception {
         try (Admin admin = new KafkaClients(config).admin()) {
             new TopicAdmin(admin).createMissing(Topics.from(config).specs());
+            io.genaibatch.kafka.TopicReadiness.awaitServed(admin, Topics.from(config).specs().stream().map(s -> s.name()).toList(),
+                    Duration.ofSeconds(30));
         }
     }
 

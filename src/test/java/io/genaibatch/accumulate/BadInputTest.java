@@ -148,8 +148,8 @@ class BadInputTest {
     void shouldRejectARecordThatMakesTheAccumulatorThrowAfterTheRepartitionWithTheOriginalRequest() {
         AccumulatorMetrics exploding = new AccumulatorMetrics() {
             @Override
-            public void itemArrived(String groupKey, BatchItem item) {
-                if (item.getRequestId().startsWith("poison")) {
+            public void itemArrived(String groupKey, long requestBytes, java.util.function.Supplier<String> requestId) {
+                if (requestId.get().startsWith("poison")) {
                     throw new IllegalArgumentException("boom in accumulate");
                 }
             }
