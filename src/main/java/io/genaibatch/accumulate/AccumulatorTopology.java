@@ -100,7 +100,7 @@ public final class AccumulatorTopology {
     }
 
     /** Measured in docs/BENCHMARKS.md (and shared/notes/streams-throughput.md). */
-    static Map<String, Object> tuning() {
+    public static Map<String, Object> tuning() {
         return Map.of(
                 StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), PRODUCER_BATCH_BYTES,
                 StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), PRODUCER_LINGER_MS);

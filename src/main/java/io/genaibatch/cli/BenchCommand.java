@@ -41,6 +41,9 @@ final class BenchCommand implements Runnable {
         int requestBytes;
         @Option(names = "--rounds", defaultValue = "3", description = "Measured rounds after the warm-up (default: ${DEFAULT-VALUE}).")
         int rounds;
+        @Option(names = "--streams", paramLabel = "KEY=VALUE",
+                description = "A Kafka Streams setting for both topologies, e.g. --streams commit.interval.ms=1000 (repeatable).")
+        Map<String, String> streams = new java.util.LinkedHashMap<>();
 
         @Override
         public Integer call() throws Exception {
@@ -55,7 +58,9 @@ final class BenchCommand implements Runnable {
                 out.printf("bench accumulate: %,d requests x %d rounds (+1 warm-up), broker %s%s%n", records, rounds, servers,
                         broker == null ? "" : " (in-process)");
                 GenAiBatchConfig config = GenAiBatchConfig.of(Map.of(ConfigKeys.BOOTSTRAP_SERVERS.name(), servers));
-                new AccumulateBenchmark(config, records, requestBytes, rounds, out).run();
+                AccumulateBenchmark bench = new AccumulateBenchmark(config, records, requestBytes, rounds, Map.copyOf(streams), out);
+                out.println("Streams settings of both topologies: " + new java.util.TreeMap<>(bench.tuning()));
+                bench.run();
                 return 0;
             } finally {
                 if (broker != null) {
