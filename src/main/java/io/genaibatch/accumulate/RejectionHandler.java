@@ -81,7 +81,7 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
     public DeserializationExceptionHandler.Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record,
                                                                 Exception exception) {
         List<ProducerRecord<byte[], byte[]>> dlq = deserializationDlq.handleError(context, record, exception).deadLetterQueueRecords();
-        if (!record.topic().equals(requestsTopic)) {
+        if (!java.util.Objects.equals(record.topic(), requestsTopic)) {
             log.error("Undecodable record on {}-{} at offset {}, copied to the DLQ: {}", record.topic(), record.partition(),
                     record.offset(), exception.getMessage());
             return DeserializationExceptionHandler.Response.resume(dlq);
@@ -110,7 +110,7 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
             return ProcessingExceptionHandler.Response.resume();
         }
         List<ProducerRecord<byte[], byte[]>> dlq = processingDlq.handleError(context, record, exception).deadLetterQueueRecords();
-        if (!(record.value() instanceof PreparedItem) && !requestsTopic.equals(context.topic())) {
+        if (!(record.value() instanceof PreparedItem) && !java.util.Objects.equals(requestsTopic, context.topic())) {
             // Not a request (e.g. the global window-config processor): nobody to answer; the record is skipped.
             log.error("Processing failed in {} on {}-{}@{}; record skipped", context.processorNodeId(), context.topic(),
                     context.partition(), context.offset(), exception);

@@ -3,7 +3,9 @@ package io.genaibatch.cli;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.io.PrintWriter;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.stream.Collectors;
 
 import io.genaibatch.config.ConfigException;
@@ -35,38 +37,53 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<String> wanted = selected();
         GenAiBatchConfig config = options.load();
-        List<Role> started = new ArrayList<>();
+        List<Role> roles = wanted.stream().map(name -> Roles.BUILT.get(name).apply(config)).toList();
         CompletableFuture<Void> signalled = new CompletableFuture<>();
+        CompletableFuture<Void> finished = new CompletableFuture<>();
         Shutdown.onSignal("run", () -> {
-            stopAll(started);
             signalled.complete(null);
+            // Hold the JVM's shutdown until the roles are closed (LEAVE_GROUP, last commit).
+            finished.join();
         });
         try {
-            for (String name : wanted) {
-                Role role = Roles.BUILT.get(name).apply(config);
-                synchronized (started) {
-                    started.add(role);
-                }
+            return run(roles, signalled, spec.commandLine().getOut(), spec.commandLine().getErr());
+        } finally {
+            finished.complete(null);
+        }
+    }
+
+    /**
+     * Starts the roles in order, waits for {@code stop} or for a role to fail on its own, then closes every started
+     * role in reverse order. 0 when stopped, 1 when a role failed.
+     */
+    static int run(List<Role> roles, CompletableFuture<?> stop, PrintWriter out, PrintWriter err) {
+        List<Role> started = new ArrayList<>();
+        try {
+            for (Role role : roles) {
+                started.add(role);
                 role.start();
             }
-        } catch (RuntimeException e) {
-            stopAll(started);
-            throw e;
-        }
-        spec.commandLine().getOut().println("Running " + String.join(", ", wanted) + "; stop with SIGTERM or Ctrl-C.");
-        spec.commandLine().getOut().flush();
-        List<CompletableFuture<Void>> stopped = started.stream().map(r -> r.stopped().toCompletableFuture()).toList();
-        List<CompletableFuture<?>> any = new ArrayList<>(stopped);
-        any.add(signalled);
-        try {
+            out.println("Running " + roles.stream().map(Role::name).collect(Collectors.joining(", ")) + "; stop with SIGTERM or Ctrl-C.");
+            out.flush();
+            List<CompletableFuture<?>> any = new ArrayList<>();
+            started.forEach(r -> any.add(r.stopped().toCompletableFuture()));
+            any.add(stop);
             CompletableFuture.anyOf(any.toArray(CompletableFuture[]::new)).join();
-        } catch (java.util.concurrent.CompletionException e) {
-            log.error("A role failed: {}; stopping the others", e.getCause() == null ? e.toString() : e.getCause().getMessage());
-            stopAll(started);
-            spec.commandLine().getErr().println("genai-batch: " + ErrorMessages.describe(e.getCause() == null ? e : e.getCause()));
+            return 0;
+        } catch (CompletionException | IllegalStateException e) {
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            log.error("A role failed: {}; stopping the others", cause.getMessage());
+            err.println("genai-batch: " + ErrorMessages.describe(cause));
             return 1;
+        } finally {
+            for (int i = started.size() - 1; i >= 0; i--) {
+                try {
+                    started.get(i).close();
+                } catch (RuntimeException e) {
+                    log.error("Role {} did not stop cleanly", started.get(i).name(), e);
+                }
+            }
         }
-        return 0;
     }
 
     /** The roles asked for, refused with the list of what exists when one is unknown or not in this build. */
@@ -88,19 +105,5 @@ final class RunCommand implements Callable<Integer> {
         }
         // Start order is the pipeline's order, whatever order the user wrote.
         return Roles.BUILT.keySet().stream().filter(roles::contains).collect(Collectors.toList());
-    }
-
-    private static void stopAll(List<Role> started) {
-        List<Role> copy;
-        synchronized (started) {
-            copy = new ArrayList<>(started);
-        }
-        for (int i = copy.size() - 1; i >= 0; i--) {
-            try {
-                copy.get(i).close();
-            } catch (RuntimeException e) {
-                log.error("Role {} did not stop cleanly", copy.get(i).name(), e);
-            }
-        }
     }
 }
