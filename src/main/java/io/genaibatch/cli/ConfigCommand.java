@@ -13,8 +13,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "config", mixinStandardHelpOptions = true,
-        description = "Check the configuration, print its reference.",
-        subcommands = {ConfigCommand.Validate.class, ConfigCommand.Docs.class})
+        description = "Check the configuration, print its reference; show and change the run-time window policies.",
+        subcommands = {ConfigCommand.Validate.class, ConfigCommand.Docs.class,
+                WindowCommands.Set.class, WindowCommands.Get.class, WindowCommands.ListPolicies.class, WindowCommands.Unset.class})
 final class ConfigCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -39,6 +40,13 @@ final class ConfigCommand implements Runnable {
                 String value = config.find(key).map(v -> key.type() == ConfigType.SIZE ? ConfigType.formatSize((Long) v)
                         : ConfigType.format(v)).orElse("(unset)");
                 spec.commandLine().getOut().printf("%-28s %-24s (%s)%n", key.name(), value, config.sourceOf(key));
+            }
+            for (String model : config.windowModels()) {
+                for (ConfigKey<?> key : ConfigKeys.WINDOW_SETTINGS) {
+                    String name = ConfigKeys.WINDOW_MODELS_PREFIX + model + "." + ConfigKeys.windowSetting(key);
+                    config.findForModel(model, key).ifPresent(v -> spec.commandLine().getOut()
+                            .printf("%-28s %-24s (%s)%n", name, key.format(v), config.sourceOf(model, key)));
+                }
             }
             config.kafkaProperties().forEach((k, v) -> spec.commandLine().getOut()
                     .printf("%-28s %s%n", ConfigKeys.KAFKA_PROPERTIES_PREFIX + k, v));

@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
                 ConsumeCommand.class,
                 EmulatorCommand.class,
                 LocalCommand.class,
+                RunCommand.class,
+                BenchCommand.class,
         })
 public final class Main implements Runnable {
 

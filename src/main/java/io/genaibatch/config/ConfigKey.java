@@ -30,8 +30,13 @@ public record ConfigKey<T>(String name, ConfigType type, T defaultValue, Validat
         validator = validator == null ? v -> { } : validator;
     }
 
+    /**
+     * Parses and validates a value as a user writes it.
+     *
+     * @throws IllegalArgumentException saying what is expected or allowed
+     */
     @SuppressWarnings("unchecked")
-    T parse(String raw) {
+    public T parse(String raw) {
         T value = (T) type.parse(raw);
         validator.check(value);
         return value;
@@ -42,7 +47,17 @@ public record ConfigKey<T>(String name, ConfigType type, T defaultValue, Validat
         if (defaultValue == null) {
             return "";
         }
-        return type == ConfigType.SIZE ? ConfigType.formatSize((Long) defaultValue) : ConfigType.format(defaultValue);
+        return format(defaultValue);
+    }
+
+    /** Any value of this key as a user would write it: 100MB rather than 100000000, 10m rather than PT10M. */
+    public String format(Object value) {
+        return type == ConfigType.SIZE ? ConfigType.formatSize((Long) value) : ConfigType.format(value);
+    }
+
+    /** Checks an already typed value (e.g. read from a topic), with the same message as {@link #parse}. */
+    public void check(T value) {
+        validator.check(value);
     }
 
     static <N extends Comparable<N>> Validator<N> between(N min, N max, String describe) {

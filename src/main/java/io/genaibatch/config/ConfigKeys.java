@@ -7,6 +7,8 @@ import static io.genaibatch.config.ConfigKey.oneOf;
 import java.time.Duration;
 import java.util.List;
 
+import io.genaibatch.batch.ApiLimits;
+
 /**
  * Every configuration key of genai-batch, declared once. Add a key here and it is loaded, validated and documented
  * (docs/CONFIG.md is generated from this list by {@code genai-batch config docs}, and a test keeps it in step).
@@ -136,6 +138,45 @@ public final class ConfigKeys {
             between(Duration.ofMillis(100), Duration.ofMinutes(10), "between 100ms and 10m"),
             "How long close() waits for the current chunk to commit before interrupting the poller.");
 
+    // Batching windows. The same five keys can be set per model under window.models.<model>.<setting>
+    // (WINDOW_MODELS_PREFIX); both use the declarations and validators below, and so do the window-config topic
+    // and `config set`, so a value refused here is refused everywhere.
+    public static final ConfigKey<Integer> WINDOW_MAX_REQUESTS = new ConfigKey<>(
+            "window.max-requests", ConfigType.INT, 10_000, between(1, Integer.MAX_VALUE, "at least 1"),
+            "A batch is sealed as soon as it holds this many requests.");
+    public static final ConfigKey<Long> WINDOW_MAX_BYTES = new ConfigKey<>(
+            "window.max-bytes", ConfigType.SIZE, 100_000_000L,
+            between(1L, ApiLimits.MAX_FILE_BYTES, "between 1 and 2GB (the Gemini batch input file limit)"),
+            "A batch is sealed before the next request would take it past this many bytes, counted as the JSONL lines "
+                    + "the submitter sends. A single request larger than this is rejected (REQUEST_TOO_LARGE).");
+    public static final ConfigKey<Duration> WINDOW_MAX_WAIT = new ConfigKey<>(
+            "window.max-wait", ConfigType.DURATION, Duration.ofMinutes(10),
+            between(Duration.ofMillis(1), ApiLimits.MAX_JOB_LIFE, "more than 0 and at most 48h (a batch job's life)"),
+            "A batch is sealed this long after its first request, also when no new requests arrive (checked every second).");
+    public static final ConfigKey<Integer> WINDOW_SHARDS = new ConfigKey<>(
+            "window.shards", ConfigType.INT, 1, between(1, 256, "between 1 and 256"),
+            "Open batches per (model, kind), split by request key hash, to spread a hot model over several stream tasks.");
+    public static final ConfigKey<Boolean> WINDOW_ENABLED = new ConfigKey<>(
+            "window.enabled", ConfigType.BOOLEAN, true, null,
+            "false holds a model's requests (kept in Kafka, not lost, not batched) until it is true again.");
+
+    /** Per-model window settings: {@code window.models.<model>.<setting>}, setting one of {@link #WINDOW_SETTINGS}. */
+    public static final String WINDOW_MODELS_PREFIX = "window.models.";
+    /** The window keys that can be set per model, in the config file and on the window-config topic. */
+    public static final List<ConfigKey<?>> WINDOW_SETTINGS = List.of(
+            WINDOW_MAX_REQUESTS, WINDOW_MAX_BYTES, WINDOW_MAX_WAIT, WINDOW_SHARDS, WINDOW_ENABLED);
+
+    public static final ConfigKey<String> ACCUMULATE_APPLICATION_ID = new ConfigKey<>(
+            "accumulate.application-id", ConfigType.STRING, "genai-batch-accumulate", nonBlank(),
+            "Kafka Streams application.id of the accumulator: its consumer group and the prefix of its internal topics. "
+                    + "Every instance of one deployment uses the same value.");
+    public static final ConfigKey<String> ACCUMULATE_STATE_DIR = new ConfigKey<>(
+            "accumulate.state-dir", ConfigType.STRING, "genai-batch-data/streams", nonBlank(),
+            "Local directory of the accumulator's state stores: a cache, rebuilt from Kafka when missing.");
+    public static final ConfigKey<Integer> ACCUMULATE_THREADS = new ConfigKey<>(
+            "accumulate.threads", ConfigType.INT, 1, between(1, 64, "between 1 and 64"),
+            "Kafka Streams threads of the accumulator in this process.");
+
     public static final List<ConfigKey<?>> ALL = List.of(
             BOOTSTRAP_SERVERS,
             TOPIC_REQUESTS, TOPIC_BATCHES, TOPIC_JOBS, TOPIC_RESPONSES, TOPIC_WINDOW_CONFIG, TOPIC_DLQ,
@@ -146,7 +187,14 @@ public final class ConfigKeys {
             GEMINI_RETRY_MAX_ELAPSED,
             COST_PRICES_FILE,
             POLL_GROUP_ID, POLL_INITIAL_INTERVAL, POLL_MAX_INTERVAL, POLL_PUBLISH_CHUNK, POLL_CACHE_DIR, POLL_POLICY,
-            POLL_ITEMS_READ_TIMEOUT, POLL_CLOSE_TIMEOUT);
+            POLL_ITEMS_READ_TIMEOUT, POLL_CLOSE_TIMEOUT,
+            WINDOW_MAX_REQUESTS, WINDOW_MAX_BYTES, WINDOW_MAX_WAIT, WINDOW_SHARDS, WINDOW_ENABLED,
+            ACCUMULATE_APPLICATION_ID, ACCUMULATE_STATE_DIR, ACCUMULATE_THREADS);
+
+    /** The suffix of a window key as it appears under {@code window.models.<model>.}, e.g. max-wait. */
+    public static String windowSetting(ConfigKey<?> key) {
+        return key.name().substring("window.".length());
+    }
 
     private static ConfigKey<String> topic(String name, String defaultName, String doc) {
         return new ConfigKey<>("topics." + name, ConfigType.STRING, defaultName, nonBlank(), "Topic name. " + doc);

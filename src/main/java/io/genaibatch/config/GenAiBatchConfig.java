@@ -25,11 +25,17 @@ public final class GenAiBatchConfig {
     private final Map<String, Object> values;
     private final Map<String, String> sources;
     private final Map<String, String> kafkaProperties;
+    /** model → window key name → value, from {@code window.models.<model>.<setting>}. */
+    private final Map<String, Map<String, Object>> modelValues;
+    private final Map<String, Map<String, String>> modelSources;
 
-    private GenAiBatchConfig(Map<String, Object> values, Map<String, String> sources, Map<String, String> kafkaProperties) {
+    private GenAiBatchConfig(Map<String, Object> values, Map<String, String> sources, Map<String, String> kafkaProperties,
+                             Map<String, Map<String, Object>> modelValues, Map<String, Map<String, String>> modelSources) {
         this.values = values;
         this.sources = sources;
         this.kafkaProperties = kafkaProperties;
+        this.modelValues = modelValues;
+        this.modelSources = modelSources;
     }
 
     public static GenAiBatchConfig defaults() {
@@ -80,20 +86,37 @@ public final class GenAiBatchConfig {
             }
         }
         List<String> problems = new ArrayList<>();
-        apply(fromFile, fileName, known, values, sources, kafkaProperties, problems);
-        apply(overrides, "command line", known, values, sources, kafkaProperties, problems);
+        Map<String, Map<String, Object>> modelValues = new TreeMap<>();
+        Map<String, Map<String, String>> modelSources = new TreeMap<>();
+        Collected collected = new Collected(values, sources, kafkaProperties, modelValues, modelSources);
+        apply(fromFile, fileName, known, collected, problems);
+        apply(overrides, "command line", known, collected, problems);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new GenAiBatchConfig(Map.copyOf(values), Map.copyOf(sources), Map.copyOf(kafkaProperties));
+        Map<String, Map<String, Object>> frozenValues = new TreeMap<>();
+        modelValues.forEach((model, v) -> frozenValues.put(model, Map.copyOf(v)));
+        Map<String, Map<String, String>> frozenSources = new TreeMap<>();
+        modelSources.forEach((model, v) -> frozenSources.put(model, Map.copyOf(v)));
+        return new GenAiBatchConfig(Map.copyOf(values), Map.copyOf(sources), Map.copyOf(kafkaProperties),
+                java.util.Collections.unmodifiableMap(frozenValues), java.util.Collections.unmodifiableMap(frozenSources));
+    }
+
+    private record Collected(Map<String, Object> values, Map<String, String> sources, Map<String, String> kafkaProperties,
+                             Map<String, Map<String, Object>> modelValues, Map<String, Map<String, String>> modelSources) {
     }
 
     private static void apply(Map<String, String> raw, String source, Map<String, ConfigKey<?>> known,
-                              Map<String, Object> values, Map<String, String> sources,
-                              Map<String, String> kafkaProperties, List<String> problems) {
+                              Collected into, List<String> problems) {
+        Map<String, Object> values = into.values();
+        Map<String, String> sources = into.sources();
         raw.forEach((name, text) -> {
             if (name.startsWith(ConfigKeys.KAFKA_PROPERTIES_PREFIX)) {
-                kafkaProperties.put(name.substring(ConfigKeys.KAFKA_PROPERTIES_PREFIX.length()), text);
+                into.kafkaProperties().put(name.substring(ConfigKeys.KAFKA_PROPERTIES_PREFIX.length()), text);
+                return;
+            }
+            if (name.startsWith(ConfigKeys.WINDOW_MODELS_PREFIX)) {
+                applyModelSetting(name, text, source, into, problems);
                 return;
             }
             ConfigKey<?> key = known.get(name);
@@ -116,6 +139,39 @@ public final class GenAiBatchConfig {
                         + (allowed.isEmpty() || e.getMessage().contains(allowed) ? "" : " (allowed: " + allowed + ")"));
             }
         });
+    }
+
+    /**
+     * {@code window.models.<model>.<setting>}: the model name may contain dots (gemini-2.5-flash), the setting
+     * never does, so the setting is what follows the last dot. The value is parsed and checked by the same
+     * declaration as {@code window.<setting>}.
+     */
+    private static void applyModelSetting(String name, String text, String source, Collected into, List<String> problems) {
+        String rest = name.substring(ConfigKeys.WINDOW_MODELS_PREFIX.length());
+        int dot = rest.lastIndexOf('.');
+        String model = dot <= 0 ? "" : rest.substring(0, dot);
+        String setting = rest.substring(dot + 1);
+        ConfigKey<?> key = null;
+        for (ConfigKey<?> candidate : ConfigKeys.WINDOW_SETTINGS) {
+            if (ConfigKeys.windowSetting(candidate).equals(setting)) {
+                key = candidate;
+            }
+        }
+        List<String> settings = ConfigKeys.WINDOW_SETTINGS.stream().map(ConfigKeys::windowSetting).toList();
+        if (model.isBlank() || key == null) {
+            problems.add(source + ": unknown config key '" + name + "': per-model window keys are "
+                    + ConfigKeys.WINDOW_MODELS_PREFIX + "<model>.<setting> with setting one of " + String.join(", ", settings));
+            return;
+        }
+        if (text == null) {
+            return;
+        }
+        try {
+            into.modelValues().computeIfAbsent(model, m -> new LinkedHashMap<>()).put(key.name(), key.parse(text));
+            into.modelSources().computeIfAbsent(model, m -> new LinkedHashMap<>()).put(key.name(), source);
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            problems.add(source + ": config key '" + name + "' has invalid value '" + text + "': " + e.getMessage());
+        }
     }
 
     private static String suggestion(String name, Iterable<String> known) {
@@ -181,6 +237,22 @@ public final class GenAiBatchConfig {
     /** Where a key's value came from: "default", the file name, or "command line". */
     public String sourceOf(ConfigKey<?> key) {
         return sources.getOrDefault(key.name(), "unset");
+    }
+
+    /** Models that have at least one {@code window.models.<model>.*} setting, as written in the configuration. */
+    public java.util.Set<String> windowModels() {
+        return modelValues.keySet();
+    }
+
+    /** The per-model value of a window key ({@code window.models.<model>.<setting>}), if the configuration sets one. */
+    @SuppressWarnings("unchecked")
+    public <T> Optional<T> findForModel(String model, ConfigKey<T> key) {
+        return Optional.ofNullable((T) modelValues.getOrDefault(model, Map.of()).get(key.name()));
+    }
+
+    /** Where a per-model window value came from: the file name or "command line"; "unset" when not set. */
+    public String sourceOf(String model, ConfigKey<?> key) {
+        return modelSources.getOrDefault(model, Map.of()).getOrDefault(key.name(), "unset");
     }
 
     /** The {@code kafka.properties.*} entries, without the prefix, for every Kafka client. */

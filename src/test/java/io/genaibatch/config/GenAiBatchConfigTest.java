@@ -104,4 +104,46 @@ class GenAiBatchConfigTest {
             }
         }
     }
+
+    @Test
+    void shouldReadPerModelWindowSettingsWithTheSameValidators(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("c.yaml");
+        Files.writeString(file, """
+                window:
+                  max-requests: 5000
+                  models:
+                    gemini-2.5-flash:
+                      max-requests: 2000
+                      max-wait: 2m
+                    models/gemini-embedding-001:
+                      enabled: false
+                """);
+
+        GenAiBatchConfig config = GenAiBatchConfig.load(file, Map.of("window.models.gemini-2.5-pro.shards", "4"));
+
+        assertThat(config.get(ConfigKeys.WINDOW_MAX_REQUESTS)).isEqualTo(5000);
+        assertThat(config.windowModels()).containsExactly("gemini-2.5-flash", "gemini-2.5-pro", "models/gemini-embedding-001");
+        assertThat(config.findForModel("gemini-2.5-flash", ConfigKeys.WINDOW_MAX_WAIT)).contains(Duration.ofMinutes(2));
+        assertThat(config.findForModel("gemini-2.5-flash", ConfigKeys.WINDOW_MAX_BYTES)).isEmpty();
+        assertThat(config.findForModel("models/gemini-embedding-001", ConfigKeys.WINDOW_ENABLED)).contains(false);
+        assertThat(config.sourceOf("gemini-2.5-pro", ConfigKeys.WINDOW_SHARDS)).isEqualTo("command line");
+        assertThat(config.sourceOf("gemini-2.5-flash", ConfigKeys.WINDOW_MAX_REQUESTS)).isEqualTo(file.toString());
+    }
+
+    @Test
+    void shouldRefuseWindowLimitsBeyondTheApiWhereverTheyAreSet() {
+        assertThatThrownBy(() -> GenAiBatchConfig.of(Map.of(
+                "window.max-bytes", "3GB",
+                "window.models.gemini-2.5-flash.max-wait", "49h",
+                "window.models.gemini-2.5-flash.max-requests", "0",
+                "window.models.gemini-2.5-flash.max-tokens", "5",
+                "window.models.max-wait", "1m")))
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).problems()).hasSize(5))
+                .hasMessageContaining("'window.max-bytes' has invalid value '3GB': must be between 1 and 2GB")
+                .hasMessageContaining("'window.models.gemini-2.5-flash.max-wait' has invalid value '49h': must be more than 0 and at most 48h")
+                .hasMessageContaining("'window.models.gemini-2.5-flash.max-requests' has invalid value '0': must be at least 1")
+                .hasMessageContaining("unknown config key 'window.models.gemini-2.5-flash.max-tokens'")
+                .hasMessageContaining("unknown config key 'window.models.max-wait'");
+    }
 }

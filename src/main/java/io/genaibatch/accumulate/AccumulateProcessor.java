@@ -1,0 +1,229 @@
+package io.genaibatch.accumulate;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+import io.genaibatch.accumulate.GroupState.OpenBatch;
+import io.genaibatch.records.BatchSeal;
+import io.genaibatch.records.RequestKind;
+import io.genaibatch.records.SealReason;
+import io.genaibatch.records.WindowPolicy;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Second stage, after the repartition by group: every request of a group comes through one task, so one open batch
+ * exists per group. Each item is forwarded to genai.batches at once, keyed by its batch id; the store keeps only the
+ * open batch's header. Seals (see docs/ACCUMULATOR.md):
+ * <ul>
+ *   <li>MAX_REQUESTS as soon as the batch holds max-requests items;</li>
+ *   <li>MAX_BYTES before an item that would take it past max-bytes, or as soon as it holds exactly max-bytes;</li>
+ *   <li>MAX_WAIT once max-wait has passed since it opened (wall clock, checked every second and before each item);</li>
+ *   <li>CONFIG_CHANGE when a smaller max-requests or max-bytes leaves the open batch at or over the new limit.</li>
+ * </ul>
+ * Items of a disabled model are held in a store (durable through its changelog) and released in order when the
+ * model is enabled again.
+ *
+ * <p>Every change to the stores and every record sent happens after the last thing that can throw for this record,
+ * so a record refused or failed by the processing exception handler leaves the state as it was.
+ */
+final class AccumulateProcessor implements Processor<String, PreparedItem, String, byte[]> {
+    static final Duration PUNCTUATE_INTERVAL = Duration.ofSeconds(1);
+    /** Held items released per group and punctuation: bounds the size of one transaction while draining a backlog. */
+    static final int RELEASE_PER_PUNCTUATION = 10_000;
+    private static final Logger log = LoggerFactory.getLogger(AccumulateProcessor.class);
+
+    private final WindowPolicies policies;
+    private final AccumulatorMetrics metrics;
+    private final BatchRecords records;
+    private ProcessorContext<String, byte[]> context;
+    private KeyValueStore<String, GroupState> groups;
+    private KeyValueStore<String, PreparedItem> held;
+    private PolicyCache cache;
+
+    AccumulateProcessor(WindowPolicies policies, AccumulatorMetrics metrics, io.genaibatch.kafka.ValueFormat format) {
+        this.policies = policies;
+        this.metrics = metrics;
+        this.records = new BatchRecords(format);
+    }
+
+    @Override
+    public void init(ProcessorContext<String, byte[]> context) {
+        this.context = context;
+        this.groups = context.getStateStore(AccumulatorTopology.GROUP_STORE);
+        this.held = context.getStateStore(AccumulatorTopology.HELD_STORE);
+        ReadOnlyKeyValueStore<String, WindowPolicy> policyStore = context.getStateStore(AccumulatorTopology.WINDOW_POLICY_STORE);
+        this.cache = new PolicyCache(policies, policyStore);
+        context.schedule(PUNCTUATE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+    }
+
+    @Override
+    public void process(Record<String, PreparedItem> record) {
+        String group = record.key();
+        PreparedItem item = record.value();
+        metrics.itemArrived(group, item.requestBytes(), item::requestId);
+        GroupState state = groups.get(group);
+        if (state == null) {
+            state = newState(group);
+        }
+        EffectivePolicy policy = cache.get(state.model());
+        long now = context.currentSystemTimeMs();
+        // While older items of the group are held, a new one queues behind them: release keeps arrival order.
+        GroupState next = !policy.enabled() || state.heldCount() > 0
+                ? hold(group, state, item, policy)
+                : add(group, state, item, policy, now);
+        groups.put(group, next);
+    }
+
+    private GroupState add(String group, GroupState state, PreparedItem item, EffectivePolicy policy, long now) {
+        OpenBatch open = state.open();
+        if (open != null) {
+            SealReason reason = reasonBefore(open, item, policy, now);
+            if (reason != null) {
+                seal(state, open, reason, now);
+                open = null;
+            }
+        }
+        long nextSeq = state.nextSeq();
+        if (open == null) {
+            open = new OpenBatch(Groups.batchId(state.model(), state.kind(), state.shard(), state.epoch(), nextSeq), 0, 0, now);
+            nextSeq++;
+        }
+        context.forward(new Record<>(open.batchId(), records.item(open.batchId(), group, item), now, new RecordHeaders()));
+        open = new OpenBatch(open.batchId(), open.count() + 1, open.bytes() + item.requestBytes(), open.openedAt());
+        // An item larger than max-bytes (possible only when max-bytes shrank after it was accepted) gets a batch of
+        // its own: an accepted request is always batched, and it is still within the API limit it was checked against.
+        SealReason full = open.count() >= policy.maxRequests() ? SealReason.MAX_REQUESTS
+                : open.bytes() >= policy.maxBytes() ? SealReason.MAX_BYTES : null;
+        if (full != null) {
+            seal(state, open, full, now);
+            open = null;
+        }
+        return state.withOpen(open, nextSeq);
+    }
+
+    /** Why the open batch must be sealed before this item joins it, or null. */
+    private static SealReason reasonBefore(OpenBatch open, PreparedItem item, EffectivePolicy policy, long now) {
+        if (now - open.openedAt() >= policy.maxWait().toMillis()) {
+            return SealReason.MAX_WAIT;
+        }
+        if (open.count() >= policy.maxRequests() || open.bytes() >= policy.maxBytes()) {
+            return SealReason.CONFIG_CHANGE;
+        }
+        if (open.bytes() + item.requestBytes() > policy.maxBytes()) {
+            return SealReason.MAX_BYTES;
+        }
+        return null;
+    }
+
+    private GroupState hold(String group, GroupState state, PreparedItem item, EffectivePolicy policy) {
+        held.put(heldKey(group, state.heldTail()), item);
+        GroupState next = state.withHeld(state.heldHead(), state.heldTail() + 1);
+        if (state.heldCount() == 0) {
+            log.info("Holding requests of group {}: {}", group, policy.enabled() ? "releasing earlier held requests first"
+                    : "model " + policy.model() + " is disabled (window.enabled=false)");
+        }
+        long count = next.heldCount();
+        afterEffects(() -> metrics.itemHeld(group, count));
+        return next;
+    }
+
+    private void punctuate(long now) {
+        cache.refresh();
+        List<KeyValue<String, GroupState>> all = new ArrayList<>();
+        try (KeyValueIterator<String, GroupState> it = groups.all()) {
+            it.forEachRemaining(all::add);
+        }
+        for (KeyValue<String, GroupState> entry : all) {
+            String group = entry.key;
+            GroupState state = entry.value;
+            EffectivePolicy policy = cache.get(state.model());
+            if (policy.enabled() && state.heldCount() > 0) {
+                state = release(group, state, policy, now);
+            }
+            OpenBatch open = state.open();
+            if (open != null) {
+                SealReason reason = now - open.openedAt() >= policy.maxWait().toMillis() ? SealReason.MAX_WAIT
+                        : open.count() >= policy.maxRequests() || open.bytes() >= policy.maxBytes() ? SealReason.CONFIG_CHANGE
+                        : null;
+                if (reason != null) {
+                    seal(state, open, reason, now);
+                    state = state.withOpen(null, state.nextSeq());
+                }
+            }
+            if (state != entry.value) {
+                groups.put(group, state);
+            }
+        }
+    }
+
+    /** Moves up to RELEASE_PER_PUNCTUATION held items, oldest first, into batches. */
+    private GroupState release(String group, GroupState state, EffectivePolicy policy, long now) {
+        long end = Math.min(state.heldTail(), state.heldHead() + RELEASE_PER_PUNCTUATION);
+        GroupState current = state;
+        for (long seq = state.heldHead(); seq < end; seq++) {
+            String key = heldKey(group, seq);
+            PreparedItem item = held.get(key);
+            held.delete(key);
+            current = current.withHeld(seq + 1, current.heldTail());
+            if (item != null) {
+                current = add(group, current, item, policy, now);
+            }
+        }
+        log.info("Released {} held requests of group {}, {} still held", end - state.heldHead(), group, current.heldCount());
+        return current;
+    }
+
+    private void seal(GroupState state, OpenBatch open, SealReason reason, long now) {
+        BatchSeal seal = BatchSeal.newBuilder()
+                .setCount(open.count())
+                .setBytes(open.bytes())
+                .setReason(reason)
+                .setGroupKey(Groups.groupKey(state.model(), state.kind(), state.shard()))
+                .setModel(state.model())
+                .setKind(state.kind())
+                .setOpenedAt(java.time.Instant.ofEpochMilli(open.openedAt()))
+                .setSealedAt(java.time.Instant.ofEpochMilli(now))
+                .build();
+        context.forward(new Record<>(open.batchId(), records.seal(open.batchId(), seal.getGroupKey(), seal), now, new RecordHeaders()));
+        afterEffects(() -> metrics.batchSealed(open.batchId(), seal));
+        log.info("Sealed batch {} ({}): {} requests, {} bytes, open {} ms", open.batchId(), reason, open.count(), open.bytes(),
+                now - open.openedAt());
+    }
+
+    /** A metrics call made after records were sent must not throw: the record could no longer be refused cleanly. */
+    private static void afterEffects(Runnable metricsCall) {
+        try {
+            metricsCall.run();
+        } catch (RuntimeException e) {
+            log.warn("Metrics call failed, ignored: {}", e.toString());
+        }
+    }
+
+    /** A group's first state; model, kind and shard come from its key (model|KIND|shard: a model has no '|'). */
+    private static GroupState newState(String group) {
+        String[] parts = group.split("\\|");
+        String model = parts[0];
+        RequestKind kind = RequestKind.valueOf(parts[1]);
+        int shard = Integer.parseInt(parts[2]);
+        String epoch = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        return new GroupState(model, kind, shard, epoch, 0, null, 0, 0);
+    }
+
+    /** Zero-padded so the keys of one group sort in arrival order. */
+    static String heldKey(String group, long seq) {
+        return group + "/" + String.format("%019d", seq);
+    }
+}

@@ -1,0 +1,39 @@
+package io.genaibatch.accumulate;
+
+import io.genaibatch.records.BatchItem;
+import io.genaibatch.records.BatchSeal;
+
+/**
+ * The one place the accumulator reports what metrics will expose (the operations roadmap plugs Micrometer in
+ * here). Called from stream threads and the exception handler, so implementations must be thread-safe and fast.
+ * An exception thrown here is treated like any unforeseen processing failure of that record.
+ */
+public interface AccumulatorMetrics {
+    /** No metrics. */
+    AccumulatorMetrics NONE = new AccumulatorMetrics() {
+    };
+
+    /** A request passed validation and goes to its group (before the repartition). */
+    default void requestAccepted(BatchItem item) {
+    }
+
+    /**
+     * A request reached its group's processor and is about to join a batch, or the hold queue.
+     *
+     * @param requestId gives the request's id; reading it costs a little, so call it only when needed
+     */
+    default void itemArrived(String groupKey, long requestBytes, java.util.function.Supplier<String> requestId) {
+    }
+
+    /** A request was refused with this code (see {@link ErrorCodes}). */
+    default void requestRejected(String code) {
+    }
+
+    /** A request of a disabled model was held; heldCount is the group's queue length after it. */
+    default void itemHeld(String groupKey, long heldCount) {
+    }
+
+    /** A batch was sealed. */
+    default void batchSealed(String batchId, BatchSeal seal) {
+    }
+}

@@ -1,0 +1,112 @@
+package io.genaibatch.accumulate;
+
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+
+import io.genaibatch.config.ConfigKeys;
+import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.kafka.RecordSerdes;
+import io.genaibatch.kafka.Topics;
+import io.genaibatch.kafka.ValueFormat;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The accumulator's Kafka Streams topology and configuration (docs/ACCUMULATOR.md has the diagram):
+ * <pre>
+ * genai.requests ─► validate ─► repartition by group (model|kind|shard) ─► accumulate ─► genai.batches
+ *                      │ refused: RejectionHandler ─► genai.responses (REJECTED) + genai.requests.dlq
+ * genai.window-config ─► global store window-policies (read by validate and accumulate)
+ * </pre>
+ */
+public final class AccumulatorTopology {
+    public static final String WINDOW_POLICY_STORE = "window-policies";
+    static final String GROUP_STORE = "accumulate-groups";
+    static final String HELD_STORE = "accumulate-held";
+    /** The repartition topic is {@code <application.id>-accumulate-by-group-repartition}. */
+    static final String REPARTITION_NAME = "accumulate-by-group";
+
+    /** Streams producer batch.size: the client default (16 KB) holds ~15 requests of 1 KB; see docs/BENCHMARKS.md. */
+    static final int PRODUCER_BATCH_BYTES = 256 * 1024;
+    static final int PRODUCER_LINGER_MS = 5;
+
+    private AccumulatorTopology() {
+    }
+
+    public static Topology build(GenAiBatchConfig config, AccumulatorMetrics metrics) {
+        Topics topics = Topics.from(config);
+        ValueFormat format = formatOf(config);
+        WindowPolicies policies = new WindowPolicies(config);
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.addGlobalStore(
+                Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(WINDOW_POLICY_STORE), Serdes.String(),
+                        RecordSerdes.windowPolicy(ValueFormat.AVRO)).withLoggingDisabled(),
+                topics.windowConfig(),
+                Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("window-config"),
+                WindowConfigProcessor::new);
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GROUP_STORE), Serdes.String(),
+                GroupState.serde()).withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HELD_STORE), Serdes.String(),
+                PreparedItem.serde()));
+        builder.stream(topics.requests(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("requests"))
+                .process(() -> new ValidateProcessor(policies, metrics), Named.as("validate"))
+                .repartition(Repartitioned.with(Serdes.String(), PreparedItem.serde()).withName(REPARTITION_NAME))
+                .process(() -> new AccumulateProcessor(policies, metrics, format), Named.as("accumulate"), GROUP_STORE, HELD_STORE)
+                // Values are BatchRecord bytes already (BatchRecords), in the configured format.
+                .to(topics.batches(), Produced.with(Serdes.String(), Serdes.ByteArray()).withName("batches"));
+        return builder.build();
+    }
+
+    /**
+     * Kafka Streams settings: tuned defaults, then {@code kafka.properties.*} (which may override the tuning), then
+     * what correctness needs (exactly_once_v2, the handlers, the DLQ), then {@code overrides} (tests, benchmark).
+     */
+    public static Properties streamsConfig(GenAiBatchConfig config, AccumulatorMetrics metrics, Map<String, Object> overrides) {
+        Topics topics = Topics.from(config);
+        Map<String, Object> required = new HashMap<>();
+        required.put(StreamsConfig.APPLICATION_ID_CONFIG, config.get(ConfigKeys.ACCUMULATE_APPLICATION_ID));
+        required.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        required.put(StreamsConfig.STATE_DIR_CONFIG, config.get(ConfigKeys.ACCUMULATE_STATE_DIR));
+        required.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.get(ConfigKeys.ACCUMULATE_THREADS));
+        required.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, RejectionHandler.class);
+        required.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, RejectionHandler.class);
+        required.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, topics.dlq());
+        // The default from Kafka 5.0; the window-config processor catches its own errors, so this only adds safety.
+        required.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        required.put(RejectionHandler.CONFIG_REQUESTS_TOPIC, topics.requests());
+        required.put(RejectionHandler.CONFIG_RESPONSES_TOPIC, topics.responses());
+        required.put(RejectionHandler.CONFIG_VALUE_FORMAT, formatOf(config).name());
+        required.put(RejectionHandler.CONFIG_METRICS, metrics);
+        int replication = config.get(ConfigKeys.TOPIC_REPLICATION);
+        if (replication > 0) {
+            required.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, replication);
+        }
+        Properties props = new Properties();
+        props.putAll(tuning());
+        props.putAll(new KafkaClients(config).properties(required));
+        props.putAll(overrides);
+        return props;
+    }
+
+    /** Measured in docs/BENCHMARKS.md (and shared/notes/streams-throughput.md). */
+    public static Map<String, Object> tuning() {
+        return Map.of(
+                StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), PRODUCER_BATCH_BYTES,
+                StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), PRODUCER_LINGER_MS);
+    }
+
+    static ValueFormat formatOf(GenAiBatchConfig config) {
+        return ValueFormat.valueOf(config.get(ConfigKeys.VALUE_FORMAT).toUpperCase(Locale.ROOT));
+    }
+}

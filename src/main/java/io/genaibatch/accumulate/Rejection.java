@@ -1,0 +1,41 @@
+package io.genaibatch.accumulate;
+
+import java.time.Instant;
+import java.util.Map;
+
+import io.genaibatch.records.Error;
+import io.genaibatch.records.GenAiResponse;
+import io.genaibatch.records.RequestKind;
+import io.genaibatch.records.ResponseStatus;
+
+/**
+ * Why one request was refused, with what is known of it, so that its REJECTED response can echo the caller's
+ * requestId, model and metadata when they could be read.
+ *
+ * @param code one of {@link ErrorCodes}
+ * @param message what was expected, what was found, naming the field
+ * @param model the model as the caller sent it, "" when unknown
+ * @param kind null when unknown or invalid
+ * @param receivedAt the request record's timestamp, null when unknown
+ */
+record Rejection(String code, String message, String requestId, String model, RequestKind kind,
+                 Map<String, String> metadata, Instant receivedAt) {
+
+    Rejection {
+        model = model == null ? "" : model;
+        metadata = metadata == null ? Map.of() : metadata;
+    }
+
+    GenAiResponse toResponse(Instant now) {
+        return GenAiResponse.newBuilder()
+                .setRequestId(requestId)
+                .setStatus(ResponseStatus.REJECTED)
+                .setError(Error.newBuilder().setCode(code).setMessage(message).setHttpStatus(null).build())
+                .setModel(model)
+                .setKind(kind)
+                .setMetadata(metadata)
+                .setReceivedAt(receivedAt)
+                .setCompletedAt(now)
+                .build();
+    }
+}

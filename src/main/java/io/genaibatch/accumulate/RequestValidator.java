@@ -1,0 +1,98 @@
+package io.genaibatch.accumulate;
+
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.ToLongFunction;
+
+import io.genaibatch.batch.JsonlLine;
+import io.genaibatch.records.BatchItem;
+import io.genaibatch.records.GenAiRequest;
+import io.genaibatch.records.Header;
+import org.apache.kafka.common.header.Headers;
+
+/**
+ * Turns one decoded request into the {@link BatchItem} the accumulator batches, or refuses it with a
+ * {@link RejectedRequestException} naming the field. Stateless.
+ */
+final class RequestValidator {
+    private RequestValidator() {
+    }
+
+    /** Where a record was read: its id and its response depend on it. */
+    record Source(String topic, int partition, long offset, long timestamp) {
+    }
+
+    /**
+     * @param maxBytesOf the max-bytes in force for a (normalised) model name
+     */
+    static BatchItem validate(byte[] key, GenAiRequest request, Headers headers, Source source, ToLongFunction<String> maxBytesOf) {
+        Instant receivedAt = Instant.ofEpochMilli(source.timestamp());
+        String derivedId = RequestIds.derived(source.topic(), source.partition(), source.offset());
+        if (request == null) {
+            throw reject(ErrorCodes.UNDECODABLE, "the value is null (a tombstone): expected a GenAiRequest", derivedId, null, receivedAt);
+        }
+        String requestId = request.getRequestId() == null || request.getRequestId().isBlank() ? derivedId : request.getRequestId();
+        if (key == null) {
+            throw reject(ErrorCodes.NULL_KEY, "the record has no key: the response is published under the request's key, "
+                    + "so every request needs one", requestId, request, receivedAt);
+        }
+        String idProblem = RequestIds.problem(requestId);
+        if (idProblem != null) {
+            throw reject(ErrorCodes.INVALID_REQUEST_ID, idProblem, derivedId, request, receivedAt);
+        }
+        if (request.getModel() == null || request.getModel().isBlank()) {
+            throw reject(ErrorCodes.MISSING_MODEL, "field 'model' is empty: expected a model name such as gemini-2.5-flash",
+                    requestId, request, receivedAt);
+        }
+        String model;
+        try {
+            model = Models.normalize(request.getModel());
+        } catch (IllegalArgumentException e) {
+            throw reject(ErrorCodes.INVALID_MODEL, "field 'model': " + e.getMessage(), requestId, request, receivedAt);
+        }
+        RequestJson.Checked checked = RequestJson.check(request.getKind(), request.getRequest());
+        if (checked.problem() != null) {
+            throw reject(checked.problem().code(), checked.problem().message(), requestId, request, receivedAt);
+        }
+        long lineBytes = JsonlLine.size(requestId, checked.oneLine());
+        long maxBytes = maxBytesOf.applyAsLong(model);
+        if (lineBytes > maxBytes) {
+            throw reject(ErrorCodes.REQUEST_TOO_LARGE, "field 'request' takes " + lineBytes + " bytes as a batch line, more than "
+                    + "the max-bytes of model " + model + " (" + maxBytes + "): it could never fit in a batch", requestId, request,
+                    receivedAt);
+        }
+        return BatchItem.newBuilder()
+                .setRequestId(requestId)
+                .setKey(ByteBuffer.wrap(key))
+                .setHeaders(headersOf(headers))
+                .setMetadata(request.getMetadata())
+                .setModel(model)
+                .setKind(request.getKind())
+                .setRequest(checked.oneLine())
+                .setRequestBytes(lineBytes)
+                .setSourceTopic(source.topic())
+                .setSourcePartition(source.partition())
+                .setSourceOffset(source.offset())
+                .setReceivedAt(receivedAt)
+                .build();
+    }
+
+    static List<Header> headersOf(Headers headers) {
+        List<Header> out = new ArrayList<>();
+        if (headers != null) {
+            for (org.apache.kafka.common.header.Header h : headers) {
+                out.add(new Header(h.key(), h.value() == null ? null : ByteBuffer.wrap(h.value())));
+            }
+        }
+        return out;
+    }
+
+    private static RejectedRequestException reject(String code, String message, String requestId, GenAiRequest request,
+                                                   Instant receivedAt) {
+        return new RejectedRequestException(new Rejection(code, message, requestId,
+                request == null ? "" : request.getModel(), request == null ? null : request.getKind(),
+                request == null ? null : request.getMetadata(), receivedAt));
+    }
+}

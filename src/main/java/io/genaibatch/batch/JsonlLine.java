@@ -1,0 +1,83 @@
+package io.genaibatch.batch;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+
+/**
+ * One line of the Gemini batch JSONL input file: {@code {"key": "<requestId>", "request": <request JSON>}} and a
+ * newline. The accumulator counts a batch's bytes with {@link #size} and the submitter writes the file with
+ * {@link #write}: both use this class, so a sealed batch's byte count is exactly the size of its file.
+ *
+ * <p>The request JSON must be compact enough to sit on one line (no raw CR or LF); the accumulator stores it that
+ * way in every {@code BatchItem}. Stateless and thread-safe.
+ */
+public final class JsonlLine {
+    private static final byte[] PREFIX = "{\"key\": \"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] MIDDLE = "\", \"request\": ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] SUFFIX = "}\n".getBytes(StandardCharsets.US_ASCII);
+    private static final int FIXED_BYTES = PREFIX.length + MIDDLE.length + SUFFIX.length;
+
+    private JsonlLine() {
+    }
+
+    /** The number of bytes {@link #write} writes for this line, newline included, without building it. */
+    public static long size(String requestId, String requestJson) {
+        requireOneLine(requestJson);
+        return FIXED_BYTES + escapedKey(requestId).length + utf8Length(requestJson);
+    }
+
+    /** Writes the line, newline included. */
+    public static void write(OutputStream out, String requestId, String requestJson) throws IOException {
+        requireOneLine(requestJson);
+        out.write(PREFIX);
+        out.write(escapedKey(requestId));
+        out.write(MIDDLE);
+        out.write(requestJson.getBytes(StandardCharsets.UTF_8));
+        out.write(SUFFIX);
+    }
+
+    /** The line as bytes, newline included. */
+    public static byte[] bytes(String requestId, String requestJson) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream((int) size(requestId, requestJson));
+        try {
+            write(out, requestId, requestJson);
+        } catch (IOException e) {
+            throw new IllegalStateException("a ByteArrayOutputStream does not fail", e);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] escapedKey(String requestId) {
+        return JsonStringEncoder.getInstance().quoteAsUTF8(requestId);
+    }
+
+    private static void requireOneLine(String requestJson) {
+        if (requestJson.indexOf('\n') >= 0 || requestJson.indexOf('\r') >= 0) {
+            throw new IllegalArgumentException("request JSON must be on one line (compact), found a line break in it");
+        }
+    }
+
+    /** UTF-8 length of a Java string, counting an unpaired surrogate as the '?' (1 byte) that getBytes writes. */
+    static long utf8Length(String s) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n += 1;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                n += 1;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
+    }
+}

@@ -1,0 +1,260 @@
+package io.genaibatch.bench;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import io.genaibatch.accumulate.AccumulateRole;
+import io.genaibatch.accumulate.AccumulatorMetrics;
+import io.genaibatch.accumulate.AccumulatorTopology;
+import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.kafka.RecordCodec;
+import io.genaibatch.kafka.TopicAdmin;
+import io.genaibatch.kafka.TopicReadiness;
+import io.genaibatch.kafka.TopicSpec;
+import io.genaibatch.kafka.Topics;
+import io.genaibatch.kafka.ValueFormat;
+import io.genaibatch.records.GenAiRequest;
+import io.genaibatch.records.RequestKind;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
+
+/**
+ * Records/s of the accumulator against a plain exactly_once_v2 pass-through, on the same broker, the same input and
+ * the same Streams settings, after a warm-up round of each; measured rounds alternate and the medians are compared.
+ * A round's rate is measured from the first record processed to the commit that reaches the end of every topic
+ * the application reads (for the accumulator, its repartition topic too; committed under EOS means its output is
+ * committed), polled every 20 ms. Start-up and group join are left out of both.
+ */
+public final class AccumulateBenchmark {
+    private static final String[] MODELS = {"gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.0-flash"};
+
+    private final GenAiBatchConfig base;
+    private final int records;
+    private final int requestBytes;
+    private final int rounds;
+    private final PrintWriter out;
+    private final Path stateRoot;
+    private final Map<String, Object> tuning;
+
+    /**
+     * @param tuning Kafka Streams settings given to both topologies (the accumulator's own defaults, then these)
+     */
+    public AccumulateBenchmark(GenAiBatchConfig base, int records, int requestBytes, int rounds, Map<String, Object> tuning,
+                               PrintWriter out) throws Exception {
+        this.base = base;
+        this.records = records;
+        this.requestBytes = requestBytes;
+        this.rounds = rounds;
+        this.out = out;
+        this.stateRoot = Files.createTempDirectory("genai-batch-bench");
+        Map<String, Object> all = new HashMap<>(AccumulatorTopology.tuning());
+        all.putAll(tuning);
+        this.tuning = Map.copyOf(all);
+    }
+
+    /** The Streams settings both topologies run with. */
+    public Map<String, Object> tuning() {
+        return tuning;
+    }
+
+    public record Result(double passThroughPerSecond, double accumulatorPerSecond, double ratio) {
+    }
+
+    public Result run() throws Exception {
+        String prefix = "bench-" + System.currentTimeMillis() + ".";
+        Map<String, String> settings = new HashMap<>();
+        for (String t : List.of("requests", "batches", "jobs", "responses", "window-config", "dlq")) {
+            settings.put("topics." + t, prefix + t);
+        }
+        settings.put("window.max-requests", "1000");
+        GenAiBatchConfig config = withOverrides(settings);
+        Topics topics = Topics.from(config);
+        try (Admin admin = new KafkaClients(config).admin()) {
+            new TopicAdmin(admin).createMissing(topics.specs());
+            TopicReadiness.awaitServed(admin, topics.specs().stream().map(TopicSpec::name).toList(), Duration.ofSeconds(60));
+        }
+        produceInput(config, topics.requests());
+        List<Double> pass = new ArrayList<>();
+        List<Double> acc = new ArrayList<>();
+        for (int round = 0; round <= rounds; round++) {
+            String label = round == 0 ? "warm-up" : "round " + round;
+            double p = passThrough(config, topics, prefix, round);
+            double a = accumulator(settings, prefix, round);
+            out.printf("%-8s pass-through %,9.0f rec/s   accumulator %,9.0f rec/s   ratio %.2f%n", label, p, a, a / p);
+            out.flush();
+            if (round > 0) {
+                pass.add(p);
+                acc.add(a);
+            }
+        }
+        Result result = new Result(median(pass), median(acc), median(acc) / median(pass));
+        out.printf("median   pass-through %,9.0f rec/s   accumulator %,9.0f rec/s   ratio %.2f (target >= 0.60)%n",
+                result.passThroughPerSecond(), result.accumulatorPerSecond(), result.ratio());
+        return result;
+    }
+
+    private void produceInput(GenAiBatchConfig config, String topic) throws Exception {
+        Map<String, Object> props = Map.of(ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
+                ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+        RecordCodec<GenAiRequest> codec = RecordCodec.genAiRequest();
+        Random random = new Random(42);
+        long start = System.nanoTime();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(new KafkaClients(config).properties(props),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < records; i++) {
+                GenAiRequest request = GenAiRequest.newBuilder().setModel(MODELS[i % MODELS.length]).setKind(RequestKind.GENERATE)
+                        .setRequest(requestJson(random)).setMetadata(Map.of()).setRequestId(null).build();
+                producer.send(new ProducerRecord<>(topic, ("key-" + random.nextInt(100_000)).getBytes(), codec.encode(request, ValueFormat.AVRO)));
+            }
+            producer.flush();
+        }
+        out.printf("input    %,d requests of %d bytes in %.1f s%n", records, requestBytes, (System.nanoTime() - start) / 1e9);
+    }
+
+    private String requestJson(Random random) {
+        String head = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"";
+        String tail = "\"}]}],\"generationConfig\":{\"temperature\":0.2}}";
+        StringBuilder text = new StringBuilder();
+        while (head.length() + text.length() + tail.length() < requestBytes) {
+            text.append((char) ('a' + random.nextInt(26)));
+        }
+        return head + text + tail;
+    }
+
+    private double passThrough(GenAiBatchConfig config, Topics topics, String prefix, int round) throws Exception {
+        String output = prefix + "passthrough-" + round;
+        try (Admin admin = new KafkaClients(config).admin()) {
+            new TopicAdmin(admin).createMissing(List.of(new TopicSpec(output, config.get(io.genaibatch.config.ConfigKeys.TOPIC_PARTITIONS),
+                    java.util.Optional.empty(), Map.of())));
+            TopicReadiness.awaitServed(admin, List.of(output), Duration.ofSeconds(60));
+        }
+        StreamsBuilder builder = new StreamsBuilder();
+        java.util.concurrent.atomic.AtomicLong first = new java.util.concurrent.atomic.AtomicLong();
+        builder.stream(topics.requests(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+                .peek((k, v) -> markFirst(first))
+                .to(output, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
+        String appId = prefix + "passthrough-app-" + round;
+        Properties props = new Properties();
+        props.putAll(tuning);
+        props.putAll(new KafkaClients(config).properties(Map.of(
+                StreamsConfig.APPLICATION_ID_CONFIG, appId,
+                StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2,
+                StreamsConfig.STATE_DIR_CONFIG, stateRoot.resolve(appId).toString())));
+        props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+        KafkaStreams streams = new KafkaStreams(builder.build(), props);
+        streams.start();
+        try {
+            long done = awaitCommitted(config, appId, List.of(topics.requests()));
+            return records / ((done - first.get()) / 1e9);
+        } finally {
+            streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+        }
+    }
+
+    private double accumulator(Map<String, String> settings, String prefix, int round) throws Exception {
+        String appId = prefix + "accumulator-app-" + round;
+        Map<String, String> roundSettings = new HashMap<>(settings);
+        roundSettings.put("topics.batches", prefix + "batches-" + round);
+        roundSettings.put("accumulate.application-id", appId);
+        roundSettings.put("accumulate.state-dir", stateRoot.resolve(appId).toString());
+        GenAiBatchConfig config = withOverrides(roundSettings);
+        try (Admin admin = new KafkaClients(config).admin()) {
+            new TopicAdmin(admin).createMissing(Topics.from(config).specs());
+            TopicReadiness.awaitServed(admin, List.of(Topics.from(config).batches()), Duration.ofSeconds(60));
+        }
+        Map<String, Object> overrides = new HashMap<>(tuning);
+        overrides.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+        java.util.concurrent.atomic.AtomicLong first = new java.util.concurrent.atomic.AtomicLong();
+        AccumulatorMetrics firstRecord = new AccumulatorMetrics() {
+            @Override
+            public void requestAccepted(io.genaibatch.records.BatchItem item) {
+                markFirst(first);
+            }
+        };
+        AccumulateRole role = new AccumulateRole(config, firstRecord, overrides);
+        role.start();
+        try {
+            String repartition = appId + "-accumulate-by-group-repartition";
+            awaitCommitted(config, appId, List.of(Topics.from(config).requests()));
+            long done = awaitCommitted(config, appId, List.of(repartition));
+            return records / ((done - first.get()) / 1e9);
+        } finally {
+            role.close();
+        }
+    }
+
+    /** The first record processed starts the clock: start-up and group join are left out of both figures. */
+    private static void markFirst(java.util.concurrent.atomic.AtomicLong first) {
+        if (first.get() == 0) {
+            first.compareAndSet(0, System.nanoTime());
+        }
+    }
+
+    /** Waits until the group's committed offsets reach the end of every partition of the topics. */
+    private static long awaitCommitted(GenAiBatchConfig config, String group, List<String> topicNames) throws Exception {
+        try (Admin admin = new KafkaClients(config).admin()) {
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (var d : admin.describeTopics(topicNames).allTopicNames().get().values()) {
+                d.partitions().forEach(p -> latest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest()));
+            }
+            Map<TopicPartition, Long> end = new HashMap<>();
+            admin.listOffsets(latest).all().get().forEach((tp, info) -> end.put(tp, info.offset()));
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+            while (true) {
+                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                        .partitionsToOffsetAndMetadata().get();
+                long now = System.nanoTime();
+                boolean done = end.entrySet().stream().allMatch(e -> {
+                    OffsetAndMetadata c = committed.get(e.getKey());
+                    return c != null ? c.offset() >= e.getValue() : e.getValue() == 0;
+                });
+                if (done) {
+                    return now;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("group " + group + " did not finish " + topicNames + " in 10 minutes");
+                }
+                Thread.sleep(20); // polling the broker's view of committed offsets, the end condition of a round
+            }
+        }
+    }
+
+    private GenAiBatchConfig withOverrides(Map<String, String> settings) {
+        Map<String, String> all = new HashMap<>();
+        all.put("kafka.bootstrap-servers", base.get(io.genaibatch.config.ConfigKeys.BOOTSTRAP_SERVERS));
+        all.putAll(settings);
+        return GenAiBatchConfig.of(all);
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+}

@@ -1,0 +1,109 @@
+package io.genaibatch.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.io.PrintWriter;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.stream.Collectors;
+
+import io.genaibatch.config.ConfigException;
+import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.run.Role;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Run the service's roles in this process until SIGTERM or Ctrl-C, then stop them in order.",
+                "Exits non-zero when a role fails on its own."})
+final class RunCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+
+    @Mixin
+    CommonOptions options;
+    @Spec
+    CommandSpec spec;
+    @Option(names = "--roles", split = ",", paramLabel = "ROLE[,ROLE...]",
+            description = "Roles to run: accumulate, submit, poll (default: every role this build has).")
+    List<String> roles;
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> wanted = selected();
+        GenAiBatchConfig config = options.load();
+        List<Role> roles = wanted.stream().map(name -> Roles.BUILT.get(name).apply(config)).toList();
+        CompletableFuture<Void> signalled = new CompletableFuture<>();
+        CompletableFuture<Void> finished = new CompletableFuture<>();
+        Shutdown.onSignal("run", () -> {
+            signalled.complete(null);
+            // Hold the JVM's shutdown until the roles are closed (LEAVE_GROUP, last commit).
+            finished.join();
+        });
+        try {
+            return run(roles, signalled, spec.commandLine().getOut(), spec.commandLine().getErr());
+        } finally {
+            finished.complete(null);
+        }
+    }
+
+    /**
+     * Starts the roles in order, waits for {@code stop} or for a role to fail on its own, then closes every started
+     * role in reverse order. 0 when stopped, 1 when a role failed.
+     */
+    static int run(List<Role> roles, CompletableFuture<?> stop, PrintWriter out, PrintWriter err) {
+        List<Role> started = new ArrayList<>();
+        try {
+            for (Role role : roles) {
+                started.add(role);
+                role.start();
+            }
+            out.println("Running " + roles.stream().map(Role::name).collect(Collectors.joining(", ")) + "; stop with SIGTERM or Ctrl-C.");
+            out.flush();
+            List<CompletableFuture<?>> any = new ArrayList<>();
+            started.forEach(r -> any.add(r.stopped().toCompletableFuture()));
+            any.add(stop);
+            CompletableFuture.anyOf(any.toArray(CompletableFuture[]::new)).join();
+            return 0;
+        } catch (CompletionException | IllegalStateException e) {
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            log.error("A role failed: {}; stopping the others", cause.getMessage());
+            err.println("genai-batch: " + ErrorMessages.describe(cause));
+            return 1;
+        } finally {
+            for (int i = started.size() - 1; i >= 0; i--) {
+                try {
+                    started.get(i).close();
+                } catch (RuntimeException e) {
+                    log.error("Role {} did not stop cleanly", started.get(i).name(), e);
+                }
+            }
+        }
+    }
+
+    /** The roles asked for, refused with the list of what exists when one is unknown or not in this build. */
+    List<String> selected() {
+        if (roles == null || roles.isEmpty()) {
+            return List.copyOf(Roles.BUILT.keySet());
+        }
+        List<String> problems = new ArrayList<>();
+        for (String role : roles) {
+            if (!Roles.KNOWN.contains(role)) {
+                problems.add("--roles: unknown role '" + role + "'; roles are " + String.join(", ", Roles.KNOWN));
+            } else if (!Roles.BUILT.containsKey(role)) {
+                problems.add("--roles: role '" + role + "' is not in this build yet; available: "
+                        + String.join(", ", Roles.BUILT.keySet()));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        // Start order is the pipeline's order, whatever order the user wrote.
+        return Roles.BUILT.keySet().stream().filter(roles::contains).collect(Collectors.toList());
+    }
+}

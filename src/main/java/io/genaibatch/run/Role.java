@@ -1,0 +1,25 @@
+package io.genaibatch.run;
+
+import java.util.concurrent.CompletionStage;
+
+/**
+ * One role of the service (accumulate, submit, poll): something {@code genai-batch run} starts, watches and stops.
+ * A role owns its threads and clients; {@link #close()} stops them and returns when they are stopped.
+ */
+public interface Role extends AutoCloseable {
+    /** The name used with {@code run --roles}, e.g. accumulate. */
+    String name();
+
+    /** Starts the role's threads and returns; throws if the role cannot start. */
+    void start();
+
+    /**
+     * Completes normally when the role stopped because it was closed, exceptionally when it stopped on its own
+     * (a fatal error): {@code run} then stops the other roles and exits non-zero.
+     */
+    CompletionStage<Void> stopped();
+
+    /** Stops the role in an orderly way (commits, leaves its consumer group); idempotent. */
+    @Override
+    void close();
+}

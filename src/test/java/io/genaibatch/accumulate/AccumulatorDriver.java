@@ -1,0 +1,184 @@
+package io.genaibatch.accumulate;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.kafka.RecordCodec;
+import io.genaibatch.kafka.ValueFormat;
+import io.genaibatch.records.BatchItem;
+import io.genaibatch.records.BatchRecord;
+import io.genaibatch.records.BatchSeal;
+import io.genaibatch.records.GenAiRequest;
+import io.genaibatch.records.GenAiResponse;
+import io.genaibatch.records.RequestKind;
+import io.genaibatch.records.WindowPolicy;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+
+/**
+ * The accumulator topology in a TopologyTestDriver, with helpers that speak in requests, batches and responses.
+ * Wall-clock time is the driver's: advance it with {@link #advance(Duration)} to run the punctuations.
+ */
+final class AccumulatorDriver implements AutoCloseable {
+    static final String REQUESTS = "genai.requests";
+    static final String BATCHES = "genai.batches";
+    static final String RESPONSES = "genai.responses";
+    static final String WINDOW_CONFIG = "genai.window-config";
+    static final String DLQ = "genai.requests.dlq";
+    static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+
+    private static final RecordCodec<GenAiRequest> REQUEST_CODEC = RecordCodec.genAiRequest();
+    private static final RecordCodec<BatchRecord> BATCH_CODEC = RecordCodec.batchRecord();
+    private static final RecordCodec<GenAiResponse> RESPONSE_CODEC = RecordCodec.genAiResponse();
+    private static final RecordCodec<WindowPolicy> POLICY_CODEC = RecordCodec.windowPolicy();
+
+    final TopologyTestDriver driver;
+    final AccumulatorCounters counters = new AccumulatorCounters();
+    private final TestInputTopic<byte[], byte[]> requests;
+    private final TestInputTopic<String, byte[]> windowConfig;
+    private final TestOutputTopic<String, byte[]> batches;
+    private final TestOutputTopic<byte[], byte[]> responses;
+    private final TestOutputTopic<byte[], byte[]> dlq;
+    private final List<BatchRecord> batchLog = new ArrayList<>();
+    private final Path stateDir;
+
+    AccumulatorDriver(Map<String, String> settings) {
+        this(settings, null);
+    }
+
+    AccumulatorDriver(Map<String, String> settings, AccumulatorMetrics metrics) {
+        try {
+            stateDir = Files.createTempDirectory("accumulator-test");
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        Map<String, String> all = new HashMap<>(settings);
+        all.put("accumulate.state-dir", stateDir.toString());
+        GenAiBatchConfig config = GenAiBatchConfig.of(all);
+        AccumulatorMetrics used = metrics == null ? counters : metrics;
+        Properties props = AccumulatorTopology.streamsConfig(config, used, Map.of());
+        driver = new TopologyTestDriver(AccumulatorTopology.build(config, used), props, T0);
+        requests = driver.createInputTopic(REQUESTS, new ByteArraySerializer(), new ByteArraySerializer());
+        windowConfig = driver.createInputTopic(WINDOW_CONFIG, new StringSerializer(), new ByteArraySerializer());
+        batches = driver.createOutputTopic(BATCHES, new StringDeserializer(), new ByteArrayDeserializer());
+        responses = driver.createOutputTopic(RESPONSES, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        dlq = driver.createOutputTopic(DLQ, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    static GenAiRequest request(String model, String text) {
+        return GenAiRequest.newBuilder().setModel(model).setKind(RequestKind.GENERATE)
+                .setRequest("{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"" + text + "\"}]}]}")
+                .setMetadata(Map.of()).setRequestId(null).build();
+    }
+
+    /** A GENERATE request with the caller's requestId, so its line size is known in advance. */
+    static GenAiRequest request(String model, String requestId, String text) {
+        GenAiRequest r = request(model, text);
+        r.setRequestId(requestId);
+        return r;
+    }
+
+    /** The JSONL line size of {@link #request(String, String, String)}. */
+    static long lineBytes(String requestId, String text) {
+        return io.genaibatch.batch.JsonlLine.size(requestId,
+                "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"" + text + "\"}]}]}");
+    }
+
+    static GenAiRequest embed(String model, String text) {
+        return GenAiRequest.newBuilder().setModel(model).setKind(RequestKind.EMBED)
+                .setRequest("{\"content\":{\"parts\":[{\"text\":\"" + text + "\"}]}}")
+                .setMetadata(Map.of()).setRequestId(null).build();
+    }
+
+    void send(String key, GenAiRequest request) {
+        sendRaw(key == null ? null : key.getBytes(StandardCharsets.UTF_8), REQUEST_CODEC.encode(request, ValueFormat.AVRO), new RecordHeaders());
+    }
+
+    void sendRaw(byte[] key, byte[] value, Headers headers) {
+        requests.pipeInput(new TestRecord<>(key, value, headers, (Instant) null));
+    }
+
+    void sendJson(String key, String json) {
+        sendRaw(key == null ? null : key.getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8), new RecordHeaders());
+    }
+
+    void setPolicy(String model, WindowPolicy policy) {
+        windowConfig.pipeInput(model, policy == null ? null : POLICY_CODEC.encode(policy, ValueFormat.AVRO));
+    }
+
+    void setPolicyRaw(String model, byte[] value) {
+        windowConfig.pipeInput(model, value);
+    }
+
+    static WindowPolicy.Builder policy() {
+        return WindowPolicy.newBuilder().setUpdatedBy("test").setUpdatedAt(T0);
+    }
+
+    /** Runs the once-a-second punctuations (policy refresh, max-wait, release, commit) without reaching max-wait. */
+    void tick() {
+        driver.advanceWallClockTime(Duration.ofSeconds(1));
+    }
+
+    void advance(Duration d) {
+        driver.advanceWallClockTime(d);
+    }
+
+    /** Every record written to genai.batches so far (accumulated across calls). */
+    List<BatchRecord> batchRecords() {
+        while (!batches.isEmpty()) {
+            TestRecord<String, byte[]> r = batches.readRecord();
+            BatchRecord b = BATCH_CODEC.decode(r.value());
+            if (!b.getBatchId().equals(r.key())) {
+                throw new AssertionError("record key " + r.key() + " is not its batchId " + b.getBatchId());
+            }
+            batchLog.add(b);
+        }
+        return batchLog;
+    }
+
+    List<BatchSeal> seals() {
+        return batchRecords().stream().filter(b -> b.getSeal() != null).map(BatchRecord::getSeal).toList();
+    }
+
+    List<BatchRecord> sealRecords() {
+        return batchRecords().stream().filter(b -> b.getSeal() != null).toList();
+    }
+
+    List<BatchItem> items() {
+        return batchRecords().stream().filter(b -> b.getItem() != null).map(BatchRecord::getItem).toList();
+    }
+
+    List<TestRecord<byte[], GenAiResponse>> responses() {
+        List<TestRecord<byte[], GenAiResponse>> out = new ArrayList<>();
+        for (TestRecord<byte[], byte[]> r : responses.readRecordsToList()) {
+            out.add(new TestRecord<>(r.key(), RESPONSE_CODEC.decode(r.value()), r.headers(), r.timestamp()));
+        }
+        return out;
+    }
+
+    List<TestRecord<byte[], byte[]>> dlq() {
+        return dlq.readRecordsToList();
+    }
+
+    @Override
+    public void close() {
+        driver.close();
+    }
+}

@@ -1,0 +1,174 @@
+package io.genaibatch.accumulate;
+
+import static io.genaibatch.accumulate.AccumulatorDriver.policy;
+import static io.genaibatch.accumulate.AccumulatorDriver.request;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import io.genaibatch.records.BatchItem;
+import io.genaibatch.records.BatchRecord;
+import io.genaibatch.records.BatchSeal;
+import io.genaibatch.records.SealReason;
+import org.junit.jupiter.api.Test;
+
+class WindowConfigChangeTest {
+    private static final String FLASH = "gemini-2.5-flash";
+
+    @Test
+    void shouldSealAnOpenBatchWithConfigChangeWhenMaxRequestsShrinksBelowItsCount() {
+        try (AccumulatorDriver d = new AccumulatorDriver(Map.of("window.max-requests", "100"))) {
+            for (int i = 0; i < 5; i++) {
+                d.send("k" + i, request(FLASH, "t" + i));
+            }
+            d.setPolicy(FLASH, policy().setMaxRequests(3).build());
+            d.tick();
+
+            BatchSeal seal = d.seals().get(0);
+            assertThat(seal.getReason()).isEqualTo(SealReason.CONFIG_CHANGE);
+            assertThat(seal.getCount()).isEqualTo(5);
+
+            // The new limit applies to the next batch
+            for (int i = 0; i < 3; i++) {
+                d.send("n" + i, request(FLASH, "n" + i));
+            }
+            assertThat(d.seals()).hasSize(2);
+            assertThat(d.seals().get(1).getReason()).isEqualTo(SealReason.MAX_REQUESTS);
+            assertThat(d.seals().get(1).getCount()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void shouldSealWithMaxWaitWhenMaxWaitShrinksBelowTheOpenBatchAge() {
+        try (AccumulatorDriver d = new AccumulatorDriver(Map.of("window.max-wait", "10m"))) {
+            d.send("k1", request(FLASH, "a"));
+            d.advance(Duration.ofSeconds(30));
+            assertThat(d.seals()).isEmpty();
+
+            d.setPolicy("*", policy().setMaxWaitMs(20_000L).build());
+            d.tick();
+
+            assertThat(d.seals()).singleElement().satisfies(seal -> assertThat(seal.getReason()).isEqualTo(SealReason.MAX_WAIT));
+        }
+    }
+
+    @Test
+    void shouldApplyAGrownMaxRequestsToTheOpenBatch() {
+        try (AccumulatorDriver d = new AccumulatorDriver(Map.of("window.max-requests", "3"))) {
+            d.send("k1", request(FLASH, "a"));
+            d.send("k2", request(FLASH, "b"));
+            d.setPolicy(FLASH, policy().setMaxRequests(5).build());
+            d.tick();
+            for (int i = 3; i <= 5; i++) {
+                d.send("k" + i, request(FLASH, "t" + i));
+            }
+            assertThat(d.seals()).singleElement().satisfies(seal -> assertThat(seal.getCount()).isEqualTo(5));
+        }
+    }
+
+    @Test
+    void shouldIgnoreAnInvalidPolicyOnTheTopicAndKeepThePreviousOne() {
+        try (AccumulatorDriver d = new AccumulatorDriver(Map.of("window.max-requests", "100"))) {
+            d.setPolicy(FLASH, policy().setMaxRequests(2).build());
+            d.setPolicy(FLASH, policy().setMaxRequests(0).build());
+            d.setPolicy(FLASH, policy().setMaxBytes(3_000_000_000L).build());
+            d.setPolicy(FLASH, policy().setMaxWaitMs(49L * 3600_000).build());
+            d.setPolicyRaw(FLASH, "not a policy".getBytes());
+            d.setPolicy("bad model!", policy().setMaxRequests(1).build());
+            d.tick();
+
+            d.send("k1", request(FLASH, "a"));
+            d.send("k2", request(FLASH, "b"));
+
+            assertThat(d.seals()).singleElement().satisfies(seal -> assertThat(seal.getCount()).isEqualTo(2));
+        }
+    }
+
+    @Test
+    void shouldFallBackToTheFileWhenTheTopicRecordIsDeleted() {
+        try (AccumulatorDriver d = new AccumulatorDriver(Map.of("window.max-requests", "2"))) {
+            d.setPolicy(FLASH, policy().setMaxRequests(50).build());
+            d.setPolicy(FLASH, null);
+            d.tick();
+            d.send("k1", request(FLASH, "a"));
+            d.send("k2", request(FLASH, "b"));
+            assertThat(d.seals()).hasSize(1);
+        }
+    }
+
+    @Test
+    void shouldResolveEachSettingFromModelRecordThenStarRecordThenFileModelThenFileDefault() {
+        try (AccumulatorDriver d = new AccumulatorDriver(Map.of(
+                "window.max-requests", "9",
+                "window.models.gemini-2.5-flash.max-requests", "8",
+                "window.models.gemini-2.5-flash.max-wait", "7m"))) {
+            d.setPolicy("*", policy().setMaxRequests(6).setShards(2).build());
+            d.setPolicy(FLASH, policy().setMaxWaitMs(300_000L).build());
+            WindowPolicies policies = new WindowPolicies(io.genaibatch.config.GenAiBatchConfig.of(Map.of(
+                    "window.max-requests", "9",
+                    "window.models.gemini-2.5-flash.max-requests", "8",
+                    "window.models.gemini-2.5-flash.max-wait", "7m")));
+            var store = d.driver.<String, io.genaibatch.records.WindowPolicy>getKeyValueStore(AccumulatorTopology.WINDOW_POLICY_STORE);
+
+            EffectivePolicy flash = policies.resolve(FLASH, store::get);
+            assertThat(flash.maxWait()).isEqualTo(Duration.ofMinutes(5));
+            assertThat(flash.sources().get("window.max-wait")).isEqualTo("genai.window-config [gemini-2.5-flash]");
+            assertThat(flash.maxRequests()).isEqualTo(6);
+            assertThat(flash.sources().get("window.max-requests")).isEqualTo("genai.window-config [*]");
+            assertThat(flash.maxBytes()).isEqualTo(100_000_000L);
+            assertThat(flash.sources().get("window.max-bytes")).isEqualTo("default");
+
+            d.setPolicy("*", null);
+            EffectivePolicy afterDelete = policies.resolve(FLASH, store::get);
+            assertThat(afterDelete.maxRequests()).isEqualTo(8);
+            assertThat(afterDelete.sources().get("window.max-requests"))
+                    .isEqualTo("command line (window.models.gemini-2.5-flash.max-requests)");
+            EffectivePolicy pro = policies.resolve("gemini-2.5-pro", store::get);
+            assertThat(pro.maxRequests()).isEqualTo(9);
+            assertThat(pro.sources().get("window.max-requests")).isEqualTo("command line (window.max-requests)");
+        }
+    }
+
+    @Test
+    void shouldHoldADisabledModelsRequestsWithoutBlockingOthersAndReleaseThemInOrderWhenEnabled() {
+        try (AccumulatorDriver d = new AccumulatorDriver(Map.of("window.max-requests", "4", "window.max-wait", "1h"))) {
+            d.setPolicy(FLASH, policy().setEnabled(false).build());
+            d.tick();
+            for (int i = 0; i < 6; i++) {
+                d.send("f" + i, request(FLASH, "f-" + i, "t"));
+                d.send("p" + i, request("gemini-2.5-pro", "p-" + i, "t"));
+            }
+            d.advance(Duration.ofMinutes(5));
+            assertThat(d.items()).as("only the enabled model is batched").allSatisfy(i -> assertThat(i.getModel()).isEqualTo("gemini-2.5-pro"));
+            assertThat(d.items()).hasSize(6);
+            assertThat(d.counters.snapshot()).containsEntry("requests.held", 6L);
+
+            d.setPolicy(FLASH, policy().setEnabled(true).build());
+            d.send("f6", request(FLASH, "f-6", "t")); // arrives before the release: must queue behind the held ones
+            d.tick(); // refresh, then release
+
+            List<String> flashIds = d.items().stream().filter(i -> i.getModel().equals(FLASH)).map(BatchItem::getRequestId).toList();
+            assertThat(flashIds).containsExactly("f-0", "f-1", "f-2", "f-3", "f-4", "f-5", "f-6");
+            List<BatchSeal> flashSeals = d.seals().stream().filter(s -> s.getModel().equals(FLASH)).toList();
+            assertThat(flashSeals).singleElement().satisfies(s -> assertThat(s.getCount()).isEqualTo(4));
+        }
+    }
+
+    @Test
+    void shouldSealAnOpenBatchOfAModelDisabledMidBatchAtMaxWait() {
+        try (AccumulatorDriver d = new AccumulatorDriver(Map.of("window.max-wait", "1m"))) {
+            d.send("k1", request(FLASH, "a"));
+            d.setPolicy(FLASH, policy().setEnabled(false).build());
+            d.tick();
+            d.send("k2", request(FLASH, "b"));
+            d.advance(Duration.ofMinutes(1));
+
+            List<BatchRecord> records = d.batchRecords();
+            assertThat(records).hasSize(2);
+            assertThat(records.get(1).getSeal().getCount()).isEqualTo(1);
+            assertThat(records.get(1).getSeal().getReason()).isEqualTo(SealReason.MAX_WAIT);
+        }
+    }
+}

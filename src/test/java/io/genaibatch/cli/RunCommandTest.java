@@ -1,0 +1,107 @@
+package io.genaibatch.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class RunCommandTest {
+
+    @Test
+    void shouldRefuseARoleNotInThisBuildNamingTheAvailableOnes() {
+        CliRunner.Result result = CliRunner.run("run", "--roles", "accumulate,submit");
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).contains("role 'submit' is not in this build yet; available: accumulate");
+    }
+
+    @Test
+    void shouldRefuseAnUnknownRoleNamingEveryRole() {
+        CliRunner.Result result = CliRunner.run("run", "--roles", "acumulate");
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).contains("unknown role 'acumulate'; roles are accumulate, submit, poll");
+    }
+
+    @Test
+    void shouldRunEveryBuiltRoleByDefaultInPipelineOrder() {
+        RunCommand run = new RunCommand();
+        assertThat(run.selected()).containsExactly("accumulate");
+        run.roles = java.util.List.of("accumulate");
+        assertThat(run.selected()).containsExactly("accumulate");
+    }
+
+    /** A role that records what happens to it. */
+    private static final class FakeRole implements io.genaibatch.run.Role {
+        final String name;
+        final java.util.List<String> log;
+        final java.util.concurrent.CompletableFuture<Void> stopped = new java.util.concurrent.CompletableFuture<>();
+        final boolean failToStart;
+
+        FakeRole(String name, java.util.List<String> log, boolean failToStart) {
+            this.name = name;
+            this.log = log;
+            this.failToStart = failToStart;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public void start() {
+            log.add("start " + name);
+            if (failToStart) {
+                throw new IllegalStateException(name + " cannot start");
+            }
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<Void> stopped() {
+            return stopped;
+        }
+
+        @Override
+        public void close() {
+            log.add("close " + name);
+            stopped.complete(null);
+        }
+    }
+
+    private static final java.io.PrintWriter SINK = new java.io.PrintWriter(java.io.Writer.nullWriter());
+
+    @Test
+    void shouldStartInOrderAndCloseInReverseOrderWhenSignalled() {
+        java.util.List<String> log = new java.util.ArrayList<>();
+        java.util.concurrent.CompletableFuture<Void> stop = java.util.concurrent.CompletableFuture.completedFuture(null);
+
+        int code = RunCommand.run(java.util.List.of(new FakeRole("a", log, false), new FakeRole("b", log, false)), stop, SINK, SINK);
+
+        assertThat(code).isZero();
+        assertThat(log).containsExactly("start a", "start b", "close b", "close a");
+    }
+
+    @Test
+    void shouldStopTheOthersAndExitOneWhenARoleFailsOnItsOwn() {
+        java.util.List<String> log = new java.util.ArrayList<>();
+        FakeRole a = new FakeRole("a", log, false);
+        FakeRole b = new FakeRole("b", log, false);
+        b.stopped.completeExceptionally(new IllegalStateException("b died"));
+        java.io.StringWriter err = new java.io.StringWriter();
+
+        int code = RunCommand.run(java.util.List.of(a, b), new java.util.concurrent.CompletableFuture<>(), SINK, new java.io.PrintWriter(err, true));
+
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString()).contains("b died");
+        assertThat(log).containsExactly("start a", "start b", "close b", "close a");
+    }
+
+    @Test
+    void shouldCloseTheStartedRolesWhenOneCannotStart() {
+        java.util.List<String> log = new java.util.ArrayList<>();
+
+        int code = RunCommand.run(java.util.List.of(new FakeRole("a", log, false), new FakeRole("b", log, true),
+                new FakeRole("c", log, false)), new java.util.concurrent.CompletableFuture<>(), SINK, SINK);
+
+        assertThat(code).isEqualTo(1);
+        assertThat(log).containsExactly("start a", "start b", "close b", "close a");
+    }
+}
