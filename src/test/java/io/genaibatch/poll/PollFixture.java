@@ -30,7 +30,7 @@ import io.genaibatch.gemini.BatchApi;
 import io.genaibatch.gemini.BatchInput;
 import io.genaibatch.gemini.GeminiSettings;
 import io.genaibatch.gemini.RetrySettings;
-import io.genaibatch.kafka.JsonlLine;
+import io.genaibatch.batch.JsonlLine;
 import io.genaibatch.kafka.KafkaClients;
 import io.genaibatch.kafka.KafkaCluster;
 import io.genaibatch.kafka.RecordCodec;
@@ -210,7 +210,7 @@ final class PollFixture implements AutoCloseable {
         Path spool = dir.resolve(batch.batchId() + ".jsonl");
         try (OutputStream out = Files.newOutputStream(spool)) {
             for (BatchItem item : batch.items()) {
-                out.write(JsonlLine.encode(item.getRequestId(), item.getRequest()));
+                out.write(JsonlLine.bytes(item.getRequestId(), item.getRequest()));
             }
         }
         if (mode == InputMode.INLINE) {
