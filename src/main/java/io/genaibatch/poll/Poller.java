@@ -2,6 +2,8 @@ package io.genaibatch.poll;
 
 import java.time.Clock;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -10,6 +12,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.gemini.BatchApi;
 import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.run.Role;
 import io.genaibatch.kafka.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * <p>Several pollers with the same {@code poll.group-id} share the jobs by genai.jobs partition. The poller does
  * not close the {@link BatchApi}: its opener does.
  */
-public final class Poller implements AutoCloseable {
+public final class Poller implements Role {
     private static final Logger log = LoggerFactory.getLogger(Poller.class);
 
     private final PollerSettings settings;
@@ -39,6 +42,7 @@ public final class Poller implements AutoCloseable {
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
 
     /**
      * Reads and checks the poll.* keys (a bad value fails here, not later); starts nothing.
@@ -68,6 +72,16 @@ public final class Poller implements AutoCloseable {
             throw new IllegalStateException("the poller is already started");
         }
         thread.start();
+    }
+
+    @Override
+    public String name() {
+        return "poll";
+    }
+
+    @Override
+    public CompletionStage<Void> stopped() {
+        return stopped;
     }
 
     /** What the poller counted so far. */
@@ -103,6 +117,7 @@ public final class Poller implements AutoCloseable {
         }
         loop.stop();
         if (!started.get()) {
+            stopped.complete(null);
             return;
         }
         try {
@@ -123,10 +138,12 @@ public final class Poller implements AutoCloseable {
     private void runLoop() {
         try {
             loop.run();
+            stopped.complete(null);
         } catch (Throwable t) {
             failure.set(t);
             log.error("The poller stopped on an unexpected error; its partitions go to the other pollers of group {}",
                     settings.groupId(), t);
+            stopped.completeExceptionally(t);
         }
     }
 }
