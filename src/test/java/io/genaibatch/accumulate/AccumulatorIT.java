@@ -90,9 +90,8 @@ class AccumulatorIT {
             // Step 2: stop it mid-stream (open batches, unread requests); the other half arrives while it is down
             role.close();
             log.drain(Duration.ofSeconds(1));
-            long sealedBeforeRestart = log.sealedItems();
-            assertThat(sealedBeforeRestart).as("the stop came before the first half was done").isLessThan(10_000);
-            assertThat(log.itemsSeen()).as("open batches at the stop").isGreaterThan(sealedBeforeRestart);
+            // max-wait (2 s) is longer than the stop takes, so batches were open: they must continue after the restart
+            assertThat(log.itemsSeen()).as("open batches at the stop").isGreaterThan(log.sealedItems());
             sources.addAll(produce(first, 10_000, 10_000));
 
             // Step 3: restart on another state directory, as on another machine: the open batches come back

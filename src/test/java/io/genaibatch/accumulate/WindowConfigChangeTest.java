@@ -171,4 +171,27 @@ class WindowConfigChangeTest {
             assertThat(records.get(1).getSeal().getReason()).isEqualTo(SealReason.MAX_WAIT);
         }
     }
+
+    @Test
+    void shouldBatchAnAcceptedRequestAloneWhenMaxBytesShrankBelowItsSizeBeforeItWasBatched() {
+        long big = AccumulatorDriver.lineBytes("big", "x".repeat(300));
+        try (AccumulatorDriver d = new AccumulatorDriver(Map.of("window.max-bytes", "1MB", "window.max-wait", "1h"))) {
+            // Accepted under 1 MB while the model is held...
+            d.setPolicy(FLASH, policy().setEnabled(false).build());
+            d.tick();
+            d.send("k1", request(FLASH, "small", "s"));
+            d.send("k2", request(FLASH, "big", "x".repeat(300)));
+            assertThat(d.responses()).isEmpty();
+
+            // ...released under a max-bytes smaller than the big one: it is not rejected after acceptance
+            d.setPolicy(FLASH, policy().setEnabled(true).setMaxBytes(big - 1).build());
+            d.tick();
+
+            List<BatchRecord> records = d.batchRecords();
+            assertThat(records).extracting(r -> r.getSeal() == null ? "item " + r.getItem().getRequestId() : "seal " + r.getSeal().getCount())
+                    .containsExactly("item small", "seal 1", "item big", "seal 1");
+            assertThat(records.get(3).getSeal().getReason()).isEqualTo(SealReason.MAX_BYTES);
+            assertThat(records.get(3).getSeal().getBytes()).isEqualTo(big);
+        }
+    }
 }
