@@ -24,11 +24,16 @@ final class ConfigOptions {
 
     /** Loads the config with {@code extra} (from command-specific flags) applied last. */
     GenAiBatchConfig load(Map<String, String> extra) {
+        return load(Map.of(), extra);
+    }
+
+    /** Loads the config with {@code modeDefaults} under the file and flags, and {@code extra} over them. */
+    GenAiBatchConfig load(Map<String, String> modeDefaults, Map<String, String> extra) {
         Map<String, String> overrides = new LinkedHashMap<>(settings);
         if (valueFormat != null) {
             overrides.put(ConfigKeys.VALUE_FORMAT.name(), valueFormat);
         }
         overrides.putAll(extra);
-        return GenAiBatchConfig.load(configFile, overrides);
+        return GenAiBatchConfig.load(modeDefaults, configFile, overrides);
     }
 }

@@ -44,7 +44,7 @@ public final class GenAiBatchConfig {
 
     /** Defaults plus the given overrides (key → value as a user writes it). */
     public static GenAiBatchConfig of(Map<String, String> overrides) {
-        return build(Map.of(), "", overrides);
+        return build(Map.of(), Map.of(), "", overrides);
     }
 
     /**
@@ -53,8 +53,16 @@ public final class GenAiBatchConfig {
      * @throws ConfigException listing every problem: unknown keys, unparsable or out-of-range values
      */
     public static GenAiBatchConfig load(Path yamlFile, Map<String, String> overrides) {
+        return load(Map.of(), yamlFile, overrides);
+    }
+
+    /**
+     * As {@link #load(Path, Map)}, with {@code modeDefaults} between the built-in defaults and the file: what a mode
+     * such as {@code local} changes for its purpose, which the user's file and flags still override.
+     */
+    public static GenAiBatchConfig load(Map<String, String> modeDefaults, Path yamlFile, Map<String, String> overrides) {
         if (yamlFile == null) {
-            return of(overrides);
+            return build(modeDefaults, Map.of(), "", overrides);
         }
         Map<String, String> fromFile = new LinkedHashMap<>();
         try (InputStream in = Files.newInputStream(yamlFile)) {
@@ -70,10 +78,11 @@ public final class GenAiBatchConfig {
         } catch (IOException e) {
             throw new ConfigException(List.of("Config file " + yamlFile + " is not valid YAML: " + e.getMessage()));
         }
-        return build(fromFile, yamlFile.toString(), overrides);
+        return build(modeDefaults, fromFile, yamlFile.toString(), overrides);
     }
 
-    private static GenAiBatchConfig build(Map<String, String> fromFile, String fileName, Map<String, String> overrides) {
+    private static GenAiBatchConfig build(Map<String, String> modeDefaults, Map<String, String> fromFile, String fileName,
+                                          Map<String, String> overrides) {
         Map<String, ConfigKey<?>> known = new LinkedHashMap<>();
         ConfigKeys.ALL.forEach(k -> known.put(k.name(), k));
         Map<String, Object> values = new LinkedHashMap<>();
@@ -89,6 +98,7 @@ public final class GenAiBatchConfig {
         Map<String, Map<String, Object>> modelValues = new TreeMap<>();
         Map<String, Map<String, String>> modelSources = new TreeMap<>();
         Collected collected = new Collected(values, sources, kafkaProperties, modelValues, modelSources);
+        apply(modeDefaults, "mode default", known, collected, problems);
         apply(fromFile, fileName, known, collected, problems);
         apply(overrides, "command line", known, collected, problems);
         if (!problems.isEmpty()) {
