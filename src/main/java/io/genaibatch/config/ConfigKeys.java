@@ -115,7 +115,7 @@ public final class ConfigKeys {
             "submit.retry.initial-backoff", ConfigType.DURATION, Duration.ofSeconds(5),
             between(Duration.ofMillis(1), Duration.ofHours(1), "between 1ms and 1h"),
             "First wait before a batch whose upload or create failed (after the gemini.retry attempts) is tried again; "
-                    + "it doubles per failure, with full jitter; a longer Retry-After from the server wins.");
+                    + "it doubles per failure (each wait drawn between half and all of it); a longer Retry-After wins.");
     public static final ConfigKey<Duration> SUBMIT_RETRY_MAX_BACKOFF = new ConfigKey<>(
             "submit.retry.max-backoff", ConfigType.DURATION, Duration.ofMinutes(5),
             between(Duration.ofMillis(1), Duration.ofHours(6), "between 1ms and 6h"),
