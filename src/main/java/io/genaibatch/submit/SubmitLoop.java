@@ -92,6 +92,7 @@ final class SubmitLoop implements Runnable, JobLog {
 
     private volatile boolean stopping;
     private volatile boolean exited;
+    private volatile int owned;
 
     /**
      * @param consumer     subscribed here to genai.batches (read_committed, the submitter's group, no auto-commit)
@@ -108,7 +109,8 @@ final class SubmitLoop implements Runnable, JobLog {
         this.spool = new Spool(settings.spoolDir(), settings.batchesTopic());
         this.counters = counters;
         this.clock = clock;
-        this.workers = new ScheduledThreadPoolExecutor(settings.maxJobsInFlight(), Threads.named("genai-batch-submit-worker"));
+        this.workers = new ScheduledThreadPoolExecutor(settings.maxJobsInFlight(),
+                Threads.named("genai-batch-submit-" + settings.instanceId() + "-worker"));
         this.workers.setRemoveOnCancelPolicy(true);
         Backoff backoff = new Backoff(settings.retryInitialBackoff(), settings.retryMaxBackoff(),
                 () -> ThreadLocalRandom.current().nextDouble());
@@ -118,6 +120,11 @@ final class SubmitLoop implements Runnable, JobLog {
 
     CompletableFuture<Void> stopped() {
         return stopped;
+    }
+
+    /** How many genai.batches partitions this instance owns now. */
+    int ownedPartitions() {
+        return owned;
     }
 
     /** Asks the loop to stop in order (final commit, leave the group); returns at once. */
@@ -547,6 +554,7 @@ final class SubmitLoop implements Runnable, JobLog {
             if (pausedForBackpressure) {
                 consumer.pause(assigned);
             }
+            owned = partitions.size();
             log.info("Assigned {} (committed offsets {}); {} batches of them already in {}", assigned, byPartition,
                     known.size(), settings.jobsTopic());
         }
@@ -616,6 +624,7 @@ final class SubmitLoop implements Runnable, JobLog {
                 known.forget(pb.partition().partition());
                 spool.clearPartition(pb.partition().partition());
             }
+            owned = partitions.size();
         }
     }
 }

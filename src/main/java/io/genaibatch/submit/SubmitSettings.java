@@ -15,7 +15,8 @@ import io.genaibatch.kafka.ValueFormat;
 /**
  * The submitter's view of the configuration ({@code submit.*}, topic names, value format), read once.
  *
- * @param instanceId part of the transactional.id; random per start unless {@code submit.instance-id} is set
+ * @param instanceId part of the transactional.id and of thread names; 8 random hex digits per start unless
+ *                   {@code submit.instance-id} is set
  */
 record SubmitSettings(String batchesTopic, String jobsTopic, ValueFormat valueFormat, String groupId, Path spoolDir,
                       long inlineMaxBytes, int maxJobsInFlight, Duration retryInitialBackoff,
@@ -44,7 +45,7 @@ record SubmitSettings(String batchesTopic, String jobsTopic, ValueFormat valueFo
                 config.get(ConfigKeys.SUBMIT_INLINE_MAX_BYTES), config.get(ConfigKeys.SUBMIT_MAX_JOBS_IN_FLIGHT),
                 config.get(ConfigKeys.SUBMIT_RETRY_INITIAL_BACKOFF), config.get(ConfigKeys.SUBMIT_RETRY_MAX_BACKOFF),
                 config.get(ConfigKeys.SUBMIT_LIST_PAGE_SIZE), config.get(ConfigKeys.SUBMIT_SHUTDOWN_TIMEOUT),
-                instance.orElseGet(() -> UUID.randomUUID().toString()));
+                instance.orElseGet(() -> UUID.randomUUID().toString().substring(0, 8)));
     }
 
     /** One per instance: a restart with the same id aborts what the previous run left open. */

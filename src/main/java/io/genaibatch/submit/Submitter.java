@@ -65,7 +65,7 @@ public final class Submitter implements AutoCloseable {
         return "submit";
     }
 
-    /** Creates the Kafka clients and starts the role's thread, {@code genai-batch-submit}; returns at once. */
+    /** Creates the Kafka clients and starts the role's thread, {@code genai-batch-submit-<instance id>}; returns at once. */
     public synchronized void start() {
         if (closed) {
             throw new IllegalStateException("submitter already closed");
@@ -104,7 +104,7 @@ public final class Submitter implements AutoCloseable {
             throw e;
         }
         loop = new SubmitLoop(settings, consumer, jobsConsumer, producer, api, hooks, counters, clock);
-        thread = new Thread(loop, "genai-batch-submit");
+        thread = new Thread(loop, "genai-batch-submit-" + settings.instanceId());
         thread.start();
         log.info("Submitter started: group {}, transactional id {}, spool {}, inline up to {} bytes, at most {} jobs"
                         + " in flight", settings.groupId(), settings.transactionalId(), settings.spoolDir().toAbsolutePath(),
@@ -120,6 +120,11 @@ public final class Submitter implements AutoCloseable {
             throw new IllegalStateException("submitter not started");
         }
         return loop.stopped().minimalCompletionStage();
+    }
+
+    /** Partitions of genai.batches this instance owns now (0 before the first assignment and after close). */
+    synchronized int ownedPartitions() {
+        return loop == null ? 0 : loop.ownedPartitions();
     }
 
     public SubmitCounters counters() {
