@@ -273,9 +273,11 @@ final class SubmitLoop implements Runnable, JobLog {
                 pb.partition().partition(), firstOffset, offset,
                 open != null ? open.writer.path() : spool.path(pb.partition().partition(), batchId), seal.getSealedAt());
         if (count != seal.getCount() || bytes != seal.getBytes() || count == 0) {
-            String message = "the seal at offset " + offset + " says " + seal.getCount() + " items / "
-                    + seal.getBytes() + " bytes, but " + count + " items / " + bytes + " bytes were read from offset "
-                    + firstOffset + "; the batch is not submitted (a job from it would miss or repeat requests)";
+            String message = count == 0 && seal.getCount() == 0
+                    ? "the seal at offset " + offset + " closes a batch without items; there is nothing to submit"
+                    : "the seal at offset " + offset + " says " + seal.getCount() + " items / " + seal.getBytes()
+                    + " bytes, but " + count + " items / " + bytes + " bytes were read from offset " + firstOffset
+                    + "; the batch is not submitted (a job from it would miss or repeat requests)";
             counters.sealMismatch();
             counters.failedBatch();
             log.error("Batch {}: {}. Recorded FAILED (SEAL_MISMATCH) so that each request found gets a terminal"
@@ -386,8 +388,8 @@ final class SubmitLoop implements Runnable, JobLog {
             PartitionBatches pb = partitions.get(new TopicPartition(settings.batchesTopic(), rec.batch().partition()));
             pb.removeInFlight(rec.batch().batchId());
             Spool.deleteQuietly(rec.batch().spool());
-            log.info("Batch {} recorded in {}: job {} ({})", rec.batch().batchId(), settings.jobsTopic(),
-                    rec.job().getJobName(), rec.job().getState());
+            log.info("Batch {} recorded in {}: {} ({})", rec.batch().batchId(), settings.jobsTopic(),
+                    rec.job().getJobName() == null ? "no job" : "job " + rec.job().getJobName(), rec.job().getState());
         }
     }
 

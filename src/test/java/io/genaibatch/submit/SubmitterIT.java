@@ -170,6 +170,38 @@ class SubmitterIT {
     }
 
     @Test
+    void shouldRecordFailedAndCreateNothingWhenTheSealDoesNotMatchTheItems(KafkaCluster kafka) throws Exception {
+        String prefix = KafkaCluster.uniquePrefix("submit-mismatch");
+        GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of());
+        TestBatch fourItems = generate(prefix + "bad", 4, 30);
+        TestBatch sealSaysFive = generate(prefix + "bad", 5, 30);
+        TestBatch good = generate(prefix + "good", 2, 30);
+        try (Submitter submitter = new Submitter(config, api);
+             BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
+             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
+            batches.writeItems(List.of(fourItems, good), 0, 100);
+            batches.seal(sealSaysFive, good);
+            submitter.start();
+
+            Map<String, List<BatchJob>> history = jobs.awaitUntil(h -> h.containsKey(fourItems.batchId())
+                    && h.getOrDefault(good.batchId(), List.of()).stream().anyMatch(j -> j.getJobName() != null),
+                    "the bad batch recorded and the good one submitted");
+
+            BatchJob failed = history.get(fourItems.batchId()).get(0);
+            assertThat(history.get(fourItems.batchId())).hasSize(1);
+            assertThat(failed.getState()).isEqualTo(JobState.FAILED);
+            assertThat(failed.getJobName()).isNull();
+            assertThat(failed.getError().getCode()).isEqualTo("SEAL_MISMATCH");
+            assertThat(failed.getError().getMessage()).contains("says 5 items").contains("but 4 items");
+            assertThat(failed.getFirstItemOffset()).isEqualTo(batches.placed.get(fourItems.batchId()).firstItemOffset());
+            assertThat(emulator.jobsCreatedFor(fourItems.batchId())).isZero();
+            assertThat(submitter.counters().snapshot().sealMismatches()).isEqualTo(1);
+            assertOneJobEach(emulator, history, List.of(good.batchId()));
+            await(() -> committedPast(config, prefix, batches), "offsets committed past both seals");
+        }
+    }
+
+    @Test
     void shouldCreateExactlyOneJobWhenItCrashesAfterTheIntentBeforeCreate(KafkaCluster kafka) throws Exception {
         String prefix = KafkaCluster.uniquePrefix("submit-crash-intent");
         GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of());
