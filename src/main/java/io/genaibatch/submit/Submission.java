@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -41,7 +42,7 @@ final class Submission {
     /** What every submission of one role shares. */
     record Context(BatchApi api, JobLog jobLog, JobFinder finder, long inlineMaxBytes, Backoff backoff,
                    SubmitCounters counters, SubmitHooks hooks, ScheduledExecutorService executor, Clock clock,
-                   Consumer<Throwable> fatal) {
+                   Consumer<Throwable> fatal, Semaphore inlineCreates) {
     }
 
     private enum Phase { WAITING, WORKING, CREATING, DONE, CANCELLED }
@@ -180,11 +181,17 @@ final class Submission {
             intent = next;
         }
 
-        if (!enterCreate()) {
-            return null;
+        // An inline create holds its whole payload on heap several times over (SDK objects, JSON text, request
+        // body): one at a time per instance keeps the heap independent of max-jobs-in-flight.
+        Semaphore heapGate = mode == InputMode.INLINE ? ctx.inlineCreates() : null;
+        if (heapGate != null) {
+            heapGate.acquire();
         }
         BatchJobInfo job;
         try {
+            if (!enterCreate()) {
+                return null;
+            }
             ctx.hooks().beforeCreate(intent);
             job = create(mode, file);
             ctx.hooks().afterCreate(intent, job);
@@ -215,6 +222,10 @@ final class Submission {
             resolveFirst = true;
             ctx.counters().createRetried();
             return failedTry("create the job of", e);
+        } finally {
+            if (heapGate != null) {
+                heapGate.release();
+            }
         }
         ctx.counters().submitted(mode == InputMode.INLINE);
         log.info("Batch {} submitted as job {} ({}, {} requests, {} bytes, state {})", batch.batchId(), job.name(),

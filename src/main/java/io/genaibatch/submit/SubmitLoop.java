@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -115,7 +116,7 @@ final class SubmitLoop implements Runnable, JobLog {
         Backoff backoff = new Backoff(settings.retryInitialBackoff(), settings.retryMaxBackoff(),
                 () -> ThreadLocalRandom.current().nextDouble());
         this.ctx = new Submission.Context(api, this, new JobFinder(api, settings.listPageSize(), counters),
-                settings.inlineMaxBytes(), backoff, counters, hooks, workers, clock, this::crash);
+                settings.inlineMaxBytes(), backoff, counters, hooks, workers, clock, this::crash, new Semaphore(1));
     }
 
     CompletableFuture<Void> stopped() {

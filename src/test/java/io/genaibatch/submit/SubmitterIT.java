@@ -369,7 +369,9 @@ class SubmitterIT {
     @Test
     void shouldStopConsumingAtMaxJobsInFlightAndResumeWhenOneIsRecorded(KafkaCluster kafka) throws Exception {
         String prefix = KafkaCluster.uniquePrefix("submit-backpressure");
-        GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.max-jobs-in-flight", "2"));
+        // Files: inline creates go one at a time (heap), which would hide the limit under test.
+        GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.max-jobs-in-flight", "2",
+                "submit.inline-max-bytes", "0"));
         List<TestBatch> all = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
             all.add(generate(prefix + "b" + i, 3, 30));
