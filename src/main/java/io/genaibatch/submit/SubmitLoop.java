@@ -470,6 +470,9 @@ final class SubmitLoop implements Runnable, JobLog {
         for (Request r : left) {
             if (r instanceof IntentRequest i) {
                 i.written().completeExceptionally(new NotWritten("the submitter is stopped", true, null));
+            } else if (r instanceof RecordRequest rec && rec.job().getJobName() != null) {
+                log.warn("Batch {}: job {} was created but is not recorded (the submitter stopped); the next owner of"
+                        + " the partition finds it by displayName", rec.batch().batchId(), rec.job().getJobName());
             }
         }
     }
