@@ -222,7 +222,10 @@ class SubmissionTest {
 
             assertThat(emulator.jobsCreatedFor("b-faults")).isEqualTo(1);
             assertThat(recorded.getJobName()).startsWith("batches/");
+            // The emulator logs a request just after answering it: wait for the last entry.
+            awaitCondition(() -> emulator.recordedRequests().size() >= 4, "four requests in the emulator's log");
             List<String> calls = emulator.recordedRequests().stream()
+                    .sorted(java.util.Comparator.comparingLong(io.genaibatch.emulator.RecordedRequest::sequence))
                     .map(r -> r.method() + " " + r.path().replaceAll(".*/", "") + " " + r.status()).toList();
             assertThat(calls).containsExactly(
                     "POST gemini-2.5-flash:batchGenerateContent 500",
