@@ -1,28 +1,33 @@
 package io.genaibatch.cli;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
 import io.genaibatch.accumulate.AccumulateRole;
-import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.poll.Poller;
 import io.genaibatch.run.Role;
+import io.genaibatch.run.RoleContext;
+import io.genaibatch.submit.Submitter;
 
-/** The roles {@code genai-batch run} knows, in start order. Adding a role: one line in {@link #BUILT}. */
+/** The roles {@code genai-batch run} knows, in start order (the pipeline's). Adding a role: one line in {@link #BUILT}. */
 final class Roles {
     private Roles() {
     }
 
-    /** Every role of the design (DESIGN.md §3), built or not yet. */
+    /** Every role of the design (DESIGN.md §3). */
     static final List<String> KNOWN = List.of("accumulate", "submit", "poll");
 
     /** The roles this build has, in start order. */
-    static final Map<String, Function<GenAiBatchConfig, Role>> BUILT = built();
+    static final Map<String, Function<RoleContext, Role>> BUILT = built();
 
-    private static Map<String, Function<GenAiBatchConfig, Role>> built() {
-        Map<String, Function<GenAiBatchConfig, Role>> roles = new LinkedHashMap<>();
-        roles.put("accumulate", AccumulateRole::new);
-        return java.util.Collections.unmodifiableMap(roles);
+    private static Map<String, Function<RoleContext, Role>> built() {
+        Map<String, Function<RoleContext, Role>> roles = new LinkedHashMap<>();
+        roles.put("accumulate", context -> new AccumulateRole(context.config()));
+        roles.put("submit", context -> new Submitter(context.config(), context.gemini()));
+        roles.put("poll", context -> new Poller(context.config(), context.gemini()));
+        return Collections.unmodifiableMap(roles);
     }
 }

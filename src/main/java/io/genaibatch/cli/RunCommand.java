@@ -2,6 +2,7 @@ package io.genaibatch.cli;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.io.PrintWriter;
 import java.util.concurrent.CompletableFuture;
@@ -10,7 +11,9 @@ import java.util.stream.Collectors;
 
 import io.genaibatch.config.ConfigException;
 import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.run.Role;
+import io.genaibatch.run.RoleContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -32,12 +35,28 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--roles", split = ",", paramLabel = "ROLE[,ROLE...]",
             description = "Roles to run: accumulate, submit, poll (default: every role this build has).")
     List<String> roles;
+    @Option(names = "--gemini-base-url", paramLabel = "URL",
+            description = "Gemini API base URL, e.g. http://127.0.0.1:8089 for the emulator; overrides gemini.base-url "
+                    + "(default: GOOGLE_GEMINI_BASE_URL, else the real service). The API key comes from GEMINI_API_KEY "
+                    + "or GOOGLE_API_KEY and is never logged.")
+    String geminiBaseUrl;
 
     @Override
     public Integer call() throws Exception {
         List<String> wanted = selected();
-        GenAiBatchConfig config = options.load();
-        List<Role> roles = wanted.stream().map(name -> Roles.BUILT.get(name).apply(config)).toList();
+        GenAiBatchConfig config = options.load(geminiBaseUrl == null ? Map.of()
+                : Map.of(ConfigKeys.GEMINI_BASE_URL.name(), geminiBaseUrl));
+        try (RoleContext context = new RoleContext(config, System.getenv())) {
+            return runUntilSignal(build(wanted, context));
+        }
+    }
+
+    /** The named roles, built in start order. */
+    static List<Role> build(List<String> names, RoleContext context) {
+        return names.stream().map(name -> Roles.BUILT.get(name).apply(context)).toList();
+    }
+
+    private int runUntilSignal(List<Role> roles) {
         CompletableFuture<Void> signalled = new CompletableFuture<>();
         CompletableFuture<Void> finished = new CompletableFuture<>();
         Shutdown.onSignal("run", () -> {

@@ -177,6 +177,46 @@ public final class ConfigKeys {
             "accumulate.threads", ConfigType.INT, 1, between(1, 64, "between 1 and 64"),
             "Kafka Streams threads of the accumulator in this process.");
 
+    public static final ConfigKey<String> SUBMIT_GROUP_ID = new ConfigKey<>(
+            "submit.group-id", ConfigType.STRING, "genai-batch-submit", nonBlank(),
+            "Consumer group of the submitters on genai.batches; instances with the same group share its partitions.");
+    public static final ConfigKey<String> SUBMIT_SPOOL_DIR = new ConfigKey<>(
+            "submit.spool-dir", ConfigType.STRING, "genai-batch-data/submit-spool", nonBlank(),
+            "Where the submitter writes each open batch's JSONL input (one file per batch). A cache: it is rebuilt from "
+                    + "genai.batches after a restart, so it needs no backup, only room for the batches in flight.");
+    public static final ConfigKey<Long> SUBMIT_INLINE_MAX_BYTES = new ConfigKey<>(
+            "submit.inline-max-bytes", ConfigType.SIZE, 10_000_000L,
+            between(0L, 19_000_000L, "between 0 and 19MB"),
+            "A GENERATE batch whose JSONL payload is at most this size is sent inline in the create call; a larger one, "
+                    + "and every EMBED batch, is uploaded as a JSONL file first. 0: always upload. The API refuses "
+                    + "inline payloads of 20 MB.");
+    public static final ConfigKey<Integer> SUBMIT_MAX_JOBS_IN_FLIGHT = new ConfigKey<>(
+            "submit.max-jobs-in-flight", ConfigType.INT, 8, between(1, 1000, "between 1 and 1000"),
+            "Sealed batches one submitter instance works on at once (uploading, creating, or waiting to retry), until "
+                    + "their job is recorded in genai.jobs. When reached, the instance stops consuming genai.batches.");
+    public static final ConfigKey<Duration> SUBMIT_RETRY_INITIAL_BACKOFF = new ConfigKey<>(
+            "submit.retry.initial-backoff", ConfigType.DURATION, Duration.ofSeconds(5),
+            between(Duration.ofMillis(1), Duration.ofHours(1), "between 1ms and 1h"),
+            "First wait before a batch whose upload or create failed (after the gemini.retry attempts) is tried again; "
+                    + "it doubles per failure (each wait drawn between half and all of it); a longer Retry-After wins.");
+    public static final ConfigKey<Duration> SUBMIT_RETRY_MAX_BACKOFF = new ConfigKey<>(
+            "submit.retry.max-backoff", ConfigType.DURATION, Duration.ofMinutes(5),
+            between(Duration.ofMillis(1), Duration.ofHours(6), "between 1ms and 6h"),
+            "Longest wait between two tries of a failing batch. A batch is retried until it is submitted.");
+    public static final ConfigKey<Integer> SUBMIT_LIST_PAGE_SIZE = new ConfigKey<>(
+            "submit.list-page-size", ConfigType.INT, 100, between(1, 1000, "between 1 and 1000"),
+            "Page size when listing jobs to find a batch's job by displayName (after a crash or an unclear create).");
+    public static final ConfigKey<Duration> SUBMIT_SHUTDOWN_TIMEOUT = new ConfigKey<>(
+            "submit.shutdown-timeout", ConfigType.DURATION, Duration.ofSeconds(30),
+            between(Duration.ofSeconds(1), Duration.ofMinutes(10), "between 1s and 10m"),
+            "How long close, or giving up a partition in a rebalance, waits for create calls already sent to be "
+                    + "answered and recorded. Uploads and retries not yet at create are abandoned at once.");
+    public static final ConfigKey<String> SUBMIT_INSTANCE_ID = new ConfigKey<>(
+            "submit.instance-id", ConfigType.STRING, null, nonBlank(),
+            "Stable id of this submitter instance, part of its transactional.id. Unset: a random id per start. Set a "
+                    + "unique, stable one per instance so that a restart after a crash aborts the crashed transaction at "
+                    + "once instead of after transaction.timeout.ms.");
+
     public static final List<ConfigKey<?>> ALL = List.of(
             BOOTSTRAP_SERVERS,
             TOPIC_REQUESTS, TOPIC_BATCHES, TOPIC_JOBS, TOPIC_RESPONSES, TOPIC_WINDOW_CONFIG, TOPIC_DLQ,
@@ -189,7 +229,10 @@ public final class ConfigKeys {
             POLL_GROUP_ID, POLL_INITIAL_INTERVAL, POLL_MAX_INTERVAL, POLL_PUBLISH_CHUNK, POLL_CACHE_DIR, POLL_POLICY,
             POLL_ITEMS_READ_TIMEOUT, POLL_CLOSE_TIMEOUT,
             WINDOW_MAX_REQUESTS, WINDOW_MAX_BYTES, WINDOW_MAX_WAIT, WINDOW_SHARDS, WINDOW_ENABLED,
-            ACCUMULATE_APPLICATION_ID, ACCUMULATE_STATE_DIR, ACCUMULATE_THREADS);
+            ACCUMULATE_APPLICATION_ID, ACCUMULATE_STATE_DIR, ACCUMULATE_THREADS,
+            SUBMIT_GROUP_ID, SUBMIT_SPOOL_DIR, SUBMIT_INLINE_MAX_BYTES, SUBMIT_MAX_JOBS_IN_FLIGHT,
+            SUBMIT_RETRY_INITIAL_BACKOFF, SUBMIT_RETRY_MAX_BACKOFF, SUBMIT_LIST_PAGE_SIZE, SUBMIT_SHUTDOWN_TIMEOUT,
+            SUBMIT_INSTANCE_ID);
 
     /** The suffix of a window key as it appears under {@code window.models.<model>.}, e.g. max-wait. */
     public static String windowSetting(ConfigKey<?> key) {

@@ -1,0 +1,115 @@
+package io.genaibatch.submit;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import io.genaibatch.kafka.RecordCodec;
+import io.genaibatch.kafka.RecordDecodingException;
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.JobState;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What genai.jobs says about the batches this instance may read again: those of its genai.batches partitions
+ * that end at or after the committed offset (only they can be re-read after a restart). A batch with a record
+ * other than a bare intent is done and skipped; a bare intent (SUBMITTING, no job name) means a create may
+ * have been sent, so its job is looked up by displayName before anything is created.
+ *
+ * <p>Loaded when partitions are assigned, by reading the compacted topic to its end; an entry is dropped once
+ * its seal has been passed. Batches sealed in this run are never read again, so they are not added. Owned by
+ * the consumer thread.
+ */
+final class KnownJobs {
+    private static final Logger log = LoggerFactory.getLogger(KnownJobs.class);
+
+    private record Entry(int partition, BatchJob intent) {
+    }
+
+    private final Map<String, Entry> byBatch = new HashMap<>();
+
+    /** True when the batch already has its job (or its final FAILED record): its records are skipped. */
+    boolean isDone(String batchId) {
+        Entry e = byBatch.get(batchId);
+        return e != null && e.intent == null;
+    }
+
+    /** The intent of an earlier run, when that is all genai.jobs has for the batch. */
+    BatchJob intent(String batchId) {
+        Entry e = byBatch.get(batchId);
+        return e == null ? null : e.intent;
+    }
+
+    /** The batch's seal was read: it will not be read again in this run. */
+    void passed(String batchId) {
+        byBatch.remove(batchId);
+    }
+
+    void forget(int partition) {
+        byBatch.values().removeIf(e -> e.partition == partition);
+    }
+
+    int size() {
+        return byBatch.size();
+    }
+
+    /**
+     * Reads genai.jobs from the start to its last committed record, keeping what concerns {@code partitions}
+     * (genai.batches partition → committed offset, -1 when none).
+     *
+     * @param jobsConsumer an unsubscribed read_committed consumer, used here and left open for its owner
+     * @throws IllegalStateException when the end is not reached within {@code timeout}
+     */
+    int load(Consumer<String, byte[]> jobsConsumer, String jobsTopic, Map<Integer, Long> partitions,
+             RecordCodec<BatchJob> codec, Duration timeout) {
+        List<TopicPartition> tps = jobsConsumer.partitionsFor(jobsTopic, timeout).stream()
+                .map(p -> new TopicPartition(jobsTopic, p.partition())).toList();
+        if (tps.isEmpty()) {
+            throw new IllegalStateException("topic " + jobsTopic + " does not exist; create the topics first"
+                    + " (genai-batch topics create)");
+        }
+        jobsConsumer.assign(tps);
+        jobsConsumer.seekToBeginning(tps);
+        // With read_committed these are the last stable offsets: every committed record lies before them.
+        Map<TopicPartition, Long> end = jobsConsumer.endOffsets(tps, timeout);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Set<TopicPartition> remaining = new java.util.HashSet<>(tps);
+        remaining.removeIf(tp -> jobsConsumer.position(tp, timeout) >= end.get(tp));
+        while (!remaining.isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("could not read " + jobsTopic + " to its end within " + timeout
+                        + " (still behind on " + remaining + "); without it the submitter cannot tell which batches"
+                        + " already have a job. Check the brokers and that no producer holds a transaction open.");
+            }
+            for (ConsumerRecord<String, byte[]> r : jobsConsumer.poll(Duration.ofMillis(200))) {
+                if (r.value() == null) {
+                    byBatch.remove(r.key());
+                    continue;
+                }
+                BatchJob job;
+                try {
+                    job = codec.decode(r.value());
+                } catch (RecordDecodingException e) {
+                    log.error("Skipping unreadable {} record at {}-{}@{}: {}", jobsTopic, r.topic(), r.partition(),
+                            r.offset(), e.getMessage());
+                    continue;
+                }
+                Long committed = partitions.get(job.getItemsPartition());
+                if (committed == null || job.getLastItemOffset() < committed) {
+                    continue;
+                }
+                boolean bareIntent = job.getState() == JobState.SUBMITTING && job.getJobName() == null;
+                byBatch.put(job.getBatchId(), new Entry(job.getItemsPartition(), bareIntent ? job : null));
+            }
+            remaining.removeIf(tp -> jobsConsumer.position(tp, timeout) >= end.get(tp));
+        }
+        jobsConsumer.unsubscribe();
+        return byBatch.size();
+    }
+}

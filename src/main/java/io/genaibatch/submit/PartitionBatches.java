@@ -1,0 +1,135 @@
+package io.genaibatch.submit;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * What the submitter holds for one genai.batches partition it owns: the open batches being spooled, the
+ * sealed batches in flight (not yet recorded in genai.jobs), and from these the offset it may commit.
+ *
+ * <p>The offsets rule: the committed offset never passes the first item of a batch that has no job record
+ * yet. After a crash, consumption restarts there, so every such batch is read again from its first item and
+ * its spool rebuilt; batches already recorded are recognised and skipped. Owned by the consumer thread.
+ */
+final class PartitionBatches {
+    /** An open batch: items seen, seal not yet. */
+    static final class Open {
+        final long firstOffset;
+        final Spool.Writer writer;
+
+        Open(long firstOffset, Spool.Writer writer) {
+            this.firstOffset = firstOffset;
+            this.writer = writer;
+        }
+    }
+
+    /** A sealed batch not yet recorded; {@code submission} is null for one recorded FAILED at once. */
+    record InFlight(SealedBatch batch, Submission submission) {
+    }
+
+    private final TopicPartition partition;
+    private final Map<String, Open> open = new HashMap<>();
+    private final Map<String, InFlight> inFlight = new LinkedHashMap<>();
+    private long nextOffset = -1;
+    private long committed;
+    private boolean revoking;
+
+    /** @param committed the group's committed offset when the partition was assigned, -1 when none */
+    PartitionBatches(TopicPartition partition, long committed) {
+        this.partition = partition;
+        this.committed = committed;
+    }
+
+    TopicPartition partition() {
+        return partition;
+    }
+
+    Open open(String batchId) {
+        return open.get(batchId);
+    }
+
+    void addOpen(String batchId, Open batch) {
+        open.put(batchId, batch);
+    }
+
+    Open removeOpen(String batchId) {
+        return open.remove(batchId);
+    }
+
+    Map<String, Open> openBatches() {
+        return open;
+    }
+
+    void addInFlight(SealedBatch batch, Submission submission) {
+        inFlight.put(batch.batchId(), new InFlight(batch, submission));
+    }
+
+    InFlight inFlight(String batchId) {
+        return inFlight.get(batchId);
+    }
+
+    InFlight removeInFlight(String batchId) {
+        return inFlight.remove(batchId);
+    }
+
+    Map<String, InFlight> inFlightBatches() {
+        return inFlight;
+    }
+
+    /** The record at {@code offset} is handled. */
+    void consumed(long offset) {
+        nextOffset = Math.max(nextOffset, offset + 1);
+    }
+
+    /**
+     * The offset that may be committed once the batches in {@code recording} are recorded: the first item of the
+     * oldest batch still open or in flight, else the next record to read; -1 when nothing was read yet.
+     */
+    long committable(Set<String> recording) {
+        if (nextOffset < 0) {
+            return -1;
+        }
+        long c = nextOffset;
+        for (Open o : open.values()) {
+            c = Math.min(c, o.firstOffset);
+        }
+        for (InFlight f : inFlight.values()) {
+            if (!recording.contains(f.batch().batchId())) {
+                c = Math.min(c, f.batch().firstItemOffset());
+            }
+        }
+        return c;
+    }
+
+    long committed() {
+        return committed;
+    }
+
+    void committed(long offset) {
+        committed = Math.max(committed, offset);
+    }
+
+    boolean revoking() {
+        return revoking;
+    }
+
+    void revoking(boolean value) {
+        revoking = value;
+    }
+
+    /** Closes the spool writers of open batches (the partition is given up; its files are caches). */
+    void closeOpen() {
+        for (Open o : open.values()) {
+            try {
+                o.writer.close();
+            } catch (RuntimeException e) {
+                // Only a cache file: the partition's next owner rebuilds it.
+            }
+        }
+        open.clear();
+    }
+}

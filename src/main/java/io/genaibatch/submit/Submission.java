@@ -1,0 +1,383 @@
+package io.genaibatch.submit;
+
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import io.genaibatch.gemini.BatchApi;
+import io.genaibatch.gemini.BatchInput;
+import io.genaibatch.gemini.BatchJobInfo;
+import io.genaibatch.gemini.FileInfo;
+import io.genaibatch.gemini.GeminiApiException;
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.InputMode;
+import io.genaibatch.records.RequestKind;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns one sealed batch into exactly one job, on a worker thread: find the job of an earlier attempt by
+ * displayName when there may be one, plan (inline or file), upload, commit the SUBMITTING intent, create,
+ * and hand the job record over to be committed with the offsets.
+ *
+ * <p>The one rule that makes a second job impossible: create is only called after the intent is committed,
+ * and after any outcome that may have created a job (a crash, a lost or unclear answer) the next step is a
+ * listing by displayName, never another create. A failure that proves nothing was created (429, a refused
+ * connection, a 4xx answer) is simply tried again later.
+ *
+ * <p>Thread-safety: one worker runs a submission at a time (each try is scheduled after the previous one
+ * ended); {@link #cancel()} comes from the consumer thread, so the phase is guarded by this object's lock.
+ */
+final class Submission {
+    private static final Logger log = LoggerFactory.getLogger(Submission.class);
+    static final String JSONL_MIME = "application/jsonl";
+
+    /** What every submission of one role shares. */
+    record Context(BatchApi api, JobLog jobLog, JobFinder finder, long inlineMaxBytes, Backoff backoff,
+                   SubmitCounters counters, SubmitHooks hooks, ScheduledExecutorService executor, Clock clock,
+                   Consumer<Throwable> fatal, Semaphore inlineCreates) {
+    }
+
+    private enum Phase { WAITING, WORKING, CREATING, DONE, CANCELLED }
+
+    private final SealedBatch batch;
+    private final Context ctx;
+
+    // Touched only by the worker running the current try.
+    private BatchJob intent;
+    private boolean resolveFirst;
+    private boolean forceFile;
+    private String uploadedFile;
+    private int failures;
+
+    // Guarded by this.
+    private Phase phase = Phase.WAITING;
+    private boolean cancelRequested;
+    private Future<?> scheduled;
+
+    /**
+     * @param existingIntent a SUBMITTING record already on genai.jobs for this batch (a run before a crash got
+     *                       that far): its job, if any, must be found before anything is created
+     */
+    Submission(SealedBatch batch, BatchJob existingIntent, Context ctx) {
+        this.batch = batch;
+        this.ctx = ctx;
+        this.intent = existingIntent;
+        this.resolveFirst = existingIntent != null;
+    }
+
+    SealedBatch batch() {
+        return batch;
+    }
+
+    void start() {
+        schedule(Duration.ZERO);
+    }
+
+    /**
+     * Stops the submission unless its create call is under way.
+     *
+     * @return true when no create can be sent any more; false while one is in progress (its outcome will
+     *         still be handed to the job log)
+     */
+    synchronized boolean cancel() {
+        if (phase == Phase.CREATING) {
+            cancelRequested = true;
+            return false;
+        }
+        if (phase != Phase.DONE) {
+            phase = Phase.CANCELLED;
+        }
+        if (scheduled != null) {
+            // Interrupts an upload in progress; the partition's new owner rebuilds the spool and starts over.
+            scheduled.cancel(true);
+        }
+        return true;
+    }
+
+    synchronized boolean isCreating() {
+        return phase == Phase.CREATING;
+    }
+
+    private void run() {
+        if (!begin()) {
+            return;
+        }
+        Duration next;
+        try {
+            next = step();
+        } catch (InterruptedException e) {
+            log.info("Batch {}: submission interrupted (partition given up or role stopping)", batch.batchId());
+            markCancelled();
+            return;
+        } catch (RuntimeException e) {
+            // A bug or a local fault (disk): the batch must not stall with its slot taken, so it is tried again.
+            next = failedTry("submit", e);
+        } catch (Error e) {
+            markCancelled();
+            ctx.fatal().accept(e);
+            return;
+        }
+        if (next != null) {
+            retryLater(next);
+        }
+    }
+
+    /** One try. Returns null when the batch is finished here, else when to try again. */
+    private Duration step() throws InterruptedException {
+        if (resolveFirst) {
+            Optional<BatchJobInfo> found;
+            try {
+                found = ctx.finder().find(batch.batchId());
+            } catch (RuntimeException e) {
+                return failedTry("list jobs to find the job of", e);
+            }
+            if (found.isPresent()) {
+                adopt(found.get());
+                return null;
+            }
+            log.info("Batch {}: no job has this displayName, so none was created; creating it", batch.batchId());
+            resolveFirst = false;
+        }
+
+        InputMode mode = plan();
+        if (mode == InputMode.FILE && uploadedFile == null) {
+            try {
+                uploadedFile = upload();
+            } catch (RuntimeException e) {
+                if (isCancelled()) {
+                    return null;
+                }
+                if (e instanceof GeminiApiException g && permanent(g)) {
+                    return fail(mode, "UPLOAD_REFUSED", "the Files API refused the batch's input file: "
+                            + g.getMessage(), g.httpStatus());
+                }
+                ctx.counters().uploadRetried();
+                return failedTry("upload the input file of", e);
+            }
+        }
+        String file = mode == InputMode.FILE ? uploadedFile : null;
+
+        BatchJob next = JobRecords.intent(batch, mode, file, intent, ctx.clock().instant());
+        if (!JobRecords.sameIntent(intent, next)) {
+            try {
+                ctx.jobLog().writeIntent(next);
+            } catch (JobLog.NotWritten e) {
+                if (e.partitionGone()) {
+                    log.info("Batch {}: not submitted here ({}); the partition's new owner will", batch.batchId(),
+                            e.getMessage());
+                    markCancelled();
+                    return null;
+                }
+                return failedTry("record the intent for", e);
+            }
+            intent = next;
+        }
+
+        // An inline create holds its whole payload on heap several times over (SDK objects, JSON text, request
+        // body): one at a time per instance keeps the heap independent of max-jobs-in-flight.
+        Semaphore heapGate = mode == InputMode.INLINE ? ctx.inlineCreates() : null;
+        if (heapGate != null) {
+            heapGate.acquire();
+        }
+        BatchJobInfo job;
+        try {
+            if (!enterCreate()) {
+                return null;
+            }
+            ctx.hooks().beforeCreate(intent);
+            job = create(mode, file);
+            ctx.hooks().afterCreate(intent, job);
+        } catch (IllegalArgumentException e) {
+            leaveCreate();
+            if (mode != InputMode.INLINE) {
+                return fail(mode, "CREATE_REFUSED", "the batch cannot be submitted: " + e.getMessage(), null);
+            }
+            // Raised by the client before sending anything: a request the SDK's inline form would change.
+            log.info("Batch {}: cannot go inline ({}); uploading it as a file instead", batch.batchId(),
+                    e.getMessage());
+            forceFile = true;
+            return Duration.ZERO;
+        } catch (GeminiApiException e) {
+            leaveCreate();
+            if (!e.isCertainlyNotProcessed() && !refusedByServer(e)) {
+                // The server may have created the job before the answer was lost: find it, never create blindly.
+                resolveFirst = true;
+            }
+            if (permanent(e)) {
+                return fail(mode, "CREATE_REFUSED", "the API refused to create the batch job: " + e.getMessage(),
+                        e.httpStatus());
+            }
+            ctx.counters().createRetried();
+            return failedTry("create the job of", e);
+        } catch (RuntimeException e) {
+            leaveCreate();
+            resolveFirst = true;
+            ctx.counters().createRetried();
+            return failedTry("create the job of", e);
+        } finally {
+            if (heapGate != null) {
+                heapGate.release();
+            }
+        }
+        ctx.counters().submitted(mode == InputMode.INLINE);
+        log.info("Batch {} submitted as job {} ({}, {} requests, {} bytes, state {})", batch.batchId(), job.name(),
+                mode == InputMode.INLINE ? "inline" : "file " + file, batch.itemCount(), batch.itemBytes(),
+                job.state());
+        finish(JobRecords.withJob(intent, job, ctx.clock().instant()));
+        return null;
+    }
+
+    private InputMode plan() {
+        boolean inline = batch.kind() == RequestKind.GENERATE && !forceFile && ctx.inlineMaxBytes() > 0
+                && batch.itemBytes() <= ctx.inlineMaxBytes();
+        return inline ? InputMode.INLINE : InputMode.FILE;
+    }
+
+    /**
+     * The input file: the one an earlier run uploaded (named in its intent) when the service still has it whole,
+     * else a new upload streamed from the spool.
+     */
+    private String upload() {
+        if (intent != null && intent.getUploadedFile() != null) {
+            try {
+                FileInfo earlier = ctx.api().getFile(intent.getUploadedFile());
+                if (earlier.sizeBytes() == batch.itemBytes()
+                        && (earlier.state().isEmpty() || earlier.state().equals("ACTIVE"))) {
+                    log.info("Batch {}: reusing input file {} uploaded before the restart", batch.batchId(),
+                            earlier.name());
+                    return earlier.name();
+                }
+            } catch (GeminiApiException e) {
+                log.info("Batch {}: input file {} of the earlier run is not usable ({}); uploading again",
+                        batch.batchId(), intent.getUploadedFile(), e.getMessage());
+            }
+        }
+        FileInfo f = ctx.api().uploadFile(batch.spool(), JSONL_MIME, batch.batchId());
+        ctx.counters().uploaded(batch.itemBytes());
+        log.info("Batch {}: uploaded {} bytes from {} as {}", batch.batchId(), batch.itemBytes(),
+                batch.spool().getFileName(), f.name());
+        return f.name();
+    }
+
+    private BatchJobInfo create(InputMode mode, String file) {
+        BatchInput input = mode == InputMode.FILE ? BatchInput.file(file) : BatchInput.inline(batch.spool());
+        return batch.kind() == RequestKind.EMBED
+                ? ctx.api().createEmbeddings(batch.model(), batch.batchId(), input)
+                : ctx.api().create(batch.model(), batch.batchId(), input);
+    }
+
+    private void adopt(BatchJobInfo job) {
+        ctx.counters().adopted();
+        log.info("Batch {}: adopted job {} (state {}) found by displayName; nothing created", batch.batchId(),
+                job.name(), job.state());
+        finish(JobRecords.withJob(intent, job, ctx.clock().instant()));
+    }
+
+    private Duration fail(InputMode mode, String code, String message, Integer httpStatus) {
+        ctx.counters().failedBatch();
+        log.error("Batch {}: recorded FAILED without a job ({}): {}. Each of its {} requests gets a FAILED response.",
+                batch.batchId(), code, message, batch.itemCount());
+        finish(JobRecords.failed(batch, intent, mode, code, message,
+                httpStatus == null || httpStatus == GeminiApiException.NO_HTTP_STATUS ? null : httpStatus,
+                ctx.clock().instant()));
+        return null;
+    }
+
+    private void finish(BatchJob record) {
+        synchronized (this) {
+            phase = Phase.DONE;
+        }
+        ctx.jobLog().record(batch, record);
+    }
+
+    private Duration failedTry(String what, Exception e) {
+        failures++;
+        Optional<Duration> retryAfter = e instanceof GeminiApiException g ? g.retryAfter() : Optional.empty();
+        Duration delay = ctx.backoff().delay(failures, retryAfter);
+        boolean unexpected = !(e instanceof GeminiApiException) && !(e instanceof JobLog.NotWritten)
+                && !(e instanceof UncheckedIOException);
+        String hint = e instanceof GeminiApiException g && (g.httpStatus() == 401 || g.httpStatus() == 403)
+                ? " Check GEMINI_API_KEY / GOOGLE_API_KEY and the project's access to the Batch API." : "";
+        if (unexpected || !hint.isEmpty()) {
+            log.error("Batch {}: could not {} it (try {}): {}; trying again in {} ms.{}", batch.batchId(), what,
+                    failures, e.toString(), delay.toMillis(), hint, e);
+        } else {
+            log.warn("Batch {}: could not {} it (try {}): {}; trying again in {} ms{}", batch.batchId(), what,
+                    failures, e.getMessage(), delay.toMillis(),
+                    resolveFirst ? " (looking for its job by displayName first)" : "");
+        }
+        return delay;
+    }
+
+    /** An HTTP answer refusing the call: the server did not act on it. */
+    private static boolean refusedByServer(GeminiApiException e) {
+        return e.httpStatus() >= 400 && e.httpStatus() < 500;
+    }
+
+    /**
+     * Refused for this batch whatever we do (400 bad input, 404 unknown model, 413 too large...). Not 401/403
+     * (fixed by an operator, then the batch goes through), 408 or 429.
+     */
+    static boolean permanent(GeminiApiException e) {
+        int s = e.httpStatus();
+        return s >= 400 && s < 500 && s != 401 && s != 403 && s != 408 && s != 429;
+    }
+
+    private synchronized boolean begin() {
+        if (phase != Phase.WAITING) {
+            return false;
+        }
+        phase = Phase.WORKING;
+        return true;
+    }
+
+    private synchronized boolean enterCreate() {
+        if (phase != Phase.WORKING || cancelRequested) {
+            return false;
+        }
+        phase = Phase.CREATING;
+        return true;
+    }
+
+    private synchronized void leaveCreate() {
+        if (phase == Phase.CREATING) {
+            phase = cancelRequested ? Phase.CANCELLED : Phase.WORKING;
+        }
+    }
+
+    private synchronized boolean isCancelled() {
+        return phase == Phase.CANCELLED || cancelRequested;
+    }
+
+    private synchronized void markCancelled() {
+        if (phase != Phase.DONE) {
+            phase = Phase.CANCELLED;
+        }
+    }
+
+    private synchronized void retryLater(Duration delay) {
+        if (phase == Phase.CANCELLED || cancelRequested) {
+            phase = Phase.CANCELLED;
+            return;
+        }
+        phase = Phase.WAITING;
+        schedule(delay);
+    }
+
+    private synchronized void schedule(Duration delay) {
+        try {
+            scheduled = ctx.executor().schedule(this::run, delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // The role is stopping: the batch stays on genai.batches below the committed offset.
+            phase = Phase.CANCELLED;
+        }
+    }
+}

@@ -1,0 +1,636 @@
+package io.genaibatch.submit;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.genaibatch.gemini.BatchApi;
+import io.genaibatch.batch.JsonlLine;
+import io.genaibatch.kafka.RecordCodec;
+import io.genaibatch.records.BatchItem;
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.BatchRecord;
+import io.genaibatch.records.BatchSeal;
+import io.genaibatch.records.InputMode;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The submitter's consumer thread: reads genai.batches, spools items, starts a {@link Submission} per seal, and
+ * is the only writer of genai.jobs and of the group's offsets (one transactional producer, each transaction
+ * carrying job records and the offsets they allow). Workers reach it through {@link JobLog}.
+ */
+final class SubmitLoop implements Runnable, JobLog {
+    private static final Logger log = LoggerFactory.getLogger(SubmitLoop.class);
+    private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
+    /** Offsets alone (batches skipped or still open) are committed at most this often. */
+    private static final Duration OFFSETS_INTERVAL = Duration.ofSeconds(1);
+    private static final int COMMIT_TIMEOUT_RETRIES = 5;
+
+    private sealed interface Request permits IntentRequest, RecordRequest {
+        BatchJob job();
+    }
+
+    private record IntentRequest(BatchJob job, CompletableFuture<Void> written) implements Request {
+    }
+
+    private record RecordRequest(SealedBatch batch, BatchJob job) implements Request {
+    }
+
+    private final SubmitSettings settings;
+    private final Consumer<String, byte[]> consumer;
+    private final Consumer<String, byte[]> jobsConsumer;
+    private final Producer<String, byte[]> producer;
+    private final ScheduledThreadPoolExecutor workers;
+    private final Spool spool;
+    private final SubmitCounters counters;
+    private final Clock clock;
+    private final Submission.Context ctx;
+    private final RecordCodec<BatchRecord> batchCodec = RecordCodec.batchRecord();
+    private final RecordCodec<BatchJob> jobCodec = RecordCodec.batchJob();
+    private final BlockingQueue<Request> requests = new LinkedBlockingQueue<>();
+    private final AtomicReference<Throwable> fatal = new AtomicReference<>();
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+
+    // Consumer thread only.
+    private final Map<TopicPartition, PartitionBatches> partitions = new HashMap<>();
+    private final KnownJobs known = new KnownJobs();
+    private boolean pausedForBackpressure;
+    private long lastOffsetsCommit = System.nanoTime();
+    private boolean crashed;
+
+    private volatile boolean stopping;
+    private volatile boolean exited;
+    private volatile int owned;
+
+    /**
+     * @param consumer     subscribed here to genai.batches (read_committed, the submitter's group, no auto-commit)
+     * @param jobsConsumer read_committed, no group: reads genai.jobs when partitions are assigned
+     * @param producer     transactional, not yet initialised
+     */
+    SubmitLoop(SubmitSettings settings, Consumer<String, byte[]> consumer, Consumer<String, byte[]> jobsConsumer,
+               Producer<String, byte[]> producer, BatchApi api, SubmitHooks hooks, SubmitCounters counters,
+               Clock clock) {
+        this.settings = settings;
+        this.consumer = consumer;
+        this.jobsConsumer = jobsConsumer;
+        this.producer = producer;
+        this.spool = new Spool(settings.spoolDir(), settings.batchesTopic());
+        this.counters = counters;
+        this.clock = clock;
+        this.workers = new ScheduledThreadPoolExecutor(settings.maxJobsInFlight(),
+                Threads.named("genai-batch-submit-" + settings.instanceId() + "-worker"));
+        this.workers.setRemoveOnCancelPolicy(true);
+        Backoff backoff = new Backoff(settings.retryInitialBackoff(), settings.retryMaxBackoff(),
+                () -> ThreadLocalRandom.current().nextDouble());
+        this.ctx = new Submission.Context(api, this, new JobFinder(api, settings.listPageSize(), counters),
+                settings.inlineMaxBytes(), backoff, counters, hooks, workers, clock, this::crash, new Semaphore(1));
+    }
+
+    CompletableFuture<Void> stopped() {
+        return stopped;
+    }
+
+    /** How many genai.batches partitions this instance owns now. */
+    int ownedPartitions() {
+        return owned;
+    }
+
+    /** Asks the loop to stop in order (final commit, leave the group); returns at once. */
+    void stop() {
+        stopping = true;
+    }
+
+    @Override
+    public void run() {
+        try {
+            producer.initTransactions();
+            consumer.subscribe(List.of(settings.batchesTopic()), new Rebalance());
+            while (!stopping && fatal.get() == null) {
+                service(Duration.ZERO, false);
+                resumeIfRoom();
+                ConsumerRecords<String, byte[]> records = consumer.poll(POLL_TIMEOUT);
+                handle(records);
+            }
+        } catch (Throwable t) {
+            crash(t);
+        } finally {
+            shutdown();
+        }
+    }
+
+    // ---- JobLog, called from worker threads ----
+
+    @Override
+    public void writeIntent(BatchJob intent) throws InterruptedException, NotWritten {
+        IntentRequest r = new IntentRequest(intent, new CompletableFuture<>());
+        requests.add(r);
+        if (exited) {
+            failPending();
+        }
+        try {
+            r.written().get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof NotWritten n) {
+                throw n;
+            }
+            throw new NotWritten("intent not written: " + e.getCause(), false, e.getCause());
+        }
+    }
+
+    @Override
+    public void record(SealedBatch batch, BatchJob job) {
+        requests.add(new RecordRequest(batch, job));
+    }
+
+    // ---- the consumer thread ----
+
+    private void handle(ConsumerRecords<String, byte[]> records) {
+        for (TopicPartition tp : records.partitions()) {
+            PartitionBatches pb = partitions.get(tp);
+            if (pb == null) {
+                continue;
+            }
+            for (ConsumerRecord<String, byte[]> r : records.records(tp)) {
+                if (!handle(pb, r)) {
+                    // Full: this seal waits, unread, until a batch in flight is recorded. Nothing is held on heap.
+                    consumer.seek(tp, r.offset());
+                    pauseForBackpressure();
+                    break;
+                }
+            }
+        }
+    }
+
+    /** False when the record is a seal that cannot be taken on now (max jobs in flight). */
+    private boolean handle(PartitionBatches pb, ConsumerRecord<String, byte[]> r) {
+        BatchRecord value;
+        try {
+            value = r.value() == null ? null : batchCodec.decode(r.value());
+        } catch (RuntimeException e) {
+            counters.undecodable();
+            log.error("Skipping unreadable record {}-{}@{} (key {}): {}. If it belonged to a batch, that batch's seal"
+                    + " will not match what was spooled and the batch is recorded FAILED.", r.topic(), r.partition(),
+                    r.offset(), r.key(), e.getMessage());
+            pb.consumed(r.offset());
+            return true;
+        }
+        if (value == null || (value.getItem() == null) == (value.getSeal() == null)) {
+            counters.undecodable();
+            log.error("Skipping record {}-{}@{} (key {}): expected a BatchRecord with exactly one of item and seal",
+                    r.topic(), r.partition(), r.offset(), r.key());
+            pb.consumed(r.offset());
+            return true;
+        }
+        String batchId = value.getBatchId();
+        if (known.isDone(batchId)) {
+            // Read again after a restart: the batch already has its job record.
+            counters.skipped();
+            if (value.getSeal() != null) {
+                known.passed(batchId);
+            }
+            pb.consumed(r.offset());
+            return true;
+        }
+        if (value.getItem() != null) {
+            spoolItem(pb, batchId, value.getItem(), r.offset());
+        } else {
+            if (inFlightCount() >= settings.maxJobsInFlight()) {
+                return false;
+            }
+            seal(pb, value, r.offset());
+        }
+        pb.consumed(r.offset());
+        return true;
+    }
+
+    private void spoolItem(PartitionBatches pb, String batchId, BatchItem item, long offset) {
+        PartitionBatches.Open open = pb.open(batchId);
+        if (open == null) {
+            if (pb.inFlight(batchId) != null) {
+                log.error("Batch {}: item {} at offset {} comes after the batch's seal; ignored (the batch is already"
+                        + " being submitted without it)", batchId, item.getRequestId(), offset);
+                return;
+            }
+            // The batch's first item in this run: start its spool afresh (a file from before a crash is stale).
+            open = new PartitionBatches.Open(offset, spool.create(pb.partition().partition(), batchId));
+            pb.addOpen(batchId, open);
+        }
+        open.writer.append(JsonlLine.bytes(item.getRequestId(), item.getRequest()));
+    }
+
+    private void seal(PartitionBatches pb, BatchRecord value, long offset) {
+        String batchId = value.getBatchId();
+        BatchSeal seal = value.getSeal();
+        BatchJob earlierIntent = known.intent(batchId);
+        known.passed(batchId);
+        if (pb.inFlight(batchId) != null) {
+            log.error("Batch {}: a second seal at offset {}; ignored", batchId, offset);
+            return;
+        }
+        PartitionBatches.Open open = pb.removeOpen(batchId);
+        int count = 0;
+        long bytes = 0;
+        long firstOffset = offset;
+        if (open != null) {
+            open.writer.close();
+            count = open.writer.lines();
+            bytes = open.writer.bytes();
+            firstOffset = open.firstOffset;
+        }
+        SealedBatch batch = new SealedBatch(batchId, seal.getGroupKey(), seal.getModel(), seal.getKind(), count, bytes,
+                pb.partition().partition(), firstOffset, offset,
+                open != null ? open.writer.path() : spool.path(pb.partition().partition(), batchId), seal.getSealedAt());
+        if (count != seal.getCount() || bytes != seal.getBytes() || count == 0) {
+            String message = count == 0 && seal.getCount() == 0
+                    ? "the seal at offset " + offset + " closes a batch without items; there is nothing to submit"
+                    : "the seal at offset " + offset + " says " + seal.getCount() + " items / " + seal.getBytes()
+                    + " bytes, but " + count + " items / " + bytes + " bytes were read from offset " + firstOffset
+                    + "; the batch is not submitted (a job from it would miss or repeat requests)";
+            counters.sealMismatch();
+            counters.failedBatch();
+            log.error("Batch {}: {}. Recorded FAILED (SEAL_MISMATCH) so that each request found gets a terminal"
+                    + " response; this is a bug in the accumulator or the submitter, please report it.", batchId,
+                    message);
+            pb.addInFlight(batch, null);
+            record(batch, JobRecords.failed(batch, earlierIntent, InputMode.FILE, "SEAL_MISMATCH", message, null,
+                    clock.instant()));
+            return;
+        }
+        Submission submission = new Submission(batch, earlierIntent, ctx);
+        pb.addInFlight(batch, submission);
+        log.info("Batch {} sealed ({} requests, {} bytes, {} {}){}", batchId, count, bytes, seal.getKind(),
+                seal.getModel(), earlierIntent == null ? "" : "; an earlier run recorded its intent, so its job is"
+                        + " looked up by displayName first");
+        submission.start();
+    }
+
+    private int inFlightCount() {
+        int n = 0;
+        for (PartitionBatches pb : partitions.values()) {
+            n += pb.inFlightBatches().size();
+        }
+        return n;
+    }
+
+    private void pauseForBackpressure() {
+        if (!pausedForBackpressure) {
+            pausedForBackpressure = true;
+            counters.paused();
+            consumer.pause(consumer.assignment());
+            log.info("{} batches in flight (submit.max-jobs-in-flight): pausing genai.batches until one is recorded",
+                    inFlightCount());
+        }
+    }
+
+    private void resumeIfRoom() {
+        if (pausedForBackpressure && inFlightCount() < settings.maxJobsInFlight()) {
+            pausedForBackpressure = false;
+            consumer.resume(consumer.paused());
+            log.info("Resuming genai.batches ({} batches in flight)", inFlightCount());
+        }
+    }
+
+    /**
+     * Writes what workers handed over, and the offsets it allows, in one transaction.
+     *
+     * @param wait        how long to wait for a first request when there is none
+     * @param flushOffsets commit advanced offsets now, not only every {@link #OFFSETS_INTERVAL}
+     */
+    private void service(Duration wait, boolean flushOffsets) {
+        List<Request> batch = new ArrayList<>();
+        if (!wait.isZero()) {
+            try {
+                Request first = requests.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+                if (first != null) {
+                    batch.add(first);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptException(e);
+            }
+        }
+        requests.drainTo(batch);
+        List<IntentRequest> intents = new ArrayList<>();
+        List<RecordRequest> records = new ArrayList<>();
+        Set<String> recording = new HashSet<>();
+        for (Request r : batch) {
+            PartitionBatches pb = partitions.get(new TopicPartition(settings.batchesTopic(), partitionOf(r)));
+            if (r instanceof IntentRequest i) {
+                if (pb == null || pb.revoking()) {
+                    i.written().completeExceptionally(new NotWritten("partition " + partitionOf(r)
+                            + " is no longer owned by this instance", true, null));
+                } else {
+                    intents.add(i);
+                }
+            } else if (r instanceof RecordRequest rec) {
+                PartitionBatches.InFlight f = pb == null ? null : pb.inFlight(rec.batch().batchId());
+                if (f == null || f.batch() != rec.batch()) {
+                    log.warn("Batch {}: job {} ({}) could not be recorded here: its partition moved to another instance,"
+                            + " which finds the job by displayName", rec.batch().batchId(), rec.job().getJobName(),
+                            rec.job().getState());
+                } else {
+                    records.add(rec);
+                    recording.add(rec.batch().batchId());
+                }
+            }
+        }
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (PartitionBatches pb : partitions.values()) {
+            long c = pb.committable(recording);
+            if (c > pb.committed()) {
+                offsets.put(pb.partition(), new OffsetAndMetadata(c));
+            }
+        }
+        boolean offsetsDue = !offsets.isEmpty() && (flushOffsets || !intents.isEmpty() || !records.isEmpty()
+                || System.nanoTime() - lastOffsetsCommit >= OFFSETS_INTERVAL.toNanos());
+        if (intents.isEmpty() && records.isEmpty() && !offsetsDue) {
+            return;
+        }
+        if (!commit(intents, records, offsets)) {
+            return;
+        }
+        lastOffsetsCommit = System.nanoTime();
+        offsets.forEach((tp, o) -> partitions.get(tp).committed(o.offset()));
+        intents.forEach(i -> i.written().complete(null));
+        for (RecordRequest rec : records) {
+            PartitionBatches pb = partitions.get(new TopicPartition(settings.batchesTopic(), rec.batch().partition()));
+            pb.removeInFlight(rec.batch().batchId());
+            Spool.deleteQuietly(rec.batch().spool());
+            log.info("Batch {} recorded in {}: {} ({})", rec.batch().batchId(), settings.jobsTopic(),
+                    rec.job().getJobName() == null ? "no job" : "job " + rec.job().getJobName(), rec.job().getState());
+        }
+    }
+
+    /** True when committed; false when aborted (intents failed, records handed back for the next round). */
+    private boolean commit(List<IntentRequest> intents, List<RecordRequest> records,
+                           Map<TopicPartition, OffsetAndMetadata> offsets) {
+        try {
+            producer.beginTransaction();
+            for (IntentRequest i : intents) {
+                send(i.job());
+            }
+            for (RecordRequest r : records) {
+                send(r.job());
+            }
+            if (!offsets.isEmpty()) {
+                producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+            }
+            commitWithRetries();
+            counters.committed();
+            return true;
+        } catch (ProducerFencedException | InvalidProducerEpochException | OutOfOrderSequenceException
+                 | AuthorizationException | UnsupportedVersionException e) {
+            // The producer cannot go on (another instance has its transactional.id, or the cluster refuses it).
+            failIntents(intents, e);
+            throw e;
+        } catch (KafkaException e) {
+            try {
+                producer.abortTransaction();
+            } catch (KafkaException abortFailed) {
+                e.addSuppressed(abortFailed);
+                failIntents(intents, e);
+                throw e;
+            }
+            log.warn("Transaction on {} aborted ({}); {} intents refused, {} job records will be written again",
+                    settings.jobsTopic(), e.toString(), intents.size(), records.size());
+            failIntents(intents, e);
+            requests.addAll(records);
+            return false;
+        }
+    }
+
+    /** A commit that timed out may still complete: the producer allows retrying it, and nothing else. */
+    private void commitWithRetries() {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                producer.commitTransaction();
+                return;
+            } catch (TimeoutException e) {
+                if (attempt >= COMMIT_TIMEOUT_RETRIES) {
+                    throw new IllegalStateException("commit on " + settings.jobsTopic() + " timed out " + attempt
+                            + " times; stopping (a restart resumes from the committed state)", e);
+                }
+                log.warn("Commit on {} timed out (attempt {}), retrying", settings.jobsTopic(), attempt);
+            }
+        }
+    }
+
+    private void send(BatchJob job) {
+        producer.send(new ProducerRecord<>(settings.jobsTopic(), job.getBatchId(),
+                jobCodec.encode(job, settings.valueFormat())));
+    }
+
+    private static int partitionOf(Request r) {
+        return r.job().getItemsPartition();
+    }
+
+    private void failIntents(List<IntentRequest> intents, Exception cause) {
+        for (IntentRequest i : intents) {
+            i.written().completeExceptionally(new NotWritten("transaction aborted: " + cause, false, cause));
+        }
+    }
+
+    /** After the loop ended: nothing more will be written, so every waiting intent is refused. */
+    private void failPending() {
+        List<Request> left = new ArrayList<>();
+        requests.drainTo(left);
+        for (Request r : left) {
+            if (r instanceof IntentRequest i) {
+                i.written().completeExceptionally(new NotWritten("the submitter is stopped", true, null));
+            } else if (r instanceof RecordRequest rec && rec.job().getJobName() != null) {
+                log.warn("Batch {}: job {} was created but is not recorded (the submitter stopped); the next owner of"
+                        + " the partition finds it by displayName", rec.batch().batchId(), rec.job().getJobName());
+            }
+        }
+    }
+
+    private void crash(Throwable t) {
+        if (fatal.compareAndSet(null, t)) {
+            log.error("Submitter stopping on a fatal error: {}", t.toString(), t);
+        }
+    }
+
+    private void shutdown() {
+        boolean orderly = fatal.get() == null;
+        crashed = !orderly;
+        try {
+            if (!orderly) {
+                // As a crash would: no more writes. Cancel work so nothing reaches create after this point.
+                cancelAll();
+            }
+            // Orderly: leaving the group revokes every partition, which waits for creates under way and commits.
+            consumer.close(CloseOptions.timeout(settings.shutdownTimeout().plusSeconds(5)));
+        } catch (RuntimeException e) {
+            crash(e);
+            cancelAll();
+        }
+        exited = true;
+        failPending();
+        workers.shutdownNow();
+        closeQuietly(jobsConsumer::close);
+        closeQuietly(() -> producer.close(orderly ? Duration.ofSeconds(5) : Duration.ZERO));
+        for (PartitionBatches pb : partitions.values()) {
+            pb.closeOpen();
+        }
+        partitions.clear();
+        try {
+            workers.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Throwable t = fatal.get();
+        if (t == null) {
+            log.info("Submitter stopped");
+            stopped.complete(null);
+        } else {
+            stopped.completeExceptionally(t);
+        }
+    }
+
+    private void cancelAll() {
+        for (PartitionBatches pb : partitions.values()) {
+            for (PartitionBatches.InFlight f : pb.inFlightBatches().values()) {
+                if (f.submission() != null) {
+                    f.submission().cancel();
+                }
+            }
+        }
+    }
+
+    private static void closeQuietly(Runnable close) {
+        try {
+            close.run();
+        } catch (RuntimeException e) {
+            log.warn("Error while closing a Kafka client: {}", e.toString());
+        }
+    }
+
+    /** Keeps the partition states in step with the group's assignment. Runs inside {@code poll} or {@code close}. */
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+            if (assigned.isEmpty()) {
+                return;
+            }
+            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(assigned));
+            Map<Integer, Long> byPartition = new HashMap<>();
+            for (TopicPartition tp : assigned) {
+                OffsetAndMetadata o = committed.get(tp);
+                long offset = o == null ? -1 : o.offset();
+                spool.clearPartition(tp.partition());
+                partitions.put(tp, new PartitionBatches(tp, offset));
+                byPartition.put(tp.partition(), offset);
+            }
+            Duration timeout = settings.shutdownTimeout().compareTo(Duration.ofMinutes(1)) > 0
+                    ? settings.shutdownTimeout() : Duration.ofMinutes(1);
+            known.load(jobsConsumer, settings.jobsTopic(), byPartition, jobCodec, timeout);
+            if (pausedForBackpressure) {
+                consumer.pause(assigned);
+            }
+            owned = partitions.size();
+            log.info("Assigned {} (committed offsets {}); {} batches of them already in {}", assigned, byPartition,
+                    known.size(), settings.jobsTopic());
+        }
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+            if (crashed || revoked.isEmpty()) {
+                return;
+            }
+            List<PartitionBatches> leaving = new ArrayList<>();
+            for (TopicPartition tp : revoked) {
+                PartitionBatches pb = partitions.get(tp);
+                if (pb != null) {
+                    pb.revoking(true);
+                    leaving.add(pb);
+                }
+            }
+            // Whatever has not reached create stops here; a create under way is waited for and recorded.
+            List<Submission> creating = new ArrayList<>();
+            for (PartitionBatches pb : leaving) {
+                for (PartitionBatches.InFlight f : pb.inFlightBatches().values()) {
+                    if (f.submission() != null && !f.submission().cancel()) {
+                        creating.add(f.submission());
+                    }
+                }
+            }
+            long deadline = System.nanoTime() + settings.shutdownTimeout().toNanos();
+            while (creating.stream().anyMatch(Submission::isCreating) && System.nanoTime() < deadline) {
+                service(Duration.ofMillis(50), false);
+            }
+            service(Duration.ZERO, true);
+            for (Submission s : creating) {
+                if (s.isCreating()) {
+                    log.warn("Batch {}: create still unanswered after {}; giving the partition up anyway. The next owner"
+                            + " looks the job up by displayName before creating.", s.batch().batchId(),
+                            settings.shutdownTimeout());
+                }
+            }
+            drop(leaving);
+            log.info("Revoked {}", revoked);
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> lost) {
+            // The group moved on without us: commits would be refused, so stop and keep nothing.
+            List<PartitionBatches> leaving = new ArrayList<>();
+            for (TopicPartition tp : lost) {
+                PartitionBatches pb = partitions.get(tp);
+                if (pb != null) {
+                    pb.revoking(true);
+                    pb.inFlightBatches().values().forEach(f -> {
+                        if (f.submission() != null) {
+                            f.submission().cancel();
+                        }
+                    });
+                    leaving.add(pb);
+                }
+            }
+            drop(leaving);
+            log.warn("Lost {} (the group's session expired); their batches are taken over by the new owner", lost);
+        }
+
+        private void drop(List<PartitionBatches> leaving) {
+            for (PartitionBatches pb : leaving) {
+                pb.closeOpen();
+                partitions.remove(pb.partition());
+                known.forget(pb.partition().partition());
+                spool.clearPartition(pb.partition().partition());
+            }
+            owned = partitions.size();
+        }
+    }
+}

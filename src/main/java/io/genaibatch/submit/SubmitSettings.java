@@ -1,0 +1,55 @@
+package io.genaibatch.submit;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+
+import io.genaibatch.config.ConfigKeys;
+import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.kafka.Topics;
+import io.genaibatch.kafka.ValueFormat;
+
+/**
+ * The submitter's view of the configuration ({@code submit.*}, topic names, value format), read once.
+ *
+ * @param instanceId part of the transactional.id and of thread names; 8 random hex digits per start unless
+ *                   {@code submit.instance-id} is set
+ */
+record SubmitSettings(String batchesTopic, String jobsTopic, ValueFormat valueFormat, String groupId, Path spoolDir,
+                      long inlineMaxBytes, int maxJobsInFlight, Duration retryInitialBackoff,
+                      Duration retryMaxBackoff, int listPageSize, Duration shutdownTimeout, String instanceId) {
+
+    SubmitSettings {
+        Objects.requireNonNull(batchesTopic, "batchesTopic");
+        Objects.requireNonNull(jobsTopic, "jobsTopic");
+        Objects.requireNonNull(valueFormat, "valueFormat");
+        Objects.requireNonNull(groupId, "groupId");
+        Objects.requireNonNull(spoolDir, "spoolDir");
+        Objects.requireNonNull(retryInitialBackoff, "retryInitialBackoff");
+        Objects.requireNonNull(retryMaxBackoff, "retryMaxBackoff");
+        Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
+        Objects.requireNonNull(instanceId, "instanceId");
+        if (maxJobsInFlight < 1) {
+            throw new IllegalArgumentException("maxJobsInFlight must be >= 1, found " + maxJobsInFlight);
+        }
+    }
+
+    static SubmitSettings from(GenAiBatchConfig config) {
+        Topics topics = Topics.from(config);
+        Optional<String> instance = config.find(ConfigKeys.SUBMIT_INSTANCE_ID);
+        return new SubmitSettings(topics.batches(), topics.jobs(), new KafkaClients(config).valueFormat(),
+                config.get(ConfigKeys.SUBMIT_GROUP_ID), Path.of(config.get(ConfigKeys.SUBMIT_SPOOL_DIR)),
+                config.get(ConfigKeys.SUBMIT_INLINE_MAX_BYTES), config.get(ConfigKeys.SUBMIT_MAX_JOBS_IN_FLIGHT),
+                config.get(ConfigKeys.SUBMIT_RETRY_INITIAL_BACKOFF), config.get(ConfigKeys.SUBMIT_RETRY_MAX_BACKOFF),
+                config.get(ConfigKeys.SUBMIT_LIST_PAGE_SIZE), config.get(ConfigKeys.SUBMIT_SHUTDOWN_TIMEOUT),
+                instance.orElseGet(() -> UUID.randomUUID().toString().substring(0, 8)));
+    }
+
+    /** One per instance: a restart with the same id aborts what the previous run left open. */
+    String transactionalId() {
+        return groupId + "-" + instanceId;
+    }
+}

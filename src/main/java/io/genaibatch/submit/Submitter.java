@@ -1,0 +1,168 @@
+package io.genaibatch.submit;
+
+import java.time.Clock;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletionStage;
+
+import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.gemini.BatchApi;
+import io.genaibatch.run.Role;
+import io.genaibatch.kafka.KafkaClients;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The submit role ({@code genai-batch run --roles submit}): sealed batches on genai.batches become Gemini batch
+ * jobs, each recorded in genai.jobs, exactly one job per batch across crashes. docs/SUBMITTER.md explains how.
+ *
+ * <pre>{@code
+ * try (BatchApi api = BatchApi.open(GeminiSettings.from(config, System.getenv()));
+ *      Submitter submitter = new Submitter(config, api)) {
+ *     submitter.start();
+ *     submitter.stopped().toCompletableFuture().join();   // completes exceptionally on a fatal error
+ * }
+ * }</pre>
+ *
+ * The caller owns the {@link BatchApi} (it may be shared with other roles) and closes it after this role.
+ */
+public final class Submitter implements Role {
+    private static final Logger log = LoggerFactory.getLogger(Submitter.class);
+
+    private final GenAiBatchConfig config;
+    private final SubmitSettings settings;
+    private final BatchApi api;
+    private final SubmitHooks hooks;
+    private final Clock clock;
+    private final SubmitCounters counters = new SubmitCounters();
+    private SubmitLoop loop;
+    private Thread thread;
+    private boolean closed;
+
+    /** Reads and checks the {@code submit.*} settings; connects nothing until {@link #start()}. */
+    public Submitter(GenAiBatchConfig config, BatchApi api) {
+        this(config, api, SubmitHooks.NONE, Clock.systemUTC());
+    }
+
+    Submitter(GenAiBatchConfig config, BatchApi api, SubmitHooks hooks, Clock clock) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.api = Objects.requireNonNull(api, "api");
+        this.hooks = Objects.requireNonNull(hooks, "hooks");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.settings = SubmitSettings.from(config);
+    }
+
+    /** The name used with {@code run --roles}. */
+    @Override
+    public String name() {
+        return "submit";
+    }
+
+    /** Creates the Kafka clients and starts the role's thread, {@code genai-batch-submit-<instance id>}; returns at once. */
+    @Override
+    public synchronized void start() {
+        if (closed) {
+            throw new IllegalStateException("submitter already closed");
+        }
+        if (loop != null) {
+            throw new IllegalStateException("submitter already started");
+        }
+        KafkaClients clients = new KafkaClients(config);
+        String clientId = "genai-batch-submit-" + settings.instanceId();
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(clients.properties(Map.of(
+                ConsumerConfig.GROUP_ID_CONFIG, settings.groupId(),
+                ConsumerConfig.CLIENT_ID_CONFIG, clientId,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                // Only the partitions that move are revoked: the others keep submitting through a rebalance.
+                ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName())),
+                new StringDeserializer(), new ByteArrayDeserializer());
+        KafkaConsumer<String, byte[]> jobsConsumer = null;
+        KafkaProducer<String, byte[]> producer = null;
+        try {
+            jobsConsumer = new KafkaConsumer<>(clients.properties(Map.of(
+                    ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-jobs",
+                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                    ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)),
+                    new StringDeserializer(), new ByteArrayDeserializer());
+            producer = new KafkaProducer<>(clients.properties(Map.of(
+                    ProducerConfig.CLIENT_ID_CONFIG, clientId,
+                    ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.transactionalId())),
+                    new StringSerializer(), new ByteArraySerializer());
+        } catch (RuntimeException e) {
+            consumer.close();
+            if (jobsConsumer != null) {
+                jobsConsumer.close();
+            }
+            throw e;
+        }
+        loop = new SubmitLoop(settings, consumer, jobsConsumer, producer, api, hooks, counters, clock);
+        thread = new Thread(loop, "genai-batch-submit-" + settings.instanceId());
+        thread.start();
+        log.info("Submitter started: group {}, transactional id {}, spool {}, inline up to {} bytes, at most {} jobs"
+                        + " in flight", settings.groupId(), settings.transactionalId(), settings.spoolDir().toAbsolutePath(),
+                settings.inlineMaxBytes(), settings.maxJobsInFlight());
+    }
+
+    /**
+     * Completes normally when the role stopped because it was closed, exceptionally when it stopped on its own
+     * (a fatal error, e.g. its producer fenced): the process should then stop too, and a restart resumes safely.
+     */
+    @Override
+    public synchronized CompletionStage<Void> stopped() {
+        if (loop == null) {
+            throw new IllegalStateException("submitter not started");
+        }
+        return loop.stopped().minimalCompletionStage();
+    }
+
+    /** Partitions of genai.batches this instance owns now (0 before the first assignment and after close). */
+    synchronized int ownedPartitions() {
+        return loop == null ? 0 : loop.ownedPartitions();
+    }
+
+    public SubmitCounters counters() {
+        return counters;
+    }
+
+    /**
+     * Stops in order: no new batch is taken on, uploads and retries are abandoned (their batches stay below the
+     * committed offset), creates already sent are waited for up to {@code submit.shutdown-timeout} and recorded,
+     * offsets are committed and the group is left. Idempotent; bounded by about the shutdown timeout.
+     */
+    @Override
+    public void close() {
+        SubmitLoop l;
+        Thread t;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            l = loop;
+            t = thread;
+        }
+        if (l == null) {
+            return;
+        }
+        l.stop();
+        try {
+            t.join(settings.shutdownTimeout().plusSeconds(20).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (t.isAlive()) {
+            log.error("Submitter thread still running {} after close; abandoning it", settings.shutdownTimeout());
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package io.genaibatch.submit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Set;
+
+import io.genaibatch.records.RequestKind;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The offsets rule: never commit past the first item of a batch that has no job record yet. */
+class PartitionBatchesTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldCommitOnlyBelowTheOldestBatchNotYetRecordedWhenBatchesInterleave() {
+        Spool spool = new Spool(dir, "batches");
+        PartitionBatches pb = new PartitionBatches(new TopicPartition("batches", 0), -1);
+        assertThat(pb.committable(Set.of())).as("nothing read yet").isEqualTo(-1);
+
+        // A: items at 0 and 2; B: items at 1 and 3, sealed at 4; A sealed at 5; C opens at 6.
+        pb.addOpen("A", new PartitionBatches.Open(0, spool.create(0, "A")));
+        pb.addOpen("B", new PartitionBatches.Open(1, spool.create(0, "B")));
+        for (long o = 0; o <= 3; o++) {
+            pb.consumed(o);
+        }
+        pb.removeOpen("B").writer.close();
+        pb.addInFlight(sealed("B", 1, 4), null);
+        pb.consumed(4);
+        assertThat(pb.committable(Set.of())).isZero();
+
+        pb.removeOpen("A").writer.close();
+        pb.addInFlight(sealed("A", 0, 5), null);
+        pb.consumed(5);
+        pb.addOpen("C", new PartitionBatches.Open(6, spool.create(0, "C")));
+        pb.consumed(6);
+
+        assertThat(pb.committable(Set.of("B"))).as("B recorded, A still in flight").isZero();
+        pb.removeInFlight("B");
+        assertThat(pb.committable(Set.of("A"))).as("A recorded, C open from 6").isEqualTo(6);
+        pb.removeInFlight("A");
+        pb.removeOpen("C").writer.close();
+        assertThat(pb.committable(Set.of())).as("nothing pending: the next record").isEqualTo(7);
+        pb.closeOpen();
+    }
+
+    private SealedBatch sealed(String id, long first, long seal) {
+        return new SealedBatch(id, "g", "m", RequestKind.GENERATE, 2, 100, 0, first, seal, dir.resolve(id), Instant.now());
+    }
+}

@@ -1,0 +1,54 @@
+package io.genaibatch.submit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import io.genaibatch.batch.JsonlLine;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SpoolTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldWriteTheExactJsonlLinesAndStartAfreshWhenABatchIsReadAgain() throws Exception {
+        Spool spool = new Spool(dir, "genai.batches");
+        byte[] l1 = JsonlLine.bytes("r-1", "{\"contents\":[{\"parts\":[{\"text\":\"é\"}]}]}");
+        byte[] l2 = JsonlLine.bytes("r-2", "{\"contents\":[]}");
+        try (Spool.Writer w = spool.create(2, "b-1")) {
+            w.append(l1);
+            w.append(l2);
+            assertThat(w.lines()).isEqualTo(2);
+            assertThat(w.bytes()).isEqualTo(l1.length + l2.length);
+        }
+        Path file = spool.path(2, "b-1");
+        assertThat(file).hasParent(dir.resolve("genai.batches-2"));
+        assertThat(Files.readAllBytes(file)).isEqualTo(concat(l1, l2));
+
+        // The first item read again after a restart: the file is rebuilt, not appended to.
+        try (Spool.Writer w = spool.create(2, "b-1")) {
+            w.append(l1);
+        }
+        assertThat(Files.readAllBytes(file)).isEqualTo(l1);
+
+        spool.clearPartition(2);
+        assertThat(file).doesNotExist();
+    }
+
+    @Test
+    void shouldKeepFileNamesPortableAndDistinct() {
+        assertThat(Spool.fileName("gemini-2.5-flash-generate-0-ab12-7")).isEqualTo("gemini-2.5-flash-generate-0-ab12-7.jsonl");
+        assertThat(Spool.fileName("a/b")).startsWith("a_b-").endsWith(".jsonl");
+        assertThat(Spool.fileName("a/b")).isNotEqualTo(Spool.fileName("a:b"));
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = new byte[a.length + b.length];
+        System.arraycopy(a, 0, out, 0, a.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}

@@ -1,0 +1,322 @@
+package io.genaibatch.submit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+
+import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.emulator.GeminiEmulator;
+import io.genaibatch.gemini.BatchApi;
+import io.genaibatch.gemini.GeminiSettings;
+import io.genaibatch.gemini.RetrySettings;
+import io.genaibatch.batch.JsonlLine;
+import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.kafka.KafkaCluster;
+import io.genaibatch.kafka.RecordCodec;
+import io.genaibatch.kafka.TopicAdmin;
+import io.genaibatch.kafka.Topics;
+import io.genaibatch.kafka.ValueFormat;
+import io.genaibatch.records.BatchItem;
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.BatchRecord;
+import io.genaibatch.records.BatchSeal;
+import io.genaibatch.records.RequestKind;
+import io.genaibatch.records.SealReason;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * What the submitter ITs share: an isolated configuration per test, genai.batches written as the accumulator
+ * writes it (items, then the seal, in transactions, key = batchId), and genai.jobs read back.
+ */
+final class SubmitItSupport {
+    static final Duration DEADLINE = Duration.ofSeconds(60);
+
+    private SubmitItSupport() {
+    }
+
+    /** Topics under {@code prefix}, 3 partitions, fast retries and a short shutdown. */
+    static GenAiBatchConfig config(KafkaCluster kafka, String prefix, Path spoolDir, Map<String, String> extra) {
+        Map<String, String> o = new HashMap<>();
+        o.put("kafka.bootstrap-servers", kafka.bootstrapServers());
+        for (String t : List.of("requests", "batches", "jobs", "responses", "window-config", "dlq")) {
+            o.put("topics." + t, prefix + t);
+        }
+        o.put("topics.partitions", "3");
+        o.put("submit.group-id", prefix + "submit");
+        o.put("submit.spool-dir", spoolDir.toString());
+        o.put("submit.retry.initial-backoff", "50ms");
+        o.put("submit.retry.max-backoff", "500ms");
+        o.put("submit.shutdown-timeout", "10s");
+        o.putAll(extra);
+        GenAiBatchConfig config = GenAiBatchConfig.of(o);
+        try (Admin admin = new KafkaClients(config).admin()) {
+            new TopicAdmin(admin).createMissing(Topics.from(config).specs());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        return config;
+    }
+
+    /** A client of the emulator with a few quick retries, as a deployment would have (with shorter waits). */
+    static BatchApi api(GeminiEmulator emulator) {
+        return BatchApi.open(GeminiSettings.builder().baseUrl(emulator.baseUrl()).apiKey("it-key")
+                .connectTimeout(Duration.ofSeconds(5)).requestTimeout(Duration.ofSeconds(30))
+                .retry(new RetrySettings(3, Duration.ofMillis(20), Duration.ofMillis(200), Duration.ofSeconds(3),
+                        Duration.ofSeconds(20)))
+                .build());
+    }
+
+    /** A batch as the accumulator would make it. */
+    record TestBatch(String batchId, String model, RequestKind kind, List<BatchItem> items) {
+        BatchRecord itemRecord(int i) {
+            return new BatchRecord(batchId, groupKey(), items.get(i), null);
+        }
+
+        BatchRecord sealRecord() {
+            return new BatchRecord(batchId, groupKey(), null, BatchSeal.newBuilder().setCount(items.size())
+                    .setBytes(bytes()).setReason(SealReason.MAX_REQUESTS).setGroupKey(groupKey()).setModel(model)
+                    .setKind(kind).setOpenedAt(Instant.now()).setSealedAt(Instant.now()).build());
+        }
+
+        String groupKey() {
+            return model + "|" + kind + "|0";
+        }
+
+        long bytes() {
+            return items.stream().mapToLong(BatchItem::getRequestBytes).sum();
+        }
+
+        /** The JSONL input the API must receive, byte for byte. */
+        byte[] jsonl() {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            items.forEach(i -> out.writeBytes(JsonlLine.bytes(i.getRequestId(), i.getRequest())));
+            return out.toByteArray();
+        }
+    }
+
+    static TestBatch generate(String batchId, int items, int promptChars) {
+        return batch(batchId, "gemini-2.5-flash", RequestKind.GENERATE, items, promptChars);
+    }
+
+    static TestBatch embed(String batchId, int items) {
+        return batch(batchId, "text-embedding-004", RequestKind.EMBED, items, 20);
+    }
+
+    private static TestBatch batch(String batchId, String model, RequestKind kind, int n, int promptChars) {
+        List<BatchItem> items = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+            String requestId = batchId + "-r" + i;
+            String text = ("prompt " + i + " of " + batchId + " ").repeat(Math.max(1, promptChars / 20 + 1))
+                    .substring(0, Math.max(promptChars, 10));
+            String request = kind == RequestKind.EMBED
+                    ? "{\"content\":{\"parts\":[{\"text\":\"" + text + "\"}]}}"
+                    : "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"" + text + "\"}]}]}";
+            items.add(BatchItem.newBuilder().setRequestId(requestId)
+                    .setKey(ByteBuffer.wrap(("key-" + requestId).getBytes(StandardCharsets.UTF_8)))
+                    .setModel(model).setKind(kind).setRequest(request)
+                    .setRequestBytes(JsonlLine.size(requestId, request))
+                    .setSourceTopic("genai.requests").setSourcePartition(0).setSourceOffset(i)
+                    .setReceivedAt(Instant.now()).build());
+        }
+        return new TestBatch(batchId, model, kind, items);
+    }
+
+    /** Where a batch landed on genai.batches. */
+    record Placed(int partition, long firstItemOffset, long sealOffset) {
+    }
+
+    /** Writes genai.batches as the accumulator does: transactional, key = batchId. */
+    static final class BatchesTopic implements AutoCloseable {
+        private final KafkaProducer<String, byte[]> producer;
+        private final String topic;
+        private final RecordCodec<BatchRecord> codec = RecordCodec.batchRecord();
+        private final Map<String, Long> firstOffsets = new HashMap<>();
+        final Map<String, Placed> placed = new LinkedHashMap<>();
+
+        BatchesTopic(KafkaCluster kafka, String topic) {
+            this.topic = topic;
+            this.producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+                    "transactional.id", "it-accumulator-" + UUID.randomUUID()),
+                    new StringSerializer(), new ByteArraySerializer());
+            producer.initTransactions();
+        }
+
+        /** One transaction: every item of every batch, round-robin (so batches interleave), then every seal. */
+        void write(TestBatch... batches) {
+            writeItems(List.of(batches), 0, Integer.MAX_VALUE);
+            seal(batches);
+        }
+
+        /** One transaction: items [from, to) of each batch, round-robin. */
+        void writeItems(Collection<TestBatch> batches, int from, int to) {
+            producer.beginTransaction();
+            int max = batches.stream().mapToInt(b -> b.items().size()).max().orElse(0);
+            List<Map.Entry<String, java.util.concurrent.Future<RecordMetadata>>> sent = new ArrayList<>();
+            for (int i = from; i < Math.min(to, max); i++) {
+                for (TestBatch b : batches) {
+                    if (i < b.items().size()) {
+                        sent.add(Map.entry(b.batchId(), send(b.batchId(), b.itemRecord(i))));
+                    }
+                }
+            }
+            producer.commitTransaction();
+            for (var e : sent) {
+                firstOffsets.putIfAbsent(e.getKey(), get(e.getValue()).offset());
+            }
+        }
+
+        /** One transaction: the seals. */
+        void seal(TestBatch... batches) {
+            producer.beginTransaction();
+            Map<String, java.util.concurrent.Future<RecordMetadata>> seals = new LinkedHashMap<>();
+            for (TestBatch b : batches) {
+                seals.put(b.batchId(), send(b.batchId(), b.sealRecord()));
+            }
+            producer.commitTransaction();
+            seals.forEach((id, f) -> {
+                RecordMetadata m = get(f);
+                placed.put(id, new Placed(m.partition(), Objects.requireNonNull(firstOffsets.get(id), id), m.offset()));
+            });
+        }
+
+        private java.util.concurrent.Future<RecordMetadata> send(String key, BatchRecord value) {
+            return producer.send(new ProducerRecord<>(topic, key, codec.encode(value, ValueFormat.AVRO)));
+        }
+
+        private static RecordMetadata get(java.util.concurrent.Future<RecordMetadata> f) {
+            try {
+                return f.get();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public void close() {
+            producer.close();
+        }
+    }
+
+    /** Reads genai.jobs (read_committed) from the start, keeping every record per batchId in order. */
+    static final class JobsTopic implements AutoCloseable {
+        private final KafkaConsumer<String, byte[]> consumer;
+        private final RecordCodec<BatchJob> codec = RecordCodec.batchJob();
+        final Map<String, List<BatchJob>> history = new LinkedHashMap<>();
+
+        JobsTopic(KafkaCluster kafka, String topic) {
+            consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+                    "isolation.level", "read_committed"), new StringDeserializer(), new ByteArrayDeserializer());
+            List<TopicPartition> tps = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(tps);
+            consumer.seekToBeginning(tps);
+        }
+
+        /** Reads until {@code done} holds for what was read so far, or fails after the deadline. */
+        Map<String, List<BatchJob>> awaitUntil(Predicate<Map<String, List<BatchJob>>> done, String what) {
+            long deadline = System.nanoTime() + DEADLINE.toNanos();
+            while (!done.test(history)) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("timed out after " + DEADLINE + " waiting for " + what + "; genai.jobs has "
+                            + summary());
+                }
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                    history.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(codec.decode(r.value()));
+                }
+            }
+            return history;
+        }
+
+        /** Until every batch has a record with a job name (or a terminal record without one). */
+        Map<String, List<BatchJob>> awaitRecorded(Collection<String> batchIds) {
+            return awaitUntil(h -> batchIds.stream().allMatch(id -> h.getOrDefault(id, List.of()).stream()
+                    .anyMatch(j -> j.getJobName() != null)), "a job name for each of " + batchIds);
+        }
+
+        /** Reads what is there now, to the end, without waiting for anything in particular. */
+        Map<String, List<BatchJob>> readToEnd() {
+            Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
+            return awaitUntil(h -> end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue()),
+                    "the end of genai.jobs");
+        }
+
+        String summary() {
+            StringBuilder b = new StringBuilder();
+            history.forEach((id, jobs) -> b.append("\n  ").append(id).append(": ")
+                    .append(jobs.stream().map(j -> j.getState() + "/" + j.getJobName()).toList()));
+            return b.length() == 0 ? "nothing" : b.toString();
+        }
+
+        @Override
+        public void close() {
+            consumer.close();
+        }
+    }
+
+    /** The group's committed offsets on genai.batches. */
+    static Map<Integer, Long> committedOffsets(GenAiBatchConfig config, String groupId) throws Exception {
+        try (Admin admin = new KafkaClients(config).admin()) {
+            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(
+                    Map.of(groupId, new ListConsumerGroupOffsetsSpec())).partitionsToOffsetAndMetadata(groupId).get();
+            Map<Integer, Long> out = new HashMap<>();
+            offsets.forEach((tp, o) -> {
+                if (o != null) {
+                    out.put(tp.partition(), o.offset());
+                }
+            });
+            return out;
+        }
+    }
+
+    static void await(BooleanSupplier done, String what) {
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + DEADLINE + " waiting for " + what);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for " + what, e);
+            }
+        }
+    }
+
+    /** Every batch: exactly one job at the API, and every job name recorded for it on genai.jobs is that one. */
+    static void assertOneJobEach(GeminiEmulator emulator, Map<String, List<BatchJob>> history, Collection<String> ids) {
+        for (String id : ids) {
+            assertThat(emulator.jobsCreatedFor(id)).as("jobs created at the API for %s", id).isEqualTo(1);
+            assertThat(history.get(id).stream().map(BatchJob::getJobName).filter(Objects::nonNull).distinct().toList())
+                    .as("job names recorded for %s", id).hasSize(1);
+        }
+    }
+}

@@ -1,0 +1,472 @@
+package io.genaibatch.submit;
+
+import static io.genaibatch.submit.SubmitItSupport.assertOneJobEach;
+import static io.genaibatch.submit.SubmitItSupport.await;
+import static io.genaibatch.submit.SubmitItSupport.embed;
+import static io.genaibatch.submit.SubmitItSupport.generate;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.emulator.EmulatorOptions;
+import io.genaibatch.emulator.GeminiEmulator;
+import io.genaibatch.gemini.BatchApi;
+import io.genaibatch.gemini.BatchJobInfo;
+import io.genaibatch.kafka.KafkaCluster;
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.InputMode;
+import io.genaibatch.records.JobState;
+import io.genaibatch.records.RequestKind;
+import io.genaibatch.submit.SubmitItSupport.BatchesTopic;
+import io.genaibatch.submit.SubmitItSupport.JobsTopic;
+import io.genaibatch.submit.SubmitItSupport.Placed;
+import io.genaibatch.submit.SubmitItSupport.TestBatch;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The submitter against a real broker and the emulator: genai.batches in, one job per batch, genai.jobs out. */
+@ExtendWith(KafkaCluster.class)
+class SubmitterIT {
+    private static GeminiEmulator emulator;
+    private static BatchApi api;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startEmulator() throws Exception {
+        emulator = GeminiEmulator.start(EmulatorOptions.builder().runningMillis(60_000).build());
+        api = SubmitItSupport.api(emulator);
+    }
+
+    @AfterAll
+    static void stopEmulator() {
+        api.close();
+        emulator.close();
+    }
+
+    /** Thrown from a hook: the role stops as a killed process would, writing nothing more. */
+    static final class SimulatedCrash extends Error {
+        private static final long serialVersionUID = 1L;
+
+        SimulatedCrash(String where) {
+            super("simulated crash " + where);
+        }
+    }
+
+    @Test
+    void shouldSendSmallGenerateBatchInlineAndLargeAndEmbedBatchesAsJsonlFiles(KafkaCluster kafka) throws Exception {
+        // Step 1: a submitter with a 4 KB inline limit, and three sealed batches on genai.batches.
+        String prefix = KafkaCluster.uniquePrefix("submit-plan");
+        GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.inline-max-bytes", "4KB"));
+        TestBatch small = generate(prefix + "small", 5, 50);
+        TestBatch large = generate(prefix + "large", 20, 400);
+        TestBatch vectors = embed(prefix + "embed", 4);
+        assertThat(small.bytes()).isLessThan(4000);
+        assertThat(large.bytes()).isGreaterThan(4000);
+        List<String> ids = List.of(small.batchId(), large.batchId(), vectors.batchId());
+        try (Submitter submitter = new Submitter(config, api);
+             BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
+             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
+            batches.write(small, large, vectors);
+
+            // Step 2: run until every batch has its job recorded.
+            submitter.start();
+            Map<String, List<BatchJob>> history = jobs.awaitRecorded(ids);
+
+            // Step 3: one job each; the intent, then the same record with the job; the right input at the API.
+            assertOneJobEach(emulator, history, ids);
+            for (String id : ids) {
+                List<BatchJob> records = history.get(id);
+                Placed at = batches.placed.get(id);
+                assertThat(records).as("records of %s", id).hasSize(2);
+                BatchJob intent = records.get(0);
+                BatchJob done = records.get(1);
+                assertThat(intent.getState()).isEqualTo(JobState.SUBMITTING);
+                assertThat(intent.getJobName()).isNull();
+                assertThat(intent.getItemsPartition()).isEqualTo(at.partition());
+                assertThat(intent.getFirstItemOffset()).isEqualTo(at.firstItemOffset());
+                assertThat(intent.getLastItemOffset()).isEqualTo(at.sealOffset());
+                assertThat(done.getJobName()).startsWith("batches/");
+                assertThat(done.getState()).isIn(JobState.PENDING, JobState.RUNNING);
+                assertThat(done.getSubmittedAt()).isNotNull();
+                assertThat(done.getCreatedAt()).isEqualTo(intent.getCreatedAt());
+            }
+            assertThat(history.get(small.batchId()).get(1).getInputMode()).isEqualTo(InputMode.INLINE);
+            assertThat(history.get(small.batchId()).get(1).getUploadedFile()).isNull();
+            assertThat(history.get(small.batchId()).get(1).getItemCount()).isEqualTo(5);
+            for (TestBatch b : List.of(large, vectors)) {
+                BatchJob done = history.get(b.batchId()).get(1);
+                assertThat(done.getInputMode()).as("%s goes as a file", b.batchId()).isEqualTo(InputMode.FILE);
+                Path got = dir.resolve("downloaded-" + b.batchId());
+                api.downloadFile(done.getUploadedFile(), got);
+                assertThat(Files.readAllBytes(got)).as("the JSONL uploaded for %s", b.batchId()).isEqualTo(b.jsonl());
+                assertThat(done.getItemBytes()).isEqualTo(b.bytes());
+            }
+            BatchJobInfo embedJob = api.get(history.get(vectors.batchId()).get(1).getJobName());
+            assertThat(embedJob.displayName()).isEqualTo(vectors.batchId());
+            assertThat(embedJob.model()).contains("text-embedding-004");
+            SubmitCounters.Snapshot counted = submitter.counters().snapshot();
+            assertThat(counted.submittedInline()).isEqualTo(1);
+            assertThat(counted.submittedFile()).isEqualTo(2);
+            assertThat(counted.bytesUploaded()).isEqualTo(large.bytes() + vectors.bytes());
+
+            // Offsets: everything is recorded, so the group has committed the end of every partition it read.
+            await(() -> committedPast(config, prefix, batches), "offsets committed past every seal");
+            await(() -> !spoolHasFiles(), "spool files deleted once recorded");
+        }
+    }
+
+    @Test
+    void shouldSubmitInterleavedBatchesOnEveryPartitionOnceEach(KafkaCluster kafka) throws Exception {
+        String prefix = KafkaCluster.uniquePrefix("submit-interleave");
+        GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.inline-max-bytes", "2KB"));
+        List<TestBatch> all = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            all.add(i % 4 == 3 ? embed(prefix + "b" + i, 3 + i % 3) : generate(prefix + "b" + i, 3 + i, 20 + 40 * (i % 3)));
+        }
+        List<String> ids = all.stream().map(TestBatch::batchId).toList();
+        try (Submitter submitter = new Submitter(config, api);
+             BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
+             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
+            submitter.start();
+            // Items of all twelve batches interleave; half are sealed while the other half are still open.
+            batches.writeItems(all, 0, 2);
+            batches.writeItems(all.subList(0, 6), 2, 100);
+            batches.seal(all.subList(0, 6).toArray(TestBatch[]::new));
+            batches.writeItems(all.subList(6, 12), 2, 100);
+            batches.seal(all.subList(6, 12).toArray(TestBatch[]::new));
+
+            Map<String, List<BatchJob>> history = jobs.awaitRecorded(ids);
+
+            assertOneJobEach(emulator, history, ids);
+            assertThat(batches.placed.values().stream().map(Placed::partition).distinct().count())
+                    .as("batches spread over the partitions").isGreaterThan(1);
+            for (TestBatch b : all) {
+                BatchJob done = history.get(b.batchId()).stream().filter(j -> j.getJobName() != null).findFirst()
+                        .orElseThrow();
+                assertThat(done.getItemCount()).isEqualTo(b.items().size());
+                assertThat(done.getFirstItemOffset()).isEqualTo(batches.placed.get(b.batchId()).firstItemOffset());
+                assertThat(done.getLastItemOffset()).isEqualTo(batches.placed.get(b.batchId()).sealOffset());
+                assertThat(done.getInputMode()).isEqualTo(b.kind() == RequestKind.EMBED || b.bytes() > 2000
+                        ? InputMode.FILE : InputMode.INLINE);
+            }
+            await(() -> committedPast(config, prefix, batches), "offsets committed past every seal");
+        }
+    }
+
+    @Test
+    void shouldRecordFailedAndCreateNothingWhenTheSealDoesNotMatchTheItems(KafkaCluster kafka) throws Exception {
+        String prefix = KafkaCluster.uniquePrefix("submit-mismatch");
+        GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of());
+        TestBatch fourItems = generate(prefix + "bad", 4, 30);
+        TestBatch sealSaysFive = generate(prefix + "bad", 5, 30);
+        TestBatch good = generate(prefix + "good", 2, 30);
+        try (Submitter submitter = new Submitter(config, api);
+             BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
+             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
+            batches.writeItems(List.of(fourItems, good), 0, 100);
+            batches.seal(sealSaysFive, good);
+            submitter.start();
+
+            Map<String, List<BatchJob>> history = jobs.awaitUntil(h -> h.containsKey(fourItems.batchId())
+                    && h.getOrDefault(good.batchId(), List.of()).stream().anyMatch(j -> j.getJobName() != null),
+                    "the bad batch recorded and the good one submitted");
+
+            BatchJob failed = history.get(fourItems.batchId()).get(0);
+            assertThat(history.get(fourItems.batchId())).hasSize(1);
+            assertThat(failed.getState()).isEqualTo(JobState.FAILED);
+            assertThat(failed.getJobName()).isNull();
+            assertThat(failed.getError().getCode()).isEqualTo("SEAL_MISMATCH");
+            assertThat(failed.getError().getMessage()).contains("says 5 items").contains("but 4 items");
+            assertThat(failed.getFirstItemOffset()).isEqualTo(batches.placed.get(fourItems.batchId()).firstItemOffset());
+            assertThat(emulator.jobsCreatedFor(fourItems.batchId())).isZero();
+            assertThat(submitter.counters().snapshot().sealMismatches()).isEqualTo(1);
+            assertOneJobEach(emulator, history, List.of(good.batchId()));
+            await(() -> committedPast(config, prefix, batches), "offsets committed past both seals");
+        }
+    }
+
+    @Test
+    void shouldCreateExactlyOneJobWhenItCrashesAfterTheIntentBeforeCreate(KafkaCluster kafka) throws Exception {
+        String prefix = KafkaCluster.uniquePrefix("submit-crash-intent");
+        GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of());
+        TestBatch batch = generate(prefix + "b", 4, 30);
+        try (BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
+             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
+            batches.write(batch);
+
+            // Step 1: the first run dies right after its intent is committed.
+            Submitter first = new Submitter(config, api, new SubmitHooks() {
+                @Override
+                public void beforeCreate(BatchJob intent) {
+                    throw new SimulatedCrash("before create of " + intent.getBatchId());
+                }
+            }, Clock.systemUTC());
+            first.start();
+            assertThat(awaitFailure(first)).isInstanceOf(SimulatedCrash.class);
+            first.close();
+            assertThat(jobs.readToEnd().get(batch.batchId())).extracting(BatchJob::getState)
+                    .containsExactly(JobState.SUBMITTING);
+            assertThat(emulator.jobsCreatedFor(batch.batchId())).isZero();
+
+            // Step 2: a fresh submitter looks for the job by displayName, finds none, creates it once.
+            try (Submitter second = new Submitter(config, api)) {
+                second.start();
+                Map<String, List<BatchJob>> history = jobs.awaitRecorded(List.of(batch.batchId()));
+                assertOneJobEach(emulator, history, List.of(batch.batchId()));
+                assertThat(second.counters().snapshot().listings()).isEqualTo(1);
+                assertThat(second.counters().snapshot().adopted()).isZero();
+            }
+        }
+    }
+
+    @Test
+    void shouldAdoptTheJobWhenItCrashesAfterCreateBeforeRecordingIt(KafkaCluster kafka) throws Exception {
+        String prefix = KafkaCluster.uniquePrefix("submit-crash-create");
+        GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.inline-max-bytes", "0"));
+        TestBatch batch = generate(prefix + "b", 4, 30);
+        AtomicReference<String> createdJob = new AtomicReference<>();
+        try (BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
+             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
+            batches.write(batch);
+
+            // Step 1: the first run dies after the API created the job, before the job record is written.
+            Submitter first = new Submitter(config, api, new SubmitHooks() {
+                @Override
+                public void afterCreate(BatchJob intent, BatchJobInfo job) {
+                    createdJob.set(job.name());
+                    throw new SimulatedCrash("after create of " + job.name());
+                }
+            }, Clock.systemUTC());
+            first.start();
+            assertThat(awaitFailure(first)).isInstanceOf(SimulatedCrash.class);
+            first.close();
+            assertThat(emulator.jobsCreatedFor(batch.batchId())).isEqualTo(1);
+            assertThat(jobs.readToEnd().get(batch.batchId())).extracting(BatchJob::getJobName).containsOnlyNulls();
+
+            // Step 2: a fresh submitter finds that job by displayName and records it; nothing is created.
+            try (Submitter second = new Submitter(config, api)) {
+                second.start();
+                Map<String, List<BatchJob>> history = jobs.awaitRecorded(List.of(batch.batchId()));
+                assertOneJobEach(emulator, history, List.of(batch.batchId()));
+                BatchJob recorded = history.get(batch.batchId()).get(history.get(batch.batchId()).size() - 1);
+                assertThat(recorded.getJobName()).isEqualTo(createdJob.get());
+                assertThat(recorded.getInputMode()).isEqualTo(InputMode.FILE);
+                assertThat(second.counters().snapshot().adopted()).isEqualTo(1);
+                assertThat(second.counters().snapshot().submittedFile()).isZero();
+            }
+        }
+    }
+
+    @Test
+    void shouldSubmitEveryBatchOnceWhenRestartedMidStream(KafkaCluster kafka) throws Exception {
+        String prefix = KafkaCluster.uniquePrefix("submit-restart");
+        GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.inline-max-bytes", "1KB",
+                "submit.max-jobs-in-flight", "3"));
+        List<TestBatch> all = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            all.add(i % 5 == 4 ? embed(prefix + "b" + i, 3) : generate(prefix + "b" + i, 2 + i % 4, 40 + 30 * (i % 4)));
+        }
+        List<String> ids = all.stream().map(TestBatch::batchId).toList();
+        try (BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
+             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
+            batches.write(all.subList(0, 8).toArray(TestBatch[]::new));
+
+            // Run 1 crashes at its fifth create answer: four jobs recorded (or about to be), one created unrecorded.
+            AtomicInteger creates = new AtomicInteger();
+            Submitter first = new Submitter(config, api, new SubmitHooks() {
+                @Override
+                public void afterCreate(BatchJob intent, BatchJobInfo job) {
+                    if (creates.incrementAndGet() == 5) {
+                        throw new SimulatedCrash("after the fifth create");
+                    }
+                }
+            }, Clock.systemUTC());
+            first.start();
+            awaitFailure(first);
+            first.close();
+
+            // Run 2 picks up, more batches arrive, and it is closed in order while some are still in flight.
+            Submitter second = new Submitter(config, api);
+            second.start();
+            batches.writeItems(all.subList(8, 16), 0, 2);
+            batches.writeItems(all.subList(8, 16), 2, 100);
+            batches.seal(all.subList(8, 16).toArray(TestBatch[]::new));
+            jobs.awaitUntil(h -> ids.subList(0, 10).stream().filter(id -> h.getOrDefault(id, List.of()).stream()
+                    .anyMatch(j -> j.getJobName() != null)).count() >= 10, "ten batches recorded");
+            batches.write(all.subList(16, 24).toArray(TestBatch[]::new));
+            second.close();
+
+            // Run 3 finishes: every batch has exactly one job, none was lost.
+            try (Submitter third = new Submitter(config, api)) {
+                third.start();
+                Map<String, List<BatchJob>> history = jobs.awaitRecorded(ids);
+                assertOneJobEach(emulator, history, ids);
+                await(() -> committedPast(config, prefix, batches), "offsets committed past every seal");
+            }
+            assertThat(emulator.jobsCreatedByDisplayName().keySet().stream().filter(k -> k.startsWith(prefix)).count())
+                    .isEqualTo(ids.size());
+        }
+    }
+
+    @Test
+    void shouldShareBatchesBetweenTwoInstancesThroughRebalancesOnceEach(KafkaCluster kafka) throws Exception {
+        String prefix = KafkaCluster.uniquePrefix("submit-scale");
+        List<TestBatch> all = new ArrayList<>();
+        for (int i = 0; i < 18; i++) {
+            all.add(i % 4 == 3 ? embed(prefix + "b" + i, 2) : generate(prefix + "b" + i, 2 + i % 3, 30));
+        }
+        List<String> ids = all.stream().map(TestBatch::batchId).toList();
+        GenAiBatchConfig configA = SubmitItSupport.config(kafka, prefix, dir.resolve("a"), Map.of());
+        GenAiBatchConfig configB = SubmitItSupport.config(kafka, prefix, dir.resolve("b"), Map.of());
+        try (BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
+             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs");
+             Submitter b = new Submitter(configB, api)) {
+            Submitter a = new Submitter(configA, api);
+            a.start();
+            batches.write(all.subList(0, 6).toArray(TestBatch[]::new));
+            jobs.awaitRecorded(ids.subList(0, 6));
+            batches.writeItems(all.subList(6, 12), 0, 1);
+
+            // B joins while A has batches open: some partitions move from A to B, open batches included.
+            b.start();
+            await(() -> b.ownedPartitions() > 0 && a.ownedPartitions() > 0, "A and B to share the partitions");
+            batches.writeItems(all.subList(6, 12), 1, 100);
+            batches.seal(all.subList(6, 12).toArray(TestBatch[]::new));
+            jobs.awaitRecorded(ids.subList(0, 12));
+
+            // A leaves while more batches arrive: B takes its partitions over.
+            batches.writeItems(all.subList(12, 18), 0, 1);
+            a.close();
+            batches.writeItems(all.subList(12, 18), 1, 100);
+            batches.seal(all.subList(12, 18).toArray(TestBatch[]::new));
+
+            Map<String, List<BatchJob>> history = jobs.awaitRecorded(ids);
+            assertOneJobEach(emulator, history, ids);
+            assertThat(a.counters().snapshot().submittedInline() + a.counters().snapshot().submittedFile())
+                    .as("A's share").isPositive();
+            assertThat(b.counters().snapshot().submittedInline() + b.counters().snapshot().submittedFile())
+                    .as("B's share").isPositive();
+            await(() -> committedPast(configB, prefix, batches), "offsets committed past every seal");
+        }
+    }
+
+    @Test
+    void shouldStopConsumingAtMaxJobsInFlightAndResumeWhenOneIsRecorded(KafkaCluster kafka) throws Exception {
+        String prefix = KafkaCluster.uniquePrefix("submit-backpressure");
+        // Files: inline creates go one at a time (heap), which would hide the limit under test.
+        GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.max-jobs-in-flight", "2",
+                "submit.inline-max-bytes", "0"));
+        List<TestBatch> all = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            all.add(generate(prefix + "b" + i, 3, 30));
+        }
+        List<String> ids = all.stream().map(TestBatch::batchId).toList();
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger atCreate = new AtomicInteger();
+        AtomicInteger mostAtCreate = new AtomicInteger();
+        SubmitHooks holdCreates = new SubmitHooks() {
+            @Override
+            public void beforeCreate(BatchJob intent) {
+                mostAtCreate.accumulateAndGet(atCreate.incrementAndGet(), Math::max);
+                try {
+                    release.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                atCreate.decrementAndGet();
+            }
+        };
+        try (Submitter submitter = new Submitter(config, api, holdCreates, Clock.systemUTC());
+             BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
+             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
+            batches.write(all.toArray(TestBatch[]::new));
+            submitter.start();
+
+            // Two batches reach create and hold there; the third seal pauses consumption instead of a third job.
+            await(() -> {
+                assertThat(mostAtCreate.get()).as("batches at create at once").isLessThanOrEqualTo(2);
+                return submitter.counters().snapshot().backpressurePauses() >= 1 && atCreate.get() == 2;
+            }, "two batches at create and consumption paused");
+            Map<String, List<BatchJob>> held = jobs.awaitUntil(h -> h.size() >= 2, "two intents");
+            assertThat(held).hasSize(2);
+            assertThat(ids.stream().mapToInt(emulator::jobsCreatedFor).sum()).as("jobs created while held").isZero();
+
+            release.countDown();
+            Map<String, List<BatchJob>> history = jobs.awaitRecorded(ids);
+
+            assertOneJobEach(emulator, history, ids);
+            assertThat(mostAtCreate.get()).as("batches in flight at once").isEqualTo(2);
+            assertThat(submitter.counters().snapshot().backpressurePauses()).isGreaterThanOrEqualTo(1);
+        }
+    }
+
+    @Test
+    void shouldCreateOneJobPerBatchThroughRandom429And503Faults(KafkaCluster kafka) throws Exception {
+        String prefix = KafkaCluster.uniquePrefix("submit-faults");
+        GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.inline-max-bytes", "1KB"));
+        List<TestBatch> all = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            all.add(i % 3 == 2 ? embed(prefix + "b" + i, 3) : generate(prefix + "b" + i, 3, i % 3 == 0 ? 20 : 400));
+        }
+        List<String> ids = all.stream().map(TestBatch::batchId).toList();
+        // One request in four fails with 429 or 503 (Retry-After 1 s): some failures outlast the client's retries.
+        try (GeminiEmulator faulty = GeminiEmulator.start(EmulatorOptions.builder().rate429(0.15).rate503(0.15)
+                .seed(7).runningMillis(60_000).build());
+             BatchApi faultyApi = SubmitItSupport.api(faulty);
+             Submitter submitter = new Submitter(config, faultyApi);
+             BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
+             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
+            batches.write(all.toArray(TestBatch[]::new));
+            submitter.start();
+
+            Map<String, List<BatchJob>> history = jobs.awaitRecorded(ids);
+
+            assertOneJobEach(faulty, history, ids);
+            assertThat(faulty.recordedRequests().stream().filter(r -> r.status() == 429 || r.status() == 503).count())
+                    .as("faults injected").isGreaterThan(3);
+        }
+    }
+
+    private static Throwable awaitFailure(Submitter submitter) throws Exception {
+        CompletableFuture<Void> stopped = submitter.stopped().toCompletableFuture();
+        try {
+            stopped.get(SubmitItSupport.DEADLINE.toSeconds(), TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            return e.getCause();
+        }
+        throw new AssertionError("the submitter stopped without the simulated crash");
+    }
+
+    private static boolean committedPast(GenAiBatchConfig config, String prefix, BatchesTopic batches) {
+        try {
+            Map<Integer, Long> committed = SubmitItSupport.committedOffsets(config, prefix + "submit");
+            return batches.placed.values().stream().allMatch(p -> committed.getOrDefault(p.partition(), -1L) > p.sealOffset());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private boolean spoolHasFiles() {
+        try (var files = Files.walk(dir)) {
+            return files.anyMatch(p -> p.toString().endsWith(".jsonl"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
