@@ -3,9 +3,12 @@ package io.genaibatch.cli;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.List;
+import java.util.HashSet;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
@@ -13,67 +16,87 @@ import java.util.concurrent.atomic.AtomicReference;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.kafka.KafkaClients;
 import io.genaibatch.kafka.RecordCodec;
+import io.genaibatch.kafka.RecordDecodingException;
 import io.genaibatch.kafka.Topics;
 import io.genaibatch.kafka.ValueFormat;
+import io.genaibatch.ops.Prices;
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.BatchRecord;
 import io.genaibatch.records.GenAiRequest;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
+import io.genaibatch.records.GenAiResponse;
+import io.genaibatch.records.ResponseStatus;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * `local --demo N`: publishes N sample requests and checks that every one made it through, exactly once.
- * Until the accumulator, submitter and poller are in place, "through" means: on genai.requests, read back
- * read_committed, each key exactly once and decodable.
+ * `local --demo N`: publishes N sample requests over two generation models and one embedding model, waits until
+ * every one has its response on genai.responses, checks each response is the right one for its request, and prints
+ * a summary. Exit code 0 only when every request got exactly one correct response.
  */
 final class Demo {
-    private static final Duration WAIT = Duration.ofMinutes(2);
+    private static final Duration PROGRESS_EVERY = Duration.ofSeconds(2);
 
-    private final LocalStack stack;
+    private final GenAiBatchConfig config;
+    private final KafkaClients clients;
+    private final Topics topics;
     private final PrintWriter out;
+    private final Duration timeout;
 
-    Demo(LocalStack stack, PrintWriter out) {
-        this.stack = stack;
+    Demo(GenAiBatchConfig config, PrintWriter out, Duration timeout) {
+        this.config = config;
+        this.clients = new KafkaClients(config);
+        this.topics = Topics.from(config);
         this.out = out;
+        this.timeout = timeout;
+    }
+
+    /** What the demo saw of its own requests. */
+    private static final class Tally {
+        final Map<String, Integer> responsesByKey = new HashMap<>();
+        final Map<ResponseStatus, Integer> byStatus = new EnumMap<>(ResponseStatus.class);
+        final Map<String, long[]> tokensByModel = new TreeMap<>();
+        final Set<String> batchIds = new HashSet<>();
+        final Map<String, String> wrong = new TreeMap<>();
+        int missingHeaders;
+
+        int answered() {
+            return responsesByKey.size();
+        }
+
+        long duplicates() {
+            return responsesByKey.values().stream().filter(n -> n > 1).count();
+        }
     }
 
     int run(int count) throws Exception {
-        GenAiBatchConfig config = stack.config();
-        KafkaClients clients = new KafkaClients(config);
-        String topic = Topics.from(config).requests();
         String runId = UUID.randomUUID().toString().substring(0, 8);
         long started = System.nanoTime();
+        Map<TopicPartition, Long> responsesFrom = TopicTail.endOffsets(clients, topics.responses());
+        Map<TopicPartition, Long> batchesFrom = TopicTail.endOffsets(clients, topics.batches());
 
-        Map<TopicPartition, Long> from = endOffsets(clients, topic);
-        publish(clients, topic, runId, count);
-        out.printf("Published %,d demo requests (run %s) to %s as %s%n", count, runId, topic,
-                clients.valueFormat().name().toLowerCase(java.util.Locale.ROOT));
+        publish(runId, count);
+        out.printf("Published %,d demo requests (run %s) to %s as %s; waiting for their responses...%n", count, runId,
+                topics.requests(), clients.valueFormat().name().toLowerCase(Locale.ROOT));
         out.flush();
 
-        Map<String, Integer> seen = readBack(clients, topic, from, "demo-" + runId + "-", count);
-        long duplicates = seen.values().stream().filter(n -> n > 1).count();
-        Map<String, Integer> byModel = new TreeMap<>();
-        for (int i = 0; i < count; i++) {
-            byModel.merge(DemoRequests.make(runId, i).request().getModel(), 1, Integer::sum);
-        }
-        out.printf("%nSummary%n");
-        byModel.forEach((model, n) -> out.printf("  %-24s %,6d requests%n", model, n));
-        out.printf("  read back exactly once  %,6d of %,d%n", seen.values().stream().filter(n -> n == 1).count(), count);
-        out.printf("  duplicates              %,6d%n", duplicates);
-        out.printf("  elapsed                 %6.1f s%n", (System.nanoTime() - started) / 1e9);
-        boolean ok = seen.size() == count && duplicates == 0;
-        out.println(ok ? "Demo OK: every request went through exactly once."
-                : "Demo FAILED: " + (count - seen.size()) + " requests missing, " + duplicates + " duplicated.");
+        Tally tally = awaitResponses(runId, count, responsesFrom);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        printSummary(count, tally, batchesFrom, seconds);
+        boolean ok = tally.answered() == count && tally.duplicates() == 0 && tally.wrong.isEmpty();
+        out.println(ok ? "Demo OK: every request got exactly one correct response."
+                : "Demo FAILED: " + (count - tally.answered()) + " requests without a response, " + tally.duplicates()
+                + " answered more than once, " + tally.wrong.size() + " wrong answers"
+                + tally.wrong.entrySet().stream().limit(3).map(e -> "\n  " + e.getKey() + ": " + e.getValue())
+                .reduce("", String::concat));
         out.flush();
         return ok ? 0 : 1;
     }
 
-    private void publish(KafkaClients clients, String topic, String runId, int count) throws Exception {
+    private void publish(String runId, int count) throws Exception {
         RecordCodec<GenAiRequest> codec = RecordCodec.genAiRequest();
         ValueFormat format = clients.valueFormat();
         AtomicReference<Exception> failure = new AtomicReference<>();
@@ -82,7 +105,7 @@ final class Demo {
                 ProducerConfig.CLIENT_ID_CONFIG, "genai-batch-demo")), new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < count && failure.get() == null; i++) {
                 DemoRequests.Demo demo = DemoRequests.make(runId, i);
-                ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic,
+                ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topics.requests(),
                         demo.key().getBytes(StandardCharsets.UTF_8), codec.encode(demo.request(), format));
                 record.headers().add("correlation-id", demo.key().getBytes(StandardCharsets.UTF_8));
                 producer.send(record, (m, e) -> {
@@ -98,38 +121,104 @@ final class Demo {
         }
     }
 
-    private static Map<TopicPartition, Long> endOffsets(KafkaClients clients, String topic) {
-        try (KafkaConsumer<byte[], byte[]> consumer = consumer(clients)) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            return consumer.endOffsets(partitions);
-        }
-    }
-
-    private Map<String, Integer> readBack(KafkaClients clients, String topic, Map<TopicPartition, Long> from,
-                                          String keyPrefix, int count) {
-        RecordCodec<GenAiRequest> codec = RecordCodec.genAiRequest();
-        Map<String, Integer> seen = new HashMap<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = consumer(clients)) {
-            consumer.assign(from.keySet());
-            from.forEach(consumer::seek);
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while (seen.size() < count && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    String key = new String(r.key(), StandardCharsets.UTF_8);
-                    if (key.startsWith(keyPrefix)) {
-                        codec.decode(r.value());
-                        seen.merge(key, 1, Integer::sum);
-                    }
+    private Tally awaitResponses(String runId, int count, Map<TopicPartition, Long> from) {
+        RecordCodec<GenAiResponse> codec = RecordCodec.genAiResponse();
+        Tally tally = new Tally();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long nextProgress = System.nanoTime() + PROGRESS_EVERY.toNanos();
+        try (TopicTail tail = TopicTail.open(clients, topics.responses(), from)) {
+            while (tally.answered() < count && System.nanoTime() < deadline) {
+                tail.poll(Duration.ofMillis(200), r -> record(tally, runId, codec, r));
+                if (System.nanoTime() > nextProgress) {
+                    out.printf("  %,d / %,d responses, %d batches so far%n", tally.answered(), count, tally.batchIds.size());
+                    out.flush();
+                    nextProgress = System.nanoTime() + PROGRESS_EVERY.toNanos();
                 }
             }
+            // A duplicate would arrive after the last first answer: give it a moment to show up.
+            long grace = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+            while (System.nanoTime() < grace) {
+                tail.poll(Duration.ofMillis(200), r -> record(tally, runId, codec, r));
+            }
         }
-        return seen;
+        return tally;
     }
 
-    private static KafkaConsumer<byte[], byte[]> consumer(KafkaClients clients) {
-        return new KafkaConsumer<>(clients.properties(Map.of(
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.CLIENT_ID_CONFIG, "genai-batch-demo")), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    private static void record(Tally tally, String runId, RecordCodec<GenAiResponse> codec,
+                               ConsumerRecord<byte[], byte[]> r) {
+        String prefix = DemoRequests.keyPrefix(runId);
+        String key = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
+        if (!key.startsWith(prefix)) {
+            return;
+        }
+        GenAiResponse response;
+        try {
+            response = codec.decode(r.value());
+        } catch (RecordDecodingException e) {
+            tally.wrong.put(key, "undecodable response: " + e.getMessage());
+            return;
+        }
+        tally.responsesByKey.merge(key, 1, Integer::sum);
+        tally.byStatus.merge(response.getStatus(), 1, Integer::sum);
+        if (response.getBatchId() != null) {
+            tally.batchIds.add(response.getBatchId());
+        }
+        if (response.getUsage() != null) {
+            long[] t = tally.tokensByModel.computeIfAbsent(response.getModel(), m -> new long[2]);
+            t[0] += response.getUsage().getPromptTokens();
+            t[1] += response.getUsage().getCandidatesTokens();
+        }
+        if (r.headers().lastHeader("correlation-id") == null) {
+            tally.missingHeaders++;
+        }
+        int i = Integer.parseInt(key.substring(prefix.length()));
+        DemoRequests.Demo demo = DemoRequests.make(runId, i);
+        ResponseCheck.problem(demo.request().getKind(), demo.prompt(), response)
+                .ifPresent(problem -> tally.wrong.put(key, problem));
+    }
+
+    private void printSummary(int count, Tally tally, Map<TopicPartition, Long> batchesFrom, double seconds) {
+        Map<String, Integer> sealReasons = new TreeMap<>();
+        try (TopicTail tail = TopicTail.open(clients, topics.batches(), batchesFrom)) {
+            tail.readToEnd(r -> {
+                BatchRecord b = RecordCodec.batchRecord().decode(r.value());
+                if (b.getSeal() != null && tally.batchIds.contains(b.getBatchId())) {
+                    sealReasons.merge(b.getSeal().getReason().name(), 1, Integer::sum);
+                }
+            });
+        }
+        Map<String, BatchJob> jobs = new HashMap<>();
+        try (TopicTail tail = TopicTail.open(clients, topics.jobs(), Map.of())) {
+            tail.readToEnd(r -> {
+                if (r.value() != null) {
+                    BatchJob job = RecordCodec.batchJob().decode(r.value());
+                    if (tally.batchIds.contains(job.getBatchId())) {
+                        jobs.put(job.getBatchId(), job);
+                    }
+                }
+            });
+        }
+        Map<String, Integer> jobsByMode = new TreeMap<>();
+        jobs.values().forEach(j -> jobsByMode.merge(j.getInputMode().name().toLowerCase(Locale.ROOT), 1, Integer::sum));
+
+        out.printf("%nSummary (%,d requests, %.1f s)%n", count, seconds);
+        out.printf("  responses        %s%n", tally.byStatus.isEmpty() ? "none" : tally.byStatus);
+        out.printf("  exactly once     %,d of %,d (%,d missing, %,d duplicated, %,d wrong)%n",
+                tally.responsesByKey.values().stream().filter(n -> n == 1).count(), count,
+                count - tally.answered(), tally.duplicates(), tally.wrong.size());
+        out.printf("  headers kept     %,d of %,d%n", tally.answered() - tally.missingHeaders, tally.answered());
+        out.printf("  batches          %,d, sealed by %s%n", tally.batchIds.size(), sealReasons);
+        out.printf("  jobs             %,d %s%n", jobs.size(), jobsByMode);
+        Prices prices = Prices.from(config);
+        double batch = 0;
+        double interactive = 0;
+        for (Map.Entry<String, long[]> e : tally.tokensByModel.entrySet()) {
+            Prices.Estimate estimate = prices.estimate(e.getKey(), e.getValue()[0], e.getValue()[1]);
+            batch += estimate.batchUsd();
+            interactive += estimate.interactiveUsd();
+            out.printf("  tokens %-24s %,d in, %,d out%n", e.getKey(), e.getValue()[0], e.getValue()[1]);
+        }
+        out.printf("  estimated cost   $%.6f as batch jobs, $%.6f interactive: saved $%.6f (example prices, config/prices.yaml)%n",
+                batch, interactive, interactive - batch);
     }
 }

@@ -16,10 +16,14 @@ final class DemoRequests {
     private DemoRequests() {
     }
 
+    static String keyPrefix(String runId) {
+        return "demo-" + runId + "-";
+    }
+
     static Demo make(String runId, int i) {
         String model = MODELS[i % MODELS.length];
         String subject = SUBJECTS[i % SUBJECTS.length];
-        String key = "demo-" + runId + "-" + i;
+        String key = keyPrefix(runId) + i;
         boolean embed = model.contains("embedding");
         String prompt = embed ? "Notes on " + subject + " #" + i : "Write one sentence about " + subject + " (#" + i + ")";
         String text = prompt.replace("\"", "\\\"");

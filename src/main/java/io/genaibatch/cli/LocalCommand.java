@@ -1,9 +1,17 @@
 package io.genaibatch.cli;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 
+import io.genaibatch.config.ConfigKeys;
+import io.genaibatch.run.Role;
+import io.genaibatch.run.RoleContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -11,12 +19,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "local", mixinStandardHelpOptions = true,
-        header = "Run everything in one process, with nothing installed: broker, emulator, topics.",
-        description = "Starts an embedded KRaft broker, the Gemini Batch emulator and the topics, ready for "
-                + "`genai-batch produce` / `consume` (or any Kafka client) from another terminal. Data is kept in "
-                + "--data-dir across restarts. With --demo N it publishes N sample requests, checks them end to end, "
-                + "prints a summary and exits 0 only if every request went through exactly once.")
+        header = "Run everything in one process, with nothing installed: broker, emulator, every role.",
+        description = "Starts an embedded KRaft broker, the Gemini Batch emulator, the topics and the accumulate, "
+                + "submit and poll roles, ready for `genai-batch produce` / `consume` (or any Kafka client) from another "
+                + "terminal. Data is kept in --data-dir across restarts. For quick turnarounds it seals batches after 5s "
+                + "and checks jobs every second (your --config and --set win). With --demo N it publishes N sample "
+                + "requests, waits for their responses, prints a summary and exits 0 only if every request got exactly "
+                + "one correct response.")
 final class LocalCommand implements Callable<Integer> {
+    /** The emulator accepts any key; the real SDK insists on having one. */
+    static final String EMULATOR_API_KEY = "local-emulator-key";
+
     @Mixin
     ConfigOptions options;
     @Spec
@@ -29,11 +42,15 @@ final class LocalCommand implements Callable<Integer> {
     int emulatorPort;
 
     @Option(names = "--data-dir", defaultValue = "genai-batch-data",
-            description = "Where the broker and the emulator keep their data (default: ${DEFAULT-VALUE}).")
+            description = "Where the broker, the emulator and the roles keep their data (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
-    @Option(names = "--demo", paramLabel = "N", description = "Publish N sample requests, check every one, print a summary, exit.")
+    @Option(names = "--demo", paramLabel = "N", description = "Publish N sample requests, check every response, print a summary, exit.")
     Integer demoRequests;
+
+    @Option(names = "--demo-timeout", defaultValue = "10m", converter = DurationConverter.class, paramLabel = "DURATION",
+            description = "How long the demo waits for its responses (default: ${DEFAULT-VALUE}).")
+    Duration demoTimeout;
 
     @Override
     public Integer call() throws Exception {
@@ -41,23 +58,72 @@ final class LocalCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("genai-batch: --demo needs a positive number of requests, found " + demoRequests);
             return 2;
         }
-        LocalStack stack = LocalStack.start(dataDir, kafkaPort, emulatorPort, options);
-        if (demoRequests != null) {
-            try (stack) {
-                return new Demo(stack, spec.commandLine().getOut()).run(demoRequests);
-            }
+        CountDownLatch closed = new CountDownLatch(1);
+        try {
+            return runLocal(closed);
+        } finally {
+            closed.countDown();
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Shutdown.onSignal("local", () -> {
-            stack.close();
-            stopped.countDown();
-        });
-        spec.commandLine().getOut().printf("genai-batch local is ready:%n  Kafka     %s%n  emulator  %s%n  data      %s%n"
-                        + "Try: bin/genai-batch produce --bootstrap-servers %s --model gemini-2.5-flash --file requests.jsonl%n",
-                stack.broker().bootstrapServers(), stack.emulator().baseUrl(), dataDir.toAbsolutePath(),
-                stack.broker().bootstrapServers());
-        spec.commandLine().getOut().flush();
-        stopped.await();
-        return 0;
+    }
+
+    private int runLocal(CountDownLatch closed) throws Exception {
+        try (LocalStack stack = LocalStack.start(dataDir, kafkaPort, emulatorPort, options, localDefaults(dataDir));
+             RoleContext context = new RoleContext(stack.config(), environment())) {
+            List<Role> roles = RunCommand.build(List.copyOf(Roles.BUILT.keySet()), context);
+            CompletableFuture<Integer> finished = new CompletableFuture<>();
+            if (demoRequests == null) {
+                Shutdown.onSignal("local", () -> {
+                    finished.complete(0);
+                    // Hold the JVM's exit until the roles and the broker are closed in order.
+                    awaitQuietly(closed);
+                });
+                spec.commandLine().getOut().printf("genai-batch local is ready:%n  Kafka     %s%n  emulator  %s%n  data      %s%n"
+                                + "Try: bin/genai-batch produce --bootstrap-servers %s --model gemini-2.5-flash --file requests.jsonl%n",
+                        stack.broker().bootstrapServers(), stack.emulator().baseUrl(), dataDir.toAbsolutePath(),
+                        stack.broker().bootstrapServers());
+            } else {
+                Demo demo = new Demo(stack.config(), spec.commandLine().getOut(), demoTimeout);
+                Thread runner = new Thread(() -> {
+                    try {
+                        finished.complete(demo.run(demoRequests));
+                    } catch (Throwable e) {
+                        finished.completeExceptionally(e);
+                    }
+                }, "genai-batch-demo");
+                runner.setDaemon(true);
+                // The demo starts once the roles are up: RunCommand.run starts them, then waits on `finished`.
+                return RunCommand.run(roles, finished, spec.commandLine().getOut(), spec.commandLine().getErr(),
+                        runner::start) == 0 ? finished.join() : 1;
+            }
+            return RunCommand.run(roles, finished, spec.commandLine().getOut(), spec.commandLine().getErr(), () -> { });
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Local turnaround: short windows and polls, every cache under the data directory. */
+    static Map<String, String> localDefaults(Path dataDir) {
+        Map<String, String> defaults = new HashMap<>();
+        defaults.put(ConfigKeys.WINDOW_MAX_WAIT.name(), "5s");
+        defaults.put(ConfigKeys.POLL_INITIAL_INTERVAL.name(), "500ms");
+        defaults.put(ConfigKeys.POLL_MAX_INTERVAL.name(), "2s");
+        defaults.put(ConfigKeys.ACCUMULATE_STATE_DIR.name(), dataDir.resolve("streams").toString());
+        defaults.put(ConfigKeys.SUBMIT_SPOOL_DIR.name(), dataDir.resolve("spool").toString());
+        defaults.put(ConfigKeys.POLL_CACHE_DIR.name(), dataDir.resolve("poll-cache").toString());
+        return defaults;
+    }
+
+    private static Map<String, String> environment() {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        if (env.get("GOOGLE_API_KEY") == null && env.get("GEMINI_API_KEY") == null) {
+            env.put("GEMINI_API_KEY", EMULATOR_API_KEY);
+        }
+        return env;
     }
 }

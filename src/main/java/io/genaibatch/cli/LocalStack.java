@@ -34,13 +34,14 @@ final class LocalStack implements AutoCloseable {
      * and creates the topics. {@code options} supplies the config file and flags; the bootstrap servers and the
      * Gemini base URL are those of the local broker and emulator.
      */
-    static LocalStack start(Path dataDir, int kafkaPort, int emulatorPort, ConfigOptions options) throws Exception {
+    static LocalStack start(Path dataDir, int kafkaPort, int emulatorPort, ConfigOptions options,
+                            Map<String, String> modeDefaults) throws Exception {
         EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir.resolve("kafka"), kafkaPort, Map.of()).start();
         GeminiEmulator emulator = null;
         try {
             emulator = GeminiEmulator.start(EmulatorOptions.builder()
                     .port(emulatorPort).dataDir(dataDir.resolve("emulator")).build());
-            GenAiBatchConfig config = options.load(Map.of(
+            GenAiBatchConfig config = options.load(modeDefaults, Map.of(
                     ConfigKeys.BOOTSTRAP_SERVERS.name(), broker.bootstrapServers(),
                     ConfigKeys.GEMINI_BASE_URL.name(), emulator.baseUrl()));
             try (Admin admin = new KafkaClients(config).admin()) {

@@ -73,9 +73,14 @@ final class RunCommand implements Callable<Integer> {
 
     /**
      * Starts the roles in order, waits for {@code stop} or for a role to fail on its own, then closes every started
-     * role in reverse order. 0 when stopped, 1 when a role failed.
+     * role in reverse order. {@code afterStart} runs once every role has started. 0 when stopped, 1 when a role failed.
      */
-    static int run(List<Role> roles, CompletableFuture<?> stop, PrintWriter out, PrintWriter err) {
+    static int run(List<? extends Role> roles, CompletableFuture<?> stop, PrintWriter out, PrintWriter err) {
+        return run(roles, stop, out, err, () -> { });
+    }
+
+    static int run(List<? extends Role> roles, CompletableFuture<?> stop, PrintWriter out, PrintWriter err,
+                   Runnable afterStart) {
         List<Role> started = new ArrayList<>();
         try {
             for (Role role : roles) {
@@ -84,6 +89,7 @@ final class RunCommand implements Callable<Integer> {
             }
             out.println("Running " + roles.stream().map(Role::name).collect(Collectors.joining(", ")) + "; stop with SIGTERM or Ctrl-C.");
             out.flush();
+            afterStart.run();
             List<CompletableFuture<?>> any = new ArrayList<>();
             started.forEach(r -> any.add(r.stopped().toCompletableFuture()));
             any.add(stop);

@@ -21,7 +21,8 @@ class LocalDemoIT {
 
             assertThat(exit).as(local.describe()).isZero();
             assertThat(local.stdout()).contains("Published 300 demo requests")
-                    .contains("read back exactly once     300 of 300")
+                    .contains("exactly once     300 of 300 (0 missing, 0 duplicated, 0 wrong)")
+                    .contains("headers kept     300 of 300")
                     .contains("Demo OK");
         }
     }

@@ -1,0 +1,74 @@
+package io.genaibatch.cli;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+import io.genaibatch.kafka.KafkaClients;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/** Reads a topic read_committed from a remembered position, without a consumer group: what the demo watches. */
+final class TopicTail implements AutoCloseable {
+    private final KafkaConsumer<byte[], byte[]> consumer;
+
+    private TopicTail(KafkaConsumer<byte[], byte[]> consumer) {
+        this.consumer = consumer;
+    }
+
+    /** The current end of every partition of {@code topic}: where a tail opened later starts. */
+    static Map<TopicPartition, Long> endOffsets(KafkaClients clients, String topic) {
+        try (KafkaConsumer<byte[], byte[]> c = consumer(clients)) {
+            return c.endOffsets(partitions(c, topic));
+        }
+    }
+
+    /** A tail of {@code topic} from {@code from}; empty map = from the beginning. */
+    static TopicTail open(KafkaClients clients, String topic, Map<TopicPartition, Long> from) {
+        KafkaConsumer<byte[], byte[]> c = consumer(clients);
+        List<TopicPartition> partitions = partitions(c, topic);
+        c.assign(partitions);
+        c.seekToBeginning(partitions);
+        from.forEach(c::seek);
+        return new TopicTail(c);
+    }
+
+    /** Hands every record that arrives within {@code wait} to {@code sink}; returns how many. */
+    int poll(Duration wait, Consumer<ConsumerRecord<byte[], byte[]>> sink) {
+        int n = 0;
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(wait)) {
+            sink.accept(r);
+            n++;
+        }
+        return n;
+    }
+
+    /** Reads until the end as it is now (for a compacted or finished topic). */
+    void readToEnd(Consumer<ConsumerRecord<byte[], byte[]>> sink) {
+        Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())
+                && System.nanoTime() < deadline) {
+            poll(Duration.ofMillis(200), sink);
+        }
+    }
+
+    @Override
+    public void close() {
+        consumer.close();
+    }
+
+    private static List<TopicPartition> partitions(KafkaConsumer<byte[], byte[]> c, String topic) {
+        return c.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+    }
+
+    private static KafkaConsumer<byte[], byte[]> consumer(KafkaClients clients) {
+        return new KafkaConsumer<>(clients.properties(Map.of(
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.CLIENT_ID_CONFIG, "genai-batch-demo")), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+}
