@@ -90,7 +90,7 @@ final class WindowCommands {
             if (newMaxWait != null) next.setMaxWaitMs(newMaxWait.toMillis());
             if (newShards != null) next.setShards(newShards);
             if (newEnabled != null) next.setEnabled(newEnabled);
-            next.setUpdatedBy(by != null ? by : System.getProperty("user.name", "unknown")).setUpdatedAt(Instant.now());
+            next.setUpdatedBy(changedBy(by)).setUpdatedAt(Instant.now());
             client.write(key, next.build());
             PrintWriter out = spec.commandLine().getOut();
             out.println("Window policy of " + key + " written to " + config.get(ConfigKeys.TOPIC_WINDOW_CONFIG) + ".");
@@ -142,7 +142,7 @@ final class WindowCommands {
                 if (maxWait) b.setMaxWaitMs(null);
                 if (shards) b.setShards(null);
                 if (enabled) b.setEnabled(null);
-                b.setUpdatedBy(by != null ? by : System.getProperty("user.name", "unknown")).setUpdatedAt(Instant.now());
+                b.setUpdatedBy(changedBy(by)).setUpdatedAt(Instant.now());
                 next = b.build();
             }
             client.write(key, next);
@@ -212,6 +212,11 @@ final class WindowCommands {
 
     private static void row(PrintWriter out, ConfigKey<?> key, Object value, EffectivePolicy p) {
         out.printf("  %-14s %-10s %s%n", ConfigKeys.windowSetting(key), key.format(value), p.sources().get(key.name()));
+    }
+
+    /** Who the audit trail names for a change: the --by value, else the OS user running the command. */
+    private static String changedBy(String by) {
+        return by != null ? by : System.getProperty("user.name", "unknown");
     }
 
     private static <T> T parse(String flag, ConfigKey<T> key, String raw, List<String> problems) {

@@ -202,10 +202,9 @@ final class GeminiBatchApi implements BatchApi {
     public void cancel(String jobName) {
         String name = batchName(jobName);
         String op = "cancel " + name;
-        retry.call(op, () -> {
+        retryVoid(op, () -> {
             Request request = rest.request(rest.api(name + ":cancel")).post(RestClient.json("{}")).build();
             rest.send(op, request).close();
-            return null;
         });
         log.info("Cancelled batch job {}", name);
     }
@@ -214,10 +213,7 @@ final class GeminiBatchApi implements BatchApi {
     public void delete(String jobName) {
         String name = batchName(jobName);
         String op = "delete " + name;
-        retry.call(op, () -> {
-            sdk.delete(op, name);
-            return null;
-        });
+        retryVoid(op, () -> sdk.delete(op, name));
         log.info("Deleted batch job {}", name);
     }
 
@@ -331,10 +327,7 @@ final class GeminiBatchApi implements BatchApi {
     public void deleteFile(String fileName) {
         String name = fileName(fileName);
         String op = "delete " + name;
-        retry.call(op, () -> {
-            sdk.deleteFile(op, name);
-            return null;
-        });
+        retryVoid(op, () -> sdk.deleteFile(op, name));
         log.info("Deleted file {}", name);
     }
 
@@ -379,6 +372,14 @@ final class GeminiBatchApi implements BatchApi {
         sdk.close();
         http.dispatcher().executorService().shutdown();
         http.connectionPool().evictAll();
+    }
+
+    /** A call that answers nothing (cancel, delete), under the retry policy like every other. */
+    private void retryVoid(String op, Runnable call) {
+        retry.call(op, () -> {
+            call.run();
+            return null;
+        });
     }
 
     /** {@code batches/abc} or {@code abc} → {@code batches/abc}. */

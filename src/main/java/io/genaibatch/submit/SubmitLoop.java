@@ -34,22 +34,15 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InterruptException;
-import org.apache.kafka.common.errors.InvalidProducerEpochException;
-import org.apache.kafka.common.errors.OutOfOrderSequenceException;
-import org.apache.kafka.common.errors.ProducerFencedException;
-import org.apache.kafka.common.errors.TimeoutException;
-import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The submitter's consumer thread: reads genai.batches, spools items, starts a {@link Submission} per seal, and
- * is the only writer of genai.jobs and of the group's offsets (one transactional producer, each transaction
+ * is the only writer of genai.jobs and of the group's offsets, through its {@link JobsWriter} (each transaction
  * carrying job records and the offsets they allow). Workers reach it through {@link JobLog}.
  */
 final class SubmitLoop implements Runnable, JobLog {
@@ -57,7 +50,6 @@ final class SubmitLoop implements Runnable, JobLog {
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
     /** Offsets alone (batches skipped or still open) are committed at most this often. */
     private static final Duration OFFSETS_INTERVAL = Duration.ofSeconds(1);
-    private static final int COMMIT_TIMEOUT_RETRIES = 5;
 
     private sealed interface Request permits IntentRequest, RecordRequest {
         BatchJob job();
@@ -72,7 +64,7 @@ final class SubmitLoop implements Runnable, JobLog {
     private final SubmitSettings settings;
     private final Consumer<String, byte[]> consumer;
     private final Consumer<String, byte[]> jobsConsumer;
-    private final Producer<String, byte[]> producer;
+    private final JobsWriter writer;
     private final ScheduledThreadPoolExecutor workers;
     private final Spool spool;
     private final SubmitCounters counters;
@@ -106,7 +98,7 @@ final class SubmitLoop implements Runnable, JobLog {
         this.settings = settings;
         this.consumer = consumer;
         this.jobsConsumer = jobsConsumer;
-        this.producer = producer;
+        this.writer = new JobsWriter(producer, consumer, settings.jobsTopic(), settings.valueFormat(), counters);
         this.spool = new Spool(settings.spoolDir(), settings.batchesTopic());
         this.counters = counters;
         this.clock = clock;
@@ -136,7 +128,7 @@ final class SubmitLoop implements Runnable, JobLog {
     @Override
     public void run() {
         try {
-            producer.initTransactions();
+            writer.init();
             consumer.subscribe(List.of(settings.batchesTopic()), new Rebalance());
             while (!stopping && fatal.get() == null) {
                 service(Duration.ZERO, false);
@@ -397,60 +389,24 @@ final class SubmitLoop implements Runnable, JobLog {
     /** True when committed; false when aborted (intents failed, records handed back for the next round). */
     private boolean commit(List<IntentRequest> intents, List<RecordRequest> records,
                            Map<TopicPartition, OffsetAndMetadata> offsets) {
+        List<BatchJob> jobs = new ArrayList<>();
+        intents.forEach(i -> jobs.add(i.job()));
+        records.forEach(r -> jobs.add(r.job()));
+        KafkaException aborted;
         try {
-            producer.beginTransaction();
-            for (IntentRequest i : intents) {
-                send(i.job());
-            }
-            for (RecordRequest r : records) {
-                send(r.job());
-            }
-            if (!offsets.isEmpty()) {
-                producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
-            }
-            commitWithRetries();
-            counters.committed();
-            return true;
-        } catch (ProducerFencedException | InvalidProducerEpochException | OutOfOrderSequenceException
-                 | AuthorizationException | UnsupportedVersionException e) {
-            // The producer cannot go on (another instance has its transactional.id, or the cluster refuses it).
+            aborted = writer.write(jobs, offsets);
+        } catch (KafkaException e) {
             failIntents(intents, e);
             throw e;
-        } catch (KafkaException e) {
-            try {
-                producer.abortTransaction();
-            } catch (KafkaException abortFailed) {
-                e.addSuppressed(abortFailed);
-                failIntents(intents, e);
-                throw e;
-            }
-            log.warn("Transaction on {} aborted ({}); {} intents refused, {} job records will be written again",
-                    settings.jobsTopic(), e.toString(), intents.size(), records.size());
-            failIntents(intents, e);
-            requests.addAll(records);
-            return false;
         }
-    }
-
-    /** A commit that timed out may still complete: the producer allows retrying it, and nothing else. */
-    private void commitWithRetries() {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                producer.commitTransaction();
-                return;
-            } catch (TimeoutException e) {
-                if (attempt >= COMMIT_TIMEOUT_RETRIES) {
-                    throw new IllegalStateException("commit on " + settings.jobsTopic() + " timed out " + attempt
-                            + " times; stopping (a restart resumes from the committed state)", e);
-                }
-                log.warn("Commit on {} timed out (attempt {}), retrying", settings.jobsTopic(), attempt);
-            }
+        if (aborted == null) {
+            return true;
         }
-    }
-
-    private void send(BatchJob job) {
-        producer.send(new ProducerRecord<>(settings.jobsTopic(), job.getBatchId(),
-                jobCodec.encode(job, settings.valueFormat())));
+        log.warn("Transaction on {} aborted ({}); {} intents refused, {} job records will be written again",
+                settings.jobsTopic(), aborted.toString(), intents.size(), records.size());
+        failIntents(intents, aborted);
+        requests.addAll(records);
+        return false;
     }
 
     private static int partitionOf(Request r) {
@@ -501,7 +457,7 @@ final class SubmitLoop implements Runnable, JobLog {
         failPending();
         workers.shutdownNow();
         closeQuietly(jobsConsumer::close);
-        closeQuietly(() -> producer.close(orderly ? Duration.ofSeconds(5) : Duration.ZERO));
+        closeQuietly(() -> writer.close(orderly ? Duration.ofSeconds(5) : Duration.ZERO));
         for (PartitionBatches pb : partitions.values()) {
             pb.closeOpen();
         }

@@ -25,10 +25,10 @@ final class CliRunner {
     /** {@code --bootstrap-servers} plus topic names unique to one test, so tests on a shared broker stay apart. */
     static List<String> isolatedTopics(KafkaCluster kafka, String prefix) {
         List<String> args = new ArrayList<>(List.of("--bootstrap-servers", kafka.bootstrapServers()));
-        for (String topic : List.of("requests", "batches", "jobs", "responses", "window-config", "dlq")) {
+        KafkaCluster.isolatedTopics(prefix).forEach((key, topic) -> {
             args.add("--set");
-            args.add("topics." + topic + "=" + prefix + topic);
-        }
+            args.add(key + "=" + topic);
+        });
         return args;
     }
 }

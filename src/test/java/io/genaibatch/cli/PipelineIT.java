@@ -123,9 +123,7 @@ class PipelineIT {
         String prefix = KafkaCluster.uniquePrefix(name);
         Map<String, String> settings = new HashMap<>();
         settings.put("kafka.bootstrap-servers", kafka.bootstrapServers());
-        for (String topic : List.of("requests", "batches", "jobs", "responses", "window-config", "dlq")) {
-            settings.put("topics." + topic, prefix + topic);
-        }
+        settings.putAll(KafkaCluster.isolatedTopics(prefix));
         settings.put("topics.partitions", "3");
         settings.put("accumulate.application-id", prefix + "accumulate");
         settings.put("accumulate.state-dir", dir.resolve("streams").toString());

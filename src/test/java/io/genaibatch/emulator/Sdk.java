@@ -6,7 +6,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,6 +19,8 @@ import com.google.genai.types.JobState;
 final class Sdk {
     static final String API_KEY = "test-key";
     static final ObjectMapper MAPPER = new ObjectMapper();
+    /** How long a job of these tests may take to get where they wait for it. */
+    private static final Duration TIMEOUT = Duration.ofSeconds(20);
 
     private Sdk() {
     }
@@ -42,27 +43,9 @@ final class Sdk {
     }
 
     static BatchJob awaitState(Client client, String name, JobState.Known expected) {
-        return await(() -> client.batches.get(name, null),
+        return Await.until(() -> client.batches.get(name, null),
                 job -> job.state().map(s -> s.knownEnum() == expected).orElse(false),
-                name + " to reach " + expected);
-    }
-
-    static <T> T await(Supplier<T> probe, java.util.function.Predicate<T> done, String what) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        T last = null;
-        while (System.nanoTime() < deadline) {
-            last = probe.get();
-            if (done.test(last)) {
-                return last;
-            }
-            try {
-                Thread.sleep(25);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted while waiting for " + what, e);
-            }
-        }
-        throw new AssertionError("timed out after 20 s waiting for " + what + "; last seen: " + last);
+                name + " to reach " + expected, TIMEOUT);
     }
 
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -87,12 +70,12 @@ final class Sdk {
     }
 
     static JsonNode awaitRawDone(GeminiEmulator emulator, String name) {
-        return await(() -> {
+        return Await.until(() -> {
             try {
                 return json(get(emulator, "/v1beta/" + name).body());
             } catch (IOException | InterruptedException e) {
                 throw new IllegalStateException(e);
             }
-        }, n -> n.path("done").asBoolean(), name + " to be done");
+        }, n -> n.path("done").asBoolean(), name + " to be done", TIMEOUT);
     }
 }

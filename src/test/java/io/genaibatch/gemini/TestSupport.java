@@ -13,12 +13,11 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Predicate;
-import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.genaibatch.emulator.Await;
 import io.genaibatch.emulator.GeminiEmulator;
 
 /** Helpers shared by the gemini tests: settings for an emulator, spool files, polling with a deadline. */
@@ -67,26 +66,8 @@ final class TestSupport {
     }
 
     static BatchJobInfo awaitDone(BatchApi api, String jobName) {
-        return await(() -> api.get(jobName), BatchJobInfo::isDone, jobName + " to reach a terminal state",
+        return Await.until(() -> api.get(jobName), BatchJobInfo::isDone, jobName + " to reach a terminal state",
                 Duration.ofSeconds(30));
-    }
-
-    static <T> T await(Supplier<T> probe, Predicate<T> done, String what, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        T last = null;
-        while (System.nanoTime() < deadline) {
-            last = probe.get();
-            if (done.test(last)) {
-                return last;
-            }
-            try {
-                Thread.sleep(25);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted while waiting for " + what, e);
-            }
-        }
-        throw new AssertionError("timed out after " + timeout + " waiting for " + what + "; last seen: " + last);
     }
 
     /** A file of this size with bytes that differ by position (so a misplaced chunk changes the hash). */

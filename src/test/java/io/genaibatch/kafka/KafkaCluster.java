@@ -3,6 +3,8 @@ package io.genaibatch.kafka;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -50,6 +52,18 @@ public final class KafkaCluster implements ParameterResolver {
     /** A topic prefix no other test in this run uses, e.g. {@code it-3-roundtrip.}. */
     public static String uniquePrefix(String testName) {
         return "it-" + PREFIX_COUNTER.incrementAndGet() + "-" + testName.replaceAll("[^A-Za-z0-9]", "") + ".";
+    }
+
+    /**
+     * {@code topics.<name>} → prefix + name for every topic genai-batch uses, in a fixed order: the settings that
+     * keep one test's topics apart from the others' on the shared broker.
+     */
+    public static Map<String, String> isolatedTopics(String prefix) {
+        Map<String, String> topics = new LinkedHashMap<>();
+        for (String topic : List.of("requests", "batches", "jobs", "responses", "window-config", "dlq")) {
+            topics.put("topics." + topic, prefix + topic);
+        }
+        return topics;
     }
 
     @Override

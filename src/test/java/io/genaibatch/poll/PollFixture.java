@@ -99,9 +99,7 @@ final class PollFixture implements AutoCloseable {
         this.emulator = GeminiEmulator.start(emulatorOptions);
         Map<String, String> settings = new HashMap<>();
         settings.put("kafka.bootstrap-servers", kafka.bootstrapServers());
-        for (String topic : List.of("requests", "batches", "jobs", "responses", "window-config", "dlq")) {
-            settings.put("topics." + topic, prefix + topic);
-        }
+        settings.putAll(KafkaCluster.isolatedTopics(prefix));
         settings.put("topics.partitions", "2");
         settings.put("gemini.base-url", emulator.baseUrl());
         settings.put("poll.group-id", prefix + "poll");

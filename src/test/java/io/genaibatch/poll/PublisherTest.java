@@ -15,15 +15,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 
-import io.genaibatch.gemini.BatchApi;
-import io.genaibatch.gemini.BatchInput;
+import io.genaibatch.gemini.BatchApiStub;
 import io.genaibatch.gemini.BatchJobInfo;
 import io.genaibatch.gemini.BatchOutput;
 import io.genaibatch.gemini.BatchState;
-import io.genaibatch.gemini.FileInfo;
-import io.genaibatch.gemini.InlineResult;
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.ValueFormat;
 import io.genaibatch.records.BatchItem;
@@ -187,7 +183,7 @@ class PublisherTest {
     }
 
     /** A finished job whose output is the prepared results file. */
-    private static final class FileOutputApi implements BatchApi {
+    private static final class FileOutputApi extends BatchApiStub {
         private final Path results;
 
         FileOutputApi(Path results) {
@@ -208,55 +204,6 @@ class PublisherTest {
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-        }
-
-        @Override
-        public BatchJobInfo create(String model, String displayName, BatchInput input) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public BatchJobInfo createEmbeddings(String model, String displayName, BatchInput input) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Stream<BatchJobInfo> list(int pageSize) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void cancel(String jobName) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void delete(String jobName) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Stream<InlineResult> inlineResults(String jobName) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public FileInfo uploadFile(Path file, String mimeType, String displayName) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public FileInfo getFile(String fileName) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void deleteFile(String fileName) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void close() {
         }
     }
 }

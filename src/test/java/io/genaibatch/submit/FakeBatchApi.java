@@ -14,19 +14,18 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
-import io.genaibatch.gemini.BatchApi;
+import io.genaibatch.gemini.BatchApiStub;
 import io.genaibatch.gemini.BatchInput;
 import io.genaibatch.gemini.BatchJobInfo;
 import io.genaibatch.gemini.BatchOutput;
 import io.genaibatch.gemini.BatchState;
 import io.genaibatch.gemini.FileInfo;
-import io.genaibatch.gemini.InlineResult;
 
 /**
  * An in-memory BatchApi that records every call, for the submission's unit tests. Faults the emulator cannot
  * make are scripted here: a create that makes the job and then loses its answer, a client-side refusal.
  */
-final class FakeBatchApi implements BatchApi {
+final class FakeBatchApi extends BatchApiStub {
     /** One create as the API saw it. */
     record Created(String name, String model, String displayName, boolean embeddings, BatchInput input,
                    List<String> inlineLines) {
@@ -122,39 +121,5 @@ final class FakeBatchApi implements BatchApi {
         return new BatchJobInfo(name, displayName, BatchState.PENDING, "models/m", Optional.of(Instant.EPOCH),
                 Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
                 new BatchOutput(Optional.empty(), -1));
-    }
-
-    @Override
-    public BatchJobInfo get(String jobName) {
-        throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void cancel(String jobName) {
-        throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void delete(String jobName) {
-        throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public Stream<InlineResult> inlineResults(String jobName) {
-        throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void deleteFile(String fileName) {
-        throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public long downloadFile(String fileName, Path target) {
-        throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void close() {
     }
 }

@@ -65,9 +65,7 @@ final class SubmitItSupport {
     static GenAiBatchConfig config(KafkaCluster kafka, String prefix, Path spoolDir, Map<String, String> extra) {
         Map<String, String> o = new HashMap<>();
         o.put("kafka.bootstrap-servers", kafka.bootstrapServers());
-        for (String t : List.of("requests", "batches", "jobs", "responses", "window-config", "dlq")) {
-            o.put("topics." + t, prefix + t);
-        }
+        o.putAll(KafkaCluster.isolatedTopics(prefix));
         o.put("topics.partitions", "3");
         o.put("submit.group-id", prefix + "submit");
         o.put("submit.spool-dir", spoolDir.toString());
