@@ -116,6 +116,8 @@ final class LocalCommand implements Callable<Integer> {
         defaults.put(ConfigKeys.ACCUMULATE_STATE_DIR.name(), dataDir.resolve("streams").toString());
         defaults.put(ConfigKeys.SUBMIT_SPOOL_DIR.name(), dataDir.resolve("spool").toString());
         defaults.put(ConfigKeys.POLL_CACHE_DIR.name(), dataDir.resolve("poll-cache").toString());
+        // One instance, always the same: after a crash its next start aborts the old open transaction at once.
+        defaults.put(ConfigKeys.SUBMIT_INSTANCE_ID.name(), "local");
         return defaults;
     }
 

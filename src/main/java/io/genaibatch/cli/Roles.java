@@ -2,7 +2,6 @@ package io.genaibatch.cli;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -16,9 +15,6 @@ import io.genaibatch.submit.Submitter;
 final class Roles {
     private Roles() {
     }
-
-    /** Every role of the design (DESIGN.md §3). */
-    static final List<String> KNOWN = List.of("accumulate", "submit", "poll");
 
     /** The roles this build has, in start order. */
     static final Map<String, Function<RoleContext, Role>> BUILT = built();

@@ -111,18 +111,15 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** The roles asked for, refused with the list of what exists when one is unknown or not in this build. */
+    /** The roles asked for, refused with the list of what exists when one is unknown. */
     List<String> selected() {
         if (roles == null || roles.isEmpty()) {
             return List.copyOf(Roles.BUILT.keySet());
         }
         List<String> problems = new ArrayList<>();
         for (String role : roles) {
-            if (!Roles.KNOWN.contains(role)) {
-                problems.add("--roles: unknown role '" + role + "'; roles are " + String.join(", ", Roles.KNOWN));
-            } else if (!Roles.BUILT.containsKey(role)) {
-                problems.add("--roles: role '" + role + "' is not in this build yet; available: "
-                        + String.join(", ", Roles.BUILT.keySet()));
+            if (!Roles.BUILT.containsKey(role)) {
+                problems.add("--roles: unknown role '" + role + "'; roles are " + String.join(", ", Roles.BUILT.keySet()));
             }
         }
         if (!problems.isEmpty()) {

@@ -94,9 +94,14 @@ final class JobTable {
         this.schedule = Objects.requireNonNull(schedule, "schedule");
     }
 
-    /** True for a record the poller acts on: it has a job name and is not PUBLISHED. */
+    /**
+     * True for a record the poller acts on: not PUBLISHED, and either with a job name to follow, or finished without
+     * one (the submitter records a batch it could not submit, e.g. CREATE_REFUSED or SEAL_MISMATCH, as FAILED with no
+     * job): its requests still need their terminal responses.
+     */
     static boolean isOpen(BatchJob job) {
-        return job != null && job.getJobName() != null && job.getState() != JobState.PUBLISHED;
+        return job != null && job.getState() != JobState.PUBLISHED
+                && (job.getJobName() != null || JobRecords.isFinished(job.getState()));
     }
 
     /**

@@ -224,6 +224,12 @@ final class PollFixture implements AutoCloseable {
 
     /** The PENDING record the submitter writes after create. */
     BatchJob writeJob(Batch batch, String jobName, InputMode mode) throws Exception {
+        return writeJob(batch, jobName, mode, JobState.PENDING, null);
+    }
+
+    /** A job record in any state, e.g. the FAILED one the submitter writes when the API refused the batch. */
+    BatchJob writeJob(Batch batch, String jobName, InputMode mode, JobState state, io.genaibatch.records.Error error)
+            throws Exception {
         Instant now = Instant.now();
         BatchJob job = BatchJob.newBuilder().setBatchId(batch.batchId()).setGroupKey(groupKey(batch.kind()))
                 .setModel(batch.model()).setKind(batch.kind()).setAttempt(1).setItemCount(batch.items().size())
@@ -231,8 +237,8 @@ final class PollFixture implements AutoCloseable {
                 .setItemsPartition(batch.partition()).setFirstItemOffset(batch.firstOffset())
                 .setLastItemOffset(batch.lastOffset()).setInputMode(mode)
                 .setUploadedFile(mode == InputMode.FILE ? "files/uploaded" : null)
-                .setJobName(jobName).setState(JobState.PENDING).setCreatedAt(now).setUpdatedAt(now)
-                .setSubmittedAt(now).build();
+                .setJobName(jobName).setState(state).setError(error).setCreatedAt(now).setUpdatedAt(now)
+                .setSubmittedAt(jobName == null ? null : now).build();
         producer.send(new ProducerRecord<>(topics.jobs(), batch.batchId().getBytes(StandardCharsets.UTF_8),
                 RecordCodec.batchJob().encode(job, ValueFormat.AVRO))).get();
         return job;

@@ -44,6 +44,23 @@ class PollerJobOutcomesIT {
     }
 
     @Test
+    void shouldAnswerEveryKeyWithFailedWhenTheSubmitterCouldNotCreateTheJob(KafkaCluster kafka, @TempDir Path dir)
+            throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "refused", EmulatorOptions.defaults(), dir)) {
+            // Step 1: a batch the API refused: the submitter records it FAILED, with no job name
+            PollFixture.Batch refused = f.writeBatch("b-refused", RequestKind.GENERATE, 7, 0);
+            f.writeJob(refused, null, InputMode.INLINE, JobState.FAILED, io.genaibatch.records.Error.newBuilder()
+                    .setCode("CREATE_REFUSED").setMessage("unknown model").setHttpStatus(404).build());
+
+            // Step 2: the poller answers every request FAILED with the submitter's reason, then marks it PUBLISHED
+            f.startPoller();
+            BatchJob published = f.awaitPublished("b-refused");
+            assertThat(published.getJobName()).isNull();
+            assertOutcome(f.assertOneResponsePerKey(refused), refused, ResponseStatus.FAILED, "CREATE_REFUSED");
+        }
+    }
+
+    @Test
     void shouldAnswerEveryKeyWhenTheJobFailsExpiresOrIsCancelled(KafkaCluster kafka, @TempDir Path dir) throws Exception {
         try (PollFixture f = PollFixture.start(kafka, "outcomes", EmulatorOptions.defaults(), dir)) {
             // Step 1: three jobs that stay RUNNING until the test ends them

@@ -61,7 +61,7 @@ class SubmissionTest {
         assertThat(fake.calls).containsExactly("intent b-inline", "create b-inline", "record b-inline");
         FakeBatchApi.Created c = fake.created.get(0);
         assertThat(c.input()).isInstanceOf(BatchInput.InlineSpool.class);
-        assertThat(c.inlineLines()).hasSize(3).first().asString().startsWith("{\"key\":\"b-inline-r1\",\"request\":");
+        assertThat(c.inlineLines()).hasSize(3).first().asString().startsWith("{\"key\": \"b-inline-r1\", \"request\": ");
         BatchJob intent = jobLog.intents.get(0);
         assertThat(intent.getState()).isEqualTo(JobState.SUBMITTING);
         assertThat(intent.getJobName()).isNull();
