@@ -13,6 +13,8 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.genaibatch.config.ConfigKeys;
+import io.genaibatch.config.ConfigType;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.kafka.KafkaClients;
 import io.genaibatch.kafka.RecordCodec;
@@ -130,7 +132,13 @@ final class Demo {
             while (tally.answered() < count && System.nanoTime() < deadline) {
                 tail.poll(Duration.ofMillis(200), r -> record(tally, runId, codec, r));
                 if (System.nanoTime() > nextProgress) {
-                    out.printf("  %,d / %,d responses, %d batches so far%n", tally.answered(), count, tally.batchIds.size());
+                    if (tally.answered() == 0) {
+                        out.printf("  0 / %,d responses: batches seal after window.max-wait (%s), then their jobs run%n",
+                                count, ConfigType.format(config.get(ConfigKeys.WINDOW_MAX_WAIT)));
+                    } else {
+                        out.printf("  %,d / %,d responses, from %d batches so far%n", tally.answered(), count,
+                                tally.batchIds.size());
+                    }
                     out.flush();
                     nextProgress = System.nanoTime() + PROGRESS_EVERY.toNanos();
                 }
