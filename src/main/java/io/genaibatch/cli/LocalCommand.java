@@ -71,12 +71,13 @@ final class LocalCommand implements Callable<Integer> {
              RoleContext context = new RoleContext(stack.config(), environment())) {
             List<Role> roles = RunCommand.build(List.copyOf(Roles.BUILT.keySet()), context);
             CompletableFuture<Integer> finished = new CompletableFuture<>();
+            // Ctrl-C, also during the demo: stop the roles, then the emulator and the broker, in order.
+            Shutdown.onSignal("local", () -> {
+                finished.complete(130);
+                // Hold the JVM's exit until the roles and the broker are closed in order.
+                awaitQuietly(closed);
+            });
             if (demoRequests == null) {
-                Shutdown.onSignal("local", () -> {
-                    finished.complete(0);
-                    // Hold the JVM's exit until the roles and the broker are closed in order.
-                    awaitQuietly(closed);
-                });
                 spec.commandLine().getOut().printf("genai-batch local is ready:%n  Kafka     %s%n  emulator  %s%n  data      %s%n"
                                 + "Try: bin/genai-batch produce --bootstrap-servers %s --model gemini-2.5-flash --file requests.jsonl%n",
                         stack.broker().bootstrapServers(), stack.emulator().baseUrl(), dataDir.toAbsolutePath(),
