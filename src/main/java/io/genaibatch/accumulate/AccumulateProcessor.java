@@ -33,16 +33,14 @@ import org.slf4j.LoggerFactory;
  *   <li>MAX_WAIT once max-wait has passed since it opened (wall clock, checked every second and before each item);</li>
  *   <li>CONFIG_CHANGE when a smaller max-requests or max-bytes leaves the open batch at or over the new limit.</li>
  * </ul>
- * Items of a disabled model are held in a store (durable through its changelog) and released in order when the
- * model is enabled again.
+ * This stage only batches: requests of a disabled model are held before it, in the validate stage
+ * ({@link HeldRequests}), and reach it when released.
  *
  * <p>Every change to the stores and every record sent happens after the last thing that can throw for this record,
  * so a record refused or failed by the processing exception handler leaves the state as it was.
  */
 final class AccumulateProcessor implements Processor<String, PreparedItem, String, byte[]> {
     static final Duration PUNCTUATE_INTERVAL = Duration.ofSeconds(1);
-    /** Held items released per group and punctuation: bounds the size of one transaction while draining a backlog. */
-    static final int RELEASE_PER_PUNCTUATION = 10_000;
     private static final Logger log = LoggerFactory.getLogger(AccumulateProcessor.class);
 
     private final WindowPolicies policies;
@@ -50,7 +48,6 @@ final class AccumulateProcessor implements Processor<String, PreparedItem, Strin
     private final BatchRecords records;
     private ProcessorContext<String, byte[]> context;
     private KeyValueStore<String, GroupState> groups;
-    private KeyValueStore<String, PreparedItem> held;
     private PolicyCache cache;
 
     AccumulateProcessor(WindowPolicies policies, AccumulatorMetrics metrics, io.genaibatch.kafka.ValueFormat format) {
@@ -63,7 +60,6 @@ final class AccumulateProcessor implements Processor<String, PreparedItem, Strin
     public void init(ProcessorContext<String, byte[]> context) {
         this.context = context;
         this.groups = context.getStateStore(AccumulatorTopology.GROUP_STORE);
-        this.held = context.getStateStore(AccumulatorTopology.HELD_STORE);
         ReadOnlyKeyValueStore<String, WindowPolicy> policyStore = context.getStateStore(AccumulatorTopology.WINDOW_POLICY_STORE);
         this.cache = new PolicyCache(policies, policyStore);
         context.schedule(PUNCTUATE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::punctuate);
@@ -80,11 +76,9 @@ final class AccumulateProcessor implements Processor<String, PreparedItem, Strin
         }
         EffectivePolicy policy = cache.get(state.model());
         long now = context.currentSystemTimeMs();
-        // While older items of the group are held, a new one queues behind them: release keeps arrival order.
-        GroupState next = !policy.enabled() || state.heldCount() > 0
-                ? hold(group, state, item, policy)
-                : add(group, state, item, policy, now);
-        groups.put(group, next);
+        // The policy's enabled flag is not checked here: the validate stage holds a disabled model's requests, so an
+        // item that got this far was accepted for batching (at most one second before a disable reached that stage).
+        groups.put(group, add(group, state, item, policy, now));
     }
 
     private GroupState add(String group, GroupState state, PreparedItem item, EffectivePolicy policy, long now) {
@@ -128,18 +122,6 @@ final class AccumulateProcessor implements Processor<String, PreparedItem, Strin
         return null;
     }
 
-    private GroupState hold(String group, GroupState state, PreparedItem item, EffectivePolicy policy) {
-        held.put(heldKey(group, state.heldTail()), item);
-        GroupState next = state.withHeld(state.heldHead(), state.heldTail() + 1);
-        if (state.heldCount() == 0) {
-            log.info("Holding requests of group {}: {}", group, policy.enabled() ? "releasing earlier held requests first"
-                    : "model " + policy.model() + " is disabled (window.enabled=false)");
-        }
-        long count = next.heldCount();
-        afterEffects(() -> metrics.itemHeld(group, count));
-        return next;
-    }
-
     private void punctuate(long now) {
         cache.refresh();
         List<KeyValue<String, GroupState>> all = new ArrayList<>();
@@ -150,9 +132,6 @@ final class AccumulateProcessor implements Processor<String, PreparedItem, Strin
             String group = entry.key;
             GroupState state = entry.value;
             EffectivePolicy policy = cache.get(state.model());
-            if (policy.enabled() && state.heldCount() > 0) {
-                state = release(group, state, policy, now);
-            }
             OpenBatch open = state.open();
             if (open != null) {
                 SealReason reason = now - open.openedAt() >= policy.maxWait().toMillis() ? SealReason.MAX_WAIT
@@ -167,23 +146,6 @@ final class AccumulateProcessor implements Processor<String, PreparedItem, Strin
                 groups.put(group, state);
             }
         }
-    }
-
-    /** Moves up to RELEASE_PER_PUNCTUATION held items, oldest first, into batches. */
-    private GroupState release(String group, GroupState state, EffectivePolicy policy, long now) {
-        long end = Math.min(state.heldTail(), state.heldHead() + RELEASE_PER_PUNCTUATION);
-        GroupState current = state;
-        for (long seq = state.heldHead(); seq < end; seq++) {
-            String key = heldKey(group, seq);
-            PreparedItem item = held.get(key);
-            held.delete(key);
-            current = current.withHeld(seq + 1, current.heldTail());
-            if (item != null) {
-                current = add(group, current, item, policy, now);
-            }
-        }
-        log.info("Released {} held requests of group {}, {} still held", end - state.heldHead(), group, current.heldCount());
-        return current;
     }
 
     private void seal(GroupState state, OpenBatch open, SealReason reason, long now) {
@@ -204,7 +166,7 @@ final class AccumulateProcessor implements Processor<String, PreparedItem, Strin
     }
 
     /** A metrics call made after records were sent must not throw: the record could no longer be refused cleanly. */
-    private static void afterEffects(Runnable metricsCall) {
+    static void afterEffects(Runnable metricsCall) {
         try {
             metricsCall.run();
         } catch (RuntimeException e) {
@@ -219,11 +181,6 @@ final class AccumulateProcessor implements Processor<String, PreparedItem, Strin
         RequestKind kind = RequestKind.valueOf(parts[1]);
         int shard = Integer.parseInt(parts[2]);
         String epoch = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
-        return new GroupState(model, kind, shard, epoch, 0, null, 0, 0);
-    }
-
-    /** Zero-padded so the keys of one group sort in arrival order. */
-    static String heldKey(String group, long seq) {
-        return group + "/" + String.format("%019d", seq);
+        return new GroupState(model, kind, shard, epoch, 0, null);
     }
 }

@@ -29,8 +29,13 @@ public final class AccumulatorCounters implements AccumulatorMetrics {
     }
 
     @Override
-    public void itemHeld(String groupKey, long heldCount) {
+    public void requestHeld(String model, int partition, long heldCount) {
         add("requests.held", 1);
+    }
+
+    @Override
+    public void heldRequestLost(String model, int partition, long offset) {
+        add("requests.held.lost", 1);
     }
 
     @Override

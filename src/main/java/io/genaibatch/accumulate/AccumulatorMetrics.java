@@ -29,8 +29,20 @@ public interface AccumulatorMetrics {
     default void requestRejected(String code) {
     }
 
-    /** A request of a disabled model was held; heldCount is the group's queue length after it. */
-    default void itemHeld(String groupKey, long heldCount) {
+    /**
+     * An accepted request of a disabled model (or of a model whose held requests are still being released) was held:
+     * it stays in genai.requests and the validate stage keeps a pointer to it.
+     *
+     * @param heldCount the model's held requests in this genai.requests partition, this one included
+     */
+    default void requestHeld(String model, int partition, long heldCount) {
+    }
+
+    /**
+     * A held request could not be read back from genai.requests when released (deleted by retention, or the topic
+     * was recreated): it is in no batch and gets no response. Its pointer is dropped.
+     */
+    default void heldRequestLost(String model, int partition, long offset) {
     }
 
     /** A batch was sealed. */

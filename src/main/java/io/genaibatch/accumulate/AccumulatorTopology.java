@@ -27,13 +27,18 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  * genai.requests ─► validate ─► repartition by group (model|kind|shard) ─► accumulate ─► genai.batches
  *                      │ refused: RejectionHandler ─► genai.responses (REJECTED) + genai.requests.dlq
+ *                      │ disabled model: pointer in store held-requests, released from the punctuation
  * genai.window-config ─► global store window-policies (read by validate and accumulate)
  * </pre>
  */
 public final class AccumulatorTopology {
     public static final String WINDOW_POLICY_STORE = "window-policies";
     static final String GROUP_STORE = "accumulate-groups";
-    static final String HELD_STORE = "accumulate-held";
+    /**
+     * Pointers to held requests (validate stage). Not the name of the older store that held whole items in the
+     * accumulate stage ({@code accumulate-held}): its changelog holds another format.
+     */
+    static final String HELD_STORE = "held-requests";
     /** The repartition topic is {@code <application.id>-accumulate-by-group-repartition}. */
     static final String REPARTITION_NAME = "accumulate-by-group";
 
@@ -46,6 +51,18 @@ public final class AccumulatorTopology {
 
     public static Topology build(GenAiBatchConfig config, AccumulatorMetrics metrics) {
         Topics topics = Topics.from(config);
+        Map<String, Object> clients = new KafkaClients(config).properties(Map.of());
+        String clientId = config.get(ConfigKeys.ACCUMULATE_APPLICATION_ID) + "-held-reader";
+        return build(config, metrics, () -> new KafkaHeldRecordReader(topics.requests(), clients, clientId),
+                HeldRequests.RELEASE_PER_PUNCTUATION);
+    }
+
+    /** @param readers how held requests are read back (tests serve the records they piped) */
+    static Topology build(GenAiBatchConfig config, AccumulatorMetrics metrics, HeldRecordReader.Factory readers,
+                          int releasePerPunctuation) {
+        Topics topics = Topics.from(config);
+        ValidateProcessor.HoldSettings hold = new ValidateProcessor.HoldSettings(topics.requests(),
+                config.get(ConfigKeys.TOPIC_RETENTION), readers, releasePerPunctuation);
         ValueFormat format = formatOf(config);
         WindowPolicies policies = new WindowPolicies(config);
         StreamsBuilder builder = new StreamsBuilder();
@@ -57,12 +74,13 @@ public final class AccumulatorTopology {
                 WindowConfigProcessor::new);
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GROUP_STORE), Serdes.String(),
                 GroupState.serde()).withCachingEnabled());
+        // Persistent and changelogged: a pointer is durable in Kafka before the held request's offset is committed.
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HELD_STORE), Serdes.String(),
-                PreparedItem.serde()));
+                HeldRequests.Pointer.serde()));
         builder.stream(topics.requests(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("requests"))
-                .process(() -> new ValidateProcessor(policies, metrics), Named.as("validate"))
+                .process(() -> new ValidateProcessor(policies, metrics, hold), Named.as("validate"), HELD_STORE)
                 .repartition(Repartitioned.with(Serdes.String(), PreparedItem.serde()).withName(REPARTITION_NAME))
-                .process(() -> new AccumulateProcessor(policies, metrics, format), Named.as("accumulate"), GROUP_STORE, HELD_STORE)
+                .process(() -> new AccumulateProcessor(policies, metrics, format), Named.as("accumulate"), GROUP_STORE)
                 // Values are BatchRecord bytes already (BatchRecords), in the configured format.
                 .to(topics.batches(), Produced.with(Serdes.String(), Serdes.ByteArray()).withName("batches"));
         return builder.build();

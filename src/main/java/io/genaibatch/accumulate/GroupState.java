@@ -15,33 +15,30 @@ import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * What the accumulator keeps per group: the small header of the open batch (never its items: they are on
- * genai.batches already), the batch counter and the range of held items.
+ * genai.batches already) and the batch counter. Held requests of disabled models are not here: the validate stage
+ * keeps pointers to them ({@link HeldRequests}).
  *
  * @param epoch random, drawn once per group state, part of every batch id (see {@link Groups#batchId})
  * @param nextSeq the counter of the next batch id
  * @param open the open batch, or null
- * @param heldHead sequence of the oldest held item; held items are heldHead until heldTail (exclusive)
  */
-record GroupState(String model, RequestKind kind, int shard, String epoch, long nextSeq, OpenBatch open,
-                  long heldHead, long heldTail) {
+record GroupState(String model, RequestKind kind, int shard, String epoch, long nextSeq, OpenBatch open) {
 
     /** The header of an open batch. openedAt is wall-clock ms. */
     record OpenBatch(String batchId, int count, long bytes, long openedAt) {
     }
 
-    long heldCount() {
-        return heldTail - heldHead;
-    }
-
     GroupState withOpen(OpenBatch newOpen, long newNextSeq) {
-        return new GroupState(model, kind, shard, epoch, newNextSeq, newOpen, heldHead, heldTail);
+        return new GroupState(model, kind, shard, epoch, newNextSeq, newOpen);
     }
 
-    GroupState withHeld(long newHead, long newTail) {
-        return new GroupState(model, kind, shard, epoch, nextSeq, open, newHead, newTail);
-    }
-
-    private static final byte VERSION = 1;
+    /**
+     * 2 since holding moved to the validate stage. Version 1 also had the held range (two longs after nextSeq): it
+     * is still read, from changelogs written by older builds, and its held range ignored (the old held store is
+     * no longer part of the topology; docs/ACCUMULATOR.md says to drain held requests before such an upgrade).
+     */
+    static final byte VERSION = 2;
+    static final byte VERSION_WITH_HELD_RANGE = 1;
 
     /** A small fixed binary form: this is written to the changelog for every batch change. */
     static Serde<GroupState> serde() {
@@ -57,8 +54,6 @@ record GroupState(String model, RequestKind kind, int shard, String epoch, long 
                 out.writeInt(s.shard());
                 out.writeUTF(s.epoch());
                 out.writeLong(s.nextSeq());
-                out.writeLong(s.heldHead());
-                out.writeLong(s.heldTail());
                 out.writeBoolean(s.open() != null);
                 if (s.open() != null) {
                     out.writeUTF(s.open().batchId());
@@ -77,7 +72,7 @@ record GroupState(String model, RequestKind kind, int shard, String epoch, long 
             }
             try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
                 byte version = in.readByte();
-                if (version != VERSION) {
+                if (version != VERSION && version != VERSION_WITH_HELD_RANGE) {
                     throw new IllegalStateException("group state version " + version + " is newer than this build (" + VERSION + ")");
                 }
                 String model = in.readUTF();
@@ -85,10 +80,12 @@ record GroupState(String model, RequestKind kind, int shard, String epoch, long 
                 int shard = in.readInt();
                 String epoch = in.readUTF();
                 long nextSeq = in.readLong();
-                long heldHead = in.readLong();
-                long heldTail = in.readLong();
+                if (version == VERSION_WITH_HELD_RANGE) {
+                    in.readLong(); // heldHead
+                    in.readLong(); // heldTail
+                }
                 OpenBatch open = in.readBoolean() ? new OpenBatch(in.readUTF(), in.readInt(), in.readLong(), in.readLong()) : null;
-                return new GroupState(model, kind, shard, epoch, nextSeq, open, heldHead, heldTail);
+                return new GroupState(model, kind, shard, epoch, nextSeq, open);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

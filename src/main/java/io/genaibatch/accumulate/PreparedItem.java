@@ -19,8 +19,7 @@ import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * A validated request on its way to a batch: its line size and its {@link BatchItem} already encoded as an Avro
- * datum. The item is encoded once, in the validate stage, and its bytes travel through the repartition topic, the
- * hold store and into the genai.batches record unchanged (see {@link BatchRecords}): the accumulate stage never
+ * datum. The item is encoded once, in the validate stage, and its bytes travel through the repartition topic and into the genai.batches record unchanged (see {@link BatchRecords}): the accumulate stage never
  * decodes or re-encodes a request, which measured as its largest CPU cost.
  *
  * @param requestBytes the item's JSONL line size (BatchItem.requestBytes)

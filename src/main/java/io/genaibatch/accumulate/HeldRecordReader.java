@@ -1,0 +1,33 @@
+package io.genaibatch.accumulate;
+
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.common.header.Headers;
+
+/**
+ * Reads held requests back from genai.requests when they are released. Behind an interface so that
+ * TopologyTestDriver tests can serve the records they piped; {@link KafkaHeldRecordReader} reads the broker.
+ * One per validate task, used from its stream thread only.
+ */
+interface HeldRecordReader extends AutoCloseable {
+
+    /**
+     * The records of genai.requests partition {@code partition} at {@code offsets} (ascending), by offset, read
+     * committed. An offset missing from the answer has no record any more (below the log start: deleted by
+     * retention). Throws when the topic cannot be read now (nothing is released then; the next punctuation retries).
+     */
+    Map<Long, HeldRecord> read(int partition, List<Long> offsets);
+
+    @Override
+    void close();
+
+    /** A record read back; key, value and headers exactly as the producer wrote them. */
+    record HeldRecord(long offset, byte[] key, byte[] value, Headers headers, long timestamp) {
+    }
+
+    /** Opens a reader; called lazily, at a task's first release, so a task that never releases opens no consumer. */
+    interface Factory {
+        HeldRecordReader open();
+    }
+}
