@@ -58,12 +58,23 @@ final class AccumulatorDriver implements AutoCloseable {
     private final TestOutputTopic<byte[], byte[]> dlq;
     private final List<BatchRecord> batchLog = new ArrayList<>();
     private final Path stateDir;
+    /** Every record piped into genai.requests (one partition, 0): index = offset. Held requests are read from here. */
+    private final List<HeldRecordReader.HeldRecord> piped = new ArrayList<>();
+    /** Offsets below this are "deleted by retention" for the held-request reader. */
+    private long requestsLogStart;
+    /** What the held-request reader was asked for, one list per call. */
+    final List<List<Long>> heldReads = new ArrayList<>();
 
     AccumulatorDriver(Map<String, String> settings) {
         this(settings, null);
     }
 
     AccumulatorDriver(Map<String, String> settings, AccumulatorMetrics metrics) {
+        this(settings, metrics, HeldRequests.RELEASE_PER_PUNCTUATION);
+    }
+
+    /** @param releasePerPunctuation held requests released per model and punctuation */
+    AccumulatorDriver(Map<String, String> settings, AccumulatorMetrics metrics, int releasePerPunctuation) {
         try {
             stateDir = Files.createTempDirectory("accumulator-test");
         } catch (java.io.IOException e) {
@@ -74,7 +85,7 @@ final class AccumulatorDriver implements AutoCloseable {
         GenAiBatchConfig config = GenAiBatchConfig.of(all);
         AccumulatorMetrics used = metrics == null ? counters : metrics;
         Properties props = AccumulatorTopology.streamsConfig(config, used, Map.of());
-        driver = new TopologyTestDriver(AccumulatorTopology.build(config, used), props, T0);
+        driver = new TopologyTestDriver(AccumulatorTopology.build(config, used, this::heldReader, releasePerPunctuation), props, T0);
         requests = driver.createInputTopic(REQUESTS, new ByteArraySerializer(), new ByteArraySerializer());
         windowConfig = driver.createInputTopic(WINDOW_CONFIG, new StringSerializer(), new ByteArraySerializer());
         batches = driver.createOutputTopic(BATCHES, new StringDeserializer(), new ByteArrayDeserializer());
@@ -112,7 +123,36 @@ final class AccumulatorDriver implements AutoCloseable {
     }
 
     void sendRaw(byte[] key, byte[] value, Headers headers) {
-        requests.pipeInput(new TestRecord<>(key, value, headers, (Instant) null));
+        // An explicit timestamp, so that the held-request reader serves exactly what the processor saw.
+        Instant timestamp = T0.plusMillis(piped.size());
+        piped.add(new HeldRecordReader.HeldRecord(piped.size(), key, value, new RecordHeaders(headers.toArray()), timestamp.toEpochMilli()));
+        requests.pipeInput(new TestRecord<>(key, value, headers, timestamp));
+    }
+
+    /** Simulates retention: genai.requests records below {@code offset} are gone. */
+    void deleteRequestsBefore(long offset) {
+        requestsLogStart = offset;
+    }
+
+    /** The records piped into genai.requests, as a real reader would read them back. */
+    private HeldRecordReader heldReader() {
+        return new HeldRecordReader() {
+            @Override
+            public Map<Long, HeldRecord> read(int partition, List<Long> offsets) {
+                heldReads.add(List.copyOf(offsets));
+                Map<Long, HeldRecord> out = new HashMap<>();
+                for (long o : offsets) {
+                    if (partition == 0 && o >= requestsLogStart && o < piped.size()) {
+                        out.put(o, piped.get((int) o));
+                    }
+                }
+                return out;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     void sendJson(String key, String json) {

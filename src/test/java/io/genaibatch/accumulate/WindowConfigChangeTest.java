@@ -5,17 +5,22 @@ import static io.genaibatch.accumulate.AccumulatorDriver.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.BatchRecord;
 import io.genaibatch.records.BatchSeal;
+import io.genaibatch.records.GenAiRequest;
 import io.genaibatch.records.SealReason;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.Test;
 
 class WindowConfigChangeTest {
     private static final String FLASH = "gemini-2.5-flash";
+    private static final String PRO = "gemini-2.5-pro";
 
     @Test
     void shouldSealAnOpenBatchWithConfigChangeWhenMaxRequestsShrinksBelowItsCount() {
@@ -138,22 +143,101 @@ class WindowConfigChangeTest {
             d.tick();
             for (int i = 0; i < 6; i++) {
                 d.send("f" + i, request(FLASH, "f-" + i, "t"));
-                d.send("p" + i, request("gemini-2.5-pro", "p-" + i, "t"));
+                d.send("p" + i, request(PRO, "p-" + i, "t"));
             }
+            d.send("no-id", request(FLASH, "t")); // offset 12: its requestId is derived from where it was read
+            GenAiRequest bad = request(FLASH, "bad", "t");
+            bad.setRequest("{\"contents\": []}");
+            d.send("bad", bad);
             d.advance(Duration.ofMinutes(5));
-            assertThat(d.items()).as("only the enabled model is batched").allSatisfy(i -> assertThat(i.getModel()).isEqualTo("gemini-2.5-pro"));
+            assertThat(d.items()).as("only the enabled model is batched").allSatisfy(i -> assertThat(i.getModel()).isEqualTo(PRO));
             assertThat(d.items()).hasSize(6);
-            assertThat(d.counters.snapshot()).containsEntry("requests.held", 6L);
+            assertThat(d.counters.snapshot()).containsEntry("requests.held", 7L);
+            assertThat(d.responses()).as("a disabled model's bad request is still rejected at once").singleElement()
+                    .satisfies(r -> assertThat(r.value().getError().getCode()).isEqualTo(ErrorCodes.EMPTY_CONTENTS));
+            assertThat(heldPointers(d)).as("held: a pointer per request, in offset order, no payload")
+                    .containsExactly(HeldRequests.storeKey(FLASH, 0), HeldRequests.storeKey(FLASH, 2), HeldRequests.storeKey(FLASH, 4),
+                            HeldRequests.storeKey(FLASH, 6), HeldRequests.storeKey(FLASH, 8), HeldRequests.storeKey(FLASH, 10),
+                            HeldRequests.storeKey(FLASH, 12));
 
             d.setPolicy(FLASH, policy().setEnabled(true).build());
             d.send("f6", request(FLASH, "f-6", "t")); // arrives before the release: must queue behind the held ones
             d.tick(); // refresh, then release
 
             List<String> flashIds = d.items().stream().filter(i -> i.getModel().equals(FLASH)).map(BatchItem::getRequestId).toList();
-            assertThat(flashIds).containsExactly("f-0", "f-1", "f-2", "f-3", "f-4", "f-5", "f-6");
+            assertThat(flashIds).containsExactly("f-0", "f-1", "f-2", "f-3", "f-4", "f-5", "genai.requests-0-12", "f-6");
             List<BatchSeal> flashSeals = d.seals().stream().filter(s -> s.getModel().equals(FLASH)).toList();
-            assertThat(flashSeals).singleElement().satisfies(s -> assertThat(s.getCount()).isEqualTo(4));
+            assertThat(flashSeals).hasSize(2).allSatisfy(s -> assertThat(s.getCount()).isEqualTo(4));
+            assertThat(d.responses()).as("nothing held is rejected at release").isEmpty();
+            assertThat(heldPointers(d)).isEmpty();
+
+            // Released: the next request goes straight through, no pointer and no read of genai.requests
+            int reads = d.heldReads.size();
+            d.send("f7", request(FLASH, "f-7", "t"));
+            assertThat(d.items()).last().satisfies(i -> assertThat(i.getRequestId()).isEqualTo("f-7"));
+            d.tick();
+            assertThat(d.heldReads).hasSize(reads);
         }
+    }
+
+    @Test
+    void shouldReleaseAtMostTheBoundPerPunctuationAndKeepLaterArrivalsBehind() {
+        try (AccumulatorDriver d = new AccumulatorDriver(Map.of("window.max-requests", "100", "window.max-wait", "1h"), null, 3)) {
+            d.setPolicy(FLASH, policy().setEnabled(false).build());
+            d.tick();
+            for (int i = 0; i < 7; i++) {
+                d.send("f" + i, request(FLASH, "f-" + i, "t"));
+            }
+            d.setPolicy(FLASH, policy().setEnabled(true).build());
+
+            d.tick();
+            assertThat(requestIds(d)).containsExactly("f-0", "f-1", "f-2");
+            d.send("f7", request(FLASH, "f-7", "t")); // release in progress: queues behind the 4 still held
+            assertThat(requestIds(d)).hasSize(3);
+            d.tick();
+            assertThat(requestIds(d)).containsExactly("f-0", "f-1", "f-2", "f-3", "f-4", "f-5");
+            d.tick();
+            assertThat(requestIds(d)).containsExactly("f-0", "f-1", "f-2", "f-3", "f-4", "f-5", "f-6", "f-7");
+            assertThat(d.heldReads).as("each read asks for the oldest pointers, at most 3")
+                    .containsExactly(List.of(0L, 1L, 2L), List.of(3L, 4L, 5L), List.of(6L, 7L));
+            assertThat(heldPointers(d)).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldCountAndDropAHeldRequestDeletedByRetentionAndReleaseTheRest() {
+        try (AccumulatorDriver d = new AccumulatorDriver(Map.of("window.max-requests", "100", "window.max-wait", "1h"))) {
+            d.setPolicy(FLASH, policy().setEnabled(false).build());
+            d.tick();
+            for (int i = 0; i < 4; i++) {
+                d.send("f" + i, request(FLASH, "f-" + i, "t"));
+            }
+            d.deleteRequestsBefore(2); // held longer than the topic's retention
+
+            d.setPolicy(FLASH, policy().setEnabled(true).build());
+            d.tick();
+
+            assertThat(requestIds(d)).containsExactly("f-2", "f-3");
+            assertThat(d.counters.snapshot()).containsEntry("requests.held.lost", 2L);
+            assertThat(d.responses()).isEmpty();
+            assertThat(heldPointers(d)).as("the lost ones' pointers are dropped too").isEmpty();
+        }
+    }
+
+    private static List<String> requestIds(AccumulatorDriver d) {
+        return d.items().stream().map(BatchItem::getRequestId).toList();
+    }
+
+    private static List<String> heldPointers(AccumulatorDriver d) {
+        List<String> keys = new ArrayList<>();
+        KeyValueStore<String, HeldRequests.Pointer> store = d.driver.getKeyValueStore(AccumulatorTopology.HELD_STORE);
+        try (KeyValueIterator<String, HeldRequests.Pointer> it = store.all()) {
+            it.forEachRemaining(kv -> {
+                assertThat(kv.value.key()).as("only the record's key is kept").hasSizeLessThan(16);
+                keys.add(kv.key);
+            });
+        }
+        return keys;
     }
 
     @Test
