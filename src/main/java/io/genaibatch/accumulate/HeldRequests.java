@@ -105,6 +105,9 @@ final class HeldRequests {
                 releaseModel(model, releaser);
             }
         }
+        if (counts.isEmpty()) {
+            closeReader(); // nothing left to read back: no idle consumer (and connection) per task
+        }
     }
 
     private void releaseModel(String model, Releaser releaser) {

@@ -215,6 +215,130 @@ class AccumulatorIT {
         }
     }
 
+    @Test
+    void shouldKeepADisabledModelsRequestsOutOfBatchesWithOnlySmallPointersAndBatchEachOnceWhenEnabled(KafkaCluster kafka)
+            throws Exception {
+        GenAiBatchConfig config = config(kafka, "hold", "state");
+        createTopics(config);
+        Topics topics = Topics.from(config);
+        WindowConfigClient windows = new WindowConfigClient(config);
+
+        // Step 1: ops disable FLASH (what `config set --model gemini-2.5-flash --enabled false` writes); requests of
+        // FLASH (2 KB each) and PRO arrive
+        windows.write(FLASH, enabled(false));
+        AccumulateRole role = start(config);
+        try (BatchLog log = new BatchLog(kafka.bootstrapServers(), topics.batches())) {
+            String text = "x".repeat(2_000);
+            Set<String> flash = produceModel(config, FLASH, 0, 300, text);
+            Set<String> pro = produceModel(config, PRO, 300, 300, text);
+            long heldPayload = 300L * text.length();
+
+            // Step 2: PRO is batched; nothing of FLASH reaches genai.batches
+            log.pollUntil(l -> l.sealedItems() >= pro.size(), Duration.ofSeconds(60), "every PRO request sealed");
+            log.drain(Duration.ofSeconds(3)); // longer than max-wait (2 s): a FLASH batch would have been sealed
+            assertThat(log.itemsByBatch.values().stream().flatMap(List::stream)).as("only PRO is batched")
+                    .allSatisfy(item -> assertThat(item.getModel()).isEqualTo(PRO));
+            log.assertExact(pro, MAX_REQUESTS::get, MAX_BYTES::get);
+
+            // Step 3: the held store's changelog has one small pointer per held request, not the requests
+            String changelog = config.get(io.genaibatch.config.ConfigKeys.ACCUMULATE_APPLICATION_ID) + "-"
+                    + AccumulatorTopology.HELD_STORE + "-changelog";
+            List<ConsumerRecord<byte[], byte[]>> pointers = readAll(config, changelog);
+            assertThat(pointers).as("one pointer per held request").hasSize(flash.size());
+            long changelogBytes = pointers.stream().mapToLong(r -> r.key().length + r.value().length).sum();
+            assertThat(changelogBytes).as("changelog bytes against %s bytes of held payload", heldPayload)
+                    .isLessThan(heldPayload / 20);
+            assertThat(pointers).allSatisfy(r -> assertThat(r.value().length).isLessThan(32));
+
+            // Step 4: enable FLASH: every held request reaches exactly one sealed batch, nothing else changes
+            windows.write(FLASH, enabled(true));
+            Set<String> all = new HashSet<>(pro);
+            all.addAll(flash);
+            log.pollUntil(l -> l.sealedItems() >= all.size(), Duration.ofSeconds(60), "every held request sealed after enable");
+            log.drain(Duration.ofSeconds(1)); // a duplicate would arrive right after
+            log.assertExact(all, MAX_REQUESTS::get, MAX_BYTES::get);
+        } finally {
+            role.close();
+        }
+    }
+
+    @Test
+    void shouldReleaseHeldRequestsOnceAfterARestartOnAFreshStateDirectory(KafkaCluster kafka) throws Exception {
+        GenAiBatchConfig first = config(kafka, "hold-restart", "state-a");
+        createTopics(first);
+        Topics topics = Topics.from(first);
+        WindowConfigClient windows = new WindowConfigClient(first);
+        windows.write(FLASH, enabled(false));
+
+        // Step 1: FLASH requests are held while PRO ones are batched; then the application stops
+        AccumulateRole role = start(first);
+        Set<String> flash;
+        Set<String> pro;
+        try (BatchLog log = new BatchLog(kafka.bootstrapServers(), topics.batches())) {
+            flash = produceModel(first, FLASH, 0, 200, "held");
+            pro = produceModel(first, PRO, 200, 50, "free");
+            log.pollUntil(l -> l.sealedItems() >= pro.size(), Duration.ofSeconds(60), "every PRO request sealed");
+        } finally {
+            role.close();
+        }
+
+        // Step 2: restart on an empty state directory (another machine), enable FLASH: the pointers come back from
+        // the changelog and every held request is batched, once
+        AccumulatorCounters counters = new AccumulatorCounters();
+        AccumulateRole again = new AccumulateRole(config(kafka, "hold-restart", "state-b", first), counters, Map.of());
+        again.start();
+        again.awaitRunning(Duration.ofSeconds(60));
+        try (BatchLog log = new BatchLog(kafka.bootstrapServers(), topics.batches())) {
+            windows.write(FLASH, enabled(true));
+            Set<String> all = new HashSet<>(pro);
+            all.addAll(flash);
+            log.pollUntil(l -> l.sealedItems() >= all.size(), Duration.ofSeconds(60), "every held request sealed after the restart");
+            log.drain(Duration.ofSeconds(1));
+            log.assertExact(all, MAX_REQUESTS::get, MAX_BYTES::get);
+            assertThat(counters.snapshot()).doesNotContainKey("requests.held.lost");
+        } finally {
+            again.close();
+        }
+    }
+
+    @Test
+    void shouldCountAHeldRequestDeletedFromGenaiRequestsAsLostAndReleaseTheOthers(KafkaCluster kafka) throws Exception {
+        GenAiBatchConfig config = config(kafka, "hold-lost", "state");
+        createTopics(config);
+        Topics topics = Topics.from(config);
+        WindowConfigClient windows = new WindowConfigClient(config);
+        windows.write(FLASH, enabled(false));
+        AccumulatorCounters counters = new AccumulatorCounters();
+        AccumulateRole role = new AccumulateRole(config, counters, Map.of());
+        role.start();
+        role.awaitRunning(Duration.ofSeconds(60));
+        try (BatchLog log = new BatchLog(kafka.bootstrapServers(), topics.batches());
+             Admin admin = new KafkaClients(config).admin()) {
+            // Step 1: 30 FLASH requests held, then deleted from genai.requests as retention would (log start moves)
+            Set<String> gone = produceModel(config, FLASH, 0, 30, "gone");
+            awaitCounter(counters, "requests.held", 30);
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.RecordsToDelete> upTo = new HashMap<>();
+            for (int p = 0; p < 6; p++) {
+                var tp = new org.apache.kafka.common.TopicPartition(topics.requests(), p);
+                long end = admin.listOffsets(Map.of(tp, org.apache.kafka.clients.admin.OffsetSpec.latest())).partitionResult(tp).get().offset();
+                upTo.put(tp, org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(end));
+            }
+            admin.deleteRecords(upTo).all().get();
+
+            // Step 2: 30 more held, still in the topic; enable: those are batched once, the deleted ones counted lost
+            Set<String> kept = produceModel(config, FLASH, 30, 30, "kept");
+            awaitCounter(counters, "requests.held", 60);
+            windows.write(FLASH, enabled(true));
+            log.pollUntil(l -> l.sealedItems() >= kept.size(), Duration.ofSeconds(60), "every request still in the topic sealed");
+            log.drain(Duration.ofSeconds(1));
+            log.assertExact(kept, MAX_REQUESTS::get, MAX_BYTES::get);
+            assertThat(gone).doesNotContainAnyElementsOf(kept);
+            awaitCounter(counters, "requests.held.lost", 30);
+        } finally {
+            role.close();
+        }
+    }
+
     // --- helpers ---
 
     private GenAiBatchConfig config(KafkaCluster kafka, String name, String state) {
@@ -295,15 +419,63 @@ class AccumulatorIT {
     }
 
     private static Set<String> produceModel(GenAiBatchConfig config, String model, int i0, int n) throws Exception {
-        Set<String> sources = new HashSet<>();
+        return produceModel(config, model, i0, n, "t");
+    }
+
+    /** n requests of one model with this text, keys k{i0}.. spread over the partitions; returns their partition@offset. */
+    private static Set<String> produceModel(GenAiBatchConfig config, String model, int i0, int n, String text) throws Exception {
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> producer = producer(config)) {
             for (int i = i0; i < i0 + n; i++) {
-                RecordMetadata m = producer.send(new ProducerRecord<>(Topics.from(config).requests(), ("k" + i).getBytes(),
-                        REQUESTS.encode(request(model, RequestKind.GENERATE, "c-" + i, "t"), ValueFormat.AVRO))).get();
-                sources.add(m.partition() + "@" + m.offset());
+                sent.add(producer.send(new ProducerRecord<>(Topics.from(config).requests(), ("k" + i).getBytes(),
+                        REQUESTS.encode(request(model, RequestKind.GENERATE, "c-" + i, text), ValueFormat.AVRO))));
             }
+            producer.flush();
+        }
+        Set<String> sources = new HashSet<>();
+        for (Future<RecordMetadata> f : sent) {
+            RecordMetadata m = f.get();
+            sources.add(m.partition() + "@" + m.offset());
         }
         return sources;
+    }
+
+    private static void awaitCounter(AccumulatorCounters counters, String name, long value) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (counters.snapshot().getOrDefault(name, 0L) < value) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("after 30 s counter " + name + " is " + counters.snapshot().get(name) + ", not " + value);
+            }
+            Thread.sleep(100);
+        }
+        assertThat(counters.snapshot().get(name)).as(name).isEqualTo(value);
+    }
+
+    private static io.genaibatch.records.WindowPolicy enabled(boolean enabled) {
+        return io.genaibatch.records.WindowPolicy.newBuilder().setEnabled(enabled).setUpdatedBy("it")
+                .setUpdatedAt(java.time.Instant.now()).build();
+    }
+
+    /** Every committed record of a topic, from the start to its current end. */
+    private static List<ConsumerRecord<byte[], byte[]>> readAll(GenAiBatchConfig config, String topic) {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(new KafkaClients(config).properties(Map.of(
+                "isolation.level", "read_committed", "auto.offset.reset", "earliest")), new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<org.apache.kafka.common.TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("after 30 s still not read " + topic + " to its end " + end);
+                }
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
+        return out;
     }
 
     private static GenAiRequest request(String model, RequestKind kind, String requestId, String text) {
