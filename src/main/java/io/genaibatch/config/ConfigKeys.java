@@ -158,7 +158,8 @@ public final class ConfigKeys {
             "Open batches per (model, kind), split by request key hash, to spread a hot model over several stream tasks.");
     public static final ConfigKey<Boolean> WINDOW_ENABLED = new ConfigKey<>(
             "window.enabled", ConfigType.BOOLEAN, true, null,
-            "false holds a model's requests (kept in Kafka, not lost, not batched) until it is true again.");
+            "false holds a model's requests (not batched; they stay in genai.requests) until it is true again, then "
+                    + "releases them in arrival order. A request held longer than genai.requests' retention is lost.");
 
     /** Per-model window settings: {@code window.models.<model>.<setting>}, setting one of {@link #WINDOW_SETTINGS}. */
     public static final String WINDOW_MODELS_PREFIX = "window.models.";
