@@ -13,11 +13,20 @@ import org.apache.kafka.common.header.Headers;
 interface HeldRecordReader extends AutoCloseable {
 
     /**
-     * The records of genai.requests partition {@code partition} at {@code offsets} (ascending), by offset, read
-     * committed. An offset missing from the answer has no record any more (below the log start: deleted by
-     * retention). Throws when the topic cannot be read now (nothing is released then; the next punctuation retries).
+     * The records of genai.requests partition {@code partition} at {@code offsets} (ascending), read committed. May
+     * stop early (time bound): see {@link Read}. Throws when the topic cannot be read now (nothing is released then;
+     * the next punctuation retries).
      */
-    Map<Long, HeldRecord> read(int partition, List<Long> offsets);
+    Read read(int partition, List<Long> offsets);
+
+    /**
+     * @param records the records found, by offset
+     * @param readThrough the offsets up to this one were all looked for: one of them missing from {@code records}
+     *                    has no record any more (below the log start: deleted by retention). Offsets after it were
+     *                    not reached and stay held.
+     */
+    record Read(Map<Long, HeldRecord> records, long readThrough) {
+    }
 
     @Override
     void close();

@@ -119,12 +119,12 @@ final class HeldRequests {
         }
         List<Long> offsets = oldest.stream().map(kv -> offsetOf(kv.key)).toList();
         // Read everything first: a failure here changes nothing, and the next punctuation tries again.
-        Map<Long, HeldRecord> found;
+        HeldRecordReader.Read read;
         try {
             if (reader == null) {
                 reader = readers.open();
             }
-            found = reader.read(partition, offsets);
+            read = reader.read(partition, offsets);
         } catch (RuntimeException e) {
             closeReader();
             throw e;
@@ -133,7 +133,10 @@ final class HeldRequests {
         int lost = 0;
         for (KeyValue<String, Pointer> held : oldest) {
             long offset = offsetOf(held.key);
-            HeldRecord record = found.get(offset);
+            if (offset > read.readThrough()) {
+                break; // not reached in this punctuation's time: stays held, in order, for the next one
+            }
+            HeldRecord record = read.records().get(offset);
             String problem;
             if (record == null) {
                 problem = "it is no longer in " + topic + " (below the log start: deleted by retention)";

@@ -23,8 +23,11 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 final class KafkaHeldRecordReader implements HeldRecordReader {
     /** Seek instead of reading through when the next wanted offset is this far ahead (other models' records). */
     private static final long SEEK_GAP = 1_000;
-    /** Well under max.poll.interval.ms (5 min): the read runs inside the stream thread's punctuation. */
-    private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
+    /**
+     * The read runs inside the stream thread's punctuation, with the task's transaction open: stop well before
+     * Kafka Streams' exactly-once transaction.timeout.ms (10 s); the rest is released at the next punctuation.
+     */
+    private static final Duration READ_TIME = Duration.ofSeconds(3);
     private static final Duration POLL = Duration.ofMillis(200);
 
     private final String topic;
@@ -42,14 +45,16 @@ final class KafkaHeldRecordReader implements HeldRecordReader {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        // Offset look-ups fail fast rather than block the punctuation past the transaction timeout (broker away).
+        props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
         this.properties = props;
     }
 
     @Override
-    public Map<Long, HeldRecord> read(int partition, List<Long> offsets) {
+    public Read read(int partition, List<Long> offsets) {
         Map<Long, HeldRecord> found = new HashMap<>();
         if (offsets.isEmpty()) {
-            return found;
+            return new Read(found, -1);
         }
         TopicPartition tp = new TopicPartition(topic, partition);
         Consumer<byte[], byte[]> c = consumer();
@@ -63,13 +68,13 @@ final class KafkaHeldRecordReader implements HeldRecordReader {
                 wanted.add(o);
             }
         }
-        long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
+        long deadline = System.nanoTime() + READ_TIME.toNanos();
         int next = 0;
         long position = -1;
         while (next < wanted.size()) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("reading " + wanted.size() + " held requests from " + tp + " took more than "
-                        + READ_TIMEOUT.toSeconds() + " s; " + found.size() + " read, offset " + wanted.get(next) + " not reached");
+                // Time is up: what was looked for so far is answered, the rest stays held for the next punctuation.
+                return new Read(found, wanted.get(next) - 1);
             }
             long target = wanted.get(next);
             if (position < 0 || position > target || target - position > SEEK_GAP) {
@@ -101,7 +106,7 @@ final class KafkaHeldRecordReader implements HeldRecordReader {
                 break; // read to the end: what was not found is not there
             }
         }
-        return found;
+        return new Read(found, offsets.get(offsets.size() - 1));
     }
 
     private Consumer<byte[], byte[]> consumer() {

@@ -138,7 +138,7 @@ final class AccumulatorDriver implements AutoCloseable {
     private HeldRecordReader heldReader() {
         return new HeldRecordReader() {
             @Override
-            public Map<Long, HeldRecord> read(int partition, List<Long> offsets) {
+            public Read read(int partition, List<Long> offsets) {
                 heldReads.add(List.copyOf(offsets));
                 Map<Long, HeldRecord> out = new HashMap<>();
                 for (long o : offsets) {
@@ -146,7 +146,7 @@ final class AccumulatorDriver implements AutoCloseable {
                         out.put(o, piped.get((int) o));
                     }
                 }
-                return out;
+                return new Read(out, offsets.isEmpty() ? -1 : offsets.get(offsets.size() - 1));
             }
 
             @Override
