@@ -11,7 +11,7 @@ final class RequestIds {
     }
 
     static String derived(String topic, int partition, long offset) {
-        return topic + "-" + partition + "-" + offset;
+        return io.genaibatch.batch.LineKey.of(topic, partition, offset);
     }
 
     /** Null when usable as the key of a batch line, else why not. */

@@ -56,7 +56,8 @@ final class RequestValidator {
         if (checked.problem() != null) {
             throw reject(checked.problem().code(), checked.problem().message(), requestId, request, receivedAt);
         }
-        long lineBytes = JsonlLine.size(requestId, checked.oneLine());
+        // The line is keyed by the derived id whatever requestId the caller gave (see LineKey).
+        long lineBytes = JsonlLine.size(derivedId, checked.oneLine());
         long maxBytes = maxBytesOf.applyAsLong(model);
         if (lineBytes > maxBytes) {
             throw reject(ErrorCodes.REQUEST_TOO_LARGE, "field 'request' takes " + lineBytes + " bytes as a batch line, more than "

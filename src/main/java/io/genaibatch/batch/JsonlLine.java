@@ -7,8 +7,8 @@ import java.nio.charset.StandardCharsets;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 
 /**
- * One line of the Gemini batch JSONL input file: {@code {"key": "<requestId>", "request": <request JSON>}} and a
- * newline. The accumulator counts a batch's bytes with {@link #size} and the submitter writes the file with
+ * One line of the Gemini batch JSONL input file: {@code {"key": "<line key>", "request": <request JSON>}} and a
+ * newline, the key being the item's {@link LineKey}. The accumulator counts a batch's bytes with {@link #size} and the submitter writes the file with
  * {@link #write}: both use this class, so a sealed batch's byte count is exactly the size of its file.
  *
  * <p>The request JSON must be compact enough to sit on one line (no raw CR or LF); the accumulator stores it that
@@ -37,6 +37,11 @@ public final class JsonlLine {
         out.write(MIDDLE);
         out.write(requestJson.getBytes(StandardCharsets.UTF_8));
         out.write(SUFFIX);
+    }
+
+    /** The item's line as bytes, newline included, keyed by its {@link LineKey}. */
+    public static byte[] bytes(io.genaibatch.records.BatchItem item) {
+        return bytes(LineKey.of(item), item.getRequest());
     }
 
     /** The line as bytes, newline included. */

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Random;
 
 import io.genaibatch.batch.JsonlLine;
+import io.genaibatch.batch.LineKey;
 
 /**
  * The requests of {@code bench submit-poll}, made from their number alone: request i has the key {@code k-i}, the
@@ -50,6 +51,14 @@ final class BenchRequests {
         return "req-" + i;
     }
 
+    /** The genai.requests record request i stands for (the benchmark writes genai.batches directly). */
+    static final String SOURCE_TOPIC = "genai.requests";
+
+    /** The key of request i's line: {@link LineKey} of offset i of {@link #SOURCE_TOPIC} partition 0. */
+    static String lineKey(int i) {
+        return LineKey.of(SOURCE_TOPIC, 0, i);
+    }
+
     /** The number in a key made by {@link #key}, or -1. */
     static int index(String key) {
         if (!key.startsWith("k-")) {
@@ -76,13 +85,13 @@ final class BenchRequests {
 
     /** A buffer that holds any line of {@link #line}. */
     byte[] lineBuffer() {
-        return new byte[LINE_PREFIX.length + 32 + LINE_MIDDLE.length + requestBytes + LINE_SUFFIX.length];
+        return new byte[LINE_PREFIX.length + 48 + LINE_MIDDLE.length + requestBytes + LINE_SUFFIX.length];
     }
 
     /** Writes request i's JSONL line into {@code buf}; returns its length. */
     int line(int i, byte[] buf) {
         int n = put(buf, 0, LINE_PREFIX);
-        n = put(buf, n, requestId(i).getBytes(StandardCharsets.US_ASCII));
+        n = put(buf, n, lineKey(i).getBytes(StandardCharsets.US_ASCII));
         n = put(buf, n, LINE_MIDDLE);
         n = put(buf, n, HEAD);
         byte[] head = promptHead(i);
@@ -98,7 +107,7 @@ final class BenchRequests {
     void checkLine(int i) {
         byte[] buf = lineBuffer();
         int n = line(i, buf);
-        byte[] expected = JsonlLine.bytes(requestId(i), requestJson(i));
+        byte[] expected = JsonlLine.bytes(lineKey(i), requestJson(i));
         if (!Arrays.equals(expected, Arrays.copyOf(buf, n))) {
             throw new IllegalStateException("the baseline's line " + i + " differs from the submitter's (JsonlLine)");
         }

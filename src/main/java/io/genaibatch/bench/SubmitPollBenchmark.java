@@ -196,12 +196,12 @@ public final class SubmitPollBenchmark {
             producer.beginTransaction();
             for (int i = 0; i < options.requests(); i++) {
                 String request = requests.requestJson(i);
-                long lineBytes = JsonlLine.size(BenchRequests.requestId(i), request);
+                long lineBytes = JsonlLine.size(BenchRequests.lineKey(i), request);
                 bytes += lineBytes;
                 BatchItem item = BatchItem.newBuilder().setRequestId(BenchRequests.requestId(i))
                         .setKey(java.nio.ByteBuffer.wrap(BenchRequests.key(i).getBytes(StandardCharsets.UTF_8)))
                         .setHeaders(List.of()).setMetadata(Map.of()).setModel(MODEL).setKind(RequestKind.GENERATE)
-                        .setRequest(request).setRequestBytes(lineBytes).setSourceTopic(topics.requests())
+                        .setRequest(request).setRequestBytes(lineBytes).setSourceTopic(BenchRequests.SOURCE_TOPIC)
                         .setSourcePartition(0).setSourceOffset(i).setReceivedAt(opened).build();
                 send(producer, topics.batches(), codec.encode(new BatchRecord(BATCH_ID, groupKey, item, null),
                         ValueFormat.AVRO), failure);

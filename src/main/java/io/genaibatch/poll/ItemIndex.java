@@ -10,6 +10,7 @@ import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 
+import io.genaibatch.batch.LineKey;
 import io.genaibatch.records.BatchItem;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.FlushOptions;
@@ -23,7 +24,8 @@ import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
 /**
- * The disk index of one batch: its items by requestId, and where each item's result sits in the local results
+ * The disk index of one batch: its items by line key ({@link io.genaibatch.batch.LineKey}, the key of the request's
+ * line in the job's input and of its result), and where each item's result sits in the local results
  * file. It is what lets the poller map a result key back to the request's Kafka key, headers and metadata with a
  * heap that does not grow with the batch: RocksDB keeps the entries on disk, with a fixed native budget (two 4 MiB
  * memtables and an 8 MiB block cache) whatever the batch size, and the poller holds one entry at a time.
@@ -32,11 +34,11 @@ import org.rocksdb.WriteOptions;
  * Writes skip RocksDB's write-ahead log; completeness is instead marked by a key written after a flush, so a crash
  * leaves an index without its mark, which is then rebuilt.
  *
- * <p>Key layout (one byte of prefix, then the requestId in UTF-8; RocksDB sorts bytewise, so items iterate in
- * requestId order, the same order on every rebuild):
+ * <p>Key layout (one byte of prefix, then the line key in UTF-8; RocksDB sorts bytewise, so items iterate in
+ * line key order, the same order on every rebuild):
  * <ul>
- *   <li>{@code i<requestId>} → the BatchItem without its request JSON (the response does not need it);
- *   <li>{@code r<requestId>} → offset (8 bytes) and length (4 bytes) of the result's line, length -1 when
+ *   <li>{@code i<line key>} → the BatchItem without its request JSON (the response does not need it);
+ *   <li>{@code r<line key>} → offset (8 bytes) and length (4 bytes) of the result's line, length -1 when
  *       several results carried the key;
  *   <li>{@code m<name>} → marks and counts.
  * </ul>
@@ -85,7 +87,7 @@ final class ItemIndex implements AutoCloseable {
     record ResultCounts(long results, long attached, long unattached) {
     }
 
-    /** One item in requestId order, with its result (if exactly one result carried its key). */
+    /** One item in line key order, with its result (if exactly one result carried its key). */
     record Entry(BatchItem item, Optional<ResultPointer> result, boolean duplicated) {
     }
 
@@ -151,19 +153,19 @@ final class ItemIndex implements AutoCloseable {
         deleteRange(new byte[] {0}, new byte[] {(byte) 0xFF});
     }
 
-    /** Adds an item (the last one wins for a repeated requestId); visible after {@link #completeItems()}. */
+    /** Adds an item (line keys are unique in a batch: the last one wins for a repeated key); visible after {@link #completeItems()}. */
     void putItem(BatchItem item) {
         BatchItem slim = BatchItem.newBuilder(item).setRequest("").build();
         try {
             if (pending == null) {
                 pending = new WriteBatch();
             }
-            pending.put(key(ITEM, item.getRequestId()), bytes(slim.toByteBuffer()));
+            pending.put(key(ITEM, LineKey.of(item)), bytes(slim.toByteBuffer()));
             if (++pendingCount >= WRITE_BATCH_SIZE) {
                 writePending();
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot encode item " + item.getRequestId(), e);
+            throw new UncheckedIOException("cannot encode item " + LineKey.of(item), e);
         } catch (RocksDBException e) {
             throw failure("write items", e);
         }
@@ -188,8 +190,8 @@ final class ItemIndex implements AutoCloseable {
         }
     }
 
-    Optional<BatchItem> item(String requestId) {
-        byte[] v = get(key(ITEM, requestId));
+    Optional<BatchItem> item(String lineKey) {
+        byte[] v = get(key(ITEM, lineKey));
         return v == null ? Optional.empty() : Optional.of(decode(v));
     }
 
@@ -206,12 +208,12 @@ final class ItemIndex implements AutoCloseable {
     }
 
     /** Attaches the result line at {@code offset} to the item with this key, if there is one. */
-    Attach attach(String requestId, long offset, int length) {
-        byte[] itemKey = key(ITEM, requestId);
+    Attach attach(String lineKey, long offset, int length) {
+        byte[] itemKey = key(ITEM, lineKey);
         if (get(itemKey) == null) {
             return Attach.UNKNOWN_KEY;
         }
-        byte[] resultKey = key(RESULT, requestId);
+        byte[] resultKey = key(RESULT, lineKey);
         byte[] previous = get(resultKey);
         try {
             if (previous == null) {
@@ -251,7 +253,7 @@ final class ItemIndex implements AutoCloseable {
 
     // ----- iteration -----
 
-    /** Items in requestId order, after skipping the first {@code skip}. Close the cursor. */
+    /** Items in line key order, after skipping the first {@code skip}. Close the cursor. */
     Cursor entries(long skip) {
         Cursor c = new Cursor(db.newIterator());
         for (long i = 0; i < skip && c.hasNext(); i++) {
@@ -260,7 +262,7 @@ final class ItemIndex implements AutoCloseable {
         return c;
     }
 
-    /** Walks the items in requestId order; holds one native iterator. */
+    /** Walks the items in line key order; holds one native iterator. */
     final class Cursor implements Iterator<Entry>, AutoCloseable {
         private final RocksIterator it;
 
@@ -390,8 +392,8 @@ final class ItemIndex implements AutoCloseable {
         return ByteBuffer.allocate(12).putLong(offset).putInt(length).array();
     }
 
-    private static byte[] key(byte prefix, String requestId) {
-        byte[] id = requestId.getBytes(StandardCharsets.UTF_8);
+    private static byte[] key(byte prefix, String lineKey) {
+        byte[] id = lineKey.getBytes(StandardCharsets.UTF_8);
         byte[] k = new byte[id.length + 1];
         k[0] = prefix;
         System.arraycopy(id, 0, k, 1, id.length);

@@ -3,6 +3,7 @@ package io.genaibatch.poll;
 import java.util.Objects;
 
 import io.genaibatch.gemini.ApiError;
+import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.Error;
 import io.genaibatch.records.ResponseStatus;
@@ -26,11 +27,11 @@ interface JobPolicy {
      */
     JobDecision onFinished(BatchJob job);
 
-    /** A request of a SUCCEEDED job that the API answered with an error of its own. */
-    ItemDecision onRequestError(BatchJob job, String requestId, ApiError error);
+    /** A request of a SUCCEEDED job that the API answered with an error of its own (the whole item: a policy that re-batches needs it). */
+    ItemDecision onRequestError(BatchJob job, BatchItem item, ApiError error);
 
-    /** A request of a SUCCEEDED job with no usable result: none carried its key, or several did. */
-    ItemDecision onUnanswered(BatchJob job, String requestId, Unanswered cause);
+    /** A request of a SUCCEEDED job with no usable result: none carried its line key, or several did. */
+    ItemDecision onUnanswered(BatchJob job, BatchItem item, Unanswered cause);
 
     /** Why a request of a SUCCEEDED job has no result attached to it. */
     enum Unanswered {

@@ -36,10 +36,11 @@ import org.slf4j.LoggerFactory;
  * Publishes a finished job: one terminal response per item of its batch, in chunks, each chunk one transaction
  * with the job's new {@code publishedThrough}; the last chunk also makes the job PUBLISHED.
  *
- * <p>The order of publication is the items' requestId order in the {@link ItemIndex}, a function of the batch
+ * <p>The order of publication is the items' line key order in the {@link ItemIndex}, a function of the batch
  * alone: whatever order the service returns the results in, and however often they are read again after a crash,
  * item number n is the same request, so skipping the first {@code publishedThrough} items skips exactly what was
- * committed. Results are mapped by key only: a result is attached to the one item whose requestId is its key, and
+ * committed. Results are mapped by key only: a result is attached to the one item whose line key
+ * ({@link io.genaibatch.batch.LineKey}: unique in a batch, unlike a caller's requestId) is its key, and
  * to nothing when its key is missing, unknown, or shared with another result.
  */
 final class Publisher {
@@ -265,24 +266,24 @@ final class Publisher {
             return Responses.answer(job, item, every.status(), every.error(), now);
         }
         if (e.duplicated()) {
-            return answer(job, item, policy.onUnanswered(job, item.getRequestId(), JobPolicy.Unanswered.RESULT_DUPLICATED), now);
+            return answer(job, item, policy.onUnanswered(job, item, JobPolicy.Unanswered.RESULT_DUPLICATED), now);
         }
         if (e.result().isEmpty()) {
-            return answer(job, item, policy.onUnanswered(job, item.getRequestId(), JobPolicy.Unanswered.RESULT_MISSING), now);
+            return answer(job, item, policy.onUnanswered(job, item, JobPolicy.Unanswered.RESULT_MISSING), now);
         }
         ItemIndex.ResultPointer p = e.result().get();
         byte[] line = ResultFile.read(file, p.offset(), p.length());
         ResultFile.Result result = ResultFile.parse(line, line.length);
-        if (!result.key().equals(Optional.of(item.getRequestId()))) {
+        if (!result.key().equals(Optional.of(io.genaibatch.batch.LineKey.of(item)))) {
             // The index points at a line of another key: the results file changed under it. Never attach it.
             log.error("batch {} job {}: the result indexed for {} carries key {}; the results file changed since it "
-                    + "was indexed", job.getBatchId(), job.getJobName(), item.getRequestId(), result.key());
-            return answer(job, item, policy.onUnanswered(job, item.getRequestId(), JobPolicy.Unanswered.RESULT_MISSING), now);
+                    + "was indexed", job.getBatchId(), job.getJobName(), io.genaibatch.batch.LineKey.of(item), result.key());
+            return answer(job, item, policy.onUnanswered(job, item, JobPolicy.Unanswered.RESULT_MISSING), now);
         }
         if (result.response().isPresent()) {
             return Responses.succeeded(job, item, result.response().get(), now);
         }
-        return answer(job, item, policy.onRequestError(job, item.getRequestId(), result.error().orElseThrow()), now);
+        return answer(job, item, policy.onRequestError(job, item, result.error().orElseThrow()), now);
     }
 
     private static GenAiResponse answer(BatchJob job, BatchItem item, ItemDecision decision, Instant now) {

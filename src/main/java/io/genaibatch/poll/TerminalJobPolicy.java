@@ -1,6 +1,8 @@
 package io.genaibatch.poll;
 
 import io.genaibatch.gemini.ApiError;
+import io.genaibatch.batch.LineKey;
+import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.Error;
 import io.genaibatch.records.ResponseStatus;
@@ -26,18 +28,19 @@ final class TerminalJobPolicy implements JobPolicy {
     }
 
     @Override
-    public ItemDecision onRequestError(BatchJob job, String requestId, ApiError error) {
+    public ItemDecision onRequestError(BatchJob job, BatchItem item, ApiError error) {
         return new Answer(ResponseStatus.ERROR, JobErrors.of(error));
     }
 
     @Override
-    public ItemDecision onUnanswered(BatchJob job, String requestId, Unanswered cause) {
+    public ItemDecision onUnanswered(BatchJob job, BatchItem item, Unanswered cause) {
+        String key = LineKey.of(item) + " (request " + item.getRequestId() + ")";
         String message = switch (cause) {
             case RESULT_MISSING -> "batch job " + job.getJobName() + " (batch " + job.getBatchId()
-                    + ") SUCCEEDED but returned no result carrying the key " + requestId
+                    + ") SUCCEEDED but returned no result carrying the key " + key
                     + " (the service dropped it, or returned it without its key); resubmit the request";
             case RESULT_DUPLICATED -> "batch job " + job.getJobName() + " (batch " + job.getBatchId()
-                    + ") returned several results under the key " + requestId
+                    + ") returned several results under the key " + key
                     + ": which one answers the request cannot be told, so none was attached; resubmit the request";
         };
         return new Answer(ResponseStatus.ERROR, new Error(cause.name(), message, null));

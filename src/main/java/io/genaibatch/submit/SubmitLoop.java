@@ -240,7 +240,7 @@ final class SubmitLoop implements Runnable, JobLog {
             open = new PartitionBatches.Open(offset, spool.create(pb.partition().partition(), batchId));
             pb.addOpen(batchId, open);
         }
-        open.writer.append(JsonlLine.bytes(item.getRequestId(), item.getRequest()));
+        open.writer.append(JsonlLine.bytes(item));
     }
 
     private void seal(PartitionBatches pb, BatchRecord value, long offset) {

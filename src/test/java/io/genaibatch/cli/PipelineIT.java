@@ -22,6 +22,7 @@ import io.genaibatch.kafka.TopicAdmin;
 import io.genaibatch.kafka.Topics;
 import io.genaibatch.kafka.ValueFormat;
 import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.GenAiRequest;
 import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.InputMode;
 import io.genaibatch.run.Role;
@@ -162,15 +163,25 @@ class PipelineIT {
                 new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = from; i < to; i++) {
                 DemoRequests.Demo demo = DemoRequests.make(runId, i);
+                GenAiRequest request = GenAiRequest.newBuilder(demo.request()).setRequestId(callerRequestId(runId, i)).build();
                 // Half the requests as JSON, half as Avro: the accumulator reads both
                 ValueFormat format = i % 2 == 0 ? ValueFormat.AVRO : ValueFormat.JSON;
                 ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(Topics.from(config).requests(),
-                        demo.key().getBytes(StandardCharsets.UTF_8), RecordCodec.genAiRequest().encode(demo.request(), format));
+                        demo.key().getBytes(StandardCharsets.UTF_8), RecordCodec.genAiRequest().encode(request, format));
                 record.headers().add("correlation-id", ("c-" + demo.key()).getBytes(StandardCharsets.UTF_8));
                 producer.send(record);
             }
             producer.flush();
         }
+    }
+
+    /**
+     * One request in four carries a requestId of the caller's, and those ids repeat (every 40th request of a model
+     * shares one): callers retry and choose ids independently, and each request must still get its own answer.
+     * The others leave it to the service.
+     */
+    private static String callerRequestId(String runId, int i) {
+        return i % 4 == 0 ? runId + "-shared-" + (i % 120) : null;
     }
 
     private static Map<String, List<GenAiResponse>> awaitResponses(GenAiBatchConfig config, String runId, int expected) {
@@ -219,6 +230,10 @@ class PipelineIT {
             }
             GenAiResponse response = got.get(0);
             ResponseCheck.problem(demo.request().getKind(), demo.prompt(), response).ifPresent(p -> wrong.put(demo.key(), p));
+            String expectedId = callerRequestId(runId, i);
+            if (expectedId != null && !expectedId.equals(response.getRequestId())) {
+                wrong.put(demo.key(), "requestId " + response.getRequestId() + ", sent " + expectedId);
+            }
             if (!response.getMetadata().equals(demo.request().getMetadata())) {
                 wrong.put(demo.key(), "metadata " + response.getMetadata() + ", sent " + demo.request().getMetadata());
             }

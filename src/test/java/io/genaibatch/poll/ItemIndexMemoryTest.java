@@ -95,7 +95,7 @@ class ItemIndexMemoryTest {
                 }
                 long count = index.completeItems();
                 for (int i = 0; i < n; i++) {
-                    index.attach("request-" + i, i * 100L, 100);
+                    index.attach(io.genaibatch.batch.LineKey.of("genai.requests", 0, i), i * 100L, 100);
                 }
                 long walked = 0;
                 try (ItemIndex.Cursor c = index.entries(0)) {

@@ -19,18 +19,23 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ItemIndexTest {
 
+    /** An item read at offset N of genai.requests partition 0, N being the digits of {@code requestId} ("r-N"). */
     static BatchItem item(String requestId, String key) {
+        return item(requestId, key, Long.parseLong(requestId.replaceAll("\\D", "")));
+    }
+
+    static BatchItem item(String requestId, String key, long sourceOffset) {
         return BatchItem.newBuilder().setRequestId(requestId)
                 .setKey(ByteBuffer.wrap(key.getBytes(StandardCharsets.UTF_8)))
                 .setHeaders(List.of(new Header("h", ByteBuffer.wrap(new byte[] {1, 2})), new Header("n", null)))
                 .setMetadata(Map.of("team", "a")).setModel("gemini-2.5-flash").setKind(RequestKind.GENERATE)
                 .setRequest("{\"contents\":[{\"parts\":[{\"text\":\"a long prompt we do not need to keep\"}]}]}")
-                .setRequestBytes(100).setSourceTopic("genai.requests").setSourcePartition(0).setSourceOffset(1)
+                .setRequestBytes(100).setSourceTopic("genai.requests").setSourcePartition(0).setSourceOffset(sourceOffset)
                 .setReceivedAt(Instant.parse("2026-11-25T10:00:00Z")).build();
     }
 
     @Test
-    void shouldIterateItemsInRequestIdOrderWithTheirResultsAndSkipWhatIsPublished(@TempDir Path dir) {
+    void shouldIterateItemsInLineKeyOrderWithTheirResultsAndSkipWhatIsPublished(@TempDir Path dir) {
         try (ItemIndex index = ItemIndex.open(dir.resolve("idx"))) {
             assertThat(index.itemsComplete()).isFalse();
             for (String id : List.of("r-3", "r-1", "r-2", "r-0")) {
@@ -38,10 +43,10 @@ class ItemIndexTest {
             }
             assertThat(index.completeItems()).isEqualTo(4);
 
-            assertThat(index.attach("r-1", 100, 10)).isEqualTo(ItemIndex.Attach.ATTACHED);
-            assertThat(index.attach("r-2", 200, 20)).isEqualTo(ItemIndex.Attach.ATTACHED);
-            assertThat(index.attach("r-2", 300, 30)).isEqualTo(ItemIndex.Attach.DUPLICATED);
-            assertThat(index.attach("r-2", 400, 40)).isEqualTo(ItemIndex.Attach.DUPLICATE_AGAIN);
+            assertThat(index.attach(lineKey("r-1"), 100, 10)).isEqualTo(ItemIndex.Attach.ATTACHED);
+            assertThat(index.attach(lineKey("r-2"), 200, 20)).isEqualTo(ItemIndex.Attach.ATTACHED);
+            assertThat(index.attach(lineKey("r-2"), 300, 30)).isEqualTo(ItemIndex.Attach.DUPLICATED);
+            assertThat(index.attach(lineKey("r-2"), 400, 40)).isEqualTo(ItemIndex.Attach.DUPLICATE_AGAIN);
             assertThat(index.attach("nobody", 500, 50)).isEqualTo(ItemIndex.Attach.UNKNOWN_KEY);
             index.completeResults(new ItemIndex.ResultCounts(5, 1, 4));
 
@@ -72,12 +77,37 @@ class ItemIndexTest {
     }
 
     @Test
+    void shouldKeepTwoItemsWithTheSameCallerRequestIdApartByTheirLineKeys(@TempDir Path dir) {
+        BatchItem first = item("same-id", "key-a", 7);
+        BatchItem second = item("same-id", "key-b", 8);
+        try (ItemIndex index = ItemIndex.open(dir.resolve("idx"))) {
+            index.putItem(first);
+            index.putItem(second);
+            assertThat(index.completeItems()).as("neither item replaces the other").isEqualTo(2);
+            assertThat(index.attach(io.genaibatch.batch.LineKey.of(first), 0, 10)).isEqualTo(ItemIndex.Attach.ATTACHED);
+            assertThat(index.attach(io.genaibatch.batch.LineKey.of(second), 10, 10)).isEqualTo(ItemIndex.Attach.ATTACHED);
+            List<ItemIndex.Entry> all = new ArrayList<>();
+            try (ItemIndex.Cursor c = index.entries(0)) {
+                c.forEachRemaining(all::add);
+            }
+            assertThat(all).extracting(e -> PollFixture.utf8(e.item().getKey())).containsExactly("key-a", "key-b");
+            assertThat(all).extracting(ItemIndex.Entry::result)
+                    .containsExactly(java.util.Optional.of(new ItemIndex.ResultPointer(0, 10)),
+                            java.util.Optional.of(new ItemIndex.ResultPointer(10, 10)));
+        }
+    }
+
+    private static String lineKey(String requestId) {
+        return io.genaibatch.batch.LineKey.of(item(requestId, "k"));
+    }
+
+    @Test
     void shouldKeepCompletenessAcrossReopenAndStartOverWhenCleared(@TempDir Path dir) {
         Path path = dir.resolve("idx");
         try (ItemIndex index = ItemIndex.open(path)) {
             index.putItem(item("r-1", "k"));
             index.completeItems();
-            index.attach("r-1", 0, 5);
+            index.attach(lineKey("r-1"), 0, 5);
             index.completeResults(new ItemIndex.ResultCounts(1, 1, 0));
         }
         try (ItemIndex index = ItemIndex.open(path)) {
@@ -86,10 +116,10 @@ class ItemIndexTest {
             assertThat(index.resultCounts()).contains(new ItemIndex.ResultCounts(1, 1, 0));
             index.clearResults();
             assertThat(index.resultsComplete()).isFalse();
-            assertThat(index.item("r-1")).isPresent();
+            assertThat(index.item(lineKey("r-1"))).isPresent();
             index.clear();
             assertThat(index.itemsComplete()).isFalse();
-            assertThat(index.item("r-1")).isEmpty();
+            assertThat(index.item(lineKey("r-1"))).isEmpty();
         }
     }
 

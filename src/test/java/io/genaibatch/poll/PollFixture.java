@@ -196,7 +196,7 @@ final class PollFixture implements AutoCloseable {
                 .setKey(ByteBuffer.wrap(key.getBytes(StandardCharsets.UTF_8)))
                 .setHeaders(headers).setMetadata(Map.of("team", "t-" + (i % 3), "seq", Integer.toString(i)))
                 .setModel(model).setKind(kind).setRequest(request)
-                .setRequestBytes(JsonlLine.size(requestId, request))
+                .setRequestBytes(JsonlLine.size(io.genaibatch.batch.LineKey.of("genai.requests", 0, i), request))
                 .setSourceTopic("genai.requests").setSourcePartition(0).setSourceOffset(i)
                 .setReceivedAt(received).build();
     }
@@ -208,7 +208,7 @@ final class PollFixture implements AutoCloseable {
         Path spool = dir.resolve(batch.batchId() + ".jsonl");
         try (OutputStream out = Files.newOutputStream(spool)) {
             for (BatchItem item : batch.items()) {
-                out.write(JsonlLine.bytes(item.getRequestId(), item.getRequest()));
+                out.write(JsonlLine.bytes(item));
             }
         }
         if (mode == InputMode.INLINE) {

@@ -59,13 +59,13 @@ class PublisherTest {
         // Items r-0..r-4; r-1's key is on two results, r-3 has none, one result has an unknown key, one no key
         JobTable.OpenJob entry = jobWithItems(5, 0);
         Path results = results(
-                "{\"key\":\"r-4\",\"response\":{\"n\":4}}",
-                "{\"key\":\"r-1\",\"response\":{\"n\":1}}",
+                "{\"key\":\"genai.requests-0-4\",\"response\":{\"n\":4}}",
+                "{\"key\":\"genai.requests-0-1\",\"response\":{\"n\":1}}",
                 "{\"key\":\"stranger\",\"response\":{\"n\":99}}",
                 "{\"response\":{\"n\":98}}",
-                "{\"key\":\"r-0\",\"error\":{\"code\":400,\"message\":\"bad request\",\"status\":\"INVALID_ARGUMENT\"}}",
-                "{\"key\":\"r-2\",\"response\":{\"n\":2}}",
-                "{\"key\":\"r-1\",\"response\":{\"n\":-1}}");
+                "{\"key\":\"genai.requests-0-0\",\"error\":{\"code\":400,\"message\":\"bad request\",\"status\":\"INVALID_ARGUMENT\"}}",
+                "{\"key\":\"genai.requests-0-2\",\"response\":{\"n\":2}}",
+                "{\"key\":\"genai.requests-0-1\",\"response\":{\"n\":-1}}");
         PollerCounters counters = new PollerCounters();
 
         publisher(10, Long.MAX_VALUE, results, counters).publish(entry, Optional.empty());
@@ -89,7 +89,7 @@ class PublisherTest {
         JobTable.OpenJob entry = jobWithItems(7, 3);
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < 7; i++) {
-            lines.add("{\"key\":\"r-" + i + "\",\"response\":{\"n\":" + i + "}}");
+            lines.add("{\"key\":\"genai.requests-0-" + i + "\",\"response\":{\"n\":" + i + "}}");
         }
 
         publisher(2, Long.MAX_VALUE, results(lines.toArray(String[]::new)), new PollerCounters())
@@ -107,7 +107,7 @@ class PublisherTest {
         String big = "x".repeat(1000);
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            lines.add("{\"key\":\"r-" + i + "\",\"response\":{\"t\":\"" + big + "\"}}");
+            lines.add("{\"key\":\"genai.requests-0-" + i + "\",\"response\":{\"t\":\"" + big + "\"}}");
         }
 
         publisher(100, 1500, results(lines.toArray(String[]::new)), new PollerCounters()).publish(entry, Optional.empty());

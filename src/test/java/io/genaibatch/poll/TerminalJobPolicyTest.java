@@ -39,22 +39,31 @@ class TerminalJobPolicyTest {
     @Test
     void shouldAnswerEachRequestWithoutAGoodResultWithAnErrorNamingTheCause() {
         BatchJob job = job(JobState.SUCCEEDED, null);
-        Answer error = (Answer) policy.onRequestError(job, "r-1", new ApiError(429, "", "quota"));
+        Answer error = (Answer) policy.onRequestError(job, item("r-1", 1), new ApiError(429, "", "quota"));
         assertThat(error.status()).isEqualTo(ResponseStatus.ERROR);
         assertThat(error.error().getCode()).as("status name from the code when the SDK dropped it")
                 .isEqualTo("RESOURCE_EXHAUSTED");
         assertThat(error.error().getHttpStatus()).isEqualTo(429);
 
-        Answer missing = (Answer) policy.onUnanswered(job, "r-2", JobPolicy.Unanswered.RESULT_MISSING);
+        Answer missing = (Answer) policy.onUnanswered(job, item("r-2", 2), JobPolicy.Unanswered.RESULT_MISSING);
         assertThat(missing.error().getCode()).isEqualTo("RESULT_MISSING");
-        assertThat(missing.error().getMessage()).contains("r-2").contains("batches/j");
-        Answer duplicated = (Answer) policy.onUnanswered(job, "r-3", JobPolicy.Unanswered.RESULT_DUPLICATED);
+        assertThat(missing.error().getMessage()).as("names the line key and the caller's requestId")
+                .contains("genai.requests-0-2").contains("r-2").contains("batches/j");
+        Answer duplicated = (Answer) policy.onUnanswered(job, item("r-3", 3), JobPolicy.Unanswered.RESULT_DUPLICATED);
         assertThat(duplicated.error().getCode()).isEqualTo("RESULT_DUPLICATED");
     }
 
     @Test
     void shouldRefuseAnUnknownPolicyName() {
         assertThatThrownBy(() -> JobPolicy.named("resubmit")).hasMessageContaining("unknown poll.policy 'resubmit'");
+    }
+
+    private static io.genaibatch.records.BatchItem item(String requestId, long offset) {
+        return io.genaibatch.records.BatchItem.newBuilder().setRequestId(requestId)
+                .setKey(java.nio.ByteBuffer.wrap(requestId.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .setModel("gemini-2.5-flash").setKind(io.genaibatch.records.RequestKind.GENERATE).setRequest("{}")
+                .setRequestBytes(10).setSourceTopic("genai.requests").setSourcePartition(0).setSourceOffset(offset)
+                .setReceivedAt(java.time.Instant.EPOCH).build();
     }
 
     private static BatchJob job(JobState state, Error error) {

@@ -115,7 +115,7 @@ final class SubmitItSupport {
         /** The JSONL input the API must receive, byte for byte. */
         byte[] jsonl() {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            items.forEach(i -> out.writeBytes(JsonlLine.bytes(i.getRequestId(), i.getRequest())));
+            items.forEach(i -> out.writeBytes(JsonlLine.bytes(i)));
             return out.toByteArray();
         }
     }
@@ -140,7 +140,7 @@ final class SubmitItSupport {
             items.add(BatchItem.newBuilder().setRequestId(requestId)
                     .setKey(ByteBuffer.wrap(("key-" + requestId).getBytes(StandardCharsets.UTF_8)))
                     .setModel(model).setKind(kind).setRequest(request)
-                    .setRequestBytes(JsonlLine.size(requestId, request))
+                    .setRequestBytes(JsonlLine.size(io.genaibatch.batch.LineKey.of("genai.requests", 0, i), request))
                     .setSourceTopic("genai.requests").setSourcePartition(0).setSourceOffset(i)
                     .setReceivedAt(Instant.now()).build());
         }
