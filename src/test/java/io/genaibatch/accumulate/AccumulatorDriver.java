@@ -106,9 +106,9 @@ final class AccumulatorDriver implements AutoCloseable {
         return r;
     }
 
-    /** The JSONL line size of {@link #request(String, String, String)}. */
-    static long lineBytes(String requestId, String text) {
-        return io.genaibatch.batch.JsonlLine.size(requestId,
+    /** The JSONL line size of {@link #request(String, String, String)} piped at {@code offset} (its line key). */
+    static long lineBytes(long offset, String text) {
+        return io.genaibatch.batch.JsonlLine.size(io.genaibatch.batch.LineKey.of(REQUESTS, 0, offset),
                 "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"" + text + "\"}]}]}");
     }
 

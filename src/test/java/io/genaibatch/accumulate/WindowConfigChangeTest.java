@@ -258,7 +258,7 @@ class WindowConfigChangeTest {
 
     @Test
     void shouldBatchAnAcceptedRequestAloneWhenMaxBytesShrankBelowItsSizeBeforeItWasBatched() {
-        long big = AccumulatorDriver.lineBytes("big", "x".repeat(300));
+        long big = AccumulatorDriver.lineBytes(1, "x".repeat(300)); // piped second, at offset 1
         try (AccumulatorDriver d = new AccumulatorDriver(Map.of("window.max-bytes", "1MB", "window.max-wait", "1h"))) {
             // Accepted under 1 MB while the model is held...
             d.setPolicy(FLASH, policy().setEnabled(false).build());
