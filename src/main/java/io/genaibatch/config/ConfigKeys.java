@@ -121,8 +121,11 @@ public final class ConfigKeys {
                     + "so a restarted poller resumes at the next chunk.");
     public static final ConfigKey<String> POLL_CACHE_DIR = new ConfigKey<>(
             "poll.cache-dir", ConfigType.STRING, null, nonBlank(),
-            "Local cache of the poller: downloaded results and the disk index from result key to request. "
-                    + "Rebuilt from the topics when lost. Unset: <java.io.tmpdir>/genai-batch-poll.");
+            "Local cache of the poller: downloaded results and the disk index from result key to request, one "
+                    + "directory per owned genai.jobs partition (<group>~<topic>-<partition>). A job's cache is deleted "
+                    + "once it is published, a partition's when it is revoked or holds no open job; a poller deletes "
+                    + "nothing else there, so several may share it. Rebuilt from the topics when lost. "
+                    + "Unset: <java.io.tmpdir>/genai-batch-poll.");
     public static final ConfigKey<String> POLL_POLICY = new ConfigKey<>(
             "poll.policy", ConfigType.STRING, "terminal", oneOf(List.of("terminal")),
             "What a finished job becomes. terminal: SUCCEEDED publishes every result (per-request errors as ERROR, "
