@@ -121,8 +121,11 @@ public final class ConfigKeys {
                     + "so a restarted poller resumes at the next chunk.");
     public static final ConfigKey<String> POLL_CACHE_DIR = new ConfigKey<>(
             "poll.cache-dir", ConfigType.STRING, null, nonBlank(),
-            "Local cache of the poller: downloaded results and the disk index from result key to request. "
-                    + "Rebuilt from the topics when lost. Unset: <java.io.tmpdir>/genai-batch-poll.");
+            "Local cache of the poller: downloaded results and the disk index from result key to request, one "
+                    + "directory per owned genai.jobs partition (<group>~<topic>-<partition>). A job's cache is deleted "
+                    + "once it is published, a partition's when it is revoked or holds no open job; a poller deletes "
+                    + "nothing else there, so several may share it. Rebuilt from the topics when lost. "
+                    + "Unset: <java.io.tmpdir>/genai-batch-poll.");
     public static final ConfigKey<String> POLL_POLICY = new ConfigKey<>(
             "poll.policy", ConfigType.STRING, "terminal", oneOf(List.of("terminal")),
             "What a finished job becomes. terminal: SUCCEEDED publishes every result (per-request errors as ERROR, "
@@ -131,8 +134,10 @@ public final class ConfigKeys {
     public static final ConfigKey<Duration> POLL_ITEMS_READ_TIMEOUT = new ConfigKey<>(
             "poll.items-read-timeout", ConfigType.DURATION, Duration.ofMinutes(2),
             between(Duration.ofSeconds(1), Duration.ofHours(1), "between 1s and 1h"),
-            "Longest wait for a batch's items on genai.batches while building the key index; past it the job is "
-                    + "retried at its next check.");
+            "Longest time reading a batch's items from genai.batches (to build the key index) may go without "
+                    + "progress, that is without the consumer position advancing; past it the read fails, naming the "
+                    + "partition and offsets, and the job is retried at its next check. A large batch may take much "
+                    + "longer in all: only a stall counts (typically a transaction left open on that partition).");
     public static final ConfigKey<Duration> POLL_CLOSE_TIMEOUT = new ConfigKey<>(
             "poll.close-timeout", ConfigType.DURATION, Duration.ofSeconds(30),
             between(Duration.ofMillis(100), Duration.ofMinutes(10), "between 100ms and 10m"),

@@ -39,17 +39,8 @@ final class Http {
      */
     static void startResponse(HttpExchange exchange, int status, long length) throws IOException {
         drain(exchange.getRequestBody());
-        if (exchange.getAttribute(ON_RESPONSE) instanceof java.util.function.IntConsumer onResponse) {
-            onResponse.accept(status);
-        }
         exchange.sendResponseHeaders(status, length);
     }
-
-    /**
-     * Exchange attribute: an {@code IntConsumer} told the status just before the answer goes out, so the
-     * request log holds a request before its client can see the answer (as MockWebServer's does).
-     */
-    static final String ON_RESPONSE = "io.genaibatch.emulator.onResponse";
 
     static void sendError(HttpExchange exchange, ApiError error) throws IOException {
         sendJson(exchange, error.code(), Json.errorBody(error.code(), error.status(), error.getMessage()));

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -51,23 +53,25 @@ final class Router implements HttpHandler {
     }
 
     @Override
-    public void handle(HttpExchange exchange) {
+    public void handle(HttpExchange received) {
         long sequence = requestLog.nextSequence();
-        CountingInputStream body = new CountingInputStream(exchange.getRequestBody());
-        exchange.setStreams(body, null);
-        String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
-        String path = exchange.getRequestURI().getPath();
-        String rawQuery = exchange.getRequestURI().getRawQuery();
+        CountingInputStream body = new CountingInputStream(received.getRequestBody());
+        received.setStreams(body, null);
+        String method = received.getRequestMethod().toUpperCase(Locale.ROOT);
+        String path = received.getRequestURI().getPath();
+        String rawQuery = received.getRequestURI().getRawQuery();
         Map<String, String> query = Http.query(rawQuery);
         boolean uploadUrl = UPLOAD.matcher(path).matches() && UploadHandler.isUploadUrl(query);
-        java.util.concurrent.atomic.AtomicBoolean recorded = new java.util.concurrent.atomic.AtomicBoolean();
-        java.util.function.IntConsumer record = status -> {
+        AtomicBoolean recorded = new AtomicBoolean();
+        IntConsumer record = status -> {
             if (recorded.compareAndSet(false, true)) {
                 requestLog.add(new RecordedRequest(sequence, method, path, rawQuery == null ? "" : rawQuery,
-                        headers(exchange), body.count, status));
+                        headers(received), body.count, status));
             }
         };
-        exchange.setAttribute(Http.ON_RESPONSE, record);
+        // Every answer goes out through this exchange, so the request is in the log before its client can read
+        // the answer.
+        HttpExchange exchange = new RecordingExchange(received, record);
         try {
             try {
                 if (path.startsWith("/admin/")) {

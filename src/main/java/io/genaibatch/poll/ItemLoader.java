@@ -21,6 +21,10 @@ import org.slf4j.LoggerFactory;
  * Fills a batch's {@link ItemIndex} from genai.batches: partition {@code itemsPartition}, offsets
  * {@code firstItemOffset..lastItemOffset}, keeping the items of this batch (other batches' records interleave).
  * Streams record by record into the index: nothing of the batch stays on the heap.
+ *
+ * <p>The timeout is on progress, not on the whole read: a 2 GB batch may take many minutes to read, and that is
+ * fine as long as the consumer's position moves. What it catches is a read that is stuck, typically a transaction
+ * left open on that partition, past which a read_committed consumer cannot go.
  */
 final class ItemLoader {
     private static final Logger log = LoggerFactory.getLogger(ItemLoader.class);
@@ -28,7 +32,8 @@ final class ItemLoader {
 
     private final Consumer<byte[], byte[]> consumer;
     private final String topic;
-    private final Duration timeout;
+    /** Longest time the position may stay put before the read is given up (poll.items-read-timeout). */
+    private final Duration noProgressTimeout;
     private final Clock clock;
     private final RecordCodec<BatchRecord> codec = RecordCodec.batchRecord();
 
@@ -36,10 +41,10 @@ final class ItemLoader {
      * @param consumer a read_committed consumer without a group, with {@code auto.offset.reset=none} (so that a
      *                 range deleted by retention is noticed, not skipped silently); the caller owns it
      */
-    ItemLoader(Consumer<byte[], byte[]> consumer, String topic, Duration timeout, Clock clock) {
+    ItemLoader(Consumer<byte[], byte[]> consumer, String topic, Duration noProgressTimeout, Clock clock) {
         this.consumer = consumer;
         this.topic = topic;
-        this.timeout = timeout;
+        this.noProgressTimeout = noProgressTimeout;
         this.clock = clock;
     }
 
@@ -56,16 +61,14 @@ final class ItemLoader {
         index.clear();
         consumer.assign(List.of(tp));
         consumer.seek(tp, first);
-        Instant deadline = clock.instant().plus(timeout);
+        long position = consumer.position(tp);
+        Instant movedAt = clock.instant();
         Instant nextBeat = clock.instant().plusSeconds(1);
         long skipped = 0;
         try {
-            while (consumer.position(tp) <= last) {
-                if (clock.instant().isAfter(deadline)) {
-                    throw new IllegalStateException("batch " + job.getBatchId() + " job " + job.getJobName()
-                            + ": reading its items from " + tp + " offsets " + first + ".." + last + " did not finish in "
-                            + timeout + " (stopped at " + consumer.position(tp) + "); an open transaction on that "
-                            + "partition holds read_committed readers back. Retried at the next check.");
+            while (position <= last) {
+                if (Duration.between(movedAt, clock.instant()).compareTo(noProgressTimeout) > 0) {
+                    throw new IllegalStateException(noProgress(job, tp, first, last, position));
                 }
                 List<ConsumerRecord<byte[], byte[]>> records;
                 try {
@@ -86,6 +89,11 @@ final class ItemLoader {
                         skipped++;
                     }
                 }
+                long now = consumer.position(tp);
+                if (now != position) {
+                    position = now;
+                    movedAt = clock.instant();
+                }
                 if (clock.instant().isAfter(nextBeat)) {
                     heartbeat.run();
                     nextBeat = clock.instant().plusSeconds(1);
@@ -104,6 +112,22 @@ final class ItemLoader {
                     job.getJobName(), skipped, tp, first, last);
         }
         return n;
+    }
+
+    private String noProgress(BatchJob job, TopicPartition tp, long first, long last, long position) {
+        String end;
+        try {
+            // read_committed: the last stable offset. At or below the position, a transaction open on the
+            // partition is what holds the read back.
+            end = "; its last stable offset is " + consumer.endOffsets(List.of(tp)).get(tp);
+        } catch (RuntimeException e) {
+            end = "";
+        }
+        return "batch " + job.getBatchId() + " job " + job.getJobName() + ": reading its items from " + tp
+                + " offsets " + first + ".." + last + " made no progress for " + noProgressTimeout
+                + " (poll.items-read-timeout): the consumer position stayed at " + position + end
+                + ". A transaction left open on that partition holds read_committed readers back until it ends "
+                + "(transaction.timeout.ms). Retried at the next check.";
     }
 
     private boolean add(BatchJob job, ItemIndex index, ConsumerRecord<byte[], byte[]> r) {

@@ -155,6 +155,17 @@ final class JobTable {
         return open.get(entry.batchId()) == entry;
     }
 
+    /** The open jobs of the partition. */
+    List<BatchJob> openJobs(int partition) {
+        List<BatchJob> jobs = new ArrayList<>();
+        for (OpenJob j : open.values()) {
+            if (j.partition == partition) {
+                jobs.add(j.job);
+            }
+        }
+        return jobs;
+    }
+
     int size() {
         return open.size();
     }

@@ -1,6 +1,7 @@
 package io.genaibatch.poll;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -80,10 +81,20 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
     private final PollerHooks hooks;
     private final Clock clock;
     private final JobTable table;
+    private final CacheDirs cache;
     private final RecordCodec<BatchJob> jobCodec = RecordCodec.batchJob();
     private final Map<Integer, OwnedPartition> owned = new HashMap<>();
+    /**
+     * Partitions revoked while the poller runs, until assigned again: a job of theirs whose round was cut short
+     * leaves a cache nobody will use here.
+     */
+    private final Set<Integer> revoked = new HashSet<>();
+    /** The job whose round of work runs now: its index may be open, so its cache is never deleted under it. */
+    private OpenJob working;
 
     private volatile boolean running = true;
+    /** Set once the loop is over, before the consumer closes. */
+    private boolean leaving;
     /** Volatile: {@link #stop()} wakes it up from the closing thread. */
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private Publisher publisher;
@@ -115,6 +126,7 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
         this.hooks = hooks;
         this.clock = clock;
         this.table = new JobTable(settings.schedule());
+        this.cache = new CacheDirs(settings.cacheDir(), settings.groupId(), topics.jobs());
     }
 
     /** Asks the loop to stop at its next step; a chunk in flight is committed or aborted, never half-applied. */
@@ -133,22 +145,33 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
              KafkaConsumer<byte[], byte[]> batches = new KafkaConsumer<>(clients.properties(
                      ItemLoader.consumerProperties()), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer = jobs;
-            publisher = new Publisher(settings, api, policy,
+            publisher = new Publisher(settings, cache, api, policy,
                     new ItemLoader(batches, topics.batches(), settings.itemsReadTimeout(), clock),
                     new Responses(topics.responses(), format), this, counters, clock);
             jobs.subscribe(List.of(topics.jobs()), new Rebalance());
             log.info("Poller started: group {}, jobs from {}, responses to {}, cache {}", settings.groupId(),
-                    topics.jobs(), topics.responses(), settings.cacheDir());
-            while (running) {
-                pollOnce(table.untilNextDue(clock.instant(), MAX_IDLE_POLL));
-                for (OpenJob entry : table.due(clock.instant(), readyPartitions())) {
-                    if (!running) {
-                        break;
-                    }
-                    if (table.isCurrent(entry)) {
-                        work(entry);
+                    topics.jobs(), topics.responses(), cache.root());
+            try {
+                while (running) {
+                    pollOnce(table.untilNextDue(clock.instant(), MAX_IDLE_POLL));
+                    for (OpenJob entry : table.due(clock.instant(), readyPartitions())) {
+                        if (!running) {
+                            break;
+                        }
+                        if (table.isCurrent(entry)) {
+                            working = entry;
+                            try {
+                                work(entry);
+                            } finally {
+                                working = null;
+                            }
+                        }
                     }
                 }
+            } finally {
+                // The consumer closes next and revokes every partition: a poller stopping (or dying) keeps its
+                // caches for its restart.
+                leaving = true;
             }
         } catch (WakeupException e) {
             if (running) {
@@ -174,6 +197,11 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
         } catch (JobAbandonedException e) {
             log.info("batch {} job {}: stopped ({}); its committed progress stands", entry.batchId(),
                     entry.job().getJobName(), e.getMessage());
+            if (running && !leaving && revoked.contains(entry.partition())) {
+                // Its index is closed now; the partition's other caches went when it was revoked.
+                cache.deleteJob(entry.partition(), entry.job(), "partition " + entry.partition() + " of "
+                        + topics.jobs() + " was revoked during the job's round: the job is another poller's now");
+            }
         } catch (GeminiApiException e) {
             counters.apiError();
             Instant now = clock.instant();
@@ -306,6 +334,10 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
             if (!p.ready && position >= p.catchUpTo) {
                 p.ready = true;
                 log.info("Partition {}: open jobs rebuilt ({} open in all)", p.tp, table.size());
+                // Now that the partition's open jobs are all known, every other cache of it is garbage: jobs
+                // published or closed meanwhile, by this poller before a crash or by another owner.
+                cache.sweep(p.tp.partition(), cachesInUse(p.tp.partition()), "it belongs to no open job of "
+                        + p.tp + ": published or closed meanwhile, by this poller before it stopped or by another one");
             }
         }
     }
@@ -323,9 +355,31 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
         }
         String batchId = job != null ? job.getBatchId()
                 : r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
-        if (batchId != null) {
-            table.onRecord(r.partition(), r.offset(), batchId, job, now);
+        if (batchId == null) {
+            return;
         }
+        Optional<OpenJob> before = table.get(batchId);
+        table.onRecord(r.partition(), r.offset(), batchId, job, now);
+        OwnedPartition p = owned.get(r.partition());
+        if (before.isPresent() && table.get(batchId).isEmpty() && p != null && p.ready
+                && (working == null || !working.batchId().equals(batchId))) {
+            // Closed by a record this poller did not write (its own PUBLISHED deletes the cache as it commits).
+            cache.deleteJob(r.partition(), before.get().job(), "its job was closed by a record at " + r.topic()
+                    + "-" + r.partition() + "@" + r.offset() + " (" + (job == null ? "tombstone" : job.getState())
+                    + ")");
+        }
+    }
+
+    /** The cache directories of the partition that must stay: those of its open jobs, and the one in use now. */
+    private Set<Path> cachesInUse(int partition) {
+        Set<Path> keep = new HashSet<>();
+        for (BatchJob job : table.openJobs(partition)) {
+            keep.add(cache.jobDir(partition, job));
+        }
+        if (working != null && working.partition() == partition) {
+            keep.add(cache.jobDir(partition, working.job()));
+        }
+        return keep;
     }
 
     private Set<Integer> readyPartitions() {
@@ -364,6 +418,7 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
                     consumer.seekToBeginning(List.of(tp));
                 }
                 owned.put(tp.partition(), new OwnedPartition(tp, producer, end));
+                revoked.remove(tp.partition());
                 log.info("Partition {} assigned: rebuilding its open jobs from offset {} to {}", tp,
                         from == null ? "the beginning" : from.offset(), end);
             }
@@ -371,11 +426,22 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
 
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            partitions.forEach(tp -> release(tp.partition(), "revoked"));
+            for (TopicPartition tp : partitions) {
+                release(tp.partition(), "revoked");
+                if (running && !leaving) {
+                    // Deleted here, before this member rejoins: the partition's next owner cannot have it yet, even
+                    // one on this machine sharing the cache dir. On close the caches stay instead, so that a
+                    // restart resumes without downloading again; the sweep at the next assignment tidies them.
+                    revoked.add(tp.partition());
+                    cache.sweep(tp.partition(), cachesInUse(tp.partition()), "partition " + tp
+                            + " was revoked: its jobs are another poller's now");
+                }
+            }
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            // No deletion: the partition may already be another member's, perhaps one sharing this cache dir.
             partitions.forEach(tp -> release(tp.partition(), "lost"));
         }
     }

@@ -15,7 +15,7 @@ import io.genaibatch.config.GenAiBatchConfig;
  * @param publishChunk     responses per publication transaction
  * @param cacheDir         where downloaded results and the key indexes live
  * @param policy           name of the {@link JobPolicy}
- * @param itemsReadTimeout longest wait for a batch's items on genai.batches
+ * @param itemsReadTimeout longest time reading a batch's items from genai.batches may go without progress
  * @param closeTimeout     how long {@link Poller#close()} waits for the loop before interrupting it
  */
 record PollerSettings(String groupId, PollSchedule schedule, int publishChunk, Path cacheDir, String policy,

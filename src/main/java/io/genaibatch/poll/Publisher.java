@@ -10,7 +10,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -69,6 +68,7 @@ final class Publisher {
     }
 
     private final PollerSettings settings;
+    private final CacheDirs cache;
     private final BatchApi api;
     private final JobPolicy policy;
     private final ItemLoader loader;
@@ -78,15 +78,16 @@ final class Publisher {
     private final Clock clock;
     private final long maxChunkBytes;
 
-    Publisher(PollerSettings settings, BatchApi api, JobPolicy policy, ItemLoader loader, Responses responses,
-              JobWriter writer, PollerCounters counters, Clock clock) {
-        this(settings, api, policy, loader, responses, writer, counters, clock, MAX_CHUNK_BYTES);
+    Publisher(PollerSettings settings, CacheDirs cache, BatchApi api, JobPolicy policy, ItemLoader loader,
+              Responses responses, JobWriter writer, PollerCounters counters, Clock clock) {
+        this(settings, cache, api, policy, loader, responses, writer, counters, clock, MAX_CHUNK_BYTES);
     }
 
-    Publisher(PollerSettings settings, BatchApi api, JobPolicy policy, ItemLoader loader, Responses responses,
-              JobWriter writer, PollerCounters counters, Clock clock, long maxChunkBytes) {
+    Publisher(PollerSettings settings, CacheDirs cache, BatchApi api, JobPolicy policy, ItemLoader loader,
+              Responses responses, JobWriter writer, PollerCounters counters, Clock clock, long maxChunkBytes) {
         this.maxChunkBytes = maxChunkBytes;
         this.settings = settings;
+        this.cache = cache;
         this.api = api;
         this.policy = policy;
         this.loader = loader;
@@ -105,8 +106,7 @@ final class Publisher {
     void publish(OpenJob entry, Optional<BatchJobInfo> info) {
         BatchJob job = entry.job();
         JobDecision decision = policy.onFinished(job);
-        Path dir = cacheDir(settings.cacheDir(), job);
-        boolean published = false;
+        Path dir = cache.jobDir(entry.partition(), job);
         ItemIndex index = ItemIndex.open(dir.resolve("index"));
         try {
             if (!index.itemsComplete()) {
@@ -128,15 +128,11 @@ final class Publisher {
                 }
             }
             publishChunks(entry, decision, index, results);
-            published = true;
         } finally {
-            if (published) {
-                index.closeAndDelete();
-                ItemIndex.deleteDirectory(dir);
-            } else {
-                index.close();
-            }
+            index.close();
         }
+        // Only once the job is PUBLISHED: until then the cache is what a retry resumes from.
+        cache.deleteJob(entry.partition(), job, "published");
     }
 
     private void fetchResults(OpenJob entry, Optional<BatchJobInfo> known, Path target) {
@@ -291,33 +287,5 @@ final class Publisher {
             return Responses.answer(job, item, a.status(), a.error(), now);
         }
         throw new IllegalStateException("unsupported item decision " + decision);
-    }
-
-    /**
-     * The job's cache directory: readable batchId, plus a hash of batchId and job name, so that another attempt of
-     * the batch (a new job) never reuses the results of an earlier one.
-     */
-    static Path cacheDir(Path root, BatchJob job) {
-        String safe = job.getBatchId().replaceAll("[^A-Za-z0-9._-]", "_");
-        if (safe.length() > 80) {
-            safe = safe.substring(0, 80);
-        }
-        String id = job.getBatchId() + "\n" + job.getJobName();
-        return root.resolve(safe + "-" + HexFormat.of().toHexDigits(Hashes.fnv64(id.getBytes(StandardCharsets.UTF_8))));
-    }
-
-    /** A 64-bit FNV-1a: stable across runs and JVMs, enough to tell directories apart. */
-    static final class Hashes {
-        private Hashes() {
-        }
-
-        static long fnv64(byte[] bytes) {
-            long h = 0xcbf29ce484222325L;
-            for (byte b : bytes) {
-                h ^= b & 0xff;
-                h *= 0x100000001b3L;
-            }
-            return h;
-        }
     }
 }

@@ -2,9 +2,15 @@ package io.genaibatch.emulator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import com.google.genai.Client;
 import com.google.genai.types.BatchJobSource;
@@ -78,6 +84,53 @@ class RequestLogTest {
             assertThat(list.query()).isEmpty();
             assertThat(list.header("content-type")).isEqualTo("application/json");
             assertThat(list.header("accept-encoding")).isEqualTo("gzip");
+        }
+    }
+
+    /**
+     * The log is complete when an answer reaches its client, also with concurrent clients: each request, once
+     * answered, is in the log with the status it was answered. (The JDK's HttpExchange attributes are shared by
+     * every exchange of a context, so a hook passed that way fired for another request under concurrency.)
+     */
+    @Test
+    void shouldHoldEachRequestWithItsStatusOnceAnsweredEvenWithConcurrentClients() throws Exception {
+        int clients = 8;
+        int perClient = 40;
+        try (GeminiEmulator emulator = GeminiEmulator.start(EmulatorOptions.builder()
+                .requestLogCapacity(clients * perClient).build())) {
+            ExecutorService pool = Executors.newFixedThreadPool(clients);
+            try {
+                List<Future<List<String>>> results = new ArrayList<>();
+                for (int c = 0; c < clients; c++) {
+                    int client = c;
+                    results.add(pool.submit(() -> {
+                        List<String> problems = new ArrayList<>();
+                        for (int i = 0; i < perClient; i++) {
+                            // Odd requests ask for an unknown batch (404), even ones list (200): a status recorded
+                            // for the wrong request shows.
+                            String tag = "c" + client + "-" + i;
+                            boolean found = i % 2 == 0;
+                            HttpResponse<String> answer = Sdk.get(emulator, found
+                                    ? "/v1beta/batches?pageSize=1&tag=" + tag : "/v1beta/batches/none?tag=" + tag);
+                            List<RecordedRequest> logged = emulator.recordedRequests().stream()
+                                    .filter(r -> r.query().endsWith("tag=" + tag)).toList();
+                            if (logged.size() != 1 || logged.get(0).status() != answer.statusCode()) {
+                                problems.add(tag + " answered " + answer.statusCode() + ", logged " + logged);
+                            }
+                        }
+                        return problems;
+                    }));
+                }
+                List<String> problems = new ArrayList<>();
+                for (Future<List<String>> f : results) {
+                    problems.addAll(f.get());
+                }
+                assertThat(problems).as("requests missing from the log, or logged with another status, when their "
+                        + "answer arrived").isEmpty();
+                assertThat(emulator.requestCount()).isEqualTo(clients * perClient);
+            } finally {
+                pool.shutdownNow();
+            }
         }
     }
 }

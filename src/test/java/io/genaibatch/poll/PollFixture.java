@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -75,6 +76,7 @@ final class PollFixture implements AutoCloseable {
     final BatchApi api;
     final Path dir;
     private final KafkaCluster kafka;
+    private final Map<String, String> settings;
     private final KafkaProducer<byte[], byte[]> producer;
     private final List<Poller> pollers = new ArrayList<>();
 
@@ -109,6 +111,7 @@ final class PollFixture implements AutoCloseable {
         settings.put("poll.cache-dir", dir.resolve("cache").toString());
         settings.put("poll.close-timeout", "10s");
         settings.putAll(overrides);
+        this.settings = Map.copyOf(settings);
         this.config = GenAiBatchConfig.of(settings);
         this.topics = Topics.from(config);
         try (Admin admin = new KafkaClients(config).admin()) {
@@ -136,10 +139,22 @@ final class PollFixture implements AutoCloseable {
     }
 
     Poller startPoller(PollerHooks hooks) {
-        Poller p = new Poller(config, api, Clock.systemUTC(), hooks);
+        return startPoller(hooks, Map.of());
+    }
+
+    /** A started poller on this fixture's config with some keys changed, e.g. its own poll.cache-dir. */
+    Poller startPoller(PollerHooks hooks, Map<String, String> overrides) {
+        Map<String, String> merged = new HashMap<>(settings);
+        merged.putAll(overrides);
+        Poller p = new Poller(GenAiBatchConfig.of(merged), api, Clock.systemUTC(), hooks);
         pollers.add(p);
         p.start();
         return p;
+    }
+
+    /** poll.cache-dir of this fixture's pollers. */
+    Path cacheRoot() {
+        return dir.resolve("cache");
     }
 
     // ----- Step 1: what the accumulator leaves -----
@@ -359,6 +374,33 @@ final class PollFixture implements AutoCloseable {
         }
         assertThat(byKey.keySet()).as("keys answered").containsExactlyInAnyOrderElementsOf(expected);
         return byKey;
+    }
+
+    /** The job caches under poll.cache-dir (directories two levels down: partition, job), once they match. */
+    static List<Path> awaitJobCaches(Path root, Predicate<List<Path>> done, String what) throws InterruptedException {
+        Duration timeout = Duration.ofSeconds(30);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<Path> dirs = jobCaches(root);
+        while (!done.test(dirs)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + timeout + " waiting for " + what + "; found " + dirs);
+            }
+            Thread.sleep(50);
+            dirs = jobCaches(root);
+        }
+        return dirs;
+    }
+
+    static List<Path> jobCaches(Path root) {
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.walk(root, 2)) {
+            return s.filter(p -> root.relativize(p).getNameCount() == 2 && Files.isDirectory(p)).sorted().toList();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // a directory the poller deletes right now: look again
+            return jobCaches(root);
+        }
     }
 
     private long send(int partition, String key, BatchRecord record) throws ExecutionException, InterruptedException {

@@ -89,6 +89,8 @@ class PollerRecoveryIT {
                 assertThat(text(r.getResponse())).isEqualTo("echo: " + batch.prompts().get(item.getRequestId()));
             }
             assertThat(second.counters().snapshot().responses(ResponseStatus.SUCCEEDED)).isEqualTo(65);
+            // The job's cache is gone once it is published, the dead poller's or the one built again
+            PollFixture.awaitJobCaches(f.cacheRoot(), List::isEmpty, "no cache left of the finished job");
         }
     }
 

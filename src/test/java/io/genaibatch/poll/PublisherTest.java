@@ -169,7 +169,7 @@ class PublisherTest {
             public void keepAlive(JobTable.OpenJob entry) {
             }
         };
-        return new Publisher(settings, new FileOutputApi(results), JobPolicy.named("terminal"),
+        return new Publisher(settings, new CacheDirs(dir.resolve("cache"), "g", "jobs"), new FileOutputApi(results), JobPolicy.named("terminal"),
                 new ItemLoader(batches, TOPIC, Duration.ofSeconds(5), Clock.systemUTC()),
                 new Responses("responses", ValueFormat.AVRO), writer, counters, CLOCK, chunkBytes);
     }
