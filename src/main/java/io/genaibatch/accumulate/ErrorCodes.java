@@ -32,6 +32,12 @@ public final class ErrorCodes {
     public static final String REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE";
     /** The record has no key: its response could not be matched to it (the REJECTED response has a null key too). */
     public static final String NULL_KEY = "NULL_KEY";
+    /**
+     * Not a REJECTED code: the code of the ERROR response of a request held while its model was disabled and no longer
+     * in genai.requests when the model was enabled again (deleted by retention): it was accepted, never sent, and can
+     * be published again.
+     */
+    public static final String HELD_REQUEST_LOST = "HELD_REQUEST_LOST";
     /** The accumulator threw for a reason nobody foresaw; the message names the exception. A bug: please report it. */
     public static final String PROCESSING_FAILED = "PROCESSING_FAILED";
 

@@ -98,19 +98,28 @@ final class HeldRequests {
         AccumulateProcessor.afterEffects(() -> metrics.requestHeld(model, partition, count));
     }
 
-    /** Releases up to releasePerPunctuation of the oldest held requests of every enabled model. */
+    /**
+     * Releases up to releasePerPunctuation of the oldest held requests of every enabled model.
+     *
+     * @throws HeldRequestsLostException after everything else, when some could not be read back: they are to be
+     *                                   answered (RejectionHandler does it from Kafka Streams' exception handler)
+     */
     void release(Predicate<String> enabled, Releaser releaser) {
+        List<HeldRequestsLostException.Lost> lost = new ArrayList<>();
         for (String model : List.copyOf(counts.keySet())) {
             if (enabled.test(model)) {
-                releaseModel(model, releaser);
+                releaseModel(model, releaser, lost);
             }
         }
         if (counts.isEmpty()) {
             closeReader(); // nothing left to read back: no idle consumer (and connection) per task
         }
+        if (!lost.isEmpty()) {
+            throw new HeldRequestsLostException(lost);
+        }
     }
 
-    private void releaseModel(String model, Releaser releaser) {
+    private void releaseModel(String model, Releaser releaser, List<HeldRequestsLostException.Lost> lostOnes) {
         List<KeyValue<String, Pointer>> oldest = new ArrayList<>();
         try (KeyValueIterator<String, Pointer> it = store.prefixScan(model + "/", KEY_SERIALIZER)) {
             while (it.hasNext() && oldest.size() < releasePerPunctuation) {
@@ -152,8 +161,11 @@ final class HeldRequests {
                 released++;
             } else {
                 lost++;
-                log.error("Held request of model {} at {}-{} offset {} (key {}) is lost: {}. It is in no batch and gets no response.",
-                        model, topic, partition, offset, printable(held.value.key()), problem);
+                log.error("Held request of model {} at {}-{} offset {} (key {}) is lost: {}. It is in no batch; it is answered "
+                        + "with an ERROR response ({}).", model, topic, partition, offset, printable(held.value.key()), problem,
+                        ErrorCodes.HELD_REQUEST_LOST);
+                lostOnes.add(new HeldRequestsLostException.Lost(model, topic, partition, offset, held.value.key(),
+                        held.value.timestamp(), problem));
                 AccumulateProcessor.afterEffects(() -> metrics.heldRequestLost(model, partition, offset));
             }
         }

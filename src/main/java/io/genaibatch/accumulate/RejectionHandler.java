@@ -104,6 +104,9 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
                     + "commit", context.topic(), context.partition(), context.offset(), context.processorNodeId(), exception);
             return ProcessingExceptionHandler.Response.fail();
         }
+        if (record == null && exception instanceof HeldRequestsLostException lost) {
+            return ProcessingExceptionHandler.Response.resume(lostResponses(lost));
+        }
         if (record == null) {
             log.error("Punctuation failed in {} (task {}); it runs again in a second", context.processorNodeId(),
                     context.taskId(), exception);
@@ -152,6 +155,33 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
             log.error("Request {} rejected after an unexpected failure: {}", rejection.requestId(), rejection.message());
         } else {
             log.info("Request {} rejected: {} {}", rejection.requestId(), rejection.code(), rejection.message());
+        }
+        return out;
+    }
+
+    /**
+     * One ERROR response per held request that could not be read back, under its key. Only what the pointer kept is
+     * known: not the caller's requestId (the derived one is given), metadata, kind or headers.
+     */
+    private List<ProducerRecord<byte[], byte[]>> lostResponses(HeldRequestsLostException lost) {
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
+        Instant now = Instant.now();
+        for (HeldRequestsLostException.Lost l : lost.lost()) {
+            String message = "the request was held while model " + l.model() + " was disabled (window.enabled=false) and "
+                    + "could not be read back from " + l.topic() + "-" + l.partition() + " at offset " + l.offset()
+                    + " when it was enabled again: " + l.why() + ". It was never sent to the API; publish it again";
+            GenAiResponse response = GenAiResponse.newBuilder()
+                    .setRequestId(RequestIds.derived(l.topic(), l.partition(), l.offset()))
+                    .setStatus(io.genaibatch.records.ResponseStatus.ERROR)
+                    .setError(io.genaibatch.records.Error.newBuilder().setCode(ErrorCodes.HELD_REQUEST_LOST)
+                            .setMessage(message).setHttpStatus(null).build())
+                    .setModel(l.model())
+                    .setKind(null)
+                    .setMetadata(Map.of())
+                    .setReceivedAt(Instant.ofEpochMilli(l.timestamp()))
+                    .setCompletedAt(now)
+                    .build();
+            out.add(new ProducerRecord<>(responsesTopic, null, null, l.key(), RESPONSES.encode(response, format)));
         }
         return out;
     }

@@ -302,7 +302,7 @@ class AccumulatorIT {
     }
 
     @Test
-    void shouldCountAHeldRequestDeletedFromGenaiRequestsAsLostAndReleaseTheOthers(KafkaCluster kafka) throws Exception {
+    void shouldAnswerHeldRequestsDeletedFromGenaiRequestsWithAnErrorAndReleaseTheOthers(KafkaCluster kafka) throws Exception {
         GenAiBatchConfig config = config(kafka, "hold-lost", "state");
         createTopics(config);
         Topics topics = Topics.from(config);
@@ -334,6 +334,18 @@ class AccumulatorIT {
             log.assertExact(kept, MAX_REQUESTS::get, MAX_BYTES::get);
             assertThat(gone).doesNotContainAnyElementsOf(kept);
             awaitCounter(counters, "requests.held.lost", 30);
+
+            // Step 3: each deleted one got exactly one ERROR response under its key (k0..k29), nothing else did
+            Map<String, List<GenAiResponse>> responses = new HashMap<>();
+            readUntil(config, topics.responses(), r -> responses.computeIfAbsent(new String(r.key()), k -> new ArrayList<>())
+                    .add(RecordCodec.genAiResponse().decode(r.value())), () -> responses.size() >= gone.size(), "every lost request answered");
+            assertThat(responses).hasSize(gone.size()).allSatisfy((key, list) -> {
+                assertThat(Integer.parseInt(key.substring(1))).as(key).isBetween(0, 29);
+                assertThat(list).as("responses of %s", key).singleElement().satisfies(r -> {
+                    assertThat(r.getStatus()).isEqualTo(ResponseStatus.ERROR);
+                    assertThat(r.getError().getCode()).isEqualTo(ErrorCodes.HELD_REQUEST_LOST);
+                });
+            });
         } finally {
             role.close();
         }

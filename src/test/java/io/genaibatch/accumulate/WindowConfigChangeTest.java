@@ -1,5 +1,10 @@
 package io.genaibatch.accumulate;
 
+import static org.assertj.core.api.Assertions.tuple;
+import org.apache.kafka.streams.test.TestRecord;
+import io.genaibatch.records.GenAiResponse;
+import io.genaibatch.records.ResponseStatus;
+
 import static io.genaibatch.accumulate.AccumulatorDriver.policy;
 import static io.genaibatch.accumulate.AccumulatorDriver.request;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -205,7 +210,7 @@ class WindowConfigChangeTest {
     }
 
     @Test
-    void shouldCountAndDropAHeldRequestDeletedByRetentionAndReleaseTheRest() {
+    void shouldAnswerAHeldRequestDeletedByRetentionWithAnErrorAndReleaseTheRest() {
         try (AccumulatorDriver d = new AccumulatorDriver(Map.of("window.max-requests", "100", "window.max-wait", "1h"))) {
             d.setPolicy(FLASH, policy().setEnabled(false).build());
             d.tick();
@@ -219,7 +224,14 @@ class WindowConfigChangeTest {
 
             assertThat(requestIds(d)).containsExactly("f-2", "f-3");
             assertThat(d.counters.snapshot()).containsEntry("requests.held.lost", 2L);
-            assertThat(d.responses()).isEmpty();
+            List<TestRecord<byte[], GenAiResponse>> responses = d.responses();
+            assertThat(responses).as("one ERROR response per lost request, under its key")
+                    .extracting(r -> new String(r.key()), r -> r.value().getStatus(), r -> r.value().getError().getCode(),
+                            r -> r.value().getRequestId(), r -> r.value().getModel())
+                    .containsExactly(
+                            tuple("f0", ResponseStatus.ERROR, ErrorCodes.HELD_REQUEST_LOST, "genai.requests-0-0", FLASH),
+                            tuple("f1", ResponseStatus.ERROR, ErrorCodes.HELD_REQUEST_LOST, "genai.requests-0-1", FLASH));
+            assertThat(responses.get(0).value().getError().getMessage()).contains("retention").contains("publish it again");
             assertThat(heldPointers(d)).as("the lost ones' pointers are dropped too").isEmpty();
         }
     }

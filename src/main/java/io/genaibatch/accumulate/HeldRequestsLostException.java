@@ -1,0 +1,27 @@
+package io.genaibatch.accumulate;
+
+import java.util.List;
+
+/**
+ * Thrown at the end of a release from the validate stage's punctuation when held requests could not be read back
+ * (deleted by retention, or the topic recreated): Kafka Streams hands it to {@link RejectionHandler}, which answers
+ * each of them with an ERROR response in the task's transaction, so an accepted request still gets one terminal
+ * response. Thrown after every pointer of the release was handled, so nothing of the punctuation is skipped.
+ */
+final class HeldRequestsLostException extends RuntimeException {
+    /** What the pointer kept of a lost request: enough to answer it under its key. */
+    record Lost(String model, String topic, int partition, long offset, byte[] key, long timestamp, String why) {
+    }
+
+    private final transient List<Lost> lost;
+
+    HeldRequestsLostException(List<Lost> lost) {
+        super(lost.size() + " held requests could not be read back from genai.requests; each is answered with "
+                + ErrorCodes.HELD_REQUEST_LOST, null, false, false);
+        this.lost = List.copyOf(lost);
+    }
+
+    List<Lost> lost() {
+        return lost;
+    }
+}
