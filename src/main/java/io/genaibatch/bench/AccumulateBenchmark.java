@@ -85,6 +85,14 @@ public final class AccumulateBenchmark {
     }
 
     public Result run() throws Exception {
+        try {
+            return measure();
+        } finally {
+            io.genaibatch.run.FileTrees.deleteQuietly(stateRoot); // one Streams state directory per round
+        }
+    }
+
+    private Result measure() throws Exception {
         String prefix = "bench-" + System.currentTimeMillis() + ".";
         Map<String, String> settings = new HashMap<>();
         for (String t : List.of("requests", "batches", "jobs", "responses", "window-config", "dlq")) {

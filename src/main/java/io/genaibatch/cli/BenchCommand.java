@@ -61,9 +61,11 @@ final class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             EmbeddedKafkaBroker broker = null;
+            Path brokerDir = null;
             String servers = bootstrapServers;
             if (servers == null) {
-                broker = new EmbeddedKafkaBroker(Files.createTempDirectory("genai-batch-bench-kafka"), 0, Map.of()).start();
+                brokerDir = Files.createTempDirectory("genai-batch-bench-kafka");
+                broker = new EmbeddedKafkaBroker(brokerDir, 0, Map.of()).start();
                 servers = broker.bootstrapServers();
             }
             try {
@@ -77,6 +79,8 @@ final class BenchCommand implements Runnable {
             } finally {
                 if (broker != null) {
                     broker.close();
+                    // Every round's topics and the input: gigabytes after a few runs if left in the temp folder.
+                    io.genaibatch.run.FileTrees.deleteQuietly(brokerDir);
                 }
             }
         }
@@ -126,7 +130,7 @@ final class BenchCommand implements Runnable {
                     // A failed run keeps its logs, gc.log and any heap dump: they are the finding.
                     out.println("data kept in " + dir);
                 } else {
-                    deleteTree(dir);
+                    io.genaibatch.run.FileTrees.delete(dir);
                 }
                 out.flush();
             }
@@ -183,14 +187,5 @@ final class BenchCommand implements Runnable {
         }
     }
 
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
+
 }

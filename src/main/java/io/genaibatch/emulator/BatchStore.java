@@ -19,7 +19,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -262,10 +261,9 @@ final class BatchStore {
     }
 
     static void deleteQuietly(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            log.warn("Could not delete job directory {}: {}", dir, e.toString());
+        String problem = io.genaibatch.run.FileTrees.deleteQuietly(dir);
+        if (problem != null) {
+            log.warn("Could not delete job directory {}: {}", dir, problem);
         }
     }
 }

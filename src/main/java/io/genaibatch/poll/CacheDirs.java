@@ -1,7 +1,6 @@
 package io.genaibatch.poll;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
@@ -9,13 +8,12 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Stream;
 
 import io.genaibatch.records.BatchJob;
+import io.genaibatch.run.FileTrees;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -125,17 +123,13 @@ final class CacheDirs {
         if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             return false;
         }
-        // Files.walk does not follow links: a link is deleted, never what it points to.
-        try (Stream<Path> paths = Files.walk(target)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-            return true;
-        } catch (IOException | UncheckedIOException e) {
-            log.warn("Cannot delete the cache directory {}: {}; tried again at the next tidy-up", target,
-                    e.toString());
+        // FileTrees deletes a link, never what it points to.
+        String problem = FileTrees.deleteQuietly(target);
+        if (problem != null) {
+            log.warn("Cannot delete the cache directory {}: {}; tried again at the next tidy-up", target, problem);
             return false;
         }
+        return true;
     }
 
     private static String safe(String name) {

@@ -319,16 +319,7 @@ final class ItemIndex implements AutoCloseable {
     }
 
     static void deleteDirectory(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete the cache directory " + dir, e);
-        }
+        io.genaibatch.run.FileTrees.delete(dir);
     }
 
     private void writePending() throws RocksDBException {

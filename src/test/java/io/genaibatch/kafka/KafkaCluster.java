@@ -93,7 +93,11 @@ public final class KafkaCluster implements ParameterResolver {
             Path dir = Files.createTempDirectory("genai-batch-it-kafka");
             EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dir, 0, Map.of()).start();
             log.info("No Docker engine: integration tests use an in-process KRaft broker at {}", broker.bootstrapServers());
-            return new Holder.Started(new KafkaCluster(broker.bootstrapServers(), "in-process"), broker::close);
+            return new Holder.Started(new KafkaCluster(broker.bootstrapServers(), "in-process"), () -> {
+                broker.close();
+                // Some 150 MB per run of the suite: left in the temp folder, repeated runs fill the disk.
+                io.genaibatch.run.FileTrees.deleteQuietly(dir);
+            });
         } catch (IOException e) {
             throw new IllegalStateException("Cannot create a data directory for the test broker", e);
         }
