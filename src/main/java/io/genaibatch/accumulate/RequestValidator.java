@@ -14,11 +14,11 @@ import org.apache.kafka.common.header.Headers;
 
 /**
  * Turns one decoded request into the {@link BatchItem} the accumulator batches, or refuses it with a
- * {@link RejectedRequestException} naming the field. Stateless.
+ * {@link RejectedRequestException} naming the field. Its only state is caches that do not change any outcome; not
+ * thread-safe: one per processor.
  */
 final class RequestValidator {
-    private RequestValidator() {
-    }
+    private final Models.Cache models = new Models.Cache();
 
     /** Where a record was read: its id and its response depend on it. */
     record Source(String topic, int partition, long offset, long timestamp) {
@@ -27,7 +27,7 @@ final class RequestValidator {
     /**
      * @param maxBytesOf the max-bytes in force for a (normalised) model name
      */
-    static BatchItem validate(byte[] key, GenAiRequest request, Headers headers, Source source, ToLongFunction<String> maxBytesOf) {
+    BatchItem validate(byte[] key, GenAiRequest request, Headers headers, Source source, ToLongFunction<String> maxBytesOf) {
         Instant receivedAt = Instant.ofEpochMilli(source.timestamp());
         String derivedId = RequestIds.derived(source.topic(), source.partition(), source.offset());
         if (request == null) {
@@ -48,7 +48,7 @@ final class RequestValidator {
         }
         String model;
         try {
-            model = Models.normalize(request.getModel());
+            model = models.normalize(request.getModel());
         } catch (IllegalArgumentException e) {
             throw reject(ErrorCodes.INVALID_MODEL, "field 'model': " + e.getMessage(), requestId, request, receivedAt);
         }

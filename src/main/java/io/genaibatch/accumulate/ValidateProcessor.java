@@ -36,6 +36,7 @@ final class ValidateProcessor implements Processor<byte[], byte[], String, Prepa
     private final AccumulatorMetrics metrics;
     private final HoldSettings hold;
     private ProcessorContext<String, PreparedItem> context;
+    private final RequestValidator validator = new RequestValidator();
     private final PreparedItem.Encoder encoder = new PreparedItem.Encoder();
     private PolicyCache cache;
     private HeldRequests held;
@@ -93,7 +94,7 @@ final class ValidateProcessor implements Processor<byte[], byte[], String, Prepa
                 throw new RejectedRequestException(RejectionHandler.UndecodableRequests.classify(source, value, e));
             }
         }
-        return RequestValidator.validate(key, request, headers, source, maxBytesOf);
+        return validator.validate(key, request, headers, source, maxBytesOf);
     }
 
     private void forward(BatchItem item, EffectivePolicy policy, byte[] key, long timestamp) {
