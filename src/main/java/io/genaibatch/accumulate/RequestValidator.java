@@ -19,6 +19,31 @@ import org.apache.kafka.common.header.Headers;
  */
 final class RequestValidator {
     private final Models.Cache models = new Models.Cache();
+    private final RequestDecoder decoder = new RequestDecoder();
+    private final PreparedItem.Encoder encoder = new PreparedItem.Encoder();
+
+    /**
+     * The request a genai.requests value holds, as {@link io.genaibatch.kafka.RecordCodec#decode} gives it.
+     *
+     * @throws io.genaibatch.kafka.RecordDecodingException exactly when the codec throws it
+     */
+    GenAiRequest decode(byte[] value) {
+        return decoder.decode(value);
+    }
+
+    /**
+     * The item encoded for the repartition, as {@link PreparedItem.Encoder#prepare(BatchItem)} encodes it; when the
+     * item's request is the JSON of the last {@link #decode} unchanged, its UTF-8 bytes are copied, not re-encoded.
+     */
+    /** Whether {@link #prepare} copies this item's request from the decoded bytes (for tests). */
+    boolean usesUtf8Of(BatchItem item) {
+        return decoder.utf8Length(item.getRequest()) >= 0;
+    }
+
+    PreparedItem prepare(BatchItem item) {
+        int length = decoder.utf8Length(item.getRequest());
+        return length < 0 ? encoder.prepare(item) : encoder.prepare(item, decoder.utf8Bytes(), decoder.utf8Offset(), length);
+    }
 
     /** Where a record was read: its id and its response depend on it. */
     record Source(String topic, int partition, long offset, long timestamp) {
@@ -56,8 +81,10 @@ final class RequestValidator {
         if (checked.problem() != null) {
             throw reject(checked.problem().code(), checked.problem().message(), requestId, request, receivedAt);
         }
-        // The line is keyed by the derived id whatever requestId the caller gave (see LineKey).
-        long lineBytes = JsonlLine.size(derivedId, checked.oneLine());
+        // The line is keyed by the derived id whatever requestId the caller gave (see LineKey). When the one-line JSON
+        // is the decoded request itself, its UTF-8 length is known (and it has no line break).
+        int utf8Length = decoder.utf8Length(checked.oneLine());
+        long lineBytes = utf8Length >= 0 ? JsonlLine.size(derivedId, utf8Length) : JsonlLine.size(derivedId, checked.oneLine());
         long maxBytes = maxBytesOf.applyAsLong(model);
         if (lineBytes > maxBytes) {
             throw reject(ErrorCodes.REQUEST_TOO_LARGE, "field 'request' takes " + lineBytes + " bytes as a batch line, more than "

@@ -2,7 +2,6 @@ package io.genaibatch.accumulate;
 
 import java.util.function.ToLongFunction;
 
-import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.RecordDecodingException;
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.GenAiRequest;
@@ -30,14 +29,11 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * forwarded from the punctuation once the model is enabled, re-validated from the same bytes.
  */
 final class ValidateProcessor implements Processor<byte[], byte[], String, PreparedItem> {
-    private static final RecordCodec<GenAiRequest> CODEC = RecordCodec.genAiRequest();
-
     private final WindowPolicies policies;
     private final AccumulatorMetrics metrics;
     private final HoldSettings hold;
     private ProcessorContext<String, PreparedItem> context;
     private final RequestValidator validator = new RequestValidator();
-    private final PreparedItem.Encoder encoder = new PreparedItem.Encoder();
     private PolicyCache cache;
     private HeldRequests held;
 
@@ -89,7 +85,7 @@ final class ValidateProcessor implements Processor<byte[], byte[], String, Prepa
         GenAiRequest request = null;
         if (value != null) {
             try {
-                request = CODEC.decode(value);
+                request = validator.decode(value);
             } catch (RecordDecodingException e) {
                 throw new RejectedRequestException(RejectionHandler.UndecodableRequests.classify(source, value, e));
             }
@@ -100,7 +96,7 @@ final class ValidateProcessor implements Processor<byte[], byte[], String, Prepa
     private void forward(BatchItem item, EffectivePolicy policy, byte[] key, long timestamp) {
         String group = Groups.groupKey(item.getModel(), item.getKind(), Groups.shardOf(key, policy.shards()));
         // The original headers travel inside the item (BatchItem.headers); the Kafka headers are not copied again.
-        context.forward(new Record<>(group, encoder.prepare(item), timestamp, new RecordHeaders()));
+        context.forward(new Record<>(group, validator.prepare(item), timestamp, new RecordHeaders()));
     }
 
     private void punctuate(long now) {

@@ -26,7 +26,15 @@ public final class JsonlLine {
     /** The number of bytes {@link #write} writes for this line, newline included, without building it. */
     public static long size(String requestId, String requestJson) {
         requireOneLine(requestJson);
-        return FIXED_BYTES + escapedKey(requestId).length + utf8Length(requestJson);
+        return FIXED_BYTES + escapedKeyLength(requestId) + utf8Length(requestJson);
+    }
+
+    /**
+     * {@link #size} for a request JSON whose UTF-8 length the caller already knows, and which it knows to be on one
+     * line (no raw CR or LF): the same number, without a pass over the JSON's characters.
+     */
+    public static long size(String requestId, long requestJsonUtf8Length) {
+        return FIXED_BYTES + escapedKeyLength(requestId) + requestJsonUtf8Length;
     }
 
     /** Writes the line, newline included. */
@@ -57,6 +65,17 @@ public final class JsonlLine {
 
     private static byte[] escapedKey(String requestId) {
         return JsonStringEncoder.getInstance().quoteAsUTF8(requestId);
+    }
+
+    /** The length of {@link #escapedKey}; without building it when every character is printable ASCII that needs no escape. */
+    static int escapedKeyLength(String requestId) {
+        for (int i = 0; i < requestId.length(); i++) {
+            char c = requestId.charAt(i);
+            if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') {
+                return escapedKey(requestId).length;
+            }
+        }
+        return requestId.length();
     }
 
     private static void requireOneLine(String requestJson) {
