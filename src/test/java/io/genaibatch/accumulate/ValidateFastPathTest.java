@@ -249,7 +249,7 @@ class ValidateFastPathTest {
         try {
             GenAiRequest request = CODEC.decode(value);
             BatchItem item = plainValidator.validate(key, request, headers, SOURCE, m -> 10_000);
-            assertThat(item.getRequestBytes()).isEqualTo(JsonlLine.size(item.getRequestId(), item.getRequest()));
+            assertThat(item.getRequestBytes()).isEqualTo(JsonlLine.size(io.genaibatch.batch.LineKey.of(item), item.getRequest()));
             plain = List.of(item, item.getRequestBytes(), ByteBuffer.wrap(writer(item)));
         } catch (RecordDecodingException e) {
             plain = "undecodable: " + e.getMessage();
