@@ -39,8 +39,9 @@ public interface AccumulatorMetrics {
     }
 
     /**
-     * A held request could not be read back from genai.requests when released (deleted by retention, or the topic
-     * was recreated): it is in no batch and gets no response. Its pointer is dropped.
+     * A held request could not be batched when released (deleted from genai.requests by retention, the topic
+     * recreated, or failing unexpectedly): it is in no batch, gets one ERROR response (HELD_REQUEST_LOST), and its
+     * pointer is dropped.
      */
     default void heldRequestLost(String model, int partition, long offset) {
     }

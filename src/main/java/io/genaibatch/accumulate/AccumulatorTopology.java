@@ -45,6 +45,7 @@ public final class AccumulatorTopology {
     /** Streams producer batch.size: the client default (16 KB) holds ~15 requests of 1 KB; see docs/BENCHMARKS.md. */
     static final int PRODUCER_BATCH_BYTES = 256 * 1024;
     static final int PRODUCER_LINGER_MS = 5;
+    static final int TRANSACTION_TIMEOUT_MS = 60_000;
 
     private AccumulatorTopology() {
     }
@@ -52,8 +53,8 @@ public final class AccumulatorTopology {
     public static Topology build(GenAiBatchConfig config, AccumulatorMetrics metrics) {
         Topics topics = Topics.from(config);
         Map<String, Object> clients = new KafkaClients(config).properties(Map.of());
-        String clientId = config.get(ConfigKeys.ACCUMULATE_APPLICATION_ID) + "-held-reader";
-        return build(config, metrics, () -> new KafkaHeldRecordReader(topics.requests(), clients, clientId),
+        String clientId = config.get(ConfigKeys.ACCUMULATE_APPLICATION_ID) + "-held-reader-";
+        return build(config, metrics, partition -> new KafkaHeldRecordReader(topics.requests(), clients, clientId + partition),
                 HeldRequests.RELEASE_PER_PUNCTUATION);
     }
 
@@ -112,6 +113,10 @@ public final class AccumulatorTopology {
         }
         Properties props = new Properties();
         props.putAll(tuning());
+        // Releasing held requests reads genai.requests inside a punctuation, in the thread's open transaction (each
+        // task at most HeldRequests.RELEASE_TIME, plus offset look-ups): the exactly-once default of 10 s would be
+        // passed by a few tasks draining at once, fencing the thread in a loop. kafka.properties.* may override it.
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), TRANSACTION_TIMEOUT_MS);
         props.putAll(new KafkaClients(config).properties(required));
         props.putAll(overrides);
         return props;

@@ -12,6 +12,7 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
+import org.slf4j.LoggerFactory;
 
 /**
  * What the accumulator keeps per group: the small header of the open batch (never its items: they are on
@@ -81,8 +82,15 @@ record GroupState(String model, RequestKind kind, int shard, String epoch, long 
                 String epoch = in.readUTF();
                 long nextSeq = in.readLong();
                 if (version == VERSION_WITH_HELD_RANGE) {
-                    in.readLong(); // heldHead
-                    in.readLong(); // heldTail
+                    long heldHead = in.readLong();
+                    long heldTail = in.readLong();
+                    if (heldTail > heldHead) {
+                        // Rewritten as the current version at the group's next change: logged a few times at most.
+                        LoggerFactory.getLogger(GroupState.class).error("Group {} had {} requests held by an earlier build in "
+                                + "its store accumulate-held, which this build no longer reads: they are in no batch and get "
+                                + "no response; publish them again (docs/ACCUMULATOR.md, upgrading)", model + "|" + kind + "|"
+                                + shard, heldTail - heldHead);
+                    }
                 }
                 OpenBatch open = in.readBoolean() ? new OpenBatch(in.readUTF(), in.readInt(), in.readLong(), in.readLong()) : null;
                 return new GroupState(model, kind, shard, epoch, nextSeq, open);

@@ -13,11 +13,11 @@ import org.apache.kafka.common.header.Headers;
 interface HeldRecordReader extends AutoCloseable {
 
     /**
-     * The records of genai.requests partition {@code partition} at {@code offsets} (ascending), read committed. May
-     * stop early (time bound): see {@link Read}. Throws when the topic cannot be read now (nothing is released then;
-     * the next punctuation retries).
+     * The records of genai.requests partition {@code partition} at {@code offsets} (ascending), read committed. Stops
+     * early once {@code deadlineNanos} ({@link System#nanoTime()}) has passed: see {@link Read}. Throws when the topic
+     * cannot be read now (what this release already did is kept, and the rest is tried at the next punctuation).
      */
-    Read read(int partition, List<Long> offsets);
+    Read read(int partition, List<Long> offsets, long deadlineNanos);
 
     /**
      * @param records the records found, by offset
@@ -35,8 +35,11 @@ interface HeldRecordReader extends AutoCloseable {
     record HeldRecord(long offset, byte[] key, byte[] value, Headers headers, long timestamp) {
     }
 
-    /** Opens a reader; called lazily, at a task's first release, so a task that never releases opens no consumer. */
+    /**
+     * Opens a reader for one validate task (its genai.requests partition); called lazily, at the task's first release,
+     * so a task that never releases opens no consumer.
+     */
     interface Factory {
-        HeldRecordReader open();
+        HeldRecordReader open(int partition);
     }
 }

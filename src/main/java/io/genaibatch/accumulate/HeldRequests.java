@@ -20,6 +20,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
@@ -41,6 +42,11 @@ import org.slf4j.LoggerFactory;
 final class HeldRequests {
     /** Held requests released per model and punctuation: bounds one transaction while draining a backlog. */
     static final int RELEASE_PER_PUNCTUATION = 10_000;
+    /**
+     * How long one release (all models of a task) may read genai.requests: it runs in the punctuation, with the stream
+     * thread's transaction open; what it does not reach stays held, in order, for the next punctuation.
+     */
+    static final Duration RELEASE_TIME = Duration.ofSeconds(2);
     private static final Logger log = LoggerFactory.getLogger(HeldRequests.class);
     private static final StringSerializer KEY_SERIALIZER = new StringSerializer();
 
@@ -102,24 +108,38 @@ final class HeldRequests {
      * Releases up to releasePerPunctuation of the oldest held requests of every enabled model.
      *
      * @throws HeldRequestsLostException after everything else, when some could not be read back: they are to be
-     *                                   answered (RejectionHandler does it from Kafka Streams' exception handler)
+     *                                   answered (RejectionHandler does it from Kafka Streams' exception handler).
+     *                                   Also when the release failed part-way after finding lost ones: their pointers
+     *                                   are deleted in this transaction, so their answers must go in it too.
      */
     void release(Predicate<String> enabled, Releaser releaser) {
         List<HeldRequestsLostException.Lost> lost = new ArrayList<>();
-        for (String model : List.copyOf(counts.keySet())) {
-            if (enabled.test(model)) {
-                releaseModel(model, releaser, lost);
+        long deadline = System.nanoTime() + RELEASE_TIME.toNanos();
+        try {
+            for (String model : List.copyOf(counts.keySet())) {
+                if (enabled.test(model) && System.nanoTime() < deadline) {
+                    releaseModel(model, releaser, lost, deadline);
+                }
             }
+        } catch (StreamsException e) {
+            throw e; // the task fails and its transaction aborts: the pointer deletes are undone with it
+        } catch (RuntimeException e) {
+            if (lost.isEmpty()) {
+                throw e;
+            }
+            log.error("Releasing held requests of {}-{} failed part-way; the {} found lost are answered now, the rest is "
+                    + "tried again at the next punctuation", topic, partition, lost.size(), e);
+            throw new HeldRequestsLostException(lost, e);
         }
         if (counts.isEmpty()) {
             closeReader(); // nothing left to read back: no idle consumer (and connection) per task
         }
         if (!lost.isEmpty()) {
-            throw new HeldRequestsLostException(lost);
+            throw new HeldRequestsLostException(lost, null);
         }
     }
 
-    private void releaseModel(String model, Releaser releaser, List<HeldRequestsLostException.Lost> lostOnes) {
+    private void releaseModel(String model, Releaser releaser, List<HeldRequestsLostException.Lost> lostOnes, long deadline) {
         List<KeyValue<String, Pointer>> oldest = new ArrayList<>();
         try (KeyValueIterator<String, Pointer> it = store.prefixScan(model + "/", KEY_SERIALIZER)) {
             while (it.hasNext() && oldest.size() < releasePerPunctuation) {
@@ -127,13 +147,13 @@ final class HeldRequests {
             }
         }
         List<Long> offsets = oldest.stream().map(kv -> offsetOf(kv.key)).toList();
-        // Read everything first: a failure here changes nothing, and the next punctuation tries again.
+        // Read this model's records first: a failure here changes nothing of this model.
         HeldRecordReader.Read read;
         try {
             if (reader == null) {
-                reader = readers.open();
+                reader = readers.open(partition);
             }
-            read = reader.read(partition, offsets);
+            read = reader.read(partition, offsets, deadline);
         } catch (RuntimeException e) {
             closeReader();
             throw e;
@@ -161,7 +181,7 @@ final class HeldRequests {
                 released++;
             } else {
                 lost++;
-                log.error("Held request of model {} at {}-{} offset {} (key {}) is lost: {}. It is in no batch; it is answered "
+                log.error("Held request of model {} at {}-{} offset {} (key {}) cannot be batched: {}. It is answered "
                         + "with an ERROR response ({}).", model, topic, partition, offset, printable(held.value.key()), problem,
                         ErrorCodes.HELD_REQUEST_LOST);
                 lostOnes.add(new HeldRequestsLostException.Lost(model, topic, partition, offset, held.value.key(),

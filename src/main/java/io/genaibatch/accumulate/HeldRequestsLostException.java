@@ -3,8 +3,8 @@ package io.genaibatch.accumulate;
 import java.util.List;
 
 /**
- * Thrown at the end of a release from the validate stage's punctuation when held requests could not be read back
- * (deleted by retention, or the topic recreated): Kafka Streams hands it to {@link RejectionHandler}, which answers
+ * Thrown at the end of a release from the validate stage's punctuation when held requests could not be batched
+ * (deleted by retention, the topic recreated, or failing when released again): Kafka Streams hands it to {@link RejectionHandler}, which answers
  * each of them with an ERROR response in the task's transaction, so an accepted request still gets one terminal
  * response. Thrown after every pointer of the release was handled, so nothing of the punctuation is skipped.
  */
@@ -15,9 +15,10 @@ final class HeldRequestsLostException extends RuntimeException {
 
     private final transient List<Lost> lost;
 
-    HeldRequestsLostException(List<Lost> lost) {
-        super(lost.size() + " held requests could not be read back from genai.requests; each is answered with "
-                + ErrorCodes.HELD_REQUEST_LOST, null, false, false);
+    /** @param cause why the release stopped part-way, or null when it ran to the end */
+    HeldRequestsLostException(List<Lost> lost, Throwable cause) {
+        super(lost.size() + " held requests could not be batched; each is answered with " + ErrorCodes.HELD_REQUEST_LOST,
+                cause, false, false);
         this.lost = List.copyOf(lost);
     }
 

@@ -23,11 +23,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 final class KafkaHeldRecordReader implements HeldRecordReader {
     /** Seek instead of reading through when the next wanted offset is this far ahead (other models' records). */
     private static final long SEEK_GAP = 1_000;
-    /**
-     * The read runs inside the stream thread's punctuation, with the task's transaction open: stop well before
-     * Kafka Streams' exactly-once transaction.timeout.ms (10 s); the rest is released at the next punctuation.
-     */
-    private static final Duration READ_TIME = Duration.ofSeconds(3);
     private static final Duration POLL = Duration.ofMillis(200);
 
     private final String topic;
@@ -45,13 +40,13 @@ final class KafkaHeldRecordReader implements HeldRecordReader {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
-        // Offset look-ups fail fast rather than block the punctuation past the transaction timeout (broker away).
+        // Offset look-ups fail fast rather than hold the punctuation, and the thread's transaction, open (broker away).
         props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
         this.properties = props;
     }
 
     @Override
-    public Read read(int partition, List<Long> offsets) {
+    public Read read(int partition, List<Long> offsets, long deadline) {
         Map<Long, HeldRecord> found = new HashMap<>();
         if (offsets.isEmpty()) {
             return new Read(found, -1);
@@ -68,7 +63,6 @@ final class KafkaHeldRecordReader implements HeldRecordReader {
                 wanted.add(o);
             }
         }
-        long deadline = System.nanoTime() + READ_TIME.toNanos();
         int next = 0;
         long position = -1;
         while (next < wanted.size()) {

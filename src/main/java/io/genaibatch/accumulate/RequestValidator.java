@@ -31,15 +31,15 @@ final class RequestValidator {
         return decoder.decode(value);
     }
 
-    /**
-     * The item encoded for the repartition, as {@link PreparedItem.Encoder#prepare(BatchItem)} encodes it; when the
-     * item's request is the JSON of the last {@link #decode} unchanged, its UTF-8 bytes are copied, not re-encoded.
-     */
     /** Whether {@link #prepare} copies this item's request from the decoded bytes (for tests). */
     boolean usesUtf8Of(BatchItem item) {
         return decoder.utf8Length(item.getRequest()) >= 0;
     }
 
+    /**
+     * The item encoded for the repartition, as {@link PreparedItem.Encoder#prepare(BatchItem)} encodes it; when the
+     * item's request is the JSON of the last {@link #decode} unchanged, its UTF-8 bytes are copied, not re-encoded.
+     */
     PreparedItem prepare(BatchItem item) {
         int length = decoder.utf8Length(item.getRequest());
         return length < 0 ? encoder.prepare(item) : encoder.prepare(item, decoder.utf8Bytes(), decoder.utf8Offset(), length);

@@ -8,6 +8,7 @@ import io.genaibatch.records.GenAiRequest;
 import io.genaibatch.records.WindowPolicy;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -119,6 +120,12 @@ final class ValidateProcessor implements Processor<byte[], byte[], String, Prepa
         } catch (RejectedRequestException e) {
             // Only possible if the record is not the one held, or validation rules changed in between (an upgrade).
             return "it no longer passes validation (" + e.rejection().code() + ": " + e.rejection().message() + ")";
+        } catch (StreamsException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // Not this record's pointer's fault to stay: left held, it would fail every second and hold every later
+            // request of the model behind it. Answered (and its pointer dropped) like a fresh request would be.
+            return "the accumulator failed on it (" + e + "); a bug in genai-batch, please report it";
         }
         if (!item.getModel().equals(model)) {
             return "the record read back is for model " + item.getModel();

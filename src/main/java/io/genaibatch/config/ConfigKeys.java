@@ -164,7 +164,8 @@ public final class ConfigKeys {
     public static final ConfigKey<Boolean> WINDOW_ENABLED = new ConfigKey<>(
             "window.enabled", ConfigType.BOOLEAN, true, null,
             "false holds a model's requests (not batched; they stay in genai.requests) until it is true again, then "
-                    + "releases them in arrival order. A request held longer than genai.requests' retention is lost.");
+                    + "releases them in arrival order. A request held longer than genai.requests' retention is lost (it gets an ERROR "
+                    + "response, HELD_REQUEST_LOST).");
 
     /** Per-model window settings: {@code window.models.<model>.<setting>}, setting one of {@link #WINDOW_SETTINGS}. */
     public static final String WINDOW_MODELS_PREFIX = "window.models.";

@@ -312,16 +312,6 @@ final class ItemIndex implements AutoCloseable {
         cache.close();
     }
 
-    /** Closes the index and deletes its directory: the batch is published, the cache has served. */
-    void closeAndDelete() {
-        close();
-        deleteDirectory(dir);
-    }
-
-    static void deleteDirectory(Path dir) {
-        io.genaibatch.run.FileTrees.delete(dir);
-    }
-
     private void writePending() throws RocksDBException {
         if (pending != null && pendingCount > 0) {
             db.write(writeOptions, pending);

@@ -85,7 +85,7 @@ final class AccumulatorDriver implements AutoCloseable {
         GenAiBatchConfig config = GenAiBatchConfig.of(all);
         AccumulatorMetrics used = metrics == null ? counters : metrics;
         Properties props = AccumulatorTopology.streamsConfig(config, used, Map.of());
-        driver = new TopologyTestDriver(AccumulatorTopology.build(config, used, this::heldReader, releasePerPunctuation), props, T0);
+        driver = new TopologyTestDriver(AccumulatorTopology.build(config, used, partition -> heldReader(), releasePerPunctuation), props, T0);
         requests = driver.createInputTopic(REQUESTS, new ByteArraySerializer(), new ByteArraySerializer());
         windowConfig = driver.createInputTopic(WINDOW_CONFIG, new StringSerializer(), new ByteArraySerializer());
         batches = driver.createOutputTopic(BATCHES, new StringDeserializer(), new ByteArrayDeserializer());
@@ -134,16 +134,39 @@ final class AccumulatorDriver implements AutoCloseable {
         requestsLogStart = offset;
     }
 
+    /** Reading back held requests fails (as a broker fault would) while the offsets asked for include {@code offset}; -1: never. */
+    void failHeldReadsOf(long offset) {
+        failingReadOffset = offset;
+    }
+
+    /** The record at {@code offset}, read back, makes the validate stage throw for a reason nobody foresaw. */
+    void poisonHeldRecord(long offset) {
+        poisonedOffset = offset;
+    }
+
+    private long failingReadOffset = -1;
+    private long poisonedOffset = -1;
+
     /** The records piped into genai.requests, as a real reader would read them back. */
     private HeldRecordReader heldReader() {
         return new HeldRecordReader() {
             @Override
-            public Read read(int partition, List<Long> offsets) {
+            public Read read(int partition, List<Long> offsets, long deadlineNanos) {
                 heldReads.add(List.copyOf(offsets));
+                if (offsets.contains(failingReadOffset)) {
+                    throw new IllegalStateException("test: genai.requests cannot be read now");
+                }
                 Map<Long, HeldRecord> out = new HashMap<>();
                 for (long o : offsets) {
                     if (partition == 0 && o >= requestsLogStart && o < piped.size()) {
-                        out.put(o, piped.get((int) o));
+                        HeldRecord r = piped.get((int) o);
+                        out.put(o, o != poisonedOffset ? r : new HeldRecord(r.offset(), r.key(), r.value(),
+                                new RecordHeaders() {
+                                    @Override
+                                    public java.util.Iterator<org.apache.kafka.common.header.Header> iterator() {
+                                        throw new IllegalStateException("test: boom while released");
+                                    }
+                                }, r.timestamp()));
                     }
                 }
                 return new Read(out, offsets.isEmpty() ? -1 : offsets.get(offsets.size() - 1));

@@ -236,6 +236,60 @@ class WindowConfigChangeTest {
         }
     }
 
+    @Test
+    void shouldAnswerAHeldRequestThatFailsUnexpectedlyWhenReleasedAndReleaseTheOnesBehindIt() {
+        try (AccumulatorDriver d = new AccumulatorDriver(Map.of("window.max-requests", "100", "window.max-wait", "1h"))) {
+            d.setPolicy(FLASH, policy().setEnabled(false).build());
+            d.tick();
+            for (int i = 0; i < 3; i++) {
+                d.send("f" + i, request(FLASH, "f-" + i, "t"));
+            }
+            d.poisonHeldRecord(1);
+
+            d.setPolicy(FLASH, policy().setEnabled(true).build());
+            d.tick();
+
+            assertThat(requestIds(d)).as("the ones behind it are not blocked").containsExactly("f-0", "f-2");
+            assertThat(d.responses()).singleElement().satisfies(r -> {
+                assertThat(new String(r.key())).isEqualTo("f1");
+                assertThat(r.value().getStatus()).isEqualTo(ResponseStatus.ERROR);
+                assertThat(r.value().getError().getCode()).isEqualTo(ErrorCodes.HELD_REQUEST_LOST);
+                assertThat(r.value().getError().getMessage()).contains("boom while released");
+            });
+            assertThat(heldPointers(d)).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldStillAnswerLostHeldRequestsWhenTheReleaseFailsPartWayAndRetryTheRest() {
+        try (AccumulatorDriver d = new AccumulatorDriver(Map.of("window.max-requests", "100", "window.max-wait", "1h"))) {
+            d.setPolicy(FLASH, policy().setEnabled(false).build());
+            d.setPolicy(PRO, policy().setEnabled(false).build());
+            d.tick();
+            d.send("f0", request(FLASH, "f-0", "t")); // offset 0: deleted by retention before release
+            d.send("p1", request(PRO, "p-1", "t"));   // offset 1: its read fails once
+            d.deleteRequestsBefore(1);
+            d.failHeldReadsOf(1);
+
+            // FLASH is released first (its pointer dropped, its answer owed), then reading PRO fails
+            d.setPolicy(FLASH, policy().setEnabled(true).build());
+            d.setPolicy(PRO, policy().setEnabled(true).build());
+            d.tick();
+            assertThat(d.responses()).as("the lost one is answered in the same transaction as its pointer's delete")
+                    .extracting(r -> new String(r.key()), r -> r.value().getError().getCode())
+                    .containsExactly(tuple("f0", ErrorCodes.HELD_REQUEST_LOST));
+            assertThat(heldPointers(d)).as("PRO stays held").hasSize(1);
+            assertThat(d.items()).isEmpty();
+
+            // The broker is back: PRO is released at the next punctuation, once
+            d.failHeldReadsOf(-1);
+            d.tick();
+            assertThat(requestIds(d)).containsExactly("p-1");
+            assertThat(d.responses()).isEmpty();
+            assertThat(heldPointers(d)).isEmpty();
+        }
+    }
+
     private static List<String> requestIds(AccumulatorDriver d) {
         return d.items().stream().map(BatchItem::getRequestId).toList();
     }

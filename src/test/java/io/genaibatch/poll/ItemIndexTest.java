@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -134,13 +133,4 @@ class ItemIndexTest {
         }
     }
 
-    @Test
-    void shouldDeleteItsDirectory(@TempDir Path dir) {
-        Path path = dir.resolve("idx");
-        ItemIndex index = ItemIndex.open(path);
-        index.putItem(item("r-1", "k"));
-        index.completeItems();
-        index.closeAndDelete();
-        assertThat(Files.exists(path)).isFalse();
-    }
 }

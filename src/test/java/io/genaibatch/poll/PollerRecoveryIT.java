@@ -77,7 +77,7 @@ class PollerRecoveryIT {
 
             // Step 3: a new poller (its producer fences the dead one's open transaction) resumes at item 31
             if (cacheLost) {
-                ItemIndex.deleteDirectory(dir.resolve("cache"));
+                io.genaibatch.run.FileTrees.delete(dir.resolve("cache"));
             }
             Poller second = f.startPoller();
             BatchJob done = f.awaitPublished("b-crash");
