@@ -254,9 +254,7 @@ class AccumulatorIT {
             windows.write(FLASH, enabled(true));
             Set<String> all = new HashSet<>(pro);
             all.addAll(flash);
-            log.pollUntil(l -> l.sealedItems() >= all.size(), Duration.ofSeconds(60), "every held request sealed after enable");
-            log.drain(Duration.ofSeconds(1)); // a duplicate would arrive right after
-            log.assertExact(all, MAX_REQUESTS::get, MAX_BYTES::get);
+            assertEachSealedOnce(log, all, "every held request sealed after enable");
         } finally {
             role.close();
         }
@@ -292,9 +290,7 @@ class AccumulatorIT {
             windows.write(FLASH, enabled(true));
             Set<String> all = new HashSet<>(pro);
             all.addAll(flash);
-            log.pollUntil(l -> l.sealedItems() >= all.size(), Duration.ofSeconds(60), "every held request sealed after the restart");
-            log.drain(Duration.ofSeconds(1));
-            log.assertExact(all, MAX_REQUESTS::get, MAX_BYTES::get);
+            assertEachSealedOnce(log, all, "every held request sealed after the restart");
             assertThat(counters.snapshot()).doesNotContainKey("requests.held.lost");
         } finally {
             again.close();
@@ -329,9 +325,7 @@ class AccumulatorIT {
             Set<String> kept = produceModel(config, FLASH, 30, 30, "kept");
             awaitCounter(counters, "requests.held", 60);
             windows.write(FLASH, enabled(true));
-            log.pollUntil(l -> l.sealedItems() >= kept.size(), Duration.ofSeconds(60), "every request still in the topic sealed");
-            log.drain(Duration.ofSeconds(1));
-            log.assertExact(kept, MAX_REQUESTS::get, MAX_BYTES::get);
+            assertEachSealedOnce(log, kept, "every request still in the topic sealed");
             assertThat(gone).doesNotContainAnyElementsOf(kept);
             awaitCounter(counters, "requests.held.lost", 30);
 
@@ -352,6 +346,13 @@ class AccumulatorIT {
     }
 
     // --- helpers ---
+
+    /** Waits until {@code expected} are sealed, reads a second longer (a duplicate would come right after), checks exactness. */
+    private static void assertEachSealedOnce(BatchLog log, Set<String> expected, String what) {
+        log.pollUntil(l -> l.sealedItems() >= expected.size(), Duration.ofSeconds(60), what);
+        log.drain(Duration.ofSeconds(1));
+        log.assertExact(expected, MAX_REQUESTS::get, MAX_BYTES::get);
+    }
 
     private GenAiBatchConfig config(KafkaCluster kafka, String name, String state) {
         return config(kafka, name, state, null, Map.of());
