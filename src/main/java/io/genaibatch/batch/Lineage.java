@@ -1,0 +1,187 @@
+package io.genaibatch.batch;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+
+/**
+ * Where a batch comes from and what became of it, carried in the Kafka header {@value #HEADER} (a small JSON
+ * object) on a child batch's SEAL in genai.batches, on every genai.jobs record of a child batch, and on the record
+ * of a parent once the poller decided its fate.
+ *
+ * <p>A header rather than new fields of BatchJob / BatchSeal: the Avro schemas of the topics are a contract whose
+ * fingerprints consumers rely on (single-object encoding), and a record without the header is simply a root batch
+ * made by the accumulator, as every record written before job policies existed.
+ *
+ * <p>Children are made by the poller's job policy and get ids derived from their parent's, so that a decision made
+ * again after a crash names the same children (and the submitter's displayName resolution keeps one job each):
+ * {@code <parent>.a<attempt>} resubmits every request of a FAILED or vanished job, {@code <parent>.s0} and
+ * {@code .s1} are the two halves of an EXPIRED, stuck or content-refused one, {@code <parent>.r<attempt>} holds the
+ * requests of a SUCCEEDED job that got a retriable error or no result.
+ *
+ * @param rootBatchId   the batch the accumulator made, at the top of the lineage
+ * @param parentBatchId the batch this one was made from; null for a root
+ * @param attempt       how many times these requests have been submitted with this one (1 for a root)
+ * @param reason        why the parent had children: the parent's error code (JOB_FAILED, JOB_EXPIRED, JOB_STUCK,
+ *                      JOB_NOT_FOUND, CREATE_REFUSED...) or RETRIABLE_ERRORS / RESULTS_MISSING; null for a root
+ * @param items         where the child's items are when they are a range of another batch's items on genai.batches
+ *                      (resubmissions and splits reuse the parent's items, never copy them); null when the batch's
+ *                      own items precede its seal, as for a root or a re-batch
+ * @param decision      on a parent: what the poller made of it (RESUBMITTED, SPLIT, REBATCHED); null otherwise
+ * @param children      on a parent: the ids of the children the decision made
+ */
+public record Lineage(String rootBatchId, String parentBatchId, int attempt, String reason, ItemsRange items,
+                      String decision, List<String> children) {
+    /** The header on genai.batches seals and genai.jobs records. */
+    public static final String HEADER = "genai-batch.lineage";
+    /** Header on every response: the attempt that answered it (1 = the batch the accumulator made). */
+    public static final String ATTEMPT_HEADER = "genai-batch.attempt";
+    /** Header on every response: the batch the accumulator made, at the top of the answering batch's lineage. */
+    public static final String ROOT_HEADER = "genai-batch.root-batch-id";
+
+    public static final String RESUBMITTED = "RESUBMITTED";
+    public static final String SPLIT = "SPLIT";
+    public static final String REBATCHED = "REBATCHED";
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    /**
+     * Items of batch {@code batchId} in genai.batches partition {@code partition}, offsets {@code fromOffset} to
+     * {@code toOffset} inclusive (items of other batches interleave there and are skipped).
+     */
+    public record ItemsRange(String batchId, int partition, long fromOffset, long toOffset) {
+        public ItemsRange {
+            Objects.requireNonNull(batchId, "batchId");
+            if (fromOffset < 0 || toOffset < fromOffset) {
+                throw new IllegalArgumentException("items range of " + batchId + " must satisfy 0 <= from <= to, found "
+                        + fromOffset + ".." + toOffset);
+            }
+        }
+    }
+
+    public Lineage {
+        Objects.requireNonNull(rootBatchId, "rootBatchId");
+        if (attempt < 1) {
+            throw new IllegalArgumentException("attempt must be >= 1, found " + attempt);
+        }
+        children = children == null ? List.of() : List.copyOf(children);
+    }
+
+    /** The lineage of a batch the accumulator made. */
+    public static Lineage root(String batchId) {
+        return new Lineage(batchId, null, 1, null, null, null, List.of());
+    }
+
+    public boolean isRoot() {
+        return parentBatchId == null;
+    }
+
+    /** A child of the batch {@code parentBatchId} whose lineage this is. */
+    public Lineage child(String parentBatchId, int childAttempt, String why, ItemsRange childItems) {
+        return new Lineage(rootBatchId, parentBatchId, childAttempt, why, childItems, null, List.of());
+    }
+
+    /** This lineage with the poller's decision about the batch. */
+    public Lineage decided(String what, List<String> childIds) {
+        return new Lineage(rootBatchId, parentBatchId, attempt, reason, items, what, childIds);
+    }
+
+    public static String resubmitId(String parentBatchId, int childAttempt) {
+        return parentBatchId + ".a" + childAttempt;
+    }
+
+    public static List<String> splitIds(String parentBatchId) {
+        return List.of(parentBatchId + ".s0", parentBatchId + ".s1");
+    }
+
+    public static String rebatchId(String parentBatchId, int childAttempt) {
+        return parentBatchId + ".r" + childAttempt;
+    }
+
+    /** The lineage in {@code headers}; empty when there is none (a root batch, or a record from before). */
+    public static Optional<Lineage> from(Headers headers) {
+        Header h = headers == null ? null : headers.lastHeader(HEADER);
+        return h == null || h.value() == null ? Optional.empty() : Optional.of(parse(h.value()));
+    }
+
+    /** The lineage in {@code headers}, or that of a root batch {@code batchId}. */
+    public static Lineage orRoot(Headers headers, String batchId) {
+        return from(headers).orElseGet(() -> root(batchId));
+    }
+
+    /** Adds this lineage to {@code headers}, unless it is a plain root with nothing decided (written as before). */
+    public void addTo(Headers headers) {
+        if (!isRoot() || decision != null) {
+            headers.add(HEADER, toJson());
+        }
+    }
+
+    public byte[] toJson() {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("root", rootBatchId);
+        if (parentBatchId != null) {
+            o.put("parent", parentBatchId);
+        }
+        o.put("attempt", attempt);
+        if (reason != null) {
+            o.put("reason", reason);
+        }
+        if (items != null) {
+            ObjectNode i = o.putObject("items");
+            i.put("batchId", items.batchId());
+            i.put("partition", items.partition());
+            i.put("from", items.fromOffset());
+            i.put("to", items.toOffset());
+        }
+        if (decision != null) {
+            o.put("decision", decision);
+        }
+        if (!children.isEmpty()) {
+            ArrayNode a = o.putArray("children");
+            children.forEach(a::add);
+        }
+        return o.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Reads the header's JSON.
+     *
+     * @throws IllegalArgumentException naming what is wrong, when it is not a lineage
+     */
+    public static Lineage parse(byte[] json) {
+        JsonNode o;
+        try {
+            o = MAPPER.readTree(json);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("header " + HEADER + " is not JSON: " + e.getMessage(), e);
+        }
+        if (o == null || !o.isObject() || !o.path("root").isTextual() || !o.path("attempt").canConvertToInt()) {
+            throw new IllegalArgumentException("header " + HEADER + " must be a JSON object with at least \"root\" "
+                    + "(string) and \"attempt\" (int), found " + new String(json, StandardCharsets.UTF_8));
+        }
+        ItemsRange items = null;
+        JsonNode i = o.get("items");
+        if (i != null && i.isObject()) {
+            items = new ItemsRange(i.path("batchId").asText(), i.path("partition").asInt(), i.path("from").asLong(),
+                    i.path("to").asLong());
+        }
+        List<String> children = new ArrayList<>();
+        o.path("children").forEach(c -> children.add(c.asText()));
+        return new Lineage(o.get("root").asText(), text(o, "parent"), o.get("attempt").asInt(), text(o, "reason"),
+                items, text(o, "decision"), children);
+    }
+
+    private static String text(JsonNode o, String field) {
+        JsonNode v = o.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+}
