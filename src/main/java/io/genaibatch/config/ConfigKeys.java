@@ -127,10 +127,42 @@ public final class ConfigKeys {
                     + "nothing else there, so several may share it. Rebuilt from the topics when lost. "
                     + "Unset: <java.io.tmpdir>/genai-batch-poll.");
     public static final ConfigKey<String> POLL_POLICY = new ConfigKey<>(
-            "poll.policy", ConfigType.STRING, "terminal", oneOf(List.of("terminal")),
-            "What a finished job becomes. terminal: SUCCEEDED publishes every result (per-request errors as ERROR, "
-                    + "requests without a result as ERROR RESULT_MISSING); FAILED, EXPIRED and CANCELLED answer "
-                    + "every request with that status.");
+            "poll.policy", ConfigType.STRING, "retrying", oneOf(List.of("retrying", "terminal")),
+            "What a finished job becomes (docs/POLLER.md has the table). retrying: a FAILED or vanished job is "
+                    + "resubmitted (up to poll.max-attempts, with backoff), an EXPIRED or stuck one is split in two "
+                    + "down to single requests, a create refused for its content (400) is split to isolate the "
+                    + "offending requests, and requests of a SUCCEEDED job with a retriable error or no result are "
+                    + "re-batched together; an operator's cancel answers CANCELLED. terminal: no retry: SUCCEEDED "
+                    + "publishes every result (per-request errors as ERROR, requests without a result as ERROR "
+                    + "RESULT_MISSING); FAILED, EXPIRED and CANCELLED answer every request with that status.");
+    public static final ConfigKey<Integer> POLL_MAX_ATTEMPTS = new ConfigKey<>(
+            "poll.max-attempts", ConfigType.INT, 3, between(1, 100, "between 1 and 100"),
+            "With poll.policy=retrying: how many times a request may be submitted (its first batch included) before a "
+                    + "FAILED job, a retriable per-request error or a missing result is answered as final. Splitting "
+                    + "an EXPIRED job is not bounded by it (it stops at single requests), but each split counts as "
+                    + "an attempt of the requests it resubmits.");
+    public static final ConfigKey<Duration> POLL_RETRY_INITIAL_BACKOFF = new ConfigKey<>(
+            "poll.retry.initial-backoff", ConfigType.DURATION, Duration.ofSeconds(30),
+            between(Duration.ZERO, Duration.ofHours(24), "between 0 and 24h"),
+            "With poll.policy=retrying: how long after a job FAILED (or vanished) its requests are resubmitted; "
+                    + "doubles with each attempt, up to poll.retry.max-backoff. Derived from the job's end time and "
+                    + "attempt, so a restarted poller keeps the same schedule.");
+    public static final ConfigKey<Duration> POLL_RETRY_MAX_BACKOFF = new ConfigKey<>(
+            "poll.retry.max-backoff", ConfigType.DURATION, Duration.ofMinutes(30),
+            between(Duration.ZERO, Duration.ofHours(48), "between 0 and 48h"),
+            "Longest wait before a FAILED job's requests are resubmitted (see poll.retry.initial-backoff).");
+    public static final ConfigKey<Duration> POLL_STUCK_AFTER = new ConfigKey<>(
+            "poll.stuck-after", ConfigType.DURATION, Duration.ofHours(36),
+            between(Duration.ofSeconds(1), Duration.ofDays(30), "between 1s and 30d"),
+            "With poll.policy=retrying: a job still PENDING or RUNNING this long after it was submitted is "
+                    + "cancelled at the API and then handled as EXPIRED (split in two and submitted again). The "
+                    + "service expires jobs itself after 48 h; 36 h leaves time for the halves.");
+    public static final ConfigKey<String> POLL_RETRIABLE_CODES = new ConfigKey<>(
+            "poll.retriable-codes", ConfigType.STRING, "429,500,503,504,RESOURCE_EXHAUSTED,INTERNAL,UNAVAILABLE,DEADLINE_EXCEEDED",
+            nonBlank(),
+            "With poll.policy=retrying: per-request errors of a SUCCEEDED job that are re-batched (comma-separated "
+                    + "HTTP-style codes and google.rpc status names, matched against the error's code and status). "
+                    + "Any other per-request error is answered ERROR at once.");
     public static final ConfigKey<Duration> POLL_ITEMS_READ_TIMEOUT = new ConfigKey<>(
             "poll.items-read-timeout", ConfigType.DURATION, Duration.ofMinutes(2),
             between(Duration.ofSeconds(1), Duration.ofHours(1), "between 1s and 1h"),
@@ -234,6 +266,7 @@ public final class ConfigKeys {
             GEMINI_RETRY_MAX_ELAPSED,
             COST_PRICES_FILE,
             POLL_GROUP_ID, POLL_INITIAL_INTERVAL, POLL_MAX_INTERVAL, POLL_PUBLISH_CHUNK, POLL_CACHE_DIR, POLL_POLICY,
+            POLL_MAX_ATTEMPTS, POLL_RETRY_INITIAL_BACKOFF, POLL_RETRY_MAX_BACKOFF, POLL_STUCK_AFTER, POLL_RETRIABLE_CODES,
             POLL_ITEMS_READ_TIMEOUT, POLL_CLOSE_TIMEOUT,
             WINDOW_MAX_REQUESTS, WINDOW_MAX_BYTES, WINDOW_MAX_WAIT, WINDOW_SHARDS, WINDOW_ENABLED,
             ACCUMULATE_APPLICATION_ID, ACCUMULATE_STATE_DIR, ACCUMULATE_THREADS,

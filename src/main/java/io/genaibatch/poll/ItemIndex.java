@@ -37,7 +37,7 @@ import org.rocksdb.WriteOptions;
  * <p>Key layout (one byte of prefix, then the line key in UTF-8; RocksDB sorts bytewise, so items iterate in
  * line key order, the same order on every rebuild):
  * <ul>
- *   <li>{@code i<line key>} → the BatchItem without its request JSON (the response does not need it);
+ *   <li>{@code i<line key>} → the BatchItem, without its request JSON unless a policy that re-batches needs it;
  *   <li>{@code r<line key>} → offset (8 bytes) and length (4 bytes) of the result's line, length -1 when
  *       several results carried the key;
  *   <li>{@code m<name>} → marks and counts.
@@ -49,6 +49,7 @@ final class ItemIndex implements AutoCloseable {
     private static final byte RESULT = 'r';
     private static final byte[] ITEMS_COMPLETE = meta("items-complete");
     private static final byte[] RESULTS_COMPLETE = meta("results-complete");
+    private static final byte[] WITH_REQUESTS = meta("with-requests");
     private static final int DUPLICATE = -1;
     private static final int WRITE_BATCH_SIZE = 1000;
 
@@ -153,9 +154,18 @@ final class ItemIndex implements AutoCloseable {
         deleteRange(new byte[] {0}, new byte[] {(byte) 0xFF});
     }
 
-    /** Adds an item (line keys are unique in a batch: the last one wins for a repeated key); visible after {@link #completeItems()}. */
+    /** Adds an item without its request JSON; see {@link #putItem(BatchItem, boolean)}. */
     void putItem(BatchItem item) {
-        BatchItem slim = BatchItem.newBuilder(item).setRequest("").build();
+        putItem(item, false);
+    }
+
+    /**
+     * Adds an item (line keys are unique in a batch: the last one wins for a repeated key); visible after
+     * {@link #completeItems(boolean)}. The request JSON is kept only when asked: a response does not need it, a copy
+     * into a re-batch child does.
+     */
+    void putItem(BatchItem item, boolean withRequest) {
+        BatchItem slim = withRequest ? item : BatchItem.newBuilder(item).setRequest("").build();
         try {
             if (pending == null) {
                 pending = new WriteBatch();
@@ -171,8 +181,17 @@ final class ItemIndex implements AutoCloseable {
         }
     }
 
-    /** Marks the items complete, after making them durable; returns their number. */
     long completeItems() {
+        return completeItems(false);
+    }
+
+    /** Whether the items were indexed with their request JSON. */
+    boolean keepsRequests() {
+        return get(WITH_REQUESTS) != null;
+    }
+
+    /** Marks the items complete, after making them durable; returns their number. */
+    long completeItems(boolean withRequests) {
         try {
             writePending();
             long n = 0;
@@ -182,6 +201,9 @@ final class ItemIndex implements AutoCloseable {
                 }
             }
             db.flush(flushOptions);
+            if (withRequests) {
+                db.put(writeOptions, WITH_REQUESTS, new byte[0]);
+            }
             db.put(writeOptions, ITEMS_COMPLETE, ByteBuffer.allocate(8).putLong(n).array());
             db.flush(flushOptions);
             return n;

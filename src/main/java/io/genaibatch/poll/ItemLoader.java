@@ -5,9 +5,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
+import io.genaibatch.batch.Lineage.ItemsRange;
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.RecordDecodingException;
+import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.BatchRecord;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -18,8 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fills a batch's {@link ItemIndex} from genai.batches: partition {@code itemsPartition}, offsets
- * {@code firstItemOffset..lastItemOffset}, keeping the items of this batch (other batches' records interleave).
+ * Fills a batch's {@link ItemIndex} from genai.batches: the items of a range of offsets of one partition (the
+ * batch's own items before its seal, or, for a child batch, a range of its parent's: see {@link JobItems}), keeping
+ * the items of that batch (other batches' records interleave). Also finds where to split a batch in two.
  * Streams record by record into the index: nothing of the batch stays on the heap.
  *
  * <p>The timeout is on progress, not on the whole read: a 2 GB batch may take many minutes to read, and that is
@@ -49,16 +53,95 @@ final class ItemLoader {
     }
 
     /**
-     * Loads the job's items into the (cleared) index and marks it complete.
+     * Loads the job's items (those of {@code range}) into the (cleared) index and marks it complete.
      *
-     * @param heartbeat called about once a second, to keep the caller's consumer group membership alive
+     * @param heartbeat    called about once a second, to keep the caller's consumer group membership alive
+     * @param keepRequests keep each item's request JSON (a policy that re-batches copies items into a child batch)
      * @return the number of items indexed
      */
-    long load(BatchJob job, ItemIndex index, Runnable heartbeat) {
-        TopicPartition tp = new TopicPartition(topic, job.getItemsPartition());
-        long first = job.getFirstItemOffset();
-        long last = job.getLastItemOffset();
+    long load(BatchJob job, ItemsRange range, ItemIndex index, Runnable heartbeat, boolean keepRequests) {
         index.clear();
+        long skipped = scan(job, range, heartbeat, (offset, item) -> index.putItem(item, keepRequests));
+        long n = index.completeItems(keepRequests);
+        if (n != job.getItemCount()) {
+            log.error("batch {} job {}: found {} items of batch {} in {}-{} offsets {}..{}, the job says {}; only the "
+                    + "items found can be answered", job.getBatchId(), job.getJobName(), n, range.batchId(), topic,
+                    range.partition(), range.fromOffset(), range.toOffset(), job.getItemCount());
+        }
+        if (skipped > 0) {
+            log.warn("batch {} job {}: skipped {} unreadable records in {}-{} offsets {}..{}", job.getBatchId(),
+                    job.getJobName(), skipped, topic, range.partition(), range.fromOffset(), range.toOffset());
+        }
+        return n;
+    }
+
+    /**
+     * The two halves of the items of {@code range}, in offset order, for splitting the job in two; empty when
+     * fewer than two items are found (nothing to split).
+     */
+    Optional<Halves> halves(BatchJob job, ItemsRange range, Runnable heartbeat) {
+        Optional<Halves> h = halves(job, range, heartbeat, job.getItemCount());
+        if (h.isPresent() && h.get().count() != job.getItemCount()) {
+            // Items were lost (retention) or the record miscounts them: cut again at the middle of what is there.
+            log.warn("batch {} job {}: found {} items of batch {}, the job says {}; splitting what was found",
+                    job.getBatchId(), job.getJobName(), h.get().count(), range.batchId(), job.getItemCount());
+            h = halves(job, range, heartbeat, h.get().count());
+        }
+        return h.filter(x -> x.count() >= 2);
+    }
+
+    private Optional<Halves> halves(BatchJob job, ItemsRange range, Runnable heartbeat, long expected) {
+        long middle = expected / 2;
+        class Cut {
+            int firstCount;
+            long firstBytes;
+            long lastOfFirst = -1;
+            int secondCount;
+            long secondBytes;
+            long firstOfSecond = -1;
+        }
+        Cut cut = new Cut();
+        scan(job, range, heartbeat, (offset, item) -> {
+            if (cut.firstCount < middle) {
+                cut.firstCount++;
+                cut.firstBytes += item.getRequestBytes();
+                cut.lastOfFirst = offset;
+            } else {
+                if (cut.secondCount == 0) {
+                    cut.firstOfSecond = offset;
+                }
+                cut.secondCount++;
+                cut.secondBytes += item.getRequestBytes();
+            }
+        });
+        long found = (long) cut.firstCount + cut.secondCount;
+        if (found == 0) {
+            return Optional.empty();
+        }
+        if (cut.firstCount == 0 || cut.secondCount == 0) {
+            // Fewer items than expected: only the count is meaningful, for the caller to cut again.
+            return Optional.of(new Halves(null, 0, 0, null, 0, 0, found));
+        }
+        ItemsRange first = new ItemsRange(range.batchId(), range.partition(), range.fromOffset(), cut.lastOfFirst);
+        ItemsRange second = new ItemsRange(range.batchId(), range.partition(), cut.firstOfSecond, range.toOffset());
+        return Optional.of(new Halves(first, cut.firstCount, cut.firstBytes, second, cut.secondCount,
+                cut.secondBytes, found));
+    }
+
+    /** The two halves of a batch's items: each a range of offsets with its item count and bytes. */
+    record Halves(ItemsRange first, int firstCount, long firstBytes, ItemsRange second, int secondCount,
+                  long secondBytes, long count) {
+    }
+
+    private interface ItemSink {
+        void accept(long offset, BatchItem item);
+    }
+
+    /** Reads the items of {@code range}, in offset order; returns how many unreadable records were skipped. */
+    private long scan(BatchJob job, ItemsRange range, Runnable heartbeat, ItemSink sink) {
+        TopicPartition tp = new TopicPartition(topic, range.partition());
+        long first = range.fromOffset();
+        long last = range.toOffset();
         consumer.assign(List.of(tp));
         consumer.seek(tp, first);
         long position = consumer.position(tp);
@@ -85,8 +168,17 @@ final class ItemLoader {
                     if (r.offset() > last) {
                         break;
                     }
-                    if (!add(job, index, r)) {
+                    BatchItem item;
+                    try {
+                        item = itemOf(range.batchId(), r);
+                    } catch (RecordDecodingException e) {
+                        log.warn("batch {}: unreadable record at {}-{}@{}: {}", job.getBatchId(), r.topic(),
+                                r.partition(), r.offset(), e.getMessage());
                         skipped++;
+                        continue;
+                    }
+                    if (item != null) {
+                        sink.accept(r.offset(), item);
                     }
                 }
                 long now = consumer.position(tp);
@@ -102,16 +194,7 @@ final class ItemLoader {
         } finally {
             consumer.assign(List.of());
         }
-        long n = index.completeItems();
-        if (n != job.getItemCount()) {
-            log.error("batch {} job {}: found {} items in {} offsets {}..{}, the job says {}; only the items found can "
-                    + "be answered", job.getBatchId(), job.getJobName(), n, tp, first, last, job.getItemCount());
-        }
-        if (skipped > 0) {
-            log.warn("batch {} job {}: skipped {} unreadable records in {} offsets {}..{}", job.getBatchId(),
-                    job.getJobName(), skipped, tp, first, last);
-        }
-        return n;
+        return skipped;
     }
 
     private String noProgress(BatchJob job, TopicPartition tp, long first, long last, long position) {
@@ -130,22 +213,13 @@ final class ItemLoader {
                 + "(transaction.timeout.ms). Retried at the next check.";
     }
 
-    private boolean add(BatchJob job, ItemIndex index, ConsumerRecord<byte[], byte[]> r) {
+    /** The item the record carries when it is one of {@code batchId}; null for anything else. */
+    private BatchItem itemOf(String batchId, ConsumerRecord<byte[], byte[]> r) {
         if (r.value() == null) {
-            return true;
+            return null;
         }
-        BatchRecord record;
-        try {
-            record = codec.decode(r.value());
-        } catch (RecordDecodingException e) {
-            log.warn("batch {}: unreadable record at {}-{}@{}: {}", job.getBatchId(), r.topic(), r.partition(),
-                    r.offset(), e.getMessage());
-            return false;
-        }
-        if (record.getItem() != null && job.getBatchId().equals(record.getBatchId())) {
-            index.putItem(record.getItem());
-        }
-        return true;
+        BatchRecord record = codec.decode(r.value());
+        return record.getItem() != null && batchId.equals(record.getBatchId()) ? record.getItem() : null;
     }
 
     static Map<String, Object> consumerProperties() {

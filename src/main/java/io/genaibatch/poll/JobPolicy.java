@@ -49,6 +49,28 @@ interface JobPolicy {
     record PublishResults() implements JobDecision {
     }
 
+    /**
+     * Submit every request of the batch again, as a new attempt (a child batch {@code <batchId>.a<attempt>} over the
+     * same items), not before {@code notBefore}.
+     */
+    record Resubmit(java.time.Instant notBefore, String reason) implements JobDecision {
+        public Resubmit {
+            Objects.requireNonNull(notBefore, "notBefore");
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+
+    /**
+     * Split the batch into two halves ({@code <batchId>.s0}, {@code .s1}) and submit both. A batch found to hold a
+     * single request cannot be split: it is answered with {@code single} instead.
+     */
+    record Split(String reason, AnswerEveryRequest single) implements JobDecision {
+        public Split {
+            Objects.requireNonNull(reason, "reason");
+            Objects.requireNonNull(single, "single");
+        }
+    }
+
     /** Answer every request of the batch with this status and error (no results are read). */
     record AnswerEveryRequest(ResponseStatus status, Error error) implements JobDecision {
         public AnswerEveryRequest {
@@ -69,12 +91,36 @@ interface JobPolicy {
         }
     }
 
+    /**
+     * Submit the request again in the job's re-batch child ({@code <batchId>.r<attempt>}), together with every
+     * other request of the job that got this decision.
+     */
+    record Rebatch(String reason) implements ItemDecision {
+        public Rebatch {
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+
+    /** Whether {@link #onRequestError} or {@link #onUnanswered} may answer {@link Rebatch}. */
+    default boolean rebatches() {
+        return false;
+    }
+
+    /**
+     * Whether a job still PENDING or RUNNING at {@code now} is to be cancelled as stuck (and then split). The
+     * terminal policy never gives up on a running job.
+     */
+    default boolean isStuck(BatchJob job, java.time.Instant now) {
+        return false;
+    }
+
     /** The policy named in poll.policy. */
-    static JobPolicy named(String name) {
+    static JobPolicy named(String name, PolicySettings settings) {
         return switch (name) {
             case TerminalJobPolicy.NAME -> new TerminalJobPolicy();
+            case RetryingJobPolicy.NAME -> new RetryingJobPolicy(settings);
             default -> throw new IllegalArgumentException("unknown poll.policy '" + name + "': expected "
-                    + TerminalJobPolicy.NAME);
+                    + RetryingJobPolicy.NAME + " or " + TerminalJobPolicy.NAME);
         };
     }
 }

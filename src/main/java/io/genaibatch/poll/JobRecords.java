@@ -34,19 +34,35 @@ final class JobRecords {
                 || state == JobState.CANCELLED;
     }
 
-    /** The job moved to {@code next} at the API, as {@code info} describes it. */
+    /**
+     * The job moved to {@code next} at the API, as {@code info} describes it. A job the poller cancelled as stuck
+     * keeps its JOB_STUCK error when it becomes CANCELLED: that is how the policy knows the cancel was not an
+     * operator's.
+     */
     static BatchJob transition(BatchJob job, JobState next, BatchJobInfo info, Instant now) {
         BatchJob.Builder b = BatchJob.newBuilder(job).setState(next).setUpdatedAt(now);
         info.stats().map(JobRecords::stats).ifPresent(b::setStats);
+        boolean cancelledAsStuck = next == JobState.CANCELLED && job.getError() != null
+                && RetryingJobPolicy.JOB_STUCK.equals(job.getError().getCode());
         if (isFinished(next)) {
             b.setEndedAt(info.endTime().orElse(now));
-            if (next != JobState.SUCCEEDED) {
+            if (next == JobState.SUCCEEDED) {
+                b.setError(null);
+            } else if (cancelledAsStuck) {
+                return b.build();
+            } else {
                 BatchJob ended = b.build();
                 Error error = info.error().map(JobErrors::of).orElseGet(() -> JobErrors.forState(ended));
                 return BatchJob.newBuilder(ended).setError(error).build();
             }
         }
         return b.build();
+    }
+
+    /** The poller is about to cancel the job as stuck: same state, error JOB_STUCK saying why. */
+    static BatchJob stuck(BatchJob job, String message, Instant now) {
+        return BatchJob.newBuilder(job).setUpdatedAt(now).setError(new Error(RetryingJobPolicy.JOB_STUCK, message, null))
+                .build();
     }
 
     /** The job no longer exists at the API: it can produce no result, so it counts as FAILED. */

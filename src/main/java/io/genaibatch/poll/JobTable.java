@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
+import io.genaibatch.batch.Lineage;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.JobState;
 
@@ -39,13 +40,15 @@ final class JobTable {
     static final class OpenJob {
         private final int partition;
         private BatchJob job;
+        private Lineage lineage;
         private long offset;
         private Instant nextCheck;
         private int failures;
 
-        OpenJob(int partition, BatchJob job, long offset, Instant nextCheck) {
+        OpenJob(int partition, BatchJob job, Lineage lineage, long offset, Instant nextCheck) {
             this.partition = partition;
             this.job = job;
+            this.lineage = Objects.requireNonNull(lineage, "lineage");
             this.offset = offset;
             this.nextCheck = nextCheck;
         }
@@ -56,6 +59,11 @@ final class JobTable {
 
         BatchJob job() {
             return job;
+        }
+
+        /** The batch's lineage, from the header of its latest record (a root's when there is none). */
+        Lineage lineage() {
+            return lineage;
         }
 
         long offset() {
@@ -105,11 +113,12 @@ final class JobTable {
     }
 
     /**
-     * A record read from genai.jobs ({@code job} null for a tombstone of {@code batchId}).
+     * A record read from genai.jobs ({@code job} null for a tombstone of {@code batchId}), with the lineage its
+     * header carries.
      *
      * @return true when it changed the table
      */
-    boolean onRecord(int partition, long offset, String batchId, BatchJob job, Instant now) {
+    boolean onRecord(int partition, long offset, String batchId, BatchJob job, Lineage lineage, Instant now) {
         Written mine = written.get(batchId);
         if (mine != null && offset < mine.offset()) {
             return false;
@@ -121,14 +130,15 @@ final class JobTable {
         if (current != null && current.offset == offset) {
             return false;
         }
-        open.put(batchId, new OpenJob(partition, job, offset, firstCheck(job, now)));
+        open.put(batchId, new OpenJob(partition, job, lineage, offset, firstCheck(job, now)));
         return true;
     }
 
     /** This poller committed {@code job} at {@code offset}: it is the batch's latest record now. */
-    void onWritten(OpenJob entry, BatchJob job, long offset) {
+    void onWritten(OpenJob entry, BatchJob job, Lineage lineage, long offset) {
         written.put(job.getBatchId(), new Written(entry.partition, offset));
         entry.job = job;
+        entry.lineage = lineage;
         entry.offset = offset;
         if (!isOpen(job)) {
             open.remove(job.getBatchId(), entry);

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
+import io.genaibatch.batch.Lineage;
 import io.genaibatch.gemini.BatchApi;
 import io.genaibatch.gemini.BatchJobInfo;
 import io.genaibatch.gemini.GeminiApiException;
@@ -147,7 +148,8 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
             consumer = jobs;
             publisher = new Publisher(settings, cache, api, policy,
                     new ItemLoader(batches, topics.batches(), settings.itemsReadTimeout(), clock),
-                    new Responses(topics.responses(), format), this, counters, clock);
+                    new Responses(topics.responses(), format), new ChildBatches(topics.batches(), format), this,
+                    counters, clock);
             jobs.subscribe(List.of(topics.jobs()), new Rebalance());
             log.info("Poller started: group {}, jobs from {}, responses to {}, cache {}", settings.groupId(),
                     topics.jobs(), topics.responses(), cache.root());
@@ -189,7 +191,7 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
         try {
             JobState state = entry.job().getState();
             if (JobRecords.isFinished(state)) {
-                publisher.publish(entry, Optional.empty());
+                publisher.publish(entry, Optional.empty()).ifPresent(entry::nextCheck);
             } else {
                 check(entry);
             }
@@ -242,7 +244,7 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
                     + "request gets an answer", job.getBatchId(), job.getJobName(), e.getMessage());
             record(entry, JobRecords.vanished(job, "batch job " + job.getJobName() + " no longer exists at the API ("
                     + e.serverMessage() + "); it was deleted, or never created under this name", clock.instant()));
-            publisher.publish(entry, Optional.empty());
+            publisher.publish(entry, Optional.empty()).ifPresent(entry::nextCheck);
             return;
         }
         Instant now = clock.instant();
@@ -256,21 +258,50 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
                     job.getBatchId(), job.getJobName(), info.state());
         }
         if (JobRecords.isFinished(entry.job().getState())) {
-            publisher.publish(entry, Optional.of(info));
+            publisher.publish(entry, Optional.of(info)).ifPresent(entry::nextCheck);
+        } else if (policy.isStuck(entry.job(), now)) {
+            cancelStuck(entry);
         } else {
             entry.nextCheck(now.plus(settings.schedule().interval(JobTable.submittedAt(job), now)));
         }
     }
 
+    /**
+     * A job PENDING or RUNNING for longer than poll.stuck-after: marked JOB_STUCK first (so that the CANCELLED it
+     * becomes is told apart from an operator's cancel, even after a crash right after the cancel call), then
+     * cancelled at the API. The next check finds it CANCELLED and the policy splits it.
+     */
+    private void cancelStuck(OpenJob entry) {
+        BatchJob job = entry.job();
+        Instant now = clock.instant();
+        if (job.getError() == null || !RetryingJobPolicy.JOB_STUCK.equals(job.getError().getCode())) {
+            record(entry, JobRecords.stuck(job, "batch job " + job.getJobName() + " (batch " + job.getBatchId()
+                    + ") was still " + job.getState() + " " + java.time.Duration.between(JobTable.submittedAt(job), now)
+                    .toMinutes() + " minutes after its submission (poll.stuck-after " + settings.retries().stuckAfter()
+                    + "): cancelled by the poller and split", now));
+            log.warn("batch {} job {}: {} since {}, longer than poll.stuck-after ({}); cancelling it, then splitting it",
+                    job.getBatchId(), job.getJobName(), job.getState(), JobTable.submittedAt(job),
+                    settings.retries().stuckAfter());
+        }
+        try {
+            api.cancel(job.getJobName());
+        } catch (GeminiApiException e) {
+            // Finished meanwhile (nothing to cancel) or a failed call: the next check says which.
+            log.warn("batch {} job {}: cancelling the stuck job failed ({}); checking it again", job.getBatchId(),
+                    job.getJobName(), e.getMessage());
+        }
+        entry.nextCheck(clock.instant().plus(settings.schedule().initial()));
+    }
+
     private void record(OpenJob entry, BatchJob next) {
-        commit(entry, List.of(), next);
+        commit(entry, List.of(), next, entry.lineage());
         counters.jobState(next.getState());
     }
 
     // ----- Publisher.JobWriter -----
 
     @Override
-    public void commit(OpenJob entry, List<ProducerRecord<byte[], byte[]>> responses, BatchJob next) {
+    public void commit(OpenJob entry, List<ProducerRecord<byte[], byte[]>> records, BatchJob next, Lineage lineage) {
         OwnedPartition p = owned.get(entry.partition());
         if (p == null || !table.isCurrent(entry)) {
             throw new JobAbandonedException("partition " + entry.partition() + " of " + topics.jobs()
@@ -280,11 +311,13 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
         Future<RecordMetadata> written;
         try {
             producer.beginTransaction();
-            for (ProducerRecord<byte[], byte[]> r : responses) {
+            for (ProducerRecord<byte[], byte[]> r : records) {
                 producer.send(r);
             }
-            written = producer.send(new ProducerRecord<>(topics.jobs(), entry.partition(),
-                    next.getBatchId().getBytes(StandardCharsets.UTF_8), jobCodec.encode(next, format)));
+            ProducerRecord<byte[], byte[]> jobRecord = new ProducerRecord<>(topics.jobs(), entry.partition(),
+                    next.getBatchId().getBytes(StandardCharsets.UTF_8), jobCodec.encode(next, format));
+            lineage.addTo(jobRecord.headers());
+            written = producer.send(jobRecord);
             long offset = table.commitOffset(entry.partition(), consumer.position(p.tp));
             producer.sendOffsetsToTransaction(Map.of(p.tp, new OffsetAndMetadata(offset)), consumer.groupMetadata());
             hooks.beforeCommit(next.getBatchId(), next.getPublishedThrough());
@@ -299,7 +332,7 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
             throw e;
         }
         try {
-            table.onWritten(entry, next, written.get().offset());
+            table.onWritten(entry, next, lineage, written.get().offset());
         } catch (ExecutionException e) {
             throw new IllegalStateException("committed, yet the job record's send failed", e.getCause());
         } catch (InterruptedException e) {
@@ -358,8 +391,17 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
         if (batchId == null) {
             return;
         }
+        Lineage lineage;
+        try {
+            lineage = Lineage.orRoot(r.headers(), batchId);
+        } catch (IllegalArgumentException e) {
+            // Left to JobItems: a child without a readable lineage is refused there, loudly, at each check.
+            log.error("batch {}: the job record at {}-{}@{} has an unreadable {} header: {}", batchId, r.topic(),
+                    r.partition(), r.offset(), Lineage.HEADER, e.getMessage());
+            lineage = Lineage.root(batchId);
+        }
         Optional<OpenJob> before = table.get(batchId);
-        table.onRecord(r.partition(), r.offset(), batchId, job, now);
+        table.onRecord(r.partition(), r.offset(), batchId, job, lineage, now);
         OwnedPartition p = owned.get(r.partition());
         if (before.isPresent() && table.get(batchId).isEmpty() && p != null && p.ready
                 && (working == null || !working.batchId().equals(batchId))) {

@@ -59,7 +59,7 @@ public final class Poller implements Role {
         this.settings = PollerSettings.from(config);
         KafkaClients clients = new KafkaClients(config);
         this.loop = new PollLoop(clients, settings, api, Topics.from(config), clients.valueFormat(),
-                JobPolicy.named(settings.policy()), counters, hooks, clock);
+                JobPolicy.named(settings.policy(), settings.retries()), counters, hooks, clock);
         this.thread = new Thread(this::runLoop, "genai-batch-poll");
     }
 

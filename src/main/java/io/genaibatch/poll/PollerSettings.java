@@ -17,9 +17,10 @@ import io.genaibatch.config.GenAiBatchConfig;
  * @param policy           name of the {@link JobPolicy}
  * @param itemsReadTimeout longest time reading a batch's items from genai.batches may go without progress
  * @param closeTimeout     how long {@link Poller#close()} waits for the loop before interrupting it
+ * @param retries          what the retrying policy may do
  */
 record PollerSettings(String groupId, PollSchedule schedule, int publishChunk, Path cacheDir, String policy,
-                      Duration itemsReadTimeout, Duration closeTimeout) {
+                      Duration itemsReadTimeout, Duration closeTimeout, PolicySettings retries) {
 
     PollerSettings {
         Objects.requireNonNull(groupId, "groupId");
@@ -28,6 +29,7 @@ record PollerSettings(String groupId, PollSchedule schedule, int publishChunk, P
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(itemsReadTimeout, "itemsReadTimeout");
         Objects.requireNonNull(closeTimeout, "closeTimeout");
+        Objects.requireNonNull(retries, "retries");
         if (publishChunk < 1) {
             throw new IllegalArgumentException("poll.publish-chunk must be >= 1, found " + publishChunk);
         }
@@ -44,6 +46,7 @@ record PollerSettings(String groupId, PollSchedule schedule, int publishChunk, P
                 .orElseGet(() -> Path.of(System.getProperty("java.io.tmpdir"), "genai-batch-poll"));
         return new PollerSettings(config.get(ConfigKeys.POLL_GROUP_ID), new PollSchedule(initial, max),
                 config.get(ConfigKeys.POLL_PUBLISH_CHUNK), cache, config.get(ConfigKeys.POLL_POLICY),
-                config.get(ConfigKeys.POLL_ITEMS_READ_TIMEOUT), config.get(ConfigKeys.POLL_CLOSE_TIMEOUT));
+                config.get(ConfigKeys.POLL_ITEMS_READ_TIMEOUT), config.get(ConfigKeys.POLL_CLOSE_TIMEOUT),
+                PolicySettings.from(config));
     }
 }

@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
+import io.genaibatch.batch.Lineage;
+import io.genaibatch.batch.Lineage.ItemsRange;
 import io.genaibatch.gemini.BatchApi;
 import io.genaibatch.gemini.BatchJobInfo;
 import io.genaibatch.gemini.BatchOutput;
@@ -23,10 +25,14 @@ import io.genaibatch.poll.ItemIndex.ResultCounts;
 import io.genaibatch.poll.JobPolicy.AnswerEveryRequest;
 import io.genaibatch.poll.JobPolicy.ItemDecision;
 import io.genaibatch.poll.JobPolicy.JobDecision;
+import io.genaibatch.poll.JobPolicy.PublishResults;
+import io.genaibatch.poll.JobPolicy.Resubmit;
+import io.genaibatch.poll.JobPolicy.Split;
 import io.genaibatch.poll.JobTable.OpenJob;
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.GenAiResponse;
+import io.genaibatch.records.JobState;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,11 +59,12 @@ final class Publisher {
     /** What the publisher needs from the poll loop: transactions on the job's partition, and a live membership. */
     interface JobWriter {
         /**
-         * Commits the responses and the job's record in one transaction on the job's partition.
+         * Commits the records (responses, and the genai.batches records of child batches) and the job's record,
+         * with {@code lineage} in its header, in one transaction on the job's partition.
          *
          * @throws JobAbandonedException when the partition is no longer this poller's
          */
-        void commit(OpenJob entry, List<ProducerRecord<byte[], byte[]>> responses, BatchJob next);
+        void commit(OpenJob entry, List<ProducerRecord<byte[], byte[]>> records, BatchJob next, Lineage lineage);
 
         /**
          * Polls the jobs consumer so that the group does not think this poller dead during long work.
@@ -75,16 +82,19 @@ final class Publisher {
     private final Responses responses;
     private final JobWriter writer;
     private final PollerCounters counters;
+    private final ChildBatches children;
     private final Clock clock;
     private final long maxChunkBytes;
 
     Publisher(PollerSettings settings, CacheDirs cache, BatchApi api, JobPolicy policy, ItemLoader loader,
-              Responses responses, JobWriter writer, PollerCounters counters, Clock clock) {
-        this(settings, cache, api, policy, loader, responses, writer, counters, clock, MAX_CHUNK_BYTES);
+              Responses responses, ChildBatches children, JobWriter writer, PollerCounters counters, Clock clock) {
+        this(settings, cache, api, policy, loader, responses, children, writer, counters, clock, MAX_CHUNK_BYTES);
     }
 
     Publisher(PollerSettings settings, CacheDirs cache, BatchApi api, JobPolicy policy, ItemLoader loader,
-              Responses responses, JobWriter writer, PollerCounters counters, Clock clock, long maxChunkBytes) {
+              Responses responses, ChildBatches children, JobWriter writer, PollerCounters counters, Clock clock,
+              long maxChunkBytes) {
+        this.children = children;
         this.maxChunkBytes = maxChunkBytes;
         this.settings = settings;
         this.cache = cache;
@@ -98,22 +108,43 @@ final class Publisher {
     }
 
     /**
-     * Publishes the rest of the job, from its {@code publishedThrough}.
+     * Carries out the policy's decision for a finished job: publishes the rest of its responses (from its
+     * {@code publishedThrough}), or makes its child batches.
      *
      * @param info the job as the API last described it, if just fetched (a SUCCEEDED job needs its output location)
+     * @return when to come back, for a decision that must wait (a resubmission's backoff); empty when done
      * @throws JobAbandonedException when the poller must stop between two chunks (closing, partition lost)
      */
-    void publish(OpenJob entry, Optional<BatchJobInfo> info) {
+    Optional<Instant> publish(OpenJob entry, Optional<BatchJobInfo> info) {
         BatchJob job = entry.job();
         JobDecision decision = policy.onFinished(job);
+        if (decision instanceof Resubmit r) {
+            if (clock.instant().isBefore(r.notBefore())) {
+                log.info("batch {} job {}: {} at attempt {}; its requests are resubmitted at {}", job.getBatchId(),
+                        job.getJobName(), r.reason(), job.getAttempt(), r.notBefore());
+                return Optional.of(r.notBefore());
+            }
+            resubmit(entry, r);
+            cache.deleteJob(entry.partition(), job, "resubmitted");
+            return Optional.empty();
+        }
+        if (decision instanceof Split split) {
+            if (split(entry, split)) {
+                cache.deleteJob(entry.partition(), job, "split");
+                return Optional.empty();
+            }
+            decision = split.single();
+        }
         Path dir = cache.jobDir(entry.partition(), job);
         ItemIndex index = ItemIndex.open(dir.resolve("index"));
         try {
-            if (!index.itemsComplete()) {
-                long n = loader.load(job, index, () -> writer.keepAlive(entry));
+            boolean keepRequests = policy.rebatches() && decision instanceof PublishResults;
+            if (!index.itemsComplete() || (keepRequests && !index.keepsRequests())) {
+                ItemsRange range = JobItems.of(job, entry.lineage());
+                long n = loader.load(job, range, index, () -> writer.keepAlive(entry), keepRequests);
                 log.info("batch {} job {}: indexed {} items from genai.batches partition {} offsets {}..{}",
-                        job.getBatchId(), job.getJobName(), n, job.getItemsPartition(), job.getFirstItemOffset(),
-                        job.getLastItemOffset());
+                        job.getBatchId(), job.getJobName(), n, range.partition(), range.fromOffset(),
+                        range.toOffset());
             }
             Path results = null;
             if (!(decision instanceof AnswerEveryRequest)) {
@@ -133,6 +164,50 @@ final class Publisher {
         }
         // Only once the job is PUBLISHED: until then the cache is what a retry resumes from.
         cache.deleteJob(entry.partition(), job, "published");
+        return Optional.empty();
+    }
+
+    /** Every request again, as the next attempt: one child over the same items, not a copy of them. */
+    private void resubmit(OpenJob entry, Resubmit decision) {
+        BatchJob job = entry.job();
+        int attempt = job.getAttempt() + 1;
+        String child = Lineage.resubmitId(job.getBatchId(), attempt);
+        ItemsRange range = JobItems.of(job, entry.lineage());
+        Lineage lineage = entry.lineage().child(job.getBatchId(), attempt, decision.reason(), range);
+        Instant now = clock.instant();
+        writer.commit(entry, List.of(children.seal(job, child, lineage, range.partition(), job.getItemCount(),
+                job.getItemBytes(), now)), JobRecords.progress(job, job.getPublishedThrough(), true, now),
+                entry.lineage().decided(Lineage.RESUBMITTED, List.of(child)));
+        counters.jobState(JobState.PUBLISHED);
+        log.info("batch {} job {}: {}; its {} requests resubmitted as batch {} (attempt {})", job.getBatchId(),
+                job.getJobName(), decision.reason(), job.getItemCount(), child, attempt);
+    }
+
+    /** Two halves, each a range of the same items; false when there is nothing to split (a single request). */
+    private boolean split(OpenJob entry, Split decision) {
+        BatchJob job = entry.job();
+        ItemsRange range = JobItems.of(job, entry.lineage());
+        Optional<ItemLoader.Halves> found = loader.halves(job, range, () -> writer.keepAlive(entry));
+        if (found.isEmpty()) {
+            log.info("batch {} job {}: {} with a single request: it cannot be split, so it is answered {}",
+                    job.getBatchId(), job.getJobName(), decision.reason(), decision.single().status());
+            return false;
+        }
+        ItemLoader.Halves h = found.get();
+        int attempt = job.getAttempt() + 1;
+        List<String> ids = Lineage.splitIds(job.getBatchId());
+        Instant now = clock.instant();
+        Lineage first = entry.lineage().child(job.getBatchId(), attempt, decision.reason(), h.first());
+        Lineage second = entry.lineage().child(job.getBatchId(), attempt, decision.reason(), h.second());
+        writer.commit(entry, List.of(
+                        children.seal(job, ids.get(0), first, range.partition(), h.firstCount(), h.firstBytes(), now),
+                        children.seal(job, ids.get(1), second, range.partition(), h.secondCount(), h.secondBytes(), now)),
+                JobRecords.progress(job, job.getPublishedThrough(), true, now),
+                entry.lineage().decided(Lineage.SPLIT, ids));
+        counters.jobState(JobState.PUBLISHED);
+        log.info("batch {} job {}: {}; split into {} ({} requests) and {} ({} requests), attempt {}", job.getBatchId(),
+                job.getJobName(), decision.reason(), ids.get(0), h.firstCount(), ids.get(1), h.secondCount(), attempt);
+        return true;
     }
 
     private void fetchResults(OpenJob entry, Optional<BatchJobInfo> known, Path target) {
@@ -200,37 +275,63 @@ final class Publisher {
                 job.getJobName(), counts.results(), counts.attached(), counts.unattached());
     }
 
+    /** The requests of the job re-batched so far: they form its child {@code <batchId>.r<attempt>}. */
+    private static final class Rebatched {
+        final String childId;
+        int count;
+        long bytes;
+
+        Rebatched(String childId) {
+            this.childId = childId;
+        }
+    }
+
     private void publishChunks(OpenJob entry, JobDecision decision, ItemIndex index, Path results) {
-        long done = entry.job().getPublishedThrough();
+        BatchJob job = entry.job();
+        long done = job.getPublishedThrough();
         int chunk = settings.publishChunk();
-        try (FileChannel file = results == null ? null : FileChannel.open(results, StandardOpenOption.READ);
-             ItemIndex.Cursor cursor = index.entries(done)) {
-            if (!cursor.hasNext()) {
-                // Nothing (left) to answer: a batch whose items are gone, or a resumed job with every item done.
-                commit(entry, List.of(), List.of(), done, true, index);
-                return;
+        Rebatched rebatched = new Rebatched(Lineage.rebatchId(job.getBatchId(), job.getAttempt() + 1));
+        try (FileChannel file = results == null ? null : FileChannel.open(results, StandardOpenOption.READ)) {
+            if (done > 0 && policy.rebatches()) {
+                // The items re-batched by the chunks already committed: the child's seal counts them too.
+                countRebatched(job, decision, index, file, done, rebatched);
             }
-            List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(Math.min(chunk, 1024));
-            List<GenAiResponse> sent = new ArrayList<>(Math.min(chunk, 1024));
-            long bytes = 0;
-            while (cursor.hasNext()) {
-                Entry e = cursor.next();
-                GenAiResponse r = respond(entry.job(), decision, e, file);
-                ProducerRecord<byte[], byte[]> record = responses.record(e.item(), r);
-                records.add(record);
-                sent.add(r);
-                bytes += record.value().length;
-                done++;
-                boolean last = !cursor.hasNext();
-                if (records.size() >= chunk || bytes >= maxChunkBytes || last) {
-                    commit(entry, records, sent, done, last, index);
-                    log.debug("batch {} job {}: published through {} of {}", entry.batchId(),
-                            entry.job().getJobName(), done, index.itemCount());
-                    records.clear();
-                    sent.clear();
-                    bytes = 0;
-                    if (!last) {
-                        writer.keepAlive(entry);
+            try (ItemIndex.Cursor cursor = index.entries(done)) {
+                if (!cursor.hasNext()) {
+                    // Nothing (left) to answer: a batch whose items are gone, or a resumed job with every item done.
+                    commit(entry, new ArrayList<>(), List.of(), done, true, index, rebatched);
+                    return;
+                }
+                List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(Math.min(chunk, 1024));
+                List<GenAiResponse> sent = new ArrayList<>(Math.min(chunk, 1024));
+                long bytes = 0;
+                while (cursor.hasNext()) {
+                    Entry e = cursor.next();
+                    Outcome outcome = outcome(job, decision, e, file);
+                    ProducerRecord<byte[], byte[]> record;
+                    if (outcome.response() != null) {
+                        record = responses.record(e.item(), outcome.response(), job, entry.lineage());
+                        sent.add(outcome.response());
+                    } else {
+                        record = children.item(job, rebatched.childId, JobItems.of(job, entry.lineage()).partition(),
+                                e.item());
+                        rebatched.count++;
+                        rebatched.bytes += e.item().getRequestBytes();
+                    }
+                    records.add(record);
+                    bytes += record.value().length;
+                    done++;
+                    boolean last = !cursor.hasNext();
+                    if (records.size() >= chunk || bytes >= maxChunkBytes || last) {
+                        commit(entry, records, sent, done, last, index, rebatched);
+                        log.debug("batch {} job {}: published through {} of {}", entry.batchId(),
+                                entry.job().getJobName(), done, index.itemCount());
+                        records.clear();
+                        sent.clear();
+                        bytes = 0;
+                        if (!last) {
+                            writer.keepAlive(entry);
+                        }
                     }
                 }
             }
@@ -239,27 +340,60 @@ final class Publisher {
         }
     }
 
+    private void countRebatched(BatchJob job, JobDecision decision, ItemIndex index, FileChannel file, long done,
+                                Rebatched rebatched) throws IOException {
+        try (ItemIndex.Cursor cursor = index.entries(0)) {
+            for (long i = 0; i < done && cursor.hasNext(); i++) {
+                Entry e = cursor.next();
+                if (outcome(job, decision, e, file).response() == null) {
+                    rebatched.count++;
+                    rebatched.bytes += e.item().getRequestBytes();
+                }
+            }
+        }
+    }
+
     private void commit(OpenJob entry, List<ProducerRecord<byte[], byte[]>> records, List<GenAiResponse> sent,
-                        long publishedThrough, boolean last, ItemIndex index) {
-        BatchJob next = JobRecords.progress(entry.job(), publishedThrough, last, clock.instant());
-        writer.commit(entry, records, next);
+                        long publishedThrough, boolean last, ItemIndex index, Rebatched rebatched) {
+        BatchJob job = entry.job();
+        Instant now = clock.instant();
+        Lineage lineage = entry.lineage();
+        if (last && rebatched.count > 0) {
+            int attempt = job.getAttempt() + 1;
+            ItemsRange range = JobItems.of(job, lineage);
+            records.add(children.seal(job, rebatched.childId, lineage.child(job.getBatchId(), attempt,
+                    RetryingJobPolicy.RETRIABLE_ERRORS, null), range.partition(), rebatched.count, rebatched.bytes,
+                    now));
+            lineage = lineage.decided(Lineage.REBATCHED, List.of(rebatched.childId));
+        }
+        BatchJob next = JobRecords.progress(job, publishedThrough, last, now);
+        writer.commit(entry, records, next, lineage);
         counters.chunk();
         sent.forEach(r -> counters.response(r.getStatus(), r.getUsage()));
         if (last) {
             counters.jobState(next.getState());
             Optional<ResultCounts> counts = index.resultCounts();
             counts.ifPresent(c -> counters.unattachedResults(c.unattached()));
-            log.info("batch {} job {}: PUBLISHED, {} responses{}", next.getBatchId(), next.getJobName(),
-                    publishedThrough, counts.map(c -> " (" + c.attached() + " results attached, " + c.unattached()
-                            + " attached to no request)").orElseGet(() -> next.getError() == null ? "" : " (" + next.getError().getCode() + ")"));
+            log.info("batch {} job {}: PUBLISHED, {} of {} requests answered{}{}", next.getBatchId(), next.getJobName(),
+                    publishedThrough - rebatched.count, publishedThrough,
+                    counts.map(c -> " (" + c.attached() + " results attached, " + c.unattached()
+                            + " attached to no request)").orElseGet(() -> next.getError() == null ? ""
+                            : " (" + next.getError().getCode() + ")"),
+                    rebatched.count == 0 ? "" : "; " + rebatched.count + " re-batched as " + rebatched.childId
+                            + " (attempt " + (job.getAttempt() + 1) + ")");
         }
     }
 
-    private GenAiResponse respond(BatchJob job, JobDecision decision, Entry e, FileChannel file) throws IOException {
+    /** A request's response, or, when the response is null, its re-batching. */
+    private record Outcome(GenAiResponse response) {
+        static final Outcome REBATCH = new Outcome(null);
+    }
+
+    private Outcome outcome(BatchJob job, JobDecision decision, Entry e, FileChannel file) throws IOException {
         Instant now = clock.instant();
         BatchItem item = e.item();
         if (decision instanceof AnswerEveryRequest every) {
-            return Responses.answer(job, item, every.status(), every.error(), now);
+            return new Outcome(Responses.answer(job, item, every.status(), every.error(), now));
         }
         if (e.duplicated()) {
             return answer(job, item, policy.onUnanswered(job, item, JobPolicy.Unanswered.RESULT_DUPLICATED), now);
@@ -277,14 +411,17 @@ final class Publisher {
             return answer(job, item, policy.onUnanswered(job, item, JobPolicy.Unanswered.RESULT_MISSING), now);
         }
         if (result.response().isPresent()) {
-            return Responses.succeeded(job, item, result.response().get(), now);
+            return new Outcome(Responses.succeeded(job, item, result.response().get(), now));
         }
         return answer(job, item, policy.onRequestError(job, item, result.error().orElseThrow()), now);
     }
 
-    private static GenAiResponse answer(BatchJob job, BatchItem item, ItemDecision decision, Instant now) {
+    private static Outcome answer(BatchJob job, BatchItem item, ItemDecision decision, Instant now) {
         if (decision instanceof JobPolicy.Answer a) {
-            return Responses.answer(job, item, a.status(), a.error(), now);
+            return new Outcome(Responses.answer(job, item, a.status(), a.error(), now));
+        }
+        if (decision instanceof JobPolicy.Rebatch) {
+            return Outcome.REBATCH;
         }
         throw new IllegalStateException("unsupported item decision " + decision);
     }

@@ -1,10 +1,12 @@
 package io.genaibatch.poll;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.genaibatch.batch.Lineage;
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.ValueFormat;
 import io.genaibatch.records.BatchItem;
@@ -44,13 +46,19 @@ final class Responses {
         return base(job, item, now).setStatus(status).setError(error).build();
     }
 
-    /** Keyed by the request's original key, with its original headers, in order. */
-    ProducerRecord<byte[], byte[]> record(BatchItem item, GenAiResponse response) {
+    /**
+     * Keyed by the request's original key, with its original headers, in order, then two of ours saying which
+     * attempt answered it and the batch at the top of its lineage (headers, not fields: the GenAiResponse schema is
+     * the consumers' contract).
+     */
+    ProducerRecord<byte[], byte[]> record(BatchItem item, GenAiResponse response, BatchJob job, Lineage lineage) {
         ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, bytes(item.getKey()),
                 codec.encode(response, format));
         for (Header h : item.getHeaders()) {
             r.headers().add(h.getKey(), h.getValue() == null ? null : bytes(h.getValue()));
         }
+        r.headers().add(Lineage.ATTEMPT_HEADER, Integer.toString(job.getAttempt()).getBytes(StandardCharsets.UTF_8));
+        r.headers().add(Lineage.ROOT_HEADER, lineage.rootBatchId().getBytes(StandardCharsets.UTF_8));
         return r;
     }
 

@@ -13,6 +13,7 @@ import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.genaibatch.batch.Lineage;
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.ValueFormat;
 import io.genaibatch.records.BatchJob;
@@ -51,7 +52,7 @@ class ItemLoaderTest {
 
         // Step 2: load
         try (ItemIndex index = ItemIndex.open(dir.resolve("idx"))) {
-            long n = loader.load(job, index, heartbeats::incrementAndGet);
+            long n = loader.load(job, JobItems.of(job, Lineage.root("b-1")), index, heartbeats::incrementAndGet, false);
 
             // Step 3: every item is in, and the group was kept alive meanwhile
             assertThat(n).isEqualTo(10);
@@ -78,7 +79,7 @@ class ItemLoaderTest {
 
         // Step 2 and 3: the read fails once the position has not moved for more than 5 s, and says where it stands
         try (ItemIndex index = ItemIndex.open(dir.resolve("idx"))) {
-            assertThatThrownBy(() -> loader.load(job, index, () -> { }))
+            assertThatThrownBy(() -> loader.load(job, JobItems.of(job, Lineage.root("b-1")), index, () -> { }, false))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("batch b-1 job batches/j-1")
                     .hasMessageContaining("batches-0 offsets 10..19")
@@ -89,6 +90,41 @@ class ItemLoaderTest {
             assertThat(Duration.between(TestClock.START, clock.instant())).isEqualTo(Duration.ofSeconds(7));
             assertThat(index.itemsComplete()).isFalse();
         }
+    }
+
+    @Test
+    void shouldCutABatchInTwoHalvesOfItsOwnItemsSkippingInterleavedBatches() {
+        // Step 1: five items of b-1 at offsets 10, 11, 13, 15, 16, with items of another batch at 12 and 14
+        BatchJob job = BatchJob.newBuilder(job(10, 16)).setItemCount(5).build();
+        consumer.schedulePollTask(() -> {
+            for (long offset = 10; offset <= 16; offset++) {
+                consumer.addRecord(offset == 12 || offset == 14 ? otherBatchItem(offset) : item(offset, "r-" + offset));
+            }
+        });
+
+        // Step 2: find the halves
+        ItemLoader.Halves h = loader.halves(job, JobItems.of(job, Lineage.root("b-1")), () -> { }).orElseThrow();
+
+        // Step 3: two items, then three, each half a range of offsets that holds exactly its items of b-1
+        assertThat(h.first()).isEqualTo(new Lineage.ItemsRange("b-1", 0, 10, 11));
+        assertThat(h.firstCount()).isEqualTo(2);
+        assertThat(h.second()).isEqualTo(new Lineage.ItemsRange("b-1", 0, 13, 16));
+        assertThat(h.secondCount()).isEqualTo(3);
+        assertThat(h.firstBytes() + h.secondBytes()).isEqualTo(5 * ItemIndexTest.item("r-0", "k").getRequestBytes());
+    }
+
+    @Test
+    void shouldFindNothingToSplitInABatchOfOneRequest() {
+        BatchJob job = BatchJob.newBuilder(job(10, 10)).setItemCount(1).build();
+        consumer.schedulePollTask(() -> consumer.addRecord(item(10, "r-10")));
+
+        assertThat(loader.halves(job, JobItems.of(job, Lineage.root("b-1")), () -> { })).isEmpty();
+    }
+
+    private static ConsumerRecord<byte[], byte[]> otherBatchItem(long offset) {
+        return new ConsumerRecord<>(TOPIC, 0, offset, "b-2".getBytes(StandardCharsets.UTF_8),
+                RecordCodec.batchRecord().encode(BatchRecord.newBuilder().setBatchId("b-2").setGroupKey("g")
+                        .setItem(ItemIndexTest.item("x-" + offset, "k")).build(), ValueFormat.AVRO));
     }
 
     private static BatchJob job(long first, long last) {

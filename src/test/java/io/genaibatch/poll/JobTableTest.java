@@ -25,24 +25,24 @@ class JobTableTest {
 
     @Test
     void shouldKeepOnlyJobsWithANameThatAreNotPublished() {
-        table.onRecord(0, 1, "a", job("a", null, JobState.SUBMITTING, 0), T0);
-        table.onRecord(0, 2, "b", job("b", "batches/b", JobState.PENDING, 0), T0);
-        table.onRecord(0, 3, "c", job("c", "batches/c", JobState.PUBLISHED, 10), T0);
+        table.onRecord(0, 1, "a", job("a", null, JobState.SUBMITTING, 0), io.genaibatch.batch.Lineage.root("test"), T0);
+        table.onRecord(0, 2, "b", job("b", "batches/b", JobState.PENDING, 0), io.genaibatch.batch.Lineage.root("test"), T0);
+        table.onRecord(0, 3, "c", job("c", "batches/c", JobState.PUBLISHED, 10), io.genaibatch.batch.Lineage.root("test"), T0);
         assertThat(table.get("a")).isEmpty();
         assertThat(table.get("b")).isPresent();
         assertThat(table.get("c")).isEmpty();
 
-        table.onRecord(0, 4, "b", job("b", "batches/b", JobState.PUBLISHED, 100), T0);
+        table.onRecord(0, 4, "b", job("b", "batches/b", JobState.PUBLISHED, 100), io.genaibatch.batch.Lineage.root("test"), T0);
         assertThat(table.get("b")).as("PUBLISHED closes it").isEmpty();
-        table.onRecord(0, 5, "d", job("d", "batches/d", JobState.RUNNING, 0), T0);
-        table.onRecord(0, 6, "d", null, T0);
+        table.onRecord(0, 5, "d", job("d", "batches/d", JobState.RUNNING, 0), io.genaibatch.batch.Lineage.root("test"), T0);
+        table.onRecord(0, 6, "d", null, io.genaibatch.batch.Lineage.root("test"), T0);
         assertThat(table.get("d")).as("a tombstone closes it").isEmpty();
     }
 
     @Test
     void shouldScheduleRunningJobsByAgeAndFinishedJobsAtOnce() {
-        table.onRecord(0, 1, "running", job("running", "batches/r", JobState.RUNNING, 0), T0.plusSeconds(3));
-        table.onRecord(1, 1, "finished", job("finished", "batches/f", JobState.SUCCEEDED, 0), T0.plusSeconds(3));
+        table.onRecord(0, 1, "running", job("running", "batches/r", JobState.RUNNING, 0), io.genaibatch.batch.Lineage.root("test"), T0.plusSeconds(3));
+        table.onRecord(1, 1, "finished", job("finished", "batches/f", JobState.SUCCEEDED, 0), io.genaibatch.batch.Lineage.root("test"), T0.plusSeconds(3));
         assertThat(table.due(T0.plusSeconds(3), Set.of(0, 1))).extracting(JobTable.OpenJob::batchId)
                 .containsExactly("finished");
         assertThat(table.due(T0.plusSeconds(10), Set.of(0, 1))).extracting(JobTable.OpenJob::batchId)
@@ -56,35 +56,35 @@ class JobTableTest {
 
     @Test
     void shouldIgnoreItsOwnOlderWritesReadBackAfterANewerOne() {
-        table.onRecord(0, 10, "a", job("a", "batches/a", JobState.SUCCEEDED, 0), T0);
+        table.onRecord(0, 10, "a", job("a", "batches/a", JobState.SUCCEEDED, 0), io.genaibatch.batch.Lineage.root("test"), T0);
         JobTable.OpenJob entry = table.get("a").orElseThrow();
-        table.onWritten(entry, job("a", "batches/a", JobState.SUCCEEDED, 50), 11);
-        table.onWritten(entry, job("a", "batches/a", JobState.SUCCEEDED, 100), 12);
+        table.onWritten(entry, job("a", "batches/a", JobState.SUCCEEDED, 50), io.genaibatch.batch.Lineage.root("a"), 11);
+        table.onWritten(entry, job("a", "batches/a", JobState.SUCCEEDED, 100), io.genaibatch.batch.Lineage.root("a"), 12);
 
         // The consumer now delivers the poller's own write at offset 11: older than its latest, so ignored
-        assertThat(table.onRecord(0, 11, "a", job("a", "batches/a", JobState.SUCCEEDED, 50), T0)).isFalse();
+        assertThat(table.onRecord(0, 11, "a", job("a", "batches/a", JobState.SUCCEEDED, 50), io.genaibatch.batch.Lineage.root("test"), T0)).isFalse();
         assertThat(table.get("a").orElseThrow().job().getPublishedThrough()).isEqualTo(100);
 
         // Even once the job is PUBLISHED and gone from the table, a stale progress record must not reopen it
-        table.onWritten(entry, job("a", "batches/a", JobState.PUBLISHED, 150), 13);
+        table.onWritten(entry, job("a", "batches/a", JobState.PUBLISHED, 150), io.genaibatch.batch.Lineage.root("a"), 13);
         assertThat(table.get("a")).isEmpty();
-        assertThat(table.onRecord(0, 12, "a", job("a", "batches/a", JobState.SUCCEEDED, 100), T0)).isFalse();
+        assertThat(table.onRecord(0, 12, "a", job("a", "batches/a", JobState.SUCCEEDED, 100), io.genaibatch.batch.Lineage.root("test"), T0)).isFalse();
         assertThat(table.get("a")).isEmpty();
 
         // Once the consumer has read past the write, a newer record from someone else is taken again
         table.onPosition(0, 14);
-        table.onRecord(0, 20, "a", job("a", "batches/a2", JobState.PENDING, 0), T0);
+        table.onRecord(0, 20, "a", job("a", "batches/a2", JobState.PENDING, 0), io.genaibatch.batch.Lineage.root("test"), T0);
         assertThat(table.get("a")).isPresent();
     }
 
     @Test
     void shouldCommitNoFurtherThanTheOldestOpenJobOfThePartition() {
-        table.onRecord(0, 5, "a", job("a", "batches/a", JobState.RUNNING, 0), T0);
-        table.onRecord(0, 9, "b", job("b", "batches/b", JobState.RUNNING, 0), T0);
-        table.onRecord(1, 2, "c", job("c", "batches/c", JobState.RUNNING, 0), T0);
+        table.onRecord(0, 5, "a", job("a", "batches/a", JobState.RUNNING, 0), io.genaibatch.batch.Lineage.root("test"), T0);
+        table.onRecord(0, 9, "b", job("b", "batches/b", JobState.RUNNING, 0), io.genaibatch.batch.Lineage.root("test"), T0);
+        table.onRecord(1, 2, "c", job("c", "batches/c", JobState.RUNNING, 0), io.genaibatch.batch.Lineage.root("test"), T0);
         assertThat(table.commitOffset(0, 20)).isEqualTo(5);
         assertThat(table.commitOffset(1, 20)).isEqualTo(2);
-        table.onRecord(0, 21, "a", job("a", "batches/a", JobState.PUBLISHED, 0), T0);
+        table.onRecord(0, 21, "a", job("a", "batches/a", JobState.PUBLISHED, 0), io.genaibatch.batch.Lineage.root("test"), T0);
         assertThat(table.commitOffset(0, 22)).isEqualTo(9);
         table.dropPartition(0);
         assertThat(table.commitOffset(0, 22)).isEqualTo(22);

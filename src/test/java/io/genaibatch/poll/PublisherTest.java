@@ -119,7 +119,7 @@ class PublisherTest {
     void shouldAnswerEveryItemOfAFailedJobWithoutReadingResults() throws Exception {
         JobTable.OpenJob entry = jobWithItems(3, 0);
         BatchJob failed = BatchJob.newBuilder(entry.job()).setState(JobState.FAILED).build();
-        table.onRecord(0, 1, failed.getBatchId(), failed, CLOCK.instant());
+        table.onRecord(0, 1, failed.getBatchId(), failed, io.genaibatch.batch.Lineage.root("test"), CLOCK.instant());
         entry = table.get(failed.getBatchId()).orElseThrow();
 
         publisher(10, Long.MAX_VALUE, null, new PollerCounters()).publish(entry, Optional.empty());
@@ -144,7 +144,7 @@ class PublisherTest {
         batches.updateBeginningOffsets(Map.of(tp, 0L));
         BatchJob job = BatchJob.newBuilder(JobTableTest.job("b-1", "batches/j-1", JobState.SUCCEEDED, publishedThrough))
                 .setItemCount(n).setItemsPartition(0).setFirstItemOffset(10).setLastItemOffset(10 + n - 1).build();
-        table.onRecord(0, 0, "b-1", job, CLOCK.instant());
+        table.onRecord(0, 0, "b-1", job, io.genaibatch.batch.Lineage.root("test"), CLOCK.instant());
         return table.get("b-1").orElseThrow();
     }
 
@@ -156,22 +156,24 @@ class PublisherTest {
 
     private Publisher publisher(int chunk, long chunkBytes, Path results, PollerCounters counters) {
         PollerSettings settings = new PollerSettings("g", new PollSchedule(Duration.ofMillis(100), Duration.ofSeconds(1)),
-                chunk, dir.resolve("cache"), "terminal", Duration.ofSeconds(5), Duration.ofSeconds(5));
+                chunk, dir.resolve("cache"), "terminal", Duration.ofSeconds(5), Duration.ofSeconds(5), PolicySettings.defaults());
         Publisher.JobWriter writer = new Publisher.JobWriter() {
             @Override
-            public void commit(JobTable.OpenJob entry, List<ProducerRecord<byte[], byte[]>> responses, BatchJob next) {
+            public void commit(JobTable.OpenJob entry, List<ProducerRecord<byte[], byte[]>> responses, BatchJob next,
+                               io.genaibatch.batch.Lineage lineage) {
                 commits.add(new Commit(responses.stream().map(r -> RecordCodec.genAiResponse().decode(r.value())).toList(),
                         next));
-                table.onWritten(entry, next, nextOffset++);
+                table.onWritten(entry, next, lineage, nextOffset++);
             }
 
             @Override
             public void keepAlive(JobTable.OpenJob entry) {
             }
         };
-        return new Publisher(settings, new CacheDirs(dir.resolve("cache"), "g", "jobs"), new FileOutputApi(results), JobPolicy.named("terminal"),
+        return new Publisher(settings, new CacheDirs(dir.resolve("cache"), "g", "jobs"), new FileOutputApi(results), JobPolicy.named("terminal", PolicySettings.defaults()),
                 new ItemLoader(batches, TOPIC, Duration.ofSeconds(5), Clock.systemUTC()),
-                new Responses("responses", ValueFormat.AVRO), writer, counters, CLOCK, chunkBytes);
+                new Responses("responses", ValueFormat.AVRO), new ChildBatches(TOPIC, ValueFormat.AVRO), writer, counters,
+                CLOCK, chunkBytes);
     }
 
     private Map<String, GenAiResponse> byRequestId() {

@@ -56,19 +56,24 @@ class ResponsesTest {
     }
 
     @Test
-    void shouldKeyTheRecordByTheOriginalKeyWithTheOriginalHeadersInOrder() {
+    void shouldKeyTheRecordByTheOriginalKeyWithTheOriginalHeadersInOrderThenTheAnsweringAttempt() {
         Responses responses = new Responses("responses", ValueFormat.JSON);
         GenAiResponse r = Responses.answer(job, item, ResponseStatus.FAILED, new Error("INTERNAL", "boom", 500), NOW);
 
-        ProducerRecord<byte[], byte[]> record = responses.record(item, r);
+        BatchJob second = BatchJob.newBuilder(job).setAttempt(2).build();
+        ProducerRecord<byte[], byte[]> record = responses.record(item, r, second,
+                io.genaibatch.batch.Lineage.root("root-7").child("root-7", 2, "JOB_FAILED", null));
 
         assertThat(record.topic()).isEqualTo("responses");
         assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo("user-key-1");
         List<Header> headers = new ArrayList<>();
         record.headers().forEach(headers::add);
-        assertThat(headers).extracting(Header::key).containsExactly("h", "n");
+        assertThat(headers).extracting(Header::key).containsExactly("h", "n", "genai-batch.attempt",
+                "genai-batch.root-batch-id");
         assertThat(headers.get(0).value()).containsExactly(1, 2);
         assertThat(headers.get(1).value()).isNull();
+        assertThat(new String(headers.get(2).value(), StandardCharsets.UTF_8)).isEqualTo("2");
+        assertThat(new String(headers.get(3).value(), StandardCharsets.UTF_8)).isEqualTo("root-7");
         GenAiResponse decoded = RecordCodec.genAiResponse().decode(record.value());
         assertThat(decoded.getStatus()).isEqualTo(ResponseStatus.FAILED);
         assertThat(decoded.getError().getHttpStatus()).isEqualTo(500);

@@ -13,7 +13,7 @@ import io.genaibatch.records.ResponseStatus;
 import org.junit.jupiter.api.Test;
 
 class TerminalJobPolicyTest {
-    private final JobPolicy policy = JobPolicy.named("terminal");
+    private final JobPolicy policy = JobPolicy.named("terminal", PolicySettings.defaults());
 
     @Test
     void shouldPublishTheResultsOfASucceededJob() {
@@ -55,7 +55,7 @@ class TerminalJobPolicyTest {
 
     @Test
     void shouldRefuseAnUnknownPolicyName() {
-        assertThatThrownBy(() -> JobPolicy.named("resubmit")).hasMessageContaining("unknown poll.policy 'resubmit'");
+        assertThatThrownBy(() -> JobPolicy.named("resubmit", PolicySettings.defaults())).hasMessageContaining("unknown poll.policy 'resubmit'");
     }
 
     private static io.genaibatch.records.BatchItem item(String requestId, long offset) {
