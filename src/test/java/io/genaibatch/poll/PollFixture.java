@@ -110,6 +110,8 @@ final class PollFixture implements AutoCloseable {
         settings.put("poll.publish-chunk", "10");
         settings.put("poll.cache-dir", dir.resolve("cache").toString());
         settings.put("poll.close-timeout", "10s");
+        // These tests check what each outcome is answered with, without a submitter to take child batches.
+        settings.put("poll.policy", "terminal");
         settings.putAll(overrides);
         this.settings = Map.copyOf(settings);
         this.config = GenAiBatchConfig.of(settings);

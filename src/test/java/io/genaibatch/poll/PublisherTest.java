@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import io.genaibatch.batch.Lineage;
 import io.genaibatch.gemini.BatchApiStub;
 import io.genaibatch.gemini.BatchJobInfo;
 import io.genaibatch.gemini.BatchOutput;
@@ -43,8 +44,9 @@ class PublisherTest {
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-25T12:00:00Z"), ZoneOffset.UTC);
     private static final String TOPIC = "batches";
 
-    /** One recorded transaction. */
-    record Commit(List<GenAiResponse> responses, BatchJob job) {
+    /** One recorded transaction: responses, records for genai.batches (child batches), the job's record. */
+    record Commit(List<GenAiResponse> responses, List<ProducerRecord<byte[], byte[]>> batches, BatchJob job,
+                  Lineage lineage) {
     }
 
     @TempDir
@@ -53,6 +55,7 @@ class PublisherTest {
     private final List<Commit> commits = new ArrayList<>();
     private final JobTable table = new JobTable(new PollSchedule(Duration.ofMillis(100), Duration.ofSeconds(1)));
     private long nextOffset = 100;
+    private List<ConsumerRecord<byte[], byte[]>> itemRecords = List.of();
 
     @Test
     void shouldAttachNoResultToAKeyThatSeveralResultsCarryNorToUnknownOrMissingKeys() throws Exception {
@@ -129,6 +132,134 @@ class PublisherTest {
         assertThat(commits.get(commits.size() - 1).job().getState()).isEqualTo(JobState.PUBLISHED);
     }
 
+    // ----- the retrying policy's decisions -----
+
+    private static final JobPolicy RETRYING = JobPolicy.named("retrying", PolicySettings.defaults());
+
+    @Test
+    void shouldRebatchRetriableErrorsAndMissingResultsIntoOneChildSealedWithTheLastChunk() throws Exception {
+        // Items r-0..r-4: r-1 got a 503, r-2 no result, r-4 a 400 (not retriable)
+        JobTable.OpenJob entry = jobWithItems(5, 0);
+        Path results = results(
+                "{\"key\":\"genai.requests-0-0\",\"response\":{\"n\":0}}",
+                "{\"key\":\"genai.requests-0-1\",\"error\":{\"code\":503,\"message\":\"overloaded\"}}",
+                "{\"key\":\"genai.requests-0-3\",\"response\":{\"n\":3}}",
+                "{\"key\":\"genai.requests-0-4\",\"error\":{\"code\":400,\"message\":\"bad\",\"status\":\"INVALID_ARGUMENT\"}}");
+
+        publisher(2, Long.MAX_VALUE, results, new PollerCounters(), RETRYING).publish(entry, Optional.empty());
+
+        // Answered: r-0, r-3 SUCCEEDED and r-4 ERROR; r-1 and r-2 copied, whole, into b-1.r2 and sealed at the end
+        assertThat(byRequestId()).containsOnlyKeys("r-0", "r-3", "r-4");
+        assertThat(byRequestId().get("r-4").getStatus()).isEqualTo(ResponseStatus.ERROR);
+        List<BatchRecord> copied = batchRecords();
+        assertThat(copied).extracting(BatchRecord::getBatchId).containsOnly("b-1.r2");
+        assertThat(copied.stream().filter(r -> r.getItem() != null).map(r -> r.getItem().getRequestId()))
+                .containsExactly("r-1", "r-2");
+        assertThat(copied.get(0).getItem().getRequest()).as("the request itself, not a slim copy").contains("prompt");
+        Commit last = commits.get(commits.size() - 1);
+        BatchRecord seal = RecordCodec.batchRecord().decode(last.batches().get(last.batches().size() - 1).value());
+        assertThat(seal.getSeal().getCount()).isEqualTo(2);
+        assertThat(seal.getSeal().getBytes()).isEqualTo(200);
+        Lineage child = Lineage.from(last.batches().get(last.batches().size() - 1).headers()).orElseThrow();
+        assertThat(child.parentBatchId()).isEqualTo("b-1");
+        assertThat(child.attempt()).isEqualTo(2);
+        assertThat(child.items()).as("its items precede its seal").isNull();
+        assertThat(last.job().getState()).isEqualTo(JobState.PUBLISHED);
+        assertThat(last.lineage().decision()).isEqualTo(Lineage.REBATCHED);
+        assertThat(last.lineage().children()).containsExactly("b-1.r2");
+    }
+
+    @Test
+    void shouldCountItemsRebatchedBeforeARestartInTheChildsSeal() throws Exception {
+        // The first chunk (r-0 answered, r-1 copied) committed before a crash: publishedThrough 2
+        JobTable.OpenJob entry = jobWithItems(4, 2);
+        Path results = results(
+                "{\"key\":\"genai.requests-0-0\",\"response\":{\"n\":0}}",
+                "{\"key\":\"genai.requests-0-1\",\"error\":{\"code\":503,\"message\":\"overloaded\"}}",
+                "{\"key\":\"genai.requests-0-2\",\"error\":{\"code\":503,\"message\":\"overloaded\"}}",
+                "{\"key\":\"genai.requests-0-3\",\"response\":{\"n\":3}}");
+
+        publisher(2, Long.MAX_VALUE, results, new PollerCounters(), RETRYING).publish(entry, Optional.empty());
+
+        assertThat(byRequestId()).containsOnlyKeys("r-3");
+        Commit last = commits.get(commits.size() - 1);
+        BatchRecord seal = RecordCodec.batchRecord().decode(last.batches().get(last.batches().size() - 1).value());
+        assertThat(seal.getSeal().getCount()).as("r-1 from before the restart and r-2 now").isEqualTo(2);
+    }
+
+    @Test
+    void shouldResubmitAFailedJobOverTheSameItemsOnceItsBackoffHasPassed() throws Exception {
+        JobTable.OpenJob entry = finished(jobWithItems(5, 0), JobState.FAILED, CLOCK.instant().minusSeconds(3600));
+
+        Optional<Instant> later = publisher(10, Long.MAX_VALUE, null, new PollerCounters(), RETRYING)
+                .publish(entry, Optional.empty());
+
+        assertThat(later).isEmpty();
+        assertThat(commits).hasSize(1);
+        Commit c = commits.get(0);
+        assertThat(c.responses()).isEmpty();
+        assertThat(c.batches()).hasSize(1);
+        BatchRecord seal = RecordCodec.batchRecord().decode(c.batches().get(0).value());
+        assertThat(seal.getBatchId()).isEqualTo("b-1.a2");
+        assertThat(seal.getSeal().getCount()).isEqualTo(5);
+        Lineage child = Lineage.from(c.batches().get(0).headers()).orElseThrow();
+        assertThat(child.items()).as("the parent's items, not a copy").isEqualTo(new Lineage.ItemsRange("b-1", 0, 10, 14));
+        assertThat(child.attempt()).isEqualTo(2);
+        assertThat(c.job().getState()).isEqualTo(JobState.PUBLISHED);
+        assertThat(c.lineage().decision()).isEqualTo(Lineage.RESUBMITTED);
+    }
+
+    @Test
+    void shouldWaitForTheBackoffBeforeResubmitting() throws Exception {
+        JobTable.OpenJob entry = finished(jobWithItems(5, 0), JobState.FAILED, CLOCK.instant());
+
+        Optional<Instant> later = publisher(10, Long.MAX_VALUE, null, new PollerCounters(), RETRYING)
+                .publish(entry, Optional.empty());
+
+        assertThat(later).contains(CLOCK.instant().plusSeconds(30));
+        assertThat(commits).isEmpty();
+    }
+
+    @Test
+    void shouldSplitAnExpiredJobIntoTwoRangesOfItsItems() throws Exception {
+        JobTable.OpenJob entry = finished(jobWithItems(5, 0), JobState.EXPIRED, CLOCK.instant());
+
+        publisher(10, Long.MAX_VALUE, null, new PollerCounters(), RETRYING).publish(entry, Optional.empty());
+
+        Commit c = commits.get(0);
+        assertThat(c.responses()).isEmpty();
+        assertThat(c.batches()).extracting(r -> Lineage.from(r.headers()).orElseThrow().items()).containsExactly(
+                new Lineage.ItemsRange("b-1", 0, 10, 11), new Lineage.ItemsRange("b-1", 0, 12, 14));
+        assertThat(c.batches()).extracting(r -> RecordCodec.batchRecord().decode(r.value()).getSeal().getCount())
+                .containsExactly(2, 3);
+        assertThat(c.lineage().children()).containsExactly("b-1.s0", "b-1.s1");
+    }
+
+    @Test
+    void shouldAnswerExpiredWhenAnExpiredJobHoldsASingleRequest() throws Exception {
+        JobTable.OpenJob entry = finished(jobWithItems(1, 0), JobState.EXPIRED, CLOCK.instant());
+        // Read twice: once looking for the halves, then to answer it
+        List<ConsumerRecord<byte[], byte[]>> again = List.copyOf(itemRecords);
+        batches.schedulePollTask(() -> again.forEach(batches::addRecord));
+
+        publisher(10, Long.MAX_VALUE, null, new PollerCounters(), RETRYING).publish(entry, Optional.empty());
+
+        assertThat(byRequestId().values()).extracting(GenAiResponse::getStatus).containsExactly(ResponseStatus.EXPIRED);
+        assertThat(commits).allMatch(c -> c.batches().isEmpty());
+    }
+
+    private JobTable.OpenJob finished(JobTable.OpenJob entry, JobState state, Instant endedAt) {
+        BatchJob job = BatchJob.newBuilder(entry.job()).setState(state).setEndedAt(endedAt).build();
+        table.onRecord(0, 1, job.getBatchId(), job, Lineage.root(job.getBatchId()), CLOCK.instant());
+        return table.get(job.getBatchId()).orElseThrow();
+    }
+
+    private List<BatchRecord> batchRecords() {
+        List<BatchRecord> all = new ArrayList<>();
+        commits.forEach(c -> c.batches().forEach(r -> all.add(RecordCodec.batchRecord().decode(r.value()))));
+        return all;
+    }
+
     // ----- set-up -----
 
     private JobTable.OpenJob jobWithItems(int n, long publishedThrough) {
@@ -141,6 +272,7 @@ class PublisherTest {
                             .setItem(item).build(), ValueFormat.AVRO)));
         }
         batches.schedulePollTask(() -> records.forEach(batches::addRecord));
+        itemRecords = records;
         batches.updateBeginningOffsets(Map.of(tp, 0L));
         BatchJob job = BatchJob.newBuilder(JobTableTest.job("b-1", "batches/j-1", JobState.SUCCEEDED, publishedThrough))
                 .setItemCount(n).setItemsPartition(0).setFirstItemOffset(10).setLastItemOffset(10 + n - 1).build();
@@ -155,14 +287,19 @@ class PublisherTest {
     }
 
     private Publisher publisher(int chunk, long chunkBytes, Path results, PollerCounters counters) {
+        return publisher(chunk, chunkBytes, results, counters, JobPolicy.named("terminal", PolicySettings.defaults()));
+    }
+
+    private Publisher publisher(int chunk, long chunkBytes, Path results, PollerCounters counters, JobPolicy policy) {
         PollerSettings settings = new PollerSettings("g", new PollSchedule(Duration.ofMillis(100), Duration.ofSeconds(1)),
                 chunk, dir.resolve("cache"), "terminal", Duration.ofSeconds(5), Duration.ofSeconds(5), PolicySettings.defaults());
         Publisher.JobWriter writer = new Publisher.JobWriter() {
             @Override
             public void commit(JobTable.OpenJob entry, List<ProducerRecord<byte[], byte[]>> responses, BatchJob next,
-                               io.genaibatch.batch.Lineage lineage) {
-                commits.add(new Commit(responses.stream().map(r -> RecordCodec.genAiResponse().decode(r.value())).toList(),
-                        next));
+                               Lineage lineage) {
+                commits.add(new Commit(responses.stream().filter(r -> r.topic().equals("responses"))
+                        .map(r -> RecordCodec.genAiResponse().decode(r.value())).toList(),
+                        responses.stream().filter(r -> r.topic().equals(TOPIC)).toList(), next, lineage));
                 table.onWritten(entry, next, lineage, nextOffset++);
             }
 
@@ -170,7 +307,7 @@ class PublisherTest {
             public void keepAlive(JobTable.OpenJob entry) {
             }
         };
-        return new Publisher(settings, new CacheDirs(dir.resolve("cache"), "g", "jobs"), new FileOutputApi(results), JobPolicy.named("terminal", PolicySettings.defaults()),
+        return new Publisher(settings, new CacheDirs(dir.resolve("cache"), "g", "jobs"), new FileOutputApi(results), policy,
                 new ItemLoader(batches, TOPIC, Duration.ofSeconds(5), Clock.systemUTC()),
                 new Responses("responses", ValueFormat.AVRO), new ChildBatches(TOPIC, ValueFormat.AVRO), writer, counters,
                 CLOCK, chunkBytes);
