@@ -150,6 +150,11 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
                     new ItemLoader(batches, topics.batches(), settings.itemsReadTimeout(), clock),
                     new Responses(topics.responses(), format), new ChildBatches(topics.batches(), format), this,
                     counters, clock);
+            if (policy.rebatches()) {
+                try (org.apache.kafka.clients.admin.Admin admin = clients.admin()) {
+                    RetentionCheck.warnIfShort(admin, topics.batches(), settings.retries());
+                }
+            }
             jobs.subscribe(List.of(topics.jobs()), new Rebalance());
             log.info("Poller started: group {}, jobs from {}, responses to {}, cache {}", settings.groupId(),
                     topics.jobs(), topics.responses(), cache.root());
