@@ -36,7 +36,8 @@ import org.apache.kafka.common.header.Headers;
  * @param items         where the child's items are when they are a range of another batch's items on genai.batches
  *                      (resubmissions and splits reuse the parent's items, never copy them); null when the batch's
  *                      own items precede its seal, as for a root or a re-batch
- * @param decision      on a parent: what the poller made of it (RESUBMITTED, SPLIT, REBATCHED); null otherwise
+ * @param decision      what became of the batch: RESUBMITTED, SPLIT, REBATCHED (with its children), HELD, or an
+ *                      operator's RETRY_REQUESTED / ANSWER_REQUESTED on a held batch; null otherwise
  * @param children      on a parent: the ids of the children the decision made
  */
 public record Lineage(String rootBatchId, String parentBatchId, int attempt, String reason, ItemsRange items,
@@ -51,6 +52,12 @@ public record Lineage(String rootBatchId, String parentBatchId, int attempt, Str
     public static final String RESUBMITTED = "RESUBMITTED";
     public static final String SPLIT = "SPLIT";
     public static final String REBATCHED = "REBATCHED";
+    /** Retries spent, poll.on-exhausted=hold: the batch waits for an operator. */
+    public static final String HELD = "HELD";
+    /** Written by `jobs retry` on a HELD batch: one more attempt. */
+    public static final String RETRY_REQUESTED = "RETRY_REQUESTED";
+    /** Written by `jobs answer` on a HELD batch: give its requests their final answers. */
+    public static final String ANSWER_REQUESTED = "ANSWER_REQUESTED";
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 

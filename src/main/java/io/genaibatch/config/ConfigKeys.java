@@ -163,6 +163,14 @@ public final class ConfigKeys {
             "With poll.policy=retrying: per-request errors of a SUCCEEDED job that are re-batched (comma-separated "
                     + "HTTP-style codes and google.rpc status names, matched against the error's code and status). "
                     + "Any other per-request error is answered ERROR at once.");
+    public static final ConfigKey<String> POLL_ON_EXHAUSTED = new ConfigKey<>(
+            "poll.on-exhausted", ConfigType.STRING, "answer", oneOf(List.of("answer", "hold")),
+            "With poll.policy=retrying, what a batch whose retries are spent becomes (a job FAILED at its last attempt, "
+                    + "a single request that EXPIRED): answer gives its requests their final FAILED / EXPIRED "
+                    + "responses; hold keeps the batch open, visible in `jobs list` as HELD, until an operator runs "
+                    + "`genai-batch jobs retry BATCH_ID` (one more attempt) or `jobs answer BATCH_ID` (the final "
+                    + "responses), e.g. during a long outage. Requests whose retriable error or missing result is "
+                    + "spent within a SUCCEEDED job are answered either way.");
     public static final ConfigKey<Duration> POLL_ITEMS_READ_TIMEOUT = new ConfigKey<>(
             "poll.items-read-timeout", ConfigType.DURATION, Duration.ofMinutes(2),
             between(Duration.ofSeconds(1), Duration.ofHours(1), "between 1s and 1h"),
@@ -267,7 +275,7 @@ public final class ConfigKeys {
             COST_PRICES_FILE,
             POLL_GROUP_ID, POLL_INITIAL_INTERVAL, POLL_MAX_INTERVAL, POLL_PUBLISH_CHUNK, POLL_CACHE_DIR, POLL_POLICY,
             POLL_MAX_ATTEMPTS, POLL_RETRY_INITIAL_BACKOFF, POLL_RETRY_MAX_BACKOFF, POLL_STUCK_AFTER, POLL_RETRIABLE_CODES,
-            POLL_ITEMS_READ_TIMEOUT, POLL_CLOSE_TIMEOUT,
+            POLL_ON_EXHAUSTED, POLL_ITEMS_READ_TIMEOUT, POLL_CLOSE_TIMEOUT,
             WINDOW_MAX_REQUESTS, WINDOW_MAX_BYTES, WINDOW_MAX_WAIT, WINDOW_SHARDS, WINDOW_ENABLED,
             ACCUMULATE_APPLICATION_ID, ACCUMULATE_STATE_DIR, ACCUMULATE_THREADS,
             SUBMIT_GROUP_ID, SUBMIT_SPOOL_DIR, SUBMIT_INLINE_MAX_BYTES, SUBMIT_MAX_JOBS_IN_FLIGHT,

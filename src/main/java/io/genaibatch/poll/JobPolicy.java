@@ -62,12 +62,22 @@ interface JobPolicy {
 
     /**
      * Split the batch into two halves ({@code <batchId>.s0}, {@code .s1}) and submit both. A batch found to hold a
-     * single request cannot be split: it is answered with {@code single} instead.
+     * single request cannot be split: {@code single} is done instead (an answer, or a hold).
      */
-    record Split(String reason, AnswerEveryRequest single) implements JobDecision {
+    record Split(String reason, JobDecision single) implements JobDecision {
         public Split {
             Objects.requireNonNull(reason, "reason");
             Objects.requireNonNull(single, "single");
+        }
+    }
+
+    /**
+     * The retries are spent and poll.on-exhausted=hold: keep the batch open, answering nothing, until an operator
+     * asks for one more attempt or for {@code answer}.
+     */
+    record Hold(AnswerEveryRequest answer) implements JobDecision {
+        public Hold {
+            Objects.requireNonNull(answer, "answer");
         }
     }
 

@@ -20,9 +20,15 @@ import io.genaibatch.config.GenAiBatchConfig;
  * @param maxBackoff     the longest such wait
  * @param stuckAfter     a job PENDING or RUNNING this long after its submission is cancelled and split
  * @param retriableCodes per-request error codes (HTTP-style numbers and google.rpc names, upper case) re-batched
+ * @param holdExhausted  keep a batch whose retries are spent open for an operator instead of answering it
  */
 record PolicySettings(int maxAttempts, Duration initialBackoff, Duration maxBackoff, Duration stuckAfter,
-                      Set<String> retriableCodes) {
+                      Set<String> retriableCodes, boolean holdExhausted) {
+
+    PolicySettings(int maxAttempts, Duration initialBackoff, Duration maxBackoff, Duration stuckAfter,
+                   Set<String> retriableCodes) {
+        this(maxAttempts, initialBackoff, maxBackoff, stuckAfter, retriableCodes, false);
+    }
 
     PolicySettings {
         Objects.requireNonNull(initialBackoff, "initialBackoff");
@@ -42,14 +48,16 @@ record PolicySettings(int maxAttempts, Duration initialBackoff, Duration maxBack
     static PolicySettings from(GenAiBatchConfig config) {
         return new PolicySettings(config.get(ConfigKeys.POLL_MAX_ATTEMPTS),
                 config.get(ConfigKeys.POLL_RETRY_INITIAL_BACKOFF), config.get(ConfigKeys.POLL_RETRY_MAX_BACKOFF),
-                config.get(ConfigKeys.POLL_STUCK_AFTER), codes(config.get(ConfigKeys.POLL_RETRIABLE_CODES)));
+                config.get(ConfigKeys.POLL_STUCK_AFTER), codes(config.get(ConfigKeys.POLL_RETRIABLE_CODES)),
+                "hold".equals(config.get(ConfigKeys.POLL_ON_EXHAUSTED)));
     }
 
     /** The defaults of the keys, for tests and tools that have no configuration. */
     static PolicySettings defaults() {
         return new PolicySettings(ConfigKeys.POLL_MAX_ATTEMPTS.defaultValue(),
                 ConfigKeys.POLL_RETRY_INITIAL_BACKOFF.defaultValue(), ConfigKeys.POLL_RETRY_MAX_BACKOFF.defaultValue(),
-                ConfigKeys.POLL_STUCK_AFTER.defaultValue(), codes(ConfigKeys.POLL_RETRIABLE_CODES.defaultValue()));
+                ConfigKeys.POLL_STUCK_AFTER.defaultValue(), codes(ConfigKeys.POLL_RETRIABLE_CODES.defaultValue()),
+                "hold".equals(ConfigKeys.POLL_ON_EXHAUSTED.defaultValue()));
     }
 
     static Set<String> codes(String list) {

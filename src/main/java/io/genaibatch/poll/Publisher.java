@@ -24,6 +24,7 @@ import io.genaibatch.poll.ItemIndex.Entry;
 import io.genaibatch.poll.ItemIndex.ResultCounts;
 import io.genaibatch.poll.JobPolicy.AnswerEveryRequest;
 import io.genaibatch.poll.JobPolicy.ItemDecision;
+import io.genaibatch.poll.JobPolicy.Hold;
 import io.genaibatch.poll.JobPolicy.JobDecision;
 import io.genaibatch.poll.JobPolicy.PublishResults;
 import io.genaibatch.poll.JobPolicy.Resubmit;
@@ -117,7 +118,9 @@ final class Publisher {
      */
     Optional<Instant> publish(OpenJob entry, Optional<BatchJobInfo> info) {
         BatchJob job = entry.job();
-        JobDecision decision = policy.onFinished(job);
+        String asked = entry.lineage().decision();
+        JobDecision decision = Lineage.RETRY_REQUESTED.equals(asked)
+                ? new Resubmit(clock.instant(), "OPERATOR_RETRY") : policy.onFinished(job);
         if (decision instanceof Resubmit r) {
             if (clock.instant().isBefore(r.notBefore())) {
                 log.info("batch {} job {}: {} at attempt {}; its requests are resubmitted at {}", job.getBatchId(),
@@ -134,6 +137,13 @@ final class Publisher {
                 return Optional.empty();
             }
             decision = split.single();
+        }
+        if (decision instanceof Hold hold) {
+            if (!Lineage.ANSWER_REQUESTED.equals(asked)) {
+                return Optional.of(hold(entry, hold));
+            }
+            log.info("batch {} job {}: answered as an operator asked (jobs answer)", job.getBatchId(), job.getJobName());
+            decision = hold.answer();
         }
         Path dir = cache.jobDir(entry.partition(), job);
         ItemIndex index = ItemIndex.open(dir.resolve("index"));
@@ -167,6 +177,21 @@ final class Publisher {
         return Optional.empty();
     }
 
+    /** Records the hold once; afterwards only looks again now and then for an operator's request. */
+    private Instant hold(OpenJob entry, Hold hold) {
+        BatchJob job = entry.job();
+        if (!Lineage.HELD.equals(entry.lineage().decision())) {
+            writer.commit(entry, List.of(), BatchJob.newBuilder(job).setUpdatedAt(clock.instant()).build(),
+                    entry.lineage().decided(Lineage.HELD, List.of()));
+            log.warn("batch {} job {}: retries spent ({} at attempt {}; {}), HELD as poll.on-exhausted=hold says: its {} "
+                    + "requests wait for `genai-batch jobs retry {}` (one more attempt) or `jobs answer {}` (answered {})",
+                    job.getBatchId(), job.getJobName(), hold.answer().error().getCode(), job.getAttempt(),
+                    hold.answer().error().getMessage(), job.getItemCount(), job.getBatchId(), job.getBatchId(),
+                    hold.answer().status());
+        }
+        return clock.instant().plus(settings.schedule().max());
+    }
+
     /** Every request again, as the next attempt: one child over the same items, not a copy of them. */
     private void resubmit(OpenJob entry, Resubmit decision) {
         BatchJob job = entry.job();
@@ -189,8 +214,8 @@ final class Publisher {
         ItemsRange range = JobItems.of(job, entry.lineage());
         Optional<ItemLoader.Halves> found = loader.halves(job, range, () -> writer.keepAlive(entry));
         if (found.isEmpty()) {
-            log.info("batch {} job {}: {} with a single request: it cannot be split, so it is answered {}",
-                    job.getBatchId(), job.getJobName(), decision.reason(), decision.single().status());
+            log.info("batch {} job {}: {} with a single request: it cannot be split", job.getBatchId(),
+                    job.getJobName(), decision.reason());
             return false;
         }
         ItemLoader.Halves h = found.get();

@@ -57,14 +57,21 @@ final class RetryingJobPolicy implements JobPolicy {
             return contentRefused ? split(job, error, ResponseStatus.ERROR) : terminal.onFinished(job);
         }
         if (job.getAttempt() >= settings.maxAttempts()) {
-            return new AnswerEveryRequest(ResponseStatus.FAILED, exhausted(error, job.getAttempt()));
+            return spent(new AnswerEveryRequest(ResponseStatus.FAILED, exhausted(error, job.getAttempt())));
         }
         Instant ended = job.getEndedAt() != null ? job.getEndedAt() : job.getUpdatedAt();
         return new Resubmit(settings.resubmitAt(ended, job.getAttempt()), error.getCode());
     }
 
-    private static Split split(BatchJob job, Error error, ResponseStatus single) {
-        return new Split(error.getCode(), new AnswerEveryRequest(single, error));
+    private Split split(BatchJob job, Error error, ResponseStatus single) {
+        AnswerEveryRequest answer = new AnswerEveryRequest(single, error);
+        // A single request refused for its content has its answer; one that expired has run out of ways to retry.
+        return new Split(error.getCode(), single == ResponseStatus.EXPIRED ? spent(answer) : answer);
+    }
+
+    /** The final answer of a batch whose retries are spent, or, with poll.on-exhausted=hold, a hold on it. */
+    private JobDecision spent(AnswerEveryRequest answer) {
+        return settings.holdExhausted() ? new Hold(answer) : answer;
     }
 
     @Override

@@ -248,8 +248,54 @@ class PublisherTest {
         assertThat(commits).allMatch(c -> c.batches().isEmpty());
     }
 
+    @Test
+    void shouldHoldASpentBatchOnceThenRetryItWhenAnOperatorAsks() throws Exception {
+        JobPolicy holding = JobPolicy.named("retrying", new PolicySettings(3, Duration.ofSeconds(30),
+                Duration.ofMinutes(2), Duration.ofHours(36), java.util.Set.of(), true));
+        JobTable.OpenJob entry = finished(jobWithItems(5, 0), JobState.FAILED, CLOCK.instant().minusSeconds(3600), 3);
+
+        // Held: recorded once, nothing answered, looked at again later
+        Optional<Instant> later = publisher(10, Long.MAX_VALUE, null, new PollerCounters(), holding)
+                .publish(entry, Optional.empty());
+        assertThat(later).isPresent();
+        assertThat(commits).hasSize(1);
+        assertThat(commits.get(0).lineage().decision()).isEqualTo(Lineage.HELD);
+        assertThat(commits.get(0).job().getState()).as("still open").isEqualTo(JobState.FAILED);
+        publisher(10, Long.MAX_VALUE, null, new PollerCounters(), holding).publish(entry, Optional.empty());
+        assertThat(commits).as("the hold is written once").hasSize(1);
+
+        // `jobs retry` wrote RETRY_REQUESTED: one more attempt, past poll.max-attempts
+        table.onRecord(0, 200, "b-1", entry.job(), entry.lineage().decided(Lineage.RETRY_REQUESTED, List.of()),
+                CLOCK.instant());
+        publisher(10, Long.MAX_VALUE, null, new PollerCounters(), holding)
+                .publish(table.get("b-1").orElseThrow(), Optional.empty());
+        Commit retried = commits.get(1);
+        assertThat(RecordCodec.batchRecord().decode(retried.batches().get(0).value()).getBatchId()).isEqualTo("b-1.a4");
+        assertThat(retried.lineage().decision()).isEqualTo(Lineage.RESUBMITTED);
+    }
+
+    @Test
+    void shouldAnswerAHeldBatchWhenAnOperatorAsks() throws Exception {
+        JobPolicy holding = JobPolicy.named("retrying", new PolicySettings(3, Duration.ofSeconds(30),
+                Duration.ofMinutes(2), Duration.ofHours(36), java.util.Set.of(), true));
+        JobTable.OpenJob entry = finished(jobWithItems(3, 0), JobState.FAILED, CLOCK.instant(), 3);
+        table.onRecord(0, 200, "b-1", entry.job(), entry.lineage().decided(Lineage.ANSWER_REQUESTED, List.of()),
+                CLOCK.instant());
+
+        publisher(10, Long.MAX_VALUE, null, new PollerCounters(), holding)
+                .publish(table.get("b-1").orElseThrow(), Optional.empty());
+
+        assertThat(byRequestId().values()).extracting(GenAiResponse::getStatus).containsOnly(ResponseStatus.FAILED);
+        assertThat(byRequestId().values()).allMatch(r -> r.getError().getMessage().contains("final after 3 attempts"));
+        assertThat(commits.get(commits.size() - 1).job().getState()).isEqualTo(JobState.PUBLISHED);
+    }
+
     private JobTable.OpenJob finished(JobTable.OpenJob entry, JobState state, Instant endedAt) {
-        BatchJob job = BatchJob.newBuilder(entry.job()).setState(state).setEndedAt(endedAt).build();
+        return finished(entry, state, endedAt, 1);
+    }
+
+    private JobTable.OpenJob finished(JobTable.OpenJob entry, JobState state, Instant endedAt, int attempt) {
+        BatchJob job = BatchJob.newBuilder(entry.job()).setState(state).setEndedAt(endedAt).setAttempt(attempt).build();
         table.onRecord(0, 1, job.getBatchId(), job, Lineage.root(job.getBatchId()), CLOCK.instant());
         return table.get(job.getBatchId()).orElseThrow();
     }

@@ -61,13 +61,13 @@ class RetryingJobPolicyTest {
     void shouldSplitAnExpiredJobAndAnswerExpiredWhenItCannotBeSplit() {
         Split split = (Split) policy.onFinished(job(JobState.EXPIRED, 5, null));
         assertThat(split.reason()).as("splitting is not bounded by the attempts").isEqualTo("JOB_EXPIRED");
-        assertThat(split.single().status()).isEqualTo(ResponseStatus.EXPIRED);
+        assertThat(((AnswerEveryRequest) split.single()).status()).isEqualTo(ResponseStatus.EXPIRED);
     }
 
     @Test
     void shouldSplitAJobItCancelledAsStuckButAnswerAnOperatorsCancel() {
         Split stuck = (Split) policy.onFinished(job(JobState.CANCELLED, 1, new Error("JOB_STUCK", "stuck", null)));
-        assertThat(stuck.single().status()).isEqualTo(ResponseStatus.EXPIRED);
+        assertThat(((AnswerEveryRequest) stuck.single()).status()).isEqualTo(ResponseStatus.EXPIRED);
         AnswerEveryRequest cancelled = (AnswerEveryRequest) policy.onFinished(job(JobState.CANCELLED, 1, null));
         assertThat(cancelled.status()).isEqualTo(ResponseStatus.CANCELLED);
         assertThat(cancelled.error().getCode()).isEqualTo("JOB_CANCELLED");
@@ -76,14 +76,29 @@ class RetryingJobPolicyTest {
     @Test
     void shouldSplitACreateRefusedForItsContentAndAnswerOtherRefusalsAtOnce() {
         Split content = (Split) policy.onFinished(noJob(new Error("CREATE_REFUSED", "bad request", 400)));
-        assertThat(content.single().status()).as("the offending request alone gets the API's message")
+        AnswerEveryRequest single = (AnswerEveryRequest) content.single();
+        assertThat(single.status()).as("the offending request alone gets the API's message")
                 .isEqualTo(ResponseStatus.ERROR);
-        assertThat(content.single().error().getMessage()).isEqualTo("bad request");
+        assertThat(single.error().getMessage()).isEqualTo("bad request");
         AnswerEveryRequest unknownModel = (AnswerEveryRequest) policy.onFinished(
                 noJob(new Error("CREATE_REFUSED", "no such model", 404)));
         assertThat(unknownModel.status()).isEqualTo(ResponseStatus.FAILED);
         assertThat(policy.onFinished(noJob(new Error("SEAL_MISMATCH", "x", null))))
                 .isInstanceOf(AnswerEveryRequest.class);
+    }
+
+    @Test
+    void shouldHoldWhatIsSpentWhenOnExhaustedIsHold() {
+        JobPolicy holding = JobPolicy.named("retrying", new PolicySettings(3, Duration.ofSeconds(30),
+                Duration.ofMinutes(2), Duration.ofHours(36), Set.of(), true));
+
+        JobPolicy.Hold failed = (JobPolicy.Hold) holding.onFinished(job(JobState.FAILED, 3, null));
+        assertThat(failed.answer().status()).isEqualTo(ResponseStatus.FAILED);
+        Split expired = (Split) holding.onFinished(job(JobState.EXPIRED, 2, null));
+        assertThat(expired.single()).as("an expired single request is held too").isInstanceOf(JobPolicy.Hold.class);
+        assertThat(holding.onFinished(job(JobState.FAILED, 2, null))).as("not spent yet").isInstanceOf(Resubmit.class);
+        Split refused = (Split) holding.onFinished(noJob(new Error("CREATE_REFUSED", "bad request", 400)));
+        assertThat(refused.single()).as("a refused request has its answer").isInstanceOf(AnswerEveryRequest.class);
     }
 
     @Test
