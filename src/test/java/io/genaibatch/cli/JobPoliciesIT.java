@@ -1,0 +1,147 @@
+package io.genaibatch.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import io.genaibatch.batch.Lineage;
+import io.genaibatch.emulator.EmulatorOptions;
+import io.genaibatch.emulator.GeminiEmulator;
+import io.genaibatch.emulator.JobOutcome;
+import io.genaibatch.kafka.KafkaCluster;
+import io.genaibatch.records.JobState;
+import io.genaibatch.records.ResponseStatus;
+import io.genaibatch.run.Role;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The retrying job policy end to end: the emulator fails, expires and strands jobs and answers requests with
+ * errors or not at all, and every request still ends SUCCEEDED, exactly once, with its own answer, with one job per
+ * batch attempt (displayName) at the API.
+ */
+@ExtendWith(KafkaCluster.class)
+class JobPoliciesIT {
+    private static final Duration WAIT = Duration.ofMinutes(4);
+
+    private GeminiEmulator emulator;
+    private PipelineRun run;
+
+    @AfterEach
+    void stopEverything() throws Exception {
+        if (run != null) {
+            run.close();
+        }
+        if (emulator != null) {
+            emulator.close();
+        }
+    }
+
+    @Test
+    void shouldEndWithEveryRequestSucceededWhenJobsFailExpireOrStickAndRequestsErrOrVanish(KafkaCluster kafka,
+                                                                                          @TempDir Path dir)
+            throws Exception {
+        // Step 1: an API that fails 20 % of jobs, expires 20 %, strands 5 % RUNNING, answers 5 % of requests 503
+        // and drops 2 % of results; the poller cancels a job stuck for 6 s and allows 10 attempts
+        emulator = GeminiEmulator.start(EmulatorOptions.builder().runningMillis(300).seed(13)
+                .jobFailRate(0.2).jobExpireRate(0.2).jobStuckRate(0.05)
+                .requestErrorRate(0.05).requestErrorCode(503).missingResultRate(0.02).build());
+        run = PipelineRun.configure(kafka, dir, "policies", emulator, Map.of(
+                "window.max-requests", "300", "window.models.gemini-2.5-flash-lite.max-requests", "150",
+                "poll.max-attempts", "10", "poll.retry.initial-backoff", "200ms", "poll.retry.max-backoff", "1s",
+                "poll.stuck-after", "6s"));
+        run.start("accumulate", "submit", "poll");
+
+        // Step 2: 2,400 requests over two generation models and one embedding model
+        int requests = 2_400;
+        run.produce("pol", 0, requests);
+
+        // Step 3: every request SUCCEEDED exactly once with its own answer
+        Map<String, List<PipelineRun.Answer>> responses = run.awaitResponses("pol", requests, WAIT);
+        PipelineRun.assertExactlyOneRightResponseEach("pol", requests, responses);
+
+        // Step 4: the faults did happen and were recovered by every kind of child; no displayName created twice
+        Map<String, PipelineRun.JobRecord> jobs = run.jobs();
+        Set<String> decisions = jobs.values().stream().map(j -> j.lineage().decision())
+                .filter(d -> d != null).collect(Collectors.toSet());
+        assertThat(decisions).contains(Lineage.RESUBMITTED, Lineage.SPLIT, Lineage.REBATCHED);
+        assertThat(jobs.values()).extracting(j -> j.lineage().reason()).contains("JOB_STUCK");
+        assertThat(responses.values()).extracting(a -> a.get(0).attempt()).contains(1, 2, 3);
+        assertThat(responses.values()).allSatisfy(a -> assertThat(a.get(0).rootBatchId())
+                .as("the root named in the header is the answering batch's root")
+                .isEqualTo(jobs.get(a.get(0).response().getBatchId()).lineage().rootBatchId()));
+        assertThat(emulator.jobsCreatedByDisplayName()).allSatisfy((name, n) -> assertThat(n).as(name).isEqualTo(1));
+        assertThat(jobs.values()).allSatisfy(j -> assertThat(j.job().getState()).as(j.job().getBatchId())
+                .isEqualTo(JobState.PUBLISHED));
+    }
+
+    @Test
+    void shouldAnswerFailedWithTheAttemptCountOnceEveryAttemptFailed(KafkaCluster kafka, @TempDir Path dir)
+            throws Exception {
+        // Step 1: every job fails; two attempts allowed
+        emulator = GeminiEmulator.start(EmulatorOptions.builder().runningMillis(100).jobFailRate(1.0).build());
+        run = PipelineRun.configure(kafka, dir, "spent", emulator, Map.of("poll.max-attempts", "2",
+                "poll.retry.initial-backoff", "100ms", "window.max-wait", "1s"));
+        run.start("accumulate", "submit", "poll");
+
+        // Step 2: a few requests
+        run.produce("spent", 0, 30);
+
+        // Step 3: each answered FAILED, by the second attempt, saying it was the last; one job per attempt
+        Map<String, List<PipelineRun.Answer>> responses = run.awaitResponses("spent", 30, WAIT);
+        assertThat(responses.values()).allSatisfy(a -> {
+            assertThat(a).hasSize(1);
+            assertThat(a.get(0).response().getStatus()).isEqualTo(ResponseStatus.FAILED);
+            assertThat(a.get(0).response().getError().getMessage()).contains("final after 2 attempts");
+            assertThat(a.get(0).attempt()).isEqualTo(2);
+            assertThat(a.get(0).response().getBatchId()).endsWith(".a2");
+        });
+        assertThat(emulator.jobsCreatedByDisplayName()).allSatisfy((name, n) -> assertThat(n).as(name).isEqualTo(1));
+        assertThat(emulator.jobsCreatedByDisplayName().keySet()).anyMatch(name -> name.endsWith(".a2"));
+    }
+
+    @Test
+    void shouldAnswerCancelledWithoutRetryWhenAnOperatorCancelsARunningJob(KafkaCluster kafka, @TempDir Path dir)
+            throws Exception {
+        // Step 1: the first job stays RUNNING
+        emulator = GeminiEmulator.start(EmulatorOptions.builder().runningMillis(100).build());
+        emulator.scriptNextJobs(1, JobOutcome.STUCK);
+        run = PipelineRun.configure(kafka, dir, "cancel", emulator, Map.of("window.max-wait", "1s"));
+        List<Role> roles = run.start("accumulate", "submit", "poll");
+        run.produce("cxl", 0, 3);
+
+        // Step 2: once its job runs, the operator cancels it
+        String batchId = awaitRunningBatch();
+        int exit = CliRunner.run("jobs", "cancel", batchId, "--bootstrap-servers",
+                run.config().get(io.genaibatch.config.ConfigKeys.BOOTSTRAP_SERVERS),
+                "--gemini-base-url", emulator.baseUrl()).exitCode();
+        assertThat(exit).isZero();
+
+        // Step 3: its requests are answered CANCELLED, and nothing was resubmitted
+        Map<String, List<PipelineRun.Answer>> responses = run.awaitResponses("cxl", 3, WAIT);
+        assertThat(responses.values()).allSatisfy(a -> assertThat(a.get(0).response().getStatus())
+                .isEqualTo(ResponseStatus.CANCELLED));
+        assertThat(emulator.jobsCreatedByDisplayName()).containsOnlyKeys(batchId);
+        assertThat(roles).allSatisfy(r -> assertThat(r.stopped().toCompletableFuture()).isNotDone());
+    }
+
+    private String awaitRunningBatch() throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (PipelineRun.JobRecord j : run.jobs().values()) {
+                if (j.job().getJobName() != null && emulator.batchState(j.job().getJobName()).endsWith("RUNNING")) {
+                    return j.job().getBatchId();
+                }
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no job was RUNNING within " + WAIT);
+    }
+}
