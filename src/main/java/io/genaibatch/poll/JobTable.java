@@ -44,6 +44,7 @@ final class JobTable {
         private long offset;
         private Instant nextCheck;
         private int failures;
+        private int notFound;
 
         OpenJob(int partition, BatchJob job, Lineage lineage, long offset, Instant nextCheck) {
             this.partition = partition;
@@ -89,6 +90,16 @@ final class JobTable {
 
         void failures(int n) {
             failures = n;
+        }
+
+        /** Checks in a row that found the job (or its output) unknown to the API. */
+        int notFound() {
+            return notFound;
+        }
+
+        int notFound(int n) {
+            notFound = n;
+            return n;
         }
 
         @Override

@@ -71,6 +71,8 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
      * doubles with each failure in a row, up to poll.max-interval.
      */
     private static final Duration FIRST_RETRY_AFTER_FAILURE = Duration.ofSeconds(1);
+    /** 404s in a row, each at the job's next check, before a job is taken for gone. */
+    static final int GONE_AFTER_NOT_FOUND = 3;
 
     private final KafkaClients clients;
     private final PollerSettings settings;
@@ -201,6 +203,7 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
                 check(entry);
             }
             entry.failures(0);
+            entry.notFound(0);
         } catch (JobAbandonedException e) {
             log.info("batch {} job {}: stopped ({}); its committed progress stands", entry.batchId(),
                     entry.job().getJobName(), e.getMessage());
@@ -211,6 +214,10 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
             }
         } catch (GeminiApiException e) {
             counters.apiError();
+            if (e.httpStatus() == 404 && entry.notFound(entry.notFound() + 1) >= GONE_AFTER_NOT_FOUND) {
+                gone(entry, e);
+                return;
+            }
             Instant now = clock.instant();
             entry.nextCheck(settings.schedule().afterFailure(JobTable.submittedAt(entry.job()), now,
                     e.retryAfter().orElse(null)));
@@ -234,24 +241,29 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
         }
     }
 
+    /**
+     * The job answered 404 at {@link #GONE_AFTER_NOT_FOUND} checks in a row: it was deleted, or its output is gone
+     * (for a SUCCEEDED job not yet published). Recorded FAILED (JOB_NOT_FOUND) so that the policy decides — resubmit
+     * or answer — instead of a retry without end; one 404 alone (a proxy, a blip) is not enough.
+     */
+    private void gone(OpenJob entry, GeminiApiException e) {
+        BatchJob job = entry.job();
+        log.error("batch {} job {}: the API answered 404 at {} checks in a row ({}); the job, {} when last seen, is "
+                + "taken for gone and recorded FAILED (JOB_NOT_FOUND) for the job policy to decide", job.getBatchId(),
+                job.getJobName(), entry.notFound(), e.getMessage(), job.getState());
+        record(entry, JobRecords.vanished(job, "batch job " + job.getJobName() + " (" + job.getState()
+                + " when last seen) no longer exists at the API: " + entry.notFound() + " checks in a row answered 404 ("
+                + e.serverMessage() + "); it was deleted, its output expired, or it was never created under this name",
+                clock.instant()));
+        entry.notFound(0);
+        publisher.publish(entry, Optional.empty()).ifPresent(entry::nextCheck);
+    }
+
     /** Asks the API how the job is, records a change, and publishes a job that finished. */
     private void check(OpenJob entry) {
         BatchJob job = entry.job();
         BatchJobInfo info;
-        try {
-            info = api.get(job.getJobName());
-        } catch (GeminiApiException e) {
-            if (e.httpStatus() != 404) {
-                throw e;
-            }
-            counters.apiError();
-            log.error("batch {} job {}: the API no longer knows the job ({}); recording it FAILED so that every "
-                    + "request gets an answer", job.getBatchId(), job.getJobName(), e.getMessage());
-            record(entry, JobRecords.vanished(job, "batch job " + job.getJobName() + " no longer exists at the API ("
-                    + e.serverMessage() + "); it was deleted, or never created under this name", clock.instant()));
-            publisher.publish(entry, Optional.empty()).ifPresent(entry::nextCheck);
-            return;
-        }
+        info = api.get(job.getJobName());
         Instant now = clock.instant();
         Optional<JobState> next = JobRecords.stateOf(info.state());
         if (next.isPresent() && next.get() != job.getState()) {

@@ -44,6 +44,28 @@ class PollerJobOutcomesIT {
     }
 
     @Test
+    void shouldStopRetryingAndAnswerWhenASucceededJobIsGoneBeforeItsResultsWereRead(KafkaCluster kafka,
+                                                                                 @TempDir Path dir) throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "gone-output", EmulatorOptions.defaults(), dir)) {
+            // Step 1: a job recorded SUCCEEDED whose job (and so its output) the API no longer has
+            PollFixture.Batch batch = f.writeBatch("b-gone-output", RequestKind.GENERATE, 6, 0);
+            String jobName = f.createJob(batch, InputMode.INLINE);
+            f.emulator.finishNow(jobName);
+            f.api.delete(jobName);
+            f.writeJob(batch, jobName, InputMode.INLINE, JobState.SUCCEEDED, null);
+
+            // Step 2: the poller tries to read the results, finds the job gone a few times in a row, then gives up
+            f.startPoller();
+
+            // Step 3: the policy decides (terminal here: FAILED JOB_NOT_FOUND), instead of a retry without end
+            BatchJob record = f.awaitPublished("b-gone-output");
+            assertThat(record.getError().getCode()).isEqualTo("JOB_NOT_FOUND");
+            assertThat(record.getError().getMessage()).contains(jobName).contains("SUCCEEDED");
+            assertOutcome(f.assertOneResponsePerKey(batch), batch, ResponseStatus.FAILED, "JOB_NOT_FOUND");
+        }
+    }
+
+    @Test
     void shouldAnswerEveryKeyWithFailedWhenTheSubmitterCouldNotCreateTheJob(KafkaCluster kafka, @TempDir Path dir)
             throws Exception {
         try (PollFixture f = PollFixture.start(kafka, "refused", EmulatorOptions.defaults(), dir)) {
