@@ -43,7 +43,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "jobs", mixinStandardHelpOptions = true,
         description = {"See the batch jobs recorded in genai.jobs, and cancel one.",
-                "Exit codes: 0 done, 1 Kafka or API failure, 2 usage, 3 refused (cancel of a job that cannot be "
+                "Exit codes: 0 done, 1 Kafka or API failure, 2 usage or configuration (e.g. no API key), 3 refused (cancel of a job that cannot be "
                         + "cancelled), 4 no such batch or topic."},
         subcommands = {JobsCommand.ListJobs.class, JobsCommand.Show.class, JobsCommand.Cancel.class})
 final class JobsCommand implements Runnable {
@@ -213,7 +213,7 @@ final class JobsCommand implements Runnable {
             boolean firstGone = first.job() == null || first.job().getState() != JobState.SUBMITTING;
             out.println("batch " + batch.batchId() + ": " + records.size() + " record(s) on " + snapshot.topic()
                     + " partition " + first.partition() + (firstGone
-                    ? " (the first, SUBMITTING, is gone: genai.jobs is compacted and older records were removed)"
+                    ? " (its first record, SUBMITTING, is not there: compaction has removed older records)"
                     : " (genai.jobs is compacted: older records may be removed)"));
             Table history = new Table().right("OFFSET").left("TIMESTAMP").left("STATE").left("JOB")
                     .right("PUBLISHED").left("LINEAGE");
@@ -283,8 +283,8 @@ final class JobsCommand implements Runnable {
         private static String lineage(Lineage l) {
             List<String> parts = new ArrayList<>();
             if (l.parentBatchId() != null) {
-                parts.add("parent " + l.parentBatchId() + " attempt " + l.attempt()
-                        + (l.reason() == null ? "" : " " + l.reason()));
+                parts.add("child of " + l.parentBatchId() + " (attempt " + l.attempt()
+                        + (l.reason() == null ? "" : ", " + l.reason()) + ")");
             }
             if (l.decision() != null) {
                 parts.add(l.decision() + " into " + String.join(", ", l.children()));
