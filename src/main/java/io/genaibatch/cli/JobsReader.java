@@ -211,7 +211,7 @@ final class JobsReader {
                 ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false,
                 ConsumerConfig.CLIENT_ID_CONFIG, "genai-batch-jobs")),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<PartitionInfo> infos = consumer.listTopics(timeout).get(topic);
+            List<PartitionInfo> infos = consumer.listTopics(remaining(deadline)).get(topic);
             if (infos == null || infos.isEmpty()) {
                 throw new ReadFailure("topic " + topic + " does not exist; create the topics with"
                         + " `genai-batch topics create` (same --bootstrap-servers and --config)", 4);
@@ -221,14 +221,14 @@ final class JobsReader {
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             // read_committed: the last stable offset, so an open transaction's records are not waited for.
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, remaining(deadline));
             List<TopicPartition> pending = new ArrayList<>(partitions);
             while (true) {
                 pending.removeIf(tp -> consumer.position(tp) >= end.get(tp));
                 if (pending.isEmpty()) {
                     return;
                 }
-                if (System.nanoTime() > deadline) {
+                if (System.nanoTime() - deadline > 0) {
                     TopicPartition tp = pending.get(0);
                     throw new ReadFailure("could not read " + topic + " to its end within " + timeout.toSeconds()
                             + " s (partition " + tp.partition() + " at offset " + consumer.position(tp) + " of "
@@ -242,5 +242,10 @@ final class JobsReader {
                 }
             }
         }
+    }
+
+    /** One deadline for the whole read: metadata, end offsets and records share the timeout. */
+    private static Duration remaining(long deadline) {
+        return Duration.ofNanos(Math.max(Duration.ofMillis(1).toNanos(), deadline - System.nanoTime()));
     }
 }
