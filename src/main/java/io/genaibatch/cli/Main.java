@@ -1,5 +1,7 @@
 package io.genaibatch.cli;
 
+import java.util.Map;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -18,6 +20,7 @@ import picocli.CommandLine.Command;
                 EmulatorCommand.class,
                 LocalCommand.class,
                 RunCommand.class,
+                JobsCommand.class,
                 BenchCommand.class,
         })
 public final class Main implements Runnable {
@@ -34,7 +37,22 @@ public final class Main implements Runnable {
     }
 
     static CommandLine newCommandLine() {
-        CommandLine cli = new CommandLine(new Main());
+        return newCommandLine(System.getenv());
+    }
+
+    /**
+     * The command line with {@code env} as the process environment of the commands that read secrets from it
+     * ({@code jobs cancel}), so that a test can give an API key without setting one for the whole JVM.
+     */
+    static CommandLine newCommandLine(Map<String, String> env) {
+        CommandLine.IFactory defaults = CommandLine.defaultFactory();
+        CommandLine.IFactory factory = new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> type) throws Exception {
+                return type == JobsCommand.Cancel.class ? type.cast(new JobsCommand.Cancel(env)) : defaults.create(type);
+            }
+        };
+        CommandLine cli = new CommandLine(new Main(), factory);
         // A bad config or an unreachable broker is a message for the user, not a stack trace.
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("genai-batch: " + ErrorMessages.describe(e));

@@ -13,7 +13,12 @@ final class CliRunner {
     record Result(int exitCode, String out, String err) { }
 
     static Result run(String... args) {
-        CommandLine cli = Main.newCommandLine();
+        return run(System.getenv(), args);
+    }
+
+    /** As {@link #run(String...)}, with {@code env} as the environment the commands read secrets from. */
+    static Result run(java.util.Map<String, String> env, String... args) {
+        CommandLine cli = Main.newCommandLine(env);
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cli.setOut(new PrintWriter(out, true));
