@@ -42,10 +42,12 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "jobs", mixinStandardHelpOptions = true,
-        description = {"See the batch jobs recorded in genai.jobs, and cancel one.",
+        description = {"See the batch jobs recorded in genai.jobs, cancel one, and release a batch held by "
+                + "poll.on-exhausted=hold.",
                 "Exit codes: 0 done, 1 Kafka or API failure, 2 usage or configuration (e.g. no API key), 3 refused (cancel of a job that cannot be "
-                        + "cancelled), 4 no such batch or topic."},
-        subcommands = {JobsCommand.ListJobs.class, JobsCommand.Show.class, JobsCommand.Cancel.class})
+                        + "cancelled, retry or answer of a batch that is not held), 4 no such batch or topic."},
+        subcommands = {JobsCommand.ListJobs.class, JobsCommand.Show.class, JobsCommand.Cancel.class,
+                JobsCommand.Retry.class, JobsCommand.Answer.class})
 final class JobsCommand implements Runnable {
     static final int REFUSED = 3;
     static final int NOT_FOUND = 4;
@@ -466,6 +468,104 @@ final class JobsCommand implements Runnable {
                         + " moment";
             }
             return null;
+        }
+    }
+
+    /**
+     * What `jobs retry` and `jobs answer` share: a batch HELD by the poller (poll.on-exhausted=hold) is released by
+     * writing its latest record again with the operator's request in its lineage header, to the same partition of
+     * genai.jobs; the poller that owns the partition reads it and acts. Nothing else is changed in the record.
+     */
+    abstract static class Release implements Callable<Integer> {
+        @Mixin
+        Source source;
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "BATCH_ID", description = "The held batch.")
+        String batchId;
+
+        /** The lineage decision written ({@link Lineage#RETRY_REQUESTED} or {@link Lineage#ANSWER_REQUESTED}). */
+        abstract String request();
+
+        /** What the poller will do, for the confirmation line. */
+        abstract String outcome(Batch batch);
+
+        @Override
+        public Integer call() throws Exception {
+            return guarded(spec, () -> {
+                PrintWriter out = spec.commandLine().getOut();
+                PrintWriter err = spec.commandLine().getErr();
+                GenAiBatchConfig config = source.load(Map.of());
+                Snapshot snapshot = read(config, source.readTimeout, err);
+                Batch batch = snapshot.batch(batchId).filter(b -> !b.deleted()).orElse(null);
+                if (batch == null) {
+                    err.println("genai-batch: no batch " + batchId + " in " + snapshot.topic());
+                    return NOT_FOUND;
+                }
+                Lineage lineage = batch.latestRecord().lineage().orElse(null);
+                if (lineage == null || !Lineage.HELD.equals(lineage.decision())) {
+                    err.println("genai-batch: batch " + batchId + " is not held (" + JobsFormat.state(batch)
+                            + "); only a batch HELD by poll.on-exhausted=hold waits for `jobs retry` or `jobs answer`");
+                    return REFUSED;
+                }
+                KafkaClients clients = new KafkaClients(config);
+                JobRecord latest = batch.latestRecord();
+                org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]> record =
+                        new org.apache.kafka.clients.producer.ProducerRecord<>(snapshot.topic(), latest.partition(),
+                                batchId.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                                RecordCodec.batchJob().encode(latest.job(), clients.valueFormat()));
+                lineage.decided(request(), List.of()).addTo(record.headers());
+                try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer =
+                             new org.apache.kafka.clients.producer.KafkaProducer<>(clients.properties(Map.of(
+                                     "acks", "all", "enable.idempotence", true)),
+                                     new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                                     new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                    producer.send(record).get(source.readTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                }
+                out.println(outcome(batch));
+                out.flush();
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "retry", mixinStandardHelpOptions = true,
+            header = "Give a held batch one more attempt.",
+            description = {"For a batch HELD by poll.on-exhausted=hold (its retries were spent): the poller "
+                    + "resubmits all of its requests as one more attempt, past poll.max-attempts, at its next look "
+                    + "at the batch (within poll.max-interval).",
+                    "Refused (exit 3) when the batch is not held; exit 4 when genai.jobs has no such batch."})
+    static final class Retry extends Release {
+        @Override
+        String request() {
+            return Lineage.RETRY_REQUESTED;
+        }
+
+        @Override
+        String outcome(Batch batch) {
+            return "asked the poller to retry batch " + batchId + ": its " + batch.job().getItemCount()
+                    + " requests are resubmitted as " + Lineage.resubmitId(batchId, batch.job().getAttempt() + 1)
+                    + " (attempt " + (batch.job().getAttempt() + 1) + ") within poll.max-interval";
+        }
+    }
+
+    @Command(name = "answer", mixinStandardHelpOptions = true,
+            header = "Give a held batch's requests their final answers.",
+            description = {"For a batch HELD by poll.on-exhausted=hold: the poller answers each of its requests "
+                    + "with the final status it was held with (FAILED after the last attempt, EXPIRED for a single "
+                    + "request), at its next look at the batch (within poll.max-interval).",
+                    "Refused (exit 3) when the batch is not held; exit 4 when genai.jobs has no such batch."})
+    static final class Answer extends Release {
+        @Override
+        String request() {
+            return Lineage.ANSWER_REQUESTED;
+        }
+
+        @Override
+        String outcome(Batch batch) {
+            return "asked the poller to answer batch " + batchId + ": its " + batch.job().getItemCount()
+                    + " requests get their final responses within poll.max-interval";
         }
     }
 }

@@ -119,10 +119,10 @@ class JobPoliciesIT {
 
         // Step 2: once its job runs, the operator cancels it
         String batchId = awaitRunningBatch();
-        int exit = CliRunner.run("jobs", "cancel", batchId, "--bootstrap-servers",
-                run.config().get(io.genaibatch.config.ConfigKeys.BOOTSTRAP_SERVERS),
-                "--gemini-base-url", emulator.baseUrl()).exitCode();
-        assertThat(exit).isZero();
+        CliRunner.Result cancel = CliRunner.run(Map.of("GEMINI_API_KEY", "test-key"),
+                run.cli("jobs", "cancel", batchId, "--gemini-base-url", emulator.baseUrl()));
+        assertThat(cancel.exitCode()).as(cancel.err()).isZero();
+        assertThat(cancel.out()).contains("CANCELLED");
 
         // Step 3: its requests are answered CANCELLED, and nothing was resubmitted
         Map<String, List<PipelineRun.Answer>> responses = run.awaitResponses("cxl", 3, WAIT);
@@ -130,6 +130,71 @@ class JobPoliciesIT {
                 .isEqualTo(ResponseStatus.CANCELLED));
         assertThat(emulator.jobsCreatedByDisplayName()).containsOnlyKeys(batchId);
         assertThat(roles).allSatisfy(r -> assertThat(r.stopped().toCompletableFuture()).isNotDone());
+    }
+
+    @Test
+    void shouldHoldASpentBatchUntilAnOperatorRetriesThenAnswersIt(KafkaCluster kafka, @TempDir Path dir)
+            throws Exception {
+        // Step 1: the first two jobs fail; one attempt allowed, and a spent batch is held
+        emulator = GeminiEmulator.start(EmulatorOptions.builder().runningMillis(100).build());
+        emulator.scriptNextJobs(2, JobOutcome.FAIL);
+        run = PipelineRun.configure(kafka, dir, "hold", emulator, Map.of("window.max-wait", "1s",
+                "poll.max-attempts", "1", "poll.on-exhausted", "hold"));
+        run.start("accumulate", "submit", "poll");
+        run.produce("hold", 0, 3);
+
+        // Step 2: the batch's job FAILED and it is HELD, shown so by `jobs list --open`; nothing is answered
+        String held = awaitDecision(Lineage.HELD);
+        CliRunner.Result list = CliRunner.run(run.cli("jobs", "list", "--open"));
+        assertThat(list.exitCode()).isZero();
+        assertThat(list.out()).contains(held).contains("FAILED->HELD");
+        assertThat(CliRunner.run(run.cli("jobs", "answer", "no-such-batch"))
+                .exitCode()).isEqualTo(4);
+
+        // Step 3: `jobs retry` gives it one more attempt, which fails too and is held in turn
+        CliRunner.Result retry = CliRunner.run(run.cli("jobs", "retry", held));
+        assertThat(retry.exitCode()).as(retry.err()).isZero();
+        String child = Lineage.resubmitId(held, 2);
+        awaitBatchDecision(child, Lineage.HELD);
+        assertThat(CliRunner.run(run.cli("jobs", "retry", held)).exitCode())
+                .as("the parent is no longer held").isEqualTo(3);
+
+        // Step 4: `jobs answer` on the child: each request FAILED, once, by attempt 2
+        assertThat(CliRunner.run(run.cli("jobs", "answer", child)).exitCode())
+                .isZero();
+        Map<String, List<PipelineRun.Answer>> responses = run.awaitResponses("hold", 3, WAIT);
+        assertThat(responses.values()).allSatisfy(a -> {
+            assertThat(a).hasSize(1);
+            assertThat(a.get(0).response().getStatus()).isEqualTo(ResponseStatus.FAILED);
+            assertThat(a.get(0).response().getBatchId()).isEqualTo(child);
+            assertThat(a.get(0).attempt()).isEqualTo(2);
+        });
+    }
+
+    private String awaitDecision(String decision) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (PipelineRun.JobRecord j : run.jobs().values()) {
+                if (decision.equals(j.lineage().decision())) {
+                    return j.job().getBatchId();
+                }
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no batch was " + decision + " within " + WAIT);
+    }
+
+    private void awaitBatchDecision(String batchId, String decision) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            PipelineRun.JobRecord j = run.jobs().get(batchId);
+            if (j != null && decision.equals(j.lineage().decision())) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("batch " + batchId + " was not " + decision + " within " + WAIT + ": "
+                + run.jobs().get(batchId));
     }
 
     private String awaitRunningBatch() throws InterruptedException {

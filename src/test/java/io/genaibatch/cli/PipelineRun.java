@@ -40,6 +40,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 final class PipelineRun implements AutoCloseable {
     private final GenAiBatchConfig config;
+    private final Map<String, String> settings;
     private final RoleContext context;
     private final List<AutoCloseable> toClose = new ArrayList<>();
 
@@ -51,8 +52,9 @@ final class PipelineRun implements AutoCloseable {
     record JobRecord(BatchJob job, Lineage lineage) {
     }
 
-    private PipelineRun(GenAiBatchConfig config) {
+    private PipelineRun(GenAiBatchConfig config, Map<String, String> settings) {
         this.config = config;
+        this.settings = Map.copyOf(settings);
         this.context = new RoleContext(config, Map.of("GEMINI_API_KEY", "test-key"));
         toClose.add(context);
     }
@@ -86,11 +88,25 @@ final class PipelineRun implements AutoCloseable {
         try (Admin admin = new KafkaClients(config).admin()) {
             new TopicAdmin(admin).createMissing(Topics.from(config).specs());
         }
-        return new PipelineRun(config);
+        return new PipelineRun(config, settings);
     }
 
     GenAiBatchConfig config() {
         return config;
+    }
+
+    /** The `genai-batch` command {@code command}, pointed at this run's broker and topics. */
+    String[] cli(String... command) {
+        List<String> args = new ArrayList<>(List.of(command));
+        args.add("--bootstrap-servers");
+        args.add(settings.get("kafka.bootstrap-servers"));
+        settings.forEach((key, value) -> {
+            if (key.startsWith("topics.") && !key.equals("topics.partitions")) {
+                args.add("--set");
+                args.add(key + "=" + value);
+            }
+        });
+        return args.toArray(String[]::new);
     }
 
     /** Builds and starts these roles; they are closed with the run (or earlier by the caller). */
