@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Turns one sealed batch into exactly one job, on a worker thread: find the job of an earlier attempt by
- * displayName when there may be one, plan (inline or file), upload, commit the SUBMITTING intent, create,
- * and hand the job record over to be committed with the offsets.
+ * displayName when there may be one, read the items of a range child from its range (checked against its seal),
+ * plan (inline or file), upload, commit the SUBMITTING intent, create, and hand the job record over to be
+ * committed with the offsets.
  *
  * <p>The one rule that makes a second job impossible: create is only called after the intent is committed,
  * and after any outcome that may have created a job (a crash, a lost or unclear answer) the next step is a
