@@ -80,7 +80,7 @@ final class RangeSpooler {
             long movedAt = System.nanoTime();
             int skipped = 0;
             String lost = null;
-            while (position <= to && lost == null) {
+            while (position <= to) {
                 if (System.nanoTime() - movedAt > noProgressTimeout.toNanos()) {
                     throw new TimeoutException(noProgress(consumer, batch, tp, range, position));
                 }
