@@ -10,16 +10,17 @@ import io.genaibatch.records.BatchJob;
 interface JobLog {
 
     /**
-     * Writes the SUBMITTING intent and returns once its transaction is committed, so that a create sent after
-     * this returns can always be found again by displayName.
+     * Writes the SUBMITTING intent of {@code batch} (with its lineage header) and returns once its transaction is
+     * committed, so that a create sent after this returns can always be found again by displayName.
      *
      * @throws NotWritten when the intent was not committed (the partition moved, the transaction aborted, the
      *                    role is stopping): the caller must not create
      */
-    void writeIntent(BatchJob intent) throws InterruptedException, NotWritten;
+    void writeIntent(SealedBatch batch, BatchJob intent) throws InterruptedException, NotWritten;
 
     /**
-     * Hands over the batch's final submitter record (job name set, or FAILED without a job). It is committed with
+     * Hands over the batch's final submitter record (job name set, or FAILED without a job), written with the
+     * batch's lineage header. It is committed with
      * the genai.batches offsets it allows, after which the batch no longer counts as in flight. Does not block.
      */
     void record(SealedBatch batch, BatchJob job);

@@ -16,7 +16,8 @@ final class JobRecords {
 
     /**
      * The SUBMITTING intent, written and committed before create. {@code previous} is an intent already on
-     * genai.jobs for this batch (from before a crash): its createdAt, attempt and parent are kept.
+     * genai.jobs for this batch (from before a crash): its createdAt, attempt and parent are kept. Otherwise
+     * attempt and parent come from the batch's lineage (1 and none for a batch the accumulator made).
      */
     static BatchJob intent(SealedBatch batch, InputMode mode, String uploadedFile, BatchJob previous, Instant now) {
         BatchJob.Builder b = BatchJob.newBuilder()
@@ -24,8 +25,8 @@ final class JobRecords {
                 .setGroupKey(batch.groupKey())
                 .setModel(batch.model())
                 .setKind(batch.kind())
-                .setAttempt(previous == null ? 1 : previous.getAttempt())
-                .setParentBatchId(previous == null ? null : previous.getParentBatchId())
+                .setAttempt(previous == null ? batch.lineage().attempt() : previous.getAttempt())
+                .setParentBatchId(previous == null ? batch.lineage().parentBatchId() : previous.getParentBatchId())
                 .setItemCount(batch.itemCount())
                 .setItemBytes(batch.itemBytes())
                 .setItemsPartition(batch.partition())

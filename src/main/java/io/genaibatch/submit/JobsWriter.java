@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import io.genaibatch.batch.Lineage;
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.ValueFormat;
 import io.genaibatch.records.BatchJob;
@@ -19,6 +20,7 @@ import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +54,13 @@ final class JobsWriter {
         this.counters = counters;
     }
 
+    /**
+     * One genai.jobs record: the value, and the lineage of its batch, carried as the {@value Lineage#HEADER}
+     * header on every record of a child batch (none for a batch the accumulator made, written as before).
+     */
+    record Entry(BatchJob job, Lineage lineage) {
+    }
+
     /** Fences an earlier run with the same transactional.id and aborts what it left open. */
     void init() {
         producer.initTransactions();
@@ -64,11 +73,16 @@ final class JobsWriter {
      *         producer can go on)
      * @throws KafkaException when the producer cannot go on: fenced, refused by the cluster, or its abort failed
      */
-    KafkaException write(List<BatchJob> jobs, Map<TopicPartition, OffsetAndMetadata> offsets) {
+    KafkaException write(List<Entry> jobs, Map<TopicPartition, OffsetAndMetadata> offsets) {
         try {
             producer.beginTransaction();
-            for (BatchJob job : jobs) {
-                producer.send(new ProducerRecord<>(jobsTopic, job.getBatchId(), jobCodec.encode(job, valueFormat)));
+            for (Entry e : jobs) {
+                RecordHeaders headers = new RecordHeaders();
+                if (e.lineage() != null) {
+                    e.lineage().addTo(headers);
+                }
+                producer.send(new ProducerRecord<>(jobsTopic, null, e.job().getBatchId(),
+                        jobCodec.encode(e.job(), valueFormat), headers));
             }
             if (!offsets.isEmpty()) {
                 producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());

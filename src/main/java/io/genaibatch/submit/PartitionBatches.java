@@ -12,8 +12,9 @@ import org.apache.kafka.common.TopicPartition;
  * sealed batches in flight (not yet recorded in genai.jobs), and from these the offset it may commit.
  *
  * <p>The offsets rule: the committed offset never passes the first item of a batch that has no job record
- * yet. After a crash, consumption restarts there, so every such batch is read again from its first item and
- * its spool rebuilt; batches already recorded are recognised and skipped. Owned by the consumer thread.
+ * yet (the seal of a range child, whose items are read from their range again anyway). After a crash,
+ * consumption restarts there, so every such batch is read again and its spool rebuilt; batches already
+ * recorded are recognised and skipped. Owned by the consumer thread.
  */
 final class PartitionBatches {
     /** An open batch: items seen, seal not yet. */
@@ -86,8 +87,9 @@ final class PartitionBatches {
     }
 
     /**
-     * The offset that may be committed once the batches in {@code recording} are recorded: the first item of the
-     * oldest batch still open or in flight, else the next record to read; -1 when nothing was read yet.
+     * The offset that may be committed once the batches in {@code recording} are recorded: the lowest offset from
+     * which a batch still open or in flight is read again ({@link SealedBatch#rereadFrom()}: its first item, or
+     * the seal of a range child), else the next record to read; -1 when nothing was read yet.
      */
     long committable(Set<String> recording) {
         if (nextOffset < 0) {
@@ -99,7 +101,7 @@ final class PartitionBatches {
         }
         for (InFlight f : inFlight.values()) {
             if (!recording.contains(f.batch().batchId())) {
-                c = Math.min(c, f.batch().firstItemOffset());
+                c = Math.min(c, f.batch().rereadFrom());
             }
         }
         return c;

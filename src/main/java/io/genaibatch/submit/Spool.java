@@ -46,7 +46,11 @@ final class Spool {
 
     /** A new, empty spool for the batch; an existing file is truncated (its first item is being read again). */
     Writer create(int partition, String batchId) {
-        Path file = path(partition, batchId);
+        return open(path(partition, batchId), batchId);
+    }
+
+    /** A new, empty spool file at {@code file} (truncated if it exists), for batch {@code batchId}. */
+    static Writer open(Path file, String batchId) {
         try {
             Files.createDirectories(file.getParent());
             OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE,
@@ -54,7 +58,7 @@ final class Spool {
             return new Writer(file, new BufferedOutputStream(out, BUFFER_BYTES));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the spool file " + file + " for batch " + batchId
-                    + ": check that " + root + " is writable and has room", e);
+                    + ": check that " + file.getParent() + " is writable and has room", e);
         }
     }
 

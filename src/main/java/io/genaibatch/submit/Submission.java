@@ -11,6 +11,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
+import io.genaibatch.batch.Lineage;
 import io.genaibatch.gemini.BatchApi;
 import io.genaibatch.gemini.BatchInput;
 import io.genaibatch.gemini.BatchJobInfo;
@@ -19,13 +20,15 @@ import io.genaibatch.gemini.GeminiApiException;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.InputMode;
 import io.genaibatch.records.RequestKind;
+import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Turns one sealed batch into exactly one job, on a worker thread: find the job of an earlier attempt by
- * displayName when there may be one, plan (inline or file), upload, commit the SUBMITTING intent, create,
- * and hand the job record over to be committed with the offsets.
+ * displayName when there may be one, read the items of a range child from its range (checked against its seal),
+ * plan (inline or file), upload, commit the SUBMITTING intent, create, and hand the job record over to be
+ * committed with the offsets.
  *
  * <p>The one rule that makes a second job impossible: create is only called after the intent is committed,
  * and after any outcome that may have created a job (a crash, a lost or unclear answer) the next step is a
@@ -39,10 +42,14 @@ final class Submission {
     private static final Logger log = LoggerFactory.getLogger(Submission.class);
     static final String JSONL_MIME = "application/jsonl";
 
-    /** What every submission of one role shares. */
+    /**
+     * What every submission of one role shares.
+     *
+     * @param ranges reads the items of range children; may be null where no batch is one
+     */
     record Context(BatchApi api, JobLog jobLog, JobFinder finder, long inlineMaxBytes, Backoff backoff,
                    SubmitCounters counters, SubmitHooks hooks, ScheduledExecutorService executor, Clock clock,
-                   Consumer<Throwable> fatal, Semaphore inlineCreates) {
+                   Consumer<Throwable> fatal, Semaphore inlineCreates, RangeSpooler ranges) {
     }
 
     private enum Phase { WAITING, WORKING, CREATING, DONE, CANCELLED }
@@ -56,6 +63,7 @@ final class Submission {
     private boolean forceFile;
     private String uploadedFile;
     private int failures;
+    private boolean itemsSpooled;
 
     // Guarded by this.
     private Phase phase = Phase.WAITING;
@@ -71,6 +79,8 @@ final class Submission {
         this.ctx = ctx;
         this.intent = existingIntent;
         this.resolveFirst = existingIntent != null;
+        // A range child's items are still on genai.batches; every other batch was spooled before its seal.
+        this.itemsSpooled = !batch.isRange();
     }
 
     SealedBatch batch() {
@@ -147,6 +157,31 @@ final class Submission {
             resolveFirst = false;
         }
 
+        // After the listing, not before: a job found by displayName is adopted without reading a range of up to
+        // 2 GB again, and a range deleted by retention since cannot turn a job that exists into a FAILED record.
+        if (!itemsSpooled) {
+            RangeSpooler.Spooled read;
+            try {
+                read = ctx.ranges().spool(batch);
+            } catch (RuntimeException e) {
+                if (isCancelled()) {
+                    return null;
+                }
+                return failedTry("read the items range of", e);
+            }
+            if (read.lost() != null || read.count() != batch.itemCount() || read.bytes() != batch.itemBytes()) {
+                ctx.counters().sealMismatch();
+                Lineage.ItemsRange range = batch.lineage().items();
+                return fail(InputMode.FILE, "SEAL_MISMATCH", "the seal at offset " + batch.sealOffset() + " says "
+                        + batch.itemCount() + " items / " + batch.itemBytes() + " bytes, but " + read.count()
+                        + " items / " + read.bytes() + " bytes of batch " + range.batchId() + " were read from partition "
+                        + range.partition() + " offsets " + range.fromOffset() + ".." + range.toOffset()
+                        + (read.lost() == null ? "" : " (" + read.lost() + ")")
+                        + "; the batch is not submitted (a job from it would miss or repeat requests)", null);
+            }
+            itemsSpooled = true;
+        }
+
         InputMode mode = plan();
         if (mode == InputMode.FILE && uploadedFile == null) {
             try {
@@ -168,7 +203,7 @@ final class Submission {
         BatchJob next = JobRecords.intent(batch, mode, file, intent, ctx.clock().instant());
         if (!JobRecords.sameIntent(intent, next)) {
             try {
-                ctx.jobLog().writeIntent(next);
+                ctx.jobLog().writeIntent(batch, next);
             } catch (JobLog.NotWritten e) {
                 if (e.partitionGone()) {
                     log.info("Batch {}: not submitted here ({}); the partition's new owner will", batch.batchId(),
@@ -303,7 +338,7 @@ final class Submission {
         Optional<Duration> retryAfter = e instanceof GeminiApiException g ? g.retryAfter() : Optional.empty();
         Duration delay = ctx.backoff().delay(failures, retryAfter);
         boolean unexpected = !(e instanceof GeminiApiException) && !(e instanceof JobLog.NotWritten)
-                && !(e instanceof UncheckedIOException);
+                && !(e instanceof UncheckedIOException) && !(e instanceof KafkaException);
         String hint = e instanceof GeminiApiException g && (g.httpStatus() == 401 || g.httpStatus() == 403)
                 ? " Check GEMINI_API_KEY / GOOGLE_API_KEY and the project's access to the Batch API." : "";
         if (unexpected || !hint.isEmpty()) {

@@ -18,7 +18,9 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
+import io.genaibatch.batch.Lineage;
 import io.genaibatch.gemini.BatchApi;
 import io.genaibatch.batch.JsonlLine;
 import io.genaibatch.kafka.RecordCodec;
@@ -50,12 +52,14 @@ final class SubmitLoop implements Runnable, JobLog {
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
     /** Offsets alone (batches skipped or still open) are committed at most this often. */
     private static final Duration OFFSETS_INTERVAL = Duration.ofSeconds(1);
+    /** A read of a range child's items fails its try when its position stays put this long (at least). */
+    private static final Duration RANGE_NO_PROGRESS = Duration.ofMinutes(2);
 
     private sealed interface Request permits IntentRequest, RecordRequest {
         BatchJob job();
     }
 
-    private record IntentRequest(BatchJob job, CompletableFuture<Void> written) implements Request {
+    private record IntentRequest(SealedBatch batch, BatchJob job, CompletableFuture<Void> written) implements Request {
     }
 
     private record RecordRequest(SealedBatch batch, BatchJob job) implements Request {
@@ -91,10 +95,12 @@ final class SubmitLoop implements Runnable, JobLog {
      * @param consumer     subscribed here to genai.batches (read_committed, the submitter's group, no auto-commit)
      * @param jobsConsumer read_committed, no group: reads genai.jobs when partitions are assigned
      * @param producer     transactional, not yet initialised
+     * @param rangeConsumers makes a consumer for each read of a range child's items (read_committed, no group,
+     *                     auto.offset.reset=none); the read closes it
      */
     SubmitLoop(SubmitSettings settings, Consumer<String, byte[]> consumer, Consumer<String, byte[]> jobsConsumer,
-               Producer<String, byte[]> producer, BatchApi api, SubmitHooks hooks, SubmitCounters counters,
-               Clock clock) {
+               Producer<String, byte[]> producer, Supplier<Consumer<String, byte[]>> rangeConsumers, BatchApi api,
+               SubmitHooks hooks, SubmitCounters counters, Clock clock) {
         this.settings = settings;
         this.consumer = consumer;
         this.jobsConsumer = jobsConsumer;
@@ -107,8 +113,12 @@ final class SubmitLoop implements Runnable, JobLog {
         this.workers.setRemoveOnCancelPolicy(true);
         Backoff backoff = new Backoff(settings.retryInitialBackoff(), settings.retryMaxBackoff(),
                 () -> ThreadLocalRandom.current().nextDouble());
+        RangeSpooler ranges = new RangeSpooler(rangeConsumers, settings.batchesTopic(),
+                settings.shutdownTimeout().compareTo(RANGE_NO_PROGRESS) > 0 ? settings.shutdownTimeout()
+                        : RANGE_NO_PROGRESS);
         this.ctx = new Submission.Context(api, this, new JobFinder(api, settings.listPageSize(), counters),
-                settings.inlineMaxBytes(), backoff, counters, hooks, workers, clock, this::crash, new Semaphore(1));
+                settings.inlineMaxBytes(), backoff, counters, hooks, workers, clock, this::crash, new Semaphore(1),
+                ranges);
     }
 
     CompletableFuture<Void> stopped() {
@@ -146,8 +156,8 @@ final class SubmitLoop implements Runnable, JobLog {
     // ---- JobLog, called from worker threads ----
 
     @Override
-    public void writeIntent(BatchJob intent) throws InterruptedException, NotWritten {
-        IntentRequest r = new IntentRequest(intent, new CompletableFuture<>());
+    public void writeIntent(SealedBatch batch, BatchJob intent) throws InterruptedException, NotWritten {
+        IntentRequest r = new IntentRequest(batch, intent, new CompletableFuture<>());
         requests.add(r);
         if (exited) {
             failPending();
@@ -222,7 +232,7 @@ final class SubmitLoop implements Runnable, JobLog {
             if (inFlightCount() >= settings.maxJobsInFlight()) {
                 return false;
             }
-            seal(pb, value, r.offset());
+            seal(pb, value, r);
         }
         pb.consumed(r.offset());
         return true;
@@ -243,7 +253,8 @@ final class SubmitLoop implements Runnable, JobLog {
         open.writer.append(JsonlLine.bytes(item));
     }
 
-    private void seal(PartitionBatches pb, BatchRecord value, long offset) {
+    private void seal(PartitionBatches pb, BatchRecord value, ConsumerRecord<String, byte[]> r) {
+        long offset = r.offset();
         String batchId = value.getBatchId();
         BatchSeal seal = value.getSeal();
         BatchJob earlierIntent = known.intent(batchId);
@@ -252,6 +263,7 @@ final class SubmitLoop implements Runnable, JobLog {
             log.error("Batch {}: a second seal at offset {}; ignored", batchId, offset);
             return;
         }
+        Lineage lineage = lineage(r, batchId);
         PartitionBatches.Open open = pb.removeOpen(batchId);
         int count = 0;
         long bytes = 0;
@@ -262,31 +274,90 @@ final class SubmitLoop implements Runnable, JobLog {
             bytes = open.writer.bytes();
             firstOffset = open.firstOffset;
         }
+        int partition = pb.partition().partition();
+        if (lineage.items() != null) {
+            sealRange(pb, seal, batchId, lineage, offset, count, earlierIntent);
+            return;
+        }
         SealedBatch batch = new SealedBatch(batchId, seal.getGroupKey(), seal.getModel(), seal.getKind(), count, bytes,
-                pb.partition().partition(), firstOffset, offset,
-                open != null ? open.writer.path() : spool.path(pb.partition().partition(), batchId), seal.getSealedAt());
+                partition, firstOffset, offset, open != null ? open.writer.path() : spool.path(partition, batchId),
+                seal.getSealedAt(), lineage);
         if (count != seal.getCount() || bytes != seal.getBytes() || count == 0) {
-            String message = count == 0 && seal.getCount() == 0
+            mismatch(pb, batch, earlierIntent, count == 0 && seal.getCount() == 0
                     ? "the seal at offset " + offset + " closes a batch without items; there is nothing to submit"
                     : "the seal at offset " + offset + " says " + seal.getCount() + " items / " + seal.getBytes()
                     + " bytes, but " + count + " items / " + bytes + " bytes were read from offset " + firstOffset
-                    + "; the batch is not submitted (a job from it would miss or repeat requests)";
-            counters.sealMismatch();
-            counters.failedBatch();
-            log.error("Batch {}: {}. Recorded FAILED (SEAL_MISMATCH) so that each request found gets a terminal"
-                    + " response; this is a bug in the accumulator or the submitter, please report it.", batchId,
-                    message);
-            pb.addInFlight(batch, null);
-            record(batch, JobRecords.failed(batch, earlierIntent, InputMode.FILE, "SEAL_MISMATCH", message, null,
-                    clock.instant()));
+                    + "; the batch is not submitted (a job from it would miss or repeat requests)");
             return;
         }
+        start(pb, batch, earlierIntent, "");
+    }
+
+    /**
+     * The seal of a range child: its items are another batch's, read from the range by its submission on a worker
+     * (a range can be 2 GB) and checked against the seal there. Here only what the seal alone tells is checked.
+     *
+     * @param ownItems items that carried the child's own id before its seal (there should be none)
+     */
+    private void sealRange(PartitionBatches pb, BatchSeal seal, String batchId, Lineage lineage, long offset,
+                           int ownItems, BatchJob earlierIntent) {
+        Lineage.ItemsRange range = lineage.items();
+        int partition = pb.partition().partition();
+        SealedBatch batch = new SealedBatch(batchId, seal.getGroupKey(), seal.getModel(), seal.getKind(),
+                seal.getCount(), seal.getBytes(), partition, range.fromOffset(), offset, spool.path(partition, batchId),
+                seal.getSealedAt(), lineage);
+        String where = "items range " + range.batchId() + " " + range.partition() + ":" + range.fromOffset() + ".."
+                + range.toOffset();
+        String problem = null;
+        if (ownItems > 0) {
+            problem = "the seal at offset " + offset + " names an " + where + ", but " + ownItems + " items of the"
+                    + " batch's own precede it";
+        } else if (range.partition() != partition || range.toOffset() >= offset) {
+            // Job records name one partition, the seal's: the poller and a restart find the batch there.
+            problem = "the seal at offset " + offset + " of partition " + partition + " names an " + where
+                    + ", which does not lie before it in its partition";
+        } else if (seal.getCount() == 0) {
+            problem = "the seal at offset " + offset + " closes a batch without items; there is nothing to submit";
+        }
+        if (problem != null) {
+            mismatch(pb, batch, earlierIntent, problem + "; the batch is not submitted");
+            return;
+        }
+        start(pb, batch, earlierIntent, ", child of " + lineage.parentBatchId() + " (attempt " + lineage.attempt()
+                + ", " + lineage.reason() + "), its " + where + " read next");
+    }
+
+    /** Nothing is created for the batch: FAILED (SEAL_MISMATCH), so that each request found gets a response. */
+    private void mismatch(PartitionBatches pb, SealedBatch batch, BatchJob earlierIntent, String message) {
+        counters.sealMismatch();
+        counters.failedBatch();
+        log.error("Batch {}: {}. Recorded FAILED (SEAL_MISMATCH) so that each request found gets a terminal"
+                + " response; this is a bug in the accumulator, the poller or the submitter, please report it.",
+                batch.batchId(), message);
+        pb.addInFlight(batch, null);
+        record(batch, JobRecords.failed(batch, earlierIntent, InputMode.FILE, "SEAL_MISMATCH", message, null,
+                clock.instant()));
+    }
+
+    private void start(PartitionBatches pb, SealedBatch batch, BatchJob earlierIntent, String child) {
         Submission submission = new Submission(batch, earlierIntent, ctx);
         pb.addInFlight(batch, submission);
-        log.info("Batch {} sealed ({} requests, {} bytes, {} {}){}", batchId, count, bytes, seal.getKind(),
-                seal.getModel(), earlierIntent == null ? "" : "; an earlier run recorded its intent, so its job is"
-                        + " looked up by displayName first");
+        log.info("Batch {} sealed ({} requests, {} bytes, {} {}){}{}", batch.batchId(), batch.itemCount(),
+                batch.itemBytes(), batch.kind(), batch.model(), child, earlierIntent == null ? ""
+                        : "; an earlier run recorded its intent, so its job is looked up by displayName first");
         submission.start();
+    }
+
+    /** The lineage on a seal; a header that cannot be read is reported and the batch taken for a root. */
+    private static Lineage lineage(ConsumerRecord<String, byte[]> r, String batchId) {
+        try {
+            return Lineage.orRoot(r.headers(), batchId);
+        } catch (IllegalArgumentException e) {
+            log.error("Batch {}: the seal at {}-{}@{} has an unreadable {} header ({}); submitted as a batch of its"
+                    + " own items, attempt 1", batchId, r.topic(), r.partition(), r.offset(), Lineage.HEADER,
+                    e.getMessage());
+            return Lineage.root(batchId);
+        }
     }
 
     private int inFlightCount() {
@@ -389,9 +460,9 @@ final class SubmitLoop implements Runnable, JobLog {
     /** True when committed; false when aborted (intents failed, records handed back for the next round). */
     private boolean commit(List<IntentRequest> intents, List<RecordRequest> records,
                            Map<TopicPartition, OffsetAndMetadata> offsets) {
-        List<BatchJob> jobs = new ArrayList<>();
-        intents.forEach(i -> jobs.add(i.job()));
-        records.forEach(r -> jobs.add(r.job()));
+        List<JobsWriter.Entry> jobs = new ArrayList<>();
+        intents.forEach(i -> jobs.add(new JobsWriter.Entry(i.job(), i.batch().lineage())));
+        records.forEach(r -> jobs.add(new JobsWriter.Entry(r.job(), r.batch().lineage())));
         KafkaException aborted;
         try {
             aborted = writer.write(jobs, offsets);

@@ -4,11 +4,14 @@ import java.time.Clock;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.gemini.BatchApi;
 import io.genaibatch.run.Role;
 import io.genaibatch.kafka.KafkaClients;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -106,7 +109,16 @@ public final class Submitter implements Role {
             }
             throw e;
         }
-        loop = new SubmitLoop(settings, consumer, jobsConsumer, producer, api, hooks, counters, clock);
+        AtomicInteger rangeReads = new AtomicInteger();
+        // One consumer per read of a range child's items, without a group; reset=none so that a range deleted by
+        // retention is noticed instead of skipped. A client.id each: reads run at once on several workers.
+        Supplier<Consumer<String, byte[]>> rangeConsumers = () -> new KafkaConsumer<>(clients.properties(Map.of(
+                ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-range-" + rangeReads.incrementAndGet(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none")),
+                new StringDeserializer(), new ByteArrayDeserializer());
+        loop = new SubmitLoop(settings, consumer, jobsConsumer, producer, rangeConsumers, api, hooks, counters, clock);
         thread = new Thread(loop, "genai-batch-submit-" + settings.instanceId());
         thread.start();
         log.info("Submitter started: group {}, transactional id {}, spool {}, inline up to {} bytes, at most {} jobs"

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Set;
 
+import io.genaibatch.batch.Lineage;
 import io.genaibatch.records.RequestKind;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
@@ -45,6 +46,28 @@ class PartitionBatchesTest {
         pb.removeInFlight("A");
         pb.removeOpen("C").writer.close();
         assertThat(pb.committable(Set.of())).as("nothing pending: the next record").isEqualTo(7);
+        pb.closeOpen();
+    }
+
+    @Test
+    void shouldHoldTheCommittedOffsetAtTheSealOfARangeChildNotAtTheStartOfItsRange() {
+        Spool spool = new Spool(dir, "batches");
+        // Committed at 50 when assigned; the child's range (its parent's items) lies far below, at 10..19.
+        PartitionBatches pb = new PartitionBatches(new TopicPartition("batches", 0), 50);
+        Lineage child = Lineage.root("P").child("P", 2, "JOB_EXPIRED", new Lineage.ItemsRange("P", 0, 10, 19));
+        pb.addOpen("D", new PartitionBatches.Open(52, spool.create(0, "D")));
+        for (long o = 50; o <= 59; o++) {
+            pb.consumed(o);
+        }
+        pb.addInFlight(new SealedBatch("P.a2", "g", "m", RequestKind.GENERATE, 10, 1000, 0, 10, 60, dir.resolve("c"),
+                Instant.now(), child), null);
+        pb.consumed(60);
+        pb.removeOpen("D").writer.close();
+        pb.consumed(61);
+
+        assertThat(pb.committable(Set.of())).as("held at the child's seal, never below what is committed")
+                .isEqualTo(60).isGreaterThanOrEqualTo(pb.committed());
+        assertThat(pb.committable(Set.of("P.a2"))).as("child recorded: the next record").isEqualTo(62);
         pb.closeOpen();
     }
 

@@ -247,7 +247,7 @@ class SubmissionTest {
     private Submission.Context context(BatchApi api, long inlineMax) {
         return new Submission.Context(api, jobLog, new JobFinder(api, 100, counters), inlineMax,
                 new Backoff(Duration.ofMillis(10), Duration.ofMillis(50), () -> 0.5), counters, SubmitHooks.NONE,
-                workers, Clock.systemUTC(), fatal::set, new java.util.concurrent.Semaphore(1));
+                workers, Clock.systemUTC(), fatal::set, new java.util.concurrent.Semaphore(1), null);
     }
 
     private static GeminiSettings settings(GeminiEmulator emulator) {
@@ -301,7 +301,7 @@ class SubmissionTest {
         }
 
         @Override
-        public void writeIntent(BatchJob intent) throws InterruptedException, NotWritten {
+        public void writeIntent(SealedBatch batch, BatchJob intent) throws InterruptedException, NotWritten {
             if (refuseIntents) {
                 calls.add("intent-refused " + intent.getBatchId());
                 throw new NotWritten("partition moved", true, null);

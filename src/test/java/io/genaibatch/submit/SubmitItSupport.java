@@ -25,6 +25,7 @@ import io.genaibatch.gemini.BatchApi;
 import io.genaibatch.gemini.GeminiSettings;
 import io.genaibatch.gemini.RetrySettings;
 import io.genaibatch.batch.JsonlLine;
+import io.genaibatch.batch.Lineage;
 import io.genaibatch.kafka.KafkaClients;
 import io.genaibatch.kafka.KafkaCluster;
 import io.genaibatch.kafka.RecordCodec;
@@ -46,6 +47,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -157,7 +159,12 @@ final class SubmitItSupport {
         private final String topic;
         private final RecordCodec<BatchRecord> codec = RecordCodec.batchRecord();
         private final Map<String, Long> firstOffsets = new HashMap<>();
+        private final Map<String, Lineage> lineages = new HashMap<>();
         final Map<String, Placed> placed = new LinkedHashMap<>();
+        /** The offset of each item written, per batch, in order. */
+        final Map<String, List<Long>> itemOffsets = new HashMap<>();
+        /** Where every record goes; null: by key, as the accumulator's producer does. */
+        Integer partition;
 
         BatchesTopic(KafkaCluster kafka, String topic) {
             this.topic = topic;
@@ -187,7 +194,9 @@ final class SubmitItSupport {
             }
             producer.commitTransaction();
             for (var e : sent) {
-                firstOffsets.putIfAbsent(e.getKey(), get(e.getValue()).offset());
+                long offset = get(e.getValue()).offset();
+                firstOffsets.putIfAbsent(e.getKey(), offset);
+                itemOffsets.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(offset);
             }
         }
 
@@ -205,8 +214,38 @@ final class SubmitItSupport {
             });
         }
 
+        /** The seal of {@code batchId}, when written, carries this lineage header (a child the poller made). */
+        void lineage(String batchId, Lineage lineage) {
+            lineages.put(batchId, lineage);
+        }
+
+        /**
+         * One transaction: the lone seal of a range child, {@code count} items / {@code bytes} bytes in the model
+         * and kind of {@code like}, with its lineage header (which names the range).
+         */
+        Placed sealRange(String childId, TestBatch like, int count, long bytes, Lineage lineage) {
+            lineages.put(childId, lineage);
+            BatchRecord seal = new BatchRecord(childId, like.groupKey(), null, BatchSeal.newBuilder().setCount(count)
+                    .setBytes(bytes).setReason(SealReason.MAX_REQUESTS).setGroupKey(like.groupKey())
+                    .setModel(like.model()).setKind(like.kind()).setOpenedAt(Instant.now()).setSealedAt(Instant.now())
+                    .build());
+            producer.beginTransaction();
+            java.util.concurrent.Future<RecordMetadata> f = send(childId, seal);
+            producer.commitTransaction();
+            RecordMetadata m = get(f);
+            Placed p = new Placed(m.partition(), lineage.items().fromOffset(), m.offset());
+            placed.put(childId, p);
+            return p;
+        }
+
         private java.util.concurrent.Future<RecordMetadata> send(String key, BatchRecord value) {
-            return producer.send(new ProducerRecord<>(topic, key, codec.encode(value, ValueFormat.AVRO)));
+            RecordHeaders headers = new RecordHeaders();
+            Lineage lineage = lineages.get(key);
+            if (lineage != null && value.getSeal() != null) {
+                lineage.addTo(headers);
+            }
+            return producer.send(new ProducerRecord<>(topic, partition, key, codec.encode(value, ValueFormat.AVRO),
+                    headers));
         }
 
         private static RecordMetadata get(java.util.concurrent.Future<RecordMetadata> f) {
@@ -228,6 +267,8 @@ final class SubmitItSupport {
         private final KafkaConsumer<String, byte[]> consumer;
         private final RecordCodec<BatchJob> codec = RecordCodec.batchJob();
         final Map<String, List<BatchJob>> history = new LinkedHashMap<>();
+        /** The lineage header of each record in {@link #history} (null where there is none). */
+        final Map<String, List<Lineage>> lineages = new LinkedHashMap<>();
 
         JobsTopic(KafkaCluster kafka, String topic) {
             consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
@@ -248,6 +289,8 @@ final class SubmitItSupport {
                 }
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
                     history.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(codec.decode(r.value()));
+                    lineages.computeIfAbsent(r.key(), k -> new ArrayList<>())
+                            .add(Lineage.from(r.headers()).orElse(null));
                 }
             }
             return history;
@@ -291,6 +334,28 @@ final class SubmitItSupport {
                 }
             });
             return out;
+        }
+    }
+
+    /** Until the role stops on its own; its cause. */
+    static Throwable awaitFailure(Submitter submitter) throws Exception {
+        java.util.concurrent.CompletableFuture<Void> stopped = submitter.stopped().toCompletableFuture();
+        try {
+            stopped.get(DEADLINE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            return e.getCause();
+        }
+        throw new AssertionError("the submitter stopped without the simulated crash");
+    }
+
+    /** True when the group's committed offset is past the seal of every batch written. */
+    static boolean committedPast(GenAiBatchConfig config, String prefix, BatchesTopic batches) {
+        try {
+            Map<Integer, Long> committed = committedOffsets(config, prefix + "submit");
+            return batches.placed.values().stream()
+                    .allMatch(p -> committed.getOrDefault(p.partition(), -1L) > p.sealOffset());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -2,6 +2,8 @@ package io.genaibatch.submit;
 
 import static io.genaibatch.submit.SubmitItSupport.assertOneJobEach;
 import static io.genaibatch.submit.SubmitItSupport.await;
+import static io.genaibatch.submit.SubmitItSupport.awaitFailure;
+import static io.genaibatch.submit.SubmitItSupport.committedPast;
 import static io.genaibatch.submit.SubmitItSupport.embed;
 import static io.genaibatch.submit.SubmitItSupport.generate;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,7 +14,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -440,25 +441,6 @@ class SubmitterIT {
             assertOneJobEach(faulty, history, ids);
             assertThat(faulty.recordedRequests().stream().filter(r -> r.status() == 429 || r.status() == 503).count())
                     .as("faults injected").isGreaterThan(3);
-        }
-    }
-
-    private static Throwable awaitFailure(Submitter submitter) throws Exception {
-        CompletableFuture<Void> stopped = submitter.stopped().toCompletableFuture();
-        try {
-            stopped.get(SubmitItSupport.DEADLINE.toSeconds(), TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            return e.getCause();
-        }
-        throw new AssertionError("the submitter stopped without the simulated crash");
-    }
-
-    private static boolean committedPast(GenAiBatchConfig config, String prefix, BatchesTopic batches) {
-        try {
-            Map<Integer, Long> committed = SubmitItSupport.committedOffsets(config, prefix + "submit");
-            return batches.placed.values().stream().allMatch(p -> committed.getOrDefault(p.partition(), -1L) > p.sealOffset());
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
         }
     }
 
