@@ -294,7 +294,7 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
         if (job.getError() == null || !RetryingJobPolicy.JOB_STUCK.equals(job.getError().getCode())) {
             record(entry, JobRecords.stuck(job, "batch job " + job.getJobName() + " (batch " + job.getBatchId()
                     + ") was still " + job.getState() + " " + java.time.Duration.between(JobTable.submittedAt(job), now)
-                    .toMinutes() + " minutes after its submission (poll.stuck-after " + settings.retries().stuckAfter()
+                    .withNanos(0) + " after its submission (poll.stuck-after " + settings.retries().stuckAfter()
                     + "): cancelled by the poller and split", now));
             log.warn("batch {} job {}: {} since {}, longer than poll.stuck-after ({}); cancelling it, then splitting it",
                     job.getBatchId(), job.getJobName(), job.getState(), JobTable.submittedAt(job),

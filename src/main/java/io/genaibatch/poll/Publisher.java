@@ -121,6 +121,13 @@ final class Publisher {
         String asked = entry.lineage().decision();
         JobDecision decision = Lineage.RETRY_REQUESTED.equals(asked)
                 ? new Resubmit(clock.instant(), "OPERATOR_RETRY") : policy.onFinished(job);
+        if (decision instanceof Split split) {
+            if (split(entry, split)) {
+                cache.deleteJob(entry.partition(), job, "split");
+                return Optional.empty();
+            }
+            decision = split.single();
+        }
         if (decision instanceof Resubmit r) {
             if (clock.instant().isBefore(r.notBefore())) {
                 log.info("batch {} job {}: {} at attempt {}; its requests are resubmitted at {}", job.getBatchId(),
@@ -130,13 +137,6 @@ final class Publisher {
             resubmit(entry, r);
             cache.deleteJob(entry.partition(), job, "resubmitted");
             return Optional.empty();
-        }
-        if (decision instanceof Split split) {
-            if (split(entry, split)) {
-                cache.deleteJob(entry.partition(), job, "split");
-                return Optional.empty();
-            }
-            decision = split.single();
         }
         if (decision instanceof Hold hold) {
             if (!Lineage.ANSWER_REQUESTED.equals(asked)) {

@@ -13,7 +13,7 @@ import io.genaibatch.records.ResponseStatus;
 /**
  * {@code poll.policy=retrying}, the default: what the operating advice for the Batch API says to do by hand, done
  * without a human. FAILED (or vanished) jobs are resubmitted as new attempts with backoff; EXPIRED and stuck jobs
- * are split in two, down to single requests; a create refused for its content (400) is split to isolate the
+ * are split in two, down to single requests, and a single request that expired is resubmitted; a create refused for its content (400) is split to isolate the
  * offending requests; requests of a SUCCEEDED job with a retriable error or without a result are re-batched
  * together. When the attempts are spent, the answer is what {@link TerminalJobPolicy} would have given, saying how
  * many attempts were made. An operator's cancel is final.
@@ -59,14 +59,25 @@ final class RetryingJobPolicy implements JobPolicy {
         if (job.getAttempt() >= settings.maxAttempts()) {
             return spent(new AnswerEveryRequest(ResponseStatus.FAILED, exhausted(error, job.getAttempt())));
         }
-        Instant ended = job.getEndedAt() != null ? job.getEndedAt() : job.getUpdatedAt();
-        return new Resubmit(settings.resubmitAt(ended, job.getAttempt()), error.getCode());
+        return new Resubmit(settings.resubmitAt(endedAt(job), job.getAttempt()), error.getCode());
     }
 
     private Split split(BatchJob job, Error error, ResponseStatus single) {
         AnswerEveryRequest answer = new AnswerEveryRequest(single, error);
-        // A single request refused for its content has its answer; one that expired has run out of ways to retry.
-        return new Split(error.getCode(), single == ResponseStatus.EXPIRED ? spent(answer) : answer);
+        if (single != ResponseStatus.EXPIRED) {
+            // A single request refused for its content has its answer.
+            return new Split(error.getCode(), answer);
+        }
+        // A single request that expired cannot be made smaller; its expiry is the service's delay, not the
+        // request's fault, so it is resubmitted like a FAILED job while attempts remain.
+        JobDecision alone = job.getAttempt() < settings.maxAttempts()
+                ? new Resubmit(settings.resubmitAt(endedAt(job), job.getAttempt()), error.getCode())
+                : spent(new AnswerEveryRequest(ResponseStatus.EXPIRED, exhausted(error, job.getAttempt())));
+        return new Split(error.getCode(), alone);
+    }
+
+    private static Instant endedAt(BatchJob job) {
+        return job.getEndedAt() != null ? job.getEndedAt() : job.getUpdatedAt();
     }
 
     /** The final answer of a batch whose retries are spent, or, with poll.on-exhausted=hold, a hold on it. */

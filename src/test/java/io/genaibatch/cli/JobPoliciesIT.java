@@ -110,12 +110,12 @@ class JobPoliciesIT {
     @Test
     void shouldAnswerCancelledWithoutRetryWhenAnOperatorCancelsARunningJob(KafkaCluster kafka, @TempDir Path dir)
             throws Exception {
-        // Step 1: the first job stays RUNNING
+        // Step 1: one request, whose job stays RUNNING
         emulator = GeminiEmulator.start(EmulatorOptions.builder().runningMillis(100).build());
         emulator.scriptNextJobs(1, JobOutcome.STUCK);
         run = PipelineRun.configure(kafka, dir, "cancel", emulator, Map.of("window.max-wait", "1s"));
         List<Role> roles = run.start("accumulate", "submit", "poll");
-        run.produce("cxl", 0, 3);
+        run.produce("cxl", 0, 1);
 
         // Step 2: once its job runs, the operator cancels it
         String batchId = awaitRunningBatch();
@@ -125,7 +125,7 @@ class JobPoliciesIT {
         assertThat(cancel.out()).contains("CANCELLED");
 
         // Step 3: its requests are answered CANCELLED, and nothing was resubmitted
-        Map<String, List<PipelineRun.Answer>> responses = run.awaitResponses("cxl", 3, WAIT);
+        Map<String, List<PipelineRun.Answer>> responses = run.awaitResponses("cxl", 1, WAIT);
         assertThat(responses.values()).allSatisfy(a -> assertThat(a.get(0).response().getStatus())
                 .isEqualTo(ResponseStatus.CANCELLED));
         assertThat(emulator.jobsCreatedByDisplayName()).containsOnlyKeys(batchId);
@@ -135,13 +135,13 @@ class JobPoliciesIT {
     @Test
     void shouldHoldASpentBatchUntilAnOperatorRetriesThenAnswersIt(KafkaCluster kafka, @TempDir Path dir)
             throws Exception {
-        // Step 1: the first two jobs fail; one attempt allowed, and a spent batch is held
+        // Step 1: one request; its first two jobs fail; one attempt allowed, and a spent batch is held
         emulator = GeminiEmulator.start(EmulatorOptions.builder().runningMillis(100).build());
         emulator.scriptNextJobs(2, JobOutcome.FAIL);
         run = PipelineRun.configure(kafka, dir, "hold", emulator, Map.of("window.max-wait", "1s",
                 "poll.max-attempts", "1", "poll.on-exhausted", "hold"));
         run.start("accumulate", "submit", "poll");
-        run.produce("hold", 0, 3);
+        run.produce("hold", 0, 1);
 
         // Step 2: the batch's job FAILED and it is HELD, shown so by `jobs list --open`; nothing is answered
         String held = awaitDecision(Lineage.HELD);
@@ -162,7 +162,7 @@ class JobPoliciesIT {
         // Step 4: `jobs answer` on the child: each request FAILED, once, by attempt 2
         assertThat(CliRunner.run(run.cli("jobs", "answer", child)).exitCode())
                 .isZero();
-        Map<String, List<PipelineRun.Answer>> responses = run.awaitResponses("hold", 3, WAIT);
+        Map<String, List<PipelineRun.Answer>> responses = run.awaitResponses("hold", 1, WAIT);
         assertThat(responses.values()).allSatisfy(a -> {
             assertThat(a).hasSize(1);
             assertThat(a.get(0).response().getStatus()).isEqualTo(ResponseStatus.FAILED);

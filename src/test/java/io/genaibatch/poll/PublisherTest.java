@@ -236,13 +236,18 @@ class PublisherTest {
     }
 
     @Test
-    void shouldAnswerExpiredWhenAnExpiredJobHoldsASingleRequest() throws Exception {
-        JobTable.OpenJob entry = finished(jobWithItems(1, 0), JobState.EXPIRED, CLOCK.instant());
+    void shouldResubmitASingleExpiredRequestThenAnswerItExpiredOnceTheAttemptsAreSpent() throws Exception {
+        JobTable.OpenJob early = finished(jobWithItems(1, 0), JobState.EXPIRED, CLOCK.instant(), 1);
+        assertThat(publisher(10, Long.MAX_VALUE, null, new PollerCounters(), RETRYING).publish(early, Optional.empty()))
+                .as("resubmitted after its backoff").contains(CLOCK.instant().plusSeconds(30));
+        assertThat(commits).isEmpty();
+
+        JobTable.OpenJob spent = finished(jobWithItems(1, 0), JobState.EXPIRED, CLOCK.instant(), 3);
         // Read twice: once looking for the halves, then to answer it
         List<ConsumerRecord<byte[], byte[]>> again = List.copyOf(itemRecords);
         batches.schedulePollTask(() -> again.forEach(batches::addRecord));
 
-        publisher(10, Long.MAX_VALUE, null, new PollerCounters(), RETRYING).publish(entry, Optional.empty());
+        publisher(10, Long.MAX_VALUE, null, new PollerCounters(), RETRYING).publish(spent, Optional.empty());
 
         assertThat(byRequestId().values()).extracting(GenAiResponse::getStatus).containsExactly(ResponseStatus.EXPIRED);
         assertThat(commits).allMatch(c -> c.batches().isEmpty());

@@ -58,15 +58,21 @@ class RetryingJobPolicyTest {
     }
 
     @Test
-    void shouldSplitAnExpiredJobAndAnswerExpiredWhenItCannotBeSplit() {
+    void shouldSplitAnExpiredJobAndResubmitASingleRequestUntilTheAttemptsAreSpent() {
         Split split = (Split) policy.onFinished(job(JobState.EXPIRED, 5, null));
         assertThat(split.reason()).as("splitting is not bounded by the attempts").isEqualTo("JOB_EXPIRED");
-        assertThat(((AnswerEveryRequest) split.single()).status()).isEqualTo(ResponseStatus.EXPIRED);
+        AnswerEveryRequest spent = (AnswerEveryRequest) split.single();
+        assertThat(spent.status()).isEqualTo(ResponseStatus.EXPIRED);
+        assertThat(spent.error().getMessage()).contains("final after 5 attempts");
+
+        Split early = (Split) policy.onFinished(job(JobState.EXPIRED, 2, null));
+        assertThat(early.single()).as("a single request that expired is not its own fault: sent again")
+                .isEqualTo(new Resubmit(ENDED.plusSeconds(60), "JOB_EXPIRED"));
     }
 
     @Test
     void shouldSplitAJobItCancelledAsStuckButAnswerAnOperatorsCancel() {
-        Split stuck = (Split) policy.onFinished(job(JobState.CANCELLED, 1, new Error("JOB_STUCK", "stuck", null)));
+        Split stuck = (Split) policy.onFinished(job(JobState.CANCELLED, 3, new Error("JOB_STUCK", "stuck", null)));
         assertThat(((AnswerEveryRequest) stuck.single()).status()).isEqualTo(ResponseStatus.EXPIRED);
         AnswerEveryRequest cancelled = (AnswerEveryRequest) policy.onFinished(job(JobState.CANCELLED, 1, null));
         assertThat(cancelled.status()).isEqualTo(ResponseStatus.CANCELLED);
@@ -94,7 +100,7 @@ class RetryingJobPolicyTest {
 
         JobPolicy.Hold failed = (JobPolicy.Hold) holding.onFinished(job(JobState.FAILED, 3, null));
         assertThat(failed.answer().status()).isEqualTo(ResponseStatus.FAILED);
-        Split expired = (Split) holding.onFinished(job(JobState.EXPIRED, 2, null));
+        Split expired = (Split) holding.onFinished(job(JobState.EXPIRED, 3, null));
         assertThat(expired.single()).as("an expired single request is held too").isInstanceOf(JobPolicy.Hold.class);
         assertThat(holding.onFinished(job(JobState.FAILED, 2, null))).as("not spent yet").isInstanceOf(Resubmit.class);
         Split refused = (Split) holding.onFinished(noJob(new Error("CREATE_REFUSED", "bad request", 400)));
