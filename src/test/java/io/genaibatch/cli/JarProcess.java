@@ -27,6 +27,11 @@ final class JarProcess implements AutoCloseable {
     }
 
     static JarProcess start(Path workDir, String... args) throws IOException {
+        return start(workDir, java.util.Map.of(), args);
+    }
+
+    /** The jar with {@code env} added to this process's environment. */
+    static JarProcess start(Path workDir, java.util.Map<String, String> env, String... args) throws IOException {
         Path jar = Path.of(System.getProperty("user.dir"), "target", "genai-batch.jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: process tests run in `./mvnw verify`, after package");
@@ -37,8 +42,10 @@ final class JarProcess implements AutoCloseable {
         Files.createDirectories(workDir);
         Path out = Files.createTempFile(workDir, "stdout", ".log");
         Path err = Files.createTempFile(workDir, "stderr", ".log");
-        Process p = new ProcessBuilder(command).directory(workDir.toFile())
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile())
+                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        builder.environment().putAll(env);
+        Process p = builder.start();
         return new JarProcess(p, out, err);
     }
 
@@ -71,6 +78,16 @@ final class JarProcess implements AutoCloseable {
             throw new AssertionError("process did not stop within " + timeout + " of SIGTERM\n" + describe());
         }
         return process.exitValue();
+    }
+
+    /** SIGKILL, as a crash: no shutdown hook runs, nothing is flushed or committed. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
     }
 
     int waitFor(Duration timeout) throws InterruptedException, IOException {

@@ -97,11 +97,20 @@ final class PipelineRun implements AutoCloseable {
 
     /** The `genai-batch` command {@code command}, pointed at this run's broker and topics. */
     String[] cli(String... command) {
+        return cli(key -> key.startsWith("topics.") && !key.equals("topics.partitions"), command);
+    }
+
+    /** The `genai-batch` command {@code command} with every setting of this run, e.g. `run` in another process. */
+    String[] cliWithEverySetting(String... command) {
+        return cli(key -> !key.equals("kafka.bootstrap-servers"), command);
+    }
+
+    private String[] cli(java.util.function.Predicate<String> keys, String... command) {
         List<String> args = new ArrayList<>(List.of(command));
         args.add("--bootstrap-servers");
         args.add(settings.get("kafka.bootstrap-servers"));
-        settings.forEach((key, value) -> {
-            if (key.startsWith("topics.") && !key.equals("topics.partitions")) {
+        new TreeMap<>(settings).forEach((key, value) -> {
+            if (keys.test(key)) {
                 args.add("--set");
                 args.add(key + "=" + value);
             }
