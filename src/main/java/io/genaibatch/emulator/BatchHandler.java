@@ -24,10 +24,13 @@ final class BatchHandler {
     private final BatchStore batches;
     private final FileStore files;
     private final Set<String> knownModels;
+    private final java.util.concurrent.atomic.AtomicReference<String> refusedContent;
 
-    BatchHandler(BatchStore batches, FileStore files, Set<String> knownModels) {
+    BatchHandler(BatchStore batches, FileStore files, Set<String> knownModels,
+                 java.util.concurrent.atomic.AtomicReference<String> refusedContent) {
         this.batches = batches;
         this.files = files;
+        this.refusedContent = refusedContent;
         this.knownModels = knownModels;
     }
 
@@ -53,6 +56,7 @@ final class BatchHandler {
         }
         String displayName = Json.text(batch, "displayName");
         StoredFile inputFile = fileName == null ? null : files.get(fileName);
+        refuseScriptedContent(requests, inputFile);
         Path workDir = batches.newWorkDir();
         BatchStore.Input input;
         if (inputFile != null) {
@@ -100,6 +104,36 @@ final class BatchHandler {
     void delete(HttpExchange exchange, String id) throws IOException {
         batches.delete(id);
         Http.sendJson(exchange, 200, Json.object());
+    }
+
+    /** The test handle {@code refuseCreatesContaining}: a request carrying the text is refused, by its index. */
+    private void refuseScriptedContent(JsonNode inlineRequests, StoredFile inputFile) throws IOException {
+        String text = refusedContent.get();
+        if (text == null) {
+            return;
+        }
+        int i = 0;
+        if (inlineRequests != null) {
+            for (JsonNode item : inlineRequests) {
+                if (item.toString().contains(text)) {
+                    throw refused(i);
+                }
+                i++;
+            }
+        } else if (inputFile != null) {
+            try (java.io.BufferedReader r = Files.newBufferedReader(inputFile.blob(), StandardCharsets.UTF_8)) {
+                for (String line = r.readLine(); line != null; line = r.readLine(), i++) {
+                    if (line.contains(text)) {
+                        throw refused(i);
+                    }
+                }
+            }
+        }
+    }
+
+    private static ApiError refused(int index) {
+        return ApiError.invalidArgument("* batch.input_config.requests[" + index + "].request: the request cannot be "
+                + "accepted (emulator: refuseCreatesContaining)");
     }
 
     private void checkModel(String model, String apiVersion, String method) {

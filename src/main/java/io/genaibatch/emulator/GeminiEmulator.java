@@ -46,6 +46,9 @@ public final class GeminiEmulator implements AutoCloseable {
     private final Path dataDir;
     private final boolean ownsDataDir;
     private final RequestLog requestLog;
+    /** Request text that makes a create fail (a test handle); null for none. */
+    private final java.util.concurrent.atomic.AtomicReference<String> refusedContent =
+            new java.util.concurrent.atomic.AtomicReference<>();
     private final FaultPlan faults;
     private final BatchStore batches;
     private final String baseUrl;
@@ -75,7 +78,7 @@ public final class GeminiEmulator implements AutoCloseable {
             BatchProcessor processor = new BatchProcessor(options, new AnswerGenerator(options.embeddingDimension()), files);
             this.batches = new BatchStore(options, clock, dataDir, processor, scheduler, workers);
             Router router = new Router(options, requestLog, faults,
-                    new BatchHandler(batches, files, options.knownModels()),
+                    new BatchHandler(batches, files, options.knownModels(), refusedContent),
                     new FileHandler(files, options.throttleBytesPerSecond(), baseUrl),
                     new UploadHandler(files, options.throttleBytesPerSecond(), baseUrl),
                     new AdminHandler(batches, faults, requestLog));
@@ -157,6 +160,14 @@ public final class GeminiEmulator implements AutoCloseable {
     /** Drops every scripted HTTP failure not yet used. */
     public void clearScriptedFailures() {
         faults.clearScript();
+    }
+
+    /**
+     * From now on, a batch create (inline or file) any of whose requests contains {@code text} is refused with 400
+     * INVALID_ARGUMENT naming that request, as the service refuses a request it cannot accept; null stops it.
+     */
+    public void refuseCreatesContaining(String text) {
+        refusedContent.set(text);
     }
 
     /** The next {@code count} jobs created end with this outcome, whatever the rates say. */

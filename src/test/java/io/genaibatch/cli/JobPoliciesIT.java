@@ -133,6 +133,34 @@ class JobPoliciesIT {
     }
 
     @Test
+    void shouldIsolateTheRequestTheApiRefusesAndAnswerTheRestOfItsBatch(KafkaCluster kafka, @TempDir Path dir)
+            throws Exception {
+        // Step 1: the API refuses (400) any create that holds request #3
+        emulator = GeminiEmulator.start(EmulatorOptions.builder().runningMillis(100).build());
+        DemoRequests.Demo refused = DemoRequests.make("ref", 3);
+        emulator.refuseCreatesContaining(refused.prompt());
+        run = PipelineRun.configure(kafka, dir, "refused", emulator, Map.of("window.max-wait", "1s"));
+        run.start("accumulate", "submit", "poll");
+
+        // Step 2: 24 requests, eight per model; #3 shares its batch with seven others
+        run.produce("ref", 0, 24);
+
+        // Step 3: #3 alone is answered ERROR with the API's reason, every other request SUCCEEDED once
+        Map<String, List<PipelineRun.Answer>> responses = run.awaitResponses("ref", 24, WAIT);
+        assertThat(responses).allSatisfy((key, a) -> assertThat(a).as(key).hasSize(1));
+        PipelineRun.Answer answer = responses.get(refused.key()).get(0);
+        assertThat(answer.response().getStatus()).isEqualTo(ResponseStatus.ERROR);
+        assertThat(answer.response().getError().getCode()).isEqualTo("CREATE_REFUSED");
+        assertThat(answer.response().getError().getMessage()).contains("cannot be accepted");
+        assertThat(answer.response().getError().getHttpStatus()).isEqualTo(400);
+        responses.remove(refused.key());
+        assertThat(responses.values()).allSatisfy(a -> assertThat(a.get(0).response().getStatus())
+                .as(a.get(0).response().getRequestId()).isEqualTo(ResponseStatus.SUCCEEDED));
+        assertThat(run.jobs().values()).extracting(j -> j.lineage().decision()).contains(Lineage.SPLIT);
+        assertThat(emulator.jobsCreatedByDisplayName()).allSatisfy((name, n) -> assertThat(n).as(name).isEqualTo(1));
+    }
+
+    @Test
     void shouldHoldASpentBatchUntilAnOperatorRetriesThenAnswersIt(KafkaCluster kafka, @TempDir Path dir)
             throws Exception {
         // Step 1: one request; its first two jobs fail; one attempt allowed, and a spent batch is held
