@@ -131,7 +131,7 @@ final class Publisher {
         if (decision instanceof Resubmit r) {
             if (clock.instant().isBefore(r.notBefore())) {
                 log.info("batch {} job {}: {} at attempt {}; its requests are resubmitted at {}", job.getBatchId(),
-                        job.getJobName(), r.reason(), job.getAttempt(), r.notBefore());
+                        name(job), r.reason(), job.getAttempt(), r.notBefore());
                 return Optional.of(r.notBefore());
             }
             resubmit(entry, r);
@@ -142,7 +142,7 @@ final class Publisher {
             if (!Lineage.ANSWER_REQUESTED.equals(asked)) {
                 return Optional.of(hold(entry, hold));
             }
-            log.info("batch {} job {}: answered as an operator asked (jobs answer)", job.getBatchId(), job.getJobName());
+            log.info("batch {} job {}: answered as an operator asked (jobs answer)", job.getBatchId(), name(job));
             decision = hold.answer();
         }
         Path dir = cache.jobDir(entry.partition(), job);
@@ -153,7 +153,7 @@ final class Publisher {
                 ItemsRange range = JobItems.of(job, entry.lineage());
                 long n = loader.load(job, range, index, () -> writer.keepAlive(entry), keepRequests);
                 log.info("batch {} job {}: indexed {} items from genai.batches partition {} offsets {}..{}",
-                        job.getBatchId(), job.getJobName(), n, range.partition(), range.fromOffset(),
+                        job.getBatchId(), name(job), n, range.partition(), range.fromOffset(),
                         range.toOffset());
             }
             Path results = null;
@@ -185,7 +185,7 @@ final class Publisher {
                     entry.lineage().decided(Lineage.HELD, List.of()));
             log.warn("batch {} job {}: retries spent ({} at attempt {}; {}), HELD as poll.on-exhausted=hold says: its {} "
                     + "requests wait for `genai-batch jobs retry {}` (one more attempt) or `jobs answer {}` (answered {})",
-                    job.getBatchId(), job.getJobName(), hold.answer().error().getCode(), job.getAttempt(),
+                    job.getBatchId(), name(job), hold.answer().error().getCode(), job.getAttempt(),
                     hold.answer().error().getMessage(), job.getItemCount(), job.getBatchId(), job.getBatchId(),
                     hold.answer().status());
         }
@@ -205,7 +205,7 @@ final class Publisher {
                 entry.lineage().decided(Lineage.RESUBMITTED, List.of(child)));
         counters.jobState(JobState.PUBLISHED);
         log.info("batch {} job {}: {}; its {} requests resubmitted as batch {} (attempt {})", job.getBatchId(),
-                job.getJobName(), decision.reason(), job.getItemCount(), child, attempt);
+                name(job), decision.reason(), job.getItemCount(), child, attempt);
     }
 
     /** Two halves, each a range of the same items; false when there is nothing to split (a single request). */
@@ -215,7 +215,7 @@ final class Publisher {
         Optional<ItemLoader.Halves> found = loader.halves(job, range, () -> writer.keepAlive(entry));
         if (found.isEmpty()) {
             log.info("batch {} job {}: {} with a single request: it cannot be split", job.getBatchId(),
-                    job.getJobName(), decision.reason());
+                    name(job), decision.reason());
             return false;
         }
         ItemLoader.Halves h = found.get();
@@ -231,7 +231,7 @@ final class Publisher {
                 entry.lineage().decided(Lineage.SPLIT, ids));
         counters.jobState(JobState.PUBLISHED);
         log.info("batch {} job {}: {}; split into {} ({} requests) and {} ({} requests), attempt {}", job.getBatchId(),
-                job.getJobName(), decision.reason(), ids.get(0), h.firstCount(), ids.get(1), h.secondCount(), attempt);
+                name(job), decision.reason(), ids.get(0), h.firstCount(), ids.get(1), h.secondCount(), attempt);
         return true;
     }
 
@@ -243,18 +243,18 @@ final class Publisher {
             if (output.isFile()) {
                 long bytes = api.downloadFile(output.responsesFile().orElseThrow(), target);
                 log.info("batch {} job {}: downloaded the responses file {} ({} bytes){}", job.getBatchId(),
-                        job.getJobName(), output.responsesFile().get(), bytes,
+                        name(job), output.responsesFile().get(), bytes,
                         job.getInputMode() == io.genaibatch.records.InputMode.INLINE ? " (an inline job answered with a file)" : "");
             } else if (output.isInline()) {
                 long n;
                 try (Stream<InlineResult> s = api.inlineResults(job.getJobName())) {
                     n = ResultFile.writeInline(s.iterator(), target);
                 }
-                log.info("batch {} job {}: read {} inline results{}", job.getBatchId(), job.getJobName(), n,
+                log.info("batch {} job {}: read {} inline results{}", job.getBatchId(), name(job), n,
                         job.getInputMode() == io.genaibatch.records.InputMode.FILE ? " (a file job answered inline)" : "");
             } else {
                 log.error("batch {} job {}: the job SUCCEEDED without any output; every request is answered "
-                        + "RESULT_MISSING", job.getBatchId(), job.getJobName());
+                        + "RESULT_MISSING", job.getBatchId(), name(job));
                 Files.write(target, new byte[0]);
             }
         } catch (IOException e) {
@@ -284,7 +284,7 @@ final class Publisher {
                 }
                 if (a != ItemIndex.Attach.ATTACHED && c[2] <= 5) {
                     log.warn("batch {} job {}: result at byte {} attached to no request ({}{})", job.getBatchId(),
-                            job.getJobName(), offset, a, key.map(k -> ", key '" + k + "'").orElse(", no key"));
+                            name(job), offset, a, key.map(k -> ", key '" + k + "'").orElse(", no key"));
                 }
                 if (clock.instant().isAfter(nextBeat[0])) {
                     writer.keepAlive(entry);
@@ -297,7 +297,7 @@ final class Publisher {
         ResultCounts counts = new ResultCounts(c[0], c[1], c[2]);
         index.completeResults(counts);
         log.info("batch {} job {}: {} results, {} attached to their request, {} attached to none", job.getBatchId(),
-                job.getJobName(), counts.results(), counts.attached(), counts.unattached());
+                name(job), counts.results(), counts.attached(), counts.unattached());
     }
 
     /** The requests of the job re-batched so far: they form its child {@code <batchId>.r<attempt>}. */
@@ -350,7 +350,7 @@ final class Publisher {
                     if (records.size() >= chunk || bytes >= maxChunkBytes || last) {
                         commit(entry, records, sent, done, last, index, rebatched);
                         log.debug("batch {} job {}: published through {} of {}", entry.batchId(),
-                                entry.job().getJobName(), done, index.itemCount());
+                                name(entry.job()), done, index.itemCount());
                         records.clear();
                         sent.clear();
                         bytes = 0;
@@ -399,7 +399,7 @@ final class Publisher {
             counters.jobState(next.getState());
             Optional<ResultCounts> counts = index.resultCounts();
             counts.ifPresent(c -> counters.unattachedResults(c.unattached()));
-            log.info("batch {} job {}: PUBLISHED, {} of {} requests answered{}{}", next.getBatchId(), next.getJobName(),
+            log.info("batch {} job {}: PUBLISHED, {} of {} requests answered{}{}", next.getBatchId(), name(next),
                     publishedThrough - rebatched.count, publishedThrough,
                     counts.map(c -> " (" + c.attached() + " results attached, " + c.unattached()
                             + " attached to no request)").orElseGet(() -> next.getError() == null ? ""
@@ -432,7 +432,7 @@ final class Publisher {
         if (!result.key().equals(Optional.of(io.genaibatch.batch.LineKey.of(item)))) {
             // The index points at a line of another key: the results file changed under it. Never attach it.
             log.error("batch {} job {}: the result indexed for {} carries key {}; the results file changed since it "
-                    + "was indexed", job.getBatchId(), job.getJobName(), io.genaibatch.batch.LineKey.of(item), result.key());
+                    + "was indexed", job.getBatchId(), name(job), io.genaibatch.batch.LineKey.of(item), result.key());
             return answer(job, item, policy.onUnanswered(job, item, JobPolicy.Unanswered.RESULT_MISSING), now);
         }
         if (result.response().isPresent()) {
@@ -449,5 +449,11 @@ final class Publisher {
             return Outcome.REBATCH;
         }
         throw new IllegalStateException("unsupported item decision " + decision);
+    }
+
+    /** The job's name for a log line; a batch the submitter could not submit has none. */
+    private static String name(BatchJob job) {
+        return job.getJobName() != null ? job.getJobName()
+                : job.getError() == null ? "(none)" : "(none: " + job.getError().getCode() + ")";
     }
 }

@@ -318,8 +318,9 @@ final class Submission {
 
     private Duration fail(InputMode mode, String code, String message, Integer httpStatus) {
         ctx.counters().failedBatch();
-        log.error("Batch {}: recorded FAILED without a job ({}): {}. Each of its {} requests gets a FAILED response.",
-                batch.batchId(), code, message, batch.itemCount());
+        log.error("Batch {}: recorded FAILED without a job ({}): {}. The poller's job policy decides what its {} "
+                + "requests get (retrying splits a batch refused for its content to isolate the request at fault; "
+                + "otherwise each is answered FAILED).", batch.batchId(), code, message, batch.itemCount());
         finish(JobRecords.failed(batch, intent, mode, code, message,
                 httpStatus == null || httpStatus == GeminiApiException.NO_HTTP_STATUS ? null : httpStatus,
                 ctx.clock().instant()));
