@@ -7,6 +7,7 @@ import io.genaibatch.config.ConfigKey;
 import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.config.ConfigType;
 import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.config.Secrets;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -49,7 +50,7 @@ final class ConfigCommand implements Runnable {
                 }
             }
             config.kafkaProperties().forEach((k, v) -> spec.commandLine().getOut()
-                    .printf("%-28s %s%n", ConfigKeys.KAFKA_PROPERTIES_PREFIX + k, v));
+                    .printf("%-28s %s%n", ConfigKeys.KAFKA_PROPERTIES_PREFIX + k, Secrets.shown(k, v)));
             spec.commandLine().getOut().println("Configuration is valid.");
             return 0;
         }
