@@ -227,18 +227,27 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
             if (running) {
                 throw e;
             }
+        } catch (RetryLaterException e) {
+            Duration wait = retryAfterFailure(entry);
+            log.warn("{}; next try in {} ms", e.getMessage(), wait.toMillis());
         } catch (RuntimeException e) {
             counters.jobError();
-            int failures = entry.failures() + 1;
-            entry.failures(failures);
-            Duration wait = FIRST_RETRY_AFTER_FAILURE.multipliedBy(1L << Math.min(failures - 1, 20));
-            if (wait.compareTo(settings.schedule().max()) > 0) {
-                wait = settings.schedule().max();
-            }
-            entry.nextCheck(clock.instant().plus(wait));
+            Duration wait = retryAfterFailure(entry);
             log.error("batch {} job {}: {} (failure {} in a row); retrying in {} ms", entry.batchId(),
-                    entry.job().getJobName(), e.toString(), failures, wait.toMillis(), e);
+                    entry.job().getJobName(), e.toString(), entry.failures(), wait.toMillis(), e);
         }
+    }
+
+    /** Counts one more failed round of the job and schedules the next: 1 s, doubling, at most poll.max-interval. */
+    private Duration retryAfterFailure(OpenJob entry) {
+        int failures = entry.failures() + 1;
+        entry.failures(failures);
+        Duration wait = FIRST_RETRY_AFTER_FAILURE.multipliedBy(1L << Math.min(failures - 1, 20));
+        if (wait.compareTo(settings.schedule().max()) > 0) {
+            wait = settings.schedule().max();
+        }
+        entry.nextCheck(clock.instant().plus(wait));
+        return wait;
     }
 
     /**

@@ -56,6 +56,8 @@ final class Publisher {
      * bounded whatever the responses' size (500 embeddings of 3072 values are ~30 MB of JSON).
      */
     static final long MAX_CHUNK_BYTES = 4L << 20;
+    /** Descriptions of a SUCCEEDED job without output seen in a row before its requests are taken as unanswered. */
+    static final int OUTPUT_CHECKS = 3;
 
     /** What the publisher needs from the poll loop: transactions on the job's partition, and a live membership. */
     interface JobWriter {
@@ -252,9 +254,15 @@ final class Publisher {
                 }
                 log.info("batch {} job {}: read {} inline results{}", job.getBatchId(), name(job), n,
                         job.getInputMode() == io.genaibatch.records.InputMode.FILE ? " (a file job answered inline)" : "");
+            } else if (entry.failures() + 1 < OUTPUT_CHECKS) {
+                // Seen once on a job described just as it finished: ask again before concluding anything.
+                throw new RetryLaterException("batch " + job.getBatchId() + " job " + name(job) + ": SUCCEEDED "
+                        + "without any output (check " + (entry.failures() + 1) + " of " + OUTPUT_CHECKS
+                        + "); asking the API again");
             } else {
-                log.error("batch {} job {}: the job SUCCEEDED without any output; every request is answered "
-                        + "RESULT_MISSING", job.getBatchId(), name(job));
+                log.error("batch {} job {}: the job SUCCEEDED without any output at {} checks in a row; every request "
+                        + "is taken as without a result (RESULT_MISSING, for the job policy)", job.getBatchId(),
+                        name(job), OUTPUT_CHECKS);
                 Files.write(target, new byte[0]);
             }
         } catch (IOException e) {

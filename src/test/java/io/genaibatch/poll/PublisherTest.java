@@ -1,6 +1,7 @@
 package io.genaibatch.poll;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -130,6 +131,37 @@ class PublisherTest {
         assertThat(byRequestId().values()).extracting(GenAiResponse::getStatus).containsOnly(ResponseStatus.FAILED);
         assertThat(byRequestId().values()).extracting(r -> r.getError().getCode()).containsOnly("JOB_FAILED");
         assertThat(commits.get(commits.size() - 1).job().getState()).isEqualTo(JobState.PUBLISHED);
+    }
+
+    @Test
+    void shouldAskAgainBeforeConcludingThatASucceededJobHasNoOutput() throws Exception {
+        JobTable.OpenJob entry = jobWithItems(2, 0);
+        Publisher publisher = new Publisher(settings(10), new CacheDirs(dir.resolve("cache"), "g", "jobs"),
+                new NoOutputApi(), JobPolicy.named("terminal", PolicySettings.defaults()),
+                new ItemLoader(batches, TOPIC, Duration.ofSeconds(5), Clock.systemUTC()),
+                new Responses("responses", ValueFormat.AVRO), new ChildBatches(TOPIC, ValueFormat.AVRO), writer(),
+                new PollerCounters(), CLOCK, Long.MAX_VALUE);
+
+        // The first checks find no output: the round is given up to be tried again, nothing is answered
+        assertThatThrownBy(() -> publisher.publish(entry, Optional.empty())).isInstanceOf(RetryLaterException.class)
+                .hasMessageContaining("without any output").hasMessageContaining("check 1 of 3");
+        entry.failures(1);
+        assertThatThrownBy(() -> publisher.publish(entry, Optional.empty())).isInstanceOf(RetryLaterException.class);
+        assertThat(commits).isEmpty();
+
+        // The third still finds none: now every request is answered RESULT_MISSING
+        entry.failures(2);
+        publisher.publish(entry, Optional.empty());
+        assertThat(byRequestId().values()).extracting(r -> r.getError().getCode()).containsOnly("RESULT_MISSING");
+    }
+
+    /** A SUCCEEDED job whose description carries no output at all. */
+    private static final class NoOutputApi extends BatchApiStub {
+        @Override
+        public BatchJobInfo get(String jobName) {
+            return new BatchJobInfo(jobName, "b-1", BatchState.SUCCEEDED, "models/m", Optional.empty(), Optional.empty(),
+                    Optional.empty(), Optional.empty(), Optional.empty(), new BatchOutput(Optional.empty(), -1));
+        }
     }
 
     // ----- the retrying policy's decisions -----
@@ -342,9 +374,20 @@ class PublisherTest {
     }
 
     private Publisher publisher(int chunk, long chunkBytes, Path results, PollerCounters counters, JobPolicy policy) {
-        PollerSettings settings = new PollerSettings("g", new PollSchedule(Duration.ofMillis(100), Duration.ofSeconds(1)),
+        return new Publisher(settings(chunk), new CacheDirs(dir.resolve("cache"), "g", "jobs"), new FileOutputApi(results),
+                policy, new ItemLoader(batches, TOPIC, Duration.ofSeconds(5), Clock.systemUTC()),
+                new Responses("responses", ValueFormat.AVRO), new ChildBatches(TOPIC, ValueFormat.AVRO), writer(), counters,
+                CLOCK, chunkBytes);
+    }
+
+    private PollerSettings settings(int chunk) {
+        return new PollerSettings("g", new PollSchedule(Duration.ofMillis(100), Duration.ofSeconds(1)),
                 chunk, dir.resolve("cache"), "terminal", Duration.ofSeconds(5), Duration.ofSeconds(5), PolicySettings.defaults());
-        Publisher.JobWriter writer = new Publisher.JobWriter() {
+    }
+
+    /** Records each transaction instead of committing it. */
+    private Publisher.JobWriter writer() {
+        return new Publisher.JobWriter() {
             @Override
             public void commit(JobTable.OpenJob entry, List<ProducerRecord<byte[], byte[]>> responses, BatchJob next,
                                Lineage lineage) {
@@ -358,10 +401,6 @@ class PublisherTest {
             public void keepAlive(JobTable.OpenJob entry) {
             }
         };
-        return new Publisher(settings, new CacheDirs(dir.resolve("cache"), "g", "jobs"), new FileOutputApi(results), policy,
-                new ItemLoader(batches, TOPIC, Duration.ofSeconds(5), Clock.systemUTC()),
-                new Responses("responses", ValueFormat.AVRO), new ChildBatches(TOPIC, ValueFormat.AVRO), writer, counters,
-                CLOCK, chunkBytes);
     }
 
     private Map<String, GenAiResponse> byRequestId() {
