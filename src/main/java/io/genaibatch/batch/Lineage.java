@@ -32,16 +32,18 @@ import org.apache.kafka.common.header.Headers;
  * @param parentBatchId the batch this one was made from; null for a root
  * @param attempt       how many times these requests have been submitted with this one (1 for a root)
  * @param reason        why the parent had children: the parent's error code (JOB_FAILED, JOB_EXPIRED, JOB_STUCK,
- *                      JOB_NOT_FOUND, CREATE_REFUSED...) or RETRIABLE_ERRORS / RESULTS_MISSING; null for a root
+ *                      JOB_NOT_FOUND, CREATE_REFUSED...) or the causes of a re-batch (RETRIABLE_ERRORS, RESULT_MISSING...); null for a root
  * @param items         where the child's items are when they are a range of another batch's items on genai.batches
  *                      (resubmissions and splits reuse the parent's items, never copy them); null when the batch's
  *                      own items precede its seal, as for a root or a re-batch
  * @param decision      what became of the batch: RESUBMITTED, SPLIT, REBATCHED (with its children), HELD, or an
  *                      operator's RETRY_REQUESTED / ANSWER_REQUESTED on a held batch; null otherwise
  * @param children      on a parent: the ids of the children the decision made
+ * @param copied        on a batch being published: the requests copied so far into its re-batch child, so that a
+ *                      poller resuming the publication seals the child with what was really copied; null for none
  */
 public record Lineage(String rootBatchId, String parentBatchId, int attempt, String reason, ItemsRange items,
-                      String decision, List<String> children) {
+                      String decision, List<String> children, Copied copied) {
     /** The header on genai.batches seals and genai.jobs records. */
     public static final String HEADER = "genai-batch.lineage";
     /** Header on every response: the attempt that answered it (1 = the batch the accumulator made). */
@@ -75,6 +77,17 @@ public record Lineage(String rootBatchId, String parentBatchId, int attempt, Str
         }
     }
 
+    /**
+     * Requests copied into a batch's re-batch child by the chunks committed so far.
+     *
+     * @param reasons why, joined with '+' (RETRIABLE_ERRORS, RESULT_MISSING, RESULT_DUPLICATED, ...)
+     */
+    public record Copied(int count, long bytes, String reasons) {
+        public Copied {
+            Objects.requireNonNull(reasons, "reasons");
+        }
+    }
+
     public Lineage {
         Objects.requireNonNull(rootBatchId, "rootBatchId");
         if (attempt < 1) {
@@ -85,7 +98,7 @@ public record Lineage(String rootBatchId, String parentBatchId, int attempt, Str
 
     /** The lineage of a batch the accumulator made. */
     public static Lineage root(String batchId) {
-        return new Lineage(batchId, null, 1, null, null, null, List.of());
+        return new Lineage(batchId, null, 1, null, null, null, List.of(), null);
     }
 
     public boolean isRoot() {
@@ -94,12 +107,17 @@ public record Lineage(String rootBatchId, String parentBatchId, int attempt, Str
 
     /** A child of the batch {@code parentBatchId} whose lineage this is. */
     public Lineage child(String parentBatchId, int childAttempt, String why, ItemsRange childItems) {
-        return new Lineage(rootBatchId, parentBatchId, childAttempt, why, childItems, null, List.of());
+        return new Lineage(rootBatchId, parentBatchId, childAttempt, why, childItems, null, List.of(), null);
     }
 
     /** This lineage with the poller's decision about the batch. */
     public Lineage decided(String what, List<String> childIds) {
-        return new Lineage(rootBatchId, parentBatchId, attempt, reason, items, what, childIds);
+        return new Lineage(rootBatchId, parentBatchId, attempt, reason, items, what, childIds, copied);
+    }
+
+    /** This lineage with the re-batch copies made so far. */
+    public Lineage withCopied(Copied progress) {
+        return new Lineage(rootBatchId, parentBatchId, attempt, reason, items, decision, children, progress);
     }
 
     public static String resubmitId(String parentBatchId, int childAttempt) {
@@ -127,7 +145,7 @@ public record Lineage(String rootBatchId, String parentBatchId, int attempt, Str
 
     /** Adds this lineage to {@code headers}, unless it is a plain root with nothing decided (written as before). */
     public void addTo(Headers headers) {
-        if (!isRoot() || decision != null) {
+        if (!isRoot() || decision != null || copied != null) {
             headers.add(HEADER, toJson());
         }
     }
@@ -156,6 +174,12 @@ public record Lineage(String rootBatchId, String parentBatchId, int attempt, Str
             ArrayNode a = o.putArray("children");
             children.forEach(a::add);
         }
+        if (copied != null) {
+            ObjectNode c = o.putObject("copied");
+            c.put("count", copied.count());
+            c.put("bytes", copied.bytes());
+            c.put("reasons", copied.reasons());
+        }
         return o.toString().getBytes(StandardCharsets.UTF_8);
     }
 
@@ -177,14 +201,24 @@ public record Lineage(String rootBatchId, String parentBatchId, int attempt, Str
         }
         ItemsRange items = null;
         JsonNode i = o.get("items");
-        if (i != null && i.isObject()) {
-            items = new ItemsRange(i.path("batchId").asText(), i.path("partition").asInt(), i.path("from").asLong(),
-                    i.path("to").asLong());
+        if (i != null && !i.isNull()) {
+            if (!i.isObject() || !i.path("batchId").isTextual() || !i.path("partition").canConvertToInt()
+                    || !i.path("from").canConvertToLong() || !i.path("to").canConvertToLong()) {
+                throw new IllegalArgumentException("header " + HEADER + ": \"items\" must be an object with batchId, "
+                        + "partition, from and to, found " + i);
+            }
+            items = new ItemsRange(i.get("batchId").asText(), i.get("partition").asInt(), i.get("from").asLong(),
+                    i.get("to").asLong());
         }
         List<String> children = new ArrayList<>();
         o.path("children").forEach(c -> children.add(c.asText()));
+        Copied copied = null;
+        JsonNode c = o.get("copied");
+        if (c != null && c.isObject()) {
+            copied = new Copied(c.path("count").asInt(), c.path("bytes").asLong(), c.path("reasons").asText());
+        }
         return new Lineage(o.get("root").asText(), text(o, "parent"), o.get("attempt").asInt(), text(o, "reason"),
-                items, text(o, "decision"), children);
+                items, text(o, "decision"), children, copied);
     }
 
     private static String text(JsonNode o, String field) {

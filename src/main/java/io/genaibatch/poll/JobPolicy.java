@@ -81,6 +81,17 @@ interface JobPolicy {
         }
     }
 
+    /**
+     * Copy every request not handled yet into the batch's re-batch child. Not a policy's answer: what the
+     * publisher makes of a decision over the whole batch (resubmit, split) once part of it was answered or copied,
+     * so that no request is handled twice.
+     */
+    record RebatchTheRest(String reason) implements JobDecision {
+        public RebatchTheRest {
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+
     /** Answer every request of the batch with this status and error (no results are read). */
     record AnswerEveryRequest(ResponseStatus status, Error error) implements JobDecision {
         public AnswerEveryRequest {

@@ -45,6 +45,7 @@ final class JobTable {
         private Instant nextCheck;
         private int failures;
         private int notFound;
+        private String lastNotFound;
 
         OpenJob(int partition, BatchJob job, Lineage lineage, long offset, Instant nextCheck) {
             this.partition = partition;
@@ -97,9 +98,17 @@ final class JobTable {
             return notFound;
         }
 
-        int notFound(int n) {
+        void notFound(int n) {
             notFound = n;
-            return n;
+        }
+
+        /** The API's message with the last 404. */
+        String lastNotFound() {
+            return lastNotFound;
+        }
+
+        void lastNotFound(String message) {
+            lastNotFound = message;
         }
 
         @Override
@@ -134,15 +143,24 @@ final class JobTable {
         if (mine != null && offset < mine.offset()) {
             return false;
         }
+        OpenJob current = open.get(batchId);
+        if (isOperatorRequest(lineage) && (current == null || !Lineage.HELD.equals(current.lineage.decision()))) {
+            // `jobs retry|answer` acts on a HELD batch only: a request written from a stale read (a second retry,
+            // the batch decided meanwhile) must never reopen a batch, or its children would be made twice.
+            return false;
+        }
         if (!isOpen(job)) {
             return open.remove(batchId) != null;
         }
-        OpenJob current = open.get(batchId);
         if (current != null && current.offset == offset) {
             return false;
         }
         open.put(batchId, new OpenJob(partition, job, lineage, offset, firstCheck(job, now)));
         return true;
+    }
+
+    static boolean isOperatorRequest(Lineage lineage) {
+        return Lineage.RETRY_REQUESTED.equals(lineage.decision()) || Lineage.ANSWER_REQUESTED.equals(lineage.decision());
     }
 
     /** This poller committed {@code job} at {@code offset}: it is the batch's latest record now. */

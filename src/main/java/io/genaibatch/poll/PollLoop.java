@@ -197,7 +197,9 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
     private void work(OpenJob entry) {
         try {
             JobState state = entry.job().getState();
-            if (JobRecords.isFinished(state)) {
+            if (entry.notFound() >= GONE_AFTER_NOT_FOUND) {
+                gone(entry);
+            } else if (JobRecords.isFinished(state)) {
                 publisher.publish(entry, Optional.empty()).ifPresent(entry::nextCheck);
             } else {
                 check(entry);
@@ -214,10 +216,9 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
             }
         } catch (GeminiApiException e) {
             counters.apiError();
-            if (e.httpStatus() == 404 && entry.notFound(entry.notFound() + 1) >= GONE_AFTER_NOT_FOUND) {
-                gone(entry, e);
-                return;
-            }
+            // Only 404s in a row count; the job is declared gone by the next round, inside this method's guard.
+            entry.notFound(e.httpStatus() == 404 ? entry.notFound() + 1 : 0);
+            entry.lastNotFound(e.httpStatus() == 404 ? e.serverMessage() : null);
             Instant now = clock.instant();
             entry.nextCheck(settings.schedule().afterFailure(JobTable.submittedAt(entry.job()), now,
                     e.retryAfter().orElse(null)));
@@ -255,15 +256,15 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
      * (for a SUCCEEDED job not yet published). Recorded FAILED (JOB_NOT_FOUND) so that the policy decides — resubmit
      * or answer — instead of a retry without end; one 404 alone (a proxy, a blip) is not enough.
      */
-    private void gone(OpenJob entry, GeminiApiException e) {
+    private void gone(OpenJob entry) {
         BatchJob job = entry.job();
         log.error("batch {} job {}: the API answered 404 at {} checks in a row ({}); the job, {} when last seen, is "
                 + "taken for gone and recorded FAILED (JOB_NOT_FOUND) for the job policy to decide", job.getBatchId(),
-                job.getJobName(), entry.notFound(), e.getMessage(), job.getState());
+                job.getJobName(), entry.notFound(), entry.lastNotFound(), job.getState());
         record(entry, JobRecords.vanished(job, "batch job " + job.getJobName() + " (" + job.getState()
                 + " when last seen) no longer exists at the API: " + entry.notFound() + " checks in a row answered 404 ("
-                + e.serverMessage() + "); it was deleted, its output expired, or it was never created under this name",
-                clock.instant()));
+                + entry.lastNotFound() + "); it was deleted, its output expired, or it was never created under this "
+                + "name", clock.instant()));
         entry.notFound(0);
         publisher.publish(entry, Optional.empty()).ifPresent(entry::nextCheck);
     }
@@ -427,7 +428,11 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
             lineage = Lineage.root(batchId);
         }
         Optional<OpenJob> before = table.get(batchId);
-        table.onRecord(r.partition(), r.offset(), batchId, job, lineage, now);
+        boolean applied = table.onRecord(r.partition(), r.offset(), batchId, job, lineage, now);
+        if (!applied && JobTable.isOperatorRequest(lineage)) {
+            log.warn("batch {}: ignoring the operator's {} at {}-{}@{}: the batch is not HELD (any more)", batchId,
+                    lineage.decision(), r.topic(), r.partition(), r.offset());
+        }
         OwnedPartition p = owned.get(r.partition());
         if (before.isPresent() && table.get(batchId).isEmpty() && p != null && p.ready
                 && (working == null || !working.batchId().equals(batchId))) {

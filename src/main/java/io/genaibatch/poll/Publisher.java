@@ -27,6 +27,7 @@ import io.genaibatch.poll.JobPolicy.ItemDecision;
 import io.genaibatch.poll.JobPolicy.Hold;
 import io.genaibatch.poll.JobPolicy.JobDecision;
 import io.genaibatch.poll.JobPolicy.PublishResults;
+import io.genaibatch.poll.JobPolicy.RebatchTheRest;
 import io.genaibatch.poll.JobPolicy.Resubmit;
 import io.genaibatch.poll.JobPolicy.Split;
 import io.genaibatch.poll.JobTable.OpenJob;
@@ -123,6 +124,18 @@ final class Publisher {
         String asked = entry.lineage().decision();
         JobDecision decision = Lineage.RETRY_REQUESTED.equals(asked)
                 ? new Resubmit(clock.instant(), "OPERATOR_RETRY") : policy.onFinished(job);
+        boolean started = job.getPublishedThrough() > 0 || entry.lineage().copied() != null;
+        if (started && (decision instanceof Resubmit || decision instanceof Split)) {
+            // Part of the batch is answered (or copied) already: only the rest may go to a child, as copies.
+            String reason = decision instanceof Resubmit r ? r.reason() : ((Split) decision).reason();
+            log.warn("batch {} job {}: {} after {} of its requests were handled; the rest are re-batched", job.getBatchId(),
+                    name(job), reason, job.getPublishedThrough());
+            decision = new RebatchTheRest(reason);
+        }
+        if (decision instanceof Split split && job.getItemCount() < 2) {
+            // Nothing to split, and no need to read the items to learn it.
+            decision = split.single();
+        }
         if (decision instanceof Split split) {
             if (split(entry, split)) {
                 cache.deleteJob(entry.partition(), job, "split");
@@ -150,7 +163,8 @@ final class Publisher {
         Path dir = cache.jobDir(entry.partition(), job);
         ItemIndex index = ItemIndex.open(dir.resolve("index"));
         try {
-            boolean keepRequests = policy.rebatches() && decision instanceof PublishResults;
+            boolean keepRequests = decision instanceof RebatchTheRest
+                    || policy.rebatches() && decision instanceof PublishResults;
             if (!index.itemsComplete() || (keepRequests && !index.keepsRequests())) {
                 ItemsRange range = JobItems.of(job, entry.lineage());
                 long n = loader.load(job, range, index, () -> writer.keepAlive(entry), keepRequests);
@@ -159,7 +173,7 @@ final class Publisher {
                         range.toOffset());
             }
             Path results = null;
-            if (!(decision instanceof AnswerEveryRequest)) {
+            if (decision instanceof PublishResults) {
                 results = dir.resolve("results.jsonl");
                 // The file is moved into place only once complete, so one that exists can be reused.
                 boolean fetched = !Files.exists(results);
@@ -221,7 +235,9 @@ final class Publisher {
             return false;
         }
         ItemLoader.Halves h = found.get();
-        int attempt = job.getAttempt() + 1;
+        // A half is the same requests sent again in a smaller batch, not another attempt at them: splitting must not
+        // use up the retries a FAILED half or a 503 inside it still needs. It is bounded by the request count.
+        int attempt = job.getAttempt();
         List<String> ids = Lineage.splitIds(job.getBatchId());
         Instant now = clock.instant();
         Lineage first = entry.lineage().child(job.getBatchId(), attempt, decision.reason(), h.first());
@@ -313,9 +329,25 @@ final class Publisher {
         final String childId;
         int count;
         long bytes;
+        final java.util.TreeSet<String> reasons = new java.util.TreeSet<>();
 
-        Rebatched(String childId) {
+        Rebatched(String childId, Lineage.Copied before) {
             this.childId = childId;
+            if (before != null) {
+                count = before.count();
+                bytes = before.bytes();
+                reasons.addAll(List.of(before.reasons().split("\\+")));
+            }
+        }
+
+        void add(BatchItem item, String reason) {
+            count++;
+            bytes += item.getRequestBytes();
+            reasons.add(reason);
+        }
+
+        Lineage.Copied progress() {
+            return count == 0 ? null : new Lineage.Copied(count, bytes, String.join("+", reasons));
         }
     }
 
@@ -323,12 +355,11 @@ final class Publisher {
         BatchJob job = entry.job();
         long done = job.getPublishedThrough();
         int chunk = settings.publishChunk();
-        Rebatched rebatched = new Rebatched(Lineage.rebatchId(job.getBatchId(), job.getAttempt() + 1));
+        // Copies made by the chunks already committed, as their records say: the child's seal counts them too,
+        // whatever the policy or its settings would decide about those requests now.
+        Rebatched rebatched = new Rebatched(Lineage.rebatchId(job.getBatchId(), job.getAttempt() + 1),
+                entry.lineage().copied());
         try (FileChannel file = results == null ? null : FileChannel.open(results, StandardOpenOption.READ)) {
-            if (done > 0 && policy.rebatches()) {
-                // The items re-batched by the chunks already committed: the child's seal counts them too.
-                countRebatched(job, decision, index, file, done, rebatched);
-            }
             try (ItemIndex.Cursor cursor = index.entries(done)) {
                 if (!cursor.hasNext()) {
                     // Nothing (left) to answer: a batch whose items are gone, or a resumed job with every item done.
@@ -348,8 +379,7 @@ final class Publisher {
                     } else {
                         record = children.item(job, rebatched.childId, JobItems.of(job, entry.lineage()).partition(),
                                 e.item());
-                        rebatched.count++;
-                        rebatched.bytes += e.item().getRequestBytes();
+                        rebatched.add(e.item(), outcome.rebatchReason());
                     }
                     records.add(record);
                     bytes += record.value().length;
@@ -373,30 +403,16 @@ final class Publisher {
         }
     }
 
-    private void countRebatched(BatchJob job, JobDecision decision, ItemIndex index, FileChannel file, long done,
-                                Rebatched rebatched) throws IOException {
-        try (ItemIndex.Cursor cursor = index.entries(0)) {
-            for (long i = 0; i < done && cursor.hasNext(); i++) {
-                Entry e = cursor.next();
-                if (outcome(job, decision, e, file).response() == null) {
-                    rebatched.count++;
-                    rebatched.bytes += e.item().getRequestBytes();
-                }
-            }
-        }
-    }
-
     private void commit(OpenJob entry, List<ProducerRecord<byte[], byte[]>> records, List<GenAiResponse> sent,
                         long publishedThrough, boolean last, ItemIndex index, Rebatched rebatched) {
         BatchJob job = entry.job();
         Instant now = clock.instant();
-        Lineage lineage = entry.lineage();
+        Lineage lineage = entry.lineage().withCopied(rebatched.progress());
         if (last && rebatched.count > 0) {
             int attempt = job.getAttempt() + 1;
             ItemsRange range = JobItems.of(job, lineage);
             records.add(children.seal(job, rebatched.childId, lineage.child(job.getBatchId(), attempt,
-                    RetryingJobPolicy.RETRIABLE_ERRORS, null), range.partition(), rebatched.count, rebatched.bytes,
-                    now));
+                    rebatched.progress().reasons(), null), range.partition(), rebatched.count, rebatched.bytes, now));
             lineage = lineage.decided(Lineage.REBATCHED, List.of(rebatched.childId));
         }
         BatchJob next = JobRecords.progress(job, publishedThrough, last, now);
@@ -417,16 +433,25 @@ final class Publisher {
         }
     }
 
-    /** A request's response, or, when the response is null, its re-batching. */
-    private record Outcome(GenAiResponse response) {
-        static final Outcome REBATCH = new Outcome(null);
+    /** A request's response, or, when the response is null, its re-batching and why. */
+    private record Outcome(GenAiResponse response, String rebatchReason) {
+        static Outcome answered(GenAiResponse response) {
+            return new Outcome(response, null);
+        }
+
+        static Outcome rebatched(String reason) {
+            return new Outcome(null, reason);
+        }
     }
 
     private Outcome outcome(BatchJob job, JobDecision decision, Entry e, FileChannel file) throws IOException {
         Instant now = clock.instant();
         BatchItem item = e.item();
         if (decision instanceof AnswerEveryRequest every) {
-            return new Outcome(Responses.answer(job, item, every.status(), every.error(), now));
+            return Outcome.answered(Responses.answer(job, item, every.status(), every.error(), now));
+        }
+        if (decision instanceof RebatchTheRest rest) {
+            return Outcome.rebatched(rest.reason());
         }
         if (e.duplicated()) {
             return answer(job, item, policy.onUnanswered(job, item, JobPolicy.Unanswered.RESULT_DUPLICATED), now);
@@ -444,17 +469,17 @@ final class Publisher {
             return answer(job, item, policy.onUnanswered(job, item, JobPolicy.Unanswered.RESULT_MISSING), now);
         }
         if (result.response().isPresent()) {
-            return new Outcome(Responses.succeeded(job, item, result.response().get(), now));
+            return Outcome.answered(Responses.succeeded(job, item, result.response().get(), now));
         }
         return answer(job, item, policy.onRequestError(job, item, result.error().orElseThrow()), now);
     }
 
     private static Outcome answer(BatchJob job, BatchItem item, ItemDecision decision, Instant now) {
         if (decision instanceof JobPolicy.Answer a) {
-            return new Outcome(Responses.answer(job, item, a.status(), a.error(), now));
+            return Outcome.answered(Responses.answer(job, item, a.status(), a.error(), now));
         }
-        if (decision instanceof JobPolicy.Rebatch) {
-            return Outcome.REBATCH;
+        if (decision instanceof JobPolicy.Rebatch r) {
+            return Outcome.rebatched(r.reason());
         }
         throw new IllegalStateException("unsupported item decision " + decision);
     }

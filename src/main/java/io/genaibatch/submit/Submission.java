@@ -78,7 +78,9 @@ final class Submission {
         this.batch = batch;
         this.ctx = ctx;
         this.intent = existingIntent;
-        this.resolveFirst = existingIntent != null;
+        // A child batch is looked up by displayName before its first create too: its seal is written by a poller's
+        // decision, and a decision repeated by mistake must not cost a second job.
+        this.resolveFirst = existingIntent != null || !batch.lineage().isRoot();
         // A range child's items are still on genai.batches; every other batch was spooled before its seal.
         this.itemsSpooled = !batch.isRange();
     }

@@ -202,9 +202,12 @@ class PublisherTest {
     }
 
     @Test
-    void shouldCountItemsRebatchedBeforeARestartInTheChildsSeal() throws Exception {
-        // The first chunk (r-0 answered, r-1 copied) committed before a crash: publishedThrough 2
-        JobTable.OpenJob entry = jobWithItems(4, 2);
+    void shouldCountItemsRebatchedBeforeARestartInTheChildsSealAsTheirRecordSays() throws Exception {
+        // The first chunk (r-0 answered, r-1 copied) committed before a crash: publishedThrough 2, one copy recorded
+        JobTable.OpenJob first = jobWithItems(4, 2);
+        table.onRecord(0, 1, "b-1", first.job(), Lineage.root("b-1").withCopied(new Lineage.Copied(1, 100,
+                "RETRIABLE_ERRORS")), CLOCK.instant());
+        JobTable.OpenJob entry = table.get("b-1").orElseThrow();
         Path results = results(
                 "{\"key\":\"genai.requests-0-0\",\"response\":{\"n\":0}}",
                 "{\"key\":\"genai.requests-0-1\",\"error\":{\"code\":503,\"message\":\"overloaded\"}}",
@@ -217,6 +220,44 @@ class PublisherTest {
         Commit last = commits.get(commits.size() - 1);
         BatchRecord seal = RecordCodec.batchRecord().decode(last.batches().get(last.batches().size() - 1).value());
         assertThat(seal.getSeal().getCount()).as("r-1 from before the restart and r-2 now").isEqualTo(2);
+        assertThat(last.lineage().copied()).isEqualTo(new Lineage.Copied(2, 200, "RETRIABLE_ERRORS"));
+    }
+
+    @Test
+    void shouldRecordTheCopiesMadeSoFarWithEveryChunk() throws Exception {
+        JobTable.OpenJob entry = jobWithItems(4, 0);
+        Path results = results(
+                "{\"key\":\"genai.requests-0-0\",\"error\":{\"code\":503,\"message\":\"overloaded\"}}",
+                "{\"key\":\"genai.requests-0-1\",\"response\":{\"n\":1}}",
+                "{\"key\":\"genai.requests-0-3\",\"response\":{\"n\":3}}");
+
+        publisher(2, Long.MAX_VALUE, results, new PollerCounters(), RETRYING).publish(entry, Optional.empty());
+
+        assertThat(commits).hasSize(2);
+        assertThat(commits.get(0).lineage().copied()).as("r-0 copied in the first chunk")
+                .isEqualTo(new Lineage.Copied(1, 100, "RETRIABLE_ERRORS"));
+        assertThat(commits.get(1).lineage().copied()).as("and r-2, whose result is missing, in the second")
+                .isEqualTo(new Lineage.Copied(2, 200, "RESULT_MISSING+RETRIABLE_ERRORS"));
+        Lineage child = Lineage.from(commits.get(1).batches().get(commits.get(1).batches().size() - 1).headers())
+                .orElseThrow();
+        assertThat(child.reason()).isEqualTo("RESULT_MISSING+RETRIABLE_ERRORS");
+    }
+
+    @Test
+    void shouldRebatchOnlyTheRestWhenAPartlyPublishedJobIsResubmitted() throws Exception {
+        // Two of five answered before the job's output vanished and it was recorded FAILED
+        JobTable.OpenJob entry = finished(jobWithItems(5, 2), JobState.FAILED, CLOCK.instant().minusSeconds(3600));
+
+        publisher(10, Long.MAX_VALUE, null, new PollerCounters(), RETRYING).publish(entry, Optional.empty());
+
+        assertThat(byRequestId()).isEmpty();
+        assertThat(batchRecords().stream().filter(r -> r.getItem() != null).map(r -> r.getItem().getRequestId()))
+                .as("only the three not yet answered, copied; never the whole batch again")
+                .containsExactly("r-2", "r-3", "r-4");
+        Commit last = commits.get(commits.size() - 1);
+        assertThat(last.lineage().decision()).isEqualTo(Lineage.REBATCHED);
+        assertThat(RecordCodec.batchRecord().decode(last.batches().get(last.batches().size() - 1).value()).getSeal()
+                .getCount()).isEqualTo(3);
     }
 
     @Test
@@ -316,6 +357,8 @@ class PublisherTest {
         JobPolicy holding = JobPolicy.named("retrying", new PolicySettings(3, Duration.ofSeconds(30),
                 Duration.ofMinutes(2), Duration.ofHours(36), java.util.Set.of(), true));
         JobTable.OpenJob entry = finished(jobWithItems(3, 0), JobState.FAILED, CLOCK.instant(), 3);
+        publisher(10, Long.MAX_VALUE, null, new PollerCounters(), holding).publish(entry, Optional.empty());
+        commits.clear();
         table.onRecord(0, 200, "b-1", entry.job(), entry.lineage().decided(Lineage.ANSWER_REQUESTED, List.of()),
                 CLOCK.instant());
 

@@ -1,0 +1,48 @@
+package io.genaibatch.poll;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.Optional;
+
+import io.genaibatch.gemini.BatchJobInfo;
+import io.genaibatch.gemini.BatchOutput;
+import io.genaibatch.gemini.BatchState;
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.JobState;
+import org.junit.jupiter.api.Test;
+
+/** What a job's record keeps of the stuck marker the poller writes before cancelling it. */
+class JobStateTransitionTest {
+    private static final Instant NOW = Instant.parse("2026-12-04T12:00:00Z");
+    private final BatchJob stuck = JobRecords.stuck(JobTableTest.job("b-1", "batches/j", JobState.RUNNING, 0),
+            "still RUNNING after 36h", NOW);
+
+    @Test
+    void shouldKeepTheStuckMarkerWhenTheJobItCancelledEndsCancelled() {
+        BatchJob cancelled = JobRecords.transition(stuck, JobState.CANCELLED, info(BatchState.CANCELLED), NOW);
+
+        assertThat(cancelled.getError().getCode()).isEqualTo(RetryingJobPolicy.JOB_STUCK);
+        assertThat(JobPolicy.named("retrying", PolicySettings.defaults()).onFinished(cancelled))
+                .as("split, not answered CANCELLED").isInstanceOf(JobPolicy.Split.class);
+    }
+
+    @Test
+    void shouldDropTheStuckMarkerWhenTheJobSucceededAfterAll() {
+        BatchJob succeeded = JobRecords.transition(stuck, JobState.SUCCEEDED, info(BatchState.SUCCEEDED), NOW);
+
+        assertThat(succeeded.getError()).isNull();
+    }
+
+    @Test
+    void shouldTakeTheApisErrorWhenTheStuckJobFailedInstead() {
+        BatchJob failed = JobRecords.transition(stuck, JobState.FAILED, info(BatchState.FAILED), NOW);
+
+        assertThat(failed.getError().getCode()).as("no error from the API: the state's own").isEqualTo("JOB_FAILED");
+    }
+
+    private static BatchJobInfo info(BatchState state) {
+        return new BatchJobInfo("batches/j", "b-1", state, "models/m", Optional.empty(), Optional.empty(),
+                Optional.of(NOW), Optional.empty(), Optional.empty(), new BatchOutput(Optional.empty(), -1));
+    }
+}
