@@ -73,8 +73,12 @@ class PollerIT {
                 assertThat(r.getReceivedAt()).isEqualTo(item.getReceivedAt());
                 assertThat(r.getCompletedAt()).isNotNull();
                 assertThat(r.getError()).isNull();
-                assertThat(headerKeys(record)).containsExactlyElementsOf(
-                        item.getHeaders().stream().map(h -> h.getKey()).toList());
+                List<String> expected = new java.util.ArrayList<>(item.getHeaders().stream().map(h -> h.getKey()).toList());
+                expected.addAll(List.of("genai-batch.attempt", "genai-batch.root-batch-id"));
+                assertThat(headerKeys(record)).as("the request's headers in order, then the answering attempt's")
+                        .containsExactlyElementsOf(expected);
+                assertThat(header(record, "genai-batch.attempt")).contains("1");
+                assertThat(header(record, "genai-batch.root-batch-id")).contains("b-inline");
                 assertThat(header(record, "correlation-id")).contains("c-" + utf8(item.getKey()));
             }
             PollerCounters.Snapshot counted = poller.counters().snapshot();
