@@ -455,6 +455,10 @@ final class JobsCommand implements Runnable {
         /** Why this batch's job cannot be cancelled now; null when it can. */
         static String refusal(Batch batch) {
             BatchJob job = batch.job();
+            if (Lineage.HELD.equals(batch.decision())) {
+                return "it is HELD (" + JobsFormat.state(batch) + "): its job ended and its retries are spent; use "
+                        + "`jobs retry " + batch.batchId() + "` or `jobs answer " + batch.batchId() + "`";
+            }
             if (JobsReader.FINISHED.contains(job.getState())) {
                 String state = JobsFormat.state(batch);
                 String what = job.getState() == JobState.PUBLISHED
