@@ -108,8 +108,14 @@ public final class GenAiBatchConfig {
         modelValues.forEach((model, v) -> frozenValues.put(model, Map.copyOf(v)));
         Map<String, Map<String, String>> frozenSources = new TreeMap<>();
         modelSources.forEach((model, v) -> frozenSources.put(model, Map.copyOf(v)));
-        return new GenAiBatchConfig(Map.copyOf(values), Map.copyOf(sources), Map.copyOf(kafkaProperties),
-                java.util.Collections.unmodifiableMap(frozenValues), java.util.Collections.unmodifiableMap(frozenSources));
+        GenAiBatchConfig config = new GenAiBatchConfig(Map.copyOf(values), Map.copyOf(sources),
+                Map.copyOf(kafkaProperties), java.util.Collections.unmodifiableMap(frozenValues),
+                java.util.Collections.unmodifiableMap(frozenSources));
+        List<String> across = ConfigRules.problems(config);
+        if (!across.isEmpty()) {
+            throw new ConfigException(across);
+        }
+        return config;
     }
 
     private record Collected(Map<String, Object> values, Map<String, String> sources, Map<String, String> kafkaProperties,

@@ -36,12 +36,9 @@ record PollerSettings(String groupId, PollSchedule schedule, int publishChunk, P
     }
 
     static PollerSettings from(GenAiBatchConfig config) {
+        // max >= initial is checked when the configuration is loaded (config.ConfigRules).
         Duration initial = config.get(ConfigKeys.POLL_INITIAL_INTERVAL);
         Duration max = config.get(ConfigKeys.POLL_MAX_INTERVAL);
-        if (max.compareTo(initial) < 0) {
-            throw new IllegalArgumentException(ConfigKeys.POLL_MAX_INTERVAL.name() + " (" + max + ") must be >= "
-                    + ConfigKeys.POLL_INITIAL_INTERVAL.name() + " (" + initial + ")");
-        }
         Path cache = config.find(ConfigKeys.POLL_CACHE_DIR).map(Path::of)
                 .orElseGet(() -> Path.of(System.getProperty("java.io.tmpdir"), "genai-batch-poll"));
         return new PollerSettings(config.get(ConfigKeys.POLL_GROUP_ID), new PollSchedule(initial, max),

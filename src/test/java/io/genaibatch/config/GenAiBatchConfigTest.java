@@ -14,6 +14,26 @@ import org.junit.jupiter.api.io.TempDir;
 class GenAiBatchConfigTest {
 
     @Test
+    void shouldRefuseAtLoadWhatARoleWouldRefuseLaterNamingEveryKeyInvolved() {
+        assertThatThrownBy(() -> GenAiBatchConfig.of(Map.of("submit.shutdown-timeout", "6m")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("submit.shutdown-timeout (6m)")
+                .hasMessageContaining("kafka.properties.max.poll.interval.ms (300000 ms");
+        assertThatThrownBy(() -> GenAiBatchConfig.of(Map.of("submit.shutdown-timeout", "2m",
+                "kafka.properties.max.poll.interval.ms", "60000")))
+                .hasMessageContaining("kafka.properties.max.poll.interval.ms (60000 ms");
+        assertThatThrownBy(() -> GenAiBatchConfig.of(Map.of("poll.initial-interval", "10m", "poll.max-interval", "1m",
+                "poll.retry.initial-backoff", "5m", "poll.retry.max-backoff", "1m")))
+                .hasMessageContaining("poll.max-interval (1m) must be >= poll.initial-interval (10m)")
+                .hasMessageContaining("poll.retry.max-backoff (1m) must be >= poll.retry.initial-backoff (5m)");
+        assertThatThrownBy(() -> GenAiBatchConfig.of(Map.of("kafka.properties.max.poll.interval.ms", "soon")))
+                .hasMessageContaining("kafka.properties.max.poll.interval.ms");
+        assertThat(GenAiBatchConfig.of(Map.of("submit.shutdown-timeout", "6m",
+                "kafka.properties.max.poll.interval.ms", "600000")).get(ConfigKeys.SUBMIT_SHUTDOWN_TIMEOUT))
+                .isEqualTo(Duration.ofMinutes(6));
+    }
+
+    @Test
     void shouldUseDocumentedDefaultsWhenNothingIsSet() {
         GenAiBatchConfig config = GenAiBatchConfig.defaults();
 
