@@ -138,9 +138,9 @@ public final class ConfigKeys {
     public static final ConfigKey<Integer> POLL_MAX_ATTEMPTS = new ConfigKey<>(
             "poll.max-attempts", ConfigType.INT, 3, between(1, 100, "between 1 and 100"),
             "With poll.policy=retrying: how many times a request may be submitted (its first batch included) before a "
-                    + "FAILED job, a retriable per-request error or a missing result is answered as final. Splitting "
-                    + "an EXPIRED job is not bounded by it (it stops at single requests), but each split counts as "
-                    + "an attempt of the requests it resubmits.");
+                    + "FAILED job, a retriable per-request error, a missing result or a single request that EXPIRED "
+                    + "is answered as final. Splitting does not count as an attempt: it is bounded by the request "
+                    + "count alone.");
     public static final ConfigKey<Duration> POLL_RETRY_INITIAL_BACKOFF = new ConfigKey<>(
             "poll.retry.initial-backoff", ConfigType.DURATION, Duration.ofSeconds(30),
             between(Duration.ZERO, Duration.ofHours(24), "between 0 and 24h"),
@@ -253,6 +253,14 @@ public final class ConfigKeys {
     public static final ConfigKey<Integer> SUBMIT_LIST_PAGE_SIZE = new ConfigKey<>(
             "submit.list-page-size", ConfigType.INT, 100, between(1, 1000, "between 1 and 1000"),
             "Page size when listing jobs to find a batch's job by displayName (after a crash or an unclear create).");
+    public static final ConfigKey<Duration> SUBMIT_CREATE_LOOKUP_WINDOW = new ConfigKey<>(
+            "submit.create-lookup-window", ConfigType.DURATION, Duration.ofMinutes(3),
+            between(Duration.ZERO, Duration.ofHours(6), "between 0 and 6h"),
+            "After a create whose outcome is unclear (an error that does not prove nothing was created, or an earlier "
+                    + "run that stopped after recording its intent), how long the submitter keeps looking the job up "
+                    + "by displayName, every 5 s, before it may create it again: the job of a lost answer can show "
+                    + "up in the list a while later, and a second create would bill the batch twice. At least "
+                    + "gemini.request-timeout.");
     public static final ConfigKey<Duration> SUBMIT_SHUTDOWN_TIMEOUT = new ConfigKey<>(
             "submit.shutdown-timeout", ConfigType.DURATION, Duration.ofSeconds(30),
             between(Duration.ofSeconds(1), Duration.ofMinutes(10), "between 1s and 10m"),
@@ -279,7 +287,8 @@ public final class ConfigKeys {
             WINDOW_MAX_REQUESTS, WINDOW_MAX_BYTES, WINDOW_MAX_WAIT, WINDOW_SHARDS, WINDOW_ENABLED,
             ACCUMULATE_APPLICATION_ID, ACCUMULATE_STATE_DIR, ACCUMULATE_THREADS,
             SUBMIT_GROUP_ID, SUBMIT_SPOOL_DIR, SUBMIT_INLINE_MAX_BYTES, SUBMIT_MAX_JOBS_IN_FLIGHT,
-            SUBMIT_RETRY_INITIAL_BACKOFF, SUBMIT_RETRY_MAX_BACKOFF, SUBMIT_LIST_PAGE_SIZE, SUBMIT_SHUTDOWN_TIMEOUT,
+            SUBMIT_RETRY_INITIAL_BACKOFF, SUBMIT_RETRY_MAX_BACKOFF, SUBMIT_LIST_PAGE_SIZE, SUBMIT_CREATE_LOOKUP_WINDOW,
+            SUBMIT_SHUTDOWN_TIMEOUT,
             SUBMIT_INSTANCE_ID);
 
     /** The suffix of a window key as it appears under {@code window.models.<model>.}, e.g. max-wait. */

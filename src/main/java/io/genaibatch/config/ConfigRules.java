@@ -22,6 +22,7 @@ final class ConfigRules {
             c -> atLeast(c, ConfigKeys.POLL_RETRY_MAX_BACKOFF, ConfigKeys.POLL_RETRY_INITIAL_BACKOFF),
             c -> atLeast(c, ConfigKeys.SUBMIT_RETRY_MAX_BACKOFF, ConfigKeys.SUBMIT_RETRY_INITIAL_BACKOFF),
             c -> atLeast(c, ConfigKeys.GEMINI_RETRY_MAX_BACKOFF, ConfigKeys.GEMINI_RETRY_INITIAL_BACKOFF),
+            c -> atLeast(c, ConfigKeys.SUBMIT_CREATE_LOOKUP_WINDOW, ConfigKeys.GEMINI_REQUEST_TIMEOUT),
             ConfigRules::shutdownWithinPollInterval);
 
     /** Every problem found; empty when the configuration holds together. */

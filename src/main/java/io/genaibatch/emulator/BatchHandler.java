@@ -70,6 +70,10 @@ final class BatchHandler {
             }
         }
         BatchJob job = batches.create(kind, model, displayName, workDir, input);
+        if (batches.loseThisCreateAnswer()) {
+            throw new ApiError(503, "UNAVAILABLE", "The service is currently unavailable. [emulator: the job "
+                    + job.name() + " was created, its answer lost (loseNextCreateAnswers)]");
+        }
         sendOperation(exchange, job);
     }
 

@@ -41,6 +41,8 @@ final class BatchStore {
     private final ExecutorService workers;
     private final AtomicLong seq = new AtomicLong();
     private final ConcurrentSkipListMap<Long, BatchJob> bySeq = new ConcurrentSkipListMap<>();
+    private volatile Duration listLag = Duration.ZERO;
+    private final java.util.concurrent.atomic.AtomicInteger lostCreateAnswers = new java.util.concurrent.atomic.AtomicInteger();
     private final Map<String, BatchJob> byId = new ConcurrentHashMap<>();
     private final Map<String, Integer> createdByDisplayName = new ConcurrentHashMap<>();
     private final Deque<JobOutcome> scriptedOutcomes = new ArrayDeque<>();
@@ -187,7 +189,35 @@ final class BatchStore {
     }
 
     Paging.Page<BatchJob> list(int pageSize, String pageToken) {
-        return Paging.page(bySeq, pageSize, pageToken);
+        Duration hide = listLag;
+        if (hide.isZero()) {
+            return Paging.page(bySeq, pageSize, pageToken);
+        }
+        // A test handle: jobs show in list only some time after their creation, as an eventually consistent
+        // listing would show them.
+        Instant visibleBefore = clock.instant().minus(hide);
+        java.util.TreeMap<Long, BatchJob> visible = new java.util.TreeMap<>();
+        bySeq.forEach((seq, job) -> {
+            if (!job.createTime.isAfter(visibleBefore)) {
+                visible.put(seq, job);
+            }
+        });
+        return Paging.page(visible, pageSize, pageToken);
+    }
+
+    /** From now on, a job appears in list only {@code lag} after its creation (get finds it at once). */
+    void listLag(Duration lag) {
+        listLag = lag;
+    }
+
+    /** The next {@code count} creates make their job, then answer 503 as if the answer had been lost on the way. */
+    void loseNextCreateAnswers(int count) {
+        lostCreateAnswers.addAndGet(count);
+    }
+
+    /** Whether this create's answer is to be lost (consumes one). */
+    boolean loseThisCreateAnswer() {
+        return lostCreateAnswers.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0;
     }
 
     void cancel(String nameOrId) {

@@ -170,6 +170,19 @@ public final class GeminiEmulator implements AutoCloseable {
         refusedContent.set(text);
     }
 
+    /**
+     * The next {@code count} batch creates make their job and then answer 503, as if the answer had been lost on its
+     * way back: the client cannot tell whether the job exists.
+     */
+    public void loseNextCreateAnswers(int count) {
+        batches.loseNextCreateAnswers(count);
+    }
+
+    /** From now on a new job appears in list only {@code lag} after its creation (get finds it at once). */
+    public void delayJobsInList(java.time.Duration lag) {
+        batches.listLag(lag);
+    }
+
     /** The next {@code count} jobs created end with this outcome, whatever the rates say. */
     public void scriptNextJobs(int count, JobOutcome outcome) {
         batches.scriptOutcomes(count, outcome);

@@ -3,6 +3,7 @@ package io.genaibatch.submit;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
@@ -45,12 +46,18 @@ final class Submission {
     /**
      * What every submission of one role shares.
      *
-     * @param ranges reads the items of range children; may be null where no batch is one
+     * @param ranges             reads the items of range children; may be null where no batch is one
+     * @param createLookupWindow after a create whose outcome is unclear, how long its job is looked for by
+     *                           displayName before it may be created again (submit.create-lookup-window)
      */
     record Context(BatchApi api, JobLog jobLog, JobFinder finder, long inlineMaxBytes, Backoff backoff,
                    SubmitCounters counters, SubmitHooks hooks, ScheduledExecutorService executor, Clock clock,
-                   Consumer<Throwable> fatal, Semaphore inlineCreates, RangeSpooler ranges) {
+                   Consumer<Throwable> fatal, Semaphore inlineCreates, RangeSpooler ranges,
+                   Duration createLookupWindow) {
     }
+
+    /** How often a job whose create was unclear is looked for, within the lookup window. */
+    static final Duration LOOKUP_EVERY = Duration.ofSeconds(5);
 
     private enum Phase { WAITING, WORKING, CREATING, DONE, CANCELLED }
 
@@ -60,6 +67,8 @@ final class Submission {
     // Touched only by the worker running the current try.
     private BatchJob intent;
     private boolean resolveFirst;
+    /** When a create whose outcome is unclear was sent (or may have been); null when none was. */
+    private Instant unclearSince;
     private boolean forceFile;
     private String uploadedFile;
     private int failures;
@@ -81,6 +90,8 @@ final class Submission {
         // A child batch is looked up by displayName before its first create too: its seal is written by a poller's
         // decision, and a decision repeated by mistake must not cost a second job.
         this.resolveFirst = existingIntent != null || !batch.lineage().isRoot();
+        // An earlier run may have sent the create just after this intent, and crashed before its answer.
+        this.unclearSince = existingIntent == null ? null : existingIntent.getUpdatedAt();
         // A range child's items are still on genai.batches; every other batch was spooled before its seal.
         this.itemsSpooled = !batch.isRange();
     }
@@ -155,8 +166,23 @@ final class Submission {
                 adopt(found.get());
                 return null;
             }
+            if (unclearSince != null) {
+                // A job made by a create whose answer was lost may show up in the list only a while later: creating
+                // again before the window has passed could bill the batch twice.
+                Instant until = unclearSince.plus(ctx.createLookupWindow());
+                Instant now = ctx.clock().instant();
+                if (now.isBefore(until)) {
+                    Duration left = Duration.between(now, until);
+                    Duration wait = left.compareTo(LOOKUP_EVERY) < 0 ? left : LOOKUP_EVERY;
+                    log.info("Batch {}: no job listed with this displayName yet; the create of {} may still show up, "
+                            + "so no new create before {} (submit.create-lookup-window {}): looking again in {} ms",
+                            batch.batchId(), unclearSince, until, ctx.createLookupWindow(), wait.toMillis());
+                    return wait;
+                }
+            }
             log.info("Batch {}: no job has this displayName, so none was created; creating it", batch.batchId());
             resolveFirst = false;
+            unclearSince = null;
         }
 
         // After the listing, not before: a job found by displayName is adopted without reading a range of up to
@@ -247,6 +273,7 @@ final class Submission {
             if (!e.isCertainlyNotProcessed() && !refusedByServer(e)) {
                 // The server may have created the job before the answer was lost: find it, never create blindly.
                 resolveFirst = true;
+                unclearSince = ctx.clock().instant();
             }
             if (permanent(e)) {
                 return fail(mode, "CREATE_REFUSED", "the API refused to create the batch job: " + e.getMessage(),
@@ -257,6 +284,7 @@ final class Submission {
         } catch (RuntimeException e) {
             leaveCreate();
             resolveFirst = true;
+            unclearSince = ctx.clock().instant();
             ctx.counters().createRetried();
             return failedTry("create the job of", e);
         } finally {

@@ -118,7 +118,7 @@ final class SubmitLoop implements Runnable, JobLog {
                         : RANGE_NO_PROGRESS);
         this.ctx = new Submission.Context(api, this, new JobFinder(api, settings.listPageSize(), counters),
                 settings.inlineMaxBytes(), backoff, counters, hooks, workers, clock, this::crash, new Semaphore(1),
-                ranges);
+                ranges, settings.createLookupWindow());
     }
 
     CompletableFuture<Void> stopped() {

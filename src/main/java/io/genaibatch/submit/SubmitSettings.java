@@ -20,7 +20,8 @@ import io.genaibatch.kafka.ValueFormat;
  */
 record SubmitSettings(String batchesTopic, String jobsTopic, ValueFormat valueFormat, String groupId, Path spoolDir,
                       long inlineMaxBytes, int maxJobsInFlight, Duration retryInitialBackoff,
-                      Duration retryMaxBackoff, int listPageSize, Duration shutdownTimeout, String instanceId) {
+                      Duration retryMaxBackoff, int listPageSize, Duration createLookupWindow,
+                      Duration shutdownTimeout, String instanceId) {
 
     SubmitSettings {
         Objects.requireNonNull(batchesTopic, "batchesTopic");
@@ -31,6 +32,7 @@ record SubmitSettings(String batchesTopic, String jobsTopic, ValueFormat valueFo
         Objects.requireNonNull(retryInitialBackoff, "retryInitialBackoff");
         Objects.requireNonNull(retryMaxBackoff, "retryMaxBackoff");
         Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
+        Objects.requireNonNull(createLookupWindow, "createLookupWindow");
         Objects.requireNonNull(instanceId, "instanceId");
         if (maxJobsInFlight < 1) {
             throw new IllegalArgumentException("maxJobsInFlight must be >= 1, found " + maxJobsInFlight);
@@ -44,7 +46,8 @@ record SubmitSettings(String batchesTopic, String jobsTopic, ValueFormat valueFo
                 config.get(ConfigKeys.SUBMIT_GROUP_ID), Path.of(config.get(ConfigKeys.SUBMIT_SPOOL_DIR)),
                 config.get(ConfigKeys.SUBMIT_INLINE_MAX_BYTES), config.get(ConfigKeys.SUBMIT_MAX_JOBS_IN_FLIGHT),
                 config.get(ConfigKeys.SUBMIT_RETRY_INITIAL_BACKOFF), config.get(ConfigKeys.SUBMIT_RETRY_MAX_BACKOFF),
-                config.get(ConfigKeys.SUBMIT_LIST_PAGE_SIZE), config.get(ConfigKeys.SUBMIT_SHUTDOWN_TIMEOUT),
+                config.get(ConfigKeys.SUBMIT_LIST_PAGE_SIZE), config.get(ConfigKeys.SUBMIT_CREATE_LOOKUP_WINDOW),
+                config.get(ConfigKeys.SUBMIT_SHUTDOWN_TIMEOUT),
                 instance.orElseGet(() -> UUID.randomUUID().toString().substring(0, 8)));
     }
 

@@ -36,14 +36,7 @@ class JobPoliciesKillIT {
         try (GeminiEmulator emulator = GeminiEmulator.start(EmulatorOptions.builder().runningMillis(500).seed(29)
                 .jobFailRate(0.2).jobExpireRate(0.2).jobStuckRate(0.05)
                 .requestErrorRate(0.05).requestErrorCode(503).missingResultRate(0.02).build());
-             PipelineRun run = PipelineRun.configure(kafka, dir, "policykill", emulator, Map.of(
-                     "window.max-requests", "200", "window.models.gemini-2.5-flash-lite.max-requests", "100",
-                     "poll.max-attempts", "10", "poll.retry.initial-backoff", "200ms", "poll.retry.max-backoff", "1s",
-                     "poll.stuck-after", "6s",
-                     // A killed member's partitions move after 6 s, and the restarted submitter, with the same
-                     // instance id, aborts the transaction its predecessor left open at once.
-                     "submit.instance-id", "killed", "kafka.properties.session.timeout.ms", "6000",
-                     "kafka.properties.transaction.timeout.ms", "15000"))) {
+             PipelineRun run = PipelineRun.configure(kafka, dir, "policykill", emulator, settings())) {
             // Step 1: the accumulator here; the submitter and the poller as processes of their own
             run.start("accumulate");
             Map<String, JarProcess> roles = new HashMap<>();
@@ -87,6 +80,20 @@ class JobPoliciesKillIT {
                 }
             }
         }
+    }
+
+    private static Map<String, String> settings() {
+        Map<String, String> settings = new HashMap<>(Map.of(
+                "window.max-requests", "200", "window.models.gemini-2.5-flash-lite.max-requests", "100",
+                "poll.max-attempts", "10", "poll.retry.initial-backoff", "200ms", "poll.retry.max-backoff", "1s",
+                "poll.stuck-after", "6s"));
+        // A killed member's partitions move after 6 s, and the restarted submitter, with the same instance id,
+        // aborts the transaction its predecessor left open at once.
+        settings.putAll(Map.of("submit.instance-id", "killed", "kafka.properties.session.timeout.ms", "6000",
+                "kafka.properties.transaction.timeout.ms", "15000"));
+        // The emulator lists a job as soon as it exists: a killed run's intents need no long lookup.
+        settings.putAll(Map.of("gemini.request-timeout", "10s", "submit.create-lookup-window", "10s"));
+        return settings;
     }
 
     private static JarProcess startRole(PipelineRun run, Path dir, String role, GeminiEmulator emulator)

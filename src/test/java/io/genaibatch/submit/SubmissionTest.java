@@ -247,7 +247,7 @@ class SubmissionTest {
     private Submission.Context context(BatchApi api, long inlineMax) {
         return new Submission.Context(api, jobLog, new JobFinder(api, 100, counters), inlineMax,
                 new Backoff(Duration.ofMillis(10), Duration.ofMillis(50), () -> 0.5), counters, SubmitHooks.NONE,
-                workers, Clock.systemUTC(), fatal::set, new java.util.concurrent.Semaphore(1), null);
+                workers, Clock.systemUTC(), fatal::set, new java.util.concurrent.Semaphore(1), null, Duration.ZERO);
     }
 
     private static GeminiSettings settings(GeminiEmulator emulator) {

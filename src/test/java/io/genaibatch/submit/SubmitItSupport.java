@@ -74,6 +74,10 @@ final class SubmitItSupport {
         o.put("submit.retry.initial-backoff", "50ms");
         o.put("submit.retry.max-backoff", "500ms");
         o.put("submit.shutdown-timeout", "10s");
+        // The emulator lists a job as soon as it exists (unless a test says otherwise): a short window keeps the
+        // tests with injected 5xx on create quick.
+        o.put("gemini.request-timeout", "2s");
+        o.put("submit.create-lookup-window", "2s");
         o.putAll(extra);
         GenAiBatchConfig config = GenAiBatchConfig.of(o);
         try (Admin admin = new KafkaClients(config).admin()) {

@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -230,9 +231,37 @@ class SubmitterIT {
                 second.start();
                 Map<String, List<BatchJob>> history = jobs.awaitRecorded(List.of(batch.batchId()));
                 assertOneJobEach(emulator, history, List.of(batch.batchId()));
-                assertThat(second.counters().snapshot().listings()).isEqualTo(1);
+                // Looked up first, and again within submit.create-lookup-window before creating: never created blindly.
+                assertThat(second.counters().snapshot().listings()).isGreaterThanOrEqualTo(1);
                 assertThat(second.counters().snapshot().adopted()).isZero();
             }
+        }
+    }
+
+    @Test
+    void shouldCreateOneJobWhenACreateAnswerIsLostAndTheJobShowsInTheListOnlyLater(KafkaCluster kafka)
+            throws Exception {
+        String prefix = KafkaCluster.uniquePrefix("submit-lost-answer");
+        GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of(
+                "submit.create-lookup-window", "20s"));
+        TestBatch batch = generate(prefix + "b", 3, 30);
+        // Step 1: the API makes the job but its answer is lost, and a new job shows in list only 5 s later
+        emulator.loseNextCreateAnswers(1);
+        emulator.delayJobsInList(Duration.ofSeconds(5));
+        try (BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
+             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs");
+             Submitter submitter = new Submitter(config, api)) {
+            batches.write(batch);
+
+            // Step 2: the submitter cannot tell whether the job exists
+            submitter.start();
+            Map<String, List<BatchJob>> history = jobs.awaitRecorded(List.of(batch.batchId()));
+
+            // Step 3: it kept looking until the job showed up, and adopted it: one job, never a second create
+            assertOneJobEach(emulator, history, List.of(batch.batchId()));
+            assertThat(submitter.counters().snapshot().adopted()).isEqualTo(1);
+        } finally {
+            emulator.delayJobsInList(Duration.ZERO);
         }
     }
 
