@@ -31,7 +31,7 @@ final class AnswerGenerator {
             promptTokens += partWords(content);
         }
         promptTokens += partWords(request.get("systemInstruction"));
-        String answer = "echo: " + textOf(contents.get(contents.size() - 1));
+        String answer = padded("echo: " + textOf(contents.get(contents.size() - 1)));
         long answerTokens = words(answer);
 
         ObjectNode response = Json.object();
@@ -49,6 +49,26 @@ final class AnswerGenerator {
         response.put("responseId", responseId);
         return response;
     }
+
+    /**
+     * A prompt carrying {@code [emulator:answer-bytes=N]} gets an answer of at least N characters (the echo, then
+     * filler words): a test's way to produce a response larger than Kafka's record limit for one request.
+     */
+    static String padded(String answer) {
+        java.util.regex.Matcher m = ANSWER_BYTES.matcher(answer);
+        if (!m.find()) {
+            return answer;
+        }
+        int target = Integer.parseInt(m.group(1));
+        StringBuilder b = new StringBuilder(Math.max(target, answer.length()) + 8).append(answer);
+        while (b.length() < target) {
+            b.append(" filler");
+        }
+        return b.toString();
+    }
+
+    private static final java.util.regex.Pattern ANSWER_BYTES =
+            java.util.regex.Pattern.compile("\\[emulator:answer-bytes=(\\d{1,9})]");
 
     /** An EmbedContentResponse ({@code {"embedding": {"values": [..]}}}) for an EmbedContentRequest. */
     ObjectNode embed(JsonNode request) {

@@ -150,8 +150,8 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
             consumer = jobs;
             publisher = new Publisher(settings, cache, api, policy,
                     new ItemLoader(batches, topics.batches(), settings.itemsReadTimeout(), clock),
-                    new Responses(topics.responses(), format), new ChildBatches(topics.batches(), format), this,
-                    counters, clock);
+                    new Responses(topics.responses(), format, maxResponseRecordBytes()),
+                    new ChildBatches(topics.batches(), format), this, counters, clock);
             if (policy.rebatches()) {
                 try (org.apache.kafka.clients.admin.Admin admin = clients.admin()) {
                     RetentionCheck.warnIfShort(admin, topics.batches(), settings.retries());
@@ -547,6 +547,32 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
         } catch (RuntimeException e) {
             log.warn("batch {}: aborting the transaction failed too: {}", entry.batchId(), e.toString());
         }
+    }
+
+    /**
+     * The largest record genai.responses takes from this poller: the producer's max.request.size and the topic's
+     * max.message.bytes, whichever is smaller (the topic's is read once at start; when it cannot be read, the
+     * producer's alone).
+     */
+    private int maxResponseRecordBytes() {
+        Object configured = clients.properties(Map.of()).get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+        int limit = configured == null ? Responses.DEFAULT_MAX_RECORD_BYTES : Integer.parseInt(configured.toString());
+        try (org.apache.kafka.clients.admin.Admin admin = clients.admin()) {
+            org.apache.kafka.common.config.ConfigResource topic = new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topics.responses());
+            org.apache.kafka.clients.admin.ConfigEntry max = admin.describeConfigs(List.of(topic)).all()
+                    .get(10, java.util.concurrent.TimeUnit.SECONDS).get(topic)
+                    .get(org.apache.kafka.common.config.TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+            if (max != null && max.value() != null) {
+                limit = Math.min(limit, Integer.parseInt(max.value()));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.info("Could not read max.message.bytes of {} ({}); responses are held to max.request.size {}",
+                    topics.responses(), e.toString(), limit);
+        }
+        return limit;
     }
 
     // ----- client properties -----

@@ -374,8 +374,18 @@ final class Publisher {
                     Outcome outcome = outcome(job, decision, e, file);
                     ProducerRecord<byte[], byte[]> record;
                     if (outcome.response() != null) {
-                        record = responses.record(e.item(), outcome.response(), job, entry.lineage());
-                        sent.add(outcome.response());
+                        GenAiResponse response = outcome.response();
+                        record = responses.record(e.item(), response, job, entry.lineage());
+                        if (!responses.fits(record)) {
+                            int size = Responses.sizeUpperBound(record);
+                            response = Responses.tooLarge(job, e.item(), response, size, responses.maxRecordBytes(),
+                                    clock.instant());
+                            record = responses.record(e.item(), response, job, entry.lineage());
+                            log.warn("batch {} job {}: the response to {} is {} bytes, over the {} bytes a record may "
+                                    + "take; answered ERROR RESPONSE_TOO_LARGE", job.getBatchId(), name(job),
+                                    io.genaibatch.batch.LineKey.of(e.item()), size, responses.maxRecordBytes());
+                        }
+                        sent.add(response);
                     } else {
                         record = children.item(job, rebatched.childId, JobItems.of(job, entry.lineage()).partition(),
                                 e.item());

@@ -20,13 +20,62 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /** Builds the GenAiResponse of one request and the genai.responses record that carries it. */
 final class Responses {
+    /** Kafka's default max.request.size and about its default max.message.bytes: what a record may weigh at most. */
+    static final int DEFAULT_MAX_RECORD_BYTES = 1_048_576;
+    /**
+     * Bytes a record takes beyond its key, value and headers in a batch of its own: the batch header (61) and the
+     * record's length, attributes, timestamp and offset deltas and varint lengths, with room to spare.
+     */
+    private static final int RECORD_OVERHEAD = 128;
+
     private final String topic;
     private final ValueFormat format;
+    private final int maxRecordBytes;
     private final RecordCodec<GenAiResponse> codec = RecordCodec.genAiResponse();
 
     Responses(String topic, ValueFormat format) {
+        this(topic, format, DEFAULT_MAX_RECORD_BYTES);
+    }
+
+    /** @param maxRecordBytes the largest record genai.responses takes (producer max.request.size, topic max.message.bytes) */
+    Responses(String topic, ValueFormat format, int maxRecordBytes) {
         this.topic = topic;
         this.format = format;
+        this.maxRecordBytes = maxRecordBytes;
+    }
+
+    /** Whether Kafka takes the record: over the limit, a send fails and the chunk's transaction with it, every time. */
+    boolean fits(ProducerRecord<byte[], byte[]> record) {
+        return sizeUpperBound(record) <= maxRecordBytes;
+    }
+
+    int maxRecordBytes() {
+        return maxRecordBytes;
+    }
+
+    static int sizeUpperBound(ProducerRecord<byte[], byte[]> record) {
+        long size = RECORD_OVERHEAD + (record.key() == null ? 0 : record.key().length)
+                + (record.value() == null ? 0 : record.value().length);
+        for (org.apache.kafka.common.header.Header h : record.headers()) {
+            size += 10 + h.key().getBytes(StandardCharsets.UTF_8).length + (h.value() == null ? 0 : h.value().length);
+        }
+        return (int) Math.min(Integer.MAX_VALUE, size);
+    }
+
+    /**
+     * The answer to a request whose response record would not fit in genai.responses: ERROR RESPONSE_TOO_LARGE,
+     * keeping the usage (the tokens were billed) and saying where the answer is (the job's output, by line key).
+     */
+    static GenAiResponse tooLarge(BatchJob job, BatchItem item, GenAiResponse response, int size, int limit,
+                                  Instant now) {
+        String message = "the model's response for request " + item.getRequestId() + " (line key "
+                + io.genaibatch.batch.LineKey.of(item) + ") is " + size + " bytes as a genai.responses record, over "
+                + "the limit of " + limit + " bytes (the smaller of the producer's max.request.size and the topic's "
+                + "max.message.bytes); it is in the output of batch job " + job.getJobName() + " (batch "
+                + job.getBatchId() + ") under that key until the job is deleted. Raise both limits (kafka.properties."
+                + "max.request.size and the topic's max.message.bytes) to have such answers published.";
+        return base(job, item, now).setStatus(ResponseStatus.ERROR).setUsage(response.getUsage())
+                .setError(new Error("RESPONSE_TOO_LARGE", message, null)).build();
     }
 
     /** The model answered: its REST response as it came back, with the token counts it reported. */

@@ -167,6 +167,12 @@ final class PollFixture implements AutoCloseable {
      * batchId maps keys right), then the seal.
      */
     Batch writeBatch(String batchId, RequestKind kind, int n, int partition) throws Exception {
+        return writeBatch(batchId, kind, n, partition, i -> "question number " + i + " of " + batchId);
+    }
+
+    /** As {@link #writeBatch(String, RequestKind, int, int)}, with the prompt of item i chosen by the test. */
+    Batch writeBatch(String batchId, RequestKind kind, int n, int partition,
+                     java.util.function.IntFunction<String> promptOf) throws Exception {
         String model = kind == RequestKind.EMBED ? EMBED_MODEL : MODEL;
         String decoyId = batchId + "-decoy";
         List<BatchItem> items = new ArrayList<>();
@@ -176,7 +182,7 @@ final class PollFixture implements AutoCloseable {
         Instant received = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         for (int i = 0; i < n; i++) {
             String requestId = "r-" + i;
-            String prompt = "question number " + i + " of " + batchId;
+            String prompt = promptOf.apply(i);
             BatchItem item = item(requestId, "key-" + batchId + "-" + i, prompt, kind, model, received.plusMillis(i), i);
             items.add(item);
             prompts.put(requestId, prompt);

@@ -6,10 +6,12 @@ import static io.genaibatch.poll.PollFixture.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import io.genaibatch.emulator.EmulatorOptions;
 import io.genaibatch.kafka.KafkaCluster;
+import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.InputMode;
@@ -27,6 +29,37 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(KafkaCluster.class)
 class PollerResultFaultsIT {
+
+    @Test
+    void shouldAnswerResponseTooLargeForAnAnswerOverTheRecordLimitAndPublishTheRest(KafkaCluster kafka,
+                                                                                     @TempDir Path dir)
+            throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "toolarge", EmulatorOptions.defaults(), dir)) {
+            // Step 1: four requests; the API's answer to r-2 is 1.5 MB, over Kafka's 1 MB record limit
+            PollFixture.Batch batch = f.writeBatch("b-large", RequestKind.GENERATE, 4, 0,
+                    i -> "question " + i + (i == 2 ? " [emulator:answer-bytes=1500000]" : ""));
+            f.writeJob(batch, f.createJob(batch, InputMode.FILE), InputMode.FILE);
+
+            // Step 2: the poller publishes the job, instead of retrying a chunk Kafka refuses
+            f.startPoller();
+            f.awaitPublished("b-large");
+
+            // Step 3: r-2 is answered ERROR RESPONSE_TOO_LARGE, with its usage and where to find the answer;
+            // the others are answered as usual
+            Map<String, ConsumerRecord<byte[], byte[]>> byKey = f.assertOneResponsePerKey(batch);
+            GenAiResponse large = RecordCodec.genAiResponse().decode(byKey.get(utf8(batch.item("r-2").getKey())).value());
+            assertThat(large.getStatus()).isEqualTo(ResponseStatus.ERROR);
+            assertThat(large.getError().getCode()).isEqualTo("RESPONSE_TOO_LARGE");
+            assertThat(large.getError().getMessage()).contains("genai.requests-0-2").contains(large.getJobName())
+                    .contains("max.request.size");
+            assertThat(large.getUsage()).as("the tokens were billed all the same").isNotNull();
+            assertThat(large.getUsage().getCandidatesTokens()).isGreaterThan(100_000);
+            for (String id : List.of("r-0", "r-1", "r-3")) {
+                GenAiResponse r = RecordCodec.genAiResponse().decode(byKey.get(utf8(batch.item(id).getKey())).value());
+                assertThat(r.getStatus()).as(id).isEqualTo(ResponseStatus.SUCCEEDED);
+            }
+        }
+    }
 
     @Test
     void shouldMapShuffledInlineResultsByKeyNotByPosition(KafkaCluster kafka, @TempDir Path dir) throws Exception {
