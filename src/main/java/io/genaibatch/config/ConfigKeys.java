@@ -131,7 +131,8 @@ public final class ConfigKeys {
                     + "directory per owned genai.jobs partition (<group>~<topic>-<partition>). A job's cache is deleted "
                     + "once it is published, a partition's when it is revoked or holds no open job; a poller deletes "
                     + "nothing else there, so several may share it. Rebuilt from the topics when lost. "
-                    + "Unset: <java.io.tmpdir>/genai-batch-poll.");
+                    + "Directories the poller creates are owner-only (0700). Unset: <java.io.tmpdir>/genai-batch-poll; "
+                    + "in production set it under the service's data directory.");
     public static final ConfigKey<String> POLL_POLICY = new ConfigKey<>(
             "poll.policy", ConfigType.STRING, "retrying", oneOf(List.of("retrying", "terminal")),
             "What a finished job becomes (docs/POLLER.md has the table). retrying: a FAILED or vanished job is "
