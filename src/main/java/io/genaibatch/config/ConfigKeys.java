@@ -237,7 +237,8 @@ public final class ConfigKeys {
     public static final ConfigKey<String> SUBMIT_SPOOL_DIR = new ConfigKey<>(
             "submit.spool-dir", ConfigType.STRING, "genai-batch-data/submit-spool", nonBlank(),
             "Where the submitter writes each open batch's JSONL input (one file per batch). A cache: it is rebuilt from "
-                    + "genai.batches after a restart, so it needs no backup, only room for the batches in flight.");
+                    + "genai.batches after a restart, so it needs no backup, only room for the batches in flight. Directories "
+                    + "the submitter creates there are owner-only (0700): they hold the prompts.");
     public static final ConfigKey<Long> SUBMIT_INLINE_MAX_BYTES = new ConfigKey<>(
             "submit.inline-max-bytes", ConfigType.SIZE, 10_000_000L,
             between(0L, 19_000_000L, "between 0 and 19MB"),
