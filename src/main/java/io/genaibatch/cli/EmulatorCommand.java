@@ -38,6 +38,11 @@ public final class EmulatorCommand implements Callable<Integer> {
             + " wrong -> 403 (default: any key or none is accepted).")
     String apiKey;
 
+    @Option(names = "--admin-open", description = "Serve /admin (fault scripting, forced job states) to every caller,"
+            + " e.g. in a container whose published port is bound to the host's loopback (default: false, loopback"
+            + " callers only; others must send the --api-key, and are refused when there is none).")
+    boolean adminOpen;
+
     @Option(names = "--pending-ms", defaultValue = "0", description = "How long a new job stays PENDING (default: ${DEFAULT-VALUE}).")
     long pendingMillis;
 
@@ -122,6 +127,7 @@ public final class EmulatorCommand implements Callable<Integer> {
                 .inlineOutOfOrder(inlineOutOfOrder).dropInlineMetadata(dropInlineMetadata)
                 .fileJobsAnswerInline(fileJobsAnswerInline).inlineJobsAnswerFile(inlineJobsAnswerFile)
                 .requestLogCapacity(requestLogCapacity).httpThreads(httpThreads)
+                .adminOpen(adminOpen)
                 .build();
     }
 

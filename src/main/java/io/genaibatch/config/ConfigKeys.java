@@ -59,7 +59,13 @@ public final class ConfigKeys {
             "gemini.base-url", ConfigType.STRING, null, null,
             "Base URL of the Gemini API, e.g. http://127.0.0.1:8089 for the emulator. Unset: GOOGLE_GEMINI_BASE_URL, "
                     + "else the SDK's default (the real service). The API key comes from GEMINI_API_KEY / GOOGLE_API_KEY, "
-                    + "never from this file.");
+                    + "never from this file. Plain http:// is refused at start unless the host is loopback (127.0.0.0/8, ::1, "
+                    + "localhost) or gemini.allow-insecure-http is true.");
+    public static final ConfigKey<Boolean> GEMINI_ALLOW_INSECURE_HTTP = new ConfigKey<>(
+            "gemini.allow-insecure-http", ConfigType.BOOLEAN, false, null,
+            "true accepts a plain http:// gemini.base-url on a host that is not loopback (e.g. http://emulator:8089, "
+                    + "an emulator in another container). false (the default) refuses it at start: the API key would "
+                    + "cross the network unencrypted. http to 127.0.0.0/8, ::1 and localhost is always accepted.");
     public static final ConfigKey<String> GEMINI_API_VERSION = new ConfigKey<>(
             "gemini.api-version", ConfigType.STRING, "v1beta", nonBlank(),
             "API version path segment. The batch API is documented under v1beta; the Java SDK would default to v1.");
@@ -125,7 +131,8 @@ public final class ConfigKeys {
                     + "directory per owned genai.jobs partition (<group>~<topic>-<partition>). A job's cache is deleted "
                     + "once it is published, a partition's when it is revoked or holds no open job; a poller deletes "
                     + "nothing else there, so several may share it. Rebuilt from the topics when lost. "
-                    + "Unset: <java.io.tmpdir>/genai-batch-poll.");
+                    + "Directories the poller creates are owner-only (0700). Unset: <java.io.tmpdir>/genai-batch-poll; "
+                    + "in production set it under the service's data directory.");
     public static final ConfigKey<String> POLL_POLICY = new ConfigKey<>(
             "poll.policy", ConfigType.STRING, "retrying", oneOf(List.of("retrying", "terminal")),
             "What a finished job becomes (docs/POLLER.md has the table). retrying: a FAILED or vanished job is "
@@ -230,7 +237,8 @@ public final class ConfigKeys {
     public static final ConfigKey<String> SUBMIT_SPOOL_DIR = new ConfigKey<>(
             "submit.spool-dir", ConfigType.STRING, "genai-batch-data/submit-spool", nonBlank(),
             "Where the submitter writes each open batch's JSONL input (one file per batch). A cache: it is rebuilt from "
-                    + "genai.batches after a restart, so it needs no backup, only room for the batches in flight.");
+                    + "genai.batches after a restart, so it needs no backup, only room for the batches in flight. Directories "
+                    + "the submitter creates there are owner-only (0700): they hold the prompts.");
     public static final ConfigKey<Long> SUBMIT_INLINE_MAX_BYTES = new ConfigKey<>(
             "submit.inline-max-bytes", ConfigType.SIZE, 10_000_000L,
             between(0L, 19_000_000L, "between 0 and 19MB"),
@@ -277,7 +285,7 @@ public final class ConfigKeys {
             TOPIC_REQUESTS, TOPIC_BATCHES, TOPIC_JOBS, TOPIC_RESPONSES, TOPIC_WINDOW_CONFIG, TOPIC_DLQ,
             TOPIC_PARTITIONS, TOPIC_REPLICATION, TOPIC_RETENTION,
             VALUE_FORMAT,
-            GEMINI_BASE_URL, GEMINI_API_VERSION, GEMINI_CONNECT_TIMEOUT, GEMINI_REQUEST_TIMEOUT, GEMINI_UPLOAD_CHUNK,
+            GEMINI_BASE_URL, GEMINI_ALLOW_INSECURE_HTTP, GEMINI_API_VERSION, GEMINI_CONNECT_TIMEOUT, GEMINI_REQUEST_TIMEOUT, GEMINI_UPLOAD_CHUNK,
             GEMINI_RETRY_ATTEMPTS, GEMINI_RETRY_INITIAL_BACKOFF, GEMINI_RETRY_MAX_BACKOFF, GEMINI_RETRY_MAX_RETRY_AFTER,
             GEMINI_RETRY_MAX_ELAPSED,
             COST_PRICES_FILE,

@@ -9,7 +9,8 @@ import com.sun.net.httpserver.HttpExchange;
 
 /**
  * {@code /admin/...}: the test handle over HTTP, for users of the JS and Python SDKs and for the CLI. Not
- * part of the Gemini API; no API key and no faults apply here.
+ * part of the Gemini API; no faults apply here. Who may call it is the {@link Router}'s check: loopback callers,
+ * others only with the emulator's API key or when it runs with admin-open.
  */
 final class AdminHandler {
     private final BatchStore batches;

@@ -39,6 +39,8 @@ import java.util.Set;
  * @param inlineJobsAnswerFile an inline job's output comes back as a responses file (default false)
  * @param requestLogCapacity   how many requests the log keeps; the oldest go first (default 1000)
  * @param httpThreads          threads serving HTTP (default 8)
+ * @param adminOpen            serve {@code /admin} to every caller; otherwise only to loopback callers and, when
+ *                             {@code apiKey} is set, to callers that send it (default false)
  */
 public record EmulatorOptions(
         String host,
@@ -66,7 +68,8 @@ public record EmulatorOptions(
         boolean fileJobsAnswerInline,
         boolean inlineJobsAnswerFile,
         int requestLogCapacity,
-        int httpThreads) {
+        int httpThreads,
+        boolean adminOpen) {
 
     public EmulatorOptions {
         Objects.requireNonNull(host, "host");
@@ -130,6 +133,7 @@ public record EmulatorOptions(
         b.inlineJobsAnswerFile = inlineJobsAnswerFile;
         b.requestLogCapacity = requestLogCapacity;
         b.httpThreads = httpThreads;
+        b.adminOpen = adminOpen;
         return b;
     }
 
@@ -173,6 +177,7 @@ public record EmulatorOptions(
         private boolean inlineJobsAnswerFile;
         private int requestLogCapacity = 1000;
         private int httpThreads = 8;
+        private boolean adminOpen;
 
         private Builder() {
         }
@@ -203,13 +208,14 @@ public record EmulatorOptions(
         public Builder inlineJobsAnswerFile(boolean v) { inlineJobsAnswerFile = v; return this; }
         public Builder requestLogCapacity(int v) { requestLogCapacity = v; return this; }
         public Builder httpThreads(int v) { httpThreads = v; return this; }
+        public Builder adminOpen(boolean v) { adminOpen = v; return this; }
 
         public EmulatorOptions build() {
             return new EmulatorOptions(host, port, dataDir, apiKey, pendingMillis, runningMillis, knownModels,
                     embeddingDimension, seed, rate429, rate503, retryAfterSeconds, jobFailRate, jobExpireRate,
                     jobStuckRate, requestErrorRate, requestErrorCode, missingResultRate, throttleBytesPerSecond,
                     responseDelayMillis, inlineOutOfOrder, dropInlineMetadata, fileJobsAnswerInline,
-                    inlineJobsAnswerFile, requestLogCapacity, httpThreads);
+                    inlineJobsAnswerFile, requestLogCapacity, httpThreads, adminOpen);
         }
     }
 }

@@ -75,6 +75,7 @@ final class Router implements HttpHandler {
         try {
             try {
                 if (path.startsWith("/admin/")) {
+                    checkAdminAccess(exchange, query);
                     admin.handle(exchange, method, path, query);
                 } else {
                     serveApi(exchange, method, path, query, uploadUrl);
@@ -188,6 +189,24 @@ final class Router implements HttpHandler {
         } else {
             throw ApiError.notFound("No such endpoint: " + method + " /" + version + "/" + resource + ".");
         }
+    }
+
+    /**
+     * {@code /admin} scripts faults and forces job states: anyone who reaches it can make a service under test fail
+     * or finish jobs at will. Loopback callers may use it (the tests, the CLI on the same machine); any other caller
+     * needs the emulator's API key (so an emulator without one refuses them), unless it runs with admin-open.
+     */
+    private void checkAdminAccess(HttpExchange exchange, Map<String, String> query) {
+        if (options.adminOpen() || exchange.getRemoteAddress().getAddress().isLoopbackAddress()) {
+            return;
+        }
+        if (options.apiKey() == null) {
+            throw new ApiError(403, "PERMISSION_DENIED", "The emulator's /admin endpoints answer loopback callers"
+                    + " only, and this request came from " + exchange.getRemoteAddress().getAddress().getHostAddress()
+                    + ". Call from the emulator's machine, start it with --api-key and send that key"
+                    + " (x-goog-api-key or ?key=), or start it with --admin-open.");
+        }
+        checkApiKey(exchange, query);
     }
 
     private void checkApiKey(HttpExchange exchange, Map<String, String> query) {

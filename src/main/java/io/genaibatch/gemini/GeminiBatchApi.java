@@ -64,6 +64,9 @@ final class GeminiBatchApi implements BatchApi {
                 // OkHttp would silently resend a request (a create included) after some connection failures;
                 // one retry owner only: RetryPolicy, which never resends a create that may have arrived.
                 .retryOnConnectionFailure(false)
+                // OkHttp follows redirects itself and keeps our x-goog-api-key header across hosts; the
+                // interceptor sees each hop and removes the key from any not for the API's origin.
+                .addNetworkInterceptor(ApiOrigin.of(HttpUrl.get(settings.baseUrl())).keyStripper())
                 .build();
         this.rest = new RestClient(http, settings.baseUrl(), settings.apiVersion(), settings.apiKey(), clock);
         this.sdk = new SdkCalls(settings, http, clock);

@@ -1,6 +1,9 @@
 package io.genaibatch.gemini;
 
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
+import java.util.Locale;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -23,10 +26,12 @@ import io.genaibatch.config.GenAiBatchConfig;
  * @param uploadChunkBytes bytes per resumable-upload chunk, rounded up to the server's granularity
  * @param maxInlineBytes   largest inline spool file accepted by create (the service refuses 20 MB)
  * @param retry            our retry policy around every call
+ * @param allowInsecureHttp accept a plain {@code http://} base URL on a host that is not loopback (default false:
+ *                         the key would cross the network unencrypted; loopback is always accepted)
  */
 public record GeminiSettings(String baseUrl, String apiKey, String apiVersion, Duration connectTimeout,
                              Duration requestTimeout, int uploadChunkBytes, long maxInlineBytes,
-                             RetrySettings retry) {
+                             RetrySettings retry, boolean allowInsecureHttp) {
 
     public static final String DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com";
     public static final String DEFAULT_API_VERSION = "v1beta";
@@ -45,6 +50,12 @@ public record GeminiSettings(String baseUrl, String apiKey, String apiVersion, D
         if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
             throw new IllegalArgumentException("gemini base URL must be http(s)://host[:port][/path], found '"
                     + baseUrl + "'");
+        }
+        if ("http".equals(uri.getScheme()) && !allowInsecureHttp && !isLoopback(uri.getHost())) {
+            throw new IllegalArgumentException(ConfigKeys.GEMINI_BASE_URL.name() + " (or GOOGLE_GEMINI_BASE_URL) '"
+                    + baseUrl + "' is plain http to a host that is not loopback: the API key would cross the network"
+                    + " unencrypted. Use https://, or set " + ConfigKeys.GEMINI_ALLOW_INSECURE_HTTP.name()
+                    + "=true to accept it (e.g. an emulator in another container)");
         }
         if (apiKey == null || apiKey.isBlank()) {
             throw new IllegalArgumentException("no Gemini API key: set GOOGLE_API_KEY or GEMINI_API_KEY"
@@ -85,6 +96,7 @@ public record GeminiSettings(String baseUrl, String apiKey, String apiVersion, D
                 .connectTimeout(config.get(ConfigKeys.GEMINI_CONNECT_TIMEOUT))
                 .requestTimeout(config.get(ConfigKeys.GEMINI_REQUEST_TIMEOUT))
                 .uploadChunkBytes(Math.toIntExact(config.get(ConfigKeys.GEMINI_UPLOAD_CHUNK)))
+                .allowInsecureHttp(config.get(ConfigKeys.GEMINI_ALLOW_INSECURE_HTTP))
                 .retry(new RetrySettings(config.get(ConfigKeys.GEMINI_RETRY_ATTEMPTS),
                         config.get(ConfigKeys.GEMINI_RETRY_INITIAL_BACKOFF), config.get(ConfigKeys.GEMINI_RETRY_MAX_BACKOFF),
                         config.get(ConfigKeys.GEMINI_RETRY_MAX_RETRY_AFTER), config.get(ConfigKeys.GEMINI_RETRY_MAX_ELAPSED)));
@@ -99,7 +111,30 @@ public record GeminiSettings(String baseUrl, String apiKey, String apiVersion, D
     public Builder toBuilder() {
         return new Builder().baseUrl(baseUrl).apiKey(apiKey).apiVersion(apiVersion).connectTimeout(connectTimeout)
                 .requestTimeout(requestTimeout).uploadChunkBytes(uploadChunkBytes).maxInlineBytes(maxInlineBytes)
-                .retry(retry);
+                .retry(retry).allowInsecureHttp(allowInsecureHttp);
+    }
+
+    /**
+     * 127.0.0.0/8, ::1 (also as an IPv4-mapped address) or the name localhost. Decided on the text of the URL, with
+     * no DNS lookup: a name that happens to resolve to a loopback address is not trusted to keep doing so.
+     */
+    static boolean isLoopback(String host) {
+        String h = host.toLowerCase(Locale.ROOT);
+        if (h.startsWith("[") && h.endsWith("]")) {
+            h = h.substring(1, h.length() - 1);
+        }
+        if (h.equals("localhost")) {
+            return true;
+        }
+        // Only IP literals go to InetAddress, which then does no lookup: a dotted quad, or IPv6 (has a colon).
+        if (!h.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}") && !h.contains(":")) {
+            return false;
+        }
+        try {
+            return InetAddress.getByName(h).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     /** The key is a secret: it is never printed. */
@@ -108,7 +143,7 @@ public record GeminiSettings(String baseUrl, String apiKey, String apiVersion, D
         return "GeminiSettings[baseUrl=" + baseUrl + ", apiKey=<redacted>, apiVersion=" + apiVersion
                 + ", connectTimeout=" + connectTimeout + ", requestTimeout=" + requestTimeout
                 + ", uploadChunkBytes=" + uploadChunkBytes + ", maxInlineBytes=" + maxInlineBytes
-                + ", retry=" + retry + "]";
+                + ", retry=" + retry + ", allowInsecureHttp=" + allowInsecureHttp + "]";
     }
 
     private static void positive(String name, Duration d) {
@@ -128,6 +163,7 @@ public record GeminiSettings(String baseUrl, String apiKey, String apiVersion, D
         private int uploadChunkBytes = DEFAULT_UPLOAD_CHUNK_BYTES;
         private long maxInlineBytes = DEFAULT_MAX_INLINE_BYTES;
         private RetrySettings retry = RetrySettings.DEFAULTS;
+        private boolean allowInsecureHttp;
 
         private Builder() {
         }
@@ -156,10 +192,11 @@ public record GeminiSettings(String baseUrl, String apiKey, String apiVersion, D
         public Builder uploadChunkBytes(int v) { uploadChunkBytes = v; return this; }
         public Builder maxInlineBytes(long v) { maxInlineBytes = v; return this; }
         public Builder retry(RetrySettings v) { retry = v; return this; }
+        public Builder allowInsecureHttp(boolean v) { allowInsecureHttp = v; return this; }
 
         public GeminiSettings build() {
             return new GeminiSettings(baseUrl, apiKey, apiVersion, connectTimeout, requestTimeout, uploadChunkBytes,
-                    maxInlineBytes, retry);
+                    maxInlineBytes, retry, allowInsecureHttp);
         }
 
         private static String nonBlank(String s) {

@@ -35,6 +35,7 @@ final class RestClient {
 
     private final OkHttpClient http;
     private final HttpUrl base;
+    private final ApiOrigin origin;
     private final String apiVersion;
     private final String apiKey;
     private final Clock clock;
@@ -46,6 +47,7 @@ final class RestClient {
             throw new IllegalArgumentException("gemini base URL is not an http(s) URL: " + baseUrl);
         }
         this.base = parsed;
+        this.origin = ApiOrigin.of(parsed);
         this.apiVersion = apiVersion;
         this.apiKey = apiKey;
         this.clock = clock;
@@ -66,17 +68,31 @@ final class RestClient {
                 .build();
     }
 
-    /** An upload URL as the server gave it; a relative one is taken relative to the base URL. */
-    HttpUrl resolve(String url) {
-        HttpUrl absolute = HttpUrl.parse(url);
-        if (absolute != null) {
-            return absolute;
+    /**
+     * An upload URL as the server gave it; a relative one is taken relative to the base URL. One on another origin
+     * (scheme, host or port) is refused: every chunk carries the API key, which goes to the configured API only,
+     * and the real service's upload URLs are on its own host.
+     */
+    HttpUrl resolve(String operation, String url) {
+        HttpUrl resolved = HttpUrl.parse(url);
+        if (resolved == null) {
+            resolved = base.resolve(url);
         }
-        HttpUrl relative = base.resolve(url);
-        if (relative == null) {
-            throw GeminiApiException.protocol("upload start", "unusable X-Goog-Upload-URL '" + url + "'", null);
+        if (resolved == null) {
+            // Not quoted whole: an upload URL's query is its credential.
+            throw GeminiApiException.protocol(operation, "unusable X-Goog-Upload-URL (not a URL)", null);
         }
-        return relative;
+        if (!origin.matches(resolved)) {
+            throw GeminiApiException.protocol(operation, "the server named an upload URL on "
+                    + ApiOrigin.describe(resolved) + ", not on the API's " + origin + "; refused, because the API"
+                    + " key is sent only to the API's own scheme, host and port", null);
+        }
+        return resolved;
+    }
+
+    /** Where the API key may go. */
+    ApiOrigin origin() {
+        return origin;
     }
 
     private HttpUrl.Builder withoutTrailingSlash() {
@@ -88,8 +104,10 @@ final class RestClient {
         return b;
     }
 
+    /** A request to {@code url}, with the API key when (and only when) it is on the API's origin. */
     Request.Builder request(HttpUrl url) {
-        return new Request.Builder().url(url).header("x-goog-api-key", apiKey);
+        Request.Builder b = new Request.Builder().url(url);
+        return origin.matches(url) ? b.header(ApiOrigin.KEY_HEADER, apiKey) : b;
     }
 
     static RequestBody json(String body) {

@@ -98,7 +98,7 @@ final class ResumableUpload {
                     // A granularity we cannot read leaves our chunk size as configured.
                 }
             }
-            return new Session(rest.resolve(url), chunk);
+            return new Session(rest.resolve(op + " (start)", url), chunk);
         }
     }
 

@@ -12,8 +12,10 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 
+import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.run.FileTrees;
+import io.genaibatch.run.OwnerOnlyDirs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,10 +36,17 @@ final class CacheDirs {
     private static final Logger log = LoggerFactory.getLogger(CacheDirs.class);
 
     private final Path root;
+    private final boolean defaultRoot;
     private final String partitionPrefix;
 
     CacheDirs(Path root, String groupId, String jobsTopic) {
+        this(root, false, groupId, jobsTopic);
+    }
+
+    /** {@code defaultRoot}: root is the default {@code <java.io.tmpdir>/genai-batch-poll}, not a configured one. */
+    CacheDirs(Path root, boolean defaultRoot, String groupId, String jobsTopic) {
         this.root = root.toAbsolutePath().normalize();
+        this.defaultRoot = defaultRoot;
         // '~' is outside the characters safe() keeps, so group and topic never run into each other.
         this.partitionPrefix = safe(groupId) + "~" + safe(jobsTopic) + "-";
     }
@@ -63,6 +72,36 @@ final class CacheDirs {
         String id = job.getBatchId() + "\n" + job.getJobName();
         return partitionDir(partition).resolve(safe + "-" + HexFormat.of().toHexDigits(
                 fnv64(id.getBytes(StandardCharsets.UTF_8))));
+    }
+
+    /**
+     * The job's cache directory, created (with the directories above it) when missing. Every directory the poller
+     * creates is owner-only (0700), since the cache holds prompts and answers. The partition's and the job's
+     * directories are made owner-only when they exist too (an earlier version created them open); so is the root
+     * when it is the default one under {@code java.io.tmpdir}, which only genai-batch uses. A root the operator
+     * configured and created keeps the mode they gave it.
+     */
+    Path createJobDir(int partition, BatchJob job) {
+        Path dir = jobDir(partition, job);
+        try {
+            if (defaultRoot && Files.isSymbolicLink(root)) {
+                // In a shared temp directory anyone may have planted it, pointing anywhere.
+                throw new IllegalStateException("the poller's default cache directory " + root + " is a symbolic"
+                        + " link; remove it, or set " + ConfigKeys.POLL_CACHE_DIR.name() + " to a directory of your"
+                        + " own (under the service's data directory)");
+            }
+            OwnerOnlyDirs.create(root);
+            if (defaultRoot) {
+                OwnerOnlyDirs.tighten(root);
+            }
+            OwnerOnlyDirs.createOrTighten(partitionDir(partition));
+            OwnerOnlyDirs.createOrTighten(dir);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot create the poller's cache directory " + dir
+                    + " owner-only (" + e + ")" + (defaultRoot ? "; if another user owns " + root + ", set "
+                    + ConfigKeys.POLL_CACHE_DIR.name() + " to a directory of your own" : ""), e);
+        }
+        return dir;
     }
 
     /** Deletes the job's cache directory, if there is one. */

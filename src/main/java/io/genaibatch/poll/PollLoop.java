@@ -129,7 +129,8 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
         this.hooks = hooks;
         this.clock = clock;
         this.table = new JobTable(settings.schedule());
-        this.cache = new CacheDirs(settings.cacheDir(), settings.groupId(), topics.jobs());
+        this.cache = new CacheDirs(settings.cacheDir(), settings.cacheDirIsDefault(), settings.groupId(),
+                topics.jobs());
     }
 
     /** Asks the loop to stop at its next step; a chunk in flight is committed or aborted, never half-applied. */

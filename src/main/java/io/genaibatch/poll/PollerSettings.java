@@ -39,11 +39,20 @@ record PollerSettings(String groupId, PollSchedule schedule, int publishChunk, P
         // max >= initial is checked when the configuration is loaded (config.ConfigRules).
         Duration initial = config.get(ConfigKeys.POLL_INITIAL_INTERVAL);
         Duration max = config.get(ConfigKeys.POLL_MAX_INTERVAL);
-        Path cache = config.find(ConfigKeys.POLL_CACHE_DIR).map(Path::of)
-                .orElseGet(() -> Path.of(System.getProperty("java.io.tmpdir"), "genai-batch-poll"));
+        Path cache = config.find(ConfigKeys.POLL_CACHE_DIR).map(Path::of).orElseGet(PollerSettings::defaultCacheDir);
         return new PollerSettings(config.get(ConfigKeys.POLL_GROUP_ID), new PollSchedule(initial, max),
                 config.get(ConfigKeys.POLL_PUBLISH_CHUNK), cache, config.get(ConfigKeys.POLL_POLICY),
                 config.get(ConfigKeys.POLL_ITEMS_READ_TIMEOUT), config.get(ConfigKeys.POLL_CLOSE_TIMEOUT),
                 PolicySettings.from(config));
+    }
+
+    /** {@code <java.io.tmpdir>/genai-batch-poll}: the cache directory when poll.cache-dir is not set. */
+    static Path defaultCacheDir() {
+        return Path.of(System.getProperty("java.io.tmpdir"), "genai-batch-poll");
+    }
+
+    /** Whether the cache directory is the default one, a directory only genai-batch uses. */
+    boolean cacheDirIsDefault() {
+        return cacheDir.toAbsolutePath().normalize().equals(defaultCacheDir().toAbsolutePath().normalize());
     }
 }

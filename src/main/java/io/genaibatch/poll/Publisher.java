@@ -160,7 +160,7 @@ final class Publisher {
             log.info("batch {} job {}: answered as an operator asked (jobs answer)", job.getBatchId(), name(job));
             decision = hold.answer();
         }
-        Path dir = cache.jobDir(entry.partition(), job);
+        Path dir = cache.createJobDir(entry.partition(), job);
         ItemIndex index = ItemIndex.open(dir.resolve("index"));
         try {
             boolean keepRequests = decision instanceof RebatchTheRest

@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
+import io.genaibatch.run.OwnerOnlyDirs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,10 +50,15 @@ final class Spool {
         return open(path(partition, batchId), batchId);
     }
 
-    /** A new, empty spool file at {@code file} (truncated if it exists), for batch {@code batchId}. */
+    /**
+     * A new, empty spool file at {@code file} (truncated if it exists), for batch {@code batchId}. The spool holds
+     * the batches' prompts, so the directories created for it (the partition's folder, and the spool dir and its
+     * parents when missing) are owner-only (0700); a partition folder that exists with a wider mode is tightened.
+     * A spool dir that already exists keeps the mode its owner gave it.
+     */
     static Writer open(Path file, String batchId) {
         try {
-            Files.createDirectories(file.getParent());
+            OwnerOnlyDirs.createOrTighten(file.getParent());
             OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE,
                     StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
             return new Writer(file, new BufferedOutputStream(out, BUFFER_BYTES));

@@ -35,13 +35,14 @@ class EmulatorCommandTest {
                 "--request-error-code", "503", "--missing-result-rate", "0.5", "--throttle-bytes-per-second", "1000",
                 "--response-delay-ms", "7", "--inline-out-of-order", "--drop-inline-metadata",
                 "--file-jobs-answer-inline", "--inline-jobs-answer-file", "--request-log-capacity", "10",
-                "--http-threads", "2").options();
+                "--http-threads", "2", "--admin-open").options();
         assertThat(o).isEqualTo(EmulatorOptions.builder().port(0).dataDir(Path.of("/tmp/x")).apiKey("K")
                 .pendingMillis(5).runningMillis(6).knownModels(Set.of("gemini-a", "gemini-b")).embeddingDimension(8)
                 .seed(9).rate429(0.1).rate503(0.2).retryAfterSeconds(3).jobFailRate(0.3).jobExpireRate(0.2)
                 .jobStuckRate(0.1).requestErrorRate(0.4).requestErrorCode(503).missingResultRate(0.5)
                 .throttleBytesPerSecond(1000).responseDelayMillis(7).inlineOutOfOrder(true).dropInlineMetadata(true)
-                .fileJobsAnswerInline(true).inlineJobsAnswerFile(true).requestLogCapacity(10).httpThreads(2).build());
+                .fileJobsAnswerInline(true).inlineJobsAnswerFile(true).requestLogCapacity(10).httpThreads(2)
+                .adminOpen(true).build());
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
 
+import io.genaibatch.config.GenAiBatchConfig;
 import org.junit.jupiter.api.Test;
 
 class GeminiSettingsTest {
@@ -47,5 +48,35 @@ class GeminiSettingsTest {
                 .hasMessageContaining("'beta'");
         assertThatThrownBy(() -> GeminiSettings.builder().apiKey("k").uploadChunkBytes(1000).build())
                 .hasMessageContaining("1000");
+    }
+
+    @Test
+    void shouldRefusePlainHttpToAHostThatIsNotLoopbackNamingTheKeyAndValue() {
+        for (String url : new String[] {"http://emulator:8089", "http://10.0.0.5:8089", "http://127.0.0.1.example.com",
+                "http://generativelanguage.googleapis.com", "http://[fd00::2]:8089"}) {
+            assertThatThrownBy(() -> GeminiSettings.builder().apiKey("k").baseUrl(url).build())
+                    .as(url)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("gemini.base-url")
+                    .hasMessageContaining("'" + url + "'")
+                    .hasMessageContaining("gemini.allow-insecure-http");
+        }
+        assertThatThrownBy(() -> GeminiSettings.from(GenAiBatchConfig.of(Map.of("gemini.base-url", "http://emulator:8089")),
+                Map.of("GEMINI_API_KEY", "k"))).hasMessageContaining("http://emulator:8089");
+    }
+
+    @Test
+    void shouldAcceptPlainHttpOnLoopbackAndHttpsAnywhere() {
+        for (String url : new String[] {"http://127.0.0.1:8089", "http://127.1.2.3:8089", "http://localhost:8089",
+                "http://LOCALHOST", "http://[::1]:8089", "https://emulator:8089", "https://generativelanguage.googleapis.com"}) {
+            assertThat(GeminiSettings.builder().apiKey("k").baseUrl(url).build().baseUrl()).as(url).isEqualTo(url);
+        }
+    }
+
+    @Test
+    void shouldAcceptPlainHttpToAnotherHostOnlyWhenAllowedExplicitly() {
+        GeminiSettings s = GeminiSettings.from(GenAiBatchConfig.of(Map.of("gemini.base-url", "http://emulator:8089",
+                "gemini.allow-insecure-http", "true")), Map.of("GEMINI_API_KEY", "k"));
+        assertThat(s.baseUrl()).isEqualTo("http://emulator:8089");
     }
 }

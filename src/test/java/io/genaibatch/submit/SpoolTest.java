@@ -1,9 +1,13 @@
 package io.genaibatch.submit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 
 import io.genaibatch.batch.JsonlLine;
 import org.junit.jupiter.api.Test;
@@ -43,6 +47,43 @@ class SpoolTest {
         assertThat(Spool.fileName("gemini-2.5-flash-generate-0-ab12-7")).isEqualTo("gemini-2.5-flash-generate-0-ab12-7.jsonl");
         assertThat(Spool.fileName("a/b")).startsWith("a_b-").endsWith(".jsonl");
         assertThat(Spool.fileName("a/b")).isNotEqualTo(Spool.fileName("a:b"));
+    }
+
+    @Test
+    void shouldCreateTheSpoolDirectoriesOwnerOnly() throws Exception {
+        assumePosix();
+        Path root = dir.resolve("data/submit-spool");
+        Spool spool = new Spool(root, "genai.batches");
+
+        spool.create(2, "b-1").close();
+
+        // the spool holds the batches' prompts: nobody but the service's user may read them
+        for (Path d : new Path[] {dir.resolve("data"), root, root.resolve("genai.batches-2")}) {
+            assertThat(permissions(d)).as(d.toString()).isEqualTo("rwx------");
+        }
+    }
+
+    @Test
+    void shouldTightenAnOpenPartitionFolderButLeaveAnExistingRootAsConfigured() throws Exception {
+        assumePosix();
+        Path root = Files.createDirectories(dir.resolve("spool"));
+        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-x---"));
+        Path partition = Files.createDirectories(root.resolve("genai.batches-0"));
+        Files.setPosixFilePermissions(partition, PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        new Spool(root, "genai.batches").create(0, "b-1").close();
+
+        assertThat(permissions(partition)).isEqualTo("rwx------");
+        assertThat(permissions(root)).isEqualTo("rwxr-x---");
+    }
+
+    private static void assumePosix() {
+        assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"),
+                "permissions are POSIX permissions; this file system has none");
+    }
+
+    private static String permissions(Path d) throws IOException {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(d));
     }
 
     private static byte[] concat(byte[] a, byte[] b) {
