@@ -505,9 +505,28 @@ final class SubmitLoop implements Runnable, JobLog {
     }
 
     private void crash(Throwable t) {
-        if (fatal.compareAndSet(null, t)) {
-            log.error("Submitter stopping on a fatal error: {}", t.toString(), t);
+        Throwable why = explained(t);
+        if (fatal.compareAndSet(null, why)) {
+            log.error("Submitter stopping on a fatal error: {}", why.getMessage(), why);
         }
+    }
+
+    /**
+     * A fenced producer means another producer took this transactional.id: another instance started with the same
+     * submit.instance-id (the two would fence each other in turn at every restart), or a restart of this very
+     * instance replaced it. Say so, rather than Kafka's bare "a newer producer".
+     */
+    private Throwable explained(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof org.apache.kafka.common.errors.ProducerFencedException) {
+                return new IllegalStateException("the submitter's transactional.id '" + settings.transactionalId()
+                        + "' was taken over by another producer: another instance runs with submit.instance-id '"
+                        + settings.instanceId() + "' (give every instance a unique one, or leave it unset for a "
+                        + "random one), or this instance was restarted elsewhere. Stopping; nothing uncommitted is "
+                        + "lost.", t);
+            }
+        }
+        return t;
     }
 
     private void shutdown() {

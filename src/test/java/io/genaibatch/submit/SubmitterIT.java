@@ -266,6 +266,32 @@ class SubmitterIT {
     }
 
     @Test
+    void shouldStopNamingTheSharedInstanceIdWhenTwoInstancesUseTheSameOne(KafkaCluster kafka) throws Exception {
+        String prefix = KafkaCluster.uniquePrefix("submit-same-id");
+        GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.instance-id", "same"));
+        try (BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
+             Submitter first = new Submitter(config, api)) {
+            batches.write(generate(prefix + "b", 2, 20));
+            first.start();
+            await(() -> first.ownedPartitions() > 0, "the first instance owns its partitions");
+
+            // Step 2: a second instance with the same submit.instance-id takes its transactional.id over
+            try (Submitter second = new Submitter(SubmitItSupport.config(kafka, prefix, dir.resolve("second"),
+                    Map.of("submit.instance-id", "same")), api)) {
+                second.start();
+                for (int i = 0; i < 6; i++) {
+                    batches.write(generate(prefix + "c" + i, 2, 20));
+                }
+
+                // Step 3: the fenced one stops with a message that says what is wrong and what to do
+                Throwable failure = awaitFailure(first);
+                assertThat(failure).hasMessageContaining("submit.instance-id")
+                        .hasMessageContaining("'same'").hasMessageContaining("unique");
+            }
+        }
+    }
+
+    @Test
     void shouldAdoptTheJobWhenItCrashesAfterCreateBeforeRecordingIt(KafkaCluster kafka) throws Exception {
         String prefix = KafkaCluster.uniquePrefix("submit-crash-create");
         GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.inline-max-bytes", "0"));
