@@ -101,6 +101,8 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
     /** Volatile: {@link #stop()} wakes it up from the closing thread. */
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private Publisher publisher;
+    /** For the end offsets of assigned partitions; open while the loop runs. */
+    private org.apache.kafka.clients.admin.Admin admin;
 
     /** One assigned partition of genai.jobs: its producer, and whether its open jobs are all known yet. */
     private static final class OwnedPartition {
@@ -149,6 +151,7 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
              KafkaConsumer<byte[], byte[]> batches = new KafkaConsumer<>(clients.properties(
                      ItemLoader.consumerProperties()), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer = jobs;
+            admin = clients.admin();
             publisher = new Publisher(settings, cache, api, policy,
                     new ItemLoader(batches, topics.batches(), settings.itemsReadTimeout(), clock),
                     new Responses(topics.responses(), format, maxResponseRecordBytes()),
@@ -190,6 +193,9 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
         } finally {
             closeProducers();
             consumer = null;
+            if (admin != null) {
+                admin.close(Duration.ofSeconds(5));
+            }
             log.info("Poller stopped");
         }
     }
@@ -484,7 +490,7 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
                     producer.close(Duration.ZERO);
                     throw e;
                 }
-                long end = consumer.endOffsets(List.of(tp)).get(tp);
+                long end = endIncludingOpenTransactions(tp);
                 OffsetAndMetadata from = committed.get(tp);
                 if (from != null) {
                     consumer.seek(tp, from);
@@ -493,7 +499,8 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
                 }
                 owned.put(tp.partition(), new OwnedPartition(tp, producer, end));
                 revoked.remove(tp.partition());
-                log.info("Partition {} assigned: rebuilding its open jobs from offset {} to {}", tp,
+                log.info("Partition {} assigned: rebuilding its open jobs from offset {} to {} (a transaction still "
+                        + "open there, e.g. a killed submitter's, delays this until it ends)", tp,
                         from == null ? "the beginning" : from.offset(), end);
             }
         }
@@ -517,6 +524,27 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             // No deletion: the partition may already be another member's, perhaps one sharing this cache dir.
             partitions.forEach(tp -> release(tp.partition(), "lost"));
+        }
+    }
+
+    /**
+     * The partition's end counting records of transactions still open (read_uncommitted), not the last stable
+     * offset a read_committed consumer sees: a transaction left open by a killed producer (a submitter, up to its
+     * transaction.timeout.ms) hides every record committed after it began, such as the last chunk of a poller that
+     * owned the partition before. Rebuilt only past this end, the table never acts on a record a later one
+     * replaced (a stale publishedThrough would publish a chunk twice).
+     */
+    private long endIncludingOpenTransactions(TopicPartition tp) {
+        try {
+            return admin.listOffsets(Map.of(tp, org.apache.kafka.clients.admin.OffsetSpec.latest()),
+                            new org.apache.kafka.clients.admin.ListOffsetsOptions(
+                                    org.apache.kafka.common.IsolationLevel.READ_UNCOMMITTED))
+                    .partitionResult(tp).get(30, java.util.concurrent.TimeUnit.SECONDS).offset();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new org.apache.kafka.common.errors.InterruptException(e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot read the end offset of " + tp + " to rebuild its jobs: " + e, e);
         }
     }
 

@@ -265,6 +265,35 @@ final class PollFixture implements AutoCloseable {
         return job;
     }
 
+    /** Writes this job record as it is (committed, no transaction). */
+    void writeJobRecord(BatchJob job) throws Exception {
+        producer.send(new ProducerRecord<>(topics.jobs(), job.getBatchId().getBytes(StandardCharsets.UTF_8),
+                RecordCodec.batchJob().encode(job, ValueFormat.AVRO))).get();
+    }
+
+    /** The genai.jobs partition a batch's records go to (the default partitioner, by batch id). */
+    int jobsPartitionOf(String batchId) {
+        int partitions = producer.partitionsFor(topics.jobs()).size();
+        return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
+                batchId.getBytes(StandardCharsets.UTF_8))) % partitions;
+    }
+
+    /**
+     * A producer inside a transaction on genai.jobs partition {@code partition}, with one record sent and nothing
+     * committed: what a killed submitter leaves until the transaction times out. Close it (or abort) when done.
+     */
+    org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> openTransaction(int partition) throws Exception {
+        org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> p = new org.apache.kafka.clients.producer.KafkaProducer<>(
+                Map.of("bootstrap.servers", kafka.bootstrapServers(), "transactional.id", prefix + "dead-submitter",
+                        "transaction.timeout.ms", 60_000),
+                new ByteArraySerializer(), new ByteArraySerializer());
+        p.initTransactions();
+        p.beginTransaction();
+        p.send(new ProducerRecord<>(topics.jobs(), partition, "other-batch".getBytes(StandardCharsets.UTF_8),
+                "in flight".getBytes(StandardCharsets.UTF_8))).get();
+        return p;
+    }
+
     /** Steps 1 and 2 in one. */
     Batch submitted(String batchId, RequestKind kind, int n, int partition, InputMode mode) throws Exception {
         Batch b = writeBatch(batchId, kind, n, partition);

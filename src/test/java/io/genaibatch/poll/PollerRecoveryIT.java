@@ -95,6 +95,34 @@ class PollerRecoveryIT {
     }
 
     @Test
+    void shouldNotActOnAStaleRecordWhileATransactionLeftOpenHidesTheNewerOne(KafkaCluster kafka, @TempDir Path dir)
+            throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "stale", EmulatorOptions.defaults(), dir)) {
+            // Step 1: a job recorded SUCCEEDED, then a producer that died inside a transaction on the same
+            // partition (a killed submitter), then the job's PUBLISHED record from the poller that finished it
+            PollFixture.Batch batch = f.writeBatch("b-stale", RequestKind.GENERATE, 5, 0);
+            String jobName = f.createJob(batch, InputMode.INLINE);
+            f.emulator.finishNow(jobName);
+            BatchJob succeeded = f.writeJob(batch, jobName, InputMode.INLINE, JobState.SUCCEEDED, null);
+            int partition = f.jobsPartitionOf("b-stale");
+            try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> dead = f.openTransaction(partition)) {
+                f.writeJobRecord(BatchJob.newBuilder(succeeded).setState(JobState.PUBLISHED).setPublishedThrough(5)
+                        .build());
+
+                // Step 2: a poller takes the partition over while the transaction is still open
+                f.startPoller();
+
+                // Step 3: it must not publish from the stale SUCCEEDED record it can see: the batch is done
+                Thread.sleep(4000);
+                assertThat(f.responses()).as("responses published from a stale record").isEmpty();
+                dead.abortTransaction();
+            }
+            Thread.sleep(2000);
+            assertThat(f.responses()).as("responses once the transaction is resolved").isEmpty();
+        }
+    }
+
+    @Test
     void shouldKeepPollingThroughRateLimitsHonouringRetryAfter(KafkaCluster kafka, @TempDir Path dir) throws Exception {
         EmulatorOptions options = EmulatorOptions.builder().retryAfterSeconds(1).build();
         try (PollFixture f = PollFixture.start(kafka, "throttled", options, dir)) {
