@@ -142,7 +142,7 @@ final class ItemIndex implements AutoCloseable {
         return get(ITEMS_COMPLETE) != null;
     }
 
-    /** The number of items recorded by {@link #completeItems()}, or -1 when incomplete. */
+    /** The number of items recorded by {@link #completeItems(boolean)}, or -1 when incomplete. */
     long itemCount() {
         byte[] v = get(ITEMS_COMPLETE);
         return v == null ? -1 : ByteBuffer.wrap(v).getLong();
@@ -152,11 +152,6 @@ final class ItemIndex implements AutoCloseable {
     void clear() {
         discardPending();
         deleteRange(new byte[] {0}, new byte[] {(byte) 0xFF});
-    }
-
-    /** Adds an item without its request JSON; see {@link #putItem(BatchItem, boolean)}. */
-    void putItem(BatchItem item) {
-        putItem(item, false);
     }
 
     /**
@@ -179,10 +174,6 @@ final class ItemIndex implements AutoCloseable {
         } catch (RocksDBException e) {
             throw failure("write items", e);
         }
-    }
-
-    long completeItems() {
-        return completeItems(false);
     }
 
     /** Whether the items were indexed with their request JSON. */

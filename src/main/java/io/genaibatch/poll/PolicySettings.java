@@ -25,11 +25,6 @@ import io.genaibatch.config.GenAiBatchConfig;
 record PolicySettings(int maxAttempts, Duration initialBackoff, Duration maxBackoff, Duration stuckAfter,
                       Set<String> retriableCodes, boolean holdExhausted) {
 
-    PolicySettings(int maxAttempts, Duration initialBackoff, Duration maxBackoff, Duration stuckAfter,
-                   Set<String> retriableCodes) {
-        this(maxAttempts, initialBackoff, maxBackoff, stuckAfter, retriableCodes, false);
-    }
-
     PolicySettings {
         Objects.requireNonNull(initialBackoff, "initialBackoff");
         Objects.requireNonNull(maxBackoff, "maxBackoff");

@@ -91,9 +91,9 @@ class ItemIndexMemoryTest {
             }
             try (ItemIndex index = ItemIndex.open(Path.of(args[1]))) {
                 for (int i = 0; i < n; i++) {
-                    index.putItem(item(i));
+                    index.putItem(item(i), false);
                 }
-                long count = index.completeItems();
+                long count = index.completeItems(false);
                 for (int i = 0; i < n; i++) {
                     index.attach(io.genaibatch.batch.LineKey.of("genai.requests", 0, i), i * 100L, 100);
                 }

@@ -38,9 +38,9 @@ class ItemIndexTest {
         try (ItemIndex index = ItemIndex.open(dir.resolve("idx"))) {
             assertThat(index.itemsComplete()).isFalse();
             for (String id : List.of("r-3", "r-1", "r-2", "r-0")) {
-                index.putItem(item(id, "key-" + id));
+                index.putItem(item(id, "key-" + id), false);
             }
-            assertThat(index.completeItems()).isEqualTo(4);
+            assertThat(index.completeItems(false)).isEqualTo(4);
 
             assertThat(index.attach(lineKey("r-1"), 100, 10)).isEqualTo(ItemIndex.Attach.ATTACHED);
             assertThat(index.attach(lineKey("r-2"), 200, 20)).isEqualTo(ItemIndex.Attach.ATTACHED);
@@ -80,9 +80,9 @@ class ItemIndexTest {
         BatchItem first = item("same-id", "key-a", 7);
         BatchItem second = item("same-id", "key-b", 8);
         try (ItemIndex index = ItemIndex.open(dir.resolve("idx"))) {
-            index.putItem(first);
-            index.putItem(second);
-            assertThat(index.completeItems()).as("neither item replaces the other").isEqualTo(2);
+            index.putItem(first, false);
+            index.putItem(second, false);
+            assertThat(index.completeItems(false)).as("neither item replaces the other").isEqualTo(2);
             assertThat(index.attach(io.genaibatch.batch.LineKey.of(first), 0, 10)).isEqualTo(ItemIndex.Attach.ATTACHED);
             assertThat(index.attach(io.genaibatch.batch.LineKey.of(second), 10, 10)).isEqualTo(ItemIndex.Attach.ATTACHED);
             List<ItemIndex.Entry> all = new ArrayList<>();
@@ -104,8 +104,8 @@ class ItemIndexTest {
     void shouldKeepCompletenessAcrossReopenAndStartOverWhenCleared(@TempDir Path dir) {
         Path path = dir.resolve("idx");
         try (ItemIndex index = ItemIndex.open(path)) {
-            index.putItem(item("r-1", "k"));
-            index.completeItems();
+            index.putItem(item("r-1", "k"), false);
+            index.completeItems(false);
             index.attach(lineKey("r-1"), 0, 5);
             index.completeResults(new ItemIndex.ResultCounts(1, 1, 0));
         }
@@ -126,7 +126,7 @@ class ItemIndexTest {
     void shouldLeaveAnIncompleteIndexWhenItemsWereNotCompleted(@TempDir Path dir) {
         Path path = dir.resolve("idx");
         try (ItemIndex index = ItemIndex.open(path)) {
-            index.putItem(item("r-1", "k"));
+            index.putItem(item("r-1", "k"), false);
         }
         try (ItemIndex index = ItemIndex.open(path)) {
             assertThat(index.itemsComplete()).as("no mark, so the loader starts over").isFalse();

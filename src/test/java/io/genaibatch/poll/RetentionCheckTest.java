@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 class RetentionCheckTest {
     private final PolicySettings threeAttempts = new PolicySettings(3, Duration.ofSeconds(30), Duration.ofMinutes(30),
-            Duration.ofHours(36), Set.of());
+            Duration.ofHours(36), Set.of(), false);
 
     @Test
     void shouldWarnWhenBatchesMayBeDeletedBeforeTheirLastAttempt() {

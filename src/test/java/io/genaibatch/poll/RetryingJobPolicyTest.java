@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class RetryingJobPolicyTest {
     private static final Instant ENDED = Instant.parse("2026-12-04T10:00:00Z");
     private final JobPolicy policy = JobPolicy.named("retrying", new PolicySettings(3, Duration.ofSeconds(30),
-            Duration.ofMinutes(2), Duration.ofHours(36), PolicySettings.codes("429, 503,UNAVAILABLE")));
+            Duration.ofMinutes(2), Duration.ofHours(36), PolicySettings.codes("429, 503,UNAVAILABLE"), false));
     private final BatchItem item = ItemIndexTest.item("r-1", "k-1");
 
     @Test
@@ -37,7 +37,7 @@ class RetryingJobPolicyTest {
         assertThat(second.reason()).as("a FAILED job without the API's reason").isEqualTo("JOB_FAILED");
 
         PolicySettings longRun = new PolicySettings(10, Duration.ofSeconds(30), Duration.ofMinutes(2),
-                Duration.ofHours(1), Set.of());
+                Duration.ofHours(1), Set.of(), false);
         assertThat(longRun.resubmitAt(ENDED, 9)).as("capped").isEqualTo(ENDED.plus(Duration.ofMinutes(2)));
     }
 
