@@ -64,10 +64,11 @@ final class KnownJobs {
      * (genai.batches partition → committed offset, -1 when none).
      *
      * @param jobsConsumer an unsubscribed read_committed consumer, used here and left open for its owner
+     * @param jobsEnds     a read_uncommitted consumer, for the ends of the partitions only
      * @throws IllegalStateException when the end is not reached within {@code timeout}
      */
-    int load(Consumer<String, byte[]> jobsConsumer, String jobsTopic, Map<Integer, Long> partitions,
-             RecordCodec<BatchJob> codec, Duration timeout) {
+    int load(Consumer<String, byte[]> jobsConsumer, Consumer<String, byte[]> jobsEnds, String jobsTopic,
+             Map<Integer, Long> partitions, RecordCodec<BatchJob> codec, Duration timeout) {
         List<TopicPartition> tps = jobsConsumer.partitionsFor(jobsTopic, timeout).stream()
                 .map(p -> new TopicPartition(jobsTopic, p.partition())).toList();
         if (tps.isEmpty()) {
@@ -76,8 +77,11 @@ final class KnownJobs {
         }
         jobsConsumer.assign(tps);
         jobsConsumer.seekToBeginning(tps);
-        // With read_committed these are the last stable offsets: every committed record lies before them.
-        Map<TopicPartition, Long> end = jobsConsumer.endOffsets(tps, timeout);
+        // The ends counting transactions still open (read_uncommitted), not the last stable offsets: a transaction
+        // left open by a killed producer hides every record committed after it began, e.g. a batch's job record,
+        // and a batch taken for unsubmitted would be created again. The read_committed consumer reaches these ends
+        // once such transactions are over (committed, aborted, or timed out).
+        Map<TopicPartition, Long> end = jobsEnds.endOffsets(tps, timeout);
         long deadline = System.nanoTime() + timeout.toNanos();
         Set<TopicPartition> remaining = new java.util.HashSet<>(tps);
         remaining.removeIf(tp -> jobsConsumer.position(tp, timeout) >= end.get(tp));

@@ -50,6 +50,8 @@ import org.slf4j.LoggerFactory;
 final class SubmitLoop implements Runnable, JobLog {
     private static final Logger log = LoggerFactory.getLogger(SubmitLoop.class);
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
+    /** Longest read of genai.jobs at an assignment (or submit.shutdown-timeout when longer). */
+    private static final Duration KNOWN_JOBS_TIMEOUT = Duration.ofMinutes(2);
     /** Offsets alone (batches skipped or still open) are committed at most this often. */
     private static final Duration OFFSETS_INTERVAL = Duration.ofSeconds(1);
     /** A read of a range child's items fails its try when its position stays put this long (at least). */
@@ -68,6 +70,8 @@ final class SubmitLoop implements Runnable, JobLog {
     private final SubmitSettings settings;
     private final Consumer<String, byte[]> consumer;
     private final Consumer<String, byte[]> jobsConsumer;
+    /** read_uncommitted, no group: only for the end of genai.jobs including transactions still open. */
+    private final Consumer<String, byte[]> jobsEnds;
     private final JobsWriter writer;
     private final ScheduledThreadPoolExecutor workers;
     private final Spool spool;
@@ -99,10 +103,11 @@ final class SubmitLoop implements Runnable, JobLog {
      *                     auto.offset.reset=none); the read closes it
      */
     SubmitLoop(SubmitSettings settings, Consumer<String, byte[]> consumer, Consumer<String, byte[]> jobsConsumer,
-               Producer<String, byte[]> producer, Supplier<Consumer<String, byte[]>> rangeConsumers, BatchApi api,
+               Consumer<String, byte[]> jobsEnds, Producer<String, byte[]> producer, Supplier<Consumer<String, byte[]>> rangeConsumers, BatchApi api,
                SubmitHooks hooks, SubmitCounters counters, Clock clock) {
         this.settings = settings;
         this.consumer = consumer;
+        this.jobsEnds = jobsEnds;
         this.jobsConsumer = jobsConsumer;
         this.writer = new JobsWriter(producer, consumer, settings.jobsTopic(), settings.valueFormat(), counters);
         this.spool = new Spool(settings.spoolDir(), settings.batchesTopic());
@@ -547,6 +552,7 @@ final class SubmitLoop implements Runnable, JobLog {
         failPending();
         workers.shutdownNow();
         closeQuietly(jobsConsumer::close);
+        closeQuietly(jobsEnds::close);
         closeQuietly(() -> writer.close(orderly ? Duration.ofSeconds(5) : Duration.ZERO));
         for (PartitionBatches pb : partitions.values()) {
             pb.closeOpen();
@@ -600,9 +606,11 @@ final class SubmitLoop implements Runnable, JobLog {
                 partitions.put(tp, new PartitionBatches(tp, offset));
                 byPartition.put(tp.partition(), offset);
             }
-            Duration timeout = settings.shutdownTimeout().compareTo(Duration.ofMinutes(1)) > 0
-                    ? settings.shutdownTimeout() : Duration.ofMinutes(1);
-            known.load(jobsConsumer, settings.jobsTopic(), byPartition, jobCodec, timeout);
+            // A transaction left open by a killed producer ends at its transaction.timeout.ms (1 min by default),
+            // which the read may have to wait for; well under max.poll.interval.ms (5 min by default).
+            Duration timeout = settings.shutdownTimeout().compareTo(KNOWN_JOBS_TIMEOUT) > 0
+                    ? settings.shutdownTimeout() : KNOWN_JOBS_TIMEOUT;
+            known.load(jobsConsumer, jobsEnds, settings.jobsTopic(), byPartition, jobCodec, timeout);
             if (pausedForBackpressure) {
                 consumer.pause(assigned);
             }

@@ -91,11 +91,18 @@ public final class Submitter implements Role {
                 ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName())),
                 new StringDeserializer(), new ByteArrayDeserializer());
         KafkaConsumer<String, byte[]> jobsConsumer = null;
+        KafkaConsumer<String, byte[]> jobsEnds = null;
         KafkaProducer<String, byte[]> producer = null;
         try {
             jobsConsumer = new KafkaConsumer<>(clients.properties(Map.of(
                     ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-jobs",
                     ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                    ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)),
+                    new StringDeserializer(), new ByteArrayDeserializer());
+            // For the end of genai.jobs counting transactions still open: see KnownJobs.
+            jobsEnds = new KafkaConsumer<>(clients.properties(Map.of(
+                    ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-jobs-ends",
+                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted",
                     ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)),
                     new StringDeserializer(), new ByteArrayDeserializer());
             producer = new KafkaProducer<>(clients.properties(Map.of(
@@ -106,6 +113,9 @@ public final class Submitter implements Role {
             consumer.close();
             if (jobsConsumer != null) {
                 jobsConsumer.close();
+            }
+            if (jobsEnds != null) {
+                jobsEnds.close();
             }
             throw e;
         }
@@ -118,7 +128,8 @@ public final class Submitter implements Role {
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none")),
                 new StringDeserializer(), new ByteArrayDeserializer());
-        loop = new SubmitLoop(settings, consumer, jobsConsumer, producer, rangeConsumers, api, hooks, counters, clock);
+        loop = new SubmitLoop(settings, consumer, jobsConsumer, jobsEnds, producer, rangeConsumers, api, hooks, counters,
+                clock);
         thread = new Thread(loop, "genai-batch-submit-" + settings.instanceId());
         thread.start();
         log.info("Submitter started: group {}, transactional id {}, spool {}, inline up to {} bytes, at most {} jobs"

@@ -326,6 +326,33 @@ final class SubmitItSupport {
         }
     }
 
+    /**
+     * A producer inside a transaction on {@code topic}, one record sent to the partition of {@code key}, nothing
+     * committed: what a killed producer leaves until the transaction times out ({@code timeout}). Close it when done.
+     */
+    static KafkaProducer<String, byte[]> openTransaction(KafkaCluster kafka, String topic, String key,
+                                                         Duration timeout) throws Exception {
+        KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+                "transactional.id", topic + "-dead-" + key, "transaction.timeout.ms", (int) timeout.toMillis()),
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer());
+        p.initTransactions();
+        p.beginTransaction();
+        p.send(new ProducerRecord<>(topic, key + "-other", new byte[] {1})).get();
+        p.send(new ProducerRecord<>(topic, key, (byte[]) null)).get();
+        return p;
+    }
+
+    /** One genai.jobs record, committed, without a transaction. */
+    static void writeJobRecord(KafkaCluster kafka, String topic, BatchJob job) throws Exception {
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            p.send(new ProducerRecord<>(topic, job.getBatchId(), RecordCodec.batchJob().encode(job, ValueFormat.AVRO)))
+                    .get();
+        }
+    }
+
     /** The group's committed offsets on genai.batches. */
     static Map<Integer, Long> committedOffsets(GenAiBatchConfig config, String groupId) throws Exception {
         try (Admin admin = new KafkaClients(config).admin()) {

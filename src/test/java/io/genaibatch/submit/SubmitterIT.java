@@ -292,6 +292,42 @@ class SubmitterIT {
     }
 
     @Test
+    void shouldNotCreateAgainABatchWhoseJobRecordATransactionLeftOpenHides(KafkaCluster kafka) throws Exception {
+        String prefix = KafkaCluster.uniquePrefix("submit-open-txn");
+        GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of());
+        TestBatch batch = generate(prefix + "b", 3, 20);
+        try (BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches")) {
+            batches.write(batch);
+            Placed placed = batches.placed.get(batch.batchId());
+            // Step 1: the batch has its job, and its job record sits on genai.jobs behind a transaction that a
+            // killed producer left open (its records stay invisible to read_committed readers until it ends)
+            Path input = dir.resolve("input.jsonl");
+            Files.write(input, batch.jsonl());
+            BatchJobInfo created = api.create(batch.model(), batch.batchId(),
+                    io.genaibatch.gemini.BatchInput.inline(input));
+            try (org.apache.kafka.clients.producer.KafkaProducer<String, byte[]> dead =
+                         SubmitItSupport.openTransaction(kafka, prefix + "jobs", batch.batchId(), Duration.ofSeconds(10))) {
+                SubmitItSupport.writeJobRecord(kafka, prefix + "jobs", BatchJob.newBuilder()
+                        .setBatchId(batch.batchId()).setGroupKey(batch.groupKey()).setModel(batch.model())
+                        .setKind(batch.kind()).setAttempt(1).setItemCount(3).setItemBytes(batch.bytes())
+                        .setItemsPartition(placed.partition()).setFirstItemOffset(placed.firstItemOffset())
+                        .setLastItemOffset(placed.sealOffset()).setInputMode(InputMode.INLINE)
+                        .setJobName(created.name()).setState(JobState.PENDING).setCreatedAt(java.time.Instant.now())
+                        .setUpdatedAt(java.time.Instant.now()).setSubmittedAt(java.time.Instant.now()).build());
+
+                // Step 2: a submitter starts meanwhile, and reads the batch
+                try (Submitter submitter = new Submitter(config, api)) {
+                    submitter.start();
+                    await(() -> committedPast(config, prefix, batches), "offsets committed past the batch");
+
+                    // Step 3: it waited for the transaction to end, saw the job record, and created nothing
+                    assertThat(emulator.jobsCreatedFor(batch.batchId())).isEqualTo(1);
+                }
+            }
+        }
+    }
+
+    @Test
     void shouldAdoptTheJobWhenItCrashesAfterCreateBeforeRecordingIt(KafkaCluster kafka) throws Exception {
         String prefix = KafkaCluster.uniquePrefix("submit-crash-create");
         GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.inline-max-bytes", "0"));
