@@ -71,6 +71,8 @@ final class Submission {
     private Instant unclearSince;
     private boolean forceFile;
     private String uploadedFile;
+    /** An input file found gone (expired, deleted): never reused. */
+    private String goneFile;
     private int failures;
     private boolean itemsSpooled;
 
@@ -211,6 +213,10 @@ final class Submission {
         }
 
         InputMode mode = plan();
+        if (mode == InputMode.FILE && uploadedFile != null && !stillThere(uploadedFile)) {
+            goneFile = uploadedFile;
+            uploadedFile = null;
+        }
         if (mode == InputMode.FILE && uploadedFile == null) {
             try {
                 uploadedFile = upload();
@@ -311,25 +317,37 @@ final class Submission {
      * else a new upload streamed from the spool.
      */
     private String upload() {
-        if (intent != null && intent.getUploadedFile() != null) {
-            try {
-                FileInfo earlier = ctx.api().getFile(intent.getUploadedFile());
-                if (earlier.sizeBytes() == batch.itemBytes()
-                        && (earlier.state().isEmpty() || earlier.state().equals("ACTIVE"))) {
-                    log.info("Batch {}: reusing input file {} uploaded before the restart", batch.batchId(),
-                            earlier.name());
-                    return earlier.name();
-                }
-            } catch (GeminiApiException e) {
-                log.info("Batch {}: input file {} of the earlier run is not usable ({}); uploading again",
-                        batch.batchId(), intent.getUploadedFile(), e.getMessage());
-            }
+        if (intent != null && intent.getUploadedFile() != null && !intent.getUploadedFile().equals(goneFile)
+                && stillThere(intent.getUploadedFile())) {
+            log.info("Batch {}: reusing input file {} uploaded by an earlier run", batch.batchId(),
+                    intent.getUploadedFile());
+            return intent.getUploadedFile();
         }
         FileInfo f = ctx.api().uploadFile(batch.spool(), JSONL_MIME, batch.batchId());
         ctx.counters().uploaded(batch.itemBytes());
         log.info("Batch {}: uploaded {} bytes from {} as {}", batch.batchId(), batch.itemBytes(),
                 batch.spool().getFileName(), f.name());
         return f.name();
+    }
+
+    /**
+     * Whether an input file uploaded by an earlier try can still be used: the Files API deletes files 48 h after
+     * their upload, and a batch that waits out a long rate limit would otherwise be refused for a file that is
+     * gone (and every request of it answered FAILED). A failed check counts as gone: uploading again is safe.
+     */
+    private boolean stillThere(String file) {
+        try {
+            FileInfo f = ctx.api().getFile(file);
+            if (f.sizeBytes() == batch.itemBytes() && (f.state().isEmpty() || f.state().equals("ACTIVE"))) {
+                return true;
+            }
+            log.warn("Batch {}: input file {} is {} ({} bytes); uploading it again", batch.batchId(), file,
+                    f.state().isEmpty() ? "unusable" : f.state(), f.sizeBytes());
+        } catch (GeminiApiException e) {
+            log.warn("Batch {}: input file {} uploaded by an earlier try is not usable ({}); uploading it again",
+                    batch.batchId(), file, e.getMessage());
+        }
+        return false;
     }
 
     private BatchJobInfo create(InputMode mode, String file) {

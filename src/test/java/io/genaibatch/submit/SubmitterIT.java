@@ -328,6 +328,43 @@ class SubmitterIT {
     }
 
     @Test
+    void shouldUploadAgainWhenTheInputFileIsGoneBeforeTheCreateGoesThrough(KafkaCluster kafka) throws Exception {
+        String prefix = KafkaCluster.uniquePrefix("submit-file-gone");
+        GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.inline-max-bytes", "0"));
+        TestBatch batch = generate(prefix + "b", 3, 20);
+        // Step 1: the first create is refused for the quota (429); meanwhile the uploaded file expires (deleted
+        // here), as a file does 48 h after its upload while a batch waits out a long rate limit
+        // More 429s than the client retries within one call: the submission itself tries again later.
+        emulator.failNextRequests(6, 429, ":batchGenerateContent");
+        AtomicInteger creates = new AtomicInteger();
+        SubmitHooks expireFile = new SubmitHooks() {
+            @Override
+            public void beforeCreate(BatchJob intent) {
+                if (creates.incrementAndGet() == 1) {
+                    api.deleteFile(intent.getUploadedFile());
+                }
+            }
+        };
+        try (BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
+             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs");
+             Submitter submitter = new Submitter(config, api, expireFile, Clock.systemUTC())) {
+            batches.write(batch);
+            submitter.start();
+
+            // Step 2: the batch still gets its one job, from a new upload, instead of being recorded FAILED
+            Map<String, List<BatchJob>> history = jobs.awaitRecorded(List.of(batch.batchId()));
+            assertOneJobEach(emulator, history, List.of(batch.batchId()));
+            List<BatchJob> records = history.get(batch.batchId());
+            BatchJob last = records.get(records.size() - 1);
+            assertThat(last.getState()).isNotEqualTo(JobState.FAILED);
+            assertThat(records.stream().map(BatchJob::getUploadedFile).distinct().count())
+                    .as("intents name the first upload, then the second").isEqualTo(2);
+        } finally {
+            emulator.clearScriptedFailures();
+        }
+    }
+
+    @Test
     void shouldAdoptTheJobWhenItCrashesAfterCreateBeforeRecordingIt(KafkaCluster kafka) throws Exception {
         String prefix = KafkaCluster.uniquePrefix("submit-crash-create");
         GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.inline-max-bytes", "0"));
