@@ -85,7 +85,7 @@ class JobPoliciesKillIT {
     private static Map<String, String> settings() {
         Map<String, String> settings = new HashMap<>(Map.of(
                 "window.max-requests", "200", "window.models.gemini-2.5-flash-lite.max-requests", "100",
-                "poll.max-attempts", "10", "poll.retry.initial-backoff", "200ms", "poll.retry.max-backoff", "1s",
+                "poll.max-attempts", "25", "poll.retry.initial-backoff", "200ms", "poll.retry.max-backoff", "1s",
                 "poll.stuck-after", "6s"));
         // A killed member's partitions move after 6 s, and the restarted submitter, with the same instance id,
         // aborts the transaction its predecessor left open at once.
