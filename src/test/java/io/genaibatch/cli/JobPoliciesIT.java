@@ -50,7 +50,7 @@ class JobPoliciesIT {
             throws Exception {
         // Step 1: an API that fails 20 % of jobs, expires 20 %, strands 5 % RUNNING, answers 5 % of requests 503
         // and drops 2 % of results; the poller cancels a job stuck for 6 s. 45 % of jobs go wrong: a request may need
-        // many tries (one in ~50 needs 6 in a row), so 25 attempts are allowed, where production keeps 3.
+        // many tries in a row (0.45^6: about one in 120 needs six), so 25 attempts are allowed; production keeps 3.
         emulator = GeminiEmulator.start(EmulatorOptions.builder().runningMillis(300).seed(13)
                 .jobFailRate(0.2).jobExpireRate(0.2).jobStuckRate(0.05)
                 .requestErrorRate(0.05).requestErrorCode(503).missingResultRate(0.02).build());
