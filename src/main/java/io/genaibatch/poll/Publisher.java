@@ -124,6 +124,12 @@ final class Publisher {
         String asked = entry.lineage().decision();
         JobDecision decision = Lineage.RETRY_REQUESTED.equals(asked)
                 ? new Resubmit(clock.instant(), "OPERATOR_RETRY") : policy.onFinished(job);
+        if (Lineage.ANSWER_REQUESTED.equals(asked)) {
+            // The operator's word is final, whatever the policy would now make of the batch (its settings may have
+            // changed since it was held).
+            log.info("batch {} job {}: answered as an operator asked (jobs answer)", job.getBatchId(), name(job));
+            decision = decision instanceof Hold held ? held.answer() : new TerminalJobPolicy().onFinished(job);
+        }
         boolean started = job.getPublishedThrough() > 0 || entry.lineage().copied() != null;
         if (started && (decision instanceof Resubmit || decision instanceof Split)) {
             // Part of the batch is answered (or copied) already: only the rest may go to a child, as copies.
@@ -154,11 +160,7 @@ final class Publisher {
             return Optional.empty();
         }
         if (decision instanceof Hold hold) {
-            if (!Lineage.ANSWER_REQUESTED.equals(asked)) {
-                return Optional.of(hold(entry, hold));
-            }
-            log.info("batch {} job {}: answered as an operator asked (jobs answer)", job.getBatchId(), name(job));
-            decision = hold.answer();
+            return Optional.of(hold(entry, hold));
         }
         Path dir = cache.createJobDir(entry.partition(), job);
         ItemIndex index = ItemIndex.open(dir.resolve("index"));

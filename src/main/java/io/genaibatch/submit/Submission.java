@@ -92,8 +92,9 @@ final class Submission {
         // A child batch is looked up by displayName before its first create too: its seal is written by a poller's
         // decision, and a decision repeated by mistake must not cost a second job.
         this.resolveFirst = existingIntent != null || !batch.lineage().isRoot();
-        // An earlier run may have sent the create just after this intent, and crashed before its answer.
-        this.unclearSince = existingIntent == null ? null : existingIntent.getUpdatedAt();
+        // An earlier run may have sent its create at any time after this intent (the intent is not written again
+        // for each try) and crashed before its answer: the window runs from now, by this host's clock.
+        this.unclearSince = existingIntent == null ? null : ctx.clock().instant();
         // A range child's items are still on genai.batches; every other batch was spooled before its seal.
         this.itemsSpooled = !batch.isRange();
     }
@@ -333,7 +334,8 @@ final class Submission {
     /**
      * Whether an input file uploaded by an earlier try can still be used: the Files API deletes files 48 h after
      * their upload, and a batch that waits out a long rate limit would otherwise be refused for a file that is
-     * gone (and every request of it answered FAILED). A failed check counts as gone: uploading again is safe.
+     * gone (and every request of it answered FAILED). Only a 404 or an unusable state counts as gone; another error
+     * fails the try, which is tried again later.
      */
     private boolean stillThere(String file) {
         try {
@@ -344,7 +346,12 @@ final class Submission {
             log.warn("Batch {}: input file {} is {} ({} bytes); uploading it again", batch.batchId(), file,
                     f.state().isEmpty() ? "unusable" : f.state(), f.sizeBytes());
         } catch (GeminiApiException e) {
-            log.warn("Batch {}: input file {} uploaded by an earlier try is not usable ({}); uploading it again",
+            if (e.httpStatus() != 404) {
+                // Not an answer about the file (a 429 or 5xx during an outage): keep it and try again later,
+                // rather than upload up to 2 GB again at every try.
+                throw e;
+            }
+            log.warn("Batch {}: input file {} uploaded by an earlier try is gone ({}); uploading it again",
                     batch.batchId(), file, e.getMessage());
         }
         return false;

@@ -90,4 +90,27 @@ class JobTableTest {
         assertThat(table.commitOffset(0, 22)).isEqualTo(22);
         assertThat(table.size()).isEqualTo(1);
     }
+
+    @Test
+    void shouldIgnoreAnOperatorsRequestUnlessTheBatchIsHeld() {
+        JobTable table = new JobTable(new PollSchedule(Duration.ofSeconds(1), Duration.ofSeconds(10)));
+        io.genaibatch.batch.Lineage root = io.genaibatch.batch.Lineage.root("a");
+        BatchJob failed = job("a", "batches/a", JobState.FAILED, 0);
+
+        // A retry written from a stale read, after the batch was decided and closed: it must not reopen it
+        table.onRecord(0, 1, "a", BatchJob.newBuilder(failed).setState(JobState.PUBLISHED).build(),
+                root.decided(io.genaibatch.batch.Lineage.RESUBMITTED, java.util.List.of("a.a2")), T0);
+        assertThat(table.onRecord(0, 2, "a", failed, root.decided(io.genaibatch.batch.Lineage.RETRY_REQUESTED,
+                java.util.List.of()), T0)).isFalse();
+        assertThat(table.get("a")).isEmpty();
+
+        // The same request on a HELD batch is taken
+        table.onRecord(0, 3, "b", job("b", "batches/b", JobState.FAILED, 0),
+                io.genaibatch.batch.Lineage.root("b").decided(io.genaibatch.batch.Lineage.HELD, java.util.List.of()), T0);
+        assertThat(table.onRecord(0, 4, "b", job("b", "batches/b", JobState.FAILED, 0),
+                io.genaibatch.batch.Lineage.root("b").decided(io.genaibatch.batch.Lineage.RETRY_REQUESTED,
+                        java.util.List.of()), T0)).isTrue();
+        assertThat(table.get("b").orElseThrow().lineage().decision())
+                .isEqualTo(io.genaibatch.batch.Lineage.RETRY_REQUESTED);
+    }
 }

@@ -370,6 +370,25 @@ class PublisherTest {
         assertThat(commits.get(commits.size() - 1).job().getState()).isEqualTo(JobState.PUBLISHED);
     }
 
+    @Test
+    void shouldAnswerAHeldBatchAsTheOperatorAskedEvenAfterTheAttemptsWereRaised() throws Exception {
+        JobTable.OpenJob entry = finished(jobWithItems(2, 0), JobState.FAILED, CLOCK.instant(), 3);
+        publisher(10, Long.MAX_VALUE, null, new PollerCounters(), JobPolicy.named("retrying", new PolicySettings(3,
+                Duration.ofSeconds(30), Duration.ofMinutes(2), Duration.ofHours(36), java.util.Set.of(), true)))
+                .publish(entry, Optional.empty());
+        commits.clear();
+        table.onRecord(0, 200, "b-1", entry.job(), entry.lineage().decided(Lineage.ANSWER_REQUESTED, List.of()),
+                CLOCK.instant());
+
+        // poll.max-attempts raised to 5 meanwhile: the policy alone would resubmit; `jobs answer` still answers
+        publisher(10, Long.MAX_VALUE, null, new PollerCounters(), JobPolicy.named("retrying", new PolicySettings(5,
+                Duration.ofSeconds(30), Duration.ofMinutes(2), Duration.ofHours(36), java.util.Set.of(), true)))
+                .publish(table.get("b-1").orElseThrow(), Optional.empty());
+
+        assertThat(byRequestId().values()).extracting(GenAiResponse::getStatus).containsOnly(ResponseStatus.FAILED);
+        assertThat(batchRecords()).as("no child").isEmpty();
+    }
+
     private JobTable.OpenJob finished(JobTable.OpenJob entry, JobState state, Instant endedAt) {
         return finished(entry, state, endedAt, 1);
     }
