@@ -269,6 +269,12 @@ public final class ConfigKeys {
                     + "by displayName, every 5 s, before it may create it again: the job of a lost answer can show "
                     + "up in the list a while later, and a second create would bill the batch twice. At least "
                     + "gemini.request-timeout.");
+    public static final ConfigKey<Duration> SUBMIT_JOBS_READ_TIMEOUT = new ConfigKey<>(
+            "submit.jobs-read-timeout", ConfigType.DURATION, Duration.ofMinutes(2),
+            between(Duration.ofSeconds(10), Duration.ofHours(1), "between 10s and 1h"),
+            "Longest read of genai.jobs when partitions are assigned (to learn which batches already have a job). "
+                    + "It waits for transactions a killed producer left open, up to their transaction.timeout.ms "
+                    + "(1 min by default): keep it above that. Past it the submitter stops, and a restart tries again.");
     public static final ConfigKey<Duration> SUBMIT_SHUTDOWN_TIMEOUT = new ConfigKey<>(
             "submit.shutdown-timeout", ConfigType.DURATION, Duration.ofSeconds(30),
             between(Duration.ofSeconds(1), Duration.ofMinutes(10), "between 1s and 10m"),
@@ -296,7 +302,7 @@ public final class ConfigKeys {
             ACCUMULATE_APPLICATION_ID, ACCUMULATE_STATE_DIR, ACCUMULATE_THREADS,
             SUBMIT_GROUP_ID, SUBMIT_SPOOL_DIR, SUBMIT_INLINE_MAX_BYTES, SUBMIT_MAX_JOBS_IN_FLIGHT,
             SUBMIT_RETRY_INITIAL_BACKOFF, SUBMIT_RETRY_MAX_BACKOFF, SUBMIT_LIST_PAGE_SIZE, SUBMIT_CREATE_LOOKUP_WINDOW,
-            SUBMIT_SHUTDOWN_TIMEOUT,
+            SUBMIT_JOBS_READ_TIMEOUT, SUBMIT_SHUTDOWN_TIMEOUT,
             SUBMIT_INSTANCE_ID);
 
     /** The suffix of a window key as it appears under {@code window.models.<model>.}, e.g. max-wait. */

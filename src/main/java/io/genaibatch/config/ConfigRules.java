@@ -40,9 +40,9 @@ final class ConfigRules {
     }
 
     /**
-     * The submitter waits up to submit.shutdown-timeout for creates already sent inside its rebalance callback, that
-     * is, without polling: at or past max.poll.interval.ms the group evicts it mid-rebalance and its records of
-     * those creates are refused.
+     * Inside one poll, the submitter may wait up to submit.shutdown-timeout for creates already sent (partitions
+     * revoked) and then read genai.jobs for up to submit.jobs-read-timeout (partitions assigned): past
+     * max.poll.interval.ms the group evicts it mid-rebalance and refuses its job records.
      */
     private static Optional<String> shutdownWithinPollInterval(GenAiBatchConfig c) {
         String key = ConfigKeys.KAFKA_PROPERTIES_PREFIX + "max.poll.interval.ms";
@@ -54,13 +54,15 @@ final class ConfigRules {
             return Optional.of(key + " must be a number of milliseconds, found '" + raw + "'");
         }
         Duration shutdown = c.get(ConfigKeys.SUBMIT_SHUTDOWN_TIMEOUT);
-        if (shutdown.toMillis() < interval) {
+        Duration read = c.get(ConfigKeys.SUBMIT_JOBS_READ_TIMEOUT);
+        if (shutdown.plus(read).toMillis() < interval) {
             return Optional.empty();
         }
-        return Optional.of(ConfigKeys.SUBMIT_SHUTDOWN_TIMEOUT.name() + " (" + ConfigType.format(shutdown)
-                + ") must be shorter than " + key + " (" + interval + " ms" + (raw == null ? ", Kafka's default" : "")
-                + "): the submitter waits that long for creates inside a rebalance without polling, and past the "
-                + "poll interval the group evicts it and refuses its job records. Lower the timeout or raise the "
-                + "interval.");
+        return Optional.of(ConfigKeys.SUBMIT_SHUTDOWN_TIMEOUT.name() + " (" + ConfigType.format(shutdown) + ") + "
+                + ConfigKeys.SUBMIT_JOBS_READ_TIMEOUT.name() + " (" + ConfigType.format(read) + ") must be shorter "
+                + "than " + key + " (" + interval + " ms" + (raw == null ? ", Kafka's default" : "") + "): in a "
+                + "rebalance the submitter waits for creates already sent, then reads genai.jobs, without polling, and "
+                + "past the poll interval the group evicts it and refuses its job records. Lower the timeouts or "
+                + "raise the interval.");
     }
 }

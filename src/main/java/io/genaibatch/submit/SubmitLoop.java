@@ -50,8 +50,6 @@ import org.slf4j.LoggerFactory;
 final class SubmitLoop implements Runnable, JobLog {
     private static final Logger log = LoggerFactory.getLogger(SubmitLoop.class);
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
-    /** Longest read of genai.jobs at an assignment (or submit.shutdown-timeout when longer). */
-    private static final Duration KNOWN_JOBS_TIMEOUT = Duration.ofMinutes(2);
     /** Offsets alone (batches skipped or still open) are committed at most this often. */
     private static final Duration OFFSETS_INTERVAL = Duration.ofSeconds(1);
     /** A read of a range child's items fails its try when its position stays put this long (at least). */
@@ -607,10 +605,8 @@ final class SubmitLoop implements Runnable, JobLog {
                 byPartition.put(tp.partition(), offset);
             }
             // A transaction left open by a killed producer ends at its transaction.timeout.ms (1 min by default),
-            // which the read may have to wait for; well under max.poll.interval.ms (5 min by default).
-            Duration timeout = settings.shutdownTimeout().compareTo(KNOWN_JOBS_TIMEOUT) > 0
-                    ? settings.shutdownTimeout() : KNOWN_JOBS_TIMEOUT;
-            known.load(jobsConsumer, jobsEnds, settings.jobsTopic(), byPartition, jobCodec, timeout);
+            // which the read may have to wait for (submit.jobs-read-timeout; checked against max.poll.interval.ms).
+            known.load(jobsConsumer, jobsEnds, settings.jobsTopic(), byPartition, jobCodec, settings.jobsReadTimeout());
             if (pausedForBackpressure) {
                 consumer.pause(assigned);
             }

@@ -21,7 +21,7 @@ import io.genaibatch.kafka.ValueFormat;
 record SubmitSettings(String batchesTopic, String jobsTopic, ValueFormat valueFormat, String groupId, Path spoolDir,
                       long inlineMaxBytes, int maxJobsInFlight, Duration retryInitialBackoff,
                       Duration retryMaxBackoff, int listPageSize, Duration createLookupWindow,
-                      Duration shutdownTimeout, String instanceId) {
+                      Duration jobsReadTimeout, Duration shutdownTimeout, String instanceId) {
 
     SubmitSettings {
         Objects.requireNonNull(batchesTopic, "batchesTopic");
@@ -33,6 +33,7 @@ record SubmitSettings(String batchesTopic, String jobsTopic, ValueFormat valueFo
         Objects.requireNonNull(retryMaxBackoff, "retryMaxBackoff");
         Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
         Objects.requireNonNull(createLookupWindow, "createLookupWindow");
+        Objects.requireNonNull(jobsReadTimeout, "jobsReadTimeout");
         Objects.requireNonNull(instanceId, "instanceId");
         if (maxJobsInFlight < 1) {
             throw new IllegalArgumentException("maxJobsInFlight must be >= 1, found " + maxJobsInFlight);
@@ -47,6 +48,7 @@ record SubmitSettings(String batchesTopic, String jobsTopic, ValueFormat valueFo
                 config.get(ConfigKeys.SUBMIT_INLINE_MAX_BYTES), config.get(ConfigKeys.SUBMIT_MAX_JOBS_IN_FLIGHT),
                 config.get(ConfigKeys.SUBMIT_RETRY_INITIAL_BACKOFF), config.get(ConfigKeys.SUBMIT_RETRY_MAX_BACKOFF),
                 config.get(ConfigKeys.SUBMIT_LIST_PAGE_SIZE), config.get(ConfigKeys.SUBMIT_CREATE_LOOKUP_WINDOW),
+                config.get(ConfigKeys.SUBMIT_JOBS_READ_TIMEOUT),
                 config.get(ConfigKeys.SUBMIT_SHUTDOWN_TIMEOUT),
                 instance.orElseGet(() -> UUID.randomUUID().toString().substring(0, 8)));
     }

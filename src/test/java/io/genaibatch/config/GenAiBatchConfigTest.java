@@ -17,7 +17,7 @@ class GenAiBatchConfigTest {
     void shouldRefuseAtLoadWhatARoleWouldRefuseLaterNamingEveryKeyInvolved() {
         assertThatThrownBy(() -> GenAiBatchConfig.of(Map.of("submit.shutdown-timeout", "6m")))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("submit.shutdown-timeout (6m)")
+                .hasMessageContaining("submit.shutdown-timeout (6m) + submit.jobs-read-timeout (2m)")
                 .hasMessageContaining("kafka.properties.max.poll.interval.ms (300000 ms");
         assertThatThrownBy(() -> GenAiBatchConfig.of(Map.of("submit.shutdown-timeout", "2m",
                 "kafka.properties.max.poll.interval.ms", "60000")))
@@ -26,6 +26,9 @@ class GenAiBatchConfigTest {
                 "poll.retry.initial-backoff", "5m", "poll.retry.max-backoff", "1m")))
                 .hasMessageContaining("poll.max-interval (1m) must be >= poll.initial-interval (10m)")
                 .hasMessageContaining("poll.retry.max-backoff (1m) must be >= poll.retry.initial-backoff (5m)");
+        assertThatThrownBy(() -> GenAiBatchConfig.of(Map.of("kafka.properties.max.poll.interval.ms", "120000")))
+                .as("a revocation (shutdown timeout) and an assignment's read of genai.jobs (up to 2 min) in one poll")
+                .hasMessageContaining("submit.shutdown-timeout (30s) + submit.jobs-read-timeout (2m)");
         assertThatThrownBy(() -> GenAiBatchConfig.of(Map.of("kafka.properties.max.poll.interval.ms", "soon")))
                 .hasMessageContaining("kafka.properties.max.poll.interval.ms");
         assertThat(GenAiBatchConfig.of(Map.of("submit.shutdown-timeout", "6m",
