@@ -38,6 +38,7 @@ final class PartitionBatches {
     private long nextOffset = -1;
     private long committed;
     private boolean revoking;
+    private long lostBefore = -1;
 
     /** @param committed the group's committed offset when the partition was assigned, -1 when none */
     PartitionBatches(TopicPartition partition, long committed) {
@@ -113,6 +114,15 @@ final class PartitionBatches {
 
     void committed(long offset) {
         committed = Math.max(committed, offset);
+    }
+
+    /** Records before this offset were deleted by retention before they were read; -1 when none were. */
+    long lostBefore() {
+        return lostBefore;
+    }
+
+    void lostBefore(long offset) {
+        lostBefore = Math.max(lostBefore, offset);
     }
 
     boolean revoking() {

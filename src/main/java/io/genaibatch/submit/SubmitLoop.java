@@ -34,6 +34,8 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.KafkaException;
@@ -146,7 +148,17 @@ final class SubmitLoop implements Runnable, JobLog {
             while (!stopping && fatal.get() == null) {
                 service(Duration.ZERO, false);
                 resumeIfRoom();
-                ConsumerRecords<String, byte[]> records = consumer.poll(POLL_TIMEOUT);
+                ConsumerRecords<String, byte[]> records;
+                try {
+                    records = consumer.poll(POLL_TIMEOUT);
+                } catch (NoOffsetForPartitionException e) {
+                    // A group that never committed on these partitions: from the beginning, as a new group reads.
+                    consumer.seekToBeginning(e.partitions());
+                    continue;
+                } catch (OffsetOutOfRangeException e) {
+                    lostToRetention(e.offsetOutOfRangePartitions());
+                    continue;
+                }
                 handle(records);
             }
         } catch (Throwable t) {
@@ -154,6 +166,28 @@ final class SubmitLoop implements Runnable, JobLog {
         } finally {
             shutdown();
         }
+    }
+
+    /**
+     * The committed offset of a partition fell off the log: retention deleted records this group never read, so
+     * batches among them were never submitted and their requests will get no response. Not skipped silently (as
+     * auto.offset.reset=earliest would): said, with the offsets, and remembered so that a batch whose first items
+     * went with them is recorded FAILED with that reason rather than as a bug.
+     */
+    private void lostToRetention(Map<TopicPartition, Long> outOfRange) {
+        Map<TopicPartition, Long> starts = consumer.beginningOffsets(outOfRange.keySet());
+        outOfRange.forEach((tp, from) -> {
+            long start = starts.get(tp);
+            log.error("Records {}..{} of {} were deleted by retention before this submitter read them (it was down, "
+                    + "or behind, longer than the topic keeps records): the batches among them were not submitted "
+                    + "and their requests will get no response. Continuing from offset {}. Keep topics.retention "
+                    + "(genai.batches) longer than the submitter may be down.", from, start - 1, tp, start, start);
+            PartitionBatches pb = partitions.get(tp);
+            if (pb != null) {
+                pb.lostBefore(start);
+            }
+            consumer.seek(tp, start);
+        });
     }
 
     // ---- JobLog, called from worker threads ----
@@ -331,12 +365,22 @@ final class SubmitLoop implements Runnable, JobLog {
     }
 
     /** Nothing is created for the batch: FAILED (SEAL_MISMATCH), so that each request found gets a response. */
-    private void mismatch(PartitionBatches pb, SealedBatch batch, BatchJob earlierIntent, String message) {
+    private void mismatch(PartitionBatches pb, SealedBatch batch, BatchJob earlierIntent, String problem) {
         counters.sealMismatch();
         counters.failedBatch();
-        log.error("Batch {}: {}. Recorded FAILED (SEAL_MISMATCH) so that each request found gets a terminal"
-                + " response; this is a bug in the accumulator, the poller or the submitter, please report it.",
-                batch.batchId(), message);
+        long lostBefore = pb.lostBefore();
+        String message = problem;
+        if (lostBefore >= 0 && batch.firstItemOffset() >= lostBefore) {
+            // Its first items may well have been among the records retention deleted before they were read.
+            message = problem + " (records before offset " + lostBefore + " of " + pb.partition() + " were deleted "
+                    + "by retention before this submitter read them: the missing items were probably among them)";
+            log.error("Batch {}: {}. Recorded FAILED (SEAL_MISMATCH) so that each request found gets a terminal "
+                    + "response.", batch.batchId(), message);
+        } else {
+            log.error("Batch {}: {}. Recorded FAILED (SEAL_MISMATCH) so that each request found gets a terminal"
+                    + " response; this is a bug in the accumulator, the poller or the submitter, please report it.",
+                    batch.batchId(), message);
+        }
         pb.addInFlight(batch, null);
         record(batch, JobRecords.failed(batch, earlierIntent, InputMode.FILE, "SEAL_MISMATCH", message, null,
                 clock.instant()));

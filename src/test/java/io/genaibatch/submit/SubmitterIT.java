@@ -365,6 +365,46 @@ class SubmitterIT {
     }
 
     @Test
+    void shouldSayRetentionDeletedItemsWhenTheCommittedOffsetFellOffTheLog(KafkaCluster kafka) throws Exception {
+        String prefix = KafkaCluster.uniquePrefix("submit-retention");
+        GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of());
+        TestBatch first = generate(prefix + "a", 2, 20);
+        TestBatch late = generate(prefix + "b", 4, 20);
+        try (BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
+             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
+            // Step 1: a first batch is submitted and its offsets committed; the submitter stops
+            batches.partition = 0;
+            batches.write(first);
+            try (Submitter submitter = new Submitter(config, api)) {
+                submitter.start();
+                jobs.awaitRecorded(List.of(first.batchId()));
+                await(() -> committedPast(config, prefix, batches), "offsets committed past the first batch");
+            }
+            // Step 2: while it is down, a batch arrives and retention deletes its first two items
+            batches.writeItems(List.of(late), 0, 4);
+            batches.seal(late);
+            long thirdItem = batches.itemOffsets.get(late.batchId()).get(2);
+            int partition = batches.placed.get(late.batchId()).partition();
+            try (org.apache.kafka.clients.admin.Admin admin = new io.genaibatch.kafka.KafkaClients(config).admin()) {
+                admin.deleteRecords(Map.of(new org.apache.kafka.common.TopicPartition(prefix + "batches", partition),
+                        org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(thirdItem))).all().get();
+            }
+
+            // Step 3: restarted, the submitter says which records retention took, and the batch's record says so
+            try (Submitter submitter = new Submitter(config, api)) {
+                submitter.start();
+                Map<String, List<BatchJob>> history = jobs.awaitUntil(h -> h.containsKey(late.batchId()),
+                        "a record for the late batch");
+                BatchJob record = history.get(late.batchId()).get(history.get(late.batchId()).size() - 1);
+                assertThat(record.getState()).isEqualTo(JobState.FAILED);
+                assertThat(record.getError().getCode()).isEqualTo("SEAL_MISMATCH");
+                assertThat(record.getError().getMessage()).contains("deleted by retention")
+                        .contains("before offset " + thirdItem);
+            }
+        }
+    }
+
+    @Test
     void shouldAdoptTheJobWhenItCrashesAfterCreateBeforeRecordingIt(KafkaCluster kafka) throws Exception {
         String prefix = KafkaCluster.uniquePrefix("submit-crash-create");
         GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.inline-max-bytes", "0"));
