@@ -25,10 +25,16 @@ final class Spool {
     private static final int BUFFER_BYTES = 16 * 1024;
 
     private final Path root;
+    private final String group;
     private final String topic;
 
-    Spool(Path root, String topic) {
+    /**
+     * @param group the submitter's consumer group: each group keeps its own folders, so that two deployments
+     *              sharing a spool directory (one working directory, one default) never clear each other's files
+     */
+    Spool(Path root, String group, String topic) {
         this.root = root;
+        this.group = group;
         this.topic = topic;
     }
 
@@ -81,7 +87,7 @@ final class Spool {
     }
 
     private Path partitionDir(int partition) {
-        return root.resolve(safe(topic) + "-" + partition);
+        return root.resolve(safe(group) + "~" + safe(topic) + "-" + partition);
     }
 
     /** Batch ids are the accumulator's; keep file names portable and distinct even if an id has odd characters. */

@@ -110,7 +110,7 @@ final class SubmitLoop implements Runnable, JobLog {
         this.jobsEnds = jobsEnds;
         this.jobsConsumer = jobsConsumer;
         this.writer = new JobsWriter(producer, consumer, settings.jobsTopic(), settings.valueFormat(), counters);
-        this.spool = new Spool(settings.spoolDir(), settings.batchesTopic());
+        this.spool = new Spool(settings.spoolDir(), settings.groupId(), settings.batchesTopic());
         this.counters = counters;
         this.clock = clock;
         this.workers = new ScheduledThreadPoolExecutor(settings.maxJobsInFlight(),

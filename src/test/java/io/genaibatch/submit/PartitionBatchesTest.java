@@ -19,7 +19,7 @@ class PartitionBatchesTest {
 
     @Test
     void shouldCommitOnlyBelowTheOldestBatchNotYetRecordedWhenBatchesInterleave() {
-        Spool spool = new Spool(dir, "batches");
+        Spool spool = new Spool(dir, "g", "batches");
         PartitionBatches pb = new PartitionBatches(new TopicPartition("batches", 0), -1);
         assertThat(pb.committable(Set.of())).as("nothing read yet").isEqualTo(-1);
 
@@ -51,7 +51,7 @@ class PartitionBatchesTest {
 
     @Test
     void shouldHoldTheCommittedOffsetAtTheSealOfARangeChildNotAtTheStartOfItsRange() {
-        Spool spool = new Spool(dir, "batches");
+        Spool spool = new Spool(dir, "g", "batches");
         // Committed at 50 when assigned; the child's range (its parent's items) lies far below, at 10..19.
         PartitionBatches pb = new PartitionBatches(new TopicPartition("batches", 0), 50);
         Lineage child = Lineage.root("P").child("P", 2, "JOB_EXPIRED", new Lineage.ItemsRange("P", 0, 10, 19));

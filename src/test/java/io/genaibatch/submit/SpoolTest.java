@@ -19,7 +19,7 @@ class SpoolTest {
 
     @Test
     void shouldWriteTheExactJsonlLinesAndStartAfreshWhenABatchIsReadAgain() throws Exception {
-        Spool spool = new Spool(dir, "genai.batches");
+        Spool spool = new Spool(dir, "g", "genai.batches");
         byte[] l1 = JsonlLine.bytes("r-1", "{\"contents\":[{\"parts\":[{\"text\":\"é\"}]}]}");
         byte[] l2 = JsonlLine.bytes("r-2", "{\"contents\":[]}");
         try (Spool.Writer w = spool.create(2, "b-1")) {
@@ -29,7 +29,7 @@ class SpoolTest {
             assertThat(w.bytes()).isEqualTo(l1.length + l2.length);
         }
         Path file = spool.path(2, "b-1");
-        assertThat(file).hasParent(dir.resolve("genai.batches-2"));
+        assertThat(file).hasParent(dir.resolve("g~genai.batches-2"));
         assertThat(Files.readAllBytes(file)).isEqualTo(concat(l1, l2));
 
         // The first item read again after a restart: the file is rebuilt, not appended to.
@@ -53,12 +53,12 @@ class SpoolTest {
     void shouldCreateTheSpoolDirectoriesOwnerOnly() throws Exception {
         assumePosix();
         Path root = dir.resolve("data/submit-spool");
-        Spool spool = new Spool(root, "genai.batches");
+        Spool spool = new Spool(root, "g", "genai.batches");
 
         spool.create(2, "b-1").close();
 
         // the spool holds the batches' prompts: nobody but the service's user may read them
-        for (Path d : new Path[] {dir.resolve("data"), root, root.resolve("genai.batches-2")}) {
+        for (Path d : new Path[] {dir.resolve("data"), root, root.resolve("g~genai.batches-2")}) {
             assertThat(permissions(d)).as(d.toString()).isEqualTo("rwx------");
         }
     }
@@ -68,10 +68,10 @@ class SpoolTest {
         assumePosix();
         Path root = Files.createDirectories(dir.resolve("spool"));
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-x---"));
-        Path partition = Files.createDirectories(root.resolve("genai.batches-0"));
+        Path partition = Files.createDirectories(root.resolve("g~genai.batches-0"));
         Files.setPosixFilePermissions(partition, PosixFilePermissions.fromString("rwxr-xr-x"));
 
-        new Spool(root, "genai.batches").create(0, "b-1").close();
+        new Spool(root, "g", "genai.batches").create(0, "b-1").close();
 
         assertThat(permissions(partition)).isEqualTo("rwx------");
         assertThat(permissions(root)).isEqualTo("rwxr-x---");
@@ -91,5 +91,18 @@ class SpoolTest {
         System.arraycopy(a, 0, out, 0, a.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
+    }
+
+    @Test
+    void shouldKeepEachGroupsFoldersApartInOneSpoolDirectory(@org.junit.jupiter.api.io.TempDir Path root)
+            throws Exception {
+        Spool a = new Spool(root, "deployment-a", "genai.batches");
+        Spool b = new Spool(root, "deployment-b", "genai.batches");
+        a.create(0, "b-1").close();
+
+        b.clearPartition(0);
+
+        assertThat(a.path(0, "b-1")).exists();
+        assertThat(b.path(0, "b-1")).isNotEqualTo(a.path(0, "b-1"));
     }
 }

@@ -405,6 +405,56 @@ class SubmitterIT {
     }
 
     @Test
+    void shouldKeepEachGroupsSpoolWhenTwoGroupsShareTheSpoolDirectory(KafkaCluster kafka) throws Exception {
+        String prefixA = KafkaCluster.uniquePrefix("submit-spool-a");
+        String prefixB = KafkaCluster.uniquePrefix("submit-spool-b");
+        Path shared = dir.resolve("shared-spool");
+        GenAiBatchConfig configA = SubmitItSupport.config(kafka, prefixA, shared, Map.of("submit.inline-max-bytes", "0"));
+        // Another deployment (its own group and genai.jobs) on the same genai.batches, in the same working directory
+        GenAiBatchConfig configB = SubmitItSupport.config(kafka, prefixB, shared, Map.of("submit.inline-max-bytes", "0",
+                "topics.batches", prefixA + "batches"));
+        TestBatch batch = generate(prefixA + "b", 3, 20);
+        try (BatchesTopic batches = new BatchesTopic(kafka, prefixA + "batches");
+             JobsTopic jobs = new JobsTopic(kafka, prefixA + "jobs")) {
+            batches.partition = 0;
+            batches.write(batch);
+            // B's group has already read everything: it will spool nothing of its own
+            try (org.apache.kafka.clients.admin.Admin admin = new io.genaibatch.kafka.KafkaClients(configB).admin()) {
+                Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> end =
+                        new java.util.HashMap<>();
+                for (int p = 0; p < 3; p++) {
+                    org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(
+                            prefixA + "batches", p);
+                    long last = admin.listOffsets(Map.of(tp, org.apache.kafka.clients.admin.OffsetSpec.latest()))
+                            .partitionResult(tp).get().offset();
+                    end.put(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(last));
+                }
+                admin.alterConsumerGroupOffsets(prefixB + "submit", end).all().get();
+            }
+            // Step 1: A spools the batch; its uploads fail for a while (503)
+            emulator.failNextRequests(30, 503, "upload");
+            try (Submitter a = new Submitter(configA, api)) {
+                a.start();
+                await(() -> emulator.recordedRequests().stream().anyMatch(r -> r.path().contains("upload")),
+                        "A trying to upload");
+
+                // Step 2: B starts in the same spool directory and is given the same partitions
+                try (Submitter b = new Submitter(configB, api)) {
+                    b.start();
+                    await(() -> b.ownedPartitions() == 3, "B owning its partitions");
+                    emulator.clearScriptedFailures();
+
+                    // Step 3: A's spool is still A's: its batch gets its job
+                    Map<String, List<BatchJob>> history = jobs.awaitRecorded(List.of(batch.batchId()));
+                    assertOneJobEach(emulator, history, List.of(batch.batchId()));
+                }
+            }
+        } finally {
+            emulator.clearScriptedFailures();
+        }
+    }
+
+    @Test
     void shouldAdoptTheJobWhenItCrashesAfterCreateBeforeRecordingIt(KafkaCluster kafka) throws Exception {
         String prefix = KafkaCluster.uniquePrefix("submit-crash-create");
         GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.inline-max-bytes", "0"));
