@@ -76,6 +76,22 @@ public final class TopicAdmin {
         return describe(specs, Set.of());
     }
 
+    /**
+     * The topic's effective value of {@code key} (e.g. retention.ms, max.message.bytes); empty when the broker gives
+     * none.
+     *
+     * @throws ExecutionException when the broker could not be asked (the topic is missing, no authorization...)
+     * @throws java.util.concurrent.TimeoutException after {@code timeout}
+     */
+    public Optional<String> config(String topic, String key, java.time.Duration timeout)
+            throws InterruptedException, ExecutionException, java.util.concurrent.TimeoutException {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        Config config = admin.describeConfigs(List.of(resource)).all()
+                .get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).get(resource);
+        ConfigEntry entry = config == null ? null : config.get(key);
+        return entry == null ? Optional.empty() : Optional.ofNullable(entry.value());
+    }
+
     private List<TopicStatus> describe(Collection<TopicSpec> specs, Set<String> created) throws InterruptedException {
         Set<String> existing = existingNames();
         List<String> names = specs.stream().map(TopicSpec::name).filter(existing::contains).toList();

@@ -22,6 +22,7 @@ import io.genaibatch.gemini.GeminiApiException;
 import io.genaibatch.kafka.KafkaClients;
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.RecordDecodingException;
+import io.genaibatch.kafka.TopicAdmin;
 import io.genaibatch.kafka.Topics;
 import io.genaibatch.kafka.ValueFormat;
 import io.genaibatch.poll.JobTable.OpenJob;
@@ -152,14 +153,13 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
                      ItemLoader.consumerProperties()), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer = jobs;
             admin = clients.admin();
+            TopicAdmin topicAdmin = new TopicAdmin(admin);
             publisher = new Publisher(settings, cache, api, policy,
                     new ItemLoader(batches, topics.batches(), settings.itemsReadTimeout(), clock),
-                    new Responses(topics.responses(), format, maxResponseRecordBytes()),
+                    new Responses(topics.responses(), format, maxResponseRecordBytes(topicAdmin)),
                     new ChildBatches(topics.batches(), format), this, counters, clock);
             if (policy.rebatches()) {
-                try (org.apache.kafka.clients.admin.Admin admin = clients.admin()) {
-                    RetentionCheck.warnIfShort(admin, topics.batches(), settings.retries());
-                }
+                RetentionCheck.warnIfShort(topicAdmin, topics.batches(), settings.retries());
             }
             jobs.subscribe(List.of(topics.jobs()), new Rebalance());
             log.info("Poller started: group {}, jobs from {}, responses to {}, cache {}", settings.groupId(),
@@ -279,8 +279,7 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
     /** Asks the API how the job is, records a change, and publishes a job that finished. */
     private void check(OpenJob entry) {
         BatchJob job = entry.job();
-        BatchJobInfo info;
-        info = api.get(job.getJobName());
+        BatchJobInfo info = api.get(job.getJobName());
         Instant now = clock.instant();
         Optional<JobState> next = JobRecords.stateOf(info.state());
         if (next.isPresent() && next.get() != job.getState()) {
@@ -583,17 +582,14 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
      * max.message.bytes, whichever is smaller (the topic's is read once at start; when it cannot be read, the
      * producer's alone).
      */
-    private int maxResponseRecordBytes() {
+    private int maxResponseRecordBytes(TopicAdmin topicAdmin) {
         Object configured = clients.properties(Map.of()).get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
         int limit = configured == null ? Responses.DEFAULT_MAX_RECORD_BYTES : Integer.parseInt(configured.toString());
-        try (org.apache.kafka.clients.admin.Admin admin = clients.admin()) {
-            org.apache.kafka.common.config.ConfigResource topic = new org.apache.kafka.common.config.ConfigResource(
-                    org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topics.responses());
-            org.apache.kafka.clients.admin.ConfigEntry max = admin.describeConfigs(List.of(topic)).all()
-                    .get(10, java.util.concurrent.TimeUnit.SECONDS).get(topic)
-                    .get(org.apache.kafka.common.config.TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
-            if (max != null && max.value() != null) {
-                limit = Math.min(limit, Integer.parseInt(max.value()));
+        try {
+            Optional<String> topicMax = topicAdmin.config(topics.responses(),
+                    org.apache.kafka.common.config.TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Duration.ofSeconds(10));
+            if (topicMax.isPresent()) {
+                limit = Math.min(limit, Integer.parseInt(topicMax.get()));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -1,14 +1,8 @@
 package io.genaibatch.poll;
 
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.Config;
-import org.apache.kafka.clients.admin.ConfigEntry;
-import org.apache.kafka.common.config.ConfigResource;
+import io.genaibatch.kafka.TopicAdmin;
 import org.apache.kafka.common.config.TopicConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,15 +40,10 @@ final class RetentionCheck {
     }
 
     /** Reads the topic's retention and logs the warning; a failure to read it is logged, never fatal. */
-    static void warnIfShort(Admin admin, String topic, PolicySettings settings) {
-        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+    static void warnIfShort(TopicAdmin admin, String topic, PolicySettings settings) {
         try {
-            Map<ConfigResource, Config> configs = admin.describeConfigs(List.of(resource)).all()
-                    .get(10, TimeUnit.SECONDS);
-            ConfigEntry retention = configs.get(resource).get(TopicConfig.RETENTION_MS_CONFIG);
-            if (retention != null && retention.value() != null) {
-                warning(topic, Long.parseLong(retention.value()), settings).ifPresent(log::warn);
-            }
+            admin.config(topic, TopicConfig.RETENTION_MS_CONFIG, Duration.ofSeconds(10))
+                    .flatMap(retention -> warning(topic, Long.parseLong(retention), settings)).ifPresent(log::warn);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
