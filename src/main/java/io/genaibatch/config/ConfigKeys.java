@@ -185,6 +185,15 @@ public final class ConfigKeys {
                     + "progress, that is without the consumer position advancing; past it the read fails, naming the "
                     + "partition and offsets, and the job is retried at its next check. A large batch may take much "
                     + "longer in all: only a stall counts (typically a transaction left open on that partition).");
+    public static final ConfigKey<Duration> POLL_GONE_AFTER = new ConfigKey<>(
+            "poll.gone-after", ConfigType.DURATION, Duration.ofMinutes(10),
+            between(Duration.ZERO, Duration.ofDays(7), "between 0s and 7d"),
+            "A job (or a finished job's output) is taken for gone, and recorded FAILED (JOB_NOT_FOUND) for the job "
+                    + "policy to decide, only when the API answered NOT_FOUND at 3 checks in a row spread over at "
+                    + "least this long and a `list` then works and does not show the job still running. A 404 "
+                    + "that is not the API's NOT_FOUND (a proxy's page), or a `list` that fails too (a wrong "
+                    + "gemini.base-url or gemini.api-version), never fails a job: the poller logs it at ERROR and "
+                    + "keeps checking.");
     public static final ConfigKey<Duration> POLL_CLOSE_TIMEOUT = new ConfigKey<>(
             "poll.close-timeout", ConfigType.DURATION, Duration.ofSeconds(30),
             between(Duration.ofMillis(100), Duration.ofMinutes(10), "between 100ms and 10m"),
@@ -297,7 +306,7 @@ public final class ConfigKeys {
             COST_PRICES_FILE,
             POLL_GROUP_ID, POLL_INITIAL_INTERVAL, POLL_MAX_INTERVAL, POLL_PUBLISH_CHUNK, POLL_CACHE_DIR, POLL_POLICY,
             POLL_MAX_ATTEMPTS, POLL_RETRY_INITIAL_BACKOFF, POLL_RETRY_MAX_BACKOFF, POLL_STUCK_AFTER, POLL_RETRIABLE_CODES,
-            POLL_ON_EXHAUSTED, POLL_ITEMS_READ_TIMEOUT, POLL_CLOSE_TIMEOUT,
+            POLL_ON_EXHAUSTED, POLL_GONE_AFTER, POLL_ITEMS_READ_TIMEOUT, POLL_CLOSE_TIMEOUT,
             WINDOW_MAX_REQUESTS, WINDOW_MAX_BYTES, WINDOW_MAX_WAIT, WINDOW_SHARDS, WINDOW_ENABLED,
             ACCUMULATE_APPLICATION_ID, ACCUMULATE_STATE_DIR, ACCUMULATE_THREADS,
             SUBMIT_GROUP_ID, SUBMIT_SPOOL_DIR, SUBMIT_INLINE_MAX_BYTES, SUBMIT_MAX_JOBS_IN_FLIGHT,

@@ -25,6 +25,15 @@ final class Http {
         }
     }
 
+    static void sendPage(HttpExchange exchange, int status, String html) throws IOException {
+        byte[] bytes = html.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "text/html; charset=UTF-8");
+        startResponse(exchange, status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
     static void sendEmpty(HttpExchange exchange, int status) throws IOException {
         startResponse(exchange, status, -1);
         exchange.getResponseBody().close();

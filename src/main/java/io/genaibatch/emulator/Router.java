@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntConsumer;
@@ -24,6 +25,9 @@ import org.slf4j.LoggerFactory;
 final class Router implements HttpHandler {
     private static final Logger log = LoggerFactory.getLogger(Router.class);
     private static final String VERSION = "(v[0-9][a-z0-9]*)";
+    /** The API versions the service serves; another prefix gets the front end's 404 page. */
+    private static final Set<String> SERVED_VERSIONS = Set.of("v1", "v1beta", "v1alpha");
+    private static final Pattern ANY_VERSION = Pattern.compile("^/(?:upload/|download/)?" + VERSION + "/");
     private static final Pattern API = Pattern.compile("^/" + VERSION + "/(.+)$");
     private static final Pattern UPLOAD = Pattern.compile("^/upload/" + VERSION + "/files/?$");
     private static final Pattern DOWNLOAD = Pattern.compile("^/download/" + VERSION + "/files/([^/:]+):download$");
@@ -115,6 +119,14 @@ final class Router implements HttpHandler {
         if (!uploadUrl) {
             // The upload id is the upload URL's credential, as in the real service's signed upload URLs.
             checkApiKey(exchange, query);
+        }
+        Matcher version = ANY_VERSION.matcher(path);
+        if (version.find() && !SERVED_VERSIONS.contains(version.group(1))) {
+            // What the service's front end answers for a path no API serves: a web page, not the API's error JSON.
+            Http.sendPage(exchange, 404, "<!DOCTYPE html><html lang=en><title>Error 404 (Not Found)!!1</title>"
+                    + "<p><b>404.</b> <ins>That's an error.</ins><p>The requested URL <code>" + path
+                    + "</code> was not found on this server. <ins>That's all we know.</ins></html>");
+            return;
         }
         String rawQuery = exchange.getRequestURI().getRawQuery();
         FaultPlan.Fault fault = faults.next(rawQuery == null ? path : path + "?" + rawQuery);

@@ -101,6 +101,14 @@ public final class GeminiApiException extends RuntimeException {
         return notProcessed;
     }
 
+    /**
+     * The API's own NOT_FOUND answer: HTTP 404 with a JSON error body whose status is NOT_FOUND. A 404 page of a
+     * proxy or web server (no such body) says nothing about the resource, only about the path.
+     */
+    public boolean isApiNotFound() {
+        return httpStatus == 404 && "NOT_FOUND".equals(status);
+    }
+
     public boolean isTransportFailure() {
         return httpStatus == NO_HTTP_STATUS && retriable;
     }

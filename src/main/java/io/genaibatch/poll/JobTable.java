@@ -44,8 +44,7 @@ final class JobTable {
         private long offset;
         private Instant nextCheck;
         private int failures;
-        private int notFound;
-        private String lastNotFound;
+        private NotFoundStreak notFound = NotFoundStreak.NONE;
 
         OpenJob(int partition, BatchJob job, Lineage lineage, long offset, Instant nextCheck) {
             this.partition = partition;
@@ -94,21 +93,12 @@ final class JobTable {
         }
 
         /** Checks in a row that found the job (or its output) unknown to the API. */
-        int notFound() {
+        NotFoundStreak notFound() {
             return notFound;
         }
 
-        void notFound(int n) {
-            notFound = n;
-        }
-
-        /** The API's message with the last 404. */
-        String lastNotFound() {
-            return lastNotFound;
-        }
-
-        void lastNotFound(String message) {
-            lastNotFound = message;
+        void notFound(NotFoundStreak streak) {
+            notFound = Objects.requireNonNull(streak);
         }
 
         @Override

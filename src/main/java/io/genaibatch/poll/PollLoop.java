@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.stream.Stream;
 
 import io.genaibatch.batch.Lineage;
 import io.genaibatch.gemini.BatchApi;
@@ -74,6 +75,9 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
     private static final Duration FIRST_RETRY_AFTER_FAILURE = Duration.ofSeconds(1);
     /** 404s in a row, each at the job's next check, before a job is taken for gone. */
     static final int GONE_AFTER_NOT_FOUND = 3;
+    /** Jobs read from {@code list} looking for one that answers NOT_FOUND: the newest are listed first. */
+    private static final int GONE_LIST_SCAN = 1_000;
+    private static final int LIST_PAGE_SIZE = 100;
 
     private final KafkaClients clients;
     private final PollerSettings settings;
@@ -204,7 +208,10 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
     private void work(OpenJob entry) {
         try {
             JobState state = entry.job().getState();
-            if (entry.notFound() >= GONE_AFTER_NOT_FOUND) {
+            if (entry.notFound().longEnough(GONE_AFTER_NOT_FOUND, settings.goneAfter(), clock.instant())) {
+                if (!confirmGone(entry)) {
+                    return;
+                }
                 gone(entry);
             } else if (JobRecords.isFinished(state)) {
                 publisher.publish(entry, Optional.empty()).ifPresent(entry::nextCheck);
@@ -212,7 +219,7 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
                 check(entry);
             }
             entry.failures(0);
-            entry.notFound(0);
+            entry.notFound(NotFoundStreak.NONE);
         } catch (JobAbandonedException e) {
             log.info("batch {} job {}: stopped ({}); its committed progress stands", entry.batchId(),
                     entry.job().getJobName(), e.getMessage());
@@ -223,10 +230,20 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
             }
         } catch (GeminiApiException e) {
             counters.apiError();
-            // Only 404s in a row count; the job is declared gone by the next round, inside this method's guard.
-            entry.notFound(e.httpStatus() == 404 ? entry.notFound() + 1 : 0);
-            entry.lastNotFound(e.httpStatus() == 404 ? e.serverMessage() : null);
             Instant now = clock.instant();
+            // Only the API's own NOT_FOUND answers in a row count; the job is declared gone by a later round,
+            // inside this method's guard, once confirmed.
+            if (e.isApiNotFound()) {
+                entry.notFound(entry.notFound().plus(now, e.serverMessage()));
+            } else {
+                entry.notFound(NotFoundStreak.NONE);
+                if (e.httpStatus() == 404) {
+                    log.error("batch {} job {}: {} — a 404 that is not the API's NOT_FOUND answer (a proxy's or "
+                            + "a web server's page): check gemini.base-url and gemini.api-version; the job is not "
+                            + "taken for gone on such answers", entry.batchId(), entry.job().getJobName(),
+                            e.getMessage());
+                }
+            }
             entry.nextCheck(settings.schedule().afterFailure(JobTable.submittedAt(entry.job()), now,
                     e.retryAfter().orElse(null)));
             log.warn("batch {} job {}: {}; next try at {}", entry.batchId(), entry.job().getJobName(), e.getMessage(),
@@ -259,20 +276,58 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
     }
 
     /**
-     * The job answered 404 at {@link #GONE_AFTER_NOT_FOUND} checks in a row: it was deleted, or its output is gone
-     * (for a SUCCEEDED job not yet published). Recorded FAILED (JOB_NOT_FOUND) so that the policy decides — resubmit
-     * or answer — instead of a retry without end; one 404 alone (a proxy, a blip) is not enough.
+     * Whether a job that answered NOT_FOUND long enough is really gone: only if {@code list} works (so the base URL,
+     * API version and key reach the API) and does not show the job still to run. A job whose output is gone but is
+     * itself listed finished is gone too. Otherwise the streak starts again and the job is checked on.
+     */
+    private boolean confirmGone(OpenJob entry) {
+        BatchJob job = entry.job();
+        NotFoundStreak streak = entry.notFound();
+        Optional<BatchJobInfo> listed;
+        try (Stream<BatchJobInfo> jobs = api.list(LIST_PAGE_SIZE)) {
+            listed = jobs.limit(GONE_LIST_SCAN).filter(j -> j.name().equals(job.getJobName())).findFirst();
+        } catch (GeminiApiException e) {
+            counters.apiError();
+            entry.notFound(NotFoundStreak.NONE);
+            entry.nextCheck(settings.schedule().afterFailure(JobTable.submittedAt(job), clock.instant(),
+                    e.retryAfter().orElse(null)));
+            log.error("batch {} job {}: {} checks since {} answered NOT_FOUND ({}), and listing jobs fails too ({}): "
+                    + "the API is not reachable as configured (check gemini.base-url, gemini.api-version and the API "
+                    + "key); no job is taken for gone while that lasts; next try at {}", job.getBatchId(),
+                    job.getJobName(), streak.count(), streak.since(), streak.lastMessage(), e.getMessage(),
+                    entry.nextCheck());
+            return false;
+        }
+        boolean outputGone = listed.isPresent() && JobRecords.isFinished(job.getState())
+                && JobRecords.stateOf(listed.get().state()).map(JobRecords::isFinished).orElse(false);
+        if (listed.isEmpty() || outputGone) {
+            return true;
+        }
+        entry.notFound(NotFoundStreak.NONE);
+        entry.nextCheck(clock.instant().plus(settings.schedule().interval(JobTable.submittedAt(job), clock.instant())));
+        log.warn("batch {} job {}: {} checks since {} answered NOT_FOUND ({}), but the API lists the job {}: not "
+                + "taken for gone; checking on", job.getBatchId(), job.getJobName(), streak.count(), streak.since(),
+                streak.lastMessage(), listed.get().state());
+        return false;
+    }
+
+    /**
+     * The job answered NOT_FOUND at {@link #GONE_AFTER_NOT_FOUND} checks in a row over poll.gone-after, confirmed by
+     * {@link #confirmGone}: it was deleted, or its output is gone (for a SUCCEEDED job not yet published). Recorded
+     * FAILED (JOB_NOT_FOUND) so that the policy decides — resubmit or answer — instead of a retry without end.
      */
     private void gone(OpenJob entry) {
         BatchJob job = entry.job();
-        log.error("batch {} job {}: the API answered 404 at {} checks in a row ({}); the job, {} when last seen, is "
-                + "taken for gone and recorded FAILED (JOB_NOT_FOUND) for the job policy to decide", job.getBatchId(),
-                job.getJobName(), entry.notFound(), entry.lastNotFound(), job.getState());
+        NotFoundStreak streak = entry.notFound();
+        log.error("batch {} job {}: the API answered NOT_FOUND at {} checks in a row since {} ({}) and does not list "
+                + "it as still to run; the job, {} when last seen, is taken for gone and recorded FAILED "
+                + "(JOB_NOT_FOUND) for the job policy to decide", job.getBatchId(), job.getJobName(), streak.count(),
+                streak.since(), streak.lastMessage(), job.getState());
         record(entry, JobRecords.vanished(job, "batch job " + job.getJobName() + " (" + job.getState()
-                + " when last seen) no longer exists at the API: " + entry.notFound() + " checks in a row answered 404 ("
-                + entry.lastNotFound() + "); it was deleted, its output expired, or it was never created under this "
-                + "name", clock.instant()));
-        entry.notFound(0);
+                + " when last seen) no longer exists at the API: " + streak.count() + " checks in a row since "
+                + streak.since() + " answered NOT_FOUND (" + streak.lastMessage() + "); it was deleted, its output "
+                + "expired, or it was never created under this name", clock.instant()));
+        entry.notFound(NotFoundStreak.NONE);
         publisher.publish(entry, Optional.empty()).ifPresent(entry::nextCheck);
     }
 

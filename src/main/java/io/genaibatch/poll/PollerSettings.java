@@ -18,9 +18,10 @@ import io.genaibatch.config.GenAiBatchConfig;
  * @param itemsReadTimeout longest time reading a batch's items from genai.batches may go without progress
  * @param closeTimeout     how long {@link Poller#close()} waits for the loop before interrupting it
  * @param retries          what the retrying policy may do
+ * @param goneAfter        how long a job must keep answering NOT_FOUND before it is taken for gone
  */
 record PollerSettings(String groupId, PollSchedule schedule, int publishChunk, Path cacheDir, String policy,
-                      Duration itemsReadTimeout, Duration closeTimeout, PolicySettings retries) {
+                      Duration itemsReadTimeout, Duration closeTimeout, PolicySettings retries, Duration goneAfter) {
 
     PollerSettings {
         Objects.requireNonNull(groupId, "groupId");
@@ -30,6 +31,7 @@ record PollerSettings(String groupId, PollSchedule schedule, int publishChunk, P
         Objects.requireNonNull(itemsReadTimeout, "itemsReadTimeout");
         Objects.requireNonNull(closeTimeout, "closeTimeout");
         Objects.requireNonNull(retries, "retries");
+        Objects.requireNonNull(goneAfter, "goneAfter");
         if (publishChunk < 1) {
             throw new IllegalArgumentException("poll.publish-chunk must be >= 1, found " + publishChunk);
         }
@@ -43,7 +45,7 @@ record PollerSettings(String groupId, PollSchedule schedule, int publishChunk, P
         return new PollerSettings(config.get(ConfigKeys.POLL_GROUP_ID), new PollSchedule(initial, max),
                 config.get(ConfigKeys.POLL_PUBLISH_CHUNK), cache, config.get(ConfigKeys.POLL_POLICY),
                 config.get(ConfigKeys.POLL_ITEMS_READ_TIMEOUT), config.get(ConfigKeys.POLL_CLOSE_TIMEOUT),
-                PolicySettings.from(config));
+                PolicySettings.from(config), config.get(ConfigKeys.POLL_GONE_AFTER));
     }
 
     /** {@code <java.io.tmpdir>/genai-batch-poll}: the cache directory when poll.cache-dir is not set. */

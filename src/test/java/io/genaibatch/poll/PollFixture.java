@@ -112,6 +112,7 @@ final class PollFixture implements AutoCloseable {
         settings.put("poll.close-timeout", "10s");
         // These tests check what each outcome is answered with, without a submitter to take child batches.
         settings.put("poll.policy", "terminal");
+        settings.put("poll.gone-after", "1s");
         settings.putAll(overrides);
         this.settings = Map.copyOf(settings);
         this.config = GenAiBatchConfig.of(settings);
@@ -149,6 +150,14 @@ final class PollFixture implements AutoCloseable {
         Map<String, String> merged = new HashMap<>(settings);
         merged.putAll(overrides);
         Poller p = new Poller(GenAiBatchConfig.of(merged), api, Clock.systemUTC(), hooks);
+        pollers.add(p);
+        p.start();
+        return p;
+    }
+
+    /** A started poller on this fixture's config that calls the API through {@code api} (closed with the poller). */
+    Poller startPoller(BatchApi otherApi) {
+        Poller p = new Poller(config, otherApi, Clock.systemUTC(), PollerHooks.NONE);
         pollers.add(p);
         p.start();
         return p;

@@ -9,6 +9,9 @@ import java.util.Map;
 
 import io.genaibatch.emulator.EmulatorOptions;
 import io.genaibatch.emulator.JobOutcome;
+import io.genaibatch.gemini.BatchApi;
+import io.genaibatch.gemini.GeminiSettings;
+import io.genaibatch.gemini.RetrySettings;
 import io.genaibatch.kafka.KafkaCluster;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.GenAiResponse;
@@ -40,6 +43,60 @@ class PollerJobOutcomesIT {
             assertThat(record.getError().getCode()).isEqualTo("JOB_NOT_FOUND");
             assertThat(record.getError().getMessage()).contains(jobName);
             assertOutcome(f.assertOneResponsePerKey(batch), batch, ResponseStatus.FAILED, "JOB_NOT_FOUND");
+        }
+    }
+
+    @Test
+    void shouldNotTakeARunningJobForGoneWhileTheListStillShowsIt(KafkaCluster kafka, @TempDir Path dir)
+            throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "404-listed", EmulatorOptions.defaults(), dir,
+                Map.of("poll.gone-after", "0s"))) {
+            // Step 1: a running job whose next six checks answer NOT_FOUND (a flaky proxy, a routing blip)
+            f.emulator.scriptNextJobs(1, JobOutcome.STUCK);
+            PollFixture.Batch batch = f.writeBatch("b-404-listed", RequestKind.GENERATE, 5, 0);
+            String jobName = f.createJob(batch, InputMode.INLINE);
+            f.emulator.failNextRequests(6, 404, jobName);
+            f.writeJob(batch, jobName, InputMode.INLINE);
+
+            // Step 2: the poller meets the 404s; `list` still shows the job RUNNING, so it is not taken for gone
+            f.startPoller();
+            // (the poller of the bug stops checking a job it took for gone: then the wait just ends)
+            awaitRequests(f, jobName, 8, Duration.ofSeconds(20));
+            f.emulator.finishNow(jobName);
+
+            // Step 3: the job's own results answer every request
+            BatchJob record = f.awaitPublished("b-404-listed");
+            assertThat(record.getError()).as("error of the published job").isNull();
+            assertOutcomeSucceeded(f.assertOneResponsePerKey(batch), batch);
+        }
+    }
+
+    @Test
+    void shouldStallWithoutFailingAnythingWhenEveryCallAnswers404ThenRecoverOnceConfiguredRight(KafkaCluster kafka,
+                                                                                                 @TempDir Path dir)
+            throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "404-config", EmulatorOptions.defaults(), dir,
+                Map.of("poll.gone-after", "0s"))) {
+            // Step 1: a running job, and a poller configured with an API version the server does not serve
+            f.emulator.scriptNextJobs(1, JobOutcome.STUCK);
+            PollFixture.Batch batch = f.writeBatch("b-404-config", RequestKind.GENERATE, 4, 1);
+            String jobName = f.createJob(batch, InputMode.INLINE);
+            f.writeJob(batch, jobName, InputMode.INLINE);
+            Poller misconfigured = f.startPoller(BatchApi.open(GeminiSettings.builder().baseUrl(f.emulator.baseUrl())
+                    .apiKey("test-key").apiVersion("v9").retry(RetrySettings.NO_RETRY).build()));
+
+            // Step 2: every call answers 404, the job's too; nothing is recorded against the job
+            assertThat(awaitRequests(f, "/v9/batches", 10, Duration.ofSeconds(60))).isTrue();
+            misconfigured.close();
+            assertThat(f.awaitJobHistory("b-404-config", j -> true, Duration.ofSeconds(10)))
+                    .extracting(BatchJob::getState).containsOnly(JobState.PENDING);
+
+            // Step 3: configured right, the poller follows the job to its results
+            f.startPoller();
+            f.emulator.finishNow(jobName);
+            BatchJob record = f.awaitPublished("b-404-config");
+            assertThat(record.getError()).as("error of the published job").isNull();
+            assertOutcomeSucceeded(f.assertOneResponsePerKey(batch), batch);
         }
     }
 
@@ -126,6 +183,29 @@ class PollerJobOutcomesIT {
             assertThat(counted.responses(ResponseStatus.CANCELLED)).isEqualTo(13);
             assertThat(counted.jobStates().get(JobState.FAILED)).isEqualTo(1);
         }
+    }
+
+    /** Whether the emulator was called at least {@code count} times on a path containing the text, in time. */
+    private static boolean awaitRequests(PollFixture f, String pathContains, int count, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (f.emulator.recordedRequests().stream().filter(r -> r.path().contains(pathContains)).count() < count) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(50);
+        }
+        return true;
+    }
+
+    private static void assertOutcomeSucceeded(Map<String, ConsumerRecord<byte[], byte[]>> byKey,
+                                               PollFixture.Batch batch) {
+        batch.items().forEach(item -> {
+            GenAiResponse r = value(byKey.get(PollFixture.utf8(item.getKey())));
+            assertThat(r.getStatus()).as("%s of %s", item.getRequestId(), batch.batchId())
+                    .isEqualTo(ResponseStatus.SUCCEEDED);
+            assertThat(r.getRequestId()).isEqualTo(item.getRequestId());
+        });
     }
 
     private static void assertOutcome(Map<String, ConsumerRecord<byte[], byte[]>> byKey, PollFixture.Batch batch,

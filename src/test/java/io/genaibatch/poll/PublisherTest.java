@@ -444,7 +444,8 @@ class PublisherTest {
 
     private PollerSettings settings(int chunk) {
         return new PollerSettings("g", new PollSchedule(Duration.ofMillis(100), Duration.ofSeconds(1)),
-                chunk, dir.resolve("cache"), "terminal", Duration.ofSeconds(5), Duration.ofSeconds(5), PolicySettings.defaults());
+                chunk, dir.resolve("cache"), "terminal", Duration.ofSeconds(5), Duration.ofSeconds(5), PolicySettings.defaults(),
+                Duration.ZERO);
     }
 
     /** Records each transaction instead of committing it. */
