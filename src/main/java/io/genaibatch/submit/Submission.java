@@ -334,7 +334,7 @@ final class Submission {
     /**
      * Whether an input file uploaded by an earlier try can still be used: the Files API deletes files 48 h after
      * their upload, and a batch that waits out a long rate limit would otherwise be refused for a file that is
-     * gone (and every request of it answered FAILED). Only a 404 or an unusable state counts as gone; another error
+     * gone (and every request of it answered FAILED). Only the API's NOT_FOUND or an unusable state counts as gone; another error
      * fails the try, which is tried again later.
      */
     private boolean stillThere(String file) {
@@ -346,9 +346,9 @@ final class Submission {
             log.warn("Batch {}: input file {} is {} ({} bytes); uploading it again", batch.batchId(), file,
                     f.state().isEmpty() ? "unusable" : f.state(), f.sizeBytes());
         } catch (GeminiApiException e) {
-            if (e.httpStatus() != 404) {
-                // Not an answer about the file (a 429 or 5xx during an outage): keep it and try again later,
-                // rather than upload up to 2 GB again at every try.
+            if (!e.isApiNotFound()) {
+                // Not the API's answer about the file (a 429 or 5xx during an outage, a proxy's 404 page): keep it
+                // and try again later, rather than upload up to 2 GB again at every try.
                 throw e;
             }
             log.warn("Batch {}: input file {} uploaded by an earlier try is gone ({}); uploading it again",
@@ -414,11 +414,23 @@ final class Submission {
     }
 
     /**
-     * Refused for this batch whatever we do (400 bad input, 404 unknown model, 413 too large...). Not 401/403
-     * (fixed by an operator, then the batch goes through), 408 or 429.
+     * Refused for this batch whatever we do (400 bad input, 413 too large, the API's NOT_FOUND naming the model...).
+     * Not 401/403 (fixed by an operator, then the batch goes through), 408 or 429, nor a 404 that is not the API's
+     * answer about this model: a proxy's page or a wrong gemini.api-version says nothing about the batch, and
+     * taking it for a refusal would fail every batch for as long as the configuration is wrong.
      */
-    static boolean permanent(GeminiApiException e) {
+    private boolean permanent(GeminiApiException e) {
         int s = e.httpStatus();
+        if (s == 404) {
+            String model = batch.model().substring(batch.model().lastIndexOf('/') + 1);
+            boolean aboutTheModel = e.isApiNotFound() && e.serverMessage().contains(model);
+            if (!aboutTheModel) {
+                log.error("Batch {}: {} — a 404 that does not say model {} is unknown: check gemini.base-url and "
+                        + "gemini.api-version; the batch is tried again, not failed", batch.batchId(), e.getMessage(),
+                        batch.model());
+            }
+            return aboutTheModel;
+        }
         return s >= 400 && s < 500 && s != 401 && s != 403 && s != 408 && s != 429;
     }
 

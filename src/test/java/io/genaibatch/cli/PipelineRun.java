@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.genaibatch.batch.Lineage;
 import io.genaibatch.config.GenAiBatchConfig;
@@ -129,6 +130,7 @@ final class PipelineRun implements AutoCloseable {
     /** Demo requests {@code from} (inclusive) to {@code to} of run {@code runId}, half Avro, half JSON, with a header. */
     void produce(String runId, int from, int to) {
         KafkaClients clients = new KafkaClients(config);
+        AtomicReference<Exception> failure = new AtomicReference<>();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(clients.properties(Map.of("linger.ms", 5)),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = from; i < to; i++) {
@@ -139,9 +141,17 @@ final class PipelineRun implements AutoCloseable {
                 ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(Topics.from(config).requests(),
                         demo.key().getBytes(StandardCharsets.UTF_8), RecordCodec.genAiRequest().encode(request, format));
                 record.headers().add("correlation-id", ("c-" + demo.key()).getBytes(StandardCharsets.UTF_8));
-                producer.send(record);
+                producer.send(record, (metadata, e) -> {
+                    if (e != null) {
+                        failure.compareAndSet(null, e);
+                    }
+                });
             }
             producer.flush();
+        }
+        if (failure.get() != null) {
+            throw new AssertionError("a demo request was not written to " + Topics.from(config).requests(),
+                    failure.get());
         }
     }
 

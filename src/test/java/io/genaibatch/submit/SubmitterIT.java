@@ -328,6 +328,29 @@ class SubmitterIT {
     }
 
     @Test
+    void shouldRetryACreateAnswered404ThatDoesNotSayTheModelIsUnknown(KafkaCluster kafka) throws Exception {
+        String prefix = KafkaCluster.uniquePrefix("submit-create-404");
+        GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of());
+        TestBatch batch = generate(prefix + "b", 3, 20);
+        // Step 1: the first two creates answer 404 without naming the model (a routing blip, a proxy restarting)
+        emulator.failNextRequests(2, 404, ":batchGenerateContent");
+        try (BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
+             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs");
+             Submitter submitter = new Submitter(config, api, SubmitHooks.NONE, Clock.systemUTC())) {
+            batches.write(batch);
+            submitter.start();
+
+            // Step 2: the batch gets its one job instead of being recorded FAILED (CREATE_REFUSED) for good
+            Map<String, List<BatchJob>> history = jobs.awaitRecorded(List.of(batch.batchId()));
+            assertOneJobEach(emulator, history, List.of(batch.batchId()));
+            List<BatchJob> records = history.get(batch.batchId());
+            assertThat(records.get(records.size() - 1).getState()).isNotEqualTo(JobState.FAILED);
+        } finally {
+            emulator.clearScriptedFailures();
+        }
+    }
+
+    @Test
     void shouldUploadAgainWhenTheInputFileIsGoneBeforeTheCreateGoesThrough(KafkaCluster kafka) throws Exception {
         String prefix = KafkaCluster.uniquePrefix("submit-file-gone");
         GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.inline-max-bytes", "0"));
