@@ -108,6 +108,21 @@ final class PartitionBatches {
         return c;
     }
 
+    /**
+     * This partition's offset in the next transaction, -1 for none: the progress when there is some, and with an
+     * intent ({@code fence}) the committed offset again when there is none. Offsets go with the consumer's group
+     * metadata, so a transaction carrying them is refused to an instance whose group generation is over: an
+     * instance paused past its session (a long GC, a stopped VM) cannot commit an intent and then create a job
+     * for a partition that meanwhile went to another instance.
+     */
+    long toCommit(Set<String> recording, boolean fence) {
+        long c = committable(recording);
+        if (c > committed) {
+            return c;
+        }
+        return fence && committed >= 0 ? committed : -1;
+    }
+
     long committed() {
         return committed;
     }

@@ -477,10 +477,12 @@ final class SubmitLoop implements Runnable, JobLog {
                 }
             }
         }
+        Set<Integer> withIntent = new HashSet<>();
+        intents.forEach(i -> withIntent.add(partitionOf(i)));
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (PartitionBatches pb : partitions.values()) {
-            long c = pb.committable(recording);
-            if (c > pb.committed()) {
+            long c = pb.toCommit(recording, withIntent.contains(pb.partition().partition()));
+            if (c >= 0) {
                 offsets.put(pb.partition(), new OffsetAndMetadata(c));
             }
         }

@@ -50,6 +50,23 @@ class PartitionBatchesTest {
     }
 
     @Test
+    void shouldCommitTheSameOffsetAgainWithAnIntentSoThatAnEvictedInstanceCannotCommitIt() {
+        Spool spool = new Spool(dir, "g", "batches");
+        PartitionBatches pb = new PartitionBatches(new TopicPartition("batches", 0), 12);
+        pb.addOpen("E", new PartitionBatches.Open(12, spool.create(0, "E")));
+        for (long o = 12; o <= 15; o++) {
+            pb.consumed(o);
+        }
+        pb.removeOpen("E").writer.close();
+        pb.addInFlight(sealed("E", 12, 15), null);
+
+        assertThat(pb.toCommit(Set.of(), false)).as("no progress, nothing to fence").isEqualTo(-1);
+        assertThat(pb.toCommit(Set.of(), true)).as("the intent of E: the committed offset again").isEqualTo(12);
+        assertThat(pb.toCommit(Set.of("E"), true)).as("E recorded: the progress").isEqualTo(16);
+        pb.closeOpen();
+    }
+
+    @Test
     void shouldHoldTheCommittedOffsetAtTheSealOfARangeChildNotAtTheStartOfItsRange() {
         Spool spool = new Spool(dir, "g", "batches");
         // Committed at 50 when assigned; the child's range (its parent's items) lies far below, at 10..19.
