@@ -291,9 +291,12 @@ public final class ConfigKeys {
                     + "answered and recorded. Uploads and retries not yet at create are abandoned at once.");
     public static final ConfigKey<String> SUBMIT_INSTANCE_ID = new ConfigKey<>(
             "submit.instance-id", ConfigType.STRING, null, nonBlank(),
-            "Stable id of this submitter instance, part of its transactional.id. Unset: a random id per start. Set a "
-                    + "unique, stable one per instance so that a restart after a crash aborts the crashed transaction at "
-                    + "once instead of after transaction.timeout.ms.");
+            "Id of this submitter instance, part of its transactional.id, so that a restart after a crash aborts the "
+                    + "crashed transaction at once instead of after transaction.timeout.ms. Unset: derived from the host "
+                    + "name, submit.spool-dir and submit.group-id, plus a slot number held by a lock file in the spool "
+                    + "directory, so it is the same at every restart and distinct for instances running side by side. "
+                    + "When set, it must differ between live instances (two sharing one fence each other; the fenced one "
+                    + "says so and stops).");
 
     public static final List<ConfigKey<?>> ALL = List.of(
             BOOTSTRAP_SERVERS,

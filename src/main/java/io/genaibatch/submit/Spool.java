@@ -101,7 +101,7 @@ final class Spool {
                 + ".jsonl";
     }
 
-    private static String safe(String s) {
+    static String safe(String s) {
         return s.replaceAll("[^A-Za-z0-9._-]", "_");
     }
 

@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
+import java.util.function.Supplier;
 
 import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.config.GenAiBatchConfig;
@@ -15,8 +15,8 @@ import io.genaibatch.kafka.ValueFormat;
 /**
  * The submitter's view of the configuration ({@code submit.*}, topic names, value format), read once.
  *
- * @param instanceId part of the transactional.id and of thread names; 8 random hex digits per start unless
- *                   {@code submit.instance-id} is set
+ * @param instanceId part of the transactional.id and of thread names: {@code submit.instance-id}, or when unset
+ *                   the {@link InstanceSlot} this instance holds (stable per host, spool directory and group)
  */
 record SubmitSettings(String batchesTopic, String jobsTopic, ValueFormat valueFormat, String groupId, Path spoolDir,
                       long inlineMaxBytes, int maxJobsInFlight, Duration retryInitialBackoff,
@@ -40,7 +40,8 @@ record SubmitSettings(String batchesTopic, String jobsTopic, ValueFormat valueFo
         }
     }
 
-    static SubmitSettings from(GenAiBatchConfig config) {
+    /** @param defaultInstanceId used when submit.instance-id is unset */
+    static SubmitSettings from(GenAiBatchConfig config, Supplier<String> defaultInstanceId) {
         Topics topics = Topics.from(config);
         Optional<String> instance = config.find(ConfigKeys.SUBMIT_INSTANCE_ID);
         return new SubmitSettings(topics.batches(), topics.jobs(), new KafkaClients(config).valueFormat(),
@@ -50,7 +51,7 @@ record SubmitSettings(String batchesTopic, String jobsTopic, ValueFormat valueFo
                 config.get(ConfigKeys.SUBMIT_LIST_PAGE_SIZE), config.get(ConfigKeys.SUBMIT_CREATE_LOOKUP_WINDOW),
                 config.get(ConfigKeys.SUBMIT_JOBS_READ_TIMEOUT),
                 config.get(ConfigKeys.SUBMIT_SHUTDOWN_TIMEOUT),
-                instance.orElseGet(() -> UUID.randomUUID().toString().substring(0, 8)));
+                instance.orElseGet(defaultInstanceId));
     }
 
     /** One per instance: a restart with the same id aborts what the previous run left open. */

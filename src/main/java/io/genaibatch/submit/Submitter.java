@@ -1,5 +1,6 @@
 package io.genaibatch.submit;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Objects;
@@ -7,6 +8,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
+import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.gemini.BatchApi;
 import io.genaibatch.run.Role;
@@ -50,6 +52,8 @@ public final class Submitter implements Role {
     private SubmitLoop loop;
     private Thread thread;
     private boolean closed;
+    /** Held while this submitter lives when its instance id is the default one; null with submit.instance-id. */
+    private InstanceSlot slot;
 
     /** Reads and checks the {@code submit.*} settings; connects nothing until {@link #start()}. */
     public Submitter(GenAiBatchConfig config, BatchApi api) {
@@ -61,7 +65,11 @@ public final class Submitter implements Role {
         this.api = Objects.requireNonNull(api, "api");
         this.hooks = Objects.requireNonNull(hooks, "hooks");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.settings = SubmitSettings.from(config);
+        this.settings = SubmitSettings.from(config, () -> {
+            slot = InstanceSlot.claim(Path.of(config.get(ConfigKeys.SUBMIT_SPOOL_DIR)),
+                    config.get(ConfigKeys.SUBMIT_GROUP_ID));
+            return slot.id();
+        });
     }
 
     /** The name used with {@code run --roles}. */
@@ -177,9 +185,18 @@ public final class Submitter implements Role {
             l = loop;
             t = thread;
         }
-        if (l == null) {
-            return;
+        try {
+            if (l != null) {
+                stopLoop(l, t);
+            }
+        } finally {
+            if (slot != null) {
+                slot.close();
+            }
         }
+    }
+
+    private void stopLoop(SubmitLoop l, Thread t) {
         l.stop();
         try {
             t.join(settings.shutdownTimeout().plusSeconds(20).toMillis());
