@@ -65,7 +65,11 @@ final class RangeSpooler {
      * @throws TimeoutException     when the position did not move for the no-progress timeout (the file is deleted)
      */
     Spooled spool(SealedBatch batch) throws InterruptedException {
-        Lineage.ItemsRange range = batch.lineage().items();
+        return spool(batch, batch.lineage().items());
+    }
+
+    /** As {@link #spool(SealedBatch)}, for any range of items of one batch (e.g. a batch's own, to rebuild its spool). */
+    Spooled spool(SealedBatch batch, Lineage.ItemsRange range) throws InterruptedException {
         TopicPartition tp = new TopicPartition(topic, range.partition());
         long from = range.fromOffset();
         long to = range.toOffset();

@@ -1,6 +1,7 @@
 package io.genaibatch.submit;
 
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -190,10 +191,18 @@ final class Submission {
 
         // After the listing, not before: a job found by displayName is adopted without reading a range of up to
         // 2 GB again, and a range deleted by retention since cannot turn a job that exists into a FAILED record.
+        if (itemsSpooled && Files.notExists(batch.spool())) {
+            // Deleted while the batch waited (a cleanup job, an operator, a full disk's aftermath): the items are
+            // still on genai.batches, held there by the committed offset.
+            log.warn("Batch {}: its spool file {} is gone; reading its items again from partition {} of the batches "
+                    + "topic, offsets {}..{}", batch.batchId(), batch.spool(), batch.partition(),
+                    itemsRange().fromOffset(), itemsRange().toOffset());
+            itemsSpooled = false;
+        }
         if (!itemsSpooled) {
             RangeSpooler.Spooled read;
             try {
-                read = ctx.ranges().spool(batch);
+                read = ctx.ranges().spool(batch, itemsRange());
             } catch (RuntimeException e) {
                 if (isCancelled()) {
                     return null;
@@ -202,7 +211,7 @@ final class Submission {
             }
             if (read.lost() != null || read.count() != batch.itemCount() || read.bytes() != batch.itemBytes()) {
                 ctx.counters().sealMismatch();
-                Lineage.ItemsRange range = batch.lineage().items();
+                Lineage.ItemsRange range = itemsRange();
                 return fail(InputMode.FILE, "SEAL_MISMATCH", "the seal at offset " + batch.sealOffset() + " says "
                         + batch.itemCount() + " items / " + batch.itemBytes() + " bytes, but " + read.count()
                         + " items / " + read.bytes() + " bytes of batch " + range.batchId() + " were read from partition "
@@ -355,6 +364,13 @@ final class Submission {
                     batch.batchId(), file, e.getMessage());
         }
         return false;
+    }
+
+    /** Where the batch's items are on genai.batches: its range, or for a batch the accumulator made its own items. */
+    private Lineage.ItemsRange itemsRange() {
+        return batch.isRange() ? batch.lineage().items()
+                : new Lineage.ItemsRange(batch.batchId(), batch.partition(), batch.firstItemOffset(),
+                batch.sealOffset() - 1);
     }
 
     private BatchJobInfo create(InputMode mode, String file) {

@@ -351,6 +351,46 @@ class SubmitterIT {
     }
 
     @Test
+    void shouldRebuildASpoolFileDeletedWhileItsBatchWaitedFromTheBatchesTopic(KafkaCluster kafka) throws Exception {
+        String prefix = KafkaCluster.uniquePrefix("submit-spool-lost");
+        GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of());
+        TestBatch batch = generate(prefix + "b", 4, 20);
+        // Step 1: the first create fails (503 beyond the client's retries); meanwhile the spool file is deleted
+        emulator.failNextRequests(6, 503, ":batchGenerateContent");
+        AtomicInteger creates = new AtomicInteger();
+        SubmitHooks deleteSpool = new SubmitHooks() {
+            @Override
+            public void beforeCreate(BatchJob intent) {
+                if (creates.incrementAndGet() == 1) {
+                    try (var files = java.nio.file.Files.walk(dir)) {
+                        files.filter(f -> f.toString().endsWith(".jsonl")).forEach(f -> f.toFile().delete());
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            }
+        };
+        try (BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
+             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs");
+             Submitter submitter = new Submitter(config, api, deleteSpool, Clock.systemUTC())) {
+            batches.write(batch);
+            submitter.start();
+
+            // Step 2: the batch gets its one job, with its own four requests, read again from genai.batches
+            Map<String, List<BatchJob>> history = jobs.awaitRecorded(List.of(batch.batchId()));
+            assertOneJobEach(emulator, history, List.of(batch.batchId()));
+            List<BatchJob> records = history.get(batch.batchId());
+            BatchJob last = records.get(records.size() - 1);
+            assertThat(last.getState()).isNotEqualTo(JobState.FAILED);
+            assertThat(creates.get()).isGreaterThan(1);
+            assertThat(api.get(last.getJobName()).stats()).hasValueSatisfying(stats ->
+                    assertThat(stats.requestCount()).as("requests in the job").isEqualTo(4));
+        } finally {
+            emulator.clearScriptedFailures();
+        }
+    }
+
+    @Test
     void shouldUploadAgainWhenTheInputFileIsGoneBeforeTheCreateGoesThrough(KafkaCluster kafka) throws Exception {
         String prefix = KafkaCluster.uniquePrefix("submit-file-gone");
         GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.inline-max-bytes", "0"));
