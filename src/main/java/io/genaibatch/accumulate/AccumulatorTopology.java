@@ -66,6 +66,7 @@ public final class AccumulatorTopology {
                 config.get(ConfigKeys.TOPIC_RETENTION), readers, releasePerPunctuation);
         ValueFormat format = formatOf(config);
         WindowPolicies policies = new WindowPolicies(config);
+        AllowedModels allowed = new AllowedModels(config.get(ConfigKeys.MODELS_ALLOWED));
         StreamsBuilder builder = new StreamsBuilder();
         builder.addGlobalStore(
                 Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(WINDOW_POLICY_STORE), Serdes.String(),
@@ -79,7 +80,7 @@ public final class AccumulatorTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HELD_STORE), Serdes.String(),
                 HeldRequests.Pointer.serde()));
         builder.stream(topics.requests(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("requests"))
-                .process(() -> new ValidateProcessor(policies, metrics, hold), Named.as("validate"), HELD_STORE)
+                .process(() -> new ValidateProcessor(policies, metrics, hold, allowed), Named.as("validate"), HELD_STORE)
                 .repartition(Repartitioned.with(Serdes.String(), PreparedItem.serde()).withName(REPARTITION_NAME))
                 .process(() -> new AccumulateProcessor(policies, metrics, format), Named.as("accumulate"), GROUP_STORE)
                 // Values are BatchRecord bytes already (BatchRecords), in the configured format.

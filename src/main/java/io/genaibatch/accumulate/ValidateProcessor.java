@@ -34,7 +34,7 @@ final class ValidateProcessor implements Processor<byte[], byte[], String, Prepa
     private final AccumulatorMetrics metrics;
     private final HoldSettings hold;
     private ProcessorContext<String, PreparedItem> context;
-    private final RequestValidator validator = new RequestValidator();
+    private final RequestValidator validator;
     private PolicyCache cache;
     private HeldRequests held;
 
@@ -48,7 +48,8 @@ final class ValidateProcessor implements Processor<byte[], byte[], String, Prepa
                         int releasePerPunctuation) {
     }
 
-    ValidateProcessor(WindowPolicies policies, AccumulatorMetrics metrics, HoldSettings hold) {
+    ValidateProcessor(WindowPolicies policies, AccumulatorMetrics metrics, HoldSettings hold, AllowedModels allowed) {
+        this.validator = new RequestValidator(allowed);
         this.policies = policies;
         this.metrics = metrics;
         this.hold = hold;
