@@ -43,18 +43,42 @@ final class RequestSizes {
     /** @throws RejectedRequestException REQUEST_TOO_LARGE when a record of the request would not fit */
     void check(BatchItem item, PreparedItem prepared) {
         rejectIfRefusedBefore(item);
-        String group = Groups.groupKey(item.getModel(), item.getKind(), WIDEST_SHARD);
-        int groupBytes = group.getBytes(StandardCharsets.UTF_8).length;
-        long repartition = RecordLimits.sizeOf(groupBytes, 8 + prepared.datum().length, null);
+        Widest widest = widestOf(item);
+        long repartition = RecordLimits.sizeOf(widest.groupBytes(), 8 + prepared.datum().length, null);
         if (repartition > limits.repartition().bytes()) {
             throw tooLarge(item, repartition, limits.repartition());
         }
-        String batchId = Groups.batchId(item.getModel(), item.getKind(), WIDEST_SHARD, WIDEST_EPOCH, Long.MAX_VALUE);
-        int idBytes = batchId.getBytes(StandardCharsets.UTF_8).length;
-        long batches = RecordLimits.sizeOf(idBytes, batchValueBytes(batchId, idBytes, group, groupBytes, prepared), null);
+        long batches = RecordLimits.sizeOf(widest.batchIdBytes(), batchValueBytes(widest, prepared), null);
         if (batches > limits.batches().bytes()) {
             throw tooLarge(item, batches, limits.batches());
         }
+    }
+
+    /** The longest group key and batch id of a (model, kind): per record they would be two strings built and encoded. */
+    private record Widest(String group, int groupBytes, String batchId, int batchIdBytes) {
+    }
+
+    /** model → one per kind (by ordinal). */
+    private final java.util.Map<String, Widest[]> widest = new java.util.HashMap<>();
+
+    private Widest widestOf(BatchItem item) {
+        Widest[] byKind = widest.get(item.getModel());
+        Widest w = byKind == null ? null : byKind[item.getKind().ordinal()];
+        if (w == null) {
+            String group = Groups.groupKey(item.getModel(), item.getKind(), WIDEST_SHARD);
+            String batchId = Groups.batchId(item.getModel(), item.getKind(), WIDEST_SHARD, WIDEST_EPOCH, Long.MAX_VALUE);
+            w = new Widest(group, group.getBytes(StandardCharsets.UTF_8).length, batchId,
+                    batchId.getBytes(StandardCharsets.UTF_8).length);
+            if (byKind == null) {
+                if (widest.size() >= Models.Cache.MAX_ENTRIES) {
+                    widest.clear(); // models.allowed bounds the names; this bounds the memory whatever it allows
+                }
+                byKind = new Widest[io.genaibatch.records.RequestKind.values().length];
+                widest.put(item.getModel(), byKind);
+            }
+            byKind[item.getKind().ordinal()] = w;
+        }
+        return w;
     }
 
     /** Requests {@link TooLargeRecordHandler} saw refused: answered instead of written again. */
@@ -75,16 +99,16 @@ final class RequestSizes {
                 + "request, or raise that limit"));
     }
 
-    private long batchValueBytes(String batchId, int idBytes, String group, int groupBytes, PreparedItem prepared) {
-        long avro = AVRO_BATCH_RECORD_OVERHEAD + idBytes + groupBytes + (long) prepared.datum().length;
+    private long batchValueBytes(Widest w, PreparedItem prepared) {
+        long avro = AVRO_BATCH_RECORD_OVERHEAD + w.batchIdBytes() + w.groupBytes() + (long) prepared.datum().length;
         if (format == ValueFormat.AVRO) {
             return avro;
         }
         long bound = avro * JSON_EXPANSION + JSON_FIELD_NAMES;
-        if (RecordLimits.sizeOf(idBytes, bound, null) <= limits.batches().bytes()) {
+        if (RecordLimits.sizeOf(w.batchIdBytes(), bound, null) <= limits.batches().bytes()) {
             return avro;
         }
-        return jsonRecords.item(batchId, group, prepared).length;
+        return jsonRecords.item(w.batchId(), w.group(), prepared).length;
     }
 
     private static RejectedRequestException tooLarge(BatchItem item, long size, RecordLimits.Limit limit) {

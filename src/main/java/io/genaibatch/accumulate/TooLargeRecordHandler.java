@@ -8,6 +8,7 @@ import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.BatchRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.streams.errors.DefaultProductionExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProductionExceptionHandler;
 import org.slf4j.Logger;
@@ -39,11 +40,14 @@ public final class TooLargeRecordHandler implements ProductionExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(TooLargeRecordHandler.class);
     private static final RecordCodec<BatchRecord> BATCHES = RecordCodec.batchRecord();
 
+    /** Kafka Streams' own behaviour for every other error (RETRY when retriable, else FAIL), kept unchanged. */
+    private final DefaultProductionExceptionHandler fallback = new DefaultProductionExceptionHandler();
     private OversizedRequests oversized;
     private RecordLimits limits;
 
     @Override
     public void configure(Map<String, ?> configs) {
+        fallback.configure(configs);
         Object o = configs.get(CONFIG_OVERSIZED);
         oversized = o instanceof OversizedRequests given ? given : new OversizedRequests();
         Object l = configs.get(CONFIG_LIMITS);
@@ -53,9 +57,7 @@ public final class TooLargeRecordHandler implements ProductionExceptionHandler {
     @Override
     public Response handleError(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
         if (!(exception instanceof RecordTooLargeException)) {
-            log.error("Could not write a record to {} ({}); failing the task so it resumes from its last commit", record.topic(),
-                    exception.toString());
-            return Response.fail();
+            return fallback.handleError(context, record, exception);
         }
         long size = RecordLimits.sizeOf(record.key(), record.value(), record.headers());
         String learned = learnedLimit(record.topic());
@@ -74,6 +76,13 @@ public final class TooLargeRecordHandler implements ProductionExceptionHandler {
                 + "REQUEST_TOO_LARGE instead of being written again", item.getRequestId(), lineKey, record.topic(), size,
                 exception.getMessage(), learned);
         return Response.fail();
+    }
+
+    @Override
+    @SuppressWarnings("rawtypes")
+    public Response handleSerializationError(ErrorHandlerContext context, ProducerRecord record, Exception exception,
+                                             SerializationExceptionOrigin origin) {
+        return fallback.handleSerializationError(context, record, exception, origin);
     }
 
     private String learnedLimit(String topic) {
