@@ -67,6 +67,25 @@ class RecordLimitsTest {
     }
 
     @Test
+    void shouldMeasureTheJsonRecordWhenValuesAreWrittenAsJson() {
+        // A 4,000-byte header value: about 4 KB in the Avro item, a third more as base64 in a JSON BatchRecord.
+        RecordLimits limits = limits(MIB, 5_000, MIB, MIB);
+        try (AccumulatorDriver d = new AccumulatorDriver(Map.of("serde.value-format", "json"), null,
+                HeldRequests.RELEASE_PER_PUNCTUATION, limits)) {
+            d.sendRaw("k1".getBytes(StandardCharsets.UTF_8),
+                    io.genaibatch.kafka.RecordCodec.genAiRequest().encode(request(FLASH, "header", "x"),
+                            io.genaibatch.kafka.ValueFormat.AVRO),
+                    new org.apache.kafka.common.header.internals.RecordHeaders().add("blob", new byte[4_000]));
+            d.send("k2", request(FLASH, "plain", "x".repeat(4_000)));
+
+            GenAiResponse header = single(d.responses()).value();
+            assertThat(header.getRequestId()).isEqualTo("header");
+            assertThat(header.getError().getCode()).isEqualTo(ErrorCodes.REQUEST_TOO_LARGE);
+            assertThat(d.items()).extracting(BatchItem::getRequestId).containsExactly("plain");
+        }
+    }
+
+    @Test
     void shouldAnswerARequestKafkaRefusedBeforeInsteadOfWritingItAgain() {
         try (AccumulatorDriver d = new AccumulatorDriver(Map.of())) {
             // What TooLargeRecordHandler notes when the broker refuses the item of the request at offset 1.
