@@ -56,6 +56,18 @@ class RecordLimitsTest {
     }
 
     @Test
+    void shouldRejectATooLargeRequestOfADisabledModelAtOnceInsteadOfHoldingIt() {
+        RecordLimits limits = limits(MIB, 5_000, MIB, MIB);
+        try (AccumulatorDriver d = new AccumulatorDriver(Map.of("window.enabled", "false"), null,
+                HeldRequests.RELEASE_PER_PUNCTUATION, limits)) {
+            d.send("k1", request(FLASH, "big", "x".repeat(6_000)));
+
+            assertThat(single(d.responses()).value().getError().getCode()).isEqualTo(ErrorCodes.REQUEST_TOO_LARGE);
+            assertThat(d.counters.snapshot()).doesNotContainKey("requests.held");
+        }
+    }
+
+    @Test
     void shouldBatchARequestJustUnderTheLimit() {
         RecordLimits limits = limits(MIB, 8_000, MIB, MIB);
         try (AccumulatorDriver d = new AccumulatorDriver(Map.of(), null, HeldRequests.RELEASE_PER_PUNCTUATION, limits)) {
