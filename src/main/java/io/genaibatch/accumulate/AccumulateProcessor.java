@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 import io.genaibatch.accumulate.GroupState.OpenBatch;
+import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.BatchSeal;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.records.SealReason;
@@ -50,7 +51,11 @@ final class AccumulateProcessor implements Processor<String, PreparedItem, Strin
     private KeyValueStore<String, GroupState> groups;
     private PolicyCache cache;
 
-    AccumulateProcessor(WindowPolicies policies, AccumulatorMetrics metrics, io.genaibatch.kafka.ValueFormat format) {
+    private final OversizedRequests oversized;
+
+    AccumulateProcessor(WindowPolicies policies, AccumulatorMetrics metrics, io.genaibatch.kafka.ValueFormat format,
+                        OversizedRequests oversized) {
+        this.oversized = oversized;
         this.policies = policies;
         this.metrics = metrics;
         this.records = new BatchRecords(format);
@@ -69,6 +74,14 @@ final class AccumulateProcessor implements Processor<String, PreparedItem, Strin
     public void process(Record<String, PreparedItem> record) {
         String group = record.key();
         PreparedItem item = record.value();
+        if (!oversized.isEmpty()) {
+            // Its genai.batches item was refused by Kafka (TooLargeRecordHandler): answered instead of written again.
+            BatchItem decoded = item.item();
+            OversizedRequests.Refusal refusal = oversized.find(io.genaibatch.batch.LineKey.of(decoded));
+            if (refusal != null) {
+                throw RequestSizes.refused(decoded, refusal);
+            }
+        }
         metrics.itemArrived(group, item.requestBytes(), item::requestId);
         GroupState state = groups.get(group);
         if (state == null) {

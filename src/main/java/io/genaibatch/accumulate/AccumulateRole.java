@@ -53,9 +53,11 @@ public final class AccumulateRole implements Role {
         if (streams != null) {
             return;
         }
-        requireTopics();
-        streams = new KafkaStreams(AccumulatorTopology.build(config, metrics),
-                AccumulatorTopology.streamsConfig(config, metrics, streamsOverrides));
+        java.util.Properties props = AccumulatorTopology.streamsConfig(config, metrics, streamsOverrides);
+        RecordLimits limits = requireTopicsAndLearnLimits(props);
+        OversizedRequests oversized = new OversizedRequests();
+        AccumulatorTopology.shareSizeGuards(props, limits, oversized);
+        streams = new KafkaStreams(AccumulatorTopology.build(config, metrics, limits, oversized), props);
         // A thread that dies on an unexpected error is replaced; the task resumes from its last commit (EOS).
         streams.setUncaughtExceptionHandler(e -> {
             log.error("Accumulator stream thread failed; replacing it, it resumes from the last commit", e);
@@ -100,8 +102,11 @@ public final class AccumulateRole implements Role {
         stopped.complete(null);
     }
 
-    /** Fails with the fix when a topic is missing, instead of a Streams thread dying on MissingSourceTopicException. */
-    private void requireTopics() {
+    /**
+     * Fails with the fix when a topic is missing, instead of a Streams thread dying on MissingSourceTopicException;
+     * then learns the record limits of the topics written (one Admin client for both).
+     */
+    private RecordLimits requireTopicsAndLearnLimits(java.util.Properties streamsConfig) {
         Topics topics = Topics.from(config);
         List<String> needed = List.of(topics.requests(), topics.batches(), topics.responses(), topics.windowConfig(), topics.dlq());
         try (Admin admin = new KafkaClients(config).admin()) {
@@ -111,6 +116,7 @@ public final class AccumulateRole implements Role {
                 throw new IllegalStateException("topics " + missing + " do not exist: run `genai-batch topics create` "
                         + "with the same configuration first");
             }
+            return RecordLimits.learn(admin, topics, AccumulatorTopology.repartitionTopic(config), streamsConfig);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while checking the topics", e);

@@ -50,22 +50,27 @@ public final class AccumulatorTopology {
     private AccumulatorTopology() {
     }
 
-    public static Topology build(GenAiBatchConfig config, AccumulatorMetrics metrics) {
+    /**
+     * @param limits the largest records Kafka takes ({@link RecordLimits#learn}); the same object as given to
+     *     {@link #shareSizeGuards}
+     */
+    static Topology build(GenAiBatchConfig config, AccumulatorMetrics metrics, RecordLimits limits, OversizedRequests oversized) {
         Topics topics = Topics.from(config);
         Map<String, Object> clients = new KafkaClients(config).properties(Map.of());
         String clientId = config.get(ConfigKeys.ACCUMULATE_APPLICATION_ID) + "-held-reader-";
         return build(config, metrics, partition -> new KafkaHeldRecordReader(topics.requests(), clients, clientId + partition),
-                HeldRequests.RELEASE_PER_PUNCTUATION);
+                HeldRequests.RELEASE_PER_PUNCTUATION, limits, oversized);
     }
 
     /** @param readers how held requests are read back (tests serve the records they piped) */
     static Topology build(GenAiBatchConfig config, AccumulatorMetrics metrics, HeldRecordReader.Factory readers,
-                          int releasePerPunctuation) {
+                          int releasePerPunctuation, RecordLimits limits, OversizedRequests oversized) {
         Topics topics = Topics.from(config);
         ValidateProcessor.HoldSettings hold = new ValidateProcessor.HoldSettings(topics.requests(),
                 config.get(ConfigKeys.TOPIC_RETENTION), readers, releasePerPunctuation);
         ValueFormat format = formatOf(config);
         WindowPolicies policies = new WindowPolicies(config);
+        AllowedModels allowed = new AllowedModels(config.get(ConfigKeys.MODELS_ALLOWED));
         StreamsBuilder builder = new StreamsBuilder();
         builder.addGlobalStore(
                 Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(WINDOW_POLICY_STORE), Serdes.String(),
@@ -79,9 +84,10 @@ public final class AccumulatorTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HELD_STORE), Serdes.String(),
                 HeldRequests.Pointer.serde()));
         builder.stream(topics.requests(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("requests"))
-                .process(() -> new ValidateProcessor(policies, metrics, hold), Named.as("validate"), HELD_STORE)
+                .process(() -> new ValidateProcessor(policies, metrics, hold, allowed, new RequestSizes(limits, oversized, format)),
+                        Named.as("validate"), HELD_STORE)
                 .repartition(Repartitioned.with(Serdes.String(), PreparedItem.serde()).withName(REPARTITION_NAME))
-                .process(() -> new AccumulateProcessor(policies, metrics, format), Named.as("accumulate"), GROUP_STORE)
+                .process(() -> new AccumulateProcessor(policies, metrics, format, oversized), Named.as("accumulate"), GROUP_STORE)
                 // Values are BatchRecord bytes already (BatchRecords), in the configured format.
                 .to(topics.batches(), Produced.with(Serdes.String(), Serdes.ByteArray()).withName("batches"));
         return builder.build();
@@ -100,6 +106,9 @@ public final class AccumulatorTopology {
         required.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.get(ConfigKeys.ACCUMULATE_THREADS));
         required.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, RejectionHandler.class);
         required.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, RejectionHandler.class);
+        // Without one, a record Kafka refuses as too large fails the thread with a bare stack trace, and the replaced
+        // thread writes it again: TooLargeRecordHandler turns that loop into one REJECTED answer.
+        required.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, TooLargeRecordHandler.class);
         required.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, topics.dlq());
         // The default from Kafka 5.0; the window-config processor catches its own errors, so this only adds safety.
         required.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
@@ -120,6 +129,20 @@ public final class AccumulatorTopology {
         props.putAll(new KafkaClients(config).properties(required));
         props.putAll(overrides);
         return props;
+    }
+
+    /** {@code <application.id>-accumulate-by-group-repartition}: Kafka Streams' name for the repartition topic. */
+    static String repartitionTopic(GenAiBatchConfig config) {
+        return config.get(ConfigKeys.ACCUMULATE_APPLICATION_ID) + "-" + REPARTITION_NAME + "-repartition";
+    }
+
+    /**
+     * Gives the handlers (built by Kafka Streams from the config) the same limits and notes as the processors: objects
+     * in the config map, as {@link RejectionHandler#CONFIG_METRICS} is.
+     */
+    static void shareSizeGuards(Properties streamsConfig, RecordLimits limits, OversizedRequests oversized) {
+        streamsConfig.put(TooLargeRecordHandler.CONFIG_LIMITS, limits);
+        streamsConfig.put(TooLargeRecordHandler.CONFIG_OVERSIZED, oversized);
     }
 
     /** Measured in docs/BENCHMARKS.md (and shared/notes/streams-throughput.md). */

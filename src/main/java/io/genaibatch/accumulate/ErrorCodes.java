@@ -22,13 +22,22 @@ public final class ErrorCodes {
     public static final String MISSING_MODEL = "MISSING_MODEL";
     /** {@code model} is not a model name (letters, digits, '.', '-', '_', optionally prefixed with models/). */
     public static final String INVALID_MODEL = "INVALID_MODEL";
+    /**
+     * The model is a valid name but matches none of {@code models.allowed}: every distinct model opens a group and a
+     * batch that live until sealed, so untrusted names are refused rather than batched.
+     */
+    public static final String UNKNOWN_MODEL = "UNKNOWN_MODEL";
     /** {@code request} is missing, not JSON, or not the shape of a GenerateContentRequest / EmbedContentRequest. */
     public static final String INVALID_REQUEST = "INVALID_REQUEST";
     /** The request has no contents ({@code contents: []}, or an EMBED {@code content} without parts). */
     public static final String EMPTY_CONTENTS = "EMPTY_CONTENTS";
     /** The caller's {@code requestId} is unusable as a batch line key (too long, control characters). */
     public static final String INVALID_REQUEST_ID = "INVALID_REQUEST_ID";
-    /** The request's batch line alone is larger than the model's max-bytes: it could never be batched. */
+    /**
+     * The request could never be batched: its batch line alone is larger than the model's max-bytes, or a record it
+     * becomes (its repartition record, its genai.batches item) would pass Kafka's limits (the topic's
+     * max.message.bytes, the producer's max.request.size). The message names the size, the limit and where.
+     */
     public static final String REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE";
     /** The record has no key: its response could not be matched to it (the REJECTED response has a null key too). */
     public static final String NULL_KEY = "NULL_KEY";
@@ -42,7 +51,7 @@ public final class ErrorCodes {
     public static final String PROCESSING_FAILED = "PROCESSING_FAILED";
 
     public static final List<String> ALL = List.of(UNDECODABLE, NOT_AN_OBJECT, MISSING_KIND, INVALID_KIND, MISSING_MODEL,
-            INVALID_MODEL, INVALID_REQUEST, EMPTY_CONTENTS, INVALID_REQUEST_ID, REQUEST_TOO_LARGE, NULL_KEY, PROCESSING_FAILED);
+            INVALID_MODEL, UNKNOWN_MODEL, INVALID_REQUEST, EMPTY_CONTENTS, INVALID_REQUEST_ID, REQUEST_TOO_LARGE, NULL_KEY, PROCESSING_FAILED);
 
     /** Header on each DLQ record: the code above. */
     public static final String HEADER_CODE = "genai.error.code";

@@ -51,6 +51,9 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
     static final String CONFIG_RESPONSES_TOPIC = "genai.accumulate.responses.topic";
     static final String CONFIG_VALUE_FORMAT = "genai.accumulate.value.format";
     static final String CONFIG_METRICS = "genai.accumulate.metrics";
+    /** Header on a DLQ record whose raw value was left out because the record would pass the DLQ topic's limit. */
+    static final String HEADER_VALUE_OMITTED = "genai.dlq.value-omitted";
+    private static final String STACKTRACE_HEADER = "__streams.errors.stacktrace";
 
     private static final Logger log = LoggerFactory.getLogger(RejectionHandler.class);
     private static final RecordCodec<GenAiResponse> RESPONSES = RecordCodec.genAiResponse();
@@ -63,6 +66,8 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
     private String dlqTopic;
     private ValueFormat format;
     private AccumulatorMetrics metrics;
+    private RecordLimits.Limit responsesLimit;
+    private RecordLimits.Limit dlqLimit;
 
     @Override
     public void configure(Map<String, ?> configs) {
@@ -75,6 +80,12 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
         format = f == null ? ValueFormat.AVRO : ValueFormat.valueOf(f.toString());
         Object m = configs.get(CONFIG_METRICS);
         metrics = m instanceof AccumulatorMetrics given ? given : AccumulatorMetrics.NONE;
+        Object l = configs.get(TooLargeRecordHandler.CONFIG_LIMITS);
+        String producer = "the producer's max.request.size";
+        responsesLimit = l instanceof RecordLimits limits ? limits.responses()
+                : new RecordLimits.Limit(RecordLimits.KAFKA_DEFAULT, String.valueOf(responsesTopic), producer);
+        dlqLimit = l instanceof RecordLimits limits ? limits.dlq()
+                : new RecordLimits.Limit(RecordLimits.KAFKA_DEFAULT, String.valueOf(dlqTopic), producer);
     }
 
     @Override
@@ -143,13 +154,15 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
                                                         List<ProducerRecord<byte[], byte[]>> dlq) {
         metrics.requestRejected(rejection.code());
         List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
-        byte[] value = RESPONSES.encode(rejection.toResponse(Instant.now()), format);
-        out.add(new ProducerRecord<>(responsesTopic, null, null, key, value, copy(originalHeaders)));
+        ProducerRecord<byte[], byte[]> response = fitted(rejection, key, originalHeaders);
+        if (response != null) {
+            out.add(response);
+        }
         for (ProducerRecord<byte[], byte[]> d : dlq) {
             d.headers().add(ErrorCodes.HEADER_CODE, utf8(rejection.code()));
             d.headers().add(ErrorCodes.HEADER_MESSAGE, utf8(rejection.message()));
             d.headers().add(ErrorCodes.HEADER_REQUEST_ID, utf8(rejection.requestId()));
-            out.add(d);
+            out.add(fitted(d));
         }
         if (rejection.code().equals(ErrorCodes.PROCESSING_FAILED)) {
             log.error("Request {} rejected after an unexpected failure: {}", rejection.requestId(), rejection.message());
@@ -157,6 +170,73 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
             log.info("Request {} rejected: {} {}", rejection.requestId(), rejection.code(), rejection.message());
         }
         return out;
+    }
+
+    /**
+     * The REJECTED response, within genai.responses' record limit: a record over it would fail the task's transaction
+     * at every attempt. It echoes the caller's metadata and headers, which may be what makes it large: then the
+     * metadata is left out (the message says so), then the headers. Null, logged at ERROR, if even the bare response
+     * cannot fit (a key near the limit): the DLQ copy and the log are then all that is left of the request.
+     */
+    private ProducerRecord<byte[], byte[]> fitted(Rejection rejection, byte[] key, Headers originalHeaders) {
+        Instant now = Instant.now();
+        byte[] value = RESPONSES.encode(rejection.toResponse(now), format);
+        Headers headers = copy(originalHeaders);
+        long size = RecordLimits.sizeOf(key, value, headers);
+        if (size <= responsesLimit.bytes()) {
+            return new ProducerRecord<>(responsesTopic, null, null, key, value, headers);
+        }
+        String note = " (this response left out the request's metadata: with it, it took " + size + " bytes, over the limit of "
+                + responsesLimit.describe() + ")";
+        Rejection lean = new Rejection(rejection.code(), rejection.message() + note, rejection.requestId(), rejection.model(),
+                rejection.kind(), Map.of(), rejection.receivedAt());
+        value = RESPONSES.encode(lean.toResponse(now), format);
+        if (RecordLimits.sizeOf(key, value, headers) <= responsesLimit.bytes()) {
+            return new ProducerRecord<>(responsesTopic, null, null, key, value, headers);
+        }
+        if (RecordLimits.sizeOf(key, value, null) <= responsesLimit.bytes()) {
+            log.warn("The REJECTED response of request {} leaves out the request's headers and metadata: with them it is over {}",
+                    rejection.requestId(), responsesLimit.describe());
+            return new ProducerRecord<>(responsesTopic, null, null, key, value, new RecordHeaders());
+        }
+        log.error("Request {} ({} {}) cannot be answered: even its bare REJECTED response is over {} (a key of {} bytes); "
+                + "its DLQ copy has it", rejection.requestId(), rejection.code(), rejection.message(), responsesLimit.describe(),
+                key == null ? 0 : key.length);
+        return null;
+    }
+
+    /**
+     * A DLQ record within the DLQ topic's limit. Its value is the raw request and its headers add a stack trace, so
+     * a request near the limit of genai.requests is over the DLQ's: then the stack trace is cut, and if that is not
+     * enough the value is left out, with a {@link #HEADER_VALUE_OMITTED} header saying how large it was and where the
+     * request still is (genai.requests, until its retention). The REJECTED response answers the request either way.
+     */
+    private ProducerRecord<byte[], byte[]> fitted(ProducerRecord<byte[], byte[]> d) {
+        long size = RecordLimits.sizeOf(d.key(), d.value(), d.headers());
+        if (size <= dlqLimit.bytes()) {
+            return d;
+        }
+        Headers headers = copy(d.headers());
+        org.apache.kafka.common.header.Header trace = headers.lastHeader(STACKTRACE_HEADER);
+        if (trace != null && trace.value() != null && trace.value().length > 1024) {
+            headers.remove(STACKTRACE_HEADER);
+            headers.add(STACKTRACE_HEADER, java.util.Arrays.copyOf(trace.value(), 1024));
+        }
+        if (RecordLimits.sizeOf(d.key(), d.value(), headers) <= dlqLimit.bytes()) {
+            return new ProducerRecord<>(d.topic(), d.partition(), d.timestamp(), d.key(), d.value(), headers);
+        }
+        String where = header(headers, "__streams.errors.topic") + "-" + header(headers, "__streams.errors.partition")
+                + " at offset " + header(headers, "__streams.errors.offset");
+        headers.add(HEADER_VALUE_OMITTED, utf8("the raw value (" + (d.value() == null ? 0 : d.value().length) + " bytes) is left "
+                + "out: with it this record took " + size + " bytes, over the limit of " + dlqLimit.describe() + ". The record "
+                + "the stream task read is still in " + where + " until that topic's retention deletes it"));
+        log.warn("DLQ copy of {} without its value: {} bytes, over {}", where, size, dlqLimit.describe());
+        return new ProducerRecord<>(d.topic(), d.partition(), d.timestamp(), d.key(), null, headers);
+    }
+
+    private static String header(Headers headers, String key) {
+        org.apache.kafka.common.header.Header h = headers.lastHeader(key);
+        return h == null || h.value() == null ? "?" : new String(h.value(), StandardCharsets.UTF_8);
     }
 
     /**

@@ -21,6 +21,16 @@ final class RequestValidator {
     private final Models.Cache models = new Models.Cache();
     private final RequestDecoder decoder = new RequestDecoder();
     private final PreparedItem.Encoder encoder = new PreparedItem.Encoder();
+    private final AllowedModels allowed;
+
+    /** With the default {@code models.allowed}. */
+    RequestValidator() {
+        this(new AllowedModels(io.genaibatch.config.ConfigKeys.MODELS_ALLOWED.defaultValue()));
+    }
+
+    RequestValidator(AllowedModels allowed) {
+        this.allowed = allowed;
+    }
 
     /**
      * The request a genai.requests value holds, as {@link io.genaibatch.kafka.RecordCodec#decode} gives it.
@@ -76,6 +86,10 @@ final class RequestValidator {
             model = models.normalize(request.getModel());
         } catch (IllegalArgumentException e) {
             throw reject(ErrorCodes.INVALID_MODEL, "field 'model': " + e.getMessage(), requestId, request, receivedAt);
+        }
+        // Before anything keyed by the model (its window policy, a held pointer, its group) is looked up or created.
+        if (!allowed.allows(model)) {
+            throw reject(ErrorCodes.UNKNOWN_MODEL, allowed.refusal(model), requestId, request, receivedAt);
         }
         RequestJson.Checked checked = RequestJson.check(request.getKind(), request.getRequest());
         if (checked.problem() != null) {

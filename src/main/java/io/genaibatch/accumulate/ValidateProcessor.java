@@ -34,7 +34,7 @@ final class ValidateProcessor implements Processor<byte[], byte[], String, Prepa
     private final AccumulatorMetrics metrics;
     private final HoldSettings hold;
     private ProcessorContext<String, PreparedItem> context;
-    private final RequestValidator validator = new RequestValidator();
+    private final RequestValidator validator;
     private PolicyCache cache;
     private HeldRequests held;
 
@@ -48,7 +48,12 @@ final class ValidateProcessor implements Processor<byte[], byte[], String, Prepa
                         int releasePerPunctuation) {
     }
 
-    ValidateProcessor(WindowPolicies policies, AccumulatorMetrics metrics, HoldSettings hold) {
+    private final RequestSizes sizes;
+
+    ValidateProcessor(WindowPolicies policies, AccumulatorMetrics metrics, HoldSettings hold, AllowedModels allowed,
+                      RequestSizes sizes) {
+        this.validator = new RequestValidator(allowed);
+        this.sizes = sizes;
         this.policies = policies;
         this.metrics = metrics;
         this.hold = hold;
@@ -70,6 +75,10 @@ final class ValidateProcessor implements Processor<byte[], byte[], String, Prepa
         RecordMetadata where = context.recordMetadata().orElseThrow();
         RequestValidator.Source source = new RequestValidator.Source(where.topic(), where.partition(), where.offset(), record.timestamp());
         BatchItem item = validate(record.key(), record.value(), record.headers(), source, model -> cache.get(model).maxBytes());
+        // Encoded now (not when forwarded) so that the records it becomes are measured before it is accepted or held:
+        // one that could not fit in Kafka's limits would fail the exactly-once transaction at every attempt.
+        PreparedItem prepared = validator.prepare(item);
+        sizes.check(item, prepared);
         EffectivePolicy policy = cache.get(item.getModel());
         metrics.requestAccepted(item);
         // Held after validation, so a held request was accepted and is never rejected later. While a model has held
@@ -78,7 +87,7 @@ final class ValidateProcessor implements Processor<byte[], byte[], String, Prepa
             held.hold(item.getModel(), where.offset(), record.key(), record.timestamp());
             return;
         }
-        forward(item, policy, record.key(), record.timestamp());
+        forward(item, prepared, policy, record.key(), record.timestamp());
     }
 
     private BatchItem validate(byte[] key, byte[] value, Headers headers, RequestValidator.Source source,
@@ -94,10 +103,10 @@ final class ValidateProcessor implements Processor<byte[], byte[], String, Prepa
         return validator.validate(key, request, headers, source, maxBytesOf);
     }
 
-    private void forward(BatchItem item, EffectivePolicy policy, byte[] key, long timestamp) {
+    private void forward(BatchItem item, PreparedItem prepared, EffectivePolicy policy, byte[] key, long timestamp) {
         String group = Groups.groupKey(item.getModel(), item.getKind(), Groups.shardOf(key, policy.shards()));
         // The original headers travel inside the item (BatchItem.headers); the Kafka headers are not copied again.
-        context.forward(new Record<>(group, validator.prepare(item), timestamp, new RecordHeaders()));
+        context.forward(new Record<>(group, prepared, timestamp, new RecordHeaders()));
     }
 
     private void punctuate(long now) {
@@ -130,7 +139,14 @@ final class ValidateProcessor implements Processor<byte[], byte[], String, Prepa
         if (!item.getModel().equals(model)) {
             return "the record read back is for model " + item.getModel();
         }
-        forward(item, cache.get(model), r.key(), r.timestamp());
+        // Checked when it was held too; again because a limit may have been lowered (noted by TooLargeRecordHandler).
+        PreparedItem prepared = validator.prepare(item);
+        try {
+            sizes.check(item, prepared);
+        } catch (RejectedRequestException e) {
+            return "it no longer fits in Kafka's limits (" + e.rejection().message() + ")";
+        }
+        forward(item, prepared, cache.get(model), r.key(), r.timestamp());
         return null;
     }
 

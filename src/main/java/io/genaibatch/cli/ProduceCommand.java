@@ -45,7 +45,8 @@ final class ProduceCommand implements Callable<Integer> {
     Path file;
 
     @Option(names = "--model", paramLabel = "MODEL",
-            description = "Model for lines that name none, e.g. gemini-2.5-flash.")
+            description = "Model for lines that name none, e.g. gemini-2.5-flash. The accumulator answers REJECTED UNKNOWN_MODEL "
+                    + "to a model that matches none of its models.allowed.")
     String model;
 
     @Option(names = "--kind", defaultValue = "GENERATE", paramLabel = "GENERATE|EMBED",

@@ -229,6 +229,16 @@ public final class ConfigKeys {
     public static final List<ConfigKey<?>> WINDOW_SETTINGS = List.of(
             WINDOW_MAX_REQUESTS, WINDOW_MAX_BYTES, WINDOW_MAX_WAIT, WINDOW_SHARDS, WINDOW_ENABLED);
 
+    public static final ConfigKey<List<String>> MODELS_ALLOWED = new ConfigKey<>(
+            "models.allowed", ConfigType.LIST, List.of("gemini-*", "gemma-*", "text-embedding-*", "embedding-*"),
+            modelPatterns(),
+            "Model names the accumulator batches (comma-separated or a YAML list; * matches any characters; a "
+                    + "models/ prefix is ignored on both sides, as in requests). A request for any other model is "
+                    + "answered REJECTED with error code UNKNOWN_MODEL and never batched: every distinct model opens a "
+                    + "batch of its own, so untrusted names must not. The default covers the Gemini generation "
+                    + "and embedding models (gemini-* includes gemini-embedding-001) and the older embedding names; "
+                    + "add your tuned models' names, or * to allow any.");
+
     public static final ConfigKey<String> ACCUMULATE_APPLICATION_ID = new ConfigKey<>(
             "accumulate.application-id", ConfigType.STRING, "genai-batch-accumulate", nonBlank(),
             "Kafka Streams application.id of the accumulator: its consumer group and the prefix of its internal topics. "
@@ -311,6 +321,7 @@ public final class ConfigKeys {
             POLL_MAX_ATTEMPTS, POLL_RETRY_INITIAL_BACKOFF, POLL_RETRY_MAX_BACKOFF, POLL_STUCK_AFTER, POLL_RETRIABLE_CODES,
             POLL_ON_EXHAUSTED, POLL_GONE_AFTER, POLL_ITEMS_READ_TIMEOUT, POLL_CLOSE_TIMEOUT,
             WINDOW_MAX_REQUESTS, WINDOW_MAX_BYTES, WINDOW_MAX_WAIT, WINDOW_SHARDS, WINDOW_ENABLED,
+            MODELS_ALLOWED,
             ACCUMULATE_APPLICATION_ID, ACCUMULATE_STATE_DIR, ACCUMULATE_THREADS,
             SUBMIT_GROUP_ID, SUBMIT_SPOOL_DIR, SUBMIT_INLINE_MAX_BYTES, SUBMIT_MAX_JOBS_IN_FLIGHT,
             SUBMIT_RETRY_INITIAL_BACKOFF, SUBMIT_RETRY_MAX_BACKOFF, SUBMIT_LIST_PAGE_SIZE, SUBMIT_CREATE_LOOKUP_WINDOW,
@@ -320,6 +331,31 @@ public final class ConfigKeys {
     /** The suffix of a window key as it appears under {@code window.models.<model>.}, e.g. max-wait. */
     public static String windowSetting(ConfigKey<?> key) {
         return key.name().substring("window.".length());
+    }
+
+    /** A model pattern: a model name (see accumulate.Models) in which '*' stands for any characters. */
+    private static final java.util.regex.Pattern MODEL_PATTERN = java.util.regex.Pattern.compile("(models/)?[A-Za-z0-9._*-]{1,128}");
+
+    private static ConfigKey.Validator<List<String>> modelPatterns() {
+        return new ConfigKey.Validator<>() {
+            @Override
+            public void check(List<String> patterns) {
+                if (patterns.isEmpty()) {
+                    throw new IllegalArgumentException("must name at least one model pattern (* allows every model)");
+                }
+                for (String p : patterns) {
+                    if (!MODEL_PATTERN.matcher(p).matches()) {
+                        throw new IllegalArgumentException("'" + p + "' is not a model pattern: expected letters, digits, "
+                                + "'.', '-', '_' and '*' (any characters), optionally prefixed with models/");
+                    }
+                }
+            }
+
+            @Override
+            public String describe() {
+                return "model names, * for any characters";
+            }
+        };
     }
 
     private static ConfigKey<String> topic(String name, String defaultName, String doc) {

@@ -51,6 +51,8 @@ final class AccumulatorDriver implements AutoCloseable {
 
     final TopologyTestDriver driver;
     final AccumulatorCounters counters = new AccumulatorCounters();
+    /** What TooLargeRecordHandler would note; tests add to it to play a refusal by the broker. */
+    final OversizedRequests oversized = new OversizedRequests();
     private final TestInputTopic<byte[], byte[]> requests;
     private final TestInputTopic<String, byte[]> windowConfig;
     private final TestOutputTopic<String, byte[]> batches;
@@ -75,6 +77,11 @@ final class AccumulatorDriver implements AutoCloseable {
 
     /** @param releasePerPunctuation held requests released per model and punctuation */
     AccumulatorDriver(Map<String, String> settings, AccumulatorMetrics metrics, int releasePerPunctuation) {
+        this(settings, metrics, releasePerPunctuation, null);
+    }
+
+    /** @param limits the record limits the topology checks against; null: Kafka's defaults */
+    AccumulatorDriver(Map<String, String> settings, AccumulatorMetrics metrics, int releasePerPunctuation, RecordLimits limits) {
         try {
             stateDir = Files.createTempDirectory("accumulator-test");
         } catch (java.io.IOException e) {
@@ -85,7 +92,11 @@ final class AccumulatorDriver implements AutoCloseable {
         GenAiBatchConfig config = GenAiBatchConfig.of(all);
         AccumulatorMetrics used = metrics == null ? counters : metrics;
         Properties props = AccumulatorTopology.streamsConfig(config, used, Map.of());
-        driver = new TopologyTestDriver(AccumulatorTopology.build(config, used, partition -> heldReader(), releasePerPunctuation), props, T0);
+        RecordLimits usedLimits = limits != null ? limits
+                : RecordLimits.defaults(io.genaibatch.kafka.Topics.from(config), AccumulatorTopology.repartitionTopic(config));
+        AccumulatorTopology.shareSizeGuards(props, usedLimits, oversized);
+        driver = new TopologyTestDriver(AccumulatorTopology.build(config, used, partition -> heldReader(), releasePerPunctuation,
+                usedLimits, oversized), props, T0);
         requests = driver.createInputTopic(REQUESTS, new ByteArraySerializer(), new ByteArraySerializer());
         windowConfig = driver.createInputTopic(WINDOW_CONFIG, new StringSerializer(), new ByteArraySerializer());
         batches = driver.createOutputTopic(BATCHES, new StringDeserializer(), new ByteArrayDeserializer());

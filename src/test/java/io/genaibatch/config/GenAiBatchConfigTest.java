@@ -84,6 +84,16 @@ class GenAiBatchConfigTest {
     }
 
     @Test
+    void shouldReadAllowedModelsAsAListAndRefuseAnEmptyOrMalformedOne() {
+        assertThat(GenAiBatchConfig.of(Map.of("models.allowed", "gemini-*, models/my-model")).get(ConfigKeys.MODELS_ALLOWED))
+                .containsExactly("gemini-*", "models/my-model");
+        assertThatThrownBy(() -> GenAiBatchConfig.of(Map.of("models.allowed", " , ")))
+                .hasMessageContaining("'models.allowed'").hasMessageContaining("at least one model pattern");
+        assertThatThrownBy(() -> GenAiBatchConfig.of(Map.of("models.allowed", "gemini 2.5")))
+                .hasMessageContaining("'gemini 2.5' is not a model pattern");
+    }
+
+    @Test
     void shouldRefuseUnknownKeyAndSuggestTheClosestOne() {
         assertThatThrownBy(() -> GenAiBatchConfig.of(Map.of("topics.partition", "3")))
                 .isInstanceOf(ConfigException.class)
