@@ -3,12 +3,9 @@ package io.genaibatch.cli;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
@@ -18,16 +15,12 @@ import io.genaibatch.config.ConfigType;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.kafka.KafkaClients;
 import io.genaibatch.kafka.RecordCodec;
-import io.genaibatch.kafka.RecordDecodingException;
 import io.genaibatch.kafka.Topics;
 import io.genaibatch.kafka.ValueFormat;
 import io.genaibatch.ops.Prices;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.BatchRecord;
 import io.genaibatch.records.GenAiRequest;
-import io.genaibatch.records.GenAiResponse;
-import io.genaibatch.records.ResponseStatus;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -56,24 +49,6 @@ final class Demo {
         this.timeout = timeout;
     }
 
-    /** What the demo saw of its own requests. */
-    private static final class Tally {
-        final Map<String, Integer> responsesByKey = new HashMap<>();
-        final Map<ResponseStatus, Integer> byStatus = new EnumMap<>(ResponseStatus.class);
-        final Map<String, long[]> tokensByModel = new TreeMap<>();
-        final Set<String> batchIds = new HashSet<>();
-        final Map<String, String> wrong = new TreeMap<>();
-        int missingHeaders;
-
-        int answered() {
-            return responsesByKey.size();
-        }
-
-        long duplicates() {
-            return responsesByKey.values().stream().filter(n -> n > 1).count();
-        }
-    }
-
     int run(int count) throws Exception {
         String runId = UUID.randomUUID().toString().substring(0, 8);
         long started = System.nanoTime();
@@ -85,7 +60,7 @@ final class Demo {
                 topics.requests(), clients.valueFormat().name().toLowerCase(Locale.ROOT));
         out.flush();
 
-        Tally tally = awaitResponses(runId, count, responsesFrom);
+        DemoTally tally = awaitResponses(runId, count, responsesFrom);
         double seconds = (System.nanoTime() - started) / 1e9;
         printSummary(count, tally, batchesFrom, seconds);
         boolean ok = tally.answered() == count && tally.duplicates() == 0 && tally.wrong.isEmpty();
@@ -98,7 +73,8 @@ final class Demo {
         return ok ? 0 : 1;
     }
 
-    private void publish(String runId, int count) throws Exception {
+    /** Publishes demo requests 0..count-1 of run {@code runId}; throws the first failed send. */
+    void publish(String runId, int count) throws Exception {
         RecordCodec<GenAiRequest> codec = RecordCodec.genAiRequest();
         ValueFormat format = clients.valueFormat();
         AtomicReference<Exception> failure = new AtomicReference<>();
@@ -123,14 +99,13 @@ final class Demo {
         }
     }
 
-    private Tally awaitResponses(String runId, int count, Map<TopicPartition, Long> from) {
-        RecordCodec<GenAiResponse> codec = RecordCodec.genAiResponse();
-        Tally tally = new Tally();
+    private DemoTally awaitResponses(String runId, int count, Map<TopicPartition, Long> from) {
+        DemoTally tally = new DemoTally(runId);
         long deadline = System.nanoTime() + timeout.toNanos();
         long nextProgress = System.nanoTime() + PROGRESS_EVERY.toNanos();
         try (TopicTail tail = TopicTail.open(clients, topics.responses(), from)) {
             while (tally.answered() < count && System.nanoTime() < deadline) {
-                tail.poll(Duration.ofMillis(200), r -> record(tally, runId, codec, r));
+                tail.poll(Duration.ofMillis(200), tally::add);
                 if (System.nanoTime() > nextProgress) {
                     if (tally.answered() == 0) {
                         out.printf("  0 / %,d responses: batches seal after window.max-wait (%s), then their jobs run%n",
@@ -146,46 +121,13 @@ final class Demo {
             // A duplicate would arrive after the last first answer: give it a moment to show up.
             long grace = System.nanoTime() + Duration.ofSeconds(2).toNanos();
             while (System.nanoTime() < grace) {
-                tail.poll(Duration.ofMillis(200), r -> record(tally, runId, codec, r));
+                tail.poll(Duration.ofMillis(200), tally::add);
             }
         }
         return tally;
     }
 
-    private static void record(Tally tally, String runId, RecordCodec<GenAiResponse> codec,
-                               ConsumerRecord<byte[], byte[]> r) {
-        String prefix = DemoRequests.keyPrefix(runId);
-        String key = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
-        if (!key.startsWith(prefix)) {
-            return;
-        }
-        GenAiResponse response;
-        try {
-            response = codec.decode(r.value());
-        } catch (RecordDecodingException e) {
-            tally.wrong.put(key, "undecodable response: " + e.getMessage());
-            return;
-        }
-        tally.responsesByKey.merge(key, 1, Integer::sum);
-        tally.byStatus.merge(response.getStatus(), 1, Integer::sum);
-        if (response.getBatchId() != null) {
-            tally.batchIds.add(response.getBatchId());
-        }
-        if (response.getUsage() != null) {
-            long[] t = tally.tokensByModel.computeIfAbsent(response.getModel(), m -> new long[2]);
-            t[0] += response.getUsage().getPromptTokens();
-            t[1] += response.getUsage().getCandidatesTokens();
-        }
-        if (r.headers().lastHeader("correlation-id") == null) {
-            tally.missingHeaders++;
-        }
-        int i = Integer.parseInt(key.substring(prefix.length()));
-        DemoRequests.Demo demo = DemoRequests.make(runId, i);
-        ResponseCheck.problem(demo.request().getKind(), demo.prompt(), response)
-                .ifPresent(problem -> tally.wrong.put(key, problem));
-    }
-
-    private void printSummary(int count, Tally tally, Map<TopicPartition, Long> batchesFrom, double seconds) {
+    private void printSummary(int count, DemoTally tally, Map<TopicPartition, Long> batchesFrom, double seconds) {
         Map<String, Integer> sealReasons = new TreeMap<>();
         try (TopicTail tail = TopicTail.open(clients, topics.batches(), batchesFrom)) {
             tail.readToEnd(r -> {

@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
                 RunCommand.class,
                 JobsCommand.class,
                 BenchCommand.class,
+                ChaosCommand.class,
         })
 public final class Main implements Runnable {
 
