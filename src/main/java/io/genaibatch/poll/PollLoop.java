@@ -61,9 +61,10 @@ import org.slf4j.LoggerFactory;
  * transaction also commits the consumer offset of p with the consumer's group metadata (KIP-447), so a member
  * whose generation is stale cannot commit either.
  *
- * <p>Everything here runs on one thread; long work (a download, a large publication) polls the consumer between
- * steps ({@link #keepAlive}), which is also where a rebalance can take a partition away: the work on that
- * partition's job stops there, after its last committed chunk.
+ * <p>Everything here runs on one thread, but for the transfer of a job's results ({@link DownloadThread}), which
+ * runs on a thread of its own while this one keeps polling. Long work (that transfer, reading items, a large
+ * publication) polls the consumer between steps ({@link #keepAlive}), which is also where a rebalance can take a
+ * partition away: the work on that partition's job stops there, after its last committed chunk.
  */
 final class PollLoop implements Runnable, Publisher.JobWriter {
     private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
@@ -159,14 +160,15 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
         try (KafkaConsumer<byte[], byte[]> jobs = new KafkaConsumer<>(jobsConsumerProperties(),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
              KafkaConsumer<byte[], byte[]> batches = new KafkaConsumer<>(clients.properties(
-                     ItemLoader.consumerProperties()), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                     ItemLoader.consumerProperties()), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+             DownloadThread downloads = new DownloadThread()) {
             consumer = jobs;
             admin = clients.admin();
             TopicAdmin topicAdmin = new TopicAdmin(admin);
             publisher = new Publisher(settings, cache, api, policy,
                     new ItemLoader(batches, topics.batches(), settings.itemsReadTimeout(), clock),
                     new Responses(topics.responses(), format, maxResponseRecordBytes(topicAdmin)),
-                    new ChildBatches(topics.batches(), format), this, counters, clock);
+                    new ChildBatches(topics.batches(), format), this, counters, clock, downloads);
             if (policy.rebatches()) {
                 RetentionCheck.warnIfShort(topicAdmin, topics.batches(), settings.retries());
             }
@@ -737,7 +739,8 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
 
     private Map<String, Object> jobsConsumerProperties() {
         Map<String, Object> tunable = new HashMap<>();
-        // A round of work (an API call with its retries, a download) can outlast the default 5 minutes between
+        // A round of work (an API call with its retries; not a download, see DownloadThread) can outlast the
+        // default 5 minutes between
         // polls; the work polls in between where it can, this is the bound where it cannot. Kept under the
         // default connections.max.idle.ms (9 min), past which the coordinator connection could drop mid-rebalance.
         tunable.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) Duration.ofMinutes(8).toMillis());
