@@ -740,9 +740,9 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
     private Map<String, Object> jobsConsumerProperties() {
         Map<String, Object> tunable = new HashMap<>();
         // A round of work (an API call with its retries; not a download, see DownloadThread) can outlast the
-        // default 5 minutes between
-        // polls; the work polls in between where it can, this is the bound where it cannot. Kept under the
-        // default connections.max.idle.ms (9 min), past which the coordinator connection could drop mid-rebalance.
+        // default 5 minutes between polls; the work polls in between where it can, this is the bound where it
+        // cannot. Kept under the default connections.max.idle.ms (9 min), past which the coordinator connection
+        // could drop mid-rebalance.
         tunable.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) Duration.ofMinutes(8).toMillis());
         tunable.keySet().removeAll(clients.properties(Map.of()).keySet());
         Map<String, Object> props = new HashMap<>(tunable);
