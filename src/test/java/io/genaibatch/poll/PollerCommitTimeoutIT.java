@@ -17,12 +17,16 @@ import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.InputMode;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.records.ResponseStatus;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -67,6 +71,63 @@ class PollerCommitTimeoutIT {
                 timeouts.incrementAndGet();
                 throw new TimeoutException("Timeout expired after max.block.ms while awaiting EndTxn(COMMIT)");
             }
+        }
+    }
+
+    /**
+     * A real producer whose first sendOffsetsToTransaction stops waiting the same way. Unlike a commit, that call leaves
+     * no operation pending in the client (TransactionManager.sendOffsetsToTransaction only checks for one), so the
+     * poller's abort is allowed and the chunk is published again at the next round.
+     */
+    static final class FirstOffsetsTimeOut extends KafkaProducer<byte[], byte[]> {
+        private final AtomicInteger timeouts;
+
+        FirstOffsetsTimeOut(Map<String, Object> properties, AtomicInteger timeouts) {
+            super(properties, new ByteArraySerializer(), new ByteArraySerializer());
+            this.timeouts = timeouts;
+        }
+
+        @Override
+        public void sendOffsetsToTransaction(Map<TopicPartition, OffsetAndMetadata> offsets,
+                                             ConsumerGroupMetadata groupMetadata) {
+            if (timeouts.get() > 0) {
+                super.sendOffsetsToTransaction(offsets, groupMetadata);
+                return;
+            }
+            Thread.currentThread().interrupt();
+            try {
+                super.sendOffsetsToTransaction(offsets, groupMetadata);
+                throw new AssertionError("sending the offsets was expected to stop waiting");
+            } catch (InterruptException e) {
+                Thread.interrupted();
+                timeouts.incrementAndGet();
+                throw new TimeoutException("Timeout expired after max.block.ms while awaiting TxnOffsetCommit");
+            }
+        }
+    }
+
+    @Test
+    void shouldPublishEveryResponseOnceWhenSendingTheOffsetsTimesOut(KafkaCluster kafka, @TempDir Path dir)
+            throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "offsetstimeout", EmulatorOptions.defaults(), dir)) {
+            PollFixture.Batch batch = f.writeBatch("b-offsets-timeout", RequestKind.GENERATE, 25, 0);
+            String jobName = f.createJob(batch, InputMode.INLINE);
+            f.emulator.finishNow(jobName);
+            f.writeJob(batch, jobName, InputMode.INLINE);
+
+            AtomicInteger timedOut = new AtomicInteger();
+            Poller poller = f.startPoller(new PollerHooks() {
+                @Override
+                public Producer<byte[], byte[]> producer(Map<String, Object> properties) {
+                    return new FirstOffsetsTimeOut(properties, timedOut);
+                }
+            });
+
+            BatchJob done = f.awaitPublished("b-offsets-timeout");
+            assertThat(timedOut.get()).isEqualTo(1);
+            assertThat(done.getPublishedThrough()).isEqualTo(25);
+            f.assertOneResponsePerKey(batch);
+            assertThat(poller.isRunning()).isTrue();
         }
     }
 
