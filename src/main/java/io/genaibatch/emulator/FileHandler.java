@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -18,6 +19,10 @@ final class FileHandler {
     private final FileStore files;
     private final long throttleBytesPerSecond;
     private final String fallbackOrigin;
+    private final AtomicLong bytesServed = new AtomicLong();
+    /** Bytes after which the next download's connection is dropped; negative: none scripted. */
+    private final AtomicLong cutNextAfter = new AtomicLong(-1);
+    private static final java.util.regex.Pattern OPEN_RANGE = java.util.regex.Pattern.compile("bytes=(\\d+)-");
 
     FileHandler(FileStore files, long throttleBytesPerSecond, String fallbackOrigin) {
         this.files = files;
@@ -48,7 +53,11 @@ final class FileHandler {
         Http.sendJson(exchange, 200, Json.object());
     }
 
-    /** The raw bytes, streamed from disk (never whole on heap), throttled when the options say so. */
+    /**
+     * The raw bytes, streamed from disk (never whole on heap), throttled when the options say so. {@code Range:
+     * bytes=N-} (what a client resuming a cut download sends) is answered 206 with the bytes from N on, and 416 when N
+     * is at or past the end; any other Range form is ignored (200, the whole file), as RFC 9110 allows.
+     */
     void download(HttpExchange exchange, String id, Map<String, String> query) throws IOException {
         if (!"media".equals(query.get("alt"))) {
             throw ApiError.invalidArgument("Download needs ?alt=media (found alt=" + query.get("alt") + ").");
@@ -61,11 +70,87 @@ final class FileHandler {
             throw ApiError.notFound("File " + f.name() + " has no content any more (deleted meanwhile).");
         }
         try (in) {
+            long size = f.sizeBytes();
+            long from = rangeStart(exchange.getRequestHeaders().getFirst("Range"));
+            if (from >= size && from > 0) {
+                exchange.getResponseHeaders().set("Content-Range", "bytes */" + size);
+                Http.startResponse(exchange, 416, -1);
+                exchange.getResponseBody().close();
+                return;
+            }
             exchange.getResponseHeaders().set("Content-Type", f.mimeType());
             exchange.getResponseHeaders().set("Content-Disposition", "attachment");
-            Http.startResponse(exchange, 200, f.sizeBytes() == 0 ? -1 : f.sizeBytes());
-            try (OutputStream out = Throttle.out(exchange.getResponseBody(), throttleBytesPerSecond)) {
+            exchange.getResponseHeaders().set("Accept-Ranges", "bytes");
+            if (from > 0) {
+                in.skipNBytes(from);
+                exchange.getResponseHeaders().set("Content-Range", "bytes " + from + "-" + (size - 1) + "/" + size);
+                Http.startResponse(exchange, 206, size - from);
+            } else {
+                Http.startResponse(exchange, 200, size == 0 ? -1 : size);
+            }
+            long cutAfter = cutNextAfter.getAndSet(-1);
+            try (OutputStream out = Throttle.out(new CountingOutputStream(exchange.getResponseBody(), bytesServed,
+                    cutAfter), throttleBytesPerSecond)) {
                 in.transferTo(out);
+            }
+        }
+    }
+
+    /** Bytes of file content written to download responses so far (a cut download counts what went out). */
+    long bytesServed() {
+        return bytesServed.get();
+    }
+
+    /** N of {@code bytes=N-}; 0 for no header or any other form. */
+    static long rangeStart(String range) {
+        if (range == null) {
+            return 0;
+        }
+        java.util.regex.Matcher m = OPEN_RANGE.matcher(range.trim());
+        if (!m.matches()) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(m.group(1));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** Drops the connection of the next download once {@code afterBytes} of its content went out. */
+    void cutNextDownload(long afterBytes) {
+        cutNextAfter.set(afterBytes);
+    }
+
+    /**
+     * Counts what goes through, into a counter the emulator's tests read; with {@code cutAfter} >= 0, fails once that
+     * many bytes went out, which drops the connection short of its Content-Length (a link cut mid-download).
+     */
+    private static final class CountingOutputStream extends java.io.FilterOutputStream {
+        private final AtomicLong counter;
+        private final long cutAfter;
+        private long written;
+
+        CountingOutputStream(OutputStream out, AtomicLong counter, long cutAfter) {
+            super(out);
+            this.counter = counter;
+            this.cutAfter = cutAfter;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            int n = cutAfter < 0 ? len : (int) Math.min(len, Math.max(0, cutAfter - written));
+            out.write(b, off, n);
+            written += n;
+            counter.addAndGet(n);
+            if (n < len) {
+                out.flush();
+                throw new IOException("download cut after " + written + " bytes (scripted)");
             }
         }
     }

@@ -51,6 +51,7 @@ public final class GeminiEmulator implements AutoCloseable {
             new java.util.concurrent.atomic.AtomicReference<>();
     private final FaultPlan faults;
     private final BatchStore batches;
+    private final FileHandler fileHandler;
     private final String baseUrl;
 
     private GeminiEmulator(EmulatorOptions options) throws IOException {
@@ -79,7 +80,7 @@ public final class GeminiEmulator implements AutoCloseable {
             this.batches = new BatchStore(options, clock, dataDir, processor, scheduler, workers);
             Router router = new Router(options, requestLog, faults,
                     new BatchHandler(batches, files, options.knownModels(), refusedContent),
-                    new FileHandler(files, options.throttleBytesPerSecond(), baseUrl),
+                    fileHandler = new FileHandler(files, options.throttleBytesPerSecond(), baseUrl),
                     new UploadHandler(files, options.throttleBytesPerSecond(), baseUrl),
                     new AdminHandler(batches, faults, requestLog));
             server.createContext("/", router);
@@ -113,6 +114,19 @@ public final class GeminiEmulator implements AutoCloseable {
 
     public Path dataDir() {
         return dataDir;
+    }
+
+    /**
+     * Drops the connection of the next file download once {@code afterBytes} of its content went out, short of its
+     * Content-Length: a link cut mid-download. A client resuming with {@code Range: bytes=N-} gets the rest (206).
+     */
+    public void cutNextDownload(long afterBytes) {
+        fileHandler.cutNextDownload(afterBytes);
+    }
+
+    /** Bytes of file content the download endpoint has sent so far, whole or ranged, cut or not. */
+    public long bytesDownloaded() {
+        return fileHandler.bytesServed();
     }
 
     /** How many batch jobs were created with this display name (cancelled and deleted ones included). */

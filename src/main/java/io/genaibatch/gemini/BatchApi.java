@@ -73,7 +73,9 @@ public interface BatchApi extends AutoCloseable {
     void deleteFile(String fileName);
 
     /**
-     * Streams the file's bytes to {@code target} (replaced atomically once complete).
+     * Streams the file's bytes to {@code target} (replaced atomically once complete). The bytes go first to
+     * {@code <target>.part}, which a failed or interrupted download leaves in place: the next call for the same target
+     * asks only for the rest ({@code Range: bytes=N-}) instead of starting over.
      *
      * @return the number of bytes written
      */

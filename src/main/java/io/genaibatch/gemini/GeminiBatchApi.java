@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -334,33 +335,20 @@ final class GeminiBatchApi implements BatchApi {
         log.info("Deleted file {}", name);
     }
 
-    /** Our own streaming GET: the SDK's download holds the whole body in one byte[] (and fails past 2 GiB). */
+    /**
+     * Our own streaming GET: the SDK's download holds the whole body in one byte[] (and fails past 2 GiB). The bytes
+     * go to {@code <target>.part}, kept when the transfer is cut (a failed attempt, an interrupted thread, a crash):
+     * the next attempt, in this call or a later one, asks only for the rest with {@code Range: bytes=<have>-}, so a
+     * multi-GB output cut near its end is not fetched again from its start. A server that ignores the Range (200)
+     * is read from the start again; one that answers 416 (the part is at or past the file's end: not this file's
+     * prefix) has the part dropped and the file fetched whole.
+     */
     @Override
     public long downloadFile(String fileName, Path target) {
         String name = fileName(fileName);
         String op = "download " + name;
         Path part = target.resolveSibling(target.getFileName() + ".part");
-        long bytes;
-        try {
-            bytes = retry.call(op, () -> {
-            HttpUrl url = rest.api(name + ":download").newBuilder().addQueryParameter("alt", "media").build();
-            try (Response response = rest.send(op, rest.request(url).get().build());
-                 InputStream in = response.body().byteStream();
-                 OutputStream out = Files.newOutputStream(part)) {
-                long n = in.transferTo(out);
-                long expected = response.body().contentLength();
-                if (expected >= 0 && n != expected) {
-                    throw GeminiApiException.transport(op, "got " + n + " of " + expected + " bytes", false, null);
-                }
-                return n;
-            } catch (IOException e) {
-                throw RestClient.transportFailure(op, e);
-            }
-            });
-        } catch (RuntimeException e) {
-            deleteQuietly(part);
-            throw e;
-        }
+        long bytes = retry.call(op, () -> downloadOnce(op, name, part));
         try {
             Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
@@ -368,6 +356,64 @@ final class GeminiBatchApi implements BatchApi {
         }
         log.info("Downloaded {} to {} ({} bytes)", name, target, bytes);
         return bytes;
+    }
+
+    /** One GET of the file, or of what {@code part} lacks of it; returns the size of the whole file. */
+    private long downloadOnce(String op, String name, Path part) {
+        long have = sizeOf(part);
+        HttpUrl url = rest.api(name + ":download").newBuilder().addQueryParameter("alt", "media").build();
+        Request.Builder request = rest.request(url).get();
+        if (have > 0) {
+            request.header("Range", "bytes=" + have + "-");
+        }
+        Response response;
+        try {
+            response = rest.send(op, request.build());
+        } catch (GeminiApiException e) {
+            if (have > 0 && e.httpStatus() == 416) {
+                log.warn("{}: the {} bytes kept from an earlier attempt are not a prefix of the file (416); "
+                        + "downloading it whole", op, have);
+                deleteQuietly(part);
+                return downloadOnce(op, name, part);
+            }
+            throw e;
+        }
+        try (response; InputStream in = response.body().byteStream()) {
+            boolean resumed = have > 0 && response.code() == 206;
+            if (resumed && !String.valueOf(response.header("Content-Range")).startsWith("bytes " + have + "-")) {
+                throw GeminiApiException.protocol(op, "asked for bytes " + have + "- and got Content-Range "
+                        + response.header("Content-Range"), null);
+            }
+            if (have > 0 && !resumed) {
+                log.info("{}: the server sent the whole file, not the rest after the {} bytes kept; starting over",
+                        op, have);
+            } else if (resumed) {
+                log.info("{}: resuming after the {} bytes kept from an earlier attempt", op, have);
+            }
+            long n;
+            try (OutputStream out = resumed
+                    ? Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.APPEND)
+                    : Files.newOutputStream(part)) {
+                n = in.transferTo(out);
+            }
+            long expected = response.body().contentLength();
+            if (expected >= 0 && n != expected) {
+                throw GeminiApiException.transport(op, "got " + n + " of " + expected + " bytes", false, null);
+            }
+            return (resumed ? have : 0) + n;
+        } catch (IOException e) {
+            throw RestClient.transportFailure(op, e);
+        }
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the size of " + file, e);
+        }
     }
 
     @Override

@@ -36,16 +36,16 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,9 +61,10 @@ import org.slf4j.LoggerFactory;
  * transaction also commits the consumer offset of p with the consumer's group metadata (KIP-447), so a member
  * whose generation is stale cannot commit either.
  *
- * <p>Everything here runs on one thread; long work (a download, a large publication) polls the consumer between
- * steps ({@link #keepAlive}), which is also where a rebalance can take a partition away: the work on that
- * partition's job stops there, after its last committed chunk.
+ * <p>Everything here runs on one thread, but for the transfer of a job's results ({@link DownloadThread}), which
+ * runs on a thread of its own while this one keeps polling. Long work (that transfer, reading items, a large
+ * publication) polls the consumer between steps ({@link #keepAlive}), which is also where a rebalance can take a
+ * partition away: the work on that partition's job stops there, after its last committed chunk.
  */
 final class PollLoop implements Runnable, Publisher.JobWriter {
     private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
@@ -78,6 +79,11 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
     /** Jobs read from {@code list} looking for one that answers NOT_FOUND: the newest are listed first. */
     private static final int GONE_LIST_SCAN = 1_000;
     private static final int LIST_PAGE_SIZE = 100;
+    /**
+     * Calls of commitTransaction for one transaction before its producer is given up (each may block max.block.ms,
+     * 1 min by default; the group is polled in between). Five, as the submitter's JobsWriter.
+     */
+    static final int COMMIT_ATTEMPTS = 5;
 
     private final KafkaClients clients;
     private final PollerSettings settings;
@@ -112,12 +118,12 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
     /** One assigned partition of genai.jobs: its producer, and whether its open jobs are all known yet. */
     private static final class OwnedPartition {
         final TopicPartition tp;
-        final KafkaProducer<byte[], byte[]> producer;
+        final Producer<byte[], byte[]> producer;
         /** The partition's end (read_committed) when it was assigned: its table is complete once read past it. */
         final long catchUpTo;
         boolean ready;
 
-        OwnedPartition(TopicPartition tp, KafkaProducer<byte[], byte[]> producer, long catchUpTo) {
+        OwnedPartition(TopicPartition tp, Producer<byte[], byte[]> producer, long catchUpTo) {
             this.tp = tp;
             this.producer = producer;
             this.catchUpTo = catchUpTo;
@@ -154,14 +160,15 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
         try (KafkaConsumer<byte[], byte[]> jobs = new KafkaConsumer<>(jobsConsumerProperties(),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
              KafkaConsumer<byte[], byte[]> batches = new KafkaConsumer<>(clients.properties(
-                     ItemLoader.consumerProperties()), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                     ItemLoader.consumerProperties()), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+             DownloadThread downloads = new DownloadThread()) {
             consumer = jobs;
             admin = clients.admin();
             TopicAdmin topicAdmin = new TopicAdmin(admin);
             publisher = new Publisher(settings, cache, api, policy,
                     new ItemLoader(batches, topics.batches(), settings.itemsReadTimeout(), clock),
                     new Responses(topics.responses(), format, maxResponseRecordBytes(topicAdmin)),
-                    new ChildBatches(topics.batches(), format), this, counters, clock);
+                    new ChildBatches(topics.batches(), format), this, counters, clock, downloads);
             if (policy.rebatches()) {
                 RetentionCheck.warnIfShort(topicAdmin, topics.batches(), settings.retries());
             }
@@ -220,6 +227,8 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
             }
             entry.failures(0);
             entry.notFound(NotFoundStreak.NONE);
+        } catch (PartitionUnusableException e) {
+            throw e;
         } catch (JobAbandonedException e) {
             log.info("batch {} job {}: stopped ({}); its committed progress stands", entry.batchId(),
                     entry.job().getJobName(), e.getMessage());
@@ -395,7 +404,7 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
             throw new JobAbandonedException("partition " + entry.partition() + " of " + topics.jobs()
                     + " is no longer this poller's", null);
         }
-        KafkaProducer<byte[], byte[]> producer = p.producer;
+        Producer<byte[], byte[]> producer = p.producer;
         Future<RecordMetadata> written;
         try {
             producer.beginTransaction();
@@ -409,13 +418,17 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
             long offset = table.commitOffset(entry.partition(), consumer.position(p.tp));
             producer.sendOffsetsToTransaction(Map.of(p.tp, new OffsetAndMetadata(offset)), consumer.groupMetadata());
             hooks.beforeCommit(next.getBatchId(), next.getPublishedThrough());
-            producer.commitTransaction();
+            commitTransaction(p, entry);
         } catch (ProducerFencedException | InvalidProducerEpochException e) {
             release(p.tp.partition(), "fenced: its producer was taken over by a newer owner");
             throw new JobAbandonedException("fenced on partition " + p.tp, e);
+        } catch (CommitInDoubtException | PartitionUnusableException e) {
+            // No abort: the client refuses one after a timed-out commit (and the commit may be complete).
+            throw e;
         } catch (RuntimeException e) {
-            // Anything else (a send refused, a stale generation on the offset commit, a wakeup): abort, so that
-            // the producer is ready for the next transaction and nothing of this one becomes visible.
+            // Anything else (a send refused, a stale generation on the offset commit, a wakeup, and also a
+            // sendOffsetsToTransaction that timed out: that call leaves no commit pending, so abort is allowed):
+            // abort, so that the producer is ready for the next transaction and nothing of this one becomes visible.
             abortQuietly(producer, entry);
             throw e;
         }
@@ -427,6 +440,62 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
             Thread.currentThread().interrupt();
             throw new JobAbandonedException("interrupted", e);
         }
+    }
+
+    /**
+     * Commits the open transaction. A commit that timed out (the coordinator did not answer within max.block.ms) may
+     * still complete, so KafkaProducer allows nothing but calling commitTransaction again, or closing the producer:
+     * an abort is refused, and so is every later beginTransaction, which wedged the partition until a restart. So the
+     * commit is retried, up to {@link #COMMIT_ATTEMPTS} times in all, the group kept alive in between; past that, the
+     * partition is opened again with a new producer (see {@link #reopen}).
+     */
+    private void commitTransaction(OwnedPartition p, OpenJob entry) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                p.producer.commitTransaction();
+                if (attempt > 1) {
+                    log.info("batch {}: the commit on {} went through at attempt {}", entry.batchId(), p.tp, attempt);
+                }
+                return;
+            } catch (TimeoutException e) {
+                if (attempt >= COMMIT_ATTEMPTS) {
+                    throw reopen(p, entry, attempt, e);
+                }
+                log.warn("batch {}: the commit on {} timed out (attempt {} of {}: {}); committing again, as Kafka "
+                        + "requires after a timed-out commit", entry.batchId(), p.tp, attempt, COMMIT_ATTEMPTS,
+                        e.getMessage());
+            }
+            pollOnce(Duration.ZERO);
+            if (owned.get(p.tp.partition()) != p) {
+                // Revoked meanwhile, its producer closed: the next owner's initTransactions completes or aborts it.
+                throw new CommitInDoubtException("partition " + p.tp + " was revoked while the commit of batch "
+                        + entry.batchId() + " was in doubt; its next owner resolves it", null);
+            }
+        }
+    }
+
+    /**
+     * The commit timed out {@code attempts} times: the producer is closed (the only other thing it allows), and the
+     * partition opened again as at an assignment. The new producer's initTransactions resolves the commit either way
+     * (the coordinator completes a commit it received, aborts a transaction it did not), then the partition's jobs are
+     * read again from the committed offset, so whatever became of the commit is what the table acts upon. When even
+     * that fails, the poller stops: its partitions go to the other pollers, a restart resumes from what is committed.
+     */
+    private CommitInDoubtException reopen(OwnedPartition p, OpenJob entry, int attempts, TimeoutException cause) {
+        log.error("batch {}: the commit on {} timed out {} times in a row ({}); closing its producer and opening the "
+                + "partition again (a new producer resolves the commit, the partition's jobs are read again)",
+                entry.batchId(), p.tp, attempts, cause.getMessage());
+        release(p.tp.partition(), "closed after " + attempts + " commit timeouts");
+        try {
+            open(p.tp, consumer.committed(Set.of(p.tp)).get(p.tp));
+        } catch (RuntimeException e) {
+            e.addSuppressed(cause);
+            throw new PartitionUnusableException("partition " + p.tp + " could not be opened again after "
+                    + attempts + " commit timeouts; the poller stops (a restart resumes from what is committed): "
+                    + e, e);
+        }
+        return new CommitInDoubtException("the commit of batch " + entry.batchId() + " on " + p.tp + " timed out "
+                + attempts + " times; the partition was opened again", cause);
     }
 
     @Override
@@ -534,28 +603,8 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
             }
             Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions));
             for (TopicPartition tp : partitions) {
-                // initTransactions first: it aborts what a previous owner left open, so that the end offset read
-                // next is final for everything that owner wrote.
-                KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties(tp.partition()),
-                        new ByteArraySerializer(), new ByteArraySerializer());
-                try {
-                    producer.initTransactions();
-                } catch (RuntimeException e) {
-                    producer.close(Duration.ZERO);
-                    throw e;
-                }
-                long end = endIncludingOpenTransactions(tp);
-                OffsetAndMetadata from = committed.get(tp);
-                if (from != null) {
-                    consumer.seek(tp, from);
-                } else {
-                    consumer.seekToBeginning(List.of(tp));
-                }
-                owned.put(tp.partition(), new OwnedPartition(tp, producer, end));
+                open(tp, committed.get(tp));
                 revoked.remove(tp.partition());
-                log.info("Partition {} assigned: rebuilding its open jobs from offset {} to {} (a transaction still "
-                        + "open there, e.g. a killed submitter's, delays this until it ends)", tp,
-                        from == null ? "the beginning" : from.offset(), end);
             }
         }
 
@@ -579,6 +628,37 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
             // No deletion: the partition may already be another member's, perhaps one sharing this cache dir.
             partitions.forEach(tp -> release(tp.partition(), "lost"));
         }
+    }
+
+    /**
+     * Takes partition {@code tp} on: its producer, initialised first (it aborts what a previous owner left open, so
+     * that the end offset read next is final for everything that owner wrote), then its jobs read again from
+     * {@code from} (the group's committed offset; null: the beginning).
+     */
+    private void open(TopicPartition tp, OffsetAndMetadata from) {
+        Producer<byte[], byte[]> producer = hooks.producer(producerProperties(tp.partition()));
+        try {
+            producer.initTransactions();
+        } catch (RuntimeException e) {
+            producer.close(Duration.ZERO);
+            throw e;
+        }
+        long end;
+        try {
+            end = endIncludingOpenTransactions(tp);
+        } catch (RuntimeException e) {
+            producer.close(Duration.ZERO);
+            throw e;
+        }
+        if (from != null) {
+            consumer.seek(tp, from);
+        } else {
+            consumer.seekToBeginning(List.of(tp));
+        }
+        owned.put(tp.partition(), new OwnedPartition(tp, producer, end));
+        log.info("Partition {} opened: rebuilding its open jobs from offset {} to {} (a transaction still open there, "
+                + "e.g. a killed submitter's, delays this until it ends)", tp,
+                from == null ? "the beginning" : from.offset(), end);
     }
 
     /**
@@ -622,7 +702,7 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
         owned.clear();
     }
 
-    private void abortQuietly(KafkaProducer<byte[], byte[]> producer, OpenJob entry) {
+    private void abortQuietly(Producer<byte[], byte[]> producer, OpenJob entry) {
         try {
             producer.abortTransaction();
         } catch (ProducerFencedException | InvalidProducerEpochException e) {
@@ -659,9 +739,10 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
 
     private Map<String, Object> jobsConsumerProperties() {
         Map<String, Object> tunable = new HashMap<>();
-        // A round of work (an API call with its retries, a download) can outlast the default 5 minutes between
-        // polls; the work polls in between where it can, this is the bound where it cannot. Kept under the
-        // default connections.max.idle.ms (9 min), past which the coordinator connection could drop mid-rebalance.
+        // A round of work (an API call with its retries; not a download, see DownloadThread) can outlast the
+        // default 5 minutes between polls; the work polls in between where it can, this is the bound where it
+        // cannot. Kept under the default connections.max.idle.ms (9 min), past which the coordinator connection
+        // could drop mid-rebalance.
         tunable.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) Duration.ofMinutes(8).toMillis());
         tunable.keySet().removeAll(clients.properties(Map.of()).keySet());
         Map<String, Object> props = new HashMap<>(tunable);

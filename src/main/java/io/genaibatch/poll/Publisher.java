@@ -89,15 +89,28 @@ final class Publisher {
     private final ChildBatches children;
     private final Clock clock;
     private final long maxChunkBytes;
+    private final DownloadThread downloads;
 
+    /** @param downloads where results are transferred while the poll thread keeps the group alive; the caller closes it */
     Publisher(PollerSettings settings, CacheDirs cache, BatchApi api, JobPolicy policy, ItemLoader loader,
-              Responses responses, ChildBatches children, JobWriter writer, PollerCounters counters, Clock clock) {
-        this(settings, cache, api, policy, loader, responses, children, writer, counters, clock, MAX_CHUNK_BYTES);
+              Responses responses, ChildBatches children, JobWriter writer, PollerCounters counters, Clock clock,
+              DownloadThread downloads) {
+        this(settings, cache, api, policy, loader, responses, children, writer, counters, clock, MAX_CHUNK_BYTES,
+                downloads);
     }
 
+    /** For tests: a chunk byte bound of their choice, and a download thread of its own. */
     Publisher(PollerSettings settings, CacheDirs cache, BatchApi api, JobPolicy policy, ItemLoader loader,
               Responses responses, ChildBatches children, JobWriter writer, PollerCounters counters, Clock clock,
               long maxChunkBytes) {
+        this(settings, cache, api, policy, loader, responses, children, writer, counters, clock, maxChunkBytes,
+                new DownloadThread());
+    }
+
+    private Publisher(PollerSettings settings, CacheDirs cache, BatchApi api, JobPolicy policy, ItemLoader loader,
+                      Responses responses, ChildBatches children, JobWriter writer, PollerCounters counters,
+                      Clock clock, long maxChunkBytes, DownloadThread downloads) {
+        this.downloads = downloads;
         this.children = children;
         this.maxChunkBytes = maxChunkBytes;
         this.settings = settings;
@@ -260,16 +273,19 @@ final class Publisher {
         BatchJobInfo info = known.filter(i -> i.output().isPresent()).orElseGet(() -> api.get(job.getJobName()));
         BatchOutput output = info.output();
         try {
+            // The transfers run off the poll thread, which keeps polling meanwhile (DownloadThread says why).
             if (output.isFile()) {
-                long bytes = api.downloadFile(output.responsesFile().orElseThrow(), target);
+                String file = output.responsesFile().orElseThrow();
+                long bytes = downloads.call(() -> api.downloadFile(file, target), () -> writer.keepAlive(entry));
                 log.info("batch {} job {}: downloaded the responses file {} ({} bytes){}", job.getBatchId(),
                         name(job), output.responsesFile().get(), bytes,
                         job.getInputMode() == io.genaibatch.records.InputMode.INLINE ? " (an inline job answered with a file)" : "");
             } else if (output.isInline()) {
-                long n;
-                try (Stream<InlineResult> s = api.inlineResults(job.getJobName())) {
-                    n = ResultFile.writeInline(s.iterator(), target);
-                }
+                long n = downloads.call(() -> {
+                    try (Stream<InlineResult> s = api.inlineResults(job.getJobName())) {
+                        return ResultFile.writeInline(s.iterator(), target);
+                    }
+                }, () -> writer.keepAlive(entry));
                 log.info("batch {} job {}: read {} inline results{}", job.getBatchId(), name(job), n,
                         job.getInputMode() == io.genaibatch.records.InputMode.FILE ? " (a file job answered inline)" : "");
             } else if (entry.failures() + 1 < OUTPUT_CHECKS) {

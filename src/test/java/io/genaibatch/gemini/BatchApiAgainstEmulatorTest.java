@@ -125,6 +125,43 @@ class BatchApiAgainstEmulatorTest {
     }
 
     @Test
+    void shouldResumeADownloadCutMidwayWithARangeRequestInsteadOfStartingOver() throws IOException {
+        // Step 1: a 300 kB file at the API
+        byte[] content = new byte[300_000];
+        new java.util.Random(7).nextBytes(content);
+        Path input = dir.resolve("blob.bin");
+        Files.write(input, content);
+        FileInfo stored = api.uploadFile(input, "application/octet-stream", "blob");
+
+        // Step 2: the link drops after 120,000 bytes: the call fails (this client does not retry), the bytes stay
+        emulator.cutNextDownload(120_000);
+        long servedBefore = emulator.bytesDownloaded();
+        Path out = dir.resolve("blob.out");
+        assertThatThrownBy(() -> api.downloadFile(stored.name(), out)).isInstanceOf(GeminiApiException.class);
+        assertThat(out).doesNotExist();
+        assertThat(dir.resolve("blob.out.part")).hasSize(120_000);
+
+        // Step 3: the next call asks only for the rest: 300,000 bytes served in all, not 420,000
+        assertThat(api.downloadFile(stored.name(), out)).isEqualTo(300_000);
+        assertThat(Files.readAllBytes(out)).isEqualTo(content);
+        assertThat(dir.resolve("blob.out.part")).doesNotExist();
+        assertThat(emulator.bytesDownloaded() - servedBefore).as("bytes the emulator served").isEqualTo(300_000);
+    }
+
+    @Test
+    void shouldDownloadTheWholeFileWhenTheBytesKeptAreNotItsPrefix() throws IOException {
+        // A part longer than the file (left by another file under the same name): 416, then the whole file
+        Path input = dir.resolve("small.bin");
+        Files.write(input, new byte[] {1, 2, 3, 4, 5});
+        FileInfo stored = api.uploadFile(input, "application/octet-stream", "small");
+        Path out = dir.resolve("small.out");
+        Files.write(dir.resolve("small.out.part"), new byte[10]);
+
+        assertThat(api.downloadFile(stored.name(), out)).isEqualTo(5);
+        assertThat(Files.readAllBytes(out)).containsExactly(1, 2, 3, 4, 5);
+    }
+
+    @Test
     void shouldRunEmbeddingsBatchFromFileWithVectors() throws IOException {
         Path input = dir.resolve("embed.jsonl");
         Files.writeString(input, "{\"key\":\"e-1\",\"request\":{\"content\":{\"parts\":[{\"text\":\"alpha\"}]}}}\n"

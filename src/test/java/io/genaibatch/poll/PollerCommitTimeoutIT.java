@@ -1,0 +1,176 @@
+package io.genaibatch.poll;
+
+import static io.genaibatch.poll.PollFixture.text;
+import static io.genaibatch.poll.PollFixture.utf8;
+import static io.genaibatch.poll.PollFixture.value;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.genaibatch.emulator.EmulatorOptions;
+import io.genaibatch.kafka.KafkaCluster;
+import io.genaibatch.records.BatchItem;
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.GenAiResponse;
+import io.genaibatch.records.InputMode;
+import io.genaibatch.records.RequestKind;
+import io.genaibatch.records.ResponseStatus;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** A commit of the poller that times out (hardening #14, finding 6): the partition goes on, nothing doubled. */
+@ExtendWith(KafkaCluster.class)
+class PollerCommitTimeoutIT {
+
+    /**
+     * A real producer whose commits give up waiting while a shared budget of timeouts lasts, as a commit does after
+     * max.block.ms when the transaction coordinator is slow to answer. The commit is really begun (EndTxn is on its
+     * way to the broker) and the real client is left exactly as after a timed-out commit: only commitTransaction
+     * again (or close) is allowed, abort is refused. The wait is cut short by the thread's interrupt flag, the one way
+     * to end it early from outside; KafkaProducer documents an InterruptException there as the same situation as a
+     * TimeoutException ("it is safe to retry in either case, but it is not possible to attempt a different
+     * operation"), and it is reported as the TimeoutException a slow coordinator gives. The broker cannot be slowed
+     * on demand, and the shared test broker cannot be stopped.
+     */
+    static final class CommitsTimeOut extends KafkaProducer<byte[], byte[]> {
+        private final AtomicInteger timeouts;
+        private final int budget;
+
+        CommitsTimeOut(Map<String, Object> properties, AtomicInteger timeouts, int budget) {
+            super(properties, new ByteArraySerializer(), new ByteArraySerializer());
+            this.timeouts = timeouts;
+            this.budget = budget;
+        }
+
+        @Override
+        public void commitTransaction() {
+            if (timeouts.get() >= budget) {
+                super.commitTransaction();
+                return;
+            }
+            Thread.currentThread().interrupt();
+            try {
+                super.commitTransaction();
+                throw new AssertionError("the commit was expected to stop waiting");
+            } catch (InterruptException e) {
+                Thread.interrupted();
+                timeouts.incrementAndGet();
+                throw new TimeoutException("Timeout expired after max.block.ms while awaiting EndTxn(COMMIT)");
+            }
+        }
+    }
+
+    /**
+     * A real producer whose first sendOffsetsToTransaction stops waiting the same way. Unlike a commit, that call leaves
+     * no operation pending in the client (TransactionManager.sendOffsetsToTransaction only checks for one), so the
+     * poller's abort is allowed and the chunk is published again at the next round.
+     */
+    static final class FirstOffsetsTimeOut extends KafkaProducer<byte[], byte[]> {
+        private final AtomicInteger timeouts;
+
+        FirstOffsetsTimeOut(Map<String, Object> properties, AtomicInteger timeouts) {
+            super(properties, new ByteArraySerializer(), new ByteArraySerializer());
+            this.timeouts = timeouts;
+        }
+
+        @Override
+        public void sendOffsetsToTransaction(Map<TopicPartition, OffsetAndMetadata> offsets,
+                                             ConsumerGroupMetadata groupMetadata) {
+            if (timeouts.get() > 0) {
+                super.sendOffsetsToTransaction(offsets, groupMetadata);
+                return;
+            }
+            Thread.currentThread().interrupt();
+            try {
+                super.sendOffsetsToTransaction(offsets, groupMetadata);
+                throw new AssertionError("sending the offsets was expected to stop waiting");
+            } catch (InterruptException e) {
+                Thread.interrupted();
+                timeouts.incrementAndGet();
+                throw new TimeoutException("Timeout expired after max.block.ms while awaiting TxnOffsetCommit");
+            }
+        }
+    }
+
+    @Test
+    void shouldPublishEveryResponseOnceWhenSendingTheOffsetsTimesOut(KafkaCluster kafka, @TempDir Path dir)
+            throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "offsetstimeout", EmulatorOptions.defaults(), dir)) {
+            PollFixture.Batch batch = f.writeBatch("b-offsets-timeout", RequestKind.GENERATE, 25, 0);
+            String jobName = f.createJob(batch, InputMode.INLINE);
+            f.emulator.finishNow(jobName);
+            f.writeJob(batch, jobName, InputMode.INLINE);
+
+            AtomicInteger timedOut = new AtomicInteger();
+            Poller poller = f.startPoller(new PollerHooks() {
+                @Override
+                public Producer<byte[], byte[]> producer(Map<String, Object> properties) {
+                    return new FirstOffsetsTimeOut(properties, timedOut);
+                }
+            });
+
+            BatchJob done = f.awaitPublished("b-offsets-timeout");
+            assertThat(timedOut.get()).isEqualTo(1);
+            assertThat(done.getPublishedThrough()).isEqualTo(25);
+            f.assertOneResponsePerKey(batch);
+            assertThat(poller.isRunning()).isTrue();
+        }
+    }
+
+    /**
+     * @param timeouts commits in a row that time out: one (the retried commit goes through) or
+     *                 {@link PollLoop#COMMIT_ATTEMPTS} (the producer is given up, the partition opened again)
+     */
+    @ParameterizedTest(name = "commits timing out: {0}")
+    @ValueSource(ints = {1, PollLoop.COMMIT_ATTEMPTS})
+    void shouldPublishEveryResponseOnceWhenCommitsTimeOut(int timeouts, KafkaCluster kafka, @TempDir Path dir)
+            throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "committimeout", EmulatorOptions.defaults(), dir)) {
+            // Step 1: a 25-item job, finished at the API; chunks of 10, so three publication transactions
+            PollFixture.Batch batch = f.writeBatch("b-commit-timeout", RequestKind.GENERATE, 25, 0);
+            String jobName = f.createJob(batch, InputMode.INLINE);
+            f.emulator.finishNow(jobName);
+            f.writeJob(batch, jobName, InputMode.INLINE);
+
+            // Step 2: a poller whose first commits time out (those of the job's SUCCEEDED record)
+            AtomicInteger timedOut = new AtomicInteger();
+            AtomicInteger producers = new AtomicInteger();
+            Poller poller = f.startPoller(new PollerHooks() {
+                @Override
+                public Producer<byte[], byte[]> producer(Map<String, Object> properties) {
+                    producers.incrementAndGet();
+                    return new CommitsTimeOut(properties, timedOut, timeouts);
+                }
+            });
+
+            // Step 3: the job is published all the same, every request answered once with its own answer
+            BatchJob done = f.awaitPublished("b-commit-timeout");
+            assertThat(timedOut.get()).as("commits that timed out").isEqualTo(timeouts);
+            // One producer per partition of genai.jobs (two), and one more when the first was given up
+            assertThat(producers.get()).as("producers created")
+                    .isEqualTo(timeouts < PollLoop.COMMIT_ATTEMPTS ? 2 : 3);
+            assertThat(done.getPublishedThrough()).isEqualTo(25);
+            Map<String, ConsumerRecord<byte[], byte[]>> byKey = f.assertOneResponsePerKey(batch);
+            for (BatchItem item : batch.items()) {
+                GenAiResponse r = value(byKey.get(utf8(item.getKey())));
+                assertThat(r.getStatus()).isEqualTo(ResponseStatus.SUCCEEDED);
+                assertThat(text(r.getResponse())).isEqualTo("echo: " + batch.prompts().get(item.getRequestId()));
+            }
+            assertThat(poller.isRunning()).as("the poller still runs").isTrue();
+        }
+    }
+}
