@@ -70,13 +70,16 @@ public final class GeminiEmulator implements AutoCloseable {
                 // A full queue slows the accepting thread down instead of dropping connections.
                 new ThreadPoolExecutor.CallerRunsPolicy());
         try {
-            FileStore files = new FileStore(dataDir, options.seed(), clock);
+            // A data directory the user gave keeps the state across restarts; a temp one dies with this run anyway.
+            StateDir state = ownsDataDir ? null : StateDir.open(dataDir);
+            FileStore files = new FileStore(dataDir, options.seed(), clock, state);
             disableNagle();
             this.server = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 128);
             String host = options.host().contains(":") ? "[" + options.host() + "]" : options.host();
             this.baseUrl = "http://" + ("0.0.0.0".equals(host) ? "127.0.0.1" : host) + ":" + server.getAddress().getPort();
             BatchProcessor processor = new BatchProcessor(options, new AnswerGenerator(options.embeddingDimension()), files);
-            this.batches = new BatchStore(options, clock, dataDir, processor, scheduler, workers);
+            this.batches = new BatchStore(options, clock, dataDir, processor, scheduler, workers, state);
+            batches.resume();
             Router router = new Router(options, requestLog, faults,
                     new BatchHandler(batches, files, options.knownModels(), refusedContent),
                     new FileHandler(files, options.throttleBytesPerSecond(), baseUrl),
