@@ -77,7 +77,7 @@ public final class GeminiEmulator implements AutoCloseable {
             this.server = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 128);
             String host = options.host().contains(":") ? "[" + options.host() + "]" : options.host();
             this.baseUrl = "http://" + ("0.0.0.0".equals(host) ? "127.0.0.1" : host) + ":" + server.getAddress().getPort();
-            BatchProcessor processor = new BatchProcessor(options, new AnswerGenerator(options.embeddingDimension()), files);
+            BatchProcessor processor = new BatchProcessor(options, new AnswerGenerator(options.embeddingDimension(), options.answerBytes()), files);
             this.batches = new BatchStore(options, clock, dataDir, processor, scheduler, workers, state);
             batches.resume();
             Router router = new Router(options, requestLog, faults,
