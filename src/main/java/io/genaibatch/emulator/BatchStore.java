@@ -33,6 +33,7 @@ final class BatchStore {
     private static final Logger log = LoggerFactory.getLogger(BatchStore.class);
     /** How long forcing a job to finish waits for its processing before giving up. */
     private static final Duration FORCE_TIMEOUT = Duration.ofMinutes(5);
+    static final int BATCH_ID_LENGTH = 36;
 
     private final EmulatorOptions options;
     private final Clock clock;
@@ -179,7 +180,9 @@ final class BatchStore {
 
     BatchJob create(BatchJob.Kind kind, String model, String displayName, Long priority, Path workDir, Input input) {
         long n = seq.incrementAndGet();
-        String id = Hashing.id(Hashing.hash(options.seed(), "batch", Long.toString(n)), 16);
+        // 36 characters, as the service's batch ids: its responses file, files/batch-<id>, then has a 42-character
+        // id, past files.get's limit of 40, as in the service (FileHandler.MAX_FILE_ID).
+        String id = Hashing.id(Hashing.hash(options.seed(), "batch", Long.toString(n)), BATCH_ID_LENGTH);
         BatchJob job = new BatchJob(n, id, kind, model, displayName, clock.instant(), input.path(),
                 input.fileName(), input.inlineCount(), workDir, nextOutcome(id), priority);
         save(job);
