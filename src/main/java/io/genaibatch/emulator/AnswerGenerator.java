@@ -35,7 +35,7 @@ final class AnswerGenerator {
         for (JsonNode content : contents) {
             promptTokens += partWords(content);
         }
-        promptTokens += partWords(request.get("systemInstruction"));
+        promptTokens += partWords(Json.field(request, "systemInstruction"));
         String answer = padded("echo: " + textOf(contents.get(contents.size() - 1)), answerBytes);
         long answerTokens = words(answer);
 
@@ -83,7 +83,7 @@ final class AnswerGenerator {
             throw ApiError.invalidArgument("* EmbedContentRequest.content: content is not specified");
         }
         int dimension = defaultDimension;
-        JsonNode dim = request.get("outputDimensionality");
+        JsonNode dim = Json.field(request, "outputDimensionality");
         if (dim != null && !dim.isNull()) {
             if (!dim.canConvertToInt() || dim.asInt() < 1 || dim.asInt() > MAX_DIMENSION) {
                 throw ApiError.invalidArgument("* EmbedContentRequest.outputDimensionality: must be in [1, "

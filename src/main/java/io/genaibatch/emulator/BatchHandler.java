@@ -42,20 +42,17 @@ final class BatchHandler {
         if (batch == null || !batch.isObject()) {
             throw ApiError.invalidArgument("Invalid JSON payload: expected {\"batch\": {...}} with an inputConfig.");
         }
-        JsonNode inputConfig = batch.get("inputConfig");
+        JsonNode inputConfig = Json.field(batch, "inputConfig");
         if (inputConfig == null || !inputConfig.isObject()) {
             throw ApiError.invalidArgument("* batch.input_config: input_config is required");
         }
         String fileName = Json.text(inputConfig, "fileName");
-        if (fileName == null) {
-            fileName = Json.text(inputConfig, "file_name");
-        }
         JsonNode requests = inputConfig.path("requests").get("requests");
         if ((fileName == null) == (requests == null)) {
             throw ApiError.invalidArgument("* batch.input_config: exactly one of file_name and requests is required");
         }
         String displayName = Json.text(batch, "displayName");
-        Long priority = priority(batch.get("priority"));
+        Long priority = priority(Json.field(batch, "priority"));
         StoredFile inputFile = fileName == null ? null : files.get(fileName);
         refuseScriptedContent(requests, inputFile);
         Path workDir = batches.newWorkDir();

@@ -89,6 +89,7 @@ class PersistenceTest {
         String succeeded;
         String cancelled;
         String deleted;
+        String prioritised;
         JsonNode before;
         int port;
         try (GeminiEmulator first = GeminiEmulator.start(options(0, 10)); Client client = Sdk.client(first)) {
@@ -100,6 +101,9 @@ class PersistenceTest {
             deleted = createInline(client, "y").name().orElseThrow();
             client.batches.cancel(cancelled, null);
             client.batches.delete(deleted, null);
+            prioritised = Sdk.json(Sdk.post(first, "/v1beta/models/gemini-2.5-flash:batchGenerateContent",
+                    "{\"batch\":{\"priority\":\"3\",\"inputConfig\":{\"requests\":{\"requests\":[{\"request\":"
+                            + "{\"contents\":[{\"parts\":[{\"text\":\"p\"}]}]}}]}}}}").body()).path("name").asText();
         }
         try (GeminiEmulator second = GeminiEmulator.start(options(port, 10)); Client client = Sdk.client(second)) {
             JsonNode after = Sdk.json(Sdk.get(second, "/v1beta/" + succeeded).body());
@@ -107,8 +111,10 @@ class PersistenceTest {
             assertThat(after.at("/response/inlinedResponses/inlinedResponses/0/response/candidates/0/content/parts/0/text")
                     .asText()).isEqualTo("echo: one two");
             assertThat(second.batchState(cancelled)).isEqualTo("BATCH_STATE_CANCELLED");
+            assertThat(Sdk.json(Sdk.get(second, "/v1beta/" + prioritised).body()).at("/metadata/priority").asText())
+                    .isEqualTo("3");
             assertThat(Sdk.get(second, "/v1beta/" + deleted).statusCode()).isEqualTo(404);
-            assertThat(second.jobsCreatedByDisplayName()).containsEntry("inline", 3);
+            assertThat(second.jobsCreatedByDisplayName()).containsEntry("inline", 3).containsEntry("", 1);
         }
     }
 
