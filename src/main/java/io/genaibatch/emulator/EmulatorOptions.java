@@ -11,8 +11,10 @@ import java.util.Set;
  *
  * @param host                 interface to bind (default 127.0.0.1)
  * @param port                 TCP port, 0 picks a free one (default 0)
- * @param dataDir              where uploaded files, job inputs and outputs live; null means a temp
- *                             directory deleted on close (default null)
+ * @param dataDir              where uploaded files, job inputs and outputs live, and the saved state: an
+ *                             emulator started again on it serves the jobs, files and counters of the last run
+ *                             (docs/EMULATOR.md, "Persistence"); null means a temp directory deleted on close,
+ *                             state in memory only (default null)
  * @param apiKey               when set, every API call must carry it (x-goog-api-key or ?key=); null
  *                             accepts any key or none (default null)
  * @param pendingMillis        how long a new job stays PENDING (default 0)

@@ -228,6 +228,9 @@ public final class GeminiEmulator implements AutoCloseable {
         try {
             workers.awaitTermination(10, TimeUnit.SECONDS);
             httpThreads.awaitTermination(10, TimeUnit.SECONDS);
+            // A job step still saving its record when close returns could write it after an emulator started
+            // again on the same data directory has read it.
+            scheduler.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
