@@ -46,7 +46,7 @@ class PersistenceTest {
         String jobName;
         String inputName;
         int port;
-        try (GeminiEmulator first = GeminiEmulator.start(options(0, 1_500)); Client client = Sdk.client(first)) {
+        try (GeminiEmulator first = GeminiEmulator.start(options(0, 5_000)); Client client = Sdk.client(first)) {
             port = first.port();
             inputName = upload(client, "in.jsonl", FileJobTest.genLine("k-1", "alpha beta") + FileJobTest.genLine("k-2", "gamma"))
                     .name().orElseThrow();
@@ -57,7 +57,7 @@ class PersistenceTest {
             Sdk.awaitState(client, jobName, JobState.Known.JOB_STATE_RUNNING);
         }
 
-        try (GeminiEmulator second = GeminiEmulator.start(options(port, 1_500)); Client client = Sdk.client(second)) {
+        try (GeminiEmulator second = GeminiEmulator.start(options(port, 5_000)); Client client = Sdk.client(second)) {
             assertThat(second.jobsCreatedFor("b-persist")).isEqualTo(2);
             assertThat(second.batchState(jobName)).isEqualTo("BATCH_STATE_RUNNING");
             BatchJob done = Sdk.awaitState(client, jobName, JobState.Known.JOB_STATE_SUCCEEDED);
@@ -79,7 +79,7 @@ class PersistenceTest {
             assertThat(third).isNotEqualTo(jobName);
             assertThat(second.jobsCreatedByDisplayName()).containsEntry("b-persist", 3);
         }
-        try (GeminiEmulator third = GeminiEmulator.start(options(port, 1_500))) {
+        try (GeminiEmulator third = GeminiEmulator.start(options(port, 5_000))) {
             assertThat(third.jobsCreatedFor("b-persist")).isEqualTo(3);
         }
     }
@@ -122,15 +122,19 @@ class PersistenceTest {
     void shouldEndRunningJobRightAfterRestartWhenItsTimeCameWhileStopped() throws Exception {
         String name;
         int port;
-        try (GeminiEmulator first = GeminiEmulator.start(options(0, 1_500)); Client client = Sdk.client(first)) {
+        try (GeminiEmulator first = GeminiEmulator.start(options(0, 60_000)); Client client = Sdk.client(first)) {
             port = first.port();
             name = createInline(client, "late").name().orElseThrow();
-            assertThat(first.batchState(name)).isIn("BATCH_STATE_PENDING", "BATCH_STATE_RUNNING");
+            Sdk.awaitState(client, name, JobState.Known.JOB_STATE_RUNNING);
         }
-        Thread.sleep(1_600);
-        // A restart with a long running time: the job keeps the due time it had, so it ends at once.
-        try (GeminiEmulator second = GeminiEmulator.start(options(port, 300).toBuilder().runningMillis(60_000).build());
-             Client client = Sdk.client(second)) {
+        // The emulator was stopped past the job's due time: as if a minute went by, without waiting for it.
+        Path record = tmp.resolve("data").resolve("state").resolve("jobs").resolve(name.substring("batches/".length()) + ".json");
+        com.fasterxml.jackson.databind.node.ObjectNode saved = (com.fasterxml.jackson.databind.node.ObjectNode) Sdk.json(Files.readString(record));
+        assertThat(saved.path("state").asText()).isEqualTo("BATCH_STATE_RUNNING");
+        saved.put("dueTime", java.time.Instant.now().minusSeconds(1).toString());
+        Files.writeString(record, saved.toString());
+        // The restart keeps the due time the job had, whatever runningMillis it is given: it ends at once.
+        try (GeminiEmulator second = GeminiEmulator.start(options(port, 60_000)); Client client = Sdk.client(second)) {
             long t0 = System.nanoTime();
             Sdk.awaitState(client, name, JobState.Known.JOB_STATE_SUCCEEDED);
             assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(10_000);
