@@ -21,7 +21,8 @@ import io.genaibatch.records.RequestKind;
 /**
  * Checks that a request's REST JSON has the shape of a GenerateContentRequest or an EmbedContentRequest, and
  * returns it on one line, ready for the batch file. Only what the API would certainly refuse is refused, so a field
- * the API adds later passes: unknown fields are kept, the known ones must have the right JSON type.
+ * the API adds later passes: unknown fields are kept, the known ones must have the right JSON type, whether named in
+ * lowerCamelCase or snake_case (the API speaks proto3 JSON, which takes both).
  */
 final class RequestJson {
     /** The same reading rules as the topic JSON codec: exact decimals (never rounded), strict, any string length. */
@@ -190,7 +191,8 @@ final class RequestJson {
 
     /** The parser is on the field's value; on return it is on the value's last token. */
     private static Problem checkOptional(JsonParser p, String name, JsonToken value, Map<String, String> expected) throws IOException {
-        String type = expected.get(name);
+        // proto3 JSON: the API takes a field by its lowerCamelCase or its snake_case name, so both are checked alike.
+        String type = expected.get(name.indexOf('_') < 0 ? name : camelCase(name));
         if (type != null && value != JsonToken.VALUE_NULL) {
             boolean ok = switch (type) {
                 case "object" -> value == JsonToken.START_OBJECT;
@@ -205,6 +207,22 @@ final class RequestJson {
         }
         p.skipChildren();
         return null;
+    }
+
+    /** {@code output_dimensionality} → {@code outputDimensionality}: the lowerCamelCase name of a proto field. */
+    static String camelCase(String snakeName) {
+        StringBuilder sb = new StringBuilder(snakeName.length());
+        boolean upper = false;
+        for (int i = 0; i < snakeName.length(); i++) {
+            char c = snakeName.charAt(i);
+            if (c == '_') {
+                upper = sb.length() > 0;
+            } else {
+                sb.append(upper ? Character.toUpperCase(c) : c);
+                upper = false;
+            }
+        }
+        return sb.toString();
     }
 
     private static String type(JsonToken token) {

@@ -30,8 +30,9 @@ public final class EmulatorCommand implements Callable<Integer> {
             description = "Interface to bind; 0.0.0.0 for all (default: ${DEFAULT-VALUE}).")
     String host;
 
-    @Option(names = "--data-dir", description = "Directory for uploaded files and job outputs; kept on exit"
-            + " (default: a temp directory, deleted on exit).")
+    @Option(names = "--data-dir", description = "Directory for uploaded files, job outputs and the saved state: jobs,"
+            + " files and counters survive a restart on the same directory (default: a temp directory, deleted on"
+            + " exit; nothing survives).")
     Path dataDir;
 
     @Option(names = "--api-key", description = "Require this API key (x-goog-api-key or ?key=); missing -> 401,"
@@ -56,6 +57,11 @@ public final class EmulatorCommand implements Callable<Integer> {
     @Option(names = "--embedding-dimension", defaultValue = "768",
             description = "Vector size when a request has no outputDimensionality (default: ${DEFAULT-VALUE}).")
     int embeddingDimension;
+
+    @Option(names = "--answer-bytes", defaultValue = "0", description = "Pad every generated answer with filler"
+            + " words to at least this many characters, e.g. past Kafka's record limit; 0 = no padding; a prompt's"
+            + " [emulator:answer-bytes=N] overrides it (default: ${DEFAULT-VALUE}).")
+    int answerBytes;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of every random fault and id (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -118,7 +124,7 @@ public final class EmulatorCommand implements Callable<Integer> {
         return EmulatorOptions.builder()
                 .host(host).port(port).dataDir(dataDir).apiKey(apiKey)
                 .pendingMillis(pendingMillis).runningMillis(runningMillis)
-                .knownModels(new LinkedHashSet<>(knownModels)).embeddingDimension(embeddingDimension).seed(seed)
+                .knownModels(new LinkedHashSet<>(knownModels)).embeddingDimension(embeddingDimension).answerBytes(answerBytes).seed(seed)
                 .rate429(rate429).rate503(rate503).retryAfterSeconds(retryAfterSeconds)
                 .jobFailRate(jobFailRate).jobExpireRate(jobExpireRate).jobStuckRate(jobStuckRate)
                 .requestErrorRate(requestErrorRate).requestErrorCode(requestErrorCode)

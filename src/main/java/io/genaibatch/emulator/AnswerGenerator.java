@@ -13,11 +13,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 final class AnswerGenerator {
     static final int MAX_DIMENSION = 65536;
+    /** The largest answer size asked for, by option or marker (nine digits): one answer is held in memory. */
+    static final int MAX_ANSWER_BYTES = 999_999_999;
 
     private final int defaultDimension;
+    /** Minimum answer length when the prompt asks for none; 0 = the echo as it is. */
+    private final int answerBytes;
 
-    AnswerGenerator(int defaultDimension) {
+    AnswerGenerator(int defaultDimension, int answerBytes) {
         this.defaultDimension = defaultDimension;
+        this.answerBytes = answerBytes;
     }
 
     /** A GenerateContentResponse for a GenerateContentRequest. */
@@ -30,8 +35,8 @@ final class AnswerGenerator {
         for (JsonNode content : contents) {
             promptTokens += partWords(content);
         }
-        promptTokens += partWords(request.get("systemInstruction"));
-        String answer = padded("echo: " + textOf(contents.get(contents.size() - 1)));
+        promptTokens += partWords(Json.field(request, "systemInstruction"));
+        String answer = padded("echo: " + textOf(contents.get(contents.size() - 1)), answerBytes);
         long answerTokens = words(answer);
 
         ObjectNode response = Json.object();
@@ -51,15 +56,16 @@ final class AnswerGenerator {
     }
 
     /**
-     * A prompt carrying {@code [emulator:answer-bytes=N]} gets an answer of at least N characters (the echo, then
-     * filler words): a test's way to produce a response larger than Kafka's record limit for one request.
+     * The answer padded with filler words to at least {@code defaultTarget} characters, or to N when the prompt
+     * carries {@code [emulator:answer-bytes=N]} (one request's way to a response larger than Kafka's record limit,
+     * where the option makes every answer that large). The filler is ASCII, so characters are bytes.
      */
-    static String padded(String answer) {
+    static String padded(String answer, int defaultTarget) {
         java.util.regex.Matcher m = ANSWER_BYTES.matcher(answer);
-        if (!m.find()) {
+        int target = m.find() ? Integer.parseInt(m.group(1)) : defaultTarget;
+        if (target <= answer.length()) {
             return answer;
         }
-        int target = Integer.parseInt(m.group(1));
         StringBuilder b = new StringBuilder(Math.max(target, answer.length()) + 8).append(answer);
         while (b.length() < target) {
             b.append(" filler");
@@ -77,7 +83,7 @@ final class AnswerGenerator {
             throw ApiError.invalidArgument("* EmbedContentRequest.content: content is not specified");
         }
         int dimension = defaultDimension;
-        JsonNode dim = request.get("outputDimensionality");
+        JsonNode dim = Json.field(request, "outputDimensionality");
         if (dim != null && !dim.isNull()) {
             if (!dim.canConvertToInt() || dim.asInt() < 1 || dim.asInt() > MAX_DIMENSION) {
                 throw ApiError.invalidArgument("* EmbedContentRequest.outputDimensionality: must be in [1, "

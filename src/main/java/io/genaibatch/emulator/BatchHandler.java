@@ -42,19 +42,17 @@ final class BatchHandler {
         if (batch == null || !batch.isObject()) {
             throw ApiError.invalidArgument("Invalid JSON payload: expected {\"batch\": {...}} with an inputConfig.");
         }
-        JsonNode inputConfig = batch.get("inputConfig");
+        JsonNode inputConfig = Json.field(batch, "inputConfig");
         if (inputConfig == null || !inputConfig.isObject()) {
             throw ApiError.invalidArgument("* batch.input_config: input_config is required");
         }
         String fileName = Json.text(inputConfig, "fileName");
-        if (fileName == null) {
-            fileName = Json.text(inputConfig, "file_name");
-        }
         JsonNode requests = inputConfig.path("requests").get("requests");
         if ((fileName == null) == (requests == null)) {
             throw ApiError.invalidArgument("* batch.input_config: exactly one of file_name and requests is required");
         }
         String displayName = Json.text(batch, "displayName");
+        Long priority = priority(Json.field(batch, "priority"));
         StoredFile inputFile = fileName == null ? null : files.get(fileName);
         refuseScriptedContent(requests, inputFile);
         Path workDir = batches.newWorkDir();
@@ -69,12 +67,33 @@ final class BatchHandler {
                 throw e;
             }
         }
-        BatchJob job = batches.create(kind, model, displayName, workDir, input);
+        BatchJob job = batches.create(kind, model, displayName, priority, workDir, input);
         if (batches.loseThisCreateAnswer()) {
             throw new ApiError(503, "UNAVAILABLE", "The service is currently unavailable. [emulator: the job "
                     + job.name() + " was created, its answer lost (loseNextCreateAnswers)]");
         }
         sendOperation(exchange, job);
+    }
+
+    /**
+     * The batch's {@code priority}: an int64, so proto3 JSON sends it as a string ("5") and accepts a number (5)
+     * too; anything else is refused as the service refuses a malformed field. Null when absent.
+     */
+    static Long priority(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (node.isIntegralNumber() && node.canConvertToLong()) {
+            return node.asLong();
+        }
+        if (node.isTextual()) {
+            try {
+                return Long.parseLong(node.asText().trim());
+            } catch (NumberFormatException e) {
+                // refused below
+            }
+        }
+        throw ApiError.invalidArgument("Invalid value at 'batch.priority' (TYPE_INT64), " + node);
     }
 
     void get(HttpExchange exchange, String id) throws IOException {

@@ -31,6 +31,10 @@ final class BatchJson {
             g.writeStringField("displayName", job.displayName);
         }
         writeInputConfig(g, job);
+        if (job.priority != null) {
+            // int64: a JSON string in proto3 JSON, as batchStats' counters.
+            g.writeStringField("priority", Long.toString(job.priority));
+        }
         g.writeStringField("state", v.state());
         g.writeStringField("createTime", job.createTime.toString());
         g.writeStringField("updateTime", v.updateTime().toString());

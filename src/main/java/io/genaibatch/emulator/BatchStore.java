@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +33,7 @@ final class BatchStore {
     private static final Logger log = LoggerFactory.getLogger(BatchStore.class);
     /** How long forcing a job to finish waits for its processing before giving up. */
     private static final Duration FORCE_TIMEOUT = Duration.ofMinutes(5);
+    static final int BATCH_ID_LENGTH = 36;
 
     private final EmulatorOptions options;
     private final Clock clock;
@@ -46,15 +48,125 @@ final class BatchStore {
     private final Map<String, BatchJob> byId = new ConcurrentHashMap<>();
     private final Map<String, Integer> createdByDisplayName = new ConcurrentHashMap<>();
     private final Deque<JobOutcome> scriptedOutcomes = new ArrayDeque<>();
+    /** Where jobs and counters are saved; null keeps them in memory only (no data directory given). */
+    private final StateDir state;
 
     BatchStore(EmulatorOptions options, Clock clock, Path dataDir, BatchProcessor processor,
-               ScheduledExecutorService scheduler, ExecutorService workers) throws IOException {
+               ScheduledExecutorService scheduler, ExecutorService workers, StateDir state) throws IOException {
         this.options = options;
         this.clock = clock;
         this.jobsDir = Files.createDirectories(dataDir.resolve("jobs"));
         this.processor = processor;
         this.scheduler = scheduler;
         this.workers = workers;
+        this.state = state;
+        if (state != null) {
+            load();
+        }
+    }
+
+    /** Reads back the jobs and counters a previous run saved; {@link #resume()} then sets unfinished jobs going. */
+    private void load() throws IOException {
+        ObjectNode counters = StateDir.read(state.batchCounters());
+        long maxSeq = counters.path("seq").asLong();
+        counters.path("createdByDisplayName").fields()
+                .forEachRemaining(e -> createdByDisplayName.put(e.getKey(), e.getValue().asInt()));
+        for (ObjectNode r : state.jobRecords()) {
+            BatchJob job;
+            try {
+                job = BatchJob.fromRecord(r, state);
+            } catch (RuntimeException e) {
+                log.warn("Skipping a job record that cannot be read ({}): {}", e.toString(), r);
+                continue;
+            }
+            bySeq.put(job.seq, job);
+            byId.put(job.id, job);
+            maxSeq = Math.max(maxSeq, job.seq);
+        }
+        // Ids derive from the seed and this counter: it goes on from where it was, so no id is handed out twice.
+        seq.set(maxSeq);
+        if (!byId.isEmpty()) {
+            log.info("Read back {} jobs from {}", byId.size(), jobsDir.getParent());
+        }
+    }
+
+    /**
+     * Sets the jobs read back going again: a PENDING one starts at its due time, a RUNNING one ends at its due
+     * time (startTime + runningMillis), or at once when that passed while the emulator was stopped. A RUNNING job
+     * whose output was not yet saved has its input processed again from the start.
+     */
+    void resume() {
+        Instant now = clock.instant();
+        for (BatchJob job : bySeq.values()) {
+            String s = job.state();
+            if (s.equals(BatchJob.PENDING)) {
+                later(() -> start(job), delayUntil(job.createTime.plusMillis(options.pendingMillis()), now));
+            } else if (s.equals(BatchJob.RUNNING)) {
+                CompletableFuture<Void> processing = new CompletableFuture<>();
+                job.resumeProcessing(processing);
+                Instant due = job.dueTime() != null ? job.dueTime() : now;
+                log.info("{} is RUNNING again after a restart (outcome {})", job.name(), job.outcome());
+                if (job.hasOutput()) {
+                    processing.complete(null);
+                    later(() -> applyOutcome(job), delayUntil(due, now));
+                } else {
+                    job.succeeded.set(0);
+                    job.failed.set(0);
+                    if (!job.inlineInput()) {
+                        job.requestCount.set(0);
+                    }
+                    work(job, processing, due);
+                }
+            }
+        }
+    }
+
+    /** Schedules a step of a job; once the emulator stops, the job stays as it is (saved, for a restart). */
+    private void later(Runnable step, long delayMillis) {
+        try {
+            scheduler.schedule(step, delayMillis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            log.debug("Emulator stopping: a scheduled job step is dropped");
+        }
+    }
+
+    private static long delayUntil(Instant due, Instant now) {
+        return Math.max(0, Duration.between(now, due).toMillis());
+    }
+
+    /** Saves the job's record (no-op in memory mode); a deleted job's record is gone and stays gone. */
+    private void save(BatchJob job) {
+        if (state == null) {
+            return;
+        }
+        // Under the job's monitor, so two threads saving one job cannot put an older record over a newer one.
+        synchronized (job) {
+            if (job.deleted()) {
+                return;
+            }
+            try {
+                StateDir.write(state.jobRecord(job.id), job.toRecord(state));
+            } catch (IOException e) {
+                log.error("Could not save {} to {}: a restart will not see this change", job.name(), state.jobRecord(job.id), e);
+            }
+        }
+    }
+
+    private void saveCounters() {
+        if (state == null) {
+            return;
+        }
+        synchronized (createdByDisplayName) {
+            ObjectNode r = Json.object();
+            r.put("seq", seq.get());
+            ObjectNode counts = r.putObject("createdByDisplayName");
+            new TreeMap<>(createdByDisplayName).forEach(counts::put);
+            try {
+                StateDir.write(state.batchCounters(), r);
+            } catch (IOException e) {
+                log.error("Could not save the job counters to {}", state.batchCounters(), e);
+            }
+        }
     }
 
     /** Input of a new job: either the spooled inline requests or an uploaded file. */
@@ -66,14 +178,18 @@ final class BatchStore {
         return Files.createTempDirectory(jobsDir, "job-");
     }
 
-    BatchJob create(BatchJob.Kind kind, String model, String displayName, Path workDir, Input input) {
+    BatchJob create(BatchJob.Kind kind, String model, String displayName, Long priority, Path workDir, Input input) {
         long n = seq.incrementAndGet();
-        String id = Hashing.id(Hashing.hash(options.seed(), "batch", Long.toString(n)), 16);
+        // 36 characters, as the service's batch ids: its responses file, files/batch-<id>, then has a 42-character
+        // id, past files.get's limit of 40, as in the service (FileHandler.MAX_FILE_ID).
+        String id = Hashing.id(Hashing.hash(options.seed(), "batch", Long.toString(n)), BATCH_ID_LENGTH);
         BatchJob job = new BatchJob(n, id, kind, model, displayName, clock.instant(), input.path(),
-                input.fileName(), input.inlineCount(), workDir, nextOutcome(id));
+                input.fileName(), input.inlineCount(), workDir, nextOutcome(id), priority);
+        save(job);
         bySeq.put(n, job);
         byId.put(id, job);
         createdByDisplayName.merge(displayName == null ? "" : displayName, 1, Integer::sum);
+        saveCounters();
         log.info("Created {} ({} {}, display name {}, input {}, outcome {})", job.name(), kind, model, displayName,
                 input.fileName() != null ? input.fileName() : input.inlineCount() + " inline requests", job.outcome());
         scheduler.schedule(() -> start(job), options.pendingMillis(), TimeUnit.MILLISECONDS);
@@ -113,15 +229,25 @@ final class BatchStore {
     /** PENDING → RUNNING, and starts the work of the job's outcome. Idempotent. */
     private void start(BatchJob job) {
         CompletableFuture<Void> processing = new CompletableFuture<>();
-        if (!job.markRunning(clock.instant(), processing)) {
+        Instant now = clock.instant();
+        Instant due = now.plusMillis(options.runningMillis());
+        if (!job.markRunning(now, due, processing)) {
             return;
         }
-        long runningSince = System.nanoTime();
+        save(job);
         log.info("{} is RUNNING", job.name());
+        work(job, processing, due);
+    }
+
+    /**
+     * The work of a RUNNING job: its output when it is to succeed, then its outcome at {@code due} (or as soon as
+     * the output is ready, when that took longer).
+     */
+    private void work(BatchJob job, CompletableFuture<Void> processing, Instant due) {
         if (job.outcome() != JobOutcome.SUCCEED) {
             // Failing, expiring and stuck jobs produce no output, so there is nothing to process.
             processing.complete(null);
-            scheduler.schedule(() -> applyOutcome(job), options.runningMillis(), TimeUnit.MILLISECONDS);
+            later(() -> applyOutcome(job), delayUntil(due, clock.instant()));
             return;
         }
         try {
@@ -129,6 +255,7 @@ final class BatchStore {
                 try {
                     BatchProcessor.Output out = processor.process(job);
                     job.output(out.inlineResults(), out.responsesFile());
+                    save(job);
                     processing.complete(null);
                 } catch (Exception e) {
                     processing.completeExceptionally(e);
@@ -138,22 +265,27 @@ final class BatchStore {
                         processing.completeExceptionally(new IllegalStateException("processing ended abnormally"));
                     }
                 }
-                long elapsedMillis = (System.nanoTime() - runningSince) / 1_000_000;
-                scheduler.schedule(() -> applyOutcome(job), Math.max(0, options.runningMillis() - elapsedMillis),
-                        TimeUnit.MILLISECONDS);
+                later(() -> applyOutcome(job), delayUntil(due, clock.instant()));
             });
         } catch (java.util.concurrent.RejectedExecutionException e) {
             processing.completeExceptionally(e);
         }
         processing.whenComplete((ok, e) -> {
-            if (e == null || !job.end(BatchJob.FAILED, clock.instant(), 500, "Emulator could not process the job: " + e)) {
+            if (e == null) {
                 return;
             }
+            if (workers.isShutdown()) {
+                // The emulator is stopping: the job stays RUNNING, in memory and on disk, for a restart to resume.
+                log.info("{} stays RUNNING: the emulator stopped while processing it", job.name());
+                return;
+            }
+            if (!job.end(BatchJob.FAILED, clock.instant(), 500, "Emulator could not process the job: " + e)) {
+                return;
+            }
+            save(job);
             Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
             if (cause instanceof BatchProcessor.InputGoneException) {
                 log.warn("{} FAILED: {}", job.name(), cause.getMessage());
-            } else if (workers.isShutdown()) {
-                log.info("{} FAILED: the emulator stopped while processing it", job.name());
             } else {
                 log.error("{} FAILED: processing its input threw", job.name(), e);
             }
@@ -173,6 +305,7 @@ final class BatchStore {
 
     private void ended(BatchJob job, boolean changed) {
         if (changed) {
+            save(job);
             log.info("{} ended {} ({} requests: {} ok, {} failed)", job.name(), job.state(), job.requestCount.get(),
                     job.succeeded.get(), job.failed.get());
         }
@@ -183,7 +316,7 @@ final class BatchStore {
         BatchJob job = byId.get(id);
         if (job == null) {
             throw ApiError.notFound("Batch batches/" + id + " not found. It may have been deleted, or was created by"
-                    + " another emulator instance (the emulator keeps jobs in memory only).");
+                    + " another emulator instance (without a data directory the emulator keeps jobs in memory only).");
         }
         return job;
     }
@@ -223,13 +356,23 @@ final class BatchStore {
     void cancel(String nameOrId) {
         BatchJob job = get(nameOrId);
         if (job.end(BatchJob.CANCELLED, clock.instant(), 0, null)) {
+            save(job);
             log.info("{} CANCELLED", job.name());
         }
     }
 
     void delete(String nameOrId) {
         BatchJob job = get(nameOrId);
-        job.markDeleted();
+        synchronized (job) {
+            job.markDeleted();
+            if (state != null) {
+                try {
+                    Files.deleteIfExists(state.jobRecord(job.id));
+                } catch (IOException e) {
+                    log.error("Could not delete the record of {}: it comes back after a restart", job.name(), e);
+                }
+            }
+        }
         byId.remove(job.id);
         bySeq.remove(job.seq);
         log.info("{} deleted", job.name());
@@ -263,6 +406,7 @@ final class BatchStore {
             try {
                 BatchProcessor.Output out = processor.process(job);
                 job.output(out.inlineResults(), out.responsesFile());
+                save(job);
             } catch (IOException e) {
                 throw new IllegalStateException("could not process " + job.name() + ": " + e, e);
             }

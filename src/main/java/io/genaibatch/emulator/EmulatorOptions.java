@@ -11,8 +11,10 @@ import java.util.Set;
  *
  * @param host                 interface to bind (default 127.0.0.1)
  * @param port                 TCP port, 0 picks a free one (default 0)
- * @param dataDir              where uploaded files, job inputs and outputs live; null means a temp
- *                             directory deleted on close (default null)
+ * @param dataDir              where uploaded files, job inputs and outputs live, and the saved state: an
+ *                             emulator started again on it serves the jobs, files and counters of the last run
+ *                             (docs/EMULATOR.md, "Persistence"); null means a temp directory deleted on close,
+ *                             state in memory only (default null)
  * @param apiKey               when set, every API call must carry it (x-goog-api-key or ?key=); null
  *                             accepts any key or none (default null)
  * @param pendingMillis        how long a new job stays PENDING (default 0)
@@ -20,6 +22,9 @@ import java.util.Set;
  * @param knownModels          model ids accepted (with or without "models/"); empty means any id that
  *                             starts with gemini-, text-embedding or embedding- (default empty)
  * @param embeddingDimension   vector size when a request has no outputDimensionality (default 768)
+ * @param answerBytes          every generated answer's text is padded with filler words to at least this many
+ *                             characters, 0 = no padding (default 0); a prompt's {@code [emulator:answer-bytes=N]}
+ *                             overrides it for that request. The way to answers larger than Kafka's record limit.
  * @param seed                 seed of every random choice (default 0)
  * @param rate429              fraction of API requests answered 429 RESOURCE_EXHAUSTED (default 0)
  * @param rate503              fraction of API requests answered 503 UNAVAILABLE (default 0)
@@ -51,6 +56,7 @@ public record EmulatorOptions(
         long runningMillis,
         Set<String> knownModels,
         int embeddingDimension,
+        int answerBytes,
         long seed,
         double rate429,
         double rate503,
@@ -78,6 +84,7 @@ public record EmulatorOptions(
         range("pendingMillis", pendingMillis, 0, Long.MAX_VALUE);
         range("runningMillis", runningMillis, 0, Long.MAX_VALUE);
         range("embeddingDimension", embeddingDimension, 1, 65536);
+        range("answerBytes", answerBytes, 0, AnswerGenerator.MAX_ANSWER_BYTES);
         rate("rate429", rate429);
         rate("rate503", rate503);
         range("retryAfterSeconds", retryAfterSeconds, 0, 86400);
@@ -115,6 +122,7 @@ public record EmulatorOptions(
         b.runningMillis = runningMillis;
         b.knownModels = knownModels;
         b.embeddingDimension = embeddingDimension;
+        b.answerBytes = answerBytes;
         b.seed = seed;
         b.rate429 = rate429;
         b.rate503 = rate503;
@@ -159,6 +167,7 @@ public record EmulatorOptions(
         private long runningMillis = 200;
         private Set<String> knownModels = Set.of();
         private int embeddingDimension = 768;
+        private int answerBytes;
         private long seed;
         private double rate429;
         private double rate503;
@@ -190,6 +199,7 @@ public record EmulatorOptions(
         public Builder runningMillis(long v) { runningMillis = v; return this; }
         public Builder knownModels(Set<String> v) { knownModels = v; return this; }
         public Builder embeddingDimension(int v) { embeddingDimension = v; return this; }
+        public Builder answerBytes(int v) { answerBytes = v; return this; }
         public Builder seed(long v) { seed = v; return this; }
         public Builder rate429(double v) { rate429 = v; return this; }
         public Builder rate503(double v) { rate503 = v; return this; }
@@ -212,7 +222,7 @@ public record EmulatorOptions(
 
         public EmulatorOptions build() {
             return new EmulatorOptions(host, port, dataDir, apiKey, pendingMillis, runningMillis, knownModels,
-                    embeddingDimension, seed, rate429, rate503, retryAfterSeconds, jobFailRate, jobExpireRate,
+                    embeddingDimension, answerBytes, seed, rate429, rate503, retryAfterSeconds, jobFailRate, jobExpireRate,
                     jobStuckRate, requestErrorRate, requestErrorCode, missingResultRate, throttleBytesPerSecond,
                     responseDelayMillis, inlineOutOfOrder, dropInlineMetadata, fileJobsAnswerInline,
                     inlineJobsAnswerFile, requestLogCapacity, httpThreads, adminOpen);

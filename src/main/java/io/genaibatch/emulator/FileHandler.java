@@ -15,6 +15,13 @@ import com.sun.net.httpserver.HttpExchange;
 final class FileHandler {
     static final int DEFAULT_PAGE_SIZE = 10;
     static final int MAX_PAGE_SIZE = 100;
+    /**
+     * The service's files.get and files.delete refuse a file id (the name without "files/") over 40 characters,
+     * which every batch responses file (files/batch-<36-character batch id>) exceeds: clients download those
+     * through {@code :download}, which has no such limit. Modelled so that a client that calls get on an output
+     * fails here as it would against the service.
+     */
+    static final int MAX_FILE_ID = 40;
 
     private final FileStore files;
     private final long throttleBytesPerSecond;
@@ -31,6 +38,7 @@ final class FileHandler {
     }
 
     void get(HttpExchange exchange, String apiVersion, String id) throws IOException {
+        checkIdLength(id, "GetFileRequest");
         StoredFile f = files.get(id);
         Http.sendJson(exchange, 200, f.toJson(Http.origin(exchange, fallbackOrigin), apiVersion));
     }
@@ -49,8 +57,18 @@ final class FileHandler {
     }
 
     void delete(HttpExchange exchange, String id) throws IOException {
+        checkIdLength(id, "DeleteFileRequest");
         files.delete(id);
         Http.sendJson(exchange, 200, Json.object());
+    }
+
+    private static void checkIdLength(String nameOrId, String request) {
+        String id = nameOrId.startsWith("files/") ? nameOrId.substring("files/".length()) : nameOrId;
+        if (id.length() > MAX_FILE_ID) {
+            // The service's own wording (python-genai issue 1613).
+            throw ApiError.invalidArgument("* " + request + ".name: File ID (name excluding 'files/') cannot be more"
+                    + " than " + MAX_FILE_ID + " characters.\n");
+        }
     }
 
     /**

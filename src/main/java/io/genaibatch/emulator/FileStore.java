@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,12 +38,56 @@ final class FileStore {
     private final ConcurrentSkipListMap<Long, StoredFile> bySeq = new ConcurrentSkipListMap<>();
     private final Map<String, StoredFile> byId = new ConcurrentHashMap<>();
     private final Map<String, UploadSession> uploads = new ConcurrentHashMap<>();
+    /** Where file records and the id counter are saved; null keeps them in memory only. */
+    private final StateDir state;
 
-    FileStore(Path dataDir, long seed, Clock clock) throws IOException {
+    FileStore(Path dataDir, long seed, Clock clock, StateDir state) throws IOException {
         this.filesDir = Files.createDirectories(dataDir.resolve("files"));
         this.uploadsDir = Files.createDirectories(dataDir.resolve("uploads"));
         this.seed = seed;
         this.clock = clock;
+        this.state = state;
+        if (state != null) {
+            load();
+        }
+    }
+
+    /**
+     * Reads back the files a previous run saved. Open uploads are not kept (a client starts them again, as after
+     * an expired upload URL), so their partial bytes are removed.
+     */
+    private void load() throws IOException {
+        long maxSeq = StateDir.read(state.fileCounters()).path("seq").asLong();
+        for (ObjectNode r : state.fileRecords()) {
+            try {
+                StoredFile f = StoredFile.fromRecord(r, state);
+                bySeq.put(f.seq(), f);
+                byId.put(f.id(), f);
+                maxSeq = Math.max(maxSeq, f.seq());
+            } catch (RuntimeException e) {
+                log.warn("Skipping a file record that cannot be read ({}): {}", e.toString(), r);
+            }
+        }
+        seq.set(maxSeq);
+        try (var parts = Files.newDirectoryStream(uploadsDir)) {
+            for (Path part : parts) {
+                Files.deleteIfExists(part);
+            }
+        }
+        if (!byId.isEmpty()) {
+            log.info("Read back {} files from {}", byId.size(), filesDir);
+        }
+    }
+
+    /** The next id number, saved before use so that a restart never hands out an id twice. */
+    private long nextSeq() throws IOException {
+        long n = seq.incrementAndGet();
+        if (state != null) {
+            synchronized (seq) {
+                StateDir.write(state.fileCounters(), Json.object().put("seq", seq.get()));
+            }
+        }
+        return n;
     }
 
     /** Accepts "files/abc" and "abc", as the real service does. */
@@ -60,6 +105,9 @@ final class FileStore {
         StoredFile f = get(nameOrId);
         if (byId.remove(f.id()) != null) {
             bySeq.remove(f.seq());
+            if (state != null) {
+                Files.deleteIfExists(state.fileRecord(f.id()));
+            }
             Files.deleteIfExists(f.blob());
             log.info("Deleted file {}", f.name());
         }
@@ -70,7 +118,7 @@ final class FileStore {
     }
 
     UploadSession startUpload(String displayName, String mimeType, long declaredSize) throws IOException {
-        long n = seq.incrementAndGet();
+        long n = nextSeq();
         String uploadId = "up-" + Hashing.id(Hashing.hash(seed, "upload", Long.toString(n)), 20);
         Path part = uploadsDir.resolve(uploadId + ".part");
         Files.deleteIfExists(part);
@@ -131,14 +179,21 @@ final class FileStore {
 
     private StoredFile register(Path source, String displayName, String mimeType, long size, String sha,
                                 String origin, String idHint) throws IOException {
-        long n = seq.incrementAndGet();
+        long n = nextSeq();
         String id = idHint != null ? idHint : Hashing.id(Hashing.hash(seed, "file", Long.toString(n)), 12);
         Path blob = filesDir.resolve(id);
         Files.move(source, blob, StandardCopyOption.REPLACE_EXISTING);
         Instant now = clock.instant();
         StoredFile f = new StoredFile(n, id, displayName, mimeType, size, now, now.plus(TTL), sha, origin, blob);
+        if (state != null) {
+            StateDir.write(state.fileRecord(id), f.toRecord(state));
+        }
+        StoredFile replaced = byId.put(id, f);
+        if (replaced != null) {
+            // A job's output written again (its processing resumed after a restart): one file, listed once.
+            bySeq.remove(replaced.seq());
+        }
         bySeq.put(n, f);
-        byId.put(id, f);
         log.info("File {} stored: {} bytes, {} ({}, display name {})", f.name(), size, mimeType, origin, displayName);
         return f;
     }

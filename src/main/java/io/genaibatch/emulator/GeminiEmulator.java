@@ -71,13 +71,16 @@ public final class GeminiEmulator implements AutoCloseable {
                 // A full queue slows the accepting thread down instead of dropping connections.
                 new ThreadPoolExecutor.CallerRunsPolicy());
         try {
-            FileStore files = new FileStore(dataDir, options.seed(), clock);
+            // A data directory the user gave keeps the state across restarts; a temp one dies with this run anyway.
+            StateDir state = ownsDataDir ? null : StateDir.open(dataDir);
+            FileStore files = new FileStore(dataDir, options.seed(), clock, state);
             disableNagle();
             this.server = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 128);
             String host = options.host().contains(":") ? "[" + options.host() + "]" : options.host();
             this.baseUrl = "http://" + ("0.0.0.0".equals(host) ? "127.0.0.1" : host) + ":" + server.getAddress().getPort();
-            BatchProcessor processor = new BatchProcessor(options, new AnswerGenerator(options.embeddingDimension()), files);
-            this.batches = new BatchStore(options, clock, dataDir, processor, scheduler, workers);
+            BatchProcessor processor = new BatchProcessor(options, new AnswerGenerator(options.embeddingDimension(), options.answerBytes()), files);
+            this.batches = new BatchStore(options, clock, dataDir, processor, scheduler, workers, state);
+            batches.resume();
             Router router = new Router(options, requestLog, faults,
                     new BatchHandler(batches, files, options.knownModels(), refusedContent),
                     fileHandler = new FileHandler(files, options.throttleBytesPerSecond(), baseUrl),
@@ -239,6 +242,9 @@ public final class GeminiEmulator implements AutoCloseable {
         try {
             workers.awaitTermination(10, TimeUnit.SECONDS);
             httpThreads.awaitTermination(10, TimeUnit.SECONDS);
+            // A job step still saving its record when close returns could write it after an emulator started
+            // again on the same data directory has read it.
+            scheduler.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -56,7 +56,9 @@ final class Hashing {
         long v = value;
         for (int i = 0; i < length; i++) {
             if (i % 12 == 0) {
-                v = mix(v + i);
+                // Each block of 12 characters from a fresh mix of the value: what is left of v after 12 divisions
+                // by 36 is 0..3, which would give ids longer than 12 characters only four possible tails.
+                v = mix(value + i);
             }
             sb.append(alphabet.charAt((int) Long.remainderUnsigned(v, alphabet.length())));
             v = Long.divideUnsigned(v, alphabet.length());

@@ -54,8 +54,43 @@ final class Json {
         return (ObjectNode) node;
     }
 
+    /**
+     * A field of a request message by its lowerCamelCase name or, when absent, its original snake_case name
+     * ({@code outputDimensionality} / {@code output_dimensionality}): proto3 JSON, which the service speaks,
+     * accepts both. The one way the emulator reads a field of a client's message, so every body, upload metadata,
+     * JSONL line and inline request takes both spellings; answers are written in camelCase, as the service's.
+     * Free-form values (a request's {@code metadata}, a schema's properties) are read as they are: the accessor
+     * looks a proto field up, it never renames what is under it. When both spellings are present the camelCase
+     * one wins. Null when neither is there.
+     */
+    static JsonNode field(JsonNode node, String camelName) {
+        if (node == null || !node.isObject()) {
+            return null;
+        }
+        JsonNode v = node.get(camelName);
+        return v != null ? v : node.get(snakeCase(camelName));
+    }
+
+    /** {@code outputDimensionality} → {@code output_dimensionality}; a one-word name stays as it is. */
+    static String snakeCase(String camelName) {
+        StringBuilder sb = null;
+        for (int i = 0; i < camelName.length(); i++) {
+            char c = camelName.charAt(i);
+            if (Character.isUpperCase(c)) {
+                if (sb == null) {
+                    sb = new StringBuilder(camelName.length() + 4).append(camelName, 0, i);
+                }
+                sb.append('_').append(Character.toLowerCase(c));
+            } else if (sb != null) {
+                sb.append(c);
+            }
+        }
+        return sb == null ? camelName : sb.toString();
+    }
+
+    /** A text field read through {@link #field}; null when absent or not a string. */
     static String text(JsonNode node, String field) {
-        JsonNode v = node == null ? null : node.get(field);
+        JsonNode v = field(node, field);
         return v != null && v.isTextual() ? v.asText() : null;
     }
 }

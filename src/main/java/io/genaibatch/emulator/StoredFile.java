@@ -19,6 +19,29 @@ record StoredFile(long seq, String id, String displayName, String mimeType, long
         return "files/" + id;
     }
 
+    /** The file as its state record holds it (docs/EMULATOR.md, "Persistence"). */
+    ObjectNode toRecord(StateDir dir) {
+        ObjectNode r = Json.object();
+        r.put("seq", seq);
+        r.put("id", id);
+        r.put("displayName", displayName);
+        r.put("mimeType", mimeType);
+        r.put("sizeBytes", sizeBytes);
+        r.put("createTime", createTime.toString());
+        r.put("expirationTime", expirationTime.toString());
+        r.put("sha256Hash", sha256Base64);
+        r.put("source", source);
+        r.put("blob", dir.relative(blob));
+        return r;
+    }
+
+    static StoredFile fromRecord(com.fasterxml.jackson.databind.JsonNode r, StateDir dir) {
+        return new StoredFile(r.path("seq").asLong(), r.path("id").asText(), Json.text(r, "displayName"),
+                r.path("mimeType").asText(), r.path("sizeBytes").asLong(), Instant.parse(r.path("createTime").asText()),
+                Instant.parse(r.path("expirationTime").asText()), r.path("sha256Hash").asText(),
+                r.path("source").asText(), dir.resolve(r.path("blob").asText()));
+    }
+
     ObjectNode toJson(String origin, String apiVersion) {
         ObjectNode n = Json.object();
         n.put("name", name());

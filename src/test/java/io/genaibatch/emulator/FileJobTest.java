@@ -79,12 +79,40 @@ class FileJobTest {
         BatchJob done = Sdk.awaitState(client, job.name().orElseThrow(), JobState.Known.JOB_STATE_SUCCEEDED);
 
         String responses = done.dest().orElseThrow().fileName().orElseThrow();
+        // As the service names outputs: files/batch-<36-character batch id>, past files.get's 40-character limit.
+        assertThat(responses).isEqualTo("files/batch-" + job.name().orElseThrow().substring("batches/".length()));
+        assertThat(responses.length() - "files/".length()).isGreaterThan(FileHandler.MAX_FILE_ID);
         Map<String, JsonNode> byKey = download(responses);
         assertThat(byKey).containsOnlyKeys("k-1", "k-2");
         assertThat(byKey.get("k-1").at("/response/candidates/0/content/parts/0/text").asText())
                 .isEqualTo("echo: alpha beta");
         assertThat(byKey.get("k-1").at("/response/usageMetadata/promptTokenCount").asInt()).isEqualTo(2);
         assertThat(byKey.get("k-2").at("/response/candidates/0/finishReason").asText()).isEqualTo("STOP");
+    }
+
+    @Test
+    void shouldRefuseGetAndDeleteOfOutputFileOverFortyCharactersButDownloadIt() throws Exception {
+        File input = upload("in-long.jsonl", genLine("k-1", "x"));
+        BatchJob job = client.batches.create("gemini-2.5-flash",
+                BatchJobSource.builder().fileName(input.name().orElseThrow()).build(), null);
+        String responses = Sdk.awaitState(client, job.name().orElseThrow(), JobState.Known.JOB_STATE_SUCCEEDED)
+                .dest().orElseThrow().fileName().orElseThrow();
+
+        var get = Sdk.get(emulator, "/v1beta/" + responses);
+        assertThat(get.statusCode()).isEqualTo(400);
+        assertThat(Sdk.json(get.body()).at("/error/message").asText())
+                .contains("File ID (name excluding 'files/') cannot be more than 40 characters");
+        assertThat(Sdk.json(get.body()).at("/error/status").asText()).isEqualTo("INVALID_ARGUMENT");
+        var sdkGet = org.junit.jupiter.api.Assertions.assertThrows(com.google.genai.errors.ClientException.class,
+                () -> client.files.get(responses, null));
+        assertThat(sdkGet.code()).isEqualTo(400);
+        var delete = Sdk.HTTP.send(Sdk.request(emulator, "/v1beta/" + responses).DELETE().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(delete.statusCode()).isEqualTo(400);
+        // Listed like any file, and its bytes come through :download.
+        assertThat(client.files.list(com.google.genai.types.ListFilesConfig.builder().pageSize(100).build()).page())
+                .extracting(f -> f.name().orElseThrow()).contains(responses);
+        assertThat(download(responses)).containsOnlyKeys("k-1");
     }
 
     @Test
