@@ -210,12 +210,11 @@ final class ChaosRun {
         return created;
     }
 
+    /** Adds one emulator run's counters: its requests and the faults it injected (a restart starts them at 0). */
     private void addFaults(JsonNode stats) {
-        stats.fields().forEachRemaining(e -> {
-            if (e.getValue().canConvertToLong()) {
-                faults.merge(e.getKey(), e.getValue().asLong(), Long::sum);
-            }
-        });
+        faults.merge("apiRequests", stats.path("requestsReceived").asLong(), Long::sum);
+        stats.path("faultsInjected").fields().forEachRemaining(e -> faults.merge(e.getKey(), e.getValue().asLong(),
+                Long::sum));
     }
 
     private JsonNode adminGet(String path) throws IOException, InterruptedException {
@@ -239,7 +238,7 @@ final class ChaosRun {
         out.printf("  kills -9          %d %s; emulator restarts %d%n",
                 kills.values().stream().mapToInt(Integer::intValue).sum(), new TreeMap<>(kills),
                 plan.emulatorRestarts());
-        out.printf("  emulator counters %s%n", faults);
+        out.printf("  emulator          %s%n", faults);
         out.printf("  responses         %s%n", tally.byStatus);
         out.printf("  missing           %,d%n", missing);
         out.printf("  duplicated        %,d%n", duplicated);

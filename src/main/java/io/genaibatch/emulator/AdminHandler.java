@@ -16,8 +16,10 @@ final class AdminHandler {
     private final BatchStore batches;
     private final FaultPlan faults;
     private final RequestLog requestLog;
+    private final FaultCounts faultCounts;
 
-    AdminHandler(BatchStore batches, FaultPlan faults, RequestLog requestLog) {
+    AdminHandler(BatchStore batches, FaultPlan faults, RequestLog requestLog, FaultCounts faultCounts) {
+        this.faultCounts = faultCounts;
         this.batches = batches;
         this.faults = faults;
         this.requestLog = requestLog;
@@ -30,8 +32,12 @@ final class AdminHandler {
                 batches.createdByDisplayName().forEach(body::put);
                 Http.sendJson(exchange, 200, body);
             }
-            case "GET /admin/stats" -> Http.sendJson(exchange, 200, Json.object()
-                    .put("requestsReceived", requestLog.total()));
+            case "GET /admin/stats" -> {
+                ObjectNode body = Json.object().put("requestsReceived", requestLog.total());
+                ObjectNode injected = body.putObject("faultsInjected");
+                faultCounts.snapshot().forEach(injected::put);
+                Http.sendJson(exchange, 200, body);
+            }
             case "POST /admin/fail-next" -> {
                 int count = intParam(query, "count", 1);
                 int status = intParam(query, "status", 503);

@@ -47,7 +47,10 @@ final class BatchProcessor {
     private final AnswerGenerator generator;
     private final FileStore files;
 
-    BatchProcessor(EmulatorOptions options, AnswerGenerator generator, FileStore files) {
+    private final FaultCounts faults;
+
+    BatchProcessor(EmulatorOptions options, AnswerGenerator generator, FileStore files, FaultCounts faults) {
+        this.faults = faults;
         this.options = options;
         this.generator = generator;
         this.files = files;
@@ -81,6 +84,7 @@ final class BatchProcessor {
                 }
                 if (r.error() == null && fate(job, r, "missing") < options.missingResultRate()) {
                     // Silently dropped: counted as a success, as a service that lost it would.
+                    faults.add("missingResult");
                     job.succeeded.incrementAndGet();
                     continue;
                 }
@@ -133,6 +137,7 @@ final class BatchProcessor {
     private Result answer(BatchJob job, String key, JsonNode metadata, JsonNode request, String fateKey) {
         if (Hashing.unit(options.seed(), job.id, fateKey, "error") < options.requestErrorRate()) {
             int code = options.requestErrorCode();
+            faults.add("requestError");
             return new Result(key, metadata, null, Json.errorObject(code, ApiError.statusFor(code),
                     "Injected per-request error (emulator requestErrorRate)."));
         }

@@ -39,6 +39,7 @@ final class BatchStore {
     private final Clock clock;
     private final Path jobsDir;
     private final BatchProcessor processor;
+    private final FaultCounts faults;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService workers;
     private final AtomicLong seq = new AtomicLong();
@@ -51,12 +52,13 @@ final class BatchStore {
     /** Where jobs and counters are saved; null keeps them in memory only (no data directory given). */
     private final StateDir state;
 
-    BatchStore(EmulatorOptions options, Clock clock, Path dataDir, BatchProcessor processor,
+    BatchStore(EmulatorOptions options, Clock clock, Path dataDir, BatchProcessor processor, FaultCounts faults,
                ScheduledExecutorService scheduler, ExecutorService workers, StateDir state) throws IOException {
         this.options = options;
         this.clock = clock;
         this.jobsDir = Files.createDirectories(dataDir.resolve("jobs"));
         this.processor = processor;
+        this.faults = faults;
         this.scheduler = scheduler;
         this.workers = workers;
         this.state = state;
@@ -189,6 +191,9 @@ final class BatchStore {
         bySeq.put(n, job);
         byId.put(id, job);
         createdByDisplayName.merge(displayName == null ? "" : displayName, 1, Integer::sum);
+        if (job.outcome() != JobOutcome.SUCCEED) {
+            faults.add("job" + job.outcome());
+        }
         saveCounters();
         log.info("Created {} ({} {}, display name {}, input {}, outcome {})", job.name(), kind, model, displayName,
                 input.fileName() != null ? input.fileName() : input.inlineCount() + " inline requests", job.outcome());

@@ -33,7 +33,10 @@ final class FaultPlan {
     private final SplittableRandom random;
     private final Deque<Scripted> script = new ArrayDeque<>();
 
-    FaultPlan(EmulatorOptions options) {
+    private final FaultCounts counts;
+
+    FaultPlan(EmulatorOptions options, FaultCounts counts) {
+        this.counts = counts;
         this.rate429 = options.rate429();
         this.rate503 = options.rate503();
         this.retryAfterSeconds = options.retryAfterSeconds();
@@ -83,6 +86,7 @@ final class FaultPlan {
     }
 
     private Fault fault(int status, String why) {
+        counts.add("http" + status);
         String message = switch (status) {
             case 429 -> "Resource has been exhausted (e.g. check quota). [emulator: " + why + "]";
             case 503 -> "The service is currently unavailable. [emulator: " + why + "]";

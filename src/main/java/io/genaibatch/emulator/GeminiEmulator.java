@@ -61,7 +61,8 @@ public final class GeminiEmulator implements AutoCloseable {
                 : Files.createDirectories(options.dataDir());
         Clock clock = Clock.systemUTC();
         this.requestLog = new RequestLog(options.requestLogCapacity());
-        this.faults = new FaultPlan(options);
+        FaultCounts faultCounts = new FaultCounts();
+        this.faults = new FaultPlan(options, faultCounts);
         this.scheduler = new ScheduledThreadPoolExecutor(1, named("emulator-scheduler"));
         this.scheduler.setRemoveOnCancelPolicy(true);
         this.workers = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS,
@@ -78,14 +79,15 @@ public final class GeminiEmulator implements AutoCloseable {
             this.server = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 128);
             String host = options.host().contains(":") ? "[" + options.host() + "]" : options.host();
             this.baseUrl = "http://" + ("0.0.0.0".equals(host) ? "127.0.0.1" : host) + ":" + server.getAddress().getPort();
-            BatchProcessor processor = new BatchProcessor(options, new AnswerGenerator(options.embeddingDimension(), options.answerBytes()), files);
-            this.batches = new BatchStore(options, clock, dataDir, processor, scheduler, workers, state);
+            BatchProcessor processor = new BatchProcessor(options,
+                    new AnswerGenerator(options.embeddingDimension(), options.answerBytes()), files, faultCounts);
+            this.batches = new BatchStore(options, clock, dataDir, processor, faultCounts, scheduler, workers, state);
             batches.resume();
             Router router = new Router(options, requestLog, faults,
                     new BatchHandler(batches, files, options.knownModels(), refusedContent),
                     fileHandler = new FileHandler(files, options.throttleBytesPerSecond(), baseUrl),
                     new UploadHandler(files, options.throttleBytesPerSecond(), baseUrl),
-                    new AdminHandler(batches, faults, requestLog));
+                    new AdminHandler(batches, faults, requestLog, faultCounts));
             server.createContext("/", router);
             server.setExecutor(httpThreads);
             server.start();

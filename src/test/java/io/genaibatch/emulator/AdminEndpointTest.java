@@ -39,6 +39,8 @@ class AdminEndpointTest {
             assertThat(Sdk.post(emulator, "/admin/batches/nope:finish", "").statusCode()).isEqualTo(404);
             assertThat(Sdk.get(emulator, "/admin/nothing-here").statusCode()).isEqualTo(404);
             assertThat(Sdk.json(Sdk.get(emulator, "/admin/jobs-by-display-name").body()).path("adm").asInt()).isEqualTo(1);
+            assertThat(Sdk.json(Sdk.get(emulator, "/admin/stats").body()).path("faultsInjected").path("http429")
+                    .asInt()).as("the scripted 429 served").isEqualTo(1);
         }
     }
 
