@@ -7,11 +7,22 @@ package io.genaibatch.emulator;
 final class ApiError extends RuntimeException {
     private final int code;
     private final String status;
+    /** The google.rpc.ErrorInfo reason sent in {@code details}, e.g. API_KEY_INVALID; null for none. */
+    private final String reason;
 
     ApiError(int code, String status, String message) {
+        this(code, status, message, null);
+    }
+
+    ApiError(int code, String status, String message, String reason) {
         super(message, null, false, false);
         this.code = code;
         this.status = status;
+        this.reason = reason;
+    }
+
+    String reason() {
+        return reason;
     }
 
     int code() {

@@ -52,7 +52,7 @@ final class Http {
     }
 
     static void sendError(HttpExchange exchange, ApiError error) throws IOException {
-        sendJson(exchange, error.code(), Json.errorBody(error.code(), error.status(), error.getMessage()));
+        sendJson(exchange, error.code(), Json.errorBody(error.code(), error.status(), error.getMessage(), error.reason()));
     }
 
     /** Reads and drops what is left of the request body, so the client can finish sending and read our answer. */

@@ -23,8 +23,17 @@ final class Json {
     }
 
     static ObjectNode errorBody(int code, String status, String message) {
+        return errorBody(code, status, message, null);
+    }
+
+    /** With a {@code reason}, the service's details entry: a google.rpc.ErrorInfo naming it. */
+    static ObjectNode errorBody(int code, String status, String message, String reason) {
         ObjectNode body = object();
-        body.putObject("error").put("code", code).put("message", message).put("status", status);
+        ObjectNode error = body.putObject("error").put("code", code).put("message", message).put("status", status);
+        if (reason != null) {
+            error.putArray("details").addObject().put("@type", "type.googleapis.com/google.rpc.ErrorInfo")
+                    .put("reason", reason).put("domain", "googleapis.com");
+        }
         return body;
     }
 

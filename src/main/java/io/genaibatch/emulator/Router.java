@@ -235,8 +235,9 @@ final class Router implements HttpHandler {
                     + " this API. (emulator: send the header x-goog-api-key)");
         }
         if (!key.equals(options.apiKey())) {
-            throw new ApiError(403, "PERMISSION_DENIED", "API key not valid. Please pass a valid API key."
-                    + " (emulator: the key does not match --api-key)");
+            // The service's answer to a wrong key: 400, not 403, with the reason in the details.
+            throw new ApiError(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key."
+                    + " (emulator: the key does not match --api-key)", "API_KEY_INVALID");
         }
     }
 

@@ -109,6 +109,17 @@ public final class GeminiApiException extends RuntimeException {
         return httpStatus == 404 && "NOT_FOUND".equals(status);
     }
 
+    /**
+     * The API refused the caller, not the call: 401, 403, or a 400 saying the API key is not valid (the service's
+     * answer to a wrong key is 400 INVALID_ARGUMENT with reason API_KEY_INVALID). Fixed by an operator, never by
+     * changing the request: a batch must wait for it, not fail.
+     */
+    public boolean isApiKeyRejected() {
+        return httpStatus == 401 || httpStatus == 403
+                || (httpStatus == 400 && (serverMessage.contains("API_KEY_INVALID")
+                || serverMessage.contains("API key not valid")));
+    }
+
     public boolean isTransportFailure() {
         return httpStatus == NO_HTTP_STATUS && retriable;
     }

@@ -180,6 +180,12 @@ final class RestClient {
                     if (error.isObject()) {
                         status = error.path("status").asText(status);
                         message = error.path("message").asText("");
+                        // The reasons in details (e.g. API_KEY_INVALID) say more than the status; the SDK keeps them too.
+                        for (JsonNode detail : error.path("details")) {
+                            if (detail.hasNonNull("reason")) {
+                                message += " (reason " + detail.path("reason").asText() + ")";
+                            }
+                        }
                     } else {
                         message = text.strip();
                     }

@@ -411,7 +411,7 @@ final class Submission {
         Duration delay = ctx.backoff().delay(failures, retryAfter);
         boolean unexpected = !(e instanceof GeminiApiException) && !(e instanceof JobLog.NotWritten)
                 && !(e instanceof UncheckedIOException) && !(e instanceof KafkaException);
-        String hint = e instanceof GeminiApiException g && (g.httpStatus() == 401 || g.httpStatus() == 403)
+        String hint = e instanceof GeminiApiException g && g.isApiKeyRejected()
                 ? " Check GEMINI_API_KEY / GOOGLE_API_KEY and the project's access to the Batch API." : "";
         if (unexpected || !hint.isEmpty()) {
             log.error("Batch {}: could not {} it (try {}): {}; trying again in {} ms.{}", batch.batchId(), what,
@@ -431,12 +431,16 @@ final class Submission {
 
     /**
      * Refused for this batch whatever we do (400 bad input, 413 too large, the API's NOT_FOUND naming the model...).
-     * Not 401/403 (fixed by an operator, then the batch goes through), 408 or 429, nor a 404 that is not the API's
+     * Not an API key refused (401, 403, or 400 API_KEY_INVALID: fixed by an operator, then the batch goes through),
+     * 408 or 429, nor a 404 that is not the API's
      * answer about this model: a proxy's page or a wrong gemini.api-version says nothing about the batch, and
      * taking it for a refusal would fail every batch for as long as the configuration is wrong.
      */
     private boolean permanent(GeminiApiException e) {
         int s = e.httpStatus();
+        if (e.isApiKeyRejected()) {
+            return false;
+        }
         if (s == 404) {
             String model = batch.model().substring(batch.model().lastIndexOf('/') + 1);
             boolean aboutTheModel = e.isApiNotFound() && e.serverMessage().contains(model);

@@ -121,8 +121,10 @@ class FaultInjectionTest {
         try (GeminiEmulator emulator = GeminiEmulator.start(fast().build());
              Client wrong = Sdk.noRetryClient(emulator, "wrong-key")) {
             ClientException e = catchThrowableOfType(ClientException.class, () -> wrong.batches.list(null).page());
-            assertThat(e.code()).isEqualTo(403);
-            assertThat(e.status()).isEqualTo("PERMISSION_DENIED");
+            // The service's shape: 400 INVALID_ARGUMENT, the reason in a google.rpc.ErrorInfo detail
+            assertThat(e.code()).isEqualTo(400);
+            assertThat(e.status()).isEqualTo("INVALID_ARGUMENT");
+            assertThat(e.message()).contains("API key not valid").contains("API_KEY_INVALID");
 
             var missing = Sdk.HTTP.send(java.net.http.HttpRequest.newBuilder(
                     java.net.URI.create(emulator.baseUrl() + "/v1beta/batches")).build(),

@@ -140,9 +140,10 @@ class TypedErrorsTest {
                     () -> wrongKey.uploadFile(spool, "application/jsonl", "k"));
             for (Runnable call : calls) {
                 assertThatThrownBy(call::run).isInstanceOfSatisfying(GeminiApiException.class, e -> {
-                    assertThat(e.httpStatus()).isEqualTo(403);
-                    assertThat(e.status()).isEqualTo("PERMISSION_DENIED");
+                    assertThat(e.httpStatus()).isEqualTo(400);
+                    assertThat(e.status()).isEqualTo("INVALID_ARGUMENT");
                     assertThat(e.isRetriable()).isFalse();
+                    assertThat(e.isApiKeyRejected()).as(e.getMessage()).isTrue();
                     assertThat(e.getMessage()).doesNotContain("wrong").doesNotContain(TestSupport.API_KEY);
                 });
             }

@@ -210,6 +210,27 @@ class SubmissionTest {
     }
 
     @Test
+    void shouldKeepTryingABatchWhoseCreateIsRefusedForAWrongApiKeyInsteadOfFailingIt() throws Exception {
+        try (GeminiEmulator emulator = GeminiEmulator.start(EmulatorOptions.builder().apiKey("test-key").build());
+             BatchApi wrongKey = BatchApi.open(settings(emulator).toBuilder().apiKey("not-the-key").build())) {
+            SealedBatch batch = batch("b-key", RequestKind.GENERATE, 2);
+
+            // The service answers a wrong key 400 INVALID_ARGUMENT (reason API_KEY_INVALID), like a bad request
+            Submission submission = new Submission(batch, null, context(wrongKey, 10_000));
+            submission.start();
+
+            // An operator fixes the key; nothing of the batch may have been answered FAILED meanwhile
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (emulator.recordedRequests().stream().filter(r -> r.status() == 400).count() < 3
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(jobLog.records).as("records of b-key").noneMatch(j -> j.getBatchId().equals("b-key"));
+            submission.cancel();
+        }
+    }
+
+    @Test
     void shouldListBeforeCreatingAgainAfterA5xxOnCreateAndRetryA429WithoutListing() throws Exception {
         try (GeminiEmulator emulator = GeminiEmulator.start(EmulatorOptions.builder().retryAfterSeconds(0).build());
              BatchApi api = BatchApi.open(settings(emulator))) {
