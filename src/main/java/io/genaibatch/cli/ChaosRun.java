@@ -44,6 +44,8 @@ final class ChaosRun {
     private static final String API_KEY = "chaos-key";
     private static final List<String> ROLES = List.of("accumulate", "submit", "poll");
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** After the last kill: the consumer session timeout (45 s by default), then time to rebuild and publish. */
+    private static final Duration DUPLICATE_WINDOW = Duration.ofSeconds(75);
 
     private final Plan plan;
     private final PrintWriter out;
@@ -56,6 +58,8 @@ final class ChaosRun {
     private ChildProcess emulator;
     private int kafkaPort;
     private int emulatorPort;
+    /** Kills made while some request was still unanswered. */
+    private int killsWhileOpen;
     /** Process starts so far: each start logs to files of its own. */
     private int starts;
 
@@ -115,7 +119,8 @@ final class ChaosRun {
         int kills = 0;
         int restarts = 0;
         try (TopicTail tail = TopicTail.open(new KafkaClients(config), Topics.from(config).responses(), Map.of())) {
-            while (tally.answered() < plan.requests() && System.nanoTime() < deadline) {
+            long lastKill = started;
+            while ((tally.answered() < plan.requests() || kills < plan.kills()) && System.nanoTime() < deadline) {
                 tail.poll(Duration.ofMillis(200), tally::add);
                 // Kills start once answers flow (every stage busy), or after a minute whatever happens.
                 boolean flowing = tally.answered() > 0 || System.nanoTime() - started > Duration.ofMinutes(1).toNanos();
@@ -126,7 +131,11 @@ final class ChaosRun {
                         restarts++;
                         restartEmulator();
                     }
+                    if (tally.answered() < plan.requests()) {
+                        killsWhileOpen++;
+                    }
                     killOne();
+                    lastKill = System.nanoTime();
                     // 2 to 6 s apart: often enough to land in every phase of a batch's life
                     nextKill = System.nanoTime() + Duration.ofMillis(2_000 + random.nextInt(4_000)).toNanos();
                     out.printf("chaos: %d kills, %d emulator restarts, %,d of %,d answered%n", kills, restarts,
@@ -134,8 +143,10 @@ final class ChaosRun {
                     out.flush();
                 }
             }
-            // A duplicate would come after the last first answer: give it time to show.
-            long grace = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            // A duplicate would come after the last first answer, at the latest from a process killed last whose
+            // partitions move after its session times out (45 s by default) and are rebuilt: wait that out.
+            long grace = Math.max(System.nanoTime() + Duration.ofSeconds(10).toNanos(),
+                    lastKill + DUPLICATE_WINDOW.toNanos());
             while (System.nanoTime() < grace) {
                 tail.poll(Duration.ofMillis(200), tally::add);
             }
@@ -235,9 +246,9 @@ final class ChaosRun {
         Map<String, Integer> kills = new HashMap<>(killsByRole);
         out.printf("%nChaos run (seed %d)%n", plan.seed());
         out.printf("  requests          %,d over %s%n", plan.requests(), String.join(", ", DemoRequests.MODELS));
-        out.printf("  kills -9          %d %s; emulator restarts %d%n",
+        out.printf("  kills -9          %d %s; emulator restarts %d; %d kills while requests were open%n",
                 kills.values().stream().mapToInt(Integer::intValue).sum(), new TreeMap<>(kills),
-                plan.emulatorRestarts());
+                plan.emulatorRestarts(), killsWhileOpen);
         out.printf("  emulator          %s%n", faults);
         out.printf("  responses         %s%n", tally.byStatus);
         out.printf("  missing           %,d%n", missing);

@@ -237,7 +237,7 @@ public final class ConfigKeys {
                     + "answered REJECTED with error code UNKNOWN_MODEL and never batched: every distinct model opens a "
                     + "batch of its own, so untrusted names must not. The default covers the Gemini generation "
                     + "and embedding models (gemini-* includes gemini-embedding-001) and the older embedding names; "
-                    + "add your tuned models' names, or * to allow any.");
+                    + "add other model names, or \"*\" to allow any (quoted in YAML, where a bare * is an alias).");
 
     public static final ConfigKey<String> ACCUMULATE_APPLICATION_ID = new ConfigKey<>(
             "accumulate.application-id", ConfigType.STRING, "genai-batch-accumulate", nonBlank(),
@@ -302,9 +302,9 @@ public final class ConfigKeys {
     public static final ConfigKey<String> SUBMIT_INSTANCE_ID = new ConfigKey<>(
             "submit.instance-id", ConfigType.STRING, null, nonBlank(),
             "Id of this submitter instance, part of its transactional.id, so that a restart after a crash aborts the "
-                    + "crashed transaction at once instead of after transaction.timeout.ms. Unset: derived from the host "
-                    + "name, submit.spool-dir and submit.group-id, plus a slot number held by a lock file in the spool "
-                    + "directory, so it is the same at every restart and distinct for instances running side by side. "
+                    + "crashed transaction at once instead of after transaction.timeout.ms. Unset: a random id kept in a "
+                    + "lock file in submit.spool-dir (one per instance running side by side on it), so it is the same "
+                    + "at every restart on that directory and distinct across machines and containers. "
                     + "When set, it must differ between live instances (two sharing one fence each other; the fenced one "
                     + "says so and stops).");
 

@@ -95,8 +95,10 @@ final class FileStore {
         String id = nameOrId.startsWith("files/") ? nameOrId.substring("files/".length()) : nameOrId;
         StoredFile f = byId.get(id);
         if (f == null) {
-            throw new ApiError(404, "NOT_FOUND", "File files/" + id + " not found."
-                    + " It may have been deleted, or it was never uploaded to this emulator.");
+            // The Files API's answer for a file that is not there (deleted, expired after 48 h, never uploaded):
+            // 403, not 404.
+            throw new ApiError(403, "PERMISSION_DENIED", "You do not have permission to access the File files/" + id
+                    + " or it may not exist.");
         }
         return f;
     }

@@ -102,11 +102,20 @@ public final class GeminiApiException extends RuntimeException {
     }
 
     /**
-     * The API's own NOT_FOUND answer: HTTP 404 with a JSON error body whose status is NOT_FOUND. A 404 page of a
-     * proxy or web server (no such body) says nothing about the resource, only about the path.
+     * The API's own answer that the resource does not exist: HTTP 404 with a JSON error body whose status is
+     * NOT_FOUND, or the Files API's 403 for a file that is not there. A 404 page of a proxy or web server (no such
+     * body) says nothing about the resource, only about the path.
      */
     public boolean isApiNotFound() {
-        return httpStatus == 404 && "NOT_FOUND".equals(status);
+        return (httpStatus == 404 && "NOT_FOUND".equals(status)) || isMissingFile();
+    }
+
+    /**
+     * The Files API's answer for a file that is not there (deleted, expired 48 h after upload, never uploaded):
+     * 403 PERMISSION_DENIED "... or it may not exist", not 404.
+     */
+    private boolean isMissingFile() {
+        return httpStatus == 403 && serverMessage.contains("or it may not exist");
     }
 
     /**
@@ -115,7 +124,7 @@ public final class GeminiApiException extends RuntimeException {
      * changing the request: a batch must wait for it, not fail.
      */
     public boolean isApiKeyRejected() {
-        return httpStatus == 401 || httpStatus == 403
+        return httpStatus == 401 || (httpStatus == 403 && !isMissingFile())
                 || (httpStatus == 400 && (serverMessage.contains("API_KEY_INVALID")
                 || serverMessage.contains("API key not valid")));
     }

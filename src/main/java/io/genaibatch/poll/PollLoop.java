@@ -8,12 +8,14 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import io.genaibatch.batch.Lineage;
@@ -74,10 +76,10 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
      * doubles with each failure in a row, up to poll.max-interval.
      */
     private static final Duration FIRST_RETRY_AFTER_FAILURE = Duration.ofSeconds(1);
-    /** 404s in a row, each at the job's next check, before a job is taken for gone. */
+    /** The API's NOT_FOUND answers in a row, each at the job's next check, before a job may be taken for gone. */
     static final int GONE_AFTER_NOT_FOUND = 3;
-    /** Jobs read from {@code list} looking for one that answers NOT_FOUND: the newest are listed first. */
-    private static final int GONE_LIST_SCAN = 1_000;
+    /** Jobs read from {@code list} looking for one that answers NOT_FOUND (100 pages at most, a rare event). */
+    private static final int GONE_LIST_SCAN = 10_000;
     private static final int LIST_PAGE_SIZE = 100;
     /**
      * Calls of commitTransaction for one transaction before its producer is given up (each may block max.block.ms,
@@ -244,7 +246,8 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
             // inside this method's guard, once confirmed.
             if (e.isApiNotFound()) {
                 entry.notFound(entry.notFound().plus(now, e.serverMessage()));
-            } else {
+            } else if (!e.isRetriable() || e.httpStatus() == 404) {
+                // A 429, a 503 or a lost connection says nothing about the job: the streak goes on through them.
                 entry.notFound(NotFoundStreak.NONE);
                 if (e.httpStatus() == 404) {
                     log.error("batch {} job {}: {} — a 404 that is not the API's NOT_FOUND answer (a proxy's or "
@@ -292,9 +295,17 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
     private boolean confirmGone(OpenJob entry) {
         BatchJob job = entry.job();
         NotFoundStreak streak = entry.notFound();
-        Optional<BatchJobInfo> listed;
+        Optional<BatchJobInfo> listed = Optional.empty();
+        int scanned = 0;
         try (Stream<BatchJobInfo> jobs = api.list(LIST_PAGE_SIZE)) {
-            listed = jobs.limit(GONE_LIST_SCAN).filter(j -> j.name().equals(job.getJobName())).findFirst();
+            // Whatever order the API lists in: the whole list, up to a bound.
+            for (Iterator<BatchJobInfo> it = jobs.iterator(); it.hasNext() && scanned < GONE_LIST_SCAN; scanned++) {
+                BatchJobInfo j = it.next();
+                if (j.name().equals(job.getJobName())) {
+                    listed = Optional.of(j);
+                    break;
+                }
+            }
         } catch (GeminiApiException e) {
             counters.apiError();
             entry.notFound(NotFoundStreak.NONE);
@@ -305,6 +316,16 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
                     + "key); no job is taken for gone while that lasts; next try at {}", job.getBatchId(),
                     job.getJobName(), streak.count(), streak.since(), streak.lastMessage(), e.getMessage(),
                     entry.nextCheck());
+            return false;
+        }
+        if (listed.isEmpty() && scanned >= GONE_LIST_SCAN) {
+            entry.notFound(NotFoundStreak.NONE);
+            entry.nextCheck(clock.instant().plus(settings.schedule().interval(JobTable.submittedAt(job),
+                    clock.instant())));
+            log.warn("batch {} job {}: {} checks since {} answered NOT_FOUND ({}), but the project lists more than {} "
+                    + "jobs and the job was not among those read: not taken for gone (delete old finished jobs at "
+                    + "the API so that the list confirms it); checking on", job.getBatchId(),
+                    job.getJobName(), streak.count(), streak.since(), streak.lastMessage(), GONE_LIST_SCAN);
             return false;
         }
         boolean outputGone = listed.isPresent() && JobRecords.isFinished(job.getState())
@@ -486,8 +507,16 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
                 + "partition again (a new producer resolves the commit, the partition's jobs are read again)",
                 entry.batchId(), p.tp, attempts, cause.getMessage());
         release(p.tp.partition(), "closed after " + attempts + " commit timeouts");
+        pollOnce(Duration.ZERO);
+        if (!consumer.assignment().contains(p.tp)) {
+            // Moved meanwhile: a producer of ours would fence its new owner's; that owner resolves the commit.
+            return new CommitInDoubtException("partition " + p.tp + " was revoked while the commit of batch "
+                    + entry.batchId() + " was in doubt; its next owner resolves it", cause);
+        }
         try {
-            open(p.tp, consumer.committed(Set.of(p.tp)).get(p.tp));
+            // The committed offset only once the new producer has resolved the commit: read before, it could wait
+            // on the offsets of the transaction in doubt (read_committed) or miss them.
+            open(p.tp, () -> consumer.committed(Set.of(p.tp)).get(p.tp));
         } catch (RuntimeException e) {
             e.addSuppressed(cause);
             throw new PartitionUnusableException("partition " + p.tp + " could not be opened again after "
@@ -603,7 +632,7 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
             }
             Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions));
             for (TopicPartition tp : partitions) {
-                open(tp, committed.get(tp));
+                open(tp, () -> committed.get(tp));
                 revoked.remove(tp.partition());
             }
         }
@@ -635,7 +664,8 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
      * that the end offset read next is final for everything that owner wrote), then its jobs read again from
      * {@code from} (the group's committed offset; null: the beginning).
      */
-    private void open(TopicPartition tp, OffsetAndMetadata from) {
+    /** @param committed the offset to read from, asked once the partition's producer is initialised */
+    private void open(TopicPartition tp, Supplier<OffsetAndMetadata> committed) {
         Producer<byte[], byte[]> producer = hooks.producer(producerProperties(tp.partition()));
         try {
             producer.initTransactions();
@@ -644,7 +674,9 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
             throw e;
         }
         long end;
+        OffsetAndMetadata from;
         try {
+            from = committed.get();
             end = endIncludingOpenTransactions(tp);
         } catch (RuntimeException e) {
             producer.close(Duration.ZERO);

@@ -570,9 +570,9 @@ final class SubmitLoop implements Runnable, JobLog {
             if (c instanceof org.apache.kafka.common.errors.ProducerFencedException) {
                 return new IllegalStateException("the submitter's transactional.id '" + settings.transactionalId()
                         + "' was taken over by another producer: another instance runs with submit.instance-id '"
-                        + settings.instanceId() + "' (give every instance a unique one, or leave it unset for a "
-                        + "random one), or this instance was restarted elsewhere. Stopping; nothing uncommitted is "
-                        + "lost.", t);
+                        + settings.instanceId() + "' (give every instance a unique one, or leave it unset: each "
+                        + "spool directory then keeps an id of its own; a copied spool directory copies its id too), "
+                        + "or this instance was restarted elsewhere. Stopping; nothing uncommitted is lost.", t);
             }
         }
         return t;

@@ -198,7 +198,8 @@ class BatchLifecycleTest {
 
         var unknownFile = Sdk.post(emulator, "/v1beta/models/gemini-2.5-flash:batchGenerateContent",
                 "{\"batch\":{\"inputConfig\":{\"fileName\":\"files/nope\"}}}");
-        assertThat(unknownFile.statusCode()).isEqualTo(404);
+        assertThat(unknownFile.statusCode()).as("the Files API's answer for a file that is not there").isEqualTo(403);
+        assertThat(Sdk.json(unknownFile.body()).at("/error/message").asText()).contains("or it may not exist");
     }
 
     @Test

@@ -46,7 +46,8 @@ class PersistenceTest {
         String jobName;
         String inputName;
         int port;
-        try (GeminiEmulator first = GeminiEmulator.start(options(0, 5_000)); Client client = Sdk.client(first)) {
+        // Jobs run a minute: still RUNNING however slow the restart is (its end at its due time is the test below)
+        try (GeminiEmulator first = GeminiEmulator.start(options(0, 60_000)); Client client = Sdk.client(first)) {
             port = first.port();
             inputName = upload(client, "in.jsonl", FileJobTest.genLine("k-1", "alpha beta") + FileJobTest.genLine("k-2", "gamma"))
                     .name().orElseThrow();
@@ -57,9 +58,10 @@ class PersistenceTest {
             Sdk.awaitState(client, jobName, JobState.Known.JOB_STATE_RUNNING);
         }
 
-        try (GeminiEmulator second = GeminiEmulator.start(options(port, 5_000)); Client client = Sdk.client(second)) {
+        try (GeminiEmulator second = GeminiEmulator.start(options(port, 60_000)); Client client = Sdk.client(second)) {
             assertThat(second.jobsCreatedFor("b-persist")).isEqualTo(2);
             assertThat(second.batchState(jobName)).isEqualTo("BATCH_STATE_RUNNING");
+            second.finishNow(jobName);
             BatchJob done = Sdk.awaitState(client, jobName, JobState.Known.JOB_STATE_SUCCEEDED);
             String responses = done.dest().orElseThrow().fileName().orElseThrow();
             Path out = tmp.resolve("responses.jsonl");

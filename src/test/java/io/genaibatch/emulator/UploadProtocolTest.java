@@ -206,7 +206,7 @@ class UploadProtocolTest {
         client.files.delete(name, null);
         assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(
                 com.google.genai.errors.ClientException.class, () -> client.files.get(name, null)).code())
-                .isEqualTo(404);
+                .as("the Files API's answer for a file that is not there").isEqualTo(403);
     }
 
     @Test

@@ -18,15 +18,20 @@ class DownloadThreadTest {
     void shouldKeepTheCallerPollingWhileTheTransferRunsElsewhere() {
         try (DownloadThread downloads = new DownloadThread()) {
             AtomicInteger beats = new AtomicInteger();
+            CountDownLatch thirdBeat = new CountDownLatch(3);
             Thread caller = Thread.currentThread();
+            // The transfer ends only after the caller kept the member alive three times: no timing to guess.
             String result = downloads.call(() -> {
                 assertThat(Thread.currentThread()).isNotSameAs(caller);
-                Thread.sleep(3 * DownloadThread.BEAT.toMillis() + 200);
+                assertThat(thirdBeat.await(30, TimeUnit.SECONDS)).as("third keep-alive").isTrue();
                 return "done";
-            }, beats::incrementAndGet);
+            }, () -> {
+                beats.incrementAndGet();
+                thirdBeat.countDown();
+            });
 
             assertThat(result).isEqualTo("done");
-            assertThat(beats.get()).as("keep-alive calls during a transfer of 3.4 beats").isBetween(2, 4);
+            assertThat(beats.get()).as("keep-alive calls during the transfer").isGreaterThanOrEqualTo(3);
         }
     }
 
@@ -61,7 +66,10 @@ class DownloadThreadTest {
                 }
                 return null;
             }, () -> {
-                throw new JobAbandonedException("partition 0 of jobs was reassigned", null);
+                // Given up once the transfer runs (on a slow machine it may start after the first beat)
+                if (started.getCount() == 0) {
+                    throw new JobAbandonedException("partition 0 of jobs was reassigned", null);
+                }
             })).isInstanceOf(JobAbandonedException.class);
 
             assertThat(started.await(1, TimeUnit.SECONDS)).isTrue();

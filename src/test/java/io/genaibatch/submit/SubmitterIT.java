@@ -334,20 +334,9 @@ class SubmitterIT {
         TestBatch batch = generate(prefix + "b", 3, 20);
         // Step 1: the first two creates answer 404 without naming the model (a routing blip, a proxy restarting)
         emulator.failNextRequests(2, 404, ":batchGenerateContent");
-        try (BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
-             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs");
-             Submitter submitter = new Submitter(config, api, SubmitHooks.NONE, Clock.systemUTC())) {
-            batches.write(batch);
-            submitter.start();
 
-            // Step 2: the batch gets its one job instead of being recorded FAILED (CREATE_REFUSED) for good
-            Map<String, List<BatchJob>> history = jobs.awaitRecorded(List.of(batch.batchId()));
-            assertOneJobEach(emulator, history, List.of(batch.batchId()));
-            List<BatchJob> records = history.get(batch.batchId());
-            assertThat(records.get(records.size() - 1).getState()).isNotEqualTo(JobState.FAILED);
-        } finally {
-            emulator.clearScriptedFailures();
-        }
+        // Step 2: the batch gets its one job instead of being recorded FAILED (CREATE_REFUSED) for good
+        submitOneAndAssertItsJob(kafka, prefix, config, batch, SubmitHooks.NONE);
     }
 
     @Test
@@ -358,36 +347,19 @@ class SubmitterIT {
         // Step 1: the first create fails (503 beyond the client's retries); meanwhile the spool file is deleted
         emulator.failNextRequests(6, 503, ":batchGenerateContent");
         AtomicInteger creates = new AtomicInteger();
-        SubmitHooks deleteSpool = new SubmitHooks() {
-            @Override
-            public void beforeCreate(BatchJob intent) {
-                if (creates.incrementAndGet() == 1) {
-                    try (var files = java.nio.file.Files.walk(dir)) {
-                        files.filter(f -> f.toString().endsWith(".jsonl")).forEach(f -> f.toFile().delete());
-                    } catch (java.io.IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                }
+        SubmitHooks deleteSpool = beforeFirstCreate(creates, intent -> {
+            try (var files = java.nio.file.Files.walk(dir)) {
+                files.filter(f -> f.toString().endsWith(".jsonl")).forEach(f -> f.toFile().delete());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
             }
-        };
-        try (BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
-             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs");
-             Submitter submitter = new Submitter(config, api, deleteSpool, Clock.systemUTC())) {
-            batches.write(batch);
-            submitter.start();
+        });
 
-            // Step 2: the batch gets its one job, with its own four requests, read again from genai.batches
-            Map<String, List<BatchJob>> history = jobs.awaitRecorded(List.of(batch.batchId()));
-            assertOneJobEach(emulator, history, List.of(batch.batchId()));
-            List<BatchJob> records = history.get(batch.batchId());
-            BatchJob last = records.get(records.size() - 1);
-            assertThat(last.getState()).isNotEqualTo(JobState.FAILED);
-            assertThat(creates.get()).isGreaterThan(1);
-            assertThat(api.get(last.getJobName()).stats()).hasValueSatisfying(stats ->
-                    assertThat(stats.requestCount()).as("requests in the job").isEqualTo(4));
-        } finally {
-            emulator.clearScriptedFailures();
-        }
+        // Step 2: the batch gets its one job, with its own four requests, read again from genai.batches
+        List<BatchJob> records = submitOneAndAssertItsJob(kafka, prefix, config, batch, deleteSpool);
+        assertThat(creates.get()).isGreaterThan(1);
+        assertThat(api.get(records.get(records.size() - 1).getJobName()).stats()).hasValueSatisfying(stats ->
+                assertThat(stats.requestCount()).as("requests in the job").isEqualTo(4));
     }
 
     @Test
@@ -399,29 +371,43 @@ class SubmitterIT {
         // here), as a file does 48 h after its upload while a batch waits out a long rate limit
         // More 429s than the client retries within one call: the submission itself tries again later.
         emulator.failNextRequests(6, 429, ":batchGenerateContent");
-        AtomicInteger creates = new AtomicInteger();
-        SubmitHooks expireFile = new SubmitHooks() {
+        SubmitHooks expireFile = beforeFirstCreate(new AtomicInteger(),
+                intent -> api.deleteFile(intent.getUploadedFile()));
+
+        // Step 2: the batch still gets its one job, from a new upload, instead of being recorded FAILED
+        List<BatchJob> records = submitOneAndAssertItsJob(kafka, prefix, config, batch, expireFile);
+        assertThat(records.stream().map(BatchJob::getUploadedFile).distinct().count())
+                .as("intents name the first upload, then the second").isEqualTo(2);
+    }
+
+    /** Hooks that run {@code action} before the first create only, counting every create in {@code creates}. */
+    private static SubmitHooks beforeFirstCreate(AtomicInteger creates, java.util.function.Consumer<BatchJob> action) {
+        return new SubmitHooks() {
             @Override
             public void beforeCreate(BatchJob intent) {
                 if (creates.incrementAndGet() == 1) {
-                    api.deleteFile(intent.getUploadedFile());
+                    action.accept(intent);
                 }
             }
         };
+    }
+
+    /**
+     * Writes the batch and runs one submitter with {@code hooks} until the batch is recorded; checks it got exactly
+     * one job and was not recorded FAILED, and returns its records. Scripted emulator failures are cleared after.
+     */
+    private List<BatchJob> submitOneAndAssertItsJob(KafkaCluster kafka, String prefix, GenAiBatchConfig config,
+                                                    TestBatch batch, SubmitHooks hooks) throws Exception {
         try (BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
              JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs");
-             Submitter submitter = new Submitter(config, api, expireFile, Clock.systemUTC())) {
+             Submitter submitter = new Submitter(config, api, hooks, Clock.systemUTC())) {
             batches.write(batch);
             submitter.start();
-
-            // Step 2: the batch still gets its one job, from a new upload, instead of being recorded FAILED
             Map<String, List<BatchJob>> history = jobs.awaitRecorded(List.of(batch.batchId()));
             assertOneJobEach(emulator, history, List.of(batch.batchId()));
             List<BatchJob> records = history.get(batch.batchId());
-            BatchJob last = records.get(records.size() - 1);
-            assertThat(last.getState()).isNotEqualTo(JobState.FAILED);
-            assertThat(records.stream().map(BatchJob::getUploadedFile).distinct().count())
-                    .as("intents name the first upload, then the second").isEqualTo(2);
+            assertThat(records.get(records.size() - 1).getState()).isNotEqualTo(JobState.FAILED);
+            return records;
         } finally {
             emulator.clearScriptedFailures();
         }
