@@ -1,8 +1,8 @@
 package io.genaibatch.kafka;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -14,9 +14,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
 
@@ -60,34 +58,12 @@ public final class TopicAdmin {
             }
         }
         awaitVisible(created);
-        awaitLeading(specs.stream().filter(s -> created.contains(s.name())).toList());
+        // A producer writing in the moment before a new partition's leader serves it can lose its first batch
+        // (KAFKA-15591): refused NOT_LEADER_OR_FOLLOWER, the next accepted, the first then out of sequence.
+        if (!created.isEmpty()) {
+            TopicReadiness.awaitServed(admin, created, Duration.ofSeconds(30));
+        }
         return describe(specs, created);
-    }
-
-    /**
-     * Waits until the leader of every partition of the created topics serves it. A broker lists a new topic a moment
-     * before its leader takes the partition; an idempotent producer that writes in that moment can have its first
-     * batch refused (NOT_LEADER_OR_FOLLOWER) and the next one accepted, after which the first is refused as out of
-     * sequence until it expires: records lost although every send was retried (KAFKA-15591). A ListOffsets answered
-     * by the leader says the partition is served.
-     */
-    private void awaitLeading(Collection<TopicSpec> created) throws InterruptedException {
-        Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
-        for (TopicSpec spec : created) {
-            for (int p = 0; p < spec.partitions(); p++) {
-                partitions.put(new TopicPartition(spec.name(), p), OffsetSpec.latest());
-            }
-        }
-        if (partitions.isEmpty()) {
-            return;
-        }
-        try {
-            // The admin client retries NOT_LEADER_OR_FOLLOWER itself, within its default.api.timeout.ms.
-            admin.listOffsets(partitions).all().get();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("Created topics " + created.stream().map(TopicSpec::name).toList()
-                    + " have partitions no leader serves yet: " + e.getCause().getMessage(), e.getCause());
-        }
     }
 
     /** A created topic reaches every broker's metadata a moment after the controller accepted it. */
@@ -113,7 +89,7 @@ public final class TopicAdmin {
      * @throws ExecutionException when the broker could not be asked (the topic is missing, no authorization...)
      * @throws java.util.concurrent.TimeoutException after {@code timeout}
      */
-    public Optional<String> config(String topic, String key, java.time.Duration timeout)
+    public Optional<String> config(String topic, String key, Duration timeout)
             throws InterruptedException, ExecutionException, java.util.concurrent.TimeoutException {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
         Config config = admin.describeConfigs(List.of(resource)).all()
