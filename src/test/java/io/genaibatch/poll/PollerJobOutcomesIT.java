@@ -72,6 +72,33 @@ class PollerJobOutcomesIT {
     }
 
     @Test
+    void shouldNotTakeAJobForGoneWhileListingFailsToo(KafkaCluster kafka, @TempDir Path dir) throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "404-nolist", EmulatorOptions.defaults(), dir,
+                Map.of("poll.gone-after", "0s"))) {
+            // Step 1: a running job whose checks answer NOT_FOUND while every listing of jobs fails (503)
+            f.emulator.scriptNextJobs(1, JobOutcome.STUCK);
+            PollFixture.Batch batch = f.writeBatch("b-404-nolist", RequestKind.GENERATE, 3, 0);
+            String jobName = f.createJob(batch, InputMode.INLINE);
+            f.emulator.failNextRequests(1_000, 404, jobName);
+            f.emulator.failNextRequests(1_000, 503, "batches?");
+            f.writeJob(batch, jobName, InputMode.INLINE);
+
+            // Step 2: the poller meets NOT_FOUND often enough to ask the list, which fails: the job is not gone
+            f.startPoller();
+            assertThat(awaitRequests(f, "/batches?", 2, Duration.ofSeconds(60))).as("listings tried").isTrue();
+            assertThat(f.awaitJobHistory("b-404-nolist", j -> true, Duration.ofSeconds(10)))
+                    .extracting(BatchJob::getState).doesNotContain(JobState.FAILED);
+
+            // Step 3: the API answers again: the job's own results answer every request
+            f.emulator.clearScriptedFailures();
+            f.emulator.finishNow(jobName);
+            BatchJob record = f.awaitPublished("b-404-nolist");
+            assertThat(record.getError()).as("error of the published job").isNull();
+            assertOutcomeSucceeded(f.assertOneResponsePerKey(batch), batch);
+        }
+    }
+
+    @Test
     void shouldStallWithoutFailingAnythingWhenEveryCallAnswers404ThenRecoverOnceConfiguredRight(KafkaCluster kafka,
                                                                                                  @TempDir Path dir)
             throws Exception {
@@ -189,7 +216,7 @@ class PollerJobOutcomesIT {
     private static boolean awaitRequests(PollFixture f, String pathContains, int count, Duration timeout)
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (f.emulator.recordedRequests().stream().filter(r -> r.path().contains(pathContains)).count() < count) {
+        while (f.emulator.recordedRequests().stream().filter(r -> (r.path() + "?" + r.query()).contains(pathContains)).count() < count) {
             if (System.nanoTime() > deadline) {
                 return false;
             }
