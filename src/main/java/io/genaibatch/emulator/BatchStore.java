@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -73,6 +74,9 @@ final class BatchStore {
         long maxSeq = counters.path("seq").asLong();
         counters.path("createdByDisplayName").fields()
                 .forEachRemaining(e -> createdByDisplayName.put(e.getKey(), e.getValue().asInt()));
+        // A job's record is saved before the counters: a kill in between left a job the counters miss. The jobs read
+        // back are counted again, and each displayName keeps the larger count, so a second create never hides.
+        Map<String, Integer> recorded = new HashMap<>();
         for (ObjectNode r : state.jobRecords()) {
             BatchJob job;
             try {
@@ -84,7 +88,9 @@ final class BatchStore {
             bySeq.put(job.seq, job);
             byId.put(job.id, job);
             maxSeq = Math.max(maxSeq, job.seq);
+            recorded.merge(job.displayName == null ? "" : job.displayName, 1, Integer::sum);
         }
+        recorded.forEach((name, n) -> createdByDisplayName.merge(name, n, Math::max));
         // Ids derive from the seed and this counter: it goes on from where it was, so no id is handed out twice.
         seq.set(maxSeq);
         if (!byId.isEmpty()) {

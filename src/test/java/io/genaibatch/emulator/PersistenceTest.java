@@ -181,6 +181,28 @@ class PersistenceTest {
         }
     }
 
+    @Test
+    void shouldCountEveryJobReadBackWhenAKillLostTheLastCounterUpdate() throws Exception {
+        int port;
+        try (GeminiEmulator first = GeminiEmulator.start(options(0, 60_000)); Client client = Sdk.client(first)) {
+            port = first.port();
+            createInline(client, "a");
+            createInline(client, "b");
+            assertThat(first.jobsCreatedFor("inline")).isEqualTo(2);
+        }
+        // As after a kill -9 between saving the second job's record and the counters: the counters say one
+        Path counters = tmp.resolve("data").resolve("state").resolve("batches.json");
+        com.fasterxml.jackson.databind.node.ObjectNode saved =
+                (com.fasterxml.jackson.databind.node.ObjectNode) Sdk.json(Files.readString(counters));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) saved.get("createdByDisplayName")).put("inline", 1);
+        Files.writeString(counters, saved.toString());
+
+        // Both creates are counted: a displayName created twice is never hidden from a chaos run
+        try (GeminiEmulator second = GeminiEmulator.start(options(port, 60_000))) {
+            assertThat(second.jobsCreatedFor("inline")).isEqualTo(2);
+        }
+    }
+
     private static BatchJob createInline(Client client, String text) {
         InlinedRequest request = InlinedRequest.builder()
                 .contents(List.of(Content.builder().role("user").parts(List.of(Part.fromText(text))).build())).build();
