@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 import io.genaibatch.accumulate.GroupState.OpenBatch;
-import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.BatchSeal;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.records.SealReason;
@@ -74,14 +73,8 @@ final class AccumulateProcessor implements Processor<String, PreparedItem, Strin
     public void process(Record<String, PreparedItem> record) {
         String group = record.key();
         PreparedItem item = record.value();
-        if (!oversized.isEmpty()) {
-            // Its genai.batches item was refused by Kafka (TooLargeRecordHandler): answered instead of written again.
-            BatchItem decoded = item.item();
-            OversizedRequests.Refusal refusal = oversized.find(io.genaibatch.batch.LineKey.of(decoded));
-            if (refusal != null) {
-                throw RequestSizes.refused(decoded, refusal);
-            }
-        }
+        // Its genai.batches item was refused by Kafka (TooLargeRecordHandler): answered instead of written again.
+        oversized.rejectIfNoted(item.item());
         metrics.itemArrived(group, item.requestBytes(), item::requestId);
         GroupState state = groups.get(group);
         if (state == null) {

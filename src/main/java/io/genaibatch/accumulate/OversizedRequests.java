@@ -3,6 +3,9 @@ package io.genaibatch.accumulate;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import io.genaibatch.batch.LineKey;
+import io.genaibatch.records.BatchItem;
+
 /**
  * Requests whose record Kafka refused as too large although the size checks let it through (a limit lowered after
  * the accumulator started, a limit it could not read). Under exactly-once a refused send fails the thread's whole
@@ -43,5 +46,16 @@ final class OversizedRequests {
 
     synchronized Refusal find(String lineKey) {
         return refused.get(lineKey);
+    }
+
+    /** Throws the REQUEST_TOO_LARGE rejection of an item whose record Kafka refused before; nothing otherwise. */
+    void rejectIfNoted(BatchItem item) {
+        if (isEmpty()) {
+            return;
+        }
+        Refusal refusal = find(LineKey.of(item));
+        if (refusal != null) {
+            throw RequestSizes.refused(item, refusal);
+        }
     }
 }

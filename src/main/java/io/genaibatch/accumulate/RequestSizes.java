@@ -2,7 +2,6 @@ package io.genaibatch.accumulate;
 
 import java.nio.charset.StandardCharsets;
 
-import io.genaibatch.batch.LineKey;
 import io.genaibatch.kafka.ValueFormat;
 import io.genaibatch.records.BatchItem;
 
@@ -42,7 +41,7 @@ final class RequestSizes {
 
     /** @throws RejectedRequestException REQUEST_TOO_LARGE when a record of the request would not fit */
     void check(BatchItem item, PreparedItem prepared) {
-        rejectIfRefusedBefore(item);
+        oversized.rejectIfNoted(item);
         Widest widest = widestOf(item);
         long repartition = RecordLimits.sizeOf(widest.groupBytes(), 8 + prepared.datum().length, null);
         if (repartition > limits.repartition().bytes()) {
@@ -79,17 +78,6 @@ final class RequestSizes {
             byKind[item.getKind().ordinal()] = w;
         }
         return w;
-    }
-
-    /** Requests {@link TooLargeRecordHandler} saw refused: answered instead of written again. */
-    void rejectIfRefusedBefore(BatchItem item) {
-        if (oversized.isEmpty()) {
-            return;
-        }
-        OversizedRequests.Refusal refusal = oversized.find(LineKey.of(item));
-        if (refusal != null) {
-            throw refused(item, refusal);
-        }
     }
 
     static RejectedRequestException refused(BatchItem item, OversizedRequests.Refusal refusal) {
