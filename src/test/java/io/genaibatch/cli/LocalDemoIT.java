@@ -16,6 +16,7 @@ class LocalDemoIT {
         try (JarProcess local = JarProcess.start(dir, "local", "--demo", "300",
                 "--kafka-port", String.valueOf(KafkaCommandIT.freePort()),
                 "--emulator-port", String.valueOf(KafkaCommandIT.freePort()),
+                "--http-port", String.valueOf(KafkaCommandIT.freePort()),
                 "--data-dir", dir.resolve("data").toString())) {
             int exit = local.waitFor(Duration.ofMinutes(5));
 
