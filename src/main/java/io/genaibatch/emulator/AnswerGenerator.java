@@ -13,8 +13,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 final class AnswerGenerator {
     static final int MAX_DIMENSION = 65536;
-    /** The largest answer size asked for, by option or marker (nine digits): one answer is held in memory. */
-    static final int MAX_ANSWER_BYTES = 999_999_999;
+    /**
+     * The largest answer size, by option or marker (a larger marker is capped): far past any real answer (65,536
+     * output tokens at most), and below the 20 M characters to which common JSON readers (Jackson's default) cap
+     * one string, so that an oversized answer tests record limits, not a reader's.
+     */
+    static final int MAX_ANSWER_BYTES = 16_000_000;
 
     private final int defaultDimension;
     /** Minimum answer length when the prompt asks for none; 0 = the echo as it is. */
@@ -62,7 +66,7 @@ final class AnswerGenerator {
      */
     static String padded(String answer, int defaultTarget) {
         java.util.regex.Matcher m = ANSWER_BYTES.matcher(answer);
-        int target = m.find() ? Integer.parseInt(m.group(1)) : defaultTarget;
+        int target = m.find() ? Math.min(Integer.parseInt(m.group(1)), MAX_ANSWER_BYTES) : defaultTarget;
         if (target <= answer.length()) {
             return answer;
         }
@@ -85,11 +89,12 @@ final class AnswerGenerator {
         int dimension = defaultDimension;
         JsonNode dim = Json.field(request, "outputDimensionality");
         if (dim != null && !dim.isNull()) {
-            if (!dim.canConvertToInt() || dim.asInt() < 1 || dim.asInt() > MAX_DIMENSION) {
+            Long asked = Json.integer(dim);
+            if (asked == null || asked < 1 || asked > MAX_DIMENSION) {
                 throw ErrorAnswer.invalidArgument("* EmbedContentRequest.outputDimensionality: must be in [1, "
                         + MAX_DIMENSION + "], found " + dim);
             }
-            dimension = dim.asInt();
+            dimension = asked.intValue();
         }
         float[] vector = vector(textOf(content), dimension);
         ObjectNode response = Json.object();

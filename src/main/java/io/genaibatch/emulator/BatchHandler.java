@@ -77,21 +77,16 @@ final class BatchHandler {
 
     /**
      * The batch's {@code priority}: an int64, so proto3 JSON sends it as a string ("5") and accepts a number (5)
-     * too; anything else is refused as the service refuses a malformed field. Null when absent.
+     * too, in any whole-number notation ({@link Json#integer}); anything else is refused as the service refuses a
+     * malformed field. Null when absent.
      */
     static Long priority(JsonNode node) {
         if (node == null || node.isNull()) {
             return null;
         }
-        if (node.isIntegralNumber() && node.canConvertToLong()) {
-            return node.asLong();
-        }
-        if (node.isTextual()) {
-            try {
-                return Long.parseLong(node.asText().trim());
-            } catch (NumberFormatException e) {
-                // refused below
-            }
+        Long priority = Json.integer(node);
+        if (priority != null) {
+            return priority;
         }
         throw ErrorAnswer.invalidArgument("Invalid value at 'batch.priority' (TYPE_INT64), " + node);
     }
@@ -101,8 +96,8 @@ final class BatchHandler {
     }
 
     void list(HttpExchange exchange, Map<String, String> query) throws IOException {
-        int pageSize = Paging.pageSize(query.get("pageSize"), DEFAULT_PAGE_SIZE, Paging.MAX_PAGE_SIZE);
-        Paging.Page<BatchJob> page = batches.list(pageSize, query.get("pageToken"));
+        int pageSize = Paging.pageSize(Json.param(query, "pageSize"), DEFAULT_PAGE_SIZE, Paging.MAX_PAGE_SIZE);
+        Paging.Page<BatchJob> page = batches.list(pageSize, Json.param(query, "pageToken"));
         exchange.getResponseHeaders().set("Content-Type", "application/json; charset=UTF-8");
         Http.startResponse(exchange, 200, 0);
         try (OutputStream out = exchange.getResponseBody(); JsonGenerator g = Json.FACTORY.createGenerator(out)) {

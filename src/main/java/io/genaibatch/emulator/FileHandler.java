@@ -44,8 +44,8 @@ final class FileHandler {
     }
 
     void list(HttpExchange exchange, String apiVersion, Map<String, String> query) throws IOException {
-        int pageSize = Paging.pageSize(query.get("pageSize"), DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
-        Paging.Page<StoredFile> page = files.list(pageSize, query.get("pageToken"));
+        int pageSize = Paging.pageSize(Json.param(query, "pageSize"), DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+        Paging.Page<StoredFile> page = files.list(pageSize, Json.param(query, "pageToken"));
         String origin = Http.origin(exchange, fallbackOrigin);
         ObjectNode body = Json.object();
         ArrayNode items = body.putArray("files");
