@@ -30,6 +30,8 @@ final class RunCommand implements Callable<Integer> {
 
     @Mixin
     CommonOptions options;
+    @Mixin
+    LogOptions logOptions;
     @Spec
     CommandSpec spec;
     @Option(names = "--roles", split = ",", paramLabel = "ROLE[,ROLE...]",
@@ -43,6 +45,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!logOptions.isDefault()) {
+            CommandLogging.apply(logOptions.setup(null, CommandLogging.Console.ALL));
+        }
         List<String> wanted = selected();
         GenAiBatchConfig config = options.load(geminiBaseUrl == null ? Map.of()
                 : Map.of(ConfigKeys.GEMINI_BASE_URL.name(), geminiBaseUrl));
