@@ -26,7 +26,7 @@ EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
     CMD curl -fsS -o /dev/null http://127.0.0.1:8080/health/ready || exit 1
 
-# JAVA_OPTS for the JVM, e.g. -XX:MaxRAMPercentage=75 (docs/OPERATIONS.md, "Sizing").
-ENV JAVA_OPTS="-XX:MaxRAMPercentage=75"
+# Half the container's memory for the heap, the rest for RocksDB and buffers (docs/OPERATIONS.md, "Sizing").
+ENV JAVA_OPTS="-XX:MaxRAMPercentage=50"
 ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -jar /opt/genai-batch/genai-batch.jar \"$@\"", "genai-batch"]
 CMD ["run", "--config", "/etc/genai-batch/genai-batch.yaml"]
