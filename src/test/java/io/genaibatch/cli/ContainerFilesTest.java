@@ -50,7 +50,7 @@ class ContainerFilesTest {
     @Test
     void shouldPublishOnlyKafkaAndTheServicesHttpPortAndBothOnTheHostsLoopback() {
         List<String> published = new ArrayList<>();
-        services.fields().forEachRemaining(s -> s.getValue().path("ports").forEach(p -> published.add(s.getKey() + " " + p.asText())));
+        services.properties().forEach(s -> s.getValue().path("ports").forEach(p -> published.add(s.getKey() + " " + p.asText())));
         assertThat(published).containsExactlyInAnyOrder("kafka 127.0.0.1:9092:9092", "genai-batch 127.0.0.1:8080:8080");
         assertThat(command("genai-batch")).containsSubsequence("--set", "http.host=0.0.0.0")
                 .containsSubsequence("--set", "http.port=8080");
