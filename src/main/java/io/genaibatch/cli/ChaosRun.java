@@ -164,7 +164,8 @@ final class ChaosRun {
     }
 
     private void startRole(String role, int instance) throws IOException {
-        List<String> args = new ArrayList<>(List.of("run", "--roles", role,
+        // --http-port 0: two instances of a role share this host; the chaos run reads its figures from the topics.
+        List<String> args = new ArrayList<>(List.of("run", "--roles", role, "--http-port", "0",
                 "--gemini-base-url", "http://127.0.0.1:" + emulatorPort));
         settings(instance).forEach((k, v) -> args.addAll(List.of("--set", k + "=" + v)));
         String name = role + "-" + instance;

@@ -5,11 +5,14 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 
 import io.genaibatch.config.ConfigKeys;
+import io.genaibatch.ops.Endpoints;
+import io.genaibatch.ops.OpsServer;
 import io.genaibatch.run.Role;
 import io.genaibatch.run.RoleContext;
 import picocli.CommandLine.Command;
@@ -43,6 +46,11 @@ final class LocalCommand implements Callable<Integer> {
 
     @Option(names = "--emulator-port", defaultValue = "8089", description = "Port of the emulator (default: ${DEFAULT-VALUE}).")
     int emulatorPort;
+
+    @Option(names = "--http-port", paramLabel = "PORT",
+            description = "Port of the HTTP endpoint (/metrics, /health/live, /health/ready, the status page); "
+                    + "overrides http.port (local's default 8088); 0 turns it off.")
+    Integer httpPort;
 
     @Option(names = "--data-dir", defaultValue = "genai-batch-data",
             description = "Where the broker, the emulator and the roles keep their data (default: ${DEFAULT-VALUE}).")
@@ -79,38 +87,49 @@ final class LocalCommand implements Callable<Integer> {
     }
 
     private int runLocal(CountDownLatch closed) throws Exception {
-        try (LocalStack stack = LocalStack.start(dataDir, kafkaPort, emulatorPort, options, localDefaults(dataDir));
+        try (LocalStack stack = LocalStack.start(dataDir, kafkaPort, emulatorPort, options, localDefaults(dataDir),
+                httpPort == null ? Map.of() : Map.of(ConfigKeys.HTTP_PORT.name(), httpPort.toString()));
              RoleContext context = new RoleContext(stack.config(), environment())) {
             List<Role> roles = RunCommand.build(List.copyOf(Roles.BUILT.keySet()), context);
-            CompletableFuture<Integer> finished = new CompletableFuture<>();
-            // Ctrl-C, also during the demo: stop the roles, then the emulator and the broker, in order.
-            Shutdown.onSignal("local", () -> {
-                finished.complete(130);
-                // Hold the JVM's exit until the roles and the broker are closed in order.
-                awaitQuietly(closed);
-            });
-            if (demoRequests == null) {
-                spec.commandLine().getOut().printf("genai-batch local is ready:%n  Kafka     %s%n  emulator  %s%n  data      %s%n"
-                                + "Try: bin/genai-batch produce --bootstrap-servers %s --model gemini-2.5-flash --file requests.jsonl%n",
-                        stack.broker().bootstrapServers(), stack.emulator().baseUrl(), dataDir.toAbsolutePath(),
-                        stack.broker().bootstrapServers());
-            } else {
-                Demo demo = new Demo(stack.config(), spec.commandLine().getOut(), demoTimeout,
-                        DemoProgress.stdoutIsTerminal());
-                Thread runner = new Thread(() -> {
-                    try {
-                        finished.complete(demo.run(demoRequests));
-                    } catch (Throwable e) {
-                        finished.completeExceptionally(e);
-                    }
-                }, "genai-batch-demo");
-                runner.setDaemon(true);
-                // The demo starts once the roles are up: RunCommand.run starts them, then waits on `finished`.
-                return RunCommand.run(roles, finished, spec.commandLine().getOut(), spec.commandLine().getErr(),
-                        runner::start) == 0 ? finished.join() : 1;
+            Optional<OpsServer> http = Endpoints.serve(stack.config(), roles);
+            try {
+                return runRoles(stack, roles, http, closed);
+            } finally {
+                http.ifPresent(OpsServer::close);
             }
-            return RunCommand.run(roles, finished, spec.commandLine().getOut(), spec.commandLine().getErr(), () -> { });
         }
+    }
+
+    private int runRoles(LocalStack stack, List<Role> roles, Optional<OpsServer> http, CountDownLatch closed) {
+        CompletableFuture<Integer> finished = new CompletableFuture<>();
+        // Ctrl-C, also during the demo: stop the roles, then the emulator and the broker, in order.
+        Shutdown.onSignal("local", () -> {
+            finished.complete(130);
+            // Hold the JVM's exit until the roles and the broker are closed in order.
+            awaitQuietly(closed);
+        });
+        if (demoRequests == null) {
+            spec.commandLine().getOut().printf("genai-batch local is ready:%n  Kafka     %s%n  emulator  %s%n  HTTP      %s%n  data      %s%n"
+                            + "Try: bin/genai-batch produce --bootstrap-servers %s --model gemini-2.5-flash --file requests.jsonl%n",
+                    stack.broker().bootstrapServers(), stack.emulator().baseUrl(),
+                    http.map(OpsServer::baseUrl).orElse("off"), dataDir.toAbsolutePath(),
+                    stack.broker().bootstrapServers());
+        } else {
+            Demo demo = new Demo(stack.config(), spec.commandLine().getOut(), demoTimeout,
+                    DemoProgress.stdoutIsTerminal());
+            Thread runner = new Thread(() -> {
+                try {
+                    finished.complete(demo.run(demoRequests));
+                } catch (Throwable e) {
+                    finished.completeExceptionally(e);
+                }
+            }, "genai-batch-demo");
+            runner.setDaemon(true);
+            // The demo starts once the roles are up: RunCommand.run starts them, then waits on `finished`.
+            return RunCommand.run(roles, finished, spec.commandLine().getOut(), spec.commandLine().getErr(),
+                    runner::start) == 0 ? finished.join() : 1;
+        }
+        return RunCommand.run(roles, finished, spec.commandLine().getOut(), spec.commandLine().getErr(), () -> { });
     }
 
     private static void awaitQuietly(CountDownLatch latch) {
@@ -124,6 +143,7 @@ final class LocalCommand implements Callable<Integer> {
     /** Local turnaround: short windows and polls, every cache under the data directory. */
     static Map<String, String> localDefaults(Path dataDir) {
         Map<String, String> defaults = new HashMap<>();
+        defaults.put(ConfigKeys.HTTP_PORT.name(), "8088");
         defaults.put(ConfigKeys.WINDOW_MAX_WAIT.name(), "5s");
         defaults.put(ConfigKeys.POLL_INITIAL_INTERVAL.name(), "500ms");
         defaults.put(ConfigKeys.POLL_MAX_INTERVAL.name(), "2s");

@@ -35,15 +35,16 @@ final class LocalStack implements AutoCloseable {
      * Gemini base URL are those of the local broker and emulator.
      */
     static LocalStack start(Path dataDir, int kafkaPort, int emulatorPort, ConfigOptions options,
-                            Map<String, String> modeDefaults) throws Exception {
+                            Map<String, String> modeDefaults, Map<String, String> flags) throws Exception {
         EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir.resolve("kafka"), kafkaPort, Map.of()).start();
         GeminiEmulator emulator = null;
         try {
             emulator = GeminiEmulator.start(EmulatorOptions.builder()
                     .port(emulatorPort).dataDir(dataDir.resolve("emulator")).build());
-            GenAiBatchConfig config = options.load(modeDefaults, Map.of(
-                    ConfigKeys.BOOTSTRAP_SERVERS.name(), broker.bootstrapServers(),
-                    ConfigKeys.GEMINI_BASE_URL.name(), emulator.baseUrl()));
+            Map<String, String> overrides = new java.util.HashMap<>(flags);
+            overrides.put(ConfigKeys.BOOTSTRAP_SERVERS.name(), broker.bootstrapServers());
+            overrides.put(ConfigKeys.GEMINI_BASE_URL.name(), emulator.baseUrl());
+            GenAiBatchConfig config = options.load(modeDefaults, overrides);
             try (Admin admin = new KafkaClients(config).admin()) {
                 new TopicAdmin(admin).createMissing(Topics.from(config).specs())
                         .forEach(s -> log.info("Topic {}", s.describe()));

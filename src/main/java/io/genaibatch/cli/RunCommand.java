@@ -1,8 +1,10 @@
 package io.genaibatch.cli;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.io.PrintWriter;
 import java.util.concurrent.CompletableFuture;
@@ -12,6 +14,8 @@ import java.util.stream.Collectors;
 import io.genaibatch.config.ConfigException;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.config.ConfigKeys;
+import io.genaibatch.ops.Endpoints;
+import io.genaibatch.ops.OpsServer;
 import io.genaibatch.run.Role;
 import io.genaibatch.run.RoleContext;
 import org.slf4j.Logger;
@@ -42,6 +46,10 @@ final class RunCommand implements Callable<Integer> {
                     + "(default: GOOGLE_GEMINI_BASE_URL, else the real service). The API key comes from GEMINI_API_KEY "
                     + "or GOOGLE_API_KEY and is never logged.")
     String geminiBaseUrl;
+    @Option(names = "--http-port", paramLabel = "PORT",
+            description = "Port of the HTTP endpoint (/metrics, /health/live, /health/ready, the status page); "
+                    + "overrides http.port (default 8080); 0 turns it off.")
+    Integer httpPort;
 
     @Override
     public Integer call() throws Exception {
@@ -49,10 +57,22 @@ final class RunCommand implements Callable<Integer> {
             CommandLogging.apply(logOptions.setup(null, CommandLogging.Console.ALL));
         }
         List<String> wanted = selected();
-        GenAiBatchConfig config = options.load(geminiBaseUrl == null ? Map.of()
-                : Map.of(ConfigKeys.GEMINI_BASE_URL.name(), geminiBaseUrl));
+        Map<String, String> overrides = new HashMap<>();
+        if (geminiBaseUrl != null) {
+            overrides.put(ConfigKeys.GEMINI_BASE_URL.name(), geminiBaseUrl);
+        }
+        if (httpPort != null) {
+            overrides.put(ConfigKeys.HTTP_PORT.name(), httpPort.toString());
+        }
+        GenAiBatchConfig config = options.load(overrides);
         try (RoleContext context = new RoleContext(config, System.getenv())) {
-            return runUntilSignal(build(wanted, context));
+            List<Role> roles = build(wanted, context);
+            Optional<OpsServer> http = Endpoints.serve(config, roles);
+            try {
+                return runUntilSignal(roles);
+            } finally {
+                http.ifPresent(OpsServer::close);
+            }
         }
     }
 

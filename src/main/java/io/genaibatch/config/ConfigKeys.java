@@ -308,6 +308,17 @@ public final class ConfigKeys {
                     + "When set, it must differ between live instances (two sharing one fence each other; the fenced one "
                     + "says so and stops).");
 
+    public static final ConfigKey<Integer> HTTP_PORT = new ConfigKey<>(
+            "http.port", ConfigType.INT, 8080, between(0, 65_535, "0 (off) or a port"),
+            "Port of the process's HTTP endpoint (/metrics, /health/live, /health/ready, the status page /, /api/...) "
+                    + "served by `run` and `local` (local's own default: 8088). 0 turns it off. The --http-port flag "
+                    + "overrides it.");
+    public static final ConfigKey<String> HTTP_HOST = new ConfigKey<>(
+            "http.host", ConfigType.STRING, "127.0.0.1", nonBlank(),
+            "Address the HTTP endpoint listens on. The default keeps it on this machine; 0.0.0.0 serves every "
+                    + "interface (in a container, or for a Prometheus on another host). It has no authentication: "
+                    + "expose it only to your monitoring network.");
+
     public static final List<ConfigKey<?>> ALL = List.of(
             BOOTSTRAP_SERVERS,
             TOPIC_REQUESTS, TOPIC_BATCHES, TOPIC_JOBS, TOPIC_RESPONSES, TOPIC_WINDOW_CONFIG, TOPIC_DLQ,
@@ -326,7 +337,8 @@ public final class ConfigKeys {
             SUBMIT_GROUP_ID, SUBMIT_SPOOL_DIR, SUBMIT_INLINE_MAX_BYTES, SUBMIT_MAX_JOBS_IN_FLIGHT,
             SUBMIT_RETRY_INITIAL_BACKOFF, SUBMIT_RETRY_MAX_BACKOFF, SUBMIT_LIST_PAGE_SIZE, SUBMIT_CREATE_LOOKUP_WINDOW,
             SUBMIT_JOBS_READ_TIMEOUT, SUBMIT_SHUTDOWN_TIMEOUT,
-            SUBMIT_INSTANCE_ID);
+            SUBMIT_INSTANCE_ID,
+            HTTP_PORT, HTTP_HOST);
 
     /** The suffix of a window key as it appears under {@code window.models.<model>.}, e.g. max-wait. */
     public static String windowSetting(ConfigKey<?> key) {

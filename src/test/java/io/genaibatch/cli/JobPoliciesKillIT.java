@@ -99,6 +99,6 @@ class JobPoliciesKillIT {
     private static JarProcess startRole(PipelineRun run, Path dir, String role, GeminiEmulator emulator)
             throws Exception {
         return JarProcess.start(dir.resolve(role), Map.of("GEMINI_API_KEY", "test-key"),
-                run.cliWithEverySetting("run", "--roles", role, "--gemini-base-url", emulator.baseUrl()));
+                run.cliWithEverySetting("run", "--roles", role, "--http-port", "0", "--gemini-base-url", emulator.baseUrl()));
     }
 }

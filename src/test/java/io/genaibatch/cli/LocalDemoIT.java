@@ -75,6 +75,7 @@ class LocalDemoIT {
         List<String> args = new java.util.ArrayList<>(List.of("local", "--demo", "300",
                 "--kafka-port", String.valueOf(KafkaCommandIT.freePort()),
                 "--emulator-port", String.valueOf(KafkaCommandIT.freePort()),
+                "--http-port", String.valueOf(KafkaCommandIT.freePort()),
                 "--data-dir", data.toString()));
         args.addAll(List.of(more));
         return JarProcess.start(dir, args.toArray(String[]::new));
