@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -147,7 +146,7 @@ final class JobsCommand implements Runnable {
                     .filter(b -> !open || b.job().getState() != JobState.PUBLISHED)
                     .filter(b -> state == null || b.job().getState() == state)
                     .filter(b -> model == null || JobsView.sameModel(b.job().getModel(), model))
-                    .sorted(Comparator.comparing((Batch b) -> b.job().getCreatedAt()).thenComparing(Batch::batchId))
+                    .sorted(JobsView.LIST_ORDER)
                     .toList();
         }
     }

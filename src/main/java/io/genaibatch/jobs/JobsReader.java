@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -203,7 +204,16 @@ public final class JobsReader {
      *                     {@code timeout} (a half-read topic would show wrong states, so nothing is returned)
      */
     public static void readTopic(KafkaClients clients, String topic, Duration timeout,
-                          Consumer<ConsumerRecord<byte[], byte[]>> sink) {
+                                 Consumer<ConsumerRecord<byte[], byte[]>> sink) {
+        readTopic(clients, topic, timeout, null, sink);
+    }
+
+    /**
+     * As {@link #readTopic(KafkaClients, String, Duration, Consumer)}, from the first record of each partition
+     * whose timestamp is at or after {@code since} (null: from the beginning).
+     */
+    public static void readTopic(KafkaClients clients, String topic, Duration timeout, Instant since,
+                                 Consumer<ConsumerRecord<byte[], byte[]>> sink) {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(clients.properties(Map.of(
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
@@ -220,6 +230,18 @@ public final class JobsReader {
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
+            if (since != null) {
+                Map<TopicPartition, Long> at = new HashMap<>();
+                partitions.forEach(tp -> at.put(tp, since.toEpochMilli()));
+                // A partition with nothing that recent is read from its end: nothing of it counts.
+                consumer.offsetsForTimes(at, remaining(deadline)).forEach((tp, found) -> {
+                    if (found != null) {
+                        consumer.seek(tp, found.offset());
+                    } else {
+                        consumer.seekToEnd(List.of(tp));
+                    }
+                });
+            }
             // read_committed: the last stable offset, so an open transaction's records are not waited for.
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions, remaining(deadline));
             List<TopicPartition> pending = new ArrayList<>(partitions);

@@ -2,6 +2,7 @@ package io.genaibatch.jobs;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.Locale;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,6 +20,10 @@ import io.genaibatch.records.JobStats;
 public final class JobsView {
     /** ASCII, not "→": a terminal in the C locale would print "?" instead. */
     public static final String ARROW = "->";
+
+    /** The order of {@code jobs list} and /api/jobs: oldest created first, then by batch id. */
+    public static final Comparator<Batch> LIST_ORDER =
+            Comparator.comparing((Batch b) -> b.job().getCreatedAt()).thenComparing(Batch::batchId);
 
     private JobsView() {
     }

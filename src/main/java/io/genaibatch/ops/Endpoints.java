@@ -24,11 +24,17 @@ public final class Endpoints {
         if (port == 0) {
             return Optional.empty();
         }
-        return Optional.of(OpsServer.start(config.get(ConfigKeys.HTTP_HOST), port, routes(config, roles)));
+        StatusCache status = new StatusCache(config);
+        return Optional.of(OpsServer.start(config.get(ConfigKeys.HTTP_HOST), port, routes(config, roles, status),
+                status));
     }
 
-    static Map<String, HttpHandler> routes(GenAiBatchConfig config, List<? extends Role> roles) {
+    static Map<String, HttpHandler> routes(GenAiBatchConfig config, List<? extends Role> roles, StatusCache status) {
         Map<String, HttpHandler> routes = new LinkedHashMap<>();
+        StatusRoutes statusRoutes = new StatusRoutes(config, roles, status);
+        routes.put("/", statusRoutes::page);
+        routes.put("/api/jobs", statusRoutes::jobs);
+        routes.put("/api/models", statusRoutes::models);
         // Live as long as this process answers: a stuck role shows in /health/ready, not as a restart loop.
         routes.put("/health/live", exchange -> OpsServer.send(exchange, 200, "application/json", "{\"status\":\"UP\"}"));
         return routes;
