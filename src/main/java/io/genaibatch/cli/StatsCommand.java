@@ -91,7 +91,7 @@ final class StatsCommand implements Callable<Integer> {
     private static void row(Table table, ModelUsage l) {
         table.row(l.model(), Long.toString(l.requests()), Long.toString(l.inputTokens()),
                 Long.toString(l.outputTokens()), usd(l.batchUsd()), usd(l.interactiveUsd()), usd(l.savedUsd()),
-                l.priced() ? null : "no price");
+                l.priced() ? "" : "no price");
     }
 
     private static String usd(double v) {

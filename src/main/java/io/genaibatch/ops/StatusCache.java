@@ -111,7 +111,8 @@ final class StatusCache implements AutoCloseable {
         e.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         e.scheduleWithFixedDelay(this::refresh, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
         executor = e;
-        log.info("status page: reading genai.jobs, genai.window-config and genai.responses every {}", interval);
+        log.info("status page: reading genai.jobs, genai.window-config and genai.responses every {}",
+                ConfigKeys.HTTP_REFRESH_INTERVAL.format(interval));
     }
 
     private void refresh() {
