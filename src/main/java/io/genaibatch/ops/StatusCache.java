@@ -115,7 +115,16 @@ final class StatusCache implements AutoCloseable {
                 ConfigKeys.HTTP_REFRESH_INTERVAL.format(interval));
     }
 
+    /** A task that throws is never run again by its executor: whatever goes wrong, the next refresh still comes. */
     private void refresh() {
+        try {
+            refreshOnce();
+        } catch (RuntimeException e) {
+            log.warn("status page: refresh failed; trying again in {}", ConfigKeys.HTTP_REFRESH_INTERVAL.format(interval), e);
+        }
+    }
+
+    private void refreshOnce() {
         Status before = status.get();
         Instant now = Instant.now();
         // Each source on its own: a missing topic must not hide what the others say.
