@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /**
  * The deterministic "model": {@code echo: } + the text of the last content for generation, and a unit
  * vector seeded by the text for embeddings. Token counts are whitespace-separated words, so a test can
- * compute them by hand. A request it cannot answer throws {@link ApiError} (becoming a per-request error).
+ * compute them by hand. A request it cannot answer throws {@link ErrorAnswer} (becoming a per-request error).
  */
 final class AnswerGenerator {
     static final int MAX_DIMENSION = 65536;
@@ -29,7 +29,7 @@ final class AnswerGenerator {
     ObjectNode generate(JsonNode request, String model, String responseId) {
         JsonNode contents = request == null ? null : request.get("contents");
         if (contents == null || !contents.isArray() || contents.isEmpty()) {
-            throw ApiError.invalidArgument("* GenerateContentRequest.contents: contents is not specified");
+            throw ErrorAnswer.invalidArgument("* GenerateContentRequest.contents: contents is not specified");
         }
         long promptTokens = 0;
         for (JsonNode content : contents) {
@@ -80,13 +80,13 @@ final class AnswerGenerator {
     ObjectNode embed(JsonNode request) {
         JsonNode content = request == null ? null : request.get("content");
         if (content == null || !content.isObject()) {
-            throw ApiError.invalidArgument("* EmbedContentRequest.content: content is not specified");
+            throw ErrorAnswer.invalidArgument("* EmbedContentRequest.content: content is not specified");
         }
         int dimension = defaultDimension;
         JsonNode dim = Json.field(request, "outputDimensionality");
         if (dim != null && !dim.isNull()) {
             if (!dim.canConvertToInt() || dim.asInt() < 1 || dim.asInt() > MAX_DIMENSION) {
-                throw ApiError.invalidArgument("* EmbedContentRequest.outputDimensionality: must be in [1, "
+                throw ErrorAnswer.invalidArgument("* EmbedContentRequest.outputDimensionality: must be in [1, "
                         + MAX_DIMENSION + "], found " + dim);
             }
             dimension = dim.asInt();

@@ -51,13 +51,13 @@ final class Json {
         try {
             node = MAPPER.readTree(bytes);
         } catch (JsonProcessingException e) {
-            throw ApiError.invalidArgument("Invalid JSON payload received. " + e.getOriginalMessage());
+            throw ErrorAnswer.invalidArgument("Invalid JSON payload received. " + e.getOriginalMessage());
         }
         if (node == null || node.isMissingNode() || node.isNull()) {
             return object();
         }
         if (!node.isObject()) {
-            throw ApiError.invalidArgument("Invalid JSON payload received. Expected an object, found "
+            throw ErrorAnswer.invalidArgument("Invalid JSON payload received. Expected an object, found "
                     + node.getNodeType());
         }
         return (ObjectNode) node;
