@@ -8,9 +8,6 @@ import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.genaibatch.accumulate.EffectivePolicy;
-import io.genaibatch.accumulate.WindowConfigClient;
-import io.genaibatch.accumulate.WindowPolicies;
 import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.jobs.JobsReader.Batch;
 import io.genaibatch.jobs.JobsView;
@@ -22,24 +19,21 @@ import io.genaibatch.records.JobState;
  * and {@code config get} do), its jobs not yet published, and its ledger line. The open batch is not shown: it is
  * the accumulator's state store, which this process cannot read (say so, never a guess).
  *
- * @param policy null when genai.window-config could not be read yet
+ * @param policy null when genai.window-config could not be read yet, or this process cannot resolve policies
  */
-record ModelLine(String model, EffectivePolicy policy, long jobsInFlight, ModelUsage usage) {
+record ModelLine(String model, WindowPolicyReader.Policy policy, long jobsInFlight, ModelUsage usage) {
     static final String OPEN_BATCH_UNKNOWN = "not known in this process";
 
     /** Every model with a policy of its own, a job on genai.jobs or a response, by name. */
-    static List<ModelLine> of(StatusCache.Status status, WindowPolicies policies) {
+    static List<ModelLine> of(StatusCache.Status status) {
         Map<String, ModelUsage> usage = new LinkedHashMap<>();
         status.usageTotal().forEach(u -> usage.put(u.model(), u));
         List<Batch> jobs = status.jobs() == null ? List.of() : status.jobs().live();
+        Map<String, WindowPolicyReader.Policy> window = status.window() == null ? Map.of() : status.window();
         Set<String> models = new TreeSet<>(usage.keySet());
         jobs.forEach(b -> models.add(JobsView.modelName(b.job().getModel())));
-        if (status.window() != null) {
-            models.addAll(WindowConfigClient.models(policies, status.window()));
-        }
-        WindowConfigClient.Snapshot window = status.window();
-        return models.stream().map(m -> new ModelLine(m,
-                window == null ? null : policies.resolve(m, window.policies()::get),
+        models.addAll(window.keySet());
+        return models.stream().map(m -> new ModelLine(m, window.get(m),
                 jobs.stream().filter(b -> inFlight(b) && JobsView.sameModel(b.job().getModel(), m)).count(),
                 usage.getOrDefault(m, new ModelUsage(m, 0, 0, 0, 0, 0, 0, true)))).toList();
     }

@@ -9,16 +9,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
-import io.genaibatch.accumulate.WindowConfigClient;
 import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.jobs.JobsReader;
+import io.genaibatch.jobs.JobsView;
 import io.genaibatch.kafka.KafkaClients;
 import io.genaibatch.kafka.Topics;
 import io.genaibatch.ops.UsageLedger.ModelUsage;
@@ -59,15 +61,18 @@ final class StatusCache implements AutoCloseable {
      * One refresh's view. A source that could not be read has its problem set and its value from the refresh
      * before (null if never read).
      *
+     * @param window the window policy of every model with jobs, responses or a policy of its own
+     *
      * @param responsesCaughtUp false while the first read of genai.responses is still going through the topic
      */
     record Status(Instant refreshedAt, JobsReader.Snapshot jobs, String jobsProblem,
-                  WindowConfigClient.Snapshot window, String windowProblem,
+                  Map<String, WindowPolicyReader.Policy> window, String windowProblem,
                   List<ModelUsage> usageTotal, List<ModelUsage> usageToday, List<Minute> lastHour,
                   boolean responsesCaughtUp, String responsesProblem) {
     }
 
     private final GenAiBatchConfig config;
+    private final WindowPolicyReader policies;
     private final Duration interval;
     private final UsageLedger total;
     private final AtomicReference<Status> status = new AtomicReference<>();
@@ -82,8 +87,9 @@ final class StatusCache implements AutoCloseable {
     private final TreeMap<Instant, long[]> minutes = new TreeMap<>();
     private boolean caughtUp;
 
-    StatusCache(GenAiBatchConfig config) {
+    StatusCache(GenAiBatchConfig config, WindowPolicyReader policies) {
         this.config = config;
+        this.policies = policies;
         this.interval = config.get(ConfigKeys.HTTP_REFRESH_INTERVAL);
         this.prices = Prices.from(config);
         this.total = new UsageLedger(prices);
@@ -135,17 +141,6 @@ final class StatusCache implements AutoCloseable {
         } catch (RuntimeException e) {
             jobsProblem = problem("genai.jobs", e, before == null ? null : before.jobsProblem());
         }
-        WindowConfigClient.Snapshot window = before == null ? null : before.window();
-        String windowProblem = null;
-        try {
-            window = new WindowConfigClient(config).read();
-        } catch (Exception e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            windowProblem = problem("genai.window-config", e, before == null ? null : before.windowProblem());
-        }
         String responsesProblem = null;
         try {
             readResponses(now.plus(interval));
@@ -153,9 +148,30 @@ final class StatusCache implements AutoCloseable {
             responsesProblem = problem("genai.responses", e, before == null ? null : before.responsesProblem());
             closeResponses();
         }
+        List<ModelUsage> usage = total.byModel();
+        Map<String, WindowPolicyReader.Policy> window = before == null ? null : before.window();
+        String windowProblem = null;
+        try {
+            window = policies.read(models(jobs, usage));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (Exception e) {
+            windowProblem = problem("genai.window-config", e, before == null ? null : before.windowProblem());
+        }
         rollDay();
-        status.set(new Status(now, jobs, jobsProblem, window, windowProblem, total.byModel(), today.byModel(),
+        status.set(new Status(now, jobs, jobsProblem, window, windowProblem, usage, today.byModel(),
                 lastHour(now), caughtUp, responsesProblem));
+    }
+
+    /** The models with a job on genai.jobs or a response. */
+    private static Set<String> models(JobsReader.Snapshot jobs, List<ModelUsage> usage) {
+        Set<String> models = new TreeSet<>();
+        usage.forEach(u -> models.add(u.model()));
+        if (jobs != null) {
+            jobs.live().forEach(b -> models.add(JobsView.modelName(b.job().getModel())));
+        }
+        return models;
     }
 
     /** Logs a source's problem when it starts or changes, not at every refresh. */

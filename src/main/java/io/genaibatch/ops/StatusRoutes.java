@@ -12,8 +12,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import io.genaibatch.accumulate.WindowPolicies;
-import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.jobs.JobsReader.Batch;
 import io.genaibatch.jobs.JobsView;
 import io.genaibatch.run.Role;
@@ -24,19 +22,17 @@ import io.genaibatch.run.Role;
  */
 final class StatusRoutes {
     private final StatusCache cache;
-    private final WindowPolicies policies;
     private final List<? extends Role> roles;
     private final ObjectMapper mapper = new ObjectMapper();
 
-    StatusRoutes(GenAiBatchConfig config, List<? extends Role> roles, StatusCache cache) {
+    StatusRoutes(List<? extends Role> roles, StatusCache cache) {
         this.cache = cache;
-        this.policies = new WindowPolicies(config);
         this.roles = List.copyOf(roles);
     }
 
     void page(HttpExchange exchange) throws IOException {
         Optional<StatusCache.Status> status = cache.current();
-        String html = status.map(s -> StatusPage.render(s, ModelLine.of(s, policies), roles, cache.interval(),
+        String html = status.map(s -> StatusPage.render(s, ModelLine.of(s), roles, cache.interval(),
                         Instant.now()))
                 .orElseGet(() -> StatusPage.loading(roles));
         OpsServer.send(exchange, 200, "text/html; charset=utf-8", html);
@@ -73,7 +69,7 @@ final class StatusRoutes {
             return;
         }
         ArrayNode array = mapper.createArrayNode();
-        ModelLine.of(status.get(), policies).forEach(m -> array.add(m.json(mapper)));
+        ModelLine.of(status.get()).forEach(m -> array.add(m.json(mapper)));
         OpsServer.send(exchange, 200, "application/json", array.toString());
     }
 
