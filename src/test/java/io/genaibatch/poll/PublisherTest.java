@@ -103,6 +103,8 @@ class PublisherTest {
         assertThat(commits).extracting(c -> c.job().getState()).containsExactly(JobState.SUCCEEDED, JobState.PUBLISHED);
         assertThat(byRequestId().keySet()).as("the first three were published before").containsExactly("r-3", "r-4",
                 "r-5", "r-6");
+        assertThat(commits).extracting(c -> c.lineage().publishedThroughKey()).as("where the next resume starts")
+                .containsExactly("genai.requests-0-4", "genai.requests-0-6");
     }
 
     @Test
