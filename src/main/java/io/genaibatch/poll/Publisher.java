@@ -399,25 +399,18 @@ final class Publisher {
                     Outcome outcome = outcome(job, decision, e, file);
                     ProducerRecord<byte[], byte[]> record;
                     if (outcome.response() != null) {
-                        GenAiResponse response = outcome.response();
-                        record = responses.record(e.item(), response, job, entry.lineage());
-                        if (!responses.fits(record)) {
-                            int size = Responses.sizeUpperBound(record);
-                            response = Responses.tooLarge(job, e.item(), response, size, responses.maxRecordBytes(),
-                                    clock.instant());
-                            record = responses.record(e.item(), response, job, entry.lineage());
-                            log.warn("batch {} job {}: the response to {} is {} bytes, over the {} bytes a record may "
-                                    + "take; answered ERROR RESPONSE_TOO_LARGE", job.getBatchId(), name(job),
-                                    io.genaibatch.batch.LineKey.of(e.item()), size, responses.maxRecordBytes());
-                        }
-                        sent.add(response);
+                        Optional<Responses.Answer> answer = fitted(entry, e.item(), outcome.response());
+                        record = answer.map(Responses.Answer::record).orElse(null);
+                        answer.ifPresent(a -> sent.add(a.response()));
                     } else {
                         record = children.item(job, rebatched.childId, JobItems.of(job, entry.lineage()).partition(),
                                 e.item());
                         rebatched.add(e.item(), outcome.rebatchReason());
                     }
-                    records.add(record);
-                    bytes += record.value().length;
+                    if (record != null) {
+                        records.add(record);
+                        bytes += record.value().length;
+                    }
                     done++;
                     after = io.genaibatch.batch.LineKey.of(e.item());
                     boolean last = !cursor.hasNext();
@@ -437,6 +430,33 @@ final class Publisher {
         } catch (IOException e) {
             throw new UncheckedIOException("batch " + entry.batchId() + ": cannot read its results " + results, e);
         }
+    }
+
+    /**
+     * The response's record, or ERROR RESPONSE_TOO_LARGE when it is over the limit Kafka takes (see
+     * {@link Responses#tooLarge}); empty, said at ERROR, when not even that fits.
+     */
+    private Optional<Responses.Answer> fitted(OpenJob entry, BatchItem item, GenAiResponse response) {
+        BatchJob job = entry.job();
+        ProducerRecord<byte[], byte[]> record = responses.record(item, response, job, entry.lineage());
+        if (responses.fits(record)) {
+            return Optional.of(new Responses.Answer(response, record));
+        }
+        int size = Responses.sizeUpperBound(record);
+        Optional<Responses.Answer> tooLarge = responses.tooLarge(job, item, response, size, entry.lineage(),
+                clock.instant());
+        if (tooLarge.isPresent()) {
+            log.warn("batch {} job {}: the response to {} is {} bytes, over the {} bytes a record may take; answered "
+                    + "ERROR RESPONSE_TOO_LARGE", job.getBatchId(), name(job), io.genaibatch.batch.LineKey.of(item),
+                    size, responses.maxRecordBytes());
+        } else {
+            log.error("batch {} job {}: the response to {} is {} bytes, over the {} bytes a record may take, and even "
+                    + "an ERROR RESPONSE_TOO_LARGE answer without its metadata and headers is (its key is {} bytes): "
+                    + "the request cannot be answered on genai.responses; its answer is in the job's output under "
+                    + "that line key", job.getBatchId(), name(job), io.genaibatch.batch.LineKey.of(item), size,
+                    responses.maxRecordBytes(), item.getKey().remaining());
+        }
+        return tooLarge;
     }
 
     /**
