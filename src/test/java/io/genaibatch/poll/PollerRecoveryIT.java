@@ -55,19 +55,7 @@ class PollerRecoveryIT {
             PollFixture.Batch batch = f.submitted("b-crash", RequestKind.GENERATE, 95, 1, InputMode.FILE);
 
             // Step 2: the first poller dies with the fourth chunk sent but not committed
-            CountDownLatch crashed = new CountDownLatch(1);
-            Poller first = f.startPoller(new PollerHooks() {
-                @Override
-                public void beforeCommit(String batchId, long publishedThrough) {
-                    if (publishedThrough == 40) {
-                        crashed.countDown();
-                        throw new SimulatedCrash("crash with chunk 31..40 sent and not committed");
-                    }
-                }
-            });
-            assertThat(crashed.await(60, TimeUnit.SECONDS)).as("the poller reached the fourth chunk").isTrue();
-            assertThat(first.awaitStopped(Duration.ofSeconds(30))).as("the crashed poller's thread ended").isTrue();
-            assertThat(first.failure()).containsInstanceOf(SimulatedCrash.class);
+            crashBeforeCommitThrough(f, 40);
 
             // Only the three committed chunks are visible; the job's progress says 30
             List<ConsumerRecord<byte[], byte[]>> beforeRestart = f.responses();
@@ -107,18 +95,7 @@ class PollerRecoveryIT {
         try (PollFixture f = PollFixture.start(kafka, "vanish", EmulatorOptions.defaults(), dir)) {
             // Step 1: a 25-item job; the first poller commits one chunk of 10 and dies with the second one sent
             PollFixture.Batch batch = f.submitted("b-vanish", RequestKind.GENERATE, 25, 1, InputMode.FILE);
-            CountDownLatch crashed = new CountDownLatch(1);
-            Poller first = f.startPoller(new PollerHooks() {
-                @Override
-                public void beforeCommit(String batchId, long publishedThrough) {
-                    if (publishedThrough == 20) {
-                        crashed.countDown();
-                        throw new SimulatedCrash("crash with the second chunk sent and not committed");
-                    }
-                }
-            });
-            assertThat(crashed.await(60, TimeUnit.SECONDS)).as("the poller reached the second chunk").isTrue();
-            assertThat(first.awaitStopped(Duration.ofSeconds(30))).as("the crashed poller's thread ended").isTrue();
+            crashBeforeCommitThrough(f, 20);
             List<String> published = f.responses().stream().map(r -> value(r).getRequestId()).toList();
             assertThat(published).as("the first chunk, in line key order").containsExactlyInAnyOrder("r-0", "r-1",
                     "r-10", "r-11", "r-12", "r-13", "r-14", "r-15", "r-16", "r-17");
@@ -143,6 +120,26 @@ class PollerRecoveryIT {
                     .isEqualTo(12);
             assertThat(done.getPublishedThrough()).isEqualTo(22);
         }
+    }
+
+    /**
+     * Starts a poller that dies, as a crash would, with the chunk that brings a job's progress to {@code through} sent
+     * and not committed; returns once its thread has ended.
+     */
+    private static void crashBeforeCommitThrough(PollFixture f, long through) throws InterruptedException {
+        CountDownLatch crashed = new CountDownLatch(1);
+        Poller poller = f.startPoller(new PollerHooks() {
+            @Override
+            public void beforeCommit(String batchId, long publishedThrough) {
+                if (publishedThrough == through) {
+                    crashed.countDown();
+                    throw new SimulatedCrash("crash with the chunk through " + through + " sent and not committed");
+                }
+            }
+        });
+        assertThat(crashed.await(60, TimeUnit.SECONDS)).as("the poller reached the chunk through " + through).isTrue();
+        assertThat(poller.awaitStopped(Duration.ofSeconds(30))).as("the crashed poller's thread ended").isTrue();
+        assertThat(poller.failure()).containsInstanceOf(SimulatedCrash.class);
     }
 
     @Test
