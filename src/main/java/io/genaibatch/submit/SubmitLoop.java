@@ -56,6 +56,7 @@ final class SubmitLoop implements Runnable, JobLog {
     private static final Duration OFFSETS_INTERVAL = Duration.ofSeconds(1);
     /** A read of a range child's items fails its try when its position stays put this long (at least). */
     private static final Duration RANGE_NO_PROGRESS = Duration.ofMinutes(2);
+    private static final int TOMBSTONES_PER_TRANSACTION = 1_000;
 
     private sealed interface Request permits IntentRequest, RecordRequest {
         BatchJob job();
@@ -652,13 +653,57 @@ final class SubmitLoop implements Runnable, JobLog {
             }
             // A transaction left open by a killed producer ends at its transaction.timeout.ms (1 min by default),
             // which the read may have to wait for (submit.jobs-read-timeout; checked against max.poll.interval.ms).
-            known.load(jobsConsumer, jobsEnds, settings.jobsTopic(), byPartition, jobCodec, settings.jobsReadTimeout());
+            Map<Integer, Long> logStarts = new HashMap<>();
+            consumer.beginningOffsets(assigned).forEach((tp, start) -> logStarts.put(tp.partition(), start));
+            known.load(jobsConsumer, jobsEnds, settings.jobsTopic(), byPartition, logStarts, jobCodec,
+                    settings.jobsReadTimeout());
+            tombstoneRetentionPassed();
             if (pausedForBackpressure) {
                 consumer.pause(assigned);
             }
             owned = partitions.size();
             log.info("Assigned {} (committed offsets {}); {} batches of them already in {}", assigned, byPartition,
                     known.size(), settings.jobsTopic());
+        }
+
+        /**
+         * Deletes from genai.jobs the finished jobs of these partitions whose batches retention deleted (see
+         * {@link KnownJobs}), in transactions fenced like every other write here: each carries the committed
+         * offsets of the partitions it concerns with the group metadata, so an instance that lost the partitions
+         * meanwhile writes nothing. A refused transaction is only logged: the next assignment finds them again.
+         */
+        private void tombstoneRetentionPassed() {
+            List<Map.Entry<String, Integer>> all = new ArrayList<>(known.retentionPassed().entrySet());
+            int written = 0;
+            for (int from = 0; from < all.size(); from += TOMBSTONES_PER_TRANSACTION) {
+                List<Map.Entry<String, Integer>> chunk = all.subList(from,
+                        Math.min(all.size(), from + TOMBSTONES_PER_TRANSACTION));
+                List<JobsWriter.Entry> tombstones = new ArrayList<>();
+                Map<TopicPartition, OffsetAndMetadata> fence = new HashMap<>();
+                for (Map.Entry<String, Integer> e : chunk) {
+                    tombstones.add(JobsWriter.Entry.tombstone(e.getKey()));
+                    log.debug("Batch {}: tombstoning its job record (PUBLISHED, its batch deleted by retention from"
+                            + " partition {})", e.getKey(), e.getValue());
+                    PartitionBatches pb = partitions.get(new TopicPartition(settings.batchesTopic(), e.getValue()));
+                    if (pb != null && pb.committed() >= 0) {
+                        fence.put(pb.partition(), new OffsetAndMetadata(pb.committed()));
+                    }
+                }
+                KafkaException aborted = writer.write(tombstones, fence);
+                if (aborted != null) {
+                    log.warn("Transaction of {} tombstones on {} aborted ({}); the next assignment tries again",
+                            tombstones.size(), settings.jobsTopic(), aborted.toString());
+                    break;
+                }
+                written += tombstones.size();
+            }
+            if (written > 0) {
+                log.info("Tombstoned {} job records in {} (jobs PUBLISHED whose batches retention deleted from {}{}),"
+                        + " e.g. batch {}", written, settings.jobsTopic(), settings.batchesTopic(),
+                        all.size() == KnownJobs.MAX_TOMBSTONES_PER_READ ? "; more are left for the next assignment" : "",
+                        all.get(0).getKey());
+            }
+            known.retentionPassed().clear();
         }
 
         @Override
