@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 
 import io.genaibatch.bench.AccumulateBenchmark;
 import io.genaibatch.bench.HeapWatch;
+import io.genaibatch.bench.JobsHistoryBenchmark;
 import io.genaibatch.bench.SubmitPollBenchmark;
 import io.genaibatch.run.Role;
 import io.genaibatch.run.RoleContext;
@@ -28,7 +29,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks that print ratios measured in one run (not tests).",
-        subcommands = {BenchCommand.Accumulate.class, BenchCommand.SubmitPoll.class, BenchCommand.RolesProcess.class})
+        subcommands = {BenchCommand.Accumulate.class, BenchCommand.SubmitPoll.class, BenchCommand.JobsHistory.class,
+                BenchCommand.RolesProcess.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -80,6 +82,46 @@ final class BenchCommand implements Runnable {
                 if (broker != null) {
                     broker.close();
                     // Every round's topics and the input: gigabytes after a few runs if left in the temp folder.
+                    io.genaibatch.run.FileTrees.deleteQuietly(brokerDir);
+                }
+            }
+        }
+    }
+
+    @Command(name = "jobs-history", mixinStandardHelpOptions = true,
+            description = {"The submitter's read of genai.jobs when partitions are assigned, over a history of --records job",
+                    "records, against a plain consumer reading the same topic to its end; prints their ratio. Without",
+                    "--bootstrap-servers it starts an in-process broker in a temporary directory."})
+    static final class JobsHistory implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--bootstrap-servers", paramLabel = "HOSTS", description = "An existing broker (default: an in-process one).")
+        String bootstrapServers;
+        @Option(names = "--records", defaultValue = "2000000", description = "Job records in genai.jobs (default: ${DEFAULT-VALUE}).")
+        int records;
+        @Option(names = "--rounds", defaultValue = "3", description = "Measured rounds after the warm-up (default: ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            EmbeddedKafkaBroker broker = null;
+            Path brokerDir = null;
+            String servers = bootstrapServers;
+            if (servers == null) {
+                brokerDir = Files.createTempDirectory("genai-batch-bench-kafka");
+                broker = new EmbeddedKafkaBroker(brokerDir, 0, Map.of()).start();
+                servers = broker.bootstrapServers();
+            }
+            try {
+                out.printf("bench jobs-history: %,d job records x %d rounds (+1 warm-up), broker %s%s%n", records, rounds,
+                        servers, broker == null ? "" : " (in-process)");
+                new JobsHistoryBenchmark(GenAiBatchConfig.of(Map.of(ConfigKeys.BOOTSTRAP_SERVERS.name(), servers)), records,
+                        rounds, out).run();
+                return 0;
+            } finally {
+                if (broker != null) {
+                    broker.close();
                     io.genaibatch.run.FileTrees.deleteQuietly(brokerDir);
                 }
             }
