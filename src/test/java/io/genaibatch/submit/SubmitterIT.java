@@ -134,6 +134,53 @@ class SubmitterIT {
     }
 
     @Test
+    void shouldHoldABoundedNumberOfSpoolFilesOpenWhateverTheNumberOfOpenBatches(KafkaCluster kafka) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")),
+                "open files are counted in /proc/self/fd");
+        String prefix = KafkaCluster.uniquePrefix("submit-open-files");
+        GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.inline-max-bytes", "0",
+                "submit.max-jobs-in-flight", "20"));
+        List<TestBatch> all = new ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            all.add(generate(prefix + "m" + i, 2, 30));
+        }
+        List<String> ids = all.stream().map(TestBatch::batchId).toList();
+        try (BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
+             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs");
+             Submitter submitter = new Submitter(config, api)) {
+            // Step 1: 150 batches open at once (one per model, say), their items interleaved, no seal yet
+            batches.partition = 1;
+            batches.writeItems(all, 0, 1);
+            batches.writeItems(all, 1, 2);
+            submitter.start();
+            await(() -> spoolFiles() == all.size(), "a spool file for each open batch");
+
+            // Step 2: the submitter holds a bounded number of them open, not one per open batch
+            assertThat(SpoolTest.openFilesUnder(dir)).as("spool files open with %d batches open", all.size())
+                    .isLessThanOrEqualTo(Spool.MAX_OPEN_FILES);
+
+            // Step 3: sealed, each batch gets one job whose uploaded JSONL is its items byte for byte
+            batches.seal(all.toArray(TestBatch[]::new));
+            Map<String, List<BatchJob>> history = jobs.awaitRecorded(ids);
+            assertOneJobEach(emulator, history, ids);
+            for (TestBatch b : all) {
+                List<BatchJob> records = history.get(b.batchId());
+                Path got = dir.resolve("downloaded-" + b.batchId());
+                api.downloadFile(records.get(records.size() - 1).getUploadedFile(), got);
+                assertThat(Files.readAllBytes(got)).as("the JSONL uploaded for %s", b.batchId()).isEqualTo(b.jsonl());
+            }
+        }
+    }
+
+    private long spoolFiles() {
+        try (var files = Files.walk(dir)) {
+            return files.filter(f -> f.toString().endsWith(".jsonl")).count();
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+    }
+
+    @Test
     void shouldSubmitInterleavedBatchesOnEveryPartitionOnceEach(KafkaCluster kafka) throws Exception {
         String prefix = KafkaCluster.uniquePrefix("submit-interleave");
         GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.inline-max-bytes", "2KB"));
