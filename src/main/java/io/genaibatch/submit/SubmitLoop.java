@@ -2,10 +2,7 @@ package io.genaibatch.submit;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -17,16 +14,12 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 import io.genaibatch.gemini.BatchApi;
-import io.genaibatch.kafka.RecordCodec;
-import io.genaibatch.records.BatchJob;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
 import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -50,10 +43,9 @@ final class SubmitLoop implements Runnable {
     private final Consumer<String, byte[]> jobsEnds;
     private final JobsCommitter committer;
     private final ScheduledThreadPoolExecutor workers;
-    private final Spool spool;
     private final SubmitCounters counters;
     private final BatchReader reader;
-    private final RecordCodec<BatchJob> jobCodec = RecordCodec.batchJob();
+    private final PartitionAssignment assignment;
     private final AtomicReference<Throwable> fatal = new AtomicReference<>();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
 
@@ -64,7 +56,6 @@ final class SubmitLoop implements Runnable {
     private boolean crashed;
 
     private volatile boolean stopping;
-    private volatile int owned;
 
     /**
      * @param consumer     subscribed here to genai.batches (read_committed, the submitter's group, no auto-commit)
@@ -74,15 +65,15 @@ final class SubmitLoop implements Runnable {
      *                     auto.offset.reset=none); the read closes it
      */
     SubmitLoop(SubmitSettings settings, Consumer<String, byte[]> consumer, Consumer<String, byte[]> jobsConsumer,
-               Consumer<String, byte[]> jobsEnds, Producer<String, byte[]> producer, Supplier<Consumer<String, byte[]>> rangeConsumers, BatchApi api,
-               SubmitHooks hooks, SubmitCounters counters, Clock clock) {
+               Consumer<String, byte[]> jobsEnds, Producer<String, byte[]> producer,
+               Supplier<Consumer<String, byte[]>> rangeConsumers, BatchApi api, SubmitHooks hooks,
+               SubmitCounters counters, Clock clock) {
         this.settings = settings;
         this.consumer = consumer;
         this.jobsEnds = jobsEnds;
         this.jobsConsumer = jobsConsumer;
         this.committer = new JobsCommitter(new JobsWriter(producer, consumer, settings.jobsTopic(),
                 settings.valueFormat(), counters), settings.batchesTopic(), settings.jobsTopic(), partitions);
-        this.spool = new Spool(settings.spoolDir(), settings.groupId(), settings.batchesTopic());
         this.counters = counters;
         this.workers = new ScheduledThreadPoolExecutor(settings.maxJobsInFlight(),
                 Threads.named("genai-batch-submit-" + settings.instanceId() + "-worker"));
@@ -95,7 +86,10 @@ final class SubmitLoop implements Runnable {
         Submission.Context ctx = new Submission.Context(api, committer,
                 new JobFinder(api, settings.listPageSize(), counters), settings.inlineMaxBytes(), backoff, counters,
                 hooks, workers, clock, this::crash, new Semaphore(1), ranges, settings.createLookupWindow());
+        Spool spool = new Spool(settings.spoolDir(), settings.groupId(), settings.batchesTopic());
         this.reader = new BatchReader(partitions, known, spool, ctx, settings.maxJobsInFlight(), counters, clock);
+        this.assignment = new PartitionAssignment(settings, consumer, jobsConsumer, jobsEnds, partitions, known, spool,
+                committer, () -> pausedForBackpressure, () -> crashed);
     }
 
     CompletableFuture<Void> stopped() {
@@ -104,7 +98,7 @@ final class SubmitLoop implements Runnable {
 
     /** How many genai.batches partitions this instance owns now. */
     int ownedPartitions() {
-        return owned;
+        return assignment.owned();
     }
 
     /** Asks the loop to stop in order (final commit, leave the group); returns at once. */
@@ -116,7 +110,7 @@ final class SubmitLoop implements Runnable {
     public void run() {
         try {
             committer.init();
-            consumer.subscribe(List.of(settings.batchesTopic()), new Rebalance());
+            consumer.subscribe(List.of(settings.batchesTopic()), assignment);
             while (!stopping && fatal.get() == null) {
                 committer.service(Duration.ZERO, false);
                 resumeIfRoom();
@@ -276,107 +270,6 @@ final class SubmitLoop implements Runnable {
             close.run();
         } catch (RuntimeException e) {
             log.warn("Error while closing a Kafka client: {}", e.toString());
-        }
-    }
-
-    /** Keeps the partition states in step with the group's assignment. Runs inside {@code poll} or {@code close}. */
-    private final class Rebalance implements ConsumerRebalanceListener {
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
-            if (assigned.isEmpty()) {
-                return;
-            }
-            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(assigned));
-            Map<Integer, Long> byPartition = new HashMap<>();
-            for (TopicPartition tp : assigned) {
-                OffsetAndMetadata o = committed.get(tp);
-                long offset = o == null ? -1 : o.offset();
-                spool.clearPartition(tp.partition());
-                partitions.put(tp, new PartitionBatches(tp, offset));
-                byPartition.put(tp.partition(), offset);
-            }
-            // A transaction left open by a killed producer ends at its transaction.timeout.ms (1 min by default),
-            // which the read may have to wait for (submit.jobs-read-timeout; checked against max.poll.interval.ms).
-            Map<Integer, Long> logStarts = new HashMap<>();
-            consumer.beginningOffsets(assigned).forEach((tp, start) -> logStarts.put(tp.partition(), start));
-            known.load(jobsConsumer, jobsEnds, settings.jobsTopic(), byPartition, logStarts, jobCodec,
-                    settings.jobsReadTimeout());
-            committer.tombstone(known.retentionPassed());
-            known.retentionPassed().clear();
-            if (pausedForBackpressure) {
-                consumer.pause(assigned);
-            }
-            owned = partitions.size();
-            log.info("Assigned {} (committed offsets {}); {} batches of them already in {}", assigned, byPartition,
-                    known.size(), settings.jobsTopic());
-        }
-
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
-            if (crashed || revoked.isEmpty()) {
-                return;
-            }
-            List<PartitionBatches> leaving = new ArrayList<>();
-            for (TopicPartition tp : revoked) {
-                PartitionBatches pb = partitions.get(tp);
-                if (pb != null) {
-                    pb.revoking(true);
-                    leaving.add(pb);
-                }
-            }
-            // Whatever has not reached create stops here; a create under way is waited for and recorded.
-            List<Submission> creating = new ArrayList<>();
-            for (PartitionBatches pb : leaving) {
-                for (PartitionBatches.InFlight f : pb.inFlightBatches().values()) {
-                    if (f.submission() != null && !f.submission().cancel()) {
-                        creating.add(f.submission());
-                    }
-                }
-            }
-            long deadline = System.nanoTime() + settings.shutdownTimeout().toNanos();
-            while (creating.stream().anyMatch(Submission::isCreating) && System.nanoTime() < deadline) {
-                committer.service(Duration.ofMillis(50), false);
-            }
-            committer.service(Duration.ZERO, true);
-            for (Submission s : creating) {
-                if (s.isCreating()) {
-                    log.warn("Batch {}: create still unanswered after {}; giving the partition up anyway. The next owner"
-                            + " looks the job up by displayName before creating.", s.batch().batchId(),
-                            settings.shutdownTimeout());
-                }
-            }
-            drop(leaving);
-            log.info("Revoked {}", revoked);
-        }
-
-        @Override
-        public void onPartitionsLost(Collection<TopicPartition> lost) {
-            // The group moved on without us: commits would be refused, so stop and keep nothing.
-            List<PartitionBatches> leaving = new ArrayList<>();
-            for (TopicPartition tp : lost) {
-                PartitionBatches pb = partitions.get(tp);
-                if (pb != null) {
-                    pb.revoking(true);
-                    pb.inFlightBatches().values().forEach(f -> {
-                        if (f.submission() != null) {
-                            f.submission().cancel();
-                        }
-                    });
-                    leaving.add(pb);
-                }
-            }
-            drop(leaving);
-            log.warn("Lost {} (the group's session expired); their batches are taken over by the new owner", lost);
-        }
-
-        private void drop(List<PartitionBatches> leaving) {
-            for (PartitionBatches pb : leaving) {
-                pb.closeOpen();
-                partitions.remove(pb.partition());
-                known.forget(pb.partition().partition());
-                spool.clearPartition(pb.partition().partition());
-            }
-            owned = partitions.size();
         }
     }
 }
