@@ -13,8 +13,6 @@ import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.kafka.KafkaClients;
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.TopicAdmin;
-import io.genaibatch.kafka.TopicReadiness;
-import io.genaibatch.kafka.TopicSpec;
 import io.genaibatch.kafka.Topics;
 import io.genaibatch.kafka.ValueFormat;
 import io.genaibatch.records.BatchJob;
@@ -70,9 +68,7 @@ public final class JobsHistoryBenchmark {
         GenAiBatchConfig config = GenAiBatchConfig.of(settings);
         Topics topics = Topics.from(config);
         try (Admin admin = new KafkaClients(config).admin()) {
-            new TopicAdmin(admin).createMissing(topics.specs());
-            TopicReadiness.awaitServed(admin, topics.specs().stream().map(TopicSpec::name).toList(),
-                    Duration.ofSeconds(60));
+            new TopicAdmin(admin).createMissing(topics.specs()); // returns once every leader serves them
         }
         int batchPartitions = config.get(ConfigKeys.TOPIC_PARTITIONS);
         long bytes = write(config, topics.jobs(), batchPartitions);

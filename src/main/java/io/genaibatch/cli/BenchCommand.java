@@ -62,29 +62,15 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            EmbeddedKafkaBroker broker = null;
-            Path brokerDir = null;
-            String servers = bootstrapServers;
-            if (servers == null) {
-                brokerDir = Files.createTempDirectory("genai-batch-bench-kafka");
-                broker = new EmbeddedKafkaBroker(brokerDir, 0, Map.of()).start();
-                servers = broker.bootstrapServers();
-            }
-            try {
+            return onBroker(bootstrapServers, (servers, inProcess) -> {
                 out.printf("bench accumulate: %,d requests x %d rounds (+1 warm-up), broker %s%s%n", records, rounds, servers,
-                        broker == null ? "" : " (in-process)");
+                        inProcess ? " (in-process)" : "");
                 GenAiBatchConfig config = GenAiBatchConfig.of(Map.of(ConfigKeys.BOOTSTRAP_SERVERS.name(), servers));
                 AccumulateBenchmark bench = new AccumulateBenchmark(config, records, requestBytes, rounds, Map.copyOf(streams), out);
                 out.println("Streams settings of both topologies: " + new java.util.TreeMap<>(bench.tuning()));
                 bench.run();
                 return 0;
-            } finally {
-                if (broker != null) {
-                    broker.close();
-                    // Every round's topics and the input: gigabytes after a few runs if left in the temp folder.
-                    io.genaibatch.run.FileTrees.deleteQuietly(brokerDir);
-                }
-            }
+            });
         }
     }
 
@@ -105,26 +91,32 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            EmbeddedKafkaBroker broker = null;
-            Path brokerDir = null;
-            String servers = bootstrapServers;
-            if (servers == null) {
-                brokerDir = Files.createTempDirectory("genai-batch-bench-kafka");
-                broker = new EmbeddedKafkaBroker(brokerDir, 0, Map.of()).start();
-                servers = broker.bootstrapServers();
-            }
-            try {
+            return onBroker(bootstrapServers, (servers, inProcess) -> {
                 out.printf("bench jobs-history: %,d job records x %d rounds (+1 warm-up), broker %s%s%n", records, rounds,
-                        servers, broker == null ? "" : " (in-process)");
+                        servers, inProcess ? " (in-process)" : "");
                 new JobsHistoryBenchmark(GenAiBatchConfig.of(Map.of(ConfigKeys.BOOTSTRAP_SERVERS.name(), servers)), records,
                         rounds, out).run();
                 return 0;
-            } finally {
-                if (broker != null) {
-                    broker.close();
-                    io.genaibatch.run.FileTrees.deleteQuietly(brokerDir);
-                }
-            }
+            });
+        }
+    }
+
+    /** A benchmark's run against a broker. */
+    private interface OnBroker {
+        int run(String bootstrapServers, boolean inProcess) throws Exception;
+    }
+
+    /** Runs {@code bench} on the given broker, or on an in-process one in a temporary directory deleted after. */
+    private static int onBroker(String bootstrapServers, OnBroker bench) throws Exception {
+        if (bootstrapServers != null) {
+            return bench.run(bootstrapServers, false);
+        }
+        Path brokerDir = Files.createTempDirectory("genai-batch-bench-kafka");
+        try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(brokerDir, 0, Map.of()).start()) {
+            return bench.run(broker.bootstrapServers(), true);
+        } finally {
+            // Every round's topics and the input: gigabytes after a few runs if left in the temp folder.
+            io.genaibatch.run.FileTrees.deleteQuietly(brokerDir);
         }
     }
 

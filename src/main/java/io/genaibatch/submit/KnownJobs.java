@@ -112,6 +112,7 @@ final class KnownJobs {
         Map<TopicPartition, Long> end = jobsEnds.endOffsets(tps, timeout);
         long started = System.nanoTime();
         long lastProgress = started;
+        long lastPosition = positions(jobsConsumer, tps, timeout);
         long read = 0;
         Set<TopicPartition> remaining = new java.util.HashSet<>(tps);
         remaining.removeIf(tp -> jobsConsumer.position(tp, timeout) >= end.get(tp));
@@ -123,9 +124,12 @@ final class KnownJobs {
                         + " transaction open.");
             }
             ConsumerRecords<String, byte[]> records = jobsConsumer.poll(Duration.ofMillis(200));
-            if (!records.isEmpty()) {
+            read += records.count();
+            // Progress is the position moving, records or not: a long run of aborted records returns none.
+            long position = positions(jobsConsumer, tps, timeout);
+            if (position != lastPosition) {
+                lastPosition = position;
                 lastProgress = System.nanoTime();
-                read += records.count();
             }
             for (ConsumerRecord<String, byte[]> r : records) {
                 if (r.value() == null) {
@@ -154,6 +158,14 @@ final class KnownJobs {
         jobsConsumer.unsubscribe();
         log.info("Read {} records of {} in {} ms", read, jobsTopic, (System.nanoTime() - started) / 1_000_000);
         return byBatch.size();
+    }
+
+    private static long positions(Consumer<String, byte[]> consumer, List<TopicPartition> tps, Duration timeout) {
+        long sum = 0;
+        for (TopicPartition tp : tps) {
+            sum += consumer.position(tp, timeout);
+        }
+        return sum;
     }
 
     /** Keeps the batch as a tombstone candidate while its latest record says it is finished and retention-passed. */

@@ -140,18 +140,18 @@ public final class Submitter implements Role {
 
     /** Reads genai.jobs at assignment ({@link KnownJobs}): read_committed, no group. */
     static KafkaConsumer<String, byte[]> jobsConsumer(KafkaClients clients, String clientId) {
-        return new KafkaConsumer<>(clients.properties(Map.of(
-                ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-jobs",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)),
-                new StringDeserializer(), new ByteArrayDeserializer());
+        return ungrouped(clients, clientId + "-jobs", "read_committed");
     }
 
     /** For the end of genai.jobs counting transactions still open: see KnownJobs. */
     static KafkaConsumer<String, byte[]> jobsEnds(KafkaClients clients, String clientId) {
+        return ungrouped(clients, clientId + "-jobs-ends", "read_uncommitted");
+    }
+
+    private static KafkaConsumer<String, byte[]> ungrouped(KafkaClients clients, String clientId, String isolation) {
         return new KafkaConsumer<>(clients.properties(Map.of(
-                ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-jobs-ends",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted",
+                ConsumerConfig.CLIENT_ID_CONFIG, clientId,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)),
                 new StringDeserializer(), new ByteArrayDeserializer());
     }
