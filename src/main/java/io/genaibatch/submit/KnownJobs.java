@@ -143,6 +143,7 @@ final class KnownJobs {
                 } catch (RecordDecodingException e) {
                     log.error("Skipping unreadable {} record at {}-{}@{}: {}", jobsTopic, r.topic(), r.partition(),
                             r.offset(), e.getMessage());
+                    retentionPassed.remove(r.key()); // what the batch's latest record says is unknown: keep it
                     continue;
                 }
                 Long committed = partitions.get(job.getItemsPartition());
