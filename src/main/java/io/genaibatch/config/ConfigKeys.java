@@ -291,9 +291,10 @@ public final class ConfigKeys {
     public static final ConfigKey<Duration> SUBMIT_JOBS_READ_TIMEOUT = new ConfigKey<>(
             "submit.jobs-read-timeout", ConfigType.DURATION, Duration.ofMinutes(2),
             between(Duration.ofSeconds(10), Duration.ofHours(1), "between 10s and 1h"),
-            "Longest read of genai.jobs when partitions are assigned (to learn which batches already have a job). "
-                    + "It waits for transactions a killed producer left open, up to their transaction.timeout.ms "
-                    + "(1 min by default): keep it above that. Past it the submitter stops, and a restart tries again.");
+            "Longest the read of genai.jobs when partitions are assigned (to learn which batches already have a job) "
+                    + "may go without progress; a long history read steadily is not cut. It waits for transactions a "
+                    + "killed producer left open, up to their transaction.timeout.ms (1 min by default): keep it above "
+                    + "that. Past it the submitter stops, and a restart tries again.");
     public static final ConfigKey<Duration> SUBMIT_SHUTDOWN_TIMEOUT = new ConfigKey<>(
             "submit.shutdown-timeout", ConfigType.DURATION, Duration.ofSeconds(30),
             between(Duration.ofSeconds(1), Duration.ofMinutes(10), "between 1s and 10m"),
