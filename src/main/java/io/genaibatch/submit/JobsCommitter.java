@@ -136,11 +136,15 @@ final class JobsCommitter implements JobLog {
                 }
             }
         }
-        Set<Integer> withIntent = new HashSet<>();
-        intents.forEach(i -> withIntent.add(partitionOf(i)));
+        // Every partition an intent or a job record is written for carries its offset, advanced or not: with the
+        // group metadata that fences the write to this instance's generation, so a submitter paused past its
+        // session can neither create (intent) nor record a stale state over what the new owner wrote (record).
+        Set<Integer> fenced = new HashSet<>();
+        intents.forEach(i -> fenced.add(partitionOf(i)));
+        records.forEach(r -> fenced.add(r.batch().partition()));
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (PartitionBatches pb : partitions.values()) {
-            long c = pb.toCommit(recording, withIntent.contains(pb.partition().partition()));
+            long c = pb.toCommit(recording, fenced.contains(pb.partition().partition()));
             if (c >= 0) {
                 offsets.put(pb.partition(), new OffsetAndMetadata(c));
             }

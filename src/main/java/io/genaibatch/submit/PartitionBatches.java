@@ -110,7 +110,7 @@ final class PartitionBatches {
 
     /**
      * This partition's offset in the next transaction, -1 for none: the progress when there is some, and with an
-     * intent ({@code fence}) the committed offset again when there is none. Offsets go with the consumer's group
+     * intent or a job record of this partition ({@code fence}) the committed offset again when there is none. Offsets go with the consumer's group
      * metadata, so a transaction carrying them is refused to an instance whose group generation is over: an
      * instance paused past its session (a long GC, a stopped VM) cannot commit an intent and then create a job
      * for a partition that meanwhile went to another instance.
