@@ -41,8 +41,9 @@ final class ConfigRules {
 
     /**
      * Inside one poll, the submitter may wait up to submit.shutdown-timeout for creates already sent (partitions
-     * revoked) and then read genai.jobs for up to submit.jobs-read-timeout (partitions assigned): past
-     * max.poll.interval.ms the group evicts it mid-rebalance and refuses its job records.
+     * revoked) and then read genai.jobs, giving up after submit.jobs-read-timeout without progress (partitions
+     * assigned): a stalled read must end before max.poll.interval.ms, or the group evicts the instance mid-rebalance
+     * and refuses its job records.
      */
     private static Optional<String> shutdownWithinPollInterval(GenAiBatchConfig c) {
         String key = ConfigKeys.KAFKA_PROPERTIES_PREFIX + "max.poll.interval.ms";

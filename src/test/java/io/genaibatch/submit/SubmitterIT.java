@@ -163,8 +163,10 @@ class SubmitterIT {
                 SubmitItSupport.writeJobRecord(kafka, prefix + "jobs", BatchJob.newBuilder(records.get(records.size() - 1))
                         .setState(JobState.PUBLISHED).setPublishedThrough(b.items().size()).build());
             }
-            // Step 3: retention deletes genai.batches up to the last batch's first item
-            long keptFrom = batches.placed.get(publishedKept.batchId()).firstItemOffset();
+            // Step 3: retention deletes genai.batches into the last batch: its first item goes, its seal stays. That
+            // batch can still be read again (its seal with an item missing), so its job record must stay.
+            long keptFrom = batches.placed.get(publishedKept.batchId()).firstItemOffset() + 1;
+            assertThat(keptFrom).isLessThan(batches.placed.get(publishedKept.batchId()).sealOffset());
             try (org.apache.kafka.clients.admin.Admin admin = new io.genaibatch.kafka.KafkaClients(config).admin()) {
                 admin.deleteRecords(Map.of(new org.apache.kafka.common.TopicPartition(prefix + "batches", 0),
                         org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(keptFrom))).all().get();
