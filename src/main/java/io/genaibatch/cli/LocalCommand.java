@@ -79,7 +79,7 @@ final class LocalCommand implements Callable<Integer> {
                 httpPort == null ? Map.of() : Map.of(ConfigKeys.HTTP_PORT.name(), httpPort.toString()));
              RoleContext context = new RoleContext(stack.config(), environment())) {
             List<Role> roles = RunCommand.build(List.copyOf(Roles.BUILT.keySet()), context);
-            Optional<OpsServer> http = Endpoints.serve(stack.config(), roles);
+            Optional<OpsServer> http = Endpoints.serve(stack.config(), roles, context.telemetry());
             try {
                 return runRoles(stack, roles, http, closed);
             } finally {

@@ -62,7 +62,7 @@ final class RunCommand implements Callable<Integer> {
         GenAiBatchConfig config = options.load(overrides);
         try (RoleContext context = new RoleContext(config, System.getenv())) {
             List<Role> roles = build(wanted, context);
-            Optional<OpsServer> http = Endpoints.serve(config, roles);
+            Optional<OpsServer> http = Endpoints.serve(config, roles, context.telemetry());
             try {
                 return runUntilSignal(roles);
             } finally {

@@ -37,6 +37,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -144,8 +147,15 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
         this.hooks = hooks;
         this.clock = clock;
         this.table = new JobTable(settings.schedule());
+        counters.watchOpenJobs(table::size);
         this.cache = new CacheDirs(settings.cacheDir(), settings.cacheDirIsDefault(), settings.groupId(),
                 topics.jobs());
+    }
+
+    /** The group consumer's metrics (thread-safe, unlike the consumer); empty while it is not open. */
+    Map<MetricName, ? extends Metric> consumerMetrics() {
+        KafkaConsumer<byte[], byte[]> c = consumer;
+        return c == null ? Map.of() : c.metrics();
     }
 
     /** Asks the loop to stop at its next step; a chunk in flight is committed or aborted, never half-applied. */
@@ -161,6 +171,7 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
     public void run() {
         try (KafkaConsumer<byte[], byte[]> jobs = new KafkaConsumer<>(jobsConsumerProperties(),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
+             KafkaClientMetrics jobsMeters = counters.meter(jobs);
              KafkaConsumer<byte[], byte[]> batches = new KafkaConsumer<>(clients.properties(
                      ItemLoader.consumerProperties()), new ByteArrayDeserializer(), new ByteArrayDeserializer());
              DownloadThread downloads = new DownloadThread()) {
@@ -250,6 +261,7 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
                 // A 429, a 503 or a lost connection says nothing about the job: the streak goes on through them.
                 entry.notFound(NotFoundStreak.NONE);
                 if (e.httpStatus() == 404) {
+                    counters.apiUnreachable("a 404 that is not the API's answer (check gemini.base-url): " + e.getMessage());
                     log.error("batch {} job {}: {} — a 404 that is not the API's NOT_FOUND answer (a proxy's or "
                             + "a web server's page): check gemini.base-url and gemini.api-version; the job is not "
                             + "taken for gone on such answers", entry.batchId(), entry.job().getJobName(),
@@ -308,6 +320,8 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
             }
         } catch (GeminiApiException e) {
             counters.apiError();
+            counters.apiUnreachable("jobs answer NOT_FOUND and listing them fails too (check gemini.base-url, "
+                    + "gemini.api-version and the API key): " + e.getMessage());
             entry.notFound(NotFoundStreak.NONE);
             entry.nextCheck(settings.schedule().afterFailure(JobTable.submittedAt(job), clock.instant(),
                     e.retryAfter().orElse(null)));
@@ -365,6 +379,7 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
     private void check(OpenJob entry) {
         BatchJob job = entry.job();
         BatchJobInfo info = api.get(job.getJobName());
+        counters.apiAnswered();
         Instant now = clock.instant();
         Optional<JobState> next = JobRecords.stateOf(info.state());
         if (next.isPresent() && next.get() != job.getState()) {
@@ -413,7 +428,7 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
 
     private void record(OpenJob entry, BatchJob next) {
         commit(entry, List.of(), next, entry.lineage());
-        counters.jobState(next.getState());
+        counters.jobState(next);
     }
 
     // ----- Publisher.JobWriter -----

@@ -1,20 +1,47 @@
 package io.genaibatch.poll;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntSupplier;
 
+import io.genaibatch.ops.Prices;
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.JobState;
 import io.genaibatch.records.ResponseStatus;
 import io.genaibatch.records.Usage;
+import io.genaibatch.run.Telemetry;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import org.apache.kafka.clients.consumer.Consumer;
 
 /**
- * What the poller counts, in one place, for the metrics to expose later. Everything is counted when its
- * transaction has committed, so the figures match what consumers of the topics see. Thread-safe: written by the
- * poller thread, read by anyone.
+ * What the poller counts, in one place; what {@code /metrics} shows goes to the telemetry's registry too.
+ * Everything is counted when its transaction has committed, so the figures match what consumers of the topics see.
+ * Thread-safe: written by the poller thread, read by anyone.
  */
 public final class PollerCounters {
+    /** Buckets of the job run time: batch jobs take minutes to a day (48 h at most). */
+    private static final Duration[] RUN_TIME_BUCKETS = durations("PT1M", "PT5M", "PT15M", "PT30M", "PT1H", "PT2H",
+            "PT4H", "PT8H", "PT12H", "PT24H", "PT48H");
+    /** Buckets of the request-to-response latency: the batch window, then the job's run time. */
+    private static final Duration[] LATENCY_BUCKETS = durations("PT10S", "PT30S", "PT1M", "PT5M", "PT15M", "PT30M",
+            "PT1H", "PT2H", "PT4H", "PT8H", "PT12H", "PT24H", "PT48H");
+
+    private final Telemetry telemetry;
+    private final MeterRegistry registry;
+    private final Prices prices;
+    /** Why the poller cannot reach the API as configured, while it cannot. */
+    private final AtomicReference<String> apiUnreachable = new AtomicReference<>();
     private final Map<JobState, LongAdder> jobStates = adders(JobState.class);
     private final Map<ResponseStatus, LongAdder> responses = adders(ResponseStatus.class);
     private final LongAdder promptTokens = new LongAdder();
@@ -46,6 +73,18 @@ public final class PollerCounters {
         }
     }
 
+    /** Counting here only. */
+    public PollerCounters() {
+        this(Telemetry.none(), null);
+    }
+
+    /** @param prices for the cost counters; null for none */
+    public PollerCounters(Telemetry telemetry, Prices prices) {
+        this.telemetry = telemetry;
+        this.registry = telemetry.registry();
+        this.prices = prices;
+    }
+
     public Snapshot snapshot() {
         return new Snapshot(sums(jobStates), sums(responses), promptTokens.sum(), candidatesTokens.sum(),
                 totalTokens.sum(), unattachedResults.sum(), apiErrors.sum(), chunks.sum(), jobErrors.sum());
@@ -55,6 +94,50 @@ public final class PollerCounters {
         jobStates.get(state).increment();
     }
 
+    /** A job's new state, recorded; a finished one's run time, from its submission to its end, measured. */
+    void jobState(BatchJob job) {
+        jobState(job.getState());
+        if (!JobRecords.isFinished(job.getState())) {
+            return;
+        }
+        String model = job.getModel();
+        String state = job.getState().name();
+        registry.counter("genai.jobs.finished", "model", model, "state", state).increment();
+        Instant from = job.getSubmittedAt() != null ? job.getSubmittedAt() : job.getCreatedAt();
+        Instant to = job.getEndedAt() != null ? job.getEndedAt() : job.getUpdatedAt();
+        if (from != null && to != null && !to.isBefore(from)) {
+            Timer.builder("genai.job.run.time").tags("model", model, "state", state)
+                    .description("from the job's creation at the API to its terminal state")
+                    .serviceLevelObjectives(RUN_TIME_BUCKETS).register(registry).record(Duration.between(from, to));
+        }
+    }
+
+    void response(GenAiResponse r) {
+        response(r.getStatus(), r.getUsage());
+        String model = r.getModel() == null || r.getModel().isEmpty() ? "unknown" : r.getModel();
+        registry.counter("genai.responses", "model", model, "status", r.getStatus().name()).increment();
+        if (r.getReceivedAt() != null && r.getCompletedAt() != null) {
+            Timer.builder("genai.request.latency").tags("model", model, "status", r.getStatus().name())
+                    .description("from the request record's timestamp to its response's publication")
+                    .serviceLevelObjectives(LATENCY_BUCKETS).register(registry)
+                    .record(Duration.between(r.getReceivedAt(), r.getCompletedAt()));
+        }
+        Usage usage = r.getUsage();
+        if (usage != null) {
+            long in = usage.getPromptTokens();
+            long out = usage.getCandidatesTokens();
+            registry.counter("genai.tokens", "model", model, "direction", "in").increment(in);
+            registry.counter("genai.tokens", "model", model, "direction", "out").increment(out);
+            if (prices != null) {
+                Prices.Estimate cost = prices.estimate(model, in, out);
+                Counter.builder("genai.cost.batch").baseUnit("usd").tag("model", model).register(registry)
+                        .increment(cost.batchUsd());
+                Counter.builder("genai.cost.interactive").baseUnit("usd").tag("model", model).register(registry)
+                        .increment(cost.interactiveUsd());
+            }
+        }
+    }
+
     void response(ResponseStatus status, Usage usage) {
         responses.get(status).increment();
         if (usage != null) {
@@ -62,6 +145,32 @@ public final class PollerCounters {
             candidatesTokens.add(usage.getCandidatesTokens());
             totalTokens.add(usage.getTotalTokens());
         }
+    }
+
+    /** Shows the number of jobs this poller follows (its partitions' jobs not yet published) as a gauge. */
+    void watchOpenJobs(IntSupplier openJobs) {
+        Gauge.builder("genai.jobs.in.flight", openJobs, s -> s.getAsInt())
+                .description("jobs this poller follows, not yet published").register(registry);
+    }
+
+    /** Bridges the consumer's metrics; close the result with the consumer. */
+    KafkaClientMetrics meter(Consumer<?, ?> consumer) {
+        return telemetry.bind(consumer);
+    }
+
+    /** The poller could not reach the API as configured (every call 404s, listing fails): it stalls meanwhile. */
+    void apiUnreachable(String why) {
+        apiUnreachable.set(why);
+    }
+
+    /** The API answered the poller. */
+    void apiAnswered() {
+        apiUnreachable.set(null);
+    }
+
+    /** Why the poller cannot reach the API as configured, while it cannot. */
+    public Optional<String> apiUnreachable() {
+        return Optional.ofNullable(apiUnreachable.get());
     }
 
     void unattachedResults(long n) {
@@ -78,6 +187,10 @@ public final class PollerCounters {
 
     void jobError() {
         jobErrors.increment();
+    }
+
+    private static Duration[] durations(String... iso) {
+        return java.util.Arrays.stream(iso).map(Duration::parse).toArray(Duration[]::new);
     }
 
     private static <E extends Enum<E>> Map<E, LongAdder> adders(Class<E> type) {
