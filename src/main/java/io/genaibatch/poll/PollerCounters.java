@@ -149,7 +149,8 @@ public final class PollerCounters {
 
     /** Shows the number of jobs this poller follows (its partitions' jobs not yet published) as a gauge. */
     void watchOpenJobs(IntSupplier openJobs) {
-        Gauge.builder("genai.jobs.in.flight", openJobs, s -> s.getAsInt())
+        // Strong: the supplier is a method reference nobody else holds, which a weak gauge would lose to the GC.
+        Gauge.builder("genai.jobs.in.flight", openJobs, s -> s.getAsInt()).strongReference(true)
                 .description("jobs this poller follows, not yet published").register(registry);
     }
 

@@ -63,7 +63,7 @@ public final class SubmitCounters {
 
     void submitted(String model, boolean inline) {
         (inline ? submittedInline : submittedFile).incrementAndGet();
-        registry.counter("genai.jobs.created", "model", model, "mode", inline ? "inline" : "file").increment();
+        registry.counter("genai.jobs.submitted", "model", model, "mode", inline ? "inline" : "file").increment();
     }
 
     void uploaded(long bytes) {
