@@ -125,7 +125,8 @@ public final class PollerCounters {
         Usage usage = r.getUsage();
         if (usage != null) {
             long in = usage.getPromptTokens();
-            long out = usage.getCandidatesTokens();
+            // Thinking tokens are in the total but not in the candidates, and are billed as output.
+            long out = Math.max(usage.getCandidatesTokens(), usage.getTotalTokens() - in);
             registry.counter("genai.tokens", "model", model, "direction", "in").increment(in);
             registry.counter("genai.tokens", "model", model, "direction", "out").increment(out);
             if (prices != null) {
