@@ -41,6 +41,7 @@ public final class GroupMembership {
     public static Optional<String> problem(Map<MetricName, ? extends Metric> metrics, Duration maxSilence) {
         Map<String, Double> rebalances = new TreeMap<>();
         Map<String, Double> heartbeatAge = new TreeMap<>();
+        Map<String, Double> rebalanceAge = new TreeMap<>();
         metrics.forEach((name, metric) -> {
             if (!GROUP.equals(name.group())) {
                 return;
@@ -50,6 +51,8 @@ public final class GroupMembership {
                 rebalances.put(client, value(metric));
             } else if (name.name().equals("last-heartbeat-seconds-ago")) {
                 heartbeatAge.put(client, value(metric));
+            } else if (name.name().equals("last-rebalance-seconds-ago")) {
+                rebalanceAge.put(client, value(metric));
             }
         });
         if (rebalances.isEmpty()) {
@@ -57,11 +60,13 @@ public final class GroupMembership {
         }
         List<String> problems = new ArrayList<>();
         rebalances.forEach((client, joins) -> {
-            double age = heartbeatAge.getOrDefault(client, -1d);
+            // Just joined, no heartbeat sent yet (the first goes a heartbeat interval later): the join is the news.
+            double heartbeat = heartbeatAge.getOrDefault(client, -1d);
+            double age = heartbeat >= 0 ? heartbeat : rebalanceAge.getOrDefault(client, -1d);
             if (joins < 1) {
                 problems.add(client + " has not joined its consumer group yet");
             } else if (age < 0 || age > maxSilence.toSeconds()) {
-                problems.add(client + " has not heartbeated to its group coordinator for " + (long) age
+                problems.add(client + " has not heard from its group coordinator for " + (long) age
                         + " s (more than " + maxSilence.toSeconds() + " s): the brokers are out of reach");
             }
         });

@@ -87,8 +87,8 @@ class MetricsAndReadinessIT {
                                 .noneMatch(role -> body.path("roles").path(role).path("ready").asBoolean(true)));
                 JsonNode body = JSON.readTree(lost.body());
                 assertThat(body.path("status").asText()).isEqualTo("DOWN");
-                assertThat(body.at("/roles/submit/problems/0").asText()).contains("heartbeat");
-                assertThat(body.at("/roles/poll/problems/0").asText()).contains("heartbeat");
+                assertThat(body.at("/roles/submit/problems/0").asText()).contains("group coordinator");
+                assertThat(body.at("/roles/poll/problems/0").asText()).contains("group coordinator");
             } finally {
                 server.close();
             }

@@ -19,6 +19,17 @@ class GroupMembershipTest {
     }
 
     @Test
+    void aConsumerJustJoinedBeforeItsFirstHeartbeatIsInItsGroupUntilTheSilenceLasts() {
+        Map<MetricName, Metric> justJoined = new HashMap<>(coordinator("c1", 1, -1));
+        justJoined.put(name("last-rebalance-seconds-ago", "c1"), metric("last-rebalance-seconds-ago", "c1", 1));
+        Map<MetricName, Metric> longAgo = new HashMap<>(coordinator("c1", 1, -1));
+        longAgo.put(name("last-rebalance-seconds-ago", "c1"), metric("last-rebalance-seconds-ago", "c1", 20));
+
+        assertThat(GroupMembership.problem(justJoined, SILENCE)).isEmpty();
+        assertThat(GroupMembership.problem(longAgo, SILENCE)).isPresent();
+    }
+
+    @Test
     void aConsumerBeforeItsFirstAssignmentIsNotInItsGroup() {
         assertThat(GroupMembership.problem(coordinator("c1", 0, -1), SILENCE))
                 .hasValueSatisfying(p -> assertThat(p).contains("c1", "not joined"));
@@ -27,7 +38,7 @@ class GroupMembershipTest {
     @Test
     void aConsumerSilentLongerThanTheBoundHasLostItsBrokers() {
         assertThat(GroupMembership.problem(coordinator("c1", 3, 16), SILENCE))
-                .hasValueSatisfying(p -> assertThat(p).contains("c1", "16 s", "heartbeat"));
+                .hasValueSatisfying(p -> assertThat(p).contains("c1", "16 s", "group coordinator"));
     }
 
     @Test
