@@ -191,6 +191,7 @@ final class PollLoop implements Runnable, Publisher.JobWriter {
             try {
                 while (running) {
                     pollOnce(table.untilNextDue(clock.instant(), MAX_IDLE_POLL));
+                    counters.oldestOpenJob(table.oldestSubmittedAt());
                     for (OpenJob entry : table.due(clock.instant(), readyPartitions())) {
                         if (!running) {
                             break;

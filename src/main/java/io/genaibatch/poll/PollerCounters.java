@@ -42,6 +42,8 @@ public final class PollerCounters {
     private final Prices prices;
     /** Why the poller cannot reach the API as configured, while it cannot. */
     private final AtomicReference<String> apiUnreachable = new AtomicReference<>();
+    /** When the oldest job this poller follows was submitted; null when it follows none. */
+    private volatile Instant oldestOpenJob;
     private final Map<JobState, LongAdder> jobStates = adders(JobState.class);
     private final Map<ResponseStatus, LongAdder> responses = adders(ResponseStatus.class);
     private final LongAdder promptTokens = new LongAdder();
@@ -83,6 +85,9 @@ public final class PollerCounters {
         this.telemetry = telemetry;
         this.registry = telemetry.registry();
         this.prices = prices;
+        Gauge.builder("genai.jobs.oldest.age", this, PollerCounters::oldestOpenJobAgeSeconds).baseUnit("seconds")
+                .description("age of the oldest job this poller follows, since its submission; 0 when none")
+                .register(registry);
     }
 
     public Snapshot snapshot() {
@@ -153,6 +158,16 @@ public final class PollerCounters {
         // Strong: the supplier is a method reference nobody else holds, which a weak gauge would lose to the GC.
         Gauge.builder("genai.jobs.in.flight", openJobs, s -> s.getAsInt()).strongReference(true)
                 .description("jobs this poller follows, not yet published").register(registry);
+    }
+
+    /** The oldest job this poller follows now, by submission time; empty when it follows none. */
+    void oldestOpenJob(Optional<Instant> submittedAt) {
+        oldestOpenJob = submittedAt.orElse(null);
+    }
+
+    private double oldestOpenJobAgeSeconds() {
+        Instant oldest = oldestOpenJob;
+        return oldest == null ? 0 : Math.max(0, Duration.between(oldest, Instant.now()).toMillis() / 1000d);
     }
 
     /** Bridges the consumer's metrics; close the result with the consumer. */

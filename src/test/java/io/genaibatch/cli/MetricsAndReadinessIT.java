@@ -76,6 +76,7 @@ class MetricsAndReadinessIT {
                         .isEqualTo(REQUESTS);
                 assertThat(sum(metrics, "genai_gemini_calls_total", "operation=\"create\"")).isPositive();
                 assertThat(sum(metrics, "genai_jobs_in_flight")).isNotNaN();
+                assertThat(metrics).contains("genai_jobs_oldest_age_seconds");
                 assertThat(metrics).contains("jvm_memory_used_bytes", "jvm_gc_", "jvm_threads_live_threads",
                         "process_uptime_seconds", "system_cpu_count", "kafka_consumer_", "kafka_producer_",
                         "kafka_stream_");
