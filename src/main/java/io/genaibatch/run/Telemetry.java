@@ -32,20 +32,23 @@ public final class Telemetry implements AutoCloseable {
     private final MeterRegistry registry;
     private final PrometheusMeterRegistry prometheus;
     private final CallMeter calls;
+    /** False for {@link #none()}: Kafka clients are not bridged, so that no refresh thread runs for nothing. */
+    private final boolean bridging;
     /** Refreshes the bridged Kafka metrics (new partitions, new nodes): one thread for every client. */
-    private final ScheduledExecutorService kafkaRefresh;
+    private final ScheduledExecutorService kafkaRefresh = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "genai-batch-kafka-meters");
+        t.setDaemon(true);
+        return t;
+    });
     private final List<AutoCloseable> jvm;
 
-    private Telemetry(MeterRegistry registry, PrometheusMeterRegistry prometheus, List<AutoCloseable> jvm) {
+    private Telemetry(MeterRegistry registry, PrometheusMeterRegistry prometheus, List<AutoCloseable> jvm,
+                      boolean bridging) {
         this.registry = registry;
         this.prometheus = prometheus;
         this.jvm = jvm;
+        this.bridging = bridging;
         this.calls = new CallMeter(registry);
-        this.kafkaRefresh = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "genai-batch-kafka-meters");
-            t.setDaemon(true);
-            return t;
-        });
     }
 
     /** A Prometheus registry with the JVM's meters: memory, GC, threads, class loading, processor, uptime. */
@@ -55,17 +58,17 @@ public final class Telemetry implements AutoCloseable {
         List<MeterBinder> binders = List.of(new JvmMemoryMetrics(), gc, new JvmThreadMetrics(),
                 new ClassLoaderMetrics(), new ProcessorMetrics(), new UptimeMetrics());
         binders.forEach(b -> b.bindTo(registry));
-        return new Telemetry(registry, registry, List.of(gc));
+        return new Telemetry(registry, registry, List.of(gc), true);
     }
 
     /** Counts nowhere: for roles built without a process around them (tests, benchmarks). */
     public static Telemetry none() {
-        return new Telemetry(new CompositeMeterRegistry(), null, List.of());
+        return new Telemetry(new CompositeMeterRegistry(), null, List.of(), false);
     }
 
     /** Counts into this registry (tests read it back). */
     public static Telemetry of(MeterRegistry registry) {
-        return new Telemetry(registry, null, List.of());
+        return new Telemetry(registry, null, List.of(), true);
     }
 
     public MeterRegistry registry() {
@@ -84,23 +87,24 @@ public final class Telemetry implements AutoCloseable {
 
     /** Bridges the client's own metrics (kafka_consumer_…); close the result with the client. */
     public KafkaClientMetrics bind(Consumer<?, ?> consumer) {
-        KafkaClientMetrics m = new KafkaClientMetrics(consumer, Tags.empty(), kafkaRefresh);
-        m.bindTo(registry);
-        return m;
+        return bound(new KafkaClientMetrics(consumer, Tags.empty(), kafkaRefresh));
     }
 
     /** Bridges the producer's own metrics (kafka_producer_…); close the result with the producer. */
     public KafkaClientMetrics bind(Producer<?, ?> producer) {
-        KafkaClientMetrics m = new KafkaClientMetrics(producer, Tags.empty(), kafkaRefresh);
-        m.bindTo(registry);
-        return m;
+        return bound(new KafkaClientMetrics(producer, Tags.empty(), kafkaRefresh));
     }
 
     /** Bridges the Streams application's metrics (kafka_stream_…, and its clients'); close the result with it. */
     public KafkaStreamsMetrics bind(KafkaStreams streams) {
-        KafkaStreamsMetrics m = new KafkaStreamsMetrics(streams, Tags.empty(), kafkaRefresh);
-        m.bindTo(registry);
-        return m;
+        return bound(new KafkaStreamsMetrics(streams, Tags.empty(), kafkaRefresh));
+    }
+
+    private <T extends MeterBinder> T bound(T binder) {
+        if (bridging) {
+            binder.bindTo(registry);
+        }
+        return binder;
     }
 
     @Override

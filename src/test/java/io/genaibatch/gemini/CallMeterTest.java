@@ -2,6 +2,9 @@ package io.genaibatch.gemini;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
@@ -11,19 +14,22 @@ class CallMeterTest {
 
     @Test
     void operationsBecomeABoundedSetOfLabelsWithoutJobOrFileNames() {
-        assertThat(CallMeter.operationOf("create batch b-1")).isEqualTo("create");
-        assertThat(CallMeter.operationOf("create embeddings batch b-1")).isEqualTo("create_embeddings");
-        assertThat(CallMeter.operationOf("get batches/abc")).isEqualTo("get");
-        assertThat(CallMeter.operationOf("get files/abc")).isEqualTo("get_file");
-        assertThat(CallMeter.operationOf("list batches (page xyz)")).isEqualTo("list");
-        assertThat(CallMeter.operationOf("cancel batches/abc")).isEqualTo("cancel");
-        assertThat(CallMeter.operationOf("delete batches/abc")).isEqualTo("delete");
-        assertThat(CallMeter.operationOf("delete files/abc")).isEqualTo("delete_file");
-        assertThat(CallMeter.operationOf("read inline results of batches/abc")).isEqualTo("inline_results");
-        assertThat(CallMeter.operationOf("download files/abc")).isEqualTo("download");
-        assertThat(CallMeter.operationOf("upload b-1.jsonl (start)")).isEqualTo("upload_start");
-        assertThat(CallMeter.operationOf("upload b-1.jsonl (chunk at 8388608)")).isEqualTo("upload_chunk");
-        assertThat(CallMeter.operationOf("something new")).isEqualTo("other");
+        Map<String, String> kinds = new LinkedHashMap<>();
+        kinds.put("create batch b-1", "create");
+        kinds.put("create embeddings batch b-1", "create_embeddings");
+        kinds.put("get batches/abc", "get");
+        kinds.put("get files/abc", "get_file");
+        kinds.put("list batches (page xyz)", "list");
+        kinds.put("cancel batches/abc", "cancel");
+        kinds.put("delete batches/abc", "delete");
+        kinds.put("delete files/abc", "delete_file");
+        kinds.put("read inline results of batches/abc", "inline_results");
+        kinds.put("download files/abc", "download");
+        kinds.put("upload b-1.jsonl (start)", "upload_start");
+        kinds.put("upload b-1.jsonl (chunk at 8388608)", "upload_chunk");
+        kinds.put("something new", "other");
+
+        kinds.forEach((operation, kind) -> assertThat(CallMeter.operationOf(operation)).as(operation).isEqualTo(kind));
     }
 
     @Test
