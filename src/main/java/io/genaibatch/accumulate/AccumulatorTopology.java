@@ -145,7 +145,7 @@ public final class AccumulatorTopology {
         streamsConfig.put(TooLargeRecordHandler.CONFIG_OVERSIZED, oversized);
     }
 
-    /** Measured in docs/BENCHMARKS.md (and shared/notes/streams-throughput.md). */
+    /** Measured in docs/BENCHMARKS.md (and docs/KAFKA-NOTES.md). */
     public static Map<String, Object> tuning() {
         return Map.of(
                 StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), PRODUCER_BATCH_BYTES,

@@ -198,15 +198,38 @@ final class RequestJson {
                 case "object" -> value == JsonToken.START_OBJECT;
                 case "array" -> value == JsonToken.START_ARRAY;
                 case "string" -> value == JsonToken.VALUE_STRING;
-                default -> value == JsonToken.VALUE_NUMBER_INT;
+                default -> isProto3Integer(p, value);
             };
             if (!ok) {
                 return new Problem(ErrorCodes.INVALID_REQUEST, "field 'request." + name + "' must be "
-                        + ("aeiou".indexOf(type.charAt(0)) >= 0 ? "an " : "a ") + type + ", found " + type(value));
+                        + ("aeiou".indexOf(type.charAt(0)) >= 0 ? "an " : "a ") + type + ", found " + type(value)
+                        + (!"integer".equals(type) ? "" : value == JsonToken.VALUE_STRING ? " '" + p.getText() + "'"
+                                : value == JsonToken.VALUE_NUMBER_FLOAT ? " " + p.getText() : ""));
             }
         }
         p.skipChildren();
         return null;
+    }
+
+    /**
+     * proto3 JSON takes an integer field as a number or as a string holding one, in any notation of a whole number
+     * ({@code 8}, {@code "8"}, {@code 8.0}, {@code "8e0"}); a fraction or a string that is no number is refused.
+     */
+    private static boolean isProto3Integer(JsonParser p, JsonToken value) throws IOException {
+        try {
+            return switch (value) {
+                case VALUE_NUMBER_INT -> true;
+                case VALUE_NUMBER_FLOAT -> isWhole(p.getDecimalValue());
+                case VALUE_STRING -> isWhole(new java.math.BigDecimal(p.getText()));
+                default -> false;
+            };
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static boolean isWhole(java.math.BigDecimal d) {
+        return d.signum() == 0 || d.stripTrailingZeros().scale() <= 0;
     }
 
     /** {@code output_dimensionality} → {@code outputDimensionality}: the lowerCamelCase name of a proto field. */

@@ -91,7 +91,7 @@ final class ChaosRun {
             out.printf("chaos: broker on %d, emulator on %d, %d processes per role; logs in %s%n", kafkaPort,
                     emulatorPort, plan.instances(), logs);
             String runId = "chaos" + plan.seed();
-            new Demo(config, out, plan.timeout()).publish(runId, plan.requests());
+            new Demo(config, out, plan.timeout(), false).publish(runId, plan.requests());
             out.printf("chaos: %,d requests published; killing a role every few seconds%n", plan.requests());
             out.flush();
             DemoTally tally = watchAndKill(config, runId);

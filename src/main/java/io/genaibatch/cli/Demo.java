@@ -4,10 +4,13 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.genaibatch.config.ConfigKeys;
@@ -33,20 +36,21 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * a summary. Exit code 0 only when every request got exactly one correct response.
  */
 final class Demo {
-    private static final Duration PROGRESS_EVERY = Duration.ofSeconds(2);
-
     private final GenAiBatchConfig config;
     private final KafkaClients clients;
     private final Topics topics;
     private final PrintWriter out;
     private final Duration timeout;
+    private final boolean terminal;
 
-    Demo(GenAiBatchConfig config, PrintWriter out, Duration timeout) {
+    /** {@code terminal}: whether {@code out} is a terminal, where progress is one bar redrawn in place. */
+    Demo(GenAiBatchConfig config, PrintWriter out, Duration timeout, boolean terminal) {
         this.config = config;
         this.clients = new KafkaClients(config);
         this.topics = Topics.from(config);
         this.out = out;
         this.timeout = timeout;
+        this.terminal = terminal;
     }
 
     int run(int count) throws Exception {
@@ -54,13 +58,22 @@ final class Demo {
         long started = System.nanoTime();
         Map<TopicPartition, Long> responsesFrom = TopicTail.endOffsets(clients, topics.responses());
         Map<TopicPartition, Long> batchesFrom = TopicTail.endOffsets(clients, topics.batches());
+        Map<TopicPartition, Long> jobsFrom = TopicTail.endOffsets(clients, topics.jobs());
+        DemoProgress progress = new DemoProgress(out, terminal, count, started);
 
-        publish(runId, count);
-        out.printf("Published %,d demo requests (run %s) to %s as %s; waiting for their responses...%n", count, runId,
-                topics.requests(), clients.valueFormat().name().toLowerCase(Locale.ROOT));
+        out.printf("Publishing %,d demo requests (run %s) to %s as %s; batches seal after window.max-wait (%s), "
+                        + "then their jobs run.%n", count, runId, topics.requests(),
+                clients.valueFormat().name().toLowerCase(Locale.ROOT),
+                ConfigType.format(config.get(ConfigKeys.WINDOW_MAX_WAIT)));
         out.flush();
+        AtomicLong sent = new AtomicLong();
+        publish(runId, count, sent, () -> {
+            progress.sent(sent.get(), System.nanoTime());
+            progress.showIfDue(System.nanoTime());
+        });
+        progress.sent(sent.get(), System.nanoTime());
 
-        DemoTally tally = awaitResponses(runId, count, responsesFrom);
+        DemoTally tally = awaitResponses(runId, count, new Positions(responsesFrom, batchesFrom, jobsFrom), progress);
         double seconds = (System.nanoTime() - started) / 1e9;
         printSummary(count, tally, batchesFrom, seconds);
         boolean ok = tally.answered() == count && tally.duplicates() == 0 && tally.wrong.isEmpty();
@@ -73,8 +86,17 @@ final class Demo {
         return ok ? 0 : 1;
     }
 
+    /** Where this run's records start on the topics the demo watches. */
+    private record Positions(Map<TopicPartition, Long> responses, Map<TopicPartition, Long> batches,
+                             Map<TopicPartition, Long> jobs) { }
+
     /** Publishes demo requests 0..count-1 of run {@code runId}; throws the first failed send. */
     void publish(String runId, int count) throws Exception {
+        publish(runId, count, new AtomicLong(), () -> { });
+    }
+
+    /** As {@link #publish(String, int)}, counting acknowledged sends in {@code sent}; runs {@code betweenSends}. */
+    private void publish(String runId, int count, AtomicLong sent, Runnable betweenSends) throws Exception {
         RecordCodec<GenAiRequest> codec = RecordCodec.genAiRequest();
         ValueFormat format = clients.valueFormat();
         AtomicReference<Exception> failure = new AtomicReference<>();
@@ -89,8 +111,11 @@ final class Demo {
                 producer.send(record, (m, e) -> {
                     if (e != null) {
                         failure.compareAndSet(null, e);
+                    } else {
+                        sent.incrementAndGet();
                     }
                 });
+                betweenSends.run();
             }
             producer.flush();
         }
@@ -99,29 +124,42 @@ final class Demo {
         }
     }
 
-    private DemoTally awaitResponses(String runId, int count, Map<TopicPartition, Long> from) {
+    private DemoTally awaitResponses(String runId, int count, Positions from, DemoProgress progress) {
         DemoTally tally = new DemoTally(runId);
         long deadline = System.nanoTime() + timeout.toNanos();
-        long nextProgress = System.nanoTime() + PROGRESS_EVERY.toNanos();
-        try (TopicTail tail = TopicTail.open(clients, topics.responses(), from)) {
+        long[] sealed = {0};
+        long[] inJobs = {0};
+        Set<String> jobsSeen = new HashSet<>();
+        try (TopicTail responses = TopicTail.open(clients, topics.responses(), from.responses());
+             TopicTail batches = TopicTail.open(clients, topics.batches(), from.batches());
+             TopicTail jobs = TopicTail.open(clients, topics.jobs(), from.jobs())) {
             while (tally.answered() < count && System.nanoTime() < deadline) {
-                tail.poll(Duration.ofMillis(200), tally::add);
-                if (System.nanoTime() > nextProgress) {
-                    if (tally.answered() == 0) {
-                        out.printf("  0 / %,d responses: batches seal after window.max-wait (%s), then their jobs run%n",
-                                count, ConfigType.format(config.get(ConfigKeys.WINDOW_MAX_WAIT)));
-                    } else {
-                        out.printf("  %,d / %,d responses, from %d batches so far%n", tally.answered(), count,
-                                tally.batchIds.size());
+                responses.poll(Duration.ofMillis(100), tally::add);
+                batches.poll(Duration.ZERO, r -> {
+                    BatchRecord b = RecordCodec.batchRecord().decode(r.value());
+                    if (b.getSeal() != null) {
+                        sealed[0] += b.getSeal().getCount();
                     }
-                    out.flush();
-                    nextProgress = System.nanoTime() + PROGRESS_EVERY.toNanos();
-                }
+                });
+                jobs.poll(Duration.ZERO, r -> {
+                    BatchJob job = r.value() == null ? null : RecordCodec.batchJob().decode(r.value());
+                    // A batch's requests count once, when its first job exists; a child job re-runs some of them.
+                    if (job != null && job.getJobName() != null && job.getParentBatchId() == null
+                            && jobsSeen.add(job.getBatchId())) {
+                        inJobs[0] += job.getItemCount();
+                    }
+                });
+                long now = System.nanoTime();
+                progress.sealed(sealed[0], now);
+                progress.inJobs(inJobs[0], now);
+                progress.answered(tally.answered(), now);
+                progress.showIfDue(now);
             }
+            progress.finish(System.nanoTime());
             // A duplicate would arrive after the last first answer: give it a moment to show up.
             long grace = System.nanoTime() + Duration.ofSeconds(2).toNanos();
             while (System.nanoTime() < grace) {
-                tail.poll(Duration.ofMillis(200), tally::add);
+                responses.poll(Duration.ofMillis(200), tally::add);
             }
         }
         return tally;

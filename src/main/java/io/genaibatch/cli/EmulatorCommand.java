@@ -59,7 +59,7 @@ public final class EmulatorCommand implements Callable<Integer> {
     int embeddingDimension;
 
     @Option(names = "--answer-bytes", defaultValue = "0", description = "Pad every generated answer with filler"
-            + " words to at least this many characters, e.g. past Kafka's record limit; 0 = no padding; a prompt's"
+            + " words to at least this many characters, e.g. past Kafka's record limit; 0 = no padding, at most 16000000; a prompt's"
             + " [emulator:answer-bytes=N] overrides it (default: ${DEFAULT-VALUE}).")
     int answerBytes;
 

@@ -28,13 +28,16 @@ import picocli.CommandLine.Spec;
                 + "terminal. Data is kept in --data-dir across restarts. For quick turnarounds it seals batches after 5s "
                 + "and checks jobs every second (your --config and --set win). With --demo N it publishes N sample "
                 + "requests, waits for their responses, prints a summary and exits 0 only if every request got exactly "
-                + "one correct response.")
+                + "one correct response. The console shows only that, and errors; the log goes to a file under --data-dir "
+                + "(--log-file; --verbose shows it on the console too).")
 final class LocalCommand implements Callable<Integer> {
     /** The emulator accepts any key; the real SDK insists on having one. */
     static final String EMULATOR_API_KEY = "local-emulator-key";
 
     @Mixin
     ConfigOptions options;
+    @Mixin
+    LogOptions logOptions;
     @Spec
     CommandSpec spec;
 
@@ -60,12 +63,21 @@ final class LocalCommand implements Callable<Integer> {
             description = "How long the demo waits for its responses (default: ${DEFAULT-VALUE}).")
     Duration demoTimeout;
 
+    @Option(names = "--verbose", description = "Show the log on the console too, not only errors.")
+    boolean verbose;
+
     @Override
     public Integer call() throws Exception {
         if (demoRequests != null && demoRequests < 1) {
             spec.commandLine().getErr().println("genai-batch: --demo needs a positive number of requests, found " + demoRequests);
             return 2;
         }
+        CommandLogging.Setup logging = logOptions.setup(dataDir.resolve("logs").resolve("genai-batch.log"),
+                verbose ? CommandLogging.Console.ALL : CommandLogging.Console.ERRORS);
+        CommandLogging.apply(logging);
+        spec.commandLine().getOut().printf("Starting the broker, the emulator and the roles; log in %s%s%n",
+                logging.file().toAbsolutePath(), verbose ? "" : " (--verbose shows it here too)");
+        spec.commandLine().getOut().flush();
         CountDownLatch closed = new CountDownLatch(1);
         try {
             return runLocal(closed);
@@ -103,7 +115,8 @@ final class LocalCommand implements Callable<Integer> {
                     http.map(OpsServer::baseUrl).orElse("off"), dataDir.toAbsolutePath(),
                     stack.broker().bootstrapServers());
         } else {
-            Demo demo = new Demo(stack.config(), spec.commandLine().getOut(), demoTimeout);
+            Demo demo = new Demo(stack.config(), spec.commandLine().getOut(), demoTimeout,
+                    DemoProgress.stdoutIsTerminal());
             Thread runner = new Thread(() -> {
                 try {
                     finished.complete(demo.run(demoRequests));

@@ -34,6 +34,8 @@ final class RunCommand implements Callable<Integer> {
 
     @Mixin
     CommonOptions options;
+    @Mixin
+    LogOptions logOptions;
     @Spec
     CommandSpec spec;
     @Option(names = "--roles", split = ",", paramLabel = "ROLE[,ROLE...]",
@@ -51,6 +53,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!logOptions.isDefault()) {
+            CommandLogging.apply(logOptions.setup(null, CommandLogging.Console.ALL));
+        }
         List<String> wanted = selected();
         Map<String, String> overrides = new HashMap<>();
         if (geminiBaseUrl != null) {

@@ -44,7 +44,7 @@ final class AdminHandler {
                 try {
                     faults.failNext(count, status, query.get("path"));
                 } catch (IllegalArgumentException e) {
-                    throw ApiError.invalidArgument(e.getMessage());
+                    throw ErrorAnswer.invalidArgument(e.getMessage());
                 }
                 Http.sendJson(exchange, 200, Json.object());
             }
@@ -62,7 +62,7 @@ final class AdminHandler {
         String prefix = "/admin/batches/";
         int colon = path.lastIndexOf(':');
         if (!method.equals("POST") || !path.startsWith(prefix) || colon < prefix.length()) {
-            throw ApiError.notFound("No such admin endpoint: " + method + " " + path + ". See docs/EMULATOR.md.");
+            throw ErrorAnswer.notFound("No such admin endpoint: " + method + " " + path + ". See docs/EMULATOR.md.");
         }
         String id = path.substring(prefix.length(), colon);
         switch (path.substring(colon + 1).toLowerCase(Locale.ROOT)) {
@@ -70,7 +70,7 @@ final class AdminHandler {
             case "fail" -> batches.failNow(id, intParam(query, "code", 500),
                     query.getOrDefault("message", "Batch job failed (forced through /admin)."));
             case "expire" -> batches.expireNow(id);
-            default -> throw ApiError.notFound("No such admin action: " + path + " (finish, fail or expire).");
+            default -> throw ErrorAnswer.notFound("No such admin action: " + path + " (finish, fail or expire).");
         }
         Http.sendJson(exchange, 200, Json.object());
     }
@@ -83,7 +83,7 @@ final class AdminHandler {
         try {
             return Integer.parseInt(raw);
         } catch (NumberFormatException e) {
-            throw ApiError.invalidArgument(name + " must be an integer, found '" + raw + "'");
+            throw ErrorAnswer.invalidArgument(name + " must be an integer, found '" + raw + "'");
         }
     }
 }

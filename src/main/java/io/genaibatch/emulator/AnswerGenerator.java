@@ -9,12 +9,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /**
  * The deterministic "model": {@code echo: } + the text of the last content for generation, and a unit
  * vector seeded by the text for embeddings. Token counts are whitespace-separated words, so a test can
- * compute them by hand. A request it cannot answer throws {@link ApiError} (becoming a per-request error).
+ * compute them by hand. A request it cannot answer throws {@link ErrorAnswer} (becoming a per-request error).
  */
 final class AnswerGenerator {
     static final int MAX_DIMENSION = 65536;
-    /** The largest answer size asked for, by option or marker (nine digits): one answer is held in memory. */
-    static final int MAX_ANSWER_BYTES = 999_999_999;
+    /**
+     * The largest answer size, by option or marker (a larger marker is capped): far past any real answer (65,536
+     * output tokens at most), and below the 20 M characters to which common JSON readers (Jackson's default) cap
+     * one string, so that an oversized answer tests record limits, not a reader's.
+     */
+    static final int MAX_ANSWER_BYTES = 16_000_000;
 
     private final int defaultDimension;
     /** Minimum answer length when the prompt asks for none; 0 = the echo as it is. */
@@ -29,7 +33,7 @@ final class AnswerGenerator {
     ObjectNode generate(JsonNode request, String model, String responseId) {
         JsonNode contents = request == null ? null : request.get("contents");
         if (contents == null || !contents.isArray() || contents.isEmpty()) {
-            throw ApiError.invalidArgument("* GenerateContentRequest.contents: contents is not specified");
+            throw ErrorAnswer.invalidArgument("* GenerateContentRequest.contents: contents is not specified");
         }
         long promptTokens = 0;
         for (JsonNode content : contents) {
@@ -62,7 +66,7 @@ final class AnswerGenerator {
      */
     static String padded(String answer, int defaultTarget) {
         java.util.regex.Matcher m = ANSWER_BYTES.matcher(answer);
-        int target = m.find() ? Integer.parseInt(m.group(1)) : defaultTarget;
+        int target = m.find() ? Math.min(Integer.parseInt(m.group(1)), MAX_ANSWER_BYTES) : defaultTarget;
         if (target <= answer.length()) {
             return answer;
         }
@@ -80,16 +84,17 @@ final class AnswerGenerator {
     ObjectNode embed(JsonNode request) {
         JsonNode content = request == null ? null : request.get("content");
         if (content == null || !content.isObject()) {
-            throw ApiError.invalidArgument("* EmbedContentRequest.content: content is not specified");
+            throw ErrorAnswer.invalidArgument("* EmbedContentRequest.content: content is not specified");
         }
         int dimension = defaultDimension;
         JsonNode dim = Json.field(request, "outputDimensionality");
         if (dim != null && !dim.isNull()) {
-            if (!dim.canConvertToInt() || dim.asInt() < 1 || dim.asInt() > MAX_DIMENSION) {
-                throw ApiError.invalidArgument("* EmbedContentRequest.outputDimensionality: must be in [1, "
+            Long asked = Json.integer(dim);
+            if (asked == null || asked < 1 || asked > MAX_DIMENSION) {
+                throw ErrorAnswer.invalidArgument("* EmbedContentRequest.outputDimensionality: must be in [1, "
                         + MAX_DIMENSION + "], found " + dim);
             }
-            dimension = dim.asInt();
+            dimension = asked.intValue();
         }
         float[] vector = vector(textOf(content), dimension);
         ObjectNode response = Json.object();

@@ -40,16 +40,16 @@ final class BatchHandler {
         ObjectNode body = readLimited(exchange.getRequestBody());
         JsonNode batch = body.get("batch");
         if (batch == null || !batch.isObject()) {
-            throw ApiError.invalidArgument("Invalid JSON payload: expected {\"batch\": {...}} with an inputConfig.");
+            throw ErrorAnswer.invalidArgument("Invalid JSON payload: expected {\"batch\": {...}} with an inputConfig.");
         }
         JsonNode inputConfig = Json.field(batch, "inputConfig");
         if (inputConfig == null || !inputConfig.isObject()) {
-            throw ApiError.invalidArgument("* batch.input_config: input_config is required");
+            throw ErrorAnswer.invalidArgument("* batch.input_config: input_config is required");
         }
         String fileName = Json.text(inputConfig, "fileName");
         JsonNode requests = inputConfig.path("requests").get("requests");
         if ((fileName == null) == (requests == null)) {
-            throw ApiError.invalidArgument("* batch.input_config: exactly one of file_name and requests is required");
+            throw ErrorAnswer.invalidArgument("* batch.input_config: exactly one of file_name and requests is required");
         }
         String displayName = Json.text(batch, "displayName");
         Long priority = priority(Json.field(batch, "priority"));
@@ -69,7 +69,7 @@ final class BatchHandler {
         }
         BatchJob job = batches.create(kind, model, displayName, priority, workDir, input);
         if (batches.loseThisCreateAnswer()) {
-            throw new ApiError(503, "UNAVAILABLE", "The service is currently unavailable. [emulator: the job "
+            throw new ErrorAnswer(503, "UNAVAILABLE", "The service is currently unavailable. [emulator: the job "
                     + job.name() + " was created, its answer lost (loseNextCreateAnswers)]");
         }
         sendOperation(exchange, job);
@@ -77,23 +77,18 @@ final class BatchHandler {
 
     /**
      * The batch's {@code priority}: an int64, so proto3 JSON sends it as a string ("5") and accepts a number (5)
-     * too; anything else is refused as the service refuses a malformed field. Null when absent.
+     * too, in any whole-number notation ({@link Json#integer}); anything else is refused as the service refuses a
+     * malformed field. Null when absent.
      */
     static Long priority(JsonNode node) {
         if (node == null || node.isNull()) {
             return null;
         }
-        if (node.isIntegralNumber() && node.canConvertToLong()) {
-            return node.asLong();
+        Long priority = Json.integer(node);
+        if (priority != null) {
+            return priority;
         }
-        if (node.isTextual()) {
-            try {
-                return Long.parseLong(node.asText().trim());
-            } catch (NumberFormatException e) {
-                // refused below
-            }
-        }
-        throw ApiError.invalidArgument("Invalid value at 'batch.priority' (TYPE_INT64), " + node);
+        throw ErrorAnswer.invalidArgument("Invalid value at 'batch.priority' (TYPE_INT64), " + node);
     }
 
     void get(HttpExchange exchange, String id) throws IOException {
@@ -101,8 +96,8 @@ final class BatchHandler {
     }
 
     void list(HttpExchange exchange, Map<String, String> query) throws IOException {
-        int pageSize = Paging.pageSize(query.get("pageSize"), DEFAULT_PAGE_SIZE, Paging.MAX_PAGE_SIZE);
-        Paging.Page<BatchJob> page = batches.list(pageSize, query.get("pageToken"));
+        int pageSize = Paging.pageSize(Json.param(query, "pageSize"), DEFAULT_PAGE_SIZE, Paging.MAX_PAGE_SIZE);
+        Paging.Page<BatchJob> page = batches.list(pageSize, Json.param(query, "pageToken"));
         exchange.getResponseHeaders().set("Content-Type", "application/json; charset=UTF-8");
         Http.startResponse(exchange, 200, 0);
         try (OutputStream out = exchange.getResponseBody(); JsonGenerator g = Json.FACTORY.createGenerator(out)) {
@@ -154,8 +149,8 @@ final class BatchHandler {
         }
     }
 
-    private static ApiError refused(int index) {
-        return ApiError.invalidArgument("* batch.input_config.requests[" + index + "].request: the request cannot be "
+    private static ErrorAnswer refused(int index) {
+        return ErrorAnswer.invalidArgument("* batch.input_config.requests[" + index + "].request: the request cannot be "
                 + "accepted (emulator: refuseCreatesContaining)");
     }
 
@@ -165,7 +160,7 @@ final class BatchHandler {
                 ? bare.startsWith("gemini-") || bare.startsWith("text-embedding") || bare.startsWith("embedding-")
                 : knownModels.contains(bare) || knownModels.contains(model);
         if (!known) {
-            throw ApiError.notFound("models/" + bare + " is not found for API version " + apiVersion
+            throw ErrorAnswer.notFound("models/" + bare + " is not found for API version " + apiVersion
                     + ", or is not supported for " + method + ". (emulator: known models are "
                     + (knownModels.isEmpty() ? "gemini-*, text-embedding*, embedding-*" : knownModels) + ")");
         }
@@ -174,7 +169,7 @@ final class BatchHandler {
     private static ObjectNode readLimited(InputStream in) throws IOException {
         byte[] bytes = in.readNBytes(MAX_INLINE_PAYLOAD + 1);
         if (bytes.length > MAX_INLINE_PAYLOAD) {
-            throw ApiError.invalidArgument("Request payload size exceeds the limit: " + MAX_INLINE_PAYLOAD
+            throw ErrorAnswer.invalidArgument("Request payload size exceeds the limit: " + MAX_INLINE_PAYLOAD
                     + " bytes. Send large batches as a JSONL file (inputConfig.fileName).");
         }
         return Json.readObject(new java.io.ByteArrayInputStream(bytes));
@@ -182,14 +177,14 @@ final class BatchHandler {
 
     private static BatchStore.Input spoolInline(JsonNode requests, Path workDir) throws IOException {
         if (!requests.isArray() || requests.isEmpty()) {
-            throw ApiError.invalidArgument("* batch.input_config.requests.requests: at least one request is required");
+            throw ErrorAnswer.invalidArgument("* batch.input_config.requests.requests: at least one request is required");
         }
         Path spool = workDir.resolve("inline-input.jsonl");
         try (BufferedWriter w = Files.newBufferedWriter(spool, StandardCharsets.UTF_8)) {
             int i = 0;
             for (JsonNode item : requests) {
                 if (!item.isObject() || !item.path("request").isObject()) {
-                    throw ApiError.invalidArgument("* batch.input_config.requests.requests[" + i
+                    throw ErrorAnswer.invalidArgument("* batch.input_config.requests.requests[" + i
                             + "].request: request is required and must be an object");
                 }
                 ObjectNode line = Json.object();

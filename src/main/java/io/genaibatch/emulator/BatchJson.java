@@ -116,7 +116,7 @@ final class BatchJson {
         g.writeObjectFieldStart("error");
         g.writeNumberField("code", v.errorCode());
         g.writeStringField("message", v.errorMessage());
-        g.writeStringField("status", ApiError.statusFor(v.errorCode()));
+        g.writeStringField("status", ErrorAnswer.statusFor(v.errorCode()));
         g.writeEndObject();
     }
 }

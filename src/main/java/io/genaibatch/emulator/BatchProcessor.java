@@ -138,7 +138,7 @@ final class BatchProcessor {
         if (Hashing.unit(options.seed(), job.id, fateKey, "error") < options.requestErrorRate()) {
             int code = options.requestErrorCode();
             faults.add("requestError");
-            return new Result(key, metadata, null, Json.errorObject(code, ApiError.statusFor(code),
+            return new Result(key, metadata, null, Json.errorObject(code, ErrorAnswer.statusFor(code),
                     "Injected per-request error (emulator requestErrorRate)."));
         }
         try {
@@ -146,7 +146,7 @@ final class BatchProcessor {
                     ? generator.embed(request)
                     : generator.generate(request, job.model, Hashing.id(Hashing.hash(options.seed(), job.id, fateKey), 22));
             return new Result(key, metadata, response, null);
-        } catch (ApiError e) {
+        } catch (ErrorAnswer e) {
             return new Result(key, metadata, null, Json.errorObject(e.code(), e.status(), e.getMessage()));
         }
     }
@@ -156,7 +156,7 @@ final class BatchProcessor {
     }
 
     private static Result error(String key, int code, String message) {
-        return new Result(key, null, null, Json.errorObject(code, ApiError.statusFor(code), message));
+        return new Result(key, null, null, Json.errorObject(code, ErrorAnswer.statusFor(code), message));
     }
 
     private interface Sink extends AutoCloseable {

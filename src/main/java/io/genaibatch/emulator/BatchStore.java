@@ -326,7 +326,7 @@ final class BatchStore {
         String id = nameOrId.startsWith("batches/") ? nameOrId.substring("batches/".length()) : nameOrId;
         BatchJob job = byId.get(id);
         if (job == null) {
-            throw ApiError.notFound("Batch batches/" + id + " not found. It may have been deleted, or was created by"
+            throw ErrorAnswer.notFound("Batch batches/" + id + " not found. It may have been deleted, or was created by"
                     + " another emulator instance (without a data directory the emulator keeps jobs in memory only).");
         }
         return job;

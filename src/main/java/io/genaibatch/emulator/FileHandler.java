@@ -44,8 +44,8 @@ final class FileHandler {
     }
 
     void list(HttpExchange exchange, String apiVersion, Map<String, String> query) throws IOException {
-        int pageSize = Paging.pageSize(query.get("pageSize"), DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
-        Paging.Page<StoredFile> page = files.list(pageSize, query.get("pageToken"));
+        int pageSize = Paging.pageSize(Json.param(query, "pageSize"), DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+        Paging.Page<StoredFile> page = files.list(pageSize, Json.param(query, "pageToken"));
         String origin = Http.origin(exchange, fallbackOrigin);
         ObjectNode body = Json.object();
         ArrayNode items = body.putArray("files");
@@ -66,7 +66,7 @@ final class FileHandler {
         String id = nameOrId.startsWith("files/") ? nameOrId.substring("files/".length()) : nameOrId;
         if (id.length() > MAX_FILE_ID) {
             // The service's own wording (python-genai issue 1613).
-            throw ApiError.invalidArgument("* " + request + ".name: File ID (name excluding 'files/') cannot be more"
+            throw ErrorAnswer.invalidArgument("* " + request + ".name: File ID (name excluding 'files/') cannot be more"
                     + " than " + MAX_FILE_ID + " characters.\n");
         }
     }
@@ -78,14 +78,14 @@ final class FileHandler {
      */
     void download(HttpExchange exchange, String id, Map<String, String> query) throws IOException {
         if (!"media".equals(query.get("alt"))) {
-            throw ApiError.invalidArgument("Download needs ?alt=media (found alt=" + query.get("alt") + ").");
+            throw ErrorAnswer.invalidArgument("Download needs ?alt=media (found alt=" + query.get("alt") + ").");
         }
         StoredFile f = files.get(id);
         InputStream in;
         try {
             in = Files.newInputStream(f.blob());
         } catch (java.nio.file.NoSuchFileException e) {
-            throw ApiError.notFound("File " + f.name() + " has no content any more (deleted meanwhile).");
+            throw ErrorAnswer.notFound("File " + f.name() + " has no content any more (deleted meanwhile).");
         }
         try (in) {
             long size = f.sizeBytes();

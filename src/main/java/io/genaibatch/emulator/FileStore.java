@@ -97,7 +97,7 @@ final class FileStore {
         if (f == null) {
             // The Files API's answer for a file that is not there (deleted, expired after 48 h, never uploaded):
             // 403, not 404.
-            throw new ApiError(403, "PERMISSION_DENIED", "You do not have permission to access the File files/" + id
+            throw new ErrorAnswer(403, "PERMISSION_DENIED", "You do not have permission to access the File files/" + id
                     + " or it may not exist.");
         }
         return f;

@@ -21,7 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A local server that speaks the Gemini Batch and Files REST protocol (shared/gemini-batch-protocol.md), for
+ * A local server that speaks the Gemini Batch and Files REST protocol (docs/PROTOCOL.md), for
  * the unchanged google-genai SDKs to talk to through their base URL. Like MockWebServer, it is a real HTTP
  * server with a handle for tests: script faults, read the request log, count jobs, force job states.
  *

@@ -51,7 +51,7 @@ final class Http {
         exchange.sendResponseHeaders(status, length);
     }
 
-    static void sendError(HttpExchange exchange, ApiError error) throws IOException {
+    static void sendError(HttpExchange exchange, ErrorAnswer error) throws IOException {
         sendJson(exchange, error.code(), Json.errorBody(error.code(), error.status(), error.getMessage(), error.reason()));
     }
 

@@ -51,13 +51,13 @@ final class Json {
         try {
             node = MAPPER.readTree(bytes);
         } catch (JsonProcessingException e) {
-            throw ApiError.invalidArgument("Invalid JSON payload received. " + e.getOriginalMessage());
+            throw ErrorAnswer.invalidArgument("Invalid JSON payload received. " + e.getOriginalMessage());
         }
         if (node == null || node.isMissingNode() || node.isNull()) {
             return object();
         }
         if (!node.isObject()) {
-            throw ApiError.invalidArgument("Invalid JSON payload received. Expected an object, found "
+            throw ErrorAnswer.invalidArgument("Invalid JSON payload received. Expected an object, found "
                     + node.getNodeType());
         }
         return (ObjectNode) node;
@@ -95,6 +95,30 @@ final class Json {
             }
         }
         return sb == null ? camelName : sb.toString();
+    }
+
+    /**
+     * An int32/int64 field's value as proto3 JSON takes it: a number or a string holding one, in any notation of a
+     * whole number ({@code 8}, {@code "8"}, {@code 8.0}, {@code "8e0"}). Null for anything else (a fraction, a word,
+     * an object, or a value past a long), for the caller to refuse naming the field.
+     */
+    static Long integer(JsonNode value) {
+        try {
+            java.math.BigDecimal d = value.isNumber() ? value.decimalValue()
+                    : value.isTextual() ? new java.math.BigDecimal(value.asText()) : null;
+            return d == null ? null : d.longValueExact();
+        } catch (NumberFormatException | ArithmeticException e) {
+            return null;
+        }
+    }
+
+    /**
+     * A query parameter by its lowerCamelCase or snake_case name ({@code pageSize} / {@code page_size}): the
+     * service's HTTP transcoding maps both to the request message's field, as bodies do ({@link #field}).
+     */
+    static String param(java.util.Map<String, String> query, String camelName) {
+        String v = query.get(camelName);
+        return v != null ? v : query.get(snakeCase(camelName));
     }
 
     /** A text field read through {@link #field}; null when absent or not a string. */

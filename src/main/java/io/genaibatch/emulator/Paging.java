@@ -25,10 +25,10 @@ final class Paging {
         try {
             n = Integer.parseInt(raw);
         } catch (NumberFormatException e) {
-            throw ApiError.invalidArgument("pageSize must be an integer, found '" + raw + "'");
+            throw ErrorAnswer.invalidArgument("pageSize must be an integer, found '" + raw + "'");
         }
         if (n < 0) {
-            throw ApiError.invalidArgument("pageSize must not be negative, found " + n);
+            throw ErrorAnswer.invalidArgument("pageSize must not be negative, found " + n);
         }
         return n == 0 ? defaultSize : Math.min(n, maxSize);
     }
@@ -40,7 +40,7 @@ final class Paging {
             try {
                 from = Long.parseLong(pageToken);
             } catch (NumberFormatException e) {
-                throw ApiError.invalidArgument("Invalid page token '" + pageToken
+                throw ErrorAnswer.invalidArgument("Invalid page token '" + pageToken
                         + "': use the nextPageToken of the previous page as it was answered.");
             }
             view = view.tailMap(from, true);

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one HTTP entry point: records the request, checks the API key, applies the HTTP fault plan and the
- * response delay, dispatches by path, and turns every {@link ApiError} into the protocol's error answer.
+ * response delay, dispatches by path, and turns every {@link ErrorAnswer} into the protocol's error answer.
  */
 final class Router implements HttpHandler {
     private static final Logger log = LoggerFactory.getLogger(Router.class);
@@ -84,7 +84,7 @@ final class Router implements HttpHandler {
                 } else {
                     serveApi(exchange, method, path, query, uploadUrl);
                 }
-            } catch (ApiError e) {
+            } catch (ErrorAnswer e) {
                 Http.drain(body);
                 if (uploadUrl && exchange.getResponseHeaders().getFirst(UploadHandler.STATUS) == null) {
                     exchange.getResponseHeaders().set(UploadHandler.STATUS, "active");
@@ -101,7 +101,7 @@ final class Router implements HttpHandler {
                 if (uploadUrl) {
                     exchange.getResponseHeaders().set(UploadHandler.STATUS, "active");
                 }
-                Http.sendError(exchange, new ApiError(500, "INTERNAL", "Emulator error: " + e));
+                Http.sendError(exchange, new ErrorAnswer(500, "INTERNAL", "Emulator error: " + e));
             }
         } catch (IOException e) {
             // The client went away mid-answer (or mid-upload); nothing more can be said to it.
@@ -135,7 +135,7 @@ final class Router implements HttpHandler {
                 exchange.getResponseHeaders().set("Retry-After", Integer.toString(fault.retryAfterSeconds()));
             }
             log.info("{} {} -> injected HTTP {}", method, path, fault.httpStatus());
-            throw new ApiError(fault.httpStatus(), ApiError.statusFor(fault.httpStatus()), fault.message());
+            throw new ErrorAnswer(fault.httpStatus(), ErrorAnswer.statusFor(fault.httpStatus()), fault.message());
         }
         if (options.responseDelayMillis() > 0) {
             sleep(options.responseDelayMillis());
@@ -158,7 +158,7 @@ final class Router implements HttpHandler {
         }
         m = API.matcher(path);
         if (!m.matches()) {
-            throw ApiError.notFound("No such endpoint: " + method + " " + path
+            throw ErrorAnswer.notFound("No such endpoint: " + method + " " + path
                     + ". The emulator serves /{version}/batches, /{version}/files, /upload/{version}/files"
                     + " and /{version}/models/{model}:batchGenerateContent|asyncBatchEmbedContent.");
         }
@@ -199,7 +199,7 @@ final class Router implements HttpHandler {
                 files.get(exchange, version, m.group(1));
             }
         } else {
-            throw ApiError.notFound("No such endpoint: " + method + " /" + version + "/" + resource + ".");
+            throw ErrorAnswer.notFound("No such endpoint: " + method + " /" + version + "/" + resource + ".");
         }
     }
 
@@ -213,7 +213,7 @@ final class Router implements HttpHandler {
             return;
         }
         if (options.apiKey() == null) {
-            throw new ApiError(403, "PERMISSION_DENIED", "The emulator's /admin endpoints answer loopback callers"
+            throw new ErrorAnswer(403, "PERMISSION_DENIED", "The emulator's /admin endpoints answer loopback callers"
                     + " only, and this request came from " + exchange.getRemoteAddress().getAddress().getHostAddress()
                     + ". Call from the emulator's machine, start it with --api-key and send that key"
                     + " (x-goog-api-key or ?key=), or start it with --admin-open.");
@@ -230,20 +230,20 @@ final class Router implements HttpHandler {
             key = query.get("key");
         }
         if (key == null || key.isEmpty()) {
-            throw new ApiError(401, "UNAUTHENTICATED", "Method doesn't allow unregistered callers (callers without"
+            throw new ErrorAnswer(401, "UNAUTHENTICATED", "Method doesn't allow unregistered callers (callers without"
                     + " established identity). Please use API Key or other form of API consumer identity to call"
                     + " this API. (emulator: send the header x-goog-api-key)");
         }
         if (!key.equals(options.apiKey())) {
             // The service's answer to a wrong key: 400, not 403, with the reason in the details.
-            throw new ApiError(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key."
+            throw new ErrorAnswer(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key."
                     + " (emulator: the key does not match --api-key)", "API_KEY_INVALID");
         }
     }
 
     private static void requireMethod(String method, String expected, String resource) {
         if (!method.equals(expected)) {
-            throw new ApiError(405, "INVALID_ARGUMENT", method + " is not allowed on " + resource
+            throw new ErrorAnswer(405, "INVALID_ARGUMENT", method + " is not allowed on " + resource
                     + "; use " + expected + ".");
         }
     }
@@ -253,7 +253,7 @@ final class Router implements HttpHandler {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ApiError(503, "UNAVAILABLE", "Emulator is shutting down.");
+            throw new ErrorAnswer(503, "UNAVAILABLE", "Emulator is shutting down.");
         }
     }
 

@@ -39,12 +39,12 @@ final class UploadHandler {
     void start(HttpExchange exchange, String apiVersion) throws IOException {
         Headers h = exchange.getRequestHeaders();
         if (!"resumable".equalsIgnoreCase(h.getFirst("X-Goog-Upload-Protocol"))) {
-            throw ApiError.invalidArgument("Only the resumable upload protocol is served: send"
+            throw ErrorAnswer.invalidArgument("Only the resumable upload protocol is served: send"
                     + " X-Goog-Upload-Protocol: resumable (found " + h.getFirst("X-Goog-Upload-Protocol") + ").");
         }
         Set<String> commands = commands(h);
         if (!commands.equals(Set.of("start"))) {
-            throw ApiError.invalidArgument("The first request of an upload must say X-Goog-Upload-Command: start"
+            throw ErrorAnswer.invalidArgument("The first request of an upload must say X-Goog-Upload-Command: start"
                     + " (found " + h.getFirst("X-Goog-Upload-Command") + ").");
         }
         ObjectNode body = Json.readObject(exchange.getRequestBody());
@@ -80,7 +80,7 @@ final class UploadHandler {
         UploadSession s = files.upload(uploadId);
         if (s == null) {
             respHeaders.set(STATUS, "final");
-            throw ApiError.notFound("Upload " + uploadId + " not found: it was finalized, refused at finalize,"
+            throw ErrorAnswer.notFound("Upload " + uploadId + " not found: it was finalized, refused at finalize,"
                     + " or never started on this emulator. Start a new upload.");
         }
         Set<String> commands = commands(exchange.getRequestHeaders());
@@ -91,20 +91,20 @@ final class UploadHandler {
                 return;
             }
             if (s.finalized) {
-                throw ApiError.failedPrecondition("Upload " + uploadId + " is already finalized.");
+                throw ErrorAnswer.failedPrecondition("Upload " + uploadId + " is already finalized.");
             }
             if (!commands.contains("upload") && !commands.contains("finalize")) {
-                throw ApiError.invalidArgument("X-Goog-Upload-Command must be upload, 'upload, finalize', finalize"
+                throw ErrorAnswer.invalidArgument("X-Goog-Upload-Command must be upload, 'upload, finalize', finalize"
                         + " or query (found " + exchange.getRequestHeaders().getFirst("X-Goog-Upload-Command") + ").");
             }
             String offsetRaw = exchange.getRequestHeaders().getFirst("X-Goog-Upload-Offset");
             if (offsetRaw == null && commands.contains("upload")) {
-                throw ApiError.invalidArgument("X-Goog-Upload-Offset is required with X-Goog-Upload-Command: upload.");
+                throw ErrorAnswer.invalidArgument("X-Goog-Upload-Offset is required with X-Goog-Upload-Command: upload.");
             }
             long offset = offsetRaw == null ? s.received : parseLong(offsetRaw, "X-Goog-Upload-Offset");
             if (offset != s.received) {
                 respHeaders.set("X-Goog-Upload-Size-Received", Long.toString(s.received));
-                throw ApiError.invalidArgument("Upload " + uploadId + ": X-Goog-Upload-Offset is " + offset
+                throw ErrorAnswer.invalidArgument("Upload " + uploadId + ": X-Goog-Upload-Offset is " + offset
                         + " but " + s.received + " bytes were received so far; send from offset " + s.received
                         + " (ask with X-Goog-Upload-Command: query).");
             }
@@ -127,7 +127,7 @@ final class UploadHandler {
             files.abortUpload(s);
             log.warn("Upload {} refused at finalize: {} bytes received, {} declared", s.uploadId, s.received,
                     s.declaredSize);
-            throw ApiError.invalidArgument("Upload " + s.uploadId + " finalized with " + s.received
+            throw ErrorAnswer.invalidArgument("Upload " + s.uploadId + " finalized with " + s.received
                     + " bytes, but X-Goog-Upload-Header-Content-Length declared " + s.declaredSize
                     + ". The upload is discarded: start again and send every byte.");
         }
@@ -168,7 +168,7 @@ final class UploadHandler {
             }
             return v;
         } catch (NumberFormatException e) {
-            throw ApiError.invalidArgument(header + " must be a non-negative integer, found '" + raw + "'.");
+            throw ErrorAnswer.invalidArgument(header + " must be a non-negative integer, found '" + raw + "'.");
         }
     }
 

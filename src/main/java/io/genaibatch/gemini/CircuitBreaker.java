@@ -2,7 +2,7 @@ package io.genaibatch.gemini;
 
 /**
  * The seam where a circuit breaker plugs into {@link RetryPolicy}: asked before every attempt, told the
- * outcome of each. Not built yet (DESIGN.md §7); {@link #NONE} lets every call through.
+ * outcome of each. Not built yet; {@link #NONE} lets every call through.
  */
 public interface CircuitBreaker {
 

@@ -15,7 +15,4 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param error    the per-request error, empty on success
  */
 public record InlineResult(int index, Optional<String> key, Optional<JsonNode> response, Optional<ApiError> error) {
-    public boolean isError() {
-        return error.isPresent();
-    }
 }

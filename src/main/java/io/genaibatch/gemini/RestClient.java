@@ -133,19 +133,6 @@ final class RestClient {
         return response;
     }
 
-    /** Sends the request and parses a JSON answer (an empty body reads as an empty object). */
-    JsonNode sendForJson(String operation, Request request) {
-        try (Response response = send(operation, request)) {
-            ResponseBody body = response.body();
-            try (InputStream in = body.byteStream()) {
-                JsonNode node = OperationJson.MAPPER.readTree(in);
-                return node == null ? OperationJson.MAPPER.createObjectNode() : node;
-            } catch (IOException e) {
-                throw transportFailure(operation, e);
-            }
-        }
-    }
-
     static GeminiApiException transportFailure(String operation, IOException e) {
         return GeminiApiException.transport(operation, e.toString(), neverReachedServer(e), e);
     }

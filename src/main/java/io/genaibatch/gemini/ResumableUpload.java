@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Our client of the resumable upload protocol (start, upload, {@code upload, finalize}, query), replacing
  * the SDK's {@code files.upload}, which truncates on a short read, crashes on a size that is a multiple of
- * 8 MiB, overflows its int offset at 2 GiB and never resumes (notes/java-sdk-2.0.0.md).
+ * 8 MiB, overflows its int offset at 2 GiB and never resumes (docs/PROTOCOL.md).
  *
  * <p>Each chunk is read from the file with positional reads at a long offset while OkHttp writes it, so
  * the heap holds one small copy buffer, not the chunk. After a failed chunk (connection cut, timeout,

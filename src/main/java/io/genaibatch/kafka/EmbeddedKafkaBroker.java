@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A single-node KRaft broker (combined broker + controller) in this JVM, for {@code genai-batch kafka},
  * {@code genai-batch local} and the integration tests. Data lives in {@code dataDir} and survives restarts;
- * storage is formatted only once. See shared/notes/embedded-kafka-4.4.md for why each setting is here.
+ * storage is formatted only once. docs/KAFKA-NOTES.md says why each setting is here.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);

@@ -17,7 +17,7 @@ import java.util.Optional;
 import io.genaibatch.config.GenAiBatchConfig;
 import org.apache.kafka.common.config.TopicConfig;
 
-/** The names and shapes of every topic genai-batch uses (DESIGN.md §2), from the configuration. */
+/** The names and shapes of every topic genai-batch uses (docs/ARCHITECTURE.md, "Topics and records"), from the configuration. */
 public record Topics(String requests, String batches, String jobs, String responses, String windowConfig, String dlq,
                      List<TopicSpec> specs) {
 

@@ -9,7 +9,7 @@ import io.genaibatch.records.Error;
 import io.genaibatch.records.InputMode;
 import io.genaibatch.records.JobState;
 
-/** The genai.jobs values the submitter writes (contract: CONTRACT-submit-poll.md, "genai.jobs" steps 1 and 2). */
+/** The genai.jobs values the submitter writes (their fields: docs/SCHEMAS.md, BatchJob; their order: docs/SUBMITTER.md). */
 final class JobRecords {
     private JobRecords() {
     }

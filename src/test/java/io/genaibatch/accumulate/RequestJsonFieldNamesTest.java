@@ -22,8 +22,13 @@ class RequestJsonFieldNamesTest {
             "GENERATE|tool_config|{}|",
             "GENERATE|cached_content|1|field 'request.cached_content' must be a string, found a number",
             "EMBED|output_dimensionality|8|",
-            "EMBED|output_dimensionality|\"8\"|field 'request.output_dimensionality' must be an integer, found a string",
-            "EMBED|outputDimensionality|\"8\"|field 'request.outputDimensionality' must be an integer, found a string",
+            // proto3 JSON: an integer may come as a string, or in any notation of a whole number.
+            "EMBED|output_dimensionality|\"8\"|",
+            "EMBED|outputDimensionality|\"8\"|",
+            "EMBED|outputDimensionality|8.0|",
+            "EMBED|outputDimensionality|\"8e0\"|",
+            "EMBED|outputDimensionality|8.5|field 'request.outputDimensionality' must be an integer, found a number 8.5",
+            "EMBED|output_dimensionality|\"eight\"|field 'request.output_dimensionality' must be an integer, found a string 'eight'",
             "EMBED|task_type|3|field 'request.task_type' must be a string, found a number",
             "EMBED|some_future_field|3|"})
     void shouldCheckBothSpellingsAlike(RequestKind kind, String field, String value, String problem) {

@@ -112,6 +112,68 @@ class FieldNamesTest {
         assertThat(done.at("/metadata/displayName").asText()).isEqualTo("inline-snake");
     }
 
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void shouldCreateGenerateFileJobsInEitherSpellingAndReadSystemInstructionInEither(boolean snake) throws Exception {
+        String instruction = snake ? "system_instruction" : "systemInstruction";
+        String lines = "{\"key\":\"k\",\"request\":{\"contents\":[{\"parts\":[{\"text\":\"one two\"}]}],\""
+                + instruction + "\":{\"parts\":[{\"text\":\"be brief now\"}]}}}\n";
+        String file = upload("{\"file\":{\"mime_type\":\"jsonl\"}}", lines).path("name").asText();
+        String body = snake ? "{\"batch\":{\"input_config\":{\"file_name\":\"" + file + "\"}}}"
+                : "{\"batch\":{\"inputConfig\":{\"fileName\":\"" + file + "\"}}}";
+        HttpResponse<String> created = Sdk.post(emulator, "/v1beta/models/gemini-2.5-flash:batchGenerateContent", body);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+
+        JsonNode done = Sdk.awaitRawDone(emulator, Sdk.json(created.body()).path("name").asText());
+        String out = Sdk.get(emulator, "/v1beta/" + done.at("/response/responsesFile").asText() + ":download?alt=media").body();
+        // 2 words of contents + 3 of the instruction, whichever spelling carried it.
+        assertThat(Sdk.json(out.strip()).at("/response/usageMetadata/promptTokenCount").asInt()).isEqualTo(5);
+    }
+
+    @Test
+    void shouldReadInlineEmbeddingRequestsInSnakeCase() throws Exception {
+        String body = "{\"batch\":{\"input_config\":{\"requests\":{\"requests\":["
+                + "{\"request\":{\"content\":{\"parts\":[{\"text\":\"a\"}]},\"output_dimensionality\":\"4\",\"task_type\":\"CLUSTERING\"}},"
+                + "{\"request\":{\"content\":{\"parts\":[{\"text\":\"b\"}]},\"outputDimensionality\":8.0}}]}}}}";
+        HttpResponse<String> created = Sdk.post(emulator, "/v1beta/models/gemini-embedding-001:asyncBatchEmbedContent", body);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+        JsonNode done = Sdk.awaitRawDone(emulator, Sdk.json(created.body()).path("name").asText());
+        JsonNode items = done.at("/response/inlinedResponses/inlinedResponses");
+        // int64/int32 in proto3 JSON: a string or any whole-number notation.
+        assertThat(items.get(0).at("/response/embedding/values").size()).isEqualTo(4);
+        assertThat(items.get(1).at("/response/embedding/values").size()).isEqualTo(8);
+    }
+
+    @Test
+    void shouldRefuseAFractionalDimensionForThatRequestOnly() throws Exception {
+        String body = "{\"batch\":{\"inputConfig\":{\"requests\":{\"requests\":["
+                + "{\"request\":{\"content\":{\"parts\":[{\"text\":\"a\"}]},\"outputDimensionality\":8.5}},"
+                + "{\"request\":{\"content\":{\"parts\":[{\"text\":\"b\"}]},\"outputDimensionality\":\"8\"}}]}}}}";
+        HttpResponse<String> created = Sdk.post(emulator, "/v1beta/models/gemini-embedding-001:asyncBatchEmbedContent", body);
+        JsonNode items = Sdk.awaitRawDone(emulator, Sdk.json(created.body()).path("name").asText())
+                .at("/response/inlinedResponses/inlinedResponses");
+        assertThat(items.get(0).at("/error/code").asInt()).isEqualTo(400);
+        assertThat(items.get(1).at("/response/embedding/values").size()).isEqualTo(8);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/v1beta/batches", "/v1beta/files"})
+    void shouldPageListsWithQueryParametersInEitherSpelling(String path) throws Exception {
+        upload("{\"file\":{}}", "{}\n");
+        upload("{\"file\":{}}", "{}\n");
+        Sdk.post(emulator, "/v1beta/models/gemini-2.5-flash:batchGenerateContent", inlineBody(null));
+        Sdk.post(emulator, "/v1beta/models/gemini-2.5-flash:batchGenerateContent", inlineBody(null));
+        String items = path.endsWith("files") ? "files" : "operations";
+        for (String[] names : new String[][] {{"pageSize", "pageToken"}, {"page_size", "page_token"}}) {
+            JsonNode first = Sdk.json(Sdk.get(emulator, path + "?" + names[0] + "=1").body());
+            assertThat(first.path(items).size()).as(names[0]).isEqualTo(1);
+            JsonNode second = Sdk.json(Sdk.get(emulator, path + "?" + names[0] + "=1&" + names[1] + "="
+                    + first.path("nextPageToken").asText()).body());
+            assertThat(second.path(items).size()).as(names[1]).isEqualTo(1);
+            assertThat(second.path(items).get(0).path("name")).as(names[1]).isNotEqualTo(first.path(items).get(0).path("name"));
+        }
+    }
+
     private static String inlineBody(String priorityJson) {
         return "{\"batch\":{" + (priorityJson == null ? "" : "\"priority\":" + priorityJson + ",")
                 + "\"inputConfig\":{\"requests\":{\"requests\":[{\"request\":{\"contents\":[{\"parts\":[{\"text\":\"p\"}]}]}}]}}}}";
@@ -132,10 +194,16 @@ class FieldNamesTest {
                 inlineBody("9007199254740993"));
         assertThat(Sdk.json(asNumber.body()).at("/metadata/priority").asText()).isEqualTo("9007199254740993");
 
+        for (String whole : new String[] {"5.0", "\"5e0\""}) {
+            HttpResponse<String> accepted = Sdk.post(emulator, "/v1beta/models/gemini-2.5-flash:batchGenerateContent",
+                    inlineBody(whole));
+            assertThat(Sdk.json(accepted.body()).at("/metadata/priority").asText()).as(whole).isEqualTo("5");
+        }
+
         HttpResponse<String> none = Sdk.post(emulator, "/v1beta/models/gemini-2.5-flash:batchGenerateContent", inlineBody(null));
         assertThat(Sdk.json(none.body()).path("metadata").has("priority")).isFalse();
 
-        for (String bad : new String[] {"\"high\"", "1.5", "true"}) {
+        for (String bad : new String[] {"\"high\"", "1.5", "true", "\" 5 \""}) {
             HttpResponse<String> refused = Sdk.post(emulator, "/v1beta/models/gemini-2.5-flash:batchGenerateContent",
                     inlineBody(bad));
             assertThat(refused.statusCode()).as(bad).isEqualTo(400);

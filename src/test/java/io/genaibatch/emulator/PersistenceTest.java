@@ -121,6 +121,26 @@ class PersistenceTest {
     }
 
     @Test
+    void shouldStartAPendingJobAfterRestartAndAnswerItsRequests() throws Exception {
+        String name;
+        int port;
+        EmulatorOptions.Builder slowStart = EmulatorOptions.builder().dataDir(tmp.resolve("data")).runningMillis(10)
+                .pendingMillis(600_000);
+        try (GeminiEmulator first = GeminiEmulator.start(slowStart.port(0).build()); Client client = Sdk.client(first)) {
+            port = first.port();
+            name = createInline(client, "still waiting").name().orElseThrow();
+            assertThat(first.batchState(name)).isEqualTo("BATCH_STATE_PENDING");
+        }
+        // Restarted with no pending time: the job waited long enough, it runs and answers as if never stopped.
+        try (GeminiEmulator second = GeminiEmulator.start(options(port, 10)); Client client = Sdk.client(second)) {
+            JsonNode done = Sdk.awaitRawDone(second, name);
+            assertThat(done.at("/metadata/state").asText()).isEqualTo("BATCH_STATE_SUCCEEDED");
+            assertThat(done.at("/response/inlinedResponses/inlinedResponses/0/response/candidates/0/content/parts/0/text")
+                    .asText()).isEqualTo("echo: still waiting");
+        }
+    }
+
+    @Test
     void shouldEndRunningJobRightAfterRestartWhenItsTimeCameWhileStopped() throws Exception {
         String name;
         int port;

@@ -70,7 +70,7 @@ class RequestLogTest {
             client.batches.list(null).page();
 
             RecordedRequest start = emulator.takeRequest(Duration.ofSeconds(1));
-            // The SDK names the file in a header the protocol page does not mention; it is safe to ignore.
+            // The SDK names the file in a header docs/PROTOCOL.md does not mention; it is safe to ignore.
             assertThat(start.header("x-goog-upload-file-name")).isEqualTo("facts.jsonl");
             assertThat(start.header("x-goog-upload-header-content-type")).isEqualTo("jsonl");
             assertThat(start.header("content-type")).isEqualTo("application/json; charset=utf-8");

@@ -82,6 +82,18 @@ class InlineRequestsTest {
     }
 
     @Test
+    void aSnakeCaseRequestIsSentAsAFileWhereItTravelsByteForByte() throws IOException {
+        // proto3 JSON accepts generation_config, but the SDK's config reader knows only generationConfig: rather than
+        // rename fields inside free-form values (function args, schema properties), such a batch goes as a file.
+        Path spool = dir.resolve("snake.jsonl");
+        Files.writeString(spool, "{\"key\": \"k\", \"request\": {\"contents\": [{\"parts\": [{\"text\": \"x\"}]}],"
+                + " \"generation_config\": {\"temperature\": 0.3}}}\n");
+
+        assertThatThrownBy(() -> InlineRequests.read(spool, 1_000_000)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("generation_config").hasMessageContaining("as a file");
+    }
+
+    @Test
     void shouldRefuseAnUnsupportedTopLevelField() throws IOException {
         Path spool = dir.resolve("model.jsonl");
         Files.writeString(spool, "{\"key\": \"k\", \"request\": {\"model\": \"models/x\","

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The output forms the real service is reported to produce (protocol page, "real-service behaviour"):
+ * The output forms the real service is reported to produce (docs/PROTOCOL.md, "Real-service behaviour users report"):
  * shuffled inline results, results without their key, per-request errors, and an inline job answered
  * with a file. Each test starts its own emulator with that behaviour.
  */

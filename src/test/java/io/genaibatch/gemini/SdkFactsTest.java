@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One test per fact about google-genai 2.0.0 that this package relies on (notes/java-sdk-2.0.0.md). When an
+ * One test per fact about google-genai 2.0.0 that this package relies on (docs/PROTOCOL.md, "The Java SDK 2.0.0, measured"). When an
  * SDK upgrade makes one fail, revisit the SDK-vs-own-HTTP split in docs/GEMINI-CLIENT.md.
  */
 class SdkFactsTest {

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What the real service has been seen to do to results (gemini-batch-protocol.md, "Real-service behaviour"):
+ * What the real service has been seen to do to results (docs/PROTOCOL.md, "Real-service behaviour"):
  * inline results out of order or without their key, output in the other form than the input, per-request errors,
  * dropped results. Each key still gets exactly one response, and never one that belongs to another request.
  */

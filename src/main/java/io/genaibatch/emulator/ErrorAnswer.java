@@ -4,17 +4,17 @@ package io.genaibatch.emulator;
  * An error answer in the protocol's shape, {@code {"error": {"code", "message", "status"}}}. Thrown by
  * handlers and turned into the HTTP answer in one place ({@link Router}).
  */
-final class ApiError extends RuntimeException {
+final class ErrorAnswer extends RuntimeException {
     private final int code;
     private final String status;
     /** The google.rpc.ErrorInfo reason sent in {@code details}, e.g. API_KEY_INVALID; null for none. */
     private final String reason;
 
-    ApiError(int code, String status, String message) {
+    ErrorAnswer(int code, String status, String message) {
         this(code, status, message, null);
     }
 
-    ApiError(int code, String status, String message, String reason) {
+    ErrorAnswer(int code, String status, String message, String reason) {
         super(message, null, false, false);
         this.code = code;
         this.status = status;
@@ -33,16 +33,16 @@ final class ApiError extends RuntimeException {
         return status;
     }
 
-    static ApiError invalidArgument(String message) {
-        return new ApiError(400, "INVALID_ARGUMENT", message);
+    static ErrorAnswer invalidArgument(String message) {
+        return new ErrorAnswer(400, "INVALID_ARGUMENT", message);
     }
 
-    static ApiError notFound(String message) {
-        return new ApiError(404, "NOT_FOUND", message);
+    static ErrorAnswer notFound(String message) {
+        return new ErrorAnswer(404, "NOT_FOUND", message);
     }
 
-    static ApiError failedPrecondition(String message) {
-        return new ApiError(400, "FAILED_PRECONDITION", message);
+    static ErrorAnswer failedPrecondition(String message) {
+        return new ErrorAnswer(400, "FAILED_PRECONDITION", message);
     }
 
     /** The google.rpc.Code name for an HTTP status, as the real service pairs them. */
