@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntSupplier;
@@ -42,6 +43,14 @@ public final class PollerCounters {
     private final Prices prices;
     /** Why the poller cannot reach the API as configured, while it cannot. */
     private final AtomicReference<String> apiUnreachable = new AtomicReference<>();
+    private record ByModel(Counter tokensIn, Counter tokensOut, Counter costBatch, Counter costInteractive) {
+    }
+
+    private record ByStatus(Counter responses, Timer latency) {
+    }
+
+    private final Map<String, ByModel> byModel = new ConcurrentHashMap<>();
+    private final Map<String, ByStatus> byStatus = new ConcurrentHashMap<>();
     /** When the oldest job this poller follows was submitted; null when it follows none. */
     private volatile Instant oldestOpenJob;
     private final Map<JobState, LongAdder> jobStates = adders(JobState.class);
@@ -120,28 +129,42 @@ public final class PollerCounters {
     void response(GenAiResponse r) {
         response(r.getStatus(), r.getUsage());
         String model = r.getModel() == null || r.getModel().isEmpty() ? "unknown" : r.getModel();
-        registry.counter("genai.responses", "model", model, "status", r.getStatus().name()).increment();
+        ByStatus byStatus = byStatus(model, r.getStatus());
+        byStatus.responses().increment();
         if (r.getReceivedAt() != null && r.getCompletedAt() != null) {
-            Timer.builder("genai.request.latency").tags("model", model, "status", r.getStatus().name())
-                    .description("from the request record's timestamp to its response's publication")
-                    .serviceLevelObjectives(LATENCY_BUCKETS).register(registry)
-                    .record(Duration.between(r.getReceivedAt(), r.getCompletedAt()));
+            byStatus.latency().record(Duration.between(r.getReceivedAt(), r.getCompletedAt()));
         }
         Usage usage = r.getUsage();
         if (usage != null) {
             long in = usage.getPromptTokens();
             // Thinking tokens are in the total but not in the candidates, and are billed as output.
             long out = Math.max(usage.getCandidatesTokens(), usage.getTotalTokens() - in);
-            registry.counter("genai.tokens", "model", model, "direction", "in").increment(in);
-            registry.counter("genai.tokens", "model", model, "direction", "out").increment(out);
+            ByModel byModel = byModel(model);
+            byModel.tokensIn().increment(in);
+            byModel.tokensOut().increment(out);
             if (prices != null) {
                 Prices.Estimate cost = prices.estimate(model, in, out);
-                Counter.builder("genai.cost.batch").baseUnit("usd").tag("model", model).register(registry)
-                        .increment(cost.batchUsd());
-                Counter.builder("genai.cost.interactive").baseUnit("usd").tag("model", model).register(registry)
-                        .increment(cost.interactiveUsd());
+                byModel.costBatch().increment(cost.batchUsd());
+                byModel.costInteractive().increment(cost.interactiveUsd());
             }
         }
+    }
+
+    /** A model's meters, looked up once: they are counted per response. */
+    private ByModel byModel(String model) {
+        return byModel.computeIfAbsent(model, m -> new ByModel(
+                registry.counter("genai.tokens", "model", m, "direction", "in"),
+                registry.counter("genai.tokens", "model", m, "direction", "out"),
+                Counter.builder("genai.cost.batch").baseUnit("usd").tag("model", m).register(registry),
+                Counter.builder("genai.cost.interactive").baseUnit("usd").tag("model", m).register(registry)));
+    }
+
+    private ByStatus byStatus(String model, ResponseStatus status) {
+        return byStatus.computeIfAbsent(model + "\u0000" + status, k -> new ByStatus(
+                registry.counter("genai.responses", "model", model, "status", status.name()),
+                Timer.builder("genai.request.latency").tags("model", model, "status", status.name())
+                        .description("from the request record's timestamp to its response's publication")
+                        .serviceLevelObjectives(LATENCY_BUCKETS).register(registry)));
     }
 
     void response(ResponseStatus status, Usage usage) {
