@@ -43,6 +43,8 @@ public final class PollerCounters {
     private final Prices prices;
     /** Why the poller cannot reach the API as configured, while it cannot. */
     private final AtomicReference<String> apiUnreachable = new AtomicReference<>();
+
+    /** The meters counted per response, looked up once per model (and status), not per response. */
     private record ByModel(Counter tokensIn, Counter tokensOut, Counter costBatch, Counter costInteractive) {
     }
 
