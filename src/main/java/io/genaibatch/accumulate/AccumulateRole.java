@@ -75,8 +75,9 @@ public final class AccumulateRole implements Role {
         RecordLimits limits = requireTopicsAndLearnLimits(props);
         OversizedRequests oversized = new OversizedRequests();
         AccumulatorTopology.shareSizeGuards(props, limits, oversized);
-        streams = new KafkaStreams(AccumulatorTopology.build(config, metrics, limits, oversized), props);
+        // Before streams: readiness reads both from another thread once streams is set.
         maxHeartbeatSilence = GroupMembership.maxSilence(consumerProperties(props));
+        streams = new KafkaStreams(AccumulatorTopology.build(config, metrics, limits, oversized), props);
         streamsMeters = telemetry.bind(streams);
         // A thread that dies on an unexpected error is replaced; the task resumes from its last commit (EOS).
         streams.setUncaughtExceptionHandler(e -> {

@@ -154,8 +154,9 @@ public final class Submitter implements Role {
             }
             throw e;
         }
-        groupConsumer = consumer;
+        // In this order: readiness reads both from another thread once the consumer is set.
         maxHeartbeatSilence = GroupMembership.maxSilence(groupProperties);
+        groupConsumer = consumer;
         clientMeters.add(telemetry.bind(consumer));
         clientMeters.add(telemetry.bind(jobsConsumer));
         clientMeters.add(telemetry.bind(producer));
