@@ -52,7 +52,7 @@ class LayeringTest {
     @Test
     void sharedPackagesUseNoRoleNorTheToolsBuiltOnThem() {
         noClasses().that().resideInAnyPackage("io.genaibatch.batch..", "io.genaibatch.config..", "io.genaibatch.kafka..",
-                        "io.genaibatch.gemini..", "io.genaibatch.run..", "io.genaibatch.ops..")
+                        "io.genaibatch.gemini..", "io.genaibatch.run..", "io.genaibatch.ops..", "io.genaibatch.jobs..")
                 .should().dependOnClassesThat().resideInAPackage(ROLES_AND_TOOLS)
                 .because("roles and tools are built on the shared packages, never the other way round")
                 .check(classes);

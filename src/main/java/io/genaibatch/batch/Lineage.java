@@ -41,9 +41,14 @@ import org.apache.kafka.common.header.Headers;
  * @param children      on a parent: the ids of the children the decision made
  * @param copied        on a batch being published: the requests copied so far into its re-batch child, so that a
  *                      poller resuming the publication seals the child with what was really copied; null for none
+ * @param publishedThroughKey on a batch being published: the line key of the last item handled (answered or
+ *                      copied) by the chunks committed so far, the item the job's publishedThrough counts to. A
+ *                      poller resuming the publication goes on after this key, in line key order: items that
+ *                      vanished from genai.batches meanwhile (retention) cannot shift what it skips, as a count
+ *                      would. Null before the first chunk, and on records written before it existed
  */
 public record Lineage(String rootBatchId, String parentBatchId, int attempt, String reason, ItemsRange items,
-                      String decision, List<String> children, Copied copied) {
+                      String decision, List<String> children, Copied copied, String publishedThroughKey) {
     /** The header on genai.batches seals and genai.jobs records. */
     public static final String HEADER = "genai-batch.lineage";
     /** Header on every response: the attempt that answered it (1 = the batch the accumulator made). */
@@ -98,7 +103,7 @@ public record Lineage(String rootBatchId, String parentBatchId, int attempt, Str
 
     /** The lineage of a batch the accumulator made. */
     public static Lineage root(String batchId) {
-        return new Lineage(batchId, null, 1, null, null, null, List.of(), null);
+        return new Lineage(batchId, null, 1, null, null, null, List.of(), null, null);
     }
 
     public boolean isRoot() {
@@ -107,17 +112,24 @@ public record Lineage(String rootBatchId, String parentBatchId, int attempt, Str
 
     /** A child of the batch {@code parentBatchId} whose lineage this is. */
     public Lineage child(String parentBatchId, int childAttempt, String why, ItemsRange childItems) {
-        return new Lineage(rootBatchId, parentBatchId, childAttempt, why, childItems, null, List.of(), null);
+        return new Lineage(rootBatchId, parentBatchId, childAttempt, why, childItems, null, List.of(), null, null);
     }
 
     /** This lineage with the poller's decision about the batch. */
     public Lineage decided(String what, List<String> childIds) {
-        return new Lineage(rootBatchId, parentBatchId, attempt, reason, items, what, childIds, copied);
+        return new Lineage(rootBatchId, parentBatchId, attempt, reason, items, what, childIds, copied,
+                publishedThroughKey);
     }
 
     /** This lineage with the re-batch copies made so far. */
     public Lineage withCopied(Copied progress) {
-        return new Lineage(rootBatchId, parentBatchId, attempt, reason, items, decision, children, progress);
+        return new Lineage(rootBatchId, parentBatchId, attempt, reason, items, decision, children, progress,
+                publishedThroughKey);
+    }
+
+    /** This lineage with the line key of the last item the committed chunks handled. */
+    public Lineage withPublishedThroughKey(String lineKey) {
+        return new Lineage(rootBatchId, parentBatchId, attempt, reason, items, decision, children, copied, lineKey);
     }
 
     public static String resubmitId(String parentBatchId, int childAttempt) {
@@ -145,7 +157,7 @@ public record Lineage(String rootBatchId, String parentBatchId, int attempt, Str
 
     /** Adds this lineage to {@code headers}, unless it is a plain root with nothing decided (written as before). */
     public void addTo(Headers headers) {
-        if (!isRoot() || decision != null || copied != null) {
+        if (!isRoot() || decision != null || copied != null || publishedThroughKey != null) {
             headers.add(HEADER, toJson());
         }
     }
@@ -179,6 +191,9 @@ public record Lineage(String rootBatchId, String parentBatchId, int attempt, Str
             c.put("count", copied.count());
             c.put("bytes", copied.bytes());
             c.put("reasons", copied.reasons());
+        }
+        if (publishedThroughKey != null) {
+            o.put("publishedThroughKey", publishedThroughKey);
         }
         return o.toString().getBytes(StandardCharsets.UTF_8);
     }
@@ -218,7 +233,7 @@ public record Lineage(String rootBatchId, String parentBatchId, int attempt, Str
             copied = new Copied(c.path("count").asInt(), c.path("bytes").asLong(), c.path("reasons").asText());
         }
         return new Lineage(o.get("root").asText(), text(o, "parent"), o.get("attempt").asInt(), text(o, "reason"),
-                items, text(o, "decision"), children, copied);
+                items, text(o, "decision"), children, copied, text(o, "publishedThroughKey"));
     }
 
     private static String text(JsonNode o, String field) {

@@ -259,7 +259,7 @@ public final class AccumulateBenchmark {
         return GenAiBatchConfig.of(all);
     }
 
-    private static double median(List<Double> values) {
+    static double median(List<Double> values) {
         List<Double> sorted = new ArrayList<>(values);
         Collections.sort(sorted);
         int n = sorted.size();

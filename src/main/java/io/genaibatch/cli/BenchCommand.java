@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 
 import io.genaibatch.bench.AccumulateBenchmark;
 import io.genaibatch.bench.HeapWatch;
+import io.genaibatch.bench.JobsHistoryBenchmark;
 import io.genaibatch.bench.SubmitPollBenchmark;
 import io.genaibatch.run.Role;
 import io.genaibatch.run.RoleContext;
@@ -28,7 +29,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks that print ratios measured in one run (not tests).",
-        subcommands = {BenchCommand.Accumulate.class, BenchCommand.SubmitPoll.class, BenchCommand.RolesProcess.class})
+        subcommands = {BenchCommand.Accumulate.class, BenchCommand.SubmitPoll.class, BenchCommand.JobsHistory.class,
+                BenchCommand.RolesProcess.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -60,29 +62,61 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            EmbeddedKafkaBroker broker = null;
-            Path brokerDir = null;
-            String servers = bootstrapServers;
-            if (servers == null) {
-                brokerDir = Files.createTempDirectory("genai-batch-bench-kafka");
-                broker = new EmbeddedKafkaBroker(brokerDir, 0, Map.of()).start();
-                servers = broker.bootstrapServers();
-            }
-            try {
+            return onBroker(bootstrapServers, (servers, inProcess) -> {
                 out.printf("bench accumulate: %,d requests x %d rounds (+1 warm-up), broker %s%s%n", records, rounds, servers,
-                        broker == null ? "" : " (in-process)");
+                        inProcess ? " (in-process)" : "");
                 GenAiBatchConfig config = GenAiBatchConfig.of(Map.of(ConfigKeys.BOOTSTRAP_SERVERS.name(), servers));
                 AccumulateBenchmark bench = new AccumulateBenchmark(config, records, requestBytes, rounds, Map.copyOf(streams), out);
                 out.println("Streams settings of both topologies: " + new java.util.TreeMap<>(bench.tuning()));
                 bench.run();
                 return 0;
-            } finally {
-                if (broker != null) {
-                    broker.close();
-                    // Every round's topics and the input: gigabytes after a few runs if left in the temp folder.
-                    io.genaibatch.run.FileTrees.deleteQuietly(brokerDir);
-                }
-            }
+            });
+        }
+    }
+
+    @Command(name = "jobs-history", mixinStandardHelpOptions = true,
+            description = {"The submitter's read of genai.jobs when partitions are assigned, over a history of --records job",
+                    "records, against a plain consumer reading the same topic to its end; prints their ratio. Without",
+                    "--bootstrap-servers it starts an in-process broker in a temporary directory."})
+    static final class JobsHistory implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--bootstrap-servers", paramLabel = "HOSTS", description = "An existing broker (default: an in-process one).")
+        String bootstrapServers;
+        @Option(names = "--records", defaultValue = "2000000", description = "Job records in genai.jobs (default: ${DEFAULT-VALUE}).")
+        int records;
+        @Option(names = "--rounds", defaultValue = "3", description = "Measured rounds after the warm-up (default: ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            return onBroker(bootstrapServers, (servers, inProcess) -> {
+                out.printf("bench jobs-history: %,d job records x %d rounds (+1 warm-up), broker %s%s%n", records, rounds,
+                        servers, inProcess ? " (in-process)" : "");
+                new JobsHistoryBenchmark(GenAiBatchConfig.of(Map.of(ConfigKeys.BOOTSTRAP_SERVERS.name(), servers)), records,
+                        rounds, out).run();
+                return 0;
+            });
+        }
+    }
+
+    /** A benchmark's run against a broker. */
+    private interface OnBroker {
+        int run(String bootstrapServers, boolean inProcess) throws Exception;
+    }
+
+    /** Runs {@code bench} on the given broker, or on an in-process one in a temporary directory deleted after. */
+    private static int onBroker(String bootstrapServers, OnBroker bench) throws Exception {
+        if (bootstrapServers != null) {
+            return bench.run(bootstrapServers, false);
+        }
+        Path brokerDir = Files.createTempDirectory("genai-batch-bench-kafka");
+        try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(brokerDir, 0, Map.of()).start()) {
+            return bench.run(broker.bootstrapServers(), true);
+        } finally {
+            // Every round's topics and the input: gigabytes after a few runs if left in the temp folder.
+            io.genaibatch.run.FileTrees.deleteQuietly(brokerDir);
         }
     }
 

@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -17,15 +16,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.genaibatch.batch.Lineage;
-import io.genaibatch.cli.JobsReader.Batch;
-import io.genaibatch.cli.JobsReader.JobRecord;
-import io.genaibatch.cli.JobsReader.ReadFailure;
-import io.genaibatch.cli.JobsReader.Snapshot;
 import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.gemini.BatchApi;
 import io.genaibatch.gemini.GeminiApiException;
 import io.genaibatch.gemini.GeminiSettings;
+import io.genaibatch.jobs.JobsReader.Batch;
+import io.genaibatch.jobs.JobsReader.JobRecord;
+import io.genaibatch.jobs.JobsReader.ReadFailure;
+import io.genaibatch.jobs.JobsReader.Snapshot;
+import io.genaibatch.jobs.JobsReader;
+import io.genaibatch.jobs.JobsView;
 import io.genaibatch.kafka.KafkaClients;
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.RecordDecodingException;
@@ -126,7 +127,7 @@ final class JobsCommand implements Runnable {
                 Instant now = Instant.now();
                 if (json) {
                     ObjectMapper mapper = new ObjectMapper();
-                    shown.forEach(b -> out.println(JobsFormat.json(mapper, b)));
+                    shown.forEach(b -> out.println(JobsView.json(mapper, b)));
                 } else if (shown.isEmpty()) {
                     out.println(snapshot.live().isEmpty() ? "no jobs in " + snapshot.topic()
                             : "no jobs in " + snapshot.topic() + " match (" + snapshot.live().size() + " in all)");
@@ -144,8 +145,8 @@ final class JobsCommand implements Runnable {
             return batches.stream()
                     .filter(b -> !open || b.job().getState() != JobState.PUBLISHED)
                     .filter(b -> state == null || b.job().getState() == state)
-                    .filter(b -> model == null || JobsFormat.sameModel(b.job().getModel(), model))
-                    .sorted(Comparator.comparing((Batch b) -> b.job().getCreatedAt()).thenComparing(Batch::batchId))
+                    .filter(b -> model == null || JobsView.sameModel(b.job().getModel(), model))
+                    .sorted(JobsView.LIST_ORDER)
                     .toList();
         }
     }
@@ -234,7 +235,7 @@ final class JobsCommand implements Runnable {
             }
             BatchJob job = batch.job();
             Table facts = new Table().left("").left("");
-            facts.row("state:", JobsFormat.state(batch));
+            facts.row("state:", JobsView.state(batch));
             facts.row("model:", job.getModel() + ", " + job.getKind() + ", " + job.getInputMode().name().toLowerCase(
                     java.util.Locale.ROOT) + (job.getUploadedFile() == null ? "" : " " + job.getUploadedFile()));
             facts.row("requests:", job.getItemCount() + " (" + job.getItemBytes() + " bytes), published through "
@@ -247,10 +248,10 @@ final class JobsCommand implements Runnable {
             facts.row("error:", job.getError() == null ? "-" : job.getError().getCode() + ": "
                     + job.getError().getMessage()
                     + (job.getError().getHttpStatus() == null ? "" : " (HTTP " + job.getError().getHttpStatus() + ")"));
-            facts.row("created:", job.getCreatedAt() + " (" + JobsFormat.age(job.getCreatedAt(), now) + " ago)");
+            facts.row("created:", job.getCreatedAt() + " (" + JobsView.age(job.getCreatedAt(), now) + " ago)");
             facts.row("submitted:", job.getSubmittedAt() == null ? "-" : job.getSubmittedAt().toString());
             facts.row("ended:", job.getEndedAt() == null ? "-" : job.getEndedAt().toString());
-            facts.row("updated:", job.getUpdatedAt() + " (" + JobsFormat.age(job.getUpdatedAt(), now) + " ago)");
+            facts.row("updated:", job.getUpdatedAt() + " (" + JobsView.age(job.getUpdatedAt(), now) + " ago)");
             facts.row("attempt:", Integer.toString(batch.attempt()));
             facts.row("root:", batch.rootBatchId() == null ? "? (no lineage header)" : batch.rootBatchId());
             facts.row("parent:", batch.parentBatchId() == null ? "- (made by the accumulator)"
@@ -258,7 +259,7 @@ final class JobsCommand implements Runnable {
                     : " (because " + l.reason() + ")").orElse(""));
             facts.row("decision:", batch.decision() == null ? "-" : batch.decision());
             facts.row("children:", children.isEmpty() ? "-" : children.stream()
-                    .map(c -> c + " " + snapshot.batch(c).filter(b -> !b.deleted()).map(JobsFormat::state)
+                    .map(c -> c + " " + snapshot.batch(c).filter(b -> !b.deleted()).map(JobsView::state)
                             .orElse("(not on " + snapshot.topic() + ")"))
                     .collect(Collectors.joining(", ")));
             if (answeredProblem != null) {
@@ -301,7 +302,7 @@ final class JobsCommand implements Runnable {
             o.put("batchId", batch.batchId());
             o.put("deleted", batch.deleted());
             if (!batch.deleted()) {
-                o.set("latest", JobsFormat.json(mapper, batch));
+                o.set("latest", JobsView.json(mapper, batch));
             }
             ArrayNode records = o.putArray("records");
             for (JobRecord r : batch.records()) {
@@ -319,7 +320,7 @@ final class JobsCommand implements Runnable {
             for (String id : children) {
                 ObjectNode n = c.addObject();
                 n.put("batchId", id);
-                n.put("state", snapshot.batch(id).filter(b -> !b.deleted()).map(JobsFormat::state).orElse(null));
+                n.put("state", snapshot.batch(id).filter(b -> !b.deleted()).map(JobsView::state).orElse(null));
             }
             ObjectNode responses = o.putObject("responses");
             if (answeredProblem != null) {
@@ -456,11 +457,11 @@ final class JobsCommand implements Runnable {
         static String refusal(Batch batch) {
             BatchJob job = batch.job();
             if (Lineage.HELD.equals(batch.decision())) {
-                return "it is HELD (" + JobsFormat.state(batch) + "): its job ended and its retries are spent; use "
+                return "it is HELD (" + JobsView.state(batch) + "): its job ended and its retries are spent; use "
                         + "`jobs retry " + batch.batchId() + "` or `jobs answer " + batch.batchId() + "`";
             }
             if (JobsReader.FINISHED.contains(job.getState())) {
-                String state = JobsFormat.state(batch);
+                String state = JobsView.state(batch);
                 String what = job.getState() == JobState.PUBLISHED
                         ? "it is already finished (" + state + "): every request has been answered or handed on"
                         : "its job is already finished (" + state + "); the poller is answering its requests";
@@ -509,7 +510,7 @@ final class JobsCommand implements Runnable {
                 }
                 Lineage lineage = batch.latestRecord().lineage().orElse(null);
                 if (lineage == null || !Lineage.HELD.equals(lineage.decision())) {
-                    err.println("genai-batch: batch " + batchId + " is not held (" + JobsFormat.state(batch)
+                    err.println("genai-batch: batch " + batchId + " is not held (" + JobsView.state(batch)
                             + "); only a batch HELD by poll.on-exhausted=hold waits for `jobs retry` or `jobs answer`");
                     return REFUSED;
                 }

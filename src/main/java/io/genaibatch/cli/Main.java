@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
                 LocalCommand.class,
                 RunCommand.class,
                 JobsCommand.class,
+                StatsCommand.class,
                 BenchCommand.class,
                 ChaosCommand.class,
         })

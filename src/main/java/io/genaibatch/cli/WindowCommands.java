@@ -15,6 +15,7 @@ import io.genaibatch.config.ConfigException;
 import io.genaibatch.config.ConfigKey;
 import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.ops.WindowPolicyReader;
 import io.genaibatch.records.WindowPolicy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -198,6 +199,24 @@ final class WindowCommands {
             snapshot.ignored().forEach(i -> out.println("WARNING " + i));
             return 0;
         }
+    }
+
+    /** The window policies as `config get` resolves them, for the status page of `run` and `local`. */
+    static WindowPolicyReader policyReader(GenAiBatchConfig config) {
+        WindowPolicies policies = new WindowPolicies(config);
+        WindowConfigClient client = new WindowConfigClient(config);
+        return models -> {
+            WindowConfigClient.Snapshot snapshot = client.read();
+            java.util.Set<String> all = new java.util.TreeSet<>(models);
+            all.addAll(WindowConfigClient.models(policies, snapshot));
+            java.util.Map<String, WindowPolicyReader.Policy> resolved = new java.util.TreeMap<>();
+            for (String model : all) {
+                EffectivePolicy p = policies.resolve(model, snapshot.policies()::get);
+                resolved.put(model, new WindowPolicyReader.Policy(p.maxRequests(), p.maxBytes(), p.maxWait(),
+                        p.shards(), p.enabled(), p.sources()));
+            }
+            return resolved;
+        };
     }
 
     static void printEffective(PrintWriter out, GenAiBatchConfig config, WindowConfigClient.Snapshot snapshot, String key) {

@@ -291,9 +291,10 @@ public final class ConfigKeys {
     public static final ConfigKey<Duration> SUBMIT_JOBS_READ_TIMEOUT = new ConfigKey<>(
             "submit.jobs-read-timeout", ConfigType.DURATION, Duration.ofMinutes(2),
             between(Duration.ofSeconds(10), Duration.ofHours(1), "between 10s and 1h"),
-            "Longest read of genai.jobs when partitions are assigned (to learn which batches already have a job). "
-                    + "It waits for transactions a killed producer left open, up to their transaction.timeout.ms "
-                    + "(1 min by default): keep it above that. Past it the submitter stops, and a restart tries again.");
+            "Longest the read of genai.jobs when partitions are assigned (to learn which batches already have a job) "
+                    + "may go without progress; a long history read steadily is not cut. It waits for transactions a "
+                    + "killed producer left open, up to their transaction.timeout.ms (1 min by default): keep it above "
+                    + "that. Past it the submitter stops, and a restart tries again.");
     public static final ConfigKey<Duration> SUBMIT_SHUTDOWN_TIMEOUT = new ConfigKey<>(
             "submit.shutdown-timeout", ConfigType.DURATION, Duration.ofSeconds(30),
             between(Duration.ofSeconds(1), Duration.ofMinutes(10), "between 1s and 10m"),
@@ -318,6 +319,12 @@ public final class ConfigKeys {
             "Address the HTTP endpoint listens on. The default keeps it on this machine; 0.0.0.0 serves every "
                     + "interface (in a container, or for a Prometheus on another host). It has no authentication: "
                     + "expose it only to your monitoring network.");
+    public static final ConfigKey<Duration> HTTP_REFRESH_INTERVAL = new ConfigKey<>(
+            "http.refresh-interval", ConfigType.DURATION, Duration.ofSeconds(10),
+            between(Duration.ofSeconds(1), Duration.ofMinutes(10), "between 1s and 10m"),
+            "How often the status page and /api/jobs, /api/models read genai.jobs, genai.window-config and the new "
+                    + "records of genai.responses, in the background; a page hit never reads Kafka. Reading starts "
+                    + "at the first hit, so a process nobody looks at reads nothing.");
 
     public static final List<ConfigKey<?>> ALL = List.of(
             BOOTSTRAP_SERVERS,
@@ -338,7 +345,7 @@ public final class ConfigKeys {
             SUBMIT_RETRY_INITIAL_BACKOFF, SUBMIT_RETRY_MAX_BACKOFF, SUBMIT_LIST_PAGE_SIZE, SUBMIT_CREATE_LOOKUP_WINDOW,
             SUBMIT_JOBS_READ_TIMEOUT, SUBMIT_SHUTDOWN_TIMEOUT,
             SUBMIT_INSTANCE_ID,
-            HTTP_PORT, HTTP_HOST);
+            HTTP_PORT, HTTP_HOST, HTTP_REFRESH_INTERVAL);
 
     /** The suffix of a window key as it appears under {@code window.models.<model>.}, e.g. max-wait. */
     public static String windowSetting(ConfigKey<?> key) {

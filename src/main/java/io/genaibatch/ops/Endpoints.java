@@ -19,19 +19,37 @@ public final class Endpoints {
     }
 
     /**
+     * As {@link #serve(GenAiBatchConfig, List, WindowPolicyReader, Telemetry)} without window policies on the status
+     * page, and no meters.
+     */
+    public static Optional<OpsServer> serve(GenAiBatchConfig config, List<? extends Role> roles) {
+        return serve(config, roles, WindowPolicyReader.NONE, Telemetry.none());
+    }
+
+    /**
      * Serves the process's endpoints on {@code http.host}:{@code http.port}; empty when the port is 0 (off).
      * Close the server after the roles.
+     *
+     * @param policies the window policies the status page and /api/models show
+     * @param telemetry what /metrics shows
      */
-    public static Optional<OpsServer> serve(GenAiBatchConfig config, List<? extends Role> roles, Telemetry telemetry) {
+    public static Optional<OpsServer> serve(GenAiBatchConfig config, List<? extends Role> roles,
+                                            WindowPolicyReader policies, Telemetry telemetry) {
         int port = config.get(ConfigKeys.HTTP_PORT);
         if (port == 0) {
             return Optional.empty();
         }
-        return Optional.of(OpsServer.start(config.get(ConfigKeys.HTTP_HOST), port, routes(config, roles, telemetry)));
+        StatusCache status = new StatusCache(config, policies);
+        return Optional.of(OpsServer.start(config.get(ConfigKeys.HTTP_HOST), port, routes(roles, status, telemetry),
+                status));
     }
 
-    static Map<String, HttpHandler> routes(GenAiBatchConfig config, List<? extends Role> roles, Telemetry telemetry) {
+    static Map<String, HttpHandler> routes(List<? extends Role> roles, StatusCache status, Telemetry telemetry) {
         Map<String, HttpHandler> routes = new LinkedHashMap<>();
+        StatusRoutes statusRoutes = new StatusRoutes(roles, status);
+        routes.put("/", statusRoutes::page);
+        routes.put("/api/jobs", statusRoutes::jobs);
+        routes.put("/api/models", statusRoutes::models);
         // Live as long as this process answers: a stuck role shows in /health/ready, not as a restart loop.
         routes.put("/health/live", exchange -> OpsServer.send(exchange, 200, "application/json", "{\"status\":\"UP\"}"));
         routes.put("/health/ready", exchange -> ReadinessReport.of(roles).send(exchange));

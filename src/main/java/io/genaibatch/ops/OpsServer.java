@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -28,18 +29,22 @@ public final class OpsServer implements AutoCloseable {
 
     private final HttpServer server;
     private final ExecutorService threads;
+    private final List<AutoCloseable> closedWith;
 
-    private OpsServer(HttpServer server, ExecutorService threads) {
+    private OpsServer(HttpServer server, ExecutorService threads, List<AutoCloseable> closedWith) {
         this.server = server;
         this.threads = threads;
+        this.closedWith = closedWith;
     }
 
     /**
-     * Listens on host:port (port 0: any free port) and serves the routes.
+     * Listens on host:port (port 0: any free port) and serves the routes; {@code closedWith} (what the routes
+     * use, e.g. a background reader) is closed after the server.
      *
      * @throws UncheckedIOException naming the address when it cannot be bound (port in use, unknown host)
      */
-    public static OpsServer start(String host, int port, Map<String, HttpHandler> routes) {
+    public static OpsServer start(String host, int port, Map<String, HttpHandler> routes,
+                                  AutoCloseable... closedWith) {
         Map<String, HttpHandler> exact = new LinkedHashMap<>(routes);
         AtomicInteger n = new AtomicInteger();
         ExecutorService threads = Executors.newFixedThreadPool(2, r -> {
@@ -52,13 +57,14 @@ public final class OpsServer implements AutoCloseable {
             server = HttpServer.create(new InetSocketAddress(host, port), 64);
         } catch (IOException e) {
             threads.shutdownNow();
+            closeAll(List.of(closedWith));
             throw new UncheckedIOException("cannot serve HTTP on " + host + ":" + port + " (http.host / http.port, "
                     + "--http-port; 0 turns it off): " + e.getMessage(), e);
         }
         server.createContext("/", exchange -> route(exchange, exact));
         server.setExecutor(threads);
         server.start();
-        OpsServer started = new OpsServer(server, threads);
+        OpsServer started = new OpsServer(server, threads, List.of(closedWith));
         log.info("HTTP endpoint at {} ({})", started.baseUrl(), String.join(", ", exact.keySet()));
         return started;
     }
@@ -117,6 +123,17 @@ public final class OpsServer implements AutoCloseable {
             threads.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        closeAll(closedWith);
+    }
+
+    private static void closeAll(List<AutoCloseable> resources) {
+        for (AutoCloseable r : resources) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                log.warn("closing {} with the HTTP endpoint failed", r, e);
+            }
         }
     }
 }

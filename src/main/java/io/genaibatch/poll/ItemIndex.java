@@ -266,22 +266,50 @@ final class ItemIndex implements AutoCloseable {
 
     // ----- iteration -----
 
-    /** Items in line key order, after skipping the first {@code skip}. Close the cursor. */
+    /**
+     * Items in line key order, after skipping the first {@code skip}: how a publication recorded before its progress
+     * carried a line key resumes. Close the cursor.
+     */
     Cursor entries(long skip) {
-        Cursor c = new Cursor(db.newIterator());
+        Cursor c = new Cursor(db.newIterator(), new byte[] {ITEM});
         for (long i = 0; i < skip && c.hasNext(); i++) {
             c.it.next();
         }
         return c;
     }
 
+    /**
+     * Items in line key order whose key comes after {@code lineKey} (which need not be in the index: its item may
+     * have vanished from genai.batches since it was published). Close the cursor.
+     */
+    Cursor entriesAfter(String lineKey) {
+        byte[] from = key(ITEM, lineKey);
+        Cursor c = new Cursor(db.newIterator(), from);
+        if (c.hasNext() && java.util.Arrays.equals(c.it.key(), from)) {
+            c.it.next();
+        }
+        return c;
+    }
+
+    /** How many items have a line key up to {@code lineKey}, included. */
+    long countThrough(String lineKey) {
+        byte[] to = key(ITEM, lineKey);
+        long n = 0;
+        try (Cursor c = new Cursor(db.newIterator(), new byte[] {ITEM})) {
+            for (; c.hasNext() && java.util.Arrays.compareUnsigned(c.it.key(), to) <= 0; c.it.next()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Walks the items in line key order; holds one native iterator. */
     final class Cursor implements Iterator<Entry>, AutoCloseable {
         private final RocksIterator it;
 
-        private Cursor(RocksIterator it) {
+        private Cursor(RocksIterator it, byte[] from) {
             this.it = it;
-            it.seek(new byte[] {ITEM});
+            it.seek(from);
         }
 
         @Override

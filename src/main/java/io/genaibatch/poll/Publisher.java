@@ -3,7 +3,6 @@ package io.genaibatch.poll;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -45,8 +44,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The order of publication is the items' line key order in the {@link ItemIndex}, a function of the batch
  * alone: whatever order the service returns the results in, and however often they are read again after a crash,
- * item number n is the same request, so skipping the first {@code publishedThrough} items skips exactly what was
- * committed. Results are mapped by key only: a result is attached to the one item whose line key
+ * the same requests come first. Each chunk's record also carries the line key of its last item (lineage
+ * {@code publishedThroughKey}), and a resumed publication goes on after that key: items that vanished from
+ * genai.batches since (retention) would shift a count of items skipped, never a key. Progress recorded without the
+ * key (by an earlier version) resumes by the count. Results are mapped by key only: a result is attached to the one item whose line key
  * ({@link io.genaibatch.batch.LineKey}: unique in a batch, unlike a caller's requestId) is its key, and
  * to nothing when its key is missing, unknown, or shared with another result.
  */
@@ -372,16 +373,21 @@ final class Publisher {
     private void publishChunks(OpenJob entry, JobDecision decision, ItemIndex index, Path results) {
         BatchJob job = entry.job();
         long done = job.getPublishedThrough();
+        String after = entry.lineage().publishedThroughKey();
+        if (done > 0) {
+            sayWhatVanished(job, index, done, after);
+        }
         int chunk = settings.publishChunk();
         // Copies made by the chunks already committed, as their records say: the child's seal counts them too,
         // whatever the policy or its settings would decide about those requests now.
         Rebatched rebatched = new Rebatched(Lineage.rebatchId(job.getBatchId(), job.getAttempt() + 1),
                 entry.lineage().copied());
         try (FileChannel file = results == null ? null : FileChannel.open(results, StandardOpenOption.READ)) {
-            try (ItemIndex.Cursor cursor = index.entries(done)) {
+            // Resumed after the last item handled, by its key; by a count only for progress recorded without one.
+            try (ItemIndex.Cursor cursor = after != null ? index.entriesAfter(after) : index.entries(done)) {
                 if (!cursor.hasNext()) {
                     // Nothing (left) to answer: a batch whose items are gone, or a resumed job with every item done.
-                    commit(entry, new ArrayList<>(), List.of(), done, true, index, rebatched);
+                    commit(entry, new ArrayList<>(), List.of(), done, after, true, index, rebatched);
                     return;
                 }
                 List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(Math.min(chunk, 1024));
@@ -392,29 +398,23 @@ final class Publisher {
                     Outcome outcome = outcome(job, decision, e, file);
                     ProducerRecord<byte[], byte[]> record;
                     if (outcome.response() != null) {
-                        GenAiResponse response = outcome.response();
-                        record = responses.record(e.item(), response, job, entry.lineage());
-                        if (!responses.fits(record)) {
-                            int size = Responses.sizeUpperBound(record);
-                            response = Responses.tooLarge(job, e.item(), response, size, responses.maxRecordBytes(),
-                                    clock.instant());
-                            record = responses.record(e.item(), response, job, entry.lineage());
-                            log.warn("batch {} job {}: the response to {} is {} bytes, over the {} bytes a record may "
-                                    + "take; answered ERROR RESPONSE_TOO_LARGE", job.getBatchId(), name(job),
-                                    io.genaibatch.batch.LineKey.of(e.item()), size, responses.maxRecordBytes());
-                        }
-                        sent.add(response);
+                        Optional<Responses.Answer> answer = fitted(entry, e.item(), outcome.response());
+                        record = answer.map(Responses.Answer::record).orElse(null);
+                        answer.ifPresent(a -> sent.add(a.response()));
                     } else {
                         record = children.item(job, rebatched.childId, JobItems.of(job, entry.lineage()).partition(),
                                 e.item());
                         rebatched.add(e.item(), outcome.rebatchReason());
                     }
-                    records.add(record);
-                    bytes += record.value().length;
+                    if (record != null) {
+                        records.add(record);
+                        bytes += record.value().length;
+                    }
                     done++;
+                    after = io.genaibatch.batch.LineKey.of(e.item());
                     boolean last = !cursor.hasNext();
                     if (records.size() >= chunk || bytes >= maxChunkBytes || last) {
-                        commit(entry, records, sent, done, last, index, rebatched);
+                        commit(entry, records, sent, done, after, last, index, rebatched);
                         log.debug("batch {} job {}: published through {} of {}", entry.batchId(),
                                 name(entry.job()), done, index.itemCount());
                         records.clear();
@@ -431,11 +431,61 @@ final class Publisher {
         }
     }
 
+    /**
+     * The response's record, or ERROR RESPONSE_TOO_LARGE when it is over the limit Kafka takes (see
+     * {@link Responses#tooLarge}); empty, said at ERROR, when not even that fits.
+     */
+    private Optional<Responses.Answer> fitted(OpenJob entry, BatchItem item, GenAiResponse response) {
+        BatchJob job = entry.job();
+        ProducerRecord<byte[], byte[]> record = responses.record(item, response, job, entry.lineage());
+        if (responses.fits(record)) {
+            return Optional.of(new Responses.Answer(response, record));
+        }
+        int size = Responses.sizeUpperBound(record);
+        Optional<Responses.Answer> tooLarge = responses.tooLarge(job, item, response, size, entry.lineage(),
+                clock.instant());
+        if (tooLarge.isPresent()) {
+            log.warn("batch {} job {}: the response to {} is {} bytes, over the {} bytes a record may take; answered "
+                    + "ERROR RESPONSE_TOO_LARGE", job.getBatchId(), name(job), io.genaibatch.batch.LineKey.of(item),
+                    size, responses.maxRecordBytes());
+        } else {
+            log.error("batch {} job {}: the response to {} is {} bytes, over the {} bytes a record may take, and even "
+                    + "an ERROR RESPONSE_TOO_LARGE answer without its metadata and headers is (its key is {} bytes): "
+                    + "the request cannot be answered on genai.responses; its answer is in the job's output under "
+                    + "that line key", job.getBatchId(), name(job), io.genaibatch.batch.LineKey.of(item), size,
+                    responses.maxRecordBytes(), item.getKey().remaining());
+        }
+        return tooLarge;
+    }
+
+    /**
+     * A resumed publication whose batch lost items since it began (found fewer than the job counts): says how many
+     * of them had been published, and how many were not and cannot be answered now.
+     */
+    private void sayWhatVanished(BatchJob job, ItemIndex index, long published, String after) {
+        long missing = job.getItemCount() - index.itemCount();
+        if (missing <= 0) {
+            return;
+        }
+        if (after == null) {
+            log.error("batch {} job {}: resuming after {} published items, but {} of its {} items are no longer on "
+                    + "genai.batches (deleted by retention?) and its progress was recorded without the last published "
+                    + "line key (by an earlier version): resuming by that count over the items left may skip requests "
+                    + "never answered", job.getBatchId(), name(job), published, missing, job.getItemCount());
+            return;
+        }
+        long publishedGone = published - index.countThrough(after);
+        log.error("batch {} job {}: {} of its {} items are no longer on genai.batches (deleted by retention?): {} of "
+                + "them were published before, {} were not and cannot be answered (their keys and headers were only "
+                + "in those records). Resuming after line key {}, the last published", job.getBatchId(), name(job),
+                missing, job.getItemCount(), publishedGone, missing - publishedGone, after);
+    }
+
     private void commit(OpenJob entry, List<ProducerRecord<byte[], byte[]>> records, List<GenAiResponse> sent,
-                        long publishedThrough, boolean last, ItemIndex index, Rebatched rebatched) {
+                        long publishedThrough, String throughKey, boolean last, ItemIndex index, Rebatched rebatched) {
         BatchJob job = entry.job();
         Instant now = clock.instant();
-        Lineage lineage = entry.lineage().withCopied(rebatched.progress());
+        Lineage lineage = entry.lineage().withCopied(rebatched.progress()).withPublishedThroughKey(throughKey);
         if (last && rebatched.count > 0) {
             int attempt = job.getAttempt() + 1;
             ItemsRange range = JobItems.of(job, lineage);

@@ -3,6 +3,9 @@ package io.genaibatch.poll;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -62,18 +65,61 @@ final class Responses {
         return (int) Math.min(Integer.MAX_VALUE, size);
     }
 
+    /** A response and the genai.responses record that carries it. */
+    record Answer(GenAiResponse response, ProducerRecord<byte[], byte[]> record) {
+    }
+
+    /** A requestId longer than this is cut in a RESPONSE_TOO_LARGE answer that cannot fit otherwise. */
+    static final int CUT_REQUEST_ID_CHARS = 200;
+
     /**
-     * The answer to a request whose response record would not fit in genai.responses: ERROR RESPONSE_TOO_LARGE,
+     * The answer to a request whose response record is {@code size} bytes, over the limit: ERROR RESPONSE_TOO_LARGE,
      * keeping the usage (the tokens were billed) and saying where the answer is (the job's output, by line key).
+     *
+     * <p>That answer still copies the request's metadata, headers and requestId, which can be over the limit by
+     * themselves: genai.responses' limit may be lower than those the request passed on its way in, and a record
+     * Kafka refuses fails its chunk at every retry. So what does not fit is left out, in this order, each said in the
+     * message: the metadata, then the request's headers (ours stay), then the requestId past
+     * {@value #CUT_REQUEST_ID_CHARS} characters. Empty when even that does not fit: the request's key alone is near
+     * the limit, and it cannot be cut (it is what the answer is found by).
      */
-    static GenAiResponse tooLarge(BatchJob job, BatchItem item, GenAiResponse response, int size, int limit,
-                                  Instant now) {
+    Optional<Answer> tooLarge(BatchJob job, BatchItem item, GenAiResponse response, int size, Lineage lineage,
+                              Instant now) {
+        BatchItem copied = item;
+        StringBuilder leftOut = new StringBuilder();
+        while (true) {
+            GenAiResponse answer = tooLargeResponse(job, copied, response, size, leftOut.toString(), now);
+            ProducerRecord<byte[], byte[]> record = record(copied, answer, job, lineage);
+            int answerSize = sizeUpperBound(record);
+            if (answerSize <= maxRecordBytes) {
+                return Optional.of(new Answer(answer, record));
+            }
+            String with = " (with it, this answer took " + answerSize + " bytes).";
+            if (!copied.getMetadata().isEmpty()) {
+                copied = BatchItem.newBuilder(copied).setMetadata(Map.of()).build();
+                leftOut.append(" This answer leaves out the request's metadata").append(with);
+            } else if (!copied.getHeaders().isEmpty()) {
+                copied = BatchItem.newBuilder(copied).setHeaders(List.of()).build();
+                leftOut.append(" This answer leaves out the request's headers").append(with);
+            } else if (copied.getRequestId().length() > CUT_REQUEST_ID_CHARS) {
+                copied = BatchItem.newBuilder(copied).setRequestId(copied.getRequestId()
+                        .substring(0, CUT_REQUEST_ID_CHARS)).build();
+                leftOut.append(" Its requestId is cut to its first ").append(CUT_REQUEST_ID_CHARS)
+                        .append(" characters").append(with);
+            } else {
+                return Optional.empty();
+            }
+        }
+    }
+
+    private GenAiResponse tooLargeResponse(BatchJob job, BatchItem item, GenAiResponse response, int size,
+                                           String leftOut, Instant now) {
         String message = "the model's response for request " + item.getRequestId() + " (line key "
                 + io.genaibatch.batch.LineKey.of(item) + ") is " + size + " bytes as a genai.responses record, over "
-                + "the limit of " + limit + " bytes (the smaller of the producer's max.request.size and the topic's "
-                + "max.message.bytes); it is in the output of batch job " + job.getJobName() + " (batch "
+                + "the limit of " + maxRecordBytes + " bytes (the smaller of the producer's max.request.size and the "
+                + "topic's max.message.bytes); it is in the output of batch job " + job.getJobName() + " (batch "
                 + job.getBatchId() + ") under that key until the job is deleted. Raise both limits (kafka.properties."
-                + "max.request.size and the topic's max.message.bytes) to have such answers published.";
+                + "max.request.size and the topic's max.message.bytes) to have such answers published." + leftOut;
         return base(job, item, now).setStatus(ResponseStatus.ERROR).setUsage(response.getUsage())
                 .setError(new Error("RESPONSE_TOO_LARGE", message, null)).build();
     }

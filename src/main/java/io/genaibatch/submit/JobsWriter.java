@@ -55,10 +55,18 @@ final class JobsWriter {
     }
 
     /**
-     * One genai.jobs record: the value, and the lineage of its batch, carried as the {@value Lineage#HEADER}
+     * One genai.jobs record: the value (null for a tombstone), and the lineage of its batch, carried as the {@value Lineage#HEADER}
      * header on every record of a child batch (none for a batch the accumulator made, written as before).
      */
-    record Entry(BatchJob job, Lineage lineage) {
+    record Entry(String batchId, BatchJob job, Lineage lineage) {
+        Entry(BatchJob job, Lineage lineage) {
+            this(job.getBatchId(), job, lineage);
+        }
+
+        /** Deletes the batch's records from the compacted topic (the value is null). */
+        static Entry tombstone(String batchId) {
+            return new Entry(batchId, null, null);
+        }
     }
 
     /** Fences an earlier run with the same transactional.id and aborts what it left open. */
@@ -81,8 +89,8 @@ final class JobsWriter {
                 if (e.lineage() != null) {
                     e.lineage().addTo(headers);
                 }
-                producer.send(new ProducerRecord<>(jobsTopic, null, e.job().getBatchId(),
-                        jobCodec.encode(e.job(), valueFormat), headers));
+                producer.send(new ProducerRecord<>(jobsTopic, null, e.batchId(),
+                        e.job() == null ? null : jobCodec.encode(e.job(), valueFormat), headers));
             }
             if (!offsets.isEmpty()) {
                 producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());

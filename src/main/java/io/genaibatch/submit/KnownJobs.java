@@ -2,6 +2,7 @@ package io.genaibatch.submit;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -12,6 +13,7 @@ import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.JobState;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +27,11 @@ import org.slf4j.LoggerFactory;
  * <p>Loaded when partitions are assigned, by reading the compacted topic to its end; an entry is dropped once
  * its seal has been passed. Batches sealed in this run are never read again, so they are not added. Owned by
  * the consumer thread.
+ *
+ * <p>The same read finds the records that can go ({@link #retentionPassed()}): a job of one of these partitions
+ * whose latest record is PUBLISHED (the poller is done with it) and whose seal lies below genai.batches' log start
+ * (retention deleted the batch, so no consumer group, this one or a new one, can read it and create it again).
+ * Tombstoning them keeps the topic, and this read, from growing with the whole history.
  */
 final class KnownJobs {
     private static final Logger log = LoggerFactory.getLogger(KnownJobs.class);
@@ -32,7 +39,15 @@ final class KnownJobs {
     private record Entry(int partition, BatchJob intent) {
     }
 
+    /**
+     * Tombstones found by one read, at most: the first read over a long history finds them all, and this bounds
+     * its heap (about 100 bytes each); the rest are found at the next assignment, once these are compacted away.
+     */
+    static final int MAX_TOMBSTONES_PER_READ = 100_000;
+
     private final Map<String, Entry> byBatch = new HashMap<>();
+    /** batchId → its genai.batches partition, for the jobs found finished and retention-passed by the last read. */
+    private final Map<String, Integer> retentionPassed = new LinkedHashMap<>();
 
     /** True when the batch already has its job (or its final FAILED record): its records are skipped. */
     boolean isDone(String batchId) {
@@ -60,15 +75,28 @@ final class KnownJobs {
     }
 
     /**
+     * The batches whose job records the last {@link #load} found safe to tombstone (batchId → genai.batches
+     * partition): finished, and their batch deleted from genai.batches by retention.
+     */
+    Map<String, Integer> retentionPassed() {
+        return retentionPassed;
+    }
+
+    /**
      * Reads genai.jobs from the start to its last committed record, keeping what concerns {@code partitions}
      * (genai.batches partition → committed offset, -1 when none).
      *
      * @param jobsConsumer an unsubscribed read_committed consumer, used here and left open for its owner
      * @param jobsEnds     a read_uncommitted consumer, for the ends of the partitions only
-     * @throws IllegalStateException when the end is not reached within {@code timeout}
+     * @param logStarts    genai.batches partition → its log start offset (below it, retention deleted the records)
+     * @param timeout      the longest the read may go without progress: a large history is not a failure, a read
+     *                     that stops moving (a broker down, a transaction that stays open) is
+     * @throws IllegalStateException when the read makes no progress for {@code timeout}
      */
     int load(Consumer<String, byte[]> jobsConsumer, Consumer<String, byte[]> jobsEnds, String jobsTopic,
-             Map<Integer, Long> partitions, RecordCodec<BatchJob> codec, Duration timeout) {
+             Map<Integer, Long> partitions, Map<Integer, Long> logStarts, RecordCodec<BatchJob> codec,
+             Duration timeout) {
+        retentionPassed.clear();
         List<TopicPartition> tps = jobsConsumer.partitionsFor(jobsTopic, timeout).stream()
                 .map(p -> new TopicPartition(jobsTopic, p.partition())).toList();
         if (tps.isEmpty()) {
@@ -82,18 +110,31 @@ final class KnownJobs {
         // and a batch taken for unsubmitted would be created again. The read_committed consumer reaches these ends
         // once such transactions are over (committed, aborted, or timed out).
         Map<TopicPartition, Long> end = jobsEnds.endOffsets(tps, timeout);
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long started = System.nanoTime();
+        long lastProgress = started;
+        long lastPosition = positions(jobsConsumer, tps, timeout);
+        long read = 0;
         Set<TopicPartition> remaining = new java.util.HashSet<>(tps);
         remaining.removeIf(tp -> jobsConsumer.position(tp, timeout) >= end.get(tp));
         while (!remaining.isEmpty()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("could not read " + jobsTopic + " to its end within " + timeout
-                        + " (still behind on " + remaining + "); without it the submitter cannot tell which batches"
-                        + " already have a job. Check the brokers and that no producer holds a transaction open.");
+            if (System.nanoTime() - lastProgress > timeout.toNanos()) {
+                throw new IllegalStateException("reading " + jobsTopic + " made no progress for " + timeout + " ("
+                        + read + " records read, still behind on " + remaining + "); without it the submitter cannot"
+                        + " tell which batches already have a job. Check the brokers and that no producer holds a"
+                        + " transaction open.");
             }
-            for (ConsumerRecord<String, byte[]> r : jobsConsumer.poll(Duration.ofMillis(200))) {
+            ConsumerRecords<String, byte[]> records = jobsConsumer.poll(Duration.ofMillis(200));
+            read += records.count();
+            // Progress is the position moving, records or not: a long run of aborted records returns none.
+            long position = positions(jobsConsumer, tps, timeout);
+            if (position != lastPosition) {
+                lastPosition = position;
+                lastProgress = System.nanoTime();
+            }
+            for (ConsumerRecord<String, byte[]> r : records) {
                 if (r.value() == null) {
                     byBatch.remove(r.key());
+                    retentionPassed.remove(r.key());
                     continue;
                 }
                 BatchJob job;
@@ -102,9 +143,11 @@ final class KnownJobs {
                 } catch (RecordDecodingException e) {
                     log.error("Skipping unreadable {} record at {}-{}@{}: {}", jobsTopic, r.topic(), r.partition(),
                             r.offset(), e.getMessage());
+                    retentionPassed.remove(r.key()); // what the batch's latest record says is unknown: keep it
                     continue;
                 }
                 Long committed = partitions.get(job.getItemsPartition());
+                noteIfRetentionPassed(r.key(), job, committed != null, logStarts);
                 if (committed == null || job.getLastItemOffset() < committed) {
                     continue;
                 }
@@ -114,6 +157,27 @@ final class KnownJobs {
             remaining.removeIf(tp -> jobsConsumer.position(tp, timeout) >= end.get(tp));
         }
         jobsConsumer.unsubscribe();
+        log.info("Read {} records of {} in {} ms", read, jobsTopic, (System.nanoTime() - started) / 1_000_000);
         return byBatch.size();
+    }
+
+    private static long positions(Consumer<String, byte[]> consumer, List<TopicPartition> tps, Duration timeout) {
+        long sum = 0;
+        for (TopicPartition tp : tps) {
+            sum += consumer.position(tp, timeout);
+        }
+        return sum;
+    }
+
+    /** Keeps the batch as a tombstone candidate while its latest record says it is finished and retention-passed. */
+    private void noteIfRetentionPassed(String key, BatchJob job, boolean owned, Map<Integer, Long> logStarts) {
+        Long logStart = logStarts.get(job.getItemsPartition());
+        boolean canGo = owned && key != null && job.getState() == JobState.PUBLISHED && logStart != null
+                && job.getLastItemOffset() < logStart;
+        if (!canGo) {
+            retentionPassed.remove(key);
+        } else if (retentionPassed.size() < MAX_TOMBSTONES_PER_READ) {
+            retentionPassed.put(key, job.getItemsPartition());
+        }
     }
 }

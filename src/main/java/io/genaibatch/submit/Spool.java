@@ -19,14 +19,23 @@ import org.slf4j.LoggerFactory;
  * The spool directory: one JSONL file per batch, under one folder per genai.batches partition, holding the
  * exact bytes of the batch's input lines. A cache: everything in it can be rebuilt by re-reading genai.batches
  * from the committed offset, so nothing is fsynced and a partition's folder is emptied when it is assigned.
+ *
+ * <p>Open batches can be many (one per model and shard, and model names come from the requests), so their files are
+ * not all held open: at most {@link #MAX_OPEN_FILES} writers of one spool hold a file (and its buffer) at a time;
+ * the least recently written one is flushed and closed to make room, and opened again to append when its batch's
+ * next item comes. Writers of one spool are used from one thread (the consumer thread).
  */
 final class Spool {
     private static final Logger log = LoggerFactory.getLogger(Spool.class);
     private static final int BUFFER_BYTES = 16 * 1024;
+    /** Files one spool holds open at most: 64 x 16 KiB of buffers, whatever the number of open batches. */
+    static final int MAX_OPEN_FILES = 64;
 
     private final Path root;
     private final String group;
     private final String topic;
+    /** Writers holding a file open, least recently written first. */
+    private final OpenFiles openFiles = new OpenFiles(MAX_OPEN_FILES);
 
     /**
      * @param group the submitter's consumer group: each group keeps its own folders, so that two deployments
@@ -53,7 +62,7 @@ final class Spool {
 
     /** A new, empty spool for the batch; an existing file is truncated (its first item is being read again). */
     Writer create(int partition, String batchId) {
-        return open(path(partition, batchId), batchId);
+        return open(path(partition, batchId), batchId, openFiles);
     }
 
     /**
@@ -63,11 +72,16 @@ final class Spool {
      * A spool dir that already exists keeps the mode its owner gave it.
      */
     static Writer open(Path file, String batchId) {
+        return open(file, batchId, null);
+    }
+
+    /** @param pool where the writer takes its turn holding the file open; null: it holds it until closed */
+    private static Writer open(Path file, String batchId, OpenFiles pool) {
         try {
             OwnerOnlyDirs.createOrTighten(file.getParent());
-            OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE,
-                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
-            return new Writer(file, new BufferedOutputStream(out, BUFFER_BYTES));
+            Writer w = new Writer(file, batchId, pool);
+            w.attach(StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
+            return w;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the spool file " + file + " for batch " + batchId
                     + ": check that " + file.getParent() + " is writable and has room", e);
@@ -105,27 +119,127 @@ final class Spool {
         return s.replaceAll("[^A-Za-z0-9._-]", "_");
     }
 
-    /** Appends lines of one batch; closed by the partition state that opened it (at the seal or when dropped). */
+    /**
+     * The writers holding a file open, at most {@code max}, in the order they last wrote: the least recent is
+     * detached (flushed and closed) when another needs its turn.
+     */
+    private static final class OpenFiles {
+        private final int max;
+        private final java.util.LinkedHashMap<Writer, Boolean> byLastWrite = new java.util.LinkedHashMap<>(16, 0.75f, true);
+
+        OpenFiles(int max) {
+            this.max = max;
+        }
+
+        /**
+         * {@code w} holds (or is about to open) its file and writes now: when it is not among the holders yet and
+         * they are as many as allowed, the least recent one is detached first, so that {@code max} is never passed.
+         */
+        void holding(Writer w) {
+            if (!byLastWrite.containsKey(w) && byLastWrite.size() >= max) {
+                Writer eldest = byLastWrite.keySet().iterator().next();
+                byLastWrite.remove(eldest);
+                eldest.detach();
+            }
+            byLastWrite.put(w, Boolean.TRUE);
+        }
+
+        void released(Writer w) {
+            byLastWrite.remove(w);
+        }
+    }
+
+    /**
+     * Appends lines of one batch; closed by the partition state that opened it (at the seal or when dropped). In a
+     * spool's pool, it may be detached from its file between appends and opens it again to append.
+     */
     static final class Writer implements AutoCloseable {
         private final Path path;
-        private final OutputStream out;
+        private final String batchId;
+        private final OpenFiles pool;
+        private OutputStream out;
         private long bytes;
         private int lines;
         private boolean closed;
+        /** The file went missing (or changed) while detached: lines are counted, not written; see {@link #reattach}. */
+        private boolean gone;
 
-        private Writer(Path path, OutputStream out) {
+        private Writer(Path path, String batchId, OpenFiles pool) {
             this.path = path;
-            this.out = out;
+            this.batchId = batchId;
+            this.pool = pool;
         }
 
         void append(byte[] line) {
             try {
-                out.write(line);
+                if (out == null && !gone) {
+                    reattach();
+                }
+                if (out != null) {
+                    if (pool != null) {
+                        pool.holding(this);
+                    }
+                    out.write(line);
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot append to the spool file " + path, e);
             }
             bytes += line.length;
             lines++;
+        }
+
+        private void attach(StandardOpenOption... options) throws IOException {
+            if (pool != null) {
+                pool.holding(this); // before opening: room is made first
+            }
+            try {
+                StandardOpenOption[] all = java.util.Arrays.copyOf(options, options.length + 1);
+                all[options.length] = StandardOpenOption.WRITE;
+                out = new BufferedOutputStream(Files.newOutputStream(path, all), BUFFER_BYTES);
+            } catch (IOException e) {
+                if (pool != null) {
+                    pool.released(this);
+                }
+                throw e;
+            }
+        }
+
+        /**
+         * Opens the file again to append. A file deleted or changed meanwhile (a cleanup job, an operator) is not
+         * written to again: what it would hold is not the batch, so it is deleted and stays missing, and the
+         * batch's submission reads the items again from genai.batches (held there by the committed offset).
+         */
+        private void reattach() throws IOException {
+            long size;
+            try {
+                size = Files.size(path);
+            } catch (java.nio.file.NoSuchFileException e) {
+                size = -1;
+            }
+            if (size != bytes) {
+                gone = true;
+                deleteQuietly(path);
+                log.warn("Batch {}: its spool file {} was {} while the batch was open; its items will be read again"
+                        + " from genai.batches at its seal", batchId, path, size < 0 ? "deleted" : "changed (" + size
+                        + " bytes, " + bytes + " written)");
+                return;
+            }
+            attach(StandardOpenOption.APPEND);
+        }
+
+        /** Flushes and closes the file; the next append opens it again. */
+        private void detach() {
+            OutputStream o = out;
+            out = null;
+            try {
+                o.close();
+            } catch (IOException e) {
+                // Its content is now unknown: the batch is read again from genai.batches, as for a deleted file.
+                gone = true;
+                deleteQuietly(path);
+                log.warn("Batch {}: cannot finish writing its spool file {} ({}); its items will be read again from"
+                        + " genai.batches at its seal", batchId, path, e.toString());
+            }
         }
 
         Path path() {
@@ -146,10 +260,18 @@ final class Spool {
                 return;
             }
             closed = true;
+            if (pool != null) {
+                pool.released(this);
+            }
+            if (out == null) {
+                return;
+            }
             try {
                 out.close();
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot finish the spool file " + path, e);
+            } finally {
+                out = null;
             }
         }
     }

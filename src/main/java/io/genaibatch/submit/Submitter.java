@@ -129,17 +129,8 @@ public final class Submitter implements Role {
         KafkaConsumer<String, byte[]> jobsEnds = null;
         KafkaProducer<String, byte[]> producer = null;
         try {
-            jobsConsumer = new KafkaConsumer<>(clients.properties(Map.of(
-                    ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-jobs",
-                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                    ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)),
-                    new StringDeserializer(), new ByteArrayDeserializer());
-            // For the end of genai.jobs counting transactions still open: see KnownJobs.
-            jobsEnds = new KafkaConsumer<>(clients.properties(Map.of(
-                    ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-jobs-ends",
-                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted",
-                    ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)),
-                    new StringDeserializer(), new ByteArrayDeserializer());
+            jobsConsumer = jobsConsumer(clients, clientId);
+            jobsEnds = jobsEnds(clients, clientId);
             producer = new KafkaProducer<>(clients.properties(Map.of(
                     ProducerConfig.CLIENT_ID_CONFIG, clientId,
                     ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.transactionalId())),
@@ -176,6 +167,24 @@ public final class Submitter implements Role {
         log.info("Submitter started: group {}, transactional id {}, spool {}, inline up to {} bytes, at most {} jobs"
                         + " in flight", settings.groupId(), settings.transactionalId(), settings.spoolDir().toAbsolutePath(),
                 settings.inlineMaxBytes(), settings.maxJobsInFlight());
+    }
+
+    /** Reads genai.jobs at assignment ({@link KnownJobs}): read_committed, no group. */
+    static KafkaConsumer<String, byte[]> jobsConsumer(KafkaClients clients, String clientId) {
+        return ungrouped(clients, clientId + "-jobs", "read_committed");
+    }
+
+    /** For the end of genai.jobs counting transactions still open: see KnownJobs. */
+    static KafkaConsumer<String, byte[]> jobsEnds(KafkaClients clients, String clientId) {
+        return ungrouped(clients, clientId + "-jobs-ends", "read_uncommitted");
+    }
+
+    private static KafkaConsumer<String, byte[]> ungrouped(KafkaClients clients, String clientId, String isolation) {
+        return new KafkaConsumer<>(clients.properties(Map.of(
+                ConsumerConfig.CLIENT_ID_CONFIG, clientId,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)),
+                new StringDeserializer(), new ByteArrayDeserializer());
     }
 
     /**

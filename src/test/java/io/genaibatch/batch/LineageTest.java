@@ -40,6 +40,23 @@ class LineageTest {
     }
 
     @Test
+    void theLastPublishedLineKeySurvivesTheHeaderOfARootAndIsNotInherited() {
+        Lineage progress = Lineage.root("b-2").withPublishedThroughKey("genai.requests-0-17");
+        RecordHeaders headers = new RecordHeaders();
+        progress.addTo(headers);
+
+        Lineage read = Lineage.from(headers).orElseThrow();
+
+        assertEquals(progress, read);
+        assertTrue(read.isRoot());
+        assertEquals(null, read.child("b-2", 2, "RESULT_MISSING", null).publishedThroughKey());
+        String before = "{\"root\":\"b-2\",\"attempt\":1,\"copied\":{\"count\":1,\"bytes\":9,"
+                + "\"reasons\":\"RESULT_MISSING\"}}";
+        assertEquals(null, Lineage.parse(before.getBytes(StandardCharsets.UTF_8)).publishedThroughKey(),
+                "a header written before the key existed");
+    }
+
+    @Test
     void childIdsAreDerivedFromTheParentAlone() {
         assertEquals("m-generate-0-e-4.a2", Lineage.resubmitId("m-generate-0-e-4", 2));
         assertEquals("m-generate-0-e-4.r3", Lineage.rebatchId("m-generate-0-e-4", 3));

@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Optional;
 
 import io.genaibatch.batch.Lineage;
-import io.genaibatch.cli.JobsReader.Batch;
-import io.genaibatch.cli.JobsReader.JobRecord;
+import io.genaibatch.jobs.JobsReader.Batch;
+import io.genaibatch.jobs.JobsReader.JobRecord;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.InputMode;
 import io.genaibatch.records.JobState;

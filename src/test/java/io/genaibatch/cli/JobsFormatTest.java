@@ -12,7 +12,8 @@ import java.util.List;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.genaibatch.batch.Lineage;
-import io.genaibatch.cli.JobsReader.Batch;
+import io.genaibatch.jobs.JobsReader.Batch;
+import io.genaibatch.jobs.JobsView;
 import io.genaibatch.records.Error;
 import io.genaibatch.records.JobState;
 import io.genaibatch.records.JobStats;
@@ -24,26 +25,26 @@ class JobsFormatTest {
 
     @Test
     void shouldShowAgesInTwoUnitsAtMost() {
-        assertThat(JobsFormat.age(Duration.ZERO)).isEqualTo("0s");
-        assertThat(JobsFormat.age(Duration.ofSeconds(59))).isEqualTo("59s");
-        assertThat(JobsFormat.age(Duration.ofSeconds(192))).isEqualTo("3m12s");
-        assertThat(JobsFormat.age(Duration.ofMinutes(125))).isEqualTo("2h05m");
-        assertThat(JobsFormat.age(Duration.ofHours(76))).isEqualTo("3d04h");
+        assertThat(JobsView.age(Duration.ZERO)).isEqualTo("0s");
+        assertThat(JobsView.age(Duration.ofSeconds(59))).isEqualTo("59s");
+        assertThat(JobsView.age(Duration.ofSeconds(192))).isEqualTo("3m12s");
+        assertThat(JobsView.age(Duration.ofMinutes(125))).isEqualTo("2h05m");
+        assertThat(JobsView.age(Duration.ofHours(76))).isEqualTo("3d04h");
         // A clock behind the writer's must not print "-5s".
-        assertThat(JobsFormat.age(Duration.ofSeconds(-5))).isEqualTo("0s");
-        assertThat(JobsFormat.age(T0, T0.plusSeconds(3600))).isEqualTo("1h00m");
-        assertThat(JobsFormat.age(null, T0)).isEqualTo("-");
+        assertThat(JobsView.age(Duration.ofSeconds(-5))).isEqualTo("0s");
+        assertThat(JobsView.age(T0, T0.plusSeconds(3600))).isEqualTo("1h00m");
+        assertThat(JobsView.age(null, T0)).isEqualTo("-");
     }
 
     @Test
     void shouldShowTheStateOfAJobThatIsStillRunningAsItIs() {
-        assertThat(JobsFormat.state(batch(job("b-1", FLASH, JobState.RUNNING).build()))).isEqualTo("RUNNING");
-        assertThat(JobsFormat.state(batch(job("b-1", FLASH, JobState.SUBMITTING).build()))).isEqualTo("SUBMITTING");
+        assertThat(JobsView.state(batch(job("b-1", FLASH, JobState.RUNNING).build()))).isEqualTo("RUNNING");
+        assertThat(JobsView.state(batch(job("b-1", FLASH, JobState.SUBMITTING).build()))).isEqualTo("SUBMITTING");
     }
 
     @Test
     void shouldShowASucceededAndPublishedJobAsPlainPublished() {
-        assertThat(JobsFormat.state(batch(job("b-1", FLASH, JobState.SUCCEEDED).build(),
+        assertThat(JobsView.state(batch(job("b-1", FLASH, JobState.SUCCEEDED).build(),
                 job("b-1", FLASH, JobState.PUBLISHED).build()))).isEqualTo("PUBLISHED");
     }
 
@@ -53,30 +54,30 @@ class JobsFormatTest {
         Lineage split = Lineage.root("b-1").decided(Lineage.SPLIT, Lineage.splitIds("b-1"));
         // Only the PUBLISHED record is left (compacted): the outcome comes from the kept error.
         Batch compacted = batch(split, job("b-1", FLASH, JobState.PUBLISHED).setError(expired).build());
-        assertThat(JobsFormat.state(compacted)).isEqualTo("EXPIRED->SPLIT");
+        assertThat(JobsView.state(compacted)).isEqualTo("EXPIRED->SPLIT");
         assertThat(compacted.children()).containsExactly("b-1.s0", "b-1.s1");
 
         // The FAILED record is still there: it says what the API said, whatever the error code is.
         Error quota = new Error("RESOURCE_EXHAUSTED", "quota", 429);
         Lineage resubmitted = Lineage.root("b-2").decided(Lineage.RESUBMITTED, List.of("b-2.a2"));
-        assertThat(JobsFormat.state(batch(resubmitted, job("b-2", FLASH, JobState.FAILED).setError(quota).build(),
+        assertThat(JobsView.state(batch(resubmitted, job("b-2", FLASH, JobState.FAILED).setError(quota).build(),
                 job("b-2", FLASH, JobState.PUBLISHED).setError(quota).build()))).isEqualTo("FAILED->RESUBMITTED");
 
         Lineage rebatched = Lineage.root("b-3").decided(Lineage.REBATCHED, List.of("b-3.r2"));
-        assertThat(JobsFormat.state(batch(rebatched, job("b-3", FLASH, JobState.PUBLISHED).build())))
+        assertThat(JobsView.state(batch(rebatched, job("b-3", FLASH, JobState.PUBLISHED).build())))
                 .isEqualTo("SUCCEEDED->REBATCHED");
     }
 
     @Test
     void shouldShowAFailedJobWhoseRequestsWereAnsweredAsFailedThenPublished() {
         Error failed = new Error("JOB_FAILED", "no reason", null);
-        assertThat(JobsFormat.state(batch(job("b-1", FLASH, JobState.PUBLISHED).setError(failed).build())))
+        assertThat(JobsView.state(batch(job("b-1", FLASH, JobState.PUBLISHED).setError(failed).build())))
                 .isEqualTo("FAILED->PUBLISHED");
         Error cancelled = new Error("JOB_CANCELLED", "by an operator", null);
-        assertThat(JobsFormat.state(batch(job("b-1", FLASH, JobState.PUBLISHED).setError(cancelled).build())))
+        assertThat(JobsView.state(batch(job("b-1", FLASH, JobState.PUBLISHED).setError(cancelled).build())))
                 .isEqualTo("CANCELLED->PUBLISHED");
         // FAILED but not published yet: the record's state, the poller has not decided anything.
-        assertThat(JobsFormat.state(batch(job("b-1", FLASH, JobState.FAILED).setError(failed).build())))
+        assertThat(JobsView.state(batch(job("b-1", FLASH, JobState.FAILED).setError(failed).build())))
                 .isEqualTo("FAILED");
     }
 
@@ -154,7 +155,7 @@ class JobsFormatTest {
     @Test
     void shouldWriteEveryFieldAScriptNeedsAsJson() {
         Lineage child = Lineage.root("b-1").child("b-1", 2, "JOB_EXPIRED", null);
-        ObjectNode o = JobsFormat.json(new ObjectMapper(), batch(child, job("b-1.s0", FLASH, JobState.RUNNING)
+        ObjectNode o = JobsView.json(new ObjectMapper(), batch(child, job("b-1.s0", FLASH, JobState.RUNNING)
                 .setStats(new JobStats(10L, 0L, 0L, 10L)).build()));
         assertThat(o.get("batchId").asText()).isEqualTo("b-1.s0");
         assertThat(o.get("state").asText()).isEqualTo("RUNNING");

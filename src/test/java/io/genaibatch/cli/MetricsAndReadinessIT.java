@@ -44,7 +44,8 @@ class MetricsAndReadinessIT {
                      Map.of("http.port", Integer.toString(freePort())))) {
             // Step 1: the endpoint is up before the roles start, and says they are not ready
             List<Role> roles = run.build("accumulate", "submit", "poll");
-            OpsServer server = Endpoints.serve(run.config(), roles, run.telemetry()).orElseThrow();
+            OpsServer server = Endpoints.serve(run.config(), roles, WindowCommands.policyReader(run.config()),
+                    run.telemetry()).orElseThrow();
             try {
                 HttpResponse<String> before = get(server, "/health/ready");
                 assertThat(before.statusCode()).isEqualTo(503);

@@ -76,6 +76,31 @@ class ItemIndexTest {
     }
 
     @Test
+    void shouldResumeAfterALineKeyWhetherOrNotItsItemIsStillThere(@TempDir Path dir) {
+        try (ItemIndex index = ItemIndex.open(dir.resolve("idx"))) {
+            for (String id : List.of("r-0", "r-2", "r-4", "r-6")) {
+                index.putItem(item(id, "key-" + id), false);
+            }
+            index.completeItems(false);
+
+            assertThat(after(index, lineKey("r-2"))).as("after a key in the index").containsExactly("r-4", "r-6");
+            assertThat(after(index, lineKey("r-3"))).as("after the key of an item gone since").containsExactly("r-4",
+                    "r-6");
+            assertThat(after(index, lineKey("r-6"))).isEmpty();
+            assertThat(index.countThrough(lineKey("r-3"))).isEqualTo(2);
+            assertThat(index.countThrough(lineKey("r-4"))).isEqualTo(3);
+        }
+    }
+
+    private static List<String> after(ItemIndex index, String lineKey) {
+        List<String> ids = new ArrayList<>();
+        try (ItemIndex.Cursor c = index.entriesAfter(lineKey)) {
+            c.forEachRemaining(e -> ids.add(e.item().getRequestId()));
+        }
+        return ids;
+    }
+
+    @Test
     void shouldKeepTwoItemsWithTheSameCallerRequestIdApartByTheirLineKeys(@TempDir Path dir) {
         BatchItem first = item("same-id", "key-a", 7);
         BatchItem second = item("same-id", "key-b", 8);

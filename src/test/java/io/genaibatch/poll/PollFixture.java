@@ -403,8 +403,22 @@ final class PollFixture implements AutoCloseable {
         return new String(a, StandardCharsets.UTF_8);
     }
 
+    /** Asserts exactly one response per item of the batch but those named, which have none; returns them by key. */
+    Map<String, ConsumerRecord<byte[], byte[]>> assertOneResponsePerKey(Batch batch, java.util.Set<String> unanswered) {
+        return assertOneResponsePerKey(batch.items().stream().filter(i -> !unanswered.contains(i.getRequestId()))
+                .map(i -> utf8(i.getKey())).toList());
+    }
+
     /** Asserts exactly one response per item of the batches, and returns them by key. */
     Map<String, ConsumerRecord<byte[], byte[]>> assertOneResponsePerKey(Batch... batches) {
+        List<String> expected = new ArrayList<>();
+        for (Batch b : batches) {
+            b.items().forEach(i -> expected.add(utf8(i.getKey())));
+        }
+        return assertOneResponsePerKey(expected);
+    }
+
+    private Map<String, ConsumerRecord<byte[], byte[]>> assertOneResponsePerKey(List<String> expected) {
         List<ConsumerRecord<byte[], byte[]>> all = responses();
         Map<String, ConsumerRecord<byte[], byte[]>> byKey = new LinkedHashMap<>();
         List<String> duplicates = new ArrayList<>();
@@ -414,12 +428,28 @@ final class PollFixture implements AutoCloseable {
             }
         }
         assertThat(duplicates).as("keys answered more than once").isEmpty();
-        List<String> expected = new ArrayList<>();
-        for (Batch b : batches) {
-            b.items().forEach(i -> expected.add(utf8(i.getKey())));
-        }
         assertThat(byKey.keySet()).as("keys answered").containsExactlyInAnyOrderElementsOf(expected);
         return byKey;
+    }
+
+    /**
+     * Deletes the start of the batch's genai.batches partition up to the item {@code requestId} (excluded), as
+     * retention would.
+     */
+    void deleteItemsBefore(Batch batch, String requestId) throws Exception {
+        long offset = -1;
+        for (ConsumerRecord<byte[], byte[]> r : readAll(topics.batches())) {
+            BatchRecord record = RecordCodec.batchRecord().decode(r.value());
+            if (r.partition() == batch.partition() && batch.batchId().equals(record.getBatchId())
+                    && record.getItem() != null && requestId.equals(record.getItem().getRequestId())) {
+                offset = r.offset();
+            }
+        }
+        assertThat(offset).as("offset of " + requestId).isNotNegative();
+        try (Admin admin = new KafkaClients(config).admin()) {
+            admin.deleteRecords(Map.of(new TopicPartition(topics.batches(), batch.partition()),
+                    org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(offset))).all().get();
+        }
     }
 
     /** The job caches under poll.cache-dir (directories two levels down: partition, job), once they match. */

@@ -133,10 +133,10 @@ class PollerCommitTimeoutIT {
 
     /**
      * @param timeouts commits in a row that time out: one (the retried commit goes through) or
-     *                 {@link PollLoop#COMMIT_ATTEMPTS} (the producer is given up, the partition opened again)
+     *                 {@link JobPartitions#COMMIT_ATTEMPTS} (the producer is given up, the partition opened again)
      */
     @ParameterizedTest(name = "commits timing out: {0}")
-    @ValueSource(ints = {1, PollLoop.COMMIT_ATTEMPTS})
+    @ValueSource(ints = {1, JobPartitions.COMMIT_ATTEMPTS})
     void shouldPublishEveryResponseOnceWhenCommitsTimeOut(int timeouts, KafkaCluster kafka, @TempDir Path dir)
             throws Exception {
         try (PollFixture f = PollFixture.start(kafka, "committimeout", EmulatorOptions.defaults(), dir)) {
@@ -163,7 +163,7 @@ class PollerCommitTimeoutIT {
             // One producer per partition of genai.jobs (two), and one more when the first was given up (a rebalance
             // on a loaded machine may add more)
             assertThat(producers.get()).as("producers created")
-                    .isGreaterThanOrEqualTo(timeouts < PollLoop.COMMIT_ATTEMPTS ? 2 : 3);
+                    .isGreaterThanOrEqualTo(timeouts < JobPartitions.COMMIT_ATTEMPTS ? 2 : 3);
             assertThat(done.getPublishedThrough()).isEqualTo(25);
             Map<String, ConsumerRecord<byte[], byte[]>> byKey = f.assertOneResponsePerKey(batch);
             for (BatchItem item : batch.items()) {

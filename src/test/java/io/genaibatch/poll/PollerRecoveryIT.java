@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -54,19 +55,7 @@ class PollerRecoveryIT {
             PollFixture.Batch batch = f.submitted("b-crash", RequestKind.GENERATE, 95, 1, InputMode.FILE);
 
             // Step 2: the first poller dies with the fourth chunk sent but not committed
-            CountDownLatch crashed = new CountDownLatch(1);
-            Poller first = f.startPoller(new PollerHooks() {
-                @Override
-                public void beforeCommit(String batchId, long publishedThrough) {
-                    if (publishedThrough == 40) {
-                        crashed.countDown();
-                        throw new SimulatedCrash("crash with chunk 31..40 sent and not committed");
-                    }
-                }
-            });
-            assertThat(crashed.await(60, TimeUnit.SECONDS)).as("the poller reached the fourth chunk").isTrue();
-            assertThat(first.awaitStopped(Duration.ofSeconds(30))).as("the crashed poller's thread ended").isTrue();
-            assertThat(first.failure()).containsInstanceOf(SimulatedCrash.class);
+            crashBeforeCommitThrough(f, 40);
 
             // Only the three committed chunks are visible; the job's progress says 30
             List<ConsumerRecord<byte[], byte[]>> beforeRestart = f.responses();
@@ -92,6 +81,65 @@ class PollerRecoveryIT {
             // The job's cache is gone once it is published, the dead poller's or the one built again
             PollFixture.awaitJobCaches(f.cacheRoot(), List::isEmpty, "no cache left of the finished job");
         }
+    }
+
+    /**
+     * Finding 12: a partial publication, then retention deletes the first items of the batch, then another poller
+     * (without the dead one's cache) resumes. Items are published in line key order (genai.requests-0-0, -0-1, -0-10,
+     * ..., -0-17 first), retention deletes by offset (r-0..r-4): resuming by a count of items would skip the wrong
+     * ones.
+     */
+    @Test
+    void shouldResumeAfterTheLastPublishedItemWhenTheBatchsFirstItemsVanished(KafkaCluster kafka, @TempDir Path dir)
+            throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "vanish", EmulatorOptions.defaults(), dir)) {
+            // Step 1: a 25-item job; the first poller commits one chunk of 10 and dies with the second one sent
+            PollFixture.Batch batch = f.submitted("b-vanish", RequestKind.GENERATE, 25, 1, InputMode.FILE);
+            crashBeforeCommitThrough(f, 20);
+            List<String> published = f.responses().stream().map(r -> value(r).getRequestId()).toList();
+            assertThat(published).as("the first chunk, in line key order").containsExactlyInAnyOrder("r-0", "r-1",
+                    "r-10", "r-11", "r-12", "r-13", "r-14", "r-15", "r-16", "r-17");
+
+            // Step 2: retention deletes r-0..r-4 (two of them published, three not), then a poller on another
+            // machine resumes
+            f.deleteItemsBefore(batch, "r-5");
+            io.genaibatch.run.FileTrees.delete(dir.resolve("cache"));
+            Poller second = f.startPoller();
+            BatchJob done = f.awaitPublished("b-vanish");
+
+            // Every request still on genai.batches or published before is answered once, with its own answer; r-2,
+            // r-3 and r-4 vanished unpublished: their keys were only in the deleted records
+            Map<String, ConsumerRecord<byte[], byte[]>> byKey = f.assertOneResponsePerKey(batch, Set.of("r-2", "r-3",
+                    "r-4"));
+            for (ConsumerRecord<byte[], byte[]> r : byKey.values()) {
+                GenAiResponse response = value(r);
+                assertThat(text(response.getResponse())).isEqualTo("echo: "
+                        + batch.prompts().get(response.getRequestId()));
+            }
+            assertThat(second.counters().snapshot().responses(ResponseStatus.SUCCEEDED)).as("r-18..r-24, r-5..r-9")
+                    .isEqualTo(12);
+            assertThat(done.getPublishedThrough()).isEqualTo(22);
+        }
+    }
+
+    /**
+     * Starts a poller that dies, as a crash would, with the chunk that brings a job's progress to {@code through} sent
+     * and not committed; returns once its thread has ended.
+     */
+    private static void crashBeforeCommitThrough(PollFixture f, long through) throws InterruptedException {
+        CountDownLatch crashed = new CountDownLatch(1);
+        Poller poller = f.startPoller(new PollerHooks() {
+            @Override
+            public void beforeCommit(String batchId, long publishedThrough) {
+                if (publishedThrough == through) {
+                    crashed.countDown();
+                    throw new SimulatedCrash("crash with the chunk through " + through + " sent and not committed");
+                }
+            }
+        });
+        assertThat(crashed.await(60, TimeUnit.SECONDS)).as("the poller reached the chunk through " + through).isTrue();
+        assertThat(poller.awaitStopped(Duration.ofSeconds(30))).as("the crashed poller's thread ended").isTrue();
+        assertThat(poller.failure()).containsInstanceOf(SimulatedCrash.class);
     }
 
     @Test

@@ -47,7 +47,7 @@ class PublisherTest {
 
     /** One recorded transaction: responses, records for genai.batches (child batches), the job's record. */
     record Commit(List<GenAiResponse> responses, List<ProducerRecord<byte[], byte[]>> batches, BatchJob job,
-                  Lineage lineage) {
+                  Lineage lineage, List<ProducerRecord<byte[], byte[]>> responseRecords) {
     }
 
     @TempDir
@@ -103,6 +103,60 @@ class PublisherTest {
         assertThat(commits).extracting(c -> c.job().getState()).containsExactly(JobState.SUCCEEDED, JobState.PUBLISHED);
         assertThat(byRequestId().keySet()).as("the first three were published before").containsExactly("r-3", "r-4",
                 "r-5", "r-6");
+        assertThat(commits).extracting(c -> c.lineage().publishedThroughKey()).as("where the next resume starts")
+                .containsExactly("genai.requests-0-4", "genai.requests-0-6");
+    }
+
+    /**
+     * Finding 2: the RESPONSE_TOO_LARGE answer copies the request's metadata, headers and requestId, which
+     * genai.responses' limit (lower than the limits the request passed on its way in) may not take either: a record
+     * Kafka refuses fails the chunk at every retry.
+     */
+    @Test
+    void shouldKeepTheTooLargeAnswerWithinTheLimitLeavingOutWhatTheRequestCopiesIn() throws Exception {
+        int limit = 4000;
+        String big = "m".repeat(5000);
+        BatchItem plain = ItemIndexTest.item("r-0", "key-0");
+        BatchItem withMetadata = BatchItem.newBuilder(ItemIndexTest.item("r-1", "key-1"))
+                .setMetadata(Map.of("blob", big)).build();
+        BatchItem withHeaders = BatchItem.newBuilder(ItemIndexTest.item("r-2", "key-2"))
+                .setHeaders(List.of(new io.genaibatch.records.Header("blob", java.nio.ByteBuffer.wrap(
+                        big.getBytes(StandardCharsets.UTF_8))))).build();
+        BatchItem withLongId = BatchItem.newBuilder(ItemIndexTest.item("r-3", "key-3")).setRequestId("r-3-" + big)
+                .build();
+        BatchItem withLongKey = BatchItem.newBuilder(ItemIndexTest.item("r-4", "key-4"))
+                .setKey(java.nio.ByteBuffer.wrap(big.getBytes(StandardCharsets.UTF_8))).build();
+        JobTable.OpenJob entry = jobWithItems(List.of(plain, withMetadata, withHeaders, withLongId, withLongKey), 0);
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            lines.add("{\"key\":\"genai.requests-0-" + i + "\",\"response\":{\"t\":\"" + "x".repeat(6000) + "\","
+                    + "\"usageMetadata\":{\"totalTokenCount\":7}}}");
+        }
+
+        publisher(10, Long.MAX_VALUE, results(lines.toArray(String[]::new)), new PollerCounters(),
+                JobPolicy.named("terminal", PolicySettings.defaults()), new Responses("responses", ValueFormat.AVRO,
+                        limit)).publish(entry, Optional.empty());
+
+        List<ProducerRecord<byte[], byte[]>> records = commits.stream().flatMap(c -> c.responseRecords().stream())
+                .toList();
+        assertThat(records).allSatisfy(r -> assertThat(Responses.sizeUpperBound(r)).isLessThanOrEqualTo(limit));
+        Map<String, GenAiResponse> byKey = new LinkedHashMap<>();
+        records.forEach(r -> byKey.put(new String(r.key(), StandardCharsets.UTF_8),
+                RecordCodec.genAiResponse().decode(r.value())));
+        assertThat(byKey.values()).extracting(r -> r.getError().getCode()).containsOnly("RESPONSE_TOO_LARGE");
+        assertThat(byKey.values()).extracting(r -> r.getUsage().getTotalTokens()).containsOnly(7L);
+        assertThat(byKey.get("key-0").getMetadata()).isEqualTo(plain.getMetadata());
+        assertThat(byKey.get("key-1").getMetadata()).isEmpty();
+        assertThat(byKey.get("key-1").getError().getMessage()).contains("leaves out the request's metadata");
+        ProducerRecord<byte[], byte[]> headersLeftOut = records.stream()
+                .filter(r -> new String(r.key(), StandardCharsets.UTF_8).equals("key-2")).findFirst().orElseThrow();
+        assertThat(headersLeftOut.headers().lastHeader("blob")).isNull();
+        assertThat(headersLeftOut.headers().lastHeader(Lineage.ATTEMPT_HEADER)).isNotNull();
+        assertThat(byKey.get("key-2").getError().getMessage()).contains("leaves out the request's headers");
+        assertThat(byKey.get("key-3").getRequestId()).startsWith("r-3-mmm").hasSizeLessThan(300);
+        assertThat(byKey.get("key-3").getError().getMessage()).contains("requestId is cut");
+        assertThat(byKey).as("a key of 5000 bytes cannot be answered under a limit of 4000").hasSize(4);
+        assertThat(commits.get(commits.size() - 1).job().getState()).isEqualTo(JobState.PUBLISHED);
     }
 
     @Test
@@ -408,10 +462,19 @@ class PublisherTest {
     // ----- set-up -----
 
     private JobTable.OpenJob jobWithItems(int n, long publishedThrough) {
+        List<BatchItem> items = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            items.add(ItemIndexTest.item("r-" + i, "key-" + i));
+        }
+        return jobWithItems(items, publishedThrough);
+    }
+
+    private JobTable.OpenJob jobWithItems(List<BatchItem> items, long publishedThrough) {
+        int n = items.size();
         TopicPartition tp = new TopicPartition(TOPIC, 0);
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            BatchItem item = ItemIndexTest.item("r-" + i, "key-" + i);
+            BatchItem item = items.get(i);
             records.add(new ConsumerRecord<>(TOPIC, 0, 10 + i, "b-1".getBytes(StandardCharsets.UTF_8),
                     RecordCodec.batchRecord().encode(BatchRecord.newBuilder().setBatchId("b-1").setGroupKey("g")
                             .setItem(item).build(), ValueFormat.AVRO)));
@@ -436,10 +499,14 @@ class PublisherTest {
     }
 
     private Publisher publisher(int chunk, long chunkBytes, Path results, PollerCounters counters, JobPolicy policy) {
+        return publisher(chunk, chunkBytes, results, counters, policy, new Responses("responses", ValueFormat.AVRO));
+    }
+
+    private Publisher publisher(int chunk, long chunkBytes, Path results, PollerCounters counters, JobPolicy policy,
+                                Responses responses) {
         return new Publisher(settings(chunk), new CacheDirs(dir.resolve("cache"), "g", "jobs"), new FileOutputApi(results),
                 policy, new ItemLoader(batches, TOPIC, Duration.ofSeconds(5), Clock.systemUTC()),
-                new Responses("responses", ValueFormat.AVRO), new ChildBatches(TOPIC, ValueFormat.AVRO), writer(), counters,
-                CLOCK, chunkBytes);
+                responses, new ChildBatches(TOPIC, ValueFormat.AVRO), writer(), counters, CLOCK, chunkBytes);
     }
 
     private PollerSettings settings(int chunk) {
@@ -456,7 +523,8 @@ class PublisherTest {
                                Lineage lineage) {
                 commits.add(new Commit(responses.stream().filter(r -> r.topic().equals("responses"))
                         .map(r -> RecordCodec.genAiResponse().decode(r.value())).toList(),
-                        responses.stream().filter(r -> r.topic().equals(TOPIC)).toList(), next, lineage));
+                        responses.stream().filter(r -> r.topic().equals(TOPIC)).toList(), next, lineage,
+                        responses.stream().filter(r -> r.topic().equals("responses")).toList()));
                 table.onWritten(entry, next, lineage, nextOffset++);
             }
 

@@ -3,11 +3,14 @@ package io.genaibatch.submit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 
 import io.genaibatch.batch.JsonlLine;
 import org.junit.jupiter.api.Test;
@@ -104,5 +107,76 @@ class SpoolTest {
 
         assertThat(a.path(0, "b-1")).exists();
         assertThat(b.path(0, "b-1")).isNotEqualTo(a.path(0, "b-1"));
+    }
+    @Test
+    void shouldHoldABoundedNumberOfFilesOpenHoweverManyBatchesAreOpen() throws Exception {
+        assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")), "open files are counted in /proc/self/fd");
+        Spool spool = new Spool(dir, "g", "genai.batches");
+        int batches = 500;
+        List<Spool.Writer> writers = new ArrayList<>();
+        List<ByteArrayOutputStream> expected = new ArrayList<>();
+        for (int b = 0; b < batches; b++) {
+            writers.add(spool.create(b % 3, "b-" + b));
+            expected.add(new ByteArrayOutputStream());
+        }
+        // Items of every batch interleaved, as thousands of models' batches arrive on genai.batches.
+        for (int item = 0; item < 3; item++) {
+            for (int b = 0; b < batches; b++) {
+                byte[] line = JsonlLine.bytes("b-" + b + "-r" + item, "{\"contents\":[{\"parts\":[{\"text\":\"" + item
+                        + "\"}]}]}");
+                writers.get(b).append(line);
+                expected.get(b).writeBytes(line);
+            }
+        }
+
+        assertThat(openFilesUnder(dir)).as("spool files open with %d batches open", batches)
+                .isLessThanOrEqualTo(Spool.MAX_OPEN_FILES);
+        for (int b = 0; b < batches; b++) {
+            writers.get(b).close();
+            assertThat(Files.readAllBytes(spool.path(b % 3, "b-" + b))).as("spool of b-%d", b)
+                    .isEqualTo(expected.get(b).toByteArray());
+            assertThat(writers.get(b).lines()).isEqualTo(3);
+        }
+        assertThat(openFilesUnder(dir)).isZero();
+    }
+
+    @Test
+    void shouldLeaveNoSpoolFileWhenItIsDeletedWhileItsBatchIsOpen() throws Exception {
+        Spool spool = new Spool(dir, "g", "genai.batches");
+        byte[] line = JsonlLine.bytes("r-1", "{\"contents\":[]}");
+        List<Spool.Writer> writers = new ArrayList<>();
+        for (int b = 0; b < 200; b++) {
+            writers.add(spool.create(0, "b-" + b));
+            writers.get(b).append(line);
+        }
+        Files.delete(spool.path(0, "b-0"));
+
+        // Counted as written, so that the seal matches; the file stays missing, so that the submission reads the
+        // batch again from genai.batches instead of sending what is left of it.
+        writers.get(0).append(line);
+        writers.forEach(Spool.Writer::close);
+
+        assertThat(writers.get(0).lines()).isEqualTo(2);
+        assertThat(spool.path(0, "b-0")).doesNotExist();
+        assertThat(Files.readAllBytes(spool.path(0, "b-1"))).isEqualTo(line);
+    }
+
+    /** Open file descriptors of this JVM on spool files (*.jsonl) under {@code root}. */
+    static long openFilesUnder(Path root) throws IOException {
+        Path real = root.toRealPath();
+        long n = 0;
+        try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    Path target = Files.readSymbolicLink(fd);
+                    if (target.startsWith(real) && target.toString().endsWith(".jsonl")) {
+                        n++;
+                    }
+                } catch (IOException e) {
+                    // closed meanwhile
+                }
+            }
+        }
+        return n;
     }
 }

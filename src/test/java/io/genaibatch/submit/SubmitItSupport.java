@@ -273,6 +273,8 @@ final class SubmitItSupport {
         final Map<String, List<BatchJob>> history = new LinkedHashMap<>();
         /** The lineage header of each record in {@link #history} (null where there is none). */
         final Map<String, List<Lineage>> lineages = new LinkedHashMap<>();
+        /** Batches whose latest record read is a tombstone (they are not in {@link #history} any more). */
+        final java.util.Set<String> tombstoned = new java.util.LinkedHashSet<>();
 
         JobsTopic(KafkaCluster kafka, String topic) {
             consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
@@ -292,6 +294,13 @@ final class SubmitItSupport {
                             + summary());
                 }
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                    if (r.value() == null) {
+                        tombstoned.add(r.key());
+                        history.remove(r.key());
+                        lineages.remove(r.key());
+                        continue;
+                    }
+                    tombstoned.remove(r.key());
                     history.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(codec.decode(r.value()));
                     lineages.computeIfAbsent(r.key(), k -> new ArrayList<>())
                             .add(Lineage.from(r.headers()).orElse(null));

@@ -133,6 +133,128 @@ class SubmitterIT {
         }
     }
 
+    /** genai.jobs must not grow for ever: it is read whole at every assignment. */
+    @Test
+    void shouldTombstoneOnlyFinishedJobsWhoseBatchRetentionDeletedAndNeverCreateOneTwice(KafkaCluster kafka)
+            throws Exception {
+        String prefix = KafkaCluster.uniquePrefix("submit-history");
+        GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of());
+        TestBatch publishedA = generate(prefix + "a", 2, 20);
+        TestBatch publishedB = generate(prefix + "b", 3, 20);
+        TestBatch running = generate(prefix + "c", 2, 20);
+        TestBatch publishedKept = generate(prefix + "d", 2, 20);
+        List<String> ids = List.of(publishedA.batchId(), publishedB.batchId(), running.batchId(),
+                publishedKept.batchId());
+        try (BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
+             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
+            // Step 1: four batches on one partition get their jobs; the submitter stops
+            batches.partition = 0;
+            batches.write(publishedA, publishedB, running);
+            batches.write(publishedKept);
+            try (Submitter submitter = new Submitter(config, api)) {
+                submitter.start();
+                jobs.awaitRecorded(ids);
+                await(() -> committedPast(config, prefix, batches), "offsets committed past every seal");
+            }
+            // Step 2: the poller publishes three of them; the fourth job still runs
+            Map<String, List<BatchJob>> history = jobs.readToEnd();
+            for (TestBatch b : List.of(publishedA, publishedB, publishedKept)) {
+                List<BatchJob> records = history.get(b.batchId());
+                SubmitItSupport.writeJobRecord(kafka, prefix + "jobs", BatchJob.newBuilder(records.get(records.size() - 1))
+                        .setState(JobState.PUBLISHED).setPublishedThrough(b.items().size()).build());
+            }
+            // Step 3: retention deletes genai.batches up to the last batch's first item
+            long keptFrom = batches.placed.get(publishedKept.batchId()).firstItemOffset();
+            try (org.apache.kafka.clients.admin.Admin admin = new io.genaibatch.kafka.KafkaClients(config).admin()) {
+                admin.deleteRecords(Map.of(new org.apache.kafka.common.TopicPartition(prefix + "batches", 0),
+                        org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(keptFrom))).all().get();
+            }
+
+            // Step 4: restarted, the submitter tombstones the two finished jobs retention passed, and only them
+            try (Submitter submitter = new Submitter(config, api)) {
+                submitter.start();
+                jobs.awaitUntil(h -> jobs.tombstoned.containsAll(List.of(publishedA.batchId(), publishedB.batchId())),
+                        "tombstones for the published batches retention deleted");
+                // They are written in one transaction: whatever else it holds is visible now too.
+                jobs.readToEnd();
+                assertThat(jobs.tombstoned).containsExactlyInAnyOrder(publishedA.batchId(), publishedB.batchId());
+                assertThat(jobs.history.get(running.batchId())).last().extracting(BatchJob::getState)
+                        .isNotEqualTo(JobState.PUBLISHED);
+                assertThat(jobs.history.get(publishedKept.batchId())).last().extracting(BatchJob::getState)
+                        .isEqualTo(JobState.PUBLISHED);
+            }
+
+            // Step 5: a submitter of a new group reads genai.batches from its start: nothing is created again
+            String otherGroup = prefix + "submit-other";
+            GenAiBatchConfig other = SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.group-id", otherGroup));
+            long end = batches.placed.get(publishedKept.batchId()).sealOffset();
+            try (Submitter submitter = new Submitter(other, api)) {
+                submitter.start();
+                await(() -> committedOffset(other, otherGroup) > end, "the other group's offsets past the last seal");
+            }
+            for (String id : ids) {
+                assertThat(emulator.jobsCreatedFor(id)).as("jobs created for %s", id).isEqualTo(1);
+            }
+            assertOneJobEach(emulator, Map.of(running.batchId(), jobs.readToEnd().get(running.batchId())),
+                    List.of(running.batchId()));
+        }
+    }
+
+    private static long committedOffset(GenAiBatchConfig config, String group) {
+        try {
+            return SubmitItSupport.committedOffsets(config, group).getOrDefault(0, -1L);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void shouldHoldABoundedNumberOfSpoolFilesOpenWhateverTheNumberOfOpenBatches(KafkaCluster kafka) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")),
+                "open files are counted in /proc/self/fd");
+        String prefix = KafkaCluster.uniquePrefix("submit-open-files");
+        GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.inline-max-bytes", "0",
+                "submit.max-jobs-in-flight", "20"));
+        List<TestBatch> all = new ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            all.add(generate(prefix + "m" + i, 2, 30));
+        }
+        List<String> ids = all.stream().map(TestBatch::batchId).toList();
+        try (BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
+             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs");
+             Submitter submitter = new Submitter(config, api)) {
+            // Step 1: 150 batches open at once (one per model, say), their items interleaved, no seal yet
+            batches.partition = 1;
+            batches.writeItems(all, 0, 1);
+            batches.writeItems(all, 1, 2);
+            submitter.start();
+            await(() -> spoolFiles() == all.size(), "a spool file for each open batch");
+
+            // Step 2: the submitter holds a bounded number of them open, not one per open batch
+            assertThat(SpoolTest.openFilesUnder(dir)).as("spool files open with %d batches open", all.size())
+                    .isLessThanOrEqualTo(Spool.MAX_OPEN_FILES);
+
+            // Step 3: sealed, each batch gets one job whose uploaded JSONL is its items byte for byte
+            batches.seal(all.toArray(TestBatch[]::new));
+            Map<String, List<BatchJob>> history = jobs.awaitRecorded(ids);
+            assertOneJobEach(emulator, history, ids);
+            for (TestBatch b : all) {
+                List<BatchJob> records = history.get(b.batchId());
+                Path got = dir.resolve("downloaded-" + b.batchId());
+                api.downloadFile(records.get(records.size() - 1).getUploadedFile(), got);
+                assertThat(Files.readAllBytes(got)).as("the JSONL uploaded for %s", b.batchId()).isEqualTo(b.jsonl());
+            }
+        }
+    }
+
+    private long spoolFiles() {
+        try (var files = Files.walk(dir)) {
+            return files.filter(f -> f.toString().endsWith(".jsonl")).count();
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+    }
+
     @Test
     void shouldSubmitInterleavedBatchesOnEveryPartitionOnceEach(KafkaCluster kafka) throws Exception {
         String prefix = KafkaCluster.uniquePrefix("submit-interleave");

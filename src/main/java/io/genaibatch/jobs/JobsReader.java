@@ -1,4 +1,4 @@
-package io.genaibatch.cli;
+package io.genaibatch.jobs;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,9 +33,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * taken when the read starts: a snapshot that a command can show whole. Shared by {@code jobs list}, {@code show}
  * and {@code cancel}, so that all three see a batch the same way.
  */
-final class JobsReader {
+public final class JobsReader {
     /** Terminal at the API: nothing left to cancel. */
-    static final Set<JobState> FINISHED = EnumSet.of(JobState.SUCCEEDED, JobState.FAILED, JobState.EXPIRED,
+    public static final Set<JobState> FINISHED = EnumSet.of(JobState.SUCCEEDED, JobState.FAILED, JobState.EXPIRED,
             JobState.CANCELLED, JobState.PUBLISHED);
 
     private JobsReader() {
@@ -46,31 +47,31 @@ final class JobsReader {
      * @param job     the decoded value; null for a tombstone (the batch was deleted from the topic)
      * @param lineage the {@value Lineage#HEADER} header; empty on a root batch (or a record from before lineage)
      */
-    record JobRecord(String batchId, int partition, long offset, Instant timestamp, BatchJob job,
+    public record JobRecord(String batchId, int partition, long offset, Instant timestamp, BatchJob job,
                      Optional<Lineage> lineage) {
     }
 
     /** Every record of one batch still on the topic, oldest first. Compaction may have removed older ones. */
-    record Batch(String batchId, List<JobRecord> records) {
-        Batch {
+    public record Batch(String batchId, List<JobRecord> records) {
+        public Batch {
             records = List.copyOf(records);
         }
 
-        JobRecord latestRecord() {
+        public JobRecord latestRecord() {
             return records.get(records.size() - 1);
         }
 
         /** The batch's current job record; null when its latest record is a tombstone. */
-        BatchJob job() {
+        public BatchJob job() {
             return latestRecord().job();
         }
 
-        boolean deleted() {
+        public boolean deleted() {
             return job() == null;
         }
 
         /** The latest lineage header of the batch; empty for a root batch (or a record from before lineage). */
-        Optional<Lineage> lineage() {
+        public Optional<Lineage> lineage() {
             for (int i = records.size() - 1; i >= 0; i--) {
                 if (records.get(i).lineage().isPresent()) {
                     return records.get(i).lineage();
@@ -80,30 +81,30 @@ final class JobsReader {
         }
 
         /** The batch the accumulator made at the top of this one's lineage; null when a child does not say. */
-        String rootBatchId() {
+        public String rootBatchId() {
             return lineage().map(Lineage::rootBatchId).orElse(parentBatchId() == null ? batchId : null);
         }
 
         /** The lineage header's attempt (children), else the record's own field. */
-        int attempt() {
+        public int attempt() {
             return lineage().map(Lineage::attempt).orElse(job() == null ? 1 : job().getAttempt());
         }
 
-        String parentBatchId() {
+        public String parentBatchId() {
             String fromHeader = lineage().map(Lineage::parentBatchId).orElse(null);
             return fromHeader != null ? fromHeader : job() == null ? null : job().getParentBatchId();
         }
 
         /** What the poller made of this batch (RESUBMITTED, SPLIT, REBATCHED); null when nothing was decided. */
-        String decision() {
+        public String decision() {
             return lineage().map(Lineage::decision).orElse(null);
         }
 
-        List<String> children() {
+        public List<String> children() {
             return lineage().map(Lineage::children).orElse(List.of());
         }
 
-        boolean isRoot() {
+        public boolean isRoot() {
             return parentBatchId() == null;
         }
 
@@ -111,7 +112,7 @@ final class JobsReader {
          * The last terminal state the API gave the job (SUCCEEDED, FAILED, EXPIRED, CANCELLED) among the records
          * still on the topic; empty when compaction left only the PUBLISHED one, or the job is not finished.
          */
-        Optional<JobState> lastApiOutcome() {
+        public Optional<JobState> lastApiOutcome() {
             for (int i = records.size() - 1; i >= 0; i--) {
                 BatchJob j = records.get(i).job();
                 if (j != null && FINISHED.contains(j.getState()) && j.getState() != JobState.PUBLISHED) {
@@ -128,34 +129,34 @@ final class JobsReader {
      * @param batches every batch by id, in the order of their first record's timestamp
      * @param skipped one line per record that could not be read (partition, offset, why), for stderr
      */
-    record Snapshot(String topic, Map<String, Batch> batches, List<String> skipped) {
-        Optional<Batch> batch(String batchId) {
+    public record Snapshot(String topic, Map<String, Batch> batches, List<String> skipped) {
+        public Optional<Batch> batch(String batchId) {
             return Optional.ofNullable(batches.get(batchId));
         }
 
         /** Batches whose latest record is a job (not a tombstone). */
-        List<Batch> live() {
+        public List<Batch> live() {
             return batches.values().stream().filter(b -> !b.deleted()).toList();
         }
     }
 
     /** A read that cannot give a whole snapshot: the topic is missing, or its end was not reached in time. */
-    static final class ReadFailure extends RuntimeException {
+    public static final class ReadFailure extends RuntimeException {
         private static final long serialVersionUID = 1L;
         private final int exitCode;
 
-        ReadFailure(String message, int exitCode) {
+        public ReadFailure(String message, int exitCode) {
             super(message);
             this.exitCode = exitCode;
         }
 
-        int exitCode() {
+        public int exitCode() {
             return exitCode;
         }
     }
 
     /** Every record of genai.jobs up to its end as it is now, by batch. */
-    static Snapshot readJobs(KafkaClients clients, String topic, Duration timeout) {
+    public static Snapshot readJobs(KafkaClients clients, String topic, Duration timeout) {
         RecordCodec<BatchJob> codec = RecordCodec.batchJob();
         Map<String, List<JobRecord>> byBatch = new LinkedHashMap<>();
         List<String> skipped = new ArrayList<>();
@@ -202,8 +203,17 @@ final class JobsReader {
      * @throws ReadFailure exit 4 when the topic does not exist; exit 1 when its end is not reached within
      *                     {@code timeout} (a half-read topic would show wrong states, so nothing is returned)
      */
-    static void readTopic(KafkaClients clients, String topic, Duration timeout,
-                          Consumer<ConsumerRecord<byte[], byte[]>> sink) {
+    public static void readTopic(KafkaClients clients, String topic, Duration timeout,
+                                 Consumer<ConsumerRecord<byte[], byte[]>> sink) {
+        readTopic(clients, topic, timeout, null, sink);
+    }
+
+    /**
+     * As {@link #readTopic(KafkaClients, String, Duration, Consumer)}, from the first record of each partition
+     * whose timestamp is at or after {@code since} (null: from the beginning).
+     */
+    public static void readTopic(KafkaClients clients, String topic, Duration timeout, Instant since,
+                                 Consumer<ConsumerRecord<byte[], byte[]>> sink) {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(clients.properties(Map.of(
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
@@ -220,6 +230,18 @@ final class JobsReader {
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
+            if (since != null) {
+                Map<TopicPartition, Long> at = new HashMap<>();
+                partitions.forEach(tp -> at.put(tp, since.toEpochMilli()));
+                // A partition with nothing that recent is read from its end: nothing of it counts.
+                consumer.offsetsForTimes(at, remaining(deadline)).forEach((tp, found) -> {
+                    if (found != null) {
+                        consumer.seek(tp, found.offset());
+                    } else {
+                        consumer.seekToEnd(List.of(tp));
+                    }
+                });
+            }
             // read_committed: the last stable offset, so an open transaction's records are not waited for.
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions, remaining(deadline));
             List<TopicPartition> pending = new ArrayList<>(partitions);

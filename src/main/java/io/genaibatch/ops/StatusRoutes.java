@@ -1,0 +1,104 @@
+package io.genaibatch.ops;
+
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import io.genaibatch.jobs.JobsReader.Batch;
+import io.genaibatch.jobs.JobsView;
+import io.genaibatch.run.Role;
+
+/**
+ * The status page {@code /} and {@code /api/jobs}, {@code /api/models}: all answered from the {@link StatusCache}'s
+ * latest refresh, 503 until the first one is done.
+ */
+final class StatusRoutes {
+    private final StatusCache cache;
+    private final List<? extends Role> roles;
+    private final ObjectMapper mapper = new ObjectMapper();
+
+    StatusRoutes(List<? extends Role> roles, StatusCache cache) {
+        this.cache = cache;
+        this.roles = List.copyOf(roles);
+    }
+
+    void page(HttpExchange exchange) throws IOException {
+        Optional<StatusCache.Status> status = cache.current();
+        String html = status.map(s -> StatusPage.render(s, ModelLine.of(s), roles, cache.interval(),
+                        Instant.now()))
+                .orElseGet(() -> StatusPage.loading(roles));
+        OpsServer.send(exchange, 200, "text/html; charset=utf-8", html);
+    }
+
+    /**
+     * The jobs of genai.jobs as {@code jobs list --json} prints them, one array, in its order; {@code ?batch=ID}
+     * only that batch (404 when there is none), {@code ?model=M} one model, {@code ?open=true} the unpublished.
+     */
+    void jobs(HttpExchange exchange) throws IOException {
+        Optional<StatusCache.Status> status = cache.current();
+        if (status.isEmpty() || status.get().jobs() == null) {
+            loading(exchange, status.map(StatusCache.Status::jobsProblem).orElse(null));
+            return;
+        }
+        String batch = param(exchange, "batch");
+        String model = param(exchange, "model");
+        boolean open = "true".equals(param(exchange, "open"));
+        List<Batch> shown = status.get().jobs().live().stream()
+                .filter(b -> batch == null || b.batchId().equals(batch))
+                .filter(b -> model == null || JobsView.sameModel(b.job().getModel(), model))
+                .filter(b -> !open || ModelLine.inFlight(b))
+                .sorted(JobsView.LIST_ORDER).toList();
+        ArrayNode array = mapper.createArrayNode();
+        shown.forEach(b -> array.add(JobsView.json(mapper, b)));
+        OpsServer.send(exchange, batch != null && shown.isEmpty() ? 404 : 200, "application/json", array.toString());
+    }
+
+    /** Per model: the window policy in force, jobs in flight, requests answered, tokens, cost and savings. */
+    void models(HttpExchange exchange) throws IOException {
+        Optional<StatusCache.Status> status = cache.current();
+        if (status.isEmpty()) {
+            loading(exchange, null);
+            return;
+        }
+        ArrayNode array = mapper.createArrayNode();
+        ModelLine.of(status.get()).forEach(m -> array.add(m.json(mapper)));
+        OpsServer.send(exchange, 200, "application/json", array.toString());
+    }
+
+    private void loading(HttpExchange exchange, String problem) throws IOException {
+        ObjectNode o = mapper.createObjectNode();
+        o.put("status", "LOADING");
+        o.put("message", problem != null ? problem
+                : "the first read of Kafka is not done yet; try again in a few seconds");
+        exchange.getResponseHeaders().set("Retry-After", Long.toString(Math.max(1, cache.interval().toSeconds())));
+        OpsServer.send(exchange, 503, "application/json", o.toString());
+    }
+
+    /** The first value of query parameter {@code name}; null when absent or empty. */
+    static String param(HttpExchange exchange, String name) {
+        String query = exchange.getRequestURI().getRawQuery();
+        if (query == null) {
+            return null;
+        }
+        return java.util.Arrays.stream(query.split("&"))
+                .filter(p -> URLDecoder.decode(p.split("=", 2)[0], StandardCharsets.UTF_8).equals(name))
+                .map(p -> p.contains("=") ? URLDecoder.decode(p.split("=", 2)[1], StandardCharsets.UTF_8) : "")
+                .filter(v -> !v.isEmpty())
+                .findFirst().orElse(null);
+    }
+
+    /** Recently finished: the newest {@code limit} published jobs, newest first. */
+    static List<Batch> recentlyFinished(StatusCache.Status status, int limit) {
+        return status.jobs().live().stream().filter(b -> !ModelLine.inFlight(b))
+                .sorted(Comparator.comparing((Batch b) -> b.job().getUpdatedAt()).reversed())
+                .limit(limit).toList();
+    }
+}

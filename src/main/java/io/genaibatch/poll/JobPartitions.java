@@ -1,0 +1,488 @@
+package io.genaibatch.poll;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
+
+import io.genaibatch.batch.Lineage;
+import io.genaibatch.kafka.RecordCodec;
+import io.genaibatch.kafka.RecordDecodingException;
+import io.genaibatch.kafka.ValueFormat;
+import io.genaibatch.poll.JobTable.OpenJob;
+import io.genaibatch.records.BatchJob;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The genai.jobs partitions the group gives this poller: reading them into the {@link JobTable}, and writing to
+ * them, the only way the poller writes anything. Each assigned partition gets its own transactional producer; each
+ * write (a state change, a chunk of responses with the job's progress, child batches) is one transaction on it with
+ * the consumer offset of the partition.
+ *
+ * <p>Fencing: the producer of partition p has {@code transactional.id = <poll.group-id>-<jobs topic>-p}. The new
+ * owner of p calls initTransactions before it reads p, which aborts any transaction the previous owner left open and
+ * fences that owner: a zombie still publishing p's job gets ProducerFencedException at its next send or commit, and
+ * nothing of its unfinished chunk becomes visible. Every transaction also commits the consumer offset of p with the
+ * consumer's group metadata (KIP-447), so a member whose generation is stale cannot commit either.
+ *
+ * <p>Long work polls the consumer between steps ({@link #keepAlive}), which is also where a rebalance can take a
+ * partition away: the work on that partition's job stops there, after its last committed chunk. Not thread-safe:
+ * the poller thread owns it.
+ */
+final class JobPartitions implements Publisher.JobWriter {
+    private static final Logger log = LoggerFactory.getLogger(JobPartitions.class);
+    /**
+     * Calls of commitTransaction for one transaction before its producer is given up (each may block max.block.ms,
+     * 1 min by default; the group is polled in between). Five, as the submitter's JobsWriter.
+     */
+    static final int COMMIT_ATTEMPTS = 5;
+
+    private final Consumer<byte[], byte[]> consumer;
+    private final IntFunction<Producer<byte[], byte[]>> producers;
+    private final Admin admin;
+    private final String jobsTopic;
+    private final ValueFormat format;
+    private final JobTable table;
+    private final CacheDirs cache;
+    private final PollerHooks hooks;
+    private final Clock clock;
+    /** False once the poller is closing. */
+    private final BooleanSupplier running;
+    private final RecordCodec<BatchJob> jobCodec = RecordCodec.batchJob();
+    private final Map<Integer, OwnedPartition> owned = new HashMap<>();
+    /**
+     * Partitions revoked while the poller runs, until assigned again: a job of theirs whose round was cut short
+     * leaves a cache nobody will use here.
+     */
+    private final Set<Integer> revoked = new HashSet<>();
+    /** The job whose round of work runs now: its index may be open, so its cache is never deleted under it. */
+    private OpenJob working;
+    /** Set once the poller's loop is over, before the consumer closes. */
+    private boolean leaving;
+
+    /** One assigned partition of genai.jobs: its producer, and whether its open jobs are all known yet. */
+    private static final class OwnedPartition {
+        final TopicPartition tp;
+        final Producer<byte[], byte[]> producer;
+        /** The partition's end (read_committed) when it was assigned: its table is complete once read past it. */
+        final long catchUpTo;
+        boolean ready;
+
+        OwnedPartition(TopicPartition tp, Producer<byte[], byte[]> producer, long catchUpTo) {
+            this.tp = tp;
+            this.producer = producer;
+            this.catchUpTo = catchUpTo;
+        }
+    }
+
+    /**
+     * @param consumer  the genai.jobs consumer of the poll group (read_committed, no auto commit)
+     * @param producers makes the transactional producer of a partition (not yet initialised); closed here
+     * @param admin     for the end offsets of assigned partitions
+     */
+    JobPartitions(Consumer<byte[], byte[]> consumer, IntFunction<Producer<byte[], byte[]>> producers, Admin admin,
+                  String jobsTopic, ValueFormat format, JobTable table, CacheDirs cache, PollerHooks hooks, Clock clock,
+                  BooleanSupplier running) {
+        this.consumer = consumer;
+        this.producers = producers;
+        this.admin = admin;
+        this.jobsTopic = jobsTopic;
+        this.format = format;
+        this.table = table;
+        this.cache = cache;
+        this.hooks = hooks;
+        this.clock = clock;
+        this.running = running;
+    }
+
+    /** Joins the group: partitions come and go through the rebalance callbacks, at the polls. */
+    void subscribe() {
+        consumer.subscribe(List.of(jobsTopic), new Rebalance());
+    }
+
+    /** Runs a round of work on {@code entry}: its cache is in use meanwhile, never deleted under it. */
+    void during(OpenJob entry, Runnable round) {
+        working = entry;
+        try {
+            round.run();
+        } finally {
+            working = null;
+        }
+    }
+
+    /** The poller's loop is over: the consumer closes next and revokes every partition, keeping their caches. */
+    void leave() {
+        leaving = true;
+    }
+
+    /**
+     * The round of work on {@code entry} stopped because the job is no longer this poller's: if its partition was
+     * revoked meanwhile, the job's cache (kept while its index was open) goes now.
+     */
+    void abandoned(OpenJob entry) {
+        if (running.getAsBoolean() && !leaving && revoked.contains(entry.partition())) {
+            // Its index is closed now; the partition's other caches went when it was revoked.
+            cache.deleteJob(entry.partition(), entry.job(), "partition " + entry.partition() + " of "
+                    + jobsTopic + " was revoked during the job's round: the job is another poller's now");
+        }
+    }
+
+    // ----- Publisher.JobWriter -----
+
+    @Override
+    public void commit(OpenJob entry, List<ProducerRecord<byte[], byte[]>> records, BatchJob next, Lineage lineage) {
+        OwnedPartition p = owned.get(entry.partition());
+        if (p == null || !table.isCurrent(entry)) {
+            throw new JobAbandonedException("partition " + entry.partition() + " of " + jobsTopic
+                    + " is no longer this poller's", null);
+        }
+        Producer<byte[], byte[]> producer = p.producer;
+        Future<RecordMetadata> written;
+        try {
+            producer.beginTransaction();
+            for (ProducerRecord<byte[], byte[]> r : records) {
+                producer.send(r);
+            }
+            ProducerRecord<byte[], byte[]> jobRecord = new ProducerRecord<>(jobsTopic, entry.partition(),
+                    next.getBatchId().getBytes(StandardCharsets.UTF_8), jobCodec.encode(next, format));
+            lineage.addTo(jobRecord.headers());
+            written = producer.send(jobRecord);
+            long offset = table.commitOffset(entry.partition(), consumer.position(p.tp));
+            producer.sendOffsetsToTransaction(Map.of(p.tp, new OffsetAndMetadata(offset)), consumer.groupMetadata());
+            hooks.beforeCommit(next.getBatchId(), next.getPublishedThrough());
+            commitTransaction(p, entry);
+        } catch (ProducerFencedException | InvalidProducerEpochException e) {
+            release(p.tp.partition(), "fenced: its producer was taken over by a newer owner");
+            throw new JobAbandonedException("fenced on partition " + p.tp, e);
+        } catch (CommitInDoubtException | PartitionUnusableException e) {
+            // No abort: the client refuses one after a timed-out commit (and the commit may be complete).
+            throw e;
+        } catch (RuntimeException e) {
+            // Anything else (a send refused, a stale generation on the offset commit, a wakeup, and also a
+            // sendOffsetsToTransaction that timed out: that call leaves no commit pending, so abort is allowed):
+            // abort, so that the producer is ready for the next transaction and nothing of this one becomes visible.
+            abortQuietly(producer, entry);
+            throw e;
+        }
+        try {
+            table.onWritten(entry, next, lineage, written.get().offset());
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("committed, yet the job record's send failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new JobAbandonedException("interrupted", e);
+        }
+    }
+
+    /**
+     * Commits the open transaction. A commit that timed out (the coordinator did not answer within max.block.ms) may
+     * still complete, so KafkaProducer allows nothing but calling commitTransaction again, or closing the producer:
+     * an abort is refused, and so is every later beginTransaction, which wedged the partition until a restart. So the
+     * commit is retried, up to {@link #COMMIT_ATTEMPTS} times in all, the group kept alive in between; past that, the
+     * partition is opened again with a new producer (see {@link #reopen}).
+     */
+    private void commitTransaction(OwnedPartition p, OpenJob entry) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                p.producer.commitTransaction();
+                if (attempt > 1) {
+                    log.info("batch {}: the commit on {} went through at attempt {}", entry.batchId(), p.tp, attempt);
+                }
+                return;
+            } catch (TimeoutException e) {
+                if (attempt >= COMMIT_ATTEMPTS) {
+                    throw reopen(p, entry, attempt, e);
+                }
+                log.warn("batch {}: the commit on {} timed out (attempt {} of {}: {}); committing again, as Kafka "
+                        + "requires after a timed-out commit", entry.batchId(), p.tp, attempt, COMMIT_ATTEMPTS,
+                        e.getMessage());
+            }
+            pollOnce(Duration.ZERO);
+            if (owned.get(p.tp.partition()) != p) {
+                // Revoked meanwhile, its producer closed: the next owner's initTransactions completes or aborts it.
+                throw new CommitInDoubtException("partition " + p.tp + " was revoked while the commit of batch "
+                        + entry.batchId() + " was in doubt; its next owner resolves it", null);
+            }
+        }
+    }
+
+    /**
+     * The commit timed out {@code attempts} times: the producer is closed (the only other thing it allows), and the
+     * partition opened again as at an assignment. The new producer's initTransactions resolves the commit either way
+     * (the coordinator completes a commit it received, aborts a transaction it did not), then the partition's jobs are
+     * read again from the committed offset, so whatever became of the commit is what the table acts upon. When even
+     * that fails, the poller stops: its partitions go to the other pollers, a restart resumes from what is committed.
+     */
+    private CommitInDoubtException reopen(OwnedPartition p, OpenJob entry, int attempts, TimeoutException cause) {
+        log.error("batch {}: the commit on {} timed out {} times in a row ({}); closing its producer and opening the "
+                + "partition again (a new producer resolves the commit, the partition's jobs are read again)",
+                entry.batchId(), p.tp, attempts, cause.getMessage());
+        release(p.tp.partition(), "closed after " + attempts + " commit timeouts");
+        pollOnce(Duration.ZERO);
+        if (!consumer.assignment().contains(p.tp)) {
+            // Moved meanwhile: a producer of ours would fence its new owner's; that owner resolves the commit.
+            return new CommitInDoubtException("partition " + p.tp + " was revoked while the commit of batch "
+                    + entry.batchId() + " was in doubt; its next owner resolves it", cause);
+        }
+        try {
+            // The committed offset only once the new producer has resolved the commit: read before, it could wait
+            // on the offsets of the transaction in doubt (read_committed) or miss them.
+            open(p.tp, () -> consumer.committed(Set.of(p.tp)).get(p.tp));
+        } catch (RuntimeException e) {
+            e.addSuppressed(cause);
+            throw new PartitionUnusableException("partition " + p.tp + " could not be opened again after "
+                    + attempts + " commit timeouts; the poller stops (a restart resumes from what is committed): "
+                    + e, e);
+        }
+        return new CommitInDoubtException("the commit of batch " + entry.batchId() + " on " + p.tp + " timed out "
+                + attempts + " times; the partition was opened again", cause);
+    }
+
+    @Override
+    public void keepAlive(OpenJob entry) {
+        if (!running.getAsBoolean()) {
+            throw new JobAbandonedException("the poller is closing", null);
+        }
+        pollOnce(Duration.ZERO);
+        if (!owned.containsKey(entry.partition()) || !table.isCurrent(entry)) {
+            throw new JobAbandonedException("partition " + entry.partition() + " of " + jobsTopic
+                    + " was reassigned", null);
+        }
+    }
+
+    // ----- consuming genai.jobs -----
+
+    /** Polls genai.jobs: its records go to the table; a partition read past its end at assignment is ready. */
+    void pollOnce(Duration timeout) {
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(timeout);
+        Instant now = clock.instant();
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            apply(r, now);
+        }
+        for (OwnedPartition p : owned.values()) {
+            long position = consumer.position(p.tp);
+            table.onPosition(p.tp.partition(), position);
+            if (!p.ready && position >= p.catchUpTo) {
+                p.ready = true;
+                log.info("Partition {}: open jobs rebuilt ({} open in all)", p.tp, table.size());
+                // Now that the partition's open jobs are all known, every other cache of it is garbage: jobs
+                // published or closed meanwhile, by this poller before a crash or by another owner.
+                cache.sweep(p.tp.partition(), cachesInUse(p.tp.partition()), "it belongs to no open job of "
+                        + p.tp + ": published or closed meanwhile, by this poller before it stopped or by another one");
+            }
+        }
+    }
+
+    private void apply(ConsumerRecord<byte[], byte[]> r, Instant now) {
+        BatchJob job = null;
+        if (r.value() != null) {
+            try {
+                job = jobCodec.decode(r.value());
+            } catch (RecordDecodingException e) {
+                log.warn("Skipping an unreadable job record at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(),
+                        e.getMessage());
+                return;
+            }
+        }
+        String batchId = job != null ? job.getBatchId()
+                : r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
+        if (batchId == null) {
+            return;
+        }
+        Lineage lineage;
+        try {
+            lineage = Lineage.orRoot(r.headers(), batchId);
+        } catch (IllegalArgumentException e) {
+            // Left to JobItems: a child without a readable lineage is refused there, loudly, at each check.
+            log.error("batch {}: the job record at {}-{}@{} has an unreadable {} header: {}", batchId, r.topic(),
+                    r.partition(), r.offset(), Lineage.HEADER, e.getMessage());
+            lineage = Lineage.root(batchId);
+        }
+        Optional<OpenJob> before = table.get(batchId);
+        boolean applied = table.onRecord(r.partition(), r.offset(), batchId, job, lineage, now);
+        if (!applied && JobTable.isOperatorRequest(lineage)) {
+            log.warn("batch {}: ignoring the operator's {} at {}-{}@{}: the batch is not HELD (any more)", batchId,
+                    lineage.decision(), r.topic(), r.partition(), r.offset());
+        }
+        OwnedPartition p = owned.get(r.partition());
+        if (before.isPresent() && table.get(batchId).isEmpty() && p != null && p.ready
+                && (working == null || !working.batchId().equals(batchId))) {
+            // Closed by a record this poller did not write (its own PUBLISHED deletes the cache as it commits).
+            cache.deleteJob(r.partition(), before.get().job(), "its job was closed by a record at " + r.topic()
+                    + "-" + r.partition() + "@" + r.offset() + " (" + (job == null ? "tombstone" : job.getState())
+                    + ")");
+        }
+    }
+
+    /** The cache directories of the partition that must stay: those of its open jobs, and the one in use now. */
+    private Set<Path> cachesInUse(int partition) {
+        Set<Path> keep = new HashSet<>();
+        for (BatchJob job : table.openJobs(partition)) {
+            keep.add(cache.jobDir(partition, job));
+        }
+        if (working != null && working.partition() == partition) {
+            keep.add(cache.jobDir(partition, working.job()));
+        }
+        return keep;
+    }
+
+    /** The partitions whose open jobs are all known: only their jobs are acted upon. */
+    Set<Integer> readyPartitions() {
+        Set<Integer> ready = new HashSet<>();
+        owned.forEach((p, o) -> {
+            if (o.ready) {
+                ready.add(p);
+            }
+        });
+        return ready;
+    }
+
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) {
+                return;
+            }
+            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions));
+            for (TopicPartition tp : partitions) {
+                open(tp, () -> committed.get(tp));
+                revoked.remove(tp.partition());
+            }
+        }
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            for (TopicPartition tp : partitions) {
+                release(tp.partition(), "revoked");
+                if (running.getAsBoolean() && !leaving) {
+                    // Deleted here, before this member rejoins: the partition's next owner cannot have it yet, even
+                    // one on this machine sharing the cache dir. On close the caches stay instead, so that a
+                    // restart resumes without downloading again; the sweep at the next assignment tidies them.
+                    revoked.add(tp.partition());
+                    cache.sweep(tp.partition(), cachesInUse(tp.partition()), "partition " + tp
+                            + " was revoked: its jobs are another poller's now");
+                }
+            }
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            // No deletion: the partition may already be another member's, perhaps one sharing this cache dir.
+            partitions.forEach(tp -> release(tp.partition(), "lost"));
+        }
+    }
+
+    /**
+     * Takes partition {@code tp} on: its producer, initialised first (it aborts what a previous owner left open, so
+     * that the end offset read next is final for everything that owner wrote), then its jobs read again from
+     * the group's committed offset (null: the beginning).
+     *
+     * @param committed the offset to read from, asked once the partition's producer is initialised
+     */
+    private void open(TopicPartition tp, Supplier<OffsetAndMetadata> committed) {
+        Producer<byte[], byte[]> producer = producers.apply(tp.partition());
+        try {
+            producer.initTransactions();
+        } catch (RuntimeException e) {
+            producer.close(Duration.ZERO);
+            throw e;
+        }
+        long end;
+        OffsetAndMetadata from;
+        try {
+            from = committed.get();
+            end = endIncludingOpenTransactions(tp);
+        } catch (RuntimeException e) {
+            producer.close(Duration.ZERO);
+            throw e;
+        }
+        if (from != null) {
+            consumer.seek(tp, from);
+        } else {
+            consumer.seekToBeginning(List.of(tp));
+        }
+        owned.put(tp.partition(), new OwnedPartition(tp, producer, end));
+        log.info("Partition {} opened: rebuilding its open jobs from offset {} to {} (a transaction still open there, "
+                + "e.g. a killed submitter's, delays this until it ends)", tp,
+                from == null ? "the beginning" : from.offset(), end);
+    }
+
+    /**
+     * The partition's end counting records of transactions still open (read_uncommitted), not the last stable
+     * offset a read_committed consumer sees: a transaction left open by a killed producer (a submitter, up to its
+     * transaction.timeout.ms) hides every record committed after it began, such as the last chunk of a poller that
+     * owned the partition before. Rebuilt only past this end, the table never acts on a record a later one
+     * replaced (a stale publishedThrough would publish a chunk twice).
+     */
+    private long endIncludingOpenTransactions(TopicPartition tp) {
+        try {
+            return admin.listOffsets(Map.of(tp, org.apache.kafka.clients.admin.OffsetSpec.latest()),
+                            new org.apache.kafka.clients.admin.ListOffsetsOptions(
+                                    org.apache.kafka.common.IsolationLevel.READ_UNCOMMITTED))
+                    .partitionResult(tp).get(30, java.util.concurrent.TimeUnit.SECONDS).offset();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new org.apache.kafka.common.errors.InterruptException(e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot read the end offset of " + tp + " to rebuild its jobs: " + e, e);
+        }
+    }
+
+    private void release(int partition, String why) {
+        OwnedPartition p = owned.remove(partition);
+        table.dropPartition(partition);
+        if (p != null) {
+            p.producer.close(Duration.ofSeconds(5));
+            log.info("Partition {} {}: its jobs are left to their next owner", p.tp, why);
+        }
+    }
+
+    /** Closes the producers left (after the consumer closed, which releases the partitions it still had). */
+    void closeProducers() {
+        for (OwnedPartition p : owned.values()) {
+            try {
+                p.producer.close(Duration.ofSeconds(5));
+            } catch (RuntimeException e) {
+                log.warn("Closing the producer of {}: {}", p.tp, e.toString());
+            }
+        }
+        owned.clear();
+    }
+
+    private void abortQuietly(Producer<byte[], byte[]> producer, OpenJob entry) {
+        try {
+            producer.abortTransaction();
+        } catch (ProducerFencedException | InvalidProducerEpochException e) {
+            release(entry.partition(), "fenced: its producer was taken over by a newer owner");
+        } catch (RuntimeException e) {
+            log.warn("batch {}: aborting the transaction failed too: {}", entry.batchId(), e.toString());
+        }
+    }
+}

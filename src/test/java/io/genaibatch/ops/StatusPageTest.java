@@ -1,0 +1,70 @@
+package io.genaibatch.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import io.genaibatch.jobs.JobsReader;
+import io.genaibatch.jobs.JobsReader.Batch;
+import io.genaibatch.jobs.JobsReader.JobRecord;
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.InputMode;
+import io.genaibatch.records.JobState;
+import io.genaibatch.records.RequestKind;
+import io.genaibatch.run.Role;
+import org.junit.jupiter.api.Test;
+
+class StatusPageTest {
+    private static final Instant NOW = Instant.parse("2026-12-05T03:00:00Z");
+
+    /** A role as `run` holds it, already stopped the way the test says. */
+    private record StoppedRole(String name, CompletableFuture<Void> stopped) implements Role {
+        @Override
+        public void start() {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void shouldShowAFailedRoleInRedWithItsCause() {
+        CompletableFuture<Void> failed = CompletableFuture.failedFuture(new IllegalStateException("fenced by another poller"));
+        CompletableFuture<Void> running = new CompletableFuture<>();
+
+        String page = StatusPage.render(status(), List.of(), List.of(new StoppedRole("poll", failed),
+                new StoppedRole("submit", running)), Duration.ofSeconds(10), NOW);
+
+        assertThat(page).contains("<td class=\"bad\">FAILED: java.lang.IllegalStateException: fenced by another poller</td>");
+        assertThat(page).contains("<td class=\"ok\">running</td>");
+    }
+
+    @Test
+    void shouldEscapeWhatComesFromTheTopicsAndLinkEachJobToItsDetails() {
+        String page = StatusPage.render(status(), List.of(), List.of(), Duration.ofSeconds(10), NOW);
+
+        assertThat(page).doesNotContain("<b>x</b>").contains("&lt;b&gt;x&lt;/b&gt;");
+        assertThat(page).contains("<a href=\"/api/jobs?batch=gemini-2.5-flash-g0-000001\">");
+        assertThat(page).contains("Jobs in flight (1)", "RUNNING", "3m00s");
+        assertThat(page).contains("<meta http-equiv=\"refresh\" content=\"10\">");
+    }
+
+    private static StatusCache.Status status() {
+        BatchJob job = BatchJob.newBuilder().setBatchId("gemini-2.5-flash-g0-000001").setGroupKey("g")
+                .setModel("gemini-2.5-flash").setKind(RequestKind.GENERATE).setAttempt(1).setItemCount(7)
+                .setItemBytes(70L).setItemsPartition(0).setFirstItemOffset(0L).setLastItemOffset(7L)
+                .setInputMode(InputMode.INLINE).setJobName("batches/<b>x</b>").setState(JobState.RUNNING)
+                .setCreatedAt(NOW.minusSeconds(180)).setUpdatedAt(NOW).build();
+        Batch batch = new Batch(job.getBatchId(), List.of(new JobRecord(job.getBatchId(), 0, 0, NOW, job,
+                Optional.empty())));
+        JobsReader.Snapshot jobs = new JobsReader.Snapshot("genai.jobs", Map.of(batch.batchId(), batch), List.of());
+        return new StatusCache.Status(NOW, jobs, null, null, null, List.of(), List.of(), List.of(), true, null);
+    }
+}
