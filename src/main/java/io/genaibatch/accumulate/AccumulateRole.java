@@ -9,9 +9,13 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.kafka.GroupMembership;
 import io.genaibatch.kafka.KafkaClients;
 import io.genaibatch.kafka.Topics;
+import io.genaibatch.run.Readiness;
 import io.genaibatch.run.Role;
+import io.genaibatch.run.Telemetry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -27,20 +31,34 @@ public final class AccumulateRole implements Role {
     private final GenAiBatchConfig config;
     private final AccumulatorMetrics metrics;
     private final Map<String, Object> streamsOverrides;
+    private final Telemetry telemetry;
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private final CompletableFuture<Void> running = new CompletableFuture<>();
-    private KafkaStreams streams;
+    private volatile KafkaStreams streams;
+    private volatile java.time.Duration maxHeartbeatSilence;
+    private KafkaStreamsMetrics streamsMeters;
     private volatile boolean closing;
 
     public AccumulateRole(GenAiBatchConfig config) {
         this(config, new AccumulatorCounters(), Map.of());
     }
 
+    /** Counting into the process's telemetry, its Streams metrics bridged. */
+    public AccumulateRole(GenAiBatchConfig config, Telemetry telemetry) {
+        this(config, new AccumulatorMeters(telemetry.registry()), Map.of(), telemetry);
+    }
+
     /** @param streamsOverrides Kafka Streams settings applied last (tests, benchmark) */
     public AccumulateRole(GenAiBatchConfig config, AccumulatorMetrics metrics, Map<String, Object> streamsOverrides) {
+        this(config, metrics, streamsOverrides, Telemetry.none());
+    }
+
+    private AccumulateRole(GenAiBatchConfig config, AccumulatorMetrics metrics, Map<String, Object> streamsOverrides,
+                           Telemetry telemetry) {
         this.config = config;
         this.metrics = metrics;
         this.streamsOverrides = Map.copyOf(streamsOverrides);
+        this.telemetry = telemetry;
     }
 
     @Override
@@ -57,7 +75,10 @@ public final class AccumulateRole implements Role {
         RecordLimits limits = requireTopicsAndLearnLimits(props);
         OversizedRequests oversized = new OversizedRequests();
         AccumulatorTopology.shareSizeGuards(props, limits, oversized);
+        // Before streams: readiness reads both from another thread once streams is set.
+        maxHeartbeatSilence = GroupMembership.maxSilence(consumerProperties(props));
         streams = new KafkaStreams(AccumulatorTopology.build(config, metrics, limits, oversized), props);
+        streamsMeters = telemetry.bind(streams);
         // A thread that dies on an unexpected error is replaced; the task resumes from its last commit (EOS).
         streams.setUncaughtExceptionHandler(e -> {
             log.error("Accumulator stream thread failed; replacing it, it resumes from the last commit", e);
@@ -89,6 +110,21 @@ public final class AccumulateRole implements Role {
         return stopped;
     }
 
+    /** RUNNING, with every stream thread's consumer in the group and heartbeating. */
+    @Override
+    public Readiness readiness() {
+        KafkaStreams s = streams;
+        if (s == null) {
+            return Readiness.notReady("not started");
+        }
+        KafkaStreams.State state = s.state();
+        if (state != KafkaStreams.State.RUNNING) {
+            return Readiness.notReady("Kafka Streams is " + state + ", not RUNNING");
+        }
+        return GroupMembership.problem(s.metrics(), maxHeartbeatSilence).map(Readiness::notReady)
+                .orElse(Readiness.READY);
+    }
+
     @Override
     public synchronized void close() {
         if (streams == null || closing) {
@@ -98,8 +134,23 @@ public final class AccumulateRole implements Role {
         // LEAVE_GROUP: without it the next start waits out the session timeout (44 s measured) before it gets tasks.
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(CLOSE_TIMEOUT));
+        streamsMeters.close();
         log.info("Accumulator closed");
         stopped.complete(null);
+    }
+
+    /** The Streams settings of its main consumer: the common ones, then the main-consumer-prefixed ones on top. */
+    private static Map<String, Object> consumerProperties(java.util.Properties streamsConfig) {
+        String prefix = org.apache.kafka.streams.StreamsConfig.MAIN_CONSUMER_PREFIX;
+        Map<String, Object> out = new java.util.HashMap<>();
+        streamsConfig.forEach((k, v) -> out.putIfAbsent(k.toString().startsWith(prefix)
+                ? k.toString().substring(prefix.length()) : k.toString(), v));
+        streamsConfig.forEach((k, v) -> {
+            if (k.toString().startsWith(prefix)) {
+                out.put(k.toString().substring(prefix.length()), v);
+            }
+        });
+        return out;
     }
 
     /**

@@ -23,7 +23,7 @@ public final class AccumulatorCounters implements AccumulatorMetrics {
     }
 
     @Override
-    public void requestRejected(String code) {
+    public void requestRejected(String model, String code, int dlqRecords) {
         add("requests.rejected", 1);
         add("requests.rejected." + code, 1);
     }

@@ -4,8 +4,8 @@ import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.BatchSeal;
 
 /**
- * The one place the accumulator reports what metrics will expose (the operations roadmap plugs Micrometer in
- * here). Called from stream threads and the exception handler, so implementations must be thread-safe and fast.
+ * The one place the accumulator reports what metrics expose ({@link AccumulatorMeters} in a running process).
+ * Called from stream threads and the exception handler, so implementations must be thread-safe and fast.
  * An exception thrown here is treated like any unforeseen processing failure of that record.
  */
 public interface AccumulatorMetrics {
@@ -25,8 +25,13 @@ public interface AccumulatorMetrics {
     default void itemArrived(String groupKey, long requestBytes, java.util.function.Supplier<String> requestId) {
     }
 
-    /** A request was refused with this code (see {@link ErrorCodes}). */
-    default void requestRejected(String code) {
+    /**
+     * A request was refused with this code (see {@link ErrorCodes}): its REJECTED response is written, and
+     * {@code dlqRecords} copies of it to genai.requests.dlq.
+     *
+     * @param model the model as the caller sent it, "" when unknown
+     */
+    default void requestRejected(String model, String code, int dlqRecords) {
     }
 
     /**

@@ -152,7 +152,7 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
     /** The REJECTED response plus the DLQ records, with our error headers added to the latter. */
     private List<ProducerRecord<byte[], byte[]>> answer(Rejection rejection, byte[] key, Headers originalHeaders,
                                                         List<ProducerRecord<byte[], byte[]>> dlq) {
-        metrics.requestRejected(rejection.code());
+        metrics.requestRejected(rejection.model(), rejection.code(), dlq.size());
         List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
         ProducerRecord<byte[], byte[]> response = fitted(rejection, key, originalHeaders);
         if (response != null) {

@@ -91,7 +91,8 @@ final class LocalCommand implements Callable<Integer> {
                 httpPort == null ? Map.of() : Map.of(ConfigKeys.HTTP_PORT.name(), httpPort.toString()));
              RoleContext context = new RoleContext(stack.config(), environment())) {
             List<Role> roles = RunCommand.build(List.copyOf(Roles.BUILT.keySet()), context);
-            Optional<OpsServer> http = Endpoints.serve(stack.config(), roles, WindowCommands.policyReader(stack.config()));
+            Optional<OpsServer> http = Endpoints.serve(stack.config(), roles, WindowCommands.policyReader(stack.config()),
+                    context.telemetry());
             try {
                 return runRoles(stack, roles, http, closed);
             } finally {

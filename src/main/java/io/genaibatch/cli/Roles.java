@@ -21,9 +21,9 @@ final class Roles {
 
     private static Map<String, Function<RoleContext, Role>> built() {
         Map<String, Function<RoleContext, Role>> roles = new LinkedHashMap<>();
-        roles.put("accumulate", context -> new AccumulateRole(context.config()));
-        roles.put("submit", context -> new Submitter(context.config(), context.gemini()));
-        roles.put("poll", context -> new Poller(context.config(), context.gemini()));
+        roles.put("accumulate", context -> new AccumulateRole(context.config(), context.telemetry()));
+        roles.put("submit", context -> new Submitter(context.config(), context.gemini(), context.telemetry()));
+        roles.put("poll", context -> new Poller(context.config(), context.gemini(), context.telemetry()));
         return Collections.unmodifiableMap(roles);
     }
 }

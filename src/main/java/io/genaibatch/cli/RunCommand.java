@@ -67,7 +67,8 @@ final class RunCommand implements Callable<Integer> {
         GenAiBatchConfig config = options.load(overrides);
         try (RoleContext context = new RoleContext(config, System.getenv())) {
             List<Role> roles = build(wanted, context);
-            Optional<OpsServer> http = Endpoints.serve(config, roles, WindowCommands.policyReader(config));
+            Optional<OpsServer> http = Endpoints.serve(config, roles, WindowCommands.policyReader(config),
+                    context.telemetry());
             try {
                 return runUntilSignal(roles);
             } finally {

@@ -23,4 +23,8 @@ public interface CircuitBreaker {
     /** Every failed attempt, retried or not. */
     default void onFailure(String operation, GeminiApiException failure) {
     }
+
+    /** A failed attempt is about to be tried again (after its backoff). */
+    default void onRetry(String operation, GeminiApiException failure) {
+    }
 }

@@ -60,8 +60,13 @@ public final class RetryPolicy {
 
     /** Real time, real sleeps, no circuit breaker. */
     public static RetryPolicy of(RetrySettings settings) {
+        return of(settings, CircuitBreaker.NONE);
+    }
+
+    /** Real time, real sleeps, this breaker told of every attempt. */
+    public static RetryPolicy of(RetrySettings settings, CircuitBreaker breaker) {
         return new RetryPolicy(settings, Clock.systemUTC(), d -> Thread.sleep(d.toMillis()),
-                () -> ThreadLocalRandom.current().nextDouble(), CircuitBreaker.NONE);
+                () -> ThreadLocalRandom.current().nextDouble(), breaker);
     }
 
     public RetrySettings settings() {
@@ -98,6 +103,7 @@ public final class RetryPolicy {
             }
             log.info("{}: attempt {}/{} failed ({}), retrying in {} ms", operation, attempt,
                     settings.maxAttempts(), failure.getMessage(), delay.toMillis());
+            breaker.onRetry(operation, failure);
             try {
                 sleeper.sleep(delay);
             } catch (InterruptedException e) {

@@ -9,15 +9,21 @@ import com.sun.net.httpserver.HttpHandler;
 import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.run.Role;
+import io.genaibatch.run.Telemetry;
 
 /** What a {@code run} or {@code local} process serves over HTTP, in one list. */
 public final class Endpoints {
+    private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+
     private Endpoints() {
     }
 
-    /** As {@link #serve(GenAiBatchConfig, List, WindowPolicyReader)} without window policies on the status page. */
+    /**
+     * As {@link #serve(GenAiBatchConfig, List, WindowPolicyReader, Telemetry)} without window policies on the status
+     * page, and no meters.
+     */
     public static Optional<OpsServer> serve(GenAiBatchConfig config, List<? extends Role> roles) {
-        return serve(config, roles, WindowPolicyReader.NONE);
+        return serve(config, roles, WindowPolicyReader.NONE, Telemetry.none());
     }
 
     /**
@@ -25,18 +31,20 @@ public final class Endpoints {
      * Close the server after the roles.
      *
      * @param policies the window policies the status page and /api/models show
+     * @param telemetry what /metrics shows
      */
     public static Optional<OpsServer> serve(GenAiBatchConfig config, List<? extends Role> roles,
-                                            WindowPolicyReader policies) {
+                                            WindowPolicyReader policies, Telemetry telemetry) {
         int port = config.get(ConfigKeys.HTTP_PORT);
         if (port == 0) {
             return Optional.empty();
         }
         StatusCache status = new StatusCache(config, policies);
-        return Optional.of(OpsServer.start(config.get(ConfigKeys.HTTP_HOST), port, routes(roles, status), status));
+        return Optional.of(OpsServer.start(config.get(ConfigKeys.HTTP_HOST), port, routes(roles, status, telemetry),
+                status));
     }
 
-    static Map<String, HttpHandler> routes(List<? extends Role> roles, StatusCache status) {
+    static Map<String, HttpHandler> routes(List<? extends Role> roles, StatusCache status, Telemetry telemetry) {
         Map<String, HttpHandler> routes = new LinkedHashMap<>();
         StatusRoutes statusRoutes = new StatusRoutes(roles, status);
         routes.put("/", statusRoutes::page);
@@ -44,6 +52,8 @@ public final class Endpoints {
         routes.put("/api/models", statusRoutes::models);
         // Live as long as this process answers: a stuck role shows in /health/ready, not as a restart loop.
         routes.put("/health/live", exchange -> OpsServer.send(exchange, 200, "application/json", "{\"status\":\"UP\"}"));
+        routes.put("/health/ready", exchange -> ReadinessReport.of(roles).send(exchange));
+        routes.put("/metrics", exchange -> OpsServer.send(exchange, 200, PROMETHEUS_TEXT, telemetry.scrape()));
         return routes;
     }
 }

@@ -92,6 +92,7 @@ final class JobRounds {
                 // A 429, a 503 or a lost connection says nothing about the job: the streak goes on through them.
                 entry.notFound(NotFoundStreak.NONE);
                 if (e.httpStatus() == 404) {
+                    counters.apiUnreachable("a 404 that is not the API's answer (check gemini.base-url): " + e.getMessage());
                     log.error("batch {} job {}: {} — a 404 that is not the API's NOT_FOUND answer (a proxy's or "
                             + "a web server's page): check gemini.base-url and gemini.api-version; the job is not "
                             + "taken for gone on such answers", entry.batchId(), entry.job().getJobName(),
@@ -150,6 +151,8 @@ final class JobRounds {
             }
         } catch (GeminiApiException e) {
             counters.apiError();
+            counters.apiUnreachable("jobs answer NOT_FOUND and listing them fails too (check gemini.base-url, "
+                    + "gemini.api-version and the API key): " + e.getMessage());
             entry.notFound(NotFoundStreak.NONE);
             entry.nextCheck(settings.schedule().afterFailure(JobTable.submittedAt(job), clock.instant(),
                     e.retryAfter().orElse(null)));
@@ -207,6 +210,7 @@ final class JobRounds {
     private void check(OpenJob entry) {
         BatchJob job = entry.job();
         BatchJobInfo info = api.get(job.getJobName());
+        counters.apiAnswered();
         Instant now = clock.instant();
         Optional<JobState> next = JobRecords.stateOf(info.state());
         if (next.isPresent() && next.get() != job.getState()) {
@@ -255,6 +259,6 @@ final class JobRounds {
 
     private void record(OpenJob entry, BatchJob next) {
         partitions.commit(entry, List.of(), next, entry.lineage());
-        counters.jobState(next.getState());
+        counters.jobState(next);
     }
 }

@@ -195,6 +195,11 @@ final class JobTable {
         return jobs;
     }
 
+    /** When the longest-running open job was submitted (created, before its submission), if any job is open. */
+    Optional<Instant> oldestSubmittedAt() {
+        return open.values().stream().map(e -> submittedAt(e.job())).min(Instant::compareTo);
+    }
+
     int size() {
         return open.size();
     }

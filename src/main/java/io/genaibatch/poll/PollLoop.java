@@ -2,6 +2,7 @@ package io.genaibatch.poll;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 
 import io.genaibatch.gemini.BatchApi;
 import io.genaibatch.kafka.KafkaClients;
@@ -9,7 +10,10 @@ import io.genaibatch.kafka.TopicAdmin;
 import io.genaibatch.kafka.Topics;
 import io.genaibatch.kafka.ValueFormat;
 import io.genaibatch.poll.JobTable.OpenJob;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,8 +59,15 @@ final class PollLoop implements Runnable {
         this.hooks = hooks;
         this.clock = clock;
         this.table = new JobTable(settings.schedule());
+        counters.watchOpenJobs(table::size);
         this.cache = new CacheDirs(settings.cacheDir(), settings.cacheDirIsDefault(), settings.groupId(),
                 topics.jobs());
+    }
+
+    /** The group consumer's metrics (thread-safe, unlike the consumer); empty while it is not open. */
+    Map<MetricName, ? extends Metric> consumerMetrics() {
+        Consumer<byte[], byte[]> c = consumer;
+        return c == null ? Map.of() : c.metrics();
     }
 
     /** Asks the loop to stop at its next step; a chunk in flight is committed or aborted, never half-applied. */
@@ -72,6 +83,7 @@ final class PollLoop implements Runnable {
     public void run() {
         JobPartitions partitions = null;
         try (PollerClients kafka = PollerClients.open(clients, settings, topics, hooks);
+             KafkaClientMetrics jobsMeters = counters.meter(kafka.jobs());
              DownloadThread downloads = new DownloadThread()) {
             consumer = kafka.jobs();
             TopicAdmin topicAdmin = new TopicAdmin(kafka.admin());
@@ -93,6 +105,7 @@ final class PollLoop implements Runnable {
             try {
                 while (running) {
                     partitions.pollOnce(table.untilNextDue(clock.instant(), MAX_IDLE_POLL));
+                    counters.oldestOpenJob(table.oldestSubmittedAt());
                     for (OpenJob entry : table.due(clock.instant(), partitions.readyPartitions())) {
                         if (!running) {
                             break;

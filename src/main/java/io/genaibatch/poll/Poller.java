@@ -11,7 +11,11 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.gemini.BatchApi;
+import io.genaibatch.kafka.GroupMembership;
 import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.ops.Prices;
+import io.genaibatch.run.Readiness;
+import io.genaibatch.run.Telemetry;
 import io.genaibatch.run.Role;
 import io.genaibatch.kafka.Topics;
 import org.slf4j.Logger;
@@ -37,7 +41,9 @@ public final class Poller implements Role {
 
     private final PollerSettings settings;
     private final PollLoop loop;
-    private final PollerCounters counters = new PollerCounters();
+    private final PollerCounters counters;
+    private final Telemetry telemetry;
+    private final java.time.Duration maxHeartbeatSilence;
     private final Thread thread;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -53,11 +59,24 @@ public final class Poller implements Role {
         this(config, api, Clock.systemUTC(), PollerHooks.NONE);
     }
 
+    /** Counting into the process's telemetry, with the cost at the prices of {@code cost.prices-file}. */
+    public Poller(GenAiBatchConfig config, BatchApi api, Telemetry telemetry) {
+        this(config, api, Clock.systemUTC(), PollerHooks.NONE, telemetry, Prices.from(config));
+    }
+
     Poller(GenAiBatchConfig config, BatchApi api, Clock clock, PollerHooks hooks) {
+        this(config, api, clock, hooks, Telemetry.none(), null);
+    }
+
+    private Poller(GenAiBatchConfig config, BatchApi api, Clock clock, PollerHooks hooks, Telemetry telemetry,
+                   Prices prices) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(api, "api");
+        this.telemetry = telemetry;
+        this.counters = new PollerCounters(telemetry, prices);
         this.settings = PollerSettings.from(config);
         KafkaClients clients = new KafkaClients(config);
+        this.maxHeartbeatSilence = GroupMembership.maxSilence(clients.properties(java.util.Map.of()));
         this.loop = new PollLoop(clients, settings, api, Topics.from(config), clients.valueFormat(),
                 JobPolicy.named(settings.policy(), settings.retries()), counters, hooks, clock);
         this.thread = new Thread(this::runLoop, "genai-batch-poll");
@@ -87,6 +106,21 @@ public final class Poller implements Role {
     /** What the poller counted so far. */
     public PollerCounters counters() {
         return counters;
+    }
+
+    /**
+     * In its group (an assignment of no partitions counts: more pollers than partitions), the API answering, and
+     * not stalled on an API that answers every job NOT_FOUND or with a 404 that is not its own.
+     */
+    @Override
+    public Readiness readiness() {
+        if (!started.get()) {
+            return Readiness.notReady("not started");
+        }
+        Readiness group = GroupMembership.problem(loop.consumerMetrics(), maxHeartbeatSilence)
+                .map(Readiness::notReady).orElse(Readiness.READY);
+        return group.and(counters.apiUnreachable().map(Readiness::notReady).orElse(Readiness.READY))
+                .and(telemetry.calls().notAnswering().map(Readiness::notReady).orElse(Readiness.READY));
     }
 
     /** Whether the poller thread runs. */

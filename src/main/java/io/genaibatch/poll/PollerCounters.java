@@ -1,20 +1,60 @@
 package io.genaibatch.poll;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntSupplier;
 
+import io.genaibatch.ops.Prices;
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.JobState;
 import io.genaibatch.records.ResponseStatus;
 import io.genaibatch.records.Usage;
+import io.genaibatch.run.Telemetry;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import org.apache.kafka.clients.consumer.Consumer;
 
 /**
- * What the poller counts, in one place, for the metrics to expose later. Everything is counted when its
- * transaction has committed, so the figures match what consumers of the topics see. Thread-safe: written by the
- * poller thread, read by anyone.
+ * What the poller counts, in one place; what {@code /metrics} shows goes to the telemetry's registry too.
+ * Everything is counted when its transaction has committed, so the figures match what consumers of the topics see.
+ * Thread-safe: written by the poller thread, read by anyone.
  */
 public final class PollerCounters {
+    /** Buckets of the job run time: batch jobs take minutes to a day (48 h at most). */
+    private static final Duration[] RUN_TIME_BUCKETS = durations("PT1M", "PT5M", "PT15M", "PT30M", "PT1H", "PT2H",
+            "PT4H", "PT8H", "PT12H", "PT24H", "PT48H");
+    /** Buckets of the request-to-response latency: the batch window, then the job's run time. */
+    private static final Duration[] LATENCY_BUCKETS = durations("PT10S", "PT30S", "PT1M", "PT5M", "PT15M", "PT30M",
+            "PT1H", "PT2H", "PT4H", "PT8H", "PT12H", "PT24H", "PT48H");
+
+    private final Telemetry telemetry;
+    private final MeterRegistry registry;
+    private final Prices prices;
+    /** Why the poller cannot reach the API as configured, while it cannot. */
+    private final AtomicReference<String> apiUnreachable = new AtomicReference<>();
+
+    /** The meters counted per response, looked up once per model (and status), not per response. */
+    private record ByModel(Counter tokensIn, Counter tokensOut, Counter costBatch, Counter costInteractive) {
+    }
+
+    private record ByStatus(Counter responses, Timer latency) {
+    }
+
+    private final Map<String, ByModel> byModel = new ConcurrentHashMap<>();
+    private final Map<String, ByStatus> byStatus = new ConcurrentHashMap<>();
+    /** When the oldest job this poller follows was submitted; null when it follows none. */
+    private volatile Instant oldestOpenJob;
     private final Map<JobState, LongAdder> jobStates = adders(JobState.class);
     private final Map<ResponseStatus, LongAdder> responses = adders(ResponseStatus.class);
     private final LongAdder promptTokens = new LongAdder();
@@ -46,6 +86,21 @@ public final class PollerCounters {
         }
     }
 
+    /** Counting here only. */
+    public PollerCounters() {
+        this(Telemetry.none(), null);
+    }
+
+    /** @param prices for the cost counters; null for none */
+    public PollerCounters(Telemetry telemetry, Prices prices) {
+        this.telemetry = telemetry;
+        this.registry = telemetry.registry();
+        this.prices = prices;
+        Gauge.builder("genai.jobs.oldest.age", this, PollerCounters::oldestOpenJobAgeSeconds).baseUnit("seconds")
+                .description("age of the oldest job this poller follows, since its submission; 0 when none")
+                .register(registry);
+    }
+
     public Snapshot snapshot() {
         return new Snapshot(sums(jobStates), sums(responses), promptTokens.sum(), candidatesTokens.sum(),
                 totalTokens.sum(), unattachedResults.sum(), apiErrors.sum(), chunks.sum(), jobErrors.sum());
@@ -55,6 +110,65 @@ public final class PollerCounters {
         jobStates.get(state).increment();
     }
 
+    /** A job's new state, recorded; a finished one's run time, from its submission to its end, measured. */
+    void jobState(BatchJob job) {
+        jobState(job.getState());
+        if (!JobRecords.isFinished(job.getState())) {
+            return;
+        }
+        String model = job.getModel();
+        String state = job.getState().name();
+        registry.counter("genai.jobs.finished", "model", model, "state", state).increment();
+        Instant from = job.getSubmittedAt() != null ? job.getSubmittedAt() : job.getCreatedAt();
+        Instant to = job.getEndedAt() != null ? job.getEndedAt() : job.getUpdatedAt();
+        if (from != null && to != null && !to.isBefore(from)) {
+            Timer.builder("genai.job.run.time").tags("model", model, "state", state)
+                    .description("from the job's creation at the API to its terminal state")
+                    .serviceLevelObjectives(RUN_TIME_BUCKETS).register(registry).record(Duration.between(from, to));
+        }
+    }
+
+    void response(GenAiResponse r) {
+        response(r.getStatus(), r.getUsage());
+        String model = r.getModel() == null || r.getModel().isEmpty() ? "unknown" : r.getModel();
+        ByStatus byStatus = byStatus(model, r.getStatus());
+        byStatus.responses().increment();
+        if (r.getReceivedAt() != null && r.getCompletedAt() != null) {
+            byStatus.latency().record(Duration.between(r.getReceivedAt(), r.getCompletedAt()));
+        }
+        Usage usage = r.getUsage();
+        if (usage != null) {
+            long in = usage.getPromptTokens();
+            // Thinking tokens are in the total but not in the candidates, and are billed as output.
+            long out = Math.max(usage.getCandidatesTokens(), usage.getTotalTokens() - in);
+            ByModel byModel = byModel(model);
+            byModel.tokensIn().increment(in);
+            byModel.tokensOut().increment(out);
+            if (prices != null) {
+                Prices.Estimate cost = prices.estimate(model, in, out);
+                byModel.costBatch().increment(cost.batchUsd());
+                byModel.costInteractive().increment(cost.interactiveUsd());
+            }
+        }
+    }
+
+    /** A model's meters, looked up once: they are counted per response. */
+    private ByModel byModel(String model) {
+        return byModel.computeIfAbsent(model, m -> new ByModel(
+                registry.counter("genai.tokens", "model", m, "direction", "in"),
+                registry.counter("genai.tokens", "model", m, "direction", "out"),
+                Counter.builder("genai.cost.batch").baseUnit("usd").tag("model", m).register(registry),
+                Counter.builder("genai.cost.interactive").baseUnit("usd").tag("model", m).register(registry)));
+    }
+
+    private ByStatus byStatus(String model, ResponseStatus status) {
+        return byStatus.computeIfAbsent(model + "\u0000" + status, k -> new ByStatus(
+                registry.counter("genai.responses", "model", model, "status", status.name()),
+                Timer.builder("genai.request.latency").tags("model", model, "status", status.name())
+                        .description("from the request record's timestamp to its response's publication")
+                        .serviceLevelObjectives(LATENCY_BUCKETS).register(registry)));
+    }
+
     void response(ResponseStatus status, Usage usage) {
         responses.get(status).increment();
         if (usage != null) {
@@ -62,6 +176,43 @@ public final class PollerCounters {
             candidatesTokens.add(usage.getCandidatesTokens());
             totalTokens.add(usage.getTotalTokens());
         }
+    }
+
+    /** Shows the number of jobs this poller follows (its partitions' jobs not yet published) as a gauge. */
+    void watchOpenJobs(IntSupplier openJobs) {
+        // Strong: the supplier is a method reference nobody else holds, which a weak gauge would lose to the GC.
+        Gauge.builder("genai.jobs.in.flight", openJobs, s -> s.getAsInt()).strongReference(true)
+                .description("jobs this poller follows, not yet published").register(registry);
+    }
+
+    /** The oldest job this poller follows now, by submission time; empty when it follows none. */
+    void oldestOpenJob(Optional<Instant> submittedAt) {
+        oldestOpenJob = submittedAt.orElse(null);
+    }
+
+    private double oldestOpenJobAgeSeconds() {
+        Instant oldest = oldestOpenJob;
+        return oldest == null ? 0 : Math.max(0, Duration.between(oldest, Instant.now()).toMillis() / 1000d);
+    }
+
+    /** Bridges the consumer's metrics; close the result with the consumer. */
+    KafkaClientMetrics meter(Consumer<?, ?> consumer) {
+        return telemetry.bind(consumer);
+    }
+
+    /** The poller could not reach the API as configured (every call 404s, listing fails): it stalls meanwhile. */
+    void apiUnreachable(String why) {
+        apiUnreachable.set(why);
+    }
+
+    /** The API answered the poller. */
+    void apiAnswered() {
+        apiUnreachable.set(null);
+    }
+
+    /** Why the poller cannot reach the API as configured, while it cannot. */
+    public Optional<String> apiUnreachable() {
+        return Optional.ofNullable(apiUnreachable.get());
     }
 
     void unattachedResults(long n) {
@@ -78,6 +229,10 @@ public final class PollerCounters {
 
     void jobError() {
         jobErrors.increment();
+    }
+
+    private static Duration[] durations(String... iso) {
+        return java.util.Arrays.stream(iso).map(Duration::parse).toArray(Duration[]::new);
     }
 
     private static <E extends Enum<E>> Map<E, LongAdder> adders(Class<E> type) {

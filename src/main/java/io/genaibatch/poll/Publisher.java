@@ -496,7 +496,7 @@ final class Publisher {
         BatchJob next = JobRecords.progress(job, publishedThrough, last, now);
         writer.commit(entry, records, next, lineage);
         counters.chunk();
-        sent.forEach(r -> counters.response(r.getStatus(), r.getUsage()));
+        sent.forEach(counters::response);
         if (last) {
             counters.jobState(next.getState());
             Optional<ResultCounts> counts = index.resultCounts();

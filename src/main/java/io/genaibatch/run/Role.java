@@ -19,6 +19,15 @@ public interface Role extends AutoCloseable {
      */
     CompletionStage<Void> stopped();
 
+    /**
+     * Whether the role does its work now (in its consumer group, its Streams application running, the API
+     * answering); asked by {@code /health/ready} from an HTTP thread, so cheap and thread-safe. A role that stopped
+     * on its own is reported unready by the caller whatever this says. Ready by default.
+     */
+    default Readiness readiness() {
+        return Readiness.READY;
+    }
+
     /** Stops the role in an orderly way (commits, leaves its consumer group); idempotent. */
     @Override
     void close();

@@ -5,19 +5,34 @@ import java.util.Map;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.gemini.BatchApi;
 import io.genaibatch.gemini.GeminiSettings;
+import io.genaibatch.gemini.MeteredBatchApi;
+import io.genaibatch.gemini.RetryPolicy;
 
 /**
  * What roles are built from: the configuration, the environment (the Gemini API key lives there, never in the
- * config), and one Gemini client shared by the roles of this process, opened on first use and closed last.
+ * config), the process's {@link Telemetry}, and one Gemini client shared by the roles of this process, opened on
+ * first use and closed last.
  */
 public final class RoleContext implements AutoCloseable {
     private final GenAiBatchConfig config;
     private final Map<String, String> env;
+    private final Telemetry telemetry;
     private BatchApi gemini;
 
+    /** With a Prometheus registry of its own, the JVM's meters bound. */
     public RoleContext(GenAiBatchConfig config, Map<String, String> env) {
+        this(config, env, Telemetry.prometheus());
+    }
+
+    /** @param telemetry closed with this context */
+    public RoleContext(GenAiBatchConfig config, Map<String, String> env, Telemetry telemetry) {
         this.config = config;
         this.env = Map.copyOf(env);
+        this.telemetry = telemetry;
+    }
+
+    public Telemetry telemetry() {
+        return telemetry;
     }
 
     public GenAiBatchConfig config() {
@@ -27,7 +42,9 @@ public final class RoleContext implements AutoCloseable {
     /** The Gemini client; fails with the reason (no API key, bad base URL) when it cannot be set up. */
     public synchronized BatchApi gemini() {
         if (gemini == null) {
-            gemini = BatchApi.open(GeminiSettings.from(config, env));
+            GeminiSettings settings = GeminiSettings.from(config, env);
+            gemini = new MeteredBatchApi(BatchApi.open(settings, RetryPolicy.of(settings.retry(), telemetry.calls())),
+                    telemetry.registry());
         }
         return gemini;
     }
@@ -35,9 +52,13 @@ public final class RoleContext implements AutoCloseable {
     /** Close after the roles that use the client are closed. */
     @Override
     public synchronized void close() {
-        if (gemini != null) {
-            gemini.close();
-            gemini = null;
+        try {
+            if (gemini != null) {
+                gemini.close();
+                gemini = null;
+            }
+        } finally {
+            telemetry.close();
         }
     }
 }

@@ -1,6 +1,7 @@
 /**
- * The lifecycle every role shares (Role) and what roles are built from (RoleContext: configuration, environment,
- * one Gemini client).
+ * The lifecycle every role shares (Role, with its Readiness) and what roles are built from (RoleContext:
+ * configuration, environment, one Gemini client, the process's Telemetry: its meter registry and the bridge of the
+ * Kafka clients' metrics).
  *
  * <p>Must never import: a role, the emulator, bench or cli.
  */

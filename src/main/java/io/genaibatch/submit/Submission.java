@@ -308,7 +308,7 @@ final class Submission {
                 heapGate.release();
             }
         }
-        ctx.counters().submitted(mode == InputMode.INLINE);
+        ctx.counters().submitted(batch.model(), mode == InputMode.INLINE);
         log.info("Batch {} submitted as job {} ({}, {} requests, {} bytes, state {})", batch.batchId(), job.name(),
                 mode == InputMode.INLINE ? "inline" : "file " + file, batch.itemCount(), batch.itemBytes(),
                 job.state());

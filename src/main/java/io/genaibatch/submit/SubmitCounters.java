@@ -2,11 +2,15 @@ package io.genaibatch.submit;
 
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+
 /**
- * What the submitter counts, in one place, for the metrics that come later. Thread-safe; the role's threads
- * increment, anyone reads a {@link #snapshot()}.
+ * What the submitter counts, in one place; what {@code /metrics} shows goes to the registry too. Thread-safe; the
+ * role's threads increment, anyone reads a {@link #snapshot()}.
  */
 public final class SubmitCounters {
+    private final MeterRegistry registry;
     private final AtomicLong submittedInline = new AtomicLong();
     private final AtomicLong submittedFile = new AtomicLong();
     private final AtomicLong bytesUploaded = new AtomicLong();
@@ -42,14 +46,24 @@ public final class SubmitCounters {
                            long undecodableRecords, long skippedRecords, long backpressurePauses, long transactions) {
     }
 
+    /** Counting here only. */
+    public SubmitCounters() {
+        this(new CompositeMeterRegistry());
+    }
+
+    public SubmitCounters(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
     public Snapshot snapshot() {
         return new Snapshot(submittedInline.get(), submittedFile.get(), bytesUploaded.get(), uploadRetries.get(),
                 createRetries.get(), listings.get(), adopted.get(), failedBatches.get(), sealMismatches.get(),
                 undecodableRecords.get(), skippedRecords.get(), backpressurePauses.get(), transactions.get());
     }
 
-    void submitted(boolean inline) {
+    void submitted(String model, boolean inline) {
         (inline ? submittedInline : submittedFile).incrementAndGet();
+        registry.counter("genai.jobs.submitted", "model", model, "mode", inline ? "inline" : "file").increment();
     }
 
     void uploaded(long bytes) {

@@ -2,6 +2,9 @@ package io.genaibatch.submit;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
@@ -11,7 +14,11 @@ import java.util.function.Supplier;
 import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.gemini.BatchApi;
+import io.genaibatch.kafka.GroupMembership;
+import io.genaibatch.run.Readiness;
 import io.genaibatch.run.Role;
+import io.genaibatch.run.Telemetry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.genaibatch.kafka.KafkaClients;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -48,7 +55,13 @@ public final class Submitter implements Role {
     private final BatchApi api;
     private final SubmitHooks hooks;
     private final Clock clock;
-    private final SubmitCounters counters = new SubmitCounters();
+    private final Telemetry telemetry;
+    private final SubmitCounters counters;
+    /** The bridges of the Kafka clients' metrics, closed with the role. */
+    private final List<KafkaClientMetrics> clientMeters = new ArrayList<>();
+    /** The consumer in the submitters' group, for its metrics only (not thread-safe otherwise). */
+    private volatile KafkaConsumer<String, byte[]> groupConsumer;
+    private volatile Duration maxHeartbeatSilence;
     private SubmitLoop loop;
     private Thread thread;
     private boolean closed;
@@ -57,10 +70,21 @@ public final class Submitter implements Role {
 
     /** Reads and checks the {@code submit.*} settings; connects nothing until {@link #start()}. */
     public Submitter(GenAiBatchConfig config, BatchApi api) {
-        this(config, api, SubmitHooks.NONE, Clock.systemUTC());
+        this(config, api, Telemetry.none());
+    }
+
+    /** Counting into the process's telemetry, the metrics of its Kafka clients bridged. */
+    public Submitter(GenAiBatchConfig config, BatchApi api, Telemetry telemetry) {
+        this(config, api, SubmitHooks.NONE, Clock.systemUTC(), telemetry);
     }
 
     Submitter(GenAiBatchConfig config, BatchApi api, SubmitHooks hooks, Clock clock) {
+        this(config, api, hooks, clock, Telemetry.none());
+    }
+
+    private Submitter(GenAiBatchConfig config, BatchApi api, SubmitHooks hooks, Clock clock, Telemetry telemetry) {
+        this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
+        this.counters = new SubmitCounters(telemetry.registry());
         this.config = Objects.requireNonNull(config, "config");
         this.api = Objects.requireNonNull(api, "api");
         this.hooks = Objects.requireNonNull(hooks, "hooks");
@@ -89,7 +113,7 @@ public final class Submitter implements Role {
         }
         KafkaClients clients = new KafkaClients(config);
         String clientId = "genai-batch-submit-" + settings.instanceId();
-        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(clients.properties(Map.of(
+        Map<String, Object> groupProperties = clients.properties(Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, settings.groupId(),
                 ConsumerConfig.CLIENT_ID_CONFIG, clientId,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
@@ -98,8 +122,9 @@ public final class Submitter implements Role {
                 // SubmitLoop starts a new group from the beginning itself.
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none",
                 // Only the partitions that move are revoked: the others keep submitting through a rebalance.
-                ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName())),
-                new StringDeserializer(), new ByteArrayDeserializer());
+                ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName()));
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(groupProperties, new StringDeserializer(),
+                new ByteArrayDeserializer());
         KafkaConsumer<String, byte[]> jobsConsumer = null;
         KafkaConsumer<String, byte[]> jobsEnds = null;
         KafkaProducer<String, byte[]> producer = null;
@@ -120,6 +145,12 @@ public final class Submitter implements Role {
             }
             throw e;
         }
+        // In this order: readiness reads both from another thread once the consumer is set.
+        maxHeartbeatSilence = GroupMembership.maxSilence(groupProperties);
+        groupConsumer = consumer;
+        clientMeters.add(telemetry.bind(consumer));
+        clientMeters.add(telemetry.bind(jobsConsumer));
+        clientMeters.add(telemetry.bind(producer));
         AtomicInteger rangeReads = new AtomicInteger();
         // One consumer per read of a range child's items, without a group; reset=none so that a range deleted by
         // retention is noticed instead of skipped. A client.id each: reads run at once on several workers.
@@ -177,6 +208,16 @@ public final class Submitter implements Role {
         return counters;
     }
 
+    /** In its group (an assignment of no partitions counts: more submitters than partitions), the API answering. */
+    @Override
+    public Readiness readiness() {
+        KafkaConsumer<String, byte[]> c = groupConsumer;
+        Readiness group = c == null ? Readiness.notReady("not started")
+                : GroupMembership.problem(c.metrics(), maxHeartbeatSilence).map(Readiness::notReady)
+                .orElse(Readiness.READY);
+        return group.and(telemetry.calls().notAnswering().map(Readiness::notReady).orElse(Readiness.READY));
+    }
+
     /**
      * Stops in order: no new batch is taken on, uploads and retries are abandoned (their batches stay below the
      * committed offset), creates already sent are waited for up to {@code submit.shutdown-timeout} and recorded,
@@ -199,6 +240,7 @@ public final class Submitter implements Role {
                 stopLoop(l, t);
             }
         } finally {
+            clientMeters.forEach(KafkaClientMetrics::close);
             if (slot != null) {
                 slot.close();
             }

@@ -65,9 +65,15 @@ final class PipelineRun implements AutoCloseable {
      */
     static PipelineRun configure(KafkaCluster kafka, Path dir, String name, GeminiEmulator emulator,
                                  Map<String, String> overrides) throws Exception {
+        return configure(kafka.bootstrapServers(), dir, name, emulator, overrides);
+    }
+
+    /** The same on a broker of the test's own (one it may stop). */
+    static PipelineRun configure(String bootstrapServers, Path dir, String name, GeminiEmulator emulator,
+                                 Map<String, String> overrides) throws Exception {
         String prefix = KafkaCluster.uniquePrefix(name);
         Map<String, String> settings = new HashMap<>();
-        settings.put("kafka.bootstrap-servers", kafka.bootstrapServers());
+        settings.put("kafka.bootstrap-servers", bootstrapServers);
         settings.putAll(KafkaCluster.isolatedTopics(prefix));
         settings.put("topics.partitions", "3");
         settings.put("accumulate.application-id", prefix + "accumulate");
@@ -121,10 +127,21 @@ final class PipelineRun implements AutoCloseable {
 
     /** Builds and starts these roles; they are closed with the run (or earlier by the caller). */
     List<Role> start(String... roles) {
-        List<Role> started = RunCommand.build(List.of(roles), context);
+        List<Role> started = build(roles);
         started.forEach(Role::start);
-        toClose.addAll(started);
         return started;
+    }
+
+    /** Builds these roles without starting them; they are closed with the run. */
+    List<Role> build(String... roles) {
+        List<Role> built = RunCommand.build(List.of(roles), context);
+        toClose.addAll(built);
+        return built;
+    }
+
+    /** The process's meters, as `run` would serve them. */
+    io.genaibatch.run.Telemetry telemetry() {
+        return context.telemetry();
     }
 
     /** Demo requests {@code from} (inclusive) to {@code to} of run {@code runId}, half Avro, half JSON, with a header. */

@@ -70,7 +70,7 @@ class StatusPageIT {
         run = PipelineRun.configure(kafka, dir, "statuspage", emulator, Map.of(
                 "http.port", Integer.toString(port), "http.refresh-interval", "1s", "window.max-requests", "40"));
         List<Role> roles = run.start("accumulate", "submit", "poll");
-        http = Endpoints.serve(run.config(), roles, WindowCommands.policyReader(run.config()))
+        http = Endpoints.serve(run.config(), roles, WindowCommands.policyReader(run.config()), run.telemetry())
                 .orElseThrow();
         run.produce(RUN_ID, 0, REQUESTS);
         run.awaitResponses(RUN_ID, REQUESTS, WAIT);

@@ -112,8 +112,11 @@ class PollerJobOutcomesIT {
             Poller misconfigured = f.startPoller(BatchApi.open(GeminiSettings.builder().baseUrl(f.emulator.baseUrl())
                     .apiKey("test-key").apiVersion("v9").retry(RetrySettings.NO_RETRY).build()));
 
-            // Step 2: every call answers 404, the job's too; nothing is recorded against the job
+            // Step 2: every call answers 404, the job's too; nothing is recorded against the job, and the poller
+            // says it is not ready, and why
             assertThat(awaitRequests(f, "/v9/batches", 10, Duration.ofSeconds(60))).isTrue();
+            assertThat(misconfigured.readiness().problems()).as("readiness of the stalled poller")
+                    .anySatisfy(p -> assertThat(p).contains("gemini.base-url"));
             misconfigured.close();
             assertThat(f.awaitJobHistory("b-404-config", j -> true, Duration.ofSeconds(10)))
                     .extracting(BatchJob::getState).containsOnly(JobState.PENDING);

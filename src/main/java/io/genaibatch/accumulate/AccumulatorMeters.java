@@ -1,0 +1,65 @@
+package io.genaibatch.accumulate;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.genaibatch.records.BatchItem;
+import io.genaibatch.records.BatchSeal;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * The accumulator's {@link AccumulatorMetrics} in Micrometer: what {@code /metrics} shows. Counted as the stream
+ * threads process (a transaction aborted and processed again counts twice; rare, after a crash or a fencing). Meters
+ * are looked up once per label set: this is called per request.
+ */
+public final class AccumulatorMeters implements AccumulatorMetrics {
+    /** Codes that say the model itself is wrong: its value is then the caller's free text, not a label. */
+    private static final Set<String> MODEL_UNUSABLE = Set.of(ErrorCodes.MISSING_MODEL, ErrorCodes.INVALID_MODEL,
+            ErrorCodes.UNKNOWN_MODEL);
+
+    private final MeterRegistry registry;
+    private final Map<String, Counter> accepted = new ConcurrentHashMap<>();
+    private final Map<String, Counter> acceptedBytes = new ConcurrentHashMap<>();
+
+    public AccumulatorMeters(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    public void requestAccepted(BatchItem item) {
+        accepted.computeIfAbsent(item.getModel(), m -> registry.counter("genai.requests.accepted", "model", m))
+                .increment();
+        acceptedBytes.computeIfAbsent(item.getModel(), m -> Counter.builder("genai.requests.accepted.size")
+                .baseUnit("bytes").tag("model", m).register(registry)).increment(item.getRequestBytes());
+    }
+
+    @Override
+    public void requestRejected(String model, String code, int dlqRecords) {
+        String label = model.isEmpty() || MODEL_UNUSABLE.contains(code) ? "unknown" : model;
+        registry.counter("genai.requests.rejected", "model", label, "code", code).increment();
+        registry.counter("genai.responses", "model", label, "status", "REJECTED").increment();
+        if (dlqRecords > 0) {
+            registry.counter("genai.dlq.records", "code", code).increment(dlqRecords);
+        }
+    }
+
+    @Override
+    public void requestHeld(String model, int partition, long heldCount) {
+        registry.counter("genai.requests.held", "model", model).increment();
+    }
+
+    @Override
+    public void heldRequestLost(String model, int partition, long offset) {
+        registry.counter("genai.requests.held.lost", "model", model).increment();
+        registry.counter("genai.responses", "model", model, "status", "ERROR").increment();
+    }
+
+    @Override
+    public void batchSealed(String batchId, BatchSeal seal) {
+        registry.counter("genai.batches.sealed", "model", seal.getModel(), "reason", seal.getReason().name())
+                .increment();
+        registry.counter("genai.batches.sealed.requests", "model", seal.getModel()).increment(seal.getCount());
+    }
+}

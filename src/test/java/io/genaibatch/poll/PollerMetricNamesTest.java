@@ -1,0 +1,42 @@
+package io.genaibatch.poll;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+
+import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.ops.Prices;
+import io.genaibatch.records.GenAiResponse;
+import io.genaibatch.records.ResponseStatus;
+import io.genaibatch.records.Usage;
+import io.genaibatch.run.Telemetry;
+import org.junit.jupiter.api.Test;
+
+/** The names a scraper sees for what the poller counts: Prometheus text from the process's telemetry. */
+class PollerMetricNamesTest {
+    @Test
+    void aPublishedResponseShowsAsResponsesTokensCostAndLatencyByModel() {
+        try (Telemetry telemetry = Telemetry.prometheus()) {
+            PollerCounters counters = new PollerCounters(telemetry, Prices.from(GenAiBatchConfig.defaults()));
+            Instant received = Instant.parse("2026-01-01T00:00:00Z");
+            counters.response(GenAiResponse.newBuilder().setRequestId("r1").setStatus(ResponseStatus.SUCCEEDED)
+                    .setModel("gemini-2.5-flash").setUsage(new Usage(1_000_000L, 400_000L, 2_000_000L))
+                    .setReceivedAt(received).setCompletedAt(received.plusSeconds(90)).build());
+
+            String scrape = telemetry.scrape();
+
+            assertThat(scrape).contains(
+                    "genai_responses_total{model=\"gemini-2.5-flash\",status=\"SUCCEEDED\"} 1.0",
+                    "genai_tokens_total{direction=\"in\",model=\"gemini-2.5-flash\"} 1000000.0",
+                    // Output: the total less the prompt, thinking tokens included (billed as output).
+                    "genai_tokens_total{direction=\"out\",model=\"gemini-2.5-flash\"} 1000000.0",
+                    // 0.30 in + 2.50 out per million at the interactive price, half of it at the batch price.
+                    "genai_cost_interactive_usd_total{model=\"gemini-2.5-flash\"} 2.8",
+                    "genai_cost_batch_usd_total{model=\"gemini-2.5-flash\"} 1.4",
+                    "genai_request_latency_seconds_bucket{model=\"gemini-2.5-flash\",status=\"SUCCEEDED\",le=\"60.0\"} 0",
+                    "genai_request_latency_seconds_bucket{model=\"gemini-2.5-flash\",status=\"SUCCEEDED\",le=\"300.0\"} 1",
+                    "genai_request_latency_seconds_count{model=\"gemini-2.5-flash\",status=\"SUCCEEDED\"} 1");
+            assertThat(counters.snapshot().responses(ResponseStatus.SUCCEEDED)).isEqualTo(1);
+        }
+    }
+}
