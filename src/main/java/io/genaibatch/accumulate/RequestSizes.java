@@ -51,7 +51,21 @@ final class RequestSizes {
         if (batches > limits.batches().bytes()) {
             throw tooLarge(item, batches, limits.batches());
         }
+        long answer = RecordLimits.sizeOf(item.getKey().remaining(), SMALLEST_RESPONSE_BYTES, null);
+        if (answer > limits.responses().bytes()) {
+            throw new RejectedRequestException(rejection(item, "its key alone takes " + item.getKey().remaining()
+                    + " bytes: no response to it (at least " + answer + " bytes as a record of "
+                    + limits.responses().topic() + ") fits the limit of " + limits.responses().describe()
+                    + ", so it was not batched, to be billed for an answer that could never be published. Use a "
+                    + "shorter key, or raise that limit"));
+        }
     }
+
+    /**
+     * The least a response takes beside its key, with no answer, headers or metadata: what the poller falls back to
+     * when an answer does not fit (its requestId cut to 200 characters, an error code and a short message).
+     */
+    static final int SMALLEST_RESPONSE_BYTES = 2_048;
 
     /** The longest group key and batch id of a (model, kind): per record they would be two strings built and encoded. */
     private record Widest(String group, int groupBytes, String batchId, int batchIdBytes) {

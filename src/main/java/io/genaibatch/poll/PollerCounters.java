@@ -215,6 +215,15 @@ public final class PollerCounters {
         return Optional.ofNullable(apiUnreachable.get());
     }
 
+    /**
+     * Accepted requests that will get no response, by why: {@code vanished} (their items left genai.batches before
+     * they were published) or {@code key_too_large} (even the smallest answer to their key passes the record limit).
+     * A loss of the exactly-once promise that only an operator can act on: it has an alert (docs/OPERATIONS.md).
+     */
+    void unanswerable(String reason, long n) {
+        registry.counter("genai.requests.unanswerable", "reason", reason).increment(n);
+    }
+
     void unattachedResults(long n) {
         unattachedResults.add(n);
     }

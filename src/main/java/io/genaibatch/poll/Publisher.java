@@ -449,6 +449,7 @@ final class Publisher {
                     + "ERROR RESPONSE_TOO_LARGE", job.getBatchId(), name(job), io.genaibatch.batch.LineKey.of(item),
                     size, responses.maxRecordBytes());
         } else {
+            counters.unanswerable("key_too_large", 1);
             log.error("batch {} job {}: the response to {} is {} bytes, over the {} bytes a record may take, and even "
                     + "an ERROR RESPONSE_TOO_LARGE answer without its metadata and headers is (its key is {} bytes): "
                     + "the request cannot be answered on genai.responses; its answer is in the job's output under "
@@ -475,6 +476,7 @@ final class Publisher {
             return;
         }
         long publishedGone = published - index.countThrough(after);
+        counters.unanswerable("vanished", missing - publishedGone);
         log.error("batch {} job {}: {} of its {} items are no longer on genai.batches (deleted by retention?): {} of "
                 + "them were published before, {} were not and cannot be answered (their keys and headers were only "
                 + "in those records). Resuming after line key {}, the last published", job.getBatchId(), name(job),

@@ -45,6 +45,20 @@ class RecordLimitsTest {
     }
 
     @Test
+    void shouldNotBatchARequestWhoseKeyAloneCouldNeverBeAnsweredOnGenaiResponses() {
+        RecordLimits limits = limits(MIB, MIB, 5_000, MIB);
+        try (AccumulatorDriver d = new AccumulatorDriver(Map.of(), null, HeldRequests.RELEASE_PER_PUNCTUATION, limits)) {
+            d.send("k".repeat(6_000), request(FLASH, "long-key", "x"));
+            d.send("k2", request(FLASH, "short-key", "x"));
+            d.tick();
+
+            // Batched, it would be billed and its answer refused by Kafka after the job: refused before, at intake.
+            assertThat(d.items()).extracting(BatchItem::getRequestId).containsExactly("short-key");
+            assertThat(d.counters.snapshot()).containsEntry("requests.accepted", 1L);
+        }
+    }
+
+    @Test
     void shouldRejectARequestWhoseRepartitionRecordWouldPassItsLimit() {
         RecordLimits limits = limits(5_000, MIB, MIB, MIB);
         try (AccumulatorDriver d = new AccumulatorDriver(Map.of(), null, HeldRequests.RELEASE_PER_PUNCTUATION, limits)) {

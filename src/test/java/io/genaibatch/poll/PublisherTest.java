@@ -133,7 +133,9 @@ class PublisherTest {
                     + "\"usageMetadata\":{\"totalTokenCount\":7}}}");
         }
 
-        publisher(10, Long.MAX_VALUE, results(lines.toArray(String[]::new)), new PollerCounters(),
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        publisher(10, Long.MAX_VALUE, results(lines.toArray(String[]::new)),
+                new PollerCounters(io.genaibatch.run.Telemetry.of(meters), null),
                 JobPolicy.named("terminal", PolicySettings.defaults()), new Responses("responses", ValueFormat.AVRO,
                         limit)).publish(entry, Optional.empty());
 
@@ -156,6 +158,8 @@ class PublisherTest {
         assertThat(byKey.get("key-3").getRequestId()).startsWith("r-3-mmm").hasSizeLessThan(300);
         assertThat(byKey.get("key-3").getError().getMessage()).contains("requestId is cut");
         assertThat(byKey).as("a key of 5000 bytes cannot be answered under a limit of 4000").hasSize(4);
+        assertThat(meters.counter("genai.requests.unanswerable", "reason", "key_too_large").count())
+                .as("the unanswerable request counted for its alert").isEqualTo(1.0);
         assertThat(commits.get(commits.size() - 1).job().getState()).isEqualTo(JobState.PUBLISHED);
     }
 
