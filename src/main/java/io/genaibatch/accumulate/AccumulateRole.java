@@ -45,7 +45,7 @@ public final class AccumulateRole implements Role {
 
     /** Counting into the process's telemetry, its Streams metrics bridged. */
     public AccumulateRole(GenAiBatchConfig config, Telemetry telemetry) {
-        this(config, new AccumulatorMeters(telemetry.registry()), Map.of(), telemetry);
+        this(config, new AccumulatorMeters(telemetry.registry(), config.get(io.genaibatch.config.ConfigKeys.MODELS_ALLOWED)), Map.of(), telemetry);
     }
 
     /** @param streamsOverrides Kafka Streams settings applied last (tests, benchmark) */

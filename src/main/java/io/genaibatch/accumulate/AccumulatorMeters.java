@@ -1,7 +1,6 @@
 package io.genaibatch.accumulate;
 
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.genaibatch.records.BatchItem;
@@ -15,16 +14,20 @@ import io.micrometer.core.instrument.MeterRegistry;
  * are looked up once per label set: this is called per request.
  */
 public final class AccumulatorMeters implements AccumulatorMetrics {
-    /** Codes that say the model itself is wrong: its value is then the caller's free text, not a label. */
-    private static final Set<String> MODEL_UNUSABLE = Set.of(ErrorCodes.MISSING_MODEL, ErrorCodes.INVALID_MODEL,
-            ErrorCodes.UNKNOWN_MODEL);
-
     private final MeterRegistry registry;
+    /** models.allowed: a rejected request's model is a label only when it could have been batched. */
+    private final AllowedModels allowed;
     private final Map<String, Counter> accepted = new ConcurrentHashMap<>();
     private final Map<String, Counter> acceptedBytes = new ConcurrentHashMap<>();
 
+    /** Labels limited by the default of models.allowed. */
     public AccumulatorMeters(MeterRegistry registry) {
+        this(registry, io.genaibatch.config.ConfigKeys.MODELS_ALLOWED.defaultValue());
+    }
+
+    public AccumulatorMeters(MeterRegistry registry, java.util.List<String> modelsAllowed) {
         this.registry = registry;
+        this.allowed = new AllowedModels(modelsAllowed);
     }
 
     @Override
@@ -37,11 +40,25 @@ public final class AccumulatorMeters implements AccumulatorMetrics {
 
     @Override
     public void requestRejected(String model, String code, int dlqRecords) {
-        String label = model.isEmpty() || MODEL_UNUSABLE.contains(code) ? "unknown" : model;
+        String label = labelOf(model);
         registry.counter("genai.requests.rejected", "model", label, "code", code).increment();
         registry.counter("genai.responses", "model", label, "status", "REJECTED").increment();
         if (dlqRecords > 0) {
             registry.counter("genai.dlq.records", "code", code).increment(dlqRecords);
+        }
+    }
+
+    /**
+     * A rejected request's model is whatever its producer wrote, whatever the code (a request refused for its kind
+     * still has free text in its model): a label only when it is a model name models.allowed admits, so producers
+     * cannot make series; {@code unknown} otherwise.
+     */
+    private String labelOf(String model) {
+        try {
+            String name = Models.normalize(model);
+            return allowed.allows(name) ? name : "unknown";
+        } catch (IllegalArgumentException e) {
+            return "unknown";
         }
     }
 

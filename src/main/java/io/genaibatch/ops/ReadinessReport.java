@@ -41,8 +41,11 @@ record ReadinessReport(int httpStatus, String json) {
         OpsServer.send(exchange, httpStatus, "application/json", json);
     }
 
-    /** A role that stopped on its own is not ready, whatever it says: with the reason it stopped. */
-    private static Readiness readiness(Role role) {
+    /**
+     * A role that stopped on its own is not ready, whatever it says: with the reason it stopped. One role not
+     * started yet is not ready either. The status page shows the same.
+     */
+    static Readiness readiness(Role role) {
         CompletableFuture<Void> stopped;
         try {
             stopped = role.stopped().toCompletableFuture();

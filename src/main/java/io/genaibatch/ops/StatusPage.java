@@ -6,8 +6,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.ToLongFunction;
 
 import io.genaibatch.batch.Lineage;
@@ -17,6 +15,7 @@ import io.genaibatch.jobs.JobsView;
 import io.genaibatch.ops.StatusCache.Minute;
 import io.genaibatch.ops.UsageLedger.ModelUsage;
 import io.genaibatch.records.BatchJob;
+import io.genaibatch.run.Readiness;
 import io.genaibatch.run.Role;
 
 /**
@@ -93,21 +92,10 @@ final class StatusPage {
         }
         h.append("<table><tr><th>role</th><th>state</th></tr>");
         for (Role role : roles) {
-            CompletableFuture<Void> stopped = role.stopped().toCompletableFuture();
-            String state;
-            boolean bad = stopped.isDone();
-            if (!stopped.isDone()) {
-                state = "running";
-            } else {
-                try {
-                    stopped.join();
-                    state = "stopped";
-                } catch (CompletionException e) {
-                    Throwable cause = e.getCause() == null ? e : e.getCause();
-                    state = "FAILED: " + cause;
-                }
-            }
-            h.append("<tr><td>").append(esc(role.name())).append("</td><td class=\"").append(bad ? "bad" : "ok")
+            // What /health/ready says of it, so the page and the probe never disagree.
+            Readiness r = ReadinessReport.readiness(role);
+            String state = r.ready() ? "ready" : "NOT READY: " + String.join("; ", r.problems());
+            h.append("<tr><td>").append(esc(role.name())).append("</td><td class=\"").append(r.ready() ? "ok" : "bad")
                     .append("\">").append(esc(state)).append("</td></tr>");
         }
         h.append("</table>");

@@ -97,6 +97,10 @@ public final class UsageLedger {
     }
 
     public void add(GenAiResponse response) {
+        if (response.getStatus() == ResponseStatus.REJECTED) {
+            // Never batched, never billed; and its model is whatever its producer wrote, not a row to show.
+            return;
+        }
         long[] c = counts.computeIfAbsent(JobsView.modelName(response.getModel()), m -> new long[4]);
         c[0]++;
         if (response.getStatus() == ResponseStatus.SUCCEEDED) {

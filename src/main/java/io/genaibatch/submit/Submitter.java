@@ -63,6 +63,8 @@ public final class Submitter implements Role {
     private volatile KafkaConsumer<String, byte[]> groupConsumer;
     private volatile Duration maxHeartbeatSilence;
     private SubmitLoop loop;
+    /** The loop's end as callers may see it, made once: a new stage per call would stay attached to the loop's. */
+    private CompletionStage<Void> stopped;
     private Thread thread;
     private boolean closed;
     /** Held while this submitter lives when its instance id is the default one; null with submit.instance-id. */
@@ -162,6 +164,7 @@ public final class Submitter implements Role {
                 new StringDeserializer(), new ByteArrayDeserializer());
         loop = new SubmitLoop(settings, consumer, jobsConsumer, jobsEnds, producer, rangeConsumers, api, hooks, counters,
                 clock);
+        stopped = loop.stopped().minimalCompletionStage();
         thread = new Thread(loop, "genai-batch-submit-" + settings.instanceId());
         thread.start();
         log.info("Submitter started: group {}, transactional id {}, spool {}, inline up to {} bytes, at most {} jobs"
@@ -196,7 +199,7 @@ public final class Submitter implements Role {
         if (loop == null) {
             throw new IllegalStateException("submitter not started");
         }
-        return loop.stopped().minimalCompletionStage();
+        return stopped;
     }
 
     /** Partitions of genai.batches this instance owns now (0 before the first assignment and after close). */

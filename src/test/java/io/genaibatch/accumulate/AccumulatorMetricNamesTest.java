@@ -26,6 +26,9 @@ class AccumulatorMetricNamesTest {
             meters.requestAccepted(item("gemini-2.5-flash", 80));
             meters.requestRejected("gemini-2.5-flash", ErrorCodes.EMPTY_CONTENTS, 1);
             meters.requestRejected("my-own-model-name", ErrorCodes.UNKNOWN_MODEL, 1);
+            // Refused for another reason, its model is still the producer's text: no label from it either.
+            meters.requestRejected("free text <b>from a caller</b> 12345", ErrorCodes.MISSING_KIND, 0);
+            meters.requestRejected("gemini-made-up-42", ErrorCodes.INVALID_KIND, 0);
             meters.requestHeld("gemini-2.5-pro", 0, 1);
             meters.heldRequestLost("gemini-2.5-pro", 0, 42);
             meters.batchSealed("b-1", BatchSeal.newBuilder().setCount(2).setBytes(200).setReason(SealReason.MAX_WAIT)
@@ -39,14 +42,15 @@ class AccumulatorMetricNamesTest {
                     "genai_requests_accepted_size_bytes_total{model=\"gemini-2.5-flash\"} 200.0",
                     "genai_requests_rejected_total{code=\"EMPTY_CONTENTS\",model=\"gemini-2.5-flash\"} 1.0",
                     "genai_requests_rejected_total{code=\"UNKNOWN_MODEL\",model=\"unknown\"} 1.0",
-                    "genai_responses_total{model=\"unknown\",status=\"REJECTED\"} 1.0",
+                    "genai_requests_rejected_total{code=\"MISSING_KIND\",model=\"unknown\"} 1.0",
+                    "genai_responses_total{model=\"unknown\",status=\"REJECTED\"} 2.0",
                     "genai_responses_total{model=\"gemini-2.5-pro\",status=\"ERROR\"} 1.0",
                     "genai_dlq_records_total{code=\"UNKNOWN_MODEL\"} 1.0",
                     "genai_requests_held_total{model=\"gemini-2.5-pro\"} 1.0",
                     "genai_requests_held_lost_total{model=\"gemini-2.5-pro\"} 1.0",
                     "genai_batches_sealed_total{model=\"gemini-2.5-flash\",reason=\"MAX_WAIT\"} 1.0",
                     "genai_batches_sealed_requests_total{model=\"gemini-2.5-flash\"} 2.0");
-            assertThat(scrape).doesNotContain("my-own-model-name");
+            assertThat(scrape).doesNotContain("my-own-model-name").doesNotContain("from a caller");
         }
     }
 

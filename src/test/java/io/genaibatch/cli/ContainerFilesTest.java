@@ -48,6 +48,15 @@ class ContainerFilesTest {
     }
 
     @Test
+    void shouldKeepEachLongRunningServicesDataOnItsVolume() {
+        JsonNode kafka = services.path("kafka");
+        String logDirs = kafka.path("environment").path("KAFKA_LOG_DIRS").asText();
+        assertThat(logDirs).as("where the broker writes (the image's default is under /tmp)").isNotEmpty();
+        assertThat(kafka.path("volumes").toString()).as("a volume mounted where the broker writes")
+                .contains(":" + logDirs + "\"");
+    }
+
+    @Test
     void shouldPublishOnlyKafkaAndTheServicesHttpPortAndBothOnTheHostsLoopback() {
         List<String> published = new ArrayList<>();
         services.properties().forEach(s -> s.getValue().path("ports").forEach(p -> published.add(s.getKey() + " " + p.asText())));

@@ -17,14 +17,19 @@ import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.InputMode;
 import io.genaibatch.records.JobState;
 import io.genaibatch.records.RequestKind;
+import io.genaibatch.run.Readiness;
 import io.genaibatch.run.Role;
 import org.junit.jupiter.api.Test;
 
 class StatusPageTest {
     private static final Instant NOW = Instant.parse("2026-12-05T03:00:00Z");
 
-    /** A role as `run` holds it, already stopped the way the test says. */
-    private record StoppedRole(String name, CompletableFuture<Void> stopped) implements Role {
+    /** A role as `run` holds it, stopped (or not) and ready (or not) the way the test says. */
+    private record StoppedRole(String name, CompletableFuture<Void> stopped, Readiness readiness) implements Role {
+        StoppedRole(String name, CompletableFuture<Void> stopped) {
+            this(name, stopped, Readiness.READY);
+        }
+
         @Override
         public void start() {
         }
@@ -42,8 +47,40 @@ class StatusPageTest {
         String page = StatusPage.render(status(), List.of(), List.of(new StoppedRole("poll", failed),
                 new StoppedRole("submit", running)), Duration.ofSeconds(10), NOW);
 
-        assertThat(page).contains("<td class=\"bad\">FAILED: java.lang.IllegalStateException: fenced by another poller</td>");
-        assertThat(page).contains("<td class=\"ok\">running</td>");
+        assertThat(page).contains("<td class=\"bad\">NOT READY: stopped on its own: fenced by another poller</td>");
+        assertThat(page).contains("<td class=\"ok\">ready</td>");
+    }
+
+    @Test
+    void shouldShowARunningRoleThatIsNotReadyInRedAndOneNotStartedWithoutFailing() {
+        String page = StatusPage.render(status(), List.of(), List.of(
+                new StoppedRole("accumulate", new CompletableFuture<>(),
+                        Readiness.notReady("the brokers are out of reach")),
+                new NotStartedRole()), Duration.ofSeconds(10), NOW);
+
+        assertThat(page).contains("<td class=\"bad\">NOT READY: the brokers are out of reach</td>");
+        assertThat(page).contains("<td class=\"bad\">NOT READY: not started</td>");
+    }
+
+    /** As the submitter before its start: asking when it stops is refused. */
+    private record NotStartedRole() implements Role {
+        @Override
+        public String name() {
+            return "submit";
+        }
+
+        @Override
+        public void start() {
+        }
+
+        @Override
+        public CompletableFuture<Void> stopped() {
+            throw new IllegalStateException("submitter not started");
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     @Test

@@ -23,8 +23,10 @@ class UsageLedgerTest {
         ledger.add(response(FLASH, ResponseStatus.SUCCEEDED, new Usage(600_000L, 1_000_000L, 1_600_000L)));
         // Thinking tokens are in the total, not in candidates: billed as output.
         ledger.add(response("models/" + FLASH, ResponseStatus.SUCCEEDED, new Usage(400_000L, 0L, 1_400_000L)));
-        ledger.add(response(FLASH, ResponseStatus.REJECTED, null));
+        ledger.add(response(FLASH, ResponseStatus.ERROR, null));
         ledger.add(response("my-own-model", ResponseStatus.SUCCEEDED, new Usage(10L, 5L, 15L)));
+        // Never batched nor billed, and its model is a producer's text: no row, whatever it says.
+        ledger.add(response("free text <b>from a caller</b>", ResponseStatus.REJECTED, null));
 
         List<ModelUsage> lines = ledger.byModel();
 
