@@ -9,8 +9,6 @@ import java.util.concurrent.CountDownLatch;
 import io.genaibatch.emulator.EmulatorOptions;
 import io.genaibatch.emulator.GeminiEmulator;
 import org.apache.logging.log4j.LogManager;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -21,7 +19,6 @@ import picocli.CommandLine.Option;
         description = "Point an SDK at it with base URL http://HOST:PORT and API version v1beta. See docs/EMULATOR.md.",
         sortOptions = false)
 public final class EmulatorCommand implements Callable<Integer> {
-    private static final Logger log = LoggerFactory.getLogger(EmulatorCommand.class);
 
     @Option(names = "--port", defaultValue = "8089", description = "TCP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int port;
@@ -154,8 +151,10 @@ public final class EmulatorCommand implements Callable<Integer> {
             // log4j's own hook is disabled (log4j2.xml) so that the lines above still get written.
             LogManager.shutdown();
         }, "emulator-shutdown"));
-        log.info("Gemini emulator ready: base URL {} (API version v1beta; admin at {}/admin/jobs-by-display-name)."
-                + " Stop with Ctrl-C or SIGTERM.", emulator.baseUrl(), emulator.baseUrl());
+        // On stdout, whatever the log level: scripts (and `chaos`) wait for this line, as for `kafka`'s.
+        System.out.println("Gemini emulator ready: base URL " + emulator.baseUrl() + " (API version v1beta; admin at "
+                + emulator.baseUrl() + "/admin/jobs-by-display-name). Stop with Ctrl-C or SIGTERM.");
+        System.out.flush();
         stopped.await();
         return 0;
     }
