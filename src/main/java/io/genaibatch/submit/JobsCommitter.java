@@ -33,6 +33,12 @@ final class JobsCommitter implements JobLog {
     /** Offsets alone (batches skipped or still open) are committed at most this often. */
     private static final Duration OFFSETS_INTERVAL = Duration.ofSeconds(1);
     private static final int TOMBSTONES_PER_TRANSACTION = 1_000;
+    /**
+     * How long one assignment spends tombstoning at most: it runs inside the rebalance callback, after the read of
+     * genai.jobs, and the two must end well before max.poll.interval.ms (5 min by default); what is left waits for
+     * the next assignment.
+     */
+    static final Duration TOMBSTONE_BUDGET = Duration.ofSeconds(30);
 
     private sealed interface Request permits IntentRequest, RecordRequest {
         BatchJob job();
@@ -200,10 +206,16 @@ final class JobsCommitter implements JobLog {
      *
      * @param retentionPassed batchId → its genai.batches partition
      */
-    void tombstone(Map<String, Integer> retentionPassed) {
+    void tombstone(Map<String, Integer> retentionPassed, Duration budget) {
         List<Map.Entry<String, Integer>> all = new ArrayList<>(retentionPassed.entrySet());
         int written = 0;
+        long started = System.nanoTime();
         for (int from = 0; from < all.size(); from += TOMBSTONES_PER_TRANSACTION) {
+            if (from > 0 && System.nanoTime() - started > budget.toNanos()) {
+                log.info("Tombstoning stopped after {} of {} job records ({} spent): the rest waits for the next "
+                        + "assignment", written, all.size(), budget);
+                break;
+            }
             List<Map.Entry<String, Integer>> chunk = all.subList(from,
                     Math.min(all.size(), from + TOMBSTONES_PER_TRANSACTION));
             List<JobsWriter.Entry> tombstones = new ArrayList<>();
@@ -228,7 +240,8 @@ final class JobsCommitter implements JobLog {
         if (written > 0) {
             log.info("Tombstoned {} job records in {} (jobs PUBLISHED whose batches retention deleted from {}{}),"
                     + " e.g. batch {}", written, jobsTopic, batchesTopic,
-                    all.size() == KnownJobs.MAX_TOMBSTONES_PER_READ ? "; more are left for the next assignment" : "",
+                    written < all.size() || all.size() == KnownJobs.MAX_TOMBSTONES_PER_READ
+                            ? "; more are left for the next assignment" : "",
                     all.get(0).getKey());
         }
     }

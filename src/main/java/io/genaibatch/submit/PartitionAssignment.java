@@ -89,7 +89,7 @@ final class PartitionAssignment implements ConsumerRebalanceListener {
         consumer.beginningOffsets(assigned).forEach((tp, start) -> logStarts.put(tp.partition(), start));
         known.load(jobsConsumer, jobsEnds, settings.jobsTopic(), byPartition, logStarts, jobCodec,
                 settings.jobsReadTimeout());
-        committer.tombstone(known.retentionPassed());
+        committer.tombstone(known.retentionPassed(), JobsCommitter.TOMBSTONE_BUDGET);
         known.retentionPassed().clear();
         if (pausedForBackpressure.getAsBoolean()) {
             consumer.pause(assigned);

@@ -57,6 +57,24 @@ class JobsCommitterTest {
                 .containsExactly(Map.of(consumer.groupMetadata().groupId(), Map.of(PARTITION, new OffsetAndMetadata(0))));
     }
 
+    @Test
+    void tombstoningStopsAtItsBudgetLeavingTheRestForTheNextAssignment() {
+        MockProducer<String, byte[]> producer = new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
+        MockConsumer<String, byte[]> consumer = new MockConsumer<>(AutoOffsetResetStrategy.NONE.name());
+        JobsCommitter committer = new JobsCommitter(new JobsWriter(producer, consumer, "genai.jobs", ValueFormat.AVRO,
+                new SubmitCounters()), PARTITION.topic(), "genai.jobs", new HashMap<>());
+        committer.init();
+        Map<String, Integer> finished = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 2_500; i++) {
+            finished.put("b-" + i, 0);
+        }
+
+        committer.tombstone(finished, Duration.ZERO);
+
+        assertThat(producer.history()).as("one transaction of 1,000, then the budget is spent").hasSize(1_000)
+                .allSatisfy(r -> assertThat(r.value()).isNull());
+    }
+
     private SealedBatch sealed(String id, long first, long seal) {
         return new SealedBatch(id, "g", "m", RequestKind.GENERATE, 2, 100, 0, first, seal, dir.resolve(id), Instant.now());
     }
