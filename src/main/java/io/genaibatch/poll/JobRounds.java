@@ -258,7 +258,11 @@ final class JobRounds {
     }
 
     private void record(OpenJob entry, BatchJob next) {
+        JobState before = entry.job().getState();
         partitions.commit(entry, List.of(), next, entry.lineage());
         counters.jobState(next);
+        if (next.getState() == JobState.RUNNING && before != JobState.RUNNING) {
+            counters.jobStarted(next, next.getUpdatedAt() != null ? next.getUpdatedAt() : clock.instant());
+        }
     }
 }

@@ -128,6 +128,20 @@ public final class PollerCounters {
         }
     }
 
+    /**
+     * A job seen RUNNING for the first time: how long it waited at the API since its submission (its queue time), as
+     * this poller observed it (up to one check interval late).
+     */
+    void jobStarted(BatchJob job, Instant seenRunning) {
+        Instant from = job.getSubmittedAt() != null ? job.getSubmittedAt() : job.getCreatedAt();
+        if (from != null && !seenRunning.isBefore(from)) {
+            Timer.builder("genai.job.queue.time").tags("model", job.getModel())
+                    .description("from the job's creation at the API until the poller first saw it RUNNING")
+                    .serviceLevelObjectives(RUN_TIME_BUCKETS).register(registry)
+                    .record(Duration.between(from, seenRunning));
+        }
+    }
+
     void response(GenAiResponse r) {
         response(r.getStatus(), r.getUsage());
         String model = r.getModel() == null || r.getModel().isEmpty() ? "unknown" : r.getModel();

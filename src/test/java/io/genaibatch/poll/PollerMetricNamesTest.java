@@ -39,4 +39,25 @@ class PollerMetricNamesTest {
             assertThat(counters.snapshot().responses(ResponseStatus.SUCCEEDED)).isEqualTo(1);
         }
     }
+
+    @Test
+    void aJobSeenRunningShowsItsQueueTimeByModel() {
+        try (Telemetry telemetry = Telemetry.prometheus()) {
+            PollerCounters counters = new PollerCounters(telemetry, null);
+            Instant submitted = Instant.parse("2026-01-01T00:00:00Z");
+            io.genaibatch.records.BatchJob job = io.genaibatch.records.BatchJob.newBuilder().setBatchId("b")
+                    .setGroupKey("g").setModel("gemini-2.5-flash").setKind(io.genaibatch.records.RequestKind.GENERATE)
+                    .setAttempt(1).setItemCount(1).setItemBytes(1L).setItemsPartition(0).setFirstItemOffset(0L)
+                    .setLastItemOffset(1L).setInputMode(io.genaibatch.records.InputMode.FILE)
+                    .setState(io.genaibatch.records.JobState.RUNNING).setCreatedAt(submitted)
+                    .setSubmittedAt(submitted).setUpdatedAt(submitted.plusSeconds(600)).build();
+
+            counters.jobStarted(job, submitted.plusSeconds(600));
+
+            assertThat(telemetry.scrape()).contains(
+                    "genai_job_queue_time_seconds_bucket{model=\"gemini-2.5-flash\",le=\"300.0\"} 0",
+                    "genai_job_queue_time_seconds_bucket{model=\"gemini-2.5-flash\",le=\"900.0\"} 1",
+                    "genai_job_queue_time_seconds_sum{model=\"gemini-2.5-flash\"} 600.0");
+        }
+    }
 }
