@@ -119,7 +119,7 @@ public final class PollerCounters {
         String model = job.getModel();
         String state = job.getState().name();
         registry.counter("genai.jobs.finished", "model", model, "state", state).increment();
-        Instant from = job.getSubmittedAt() != null ? job.getSubmittedAt() : job.getCreatedAt();
+        Instant from = JobTable.submittedAt(job);
         Instant to = job.getEndedAt() != null ? job.getEndedAt() : job.getUpdatedAt();
         if (from != null && to != null && !to.isBefore(from)) {
             Timer.builder("genai.job.run.time").tags("model", model, "state", state)
@@ -133,7 +133,7 @@ public final class PollerCounters {
      * this poller observed it (up to one check interval late).
      */
     void jobStarted(BatchJob job, Instant seenRunning) {
-        Instant from = job.getSubmittedAt() != null ? job.getSubmittedAt() : job.getCreatedAt();
+        Instant from = JobTable.submittedAt(job);
         if (from != null && !seenRunning.isBefore(from)) {
             Timer.builder("genai.job.queue.time").tags("model", job.getModel())
                     .description("from the job's creation at the API until the poller first saw it RUNNING")
