@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The DLQ record is Kafka Streams' own (KIP-1034, {@code errors.dead.letter.queue.topic.name}), built by the
  * stock log-and-continue handlers with their {@code __streams.errors.*} headers (exception, message, stack trace,
- * topic, partition, offset); this handler adds {@link ErrorCodes#HEADER_CODE}, {@link ErrorCodes#HEADER_MESSAGE} and
- * {@link ErrorCodes#HEADER_REQUEST_ID}.
+ * topic, partition, offset); this handler adds {@link DlqHeaders#CODE}, {@link DlqHeaders#MESSAGE} and
+ * {@link DlqHeaders#REQUEST_ID}.
  *
  * <p>A {@link StreamsException} (a failing state store, a fenced producer) is not the record's fault: the handler
  * answers FAIL, the stream thread is replaced and the task resumes from its last commit, so no request is rejected

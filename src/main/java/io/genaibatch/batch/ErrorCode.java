@@ -136,7 +136,7 @@ public enum ErrorCode {
         return name();
     }
 
-    /** The GenAiResponse status a response with this code has (the first one unless the meaning says otherwise). */
+    /** The GenAiResponse statuses a response with this code can have; the meaning says when a second one applies. */
     public List<ResponseStatus> statuses() {
         return statuses;
     }
