@@ -77,7 +77,8 @@ public enum ErrorCode {
 
     // poll: the job ended without results for the request
     JOB_FAILED(FAILED, Retry.MAY_SUCCEED,
-            "The batch job FAILED and the API gave no error of its own (with one, its code is the API's)."),
+            "The batch job FAILED and the API gave no error status with it (its message, when it gave one, is"
+                    + " kept); with a status, the code is the API's."),
     JOB_EXPIRED(EXPIRED, Retry.MAY_SUCCEED,
             "The batch job EXPIRED: the API did not finish it in time (48 h) and gave no error of its own."),
     JOB_CANCELLED(CANCELLED, Retry.MAY_SUCCEED,
