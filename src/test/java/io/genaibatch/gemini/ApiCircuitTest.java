@@ -29,6 +29,13 @@ class ApiCircuitTest {
         circuit.onFailure("get batches/x", failure);
     }
 
+    /** The threshold's worth of 503s. */
+    private void openIt() {
+        for (int i = 0; i < 3; i++) {
+            fail(http(503));
+        }
+    }
+
     private double state(String state) {
         return registry.get("genai.gemini.circuit.state").tag("state", state).gauge().value();
     }
@@ -70,9 +77,7 @@ class ApiCircuitTest {
 
     @Test
     void afterTheOpenTimeOneProbeGoesThroughAndItsSuccessClosesTheCircuit() {
-        fail(http(503));
-        fail(http(503));
-        fail(http(503));
+        openIt();
         time.sleep(OPEN_FOR);
 
         circuit.beforeAttempt("get batches/probe");
@@ -90,9 +95,7 @@ class ApiCircuitTest {
 
     @Test
     void aFailedProbeOpensItForAnotherFullOpenTime() {
-        fail(http(503));
-        fail(http(503));
-        fail(http(503));
+        openIt();
         time.sleep(OPEN_FOR);
 
         fail(refused());
@@ -104,9 +107,7 @@ class ApiCircuitTest {
 
     @Test
     void aProbeThatNeverReportsBackDoesNotHoldTheCircuitHalfOpenForever() {
-        fail(http(503));
-        fail(http(503));
-        fail(http(503));
+        openIt();
         time.sleep(OPEN_FOR);
         circuit.beforeAttempt("get batches/lost");
         time.sleep(OPEN_FOR);
@@ -117,9 +118,7 @@ class ApiCircuitTest {
 
     @Test
     void itsOwnRefusalsAreNotCountedAsFailuresOfTheApi() {
-        fail(http(503));
-        fail(http(503));
-        fail(http(503));
+        openIt();
         time.sleep(OPEN_FOR.minusSeconds(1));
         GeminiApiException refusal = null;
         try {
