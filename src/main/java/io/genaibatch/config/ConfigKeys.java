@@ -101,6 +101,17 @@ public final class ConfigKeys {
             "gemini.retry.max-elapsed", ConfigType.DURATION, Duration.ofMinutes(5),
             between(Duration.ZERO, Duration.ofHours(6), "between 0s and 6h"),
             "No retry of a call starts after this long since its first attempt.");
+    public static final ConfigKey<Integer> GEMINI_CIRCUIT_FAILURE_THRESHOLD = new ConfigKey<>(
+            "gemini.circuit.failure-threshold", ConfigType.INT, 5, between(0, 1000, "between 0 and 1000"),
+            "Attempts in a row that find the Gemini API unavailable (connection errors, 408, 429, 5xx) before the"
+                    + " circuit opens: every role's calls then fail fast and wait instead of reaching the API. An"
+                    + " answer (even a 4xx refusing one request) starts the count again. 0: the circuit never opens.");
+    public static final ConfigKey<Duration> GEMINI_CIRCUIT_OPEN_DURATION = new ConfigKey<>(
+            "gemini.circuit.open-duration", ConfigType.DURATION, Duration.ofSeconds(30),
+            between(Duration.ofSeconds(1), Duration.ofHours(1), "between 1s and 1h"),
+            "How long an open circuit refuses calls before it lets one probe call through (success closes it,"
+                    + " failure opens it again). Also how often an idle process probes an API it last saw failing,"
+                    + " so that /health/ready recovers without new work.");
 
     public static final ConfigKey<String> COST_PRICES_FILE = new ConfigKey<>(
             "cost.prices-file", ConfigType.STRING, null, null,
@@ -333,7 +344,7 @@ public final class ConfigKeys {
             VALUE_FORMAT,
             GEMINI_BASE_URL, GEMINI_ALLOW_INSECURE_HTTP, GEMINI_API_VERSION, GEMINI_CONNECT_TIMEOUT, GEMINI_REQUEST_TIMEOUT, GEMINI_UPLOAD_CHUNK,
             GEMINI_RETRY_ATTEMPTS, GEMINI_RETRY_INITIAL_BACKOFF, GEMINI_RETRY_MAX_BACKOFF, GEMINI_RETRY_MAX_RETRY_AFTER,
-            GEMINI_RETRY_MAX_ELAPSED,
+            GEMINI_RETRY_MAX_ELAPSED, GEMINI_CIRCUIT_FAILURE_THRESHOLD, GEMINI_CIRCUIT_OPEN_DURATION,
             COST_PRICES_FILE,
             POLL_GROUP_ID, POLL_INITIAL_INTERVAL, POLL_MAX_INTERVAL, POLL_PUBLISH_CHUNK, POLL_CACHE_DIR, POLL_POLICY,
             POLL_MAX_ATTEMPTS, POLL_RETRY_INITIAL_BACKOFF, POLL_RETRY_MAX_BACKOFF, POLL_STUCK_AFTER, POLL_RETRIABLE_CODES,

@@ -16,6 +16,7 @@ import io.genaibatch.gemini.GeminiApiException;
 import io.genaibatch.poll.JobTable.OpenJob;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.JobState;
+import io.genaibatch.run.LogFields;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,6 +63,13 @@ final class JobRounds {
 
     /** One round of work on a due job. Failures reschedule the job; only an Error ends the loop. */
     void work(OpenJob entry) {
+        try (LogFields fields = LogFields.batch(entry.job().getBatchId(), entry.job().getJobName(),
+                entry.job().getModel())) {
+            workOn(entry);
+        }
+    }
+
+    private void workOn(OpenJob entry) {
         try {
             JobState state = entry.job().getState();
             if (entry.notFound().longEnough(GONE_AFTER_NOT_FOUND, settings.goneAfter(), clock.instant())) {

@@ -34,6 +34,7 @@ import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.JobState;
+import io.genaibatch.run.LogFields;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -134,6 +135,13 @@ final class Publisher {
      * @throws JobAbandonedException when the poller must stop between two chunks (closing, partition lost)
      */
     Optional<Instant> publish(OpenJob entry, Optional<BatchJobInfo> info) {
+        try (LogFields fields = LogFields.batch(entry.job().getBatchId(), entry.job().getJobName(),
+                entry.job().getModel())) {
+            return publishJob(entry, info);
+        }
+    }
+
+    private Optional<Instant> publishJob(OpenJob entry, Optional<BatchJobInfo> info) {
         BatchJob job = entry.job();
         String asked = entry.lineage().decision();
         JobDecision decision = Lineage.RETRY_REQUESTED.equals(asked)

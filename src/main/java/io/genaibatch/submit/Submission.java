@@ -23,6 +23,7 @@ import io.genaibatch.gemini.GeminiApiException;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.InputMode;
 import io.genaibatch.records.RequestKind;
+import io.genaibatch.run.LogFields;
 import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -135,6 +136,13 @@ final class Submission {
     }
 
     private void run() {
+        // On a worker thread of the pool: the fields go with this try and no further.
+        try (LogFields fields = LogFields.batch(batch.batchId(), null, batch.model())) {
+            runOnce();
+        }
+    }
+
+    private void runOnce() {
         if (!begin()) {
             return;
         }
@@ -310,9 +318,11 @@ final class Submission {
             }
         }
         ctx.counters().submitted(batch.model(), mode == InputMode.INLINE);
-        log.info("Batch {} submitted as job {} ({}, {} requests, {} bytes, state {})", batch.batchId(), job.name(),
-                mode == InputMode.INLINE ? "inline" : "file " + file, batch.itemCount(), batch.itemBytes(),
-                job.state());
+        try (LogFields fields = LogFields.job(job.name())) {
+            log.info("Batch {} submitted as job {} ({}, {} requests, {} bytes, state {})", batch.batchId(), job.name(),
+                    mode == InputMode.INLINE ? "inline" : "file " + file, batch.itemCount(), batch.itemBytes(),
+                    job.state());
+        }
         finish(SubmitterJobRecords.withJob(intent, job, ctx.clock().instant()));
         return null;
     }
@@ -383,8 +393,10 @@ final class Submission {
 
     private void adopt(BatchJobInfo job) {
         ctx.counters().adopted();
-        log.info("Batch {}: adopted job {} (state {}) found by displayName; nothing created", batch.batchId(),
-                job.name(), job.state());
+        try (LogFields fields = LogFields.job(job.name())) {
+            log.info("Batch {}: adopted job {} (state {}) found by displayName; nothing created", batch.batchId(),
+                    job.name(), job.state());
+        }
         finish(SubmitterJobRecords.withJob(intent, job, ctx.clock().instant()));
     }
 

@@ -211,14 +211,17 @@ public final class Submitter implements Role {
         return counters;
     }
 
-    /** In its group (an assignment of no partitions counts: more submitters than partitions), the API answering. */
+    /**
+     * In its group (an assignment of no partitions counts: more submitters than partitions), the API answering and
+     * its circuit closed.
+     */
     @Override
     public Readiness readiness() {
         KafkaConsumer<String, byte[]> c = groupConsumer;
         Readiness group = c == null ? Readiness.notReady("not started")
                 : GroupMembership.problem(c.metrics(), maxHeartbeatSilence).map(Readiness::notReady)
                 .orElse(Readiness.READY);
-        return group.and(telemetry.calls().notAnswering().map(Readiness::notReady).orElse(Readiness.READY));
+        return group.and(telemetry.apiReadiness(api));
     }
 
     /**

@@ -89,6 +89,28 @@ class PublisherTest {
     }
 
     @Test
+    void shouldLogThePublishedJobWithBatchIdJobAndModelFieldsAndLeaveNoneOnTheThread() throws Exception {
+        JobTable.OpenJob entry = jobWithItems(2, 0);
+        Path results = results("{\"key\":\"genai.requests-0-0\",\"response\":{\"n\":0}}",
+                "{\"key\":\"genai.requests-0-1\",\"response\":{\"n\":1}}");
+
+        try (io.genaibatch.cli.JsonLogCapture log = new io.genaibatch.cli.JsonLogCapture()) {
+            publisher(10, Long.MAX_VALUE, results, new PollerCounters()).publish(entry, Optional.empty());
+            org.slf4j.LoggerFactory.getLogger("io.genaibatch.test").info("unrelated, after the job");
+
+            List<com.fasterxml.jackson.databind.JsonNode> events = log.events();
+            assertThat(events).filteredOn(e -> e.path("message").asText().contains(": PUBLISHED,")).singleElement()
+                    .satisfies(published -> {
+                        assertThat(published.path("batchId").asText()).isEqualTo(entry.job().getBatchId());
+                        assertThat(published.path("job").asText()).isEqualTo(entry.job().getJobName());
+                        assertThat(published.path("model").asText()).isEqualTo(entry.job().getModel());
+                    });
+            assertThat(events).filteredOn(e -> e.path("message").asText().equals("unrelated, after the job"))
+                    .singleElement().satisfies(e -> assertThat(e.has("batchId") || e.has("job")).isFalse());
+        }
+    }
+
+    @Test
     void shouldCommitInChunksAndResumeAfterWhatWasPublished() throws Exception {
         JobTable.OpenJob entry = jobWithItems(7, 3);
         List<String> lines = new ArrayList<>();
