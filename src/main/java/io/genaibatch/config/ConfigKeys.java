@@ -326,27 +326,6 @@ public final class ConfigKeys {
                     + "records of genai.responses, in the background; a page hit never reads Kafka. Reading starts "
                     + "at the first hit, so a process nobody looks at reads nothing.");
 
-    public static final List<ConfigKey<?>> ALL = List.of(
-            BOOTSTRAP_SERVERS,
-            TOPIC_REQUESTS, TOPIC_BATCHES, TOPIC_JOBS, TOPIC_RESPONSES, TOPIC_WINDOW_CONFIG, TOPIC_DLQ,
-            TOPIC_PARTITIONS, TOPIC_REPLICATION, TOPIC_RETENTION,
-            VALUE_FORMAT,
-            GEMINI_BASE_URL, GEMINI_ALLOW_INSECURE_HTTP, GEMINI_API_VERSION, GEMINI_CONNECT_TIMEOUT, GEMINI_REQUEST_TIMEOUT, GEMINI_UPLOAD_CHUNK,
-            GEMINI_RETRY_ATTEMPTS, GEMINI_RETRY_INITIAL_BACKOFF, GEMINI_RETRY_MAX_BACKOFF, GEMINI_RETRY_MAX_RETRY_AFTER,
-            GEMINI_RETRY_MAX_ELAPSED,
-            COST_PRICES_FILE,
-            POLL_GROUP_ID, POLL_INITIAL_INTERVAL, POLL_MAX_INTERVAL, POLL_PUBLISH_CHUNK, POLL_CACHE_DIR, POLL_POLICY,
-            POLL_MAX_ATTEMPTS, POLL_RETRY_INITIAL_BACKOFF, POLL_RETRY_MAX_BACKOFF, POLL_STUCK_AFTER, POLL_RETRIABLE_CODES,
-            POLL_ON_EXHAUSTED, POLL_GONE_AFTER, POLL_ITEMS_READ_TIMEOUT, POLL_CLOSE_TIMEOUT,
-            WINDOW_MAX_REQUESTS, WINDOW_MAX_BYTES, WINDOW_MAX_WAIT, WINDOW_SHARDS, WINDOW_ENABLED,
-            MODELS_ALLOWED,
-            ACCUMULATE_APPLICATION_ID, ACCUMULATE_STATE_DIR, ACCUMULATE_THREADS,
-            SUBMIT_GROUP_ID, SUBMIT_SPOOL_DIR, SUBMIT_INLINE_MAX_BYTES, SUBMIT_MAX_JOBS_IN_FLIGHT,
-            SUBMIT_RETRY_INITIAL_BACKOFF, SUBMIT_RETRY_MAX_BACKOFF, SUBMIT_LIST_PAGE_SIZE, SUBMIT_CREATE_LOOKUP_WINDOW,
-            SUBMIT_JOBS_READ_TIMEOUT, SUBMIT_SHUTDOWN_TIMEOUT,
-            SUBMIT_INSTANCE_ID,
-            HTTP_PORT, HTTP_HOST, HTTP_REFRESH_INTERVAL);
-
     /** The suffix of a window key as it appears under {@code window.models.<model>.}, e.g. max-wait. */
     public static String windowSetting(ConfigKey<?> key) {
         return key.name().substring("window.".length());
@@ -379,5 +358,30 @@ public final class ConfigKeys {
 
     private static ConfigKey<String> topic(String name, String defaultName, String doc) {
         return new ConfigKey<>("topics." + name, ConfigType.STRING, defaultName, nonBlank(), "Topic name. " + doc);
+    }
+
+    /**
+     * Every key above, in declaration order, found by reflection: a declared key cannot be left out of the loader,
+     * {@code config validate} or the docs. Last in the class, so that every key is initialised when it is read.
+     */
+    public static final List<ConfigKey<?>> ALL = declaredKeys();
+
+    private static List<ConfigKey<?>> declaredKeys() {
+        List<ConfigKey<?>> keys = new java.util.ArrayList<>();
+        for (java.lang.reflect.Field field : ConfigKeys.class.getDeclaredFields()) {
+            int modifiers = field.getModifiers();
+            if (java.lang.reflect.Modifier.isStatic(modifiers) && field.getType() == ConfigKey.class) {
+                try {
+                    ConfigKey<?> key = (ConfigKey<?>) field.get(null);
+                    if (key == null) {
+                        throw new IllegalStateException("ConfigKeys." + field.getName() + " is declared after ALL");
+                    }
+                    keys.add(key);
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        return List.copyOf(keys);
     }
 }
