@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Properties;
 
 import io.genaibatch.config.ConfigKeys;
+import io.genaibatch.config.FixedKafkaSettings;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.kafka.KafkaClients;
 import io.genaibatch.kafka.RecordSerdes;
@@ -101,7 +102,7 @@ public final class AccumulatorTopology {
         Topics topics = Topics.from(config);
         Map<String, Object> required = new HashMap<>();
         required.put(StreamsConfig.APPLICATION_ID_CONFIG, config.get(ConfigKeys.ACCUMULATE_APPLICATION_ID));
-        required.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        required.putAll(FixedKafkaSettings.streams());
         required.put(StreamsConfig.STATE_DIR_CONFIG, config.get(ConfigKeys.ACCUMULATE_STATE_DIR));
         required.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.get(ConfigKeys.ACCUMULATE_THREADS));
         required.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, RejectionHandler.class);

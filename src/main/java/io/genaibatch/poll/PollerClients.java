@@ -42,7 +42,7 @@ record PollerClients(Consumer<byte[], byte[]> jobs, Consumer<byte[], byte[]> bat
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
         KafkaConsumer<byte[], byte[]> batches = null;
         try {
-            batches = new KafkaConsumer<>(clients.properties(ItemLoader.consumerProperties()),
+            batches = new KafkaConsumer<>(clients.consumer(ItemLoader.consumerProperties()),
                     new ByteArrayDeserializer(), new ByteArrayDeserializer());
             return new PollerClients(jobs, batches, clients.admin(),
                     partition -> hooks.producer(producerProperties(clients, settings, topics, partition)),
@@ -110,20 +110,16 @@ record PollerClients(Consumer<byte[], byte[]> jobs, Consumer<byte[], byte[]> bat
         tunable.keySet().removeAll(clients.properties(Map.of()).keySet());
         Map<String, Object> props = new HashMap<>(tunable);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         // Cooperative: a rebalance takes away only the partitions that move, not every job in flight.
         props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
-        return clients.properties(props);
+        return clients.consumer(props);
     }
 
     private static Map<String, Object> producerProperties(KafkaClients clients, PollerSettings settings,
                                                           Topics topics, int partition) {
         Map<String, Object> props = new HashMap<>();
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.groupId() + "-" + topics.jobs() + "-" + partition);
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        return clients.properties(props);
+        return clients.producer(props);
     }
 }
