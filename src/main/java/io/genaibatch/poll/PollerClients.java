@@ -100,13 +100,12 @@ record PollerClients(Consumer<byte[], byte[]> jobs, Consumer<byte[], byte[]> bat
         }
     }
 
-    private static Map<String, Object> jobsConsumerProperties(KafkaClients clients, PollerSettings settings) {
+    static Map<String, Object> jobsConsumerProperties(KafkaClients clients, PollerSettings settings) {
         Map<String, Object> tunable = new HashMap<>();
         // A round of work (an API call with its retries; not a download, see DownloadThread) can outlast the
         // default 5 minutes between polls; the work polls in between where it can, this is the bound where it
-        // cannot. Kept under the default connections.max.idle.ms (9 min), past which the coordinator connection
-        // could drop mid-rebalance.
-        tunable.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) Duration.ofMinutes(8).toMillis());
+        // cannot (poll.max-poll-interval). kafka.properties.max.poll.interval.ms wins when set.
+        tunable.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, Math.toIntExact(settings.maxPollInterval().toMillis()));
         tunable.keySet().removeAll(clients.properties(Map.of()).keySet());
         Map<String, Object> props = new HashMap<>(tunable);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
