@@ -134,7 +134,15 @@ class PollerSlowDownloadIT {
     private static boolean onePartitionEach(PollFixture f) throws Exception {
         String group = f.config.get(io.genaibatch.config.ConfigKeys.POLL_GROUP_ID);
         try (Admin admin = new KafkaClients(f.config).admin()) {
-            ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+            ConsumerGroupDescription d;
+            try {
+                d = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException) {
+                    return false; // the pollers have not joined yet
+                }
+                throw e;
+            }
             Collection<MemberDescription> members = d.members();
             return members.size() == 2 && members.stream()
                     .allMatch(m -> m.assignment().topicPartitions().size() == 1);
