@@ -56,6 +56,8 @@ public final class Main implements Runnable {
             }
         };
         CommandLine cli = new CommandLine(new Main(), factory);
+        // --help shows the defaults ConfigKeys declares: descriptions write ${bundle:default.<key>}.
+        cli.setResourceBundle(new KeyDefaults());
         // A bad config or an unreachable broker is a message for the user, not a stack trace.
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("genai-batch: " + ErrorMessages.describe(e));

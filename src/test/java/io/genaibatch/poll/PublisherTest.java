@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import io.genaibatch.batch.Lineage;
+import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.gemini.BatchApiStub;
 import io.genaibatch.gemini.BatchJobInfo;
 import io.genaibatch.gemini.BatchOutput;
@@ -538,7 +539,7 @@ class PublisherTest {
     private PollerSettings settings(int chunk) {
         return new PollerSettings("g", new PollSchedule(Duration.ofMillis(100), Duration.ofSeconds(1)),
                 chunk, dir.resolve("cache"), "terminal", Duration.ofSeconds(5), Duration.ofSeconds(5), PolicySettings.defaults(),
-                Duration.ZERO);
+                Duration.ZERO, ConfigKeys.POLL_MAX_POLL_INTERVAL.defaultValue());
     }
 
     /** Records each transaction instead of committing it. */
