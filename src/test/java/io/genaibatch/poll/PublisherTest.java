@@ -56,6 +56,8 @@ class PublisherTest {
     private final List<Commit> commits = new ArrayList<>();
     private final JobTable table = new JobTable(new PollSchedule(Duration.ofMillis(100), Duration.ofSeconds(1)));
     private long nextOffset = 100;
+    /** How many of the next transactions abort (the writer throws, as a failed commit does). */
+    private int abortCommits;
     private List<ConsumerRecord<byte[], byte[]>> itemRecords = List.of();
 
     @Test
@@ -161,6 +163,31 @@ class PublisherTest {
         assertThat(meters.counter("genai.requests.unanswerable", "reason", "key_too_large").count())
                 .as("the unanswerable request counted for its alert").isEqualTo(1.0);
         assertThat(commits.get(commits.size() - 1).job().getState()).isEqualTo(JobState.PUBLISHED);
+    }
+
+    @Test
+    void shouldCountAnUnanswerableRequestOnceWhenItsChunkIsAbortedAndPublishedAgain() throws Exception {
+        String big = "k".repeat(5000);
+        BatchItem plain = ItemIndexTest.item("r-0", "key-0");
+        BatchItem withLongKey = BatchItem.newBuilder(ItemIndexTest.item("r-1", "key-1"))
+                .setKey(java.nio.ByteBuffer.wrap(big.getBytes(StandardCharsets.UTF_8))).build();
+        JobTable.OpenJob entry = jobWithItems(List.of(plain, withLongKey), 0);
+        Path results = results("{\"key\":\"genai.requests-0-0\",\"response\":{\"t\":\"a\"}}",
+                "{\"key\":\"genai.requests-0-1\",\"response\":{\"t\":\"" + "x".repeat(6000) + "\"}}");
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        Publisher publisher = publisher(10, Long.MAX_VALUE, results,
+                new PollerCounters(io.genaibatch.run.Telemetry.of(meters), null),
+                JobPolicy.named("terminal", PolicySettings.defaults()), new Responses("responses", ValueFormat.AVRO,
+                        4000));
+        abortCommits = 1;
+
+        assertThatThrownBy(() -> publisher.publish(entry, Optional.empty())).hasMessageContaining("aborted");
+        publisher.publish(entry, Optional.empty());
+
+        assertThat(commits).hasSize(1);
+        assertThat(commits.get(0).job().getState()).isEqualTo(JobState.PUBLISHED);
+        assertThat(meters.counter("genai.requests.unanswerable", "reason", "key_too_large").count())
+                .as("counted with the transaction that committed, not with the one aborted").isEqualTo(1.0);
     }
 
     @Test
@@ -525,6 +552,10 @@ class PublisherTest {
             @Override
             public void commit(JobTable.OpenJob entry, List<ProducerRecord<byte[], byte[]>> responses, BatchJob next,
                                Lineage lineage) {
+                if (abortCommits > 0) {
+                    abortCommits--;
+                    throw new IllegalStateException("transaction aborted (test)");
+                }
                 commits.add(new Commit(responses.stream().filter(r -> r.topic().equals("responses"))
                         .map(r -> RecordCodec.genAiResponse().decode(r.value())).toList(),
                         responses.stream().filter(r -> r.topic().equals(TOPIC)).toList(), next, lineage,
