@@ -102,8 +102,9 @@ public final class AccumulateRole implements Role, OpenBatches.Source {
             log.info("Accumulator {} -> {}", oldState, newState);
             if (newState == KafkaStreams.State.RUNNING) {
                 running.complete(null);
-                // Open batches restored from the changelog get their gauges even if no request comes for them.
-                openBatches.watchStored();
+                // Open batches restored from the changelog get their gauges even if no request comes for them; on a
+                // stream thread, so a failure is logged and ignored.
+                AccumulateProcessor.afterEffects(openBatches::watchStored);
             }
             if (newState == KafkaStreams.State.ERROR) {
                 stopped.completeExceptionally(new IllegalStateException("the accumulator's Kafka Streams application failed"));

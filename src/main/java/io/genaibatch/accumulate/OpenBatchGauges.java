@@ -81,7 +81,8 @@ final class OpenBatchGauges {
                 });
             }
             return OpenBatches.known(byModel);
-        } catch (InvalidStateStoreException e) {
+        } catch (InvalidStateStoreException | IllegalStateException e) {
+            // IllegalStateException: Kafka Streams is closing or failed (store() refuses to be asked then).
             // RUNNING with no accumulate task here (more instances than partitions): nothing is open here.
             return s.state() == KafkaStreams.State.RUNNING ? OpenBatches.known(Map.of())
                     : OpenBatches.unknown("Kafka Streams is " + s.state() + ": the open batches cannot be read now");
