@@ -26,7 +26,7 @@ public interface AccumulatorMetrics {
     }
 
     /**
-     * A request was refused with this code (see {@link ErrorCodes}): {@code dlqRecords} copies of it go to
+     * A request was refused with this code (see {@link io.genaibatch.batch.ErrorCode}): {@code dlqRecords} copies of it go to
      * genai.requests.dlq, and its REJECTED response to genai.responses unless even a bare one is over the topic's
      * record limit (a key near the limit).
      *

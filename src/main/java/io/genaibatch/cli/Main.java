@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 KafkaCommand.class,
                 TopicsCommand.class,
                 ConfigCommand.class,
+                ErrorsCommand.class,
                 ProduceCommand.class,
                 ConsumeCommand.class,
                 EmulatorCommand.class,

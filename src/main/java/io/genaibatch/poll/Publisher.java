@@ -233,7 +233,7 @@ final class Publisher {
         Lineage lineage = entry.lineage().child(job.getBatchId(), attempt, decision.reason(), range);
         Instant now = clock.instant();
         writer.commit(entry, List.of(children.seal(job, child, lineage, range.partition(), job.getItemCount(),
-                job.getItemBytes(), now)), JobRecords.progress(job, job.getPublishedThrough(), true, now),
+                job.getItemBytes(), now)), PollerJobRecords.progress(job, job.getPublishedThrough(), true, now),
                 entry.lineage().decided(Lineage.RESUBMITTED, List.of(child)));
         counters.jobState(JobState.PUBLISHED);
         log.info("batch {} job {}: {}; its {} requests resubmitted as batch {} (attempt {})", job.getBatchId(),
@@ -261,7 +261,7 @@ final class Publisher {
         writer.commit(entry, List.of(
                         children.seal(job, ids.get(0), first, range.partition(), h.firstCount(), h.firstBytes(), now),
                         children.seal(job, ids.get(1), second, range.partition(), h.secondCount(), h.secondBytes(), now)),
-                JobRecords.progress(job, job.getPublishedThrough(), true, now),
+                PollerJobRecords.progress(job, job.getPublishedThrough(), true, now),
                 entry.lineage().decided(Lineage.SPLIT, ids));
         counters.jobState(JobState.PUBLISHED);
         log.info("batch {} job {}: {}; split into {} ({} requests) and {} ({} requests), attempt {}", job.getBatchId(),
@@ -511,7 +511,7 @@ final class Publisher {
                     rebatched.progress().reasons(), null), range.partition(), rebatched.count, rebatched.bytes, now));
             lineage = lineage.decided(Lineage.REBATCHED, List.of(rebatched.childId));
         }
-        BatchJob next = JobRecords.progress(job, publishedThrough, last, now);
+        BatchJob next = PollerJobRecords.progress(job, publishedThrough, last, now);
         writer.commit(entry, records, next, lineage);
         counters.chunk();
         sent.forEach(counters::response);

@@ -105,7 +105,7 @@ class SubmissionTest {
         SealedBatch batch = batch("b-adopt", RequestKind.GENERATE, 2);
         String existing = fake.create("gemini-2.5-flash", "b-adopt", BatchInput.inline(batch.spool())).name();
         fake.calls.clear();
-        BatchJob earlier = JobRecords.intent(batch, InputMode.INLINE, null, null, Instant.parse("2026-01-01T00:00:00Z"));
+        BatchJob earlier = SubmitterJobRecords.intent(batch, InputMode.INLINE, null, null, Instant.parse("2026-01-01T00:00:00Z"));
 
         BatchJob recorded = submit(fake, batch, earlier, 10_000);
 
@@ -119,7 +119,7 @@ class SubmissionTest {
     @Test
     void shouldCreateOnceWhenTheEarlierIntentLedToNoJob() throws Exception {
         SealedBatch batch = batch("b-nojob", RequestKind.GENERATE, 2);
-        BatchJob earlier = JobRecords.intent(batch, InputMode.INLINE, null, null, Instant.now());
+        BatchJob earlier = SubmitterJobRecords.intent(batch, InputMode.INLINE, null, null, Instant.now());
 
         submit(fake, batch, earlier, 10_000);
 
