@@ -191,6 +191,43 @@ class PublisherTest {
     }
 
     @Test
+    void shouldCountRequestsThatVanishedOnceThoughThePublicationResumesTwice() throws Exception {
+        // A job of five items published through r-0; retention has since deleted r-0 and r-1 from genai.batches:
+        // r-1 was never answered and cannot be now (its key was only in the deleted record)
+        TopicPartition tp = new TopicPartition(TOPIC, 0);
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int i = 2; i < 5; i++) {
+            records.add(new ConsumerRecord<>(TOPIC, 0, 10 + i, "b-1".getBytes(StandardCharsets.UTF_8),
+                    RecordCodec.batchRecord().encode(BatchRecord.newBuilder().setBatchId("b-1").setGroupKey("g")
+                            .setItem(ItemIndexTest.item("r-" + i, "key-" + i)).build(), ValueFormat.AVRO)));
+        }
+        batches.schedulePollTask(() -> records.forEach(batches::addRecord));
+        batches.updateBeginningOffsets(Map.of(tp, 12L));
+        BatchJob job = BatchJob.newBuilder(JobTableTest.job("b-1", "batches/j-1", JobState.SUCCEEDED, 1))
+                .setItemCount(5).setItemsPartition(0).setFirstItemOffset(10).setLastItemOffset(14).build();
+        table.onRecord(0, 0, "b-1", job, Lineage.root("test").withPublishedThroughKey("genai.requests-0-0"),
+                CLOCK.instant());
+        JobTable.OpenJob entry = table.get("b-1").orElseThrow();
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            lines.add("{\"key\":\"genai.requests-0-" + i + "\",\"response\":{\"t\":\"a\"}}");
+        }
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        Publisher publisher = publisher(10, Long.MAX_VALUE, results(lines.toArray(String[]::new)),
+                new PollerCounters(io.genaibatch.run.Telemetry.of(meters), null));
+        abortCommits = 1;
+
+        assertThatThrownBy(() -> publisher.publish(entry, Optional.empty())).hasMessageContaining("aborted");
+        publisher.publish(entry, Optional.empty());
+
+        assertThat(commits).hasSize(1);
+        assertThat(commits.get(0).responses()).extracting(GenAiResponse::getRequestId)
+                .containsExactlyInAnyOrder("r-2", "r-3", "r-4");
+        assertThat(meters.counter("genai.requests.unanswerable", "reason", "vanished").count())
+                .as("r-1, counted with the PUBLISHED record, not at each resume").isEqualTo(1.0);
+    }
+
+    @Test
     void shouldEndAChunkEarlyWhenItsResponsesReachTheByteBound() throws Exception {
         JobTable.OpenJob entry = jobWithItems(4, 0);
         String big = "x".repeat(1000);
