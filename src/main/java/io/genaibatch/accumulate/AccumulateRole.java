@@ -12,6 +12,7 @@ import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.kafka.GroupMembership;
 import io.genaibatch.kafka.KafkaClients;
 import io.genaibatch.kafka.Topics;
+import io.genaibatch.run.OpenBatches;
 import io.genaibatch.run.Readiness;
 import io.genaibatch.run.Role;
 import io.genaibatch.run.Telemetry;
@@ -24,13 +25,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The accumulate role: runs the accumulator's Kafka Streams application until closed. */
-public final class AccumulateRole implements Role {
+public final class AccumulateRole implements Role, OpenBatches.Source {
     private static final Logger log = LoggerFactory.getLogger(AccumulateRole.class);
 
     private final GenAiBatchConfig config;
     private final AccumulatorMetrics metrics;
     private final Map<String, Object> streamsOverrides;
     private final Telemetry telemetry;
+    private final OpenBatchGauges openBatches;
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private final CompletableFuture<Void> running = new CompletableFuture<>();
     private volatile KafkaStreams streams;
@@ -44,7 +46,12 @@ public final class AccumulateRole implements Role {
 
     /** Counting into the process's telemetry, its Streams metrics bridged. */
     public AccumulateRole(GenAiBatchConfig config, Telemetry telemetry) {
-        this(config, new AccumulatorMeters(telemetry.registry(), config.get(io.genaibatch.config.ConfigKeys.MODELS_ALLOWED)), Map.of(), telemetry);
+        this(config, telemetry, new OpenBatchGauges(telemetry.registry()));
+    }
+
+    private AccumulateRole(GenAiBatchConfig config, Telemetry telemetry, OpenBatchGauges openBatches) {
+        this(config, new AccumulatorMeters(telemetry.registry(), config.get(io.genaibatch.config.ConfigKeys.MODELS_ALLOWED),
+                openBatches), Map.of(), telemetry, openBatches);
     }
 
     /** @param streamsOverrides Kafka Streams settings applied last (tests, benchmark) */
@@ -54,10 +61,16 @@ public final class AccumulateRole implements Role {
 
     private AccumulateRole(GenAiBatchConfig config, AccumulatorMetrics metrics, Map<String, Object> streamsOverrides,
                            Telemetry telemetry) {
+        this(config, metrics, streamsOverrides, telemetry, new OpenBatchGauges(telemetry.registry()));
+    }
+
+    private AccumulateRole(GenAiBatchConfig config, AccumulatorMetrics metrics, Map<String, Object> streamsOverrides,
+                           Telemetry telemetry, OpenBatchGauges openBatches) {
         this.config = config;
         this.metrics = metrics;
         this.streamsOverrides = Map.copyOf(streamsOverrides);
         this.telemetry = telemetry;
+        this.openBatches = openBatches;
     }
 
     @Override
@@ -78,6 +91,7 @@ public final class AccumulateRole implements Role {
         maxHeartbeatSilence = GroupMembership.maxSilence(consumerProperties(props));
         streams = new KafkaStreams(AccumulatorTopology.build(config, metrics, limits, oversized), props);
         streamsMeters = telemetry.bind(streams);
+        openBatches.attach(streams);
         // A thread that dies on an unexpected error is replaced; the task resumes from its last commit (EOS).
         streams.setUncaughtExceptionHandler(e -> {
             log.error("Accumulator stream thread failed; replacing it, it resumes from the last commit", e);
@@ -87,6 +101,9 @@ public final class AccumulateRole implements Role {
             log.info("Accumulator {} -> {}", oldState, newState);
             if (newState == KafkaStreams.State.RUNNING) {
                 running.complete(null);
+                // Open batches restored from the changelog get their gauges even if no request comes for them; on a
+                // stream thread, so a failure is logged and ignored.
+                AccumulateProcessor.afterEffects(openBatches::watchStored);
             }
             if (newState == KafkaStreams.State.ERROR) {
                 stopped.completeExceptionally(new IllegalStateException("the accumulator's Kafka Streams application failed"));
@@ -102,6 +119,12 @@ public final class AccumulateRole implements Role {
     /** Waits until the Streams application has its tasks and runs; for tests and the benchmark. */
     public void awaitRunning(Duration timeout) throws Exception {
         running.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** This instance's open batches per model (its accumulate tasks' groups); read at most once a second. */
+    @Override
+    public OpenBatches openBatches() {
+        return openBatches.read();
     }
 
     @Override

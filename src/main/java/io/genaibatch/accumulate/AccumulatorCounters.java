@@ -23,7 +23,7 @@ public final class AccumulatorCounters implements AccumulatorMetrics {
     }
 
     @Override
-    public void requestRejected(String model, String code, int dlqRecords) {
+    public void requestRejected(String model, String code, int dlqRecords, boolean responseWritten) {
         add("requests.rejected", 1);
         add("requests.rejected." + code, 1);
     }

@@ -19,15 +19,24 @@ public final class AccumulatorMeters implements AccumulatorMetrics {
     private final AllowedModels allowed;
     private final Map<String, Counter> accepted = new ConcurrentHashMap<>();
     private final Map<String, Counter> acceptedBytes = new ConcurrentHashMap<>();
+    private final OpenBatchGauges openBatches;
+    /** Groups whose model has its open-batch gauges: looked at per item, so a read, not a model parsed each time. */
+    private final java.util.Set<String> groupsWatched = ConcurrentHashMap.newKeySet();
 
     /** Labels limited by the default of models.allowed. */
     public AccumulatorMeters(MeterRegistry registry) {
         this(registry, io.genaibatch.config.ConfigKeys.MODELS_ALLOWED.defaultValue());
     }
 
+    /** Its open-batch gauges read no store (NaN): for tests of the counters. */
     public AccumulatorMeters(MeterRegistry registry, java.util.List<String> modelsAllowed) {
+        this(registry, modelsAllowed, new OpenBatchGauges(registry));
+    }
+
+    AccumulatorMeters(MeterRegistry registry, java.util.List<String> modelsAllowed, OpenBatchGauges openBatches) {
         this.registry = registry;
         this.allowed = new AllowedModels(modelsAllowed);
+        this.openBatches = openBatches;
     }
 
     @Override
@@ -38,11 +47,22 @@ public final class AccumulatorMeters implements AccumulatorMetrics {
                 .baseUnit("bytes").tag("model", m).register(registry)).increment(item.getRequestBytes());
     }
 
+    /** The group's model gets its open-batch gauges: it was accepted, so it is a bounded label. */
     @Override
-    public void requestRejected(String model, String code, int dlqRecords) {
+    public void itemArrived(String groupKey, long requestBytes, java.util.function.Supplier<String> requestId) {
+        // contains() first: add() of a present key still locks the map's bin, on every item.
+        if (!groupsWatched.contains(groupKey) && groupsWatched.add(groupKey)) {
+            openBatches.watch(Groups.modelOf(groupKey));
+        }
+    }
+
+    @Override
+    public void requestRejected(String model, String code, int dlqRecords, boolean responseWritten) {
         String label = labelOf(model);
         registry.counter("genai.requests.rejected", "model", label, "code", code).increment();
-        registry.counter("genai.responses", "model", label, "status", "REJECTED").increment();
+        if (responseWritten) {
+            registry.counter("genai.responses", "model", label, "status", "REJECTED").increment();
+        }
         if (dlqRecords > 0) {
             registry.counter("genai.dlq.records", "code", code).increment(dlqRecords);
         }

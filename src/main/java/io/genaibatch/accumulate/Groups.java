@@ -15,6 +15,11 @@ final class Groups {
         return model + "|" + kind + "|" + shard;
     }
 
+    /** The model of a group key (a model has no '|'). */
+    static String modelOf(String groupKey) {
+        return groupKey.substring(0, groupKey.indexOf('|'));
+    }
+
     /** Which shard a request key falls in: murmur2 like Kafka's partitioner, so it is stable across processes. */
     static int shardOf(byte[] key, int shards) {
         return shards <= 1 ? 0 : Utils.toPositive(Utils.murmur2(key)) % shards;

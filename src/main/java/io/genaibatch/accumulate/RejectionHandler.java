@@ -153,12 +153,13 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
     /** The REJECTED response plus the DLQ records, with our error headers added to the latter. */
     private List<ProducerRecord<byte[], byte[]>> answer(Rejection rejection, byte[] key, Headers originalHeaders,
                                                         List<ProducerRecord<byte[], byte[]>> dlq) {
-        metrics.requestRejected(rejection.model(), rejection.code(), dlq.size());
         List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
         ProducerRecord<byte[], byte[]> response = fitted(rejection, key, originalHeaders);
         if (response != null) {
             out.add(response);
         }
+        // A REJECTED response is counted only when one is written (it is not when even a bare one is too large).
+        metrics.requestRejected(rejection.model(), rejection.code(), dlq.size(), response != null);
         for (ProducerRecord<byte[], byte[]> d : dlq) {
             d.headers().add(DlqHeaders.CODE, utf8(rejection.code()));
             d.headers().add(DlqHeaders.MESSAGE, utf8(rejection.message()));

@@ -8,6 +8,7 @@ import java.util.Optional;
 import com.sun.net.httpserver.HttpHandler;
 import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.run.OpenBatches;
 import io.genaibatch.run.Role;
 import io.genaibatch.run.Telemetry;
 
@@ -39,9 +40,15 @@ public final class Endpoints {
         if (port == 0) {
             return Optional.empty();
         }
-        StatusCache status = new StatusCache(config, policies);
+        StatusCache status = new StatusCache(config, policies, openBatches(roles));
         return Optional.of(OpsServer.start(config.get(ConfigKeys.HTTP_HOST), port, routes(roles, status, telemetry),
                 status));
+    }
+
+    /** The accumulator among the roles; without one, a source that says so. */
+    static OpenBatches.Source openBatches(List<? extends Role> roles) {
+        return roles.stream().filter(OpenBatches.Source.class::isInstance).map(OpenBatches.Source.class::cast)
+                .findFirst().orElse(() -> OpenBatches.unknown(ModelLine.NO_ACCUMULATOR));
     }
 
     static Map<String, HttpHandler> routes(List<? extends Role> roles, StatusCache status, Telemetry telemetry) {

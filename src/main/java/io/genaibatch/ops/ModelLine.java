@@ -1,5 +1,6 @@
 package io.genaibatch.ops;
 
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,18 +14,21 @@ import io.genaibatch.jobs.JobsReader.Batch;
 import io.genaibatch.jobs.JobsView;
 import io.genaibatch.ops.UsageLedger.ModelUsage;
 import io.genaibatch.records.JobState;
+import io.genaibatch.run.OpenBatches;
 
 /**
  * One model as the status page and /api/models show it: the window policy in force (resolved as the accumulator
- * and {@code config get} do), its jobs not yet published, and its ledger line. The open batch is not shown: it is
- * the accumulator's state store, which this process cannot read (say so, never a guess).
+ * and {@code config get} do), its open batches in this instance, its jobs not yet published, and its ledger line.
  *
  * @param policy null when genai.window-config could not be read yet, or this process cannot resolve policies
+ * @param open the open batches of every model as this process knows them (or why it does not)
  */
-record ModelLine(String model, WindowPolicyReader.Policy policy, long jobsInFlight, ModelUsage usage) {
-    static final String OPEN_BATCH_UNKNOWN = "not known in this process";
+record ModelLine(String model, WindowPolicyReader.Policy policy, OpenBatches open, long jobsInFlight,
+                 ModelUsage usage) {
+    /** What the page and /api/models say of open batches in a process that runs no accumulator. */
+    static final String NO_ACCUMULATOR = "no accumulator in this process";
 
-    /** Every model with a policy of its own, a job on genai.jobs or a response, by name. */
+    /** Every model with a policy of its own, an open batch, a job on genai.jobs or a response, by name. */
     static List<ModelLine> of(StatusCache.Status status) {
         Map<String, ModelUsage> usage = new LinkedHashMap<>();
         status.usageTotal().forEach(u -> usage.put(u.model(), u));
@@ -33,7 +37,8 @@ record ModelLine(String model, WindowPolicyReader.Policy policy, long jobsInFlig
         Set<String> models = new TreeSet<>(usage.keySet());
         jobs.forEach(b -> models.add(JobsView.modelName(b.job().getModel())));
         models.addAll(window.keySet());
-        return models.stream().map(m -> new ModelLine(m, window.get(m),
+        models.addAll(status.openBatches().byModel().keySet());
+        return models.stream().map(m -> new ModelLine(m, window.get(m), status.openBatches(),
                 jobs.stream().filter(b -> inFlight(b) && JobsView.sameModel(b.job().getModel(), m)).count(),
                 usage.getOrDefault(m, new ModelUsage(m, 0, 0, 0, 0, 0, 0, true)))).toList();
     }
@@ -58,7 +63,16 @@ record ModelLine(String model, WindowPolicyReader.Policy policy, long jobsInFlig
             ObjectNode sources = w.putObject("sources");
             new java.util.TreeMap<>(policy.sources()).forEach(sources::put);
         }
-        o.put("openBatch", OPEN_BATCH_UNKNOWN);
+        ObjectNode batch = o.putObject("openBatch");
+        if (open.isKnown()) {
+            OpenBatches.Model mine = open.of(model);
+            batch.put("batches", mine.batches());
+            batch.put("requests", mine.requests());
+            batch.put("bytes", mine.bytes());
+            batch.put("oldestAgeSeconds", (long) mine.oldestAgeSeconds(Instant.now()));
+        } else {
+            batch.put("unknown", open.unknown());
+        }
         o.put("jobsInFlight", jobsInFlight);
         ObjectNode u = usage.json(mapper);
         u.remove("model");

@@ -25,6 +25,7 @@ import io.genaibatch.kafka.KafkaClients;
 import io.genaibatch.kafka.Topics;
 import io.genaibatch.ops.UsageLedger.ModelUsage;
 import io.genaibatch.records.GenAiResponse;
+import io.genaibatch.run.OpenBatches;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -63,16 +64,18 @@ final class StatusCache implements AutoCloseable {
      *
      * @param window the window policy of every model with jobs, responses or a policy of its own
      *
+     * @param openBatches this process's open batches, read from its accumulator (or why they are not known)
      * @param responsesCaughtUp false while the first read of genai.responses is still going through the topic
      */
     record Status(Instant refreshedAt, JobsReader.Snapshot jobs, String jobsProblem,
-                  Map<String, WindowPolicyReader.Policy> window, String windowProblem,
+                  Map<String, WindowPolicyReader.Policy> window, String windowProblem, OpenBatches openBatches,
                   List<ModelUsage> usageTotal, List<ModelUsage> usageToday, List<Minute> lastHour,
                   boolean responsesCaughtUp, String responsesProblem) {
     }
 
     private final GenAiBatchConfig config;
     private final WindowPolicyReader policies;
+    private final OpenBatches.Source openBatches;
     private final Duration interval;
     private final UsageLedger total;
     private final AtomicReference<Status> status = new AtomicReference<>();
@@ -87,9 +90,11 @@ final class StatusCache implements AutoCloseable {
     private final TreeMap<Instant, long[]> minutes = new TreeMap<>();
     private boolean caughtUp;
 
-    StatusCache(GenAiBatchConfig config, WindowPolicyReader policies) {
+    /** @param openBatches this process's accumulator, or a source that says there is none */
+    StatusCache(GenAiBatchConfig config, WindowPolicyReader policies, OpenBatches.Source openBatches) {
         this.config = config;
         this.policies = policies;
+        this.openBatches = openBatches;
         this.interval = config.get(ConfigKeys.HTTP_REFRESH_INTERVAL);
         this.prices = Prices.from(config);
         this.total = new UsageLedger(prices);
@@ -159,8 +164,14 @@ final class StatusCache implements AutoCloseable {
         } catch (Exception e) {
             windowProblem = problem("genai.window-config", e, before == null ? null : before.windowProblem());
         }
+        OpenBatches open;
+        try {
+            open = openBatches.openBatches();
+        } catch (RuntimeException e) {
+            open = OpenBatches.unknown("the accumulator's store could not be read: " + e.getMessage());
+        }
         rollDay();
-        status.set(new Status(now, jobs, jobsProblem, window, windowProblem, usage, today.byModel(),
+        status.set(new Status(now, jobs, jobsProblem, window, windowProblem, open, usage, today.byModel(),
                 lastHour(now), caughtUp, responsesProblem));
     }
 

@@ -15,6 +15,7 @@ import io.genaibatch.jobs.JobsView;
 import io.genaibatch.ops.StatusCache.Minute;
 import io.genaibatch.ops.UsageLedger.ModelUsage;
 import io.genaibatch.records.BatchJob;
+import io.genaibatch.run.OpenBatches;
 import io.genaibatch.run.Readiness;
 import io.genaibatch.run.Role;
 
@@ -62,7 +63,7 @@ final class StatusPage {
         }
         roles(h, roles);
         cost(h, s);
-        models(h, models);
+        models(h, models, now);
         charts(h, s.lastHour());
         if (s.jobs() != null) {
             List<Batch> inFlight = s.jobs().live().stream().filter(ModelLine::inFlight).sorted(JobsView.LIST_ORDER)
@@ -119,13 +120,14 @@ final class StatusPage {
                 .append(usd(u.batchUsd())).append(usd(u.interactiveUsd())).append(usd(u.savedUsd())).append("</tr>");
     }
 
-    private static void models(StringBuilder h, List<ModelLine> models) {
+    private static void models(StringBuilder h, List<ModelLine> models, Instant now) {
         h.append("<h2>Models</h2>");
         if (models.isEmpty()) {
             h.append("<p class=\"muted\">no model has a policy, a job or a response yet</p>");
             return;
         }
-        h.append("<table><tr><th>model</th><th>window policy</th><th>open batch</th><th class=\"n\">jobs in flight</th>"
+        h.append("<table><tr><th>model</th><th>window policy</th><th>open batch (this instance)</th>"
+                + "<th class=\"n\">jobs in flight</th>"
                 + "<th class=\"n\">answered</th><th class=\"n\">tokens</th><th class=\"n\">batch cost</th>"
                 + "<th class=\"n\">saved</th></tr>");
         for (ModelLine m : models) {
@@ -140,11 +142,29 @@ final class StatusPage {
                         + ConfigKeys.WINDOW_MAX_WAIT.format(m.policy().maxWait())
                         + (m.policy().shards() > 1 ? ", " + m.policy().shards() + " shards" : "")));
             }
-            h.append("</td><td class=\"muted\">").append(ModelLine.OPEN_BATCH_UNKNOWN).append("</td>")
-                    .append(num(m.jobsInFlight())).append(num(m.usage().requests())).append(num(m.usage().tokens()))
+            h.append("</td>");
+            openBatch(h, m, now);
+            h.append(num(m.jobsInFlight())).append(num(m.usage().requests())).append(num(m.usage().tokens()))
                     .append(usd(m.usage().batchUsd())).append(usd(m.usage().savedUsd())).append("</tr>");
         }
-        h.append("</table>");
+        h.append("</table><p class=\"muted\">Open batches: those of the accumulate tasks (input partitions) this "
+                + "process runs. With several instances each shows its own; /metrics sums across them "
+                + "(genai_open_batch_requests).</p>");
+    }
+
+    private static void openBatch(StringBuilder h, ModelLine m, Instant now) {
+        if (!m.open().isKnown()) {
+            h.append("<td class=\"muted\">").append(esc(m.open().unknown())).append("</td>");
+            return;
+        }
+        OpenBatches.Model b = m.open().of(m.model());
+        if (b.batches() == 0) {
+            h.append("<td class=\"muted\">none</td>");
+            return;
+        }
+        h.append("<td>").append(esc(String.format(Locale.ROOT, "%,d requests, %,d bytes, open %s", b.requests(),
+                b.bytes(), JobsView.age(b.oldestOpenedAt(), now))
+                + (b.batches() > 1 ? " (" + b.batches() + " batches, oldest)" : ""))).append("</td>");
     }
 
     private static void charts(StringBuilder h, List<Minute> minutes) {

@@ -38,9 +38,15 @@ final class StatusRoutes {
         OpsServer.send(exchange, 200, "text/html; charset=utf-8", html);
     }
 
+    /** Jobs per /api/jobs answer unless {@code ?limit=} says otherwise: every hit serialises what it returns. */
+    static final int JOBS_LIMIT_DEFAULT = 1000;
+    static final int JOBS_LIMIT_MAX = 100_000;
+
     /**
      * The jobs of genai.jobs as {@code jobs list --json} prints them, one array, in its order; {@code ?batch=ID}
-     * only that batch (404 when there is none), {@code ?model=M} one model, {@code ?open=true} the unpublished.
+     * only that batch (404 when there is none), {@code ?model=M} one model, {@code ?open=true} the unpublished;
+     * at most {@code ?limit=N} (1000 by default, 1..100000), the first in that order, with the number that matched
+     * in header {@code X-Total-Count}.
      */
     void jobs(HttpExchange exchange) throws IOException {
         Optional<StatusCache.Status> status = cache.current();
@@ -51,14 +57,36 @@ final class StatusRoutes {
         String batch = param(exchange, "batch");
         String model = param(exchange, "model");
         boolean open = "true".equals(param(exchange, "open"));
+        Optional<Integer> limit = limit(param(exchange, "limit"));
+        if (limit.isEmpty()) {
+            ObjectNode o = mapper.createObjectNode();
+            o.put("status", "BAD_REQUEST");
+            o.put("message", "limit must be a whole number from 1 to " + JOBS_LIMIT_MAX);
+            OpsServer.send(exchange, 400, "application/json", o.toString());
+            return;
+        }
         List<Batch> shown = status.get().jobs().live().stream()
                 .filter(b -> batch == null || b.batchId().equals(batch))
                 .filter(b -> model == null || JobsView.sameModel(b.job().getModel(), model))
                 .filter(b -> !open || ModelLine.inFlight(b))
                 .sorted(JobsView.LIST_ORDER).toList();
         ArrayNode array = mapper.createArrayNode();
-        shown.forEach(b -> array.add(JobsView.json(mapper, b)));
+        shown.stream().limit(limit.get()).forEach(b -> array.add(JobsView.json(mapper, b)));
+        exchange.getResponseHeaders().set("X-Total-Count", Integer.toString(shown.size()));
         OpsServer.send(exchange, batch != null && shown.isEmpty() ? 404 : 200, "application/json", array.toString());
+    }
+
+    /** {@code ?limit=}: the default when absent, empty when not a number in 1..{@value #JOBS_LIMIT_MAX}. */
+    static Optional<Integer> limit(String value) {
+        if (value == null) {
+            return Optional.of(JOBS_LIMIT_DEFAULT);
+        }
+        try {
+            int n = Integer.parseInt(value.strip());
+            return n >= 1 && n <= JOBS_LIMIT_MAX ? Optional.of(n) : Optional.empty();
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
     }
 
     /** Per model: the window policy in force, jobs in flight, requests answered, tokens, cost and savings. */

@@ -204,6 +204,16 @@ final class JobTable {
         return open.size();
     }
 
+    /** The open jobs, counted by model, input mode and state. */
+    Map<PollerCounters.InFlight, Long> inFlight() {
+        Map<PollerCounters.InFlight, Long> counts = new HashMap<>();
+        for (OpenJob j : open.values()) {
+            counts.merge(new PollerCounters.InFlight(j.job.getModel(), String.valueOf(j.job.getInputMode()),
+                    j.job.getState().name()), 1L, Long::sum);
+        }
+        return counts;
+    }
+
     /** Jobs due at {@code now} on these partitions, the most overdue first. */
     List<OpenJob> due(Instant now, Set<Integer> partitions) {
         List<OpenJob> due = new ArrayList<>();

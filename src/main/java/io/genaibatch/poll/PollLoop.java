@@ -59,7 +59,6 @@ final class PollLoop implements Runnable {
         this.hooks = hooks;
         this.clock = clock;
         this.table = new JobTable(settings.schedule());
-        counters.watchOpenJobs(table::size);
         this.cache = new CacheDirs(settings.cacheDir(), settings.cacheDirIsDefault(), settings.groupId(),
                 topics.jobs());
     }
@@ -106,6 +105,7 @@ final class PollLoop implements Runnable {
                 while (running) {
                     partitions.pollOnce(table.untilNextDue(clock.instant(), MAX_IDLE_POLL));
                     counters.oldestOpenJob(table.oldestSubmittedAt());
+                    counters.jobsInFlight(table.inFlight());
                     for (OpenJob entry : table.due(clock.instant(), partitions.readyPartitions())) {
                         if (!running) {
                             break;

@@ -9,7 +9,6 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.IntSupplier;
 
 import io.genaibatch.ops.Prices;
 import io.genaibatch.records.BatchJob;
@@ -53,6 +52,8 @@ public final class PollerCounters {
 
     private final Map<String, ByModel> byModel = new ConcurrentHashMap<>();
     private final Map<String, ByStatus> byStatus = new ConcurrentHashMap<>();
+    private volatile Map<InFlight, Long> jobsInFlight = Map.of();
+    private final java.util.Set<InFlight> inFlightGauges = ConcurrentHashMap.newKeySet();
     /** When the oldest job this poller follows was submitted; null when it follows none. */
     private volatile Instant oldestOpenJob;
     private final Map<JobState, LongAdder> jobStates = adders(JobState.class);
@@ -192,11 +193,24 @@ public final class PollerCounters {
         }
     }
 
-    /** Shows the number of jobs this poller follows (its partitions' jobs not yet published) as a gauge. */
-    void watchOpenJobs(IntSupplier openJobs) {
-        // Strong: the supplier is a method reference nobody else holds, which a weak gauge would lose to the GC.
-        Gauge.builder("genai.jobs.in.flight", openJobs, s -> s.getAsInt()).strongReference(true)
-                .description("jobs this poller follows, not yet published").register(registry);
+    /** One series of genai_jobs_in_flight: jobs of one model and input mode in one state. */
+    record InFlight(String model, String mode, String state) {
+    }
+
+    /**
+     * The jobs this poller follows now (its partitions' jobs not yet published), counted by model, input mode and
+     * state; called by the poller thread at each turn of its loop. A combination seen once keeps its gauge, at 0
+     * while no job has it (labels are bounded: accepted models, two modes, the job states).
+     */
+    void jobsInFlight(Map<InFlight, Long> counts) {
+        jobsInFlight = Map.copyOf(counts);
+        for (InFlight key : counts.keySet()) {
+            if (!inFlightGauges.contains(key) && inFlightGauges.add(key)) {
+                Gauge.builder("genai.jobs.in.flight", this, c -> c.jobsInFlight.getOrDefault(key, 0L))
+                        .tags("model", key.model(), "mode", key.mode(), "state", key.state())
+                        .description("jobs this poller follows, not yet published").register(registry);
+            }
+        }
     }
 
     /** The oldest job this poller follows now, by submission time; empty when it follows none. */

@@ -382,8 +382,9 @@ final class Publisher {
         BatchJob job = entry.job();
         long done = job.getPublishedThrough();
         String after = entry.lineage().publishedThroughKey();
+        Unanswerable unanswerable = new Unanswerable();
         if (done > 0) {
-            sayWhatVanished(job, index, done, after);
+            unanswerable.vanished = sayWhatVanished(job, index, done, after);
         }
         int chunk = settings.publishChunk();
         // Copies made by the chunks already committed, as their records say: the child's seal counts them too,
@@ -395,7 +396,7 @@ final class Publisher {
             try (ItemIndex.Cursor cursor = after != null ? index.entriesAfter(after) : index.entries(done)) {
                 if (!cursor.hasNext()) {
                     // Nothing (left) to answer: a batch whose items are gone, or a resumed job with every item done.
-                    commit(entry, new ArrayList<>(), List.of(), done, after, true, index, rebatched);
+                    commit(entry, new ArrayList<>(), List.of(), done, after, true, index, rebatched, unanswerable);
                     return;
                 }
                 List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(Math.min(chunk, 1024));
@@ -409,6 +410,9 @@ final class Publisher {
                         Optional<Responses.Answer> answer = fitted(entry, e.item(), outcome.response());
                         record = answer.map(Responses.Answer::record).orElse(null);
                         answer.ifPresent(a -> sent.add(a.response()));
+                        if (answer.isEmpty()) {
+                            unanswerable.keyTooLarge++;
+                        }
                     } else {
                         record = children.item(job, rebatched.childId, JobItems.of(job, entry.lineage()).partition(),
                                 e.item());
@@ -422,7 +426,7 @@ final class Publisher {
                     after = io.genaibatch.batch.LineKey.of(e.item());
                     boolean last = !cursor.hasNext();
                     if (records.size() >= chunk || bytes >= maxChunkBytes || last) {
-                        commit(entry, records, sent, done, after, last, index, rebatched);
+                        commit(entry, records, sent, done, after, last, index, rebatched, unanswerable);
                         log.debug("batch {} job {}: published through {} of {}", entry.batchId(),
                                 name(entry.job()), done, index.itemCount());
                         records.clear();
@@ -457,7 +461,6 @@ final class Publisher {
                     + "ERROR RESPONSE_TOO_LARGE", job.getBatchId(), name(job), io.genaibatch.batch.LineKey.of(item),
                     size, responses.maxRecordBytes());
         } else {
-            counters.unanswerable("key_too_large", 1);
             log.error("batch {} job {}: the response to {} is {} bytes, over the {} bytes a record may take, and even "
                     + "an ERROR RESPONSE_TOO_LARGE answer without its metadata and headers is (its key is {} bytes): "
                     + "the request cannot be answered on genai.responses; its answer is in the job's output under "
@@ -470,29 +473,42 @@ final class Publisher {
     /**
      * A resumed publication whose batch lost items since it began (found fewer than the job counts): says how many
      * of them had been published, and how many were not and cannot be answered now.
+     *
+     * @return how many cannot be answered (0 when that is not known)
      */
-    private void sayWhatVanished(BatchJob job, ItemIndex index, long published, String after) {
+    private long sayWhatVanished(BatchJob job, ItemIndex index, long published, String after) {
         long missing = job.getItemCount() - index.itemCount();
         if (missing <= 0) {
-            return;
+            return 0;
         }
         if (after == null) {
             log.error("batch {} job {}: resuming after {} published items, but {} of its {} items are no longer on "
                     + "genai.batches (deleted by retention?) and its progress was recorded without the last published "
                     + "line key (by an earlier version): resuming by that count over the items left may skip requests "
                     + "never answered", job.getBatchId(), name(job), published, missing, job.getItemCount());
-            return;
+            return 0;
         }
         long publishedGone = published - index.countThrough(after);
-        counters.unanswerable("vanished", missing - publishedGone);
         log.error("batch {} job {}: {} of its {} items are no longer on genai.batches (deleted by retention?): {} of "
                 + "them were published before, {} were not and cannot be answered (their keys and headers were only "
                 + "in those records). Resuming after line key {}, the last published", job.getBatchId(), name(job),
                 missing, job.getItemCount(), publishedGone, missing - publishedGone, after);
+        return missing - publishedGone;
+    }
+
+    /**
+     * Requests of this publication that get no response, counted with the transaction that commits them (an aborted
+     * chunk is built again and must not count twice): those whose key alone is too large, per chunk; those that
+     * vanished, found at each resume but counted once, with the job's PUBLISHED record.
+     */
+    private static final class Unanswerable {
+        long keyTooLarge;
+        long vanished;
     }
 
     private void commit(OpenJob entry, List<ProducerRecord<byte[], byte[]>> records, List<GenAiResponse> sent,
-                        long publishedThrough, String throughKey, boolean last, ItemIndex index, Rebatched rebatched) {
+                        long publishedThrough, String throughKey, boolean last, ItemIndex index, Rebatched rebatched,
+                        Unanswerable unanswerable) {
         BatchJob job = entry.job();
         Instant now = clock.instant();
         Lineage lineage = entry.lineage().withCopied(rebatched.progress()).withPublishedThroughKey(throughKey);
@@ -507,7 +523,14 @@ final class Publisher {
         writer.commit(entry, records, next, lineage);
         counters.chunk();
         sent.forEach(counters::response);
+        if (unanswerable.keyTooLarge > 0) {
+            counters.unanswerable("key_too_large", unanswerable.keyTooLarge);
+            unanswerable.keyTooLarge = 0;
+        }
         if (last) {
+            if (unanswerable.vanished > 0) {
+                counters.unanswerable("vanished", unanswerable.vanished);
+            }
             counters.jobState(next.getState());
             Optional<ResultCounts> counts = index.resultCounts();
             counts.ifPresent(c -> counters.unattachedResults(c.unattached()));

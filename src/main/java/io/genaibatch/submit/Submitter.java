@@ -131,8 +131,10 @@ public final class Submitter implements Role {
         try {
             jobsConsumer = jobsConsumer(clients, clientId);
             jobsEnds = jobsEnds(clients, clientId);
+            // A client.id of its own: bridged into /metrics beside the group consumer, a shared one made their
+            // app-info gauges collide (a Micrometer WARN at each start, the producer's refused).
             producer = new KafkaProducer<>(clients.producer(Map.of(
-                    ProducerConfig.CLIENT_ID_CONFIG, clientId,
+                    ProducerConfig.CLIENT_ID_CONFIG, clientId + "-producer",
                     ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.transactionalId())),
                     new StringSerializer(), new ByteArraySerializer());
         } catch (RuntimeException e) {

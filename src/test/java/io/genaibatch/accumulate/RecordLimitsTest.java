@@ -60,6 +60,25 @@ class RecordLimitsTest {
     }
 
     @Test
+    void shouldCountARejectedResponseOnlyWhenOneIsWritten() {
+        RecordLimits limits = limits(MIB, MIB, 5_000, MIB);
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        try (AccumulatorDriver d = new AccumulatorDriver(Map.of(), new AccumulatorMeters(meters),
+                HeldRequests.RELEASE_PER_PUNCTUATION, limits)) {
+            d.send("k".repeat(6_000), request(FLASH, "long-key", "x"));
+            d.send("k2", invalidEmbed("answered", "x", Map.of()));
+            d.tick();
+
+            assertThat(d.responses()).extracting(r -> r.value().getRequestId()).containsExactly("answered");
+            assertThat(meters.counter("genai.requests.rejected", "model", FLASH, "code", ErrorCode.REQUEST_TOO_LARGE.code())
+                    .count()).as("refused, whether answered or not").isEqualTo(1);
+            assertThat(meters.find("genai.responses").tag("status", "REJECTED").counters())
+                    .as("one REJECTED response written, one counted")
+                    .extracting(c -> c.count()).containsExactly(1.0);
+        }
+    }
+
+    @Test
     void shouldRejectARequestWhoseRepartitionRecordWouldPassItsLimit() {
         RecordLimits limits = limits(5_000, MIB, MIB, MIB);
         try (AccumulatorDriver d = new AccumulatorDriver(Map.of(), null, HeldRequests.RELEASE_PER_PUNCTUATION, limits)) {

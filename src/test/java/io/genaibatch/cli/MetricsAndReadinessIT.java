@@ -1,5 +1,7 @@
 package io.genaibatch.cli;
 
+import static io.genaibatch.cli.OpsHttp.has;
+import static io.genaibatch.cli.OpsHttp.sum;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.ServerSocket;
@@ -9,7 +11,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -30,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * once the broker is gone. A broker of its own: this test stops it.
  */
 class MetricsAndReadinessIT {
-    private static final int REQUESTS = 300;
+    private static final int REQUESTS = 1_000;
     private static final Duration WAIT = Duration.ofMinutes(3);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -77,7 +78,11 @@ class MetricsAndReadinessIT {
                 assertThat(sum(metrics, "genai_request_latency_seconds_count", "status=\"SUCCEEDED\""))
                         .isEqualTo(REQUESTS);
                 assertThat(sum(metrics, "genai_gemini_calls_total", "operation=\"create\"")).isPositive();
-                assertThat(sum(metrics, "genai_jobs_in_flight")).isNotNaN();
+                // A gauge per model, input mode and state the poller followed a job in (0 once none is left).
+                for (String model : DemoRequests.MODELS) {
+                    assertThat(has(metrics, "genai_jobs_in_flight", "model=\"" + model + "\"", "mode=\"", "state=\""))
+                            .as("genai_jobs_in_flight of %s in\n%s", model, metrics).isTrue();
+                }
                 assertThat(metrics).contains("genai_jobs_oldest_age_seconds");
                 assertThat(metrics).contains("jvm_memory_used_bytes", "jvm_gc_", "jvm_threads_live_threads",
                         "process_uptime_seconds", "system_cpu_count", "kafka_consumer_", "kafka_producer_",
@@ -122,15 +127,6 @@ class MetricsAndReadinessIT {
     private HttpResponse<String> get(OpsServer server, String path) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
-    }
-
-    /** The sum of a metric's samples whose labels contain every filter. */
-    static double sum(String scrape, String metric, String... filters) {
-        return Arrays.stream(scrape.split("\n"))
-                .filter(line -> line.startsWith(metric + "{") || line.startsWith(metric + " "))
-                .filter(line -> Arrays.stream(filters).allMatch(line::contains))
-                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
-                .sum();
     }
 
     private static int freePort() throws Exception {

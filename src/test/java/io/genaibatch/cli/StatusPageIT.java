@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.File;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -57,7 +54,8 @@ class StatusPageIT {
     private static OpsServer http;
     private static Set<String> batchIds;
 
-    private final HttpClient client = HttpClient.newHttpClient();
+    /** Made per test, after the server started. */
+    private final OpsHttp ops = new OpsHttp(http, WAIT);
     private final ObjectMapper json = new ObjectMapper();
 
     @BeforeAll
@@ -110,6 +108,12 @@ class StatusPageIT {
         assertThat(json.readTree(detail.body())).hasSize(1);
         assertThat(json.readTree(detail.body()).get(0).get("batchId").asText()).isEqualTo(one);
         assertThat(get("/api/jobs?batch=no-such-batch").statusCode()).isEqualTo(404);
+
+        HttpResponse<String> first = get("/api/jobs?limit=1");
+        assertThat(json.readTree(first.body())).hasSize(1);
+        assertThat(json.readTree(first.body()).get(0).toString()).isEqualTo(cliLines.get(0));
+        assertThat(first.headers().firstValue("X-Total-Count")).contains(Integer.toString(batchIds.size()));
+        assertThat(get("/api/jobs?limit=none").statusCode()).isEqualTo(400);
     }
 
     @Test
@@ -157,7 +161,8 @@ class StatusPageIT {
         assertThat(byModel.get("gemini-2.5-flash-lite").at("/window/maxRequests").asInt())
                 .as("the model's own window setting").isEqualTo(500);
         assertThat(byModel.get("gemini-2.5-flash").at("/window/maxRequests").asInt()).isEqualTo(40);
-        assertThat(byModel.get("gemini-2.5-flash").get("openBatch").asText()).isEqualTo("not known in this process");
+        assertThat(byModel.get("gemini-2.5-flash").at("/openBatch/requests").asLong())
+                .as("every batch of the run sealed (its max-wait is 2 s)").isZero();
         assertThat(byModel.get("gemini-2.5-flash").at("/usage/batchUsd").asDouble()).isPositive();
     }
 
@@ -165,7 +170,7 @@ class StatusPageIT {
     void shouldShowTheRunsJobsOnTheStatusPage() throws Exception {
         String page = awaitPage(p -> batchIds.stream().allMatch(p::contains) && p.contains("Jobs in flight (0)"));
         assertThat(page).contains("<meta http-equiv=\"refresh\"", "Recently finished",
-                "accumulate", "submit", "poll", "<svg", "gemini-2.5-flash-lite", "not known in this process");
+                "accumulate", "submit", "poll", "<svg", "gemini-2.5-flash-lite", "open batch (this instance)");
         assertThat(page).doesNotContain("class=\"bad\"");
         assertThat(page).as("no external asset").doesNotContain("src=\"http", "href=\"http");
     }
@@ -228,36 +233,15 @@ class StatusPageIT {
     }
 
     private HttpResponse<String> get(String path) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create(http.baseUrl() + path)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return ops.get(path);
     }
 
     /** The path's JSON once it satisfies {@code until} (the cache refreshes every second); fails after WAIT. */
     private JsonNode awaitJson(String path, Predicate<JsonNode> until) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        String last = null;
-        while (System.nanoTime() < deadline) {
-            HttpResponse<String> r = get(path);
-            last = r.statusCode() + " " + r.body();
-            if (r.statusCode() == 200 && until.test(json.readTree(r.body()))) {
-                return json.readTree(r.body());
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError(path + " did not show the run within " + WAIT + "; last: " + last);
+        return ops.awaitJson(path, until);
     }
 
     private String awaitPage(Predicate<String> until) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        String last = null;
-        while (System.nanoTime() < deadline) {
-            HttpResponse<String> r = get("/");
-            last = r.body();
-            if (r.statusCode() == 200 && until.test(r.body())) {
-                return r.body();
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("the status page did not show the run within " + WAIT + "; last:\n" + last);
+        return ops.awaitPage(until);
     }
 }

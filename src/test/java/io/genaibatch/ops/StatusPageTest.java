@@ -17,6 +17,7 @@ import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.InputMode;
 import io.genaibatch.records.JobState;
 import io.genaibatch.records.RequestKind;
+import io.genaibatch.run.OpenBatches;
 import io.genaibatch.run.Readiness;
 import io.genaibatch.run.Role;
 import org.junit.jupiter.api.Test;
@@ -84,6 +85,25 @@ class StatusPageTest {
     }
 
     @Test
+    void shouldShowEachModelsOpenBatchesOrSayThatThisProcessRunsNoAccumulator() throws Exception {
+        StatusCache.Status without = status(Endpoints.openBatches(List.of(new StoppedRole("poll",
+                new CompletableFuture<>()))).openBatches());
+        assertThat(StatusPage.render(without, ModelLine.of(without), List.of(), Duration.ofSeconds(10), NOW))
+                .contains("<td class=\"muted\">no accumulator in this process</td>");
+
+        StatusCache.Status with = status(OpenBatches.known(Map.of("gemini-2.5-pro",
+                new OpenBatches.Model(2, 1234, 5_678_901, NOW.minusSeconds(90)))));
+        List<ModelLine> models = ModelLine.of(with);
+        String page = StatusPage.render(with, models, List.of(), Duration.ofSeconds(10), NOW);
+
+        assertThat(page).contains("<td>1,234 requests, 5,678,901 bytes, open 1m30s (2 batches, oldest)</td>")
+                .contains("<td class=\"muted\">none</td>").contains("open batch (this instance)");
+        ModelLine pro = models.stream().filter(m -> m.model().equals("gemini-2.5-pro")).findFirst().orElseThrow();
+        assertThat(pro.json(new com.fasterxml.jackson.databind.ObjectMapper()).get("openBatch").toString())
+                .startsWith("{\"batches\":2,\"requests\":1234,\"bytes\":5678901,\"oldestAgeSeconds\":");
+    }
+
+    @Test
     void shouldEscapeWhatComesFromTheTopicsAndLinkEachJobToItsDetails() {
         String page = StatusPage.render(status(), List.of(), List.of(), Duration.ofSeconds(10), NOW);
 
@@ -94,6 +114,10 @@ class StatusPageTest {
     }
 
     private static StatusCache.Status status() {
+        return status(OpenBatches.unknown(ModelLine.NO_ACCUMULATOR));
+    }
+
+    private static StatusCache.Status status(OpenBatches openBatches) {
         BatchJob job = BatchJob.newBuilder().setBatchId("gemini-2.5-flash-g0-000001").setGroupKey("g")
                 .setModel("gemini-2.5-flash").setKind(RequestKind.GENERATE).setAttempt(1).setItemCount(7)
                 .setItemBytes(70L).setItemsPartition(0).setFirstItemOffset(0L).setLastItemOffset(7L)
@@ -102,6 +126,6 @@ class StatusPageTest {
         Batch batch = new Batch(job.getBatchId(), List.of(new JobRecord(job.getBatchId(), 0, 0, NOW, job,
                 Optional.empty())));
         JobsReader.Snapshot jobs = new JobsReader.Snapshot("genai.jobs", Map.of(batch.batchId(), batch), List.of());
-        return new StatusCache.Status(NOW, jobs, null, null, null, List.of(), List.of(), List.of(), true, null);
+        return new StatusCache.Status(NOW, jobs, null, null, null, openBatches, List.of(), List.of(), List.of(), true, null);
     }
 }

@@ -60,4 +60,43 @@ class PollerMetricNamesTest {
                     "genai_job_queue_time_seconds_sum{model=\"gemini-2.5-flash\"} 600.0");
         }
     }
+
+    @Test
+    void jobsInFlightShowByModelModeAndStateAndReadZeroOnceNoneIsLeft() {
+        try (Telemetry telemetry = Telemetry.prometheus()) {
+            PollerCounters counters = new PollerCounters(telemetry, null);
+            JobTable table = new JobTable(new PollSchedule(java.time.Duration.ofSeconds(10), java.time.Duration.ofMinutes(5)));
+            Instant now = Instant.parse("2026-01-01T00:00:00Z");
+            io.genaibatch.batch.Lineage root = io.genaibatch.batch.Lineage.root("test");
+            table.onRecord(0, 1, "a", job("a", io.genaibatch.records.InputMode.INLINE,
+                    io.genaibatch.records.JobState.RUNNING), root, now);
+            table.onRecord(0, 2, "b", job("b", io.genaibatch.records.InputMode.INLINE,
+                    io.genaibatch.records.JobState.RUNNING), root, now);
+            table.onRecord(1, 3, "c", job("c", io.genaibatch.records.InputMode.FILE,
+                    io.genaibatch.records.JobState.PENDING), root, now);
+
+            counters.jobsInFlight(table.inFlight());
+
+            assertThat(telemetry.scrape()).contains(
+                    "genai_jobs_in_flight{mode=\"INLINE\",model=\"gemini-2.5-flash\",state=\"RUNNING\"} 2.0",
+                    "genai_jobs_in_flight{mode=\"FILE\",model=\"gemini-2.5-flash\",state=\"PENDING\"} 1.0");
+
+            table.dropPartition(1);
+            counters.jobsInFlight(table.inFlight());
+
+            assertThat(telemetry.scrape()).contains(
+                    "genai_jobs_in_flight{mode=\"INLINE\",model=\"gemini-2.5-flash\",state=\"RUNNING\"} 2.0",
+                    "genai_jobs_in_flight{mode=\"FILE\",model=\"gemini-2.5-flash\",state=\"PENDING\"} 0.0");
+        }
+    }
+
+    private static io.genaibatch.records.BatchJob job(String batchId, io.genaibatch.records.InputMode mode,
+                                                      io.genaibatch.records.JobState state) {
+        Instant t = Instant.parse("2026-01-01T00:00:00Z");
+        return io.genaibatch.records.BatchJob.newBuilder().setBatchId(batchId).setGroupKey("g")
+                .setModel("gemini-2.5-flash").setKind(io.genaibatch.records.RequestKind.GENERATE).setAttempt(1)
+                .setItemCount(1).setItemBytes(1L).setItemsPartition(0).setFirstItemOffset(0L).setLastItemOffset(1L)
+                .setInputMode(mode).setJobName("batches/" + batchId).setState(state).setCreatedAt(t)
+                .setSubmittedAt(t).setUpdatedAt(t).build();
+    }
 }

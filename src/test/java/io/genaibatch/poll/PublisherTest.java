@@ -57,6 +57,8 @@ class PublisherTest {
     private final List<Commit> commits = new ArrayList<>();
     private final JobTable table = new JobTable(new PollSchedule(Duration.ofMillis(100), Duration.ofSeconds(1)));
     private long nextOffset = 100;
+    /** How many of the next transactions abort (the writer throws, as a failed commit does). */
+    private int abortCommits;
     private List<ConsumerRecord<byte[], byte[]>> itemRecords = List.of();
 
     @Test
@@ -184,6 +186,68 @@ class PublisherTest {
         assertThat(meters.counter("genai.requests.unanswerable", "reason", "key_too_large").count())
                 .as("the unanswerable request counted for its alert").isEqualTo(1.0);
         assertThat(commits.get(commits.size() - 1).job().getState()).isEqualTo(JobState.PUBLISHED);
+    }
+
+    @Test
+    void shouldCountAnUnanswerableRequestOnceWhenItsChunkIsAbortedAndPublishedAgain() throws Exception {
+        String big = "k".repeat(5000);
+        BatchItem plain = ItemIndexTest.item("r-0", "key-0");
+        BatchItem withLongKey = BatchItem.newBuilder(ItemIndexTest.item("r-1", "key-1"))
+                .setKey(java.nio.ByteBuffer.wrap(big.getBytes(StandardCharsets.UTF_8))).build();
+        JobTable.OpenJob entry = jobWithItems(List.of(plain, withLongKey), 0);
+        Path results = results("{\"key\":\"genai.requests-0-0\",\"response\":{\"t\":\"a\"}}",
+                "{\"key\":\"genai.requests-0-1\",\"response\":{\"t\":\"" + "x".repeat(6000) + "\"}}");
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        Publisher publisher = publisher(10, Long.MAX_VALUE, results,
+                new PollerCounters(io.genaibatch.run.Telemetry.of(meters), null),
+                JobPolicy.named("terminal", PolicySettings.defaults()), new Responses("responses", ValueFormat.AVRO,
+                        4000));
+        abortCommits = 1;
+
+        assertThatThrownBy(() -> publisher.publish(entry, Optional.empty())).hasMessageContaining("aborted");
+        publisher.publish(entry, Optional.empty());
+
+        assertThat(commits).hasSize(1);
+        assertThat(commits.get(0).job().getState()).isEqualTo(JobState.PUBLISHED);
+        assertThat(meters.counter("genai.requests.unanswerable", "reason", "key_too_large").count())
+                .as("counted with the transaction that committed, not with the one aborted").isEqualTo(1.0);
+    }
+
+    @Test
+    void shouldCountRequestsThatVanishedOnceThoughThePublicationResumesTwice() throws Exception {
+        // A job of five items published through r-0; retention has since deleted r-0 and r-1 from genai.batches:
+        // r-1 was never answered and cannot be now (its key was only in the deleted record)
+        TopicPartition tp = new TopicPartition(TOPIC, 0);
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int i = 2; i < 5; i++) {
+            records.add(new ConsumerRecord<>(TOPIC, 0, 10 + i, "b-1".getBytes(StandardCharsets.UTF_8),
+                    RecordCodec.batchRecord().encode(BatchRecord.newBuilder().setBatchId("b-1").setGroupKey("g")
+                            .setItem(ItemIndexTest.item("r-" + i, "key-" + i)).build(), ValueFormat.AVRO)));
+        }
+        batches.schedulePollTask(() -> records.forEach(batches::addRecord));
+        batches.updateBeginningOffsets(Map.of(tp, 12L));
+        BatchJob job = BatchJob.newBuilder(JobTableTest.job("b-1", "batches/j-1", JobState.SUCCEEDED, 1))
+                .setItemCount(5).setItemsPartition(0).setFirstItemOffset(10).setLastItemOffset(14).build();
+        table.onRecord(0, 0, "b-1", job, Lineage.root("test").withPublishedThroughKey("genai.requests-0-0"),
+                CLOCK.instant());
+        JobTable.OpenJob entry = table.get("b-1").orElseThrow();
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            lines.add("{\"key\":\"genai.requests-0-" + i + "\",\"response\":{\"t\":\"a\"}}");
+        }
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        Publisher publisher = publisher(10, Long.MAX_VALUE, results(lines.toArray(String[]::new)),
+                new PollerCounters(io.genaibatch.run.Telemetry.of(meters), null));
+        abortCommits = 1;
+
+        assertThatThrownBy(() -> publisher.publish(entry, Optional.empty())).hasMessageContaining("aborted");
+        publisher.publish(entry, Optional.empty());
+
+        assertThat(commits).hasSize(1);
+        assertThat(commits.get(0).responses()).extracting(GenAiResponse::getRequestId)
+                .containsExactlyInAnyOrder("r-2", "r-3", "r-4");
+        assertThat(meters.counter("genai.requests.unanswerable", "reason", "vanished").count())
+                .as("r-1, counted with the PUBLISHED record, not at each resume").isEqualTo(1.0);
     }
 
     @Test
@@ -548,6 +612,10 @@ class PublisherTest {
             @Override
             public void commit(JobTable.OpenJob entry, List<ProducerRecord<byte[], byte[]>> responses, BatchJob next,
                                Lineage lineage) {
+                if (abortCommits > 0) {
+                    abortCommits--;
+                    throw new IllegalStateException("transaction aborted (test)");
+                }
                 commits.add(new Commit(responses.stream().filter(r -> r.topic().equals("responses"))
                         .map(r -> RecordCodec.genAiResponse().decode(r.value())).toList(),
                         responses.stream().filter(r -> r.topic().equals(TOPIC)).toList(), next, lineage,

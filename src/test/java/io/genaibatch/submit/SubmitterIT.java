@@ -390,6 +390,24 @@ class SubmitterIT {
     }
 
     @Test
+    void shouldBridgeEachOfItsKafkaClientsUnderAClientIdOfItsOwn(KafkaCluster kafka) throws Exception {
+        String prefix = KafkaCluster.uniquePrefix("submit-client-ids");
+        GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.instance-id", "ids"));
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        try (io.genaibatch.run.Telemetry telemetry = io.genaibatch.run.Telemetry.of(meters);
+             Submitter submitter = new Submitter(config, api, telemetry)) {
+            submitter.start();
+
+            // Two clients under one client.id: the second one's app-info gauges are refused (a WARN at each start)
+            assertThat(meters.find("kafka.app.info.start.time.ms").gauges())
+                    .extracting(g -> g.getId().getTag("client.id"))
+                    .as("the group consumer, the genai.jobs consumer and the producer")
+                    .containsExactlyInAnyOrder("genai-batch-submit-ids", "genai-batch-submit-ids-jobs",
+                            "genai-batch-submit-ids-producer");
+        }
+    }
+
+    @Test
     void shouldStopNamingTheSharedInstanceIdWhenTwoInstancesUseTheSameOne(KafkaCluster kafka) throws Exception {
         String prefix = KafkaCluster.uniquePrefix("submit-same-id");
         GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.instance-id", "same"));
