@@ -179,15 +179,8 @@ final class Publisher {
         Path dir = cache.createJobDir(entry.partition(), job);
         ItemIndex index = ItemIndex.open(dir.resolve("index"));
         try {
-            boolean keepRequests = decision instanceof RebatchTheRest
-                    || policy.rebatches() && decision instanceof PublishResults;
-            if (!index.itemsComplete() || (keepRequests && !index.keepsRequests())) {
-                ItemsRange range = JobItems.of(job, entry.lineage());
-                long n = loader.load(job, range, index, () -> writer.keepAlive(entry), keepRequests);
-                log.info("batch {} job {}: indexed {} items from genai.batches partition {} offsets {}..{}",
-                        job.getBatchId(), name(job), n, range.partition(), range.fromOffset(),
-                        range.toOffset());
-            }
+            indexItems(entry, index, decision instanceof RebatchTheRest
+                    || policy.rebatches() && decision instanceof PublishResults);
             Path results = null;
             if (decision instanceof PublishResults) {
                 results = dir.resolve("results.jsonl");
@@ -207,6 +200,33 @@ final class Publisher {
         // Only once the job is PUBLISHED: until then the cache is what a retry resumes from.
         cache.deleteJob(entry.partition(), job, "published");
         return Optional.empty();
+    }
+
+    /**
+     * Indexes the items of a job that has not ended yet, so that its publication starts with its results: a large
+     * batch's items take seconds to minutes to read, and real jobs run for hours. With the request JSON when the
+     * policy re-batches (as its publication will want them). A round cut short here leaves the index without its
+     * completeness mark, and the next check or the publication reads the items again.
+     *
+     * @throws JobAbandonedException when the partition was taken away meanwhile, or the poller is closing
+     */
+    void indexItemsAhead(OpenJob entry) {
+        try (ItemIndex index = ItemIndex.open(cache.createJobDir(entry.partition(), entry.job()).resolve("index"))) {
+            indexItems(entry, index, policy.rebatches());
+        }
+    }
+
+    /** Reads the job's items into the index unless it holds them all already (with their requests if asked). */
+    private void indexItems(OpenJob entry, ItemIndex index, boolean keepRequests) {
+        if (index.itemsComplete() && (!keepRequests || index.keepsRequests())) {
+            return;
+        }
+        BatchJob job = entry.job();
+        ItemsRange range = JobItems.of(job, entry.lineage());
+        long n = loader.load(job, range, index, () -> writer.keepAlive(entry), keepRequests);
+        log.info("batch {} job {}: indexed {} items from genai.batches partition {} offsets {}..{} ({})",
+                job.getBatchId(), name(job), n, range.partition(), range.fromOffset(), range.toOffset(),
+                job.getState());
     }
 
     /** Records the hold once; afterwards only looks again now and then for an operator's request. */
