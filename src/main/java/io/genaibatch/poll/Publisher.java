@@ -213,14 +213,20 @@ final class Publisher {
      */
     void indexItemsAhead(OpenJob entry) {
         try (ItemIndex index = ItemIndex.open(cache.createJobDir(entry.partition(), entry.job()).resolve("index"))) {
-            indexItems(entry, index, policy.rebatches());
+            if (indexItems(entry, index, policy.rebatches())) {
+                index.compact();
+            }
         }
     }
 
-    /** Reads the job's items into the index unless it holds them all already (with their requests if asked). */
-    private void indexItems(OpenJob entry, ItemIndex index, boolean keepRequests) {
+    /**
+     * Reads the job's items into the index unless it holds them all already (with their requests if asked).
+     *
+     * @return whether they were read
+     */
+    private boolean indexItems(OpenJob entry, ItemIndex index, boolean keepRequests) {
         if (index.itemsComplete() && (!keepRequests || index.keepsRequests())) {
-            return;
+            return false;
         }
         BatchJob job = entry.job();
         ItemsRange range = JobItems.of(job, entry.lineage());
@@ -228,6 +234,7 @@ final class Publisher {
         log.info("batch {} job {}: indexed {} items from genai.batches partition {} offsets {}..{} ({})",
                 job.getBatchId(), name(job), n, range.partition(), range.fromOffset(), range.toOffset(),
                 job.getState());
+        return true;
     }
 
     /** Records the hold once; afterwards only looks again now and then for an operator's request. */
