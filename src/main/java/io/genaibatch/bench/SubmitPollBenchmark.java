@@ -170,9 +170,10 @@ public final class SubmitPollBenchmark {
 
             Check check = checkResponses(config, topics);
             int jobs = emulator.jobsCreatedFor(BATCH_ID);
+            KafkaCopy.Figures copy = kafkaCopy(config, topics, check);
             Result result = new Result(options.requests(), bytes, pipeline.seconds, best, pipeline.seconds / best.total(),
                     heap, check.records, check.distinct, check.wrong + check.unknown, jobs);
-            printSummary(result, pipeline, check);
+            printSummary(result, pipeline, check, copy);
             return result;
         } finally {
             stopRoles();
@@ -180,6 +181,9 @@ public final class SubmitPollBenchmark {
     }
 
     // ----- set-up: the batch on genai.batches, as the accumulator writes it -----
+
+    /** The genai.batches partition the batch went to (its records are keyed by the batchId). */
+    private final java.util.concurrent.atomic.AtomicInteger batchPartition = new java.util.concurrent.atomic.AtomicInteger(-1);
 
     private long writeBatch(GenAiBatchConfig config, Topics topics) throws Exception {
         RecordCodec<BatchRecord> codec = RecordCodec.batchRecord();
@@ -204,7 +208,7 @@ public final class SubmitPollBenchmark {
                         .setRequest(request).setRequestBytes(lineBytes).setSourceTopic(BenchRequests.SOURCE_TOPIC)
                         .setSourcePartition(0).setSourceOffset(i).setReceivedAt(opened).build();
                 send(producer, topics.batches(), codec.encode(new BatchRecord(BATCH_ID, groupKey, item, null),
-                        ValueFormat.AVRO), failure);
+                        ValueFormat.AVRO), failure, batchPartition);
                 if ((i + 1) % ITEMS_PER_TRANSACTION == 0) {
                     producer.commitTransaction();
                     producer.beginTransaction();
@@ -214,7 +218,7 @@ public final class SubmitPollBenchmark {
                     .setReason(SealReason.MAX_BYTES).setGroupKey(groupKey).setModel(MODEL)
                     .setKind(RequestKind.GENERATE).setOpenedAt(opened).setSealedAt(Instant.now()).build();
             send(producer, topics.batches(), codec.encode(new BatchRecord(BATCH_ID, groupKey, null, seal),
-                    ValueFormat.AVRO), failure);
+                    ValueFormat.AVRO), failure, batchPartition);
             producer.commitTransaction();
         }
         if (failure.get() != null) {
@@ -227,12 +231,33 @@ public final class SubmitPollBenchmark {
     }
 
     private static void send(KafkaProducer<String, byte[]> producer, String topic, byte[] value,
-                             AtomicReference<Exception> failure) {
+                             AtomicReference<Exception> failure, java.util.concurrent.atomic.AtomicInteger partition) {
         producer.send(new ProducerRecord<>(topic, BATCH_ID, value), (m, e) -> {
             if (e != null) {
                 failure.compareAndSet(null, e);
+            } else {
+                partition.set(m.partition());
             }
         });
+    }
+
+    // ----- the Kafka copy: Kafka's own share of the poller's work, on the same broker -----
+
+    /** Runs the {@link KafkaCopy} of the batch with values of the responses' mean size, and prints its figures. */
+    private KafkaCopy.Figures kafkaCopy(GenAiBatchConfig config, Topics topics, Check check) throws Exception {
+        int valueBytes = check.records == 0 ? options.requestBytes() : (int) (check.valueBytes / check.records);
+        int chunk = config.get(io.genaibatch.config.ConfigKeys.POLL_PUBLISH_CHUNK);
+        TopicSpec responses = topics.specs().stream().filter(s -> s.name().equals(topics.responses())).findFirst()
+                .orElseThrow();
+        TopicSpec target = new TopicSpec("bench.kafka-copy", responses.partitions(), responses.replicationFactor(),
+                responses.configs());
+        KafkaCopy.Figures f = new KafkaCopy(new KafkaClients(config), topics.batches(), target, chunk)
+                .run(BATCH_ID, batchPartition.get(), valueBytes);
+        out.printf("kafka copy  genai.batches -> %s: %,d items read and decoded, %,d records of %,d bytes written in"
+                        + " %,d transactions of %,d with their offsets: %.2f s%n", target.name(), f.records(), f.records(),
+                valueBytes, f.transactions(), chunk, f.seconds());
+        out.flush();
+        return f;
     }
 
     // ----- the baseline: the same bytes to a file, fsync, read back line by line -----
@@ -291,7 +316,8 @@ public final class SubmitPollBenchmark {
     private Thread rolesOutput;
 
     /** The pipeline's time from the roles' start to PUBLISHED, the emulator's part of it, the roles' start-up. */
-    private record Pipeline(double seconds, double emulatorSeconds, double startupSeconds) {
+    private record Pipeline(double seconds, double emulatorSeconds, double startupSeconds,
+                            double succeededToPublishedSeconds) {
     }
 
     /** Runs the roles until the job is PUBLISHED, then stops them. */
@@ -331,7 +357,10 @@ public final class SubmitPollBenchmark {
         stopRoles();
         double seconds = (watch.published.getUpdatedAt().toEpochMilli() - startedAt) / 1e3;
         double emulator = watch.printPhases(startedAt, seconds);
-        return new Pipeline(seconds, emulator, (rolesStartSeen.get() - launched) / 1e9);
+        return new Pipeline(seconds, emulator, (rolesStartSeen.get() - launched) / 1e9,
+                watch.succeeded == null ? Double.NaN
+                        : (watch.published.getUpdatedAt().toEpochMilli() - watch.succeeded.getUpdatedAt().toEpochMilli())
+                        / 1e3);
     }
 
     /** The job's records as they come: its phases, and progress now and then. */
@@ -502,6 +531,7 @@ public final class SubmitPollBenchmark {
         long duplicates;
         long unknown;
         long wrong;
+        long valueBytes;
         Map<ResponseStatus, Long> byStatus = new HashMap<>();
         String firstProblem;
         double seconds;
@@ -523,6 +553,7 @@ public final class SubmitPollBenchmark {
             while (parts.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
                     c.records++;
+                    c.valueBytes += r.serializedValueSize();
                     String key = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
                     int i = BenchRequests.index(key);
                     if (i < 0 || i >= options.requests()) {
@@ -577,7 +608,7 @@ public final class SubmitPollBenchmark {
 
     // ----- the figures -----
 
-    private void printSummary(Result r, Pipeline p, Check c) {
+    private void printSummary(Result r, Pipeline p, Check c, KafkaCopy.Figures copy) {
         out.printf("check    genai.responses (read_committed): %,d records, %,d distinct requests of %,d, %,d duplicates,"
                         + " %,d unknown keys, %,d wrong answers, statuses %s; jobs created at the API for the batch: %d"
                         + " (checked in %.1f s)%n", c.records, c.distinct, options.requests(), c.duplicates, c.unknown,
@@ -602,6 +633,11 @@ public final class SubmitPollBenchmark {
                     h.maxAfterGc() / 1048576.0, h.peakUsed() / 1048576.0, h.gcCount(), h.gcMillis(),
                     h.peakRss() / 1048576.0);
         }
+        out.printf("RESULT   kafka copy (consume-transform-produce of the %,d items, transactions of the poller's chunk"
+                + " size): %.2f s; submit + poll without the emulator's run over it: ratio %.1f%n", copy.records(),
+                copy.seconds(), roles / copy.seconds());
+        out.printf("RESULT submit-poll: kafka-copy ratio %.1f, succeeded-to-published %.1f s%n", roles / copy.seconds(),
+                p.succeededToPublishedSeconds());
         out.println(r.complete()
                 ? "RESULT   complete: every request got exactly one response, each the right answer, from one job"
                 : "RESULT   INCOMPLETE: see above");

@@ -133,9 +133,11 @@ public final class ConfigKeys {
             "Longest interval between two checks of a job. In between, a job is checked every age/10 "
                     + "(a job submitted 20 minutes ago is checked every 2 minutes).");
     public static final ConfigKey<Integer> POLL_PUBLISH_CHUNK = new ConfigKey<>(
-            "poll.publish-chunk", ConfigType.INT, 500, between(1, 100_000, "between 1 and 100000"),
+            "poll.publish-chunk", ConfigType.INT, 1000, between(1, 100_000, "between 1 and 100000"),
             "Responses per publication transaction; each chunk commits together with the job's publishedThrough, "
-                    + "so a restarted poller resumes at the next chunk.");
+                    + "so a restarted poller resumes at the next chunk. A chunk also ends at 4 MiB of responses. "
+                    + "Each transaction costs a few round trips to the broker, a large part of the publication "
+                    + "with small chunks.");
     public static final ConfigKey<String> POLL_CACHE_DIR = new ConfigKey<>(
             "poll.cache-dir", ConfigType.STRING, null, nonBlank(),
             "Local cache of the poller: downloaded results and the disk index from result key to request, one "

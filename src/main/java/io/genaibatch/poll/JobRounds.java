@@ -236,6 +236,22 @@ final class JobRounds {
             cancelStuck(entry);
         } else {
             entry.nextCheck(now.plus(settings.schedule().interval(JobTable.submittedAt(job), now)));
+            indexItemsAhead(entry);
+        }
+    }
+
+    /**
+     * Indexes a running job's items ahead of its end (a no-op once they are). A failure here is not the job's: it
+     * is logged and the items are read again at the next check, or when the job has ended.
+     */
+    private void indexItemsAhead(OpenJob entry) {
+        try {
+            publisher.indexItemsAhead(entry);
+        } catch (JobAbandonedException | WakeupException | PartitionUnusableException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            log.warn("batch {} job {}: indexing its items while it runs failed ({}); they are read again at its next "
+                    + "check or once it has ended", entry.batchId(), entry.job().getJobName(), e.toString());
         }
     }
 

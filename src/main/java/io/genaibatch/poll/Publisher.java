@@ -56,7 +56,9 @@ final class Publisher {
     private static final Logger log = LoggerFactory.getLogger(Publisher.class);
     /**
      * A chunk also ends once its response values reach this many bytes, so that the heap a chunk takes stays
-     * bounded whatever the responses' size (500 embeddings of 3072 values are ~30 MB of JSON).
+     * bounded whatever the responses' size (500 embeddings of 3072 values are ~30 MB of JSON): the chunk's records,
+     * their GenAiResponses, and a copy in the producer's buffer until the commit. At 8 MiB the 1 GB batch's heap
+     * after GC went from ~40 MB to ~90 MB during its publication.
      */
     static final long MAX_CHUNK_BYTES = 4L << 20;
     /** Descriptions of a SUCCEEDED job without output seen in a row before its requests are taken as unanswered. */
@@ -187,15 +189,8 @@ final class Publisher {
         Path dir = cache.createJobDir(entry.partition(), job);
         ItemIndex index = ItemIndex.open(dir.resolve("index"));
         try {
-            boolean keepRequests = decision instanceof RebatchTheRest
-                    || policy.rebatches() && decision instanceof PublishResults;
-            if (!index.itemsComplete() || (keepRequests && !index.keepsRequests())) {
-                ItemsRange range = JobItems.of(job, entry.lineage());
-                long n = loader.load(job, range, index, () -> writer.keepAlive(entry), keepRequests);
-                log.info("batch {} job {}: indexed {} items from genai.batches partition {} offsets {}..{}",
-                        job.getBatchId(), name(job), n, range.partition(), range.fromOffset(),
-                        range.toOffset());
-            }
+            indexItems(entry, index, decision instanceof RebatchTheRest
+                    || policy.rebatches() && decision instanceof PublishResults);
             Path results = null;
             if (decision instanceof PublishResults) {
                 results = dir.resolve("results.jsonl");
@@ -215,6 +210,40 @@ final class Publisher {
         // Only once the job is PUBLISHED: until then the cache is what a retry resumes from.
         cache.deleteJob(entry.partition(), job, "published");
         return Optional.empty();
+    }
+
+    /**
+     * Indexes the items of a job that has not ended yet, so that its publication starts with its results: a large
+     * batch's items take seconds to minutes to read, and real jobs run for hours. With the request JSON when the
+     * policy re-batches (as its publication will want them). A round cut short here leaves the index without its
+     * completeness mark, and the next check or the publication reads the items again.
+     *
+     * @throws JobAbandonedException when the partition was taken away meanwhile, or the poller is closing
+     */
+    void indexItemsAhead(OpenJob entry) {
+        try (ItemIndex index = ItemIndex.open(cache.createJobDir(entry.partition(), entry.job()).resolve("index"))) {
+            if (indexItems(entry, index, policy.rebatches())) {
+                index.compact();
+            }
+        }
+    }
+
+    /**
+     * Reads the job's items into the index unless it holds them all already (with their requests if asked).
+     *
+     * @return whether they were read
+     */
+    private boolean indexItems(OpenJob entry, ItemIndex index, boolean keepRequests) {
+        if (index.itemsComplete() && (!keepRequests || index.keepsRequests())) {
+            return false;
+        }
+        BatchJob job = entry.job();
+        ItemsRange range = JobItems.of(job, entry.lineage());
+        long n = loader.load(job, range, index, () -> writer.keepAlive(entry), keepRequests);
+        log.info("batch {} job {}: indexed {} items from genai.batches partition {} offsets {}..{} ({})",
+                job.getBatchId(), name(job), n, range.partition(), range.fromOffset(), range.toOffset(),
+                job.getState());
+        return true;
     }
 
     /** Records the hold once; afterwards only looks again now and then for an operator's request. */

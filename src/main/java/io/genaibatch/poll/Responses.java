@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.batch.Lineage;
@@ -126,15 +125,9 @@ final class Responses {
     }
 
     /** The model answered: its REST response as it came back, with the token counts it reported. */
-    static GenAiResponse succeeded(BatchJob job, BatchItem item, JsonNode response, Instant now) {
-        String json;
-        try {
-            json = ResultFile.MAPPER.writeValueAsString(response);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot re-encode a parsed response", e);
-        }
-        return base(job, item, now).setStatus(ResponseStatus.SUCCEEDED).setResponse(json)
-                .setUsage(usage(response)).build();
+    static GenAiResponse succeeded(BatchJob job, BatchItem item, ResultFile.Response response, Instant now) {
+        return base(job, item, now).setStatus(ResponseStatus.SUCCEEDED).setResponse(response.json())
+                .setUsage(usage(response.usageMetadata())).build();
     }
 
     /** Any other terminal answer: the status and error say why there is no response. */
@@ -159,14 +152,14 @@ final class Responses {
     }
 
     /** usageMetadata's counts; null when the response has none (embeddings usually do not). */
-    static Usage usage(JsonNode response) {
-        JsonNode u = response.get("usageMetadata");
-        if (u == null || !u.isObject()) {
+    static Usage usage(JsonNode usageMetadata) {
+        if (usageMetadata == null || !usageMetadata.isObject()) {
             return null;
         }
-        long prompt = u.path("promptTokenCount").asLong(0);
-        long candidates = u.path("candidatesTokenCount").asLong(0);
-        long total = u.has("totalTokenCount") ? u.path("totalTokenCount").asLong(0) : prompt + candidates;
+        long prompt = usageMetadata.path("promptTokenCount").asLong(0);
+        long candidates = usageMetadata.path("candidatesTokenCount").asLong(0);
+        long total = usageMetadata.has("totalTokenCount") ? usageMetadata.path("totalTokenCount").asLong(0)
+                : prompt + candidates;
         return new Usage(prompt, candidates, total);
     }
 

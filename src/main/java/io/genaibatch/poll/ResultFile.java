@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -36,7 +37,14 @@ final class ResultFile {
     }
 
     /** One parsed result: its key when it has a usable one, and either a response or an error. */
-    record Result(Optional<String> key, Optional<JsonNode> response, Optional<ApiError> error) {
+    record Result(Optional<String> key, Optional<Response> response, Optional<ApiError> error) {
+    }
+
+    /**
+     * A response as it came back: its JSON text, the very characters of the line (not parsed and written again), and
+     * its {@code usageMetadata} object when it has one.
+     */
+    record Response(String json, JsonNode usageMetadata) {
     }
 
     /** Receives each line of the file with its position; {@code bytes} is only valid during the call. */
@@ -167,34 +175,66 @@ final class ResultFile {
     /**
      * Parses one line. A line that is not a JSON object, or has no textual non-empty key, has no key: it is attached
      * to no request. A line with neither response nor error gets an error saying so.
+     *
+     * <p>Streamed: the response is skipped over, not built as a tree, and kept as the text it spans in the line; only
+     * its {@code usageMetadata} is read. Each of a batch's responses is published once, so its parsing and writing
+     * back again cost as much as the rest of the publication together.
      */
     static Result parse(byte[] bytes, int length) {
-        JsonNode node;
-        try {
-            node = MAPPER.readTree(bytes, 0, length);
+        Optional<String> key = Optional.empty();
+        Response response = null;
+        ApiError error = null;
+        try (JsonParser p = MAPPER.getFactory().createParser(bytes, 0, length)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return new Result(Optional.empty(), Optional.empty(), Optional.of(new ApiError(0, ErrorCode.RESULT_UNREADABLE.code(),
+                        "result line is not a JSON object")));
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                if (field.equals("key")) {
+                    key = t == JsonToken.VALUE_STRING && !p.getText().isEmpty() ? Optional.of(p.getText())
+                            : Optional.empty();
+                } else if (field.equals("error") && t == JsonToken.START_OBJECT) {
+                    JsonNode e = p.readValueAsTree();
+                    error = new ApiError(e.path("code").asInt(0), e.path("status").asText(""),
+                            e.path("message").asText(""));
+                } else if (field.equals("response") && t == JsonToken.START_OBJECT) {
+                    int start = (int) p.currentTokenLocation().getByteOffset();
+                    JsonNode usage = usageMetadata(p);
+                    int end = (int) p.currentLocation().getByteOffset();
+                    response = new Response(new String(bytes, start, end - start, StandardCharsets.UTF_8), usage);
+                } else {
+                    p.skipChildren();
+                }
+            }
         } catch (JsonProcessingException e) {
             return new Result(Optional.empty(), Optional.empty(), Optional.of(new ApiError(0, ErrorCode.RESULT_UNREADABLE.code(),
                     "result line is not valid JSON: " + e.getOriginalMessage())));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        if (node == null || !node.isObject()) {
-            return new Result(Optional.empty(), Optional.empty(), Optional.of(new ApiError(0, ErrorCode.RESULT_UNREADABLE.code(),
-                    "result line is not a JSON object")));
+        if (error != null) {
+            return new Result(key, Optional.empty(), Optional.of(error));
         }
-        JsonNode k = node.get("key");
-        Optional<String> key = k != null && k.isTextual() && !k.asText().isEmpty() ? Optional.of(k.asText())
-                : Optional.empty();
-        JsonNode error = node.get("error");
-        if (error != null && error.isObject()) {
-            return new Result(key, Optional.empty(), Optional.of(new ApiError(error.path("code").asInt(0),
-                    error.path("status").asText(""), error.path("message").asText(""))));
-        }
-        JsonNode response = node.get("response");
-        if (response != null && response.isObject()) {
+        if (response != null) {
             return new Result(key, Optional.of(response), Optional.empty());
         }
         return new Result(key, Optional.empty(), Optional.of(new ApiError(0, ErrorCode.RESULT_UNREADABLE.code(),
                 "the result has neither a response nor an error")));
+    }
+
+    /** Reads through the object the parser is at the start of; returns its usageMetadata object, or null. */
+    private static JsonNode usageMetadata(JsonParser p) throws IOException {
+        JsonNode usage = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            if (p.nextToken() == JsonToken.START_OBJECT && field.equals("usageMetadata")) {
+                usage = p.readValueAsTree();
+            } else {
+                p.skipChildren();
+            }
+        }
+        return usage;
     }
 }

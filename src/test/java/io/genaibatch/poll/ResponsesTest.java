@@ -27,13 +27,13 @@ class ResponsesTest {
 
     @Test
     void shouldCarryTheResponseAsItCameBackWithItsTokensAndTheRequestsContext() throws Exception {
-        JsonNode response = ResultFile.MAPPER.readTree("{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"hi\"}]}}],"
-                + "\"usageMetadata\":{\"promptTokenCount\":3,\"candidatesTokenCount\":5,\"totalTokenCount\":9}}");
+        String response = "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"hi \\u00e9\"}]}}], "
+                + "\"usageMetadata\":{\"promptTokenCount\":3,\"candidatesTokenCount\":5,\"totalTokenCount\":9}}";
 
-        GenAiResponse r = Responses.succeeded(job, item, response, NOW);
+        GenAiResponse r = Responses.succeeded(job, item, responseOf(response), NOW);
 
         assertThat(r.getStatus()).isEqualTo(ResponseStatus.SUCCEEDED);
-        assertThat(ResultFile.MAPPER.readTree(r.getResponse())).isEqualTo(response);
+        assertThat(r.getResponse()).as("the very text of the result line").isEqualTo(response);
         assertThat(r.getUsage().getPromptTokens()).isEqualTo(3);
         assertThat(r.getUsage().getCandidatesTokens()).isEqualTo(5);
         assertThat(r.getUsage().getTotalTokens()).as("the API's total, thinking tokens included").isEqualTo(9);
@@ -49,8 +49,7 @@ class ResponsesTest {
 
     @Test
     void shouldLeaveUsageOutWhenTheApiReportedNone() throws Exception {
-        JsonNode embedding = ResultFile.MAPPER.readTree("{\"embedding\":{\"values\":[0.1,0.2]}}");
-        GenAiResponse r = Responses.succeeded(job, item, embedding, NOW);
+        GenAiResponse r = Responses.succeeded(job, item, responseOf("{\"embedding\":{\"values\":[0.1,0.2]}}"), NOW);
         assertThat(r.getUsage()).isNull();
         assertThat(ResultFile.MAPPER.readTree(r.getResponse()).at("/embedding/values").size()).isEqualTo(2);
     }
@@ -78,5 +77,11 @@ class ResponsesTest {
         assertThat(decoded.getStatus()).isEqualTo(ResponseStatus.FAILED);
         assertThat(decoded.getError().getHttpStatus()).isEqualTo(500);
         assertThat(decoded.getResponse()).isNull();
+    }
+
+    /** The response of a result line carrying {@code json}, as the publisher reads it. */
+    private static ResultFile.Response responseOf(String json) {
+        byte[] line = ("{\"key\":\"k\",\"response\":" + json + "}").getBytes(StandardCharsets.UTF_8);
+        return ResultFile.parse(line, line.length).response().orElseThrow();
     }
 }

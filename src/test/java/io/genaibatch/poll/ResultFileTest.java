@@ -61,7 +61,11 @@ class ResultFileTest {
         ResultFile.Result error = parse("{\"key\":\"k\",\"error\":{\"code\":429,\"message\":\"slow down\"}}");
         assertThat(error.error()).contains(new ApiError(429, "", "slow down"));
         ResultFile.Result ok = parse("{\"key\":\"k\",\"response\":{\"embedding\":{\"values\":[0.5]}}}");
-        assertThat(ok.response().orElseThrow().at("/embedding/values/0").asDouble()).isEqualTo(0.5);
+        assertThat(ok.response().orElseThrow().json()).isEqualTo("{\"embedding\":{\"values\":[0.5]}}");
+        assertThat(ok.response().orElseThrow().usageMetadata()).isNull();
+        ResultFile.Result both = parse("{\"response\":{\"usageMetadata\":{\"totalTokenCount\":4},\"x\":[{}]},"
+                + "\"key\":\"k\",\"error\":{\"code\":500}}");
+        assertThat(both.error()).as("an error wins, as before").contains(new ApiError(500, "", ""));
         ResultFile.Result empty = parse("{\"key\":\"k\"}");
         assertThat(empty.key()).contains("k");
         assertThat(empty.error().orElseThrow().status()).isEqualTo("RESULT_UNREADABLE");
