@@ -87,7 +87,7 @@ final class AccumulateProcessor implements Processor<String, PreparedItem, Strin
         String group = record.key();
         PreparedItem item = record.value();
         // Its genai.batches item was refused by Kafka (TooLargeRecordHandler): answered instead of written again.
-        oversized.rejectIfNoted(item.item());
+        oversized.rejectIfNoted(item);
         metrics.itemArrived(group, item.requestBytes(), item::requestId);
         GroupState state = groups.get(group);
         if (state == null) {
