@@ -68,7 +68,7 @@ public final class AccumulateBenchmark {
     private final Map<String, Object> tuning;
 
     /**
-     * @param tuning Kafka Streams settings given to both topologies (the accumulator's own defaults, then these)
+     * @param tuning Kafka Streams settings given to all three topologies (the accumulator's own defaults, then these)
      */
     public AccumulateBenchmark(GenAiBatchConfig base, int records, int requestBytes, int rounds, Map<String, Object> tuning,
                                PrintWriter out) throws Exception {

@@ -59,7 +59,7 @@ final class BenchCommand implements Runnable {
         @Option(names = "--rounds", defaultValue = "3", description = "Measured rounds after the warm-up (default: ${DEFAULT-VALUE}).")
         int rounds;
         @Option(names = "--streams", paramLabel = "KEY=VALUE",
-                description = "A Kafka Streams setting for both topologies, e.g. --streams commit.interval.ms=1000 (repeatable).")
+                description = "A Kafka Streams setting for all three topologies, e.g. --streams commit.interval.ms=1000 (repeatable).")
         Map<String, String> streams = new java.util.LinkedHashMap<>();
 
         @Override
@@ -70,7 +70,7 @@ final class BenchCommand implements Runnable {
                         inProcess ? " (in-process)" : "");
                 GenAiBatchConfig config = GenAiBatchConfig.of(Map.of(ConfigKeys.BOOTSTRAP_SERVERS.name(), servers));
                 AccumulateBenchmark bench = new AccumulateBenchmark(config, records, requestBytes, rounds, Map.copyOf(streams), out);
-                out.println("Streams settings of both topologies: " + new java.util.TreeMap<>(bench.tuning()));
+                out.println("Streams settings of all three topologies: " + new java.util.TreeMap<>(bench.tuning()));
                 bench.run();
                 return 0;
             });
