@@ -71,7 +71,7 @@ final class BenchSuite {
             }
         }
         if (last == null) {
-            return List.of(new Row(benchmark, "no RESULT line (exit code " + exitCode + ")", Optional.empty(), ""));
+            return List.of(new Row(benchmark, "no '" + prefix + "' line (exit code " + exitCode + ")", Optional.empty(), ""));
         }
         List<Row> rows = new ArrayList<>();
         for (String part : last.split(",")) {

@@ -39,7 +39,7 @@ class BenchSuiteTest {
 
         assertThat(rows).singleElement().satisfies(r -> {
             assertThat(r.value()).isEmpty();
-            assertThat(r.figure()).isEqualTo("no RESULT line (exit code 1)");
+            assertThat(r.figure()).isEqualTo("no 'RESULT latency:' line (exit code 1)");
         });
     }
 
@@ -57,7 +57,7 @@ class BenchSuiteTest {
                 | accumulate | two-hop ratio | 0.81 | >= 0.80 | yes |
                 | submit-poll | kafka-copy ratio | 3.50 | <= 3 (1 GB batch) | no |
                 | submit-poll | succeeded-to-published | 8 s | <= 10 s (1 GB batch) | yes |
-                | jobs-history | no RESULT line (exit code 1) | - |  | no |
+                | jobs-history | no 'RESULT jobs-history:' line (exit code 1) | - |  | no |
                 """);
     }
 
