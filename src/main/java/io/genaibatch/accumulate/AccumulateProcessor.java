@@ -11,6 +11,7 @@ import io.genaibatch.records.BatchSeal;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.records.SealReason;
 import io.genaibatch.records.WindowPolicy;
+import io.genaibatch.run.LogFields;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -198,8 +199,10 @@ final class AccumulateProcessor implements Processor<String, PreparedItem, Strin
                 .build();
         context.forward(new Record<>(open.batchId(), records.seal(open.batchId(), seal.getGroupKey(), seal), now, new RecordHeaders()));
         afterEffects(() -> metrics.batchSealed(open.batchId(), seal));
-        log.info("Sealed batch {} ({}): {} requests, {} bytes, open {} ms", open.batchId(), reason, open.count(), open.bytes(),
-                now - open.openedAt());
+        try (LogFields fields = LogFields.batch(open.batchId(), null, state.model())) {
+            log.info("Sealed batch {} ({}): {} requests, {} bytes, open {} ms", open.batchId(), reason, open.count(),
+                    open.bytes(), now - open.openedAt());
+        }
     }
 
     /** A metrics call made after records were sent must not throw: the record could no longer be refused cleanly. */

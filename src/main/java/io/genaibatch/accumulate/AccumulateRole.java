@@ -26,7 +26,6 @@ import org.slf4j.LoggerFactory;
 /** The accumulate role: runs the accumulator's Kafka Streams application until closed. */
 public final class AccumulateRole implements Role {
     private static final Logger log = LoggerFactory.getLogger(AccumulateRole.class);
-    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
     private final GenAiBatchConfig config;
     private final AccumulatorMetrics metrics;
@@ -133,7 +132,7 @@ public final class AccumulateRole implements Role {
         closing = true;
         // LEAVE_GROUP: without it the next start waits out the session timeout (44 s measured) before it gets tasks.
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-                .withTimeout(CLOSE_TIMEOUT));
+                .withTimeout(config.get(io.genaibatch.config.ConfigKeys.ACCUMULATE_CLOSE_TIMEOUT)));
         streamsMeters.close();
         log.info("Accumulator closed");
         stopped.complete(null);

@@ -26,8 +26,8 @@ public interface AccumulatorMetrics {
     }
 
     /**
-     * A request was refused with this code (see {@link ErrorCodes}): its REJECTED response is written, and
-     * {@code dlqRecords} copies of it to genai.requests.dlq.
+     * A request was refused with this code (see {@link io.genaibatch.batch.ErrorCode}): its REJECTED response is
+     * written, and {@code dlqRecords} copies of it to genai.requests.dlq.
      *
      * @param model the model as the caller sent it, "" when unknown
      */

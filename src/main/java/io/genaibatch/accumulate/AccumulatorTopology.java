@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Properties;
 
 import io.genaibatch.config.ConfigKeys;
+import io.genaibatch.config.FixedKafkaSettings;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.kafka.KafkaClients;
 import io.genaibatch.kafka.RecordSerdes;
@@ -41,11 +42,6 @@ public final class AccumulatorTopology {
     static final String HELD_STORE = "held-requests";
     /** The repartition topic is {@code <application.id>-accumulate-by-group-repartition}. */
     static final String REPARTITION_NAME = "accumulate-by-group";
-
-    /** Streams producer batch.size: the client default (16 KB) holds ~15 requests of 1 KB; see docs/BENCHMARKS.md. */
-    static final int PRODUCER_BATCH_BYTES = 256 * 1024;
-    static final int PRODUCER_LINGER_MS = 5;
-    static final int TRANSACTION_TIMEOUT_MS = 60_000;
 
     private AccumulatorTopology() {
     }
@@ -101,7 +97,7 @@ public final class AccumulatorTopology {
         Topics topics = Topics.from(config);
         Map<String, Object> required = new HashMap<>();
         required.put(StreamsConfig.APPLICATION_ID_CONFIG, config.get(ConfigKeys.ACCUMULATE_APPLICATION_ID));
-        required.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        required.putAll(FixedKafkaSettings.streams());
         required.put(StreamsConfig.STATE_DIR_CONFIG, config.get(ConfigKeys.ACCUMULATE_STATE_DIR));
         required.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.get(ConfigKeys.ACCUMULATE_THREADS));
         required.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, RejectionHandler.class);
@@ -121,11 +117,9 @@ public final class AccumulatorTopology {
             required.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, replication);
         }
         Properties props = new Properties();
-        props.putAll(tuning());
-        // Releasing held requests reads genai.requests inside a punctuation, in the thread's open transaction (each
-        // task at most HeldRequests.RELEASE_TIME, plus offset look-ups): the exactly-once default of 10 s would be
-        // passed by a few tasks draining at once, fencing the thread in a loop. kafka.properties.* may override it.
-        props.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), TRANSACTION_TIMEOUT_MS);
+        // Tuning and the transaction timeout (see accumulate.transaction-timeout) first: kafka.properties.* may
+        // override them.
+        props.putAll(tuning(config));
         props.putAll(new KafkaClients(config).properties(required));
         props.putAll(overrides);
         return props;
@@ -145,11 +139,18 @@ public final class AccumulatorTopology {
         streamsConfig.put(TooLargeRecordHandler.CONFIG_OVERSIZED, oversized);
     }
 
-    /** Measured in docs/BENCHMARKS.md (and docs/KAFKA-NOTES.md). */
-    public static Map<String, Object> tuning() {
+    /**
+     * The producer settings of the accumulate.producer-* and accumulate.transaction-timeout keys; the tuning is
+     * measured in docs/BENCHMARKS.md (and docs/KAFKA-NOTES.md).
+     */
+    public static Map<String, Object> tuning(GenAiBatchConfig config) {
         return Map.of(
-                StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), PRODUCER_BATCH_BYTES,
-                StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), PRODUCER_LINGER_MS);
+                StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG),
+                Math.toIntExact(config.get(ConfigKeys.ACCUMULATE_PRODUCER_BATCH_SIZE)),
+                StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG),
+                config.get(ConfigKeys.ACCUMULATE_PRODUCER_LINGER).toMillis(),
+                StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
+                Math.toIntExact(config.get(ConfigKeys.ACCUMULATE_TRANSACTION_TIMEOUT).toMillis()));
     }
 
     static ValueFormat formatOf(GenAiBatchConfig config) {

@@ -14,6 +14,7 @@ import java.util.TreeMap;
 import java.util.function.Predicate;
 
 import io.genaibatch.accumulate.HeldRecordReader.HeldRecord;
+import io.genaibatch.batch.ErrorCode;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -183,7 +184,7 @@ final class HeldRequests {
                 lost++;
                 log.error("Held request of model {} at {}-{} offset {} (key {}) cannot be batched: {}. It is answered "
                         + "with an ERROR response ({}).", model, topic, partition, offset, printable(held.value.key()), problem,
-                        ErrorCodes.HELD_REQUEST_LOST);
+                        ErrorCode.HELD_REQUEST_LOST.code());
                 lostOnes.add(new HeldRequestsLostException.Lost(model, topic, partition, offset, held.value.key(),
                         held.value.timestamp(), problem));
                 AccumulateProcessor.afterEffects(() -> metrics.heldRequestLost(model, partition, offset));

@@ -2,6 +2,8 @@ package io.genaibatch.accumulate;
 
 import java.util.List;
 
+import io.genaibatch.batch.ErrorCode;
+
 /**
  * Thrown at the end of a release from the validate stage's punctuation when held requests could not be batched
  * (deleted by retention, the topic recreated, or failing when released again): Kafka Streams hands it to {@link RejectionHandler}, which answers
@@ -17,7 +19,7 @@ final class HeldRequestsLostException extends RuntimeException {
 
     /** @param cause why the release stopped part-way, or null when it ran to the end */
     HeldRequestsLostException(List<Lost> lost, Throwable cause) {
-        super(lost.size() + " held requests could not be batched; each is answered with " + ErrorCodes.HELD_REQUEST_LOST,
+        super(lost.size() + " held requests could not be batched; each is answered with " + ErrorCode.HELD_REQUEST_LOST.code(),
                 cause, false, false);
         this.lost = List.copyOf(lost);
     }

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.genaibatch.config.FixedKafkaSettings;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -36,8 +37,7 @@ final class KafkaHeldRecordReader implements HeldRecordReader {
         // kafka.properties.* may carry a group for the Streams app; this consumer must not join or commit for one.
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         props.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.putAll(FixedKafkaSettings.consumer());
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         // Offset look-ups fail fast rather than hold the punctuation, and the thread's transaction, open (broker away).

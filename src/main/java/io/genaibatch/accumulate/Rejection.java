@@ -12,7 +12,7 @@ import io.genaibatch.records.ResponseStatus;
  * Why one request was refused, with what is known of it, so that its REJECTED response can echo the caller's
  * requestId, model and metadata when they could be read.
  *
- * @param code one of {@link ErrorCodes}
+ * @param code one of {@link io.genaibatch.batch.ErrorCode}
  * @param message what was expected, what was found, naming the field
  * @param model the model as the caller sent it, "" when unknown
  * @param kind null when unknown or invalid

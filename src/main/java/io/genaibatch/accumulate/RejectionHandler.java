@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.ValueFormat;
 import io.genaibatch.records.BatchItem;
@@ -38,8 +39,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The DLQ record is Kafka Streams' own (KIP-1034, {@code errors.dead.letter.queue.topic.name}), built by the
  * stock log-and-continue handlers with their {@code __streams.errors.*} headers (exception, message, stack trace,
- * topic, partition, offset); this handler adds {@link ErrorCodes#HEADER_CODE}, {@link ErrorCodes#HEADER_MESSAGE} and
- * {@link ErrorCodes#HEADER_REQUEST_ID}.
+ * topic, partition, offset); this handler adds {@link DlqHeaders#CODE}, {@link DlqHeaders#MESSAGE} and
+ * {@link DlqHeaders#REQUEST_ID}.
  *
  * <p>A {@link StreamsException} (a failing state store, a fenced producer) is not the record's fault: the handler
  * answers FAIL, the stream thread is replaced and the task resumes from its last commit, so no request is rejected
@@ -159,12 +160,12 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
             out.add(response);
         }
         for (ProducerRecord<byte[], byte[]> d : dlq) {
-            d.headers().add(ErrorCodes.HEADER_CODE, utf8(rejection.code()));
-            d.headers().add(ErrorCodes.HEADER_MESSAGE, utf8(rejection.message()));
-            d.headers().add(ErrorCodes.HEADER_REQUEST_ID, utf8(rejection.requestId()));
+            d.headers().add(DlqHeaders.CODE, utf8(rejection.code()));
+            d.headers().add(DlqHeaders.MESSAGE, utf8(rejection.message()));
+            d.headers().add(DlqHeaders.REQUEST_ID, utf8(rejection.requestId()));
             out.add(fitted(d));
         }
-        if (rejection.code().equals(ErrorCodes.PROCESSING_FAILED)) {
+        if (rejection.code().equals(ErrorCode.PROCESSING_FAILED.code())) {
             log.error("Request {} rejected after an unexpected failure: {}", rejection.requestId(), rejection.message());
         } else {
             log.info("Request {} rejected: {} {}", rejection.requestId(), rejection.code(), rejection.message());
@@ -253,7 +254,7 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
             GenAiResponse response = GenAiResponse.newBuilder()
                     .setRequestId(RequestIds.derived(l.topic(), l.partition(), l.offset()))
                     .setStatus(io.genaibatch.records.ResponseStatus.ERROR)
-                    .setError(io.genaibatch.records.Error.newBuilder().setCode(ErrorCodes.HELD_REQUEST_LOST)
+                    .setError(io.genaibatch.records.Error.newBuilder().setCode(ErrorCode.HELD_REQUEST_LOST.code())
                             .setMessage(message).setHttpStatus(null).build())
                     .setModel(l.model())
                     .setKind(null)
@@ -271,7 +272,7 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
                 + "This is a bug in genai-batch: please report it with the DLQ record";
         if (record.value() instanceof PreparedItem prepared) {
             BatchItem item = prepared.item();
-            return new Rejection(ErrorCodes.PROCESSING_FAILED, message, item.getRequestId(), item.getModel(), item.getKind(),
+            return new Rejection(ErrorCode.PROCESSING_FAILED.code(), message, item.getRequestId(), item.getModel(), item.getKind(),
                     item.getMetadata(), item.getReceivedAt());
         }
         String derived = RequestIds.derived(context.topic(), context.partition(), context.offset());
@@ -280,10 +281,10 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
                 : record.value() instanceof GenAiRequest decoded ? decoded : null;
         if (request != null) {
             String id = request.getRequestId() == null || request.getRequestId().isBlank() ? derived : request.getRequestId();
-            return new Rejection(ErrorCodes.PROCESSING_FAILED, message, id, request.getModel(), request.getKind(),
+            return new Rejection(ErrorCode.PROCESSING_FAILED.code(), message, id, request.getModel(), request.getKind(),
                     request.getMetadata(), receivedAt);
         }
-        return new Rejection(ErrorCodes.PROCESSING_FAILED, message, derived, "", null, null, receivedAt);
+        return new Rejection(ErrorCode.PROCESSING_FAILED.code(), message, derived, "", null, null, receivedAt);
     }
 
     private static GenAiRequest decodeOrNull(byte[] raw) {
@@ -355,10 +356,10 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
             String message = exception.getMessage() == null ? exception.toString() : exception.getMessage();
             JsonNode json = value == null ? null : RequestJson.parseOrNull(value);
             if (json == null) {
-                return new Rejection(ErrorCodes.UNDECODABLE, message, derived, "", null, null, receivedAt);
+                return new Rejection(ErrorCode.UNDECODABLE.code(), message, derived, "", null, null, receivedAt);
             }
             if (!json.isObject()) {
-                return new Rejection(ErrorCodes.NOT_AN_OBJECT, "the value is JSON but " + RequestJson.type(json)
+                return new Rejection(ErrorCode.NOT_AN_OBJECT.code(), "the value is JSON but " + RequestJson.type(json)
                         + ", not an object: expected {\"model\": ..., \"kind\": ..., \"request\": {...}}", derived, "", null, null,
                         receivedAt);
             }
@@ -373,17 +374,17 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
             JsonNode modelNode = json.get("model");
             String code;
             if (kindNode == null || kindNode.isNull()) {
-                code = ErrorCodes.MISSING_KIND;
+                code = ErrorCode.MISSING_KIND.code();
             } else if (kind == null) {
-                code = ErrorCodes.INVALID_KIND;
+                code = ErrorCode.INVALID_KIND.code();
             } else if (modelNode == null || modelNode.isNull()) {
-                code = ErrorCodes.MISSING_MODEL;
+                code = ErrorCode.MISSING_MODEL.code();
             } else if (model == null) {
-                code = ErrorCodes.INVALID_MODEL;
+                code = ErrorCode.INVALID_MODEL.code();
             } else if (json.get("request") == null || json.get("request").isNull() || message.contains("'request'")) {
-                code = ErrorCodes.INVALID_REQUEST;
+                code = ErrorCode.INVALID_REQUEST.code();
             } else {
-                code = ErrorCodes.UNDECODABLE;
+                code = ErrorCode.UNDECODABLE.code();
             }
             return new Rejection(code, message, requestId, model == null ? "" : model, kind, metadata, receivedAt);
         }

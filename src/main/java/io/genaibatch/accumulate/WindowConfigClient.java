@@ -48,13 +48,10 @@ public final class WindowConfigClient {
 
     /** Reads the whole (small, compacted) topic up to its current end. */
     public Snapshot read() throws InterruptedException, ExecutionException, TimeoutException {
-        Map<String, Object> props = new HashMap<>(Map.of(
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.CLIENT_ID_CONFIG, "genai-batch-config"));
+        Map<String, Object> props = new HashMap<>(Map.of(ConsumerConfig.CLIENT_ID_CONFIG, "genai-batch-config"));
         Map<String, WindowPolicy> policies = new TreeMap<>();
         Map<String, String> ignored = new TreeMap<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(new KafkaClients(config).properties(props),
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(new KafkaClients(config).consumer(props),
                 new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, TIMEOUT).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
@@ -107,11 +104,8 @@ public final class WindowConfigClient {
 
     /** Writes (or, with null, deletes) the policy of a key and waits for the broker's acknowledgement. */
     public void write(String key, WindowPolicy policy) throws InterruptedException, ExecutionException, TimeoutException {
-        Map<String, Object> props = Map.of(
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.CLIENT_ID_CONFIG, "genai-batch-config");
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(new KafkaClients(config).properties(props),
+        Map<String, Object> props = Map.of(ProducerConfig.CLIENT_ID_CONFIG, "genai-batch-config");
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(new KafkaClients(config).producer(props),
                 new StringSerializer(), new ByteArraySerializer())) {
             byte[] value = policy == null ? null : CODEC.encode(policy, AccumulatorTopology.formatOf(config));
             producer.send(new ProducerRecord<>(topic, key, value)).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);

@@ -78,7 +78,7 @@ public final class AccumulateBenchmark {
         this.rounds = rounds;
         this.out = out;
         this.stateRoot = Files.createTempDirectory("genai-batch-bench");
-        Map<String, Object> all = new HashMap<>(AccumulatorTopology.tuning());
+        Map<String, Object> all = new HashMap<>(AccumulatorTopology.tuning(base));
         all.putAll(tuning);
         this.tuning = Map.copyOf(all);
     }

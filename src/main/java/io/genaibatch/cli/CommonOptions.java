@@ -14,7 +14,7 @@ final class CommonOptions {
     ConfigOptions config;
 
     @Option(names = "--bootstrap-servers", paramLabel = "HOSTS",
-            description = "Kafka bootstrap servers; overrides kafka.bootstrap-servers (default localhost:9092).")
+            description = "Kafka bootstrap servers; overrides kafka.bootstrap-servers (default ${bundle:default.kafka.bootstrap-servers}).")
     String bootstrapServers;
 
     GenAiBatchConfig load() {

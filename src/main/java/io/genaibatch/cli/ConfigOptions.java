@@ -15,7 +15,7 @@ final class ConfigOptions {
     Path configFile;
 
     @Option(names = "--value-format", paramLabel = "avro|json",
-            description = "Encoding of the values written; overrides serde.value-format (default avro).")
+            description = "Encoding of the values written; overrides serde.value-format (default ${bundle:default.serde.value-format}).")
     String valueFormat;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE",

@@ -100,8 +100,7 @@ final class Demo {
         RecordCodec<GenAiRequest> codec = RecordCodec.genAiRequest();
         ValueFormat format = clients.valueFormat();
         AtomicReference<Exception> failure = new AtomicReference<>();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(clients.properties(Map.of(
-                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 5,
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(clients.producer(Map.of(ProducerConfig.LINGER_MS_CONFIG, 5,
                 ProducerConfig.CLIENT_ID_CONFIG, "genai-batch-demo")), new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < count && failure.get() == null; i++) {
                 DemoRequests.Demo demo = DemoRequests.make(runId, i);

@@ -522,8 +522,7 @@ final class JobsCommand implements Runnable {
                                 RecordCodec.batchJob().encode(latest.job(), clients.valueFormat()));
                 lineage.decided(request(), List.of()).addTo(record.headers());
                 try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer =
-                             new org.apache.kafka.clients.producer.KafkaProducer<>(clients.properties(Map.of(
-                                     "acks", "all", "enable.idempotence", true)),
+                             new org.apache.kafka.clients.producer.KafkaProducer<>(clients.producer(Map.of()),
                                      new org.apache.kafka.common.serialization.ByteArraySerializer(),
                                      new org.apache.kafka.common.serialization.ByteArraySerializer())) {
                     producer.send(record).get(source.readTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);

@@ -31,6 +31,8 @@ import picocli.CommandLine.Spec;
                 + "one correct response. The console shows only that, and errors; the log goes to a file under --data-dir "
                 + "(--log-file; --verbose shows it on the console too).")
 final class LocalCommand implements Callable<Integer> {
+    /** local's own http.port, so that it does not take the port of a `run` on the same machine. */
+    static final String HTTP_PORT = "8088";
     /** The emulator accepts any key; the real SDK insists on having one. */
     static final String EMULATOR_API_KEY = "local-emulator-key";
 
@@ -49,7 +51,7 @@ final class LocalCommand implements Callable<Integer> {
 
     @Option(names = "--http-port", paramLabel = "PORT",
             description = "Port of the HTTP endpoint (/metrics, /health/live, /health/ready, the status page); "
-                    + "overrides http.port (local's default 8088); 0 turns it off.")
+                    + "overrides http.port (local's default " + LocalCommand.HTTP_PORT + "); 0 turns it off.")
     Integer httpPort;
 
     @Option(names = "--data-dir", defaultValue = "genai-batch-data",
@@ -144,7 +146,7 @@ final class LocalCommand implements Callable<Integer> {
     /** Local turnaround: short windows and polls, every cache under the data directory. */
     static Map<String, String> localDefaults(Path dataDir) {
         Map<String, String> defaults = new HashMap<>();
-        defaults.put(ConfigKeys.HTTP_PORT.name(), "8088");
+        defaults.put(ConfigKeys.HTTP_PORT.name(), HTTP_PORT);
         defaults.put(ConfigKeys.WINDOW_MAX_WAIT.name(), "5s");
         defaults.put(ConfigKeys.POLL_INITIAL_INTERVAL.name(), "500ms");
         defaults.put(ConfigKeys.POLL_MAX_INTERVAL.name(), "2s");

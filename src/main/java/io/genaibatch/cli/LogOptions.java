@@ -11,7 +11,7 @@ import picocli.CommandLine.TypeConversionException;
 final class LogOptions {
     @Option(names = "--log-format", defaultValue = "text", paramLabel = "text|json", converter = FormatConverter.class,
             description = "text: one line per event; json: one JSON object per line (time, level, logger, thread, "
-                    + "message, the event's context fields such as batchId, error) for log shippers "
+                    + "message, batchId, job and model when the event is about one batch, error) for log shippers "
                     + "(default: ${DEFAULT-VALUE}).")
     CommandLogging.Format format = CommandLogging.Format.TEXT;
 

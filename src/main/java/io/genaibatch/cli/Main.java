@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 KafkaCommand.class,
                 TopicsCommand.class,
                 ConfigCommand.class,
+                ErrorsCommand.class,
                 ProduceCommand.class,
                 ConsumeCommand.class,
                 EmulatorCommand.class,
@@ -55,6 +56,8 @@ public final class Main implements Runnable {
             }
         };
         CommandLine cli = new CommandLine(new Main(), factory);
+        // --help shows the defaults ConfigKeys declares: descriptions write ${bundle:default.<key>}.
+        cli.setResourceBundle(new KeyDefaults());
         // A bad config or an unreachable broker is a message for the user, not a stack trace.
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("genai-batch: " + ErrorMessages.describe(e));

@@ -67,9 +67,7 @@ final class ProduceCommand implements Callable<Integer> {
         long bad = 0;
         AtomicLong acked = new AtomicLong();
         AtomicReference<Exception> sendFailure = new AtomicReference<>();
-        Map<String, Object> props = clients.properties(Map.of(
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+        Map<String, Object> props = clients.producer(Map.of(
                 ProducerConfig.LINGER_MS_CONFIG, 5,
                 ProducerConfig.CLIENT_ID_CONFIG, "genai-batch-produce"));
         try (BufferedReader in = "-".equals(file.toString())

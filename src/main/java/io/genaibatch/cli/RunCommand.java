@@ -48,7 +48,7 @@ final class RunCommand implements Callable<Integer> {
     String geminiBaseUrl;
     @Option(names = "--http-port", paramLabel = "PORT",
             description = "Port of the HTTP endpoint (/metrics, /health/live, /health/ready, the status page); "
-                    + "overrides http.port (default 8080); 0 turns it off.")
+                    + "overrides http.port (default ${bundle:default.http.port}); 0 turns it off.")
     Integer httpPort;
 
     @Override

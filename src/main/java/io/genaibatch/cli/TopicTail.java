@@ -67,8 +67,7 @@ final class TopicTail implements AutoCloseable {
     }
 
     private static KafkaConsumer<byte[], byte[]> consumer(KafkaClients clients) {
-        return new KafkaConsumer<>(clients.properties(Map.of(
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+        return new KafkaConsumer<>(clients.consumer(Map.of(
                 ConsumerConfig.CLIENT_ID_CONFIG, "genai-batch-demo")), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 }

@@ -28,7 +28,10 @@ public final class ConfigDocs {
                 .append("topic wins over the file: see docs/ACCUMULATOR.md for the order. |\n");
         md.append("| `").append(ConfigKeys.KAFKA_PROPERTIES_PREFIX).append("*` | string | | any Kafka client setting | ")
                 .append("Passed as they are to every Kafka client the service creates, e.g. ")
-                .append("`kafka.properties.security.protocol: SASL_SSL`. |\n");
+                .append("`kafka.properties.security.protocol: SASL_SSL`. Settings the guarantees depend on are fixed ")
+                .append("and refused here with the reason (also under a Kafka Streams prefix such as `producer.`): ")
+                .append(String.join(", ", FixedKafkaSettings.names().stream().map(n -> "`" + n + "`").toList()))
+                .append(". |\n");
         return md.toString();
     }
 }

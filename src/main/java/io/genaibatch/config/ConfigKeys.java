@@ -101,6 +101,17 @@ public final class ConfigKeys {
             "gemini.retry.max-elapsed", ConfigType.DURATION, Duration.ofMinutes(5),
             between(Duration.ZERO, Duration.ofHours(6), "between 0s and 6h"),
             "No retry of a call starts after this long since its first attempt.");
+    public static final ConfigKey<Integer> GEMINI_CIRCUIT_FAILURE_THRESHOLD = new ConfigKey<>(
+            "gemini.circuit.failure-threshold", ConfigType.INT, 5, between(0, 1000, "between 0 and 1000"),
+            "Attempts in a row that find the Gemini API unavailable (connection errors, 408, 429, 5xx) before the"
+                    + " circuit opens: every role's calls then fail fast and wait instead of reaching the API. An"
+                    + " answer (even a 4xx refusing one request) starts the count again. 0: the circuit never opens.");
+    public static final ConfigKey<Duration> GEMINI_CIRCUIT_OPEN_DURATION = new ConfigKey<>(
+            "gemini.circuit.open-duration", ConfigType.DURATION, Duration.ofSeconds(30),
+            between(Duration.ofSeconds(1), Duration.ofHours(1), "between 1s and 1h"),
+            "How long an open circuit refuses calls before it lets one probe call through (success closes it,"
+                    + " failure opens it again). Also how often an idle process probes an API it last saw failing,"
+                    + " so that /health/ready recovers without new work.");
 
     public static final ConfigKey<String> COST_PRICES_FILE = new ConfigKey<>(
             "cost.prices-file", ConfigType.STRING, null, null,
@@ -198,6 +209,14 @@ public final class ConfigKeys {
             "poll.close-timeout", ConfigType.DURATION, Duration.ofSeconds(30),
             between(Duration.ofMillis(100), Duration.ofMinutes(10), "between 100ms and 10m"),
             "How long close() waits for the current chunk to commit before interrupting the poller.");
+    public static final ConfigKey<Duration> POLL_MAX_POLL_INTERVAL = new ConfigKey<>(
+            "poll.max-poll-interval", ConfigType.DURATION, Duration.ofMinutes(8),
+            between(Duration.ofSeconds(1), Duration.ofHours(1), "between 1s and 1h"),
+            "max.poll.interval.ms of the pollers' genai.jobs consumer: the longest the poller may go without polling, "
+                    + "during one Gemini API call with its retries (a results download does not count: it runs while "
+                    + "the poller polls); past it the group evicts the poller. It must exceed gemini.retry.max-elapsed + "
+                    + "gemini.request-timeout (checked at load); keep it under connections.max.idle.ms (9 min by "
+                    + "default). kafka.properties.max.poll.interval.ms, which applies to every consumer, wins when set.");
 
     // Batching windows. The same five keys can be set per model under window.models.<model>.<setting>
     // (WINDOW_MODELS_PREFIX); both use the declarations and validators below, and so do the window-config topic
@@ -249,6 +268,27 @@ public final class ConfigKeys {
     public static final ConfigKey<Integer> ACCUMULATE_THREADS = new ConfigKey<>(
             "accumulate.threads", ConfigType.INT, 1, between(1, 64, "between 1 and 64"),
             "Kafka Streams threads of the accumulator in this process.");
+    public static final ConfigKey<Duration> ACCUMULATE_CLOSE_TIMEOUT = new ConfigKey<>(
+            "accumulate.close-timeout", ConfigType.DURATION, Duration.ofSeconds(30),
+            between(Duration.ofSeconds(1), Duration.ofMinutes(10), "between 1s and 10m"),
+            "How long stopping the accumulator waits for its Kafka Streams threads to commit and end.");
+    public static final ConfigKey<Long> ACCUMULATE_PRODUCER_BATCH_SIZE = new ConfigKey<>(
+            "accumulate.producer-batch-size", ConfigType.SIZE, 256L * 1024,
+            between(1024L, 64L * 1024 * 1024, "between 1KiB and 64MiB"),
+            "batch.size of the accumulator's Kafka Streams producer: the client default (16KiB) holds about 15 "
+                    + "requests of 1 KB (docs/BENCHMARKS.md). kafka.properties.producer.batch.size wins when set.");
+    public static final ConfigKey<Duration> ACCUMULATE_PRODUCER_LINGER = new ConfigKey<>(
+            "accumulate.producer-linger", ConfigType.DURATION, Duration.ofMillis(5),
+            between(Duration.ZERO, Duration.ofMinutes(1), "between 0 and 1m"),
+            "linger.ms of the accumulator's Kafka Streams producer (docs/BENCHMARKS.md). "
+                    + "kafka.properties.producer.linger.ms wins when set.");
+    public static final ConfigKey<Duration> ACCUMULATE_TRANSACTION_TIMEOUT = new ConfigKey<>(
+            "accumulate.transaction-timeout", ConfigType.DURATION, Duration.ofSeconds(60),
+            between(Duration.ofSeconds(1), Duration.ofMinutes(15), "between 1s and 15m (the broker's default maximum)"),
+            "transaction.timeout.ms of the accumulator's producer. Releasing held requests reads genai.requests inside "
+                    + "the thread's open transaction: the exactly-once default of 10s would be passed by a few tasks "
+                    + "draining at once, fencing the thread in a loop. kafka.properties.producer.transaction.timeout.ms "
+                    + "wins when set.");
 
     public static final ConfigKey<String> SUBMIT_GROUP_ID = new ConfigKey<>(
             "submit.group-id", ConfigType.STRING, "genai-batch-submit", nonBlank(),
@@ -293,8 +333,8 @@ public final class ConfigKeys {
             between(Duration.ofSeconds(10), Duration.ofHours(1), "between 10s and 1h"),
             "Longest the read of genai.jobs when partitions are assigned (to learn which batches already have a job) "
                     + "may go without progress; a long history read steadily is not cut. It waits for transactions a "
-                    + "killed producer left open, up to their transaction.timeout.ms (1 min by default): keep it above "
-                    + "that. Past it the submitter stops, and a restart tries again.");
+                    + "killed producer left open, up to their transaction.timeout.ms (1 min by default): it must be "
+                    + "longer (checked at load). Past it the submitter stops, and a restart tries again.");
     public static final ConfigKey<Duration> SUBMIT_SHUTDOWN_TIMEOUT = new ConfigKey<>(
             "submit.shutdown-timeout", ConfigType.DURATION, Duration.ofSeconds(30),
             between(Duration.ofSeconds(1), Duration.ofMinutes(10), "between 1s and 10m"),
@@ -325,27 +365,6 @@ public final class ConfigKeys {
             "How often the status page and /api/jobs, /api/models read genai.jobs, genai.window-config and the new "
                     + "records of genai.responses, in the background; a page hit never reads Kafka. Reading starts "
                     + "at the first hit, so a process nobody looks at reads nothing.");
-
-    public static final List<ConfigKey<?>> ALL = List.of(
-            BOOTSTRAP_SERVERS,
-            TOPIC_REQUESTS, TOPIC_BATCHES, TOPIC_JOBS, TOPIC_RESPONSES, TOPIC_WINDOW_CONFIG, TOPIC_DLQ,
-            TOPIC_PARTITIONS, TOPIC_REPLICATION, TOPIC_RETENTION,
-            VALUE_FORMAT,
-            GEMINI_BASE_URL, GEMINI_ALLOW_INSECURE_HTTP, GEMINI_API_VERSION, GEMINI_CONNECT_TIMEOUT, GEMINI_REQUEST_TIMEOUT, GEMINI_UPLOAD_CHUNK,
-            GEMINI_RETRY_ATTEMPTS, GEMINI_RETRY_INITIAL_BACKOFF, GEMINI_RETRY_MAX_BACKOFF, GEMINI_RETRY_MAX_RETRY_AFTER,
-            GEMINI_RETRY_MAX_ELAPSED,
-            COST_PRICES_FILE,
-            POLL_GROUP_ID, POLL_INITIAL_INTERVAL, POLL_MAX_INTERVAL, POLL_PUBLISH_CHUNK, POLL_CACHE_DIR, POLL_POLICY,
-            POLL_MAX_ATTEMPTS, POLL_RETRY_INITIAL_BACKOFF, POLL_RETRY_MAX_BACKOFF, POLL_STUCK_AFTER, POLL_RETRIABLE_CODES,
-            POLL_ON_EXHAUSTED, POLL_GONE_AFTER, POLL_ITEMS_READ_TIMEOUT, POLL_CLOSE_TIMEOUT,
-            WINDOW_MAX_REQUESTS, WINDOW_MAX_BYTES, WINDOW_MAX_WAIT, WINDOW_SHARDS, WINDOW_ENABLED,
-            MODELS_ALLOWED,
-            ACCUMULATE_APPLICATION_ID, ACCUMULATE_STATE_DIR, ACCUMULATE_THREADS,
-            SUBMIT_GROUP_ID, SUBMIT_SPOOL_DIR, SUBMIT_INLINE_MAX_BYTES, SUBMIT_MAX_JOBS_IN_FLIGHT,
-            SUBMIT_RETRY_INITIAL_BACKOFF, SUBMIT_RETRY_MAX_BACKOFF, SUBMIT_LIST_PAGE_SIZE, SUBMIT_CREATE_LOOKUP_WINDOW,
-            SUBMIT_JOBS_READ_TIMEOUT, SUBMIT_SHUTDOWN_TIMEOUT,
-            SUBMIT_INSTANCE_ID,
-            HTTP_PORT, HTTP_HOST, HTTP_REFRESH_INTERVAL);
 
     /** The suffix of a window key as it appears under {@code window.models.<model>.}, e.g. max-wait. */
     public static String windowSetting(ConfigKey<?> key) {
@@ -379,5 +398,30 @@ public final class ConfigKeys {
 
     private static ConfigKey<String> topic(String name, String defaultName, String doc) {
         return new ConfigKey<>("topics." + name, ConfigType.STRING, defaultName, nonBlank(), "Topic name. " + doc);
+    }
+
+    /**
+     * Every key above, in declaration order, found by reflection: a declared key cannot be left out of the loader,
+     * {@code config validate} or the docs. Last in the class, so that every key is initialised when it is read.
+     */
+    public static final List<ConfigKey<?>> ALL = declaredKeys();
+
+    private static List<ConfigKey<?>> declaredKeys() {
+        List<ConfigKey<?>> keys = new java.util.ArrayList<>();
+        for (java.lang.reflect.Field field : ConfigKeys.class.getDeclaredFields()) {
+            int modifiers = field.getModifiers();
+            if (java.lang.reflect.Modifier.isStatic(modifiers) && field.getType() == ConfigKey.class) {
+                try {
+                    ConfigKey<?> key = (ConfigKey<?>) field.get(null);
+                    if (key == null) {
+                        throw new IllegalStateException("ConfigKeys." + field.getName() + " is declared after ALL");
+                    }
+                    keys.add(key);
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        return List.copyOf(keys);
     }
 }

@@ -13,6 +13,10 @@ import java.util.function.Function;
 final class ConfigRules {
     /** Kafka's default max.poll.interval.ms (ConsumerConfig), for the submitter's consumer. */
     static final long DEFAULT_MAX_POLL_INTERVAL_MS = 300_000;
+    /** Kafka's default transaction.timeout.ms (ProducerConfig), for the producers writing genai.jobs. */
+    static final long DEFAULT_TRANSACTION_TIMEOUT_MS = 60_000;
+    private static final String MAX_POLL_INTERVAL = "max.poll.interval.ms";
+    private static final String TRANSACTION_TIMEOUT = "transaction.timeout.ms";
 
     private ConfigRules() {
     }
@@ -23,7 +27,11 @@ final class ConfigRules {
             c -> atLeast(c, ConfigKeys.SUBMIT_RETRY_MAX_BACKOFF, ConfigKeys.SUBMIT_RETRY_INITIAL_BACKOFF),
             c -> atLeast(c, ConfigKeys.GEMINI_RETRY_MAX_BACKOFF, ConfigKeys.GEMINI_RETRY_INITIAL_BACKOFF),
             c -> atLeast(c, ConfigKeys.SUBMIT_CREATE_LOOKUP_WINDOW, ConfigKeys.GEMINI_REQUEST_TIMEOUT),
-            ConfigRules::shutdownWithinPollInterval);
+            c -> notMillis(c, MAX_POLL_INTERVAL),
+            c -> notMillis(c, TRANSACTION_TIMEOUT),
+            ConfigRules::shutdownWithinPollInterval,
+            ConfigRules::geminiCallWithinPollerPollInterval,
+            ConfigRules::jobsReadOutlastsOpenTransactions);
 
     /** Every problem found; empty when the configuration holds together. */
     static List<String> problems(GenAiBatchConfig config) {
@@ -40,30 +48,92 @@ final class ConfigRules {
     }
 
     /**
+     * A {@code kafka.properties.*} setting in milliseconds as the rules read it, named for their messages.
+     *
+     * @param text how a message names it: the key and value, and whether it is Kafka's default
+     */
+    private record KafkaMillis(long millis, String text) {
+    }
+
+    /** The setting, or {@code kafkaDefault} when unset; empty when it is not a number (see {@link #notMillis}). */
+    private static Optional<KafkaMillis> kafkaMillis(GenAiBatchConfig c, String setting, long kafkaDefault) {
+        String raw = c.kafkaProperties().get(setting);
+        String key = ConfigKeys.KAFKA_PROPERTIES_PREFIX + setting;
+        if (raw == null) {
+            return Optional.of(new KafkaMillis(kafkaDefault, key + " (" + kafkaDefault + " ms, Kafka's default)"));
+        }
+        try {
+            long millis = Long.parseLong(raw.trim());
+            return Optional.of(new KafkaMillis(millis, key + " (" + millis + " ms)"));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<String> notMillis(GenAiBatchConfig c, String setting) {
+        String raw = c.kafkaProperties().get(setting);
+        return raw == null || kafkaMillis(c, setting, 0).isPresent() ? Optional.empty()
+                : Optional.of(ConfigKeys.KAFKA_PROPERTIES_PREFIX + setting + " must be a number of milliseconds, found '"
+                        + raw + "'");
+    }
+
+    /**
      * Inside one poll, the submitter may wait up to submit.shutdown-timeout for creates already sent (partitions
      * revoked) and then read genai.jobs, giving up after submit.jobs-read-timeout without progress (partitions
      * assigned): a stalled read must end before max.poll.interval.ms, or the group evicts the instance mid-rebalance
      * and refuses its job records.
      */
     private static Optional<String> shutdownWithinPollInterval(GenAiBatchConfig c) {
-        String key = ConfigKeys.KAFKA_PROPERTIES_PREFIX + "max.poll.interval.ms";
-        String raw = c.kafkaProperties().get("max.poll.interval.ms");
-        long interval;
-        try {
-            interval = raw == null ? DEFAULT_MAX_POLL_INTERVAL_MS : Long.parseLong(raw.trim());
-        } catch (NumberFormatException e) {
-            return Optional.of(key + " must be a number of milliseconds, found '" + raw + "'");
-        }
+        Optional<KafkaMillis> interval = kafkaMillis(c, MAX_POLL_INTERVAL, DEFAULT_MAX_POLL_INTERVAL_MS);
         Duration shutdown = c.get(ConfigKeys.SUBMIT_SHUTDOWN_TIMEOUT);
         Duration read = c.get(ConfigKeys.SUBMIT_JOBS_READ_TIMEOUT);
-        if (shutdown.plus(read).toMillis() < interval) {
+        if (interval.isEmpty() || shutdown.plus(read).toMillis() < interval.get().millis()) {
             return Optional.empty();
         }
         return Optional.of(ConfigKeys.SUBMIT_SHUTDOWN_TIMEOUT.name() + " (" + ConfigType.format(shutdown) + ") + "
                 + ConfigKeys.SUBMIT_JOBS_READ_TIMEOUT.name() + " (" + ConfigType.format(read) + ") must be shorter "
-                + "than " + key + " (" + interval + " ms" + (raw == null ? ", Kafka's default" : "") + "): in a "
-                + "rebalance the submitter waits for creates already sent, then reads genai.jobs, without polling, and "
-                + "past the poll interval the group evicts it and refuses its job records. Lower the timeouts or "
-                + "raise the interval.");
+                + "than " + interval.get().text() + ": in a rebalance the submitter waits for creates already sent, "
+                + "then reads genai.jobs, without polling, and past the poll interval the group evicts it and refuses "
+                + "its job records. Lower the timeouts or raise the interval.");
+    }
+
+    /**
+     * The poller makes a Gemini API call, with its retries, between two polls of its genai.jobs consumer: the last
+     * retry starts at most gemini.retry.max-elapsed after the first attempt and may stay silent for
+     * gemini.request-timeout, and the whole must end before the poller's max.poll.interval.ms, or the group evicts it
+     * and its job's next owner makes the call again.
+     */
+    private static Optional<String> geminiCallWithinPollerPollInterval(GenAiBatchConfig c) {
+        Duration elapsed = c.get(ConfigKeys.GEMINI_RETRY_MAX_ELAPSED);
+        Duration request = c.get(ConfigKeys.GEMINI_REQUEST_TIMEOUT);
+        Duration key = c.get(ConfigKeys.POLL_MAX_POLL_INTERVAL);
+        Optional<KafkaMillis> interval = c.kafkaProperties().containsKey(MAX_POLL_INTERVAL)
+                ? kafkaMillis(c, MAX_POLL_INTERVAL, 0)
+                : Optional.of(new KafkaMillis(key.toMillis(), ConfigKeys.POLL_MAX_POLL_INTERVAL.name() + " ("
+                        + ConfigType.format(key) + ")"));
+        if (interval.isEmpty() || elapsed.plus(request).toMillis() < interval.get().millis()) {
+            return Optional.empty();
+        }
+        return Optional.of(ConfigKeys.GEMINI_RETRY_MAX_ELAPSED.name() + " (" + ConfigType.format(elapsed) + ") + "
+                + ConfigKeys.GEMINI_REQUEST_TIMEOUT.name() + " (" + ConfigType.format(request) + ") must be shorter "
+                + "than " + interval.get().text() + ": the poller makes a Gemini call with its retries between two "
+                + "polls, and past the poll interval the group evicts it. Lower the retry time or raise the interval.");
+    }
+
+    /**
+     * When partitions are assigned, the submitter reads genai.jobs to its end; a transaction a killed producer left
+     * open there hides what follows until the broker aborts it after transaction.timeout.ms. A read that gives up
+     * sooner stops the submitter, and every restart stops again until the transaction ends.
+     */
+    private static Optional<String> jobsReadOutlastsOpenTransactions(GenAiBatchConfig c) {
+        Optional<KafkaMillis> timeout = kafkaMillis(c, TRANSACTION_TIMEOUT, DEFAULT_TRANSACTION_TIMEOUT_MS);
+        Duration read = c.get(ConfigKeys.SUBMIT_JOBS_READ_TIMEOUT);
+        if (timeout.isEmpty() || read.toMillis() > timeout.get().millis()) {
+            return Optional.empty();
+        }
+        return Optional.of(ConfigKeys.SUBMIT_JOBS_READ_TIMEOUT.name() + " (" + ConfigType.format(read) + ") must be "
+                + "longer than " + timeout.get().text() + ": a transaction a killed poller or submitter left open on "
+                + "genai.jobs holds up the submitter's read of it until the broker aborts it, and a read that gives "
+                + "up sooner stops the submitter.");
     }
 }

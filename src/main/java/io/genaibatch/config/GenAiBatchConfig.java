@@ -128,7 +128,9 @@ public final class GenAiBatchConfig {
         Map<String, String> sources = into.sources();
         raw.forEach((name, text) -> {
             if (name.startsWith(ConfigKeys.KAFKA_PROPERTIES_PREFIX)) {
-                into.kafkaProperties().put(name.substring(ConfigKeys.KAFKA_PROPERTIES_PREFIX.length()), text);
+                String setting = name.substring(ConfigKeys.KAFKA_PROPERTIES_PREFIX.length());
+                FixedKafkaSettings.refusal(setting).ifPresentOrElse(why -> problems.add(source + ": " + why),
+                        () -> into.kafkaProperties().put(setting, text));
                 return;
             }
             if (name.startsWith(ConfigKeys.WINDOW_MODELS_PREFIX)) {

@@ -21,7 +21,7 @@ public interface BatchApi extends AutoCloseable {
 
     /**
      * A client whose calls all run under this policy (instead of one built from {@code settings.retry()}):
-     * the way to share one policy, and later one circuit breaker, between clients.
+     * the way to share one policy, and its circuit breaker, between clients.
      */
     static BatchApi open(GeminiSettings settings, RetryPolicy retryPolicy) {
         return new GeminiBatchApi(settings, retryPolicy, java.time.Clock.systemUTC());
@@ -42,6 +42,14 @@ public interface BatchApi extends AutoCloseable {
      * embedding requests carry no key, so their results could only be matched by position.
      */
     BatchJobInfo createEmbeddings(String model, String displayName, BatchInput input);
+
+    /**
+     * Why this client does not call the API now (its circuit breaker is open: calls wait), empty when it does.
+     * Cheap, never calls the API: readiness checks ask it.
+     */
+    default java.util.Optional<String> unavailable() {
+        return java.util.Optional.empty();
+    }
 
     /** The job with its stats, error and output location. */
     BatchJobInfo get(String jobName);

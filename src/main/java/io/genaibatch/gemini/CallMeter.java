@@ -8,7 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 /**
  * Counts every attempt of every API call (by operation and HTTP status) and every retry, and tells whether the
  * API answers as configured. Plugged in where a circuit breaker goes, so it sees each attempt; it never refuses
- * one (there is no breaker yet: calls are bounded by the {@link RetryPolicy} alone). Thread-safe.
+ * one ({@link ApiCircuit} does, on the same seam). Thread-safe.
  */
 public final class CallMeter implements CircuitBreaker {
     /** Attempts in a row without an answer from the API before it is taken for not answering. */
@@ -35,6 +35,10 @@ public final class CallMeter implements CircuitBreaker {
 
     @Override
     public void onFailure(String operation, GeminiApiException failure) {
+        if (failure.isCircuitOpen()) {
+            // Refused by the breaker: not a call, and nothing learnt about the API.
+            return;
+        }
         count(operation, failure.httpStatus() == GeminiApiException.NO_HTTP_STATUS ? "none"
                 : Integer.toString(failure.httpStatus()));
         if (unanswered(operation, failure)) {

@@ -17,6 +17,8 @@ public final class GeminiApiException extends RuntimeException {
 
     /** {@link #httpStatus()} of a failure that got no HTTP answer. */
     public static final int NO_HTTP_STATUS = 0;
+    /** {@link #status()} of an attempt the circuit breaker refused. */
+    private static final String CIRCUIT_OPEN = "CIRCUIT_OPEN";
 
     private final String operation;
     private final int httpStatus;
@@ -53,6 +55,14 @@ public final class GeminiApiException extends RuntimeException {
     static GeminiApiException transport(String operation, String message, boolean connectFailed, Throwable cause) {
         return new GeminiApiException(operation, NO_HTTP_STATUS, "UNAVAILABLE", message, true, connectFailed, null,
                 cause);
+    }
+
+    /**
+     * An attempt the {@link CircuitBreaker} refused: it never left this process, so even a create may be sent again,
+     * after the retry-after (the time the circuit stays open).
+     */
+    static GeminiApiException circuitOpen(String operation, String why, Duration retryAfter) {
+        return new GeminiApiException(operation, NO_HTTP_STATUS, CIRCUIT_OPEN, why, true, true, retryAfter, null);
     }
 
     /** A protocol violation by the server (unparsable answer, missing header): not worth retrying. */
@@ -129,8 +139,14 @@ public final class GeminiApiException extends RuntimeException {
                 || serverMessage.contains("API key not valid")));
     }
 
+    /** No answer from the API: the connection failed, timed out or was reset, or the circuit breaker refused it. */
     public boolean isTransportFailure() {
         return httpStatus == NO_HTTP_STATUS && retriable;
+    }
+
+    /** The circuit breaker refused the attempt: the API was not called. */
+    public boolean isCircuitOpen() {
+        return CIRCUIT_OPEN.equals(status);
     }
 
     /** The server's Retry-After, when it sent one. */

@@ -114,6 +114,11 @@ final class GeminiBatchApi implements BatchApi {
     }
 
     @Override
+    public java.util.Optional<String> unavailable() {
+        return retry.circuitOpen();
+    }
+
+    @Override
     public BatchJobInfo get(String jobName) {
         String name = batchName(jobName);
         String op = "get " + name;

@@ -33,9 +33,8 @@ public record GeminiSettings(String baseUrl, String apiKey, String apiVersion, D
                              Duration requestTimeout, int uploadChunkBytes, long maxInlineBytes,
                              RetrySettings retry, boolean allowInsecureHttp) {
 
+    /** The real service: gemini.base-url has no default, unset means this. */
     public static final String DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com";
-    public static final String DEFAULT_API_VERSION = "v1beta";
-    public static final int DEFAULT_UPLOAD_CHUNK_BYTES = 8 * 1024 * 1024;
     /** Under the service's 20 MB inline limit, with room for the JSON around the requests. */
     public static final long DEFAULT_MAX_INLINE_BYTES = 19L * 1000 * 1000;
 
@@ -97,9 +96,7 @@ public record GeminiSettings(String baseUrl, String apiKey, String apiVersion, D
                 .requestTimeout(config.get(ConfigKeys.GEMINI_REQUEST_TIMEOUT))
                 .uploadChunkBytes(Math.toIntExact(config.get(ConfigKeys.GEMINI_UPLOAD_CHUNK)))
                 .allowInsecureHttp(config.get(ConfigKeys.GEMINI_ALLOW_INSECURE_HTTP))
-                .retry(new RetrySettings(config.get(ConfigKeys.GEMINI_RETRY_ATTEMPTS),
-                        config.get(ConfigKeys.GEMINI_RETRY_INITIAL_BACKOFF), config.get(ConfigKeys.GEMINI_RETRY_MAX_BACKOFF),
-                        config.get(ConfigKeys.GEMINI_RETRY_MAX_RETRY_AFTER), config.get(ConfigKeys.GEMINI_RETRY_MAX_ELAPSED)));
+                .retry(RetrySettings.from(config));
         config.find(ConfigKeys.GEMINI_BASE_URL).ifPresent(b::baseUrl);
         return b.build();
     }
@@ -153,17 +150,17 @@ public record GeminiSettings(String baseUrl, String apiKey, String apiVersion, D
         }
     }
 
-    /** Mutable builder with the defaults documented on the record. */
+    /** Mutable builder, starting from the defaults the gemini.* keys declare (ConfigKeys), so there is one set. */
     public static final class Builder {
         private String baseUrl = DEFAULT_BASE_URL;
         private String apiKey;
-        private String apiVersion = DEFAULT_API_VERSION;
-        private Duration connectTimeout = Duration.ofSeconds(10);
-        private Duration requestTimeout = Duration.ofSeconds(120);
-        private int uploadChunkBytes = DEFAULT_UPLOAD_CHUNK_BYTES;
+        private String apiVersion = ConfigKeys.GEMINI_API_VERSION.defaultValue();
+        private Duration connectTimeout = ConfigKeys.GEMINI_CONNECT_TIMEOUT.defaultValue();
+        private Duration requestTimeout = ConfigKeys.GEMINI_REQUEST_TIMEOUT.defaultValue();
+        private int uploadChunkBytes = Math.toIntExact(ConfigKeys.GEMINI_UPLOAD_CHUNK.defaultValue());
         private long maxInlineBytes = DEFAULT_MAX_INLINE_BYTES;
         private RetrySettings retry = RetrySettings.DEFAULTS;
-        private boolean allowInsecureHttp;
+        private boolean allowInsecureHttp = ConfigKeys.GEMINI_ALLOW_INSECURE_HTTP.defaultValue();
 
         private Builder() {
         }

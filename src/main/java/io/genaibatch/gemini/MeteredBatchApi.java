@@ -51,6 +51,11 @@ public final class MeteredBatchApi implements BatchApi {
     }
 
     @Override
+    public java.util.Optional<String> unavailable() {
+        return api.unavailable();
+    }
+
+    @Override
     public BatchJobInfo get(String jobName) {
         return api.get(jobName);
     }

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
 
@@ -71,6 +72,11 @@ public final class RetryPolicy {
 
     public RetrySettings settings() {
         return settings;
+    }
+
+    /** Why the circuit breaker refuses attempts now; empty when it lets them through. */
+    public Optional<String> circuitOpen() {
+        return breaker.openReason();
     }
 
     /** Runs an idempotent call (get, list, cancel, delete, an upload chunk, a download). */

@@ -3,6 +3,9 @@ package io.genaibatch.gemini;
 import java.time.Duration;
 import java.util.Objects;
 
+import io.genaibatch.config.ConfigKeys;
+import io.genaibatch.config.GenAiBatchConfig;
+
 /**
  * How {@link RetryPolicy} retries one call.
  *
@@ -16,8 +19,8 @@ import java.util.Objects;
 public record RetrySettings(int maxAttempts, Duration initialBackoff, Duration maxBackoff, Duration maxRetryAfter,
                             Duration maxElapsed) {
 
-    public static final RetrySettings DEFAULTS = new RetrySettings(5, Duration.ofSeconds(1), Duration.ofSeconds(30),
-            Duration.ofMinutes(2), Duration.ofMinutes(5));
+    /** The defaults of the gemini.retry.* keys. */
+    public static final RetrySettings DEFAULTS = from(GenAiBatchConfig.defaults());
 
     /** One attempt: errors go straight to the caller. */
     public static final RetrySettings NO_RETRY = new RetrySettings(1, Duration.ofSeconds(1), Duration.ofSeconds(1),
@@ -35,6 +38,13 @@ public record RetrySettings(int maxAttempts, Duration initialBackoff, Duration m
         }
         notNegative("maxRetryAfter", maxRetryAfter);
         notNegative("maxElapsed", maxElapsed);
+    }
+
+    /** The gemini.retry.* keys. */
+    public static RetrySettings from(GenAiBatchConfig config) {
+        return new RetrySettings(config.get(ConfigKeys.GEMINI_RETRY_ATTEMPTS),
+                config.get(ConfigKeys.GEMINI_RETRY_INITIAL_BACKOFF), config.get(ConfigKeys.GEMINI_RETRY_MAX_BACKOFF),
+                config.get(ConfigKeys.GEMINI_RETRY_MAX_RETRY_AFTER), config.get(ConfigKeys.GEMINI_RETRY_MAX_ELAPSED));
     }
 
     private static void positive(String name, Duration d) {

@@ -215,8 +215,7 @@ public final class JobsReader {
     public static void readTopic(KafkaClients clients, String topic, Duration timeout, Instant since,
                                  Consumer<ConsumerRecord<byte[], byte[]>> sink) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(clients.properties(Map.of(
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(clients.consumer(Map.of(
                 // Looking must not create the topic it looks for.
                 ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false,
                 ConsumerConfig.CLIENT_ID_CONFIG, "genai-batch-jobs")),

@@ -8,6 +8,7 @@ import java.util.Locale;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.jobs.JobsReader.Batch;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.JobState;
@@ -81,11 +82,10 @@ public final class JobsView {
         if (error == null) {
             return JobState.SUCCEEDED.name();
         }
-        return switch (error.getCode()) {
-            case "JOB_EXPIRED" -> JobState.EXPIRED.name();
-            case "JOB_CANCELLED" -> JobState.CANCELLED.name();
-            default -> JobState.FAILED.name();
-        };
+        if (ErrorCode.JOB_EXPIRED.is(error.getCode())) {
+            return JobState.EXPIRED.name();
+        }
+        return ErrorCode.JOB_CANCELLED.is(error.getCode()) ? JobState.CANCELLED.name() : JobState.FAILED.name();
     }
 
     /** {@code gemini-2.5-flash} and {@code models/gemini-2.5-flash} are the same model. */

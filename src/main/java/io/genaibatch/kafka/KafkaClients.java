@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import io.genaibatch.config.ConfigKeys;
+import io.genaibatch.config.FixedKafkaSettings;
 import io.genaibatch.config.GenAiBatchConfig;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
@@ -22,6 +23,23 @@ public final class KafkaClients {
         props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.get(ConfigKeys.BOOTSTRAP_SERVERS));
         props.putAll(config.kafkaProperties());
         props.putAll(specific);
+        return props;
+    }
+
+    /**
+     * As {@link #properties}, for a consumer of genai-batch's topics: with {@link FixedKafkaSettings#consumer()}
+     * (read_committed, no auto commit) on top, which {@code specific} cannot change.
+     */
+    public Map<String, Object> consumer(Map<String, Object> specific) {
+        Map<String, Object> props = properties(specific);
+        props.putAll(FixedKafkaSettings.consumer());
+        return props;
+    }
+
+    /** As {@link #properties}, for a producer: with {@link FixedKafkaSettings#producer()} (acks=all, idempotent) on top. */
+    public Map<String, Object> producer(Map<String, Object> specific) {
+        Map<String, Object> props = properties(specific);
+        props.putAll(FixedKafkaSettings.producer());
         return props;
     }
 

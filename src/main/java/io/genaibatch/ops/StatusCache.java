@@ -202,8 +202,7 @@ final class StatusCache implements AutoCloseable {
 
     private KafkaConsumer<byte[], byte[]> openResponses() {
         String topic = Topics.from(config).responses();
-        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(new KafkaClients(config).properties(Map.of(
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(new KafkaClients(config).consumer(Map.of(
                 ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false,
                 ConsumerConfig.CLIENT_ID_CONFIG, "genai-batch-status")),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());

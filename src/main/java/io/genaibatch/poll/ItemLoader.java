@@ -223,7 +223,6 @@ final class ItemLoader {
     }
 
     static Map<String, Object> consumerProperties() {
-        return Map.of("isolation.level", "read_committed", "enable.auto.commit", false,
-                "auto.offset.reset", "none", "max.poll.records", 1000);
+        return Map.of("auto.offset.reset", "none", "max.poll.records", 1000);
     }
 }

@@ -1,5 +1,6 @@
 package io.genaibatch.poll;
 
+import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.gemini.ApiError;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.Error;
@@ -29,13 +30,14 @@ final class JobErrors {
     static Error forState(BatchJob job) {
         String name = job.getJobName() + " (batch " + job.getBatchId() + ")";
         return switch (job.getState()) {
-            case FAILED -> new Error("JOB_FAILED", "batch job " + name
+            case FAILED -> new Error(ErrorCode.JOB_FAILED.code(), "batch job " + name
                     + " FAILED and the API gave no reason; resubmit the requests", null);
-            case EXPIRED -> new Error("JOB_EXPIRED", "batch job " + name
+            case EXPIRED -> new Error(ErrorCode.JOB_EXPIRED.code(), "batch job " + name
                     + " EXPIRED: the service did not finish it in time (48 h); resubmit the requests, in smaller"
                     + " batches if this repeats", null);
-            case CANCELLED -> new Error("JOB_CANCELLED", "batch job " + name
+            case CANCELLED -> new Error(ErrorCode.JOB_CANCELLED.code(), "batch job " + name
                     + " was CANCELLED (by an operator or at the API) before it finished", null);
+            // Not a code of the catalogue: asked only of a finished job, this answer is never published.
             default -> new Error("JOB_" + job.getState(), "batch job " + name + " is " + job.getState(), null);
         };
     }

@@ -2,6 +2,7 @@ package io.genaibatch.poll;
 
 import java.util.Objects;
 
+import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.gemini.ApiError;
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.BatchJob;
@@ -36,9 +37,20 @@ interface JobPolicy {
     /** Why a request of a SUCCEEDED job has no result attached to it. */
     enum Unanswered {
         /** No result carried the request's key (dropped by the service, or returned without its key). */
-        RESULT_MISSING,
+        RESULT_MISSING(ErrorCode.RESULT_MISSING),
         /** Several results carried the key: which one is the request's cannot be told, so none is attached. */
-        RESULT_DUPLICATED
+        RESULT_DUPLICATED(ErrorCode.RESULT_DUPLICATED);
+
+        private final ErrorCode code;
+
+        Unanswered(ErrorCode code) {
+            this.code = code;
+        }
+
+        /** The code of the request's answer when it is not re-batched. */
+        ErrorCode code() {
+            return code;
+        }
     }
 
     /** What to publish for a finished job. */

@@ -9,12 +9,14 @@ import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
+import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.gemini.BatchApi;
 import io.genaibatch.gemini.BatchJobInfo;
 import io.genaibatch.gemini.GeminiApiException;
 import io.genaibatch.poll.JobTable.OpenJob;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.JobState;
+import io.genaibatch.run.LogFields;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +63,13 @@ final class JobRounds {
 
     /** One round of work on a due job. Failures reschedule the job; only an Error ends the loop. */
     void work(OpenJob entry) {
+        try (LogFields fields = LogFields.batch(entry.job().getBatchId(), entry.job().getJobName(),
+                entry.job().getModel())) {
+            workOn(entry);
+        }
+    }
+
+    private void workOn(OpenJob entry) {
         try {
             JobState state = entry.job().getState();
             if (entry.notFound().longEnough(GONE_AFTER_NOT_FOUND, settings.goneAfter(), clock.instant())) {
@@ -68,7 +77,7 @@ final class JobRounds {
                     return;
                 }
                 gone(entry);
-            } else if (JobRecords.isFinished(state)) {
+            } else if (PollerJobRecords.isFinished(state)) {
                 publisher.publish(entry, Optional.empty()).ifPresent(entry::nextCheck);
             } else {
                 check(entry);
@@ -173,8 +182,8 @@ final class JobRounds {
                     job.getJobName(), streak.count(), streak.since(), streak.lastMessage(), GONE_LIST_SCAN);
             return false;
         }
-        boolean outputGone = listed.isPresent() && JobRecords.isFinished(job.getState())
-                && JobRecords.stateOf(listed.get().state()).map(JobRecords::isFinished).orElse(false);
+        boolean outputGone = listed.isPresent() && PollerJobRecords.isFinished(job.getState())
+                && PollerJobRecords.stateOf(listed.get().state()).map(PollerJobRecords::isFinished).orElse(false);
         if (listed.isEmpty() || outputGone) {
             return true;
         }
@@ -198,7 +207,7 @@ final class JobRounds {
                 + "it as still to run; the job, {} when last seen, is taken for gone and recorded FAILED "
                 + "(JOB_NOT_FOUND) for the job policy to decide", job.getBatchId(), job.getJobName(), streak.count(),
                 streak.since(), streak.lastMessage(), job.getState());
-        record(entry, JobRecords.vanished(job, "batch job " + job.getJobName() + " (" + job.getState()
+        record(entry, PollerJobRecords.vanished(job, "batch job " + job.getJobName() + " (" + job.getState()
                 + " when last seen) no longer exists at the API: " + streak.count() + " checks in a row since "
                 + streak.since() + " answered NOT_FOUND (" + streak.lastMessage() + "); it was deleted, its output "
                 + "expired, or it was never created under this name", clock.instant()));
@@ -212,16 +221,16 @@ final class JobRounds {
         BatchJobInfo info = api.get(job.getJobName());
         counters.apiAnswered();
         Instant now = clock.instant();
-        Optional<JobState> next = JobRecords.stateOf(info.state());
+        Optional<JobState> next = PollerJobRecords.stateOf(info.state());
         if (next.isPresent() && next.get() != job.getState()) {
-            record(entry, JobRecords.transition(job, next.get(), info, now));
+            record(entry, PollerJobRecords.transition(job, next.get(), info, now));
             log.info("batch {} job {}: {} -> {}{}", job.getBatchId(), job.getJobName(), job.getState(), next.get(),
                     info.error().map(e -> " (" + e + ")").orElse(""));
         } else if (next.isEmpty()) {
             log.warn("batch {} job {}: the API reports state {}, which says nothing new; checking again later",
                     job.getBatchId(), job.getJobName(), info.state());
         }
-        if (JobRecords.isFinished(entry.job().getState())) {
+        if (PollerJobRecords.isFinished(entry.job().getState())) {
             publisher.publish(entry, Optional.of(info)).ifPresent(entry::nextCheck);
         } else if (policy.isStuck(entry.job(), now)) {
             cancelStuck(entry);
@@ -238,8 +247,8 @@ final class JobRounds {
     private void cancelStuck(OpenJob entry) {
         BatchJob job = entry.job();
         Instant now = clock.instant();
-        if (job.getError() == null || !RetryingJobPolicy.JOB_STUCK.equals(job.getError().getCode())) {
-            record(entry, JobRecords.stuck(job, "batch job " + job.getJobName() + " (batch " + job.getBatchId()
+        if (job.getError() == null || !ErrorCode.JOB_STUCK.is(job.getError().getCode())) {
+            record(entry, PollerJobRecords.stuck(job, "batch job " + job.getJobName() + " (batch " + job.getBatchId()
                     + ") was still " + job.getState() + " " + java.time.Duration.between(JobTable.submittedAt(job), now)
                     .withNanos(0) + " after its submission (poll.stuck-after " + settings.retries().stuckAfter()
                     + "): cancelled by the poller and split", now));

@@ -119,7 +119,7 @@ final class JobTable {
      */
     static boolean isOpen(BatchJob job) {
         return job != null && job.getState() != JobState.PUBLISHED
-                && (job.getJobName() != null || JobRecords.isFinished(job.getState()));
+                && (job.getJobName() != null || PollerJobRecords.isFinished(job.getState()));
     }
 
     /**

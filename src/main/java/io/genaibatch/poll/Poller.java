@@ -43,6 +43,7 @@ public final class Poller implements Role {
     private final PollLoop loop;
     private final PollerCounters counters;
     private final Telemetry telemetry;
+    private final BatchApi api;
     private final java.time.Duration maxHeartbeatSilence;
     private final Thread thread;
     private final AtomicBoolean started = new AtomicBoolean();
@@ -73,6 +74,7 @@ public final class Poller implements Role {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(api, "api");
         this.telemetry = telemetry;
+        this.api = api;
         this.counters = new PollerCounters(telemetry, prices);
         this.settings = PollerSettings.from(config);
         KafkaClients clients = new KafkaClients(config);
@@ -109,7 +111,8 @@ public final class Poller implements Role {
     }
 
     /**
-     * In its group (an assignment of no partitions counts: more pollers than partitions), the API answering, and
+     * In its group (an assignment of no partitions counts: more pollers than partitions), the API answering with its
+     * circuit closed, and
      * not stalled on an API that answers every job NOT_FOUND or with a 404 that is not its own.
      */
     @Override
@@ -120,7 +123,7 @@ public final class Poller implements Role {
         Readiness group = GroupMembership.problem(loop.consumerMetrics(), maxHeartbeatSilence)
                 .map(Readiness::notReady).orElse(Readiness.READY);
         return group.and(counters.apiUnreachable().map(Readiness::notReady).orElse(Readiness.READY))
-                .and(telemetry.calls().notAnswering().map(Readiness::notReady).orElse(Readiness.READY));
+                .and(telemetry.apiReadiness(api));
     }
 
     /** Whether the poller thread runs. */

@@ -42,7 +42,7 @@ record PollerClients(Consumer<byte[], byte[]> jobs, Consumer<byte[], byte[]> bat
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
         KafkaConsumer<byte[], byte[]> batches = null;
         try {
-            batches = new KafkaConsumer<>(clients.properties(ItemLoader.consumerProperties()),
+            batches = new KafkaConsumer<>(clients.consumer(ItemLoader.consumerProperties()),
                     new ByteArrayDeserializer(), new ByteArrayDeserializer());
             return new PollerClients(jobs, batches, clients.admin(),
                     partition -> hooks.producer(producerProperties(clients, settings, topics, partition)),
@@ -100,30 +100,25 @@ record PollerClients(Consumer<byte[], byte[]> jobs, Consumer<byte[], byte[]> bat
         }
     }
 
-    private static Map<String, Object> jobsConsumerProperties(KafkaClients clients, PollerSettings settings) {
+    static Map<String, Object> jobsConsumerProperties(KafkaClients clients, PollerSettings settings) {
         Map<String, Object> tunable = new HashMap<>();
         // A round of work (an API call with its retries; not a download, see DownloadThread) can outlast the
         // default 5 minutes between polls; the work polls in between where it can, this is the bound where it
-        // cannot. Kept under the default connections.max.idle.ms (9 min), past which the coordinator connection
-        // could drop mid-rebalance.
-        tunable.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) Duration.ofMinutes(8).toMillis());
+        // cannot (poll.max-poll-interval). kafka.properties.max.poll.interval.ms wins when set.
+        tunable.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, Math.toIntExact(settings.maxPollInterval().toMillis()));
         tunable.keySet().removeAll(clients.properties(Map.of()).keySet());
         Map<String, Object> props = new HashMap<>(tunable);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         // Cooperative: a rebalance takes away only the partitions that move, not every job in flight.
         props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
-        return clients.properties(props);
+        return clients.consumer(props);
     }
 
     private static Map<String, Object> producerProperties(KafkaClients clients, PollerSettings settings,
                                                           Topics topics, int partition) {
         Map<String, Object> props = new HashMap<>();
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.groupId() + "-" + topics.jobs() + "-" + partition);
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        return clients.properties(props);
+        return clients.producer(props);
     }
 }

@@ -113,7 +113,7 @@ public final class PollerCounters {
     /** A job's new state, recorded; a finished one's run time, from its submission to its end, measured. */
     void jobState(BatchJob job) {
         jobState(job.getState());
-        if (!JobRecords.isFinished(job.getState())) {
+        if (!PollerJobRecords.isFinished(job.getState())) {
             return;
         }
         String model = job.getModel();

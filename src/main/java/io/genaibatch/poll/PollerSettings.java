@@ -19,9 +19,11 @@ import io.genaibatch.config.GenAiBatchConfig;
  * @param closeTimeout     how long {@link Poller#close()} waits for the loop before interrupting it
  * @param retries          what the retrying policy may do
  * @param goneAfter        how long a job must keep answering NOT_FOUND before it is taken for gone
+ * @param maxPollInterval  max.poll.interval.ms of the genai.jobs consumer, unless kafka.properties.* sets it
  */
 record PollerSettings(String groupId, PollSchedule schedule, int publishChunk, Path cacheDir, String policy,
-                      Duration itemsReadTimeout, Duration closeTimeout, PolicySettings retries, Duration goneAfter) {
+                      Duration itemsReadTimeout, Duration closeTimeout, PolicySettings retries, Duration goneAfter,
+                      Duration maxPollInterval) {
 
     PollerSettings {
         Objects.requireNonNull(groupId, "groupId");
@@ -32,6 +34,7 @@ record PollerSettings(String groupId, PollSchedule schedule, int publishChunk, P
         Objects.requireNonNull(closeTimeout, "closeTimeout");
         Objects.requireNonNull(retries, "retries");
         Objects.requireNonNull(goneAfter, "goneAfter");
+        Objects.requireNonNull(maxPollInterval, "maxPollInterval");
         if (publishChunk < 1) {
             throw new IllegalArgumentException("poll.publish-chunk must be >= 1, found " + publishChunk);
         }
@@ -45,7 +48,8 @@ record PollerSettings(String groupId, PollSchedule schedule, int publishChunk, P
         return new PollerSettings(config.get(ConfigKeys.POLL_GROUP_ID), new PollSchedule(initial, max),
                 config.get(ConfigKeys.POLL_PUBLISH_CHUNK), cache, config.get(ConfigKeys.POLL_POLICY),
                 config.get(ConfigKeys.POLL_ITEMS_READ_TIMEOUT), config.get(ConfigKeys.POLL_CLOSE_TIMEOUT),
-                PolicySettings.from(config), config.get(ConfigKeys.POLL_GONE_AFTER));
+                PolicySettings.from(config), config.get(ConfigKeys.POLL_GONE_AFTER),
+                config.get(ConfigKeys.POLL_MAX_POLL_INTERVAL));
     }
 
     /** {@code <java.io.tmpdir>/genai-batch-poll}: the cache directory when poll.cache-dir is not set. */

@@ -34,6 +34,7 @@ import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.JobState;
+import io.genaibatch.run.LogFields;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -134,6 +135,13 @@ final class Publisher {
      * @throws JobAbandonedException when the poller must stop between two chunks (closing, partition lost)
      */
     Optional<Instant> publish(OpenJob entry, Optional<BatchJobInfo> info) {
+        try (LogFields fields = LogFields.batch(entry.job().getBatchId(), entry.job().getJobName(),
+                entry.job().getModel())) {
+            return publishJob(entry, info);
+        }
+    }
+
+    private Optional<Instant> publishJob(OpenJob entry, Optional<BatchJobInfo> info) {
         BatchJob job = entry.job();
         String asked = entry.lineage().decision();
         JobDecision decision = Lineage.RETRY_REQUESTED.equals(asked)
@@ -233,7 +241,7 @@ final class Publisher {
         Lineage lineage = entry.lineage().child(job.getBatchId(), attempt, decision.reason(), range);
         Instant now = clock.instant();
         writer.commit(entry, List.of(children.seal(job, child, lineage, range.partition(), job.getItemCount(),
-                job.getItemBytes(), now)), JobRecords.progress(job, job.getPublishedThrough(), true, now),
+                job.getItemBytes(), now)), PollerJobRecords.progress(job, job.getPublishedThrough(), true, now),
                 entry.lineage().decided(Lineage.RESUBMITTED, List.of(child)));
         counters.jobState(JobState.PUBLISHED);
         log.info("batch {} job {}: {}; its {} requests resubmitted as batch {} (attempt {})", job.getBatchId(),
@@ -261,7 +269,7 @@ final class Publisher {
         writer.commit(entry, List.of(
                         children.seal(job, ids.get(0), first, range.partition(), h.firstCount(), h.firstBytes(), now),
                         children.seal(job, ids.get(1), second, range.partition(), h.secondCount(), h.secondBytes(), now)),
-                JobRecords.progress(job, job.getPublishedThrough(), true, now),
+                PollerJobRecords.progress(job, job.getPublishedThrough(), true, now),
                 entry.lineage().decided(Lineage.SPLIT, ids));
         counters.jobState(JobState.PUBLISHED);
         log.info("batch {} job {}: {}; split into {} ({} requests) and {} ({} requests), attempt {}", job.getBatchId(),
@@ -495,7 +503,7 @@ final class Publisher {
                     rebatched.progress().reasons(), null), range.partition(), rebatched.count, rebatched.bytes, now));
             lineage = lineage.decided(Lineage.REBATCHED, List.of(rebatched.childId));
         }
-        BatchJob next = JobRecords.progress(job, publishedThrough, last, now);
+        BatchJob next = PollerJobRecords.progress(job, publishedThrough, last, now);
         writer.commit(entry, records, next, lineage);
         counters.chunk();
         sent.forEach(counters::response);

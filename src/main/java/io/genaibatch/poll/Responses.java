@@ -9,6 +9,7 @@ import java.util.Optional;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.batch.Lineage;
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.ValueFormat;
@@ -121,7 +122,7 @@ final class Responses {
                 + job.getBatchId() + ") under that key until the job is deleted. Raise both limits (kafka.properties."
                 + "max.request.size and the topic's max.message.bytes) to have such answers published." + leftOut;
         return base(job, item, now).setStatus(ResponseStatus.ERROR).setUsage(response.getUsage())
-                .setError(new Error("RESPONSE_TOO_LARGE", message, null)).build();
+                .setError(new Error(ErrorCode.RESPONSE_TOO_LARGE.code(), message, null)).build();
     }
 
     /** The model answered: its REST response as it came back, with the token counts it reported. */

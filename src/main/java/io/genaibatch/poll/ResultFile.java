@@ -18,6 +18,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.gemini.ApiError;
 import io.genaibatch.gemini.InlineResult;
 
@@ -172,13 +173,13 @@ final class ResultFile {
         try {
             node = MAPPER.readTree(bytes, 0, length);
         } catch (JsonProcessingException e) {
-            return new Result(Optional.empty(), Optional.empty(), Optional.of(new ApiError(0, "RESULT_UNREADABLE",
+            return new Result(Optional.empty(), Optional.empty(), Optional.of(new ApiError(0, ErrorCode.RESULT_UNREADABLE.code(),
                     "result line is not valid JSON: " + e.getOriginalMessage())));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
         if (node == null || !node.isObject()) {
-            return new Result(Optional.empty(), Optional.empty(), Optional.of(new ApiError(0, "RESULT_UNREADABLE",
+            return new Result(Optional.empty(), Optional.empty(), Optional.of(new ApiError(0, ErrorCode.RESULT_UNREADABLE.code(),
                     "result line is not a JSON object")));
         }
         JsonNode k = node.get("key");
@@ -193,7 +194,7 @@ final class ResultFile {
         if (response != null && response.isObject()) {
             return new Result(key, Optional.of(response), Optional.empty());
         }
-        return new Result(key, Optional.empty(), Optional.of(new ApiError(0, "RESULT_UNREADABLE",
+        return new Result(key, Optional.empty(), Optional.of(new ApiError(0, ErrorCode.RESULT_UNREADABLE.code(),
                 "the result has neither a response nor an error")));
     }
 }

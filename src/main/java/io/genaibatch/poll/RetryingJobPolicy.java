@@ -3,6 +3,7 @@ package io.genaibatch.poll;
 import java.time.Duration;
 import java.time.Instant;
 
+import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.gemini.ApiError;
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.BatchJob;
@@ -23,8 +24,6 @@ import io.genaibatch.records.ResponseStatus;
  */
 final class RetryingJobPolicy implements JobPolicy {
     static final String NAME = "retrying";
-    /** Error code the poller records on a job it cancels as stuck, so that CANCELLED then means "split it". */
-    static final String JOB_STUCK = "JOB_STUCK";
     static final String RETRIABLE_ERRORS = "RETRIABLE_ERRORS";
 
     private final PolicySettings settings;
@@ -40,7 +39,7 @@ final class RetryingJobPolicy implements JobPolicy {
         return switch (job.getState()) {
             case SUCCEEDED -> new PublishResults();
             case EXPIRED -> split(job, error, ResponseStatus.EXPIRED);
-            case CANCELLED -> JOB_STUCK.equals(error.getCode())
+            case CANCELLED -> ErrorCode.JOB_STUCK.is(error.getCode())
                     ? split(job, error, ResponseStatus.EXPIRED)
                     : terminal.onFinished(job);
             case FAILED -> onFailed(job, error);
@@ -52,7 +51,7 @@ final class RetryingJobPolicy implements JobPolicy {
         if (job.getJobName() == null) {
             // The submitter made no job. Only a refusal of the content can be narrowed down by splitting; the
             // others (unknown model, seal mismatch, upload refused) would fail the same way in every half.
-            boolean contentRefused = "CREATE_REFUSED".equals(error.getCode()) && error.getHttpStatus() != null
+            boolean contentRefused = ErrorCode.CREATE_REFUSED.is(error.getCode()) && error.getHttpStatus() != null
                     && error.getHttpStatus() == 400;
             return contentRefused ? split(job, error, ResponseStatus.ERROR) : terminal.onFinished(job);
         }

@@ -43,6 +43,6 @@ final class TerminalJobPolicy implements JobPolicy {
                     + ") returned several results under the key " + key
                     + ": which one answers the request cannot be told, so none was attached; resubmit the request";
         };
-        return new Answer(ResponseStatus.ERROR, new Error(cause.name(), message, null));
+        return new Answer(ResponseStatus.ERROR, new Error(cause.code().code(), message, null));
     }
 }

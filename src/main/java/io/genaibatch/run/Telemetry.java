@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
+import io.genaibatch.gemini.BatchApi;
 import io.genaibatch.gemini.CallMeter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -78,6 +79,16 @@ public final class Telemetry implements AutoCloseable {
     /** The Gemini call meter, to plug into the client's retry policy; also tells whether the API answers. */
     public CallMeter calls() {
         return calls;
+    }
+
+    /**
+     * Whether a role can reach the Gemini API through this client: not when the API did not answer as configured at
+     * the last calls ({@link CallMeter#notAnswering()}), nor while the client's circuit is open. What the roles that
+     * call the API add to their readiness.
+     */
+    public Readiness apiReadiness(BatchApi api) {
+        return calls.notAnswering().map(Readiness::notReady).orElse(Readiness.READY)
+                .and(api.unavailable().map(Readiness::notReady).orElse(Readiness.READY));
     }
 
     /** The Prometheus text exposition of every meter; empty when this telemetry is not Prometheus's. */

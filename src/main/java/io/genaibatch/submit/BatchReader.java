@@ -3,6 +3,7 @@ package io.genaibatch.submit;
 import java.time.Clock;
 import java.util.Map;
 
+import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.batch.JsonlLine;
 import io.genaibatch.batch.Lineage;
 import io.genaibatch.kafka.RecordCodec;
@@ -204,7 +205,7 @@ final class BatchReader {
                     batch.batchId(), message);
         }
         pb.addInFlight(batch, null);
-        jobLog.record(batch, JobRecords.failed(batch, earlierIntent, InputMode.FILE, "SEAL_MISMATCH", message, null,
+        jobLog.record(batch, SubmitterJobRecords.failed(batch, earlierIntent, InputMode.FILE, ErrorCode.SEAL_MISMATCH, message, null,
                 clock.instant()));
     }
 

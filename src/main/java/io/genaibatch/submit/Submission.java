@@ -13,6 +13,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
+import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.batch.Lineage;
 import io.genaibatch.gemini.BatchApi;
 import io.genaibatch.gemini.BatchInput;
@@ -22,6 +23,7 @@ import io.genaibatch.gemini.GeminiApiException;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.InputMode;
 import io.genaibatch.records.RequestKind;
+import io.genaibatch.run.LogFields;
 import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -134,6 +136,13 @@ final class Submission {
     }
 
     private void run() {
+        // On a worker thread of the pool: the fields go with this try and no further.
+        try (LogFields fields = LogFields.batch(batch.batchId(), null, batch.model())) {
+            runOnce();
+        }
+    }
+
+    private void runOnce() {
         if (!begin()) {
             return;
         }
@@ -212,7 +221,7 @@ final class Submission {
             if (read.lost() != null || read.count() != batch.itemCount() || read.bytes() != batch.itemBytes()) {
                 ctx.counters().sealMismatch();
                 Lineage.ItemsRange range = itemsRange();
-                return fail(InputMode.FILE, "SEAL_MISMATCH", "the seal at offset " + batch.sealOffset() + " says "
+                return fail(InputMode.FILE, ErrorCode.SEAL_MISMATCH, "the seal at offset " + batch.sealOffset() + " says "
                         + batch.itemCount() + " items / " + batch.itemBytes() + " bytes, but " + read.count()
                         + " items / " + read.bytes() + " bytes of batch " + range.batchId() + " were read from partition "
                         + range.partition() + " offsets " + range.fromOffset() + ".." + range.toOffset()
@@ -235,7 +244,7 @@ final class Submission {
                     return null;
                 }
                 if (e instanceof GeminiApiException g && permanent(g)) {
-                    return fail(mode, "UPLOAD_REFUSED", "the Files API refused the batch's input file: "
+                    return fail(mode, ErrorCode.UPLOAD_REFUSED, "the Files API refused the batch's input file: "
                             + g.getMessage(), g.httpStatus());
                 }
                 ctx.counters().uploadRetried();
@@ -244,8 +253,8 @@ final class Submission {
         }
         String file = mode == InputMode.FILE ? uploadedFile : null;
 
-        BatchJob next = JobRecords.intent(batch, mode, file, intent, ctx.clock().instant());
-        if (!JobRecords.sameIntent(intent, next)) {
+        BatchJob next = SubmitterJobRecords.intent(batch, mode, file, intent, ctx.clock().instant());
+        if (!SubmitterJobRecords.sameIntent(intent, next)) {
             try {
                 ctx.jobLog().writeIntent(batch, next);
             } catch (JobLog.NotWritten e) {
@@ -277,7 +286,7 @@ final class Submission {
         } catch (IllegalArgumentException e) {
             leaveCreate();
             if (mode != InputMode.INLINE) {
-                return fail(mode, "CREATE_REFUSED", "the batch cannot be submitted: " + e.getMessage(), null);
+                return fail(mode, ErrorCode.CREATE_REFUSED, "the batch cannot be submitted: " + e.getMessage(), null);
             }
             // Raised by the client before sending anything: a request the SDK's inline form would change.
             log.info("Batch {}: cannot go inline ({}); uploading it as a file instead", batch.batchId(),
@@ -292,7 +301,7 @@ final class Submission {
                 unclearSince = ctx.clock().instant();
             }
             if (permanent(e)) {
-                return fail(mode, "CREATE_REFUSED", "the API refused to create the batch job: " + e.getMessage(),
+                return fail(mode, ErrorCode.CREATE_REFUSED, "the API refused to create the batch job: " + e.getMessage(),
                         e.httpStatus());
             }
             ctx.counters().createRetried();
@@ -309,10 +318,12 @@ final class Submission {
             }
         }
         ctx.counters().submitted(batch.model(), mode == InputMode.INLINE);
-        log.info("Batch {} submitted as job {} ({}, {} requests, {} bytes, state {})", batch.batchId(), job.name(),
-                mode == InputMode.INLINE ? "inline" : "file " + file, batch.itemCount(), batch.itemBytes(),
-                job.state());
-        finish(JobRecords.withJob(intent, job, ctx.clock().instant()));
+        try (LogFields fields = LogFields.job(job.name())) {
+            log.info("Batch {} submitted as job {} ({}, {} requests, {} bytes, state {})", batch.batchId(), job.name(),
+                    mode == InputMode.INLINE ? "inline" : "file " + file, batch.itemCount(), batch.itemBytes(),
+                    job.state());
+        }
+        finish(SubmitterJobRecords.withJob(intent, job, ctx.clock().instant()));
         return null;
     }
 
@@ -382,17 +393,19 @@ final class Submission {
 
     private void adopt(BatchJobInfo job) {
         ctx.counters().adopted();
-        log.info("Batch {}: adopted job {} (state {}) found by displayName; nothing created", batch.batchId(),
-                job.name(), job.state());
-        finish(JobRecords.withJob(intent, job, ctx.clock().instant()));
+        try (LogFields fields = LogFields.job(job.name())) {
+            log.info("Batch {}: adopted job {} (state {}) found by displayName; nothing created", batch.batchId(),
+                    job.name(), job.state());
+        }
+        finish(SubmitterJobRecords.withJob(intent, job, ctx.clock().instant()));
     }
 
-    private Duration fail(InputMode mode, String code, String message, Integer httpStatus) {
+    private Duration fail(InputMode mode, ErrorCode code, String message, Integer httpStatus) {
         ctx.counters().failedBatch();
         log.error("Batch {}: recorded FAILED without a job ({}): {}. The poller's job policy decides what its {} "
                 + "requests get (retrying splits a batch refused for its content to isolate the request at fault; "
                 + "otherwise each is answered FAILED).", batch.batchId(), code, message, batch.itemCount());
-        finish(JobRecords.failed(batch, intent, mode, code, message,
+        finish(SubmitterJobRecords.failed(batch, intent, mode, code, message,
                 httpStatus == null || httpStatus == GeminiApiException.NO_HTTP_STATUS ? null : httpStatus,
                 ctx.clock().instant()));
         return null;

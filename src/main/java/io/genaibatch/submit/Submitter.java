@@ -115,11 +115,9 @@ public final class Submitter implements Role {
         }
         KafkaClients clients = new KafkaClients(config);
         String clientId = "genai-batch-submit-" + settings.instanceId();
-        Map<String, Object> groupProperties = clients.properties(Map.of(
+        Map<String, Object> groupProperties = clients.consumer(Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, settings.groupId(),
                 ConsumerConfig.CLIENT_ID_CONFIG, clientId,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 // Not earliest: a committed offset that fell off the log (retention) is a loss to say, not to skip;
                 // SubmitLoop starts a new group from the beginning itself.
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none",
@@ -133,7 +131,7 @@ public final class Submitter implements Role {
         try {
             jobsConsumer = jobsConsumer(clients, clientId);
             jobsEnds = jobsEnds(clients, clientId);
-            producer = new KafkaProducer<>(clients.properties(Map.of(
+            producer = new KafkaProducer<>(clients.producer(Map.of(
                     ProducerConfig.CLIENT_ID_CONFIG, clientId,
                     ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.transactionalId())),
                     new StringSerializer(), new ByteArraySerializer());
@@ -156,10 +154,8 @@ public final class Submitter implements Role {
         AtomicInteger rangeReads = new AtomicInteger();
         // One consumer per read of a range child's items, without a group; reset=none so that a range deleted by
         // retention is noticed instead of skipped. A client.id each: reads run at once on several workers.
-        Supplier<Consumer<String, byte[]>> rangeConsumers = () -> new KafkaConsumer<>(clients.properties(Map.of(
+        Supplier<Consumer<String, byte[]>> rangeConsumers = () -> new KafkaConsumer<>(clients.consumer(Map.of(
                 ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-range-" + rangeReads.incrementAndGet(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none")),
                 new StringDeserializer(), new ByteArrayDeserializer());
         loop = new SubmitLoop(settings, consumer, jobsConsumer, jobsEnds, producer, rangeConsumers, api, hooks, counters,
@@ -174,18 +170,18 @@ public final class Submitter implements Role {
 
     /** Reads genai.jobs at assignment ({@link KnownJobs}): read_committed, no group. */
     static KafkaConsumer<String, byte[]> jobsConsumer(KafkaClients clients, String clientId) {
-        return ungrouped(clients, clientId + "-jobs", "read_committed");
+        return new KafkaConsumer<>(clients.consumer(Map.of(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-jobs")),
+                new StringDeserializer(), new ByteArrayDeserializer());
     }
 
-    /** For the end of genai.jobs counting transactions still open: see KnownJobs. */
+    /**
+     * For the end of genai.jobs counting transactions still open: see KnownJobs. The one read_uncommitted consumer
+     * of genai-batch: it only looks up end offsets and never reads a record.
+     */
     static KafkaConsumer<String, byte[]> jobsEnds(KafkaClients clients, String clientId) {
-        return ungrouped(clients, clientId + "-jobs-ends", "read_uncommitted");
-    }
-
-    private static KafkaConsumer<String, byte[]> ungrouped(KafkaClients clients, String clientId, String isolation) {
         return new KafkaConsumer<>(clients.properties(Map.of(
-                ConsumerConfig.CLIENT_ID_CONFIG, clientId,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation,
+                ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-jobs-ends",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)),
                 new StringDeserializer(), new ByteArrayDeserializer());
     }
@@ -211,14 +207,17 @@ public final class Submitter implements Role {
         return counters;
     }
 
-    /** In its group (an assignment of no partitions counts: more submitters than partitions), the API answering. */
+    /**
+     * In its group (an assignment of no partitions counts: more submitters than partitions), the API answering and
+     * its circuit closed.
+     */
     @Override
     public Readiness readiness() {
         KafkaConsumer<String, byte[]> c = groupConsumer;
         Readiness group = c == null ? Readiness.notReady("not started")
                 : GroupMembership.problem(c.metrics(), maxHeartbeatSilence).map(Readiness::notReady)
                 .orElse(Readiness.READY);
-        return group.and(telemetry.calls().notAnswering().map(Readiness::notReady).orElse(Readiness.READY));
+        return group.and(telemetry.apiReadiness(api));
     }
 
     /**

@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 
+import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.kafka.KafkaClients;
 import io.genaibatch.kafka.KafkaCluster;
@@ -132,21 +133,21 @@ class AccumulatorIT {
                 String code = switch (i % 10) {
                     case 3 -> {
                         value = new byte[] {0x01, 0x02, 0x03};
-                        yield ErrorCodes.UNDECODABLE;
+                        yield ErrorCode.UNDECODABLE.code();
                     }
                     case 5 -> {
                         value = "{\"model\": \"gemini-2.5-flash\", \"request\": {\"contents\": []}}".getBytes(StandardCharsets.UTF_8);
-                        yield ErrorCodes.MISSING_KIND;
+                        yield ErrorCode.MISSING_KIND.code();
                     }
                     case 7 -> {
                         GenAiRequest empty = request(FLASH, RequestKind.GENERATE, "bad-" + i, "");
                         empty.setRequest("{\"contents\": []}");
                         value = REQUESTS.encode(empty, ValueFormat.JSON);
-                        yield ErrorCodes.EMPTY_CONTENTS;
+                        yield ErrorCode.EMPTY_CONTENTS.code();
                     }
                     case 9 -> {
                         value = REQUESTS.encode(request(PRO, RequestKind.GENERATE, "poison-" + i, "x"), ValueFormat.AVRO);
-                        yield ErrorCodes.PROCESSING_FAILED;
+                        yield ErrorCode.PROCESSING_FAILED.code();
                     }
                     default -> {
                         value = REQUESTS.encode(request(i % 2 == 0 ? FLASH : EMBED, i % 2 == 0 ? RequestKind.GENERATE : RequestKind.EMBED,
@@ -182,7 +183,7 @@ class AccumulatorIT {
                 assertThat(list.get(0).getError().getCode()).as("code of %s", key).isEqualTo(expectedCode.get(key));
             });
             assertThat(dlq).hasSize(expectedCode.size()).allSatisfy(r -> assertThat(new String(r.headers()
-                    .lastHeader(ErrorCodes.HEADER_CODE).value())).isEqualTo(expectedCode.get(new String(r.key()))));
+                    .lastHeader(DlqHeaders.CODE).value())).isEqualTo(expectedCode.get(new String(r.key()))));
         } finally {
             role.close();
         }
@@ -337,7 +338,7 @@ class AccumulatorIT {
                 assertThat(Integer.parseInt(key.substring(1))).as(key).isBetween(0, 29);
                 assertThat(list).as("responses of %s", key).singleElement().satisfies(r -> {
                     assertThat(r.getStatus()).isEqualTo(ResponseStatus.ERROR);
-                    assertThat(r.getError().getCode()).isEqualTo(ErrorCodes.HELD_REQUEST_LOST);
+                    assertThat(r.getError().getCode()).isEqualTo(ErrorCode.HELD_REQUEST_LOST.code());
                 });
             });
         } finally {

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
+import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.BatchSeal;
 import io.genaibatch.records.RequestKind;
@@ -24,11 +25,11 @@ class AccumulatorMetricNamesTest {
             AccumulatorMeters meters = new AccumulatorMeters(telemetry.registry());
             meters.requestAccepted(item("gemini-2.5-flash", 120));
             meters.requestAccepted(item("gemini-2.5-flash", 80));
-            meters.requestRejected("gemini-2.5-flash", ErrorCodes.EMPTY_CONTENTS, 1);
-            meters.requestRejected("my-own-model-name", ErrorCodes.UNKNOWN_MODEL, 1);
+            meters.requestRejected("gemini-2.5-flash", ErrorCode.EMPTY_CONTENTS.code(), 1);
+            meters.requestRejected("my-own-model-name", ErrorCode.UNKNOWN_MODEL.code(), 1);
             // Refused for another reason, its model is still the producer's text: no label from it either.
-            meters.requestRejected("free text <b>from a caller</b> 12345", ErrorCodes.MISSING_KIND, 0);
-            meters.requestRejected("gemini-made-up-42", ErrorCodes.INVALID_KIND, 0);
+            meters.requestRejected("free text <b>from a caller</b> 12345", ErrorCode.MISSING_KIND.code(), 0);
+            meters.requestRejected("gemini-made-up-42", ErrorCode.INVALID_KIND.code(), 0);
             meters.requestHeld("gemini-2.5-pro", 0, 1);
             meters.heldRequestLost("gemini-2.5-pro", 0, 42);
             meters.batchSealed("b-1", BatchSeal.newBuilder().setCount(2).setBytes(200).setReason(SealReason.MAX_WAIT)

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
+import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.ValueFormat;
 import io.genaibatch.records.BatchItem;
@@ -84,7 +85,7 @@ class BadInputTest {
 
             TestRecord<byte[], GenAiResponse> response = single(d.responses());
             assertThat(response.key()).isNull();
-            assertThat(response.value().getError().getCode()).isEqualTo(ErrorCodes.NULL_KEY);
+            assertThat(response.value().getError().getCode()).isEqualTo(ErrorCode.NULL_KEY.code());
             assertThat(response.value().getRequestId()).isEqualTo("caller-7");
             assertThat(response.value().getModel()).isEqualTo(FLASH);
             assertThat(single(d.dlq()).key()).isNull();
@@ -100,7 +101,7 @@ class BadInputTest {
             d.send("k2", request(FLASH, "r2", "x".repeat(100)));
 
             TestRecord<byte[], GenAiResponse> response = single(d.responses());
-            assertThat(response.value().getError().getCode()).isEqualTo(ErrorCodes.REQUEST_TOO_LARGE);
+            assertThat(response.value().getError().getCode()).isEqualTo(ErrorCode.REQUEST_TOO_LARGE.code());
             assertThat(response.value().getError().getMessage()).contains("field 'request' takes " + (fits + 1) + " bytes");
             assertThat(response.value().getRequestId()).isEqualTo("r1");
             assertThat(d.items()).extracting(BatchItem::getRequestId).containsExactly("r2");
@@ -134,7 +135,7 @@ class BadInputTest {
             d.send("k3", request(FLASH, "ok-2", "c"));
 
             TestRecord<byte[], GenAiResponse> response = single(d.responses());
-            assertThat(response.value().getError().getCode()).isEqualTo(ErrorCodes.PROCESSING_FAILED);
+            assertThat(response.value().getError().getCode()).isEqualTo(ErrorCode.PROCESSING_FAILED.code());
             assertThat(response.value().getError().getMessage()).contains("IllegalStateException: boom in validate");
             assertThat(response.value().getRequestId()).isEqualTo("poison-1");
             TestRecord<byte[], byte[]> dead = single(d.dlq());
@@ -165,7 +166,7 @@ class BadInputTest {
 
             TestRecord<byte[], GenAiResponse> response = single(d.responses());
             assertThat(response.key()).isEqualTo("k2".getBytes());
-            assertThat(response.value().getError().getCode()).isEqualTo(ErrorCodes.PROCESSING_FAILED);
+            assertThat(response.value().getError().getCode()).isEqualTo(ErrorCode.PROCESSING_FAILED.code());
             assertThat(response.value().getMetadata()).containsEntry("team", "x");
             assertThat(header(response.headers(), "trace")).isEqualTo("t-1");
             TestRecord<byte[], byte[]> dead = single(d.dlq());
@@ -174,7 +175,7 @@ class BadInputTest {
             assertThat(rebuilt.getRequestId()).isEqualTo("poison-2");
             assertThat(rebuilt.getKind()).isEqualTo(RequestKind.GENERATE);
             assertThat(header(dead.headers(), "trace")).isEqualTo("t-1");
-            assertThat(header(dead.headers(), "genai.error.code")).isEqualTo(ErrorCodes.PROCESSING_FAILED);
+            assertThat(header(dead.headers(), "genai.error.code")).isEqualTo(ErrorCode.PROCESSING_FAILED.code());
             assertThat(d.seals()).singleElement().satisfies(s -> assertThat(s.getCount()).isEqualTo(2));
         }
     }

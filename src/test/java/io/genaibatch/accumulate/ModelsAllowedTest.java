@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.Map;
 
+import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.ResponseStatus;
@@ -25,13 +26,13 @@ class ModelsAllowedTest {
 
             TestRecord<byte[], GenAiResponse> response = single(d.responses());
             assertThat(response.value().getStatus()).isEqualTo(ResponseStatus.REJECTED);
-            assertThat(response.value().getError().getCode()).isEqualTo(ErrorCodes.UNKNOWN_MODEL);
+            assertThat(response.value().getError().getCode()).isEqualTo(ErrorCode.UNKNOWN_MODEL.code());
             assertThat(response.value().getError().getMessage()).contains("attacker-model-17").contains("models.allowed");
             assertThat(response.value().getRequestId()).isEqualTo("r1");
             assertThat(single(d.dlq()).key()).isEqualTo("k1".getBytes());
             assertThat(d.items()).isEmpty();
             assertThat(groups(d)).isEmpty();
-            assertThat(d.counters.snapshot()).containsEntry("requests.rejected." + ErrorCodes.UNKNOWN_MODEL, 1L);
+            assertThat(d.counters.snapshot()).containsEntry("requests.rejected." + ErrorCode.UNKNOWN_MODEL.code(), 1L);
         }
     }
 
@@ -62,7 +63,7 @@ class ModelsAllowedTest {
 
             assertThat(d.items()).extracting(BatchItem::getModel).containsExactly("my-tuned-model", "gemini-2.5-pro");
             TestRecord<byte[], GenAiResponse> response = single(d.responses());
-            assertThat(response.value().getError().getCode()).isEqualTo(ErrorCodes.UNKNOWN_MODEL);
+            assertThat(response.value().getError().getCode()).isEqualTo(ErrorCode.UNKNOWN_MODEL.code());
             assertThat(response.value().getError().getMessage()).contains("gemini-2.0-flash").contains("gemini-2.5-*");
         }
     }
@@ -72,7 +73,7 @@ class ModelsAllowedTest {
         try (AccumulatorDriver d = new AccumulatorDriver(Map.of("window.enabled", "false"))) {
             d.send("k1", request("no-such-model", "x"));
 
-            assertThat(single(d.responses()).value().getError().getCode()).isEqualTo(ErrorCodes.UNKNOWN_MODEL);
+            assertThat(single(d.responses()).value().getError().getCode()).isEqualTo(ErrorCode.UNKNOWN_MODEL.code());
             assertThat(d.counters.snapshot()).doesNotContainKey("requests.held");
         }
     }

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
+import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.kafka.KafkaClients;
 import io.genaibatch.kafka.KafkaCluster;
@@ -70,7 +71,7 @@ class RecordLimitsIT {
 
             GenAiResponse big = awaitResponse(config, "big");
             assertThat(big.getStatus()).isEqualTo(ResponseStatus.REJECTED);
-            assertThat(big.getError().getCode()).isEqualTo(ErrorCodes.REQUEST_TOO_LARGE);
+            assertThat(big.getError().getCode()).isEqualTo(ErrorCode.REQUEST_TOO_LARGE.code());
             assertThat(big.getError().getMessage()).contains(topics.batches()).contains("max.message.bytes")
                     .contains(Integer.toString(SMALL_LIMIT));
             assertThat(awaitItems(config, List.of("before", "after"))).containsExactlyInAnyOrder("before", "after");
@@ -95,7 +96,7 @@ class RecordLimitsIT {
 
             GenAiResponse big = awaitResponse(config, "big");
             assertThat(big.getStatus()).isEqualTo(ResponseStatus.REJECTED);
-            assertThat(big.getError().getCode()).isEqualTo(ErrorCodes.REQUEST_TOO_LARGE);
+            assertThat(big.getError().getCode()).isEqualTo(ErrorCode.REQUEST_TOO_LARGE.code());
             assertThat(big.getError().getMessage()).contains(topics.batches());
             assertThat(awaitItems(config, List.of("before", "after"))).containsExactlyInAnyOrder("before", "after");
             assertThat(role.stopped().toCompletableFuture().isDone()).as("the accumulator still runs").isFalse();
@@ -120,13 +121,13 @@ class RecordLimitsIT {
             send(config, List.of(generate("before", "x"), invalid, generate("after", "x")));
 
             GenAiResponse big = awaitResponse(config, "big");
-            assertThat(big.getError().getCode()).isEqualTo(ErrorCodes.INVALID_REQUEST);
+            assertThat(big.getError().getCode()).isEqualTo(ErrorCode.INVALID_REQUEST.code());
             assertThat(awaitItems(config, List.of("before", "after"))).containsExactlyInAnyOrder("before", "after");
             List<ConsumerRecord<byte[], byte[]>> dead = readUntil(config, topics.dlq(), all -> !all.isEmpty());
             assertThat(dead).hasSize(1);
             assertThat(dead.get(0).value()).as("the value is left out: it is still in " + topics.requests()).isNull();
             assertThat(header(dead.get(0), "genai.dlq.value-omitted")).contains(Integer.toString(SMALL_LIMIT));
-            assertThat(header(dead.get(0), "genai.error.code")).isEqualTo(ErrorCodes.INVALID_REQUEST);
+            assertThat(header(dead.get(0), "genai.error.code")).isEqualTo(ErrorCode.INVALID_REQUEST.code());
         } finally {
             role.close();
         }

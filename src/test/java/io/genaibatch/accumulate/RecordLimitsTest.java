@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
+import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.GenAiRequest;
 import io.genaibatch.records.GenAiResponse;
@@ -36,7 +37,7 @@ class RecordLimitsTest {
 
             GenAiResponse big = single(d.responses()).value();
             assertThat(big.getStatus()).isEqualTo(ResponseStatus.REJECTED);
-            assertThat(big.getError().getCode()).isEqualTo(ErrorCodes.REQUEST_TOO_LARGE);
+            assertThat(big.getError().getCode()).isEqualTo(ErrorCode.REQUEST_TOO_LARGE.code());
             assertThat(big.getError().getMessage()).contains("as a record of genai.batches")
                     .contains("5000 bytes (topic genai.batches max.message.bytes)");
             assertThat(d.items()).extracting(BatchItem::getRequestId).containsExactly("small");
@@ -76,7 +77,7 @@ class RecordLimitsTest {
                 HeldRequests.RELEASE_PER_PUNCTUATION, limits)) {
             d.send("k1", request(FLASH, "big", "x".repeat(6_000)));
 
-            assertThat(single(d.responses()).value().getError().getCode()).isEqualTo(ErrorCodes.REQUEST_TOO_LARGE);
+            assertThat(single(d.responses()).value().getError().getCode()).isEqualTo(ErrorCode.REQUEST_TOO_LARGE.code());
             assertThat(d.counters.snapshot()).doesNotContainKey("requests.held");
         }
     }
@@ -106,7 +107,7 @@ class RecordLimitsTest {
 
             GenAiResponse header = single(d.responses()).value();
             assertThat(header.getRequestId()).isEqualTo("header");
-            assertThat(header.getError().getCode()).isEqualTo(ErrorCodes.REQUEST_TOO_LARGE);
+            assertThat(header.getError().getCode()).isEqualTo(ErrorCode.REQUEST_TOO_LARGE.code());
             assertThat(d.items()).extracting(BatchItem::getRequestId).containsExactly("plain");
         }
     }
@@ -122,7 +123,7 @@ class RecordLimitsTest {
 
             GenAiResponse refused = single(d.responses()).value();
             assertThat(refused.getRequestId()).isEqualTo("r1");
-            assertThat(refused.getError().getCode()).isEqualTo(ErrorCodes.REQUEST_TOO_LARGE);
+            assertThat(refused.getError().getCode()).isEqualTo(ErrorCode.REQUEST_TOO_LARGE.code());
             assertThat(refused.getError().getMessage()).contains("40123 bytes as a record of genai.batches").contains("Kafka refused it");
             assertThat(d.items()).extracting(BatchItem::getRequestId).containsExactly("r0");
             assertThat(single(d.dlq()).key()).isEqualTo("k1".getBytes(StandardCharsets.UTF_8));
@@ -135,12 +136,12 @@ class RecordLimitsTest {
         try (AccumulatorDriver d = new AccumulatorDriver(Map.of(), null, HeldRequests.RELEASE_PER_PUNCTUATION, limits)) {
             d.send("k1", invalidEmbed("big", "x".repeat(6_000), Map.of()));
 
-            assertThat(single(d.responses()).value().getError().getCode()).isEqualTo(ErrorCodes.INVALID_REQUEST);
+            assertThat(single(d.responses()).value().getError().getCode()).isEqualTo(ErrorCode.INVALID_REQUEST.code());
             TestRecord<byte[], byte[]> dead = single(d.dlq());
             assertThat(dead.value()).isNull();
             assertThat(header(dead.headers(), RejectionHandler.HEADER_VALUE_OMITTED)).contains("5000 bytes (topic genai.requests.dlq")
                     .contains("still in genai.requests-0 at offset 0");
-            assertThat(header(dead.headers(), "genai.error.code")).isEqualTo(ErrorCodes.INVALID_REQUEST);
+            assertThat(header(dead.headers(), "genai.error.code")).isEqualTo(ErrorCode.INVALID_REQUEST.code());
         }
     }
 
@@ -151,7 +152,7 @@ class RecordLimitsTest {
             d.send("k1", invalidEmbed("r1", "x", Map.of("note", "m".repeat(6_000))));
 
             GenAiResponse response = single(d.responses()).value();
-            assertThat(response.getError().getCode()).isEqualTo(ErrorCodes.INVALID_REQUEST);
+            assertThat(response.getError().getCode()).isEqualTo(ErrorCode.INVALID_REQUEST.code());
             assertThat(response.getMetadata()).isEmpty();
             assertThat(response.getError().getMessage()).contains("left out the request's metadata");
             assertThat(single(d.dlq()).value()).as("the DLQ copy keeps it").isNotNull();

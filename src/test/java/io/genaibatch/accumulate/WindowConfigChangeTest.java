@@ -1,6 +1,7 @@
 package io.genaibatch.accumulate;
 
 import static org.assertj.core.api.Assertions.tuple;
+import io.genaibatch.batch.ErrorCode;
 import org.apache.kafka.streams.test.TestRecord;
 import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.ResponseStatus;
@@ -159,7 +160,7 @@ class WindowConfigChangeTest {
             assertThat(d.items()).hasSize(6);
             assertThat(d.counters.snapshot()).containsEntry("requests.held", 7L);
             assertThat(d.responses()).as("a disabled model's bad request is still rejected at once").singleElement()
-                    .satisfies(r -> assertThat(r.value().getError().getCode()).isEqualTo(ErrorCodes.EMPTY_CONTENTS));
+                    .satisfies(r -> assertThat(r.value().getError().getCode()).isEqualTo(ErrorCode.EMPTY_CONTENTS.code()));
             assertThat(heldPointers(d)).as("held: a pointer per request, in offset order, no payload")
                     .containsExactly(HeldRequests.storeKey(FLASH, 0), HeldRequests.storeKey(FLASH, 2), HeldRequests.storeKey(FLASH, 4),
                             HeldRequests.storeKey(FLASH, 6), HeldRequests.storeKey(FLASH, 8), HeldRequests.storeKey(FLASH, 10),
@@ -229,8 +230,8 @@ class WindowConfigChangeTest {
                     .extracting(r -> new String(r.key()), r -> r.value().getStatus(), r -> r.value().getError().getCode(),
                             r -> r.value().getRequestId(), r -> r.value().getModel())
                     .containsExactly(
-                            tuple("f0", ResponseStatus.ERROR, ErrorCodes.HELD_REQUEST_LOST, "genai.requests-0-0", FLASH),
-                            tuple("f1", ResponseStatus.ERROR, ErrorCodes.HELD_REQUEST_LOST, "genai.requests-0-1", FLASH));
+                            tuple("f0", ResponseStatus.ERROR, ErrorCode.HELD_REQUEST_LOST.code(), "genai.requests-0-0", FLASH),
+                            tuple("f1", ResponseStatus.ERROR, ErrorCode.HELD_REQUEST_LOST.code(), "genai.requests-0-1", FLASH));
             assertThat(responses.get(0).value().getError().getMessage()).contains("retention").contains("publish it again");
             assertThat(heldPointers(d)).as("the lost ones' pointers are dropped too").isEmpty();
         }
@@ -253,7 +254,7 @@ class WindowConfigChangeTest {
             assertThat(d.responses()).singleElement().satisfies(r -> {
                 assertThat(new String(r.key())).isEqualTo("f1");
                 assertThat(r.value().getStatus()).isEqualTo(ResponseStatus.ERROR);
-                assertThat(r.value().getError().getCode()).isEqualTo(ErrorCodes.HELD_REQUEST_LOST);
+                assertThat(r.value().getError().getCode()).isEqualTo(ErrorCode.HELD_REQUEST_LOST.code());
                 assertThat(r.value().getError().getMessage()).contains("boom while released");
             });
             assertThat(heldPointers(d)).isEmpty();
@@ -277,7 +278,7 @@ class WindowConfigChangeTest {
             d.tick();
             assertThat(d.responses()).as("the lost one is answered in the same transaction as its pointer's delete")
                     .extracting(r -> new String(r.key()), r -> r.value().getError().getCode())
-                    .containsExactly(tuple("f0", ErrorCodes.HELD_REQUEST_LOST));
+                    .containsExactly(tuple("f0", ErrorCode.HELD_REQUEST_LOST.code()));
             assertThat(heldPointers(d)).as("PRO stays held").hasSize(1);
             assertThat(d.items()).isEmpty();
 

@@ -65,6 +65,7 @@ class MetricsAndReadinessIT {
                 assertThat(sum(metrics, "genai_responses_total", "status=\"SUCCEEDED\"")).isEqualTo(REQUESTS);
                 assertThat(sum(metrics, "genai_requests_accepted_total")).isEqualTo(REQUESTS);
                 assertThat(sum(metrics, "genai_tokens_total", "direction=\"in\"")).isPositive();
+                assertThat(sum(metrics, "genai_gemini_circuit_state", "state=\"closed\"")).isEqualTo(1);
                 assertThat(sum(metrics, "genai_tokens_total", "direction=\"out\"")).isPositive();
                 assertThat(sum(metrics, "genai_cost_batch_usd_total")).isPositive();
                 assertThat(sum(metrics, "genai_cost_interactive_usd_total"))

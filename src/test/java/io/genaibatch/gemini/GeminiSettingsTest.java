@@ -28,6 +28,14 @@ class GeminiSettingsTest {
     }
 
     @Test
+    void shouldStartFromTheDefaultsTheConfigKeysDeclare() {
+        GeminiSettings declared = GeminiSettings.from(GenAiBatchConfig.defaults(), Map.of("GEMINI_API_KEY", "k"));
+
+        assertThat(GeminiSettings.builder().apiKey("k").build()).usingRecursiveComparison().isEqualTo(declared);
+        assertThat(RetrySettings.DEFAULTS).isEqualTo(RetrySettings.from(GenAiBatchConfig.defaults()));
+    }
+
+    @Test
     void shouldNeverPrintTheApiKey() {
         GeminiSettings s = GeminiSettings.builder().apiKey("secret-key-123").build();
         assertThat(s.toString()).doesNotContain("secret-key-123").contains("<redacted>");

@@ -3,10 +3,7 @@ package io.genaibatch.gemini;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -214,31 +211,5 @@ class RetryPolicyTest {
         assertThatThrownBy(() -> policy.call("get", calls::incrementAndGet))
                 .isInstanceOfSatisfying(GeminiApiException.class, e -> assertThat(e.status()).isEqualTo("CIRCUIT_OPEN"));
         assertThat(calls).hasValue(0);
-    }
-
-    /** A clock that moves only when the policy sleeps. */
-    private static final class FakeTime extends Clock {
-        private Instant now = Instant.parse("2026-01-01T00:00:00Z");
-        final List<Duration> sleeps = new ArrayList<>();
-
-        void sleep(Duration d) {
-            sleeps.add(d);
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Instant;
 import java.util.Optional;
 
+import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.gemini.BatchJobInfo;
 import io.genaibatch.gemini.BatchOutput;
 import io.genaibatch.gemini.BatchState;
@@ -15,28 +16,28 @@ import org.junit.jupiter.api.Test;
 /** What a job's record keeps of the stuck marker the poller writes before cancelling it. */
 class JobStateTransitionTest {
     private static final Instant NOW = Instant.parse("2026-12-04T12:00:00Z");
-    private final BatchJob stuck = JobRecords.stuck(JobTableTest.job("b-1", "batches/j", JobState.RUNNING, 0),
+    private final BatchJob stuck = PollerJobRecords.stuck(JobTableTest.job("b-1", "batches/j", JobState.RUNNING, 0),
             "still RUNNING after 36h", NOW);
 
     @Test
     void shouldKeepTheStuckMarkerWhenTheJobItCancelledEndsCancelled() {
-        BatchJob cancelled = JobRecords.transition(stuck, JobState.CANCELLED, info(BatchState.CANCELLED), NOW);
+        BatchJob cancelled = PollerJobRecords.transition(stuck, JobState.CANCELLED, info(BatchState.CANCELLED), NOW);
 
-        assertThat(cancelled.getError().getCode()).isEqualTo(RetryingJobPolicy.JOB_STUCK);
+        assertThat(cancelled.getError().getCode()).isEqualTo(ErrorCode.JOB_STUCK.code());
         assertThat(JobPolicy.named("retrying", PolicySettings.defaults()).onFinished(cancelled))
                 .as("split, not answered CANCELLED").isInstanceOf(JobPolicy.Split.class);
     }
 
     @Test
     void shouldDropTheStuckMarkerWhenTheJobSucceededAfterAll() {
-        BatchJob succeeded = JobRecords.transition(stuck, JobState.SUCCEEDED, info(BatchState.SUCCEEDED), NOW);
+        BatchJob succeeded = PollerJobRecords.transition(stuck, JobState.SUCCEEDED, info(BatchState.SUCCEEDED), NOW);
 
         assertThat(succeeded.getError()).isNull();
     }
 
     @Test
     void shouldTakeTheApisErrorWhenTheStuckJobFailedInstead() {
-        BatchJob failed = JobRecords.transition(stuck, JobState.FAILED, info(BatchState.FAILED), NOW);
+        BatchJob failed = PollerJobRecords.transition(stuck, JobState.FAILED, info(BatchState.FAILED), NOW);
 
         assertThat(failed.getError().getCode()).as("no error from the API: the state's own").isEqualTo("JOB_FAILED");
     }

@@ -36,8 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 class PollerSlowDownloadIT {
     /**
      * The group's max.poll.interval.ms here, the lowest the configuration accepts with the submitter's timeouts at
-     * their minimum (submit.shutdown-timeout + submit.jobs-read-timeout must be shorter); the download below takes
-     * about twice as long.
+     * their minimum (submit.shutdown-timeout + submit.jobs-read-timeout must be shorter, as must a Gemini call with
+     * its retries); the download below takes about twice as long.
      */
     private static final int MAX_POLL_INTERVAL_MS = 12_000;
     private static final int BYTES_PER_SECOND = 500;
@@ -54,7 +54,11 @@ class PollerSlowDownloadIT {
         Map<String, String> overrides = Map.of(
                 "kafka.properties.max.poll.interval.ms", Integer.toString(MAX_POLL_INTERVAL_MS),
                 // Checked against max.poll.interval.ms when the configuration loads; the submitter is not run here.
-                "submit.shutdown-timeout", "1s", "submit.jobs-read-timeout", "10s");
+                "submit.shutdown-timeout", "1s", "submit.jobs-read-timeout", "10s",
+                // and so is a Gemini call with its retries (a download is not one: it runs while the poller polls),
+                "gemini.retry.max-elapsed", "5s", "gemini.request-timeout", "5s",
+                // and the read of genai.jobs must outlast a transaction left open there.
+                "kafka.properties.transaction.timeout.ms", "9000");
         try (PollFixture f = PollFixture.start(kafka, "slowdownload", slow, dir, overrides)) {
             // Step 1: a 45-item job, submitted, and two pollers of one group (each its own cache, as on two
             // machines) that have shared the two partitions of genai.jobs
@@ -130,7 +134,15 @@ class PollerSlowDownloadIT {
     private static boolean onePartitionEach(PollFixture f) throws Exception {
         String group = f.config.get(io.genaibatch.config.ConfigKeys.POLL_GROUP_ID);
         try (Admin admin = new KafkaClients(f.config).admin()) {
-            ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+            ConsumerGroupDescription d;
+            try {
+                d = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException) {
+                    return false; // the pollers have not joined yet
+                }
+                throw e;
+            }
             Collection<MemberDescription> members = d.members();
             return members.size() == 2 && members.stream()
                     .allMatch(m -> m.assignment().topicPartitions().size() == 1);

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import io.genaibatch.batch.Lineage;
+import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.gemini.BatchApiStub;
 import io.genaibatch.gemini.BatchJobInfo;
 import io.genaibatch.gemini.BatchOutput;
@@ -86,6 +87,28 @@ class PublisherTest {
         assertThat(commits.get(0).job().getState()).isEqualTo(JobState.PUBLISHED);
         assertThat(counters.snapshot().unattachedResults()).as("both r-1 results, the stranger, the keyless one")
                 .isEqualTo(4);
+    }
+
+    @Test
+    void shouldLogThePublishedJobWithBatchIdJobAndModelFieldsAndLeaveNoneOnTheThread() throws Exception {
+        JobTable.OpenJob entry = jobWithItems(2, 0);
+        Path results = results("{\"key\":\"genai.requests-0-0\",\"response\":{\"n\":0}}",
+                "{\"key\":\"genai.requests-0-1\",\"response\":{\"n\":1}}");
+
+        try (io.genaibatch.cli.JsonLogCapture log = new io.genaibatch.cli.JsonLogCapture()) {
+            publisher(10, Long.MAX_VALUE, results, new PollerCounters()).publish(entry, Optional.empty());
+            org.slf4j.LoggerFactory.getLogger("io.genaibatch.test").info("unrelated, after the job");
+
+            List<com.fasterxml.jackson.databind.JsonNode> events = log.events();
+            assertThat(events).filteredOn(e -> e.path("message").asText().contains(": PUBLISHED,")).singleElement()
+                    .satisfies(published -> {
+                        assertThat(published.path("batchId").asText()).isEqualTo(entry.job().getBatchId());
+                        assertThat(published.path("job").asText()).isEqualTo(entry.job().getJobName());
+                        assertThat(published.path("model").asText()).isEqualTo(entry.job().getModel());
+                    });
+            assertThat(events).filteredOn(e -> e.path("message").asText().equals("unrelated, after the job"))
+                    .singleElement().satisfies(e -> assertThat(e.has("batchId") || e.has("job")).isFalse());
+        }
     }
 
     @Test
@@ -516,7 +539,7 @@ class PublisherTest {
     private PollerSettings settings(int chunk) {
         return new PollerSettings("g", new PollSchedule(Duration.ofMillis(100), Duration.ofSeconds(1)),
                 chunk, dir.resolve("cache"), "terminal", Duration.ofSeconds(5), Duration.ofSeconds(5), PolicySettings.defaults(),
-                Duration.ZERO);
+                Duration.ZERO, ConfigKeys.POLL_MAX_POLL_INTERVAL.defaultValue());
     }
 
     /** Records each transaction instead of committing it. */

@@ -49,7 +49,7 @@ class JobsCommitterTest {
                 new SubmitCounters()), PARTITION.topic(), "genai.jobs", partitions);
         committer.init();
 
-        committer.record(b, JobRecords.intent(b, InputMode.INLINE, null, null, Instant.now()));
+        committer.record(b, SubmitterJobRecords.intent(b, InputMode.INLINE, null, null, Instant.now()));
         committer.service(Duration.ZERO, false);
 
         assertThat(producer.history()).extracting(r -> r.key()).containsExactly("B");

@@ -82,7 +82,7 @@ class KnownJobsTest {
     private BatchJob job(String batchId, long firstItem, long seal, JobState state) {
         SealedBatch batch = new SealedBatch(batchId, "g", "m", RequestKind.GENERATE, 2, 100, 0, firstItem, seal,
                 dir.resolve(batchId), Instant.now());
-        return BatchJob.newBuilder(JobRecords.intent(batch, InputMode.INLINE, null, null, Instant.now()))
+        return BatchJob.newBuilder(SubmitterJobRecords.intent(batch, InputMode.INLINE, null, null, Instant.now()))
                 .setState(state).build();
     }
 

@@ -23,7 +23,9 @@ import io.genaibatch.gemini.BatchApi;
 import io.genaibatch.gemini.BatchInput;
 import io.genaibatch.gemini.GeminiSettings;
 import io.genaibatch.gemini.RetrySettings;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.genaibatch.batch.JsonlLine;
+import io.genaibatch.cli.JsonLogCapture;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.InputMode;
 import io.genaibatch.records.JobState;
@@ -75,6 +77,41 @@ class SubmissionTest {
     }
 
     @Test
+    void shouldLogTheSubmittedJobWithBatchIdJobAndModelFieldsAndLeaveNoneOnTheWorkerThreads() throws Exception {
+        try (JsonLogCapture log = new JsonLogCapture()) {
+            BatchJob recorded = submit(fake, batch("b-fields", RequestKind.GENERATE, 2), null, 10_000);
+            // Both worker threads log once more, after the batch: neither may still carry its fields.
+            java.util.concurrent.CyclicBarrier both = new java.util.concurrent.CyclicBarrier(2);
+            List<java.util.concurrent.Future<?>> after = List.of(workers.submit(unrelatedLine(both)),
+                    workers.submit(unrelatedLine(both)));
+            for (java.util.concurrent.Future<?> f : after) {
+                f.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            }
+
+            List<JsonNode> events = log.events();
+            assertThat(events).filteredOn(e -> e.path("message").asText().startsWith("Batch b-fields submitted as job"))
+                    .singleElement().satisfies(submitted -> {
+                        assertThat(submitted.path("batchId").asText()).isEqualTo("b-fields");
+                        assertThat(submitted.path("job").asText()).isEqualTo(recorded.getJobName());
+                        assertThat(submitted.path("model").asText()).isEqualTo("gemini-2.5-flash");
+                    });
+            assertThat(events).filteredOn(e -> e.path("message").asText().equals("unrelated, after the batch"))
+                    .hasSize(2).allSatisfy(e -> assertThat(e.has("batchId") || e.has("job")).isFalse());
+        }
+    }
+
+    private Runnable unrelatedLine(java.util.concurrent.CyclicBarrier both) {
+        return () -> {
+            try {
+                both.await(WAIT.toSeconds(), TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new AssertionError("the two worker threads did not meet", e);
+            }
+            org.slf4j.LoggerFactory.getLogger("io.genaibatch.test").info("unrelated, after the batch");
+        };
+    }
+
+    @Test
     void shouldUploadAGenerateBatchOverTheInlineLimitAsJsonl() throws Exception {
         SealedBatch batch = batch("b-big", RequestKind.GENERATE, 5);
 
@@ -105,7 +142,7 @@ class SubmissionTest {
         SealedBatch batch = batch("b-adopt", RequestKind.GENERATE, 2);
         String existing = fake.create("gemini-2.5-flash", "b-adopt", BatchInput.inline(batch.spool())).name();
         fake.calls.clear();
-        BatchJob earlier = JobRecords.intent(batch, InputMode.INLINE, null, null, Instant.parse("2026-01-01T00:00:00Z"));
+        BatchJob earlier = SubmitterJobRecords.intent(batch, InputMode.INLINE, null, null, Instant.parse("2026-01-01T00:00:00Z"));
 
         BatchJob recorded = submit(fake, batch, earlier, 10_000);
 
@@ -119,7 +156,7 @@ class SubmissionTest {
     @Test
     void shouldCreateOnceWhenTheEarlierIntentLedToNoJob() throws Exception {
         SealedBatch batch = batch("b-nojob", RequestKind.GENERATE, 2);
-        BatchJob earlier = JobRecords.intent(batch, InputMode.INLINE, null, null, Instant.now());
+        BatchJob earlier = SubmitterJobRecords.intent(batch, InputMode.INLINE, null, null, Instant.now());
 
         submit(fake, batch, earlier, 10_000);
 

@@ -3,6 +3,7 @@ package io.genaibatch.poll;
 import java.time.Instant;
 import java.util.Optional;
 
+import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.gemini.BatchJobInfo;
 import io.genaibatch.gemini.BatchState;
 import io.genaibatch.gemini.BatchStats;
@@ -12,8 +13,8 @@ import io.genaibatch.records.JobState;
 import io.genaibatch.records.JobStats;
 
 /** The BatchJob records the poller writes: state changes, publication progress, PUBLISHED. */
-final class JobRecords {
-    private JobRecords() {
+final class PollerJobRecords {
+    private PollerJobRecords() {
     }
 
     /** Our state for the API's; empty for a state that says nothing new (unspecified, or unknown to this code). */
@@ -41,9 +42,9 @@ final class JobRecords {
      */
     static BatchJob transition(BatchJob job, JobState next, BatchJobInfo info, Instant now) {
         BatchJob.Builder b = BatchJob.newBuilder(job).setState(next).setUpdatedAt(now);
-        info.stats().map(JobRecords::stats).ifPresent(b::setStats);
+        info.stats().map(PollerJobRecords::stats).ifPresent(b::setStats);
         boolean cancelledAsStuck = next == JobState.CANCELLED && job.getError() != null
-                && RetryingJobPolicy.JOB_STUCK.equals(job.getError().getCode());
+                && ErrorCode.JOB_STUCK.is(job.getError().getCode());
         if (isFinished(next)) {
             b.setEndedAt(info.endTime().orElse(now));
             if (next == JobState.SUCCEEDED) {
@@ -61,14 +62,14 @@ final class JobRecords {
 
     /** The poller is about to cancel the job as stuck: same state, error JOB_STUCK saying why. */
     static BatchJob stuck(BatchJob job, String message, Instant now) {
-        return BatchJob.newBuilder(job).setUpdatedAt(now).setError(new Error(RetryingJobPolicy.JOB_STUCK, message, null))
+        return BatchJob.newBuilder(job).setUpdatedAt(now).setError(new Error(ErrorCode.JOB_STUCK.code(), message, null))
                 .build();
     }
 
     /** The job no longer exists at the API: it can produce no result, so it counts as FAILED. */
     static BatchJob vanished(BatchJob job, String message, Instant now) {
         return BatchJob.newBuilder(job).setState(JobState.FAILED).setUpdatedAt(now).setEndedAt(now)
-                .setError(new Error("JOB_NOT_FOUND", message, 404)).build();
+                .setError(new Error(ErrorCode.JOB_NOT_FOUND.code(), message, 404)).build();
     }
 
     /** {@code publishedThrough} items are published; {@code done}: all of them, the job becomes PUBLISHED. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.time.Instant;
 
+import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.batch.Lineage;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.InputMode;
@@ -13,7 +14,7 @@ import io.genaibatch.records.RequestKind;
 import org.junit.jupiter.api.Test;
 
 /** The genai.jobs values of a child batch: its attempt and parent come from its lineage. */
-class JobRecordsTest {
+class SubmitterJobRecordsTest {
     private static final Instant NOW = Instant.parse("2026-12-01T10:00:00Z");
 
     @Test
@@ -23,7 +24,7 @@ class JobRecordsTest {
         SealedBatch child = new SealedBatch("root.s1", "g", "gemini-2.5-flash", RequestKind.GENERATE, 38, 4_000, 1,
                 105, 950, Path.of("root.s1.jsonl"), NOW, lineage);
 
-        BatchJob intent = JobRecords.intent(child, InputMode.FILE, "files/abc", null, NOW);
+        BatchJob intent = SubmitterJobRecords.intent(child, InputMode.FILE, "files/abc", null, NOW);
 
         assertThat(intent.getBatchId()).isEqualTo("root.s1");
         assertThat(intent.getState()).isEqualTo(JobState.SUBMITTING);
@@ -41,7 +42,7 @@ class JobRecordsTest {
         SealedBatch root = new SealedBatch("root", "g", "gemini-2.5-flash", RequestKind.GENERATE, 3, 300, 0, 5, 9,
                 Path.of("root.jsonl"), NOW);
 
-        BatchJob intent = JobRecords.intent(root, InputMode.INLINE, null, null, NOW);
+        BatchJob intent = SubmitterJobRecords.intent(root, InputMode.INLINE, null, null, NOW);
 
         assertThat(intent.getAttempt()).isEqualTo(1);
         assertThat(intent.getParentBatchId()).isNull();
@@ -53,7 +54,7 @@ class JobRecordsTest {
         SealedBatch child = new SealedBatch("root.r3", "g", "gemini-2.5-flash", RequestKind.GENERATE, 2, 200, 0, 40,
                 43, Path.of("root.r3.jsonl"), NOW, Lineage.root("root").child("root", 3, "RETRIABLE_ERRORS", null));
 
-        BatchJob failed = JobRecords.failed(child, null, InputMode.FILE, "SEAL_MISMATCH", "m", null, NOW);
+        BatchJob failed = SubmitterJobRecords.failed(child, null, InputMode.FILE, ErrorCode.SEAL_MISMATCH, "m", null, NOW);
 
         assertThat(failed.getAttempt()).isEqualTo(3);
         assertThat(failed.getParentBatchId()).isEqualTo("root");

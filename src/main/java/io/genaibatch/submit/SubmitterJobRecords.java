@@ -2,6 +2,7 @@ package io.genaibatch.submit;
 
 import java.time.Instant;
 
+import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.gemini.BatchJobInfo;
 import io.genaibatch.gemini.BatchState;
 import io.genaibatch.records.BatchJob;
@@ -10,8 +11,8 @@ import io.genaibatch.records.InputMode;
 import io.genaibatch.records.JobState;
 
 /** The genai.jobs values the submitter writes (their fields: docs/SCHEMAS.md, BatchJob; their order: docs/SUBMITTER.md). */
-final class JobRecords {
-    private JobRecords() {
+final class SubmitterJobRecords {
+    private SubmitterJobRecords() {
     }
 
     /**
@@ -62,7 +63,7 @@ final class JobRecords {
         if (job.state().isTerminal()) {
             b.setEndedAt(job.endTime().orElse(now));
         }
-        job.error().ifPresent(e -> b.setError(Error.newBuilder().setCode(e.status().isEmpty() ? "JOB_FAILED" : e.status())
+        job.error().ifPresent(e -> b.setError(Error.newBuilder().setCode(e.status().isEmpty() ? ErrorCode.JOB_FAILED.code() : e.status())
                 .setMessage(e.message()).setHttpStatus(e.code() == 0 ? null : e.code()).build()));
         return b.build();
     }
@@ -71,13 +72,13 @@ final class JobRecords {
      * No job will be made for this batch: FAILED with the reason and no job name. The poller answers every item
      * of the batch (found in genai.batches between firstItemOffset and lastItemOffset) with a terminal response.
      */
-    static BatchJob failed(SealedBatch batch, BatchJob intent, InputMode mode, String code, String message,
+    static BatchJob failed(SealedBatch batch, BatchJob intent, InputMode mode, ErrorCode code, String message,
                            Integer httpStatus, Instant now) {
         BatchJob base = intent != null ? intent : intent(batch, mode, null, null, now);
         return BatchJob.newBuilder(base)
                 .setJobName(null)
                 .setState(JobState.FAILED)
-                .setError(Error.newBuilder().setCode(code).setMessage(message).setHttpStatus(httpStatus).build())
+                .setError(Error.newBuilder().setCode(code.code()).setMessage(message).setHttpStatus(httpStatus).build())
                 .setUpdatedAt(now)
                 .setEndedAt(now)
                 .build();

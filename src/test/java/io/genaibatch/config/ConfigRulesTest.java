@@ -1,0 +1,48 @@
+package io.genaibatch.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+/** Checks across keys that hold for the roles' behaviour, refused when the configuration loads. */
+class ConfigRulesTest {
+
+    @Test
+    void shouldRefuseAGeminiCallWithItsRetriesThatCanOutlastThePollersPollInterval() {
+        assertThatThrownBy(() -> GenAiBatchConfig.of(Map.of("gemini.retry.max-elapsed", "7m")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("gemini.retry.max-elapsed (7m) + gemini.request-timeout (2m) must be shorter "
+                        + "than poll.max-poll-interval (8m)");
+        assertThatThrownBy(() -> GenAiBatchConfig.of(Map.of("kafka.properties.max.poll.interval.ms", "400000")))
+                .as("kafka.properties.max.poll.interval.ms, when set, is the poller's interval too")
+                .hasMessageContaining("must be shorter than kafka.properties.max.poll.interval.ms (400000 ms)");
+        assertThat(GenAiBatchConfig.of(Map.of("gemini.retry.max-elapsed", "7m", "poll.max-poll-interval", "10m"))
+                .get(ConfigKeys.POLL_MAX_POLL_INTERVAL)).isEqualTo(Duration.ofMinutes(10));
+    }
+
+    @Test
+    void shouldRefuseAJobsReadTimeoutThatAnOpenTransactionCanOutlast() {
+        assertThatThrownBy(() -> GenAiBatchConfig.of(Map.of("submit.jobs-read-timeout", "30s")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("submit.jobs-read-timeout (30s) must be longer than "
+                        + "kafka.properties.transaction.timeout.ms (60000 ms, Kafka's default)");
+        assertThat(GenAiBatchConfig.of(Map.of("submit.jobs-read-timeout", "30s",
+                "kafka.properties.transaction.timeout.ms", "20000")).get(ConfigKeys.SUBMIT_JOBS_READ_TIMEOUT))
+                .isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void shouldDeclareTheTunablesWithTheValuesTheRolesUsedBefore() {
+        GenAiBatchConfig config = GenAiBatchConfig.defaults();
+
+        assertThat(config.get(ConfigKeys.POLL_MAX_POLL_INTERVAL)).isEqualTo(Duration.ofMinutes(8));
+        assertThat(config.get(ConfigKeys.ACCUMULATE_CLOSE_TIMEOUT)).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.get(ConfigKeys.ACCUMULATE_PRODUCER_BATCH_SIZE)).isEqualTo(256L * 1024);
+        assertThat(config.get(ConfigKeys.ACCUMULATE_PRODUCER_LINGER)).isEqualTo(Duration.ofMillis(5));
+        assertThat(config.get(ConfigKeys.ACCUMULATE_TRANSACTION_TIMEOUT)).isEqualTo(Duration.ofSeconds(60));
+    }
+}
