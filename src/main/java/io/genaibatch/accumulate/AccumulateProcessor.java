@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>MAX_REQUESTS as soon as the batch holds max-requests items;</li>
  *   <li>MAX_BYTES before an item that would take it past max-bytes, or as soon as it holds exactly max-bytes;</li>
- *   <li>MAX_WAIT once max-wait has passed since it opened (wall clock, checked every second and before each item);</li>
+ *   <li>MAX_WAIT once max-wait has passed since it opened (wall clock, checked every 100 ms and before each item);</li>
  *   <li>CONFIG_CHANGE when a smaller max-requests or max-bytes leaves the open batch at or over the new limit.</li>
  * </ul>
  * This stage only batches: requests of a disabled model are held before it, in the validate stage
@@ -42,6 +42,13 @@ import org.slf4j.LoggerFactory;
  */
 final class AccumulateProcessor implements Processor<String, PreparedItem, String, byte[]> {
     static final Duration PUNCTUATE_INTERVAL = Duration.ofSeconds(1);
+    /**
+     * How often the stage checks whether an open batch reached max-wait: a batch that gets no more requests is sealed
+     * this soon after it (a request alone waits max-wait, not max-wait plus up to a second; docs/BENCHMARKS.md
+     * "Small traffic latency"). The check is one comparison with {@link #nextDeadline}; the stores are scanned only
+     * when a deadline has passed.
+     */
+    static final Duration SEAL_CHECK_INTERVAL = Duration.ofMillis(100);
     private static final Logger log = LoggerFactory.getLogger(AccumulateProcessor.class);
 
     private final WindowPolicies policies;
@@ -50,6 +57,11 @@ final class AccumulateProcessor implements Processor<String, PreparedItem, Strin
     private ProcessorContext<String, byte[]> context;
     private KeyValueStore<String, GroupState> groups;
     private PolicyCache cache;
+    /**
+     * The earliest max-wait deadline among this task's open batches (wall clock, ms), or earlier: a hint kept in
+     * memory, recomputed by every scan. Unknown after a start or a restore, so the first check scans.
+     */
+    private long nextDeadline = Long.MIN_VALUE;
 
     private final OversizedRequests oversized;
 
@@ -68,6 +80,7 @@ final class AccumulateProcessor implements Processor<String, PreparedItem, Strin
         ReadOnlyKeyValueStore<String, WindowPolicy> policyStore = context.getStateStore(AccumulatorTopology.WINDOW_POLICY_STORE);
         this.cache = new PolicyCache(policies, policyStore);
         context.schedule(PUNCTUATE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+        context.schedule(SEAL_CHECK_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::sealIfDue);
     }
 
     @Override
@@ -75,7 +88,7 @@ final class AccumulateProcessor implements Processor<String, PreparedItem, Strin
         String group = record.key();
         PreparedItem item = record.value();
         // Its genai.batches item was refused by Kafka (TooLargeRecordHandler): answered instead of written again.
-        oversized.rejectIfNoted(item.item());
+        oversized.rejectIfNoted(item);
         metrics.itemArrived(group, item.requestBytes(), item::requestId);
         GroupState state = groups.get(group);
         if (state == null) {
@@ -101,6 +114,7 @@ final class AccumulateProcessor implements Processor<String, PreparedItem, Strin
         if (open == null) {
             open = new OpenBatch(Groups.batchId(state.model(), state.kind(), state.shard(), state.epoch(), nextSeq), 0, 0, now);
             nextSeq++;
+            nextDeadline = Math.min(nextDeadline, deadline(open, policy));
         }
         context.forward(new Record<>(open.batchId(), records.item(open.batchId(), group, item), now, new RecordHeaders()));
         open = new OpenBatch(open.batchId(), open.count() + 1, open.bytes() + item.requestBytes(), open.openedAt());
@@ -129,8 +143,22 @@ final class AccumulateProcessor implements Processor<String, PreparedItem, Strin
         return null;
     }
 
+    private void sealIfDue(long now) {
+        if (now >= nextDeadline) {
+            punctuate(now);
+        }
+    }
+
+    /** When {@code open} reaches max-wait; saturated, so a very long max-wait does not wrap around. */
+    private static long deadline(OpenBatch open, EffectivePolicy policy) {
+        long wait = policy.maxWait().toMillis();
+        return open.openedAt() > Long.MAX_VALUE - wait ? Long.MAX_VALUE : open.openedAt() + wait;
+    }
+
+    /** Refreshes the policies, seals what max-wait or a lowered limit calls for, and recomputes the next deadline. */
     private void punctuate(long now) {
         cache.refresh();
+        long earliest = Long.MAX_VALUE;
         List<KeyValue<String, GroupState>> all = new ArrayList<>();
         try (KeyValueIterator<String, GroupState> it = groups.all()) {
             it.forEachRemaining(all::add);
@@ -147,12 +175,15 @@ final class AccumulateProcessor implements Processor<String, PreparedItem, Strin
                 if (reason != null) {
                     seal(state, open, reason, now);
                     state = state.withOpen(null, state.nextSeq());
+                } else {
+                    earliest = Math.min(earliest, deadline(open, policy));
                 }
             }
             if (state != entry.value) {
                 groups.put(group, state);
             }
         }
+        nextDeadline = earliest;
     }
 
     private void seal(GroupState state, OpenBatch open, SealReason reason, long now) {

@@ -48,6 +48,16 @@ final class OversizedRequests {
         return refused.get(lineKey);
     }
 
+    /**
+     * {@link #rejectIfNoted(BatchItem)} for an item still encoded, decoded only when some request was noted: the
+     * accumulate stage's per-record check, where decoding every item measured as 13 % of its stream thread.
+     */
+    void rejectIfNoted(PreparedItem prepared) {
+        if (!isEmpty()) {
+            rejectIfNoted(prepared.item());
+        }
+    }
+
     /** Throws the REQUEST_TOO_LARGE rejection of an item whose record Kafka refused before; nothing otherwise. */
     void rejectIfNoted(BatchItem item) {
         if (isEmpty()) {

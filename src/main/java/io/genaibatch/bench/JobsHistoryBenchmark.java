@@ -99,6 +99,7 @@ public final class JobsHistoryBenchmark {
         double a = AccumulateBenchmark.median(assignment);
         out.printf("median   plain consumer %6.2f s   assignment read %6.2f s   ratio %.2f (%,d records, %,d MB)%n",
                 p, a, a / p, records, bytes >> 20);
+        out.printf(java.util.Locale.ROOT, "RESULT jobs-history: ratio %.2f%n", a / p);
         return new Result(p, a, a / p);
     }
 

@@ -19,6 +19,7 @@ import io.genaibatch.bench.SubmitPollBenchmark;
 import io.genaibatch.run.Role;
 import io.genaibatch.run.RoleContext;
 import io.genaibatch.config.ConfigKeys;
+import io.genaibatch.config.ConfigType;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.kafka.EmbeddedKafkaBroker;
 import picocli.CommandLine.Command;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks that print ratios measured in one run (not tests).",
         subcommands = {BenchCommand.Accumulate.class, BenchCommand.SubmitPoll.class, BenchCommand.JobsHistory.class,
-                BenchCommand.RolesProcess.class})
+                BenchCommand.Latency.class, BenchCommand.All.class, BenchCommand.RolesProcess.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -41,8 +42,10 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "accumulate", mixinStandardHelpOptions = true,
-            description = {"Accumulator records/s against a plain exactly_once_v2 Kafka Streams pass-through on the same",
-                    "broker and input, with the same Streams producer settings, after a warm-up round; prints their ratio.",
+            description = {"Accumulator records/s against two exactly_once_v2 Kafka Streams pass-throughs on the same broker",
+                    "and input, with the same Streams settings: one hop (stream -> to) and two hops (stream -> repartition by",
+                    "the accumulator's group key -> to). Rounds alternate after a warm-up; the last line is",
+                    "'RESULT accumulate: one-hop ratio A, two-hop ratio B' (medians; target: two-hop ratio >= 0.8).",
                     "Without --bootstrap-servers it starts an in-process broker in a temporary directory."})
     static final class Accumulate implements Callable<Integer> {
         @Spec
@@ -56,7 +59,7 @@ final class BenchCommand implements Runnable {
         @Option(names = "--rounds", defaultValue = "3", description = "Measured rounds after the warm-up (default: ${DEFAULT-VALUE}).")
         int rounds;
         @Option(names = "--streams", paramLabel = "KEY=VALUE",
-                description = "A Kafka Streams setting for both topologies, e.g. --streams commit.interval.ms=1000 (repeatable).")
+                description = "A Kafka Streams setting for all three topologies, e.g. --streams commit.interval.ms=1000 (repeatable).")
         Map<String, String> streams = new java.util.LinkedHashMap<>();
 
         @Override
@@ -67,7 +70,7 @@ final class BenchCommand implements Runnable {
                         inProcess ? " (in-process)" : "");
                 GenAiBatchConfig config = GenAiBatchConfig.of(Map.of(ConfigKeys.BOOTSTRAP_SERVERS.name(), servers));
                 AccumulateBenchmark bench = new AccumulateBenchmark(config, records, requestBytes, rounds, Map.copyOf(streams), out);
-                out.println("Streams settings of both topologies: " + new java.util.TreeMap<>(bench.tuning()));
+                out.println("Streams settings of all three topologies: " + new java.util.TreeMap<>(bench.tuning()));
                 bench.run();
                 return 0;
             });
@@ -98,6 +101,144 @@ final class BenchCommand implements Runnable {
                         rounds, out).run();
                 return 0;
             });
+        }
+    }
+
+    @Command(name = "latency", mixinStandardHelpOptions = true,
+            description = {"Small traffic: starts an in-process broker, the emulator and the three roles (as `local` does),",
+                    "then sends --requests single requests, each after the previous one was answered and --gap, and prints",
+                    "each one's send -> response time against window.max-wait + the job's own run time (created ->",
+                    "SUCCEEDED, the API's timestamps) + the poll interval + 1 s, as a ratio (target <= 1). A warm-up",
+                    "request first is not counted. The last line is 'RESULT latency: max ratio R, ...'."})
+    static final class Latency implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        ConfigOptions options;
+        @Option(names = "--requests", defaultValue = "5", description = "Measured requests (default: ${DEFAULT-VALUE}).")
+        int requests;
+        @Option(names = "--max-wait", defaultValue = "2s", converter = DurationConverter.class, paramLabel = "DURATION",
+                description = "window.max-wait of the run (default: ${DEFAULT-VALUE}).")
+        Duration maxWait;
+        @Option(names = "--poll-interval", defaultValue = "1s", converter = DurationConverter.class, paramLabel = "DURATION",
+                description = "poll.initial-interval and poll.max-interval of the run (default: ${DEFAULT-VALUE}).")
+        Duration pollInterval;
+        @Option(names = "--gap", defaultValue = "1s", converter = DurationConverter.class, paramLabel = "DURATION",
+                description = "Pause after a response before the next request (default: ${DEFAULT-VALUE}).")
+        Duration gap;
+        @Option(names = "--timeout", defaultValue = "2m", converter = DurationConverter.class, paramLabel = "DURATION",
+                description = "Give up on a request without a response after this long (default: ${DEFAULT-VALUE}).")
+        Duration timeout;
+
+        @Override
+        public Integer call() throws Exception {
+            return latency(options, requests, maxWait, pollInterval, gap, timeout, spec.commandLine().getOut(),
+                    spec.commandLine().getErr()) != null ? 0 : 1;
+        }
+    }
+
+    /** Runs {@code bench latency} on a stack of its own in a temporary directory; null when a role failed. */
+    static LatencyBenchmark.Result latency(ConfigOptions options, int requests, Duration maxWait, Duration pollInterval,
+                                           Duration gap, Duration timeout, PrintWriter out, PrintWriter err) throws Exception {
+        Path dataDir = Files.createTempDirectory("genai-batch-bench-latency");
+        Map<String, String> run = Map.of(
+                ConfigKeys.WINDOW_MAX_WAIT.name(), ConfigType.format(maxWait),
+                ConfigKeys.POLL_INITIAL_INTERVAL.name(), ConfigType.format(pollInterval),
+                ConfigKeys.POLL_MAX_INTERVAL.name(), ConfigType.format(pollInterval),
+                ConfigKeys.HTTP_PORT.name(), "0");
+        try (LocalStack stack = LocalStack.start(dataDir, 0, 0, options, LocalCommand.localDefaults(dataDir), run);
+             RoleContext context = new RoleContext(stack.config(), LocalCommand.environment())) {
+            List<Role> roles = RunCommand.build(List.copyOf(Roles.BUILT.keySet()), context);
+            CompletableFuture<LatencyBenchmark.Result> finished = new CompletableFuture<>();
+            Thread runner = new Thread(() -> {
+                try {
+                    finished.complete(new LatencyBenchmark(stack.config(), out, gap, timeout).run(requests));
+                } catch (Throwable e) {
+                    finished.completeExceptionally(e);
+                }
+            }, "genai-batch-bench-latency");
+            runner.setDaemon(true);
+            // The measurement starts once the roles are up; RunCommand.run returns when it ends or a role fails.
+            return RunCommand.run(roles, finished, out, err, runner::start) == 0 ? finished.join() : null;
+        } finally {
+            io.genaibatch.run.FileTrees.deleteQuietly(dataDir);
+        }
+    }
+
+    @Command(name = "all", mixinStandardHelpOptions = true,
+            description = {"Every benchmark with short defaults, one after the other (a few minutes on 2 cores):",
+                    "  accumulate --records 100000 --rounds 3, submit-poll --requests 20000,",
+                    "  jobs-history --records 200000 --rounds 3, latency --requests 3;",
+                    "then one table of the figures of their RESULT lines against the targets (benchmark, figure, value,",
+                    "target, met?). Exit code 1 when a benchmark failed; a target not met is a figure, not a failure."})
+    static final class All implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--only", split = ",", paramLabel = "NAME",
+                description = "Run only these benchmarks (comma-separated; default: all of them).")
+        List<String> only = new ArrayList<>();
+
+        @Override
+        public Integer call() {
+            List<BenchSuite.Run> runs = selected(spec, only);
+            PrintWriter out = spec.commandLine().getOut();
+            List<BenchSuite.Row> rows = new ArrayList<>();
+            boolean failed = false;
+            for (BenchSuite.Run run : runs) {
+                out.println("== genai-batch " + String.join(" ", run.commandLine()));
+                out.flush();
+                java.io.StringWriter captured = new java.io.StringWriter();
+                picocli.CommandLine cli = Main.newCommandLine();
+                cli.setOut(new PrintWriter(new Tee(out, captured), true));
+                cli.setErr(spec.commandLine().getErr());
+                int code = cli.execute(run.commandLine().toArray(String[]::new));
+                List<BenchSuite.Row> figures = BenchSuite.figures(run.name(), captured.toString(), code);
+                failed |= code != 0 || figures.stream().anyMatch(r -> r.value().isEmpty());
+                rows.addAll(figures);
+            }
+            out.println();
+            out.print(BenchSuite.table(rows));
+            out.flush();
+            return failed ? 1 : 0;
+        }
+
+        /** The runs {@code --only} names, in the suite's order; refuses an unknown name with the known ones. */
+        static List<BenchSuite.Run> selected(CommandSpec spec, List<String> only) {
+            for (String name : only) {
+                if (BenchSuite.SHORT.stream().noneMatch(r -> r.name().equals(name))) {
+                    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "unknown benchmark '" + name
+                            + "' in --only; known: " + BenchSuite.SHORT.stream().map(BenchSuite.Run::name).toList());
+                }
+            }
+            return BenchSuite.SHORT.stream().filter(r -> only.isEmpty() || only.contains(r.name())).toList();
+        }
+    }
+
+    /** Writes to both: the user sees a benchmark's output as it runs, and the suite reads its RESULT line after. */
+    private static final class Tee extends java.io.Writer {
+        private final java.io.Writer first;
+        private final java.io.Writer second;
+
+        Tee(java.io.Writer first, java.io.Writer second) {
+            this.first = first;
+            this.second = second;
+        }
+
+        @Override
+        public void write(char[] buf, int off, int len) throws IOException {
+            first.write(buf, off, len);
+            second.write(buf, off, len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            first.flush();
+            second.flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+            flush(); // the user's stream stays open for the next benchmark and the table
         }
     }
 

@@ -158,7 +158,7 @@ final class LocalCommand implements Callable<Integer> {
         return defaults;
     }
 
-    private static Map<String, String> environment() {
+    static Map<String, String> environment() {
         Map<String, String> env = new HashMap<>(System.getenv());
         if (env.get("GOOGLE_API_KEY") == null && env.get("GEMINI_API_KEY") == null) {
             env.put("GEMINI_API_KEY", EMULATOR_API_KEY);

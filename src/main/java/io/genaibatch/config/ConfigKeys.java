@@ -234,7 +234,7 @@ public final class ConfigKeys {
     public static final ConfigKey<Duration> WINDOW_MAX_WAIT = new ConfigKey<>(
             "window.max-wait", ConfigType.DURATION, Duration.ofMinutes(10),
             between(Duration.ofMillis(1), ApiLimits.MAX_JOB_LIFE, "more than 0 and at most 48h (a batch job's life)"),
-            "A batch is sealed this long after its first request, also when no new requests arrive (checked every second).");
+            "A batch is sealed this long after its first request, also when no new requests arrive (checked every 100 ms).");
     public static final ConfigKey<Integer> WINDOW_SHARDS = new ConfigKey<>(
             "window.shards", ConfigType.INT, 1, between(1, 256, "between 1 and 256"),
             "Open batches per (model, kind), split by request key hash, to spread a hot model over several stream tasks.");

@@ -113,6 +113,23 @@ class SealRulesTest {
     }
 
     @Test
+    void shouldSealABatchThatGetsNoMoreRequestsWithinATenthOfASecondOfMaxWaitNotAtTheNextWholeSecond() {
+        try (AccumulatorDriver d = new AccumulatorDriver(Map.of("window.max-wait", "2s"))) {
+            d.advance(Duration.ofMillis(300));
+            d.send("k1", request(FLASH, "a")); // opens 300 ms into the second: the 1 s punctuations come at 1 s, 2 s, 3 s
+            d.advance(Duration.ofMillis(1700));
+            assertThat(d.seals()).as("1.7 s after opening").isEmpty();
+
+            d.advance(Duration.ofMillis(400)); // 2.1 s after opening; the next whole-second punctuation is 0.6 s away
+
+            BatchSeal seal = d.seals().get(0);
+            assertThat(seal.getReason()).isEqualTo(SealReason.MAX_WAIT);
+            assertThat(Duration.between(seal.getOpenedAt(), seal.getSealedAt()))
+                    .isLessThanOrEqualTo(Duration.ofSeconds(2).plus(AccumulateProcessor.SEAL_CHECK_INTERVAL));
+        }
+    }
+
+    @Test
     void shouldSealAnExpiredBatchBeforeAddingTheNextRequestEvenBetweenPunctuations() {
         try (AccumulatorDriver d = new AccumulatorDriver(Map.of("window.max-wait", "1500ms"))) {
             d.send("k1", request(FLASH, "a"));
