@@ -14,14 +14,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The circuit breaker of one Gemini client, shared by every role that uses the client. CLOSED lets every attempt
- * through; {@code failureThreshold} attempts in a row that find the API unavailable (what {@link RetryPolicy} would
- * retry: no connection, 408, 429, 5xx) open it. OPEN refuses every attempt for {@code openDuration}, with a
- * retriable {@link GeminiApiException} whose retry-after is the time left, so the retry policy waits instead of
- * calling a dead API (and a role whose call gives up reschedules its work). Then HALF_OPEN lets one probe attempt
- * through: an answer closes the circuit, another unavailable one opens it for a full {@code openDuration} again.
+ * through; {@code failureThreshold} attempts in a row that find the API unavailable (no connection, or a 5xx) open
+ * it. OPEN refuses every attempt for {@code openDuration} with a retriable {@link GeminiApiException} whose
+ * retry-after is the time left: {@link RetryPolicy} gives up on it at once, and the role reschedules its work after
+ * that time instead of calling a dead API. Then HALF_OPEN lets one probe attempt through: an answer closes the
+ * circuit, another unavailable one opens it for a full {@code openDuration} again.
  *
- * <p>Any answer of the API, a 4xx refusing one request included, proves that the API is there: it starts the count
- * again. The breaker's own refusals are not counted. Thread-safe.
+ * <p>Any answer of the API, a 429 (one quota spent) or a 4xx refusing one request included, proves that the API is
+ * there: it starts the count again. The breaker's own refusals are not counted. Thread-safe.
  */
 public final class ApiCircuit implements CircuitBreaker {
     private static final Logger log = LoggerFactory.getLogger(ApiCircuit.class);
@@ -102,7 +102,7 @@ public final class ApiCircuit implements CircuitBreaker {
         if (failure.isCircuitOpen()) {
             return;
         }
-        if (!failure.isRetriable()) {
+        if (!findsApiUnavailable(failure)) {
             answered();
             return;
         }
@@ -115,7 +115,7 @@ public final class ApiCircuit implements CircuitBreaker {
             openUntil = clock.instant().plus(settings.openDuration());
             probeSince = null;
             log.warn("Gemini API circuit open for {} after {} attempts in a row found the API unavailable;"
-                    + " calls wait until then. Last: {}", settings.openDuration(), unavailableInARow, lastFailure);
+                    + " calls fail at once until then and their work is rescheduled. Last: {}", settings.openDuration(), unavailableInARow, lastFailure);
             moveTo(State.OPEN);
         }
     }
@@ -126,8 +126,16 @@ public final class ApiCircuit implements CircuitBreaker {
             return Optional.empty();
         }
         return Optional.of("the Gemini API circuit is " + state.label().replace('_', '-') + " after "
-                + unavailableInARow + " attempts in a row found the API unavailable; calls wait"
-                + (state == State.OPEN ? " until " + openUntil : " for a probe") + ". Last: " + lastFailure);
+                + unavailableInARow + " attempts in a row found the API unavailable; calls fail at once"
+                + (state == State.OPEN ? " until " + openUntil : " while a probe is out") + ". Last: " + lastFailure);
+    }
+
+    /**
+     * No answer at all, or a 5xx. A 429 (one quota spent) and a 408 are answers of an API that is there: opening on
+     * them would stop every role and model for one model's quota.
+     */
+    private static boolean findsApiUnavailable(GeminiApiException failure) {
+        return failure.isTransportFailure() || failure.httpStatus() >= 500;
     }
 
     private void answered() {

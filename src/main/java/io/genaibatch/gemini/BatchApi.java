@@ -44,7 +44,7 @@ public interface BatchApi extends AutoCloseable {
     BatchJobInfo createEmbeddings(String model, String displayName, BatchInput input);
 
     /**
-     * Why this client does not call the API now (its circuit breaker is open: calls wait), empty when it does.
+     * Why this client does not call the API now (its circuit breaker is open: calls fail at once), empty when it does.
      * Cheap, never calls the API: readiness checks ask it.
      */
     default java.util.Optional<String> unavailable() {

@@ -122,7 +122,9 @@ public final class RetryPolicy {
 
     /** How long to wait before the next attempt, or null to give up and throw this failure. */
     Duration delayBeforeRetry(int attemptsMade, GeminiApiException failure, boolean idempotent, Instant start) {
-        if (!failure.isRetriable() || attemptsMade >= settings.maxAttempts()) {
+        // An open circuit fails fast: the role reschedules after its retry-after. Waiting it out here would hold the
+        // role's thread for the open time on every call (a poller has one call per due job between two Kafka polls).
+        if (!failure.isRetriable() || failure.isCircuitOpen() || attemptsMade >= settings.maxAttempts()) {
             return null;
         }
         if (!idempotent && !failure.isCertainlyNotProcessed()) {

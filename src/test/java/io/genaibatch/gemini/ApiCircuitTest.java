@@ -45,10 +45,10 @@ class ApiCircuitTest {
         fail(refused());
         fail(http(503));
         assertThat(circuit.state()).isEqualTo(ApiCircuit.State.CLOSED);
-        fail(http(429));
+        fail(http(500));
 
         assertThat(circuit.state()).isEqualTo(ApiCircuit.State.OPEN);
-        assertThat(circuit.openReason()).hasValueSatisfying(r -> assertThat(r).contains("circuit", "open", "429"));
+        assertThat(circuit.openReason()).hasValueSatisfying(r -> assertThat(r).contains("circuit", "open", "500"));
         time.sleep(Duration.ofSeconds(10));
         assertThatThrownBy(() -> circuit.beforeAttempt("get batches/y")).isInstanceOfSatisfying(
                 GeminiApiException.class, e -> {
@@ -73,6 +73,24 @@ class ApiCircuitTest {
 
         assertThat(circuit.state()).isEqualTo(ApiCircuit.State.CLOSED);
         circuit.beforeAttempt("get batches/x");
+    }
+
+    /**
+     * A 429 is the API answering that one quota (one model's, one project's) is spent: opening the circuit on it would
+     * stop every role and every model and turn readiness red for as long as that quota stays spent. A 408 is an
+     * answer too.
+     */
+    @Test
+    void quotaAndTimeoutAnswersDoNotOpenIt() {
+        for (int i = 0; i < 10; i++) {
+            fail(http(429));
+            fail(http(408));
+        }
+
+        assertThat(circuit.state()).isEqualTo(ApiCircuit.State.CLOSED);
+        fail(http(503));
+        fail(http(503));
+        assertThat(circuit.state()).isEqualTo(ApiCircuit.State.CLOSED);
     }
 
     @Test
@@ -143,22 +161,31 @@ class ApiCircuitTest {
         assertThat(off.state()).isEqualTo(ApiCircuit.State.CLOSED);
     }
 
+    /**
+     * An open circuit fails the call at once, with the time left as its retry-after: the role reschedules its work
+     * (a poller sleeping out the open time once per due job between two Kafka polls would pass max.poll.interval).
+     */
     @Test
-    void theRetryPolicyWaitsOutTheOpenTimeInsteadOfCallingTheApi() {
+    void theRetryPolicyFailsFastOnAnOpenCircuitInsteadOfWaitingItOut() {
         RetryPolicy policy = new RetryPolicy(new RetrySettings(5, Duration.ofSeconds(1), Duration.ofSeconds(1),
                 Duration.ofMinutes(1), Duration.ofMinutes(10)), time, time::sleep, () -> 0.0, circuit);
         int[] calls = {0};
 
-        String answer = policy.call("get batches/x", () -> {
-            if (++calls[0] <= 3) {
-                throw http(503);
-            }
-            return "ok";
+        assertThatThrownBy(() -> policy.call("get batches/x", () -> {
+            calls[0]++;
+            throw http(503);
+        })).isInstanceOfSatisfying(GeminiApiException.class, e -> {
+            assertThat(e.isCircuitOpen()).isTrue();
+            assertThat(e.retryAfter()).contains(OPEN_FOR);
         });
+        assertThat(calls[0]).isEqualTo(3);
+        assertThat(time.sleeps).doesNotContain(OPEN_FOR);
 
-        assertThat(answer).isEqualTo("ok");
-        assertThat(calls[0]).isEqualTo(4);
-        assertThat(time.sleeps).contains(OPEN_FOR);
+        assertThatThrownBy(() -> policy.call("get batches/y", () -> "never called"))
+                .isInstanceOfSatisfying(GeminiApiException.class, e -> assertThat(e.isCircuitOpen()).isTrue());
+        assertThat(time.sleeps).doesNotContain(OPEN_FOR);
+        time.sleep(OPEN_FOR);
+        assertThat(policy.call("get batches/y", () -> "ok")).isEqualTo("ok");
         assertThat(circuit.state()).isEqualTo(ApiCircuit.State.CLOSED);
     }
 
