@@ -45,7 +45,7 @@ final class StatusRoutes {
     /**
      * The jobs of genai.jobs as {@code jobs list --json} prints them, one array, in its order; {@code ?batch=ID}
      * only that batch (404 when there is none), {@code ?model=M} one model, {@code ?open=true} the unpublished;
-     * at most {@code ?limit=N} (1000 by default, 1..100000), the first in that order, with the number that matched
+     * at most {@code ?limit=N} (1000 by default, 1..100000), the newest, still in that order, with the number that matched
      * in header {@code X-Total-Count}.
      */
     void jobs(HttpExchange exchange) throws IOException {
@@ -71,7 +71,9 @@ final class StatusRoutes {
                 .filter(b -> !open || ModelLine.inFlight(b))
                 .sorted(JobsView.LIST_ORDER).toList();
         ArrayNode array = mapper.createArrayNode();
-        shown.stream().limit(limit.get()).forEach(b -> array.add(JobsView.json(mapper, b)));
+        // The newest: a script that polls with a limit must see the jobs created since its last look.
+        shown.subList(Math.max(0, shown.size() - limit.get()), shown.size())
+                .forEach(b -> array.add(JobsView.json(mapper, b)));
         exchange.getResponseHeaders().set("X-Total-Count", Integer.toString(shown.size()));
         OpsServer.send(exchange, batch != null && shown.isEmpty() ? 404 : 200, "application/json", array.toString());
     }

@@ -109,10 +109,12 @@ class StatusPageIT {
         assertThat(json.readTree(detail.body()).get(0).get("batchId").asText()).isEqualTo(one);
         assertThat(get("/api/jobs?batch=no-such-batch").statusCode()).isEqualTo(404);
 
-        HttpResponse<String> first = get("/api/jobs?limit=1");
-        assertThat(json.readTree(first.body())).hasSize(1);
-        assertThat(json.readTree(first.body()).get(0).toString()).isEqualTo(cliLines.get(0));
-        assertThat(first.headers().firstValue("X-Total-Count")).contains(Integer.toString(batchIds.size()));
+        // A limit keeps the newest jobs (a script polling /api/jobs must see new ones), still oldest first.
+        HttpResponse<String> newest = get("/api/jobs?limit=2");
+        assertThat(json.readTree(newest.body())).hasSize(2);
+        assertThat(json.readTree(newest.body()).get(0).toString()).isEqualTo(cliLines.get(cliLines.size() - 2));
+        assertThat(json.readTree(newest.body()).get(1).toString()).isEqualTo(cliLines.get(cliLines.size() - 1));
+        assertThat(newest.headers().firstValue("X-Total-Count")).contains(Integer.toString(batchIds.size()));
         assertThat(get("/api/jobs?limit=none").statusCode()).isEqualTo(400);
     }
 
