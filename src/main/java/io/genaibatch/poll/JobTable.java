@@ -208,8 +208,9 @@ final class JobTable {
     Map<PollerCounters.InFlight, Long> inFlight() {
         Map<PollerCounters.InFlight, Long> counts = new HashMap<>();
         for (OpenJob j : open.values()) {
-            counts.merge(new PollerCounters.InFlight(j.job.getModel(), String.valueOf(j.job.getInputMode()),
-                    j.job.getState().name()), 1L, Long::sum);
+            // inline / file, as genai_jobs_submitted_total spells the mode: the two join on it.
+            String mode = String.valueOf(j.job.getInputMode()).toLowerCase(java.util.Locale.ROOT);
+            counts.merge(new PollerCounters.InFlight(j.job.getModel(), mode, j.job.getState().name()), 1L, Long::sum);
         }
         return counts;
     }

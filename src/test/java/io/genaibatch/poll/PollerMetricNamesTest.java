@@ -78,15 +78,15 @@ class PollerMetricNamesTest {
             counters.jobsInFlight(table.inFlight());
 
             assertThat(telemetry.scrape()).contains(
-                    "genai_jobs_in_flight{mode=\"INLINE\",model=\"gemini-2.5-flash\",state=\"RUNNING\"} 2.0",
-                    "genai_jobs_in_flight{mode=\"FILE\",model=\"gemini-2.5-flash\",state=\"PENDING\"} 1.0");
+                    "genai_jobs_in_flight{mode=\"inline\",model=\"gemini-2.5-flash\",state=\"RUNNING\"} 2.0",
+                    "genai_jobs_in_flight{mode=\"file\",model=\"gemini-2.5-flash\",state=\"PENDING\"} 1.0");
 
             table.dropPartition(1);
             counters.jobsInFlight(table.inFlight());
 
             assertThat(telemetry.scrape()).contains(
-                    "genai_jobs_in_flight{mode=\"INLINE\",model=\"gemini-2.5-flash\",state=\"RUNNING\"} 2.0",
-                    "genai_jobs_in_flight{mode=\"FILE\",model=\"gemini-2.5-flash\",state=\"PENDING\"} 0.0");
+                    "genai_jobs_in_flight{mode=\"inline\",model=\"gemini-2.5-flash\",state=\"RUNNING\"} 2.0",
+                    "genai_jobs_in_flight{mode=\"file\",model=\"gemini-2.5-flash\",state=\"PENDING\"} 0.0");
         }
     }
 
