@@ -22,12 +22,13 @@ USER 10001:10001
 
 # The HTTP port of `run` (http.port): /metrics, /health/live, /health/ready. It binds http.host, 127.0.0.1 by
 # default: set http.host=0.0.0.0 to publish it (docker-compose.yml does).
-# The health check asks the port in GENAI_BATCH_HTTP_PORT: running with another --http-port (or http.port), set
-# it to the same value (docker run -e GENAI_BATCH_HTTP_PORT=9090 ... run --http-port 9090).
-ENV GENAI_BATCH_HTTP_PORT=8080
+# The health check asks the port in GENAI_BATCH_HEALTHCHECK_PORT. It only tells the health check where to ask, the
+# service does not read it: running with another --http-port (or http.port), set both to the same value
+# (docker run -e GENAI_BATCH_HEALTHCHECK_PORT=9090 ... run --http-port 9090).
+ENV GENAI_BATCH_HEALTHCHECK_PORT=8080
 EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
-    CMD curl -fsS -o /dev/null "http://127.0.0.1:${GENAI_BATCH_HTTP_PORT:-8080}/health/ready" || exit 1
+    CMD curl -fsS -o /dev/null "http://127.0.0.1:${GENAI_BATCH_HEALTHCHECK_PORT:-8080}/health/ready" || exit 1
 
 # Half the container's memory for the heap, the rest for RocksDB and buffers (docs/OPERATIONS.md, "Sizing").
 ENV JAVA_OPTS="-XX:MaxRAMPercentage=50"

@@ -87,8 +87,8 @@ class ContainerFilesTest {
         assertThat(user.group(1)).doesNotStartWith("root").doesNotStartWith("0:").isNotEqualTo("0");
         assertThat(dockerfile).containsPattern("(?m)^HEALTHCHECK .*\\n?.*/health/ready");
         // Not a fixed port: a container run with another --http-port sets the variable to match.
-        assertThat(dockerfile).containsPattern("(?m)^ENV GENAI_BATCH_HTTP_PORT=8080$")
-                .contains("http://127.0.0.1:${GENAI_BATCH_HTTP_PORT:-8080}/health/ready");
+        assertThat(dockerfile).containsPattern("(?m)^ENV GENAI_BATCH_HEALTHCHECK_PORT=8080$")
+                .contains("http://127.0.0.1:${GENAI_BATCH_HEALTHCHECK_PORT:-8080}/health/ready");
         for (String service : List.of("topics", "emulator", "genai-batch")) {
             assertThat(services.path(service).path("image").asText()).as(service).isEqualTo("genai-batch:local");
         }
