@@ -67,7 +67,8 @@ public final class GroupMembership {
                 problems.add(client + " has not joined its consumer group yet");
             } else if (age < 0 || age > maxSilence.toSeconds()) {
                 problems.add(client + " has not heard from its group coordinator for " + (long) age
-                        + " s (more than " + maxSilence.toSeconds() + " s): the brokers are out of reach");
+                        + " s (more than " + maxSilence.toSeconds() + " s): the brokers are out of reach, or the"
+                        + " group is rebalancing and waits for a member slow to rejoin");
             }
         });
         return problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems));
