@@ -103,9 +103,10 @@ public final class ConfigKeys {
             "No retry of a call starts after this long since its first attempt.");
     public static final ConfigKey<Integer> GEMINI_CIRCUIT_FAILURE_THRESHOLD = new ConfigKey<>(
             "gemini.circuit.failure-threshold", ConfigType.INT, 5, between(0, 1000, "between 0 and 1000"),
-            "Attempts in a row that find the Gemini API unavailable (connection errors, 408, 429, 5xx) before the"
-                    + " circuit opens: every role's calls then fail fast and wait instead of reaching the API. An"
-                    + " answer (even a 4xx refusing one request) starts the count again. 0: the circuit never opens.");
+            "Attempts in a row that find the Gemini API unavailable (connection errors, 5xx) before the circuit"
+                    + " opens: every role's calls then fail at once, without reaching the API, and their work is"
+                    + " rescheduled after the open time. An answer (a 429 or 408, or a 4xx refusing one request)"
+                    + " starts the count again. 0: the circuit never opens.");
     public static final ConfigKey<Duration> GEMINI_CIRCUIT_OPEN_DURATION = new ConfigKey<>(
             "gemini.circuit.open-duration", ConfigType.DURATION, Duration.ofSeconds(30),
             between(Duration.ofSeconds(1), Duration.ofHours(1), "between 1s and 1h"),
