@@ -30,13 +30,14 @@ import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.records.ResponseStatus;
 import io.genaibatch.records.SealReason;
+import io.genaibatch.testkit.Await;
+import io.genaibatch.testkit.TestConfig;
+import io.genaibatch.testkit.TopicReader;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -368,11 +369,7 @@ class AccumulatorIT {
     private GenAiBatchConfig config(KafkaCluster kafka, String name, String state, GenAiBatchConfig sameTopicsAs,
                                     Map<String, String> extra) {
         String prefix = prefixes.computeIfAbsent(name, KafkaCluster::uniquePrefix);
-        Map<String, String> s = new HashMap<>();
-        s.put("kafka.bootstrap-servers", kafka.bootstrapServers());
-        for (String t : List.of("requests", "batches", "jobs", "responses", "window-config", "dlq")) {
-            s.put("topics." + t, prefix + t);
-        }
+        Map<String, String> s = TestConfig.settings(kafka.bootstrapServers(), prefix);
         s.put("accumulate.application-id", prefix + "accumulator");
         s.put("accumulate.state-dir", stateDir.resolve(state).toString());
         s.put("window.max-wait", "2s");
@@ -454,14 +451,9 @@ class AccumulatorIT {
         return sources;
     }
 
-    private static void awaitCounter(AccumulatorCounters counters, String name, long value) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (counters.snapshot().getOrDefault(name, 0L) < value) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("after 30 s counter " + name + " is " + counters.snapshot().get(name) + ", not " + value);
-            }
-            Thread.sleep(100);
-        }
+    private static void awaitCounter(AccumulatorCounters counters, String name, long value) {
+        Await.until("counter " + name + " to reach " + value, Duration.ofSeconds(30),
+                () -> counters.snapshot().getOrDefault(name, 0L), count -> count >= value);
         assertThat(counters.snapshot().get(name)).as(name).isEqualTo(value);
     }
 
@@ -472,24 +464,7 @@ class AccumulatorIT {
 
     /** Every committed record of a topic, from the start to its current end. */
     private static List<ConsumerRecord<byte[], byte[]>> readAll(GenAiBatchConfig config, String topic) {
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(new KafkaClients(config).properties(Map.of(
-                "isolation.level", "read_committed", "auto.offset.reset", "earliest")), new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<org.apache.kafka.common.TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("after 30 s still not read " + topic + " to its end " + end);
-                }
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-        }
-        return out;
+        return TopicReader.readToEnd(new KafkaClients(config).properties(Map.of()), topic, Duration.ofSeconds(30));
     }
 
     private static GenAiRequest request(String model, RequestKind kind, String requestId, String text) {
@@ -501,19 +476,6 @@ class AccumulatorIT {
 
     private static void readUntil(GenAiBatchConfig config, String topic, java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> sink,
                                   java.util.function.BooleanSupplier done, String what) {
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(new KafkaClients(config).properties(Map.of(
-                "isolation.level", "read_committed", "auto.offset.reset", "earliest", "group.id", "it-read-" + System.nanoTime())),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topic));
-            long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (!done.getAsBoolean()) {
-                if (System.nanoTime() > end) {
-                    throw new AssertionError("after 30 s still not read " + what + " from " + topic);
-                }
-                consumer.poll(Duration.ofMillis(200)).forEach(sink);
-            }
-            // read a little longer: a duplicate would arrive right after
-            consumer.poll(Duration.ofMillis(500)).forEach(sink);
-        }
+        TopicReader.readUntil(new KafkaClients(config).properties(Map.of()), topic, sink, done, what, Duration.ofSeconds(30));
     }
 }

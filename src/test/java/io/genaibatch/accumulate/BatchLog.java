@@ -17,6 +17,7 @@ import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.BatchRecord;
 import io.genaibatch.records.BatchSeal;
+import io.genaibatch.testkit.Await;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -45,16 +46,18 @@ final class BatchLog implements AutoCloseable {
 
     /** Polls until {@code done} holds, failing with {@code what} and what was seen after the deadline. */
     void pollUntil(Predicate<BatchLog> done, Duration deadline, String what) {
-        long end = System.nanoTime() + deadline.toNanos();
-        do {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("after " + deadline.toSeconds() + " s still not " + what + ": " + sealedItems()
-                        + " items in " + seals.size() + " sealed batches, " + itemsByBatch.size() + " batches seen");
-            }
-            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                add(r);
-            }
-        } while (!done.test(this));
+        Await.until(what, deadline, () -> {
+            consumer.poll(Duration.ofMillis(200)).forEach(this::add);
+            return new Progress(done.test(this), sealedItems() + " items in " + seals.size() + " sealed batches, "
+                    + itemsByBatch.size() + " batches seen");
+        }, Progress::done);
+    }
+
+    private record Progress(boolean done, String seen) {
+        @Override
+        public String toString() {
+            return seen;
+        }
     }
 
     /** Reads whatever is committed during {@code time}: what a stopped application had written. */

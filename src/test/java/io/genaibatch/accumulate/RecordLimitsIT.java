@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -26,17 +25,18 @@ import io.genaibatch.records.GenAiRequest;
 import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.records.ResponseStatus;
+import io.genaibatch.testkit.Await;
+import io.genaibatch.testkit.TestConfig;
+import io.genaibatch.testkit.TopicReader;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -137,11 +137,7 @@ class RecordLimitsIT {
 
     private GenAiBatchConfig config(KafkaCluster kafka, String name) {
         String prefix = KafkaCluster.uniquePrefix(name);
-        Map<String, String> s = new HashMap<>();
-        s.put("kafka.bootstrap-servers", kafka.bootstrapServers());
-        for (String t : List.of("requests", "batches", "jobs", "responses", "window-config", "dlq")) {
-            s.put("topics." + t, prefix + t);
-        }
+        Map<String, String> s = TestConfig.settings(kafka.bootstrapServers(), prefix);
         // One partition: the oversized request and the ones around it share it, so a stall would show.
         s.put("topics.partitions", "1");
         s.put("accumulate.application-id", prefix + "accumulator");
@@ -163,12 +159,9 @@ class RecordLimitsIT {
             admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(
                     new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(bytes)), AlterConfigOp.OpType.SET))))
                     .all().get(30, TimeUnit.SECONDS);
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (!new TopicAdmin(admin).config(topic, TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Duration.ofSeconds(10))
-                    .equals(java.util.Optional.of(Integer.toString(bytes)))) {
-                assertThat(System.nanoTime()).as("max.message.bytes of " + topic + " applied").isLessThan(deadline);
-                Thread.sleep(100);
-            }
+            Await.until("max.message.bytes of " + topic + " applied", Duration.ofSeconds(30),
+                    () -> new TopicAdmin(admin).config(topic, TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Duration.ofSeconds(10)),
+                    java.util.Optional.of(Integer.toString(bytes))::equals);
         }
     }
 
@@ -217,23 +210,8 @@ class RecordLimitsIT {
     /** Every committed record of the topic, read from the start until {@code done} holds (fails after WAIT). */
     private static List<ConsumerRecord<byte[], byte[]>> readUntil(GenAiBatchConfig config, String topic,
                                                                  Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(new KafkaClients(config).properties(Map.of(
-                "isolation.level", "read_committed", "auto.offset.reset", "earliest", "group.id", "it-read-" + System.nanoTime())),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topic));
-            long end = System.nanoTime() + WAIT.toNanos();
-            while (!done.test(out)) {
-                if (System.nanoTime() > end) {
-                    throw new AssertionError("after " + WAIT.toSeconds() + " s, " + topic + " still lacks what the test waits for; "
-                            + out.size() + " record(s) read");
-                }
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-            // a little longer: a duplicate would arrive right after
-            consumer.poll(Duration.ofMillis(500)).forEach(out::add);
-        }
-        return out;
+        return TopicReader.readUntil(new KafkaClients(config).properties(Map.of()), topic, done,
+                "what the test waits for", WAIT);
     }
 
     private static String header(ConsumerRecord<byte[], byte[]> record, String key) {

@@ -17,6 +17,7 @@ import io.genaibatch.kafka.KafkaCluster;
 import io.genaibatch.records.JobState;
 import io.genaibatch.records.ResponseStatus;
 import io.genaibatch.run.Role;
+import io.genaibatch.testkit.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -200,42 +201,20 @@ class JobPoliciesIT {
         });
     }
 
-    private String awaitDecision(String decision) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            for (PipelineRun.JobRecord j : run.jobs().values()) {
-                if (decision.equals(j.lineage().decision())) {
-                    return j.job().getBatchId();
-                }
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("no batch was " + decision + " within " + WAIT);
+    private String awaitDecision(String decision) {
+        return Await.until("a batch " + decision, WAIT, () -> run.jobs().values().stream()
+                .filter(j -> decision.equals(j.lineage().decision())).findFirst(), java.util.Optional::isPresent)
+                .orElseThrow().job().getBatchId();
     }
 
-    private void awaitBatchDecision(String batchId, String decision) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            PipelineRun.JobRecord j = run.jobs().get(batchId);
-            if (j != null && decision.equals(j.lineage().decision())) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("batch " + batchId + " was not " + decision + " within " + WAIT + ": "
-                + run.jobs().get(batchId));
+    private void awaitBatchDecision(String batchId, String decision) {
+        Await.until("batch " + batchId + " " + decision, WAIT, () -> run.jobs().get(batchId),
+                j -> j != null && decision.equals(j.lineage().decision()));
     }
 
-    private String awaitRunningBatch() throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            for (PipelineRun.JobRecord j : run.jobs().values()) {
-                if (j.job().getJobName() != null && emulator.batchState(j.job().getJobName()).endsWith("RUNNING")) {
-                    return j.job().getBatchId();
-                }
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("no job was RUNNING within " + WAIT);
+    private String awaitRunningBatch() {
+        return Await.until("a job RUNNING", WAIT, () -> run.jobs().values().stream()
+                .filter(j -> j.job().getJobName() != null && emulator.batchState(j.job().getJobName()).endsWith("RUNNING"))
+                .findFirst(), java.util.Optional::isPresent).orElseThrow().job().getBatchId();
     }
 }

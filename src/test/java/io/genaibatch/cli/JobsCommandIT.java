@@ -33,6 +33,7 @@ import io.genaibatch.records.JobState;
 import io.genaibatch.records.JobStats;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.records.ResponseStatus;
+import io.genaibatch.testkit.Await;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -343,10 +344,8 @@ class JobsCommandIT {
         Files.writeString(spool, "{\"key\":\"k-1\",\"request\":{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}]}}\n");
         emulator.scriptNextJobs(1, JobOutcome.STUCK);
         BatchJobInfo job = api.create(FLASH, displayName, BatchInput.inline(spool));
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!"BATCH_STATE_RUNNING".equals(emulator.batchState(job.name())) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        Await.until(job.name() + " RUNNING", Duration.ofSeconds(10), () -> emulator.batchState(job.name()),
+                "BATCH_STATE_RUNNING"::equals);
         assertThat(emulator.batchState(job.name())).isEqualTo("BATCH_STATE_RUNNING");
         return job;
     }

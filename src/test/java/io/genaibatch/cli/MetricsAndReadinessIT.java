@@ -22,6 +22,7 @@ import io.genaibatch.kafka.EmbeddedKafkaBroker;
 import io.genaibatch.ops.Endpoints;
 import io.genaibatch.ops.OpsServer;
 import io.genaibatch.run.Role;
+import io.genaibatch.testkit.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -109,16 +110,19 @@ class MetricsAndReadinessIT {
         return awaitReadiness(server, status, wait, body -> true);
     }
 
+    private static JsonNode readTree(String body) {
+        try {
+            return JSON.readTree(body);
+        } catch (java.io.IOException e) {
+            throw new AssertionError("/health/ready answered no JSON: " + body, e);
+        }
+    }
+
     /** Asks /health/ready until it answers {@code status} with a body that passes {@code check}. */
     private HttpResponse<String> awaitReadiness(OpsServer server, int status, Duration wait,
                                                 java.util.function.Predicate<JsonNode> check) throws Exception {
-        long deadline = System.nanoTime() + wait.toNanos();
-        HttpResponse<String> last = get(server, "/health/ready");
-        while (!(last.statusCode() == status && check.test(JSON.readTree(last.body())))
-                && System.nanoTime() < deadline) {
-            Thread.sleep(500);
-            last = get(server, "/health/ready");
-        }
+        HttpResponse<String> last = Await.until("/health/ready to answer " + status, wait,
+                () -> get(server, "/health/ready"), r -> r.statusCode() == status && check.test(readTree(r.body())));
         assertThat(last.statusCode()).as("/health/ready: %s", last.body()).isEqualTo(status);
         assertThat(check.test(JSON.readTree(last.body()))).as("/health/ready: %s", last.body()).isTrue();
         return last;

@@ -11,6 +11,7 @@ import java.util.function.Predicate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.genaibatch.ops.OpsServer;
+import io.genaibatch.testkit.Await;
 
 /** What a test reads of a process's HTTP endpoints: a path, a path once it shows something, a metric's samples. */
 final class OpsHttp {
@@ -46,18 +47,14 @@ final class OpsHttp {
         return await("/metrics", until::test);
     }
 
-    private String await(String path, Check until) throws Exception {
-        long deadline = System.nanoTime() + wait.toNanos();
-        String last = null;
-        while (System.nanoTime() < deadline) {
-            HttpResponse<String> r = get(path);
-            last = r.statusCode() + " " + r.body();
-            if (r.statusCode() == 200 && until.test(r.body())) {
-                return r.body();
+    private String await(String path, Check until) {
+        return Await.until(path + " to show what was awaited", wait, () -> get(path), r -> {
+            try {
+                return r.statusCode() == 200 && until.test(r.body());
+            } catch (Exception e) {
+                throw new AssertionError("checking " + path + " failed", e);
             }
-            Thread.sleep(250);
-        }
-        throw new AssertionError(path + " did not show what was awaited within " + wait + "; last:\n" + last);
+        }).body();
     }
 
     @FunctionalInterface

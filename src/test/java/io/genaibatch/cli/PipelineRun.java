@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +19,6 @@ import io.genaibatch.emulator.GeminiEmulator;
 import io.genaibatch.kafka.KafkaClients;
 import io.genaibatch.kafka.KafkaCluster;
 import io.genaibatch.kafka.RecordCodec;
-import io.genaibatch.kafka.TopicAdmin;
 import io.genaibatch.kafka.Topics;
 import io.genaibatch.kafka.ValueFormat;
 import io.genaibatch.records.BatchJob;
@@ -28,7 +26,7 @@ import io.genaibatch.records.GenAiRequest;
 import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.run.Role;
 import io.genaibatch.run.RoleContext;
-import org.apache.kafka.clients.admin.Admin;
+import io.genaibatch.testkit.TestConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -72,9 +70,7 @@ final class PipelineRun implements AutoCloseable {
     static PipelineRun configure(String bootstrapServers, Path dir, String name, GeminiEmulator emulator,
                                  Map<String, String> overrides) throws Exception {
         String prefix = KafkaCluster.uniquePrefix(name);
-        Map<String, String> settings = new HashMap<>();
-        settings.put("kafka.bootstrap-servers", bootstrapServers);
-        settings.putAll(KafkaCluster.isolatedTopics(prefix));
+        Map<String, String> settings = TestConfig.settings(bootstrapServers, prefix);
         settings.put("topics.partitions", "3");
         settings.put("accumulate.application-id", prefix + "accumulate");
         settings.put("accumulate.state-dir", dir.resolve("streams").toString());
@@ -91,11 +87,7 @@ final class PipelineRun implements AutoCloseable {
         settings.put("window.max-wait", "2s");
         settings.put("window.models.gemini-2.5-flash-lite.max-requests", "500");
         settings.putAll(overrides);
-        GenAiBatchConfig config = GenAiBatchConfig.of(settings);
-        try (Admin admin = new KafkaClients(config).admin()) {
-            new TopicAdmin(admin).createMissing(Topics.from(config).specs());
-        }
-        return new PipelineRun(config, settings);
+        return new PipelineRun(TestConfig.withTopics(settings), settings);
     }
 
     GenAiBatchConfig config() {

@@ -19,12 +19,10 @@ import io.genaibatch.records.GenAiRequest;
 import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.records.ResponseStatus;
+import io.genaibatch.testkit.TopicReader;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -111,17 +109,9 @@ class ProduceConsumeIT {
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> readAll(KafkaCluster kafka, String topic, int expected) {
-        List<ConsumerRecord<byte[], byte[]>> seen = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
-                Map.of("bootstrap.servers", kafka.bootstrapServers(), "isolation.level", "read_committed"),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.assign(consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList());
-            consumer.seekToBeginning(consumer.assignment());
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (seen.size() < expected && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
-            }
-        }
+        List<ConsumerRecord<byte[], byte[]>> seen = TopicReader.readUntil(
+                Map.of("bootstrap.servers", kafka.bootstrapServers()), topic, all -> all.size() >= expected,
+                expected + " records", Duration.ofSeconds(30));
         assertThat(seen).as("records on %s", topic).hasSize(expected);
         return seen;
     }

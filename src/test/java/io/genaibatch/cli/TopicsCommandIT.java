@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.genaibatch.kafka.KafkaCluster;
+import io.genaibatch.testkit.Await;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -72,18 +73,11 @@ class TopicsCommandIT {
     }
 
     /** The controller accepts a change before every broker serves it: wait, with a deadline, until it is visible. */
-    private static void awaitCleanupPolicy(Admin admin, String topic, String expected) throws Exception {
+    private static void awaitCleanupPolicy(Admin admin, String topic, String expected) {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-        String seen = null;
-        while (System.nanoTime() < deadline) {
-            seen = admin.describeConfigs(List.of(resource)).all().get().get(resource).get("cleanup.policy").value();
-            if (expected.equals(seen)) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("cleanup.policy of " + topic + " still " + seen + " after 30 s, expected " + expected);
+        Await.until("cleanup.policy of " + topic + " to be " + expected, java.time.Duration.ofSeconds(30),
+                () -> admin.describeConfigs(List.of(resource)).all().get().get(resource).get("cleanup.policy").value(),
+                expected::equals);
     }
 
     private static String[] args(String command, String sub, List<String> common, String... extra) {

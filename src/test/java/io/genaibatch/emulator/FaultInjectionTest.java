@@ -259,8 +259,7 @@ class FaultInjectionTest {
         try (GeminiEmulator emulator = GeminiEmulator.start(options.build()); Client client = Sdk.client(emulator)) {
             String name = client.batches.create("gemini-2.5-flash",
                     BatchJobSource.builder().inlinedRequests(requests(1)).build(), null).name().orElseThrow();
-            // runningMillis is 20: by 300 ms every outcome but STUCK has happened.
-            Thread.sleep(300);
+            Sdk.awaitPastOutcome(emulator, client);
             return client.batches.get(name, null).state().orElseThrow().knownEnum();
         }
     }

@@ -11,9 +11,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.genai.Client;
 import com.google.genai.types.BatchJob;
+import com.google.genai.types.BatchJobSource;
 import com.google.genai.types.HttpOptions;
 import com.google.genai.types.HttpRetryOptions;
 import com.google.genai.types.JobState;
+import io.genaibatch.testkit.Await;
 
 /** Test helpers: the real SDK pointed at an emulator, raw HTTP beside it, and polling with a deadline. */
 final class Sdk {
@@ -43,9 +45,8 @@ final class Sdk {
     }
 
     static BatchJob awaitState(Client client, String name, JobState.Known expected) {
-        return Await.until(() -> client.batches.get(name, null),
-                job -> job.state().map(s -> s.knownEnum() == expected).orElse(false),
-                name + " to reach " + expected, TIMEOUT);
+        return Await.until(name + " to reach " + expected, TIMEOUT, () -> client.batches.get(name, null),
+                job -> job.state().map(s -> s.knownEnum() == expected).orElse(false));
     }
 
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -69,13 +70,21 @@ final class Sdk {
         return MAPPER.readTree(body);
     }
 
+    /**
+     * Returns once every job created so far has met its outcome, STUCK included (which changes nothing to see): a job
+     * scripted to expire is created last and awaited. The emulator's one scheduler thread applies outcomes in the order
+     * they fall due, and this job's falls due last.
+     */
+    static void awaitPastOutcome(GeminiEmulator emulator, Client client) {
+        emulator.scriptNextJobs(1, JobOutcome.EXPIRE);
+        String marker = client.batches.create("gemini-2.5-flash", BatchJobSource.builder()
+                .inlinedRequests(BatchLifecycleTest.inline("marker", "x")).build(), null)
+                .name().orElseThrow();
+        awaitState(client, marker, JobState.Known.JOB_STATE_EXPIRED);
+    }
+
     static JsonNode awaitRawDone(GeminiEmulator emulator, String name) {
-        return Await.until(() -> {
-            try {
-                return json(get(emulator, "/v1beta/" + name).body());
-            } catch (IOException | InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        }, n -> n.path("done").asBoolean(), name + " to be done", TIMEOUT);
+        return Await.until(name + " to be done", TIMEOUT, () -> json(get(emulator, "/v1beta/" + name).body()),
+                n -> n.path("done").asBoolean());
     }
 }

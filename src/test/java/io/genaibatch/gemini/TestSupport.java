@@ -17,8 +17,8 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.genaibatch.emulator.Await;
 import io.genaibatch.emulator.GeminiEmulator;
+import io.genaibatch.testkit.Await;
 
 /** Helpers shared by the gemini tests: settings for an emulator, spool files, polling with a deadline. */
 final class TestSupport {
@@ -66,8 +66,8 @@ final class TestSupport {
     }
 
     static BatchJobInfo awaitDone(BatchApi api, String jobName) {
-        return Await.until(() -> api.get(jobName), BatchJobInfo::isDone, jobName + " to reach a terminal state",
-                Duration.ofSeconds(30));
+        return Await.until(jobName + " to reach a terminal state", Duration.ofSeconds(30), () -> api.get(jobName),
+                BatchJobInfo::isDone);
     }
 
     /** A file of this size with bytes that differ by position (so a misplaced chunk changes the hash). */

@@ -8,11 +8,11 @@ import java.time.Duration;
 import java.util.Map;
 
 import io.genaibatch.config.GenAiBatchConfig;
-import io.genaibatch.emulator.Await;
 import io.genaibatch.emulator.EmulatorOptions;
 import io.genaibatch.emulator.GeminiEmulator;
 import io.genaibatch.gemini.BatchApi;
 import io.genaibatch.gemini.GeminiApiException;
+import io.genaibatch.testkit.Await;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -73,8 +73,8 @@ class ApiOutageReadinessTest {
 
         emulator = emulatorOn(port);
 
-        Await.until(() -> context.telemetry().apiReadiness(api), Readiness::ready, "readiness with no new work",
-                Duration.ofSeconds(30));
+        Await.until("readiness with no new work", Duration.ofSeconds(30), () -> context.telemetry().apiReadiness(api),
+                Readiness::ready);
         assertThat(circuit("closed")).isEqualTo(1);
     }
 }

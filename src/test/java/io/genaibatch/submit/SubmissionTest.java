@@ -30,6 +30,7 @@ import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.InputMode;
 import io.genaibatch.records.JobState;
 import io.genaibatch.records.RequestKind;
+import io.genaibatch.testkit.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -335,14 +336,8 @@ class SubmissionTest {
         return spool;
     }
 
-    private static void awaitCondition(java.util.function.BooleanSupplier done, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(10);
-        }
+    private static void awaitCondition(java.util.function.BooleanSupplier done, String what) {
+        Await.until(what, WAIT, done::getAsBoolean);
     }
 
     /** A JobLog that commits at once, logs into the fake's call list, and lets tests refuse or hold intents. */

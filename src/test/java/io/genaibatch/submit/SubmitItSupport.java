@@ -29,15 +29,15 @@ import io.genaibatch.batch.Lineage;
 import io.genaibatch.kafka.KafkaClients;
 import io.genaibatch.kafka.KafkaCluster;
 import io.genaibatch.kafka.RecordCodec;
-import io.genaibatch.kafka.TopicAdmin;
 import io.genaibatch.kafka.Topics;
 import io.genaibatch.kafka.ValueFormat;
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.BatchRecord;
-import io.genaibatch.records.BatchSeal;
 import io.genaibatch.records.RequestKind;
-import io.genaibatch.records.SealReason;
+import io.genaibatch.testkit.Await;
+import io.genaibatch.testkit.SealedBatches;
+import io.genaibatch.testkit.TestConfig;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -65,9 +65,7 @@ final class SubmitItSupport {
 
     /** Topics under {@code prefix}, 3 partitions, fast retries and a short shutdown. */
     static GenAiBatchConfig config(KafkaCluster kafka, String prefix, Path spoolDir, Map<String, String> extra) {
-        Map<String, String> o = new HashMap<>();
-        o.put("kafka.bootstrap-servers", kafka.bootstrapServers());
-        o.putAll(KafkaCluster.isolatedTopics(prefix));
+        Map<String, String> o = TestConfig.settings(kafka.bootstrapServers(), prefix);
         o.put("topics.partitions", "3");
         o.put("submit.group-id", prefix + "submit");
         o.put("submit.spool-dir", spoolDir.toString());
@@ -79,14 +77,12 @@ final class SubmitItSupport {
         o.put("gemini.request-timeout", "2s");
         o.put("submit.create-lookup-window", "2s");
         o.putAll(extra);
-        GenAiBatchConfig config = GenAiBatchConfig.of(o);
-        try (Admin admin = new KafkaClients(config).admin()) {
-            new TopicAdmin(admin).createMissing(Topics.from(config).specs());
+        try {
+            return TestConfig.withTopics(o);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
-        return config;
     }
 
     /** A client of the emulator with a few quick retries, as a deployment would have (with shorter waits). */
@@ -105,9 +101,8 @@ final class SubmitItSupport {
         }
 
         BatchRecord sealRecord() {
-            return new BatchRecord(batchId, groupKey(), null, BatchSeal.newBuilder().setCount(items.size())
-                    .setBytes(bytes()).setReason(SealReason.MAX_REQUESTS).setGroupKey(groupKey()).setModel(model)
-                    .setKind(kind).setOpenedAt(Instant.now()).setSealedAt(Instant.now()).build());
+            return new BatchRecord(batchId, groupKey(), null,
+                    SealedBatches.seal(groupKey(), model, kind, items.size(), bytes(), Instant.now()));
         }
 
         String groupKey() {
@@ -229,10 +224,8 @@ final class SubmitItSupport {
          */
         Placed sealRange(String childId, TestBatch like, int count, long bytes, Lineage lineage) {
             lineages.put(childId, lineage);
-            BatchRecord seal = new BatchRecord(childId, like.groupKey(), null, BatchSeal.newBuilder().setCount(count)
-                    .setBytes(bytes).setReason(SealReason.MAX_REQUESTS).setGroupKey(like.groupKey())
-                    .setModel(like.model()).setKind(like.kind()).setOpenedAt(Instant.now()).setSealedAt(Instant.now())
-                    .build());
+            BatchRecord seal = new BatchRecord(childId, like.groupKey(), null,
+                    SealedBatches.seal(like.groupKey(), like.model(), like.kind(), count, bytes, Instant.now()));
             producer.beginTransaction();
             java.util.concurrent.Future<RecordMetadata> f = send(childId, seal);
             producer.commitTransaction();
@@ -287,26 +280,34 @@ final class SubmitItSupport {
 
         /** Reads until {@code done} holds for what was read so far, or fails after the deadline. */
         Map<String, List<BatchJob>> awaitUntil(Predicate<Map<String, List<BatchJob>>> done, String what) {
-            long deadline = System.nanoTime() + DEADLINE.toNanos();
-            while (!done.test(history)) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("timed out after " + DEADLINE + " waiting for " + what + "; genai.jobs has "
-                            + summary());
-                }
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                    if (r.value() == null) {
-                        tombstoned.add(r.key());
-                        history.remove(r.key());
-                        lineages.remove(r.key());
-                        continue;
-                    }
-                    tombstoned.remove(r.key());
-                    history.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(codec.decode(r.value()));
-                    lineages.computeIfAbsent(r.key(), k -> new ArrayList<>())
-                            .add(Lineage.from(r.headers()).orElse(null));
-                }
+            if (!done.test(history)) {
+                Await.until(what + " on genai.jobs", DEADLINE, () -> {
+                    read();
+                    return new Progress(done.test(history), summary());
+                }, Progress::done);
             }
             return history;
+        }
+
+        private record Progress(boolean done, String seen) {
+            @Override
+            public String toString() {
+                return seen;
+            }
+        }
+
+        private void read() {
+            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                if (r.value() == null) {
+                    tombstoned.add(r.key());
+                    history.remove(r.key());
+                    lineages.remove(r.key());
+                    continue;
+                }
+                tombstoned.remove(r.key());
+                history.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(codec.decode(r.value()));
+                lineages.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(Lineage.from(r.headers()).orElse(null));
+            }
         }
 
         /** Until every batch has a record with a job name (or a terminal record without one). */
@@ -400,18 +401,7 @@ final class SubmitItSupport {
     }
 
     static void await(BooleanSupplier done, String what) {
-        long deadline = System.nanoTime() + DEADLINE.toNanos();
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + DEADLINE + " waiting for " + what);
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + what, e);
-            }
-        }
+        Await.until(what, DEADLINE, done::getAsBoolean);
     }
 
     /** Every batch: exactly one job at the API, and every job name recorded for it on genai.jobs is that one. */
