@@ -94,6 +94,11 @@ final class JobPartitions implements Publisher.JobWriter {
         /** The partition's end (read_committed) when it was assigned: its table is complete once read past it. */
         final long catchUpTo;
         boolean ready;
+        /**
+         * The batch whose records {@link #send} has put in the producer's open transaction, which its commit (or
+         * abort) ends; null when no transaction is open.
+         */
+        String sending;
 
         OwnedPartition(TopicPartition tp, Producer<byte[], byte[]> producer, long catchUpTo) {
             this.tp = tp;
@@ -157,16 +162,69 @@ final class JobPartitions implements Publisher.JobWriter {
     // ----- Publisher.JobWriter -----
 
     @Override
-    public void commit(OpenJob entry, List<ProducerRecord<byte[], byte[]>> records, BatchJob next, Lineage lineage) {
+    public void send(OpenJob entry, ProducerRecord<byte[], byte[]> record) {
+        OwnedPartition p = ownedFor(entry);
+        try {
+            if (p.sending == null) {
+                p.producer.beginTransaction();
+                p.sending = entry.batchId();
+            } else if (!p.sending.equals(entry.batchId())) {
+                throw new IllegalStateException("batch " + entry.batchId() + ": the transaction on " + p.tp
+                        + " holds records of batch " + p.sending + ", which neither committed nor aborted it");
+            }
+            p.producer.send(record);
+        } catch (ProducerFencedException | InvalidProducerEpochException e) {
+            release(p.tp.partition(), "fenced: its producer was taken over by a newer owner");
+            throw new JobAbandonedException("fenced on partition " + p.tp, e);
+        } catch (RuntimeException e) {
+            abort(entry);
+            throw e;
+        }
+        hooks.afterSend(entry.batchId());
+    }
+
+    @Override
+    public void abort(OpenJob entry) {
+        OwnedPartition p = owned.get(entry.partition());
+        if (p != null && p.sending != null) {
+            p.sending = null;
+            abortQuietly(p.producer, entry);
+            log.info("batch {}: the transaction on {} with its records sent so far was aborted", entry.batchId(), p.tp);
+        }
+    }
+
+    private OwnedPartition ownedFor(OpenJob entry) {
         OwnedPartition p = owned.get(entry.partition());
         if (p == null || !table.isCurrent(entry)) {
             throw new JobAbandonedException("partition " + entry.partition() + " of " + jobsTopic
                     + " is no longer this poller's", null);
         }
+        return p;
+    }
+
+    @Override
+    public void commit(OpenJob entry, List<ProducerRecord<byte[], byte[]>> records, BatchJob next, Lineage lineage) {
+        OwnedPartition p;
+        try {
+            p = ownedFor(entry);
+        } catch (JobAbandonedException e) {
+            abort(entry);
+            throw e;
+        }
         Producer<byte[], byte[]> producer = p.producer;
         Future<RecordMetadata> written;
+        // From here on this call ends the transaction, whoever began it: committed, or aborted on failure.
+        boolean begun = entry.batchId().equals(p.sending);
+        if (p.sending != null && !begun) {
+            abort(entry);
+            throw new IllegalStateException("batch " + entry.batchId() + ": the transaction on " + p.tp
+                    + " held records of another batch; aborted");
+        }
+        p.sending = null;
         try {
-            producer.beginTransaction();
+            if (!begun) {
+                producer.beginTransaction();
+            }
             for (ProducerRecord<byte[], byte[]> r : records) {
                 producer.send(r);
             }

@@ -143,15 +143,33 @@ public final class PollerCounters {
         }
     }
 
-    void response(GenAiResponse r) {
-        response(r.getStatus(), r.getUsage());
-        String model = r.getModel() == null || r.getModel().isEmpty() ? "unknown" : r.getModel();
-        ByStatus byStatus = byStatus(model, r.getStatus());
-        byStatus.responses().increment();
-        if (r.getReceivedAt() != null && r.getCompletedAt() != null) {
-            byStatus.latency().record(Duration.between(r.getReceivedAt(), r.getCompletedAt()));
+    /**
+     * What a response counts for, without its text: a publication keeps one per response of the chunk it sends,
+     * to count them once the chunk has committed.
+     *
+     * @param latency from the request's receipt to the response, null when either is unknown
+     */
+    record Counted(String model, ResponseStatus status, Usage usage, Duration latency) {
+        static Counted of(GenAiResponse r) {
+            return new Counted(r.getModel(), r.getStatus(), r.getUsage(),
+                    r.getReceivedAt() != null && r.getCompletedAt() != null
+                            ? Duration.between(r.getReceivedAt(), r.getCompletedAt()) : null);
         }
-        Usage usage = r.getUsage();
+    }
+
+    void response(GenAiResponse r) {
+        response(Counted.of(r));
+    }
+
+    void response(Counted r) {
+        response(r.status(), r.usage());
+        String model = r.model() == null || r.model().isEmpty() ? "unknown" : r.model();
+        ByStatus byStatus = byStatus(model, r.status());
+        byStatus.responses().increment();
+        if (r.latency() != null) {
+            byStatus.latency().record(r.latency());
+        }
+        Usage usage = r.usage();
         if (usage != null) {
             long in = usage.getPromptTokens();
             // Thinking tokens are in the total but not in the candidates, and are billed as output.

@@ -21,6 +21,13 @@ interface PollerHooks {
     }
 
     /**
+     * Called after a record of a publication was handed to the producer, its transaction open and not committed.
+     * Throwing a RuntimeException here is a failure while the chunk is being built.
+     */
+    default void afterSend(String batchId) {
+    }
+
+    /**
      * Creates the transactional producer of one genai.jobs partition from its properties. A test may return a real
      * producer whose calls it disturbs (a commit that times out), so that the poller meets the real client's rules.
      */

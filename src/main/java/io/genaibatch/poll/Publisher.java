@@ -56,9 +56,10 @@ final class Publisher {
     private static final Logger log = LoggerFactory.getLogger(Publisher.class);
     /**
      * A chunk also ends once its response values reach this many bytes, so that the heap a chunk takes stays
-     * bounded whatever the responses' size (500 embeddings of 3072 values are ~30 MB of JSON): the chunk's records,
-     * their GenAiResponses, and a copy in the producer's buffer until the commit. At 8 MiB the 1 GB batch's heap
-     * after GC went from ~40 MB to ~90 MB during its publication.
+     * bounded whatever the responses' size (500 embeddings of 3072 values are ~30 MB of JSON): the records are
+     * sent as they are built, but those the broker has not taken yet wait in the producer's buffer. At 8 MiB (when
+     * a chunk's records and responses were all held until its commit) the 1 GB batch's heap after GC went from
+     * ~40 MB to ~90 MB during its publication.
      */
     static final long MAX_CHUNK_BYTES = 4L << 20;
     /** Descriptions of a SUCCEEDED job without output seen in a row before its requests are taken as unanswered. */
@@ -67,8 +68,21 @@ final class Publisher {
     /** What the publisher needs from the poll loop: transactions on the job's partition, and a live membership. */
     interface JobWriter {
         /**
-         * Commits the records (responses, and the genai.batches records of child batches) and the job's record,
-         * with {@code lineage} in its header, in one transaction on the job's partition.
+         * Sends a record of the job's next commit now, in a transaction on the job's partition that the first such
+         * record opens: the producer sends it to the broker while the rest of the chunk is built. Nothing of it is
+         * visible until {@link #commit}; the caller that cannot get there calls {@link #abort}.
+         *
+         * @throws JobAbandonedException when the partition is no longer this poller's
+         */
+        void send(OpenJob entry, ProducerRecord<byte[], byte[]> record);
+
+        /** Aborts the transaction {@link #send} opened for the job, if any: none of its records becomes visible. */
+        void abort(OpenJob entry);
+
+        /**
+         * Commits the records (responses, and the genai.batches records of child batches), those {@link #send} put
+         * in the transaction before, and the job's record, with {@code lineage} in its header, in one transaction on
+         * the job's partition. Aborted on failure.
          *
          * @throws JobAbandonedException when the partition is no longer this poller's
          */
@@ -425,11 +439,14 @@ final class Publisher {
             try (ItemIndex.Cursor cursor = after != null ? index.entriesAfter(after) : index.entries(done)) {
                 if (!cursor.hasNext()) {
                     // Nothing (left) to answer: a batch whose items are gone, or a resumed job with every item done.
-                    commit(entry, new ArrayList<>(), List.of(), done, after, true, index, rebatched, unanswerable);
+                    commit(entry, List.of(), done, after, true, index, rebatched, unanswerable);
                     return;
                 }
-                List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(Math.min(chunk, 1024));
-                List<GenAiResponse> sent = new ArrayList<>(Math.min(chunk, 1024));
+                // Each record goes to the producer as soon as it is built (the chunk's transaction is open from its
+                // first one), so the broker takes a chunk while it is built; only what they count for is kept, to
+                // be counted once the chunk has committed.
+                List<PollerCounters.Counted> sent = new ArrayList<>(Math.min(chunk, 1024));
+                int records = 0;
                 long bytes = 0;
                 while (cursor.hasNext()) {
                     Entry e = cursor.next();
@@ -438,7 +455,7 @@ final class Publisher {
                     if (outcome.response() != null) {
                         Optional<Responses.Answer> answer = fitted(entry, e.item(), outcome.response());
                         record = answer.map(Responses.Answer::record).orElse(null);
-                        answer.ifPresent(a -> sent.add(a.response()));
+                        answer.ifPresent(a -> sent.add(PollerCounters.Counted.of(a.response())));
                         if (answer.isEmpty()) {
                             unanswerable.keyTooLarge++;
                         }
@@ -448,18 +465,19 @@ final class Publisher {
                         rebatched.add(e.item(), outcome.rebatchReason());
                     }
                     if (record != null) {
-                        records.add(record);
+                        writer.send(entry, record);
+                        records++;
                         bytes += record.value().length;
                     }
                     done++;
                     after = io.genaibatch.batch.LineKey.of(e.item());
                     boolean last = !cursor.hasNext();
-                    if (records.size() >= chunk || bytes >= maxChunkBytes || last) {
-                        commit(entry, records, sent, done, after, last, index, rebatched, unanswerable);
+                    if (records >= chunk || bytes >= maxChunkBytes || last) {
+                        commit(entry, sent, done, after, last, index, rebatched, unanswerable);
                         log.debug("batch {} job {}: published through {} of {}", entry.batchId(),
                                 name(entry.job()), done, index.itemCount());
-                        records.clear();
                         sent.clear();
+                        records = 0;
                         bytes = 0;
                         if (!last) {
                             writer.keepAlive(entry);
@@ -468,7 +486,13 @@ final class Publisher {
                 }
             }
         } catch (IOException e) {
+            writer.abort(entry);
             throw new UncheckedIOException("batch " + entry.batchId() + ": cannot read its results " + results, e);
+        } catch (RuntimeException e) {
+            // Records of the chunk may be in the open transaction: none may become visible without the progress
+            // that says they were published. (A commit that failed has ended its transaction; this does nothing.)
+            writer.abort(entry);
+            throw e;
         }
     }
 
@@ -535,12 +559,12 @@ final class Publisher {
         long vanished;
     }
 
-    private void commit(OpenJob entry, List<ProducerRecord<byte[], byte[]>> records, List<GenAiResponse> sent,
-                        long publishedThrough, String throughKey, boolean last, ItemIndex index, Rebatched rebatched,
-                        Unanswerable unanswerable) {
+    private void commit(OpenJob entry, List<PollerCounters.Counted> sent, long publishedThrough, String throughKey,
+                        boolean last, ItemIndex index, Rebatched rebatched, Unanswerable unanswerable) {
         BatchJob job = entry.job();
         Instant now = clock.instant();
         Lineage lineage = entry.lineage().withCopied(rebatched.progress()).withPublishedThroughKey(throughKey);
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(1);
         if (last && rebatched.count > 0) {
             int attempt = job.getAttempt() + 1;
             ItemsRange range = JobItems.of(job, lineage);

@@ -123,6 +123,39 @@ class PollerRecoveryIT {
     }
 
     /**
+     * Records go to the producer as a chunk is built: a failure after some of them were sent (not a crash: the
+     * poller goes on, and retries) must abort them, so that the retry publishes each response once.
+     */
+    @Test
+    void shouldPublishEachResponseOnceWhenAChunkFailsAfterSomeOfItsRecordsWereSent(KafkaCluster kafka,
+                                                                                  @TempDir Path dir) throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "midchunk", EmulatorOptions.defaults(), dir)) {
+            // A 25-item job in chunks of 10; the 15th record sent (5 into the second chunk) fails once
+            PollFixture.Batch batch = f.submitted("b-midchunk", RequestKind.GENERATE, 25, 1, InputMode.FILE);
+            java.util.concurrent.atomic.AtomicInteger sends = new java.util.concurrent.atomic.AtomicInteger();
+            Poller poller = f.startPoller(new PollerHooks() {
+                @Override
+                public void afterSend(String batchId) {
+                    if (sends.incrementAndGet() == 15) {
+                        throw new IllegalStateException("failure while building the chunk through 20 (test)");
+                    }
+                }
+            });
+            BatchJob done = f.awaitPublished("b-midchunk");
+
+            assertThat(sends.get()).as("10 committed, 5 that failed, then the 15 left again").isEqualTo(30);
+            assertThat(done.getPublishedThrough()).isEqualTo(25);
+            Map<String, ConsumerRecord<byte[], byte[]>> byKey = f.assertOneResponsePerKey(batch);
+            for (BatchItem item : batch.items()) {
+                assertThat(text(value(byKey.get(utf8(item.getKey()))).getResponse()))
+                        .isEqualTo("echo: " + batch.prompts().get(item.getRequestId()));
+            }
+            assertThat(poller.counters().snapshot().responses(ResponseStatus.SUCCEEDED))
+                    .as("counted once, after their commits").isEqualTo(25);
+        }
+    }
+
+    /**
      * Starts a poller that dies, as a crash would, with the chunk that brings a job's progress to {@code through} sent
      * and not committed; returns once its thread has ended.
      */

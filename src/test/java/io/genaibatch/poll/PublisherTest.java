@@ -608,10 +608,24 @@ class PublisherTest {
 
     /** Records each transaction instead of committing it. */
     private Publisher.JobWriter writer() {
+        List<ProducerRecord<byte[], byte[]>> sent = new ArrayList<>();
         return new Publisher.JobWriter() {
             @Override
-            public void commit(JobTable.OpenJob entry, List<ProducerRecord<byte[], byte[]>> responses, BatchJob next,
+            public void send(JobTable.OpenJob entry, ProducerRecord<byte[], byte[]> record) {
+                sent.add(record);
+            }
+
+            @Override
+            public void abort(JobTable.OpenJob entry) {
+                sent.clear();
+            }
+
+            @Override
+            public void commit(JobTable.OpenJob entry, List<ProducerRecord<byte[], byte[]>> records, BatchJob next,
                                Lineage lineage) {
+                List<ProducerRecord<byte[], byte[]>> responses = new ArrayList<>(sent);
+                sent.clear();
+                responses.addAll(records);
                 if (abortCommits > 0) {
                     abortCommits--;
                     throw new IllegalStateException("transaction aborted (test)");
