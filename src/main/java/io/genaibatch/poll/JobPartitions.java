@@ -99,6 +99,11 @@ final class JobPartitions implements Publisher.JobWriter {
          * abort) ends; null when no transaction is open.
          */
         String sending;
+        /**
+         * An abort that failed (timed out, interrupted): the client keeps it pending and refuses every other call,
+         * beginTransaction included, until abortTransaction is called again; {@link #begin} does that first.
+         */
+        boolean abortOwed;
 
         OwnedPartition(TopicPartition tp, Producer<byte[], byte[]> producer, long catchUpTo) {
             this.tp = tp;
@@ -166,7 +171,7 @@ final class JobPartitions implements Publisher.JobWriter {
         OwnedPartition p = ownedFor(entry);
         try {
             if (p.sending == null) {
-                p.producer.beginTransaction();
+                begin(p);
                 p.sending = entry.batchId();
             } else if (!p.sending.equals(entry.batchId())) {
                 throw new IllegalStateException("batch " + entry.batchId() + ": the transaction on " + p.tp
@@ -188,9 +193,20 @@ final class JobPartitions implements Publisher.JobWriter {
         OwnedPartition p = owned.get(entry.partition());
         if (p != null && p.sending != null) {
             p.sending = null;
-            abortQuietly(p.producer, entry);
-            log.info("batch {}: the transaction on {} with its records sent so far was aborted", entry.batchId(), p.tp);
+            if (abortQuietly(p, entry)) {
+                log.info("batch {}: the transaction on {} with its records sent so far was aborted", entry.batchId(),
+                        p.tp);
+            }
         }
+    }
+
+    /** Begins a transaction, after the abort a failed one still owes (which throws again if it fails again). */
+    private static void begin(OwnedPartition p) {
+        if (p.abortOwed) {
+            p.producer.abortTransaction();
+            p.abortOwed = false;
+        }
+        p.producer.beginTransaction();
     }
 
     private OwnedPartition ownedFor(OpenJob entry) {
@@ -223,7 +239,7 @@ final class JobPartitions implements Publisher.JobWriter {
         p.sending = null;
         try {
             if (!begun) {
-                producer.beginTransaction();
+                begin(p);
             }
             for (ProducerRecord<byte[], byte[]> r : records) {
                 producer.send(r);
@@ -246,7 +262,7 @@ final class JobPartitions implements Publisher.JobWriter {
             // Anything else (a send refused, a stale generation on the offset commit, a wakeup, and also a
             // sendOffsetsToTransaction that timed out: that call leaves no commit pending, so abort is allowed):
             // abort, so that the producer is ready for the next transaction and nothing of this one becomes visible.
-            abortQuietly(producer, entry);
+            abortQuietly(p, entry);
             throw e;
         }
         try {
@@ -534,13 +550,19 @@ final class JobPartitions implements Publisher.JobWriter {
         owned.clear();
     }
 
-    private void abortQuietly(Producer<byte[], byte[]> producer, OpenJob entry) {
+    /** Aborts the open transaction; true when it is aborted, false when fenced or when the abort is still owed. */
+    private boolean abortQuietly(OwnedPartition p, OpenJob entry) {
         try {
-            producer.abortTransaction();
+            p.producer.abortTransaction();
+            p.abortOwed = false;
+            return true;
         } catch (ProducerFencedException | InvalidProducerEpochException e) {
             release(entry.partition(), "fenced: its producer was taken over by a newer owner");
         } catch (RuntimeException e) {
-            log.warn("batch {}: aborting the transaction failed too: {}", entry.batchId(), e.toString());
+            p.abortOwed = true;
+            log.warn("batch {}: aborting the transaction on {} failed too ({}); it is aborted again before the next "
+                    + "transaction begins, and nothing of it is visible meanwhile", entry.batchId(), p.tp, e.toString());
         }
+        return false;
     }
 }

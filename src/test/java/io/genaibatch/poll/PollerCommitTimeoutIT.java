@@ -106,6 +106,73 @@ class PollerCommitTimeoutIT {
         }
     }
 
+    /**
+     * A real producer whose first abortTransaction stops waiting the same way. The client then keeps the abort pending:
+     * every later call but abortTransaction (beginTransaction included) is refused until the abort is called again.
+     */
+    static final class FirstAbortTimesOut extends KafkaProducer<byte[], byte[]> {
+        private final AtomicInteger timeouts;
+
+        FirstAbortTimesOut(Map<String, Object> properties, AtomicInteger timeouts) {
+            super(properties, new ByteArraySerializer(), new ByteArraySerializer());
+            this.timeouts = timeouts;
+        }
+
+        @Override
+        public void abortTransaction() {
+            if (timeouts.get() > 0) {
+                super.abortTransaction();
+                return;
+            }
+            Thread.currentThread().interrupt();
+            try {
+                super.abortTransaction();
+                throw new AssertionError("the abort was expected to stop waiting");
+            } catch (InterruptException e) {
+                Thread.interrupted();
+                timeouts.incrementAndGet();
+                throw new TimeoutException("Timeout expired after max.block.ms while awaiting EndTxn(ABORT)");
+            }
+        }
+    }
+
+    /**
+     * A chunk fails after some of its records were sent, and the abort of its transaction times out (a coordinator
+     * slow to answer): the abort is owed, and made before the next transaction begins, so publication goes on.
+     */
+    @Test
+    void shouldPublishEveryResponseOnceWhenTheAbortOfAFailedChunkTimesOut(KafkaCluster kafka, @TempDir Path dir)
+            throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "aborttimeout", EmulatorOptions.defaults(), dir)) {
+            PollFixture.Batch batch = f.writeBatch("b-abort-timeout", RequestKind.GENERATE, 25, 0);
+            String jobName = f.createJob(batch, InputMode.INLINE);
+            f.emulator.finishNow(jobName);
+            f.writeJob(batch, jobName, InputMode.INLINE);
+
+            AtomicInteger timedOut = new AtomicInteger();
+            AtomicInteger sends = new AtomicInteger();
+            Poller poller = f.startPoller(new PollerHooks() {
+                @Override
+                public Producer<byte[], byte[]> producer(Map<String, Object> properties) {
+                    return new FirstAbortTimesOut(properties, timedOut);
+                }
+
+                @Override
+                public void afterSend(String batchId) {
+                    if (sends.incrementAndGet() == 15) {
+                        throw new IllegalStateException("failure while building the chunk through 20 (test)");
+                    }
+                }
+            });
+
+            BatchJob done = f.awaitPublished("b-abort-timeout");
+            assertThat(timedOut.get()).as("aborts that timed out").isEqualTo(1);
+            assertThat(done.getPublishedThrough()).isEqualTo(25);
+            f.assertOneResponsePerKey(batch);
+            assertThat(poller.isRunning()).isTrue();
+        }
+    }
+
     @Test
     void shouldPublishEveryResponseOnceWhenSendingTheOffsetsTimesOut(KafkaCluster kafka, @TempDir Path dir)
             throws Exception {
