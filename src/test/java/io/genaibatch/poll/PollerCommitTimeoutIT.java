@@ -37,6 +37,22 @@ import org.junit.jupiter.params.provider.ValueSource;
 class PollerCommitTimeoutIT {
 
     /**
+     * Calls {@code call} with the thread's interrupt flag set, so that its wait on the coordinator ends at once, and
+     * returns the TimeoutException a slow coordinator gives (counted in {@code timeouts}).
+     */
+    private static TimeoutException cutShort(Runnable call, AtomicInteger timeouts, String awaiting) {
+        Thread.currentThread().interrupt();
+        try {
+            call.run();
+            throw new AssertionError("the call awaiting " + awaiting + " was expected to stop waiting");
+        } catch (InterruptException e) {
+            Thread.interrupted();
+            timeouts.incrementAndGet();
+            return new TimeoutException("Timeout expired after max.block.ms while awaiting " + awaiting);
+        }
+    }
+
+    /**
      * A real producer whose commits give up waiting while a shared budget of timeouts lasts, as a commit does after
      * max.block.ms when the transaction coordinator is slow to answer. The commit is really begun (EndTxn is on its
      * way to the broker) and the real client is left exactly as after a timed-out commit: only commitTransaction
@@ -62,15 +78,7 @@ class PollerCommitTimeoutIT {
                 super.commitTransaction();
                 return;
             }
-            Thread.currentThread().interrupt();
-            try {
-                super.commitTransaction();
-                throw new AssertionError("the commit was expected to stop waiting");
-            } catch (InterruptException e) {
-                Thread.interrupted();
-                timeouts.incrementAndGet();
-                throw new TimeoutException("Timeout expired after max.block.ms while awaiting EndTxn(COMMIT)");
-            }
+            throw cutShort(() -> super.commitTransaction(), timeouts, "EndTxn(COMMIT)");
         }
     }
 
@@ -94,15 +102,7 @@ class PollerCommitTimeoutIT {
                 super.sendOffsetsToTransaction(offsets, groupMetadata);
                 return;
             }
-            Thread.currentThread().interrupt();
-            try {
-                super.sendOffsetsToTransaction(offsets, groupMetadata);
-                throw new AssertionError("sending the offsets was expected to stop waiting");
-            } catch (InterruptException e) {
-                Thread.interrupted();
-                timeouts.incrementAndGet();
-                throw new TimeoutException("Timeout expired after max.block.ms while awaiting TxnOffsetCommit");
-            }
+            throw cutShort(() -> super.sendOffsetsToTransaction(offsets, groupMetadata), timeouts, "TxnOffsetCommit");
         }
     }
 
@@ -124,15 +124,7 @@ class PollerCommitTimeoutIT {
                 super.abortTransaction();
                 return;
             }
-            Thread.currentThread().interrupt();
-            try {
-                super.abortTransaction();
-                throw new AssertionError("the abort was expected to stop waiting");
-            } catch (InterruptException e) {
-                Thread.interrupted();
-                timeouts.incrementAndGet();
-                throw new TimeoutException("Timeout expired after max.block.ms while awaiting EndTxn(ABORT)");
-            }
+            throw cutShort(() -> super.abortTransaction(), timeouts, "EndTxn(ABORT)");
         }
     }
 
