@@ -14,6 +14,7 @@ import java.util.stream.Collectors;
 
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.kafka.ReadToEnd;
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.Topics;
 import io.genaibatch.records.WindowPolicy;
@@ -53,29 +54,21 @@ public final class WindowConfigClient {
         Map<String, String> ignored = new TreeMap<>();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(new KafkaClients(config).consumer(props),
                 new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, TIMEOUT).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            List<TopicPartition> partitions = ReadToEnd.partitions(consumer, topic, TIMEOUT);
             if (partitions.isEmpty()) {
                 throw new TimeoutException("topic " + topic + " does not exist: run `genai-batch topics create` first");
             }
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions, TIMEOUT);
-            long deadline = System.nanoTime() + TIMEOUT.toNanos();
-            while (!reached(consumer, end)) {
-                if (System.nanoTime() > deadline) {
-                    throw new TimeoutException("could not read " + topic + " to its end within " + TIMEOUT.toSeconds() + " s");
-                }
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    apply(r, policies, ignored);
-                }
+            ReadToEnd.Result read = ReadToEnd.read(consumer, end, ReadToEnd.Limit.within(TIMEOUT),
+                    r -> apply(r, policies, ignored));
+            if (!read.reached()) {
+                throw new TimeoutException("could not read " + topic + " to its end within " + TIMEOUT.toSeconds()
+                        + " s (" + read.firstBehind() + ")");
             }
         }
         return new Snapshot(policies, ignored.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).toList());
-    }
-
-    private static boolean reached(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end) {
-        return end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
     }
 
     /** The same rules as the accumulator's global store: invalid records are skipped, the previous value stays. */

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.kafka.ReadToEnd;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -50,11 +51,7 @@ final class TopicTail implements AutoCloseable {
     /** Reads until the end as it is now (for a compacted or finished topic). */
     void readToEnd(Consumer<ConsumerRecord<byte[], byte[]>> sink) {
         Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())
-                && System.nanoTime() < deadline) {
-            poll(Duration.ofMillis(200), sink);
-        }
+        ReadToEnd.read(consumer, end, ReadToEnd.Limit.within(Duration.ofSeconds(30)), sink);
     }
 
     @Override

@@ -17,6 +17,7 @@ import java.util.stream.Collectors;
 
 import io.genaibatch.batch.Lineage;
 import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.kafka.ReadToEnd;
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.RecordDecodingException;
 import io.genaibatch.records.BatchJob;
@@ -243,24 +244,15 @@ public final class JobsReader {
             }
             // read_committed: the last stable offset, so an open transaction's records are not waited for.
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions, remaining(deadline));
-            List<TopicPartition> pending = new ArrayList<>(partitions);
-            while (true) {
-                pending.removeIf(tp -> consumer.position(tp) >= end.get(tp));
-                if (pending.isEmpty()) {
-                    return;
+            ReadToEnd.Result read = ReadToEnd.read(consumer, end, ReadToEnd.Limit.until(deadline), r -> {
+                // Records past the end taken at the start belong to a later snapshot.
+                if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
+                    sink.accept(r);
                 }
-                if (System.nanoTime() - deadline > 0) {
-                    TopicPartition tp = pending.get(0);
-                    throw new ReadFailure("could not read " + topic + " to its end within " + timeout.toSeconds()
-                            + " s (partition " + tp.partition() + " at offset " + consumer.position(tp) + " of "
-                            + end.get(tp) + "); is the broker slow? raise --read-timeout", 1);
-                }
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    // Records past the end taken at the start belong to a later snapshot.
-                    if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
-                        sink.accept(r);
-                    }
-                }
+            });
+            if (!read.reached()) {
+                throw new ReadFailure("could not read " + topic + " to its end within " + timeout.toSeconds()
+                        + " s (" + read.firstBehind() + "); is the broker slow? raise --read-timeout", 1);
             }
         }
     }

@@ -22,6 +22,7 @@ import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.jobs.JobsReader;
 import io.genaibatch.jobs.JobsView;
 import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.kafka.ReadToEnd;
 import io.genaibatch.kafka.Topics;
 import io.genaibatch.ops.UsageLedger.ModelUsage;
 import io.genaibatch.records.GenAiResponse;
@@ -29,7 +30,6 @@ import io.genaibatch.run.OpenBatches;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -200,13 +200,9 @@ final class StatusCache implements AutoCloseable {
             responses = openResponses();
         }
         Map<TopicPartition, Long> end = responses.endOffsets(responses.assignment(), interval);
-        while (end.entrySet().stream().anyMatch(e -> responses.position(e.getKey()) < e.getValue())) {
-            if (Instant.now().isAfter(deadline)) {
-                return;
-            }
-            for (ConsumerRecord<byte[], byte[]> r : responses.poll(Duration.ofMillis(200))) {
-                add(r);
-            }
+        long left = Duration.between(Instant.now(), deadline).toNanos();
+        if (!ReadToEnd.read(responses, end, ReadToEnd.Limit.until(System.nanoTime() + left), this::add).reached()) {
+            return;
         }
         caughtUp = true;
     }
@@ -218,11 +214,10 @@ final class StatusCache implements AutoCloseable {
                 ConsumerConfig.CLIENT_ID_CONFIG, "genai-batch-status")),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
         try {
-            List<PartitionInfo> infos = consumer.partitionsFor(topic, interval);
-            if (infos == null || infos.isEmpty()) {
+            List<TopicPartition> partitions = ReadToEnd.partitions(consumer, topic, interval);
+            if (partitions.isEmpty()) {
                 throw new IllegalStateException("topic " + topic + " does not exist");
             }
-            List<TopicPartition> partitions = infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             return consumer;

@@ -7,13 +7,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import io.genaibatch.kafka.ReadToEnd;
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.RecordDecodingException;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.JobState;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,8 +97,7 @@ final class KnownJobs {
              Map<Integer, Long> partitions, Map<Integer, Long> logStarts, RecordCodec<BatchJob> codec,
              Duration timeout) {
         retentionPassed.clear();
-        List<TopicPartition> tps = jobsConsumer.partitionsFor(jobsTopic, timeout).stream()
-                .map(p -> new TopicPartition(jobsTopic, p.partition())).toList();
+        List<TopicPartition> tps = ReadToEnd.partitions(jobsConsumer, jobsTopic, timeout);
         if (tps.isEmpty()) {
             throw new IllegalStateException("topic " + jobsTopic + " does not exist; create the topics first"
                     + " (genai-batch topics create)");
@@ -111,62 +110,43 @@ final class KnownJobs {
         // once such transactions are over (committed, aborted, or timed out).
         Map<TopicPartition, Long> end = jobsEnds.endOffsets(tps, timeout);
         long started = System.nanoTime();
-        long lastProgress = started;
-        long lastPosition = positions(jobsConsumer, tps, timeout);
-        long read = 0;
-        Set<TopicPartition> remaining = new java.util.HashSet<>(tps);
-        remaining.removeIf(tp -> jobsConsumer.position(tp, timeout) >= end.get(tp));
-        while (!remaining.isEmpty()) {
-            if (System.nanoTime() - lastProgress > timeout.toNanos()) {
-                throw new IllegalStateException("reading " + jobsTopic + " made no progress for " + timeout + " ("
-                        + read + " records read, still behind on " + remaining + "); without it the submitter cannot"
-                        + " tell which batches already have a job. Check the brokers and that no producer holds a"
-                        + " transaction open.");
-            }
-            ConsumerRecords<String, byte[]> records = jobsConsumer.poll(Duration.ofMillis(200));
-            read += records.count();
-            // Progress is the position moving, records or not: a long run of aborted records returns none.
-            long position = positions(jobsConsumer, tps, timeout);
-            if (position != lastPosition) {
-                lastPosition = position;
-                lastProgress = System.nanoTime();
-            }
-            for (ConsumerRecord<String, byte[]> r : records) {
-                if (r.value() == null) {
-                    byBatch.remove(r.key());
-                    retentionPassed.remove(r.key());
-                    continue;
-                }
-                BatchJob job;
-                try {
-                    job = codec.decode(r.value());
-                } catch (RecordDecodingException e) {
-                    log.error("Skipping unreadable {} record at {}-{}@{}: {}", jobsTopic, r.topic(), r.partition(),
-                            r.offset(), e.getMessage());
-                    retentionPassed.remove(r.key()); // what the batch's latest record says is unknown: keep it
-                    continue;
-                }
-                Long committed = partitions.get(job.getItemsPartition());
-                noteIfRetentionPassed(r.key(), job, committed != null, logStarts);
-                if (committed == null || job.getLastItemOffset() < committed) {
-                    continue;
-                }
-                boolean bareIntent = job.getState() == JobState.SUBMITTING && job.getJobName() == null;
-                byBatch.put(job.getBatchId(), new Entry(job.getItemsPartition(), bareIntent ? job : null));
-            }
-            remaining.removeIf(tp -> jobsConsumer.position(tp, timeout) >= end.get(tp));
+        ReadToEnd.Result read = ReadToEnd.read(jobsConsumer, end, ReadToEnd.Limit.whileMoving(timeout),
+                r -> note(r, partitions, logStarts, codec, jobsTopic));
+        if (!read.reached()) {
+            throw new IllegalStateException("reading " + jobsTopic + " made no progress for " + timeout + " ("
+                    + read.records() + " records read, still behind on " + read.behind().keySet() + "); without it"
+                    + " the submitter cannot tell which batches already have a job. Check the brokers and that no"
+                    + " producer holds a transaction open.");
         }
         jobsConsumer.unsubscribe();
-        log.info("Read {} records of {} in {} ms", read, jobsTopic, (System.nanoTime() - started) / 1_000_000);
+        log.info("Read {} records of {} in {} ms", read.records(), jobsTopic, (System.nanoTime() - started) / 1_000_000);
         return byBatch.size();
     }
 
-    private static long positions(Consumer<String, byte[]> consumer, List<TopicPartition> tps, Duration timeout) {
-        long sum = 0;
-        for (TopicPartition tp : tps) {
-            sum += consumer.position(tp, timeout);
+    /** One record of genai.jobs: what it says about its batch, if the batch is one of {@code partitions}. */
+    private void note(ConsumerRecord<String, byte[]> r, Map<Integer, Long> partitions, Map<Integer, Long> logStarts,
+                      RecordCodec<BatchJob> codec, String jobsTopic) {
+        if (r.value() == null) {
+            byBatch.remove(r.key());
+            retentionPassed.remove(r.key());
+            return;
         }
-        return sum;
+        BatchJob job;
+        try {
+            job = codec.decode(r.value());
+        } catch (RecordDecodingException e) {
+            log.error("Skipping unreadable {} record at {}-{}@{}: {}", jobsTopic, r.topic(), r.partition(),
+                    r.offset(), e.getMessage());
+            retentionPassed.remove(r.key()); // what the batch's latest record says is unknown: keep it
+            return;
+        }
+        Long committed = partitions.get(job.getItemsPartition());
+        noteIfRetentionPassed(r.key(), job, committed != null, logStarts);
+        if (committed == null || job.getLastItemOffset() < committed) {
+            return;
+        }
+        boolean bareIntent = job.getState() == JobState.SUBMITTING && job.getJobName() == null;
+        byBatch.put(job.getBatchId(), new Entry(job.getItemsPartition(), bareIntent ? job : null));
     }
 
     /** Keeps the batch as a tombstone candidate while its latest record says it is finished and retention-passed. */
