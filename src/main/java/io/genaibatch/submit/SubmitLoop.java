@@ -203,11 +203,13 @@ final class SubmitLoop implements Runnable {
     /**
      * A fenced producer means another producer took this transactional.id: another instance started with the same
      * submit.instance-id (the two would fence each other in turn at every restart), or a restart of this very
-     * instance replaced it. Say so, rather than Kafka's bare "a newer producer".
+     * instance replaced it. Say so, rather than Kafka's bare "a newer producer". The broker reports it either way:
+     * ProducerFenced at initTransactions/commit, InvalidProducerEpoch when a send of the old epoch arrives first.
      */
     private Throwable explained(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof org.apache.kafka.common.errors.ProducerFencedException) {
+            if (c instanceof org.apache.kafka.common.errors.ProducerFencedException
+                    || c instanceof org.apache.kafka.common.errors.InvalidProducerEpochException) {
                 return new IllegalStateException("the submitter's transactional.id '" + settings.transactionalId()
                         + "' was taken over by another producer: another instance runs with submit.instance-id '"
                         + settings.instanceId() + "' (give every instance a unique one, or leave it unset: each "
