@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -107,40 +108,51 @@ final class ResumableUpload {
             long[] offset = {0};
             boolean[] mustQuery = {false};
             int[] resyncs = {0};
+            Instant progressAt = retry.now();
             while (true) {
-                Step step = retry.call(op + " (chunk at " + offset[0] + ")", () -> {
-                    if (mustQuery[0]) {
-                        Step q = query(op, session.url());
-                        if (q.file != null) {
-                            return q;
-                        }
-                        if (q.received > size) {
-                            throw GeminiApiException.protocol(op, "the server has " + q.received
-                                    + " bytes, more than the file's " + size, null);
-                        }
-                        log.info("{}: resuming at byte {} of {} after an interruption", op, q.received, size);
-                        offset[0] = q.received;
-                        mustQuery[0] = false;
-                    }
-                    try {
-                        return chunk(op, session, channel, offset[0], size);
-                    } catch (GeminiApiException e) {
-                        if (e.httpStatus() == 400 && resyncs[0] < MAX_RESYNCS) {
-                            // A wrong offset: the bytes of an interrupted chunk may have reached the server
-                            // after our query answered. Take the server's count when it differs from ours.
+                Step step;
+                try {
+                    step = retry.call(op + " (chunk at " + offset[0] + ")", () -> {
+                        if (mustQuery[0]) {
                             Step q = query(op, session.url());
-                            if (q.file != null || q.received != offset[0]) {
-                                resyncs[0]++;
-                                log.info("{}: server holds {} bytes, not {}; resuming from there", op, q.received,
-                                        offset[0]);
+                            if (q.file != null) {
                                 return q;
                             }
+                            if (q.received > size) {
+                                throw GeminiApiException.protocol(op, "the server has " + q.received
+                                        + " bytes, more than the file's " + size, null);
+                            }
+                            log.info("{}: resuming at byte {} of {} after an interruption", op, q.received, size);
+                            offset[0] = q.received;
+                            mustQuery[0] = false;
                         }
-                        // The server may hold part of this chunk: ask before sending more.
-                        mustQuery[0] = e.isRetriable();
-                        throw e;
+                        try {
+                            return chunk(op, session, channel, offset[0], size);
+                        } catch (GeminiApiException e) {
+                            if (e.httpStatus() == 400 && resyncs[0] < MAX_RESYNCS) {
+                                // A wrong offset: the bytes of an interrupted chunk may have reached the server
+                                // after our query answered. Take the server's count when it differs from ours.
+                                Step q = query(op, session.url());
+                                if (q.file != null || q.received != offset[0]) {
+                                    resyncs[0]++;
+                                    log.info("{}: server holds {} bytes, not {}; resuming from there", op, q.received,
+                                            offset[0]);
+                                    return q;
+                                }
+                            }
+                            // The server may hold part of this chunk: ask before sending more.
+                            mustQuery[0] = e.isRetriable();
+                            throw e;
+                        }
+                    });
+                } catch (GeminiApiException e) {
+                    // Given up on an open circuit, the next try would start a new upload and send every byte again.
+                    if (retry.waitOutOpenCircuit(e, progressAt)) {
+                        continue;
                     }
-                });
+                    throw e;
+                }
+                progressAt = retry.now();
                 if (step.file != null) {
                     return step.file;
                 }

@@ -74,6 +74,11 @@ public final class RetryPolicy {
         return settings;
     }
 
+    /** Now, on the clock this policy measures its budgets with. */
+    Instant now() {
+        return clock.instant();
+    }
+
     /** Why the circuit breaker refuses attempts now; empty when it lets them through. */
     public Optional<String> circuitOpen() {
         return breaker.openReason();
@@ -117,6 +122,33 @@ public final class RetryPolicy {
                 failure.addSuppressed(e);
                 throw failure;
             }
+        }
+    }
+
+    /**
+     * For a caller whose state an open circuit would throw away (an upload's session and the bytes the server holds):
+     * waits out the refusal when its retry-after is within gemini.retry.max-retry-after and the wait ends within
+     * gemini.retry.max-elapsed of {@code since}. Only for callers on a worker thread: the wait holds no Kafka poll
+     * loop (the circuit fails fast for the roles' loops, see {@link #delayBeforeRetry}).
+     *
+     * @param since when the caller last made progress
+     * @return true after waiting; false when the caller should give up instead (nothing was waited), or when the
+     *         wait was interrupted (the interrupt flag is set)
+     */
+    public boolean waitOutOpenCircuit(GeminiApiException refusal, Instant since) {
+        Duration wait = refusal.retryAfter().orElse(Duration.ZERO);
+        if (!refusal.isCircuitOpen() || wait.compareTo(settings.maxRetryAfter()) > 0
+                || Duration.between(since, clock.instant()).plus(wait).compareTo(settings.maxElapsed()) > 0) {
+            return false;
+        }
+        log.info("{}: the Gemini API circuit is open; waiting {} ms for it rather than starting over",
+                refusal.operation(), wait.toMillis());
+        try {
+            sleeper.sleep(wait);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

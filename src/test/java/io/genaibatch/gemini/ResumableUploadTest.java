@@ -159,6 +159,67 @@ class ResumableUploadTest {
                 "upload, finalize@524288");
     }
 
+    @Test
+    void shouldGoOnFromTheServersCountWhenTheCircuitOpensUnderAnUpload() throws IOException {
+        // The second chunk is answered 503 twice: with a threshold of 2 the process-wide circuit opens and refuses
+        // the third attempt. The upload must wait the short open time out and resume with a query, not give up and
+        // leave the next try to upload the whole file again.
+        Path file = TestSupport.patternFile(dir, "600k.bin", 600 * 1024);
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        long[] received = {0};
+        int[] unavailable = {2};
+        com.sun.net.httpserver.HttpServer stub = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        stub.createContext("/", exchange -> {
+            String command = exchange.getRequestHeaders().getFirst("X-Goog-Upload-Command");
+            String offset = exchange.getRequestHeaders().getFirst("X-Goog-Upload-Offset");
+            long bodyBytes = exchange.getRequestBody().readAllBytes().length;
+            seen.add(command + (offset == null ? "" : "@" + offset));
+            var h = exchange.getResponseHeaders();
+            int status = 200;
+            byte[] body = new byte[0];
+            if (command.equals("start")) {
+                h.set("X-Goog-Upload-URL", "http://127.0.0.1:" + stub.getAddress().getPort() + "/upload?upload_id=u");
+            } else if (command.equals("query")) {
+                h.set("X-Goog-Upload-Status", "active");
+                h.set("X-Goog-Upload-Size-Received", Long.toString(received[0]));
+            } else if (received[0] > 0 && unavailable[0] > 0) {
+                unavailable[0]--;
+                status = 503;
+            } else {
+                h.set("X-Goog-Upload-Status", command.contains("finalize") ? "final" : "active");
+                received[0] += bodyBytes;
+                if (command.contains("finalize")) {
+                    body = ("{\"file\": {\"name\": \"files/stub\", \"sizeBytes\": \"" + received[0] + "\"}}")
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                }
+            }
+            exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+            if (body.length > 0) {
+                exchange.getResponseBody().write(body);
+            }
+            exchange.close();
+        });
+        stub.start();
+        GeminiSettings settings = GeminiSettings.builder().apiKey("k")
+                .baseUrl("http://127.0.0.1:" + stub.getAddress().getPort()).uploadChunkBytes(256 * 1024)
+                .retry(new RetrySettings(3, Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofSeconds(30),
+                        Duration.ofSeconds(30))).build();
+        ApiCircuit circuit = new ApiCircuit(new CircuitSettings(2, Duration.ofMillis(300)), java.time.Clock.systemUTC(),
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        try (BatchApi api = BatchApi.open(settings, RetryPolicy.of(settings.retry(), circuit))) {
+
+            FileInfo uploaded = api.uploadFile(file, "application/jsonl", "stub");
+
+            assertThat(uploaded.sizeBytes()).isEqualTo(600 * 1024);
+        } finally {
+            stub.stop(0);
+        }
+        // One session throughout (one start), never the first chunk again: each try after a failure asks first.
+        assertThat(seen).containsExactly("start", "upload@0", "upload@262144", "query", "upload@262144", "query",
+                "upload@262144", "upload, finalize@524288");
+    }
+
     private static void assertStoredExactly(FileInfo uploaded, Path file) throws IOException {
         assertThat(uploaded.sizeBytes()).isEqualTo(Files.size(file));
         FileInfo stored = api.getFile(uploaded.name());
