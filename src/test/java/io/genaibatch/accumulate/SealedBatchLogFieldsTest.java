@@ -25,9 +25,9 @@ class SealedBatchLogFieldsTest {
             String batchId = d.sealRecords().stream().map(BatchRecord::getBatchId).findFirst().orElseThrow();
             List<JsonNode> events = log.events();
             assertThat(events).filteredOn(e -> e.path("message").asText().startsWith("Sealed batch")).singleElement()
-                    .satisfies(sealed -> {
-                        assertThat(sealed.path("batchId").asText()).isEqualTo(batchId);
-                        assertThat(sealed.path("model").asText()).isEqualTo("gemini-2.5-flash");
+                    .satisfies(sealedLine -> {
+                        assertThat(sealedLine.path("batchId").asText()).isEqualTo(batchId);
+                        assertThat(sealedLine.path("model").asText()).isEqualTo("gemini-2.5-flash");
                     });
             assertThat(events).filteredOn(e -> e.path("message").asText().equals("unrelated, after the batch"))
                     .singleElement().satisfies(unrelated -> assertThat(unrelated.has("batchId")).isFalse());
