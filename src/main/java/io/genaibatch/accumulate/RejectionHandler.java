@@ -1,26 +1,16 @@
 package io.genaibatch.accumulate;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.genaibatch.batch.ErrorCode;
-import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.ValueFormat;
 import io.genaibatch.records.BatchItem;
-import io.genaibatch.records.GenAiRequest;
 import io.genaibatch.records.GenAiResponse;
-import io.genaibatch.records.Header;
-import io.genaibatch.records.RequestKind;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
@@ -45,6 +35,11 @@ import org.slf4j.LoggerFactory;
  * <p>A {@link StreamsException} (a failing state store, a fenced producer) is not the record's fault: the handler
  * answers FAIL, the stream thread is replaced and the task resumes from its last commit, so no request is rejected
  * for an infrastructure fault. A failure inside a punctuation (no record) is logged and retried at the next one.
+ *
+ * <p>This class decides which failure gets which answer; the rejection is named by {@link UndecodableRequests}
+ * or {@link UnforeseenFailures} (a foreseen one comes with its {@link RejectedRequestException}), the records are
+ * fitted to their topics' limits by {@link FittedRecords}, a request that failed after the repartition is rebuilt
+ * by {@link RebuiltRequests}, and held requests lost at release are answered by {@link LostHeldRequests}.
  */
 public final class RejectionHandler implements DeserializationExceptionHandler, ProcessingExceptionHandler {
     /** Streams config entries this handler reads (passed through Kafka Streams' config map). */
@@ -52,13 +47,8 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
     static final String CONFIG_RESPONSES_TOPIC = "genai.accumulate.responses.topic";
     static final String CONFIG_VALUE_FORMAT = "genai.accumulate.value.format";
     static final String CONFIG_METRICS = "genai.accumulate.metrics";
-    /** Header on a DLQ record whose raw value was left out because the record would pass the DLQ topic's limit. */
-    static final String HEADER_VALUE_OMITTED = "genai.dlq.value-omitted";
-    private static final String STACKTRACE_HEADER = "__streams.errors.stacktrace";
 
     private static final Logger log = LoggerFactory.getLogger(RejectionHandler.class);
-    private static final RecordCodec<GenAiResponse> RESPONSES = RecordCodec.genAiResponse();
-    private static final RecordCodec<GenAiRequest> REQUESTS = RecordCodec.genAiRequest();
 
     private final LogAndContinueExceptionHandler deserializationDlq = new LogAndContinueExceptionHandler();
     private final LogAndContinueProcessingExceptionHandler processingDlq = new LogAndContinueProcessingExceptionHandler();
@@ -67,8 +57,7 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
     private String dlqTopic;
     private ValueFormat format;
     private AccumulatorMetrics metrics;
-    private RecordLimits.Limit responsesLimit;
-    private RecordLimits.Limit dlqLimit;
+    private FittedRecords fitted;
 
     @Override
     public void configure(Map<String, ?> configs) {
@@ -83,10 +72,11 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
         metrics = m instanceof AccumulatorMetrics given ? given : AccumulatorMetrics.NONE;
         Object l = configs.get(TooLargeRecordHandler.CONFIG_LIMITS);
         String producer = "the producer's max.request.size";
-        responsesLimit = l instanceof RecordLimits limits ? limits.responses()
+        RecordLimits.Limit responsesLimit = l instanceof RecordLimits limits ? limits.responses()
                 : new RecordLimits.Limit(RecordLimits.KAFKA_DEFAULT, String.valueOf(responsesTopic), producer);
-        dlqLimit = l instanceof RecordLimits limits ? limits.dlq()
+        RecordLimits.Limit dlqLimit = l instanceof RecordLimits limits ? limits.dlq()
                 : new RecordLimits.Limit(RecordLimits.KAFKA_DEFAULT, String.valueOf(dlqTopic), producer);
+        fitted = new FittedRecords(responsesTopic, format, responsesLimit, dlqLimit);
     }
 
     @Override
@@ -117,7 +107,7 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
             return ProcessingExceptionHandler.Response.fail();
         }
         if (record == null && exception instanceof HeldRequestsLostException lost) {
-            return ProcessingExceptionHandler.Response.resume(lostResponses(lost));
+            return ProcessingExceptionHandler.Response.resume(LostHeldRequests.responses(lost, responsesTopic, format));
         }
         if (record == null) {
             log.error("Punctuation failed in {} (task {}); it runs again in a second", context.processorNodeId(),
@@ -133,14 +123,17 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
         }
         try {
             Rejection rejection = exception instanceof RejectedRequestException rejected ? rejected.rejection()
-                    : unforeseen(context, record, exception);
+                    : UnforeseenFailures.rejection(context, record, exception);
             if (record.value() instanceof PreparedItem prepared) {
                 BatchItem item = prepared.item();
                 // Failed after the repartition: the raw record Kafka Streams has is our intermediate item, so the
                 // DLQ gets the request rebuilt from it, under its original key and headers.
-                byte[] key = bytes(item.getKey());
-                Headers headers = headersOf(item.getHeaders());
-                return ProcessingExceptionHandler.Response.resume(answer(rejection, key, headers, rebuilt(item, headers, dlq)));
+                List<ProducerRecord<byte[], byte[]>> copies = RebuiltRequests.dlqCopies(item, dlq, format);
+                if (copies.isEmpty() && dlqTopic != null) {
+                    log.warn("No DLQ record was built for request {}", item.getRequestId());
+                }
+                return ProcessingExceptionHandler.Response.resume(answer(rejection, RebuiltRequests.key(item),
+                        RebuiltRequests.headers(item), copies));
             }
             return ProcessingExceptionHandler.Response.resume(answer(rejection, context.sourceRawKey(), context.headers(), dlq));
         } catch (RuntimeException e) {
@@ -154,17 +147,15 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
     private List<ProducerRecord<byte[], byte[]>> answer(Rejection rejection, byte[] key, Headers originalHeaders,
                                                         List<ProducerRecord<byte[], byte[]>> dlq) {
         List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
-        ProducerRecord<byte[], byte[]> response = fitted(rejection, key, originalHeaders);
+        ProducerRecord<byte[], byte[]> response = fitted.response(rejection, key, originalHeaders);
         if (response != null) {
             out.add(response);
         }
         // A REJECTED response is counted only when one is written (it is not when even a bare one is too large).
         metrics.requestRejected(rejection.model(), rejection.code(), dlq.size(), response != null);
         for (ProducerRecord<byte[], byte[]> d : dlq) {
-            d.headers().add(DlqHeaders.CODE, utf8(rejection.code()));
-            d.headers().add(DlqHeaders.MESSAGE, utf8(rejection.message()));
-            d.headers().add(DlqHeaders.REQUEST_ID, utf8(rejection.requestId()));
-            out.add(fitted(d));
+            DlqHeaders.add(d.headers(), rejection);
+            out.add(fitted.dlq(d));
         }
         if (rejection.code().equals(ErrorCode.PROCESSING_FAILED.code())) {
             log.error("Request {} rejected after an unexpected failure: {}", rejection.requestId(), rejection.message());
@@ -172,250 +163,5 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
             log.info("Request {} rejected: {} {}", rejection.requestId(), rejection.code(), rejection.message());
         }
         return out;
-    }
-
-    /**
-     * The REJECTED response, within genai.responses' record limit: a record over it would fail the task's transaction
-     * at every attempt. It echoes the caller's metadata and headers, which may be what makes it large: then the
-     * metadata is left out (the message says so), then the headers. Null, logged at ERROR, if even the bare response
-     * cannot fit (a key near the limit): the DLQ copy and the log are then all that is left of the request.
-     */
-    private ProducerRecord<byte[], byte[]> fitted(Rejection rejection, byte[] key, Headers originalHeaders) {
-        Instant now = Instant.now();
-        byte[] value = RESPONSES.encode(rejection.toResponse(now), format);
-        Headers headers = copy(originalHeaders);
-        long size = RecordLimits.sizeOf(key, value, headers);
-        if (size <= responsesLimit.bytes()) {
-            return new ProducerRecord<>(responsesTopic, null, null, key, value, headers);
-        }
-        String note = " (this response left out the request's metadata: with it, it took " + size + " bytes, over the limit of "
-                + responsesLimit.describe() + ")";
-        Rejection lean = new Rejection(rejection.code(), rejection.message() + note, rejection.requestId(), rejection.model(),
-                rejection.kind(), Map.of(), rejection.receivedAt());
-        value = RESPONSES.encode(lean.toResponse(now), format);
-        if (RecordLimits.sizeOf(key, value, headers) <= responsesLimit.bytes()) {
-            return new ProducerRecord<>(responsesTopic, null, null, key, value, headers);
-        }
-        if (RecordLimits.sizeOf(key, value, null) <= responsesLimit.bytes()) {
-            log.warn("The REJECTED response of request {} leaves out the request's headers and metadata: with them it is over {}",
-                    rejection.requestId(), responsesLimit.describe());
-            return new ProducerRecord<>(responsesTopic, null, null, key, value, new RecordHeaders());
-        }
-        log.error("Request {} ({} {}) cannot be answered: even its bare REJECTED response is over {} (a key of {} bytes); "
-                + "its DLQ copy has it", rejection.requestId(), rejection.code(), rejection.message(), responsesLimit.describe(),
-                key == null ? 0 : key.length);
-        return null;
-    }
-
-    /**
-     * A DLQ record within the DLQ topic's limit. Its value is the raw request and its headers add a stack trace, so
-     * a request near the limit of genai.requests is over the DLQ's: then the stack trace is cut, and if that is not
-     * enough the value is left out, with a {@link #HEADER_VALUE_OMITTED} header saying how large it was and where the
-     * request still is (genai.requests, until its retention). The REJECTED response answers the request either way.
-     */
-    private ProducerRecord<byte[], byte[]> fitted(ProducerRecord<byte[], byte[]> d) {
-        long size = RecordLimits.sizeOf(d.key(), d.value(), d.headers());
-        if (size <= dlqLimit.bytes()) {
-            return d;
-        }
-        Headers headers = copy(d.headers());
-        org.apache.kafka.common.header.Header trace = headers.lastHeader(STACKTRACE_HEADER);
-        if (trace != null && trace.value() != null && trace.value().length > 1024) {
-            headers.remove(STACKTRACE_HEADER);
-            headers.add(STACKTRACE_HEADER, java.util.Arrays.copyOf(trace.value(), 1024));
-        }
-        if (RecordLimits.sizeOf(d.key(), d.value(), headers) <= dlqLimit.bytes()) {
-            return new ProducerRecord<>(d.topic(), d.partition(), d.timestamp(), d.key(), d.value(), headers);
-        }
-        String where = header(headers, "__streams.errors.topic") + "-" + header(headers, "__streams.errors.partition")
-                + " at offset " + header(headers, "__streams.errors.offset");
-        headers.add(HEADER_VALUE_OMITTED, utf8("the raw value (" + (d.value() == null ? 0 : d.value().length) + " bytes) is left "
-                + "out: with it this record took " + size + " bytes, over the limit of " + dlqLimit.describe() + ". The record "
-                + "the stream task read is still in " + where + " until that topic's retention deletes it"));
-        log.warn("DLQ copy of {} without its value: {} bytes, over {}", where, size, dlqLimit.describe());
-        return new ProducerRecord<>(d.topic(), d.partition(), d.timestamp(), d.key(), null, headers);
-    }
-
-    private static String header(Headers headers, String key) {
-        org.apache.kafka.common.header.Header h = headers.lastHeader(key);
-        return h == null || h.value() == null ? "?" : new String(h.value(), StandardCharsets.UTF_8);
-    }
-
-    /**
-     * One ERROR response per held request that could not be read back, under its key. Only what the pointer kept is
-     * known: not the caller's requestId (the derived one is given), metadata, kind or headers.
-     */
-    private List<ProducerRecord<byte[], byte[]>> lostResponses(HeldRequestsLostException lost) {
-        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
-        Instant now = Instant.now();
-        for (HeldRequestsLostException.Lost l : lost.lost()) {
-            String message = "the request was held while model " + l.model() + " was disabled (window.enabled=false) and "
-                    + "could not be read back from " + l.topic() + "-" + l.partition() + " at offset " + l.offset()
-                    + " when it was enabled again: " + l.why() + ". It was never sent to the API; publish it again";
-            GenAiResponse response = GenAiResponse.newBuilder()
-                    .setRequestId(RequestIds.derived(l.topic(), l.partition(), l.offset()))
-                    .setStatus(io.genaibatch.records.ResponseStatus.ERROR)
-                    .setError(io.genaibatch.records.Error.newBuilder().setCode(ErrorCode.HELD_REQUEST_LOST.code())
-                            .setMessage(message).setHttpStatus(null).build())
-                    .setModel(l.model())
-                    .setKind(null)
-                    .setMetadata(Map.of())
-                    .setReceivedAt(Instant.ofEpochMilli(l.timestamp()))
-                    .setCompletedAt(now)
-                    .build();
-            out.add(new ProducerRecord<>(responsesTopic, null, null, l.key(), RESPONSES.encode(response, format)));
-        }
-        return out;
-    }
-
-    private static Rejection unforeseen(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
-        String message = "the accumulator failed on this request (" + exception + "); it was not batched. "
-                + "This is a bug in genai-batch: please report it with the DLQ record";
-        if (record.value() instanceof PreparedItem prepared) {
-            BatchItem item = prepared.item();
-            return new Rejection(ErrorCode.PROCESSING_FAILED.code(), message, item.getRequestId(), item.getModel(), item.getKind(),
-                    item.getMetadata(), item.getReceivedAt());
-        }
-        String derived = RequestIds.derived(context.topic(), context.partition(), context.offset());
-        Instant receivedAt = Instant.ofEpochMilli(context.timestamp());
-        GenAiRequest request = record.value() instanceof byte[] raw ? decodeOrNull(raw)
-                : record.value() instanceof GenAiRequest decoded ? decoded : null;
-        if (request != null) {
-            String id = request.getRequestId() == null || request.getRequestId().isBlank() ? derived : request.getRequestId();
-            return new Rejection(ErrorCode.PROCESSING_FAILED.code(), message, id, request.getModel(), request.getKind(),
-                    request.getMetadata(), receivedAt);
-        }
-        return new Rejection(ErrorCode.PROCESSING_FAILED.code(), message, derived, "", null, null, receivedAt);
-    }
-
-    private static GenAiRequest decodeOrNull(byte[] raw) {
-        try {
-            return REQUESTS.decode(raw);
-        } catch (RuntimeException e) {
-            return null;
-        }
-    }
-
-    /** The DLQ records Kafka Streams built from the intermediate item, with the original request, key and headers. */
-    private List<ProducerRecord<byte[], byte[]>> rebuilt(BatchItem item, Headers originalHeaders,
-                                                         List<ProducerRecord<byte[], byte[]>> dlq) {
-        GenAiRequest request = GenAiRequest.newBuilder()
-                .setModel(item.getModel())
-                .setKind(item.getKind())
-                .setRequest(item.getRequest())
-                .setMetadata(item.getMetadata())
-                .setRequestId(item.getRequestId())
-                .build();
-        byte[] value = REQUESTS.encode(request, format);
-        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
-        for (ProducerRecord<byte[], byte[]> d : dlq) {
-            Headers headers = copy(originalHeaders);
-            d.headers().forEach(headers::add);
-            out.add(new ProducerRecord<>(d.topic(), null, d.timestamp(), bytes(item.getKey()), value, headers));
-        }
-        if (out.isEmpty() && dlqTopic != null) {
-            log.warn("No DLQ record was built for request {}", item.getRequestId());
-        }
-        return out;
-    }
-
-    private static Headers copy(Headers headers) {
-        RecordHeaders out = new RecordHeaders();
-        if (headers != null) {
-            headers.forEach(out::add);
-        }
-        return out;
-    }
-
-    private static Headers headersOf(List<Header> headers) {
-        RecordHeaders out = new RecordHeaders();
-        for (Header h : headers) {
-            out.add(h.getKey(), h.getValue() == null ? null : bytes(h.getValue()));
-        }
-        return out;
-    }
-
-    private static byte[] bytes(ByteBuffer buffer) {
-        ByteBuffer b = buffer.duplicate();
-        byte[] out = new byte[b.remaining()];
-        b.get(out);
-        return out;
-    }
-
-    private static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** Names the field that makes a value undecodable, from the JSON itself when the value is JSON. */
-    static final class UndecodableRequests {
-        private UndecodableRequests() {
-        }
-
-        static Rejection classify(RequestValidator.Source source, byte[] value, Exception exception) {
-            String derived = RequestIds.derived(source.topic(), source.partition(), source.offset());
-            Instant receivedAt = Instant.ofEpochMilli(source.timestamp());
-            String message = exception.getMessage() == null ? exception.toString() : exception.getMessage();
-            JsonNode json = value == null ? null : RequestJson.parseOrNull(value);
-            if (json == null) {
-                return new Rejection(ErrorCode.UNDECODABLE.code(), message, derived, "", null, null, receivedAt);
-            }
-            if (!json.isObject()) {
-                return new Rejection(ErrorCode.NOT_AN_OBJECT.code(), "the value is JSON but " + RequestJson.type(json)
-                        + ", not an object: expected {\"model\": ..., \"kind\": ..., \"request\": {...}}", derived, "", null, null,
-                        receivedAt);
-            }
-            String requestId = text(json, "requestId");
-            if (requestId == null || requestId.isBlank() || RequestIds.problem(requestId) != null) {
-                requestId = derived;
-            }
-            String model = text(json, "model");
-            RequestKind kind = kindOf(json);
-            Map<String, String> metadata = metadataOf(json);
-            JsonNode kindNode = json.get("kind");
-            JsonNode modelNode = json.get("model");
-            String code;
-            if (kindNode == null || kindNode.isNull()) {
-                code = ErrorCode.MISSING_KIND.code();
-            } else if (kind == null) {
-                code = ErrorCode.INVALID_KIND.code();
-            } else if (modelNode == null || modelNode.isNull()) {
-                code = ErrorCode.MISSING_MODEL.code();
-            } else if (model == null) {
-                code = ErrorCode.INVALID_MODEL.code();
-            } else if (json.get("request") == null || json.get("request").isNull() || message.contains("'request'")) {
-                code = ErrorCode.INVALID_REQUEST.code();
-            } else {
-                code = ErrorCode.UNDECODABLE.code();
-            }
-            return new Rejection(code, message, requestId, model == null ? "" : model, kind, metadata, receivedAt);
-        }
-
-        private static String text(JsonNode json, String field) {
-            JsonNode node = json.get(field);
-            return node != null && node.isTextual() ? node.textValue() : null;
-        }
-
-        private static RequestKind kindOf(JsonNode json) {
-            String kind = text(json, "kind");
-            for (RequestKind k : RequestKind.values()) {
-                if (k.name().equals(kind)) {
-                    return k;
-                }
-            }
-            return null;
-        }
-
-        private static Map<String, String> metadataOf(JsonNode json) {
-            JsonNode node = json.get("metadata");
-            Map<String, String> out = new LinkedHashMap<>();
-            if (node != null && node.isObject()) {
-                node.properties().forEach(e -> {
-                    if (e.getValue().isTextual()) {
-                        out.put(e.getKey(), e.getValue().textValue());
-                    }
-                });
-            }
-            return out;
-        }
     }
 }

@@ -97,7 +97,7 @@ final class ValidateProcessor implements Processor<byte[], byte[], String, Prepa
             try {
                 request = validator.decode(value);
             } catch (RecordDecodingException e) {
-                throw new RejectedRequestException(RejectionHandler.UndecodableRequests.classify(source, value, e));
+                throw new RejectedRequestException(UndecodableRequests.classify(source, value, e));
             }
         }
         return validator.validate(key, request, headers, source, maxBytesOf);

@@ -97,7 +97,8 @@ public enum ErrorCode {
             "Several results carried the request's line key: which one answers it cannot be told, so none was"
                     + " attached."),
     RESULT_UNREADABLE(ERROR, Retry.MAY_SUCCEED,
-            "The request's result line has neither a response nor an error, or is not a JSON object."),
+            "The result line carrying the request's key has neither a response nor an error object: our finding"
+                    + " about the line, not an error the API gave (no httpStatus)."),
     RESPONSE_TOO_LARGE(ERROR, Retry.SAME_ANSWER,
             "The model's answer is larger than a genai.responses record may be (max.request.size,"
                     + " max.message.bytes); it stays in the job's output until the job is deleted.");

@@ -343,6 +343,21 @@ public final class ConfigKeys {
             between(Duration.ofSeconds(1), Duration.ofMinutes(10), "between 1s and 10m"),
             "How long close, or giving up a partition in a rebalance, waits for create calls already sent to be "
                     + "answered and recorded. Uploads and retries not yet at create are abandoned at once.");
+    public static final ConfigKey<Duration> SUBMIT_RANGE_READ_TIMEOUT = new ConfigKey<>(
+            "submit.range-read-timeout", ConfigType.DURATION, Duration.ofMinutes(2),
+            between(Duration.ofSeconds(10), Duration.ofHours(1), "between 10s and 1h"),
+            "Longest the read of a range child's items (a resubmitted or split batch, read back from genai.batches "
+                    + "on a worker) may go without progress; a long range read steadily is not cut. Past it that try "
+                    + "fails and the batch is tried again after the submit.retry backoff. When submit.shutdown-timeout "
+                    + "is longer, it is used instead.");
+    public static final ConfigKey<Duration> SUBMIT_TOMBSTONE_BUDGET = new ConfigKey<>(
+            "submit.tombstone-budget", ConfigType.DURATION, Duration.ofSeconds(30),
+            between(Duration.ZERO, Duration.ofMinutes(10), "between 0 and 10m"),
+            "Longest one partition assignment spends writing tombstones for the genai.jobs records of PUBLISHED jobs "
+                    + "whose batches retention deleted, in transactions of 1,000 (the first is always written: 0 "
+                    + "writes one per assignment); the rest waits for the next assignment. It runs in the rebalance "
+                    + "callback after the read of genai.jobs, without polling: submit.shutdown-timeout + "
+                    + "submit.jobs-read-timeout + this must be shorter than max.poll.interval.ms (checked at load).");
     public static final ConfigKey<String> SUBMIT_INSTANCE_ID = new ConfigKey<>(
             "submit.instance-id", ConfigType.STRING, null, nonBlank(),
             "Id of this submitter instance, part of its transactional.id, so that a restart after a crash aborts the "

@@ -79,22 +79,25 @@ final class ConfigRules {
 
     /**
      * Inside one poll, the submitter may wait up to submit.shutdown-timeout for creates already sent (partitions
-     * revoked) and then read genai.jobs, giving up after submit.jobs-read-timeout without progress (partitions
-     * assigned): a stalled read must end before max.poll.interval.ms, or the group evicts the instance mid-rebalance
-     * and refuses its job records.
+     * revoked), then read genai.jobs, giving up after submit.jobs-read-timeout without progress, and tombstone finished
+     * history for up to submit.tombstone-budget (partitions assigned): all of it must end before max.poll.interval.ms,
+     * or the group evicts the instance mid-rebalance and refuses its job records.
      */
     private static Optional<String> shutdownWithinPollInterval(GenAiBatchConfig c) {
         Optional<KafkaMillis> interval = kafkaMillis(c, MAX_POLL_INTERVAL, DEFAULT_MAX_POLL_INTERVAL_MS);
         Duration shutdown = c.get(ConfigKeys.SUBMIT_SHUTDOWN_TIMEOUT);
         Duration read = c.get(ConfigKeys.SUBMIT_JOBS_READ_TIMEOUT);
-        if (interval.isEmpty() || shutdown.plus(read).toMillis() < interval.get().millis()) {
+        Duration tombstones = c.get(ConfigKeys.SUBMIT_TOMBSTONE_BUDGET);
+        if (interval.isEmpty() || shutdown.plus(read).plus(tombstones).toMillis() < interval.get().millis()) {
             return Optional.empty();
         }
         return Optional.of(ConfigKeys.SUBMIT_SHUTDOWN_TIMEOUT.name() + " (" + ConfigType.format(shutdown) + ") + "
-                + ConfigKeys.SUBMIT_JOBS_READ_TIMEOUT.name() + " (" + ConfigType.format(read) + ") must be shorter "
-                + "than " + interval.get().text() + ": in a rebalance the submitter waits for creates already sent, "
-                + "then reads genai.jobs, without polling, and past the poll interval the group evicts it and refuses "
-                + "its job records. Lower the timeouts or raise the interval.");
+                + ConfigKeys.SUBMIT_JOBS_READ_TIMEOUT.name() + " (" + ConfigType.format(read) + ") + "
+                + ConfigKeys.SUBMIT_TOMBSTONE_BUDGET.name() + " (" + ConfigType.format(tombstones) + ") must be "
+                + "shorter than " + interval.get().text() + ": in a rebalance the submitter waits for creates already "
+                + "sent, then reads genai.jobs and tombstones finished history, without polling, and past the poll "
+                + "interval the group evicts it and refuses its job records. Lower the timeouts or raise the "
+                + "interval.");
     }
 
     /**

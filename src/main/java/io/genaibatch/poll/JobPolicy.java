@@ -31,7 +31,10 @@ interface JobPolicy {
     /** A request of a SUCCEEDED job that the API answered with an error of its own (the whole item: a policy that re-batches needs it). */
     ItemDecision onRequestError(BatchJob job, BatchItem item, ApiError error);
 
-    /** A request of a SUCCEEDED job with no usable result: none carried its line key, or several did. */
+    /**
+     * A request of a SUCCEEDED job with no usable result: none carried its line key, several did, or the one that did
+     * has neither a response nor an error (our finding, not an error the API gave).
+     */
     ItemDecision onUnanswered(BatchJob job, BatchItem item, Unanswered cause);
 
     /** Why a request of a SUCCEEDED job has no result attached to it. */
@@ -39,7 +42,9 @@ interface JobPolicy {
         /** No result carried the request's key (dropped by the service, or returned without its key). */
         RESULT_MISSING(ErrorCode.RESULT_MISSING),
         /** Several results carried the key: which one is the request's cannot be told, so none is attached. */
-        RESULT_DUPLICATED(ErrorCode.RESULT_DUPLICATED);
+        RESULT_DUPLICATED(ErrorCode.RESULT_DUPLICATED),
+        /** The result carrying the key has neither a response nor an error object: it answers nothing. */
+        RESULT_UNREADABLE(ErrorCode.RESULT_UNREADABLE);
 
         private final ErrorCode code;
 

@@ -635,7 +635,10 @@ final class Publisher {
         if (result.response().isPresent()) {
             return Outcome.answered(Responses.succeeded(job, item, result.response().get(), now));
         }
-        return answer(job, item, policy.onRequestError(job, item, result.error().orElseThrow()), now);
+        if (result.error().isEmpty()) {
+            return answer(job, item, policy.onUnanswered(job, item, JobPolicy.Unanswered.RESULT_UNREADABLE), now);
+        }
+        return answer(job, item, policy.onRequestError(job, item, result.error().get()), now);
     }
 
     private static Outcome answer(BatchJob job, BatchItem item, ItemDecision decision, Instant now) {

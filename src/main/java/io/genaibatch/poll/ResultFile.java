@@ -19,7 +19,6 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.gemini.ApiError;
 import io.genaibatch.gemini.InlineResult;
 
@@ -36,7 +35,11 @@ final class ResultFile {
     private ResultFile() {
     }
 
-    /** One parsed result: its key when it has a usable one, and either a response or an error. */
+    /**
+     * One parsed result: its key when it has a usable one, and a response or the API's error for it. Neither when the
+     * line has neither, or is not a JSON object: that is our finding about the line, not an answer of the API, so it
+     * is no {@link ApiError} (the publisher answers it {@code RESULT_UNREADABLE}).
+     */
     record Result(Optional<String> key, Optional<Response> response, Optional<ApiError> error) {
     }
 
@@ -174,7 +177,7 @@ final class ResultFile {
 
     /**
      * Parses one line. A line that is not a JSON object, or has no textual non-empty key, has no key: it is attached
-     * to no request. A line with neither response nor error gets an error saying so.
+     * to no request. A line with neither response nor error has neither in its result.
      *
      * <p>Streamed: the response is skipped over, not built as a tree, and kept as the text it spans in the line; only
      * its {@code usageMetadata} is read. Each of a batch's responses is published once, so its parsing and writing
@@ -186,8 +189,7 @@ final class ResultFile {
         ApiError error = null;
         try (JsonParser p = MAPPER.getFactory().createParser(bytes, 0, length)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
-                return new Result(Optional.empty(), Optional.empty(), Optional.of(new ApiError(0, ErrorCode.RESULT_UNREADABLE.code(),
-                        "result line is not a JSON object")));
+                return unreadable(Optional.empty());
             }
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
@@ -209,8 +211,7 @@ final class ResultFile {
                 }
             }
         } catch (JsonProcessingException e) {
-            return new Result(Optional.empty(), Optional.empty(), Optional.of(new ApiError(0, ErrorCode.RESULT_UNREADABLE.code(),
-                    "result line is not valid JSON: " + e.getOriginalMessage())));
+            return unreadable(Optional.empty());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -220,8 +221,11 @@ final class ResultFile {
         if (response != null) {
             return new Result(key, Optional.of(response), Optional.empty());
         }
-        return new Result(key, Optional.empty(), Optional.of(new ApiError(0, ErrorCode.RESULT_UNREADABLE.code(),
-                "the result has neither a response nor an error")));
+        return unreadable(key);
+    }
+
+    private static Result unreadable(Optional<String> key) {
+        return new Result(key, Optional.empty(), Optional.empty());
     }
 
     /** Reads through the object the parser is at the start of; returns its usageMetadata object, or null. */

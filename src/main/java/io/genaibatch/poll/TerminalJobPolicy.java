@@ -42,6 +42,9 @@ final class TerminalJobPolicy implements JobPolicy {
             case RESULT_DUPLICATED -> "batch job " + job.getJobName() + " (batch " + job.getBatchId()
                     + ") returned several results under the key " + key
                     + ": which one answers the request cannot be told, so none was attached; resubmit the request";
+            case RESULT_UNREADABLE -> "batch job " + job.getJobName() + " (batch " + job.getBatchId()
+                    + ") returned a result under the key " + key + " with neither a response nor an error object"
+                    + " (the line is in the job's output); resubmit the request";
         };
         return new Answer(ResponseStatus.ERROR, new Error(cause.code().code(), message, null));
     }

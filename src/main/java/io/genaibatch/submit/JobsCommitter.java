@@ -33,12 +33,6 @@ final class JobsCommitter implements JobLog {
     /** Offsets alone (batches skipped or still open) are committed at most this often. */
     private static final Duration OFFSETS_INTERVAL = Duration.ofSeconds(1);
     private static final int TOMBSTONES_PER_TRANSACTION = 1_000;
-    /**
-     * How long one assignment spends tombstoning at most: it runs inside the rebalance callback, after the read of
-     * genai.jobs, and the two must end well before max.poll.interval.ms (5 min by default); what is left waits for
-     * the next assignment.
-     */
-    static final Duration TOMBSTONE_BUDGET = Duration.ofSeconds(30);
 
     private sealed interface Request permits IntentRequest, RecordRequest {
         BatchJob job();

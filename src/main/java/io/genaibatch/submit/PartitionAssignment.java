@@ -89,7 +89,8 @@ final class PartitionAssignment implements ConsumerRebalanceListener {
         consumer.beginningOffsets(assigned).forEach((tp, start) -> logStarts.put(tp.partition(), start));
         known.load(jobsConsumer, jobsEnds, settings.jobsTopic(), byPartition, logStarts, jobCodec,
                 settings.jobsReadTimeout());
-        committer.tombstone(known.retentionPassed(), JobsCommitter.TOMBSTONE_BUDGET);
+        // Also inside this callback: submit.tombstone-budget counts against max.poll.interval.ms (checked at load).
+        committer.tombstone(known.retentionPassed(), settings.tombstoneBudget());
         known.retentionPassed().clear();
         if (pausedForBackpressure.getAsBoolean()) {
             consumer.pause(assigned);

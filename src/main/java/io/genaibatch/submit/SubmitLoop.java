@@ -33,8 +33,6 @@ import org.slf4j.LoggerFactory;
 final class SubmitLoop implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(SubmitLoop.class);
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
-    /** A read of a range child's items fails its try when its position stays put this long (at least). */
-    private static final Duration RANGE_NO_PROGRESS = Duration.ofMinutes(2);
 
     private final SubmitSettings settings;
     private final Consumer<String, byte[]> consumer;
@@ -81,8 +79,8 @@ final class SubmitLoop implements Runnable {
         Backoff backoff = new Backoff(settings.retryInitialBackoff(), settings.retryMaxBackoff(),
                 () -> ThreadLocalRandom.current().nextDouble());
         RangeSpooler ranges = new RangeSpooler(rangeConsumers, settings.batchesTopic(),
-                settings.shutdownTimeout().compareTo(RANGE_NO_PROGRESS) > 0 ? settings.shutdownTimeout()
-                        : RANGE_NO_PROGRESS);
+                settings.shutdownTimeout().compareTo(settings.rangeReadTimeout()) > 0 ? settings.shutdownTimeout()
+                        : settings.rangeReadTimeout());
         Submission.Context ctx = new Submission.Context(api, committer,
                 new JobFinder(api, settings.listPageSize(), counters), settings.inlineMaxBytes(), backoff, counters,
                 hooks, workers, clock, this::crash, new Semaphore(1), ranges, settings.createLookupWindow());

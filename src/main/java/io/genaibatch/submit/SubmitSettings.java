@@ -21,7 +21,8 @@ import io.genaibatch.kafka.ValueFormat;
 record SubmitSettings(String batchesTopic, String jobsTopic, ValueFormat valueFormat, String groupId, Path spoolDir,
                       long inlineMaxBytes, int maxJobsInFlight, Duration retryInitialBackoff,
                       Duration retryMaxBackoff, int listPageSize, Duration createLookupWindow,
-                      Duration jobsReadTimeout, Duration shutdownTimeout, String instanceId) {
+                      Duration jobsReadTimeout, Duration shutdownTimeout, Duration rangeReadTimeout,
+                      Duration tombstoneBudget, String instanceId) {
 
     SubmitSettings {
         Objects.requireNonNull(batchesTopic, "batchesTopic");
@@ -34,6 +35,8 @@ record SubmitSettings(String batchesTopic, String jobsTopic, ValueFormat valueFo
         Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
         Objects.requireNonNull(createLookupWindow, "createLookupWindow");
         Objects.requireNonNull(jobsReadTimeout, "jobsReadTimeout");
+        Objects.requireNonNull(rangeReadTimeout, "rangeReadTimeout");
+        Objects.requireNonNull(tombstoneBudget, "tombstoneBudget");
         Objects.requireNonNull(instanceId, "instanceId");
         if (maxJobsInFlight < 1) {
             throw new IllegalArgumentException("maxJobsInFlight must be >= 1, found " + maxJobsInFlight);
@@ -50,7 +53,8 @@ record SubmitSettings(String batchesTopic, String jobsTopic, ValueFormat valueFo
                 config.get(ConfigKeys.SUBMIT_RETRY_INITIAL_BACKOFF), config.get(ConfigKeys.SUBMIT_RETRY_MAX_BACKOFF),
                 config.get(ConfigKeys.SUBMIT_LIST_PAGE_SIZE), config.get(ConfigKeys.SUBMIT_CREATE_LOOKUP_WINDOW),
                 config.get(ConfigKeys.SUBMIT_JOBS_READ_TIMEOUT),
-                config.get(ConfigKeys.SUBMIT_SHUTDOWN_TIMEOUT),
+                config.get(ConfigKeys.SUBMIT_SHUTDOWN_TIMEOUT), config.get(ConfigKeys.SUBMIT_RANGE_READ_TIMEOUT),
+                config.get(ConfigKeys.SUBMIT_TOMBSTONE_BUDGET),
                 instance.orElseGet(defaultInstanceId));
     }
 

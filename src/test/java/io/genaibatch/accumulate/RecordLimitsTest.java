@@ -158,7 +158,7 @@ class RecordLimitsTest {
             assertThat(single(d.responses()).value().getError().getCode()).isEqualTo(ErrorCode.INVALID_REQUEST.code());
             TestRecord<byte[], byte[]> dead = single(d.dlq());
             assertThat(dead.value()).isNull();
-            assertThat(header(dead.headers(), RejectionHandler.HEADER_VALUE_OMITTED)).contains("5000 bytes (topic genai.requests.dlq")
+            assertThat(header(dead.headers(), DlqHeaders.VALUE_OMITTED)).contains("5000 bytes (topic genai.requests.dlq")
                     .contains("still in genai.requests-0 at offset 0");
             assertThat(header(dead.headers(), "genai.error.code")).isEqualTo(ErrorCode.INVALID_REQUEST.code());
         }

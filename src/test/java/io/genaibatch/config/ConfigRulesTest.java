@@ -36,6 +36,23 @@ class ConfigRulesTest {
     }
 
     @Test
+    void shouldCountTheTombstoneBudgetInTheSubmittersRebalanceWithoutPolling() {
+        // One rebalance may wait 30s for creates already sent, read genai.jobs for up to 2m without progress, then
+        // tombstone finished history for up to 30s, all without polling: 3m reaches a 3 min poll interval.
+        Map<String, String> threeMinutes = Map.of("kafka.properties.max.poll.interval.ms", "180000",
+                "gemini.retry.max-elapsed", "1m", "gemini.request-timeout", "1m");
+        assertThatThrownBy(() -> GenAiBatchConfig.of(threeMinutes))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("submit.shutdown-timeout (30s) + submit.jobs-read-timeout (2m) + "
+                        + "submit.tombstone-budget (30s) must be shorter than kafka.properties.max.poll.interval.ms "
+                        + "(180000 ms)");
+        Map<String, String> lessTombstoning = new java.util.HashMap<>(threeMinutes);
+        lessTombstoning.put("submit.tombstone-budget", "20s");
+        assertThat(GenAiBatchConfig.of(lessTombstoning).get(ConfigKeys.SUBMIT_TOMBSTONE_BUDGET))
+                .isEqualTo(Duration.ofSeconds(20));
+    }
+
+    @Test
     void shouldDeclareTheTunablesWithTheValuesTheRolesUsedBefore() {
         GenAiBatchConfig config = GenAiBatchConfig.defaults();
 
@@ -44,5 +61,7 @@ class ConfigRulesTest {
         assertThat(config.get(ConfigKeys.ACCUMULATE_PRODUCER_BATCH_SIZE)).isEqualTo(256L * 1024);
         assertThat(config.get(ConfigKeys.ACCUMULATE_PRODUCER_LINGER)).isEqualTo(Duration.ofMillis(5));
         assertThat(config.get(ConfigKeys.ACCUMULATE_TRANSACTION_TIMEOUT)).isEqualTo(Duration.ofSeconds(60));
+        assertThat(config.get(ConfigKeys.SUBMIT_RANGE_READ_TIMEOUT)).isEqualTo(Duration.ofMinutes(2));
+        assertThat(config.get(ConfigKeys.SUBMIT_TOMBSTONE_BUDGET)).isEqualTo(Duration.ofSeconds(30));
     }
 }

@@ -36,8 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 class PollerSlowDownloadIT {
     /**
      * The group's max.poll.interval.ms here, the lowest the configuration accepts with the submitter's timeouts at
-     * their minimum (submit.shutdown-timeout + submit.jobs-read-timeout must be shorter, as must a Gemini call with
-     * its retries); the download below takes about twice as long.
+     * their minimum (submit.shutdown-timeout + submit.jobs-read-timeout + submit.tombstone-budget must be shorter, as
+     * must a Gemini call with its retries); the download below takes about twice as long.
      */
     private static final int MAX_POLL_INTERVAL_MS = 12_000;
     private static final int BYTES_PER_SECOND = 500;
@@ -54,7 +54,7 @@ class PollerSlowDownloadIT {
         Map<String, String> overrides = Map.of(
                 "kafka.properties.max.poll.interval.ms", Integer.toString(MAX_POLL_INTERVAL_MS),
                 // Checked against max.poll.interval.ms when the configuration loads; the submitter is not run here.
-                "submit.shutdown-timeout", "1s", "submit.jobs-read-timeout", "10s",
+                "submit.shutdown-timeout", "1s", "submit.jobs-read-timeout", "10s", "submit.tombstone-budget", "0s",
                 // and so is a Gemini call with its retries (a download is not one: it runs while the poller polls),
                 "gemini.retry.max-elapsed", "5s", "gemini.request-timeout", "5s",
                 // and the read of genai.jobs must outlast a transaction left open there.

@@ -92,6 +92,48 @@ class PublisherTest {
     }
 
     @Test
+    void shouldAnswerAKeyedResultWithNeitherResponseNorErrorAsOurFindingNamingTheJobAndKeyNotAsAnApiError()
+            throws Exception {
+        // r-1's line carries its key and nothing else; r-2's has a response and an error that are not objects
+        JobTable.OpenJob entry = jobWithItems(3, 0);
+        Path results = results(
+                "{\"key\":\"genai.requests-0-0\",\"response\":{\"n\":0}}",
+                "{\"key\":\"genai.requests-0-1\"}",
+                "{\"key\":\"genai.requests-0-2\",\"response\":[1],\"error\":\"oops\"}");
+
+        publisher(10, Long.MAX_VALUE, results, new PollerCounters()).publish(entry, Optional.empty());
+
+        for (String id : List.of("r-1", "r-2")) {
+            GenAiResponse r = byRequestId().get(id);
+            assertThat(r.getStatus()).isEqualTo(ResponseStatus.ERROR);
+            assertThat(r.getError().getCode()).isEqualTo("RESULT_UNREADABLE");
+            assertThat(r.getError().getHttpStatus()).as("no HTTP status: the API answered nothing").isNull();
+            assertThat(r.getError().getMessage()).as("says what was found where, like RESULT_MISSING does")
+                    .contains("batch job batches/j-1", "batch b-1", "genai.requests-0-" + id.substring(2),
+                            "request " + id, "neither a response nor an error");
+        }
+    }
+
+    @Test
+    void shouldRebatchAnUnreadableResultLikeAMissingOneWhileAttemptsRemain() throws Exception {
+        // Under the retrying policy a result we cannot read is not the API's per-request answer: it may succeed again
+        JobTable.OpenJob entry = jobWithItems(3, 0);
+        Path results = results(
+                "{\"key\":\"genai.requests-0-0\",\"response\":{\"n\":0}}",
+                "{\"key\":\"genai.requests-0-1\"}",
+                "{\"key\":\"genai.requests-0-2\",\"response\":{\"n\":2}}");
+
+        publisher(10, Long.MAX_VALUE, results, new PollerCounters(), RETRYING).publish(entry, Optional.empty());
+
+        assertThat(byRequestId()).containsOnlyKeys("r-0", "r-2");
+        assertThat(batchRecords().stream().filter(r -> r.getItem() != null).map(r -> r.getItem().getRequestId()))
+                .containsExactly("r-1");
+        Commit last = commits.get(commits.size() - 1);
+        assertThat(Lineage.from(last.batches().get(last.batches().size() - 1).headers()).orElseThrow().reason())
+                .isEqualTo("RESULT_UNREADABLE");
+    }
+
+    @Test
     void shouldLogThePublishedJobWithBatchIdJobAndModelFieldsAndLeaveNoneOnTheThread() throws Exception {
         JobTable.OpenJob entry = jobWithItems(2, 0);
         Path results = results("{\"key\":\"genai.requests-0-0\",\"response\":{\"n\":0}}",

@@ -68,8 +68,12 @@ class ResultFileTest {
         assertThat(both.error()).as("an error wins, as before").contains(new ApiError(500, "", ""));
         ResultFile.Result empty = parse("{\"key\":\"k\"}");
         assertThat(empty.key()).contains("k");
-        assertThat(empty.error().orElseThrow().status()).isEqualTo("RESULT_UNREADABLE");
-        assertThat(parse("{oops").key()).isEmpty();
+        assertThat(empty.response()).isEmpty();
+        assertThat(empty.error()).as("no API error is made up for it").isEmpty();
+        ResultFile.Result garbage = parse("{oops");
+        assertThat(garbage.key()).isEmpty();
+        assertThat(garbage.response()).isEmpty();
+        assertThat(garbage.error()).isEmpty();
     }
 
     @Test
