@@ -1,62 +1,88 @@
 package io.genaibatch.kafka;
 
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 
 /**
  * Catching up with a topic: reads assigned partitions from their positions to end offsets taken by the caller.
  * Every reader of a compacted or finished topic (genai.jobs, the window config, genai.responses) does this, and
  * the ways it goes wrong are the same for all: a partition that never reaches its end (a broker down, a transaction
  * left open before it), or a read that is merely long (a large history). Which of those is a failure is the
- * caller's {@link Limit}.
+ * caller's {@link Limit}. A read never throws for running out of time: it returns a {@link Result} that says how
+ * far it got, and the caller words the failure.
  *
  * <p>Records at or past a partition's end are handed over too: a caller that needs a snapshot of the moment the
  * ends were taken drops them itself.
  */
 public final class ReadToEnd {
     private static final Duration POLL = Duration.ofMillis(200);
+    /** A position the consumer could not determine within the time left (shown as "position unknown"). */
+    public static final long UNKNOWN = -1;
 
     private ReadToEnd() {
     }
 
-    /**
-     * How long a read may go on.
-     *
-     * @param deadline      {@link System#nanoTime()} after which the read stops, or 0 for none
-     * @param withoutProgress the longest the positions may stay where they are, or null for no such bound
-     */
-    public record Limit(long deadline, Duration withoutProgress) {
+    /** How long a read may go on. */
+    public sealed interface Limit {
         /** The whole read, from now, within {@code timeout}. */
-        public static Limit within(Duration timeout) {
+        static Limit within(Duration timeout) {
             return until(System.nanoTime() + timeout.toNanos());
         }
 
         /** The whole read before {@code deadline} ({@link System#nanoTime()}): one budget shared with other calls. */
-        public static Limit until(long deadline) {
-            return new Limit(deadline, null);
+        static Limit until(long deadline) {
+            return new Deadline(deadline);
         }
 
         /**
          * As long as the read moves: a large history is not a failure, a read that stops moving is. Progress is a
          * position moving, records or not (a long run of aborted records returns none).
          */
-        public static Limit whileMoving(Duration withoutProgress) {
-            return new Limit(0, withoutProgress);
+        static Limit whileMoving(Duration withoutProgress) {
+            return new WhileMoving(withoutProgress);
         }
 
-        /** The time left for one blocking call of the consumer. */
-        Duration callTimeout() {
-            if (withoutProgress != null) {
-                return withoutProgress;
-            }
-            return Duration.ofNanos(Math.max(Duration.ofMillis(1).toNanos(), deadline - System.nanoTime()));
+        /** Whether the read must stop now, its positions last moved at {@code lastProgress} (nanoTime). */
+        boolean reached(long lastProgress);
+
+        /** The longest one blocking call of the consumer may take. */
+        Duration callTimeout();
+    }
+
+    record Deadline(long nanoTime) implements Limit {
+        @Override
+        public boolean reached(long lastProgress) {
+            return System.nanoTime() - nanoTime > 0;
+        }
+
+        @Override
+        public Duration callTimeout() {
+            return Duration.ofNanos(Math.max(Duration.ofMillis(1).toNanos(), nanoTime - System.nanoTime()));
+        }
+    }
+
+    record WhileMoving(Duration withoutProgress) implements Limit {
+        WhileMoving {
+            Objects.requireNonNull(withoutProgress, "withoutProgress");
+        }
+
+        @Override
+        public boolean reached(long lastProgress) {
+            return System.nanoTime() - lastProgress > withoutProgress.toNanos();
+        }
+
+        @Override
+        public Duration callTimeout() {
+            return withoutProgress;
         }
     }
 
@@ -64,8 +90,8 @@ public final class ReadToEnd {
      * Where a read stopped.
      *
      * @param records  how many records were handed to the sink
-     * @param behind   the partitions short of their end, with the position each reached; empty when the read
-     *                 reached every end
+     * @param behind   the partitions short of their end, with the position each reached ({@link #UNKNOWN} when the
+     *                 consumer could not tell in time); empty when the read reached every end
      * @param ends     the ends the read went for
      */
     public record Result(long records, Map<TopicPartition, Long> behind, Map<TopicPartition, Long> ends) {
@@ -76,8 +102,8 @@ public final class ReadToEnd {
         /** The first partition short of its end, for a message: "partition 3 at offset 120 of 450". */
         public String firstBehind() {
             return behind.entrySet().stream().findFirst()
-                    .map(e -> "partition " + e.getKey().partition() + " at offset " + e.getValue() + " of "
-                            + ends.get(e.getKey()))
+                    .map(e -> "partition " + e.getKey().partition() + (e.getValue() == UNKNOWN ? " at a position unknown"
+                            : " at offset " + e.getValue()) + " of " + ends.get(e.getKey()))
                     .orElse("none");
         }
     }
@@ -96,49 +122,55 @@ public final class ReadToEnd {
      */
     public static <K, V> Result read(Consumer<K, V> consumer, Map<TopicPartition, Long> ends, Limit limit,
                                      java.util.function.Consumer<ConsumerRecord<K, V>> sink) {
-        List<TopicPartition> pending = new ArrayList<>(ends.keySet());
+        Map<TopicPartition, Long> pending = new LinkedHashMap<>();
+        ends.keySet().forEach(tp -> pending.put(tp, UNKNOWN));
         long records = 0;
-        long position = dropReached(consumer, pending, ends, limit);
+        update(consumer, pending, ends, limit);
         long lastProgress = System.nanoTime();
-        while (!pending.isEmpty() && !limitReached(limit, lastProgress)) {
+        while (!pending.isEmpty() && !limit.reached(lastProgress)) {
             ConsumerRecords<K, V> polled = consumer.poll(POLL);
             for (ConsumerRecord<K, V> r : polled) {
                 sink.accept(r);
             }
             records += polled.count();
-            long now = dropReached(consumer, pending, ends, limit);
-            if (now != position) {
-                position = now;
+            if (update(consumer, pending, ends, limit)) {
                 lastProgress = System.nanoTime();
             }
         }
-        Map<TopicPartition, Long> behind = new java.util.LinkedHashMap<>();
-        for (TopicPartition tp : pending) {
-            behind.put(tp, consumer.position(tp, limit.callTimeout()));
-        }
-        return new Result(records, behind, Map.copyOf(ends));
+        return new Result(records, Map.copyOf(pending), Map.copyOf(ends));
     }
 
-    private static boolean limitReached(Limit limit, long lastProgress) {
-        long now = System.nanoTime();
-        return (limit.deadline() != 0 && now - limit.deadline() > 0)
-                || (limit.withoutProgress() != null && now - lastProgress > limit.withoutProgress().toNanos());
-    }
-
-    /** Drops the partitions at their end from {@code pending}; returns the sum of the positions of the rest. */
-    private static long dropReached(Consumer<?, ?> consumer, List<TopicPartition> pending,
-                                    Map<TopicPartition, Long> ends, Limit limit) {
-        long sum = 0;
-        var it = pending.iterator();
+    /**
+     * Takes the positions of the pending partitions, dropping those at their end; true when any position moved
+     * (a partition that reached its end moved too).
+     */
+    private static boolean update(Consumer<?, ?> consumer, Map<TopicPartition, Long> pending,
+                                  Map<TopicPartition, Long> ends, Limit limit) {
+        boolean moved = false;
+        var it = pending.entrySet().iterator();
         while (it.hasNext()) {
-            TopicPartition tp = it.next();
-            long position = consumer.position(tp, limit.callTimeout());
-            if (position >= ends.get(tp)) {
+            var e = it.next();
+            long position = position(consumer, e.getKey(), limit.callTimeout());
+            if (position == UNKNOWN) {
+                continue;
+            }
+            if (position != e.getValue()) {
+                moved = true;
+                e.setValue(position);
+            }
+            if (position >= ends.get(e.getKey())) {
                 it.remove();
-            } else {
-                sum += position;
             }
         }
-        return sum;
+        return moved;
+    }
+
+    /** A partition whose position cannot be determined in time is one more partition behind, not a failure. */
+    private static long position(Consumer<?, ?> consumer, TopicPartition tp, Duration timeout) {
+        try {
+            return consumer.position(tp, timeout);
+        } catch (TimeoutException e) {
+            return UNKNOWN;
+        }
     }
 }

@@ -148,7 +148,8 @@ final class StatusCache implements AutoCloseable {
         }
         String responsesProblem = null;
         try {
-            readResponses(now.plus(interval));
+            // Its own budget, taken after the genai.jobs read, which may have used up the interval.
+            readResponses(interval);
         } catch (RuntimeException e) {
             responsesProblem = problem("genai.responses", e, before == null ? null : before.responsesProblem());
             closeResponses();
@@ -194,14 +195,13 @@ final class StatusCache implements AutoCloseable {
         return message;
     }
 
-    /** New records of genai.responses up to the end as it is now, or until {@code deadline}. */
-    private void readResponses(Instant deadline) {
+    /** New records of genai.responses up to the end as it is now, or for {@code budget}. */
+    private void readResponses(Duration budget) {
         if (responses == null) {
             responses = openResponses();
         }
         Map<TopicPartition, Long> end = responses.endOffsets(responses.assignment(), interval);
-        long left = Duration.between(Instant.now(), deadline).toNanos();
-        if (!ReadToEnd.read(responses, end, ReadToEnd.Limit.until(System.nanoTime() + left), this::add).reached()) {
+        if (!ReadToEnd.read(responses, end, ReadToEnd.Limit.within(budget), this::add).reached()) {
             return;
         }
         caughtUp = true;

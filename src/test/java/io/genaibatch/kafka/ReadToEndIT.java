@@ -94,6 +94,72 @@ class ReadToEndIT {
         }
     }
 
+    @Test
+    void shouldKeepReadingPastTheNoProgressBoundWhileTheReadMoves(KafkaCluster kafka) throws Exception {
+        // Five transactions open at once, committed one every 1.5 s: the read_committed position moves in steps,
+        // each shorter than the 2 s no-progress bound, and the whole read takes longer than it.
+        String topic = topic(kafka, "moving", 1);
+        List<KafkaProducer<String, String>> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < 5; i++) {
+                KafkaProducer<String, String> p = producer(kafka, "read-to-end-moving-" + i + "-" + System.nanoTime());
+                p.initTransactions();
+                p.beginTransaction();
+                p.send(new ProducerRecord<>(topic, "t" + i, "t" + i)).get();
+                open.add(p);
+            }
+            Map<TopicPartition, Long> ends;
+            try (KafkaConsumer<String, String> uncommitted = consumer(kafka, "read_uncommitted")) {
+                ends = assignFromStart(uncommitted, topic);
+            }
+            Thread committer = new Thread(() -> {
+                for (KafkaProducer<String, String> p : open) {
+                    try {
+                        Thread.sleep(1500);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    p.commitTransaction();
+                }
+            });
+            committer.start();
+            try (KafkaConsumer<String, String> consumer = consumer(kafka, "read_committed")) {
+                assignFromStart(consumer, topic);
+                List<String> seen = new ArrayList<>();
+
+                ReadToEnd.Result result = ReadToEnd.read(consumer, ends,
+                        ReadToEnd.Limit.whileMoving(Duration.ofSeconds(2)), r -> seen.add(r.value()));
+
+                assertThat(result.reached()).as("read to its end: %s", result.firstBehind()).isTrue();
+                assertThat(seen).containsExactly("t0", "t1", "t2", "t3", "t4");
+            } finally {
+                committer.join();
+            }
+        } finally {
+            open.forEach(KafkaProducer::close);
+        }
+    }
+
+    @Test
+    void shouldReportNotReachedRatherThanThrowWhenTheBudgetIsAlreadySpent(KafkaCluster kafka) throws Exception {
+        String topic = topic(kafka, "spent", 1);
+        try (KafkaProducer<String, String> producer = producer(kafka, null)) {
+            producer.send(new ProducerRecord<>(topic, "k", "v")).get();
+        }
+        try (KafkaConsumer<String, String> consumer = consumer(kafka, "read_committed")) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+
+            // A freshly seeked consumer has no position until it asks the broker: with no time left, it cannot.
+            ReadToEnd.Result result = ReadToEnd.read(consumer, Map.of(tp, 1L),
+                    ReadToEnd.Limit.until(System.nanoTime()), r -> { });
+
+            assertThat(result.reached()).isFalse();
+            assertThat(result.firstBehind()).startsWith("partition 0 at ").endsWith(" of 1");
+        }
+    }
+
     private static String topic(KafkaCluster kafka, String name, int partitions) throws Exception {
         String topic = KafkaCluster.uniquePrefix("read-to-end-" + name) + name;
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
