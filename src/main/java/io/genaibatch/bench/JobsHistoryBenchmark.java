@@ -11,6 +11,7 @@ import java.util.Map;
 import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.kafka.ReadToEnd;
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.TopicAdmin;
 import io.genaibatch.kafka.Topics;
@@ -22,7 +23,6 @@ import io.genaibatch.records.RequestKind;
 import io.genaibatch.submit.AssignmentRead;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -152,13 +152,11 @@ public final class JobsHistoryBenchmark {
             consumer.assign(tps);
             consumer.seekToBeginning(tps);
             Map<TopicPartition, Long> end = consumer.endOffsets(tps);
-            long n = 0;
-            while (tps.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
-                n += records.count();
-            }
-            if (n == 0) {
-                throw new IllegalStateException("nothing read from " + topic);
+            ReadToEnd.Result read = ReadToEnd.read(consumer, end, ReadToEnd.Limit.whileMoving(Duration.ofSeconds(30)),
+                    r -> { });
+            if (!read.reached() || read.records() == 0) {
+                throw new IllegalStateException("could not read " + topic + " to its end (" + read.records()
+                        + " records read, " + read.firstBehind() + ")");
             }
         }
         return (System.nanoTime() - start) / 1e9;

@@ -60,7 +60,11 @@ final class TopicTail implements AutoCloseable {
     }
 
     private static List<TopicPartition> partitions(KafkaConsumer<byte[], byte[]> c, String topic) {
-        return c.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+        List<TopicPartition> partitions = ReadToEnd.partitions(c, topic, Duration.ofSeconds(60));
+        if (partitions.isEmpty()) {
+            throw new IllegalStateException("topic " + topic + " does not exist: run `genai-batch topics create` first");
+        }
+        return partitions;
     }
 
     private static KafkaConsumer<byte[], byte[]> consumer(KafkaClients clients) {

@@ -96,7 +96,8 @@ public final class ConfigKeys {
     public static final ConfigKey<Duration> GEMINI_RETRY_MAX_RETRY_AFTER = new ConfigKey<>(
             "gemini.retry.max-retry-after", ConfigType.DURATION, Duration.ofMinutes(2),
             between(Duration.ZERO, Duration.ofHours(1), "between 0s and 1h"),
-            "A Retry-After longer than this is not waited for inside a call: the role reschedules the work instead.");
+            "A Retry-After longer than this is not waited for inside a call: the role reschedules the work instead. "
+                    + "Also the longest an upload waits for an open circuit before it gives up.");
     public static final ConfigKey<Duration> GEMINI_RETRY_MAX_ELAPSED = new ConfigKey<>(
             "gemini.retry.max-elapsed", ConfigType.DURATION, Duration.ofMinutes(5),
             between(Duration.ZERO, Duration.ofHours(6), "between 0s and 6h"),

@@ -41,6 +41,9 @@ public final class RetryPolicy {
         T call();
     }
 
+    /** How often a caller waiting out an open circuit looks whether it closed. */
+    private static final Duration CIRCUIT_CHECK = Duration.ofSeconds(1);
+
     private final RetrySettings settings;
     private final Clock clock;
     private final Sleeper sleeper;
@@ -141,10 +144,16 @@ public final class RetryPolicy {
                 || Duration.between(since, clock.instant()).plus(wait).compareTo(settings.maxElapsed()) > 0) {
             return false;
         }
-        log.info("{}: the Gemini API circuit is open; waiting {} ms for it rather than starting over",
+        log.info("{}: the Gemini API circuit is open; waiting up to {} ms for it rather than starting over",
                 refusal.operation(), wait.toMillis());
+        // In steps: a refusal while another caller's probe is out says "the whole open time", but the probe may
+        // close the circuit at once.
+        Instant until = clock.instant().plus(wait);
         try {
-            sleeper.sleep(wait);
+            do {
+                Duration left = Duration.between(clock.instant(), until);
+                sleeper.sleep(left.compareTo(CIRCUIT_CHECK) < 0 ? left : CIRCUIT_CHECK);
+            } while (clock.instant().isBefore(until) && breaker.openReason().isPresent());
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -62,10 +62,6 @@ final class PartitionBatches {
         return open.remove(batchId);
     }
 
-    Map<String, Open> openBatches() {
-        return open;
-    }
-
     void addInFlight(SealedBatch batch, Submission submission) {
         inFlight.put(batch.batchId(), new InFlight(batch, submission));
     }

@@ -198,21 +198,31 @@ final class SubmitLoop implements Runnable {
         }
     }
 
+    private Throwable explained(Throwable t) {
+        return explained(t, settings.transactionalId(), settings.instanceId());
+    }
+
     /**
      * A fenced producer means another producer took this transactional.id: another instance started with the same
      * submit.instance-id (the two would fence each other in turn at every restart), or a restart of this very
-     * instance replaced it. Say so, rather than Kafka's bare "a newer producer". The broker reports it either way:
-     * ProducerFenced at initTransactions/commit, InvalidProducerEpoch when a send of the old epoch arrives first.
+     * instance replaced it. Say so, rather than Kafka's bare "a newer producer". InvalidProducerEpoch says the same
+     * when a send of the old epoch reaches the broker first, but also when the coordinator aborted a transaction of
+     * this producer that outlived transaction.timeout.ms: then both causes are named.
      */
-    private Throwable explained(Throwable t) {
+    static Throwable explained(Throwable t, String transactionalId, String instanceId) {
+        String sharedId = "another instance runs with submit.instance-id '" + instanceId + "' (give every instance a"
+                + " unique one, or leave it unset: each spool directory then keeps an id of its own; a copied spool"
+                + " directory copies its id too), or this instance was restarted elsewhere";
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof org.apache.kafka.common.errors.ProducerFencedException
-                    || c instanceof org.apache.kafka.common.errors.InvalidProducerEpochException) {
-                return new IllegalStateException("the submitter's transactional.id '" + settings.transactionalId()
-                        + "' was taken over by another producer: another instance runs with submit.instance-id '"
-                        + settings.instanceId() + "' (give every instance a unique one, or leave it unset: each "
-                        + "spool directory then keeps an id of its own; a copied spool directory copies its id too), "
-                        + "or this instance was restarted elsewhere. Stopping; nothing uncommitted is lost.", t);
+            if (c instanceof org.apache.kafka.common.errors.ProducerFencedException) {
+                return new IllegalStateException("the submitter's transactional.id '" + transactionalId + "' was taken"
+                        + " over by another producer: " + sharedId + ". Stopping; nothing uncommitted is lost.", t);
+            }
+            if (c instanceof org.apache.kafka.common.errors.InvalidProducerEpochException) {
+                return new IllegalStateException("the submitter's producer (transactional.id '" + transactionalId
+                        + "') is no longer current: either " + sharedId + "; or a transaction of this producer outlived"
+                        + " transaction.timeout.ms and the broker aborted it (a commit held up by a slow or stalled"
+                        + " broker). Stopping; nothing uncommitted is lost.", t);
             }
         }
         return t;

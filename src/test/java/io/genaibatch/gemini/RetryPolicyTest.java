@@ -212,4 +212,46 @@ class RetryPolicyTest {
                 .isInstanceOfSatisfying(GeminiApiException.class, e -> assertThat(e.status()).isEqualTo("CIRCUIT_OPEN"));
         assertThat(calls).hasValue(0);
     }
+
+    private RetryPolicy policyWithCircuit(RetrySettings settings, java.util.function.Supplier<java.util.Optional<String>> open) {
+        return new RetryPolicy(settings, time, time::sleep, () -> 0.5, new CircuitBreaker() {
+            @Override
+            public java.util.Optional<String> openReason() {
+                return open.get();
+            }
+        });
+    }
+
+    private static GeminiApiException refusal(Duration retryAfter) {
+        return GeminiApiException.circuitOpen("upload f (chunk at 0)", "open", retryAfter);
+    }
+
+    @Test
+    void anUploadWaitsAnOpenCircuitOutUntilItCloses() {
+        RetryPolicy policy = policyWithCircuit(SETTINGS, () -> time.sleeps.size() < 3
+                ? java.util.Optional.of("open") : java.util.Optional.empty());
+
+        assertThat(policy.waitOutOpenCircuit(refusal(Duration.ofSeconds(30)), time.instant())).isTrue();
+
+        // Closed after the third look: not the whole 30 s the refusal named.
+        assertThat(time.sleeps).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1));
+    }
+
+    @Test
+    void anUploadGivesUpOnACircuitOpenLongerThanMaxRetryAfter() {
+        RetryPolicy policy = policyWithCircuit(SETTINGS, () -> java.util.Optional.of("open"));
+
+        assertThat(policy.waitOutOpenCircuit(refusal(Duration.ofSeconds(61)), time.instant())).isFalse();
+        assertThat(time.sleeps).isEmpty();
+    }
+
+    @Test
+    void anUploadGivesUpWhenTheWaitWouldEndPastMaxElapsedSinceItsLastProgress() {
+        RetryPolicy policy = policyWithCircuit(SETTINGS, () -> java.util.Optional.of("open"));
+        java.time.Instant lastProgress = time.instant();
+        time.sleep(Duration.ofMinutes(9).plusSeconds(45));
+
+        assertThat(policy.waitOutOpenCircuit(refusal(Duration.ofSeconds(30)), lastProgress)).isFalse();
+        assertThat(policy.waitOutOpenCircuit(refusal(Duration.ofSeconds(10)), lastProgress)).isTrue();
+    }
 }

@@ -1,0 +1,39 @@
+package io.genaibatch.submit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.junit.jupiter.api.Test;
+
+/** What an operator reads when the submitter's producer is fenced: the cause to look for, not Kafka's words. */
+class FencedSubmitterMessageTest {
+
+    @Test
+    void aFencedProducerNamesTheSharedInstanceId() {
+        Throwable explained = SubmitLoop.explained(new KafkaException("commit failed",
+                new ProducerFencedException("There is a newer producer with the same transactionalId")),
+                "genai-batch-submit-same", "same");
+
+        assertThat(explained).hasMessageContaining("submit.instance-id 'same'").hasMessageContaining("unique")
+                .hasMessageNotContaining("transaction.timeout.ms");
+    }
+
+    @Test
+    void anOldEpochNamesBothTheSharedInstanceIdAndATransactionThatTimedOut() {
+        Throwable explained = SubmitLoop.explained(
+                new InvalidProducerEpochException("Producer attempted to produce with an old epoch."),
+                "genai-batch-submit-same", "same");
+
+        assertThat(explained).hasMessageContaining("submit.instance-id 'same'").hasMessageContaining("unique")
+                .hasMessageContaining("transaction.timeout.ms");
+    }
+
+    @Test
+    void anyOtherFailureIsLeftAsItIs() {
+        KafkaException other = new KafkaException("broker down");
+
+        assertThat(SubmitLoop.explained(other, "genai-batch-submit-x", "x")).isSameAs(other);
+    }
+}
