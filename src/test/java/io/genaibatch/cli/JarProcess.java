@@ -9,7 +9,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+
+import io.genaibatch.testkit.Await;
 
 /**
  * The shaded jar run as a real process, as a user runs it. Output is captured to files so that the process never
@@ -50,24 +53,39 @@ final class JarProcess implements AutoCloseable {
     }
 
     /** Waits until stdout has a line containing {@code text}, or fails with what the process printed. */
-    String awaitStdout(String text, Duration timeout) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(Files.newInputStream(stdout), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    if (line.contains(text)) {
-                        return line;
-                    }
+    String awaitStdout(String text, Duration timeout) {
+        return Await.until("'" + text + "' on stdout", timeout, () -> {
+            Optional<String> line = lineContaining(text);
+            if (line.isEmpty() && !process.isAlive()) {
+                throw new AssertionError("process exited with " + process.exitValue() + " before printing '" + text
+                        + "'\n" + describe());
+            }
+            return new Output(line, this);
+        }, o -> o.line().isPresent()).line().orElseThrow();
+    }
+
+    /** A look at stdout; shown, when a wait times out, as what the process printed. */
+    private record Output(Optional<String> line, JarProcess process) {
+        @Override
+        public String toString() {
+            try {
+                return "\n" + process.describe();
+            } catch (IOException e) {
+                return "(output unreadable: " + e + ")";
+            }
+        }
+    }
+
+    private Optional<String> lineContaining(String text) throws IOException {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(Files.newInputStream(stdout), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (line.contains(text)) {
+                    return Optional.of(line);
                 }
             }
-            if (!process.isAlive()) {
-                throw new AssertionError("process exited with " + process.exitValue() + " before printing '" + text + "'\n"
-                        + describe());
-            }
-            Thread.sleep(100);
         }
-        throw new AssertionError("no '" + text + "' on stdout after " + timeout + "\n" + describe());
+        return Optional.empty();
     }
 
     /** SIGTERM, then the exit code; fails if the process does not stop in time. */

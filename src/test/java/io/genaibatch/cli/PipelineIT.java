@@ -15,6 +15,7 @@ import io.genaibatch.kafka.KafkaCluster;
 import io.genaibatch.kafka.Topics;
 import io.genaibatch.records.InputMode;
 import io.genaibatch.run.Role;
+import io.genaibatch.testkit.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -84,10 +85,10 @@ class PipelineIT {
         Map<String, List<PipelineRun.Answer>> seen = new ConcurrentHashMap<>();
         try (TopicTail tail = TopicTail.open(new KafkaClients(run.config()), Topics.from(run.config()).responses(),
                 Map.of())) {
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while (seen.size() < 500 && System.nanoTime() < deadline) {
+            Await.within("500 responses of " + runId, WAIT, () -> {
                 tail.poll(Duration.ofMillis(200), r -> PipelineRun.collect(seen, runId, r));
-            }
+                return seen.size() >= 500;
+            });
         }
         assertThat(seen).as("responses before the restart").hasSizeGreaterThanOrEqualTo(500);
 

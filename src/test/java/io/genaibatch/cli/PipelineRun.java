@@ -26,6 +26,7 @@ import io.genaibatch.records.GenAiRequest;
 import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.run.Role;
 import io.genaibatch.run.RoleContext;
+import io.genaibatch.testkit.Await;
 import io.genaibatch.testkit.TestConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -179,10 +180,12 @@ final class PipelineRun implements AutoCloseable {
     Map<String, List<Answer>> awaitResponses(String runId, int expected, Duration wait) {
         Map<String, List<Answer>> responses = new ConcurrentHashMap<>();
         try (TopicTail tail = TopicTail.open(new KafkaClients(config), Topics.from(config).responses(), Map.of())) {
-            long deadline = System.nanoTime() + wait.toNanos();
-            while (responses.size() < expected && System.nanoTime() < deadline) {
+            // The count is asserted below, after the look for duplicates
+            Await.within(expected + " keys of " + runId + " answered", wait, () -> {
                 tail.poll(Duration.ofMillis(200), r -> collect(responses, runId, r));
-            }
+                return responses.size() >= expected;
+            });
+            // A fixed time on purpose: a duplicate comes after the expected answers, and nothing marks when
             long grace = System.nanoTime() + Duration.ofSeconds(3).toNanos();
             while (System.nanoTime() < grace) {
                 tail.poll(Duration.ofMillis(200), r -> collect(responses, runId, r));

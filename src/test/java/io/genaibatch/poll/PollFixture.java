@@ -18,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
@@ -41,13 +40,15 @@ import io.genaibatch.kafka.ValueFormat;
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.BatchRecord;
-import io.genaibatch.records.BatchSeal;
 import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.Header;
 import io.genaibatch.records.InputMode;
 import io.genaibatch.records.JobState;
 import io.genaibatch.records.RequestKind;
-import io.genaibatch.records.SealReason;
+import io.genaibatch.testkit.Await;
+import io.genaibatch.testkit.BatchesWriter;
+import io.genaibatch.testkit.SealedBatches;
+import io.genaibatch.testkit.TopicReader;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -55,7 +56,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -78,6 +78,7 @@ final class PollFixture implements AutoCloseable {
     private final KafkaCluster kafka;
     private final Map<String, String> settings;
     private final KafkaProducer<byte[], byte[]> producer;
+    private final BatchesWriter batchesWriter;
     private final List<Poller> pollers = new ArrayList<>();
 
     /** A batch as the accumulator wrote it. */
@@ -125,6 +126,7 @@ final class PollFixture implements AutoCloseable {
                 .retry(RetrySettings.NO_RETRY).build());
         this.producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(), "acks", "all"),
                 new ByteArraySerializer(), new ByteArraySerializer());
+        this.batchesWriter = new BatchesWriter(kafka.bootstrapServers(), topics.batches());
     }
 
     static PollFixture start(KafkaCluster kafka, String name, EmulatorOptions emulator, Path dir) throws Exception {
@@ -173,7 +175,7 @@ final class PollFixture implements AutoCloseable {
     /**
      * Writes {@code n} items of a batch to genai.batches partition {@code partition}, interleaved with the items of a
      * decoy batch that reuses the same requestIds with other keys and prompts (so only a reader that filters by
-     * batchId maps keys right), then the seal.
+     * batchId maps keys right), then the seal: one transaction, as the accumulator writes.
      */
     Batch writeBatch(String batchId, RequestKind kind, int n, int partition) throws Exception {
         return writeBatch(batchId, kind, n, partition, i -> "question number " + i + " of " + batchId);
@@ -186,8 +188,7 @@ final class PollFixture implements AutoCloseable {
         String decoyId = batchId + "-decoy";
         List<BatchItem> items = new ArrayList<>();
         Map<String, String> prompts = new LinkedHashMap<>();
-        long first = -1;
-        long last = -1;
+        List<BatchRecord> records = new ArrayList<>();
         Instant received = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         for (int i = 0; i < n; i++) {
             String requestId = "r-" + i;
@@ -195,22 +196,18 @@ final class PollFixture implements AutoCloseable {
             BatchItem item = item(requestId, "key-" + batchId + "-" + i, prompt, kind, model, received.plusMillis(i), i);
             items.add(item);
             prompts.put(requestId, prompt);
-            long offset = send(partition, batchId, BatchRecord.newBuilder().setBatchId(batchId).setGroupKey(groupKey(kind))
-                    .setItem(item).build());
-            if (first < 0) {
-                first = offset;
-            }
+            records.add(new BatchRecord(batchId, groupKey(kind), item, null));
             if (i % 3 == 0) {
-                send(partition, decoyId, BatchRecord.newBuilder().setBatchId(decoyId).setGroupKey(groupKey(kind))
-                        .setItem(item(requestId, "decoy-" + i, "decoy prompt " + i, kind, model, received, i)).build());
+                records.add(new BatchRecord(decoyId, groupKey(kind),
+                        item(requestId, "decoy-" + i, "decoy prompt " + i, kind, model, received, i), null));
             }
         }
-        BatchSeal seal = BatchSeal.newBuilder().setCount(n).setBytes(items.stream().mapToLong(BatchItem::getRequestBytes).sum())
-                .setReason(SealReason.MAX_REQUESTS).setGroupKey(groupKey(kind)).setModel(model).setKind(kind)
-                .setOpenedAt(received).setSealedAt(Instant.now()).build();
-        last = send(partition, batchId, BatchRecord.newBuilder().setBatchId(batchId).setGroupKey(groupKey(kind))
-                .setSeal(seal).build());
-        return new Batch(batchId, kind, model, items, prompts, partition, first, last);
+        records.add(new BatchRecord(batchId, groupKey(kind), null, SealedBatches.seal(groupKey(kind), model, kind, n,
+                items.stream().mapToLong(BatchItem::getRequestBytes).sum(), received)));
+        List<RecordMetadata> landed = batchesWriter.write(partition, records);
+        // the first record is the batch's first item (for n > 0), the last one its seal
+        return new Batch(batchId, kind, model, items, prompts, partition, landed.get(0).offset(),
+                landed.get(landed.size() - 1).offset());
     }
 
     private static BatchItem item(String requestId, String key, String prompt, RequestKind kind, String model,
@@ -287,6 +284,15 @@ final class PollFixture implements AutoCloseable {
                 batchId.getBytes(StandardCharsets.UTF_8))) % partitions;
     }
 
+    /** The first of {@code prefix}0, {@code prefix}1, ... whose records go to genai.jobs partition {@code partition}. */
+    String batchIdOnJobsPartition(String prefix, int partition) {
+        for (int i = 0; ; i++) {
+            if (jobsPartitionOf(prefix + i) == partition) {
+                return prefix + i;
+            }
+        }
+    }
+
     /**
      * A producer inside a transaction on genai.jobs partition {@code partition}, with one record sent and nothing
      * committed: what a killed submitter leaves until the transaction times out. Close it (or abort) when done.
@@ -314,29 +320,25 @@ final class PollFixture implements AutoCloseable {
 
     /** Every record of the batch on genai.jobs (read_committed), oldest first, once the latest matches {@code until}. */
     List<BatchJob> awaitJobHistory(String batchId, Predicate<BatchJob> until, Duration timeout) {
-        List<BatchJob> history = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers",
-                kafka.bootstrapServers(), "isolation.level", "read_committed", "enable.auto.commit", false),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(topics.jobs()).stream()
-                    .map(p -> new TopicPartition(topics.jobs(), p.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (System.nanoTime() < deadline) {
+        JobHistory history = new JobHistory(new ArrayList<>());
+        try (KafkaConsumer<byte[], byte[]> c = TopicReader.fromStart(clientProperties(), topics.jobs())) {
+            return Await.until("batch " + batchId + " on " + topics.jobs(), timeout, () -> {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
                     if (batchId.equals(new String(r.key(), StandardCharsets.UTF_8))) {
-                        history.add(RecordCodec.batchJob().decode(r.value()));
+                        history.records().add(RecordCodec.batchJob().decode(r.value()));
                     }
                 }
-                if (!history.isEmpty() && until.test(history.get(history.size() - 1))) {
-                    return history;
-                }
-            }
+                return history;
+            }, h -> !h.records().isEmpty() && until.test(h.records().get(h.records().size() - 1))).records();
         }
-        throw new AssertionError("timed out after " + timeout + " waiting for batch " + batchId + " on "
-                + topics.jobs() + "; its records: " + history.stream().map(j -> j.getState() + "@"
-                + j.getPublishedThrough()).toList());
+    }
+
+    /** A batch's records on genai.jobs as read so far; shown as state@publishedThrough when a wait times out. */
+    private record JobHistory(List<BatchJob> records) {
+        @Override
+        public String toString() {
+            return "its records: " + records.stream().map(j -> j.getState() + "@" + j.getPublishedThrough()).toList();
+        }
     }
 
     BatchJob awaitPublished(String batchId) {
@@ -359,24 +361,11 @@ final class PollFixture implements AutoCloseable {
 
     /** Every committed record of the topic up to its current end (read_committed: up to the last stable offset). */
     List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers",
-                kafka.bootstrapServers(), "isolation.level", "read_committed", "enable.auto.commit", false),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>();
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("could not read " + topic + " up to " + end + " in 30 s");
-                }
-                c.poll(Duration.ofMillis(100)).forEach(all::add);
-            }
-            return all;
-        }
+        return TopicReader.readToEnd(clientProperties(), topic, Duration.ofSeconds(30));
+    }
+
+    private Map<String, Object> clientProperties() {
+        return Map.of("bootstrap.servers", kafka.bootstrapServers());
     }
 
     /** The text of the first candidate of a GenerateContentResponse JSON. */
@@ -453,18 +442,8 @@ final class PollFixture implements AutoCloseable {
     }
 
     /** The job caches under poll.cache-dir (directories two levels down: partition, job), once they match. */
-    static List<Path> awaitJobCaches(Path root, Predicate<List<Path>> done, String what) throws InterruptedException {
-        Duration timeout = Duration.ofSeconds(30);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        List<Path> dirs = jobCaches(root);
-        while (!done.test(dirs)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout + " waiting for " + what + "; found " + dirs);
-            }
-            Thread.sleep(50);
-            dirs = jobCaches(root);
-        }
-        return dirs;
+    static List<Path> awaitJobCaches(Path root, Predicate<List<Path>> done, String what) {
+        return Await.until(what, Duration.ofSeconds(30), () -> jobCaches(root), done);
     }
 
     static List<Path> jobCaches(Path root) {
@@ -477,12 +456,6 @@ final class PollFixture implements AutoCloseable {
             // a directory the poller deletes right now: look again
             return jobCaches(root);
         }
-    }
-
-    private long send(int partition, String key, BatchRecord record) throws ExecutionException, InterruptedException {
-        RecordMetadata m = producer.send(new ProducerRecord<>(topics.batches(), partition,
-                key.getBytes(StandardCharsets.UTF_8), RecordCodec.batchRecord().encode(record, ValueFormat.AVRO))).get();
-        return m.offset();
     }
 
     private static String groupKey(RequestKind kind) {
@@ -501,6 +474,7 @@ final class PollFixture implements AutoCloseable {
     public void close() {
         pollers.forEach(Poller::close);
         producer.close(Duration.ofSeconds(5));
+        batchesWriter.close();
         api.close();
         emulator.close();
     }

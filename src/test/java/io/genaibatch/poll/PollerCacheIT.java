@@ -3,7 +3,6 @@ package io.genaibatch.poll;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +18,7 @@ import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.InputMode;
 import io.genaibatch.records.JobState;
 import io.genaibatch.records.RequestKind;
-import org.apache.kafka.common.utils.Utils;
+import io.genaibatch.testkit.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,8 +77,8 @@ class PollerCacheIT {
             BatchJob runningJob = f.writeJob(running, f.createJob(running, InputMode.INLINE), InputMode.INLINE);
             PollFixture.Batch done = f.writeBatch("b-done", RequestKind.GENERATE, 5, 1);
             BatchJob doneJob = f.writeJob(done, "batches/done", InputMode.INLINE, JobState.PUBLISHED, null);
-            Path keep = plant(ours.jobDir(jobsPartition(running.batchId()), runningJob));
-            Path published = plant(ours.jobDir(jobsPartition(done.batchId()), doneJob));
+            Path keep = plant(ours.jobDir(f.jobsPartitionOf(running.batchId()), runningJob));
+            Path published = plant(ours.jobDir(f.jobsPartitionOf(done.batchId()), doneJob));
             Path unknown = plant(ours.partitionDir(0).resolve("b-unknown-0123456789abcdef"));
             // ... and what is not this poller's: another group's partition on the same machine, an old-layout
             // directory, a file of the operator's
@@ -107,8 +106,8 @@ class PollerCacheIT {
         try (PollFixture f = PollFixture.start(kafka, "cache-revoke", EmulatorOptions.defaults(), dir)) {
             // Step 1: a finished job on each partition of genai.jobs; the first poller cannot commit their
             // publication, so their caches stay while it retries
-            String onZero = batchIdOnPartition("b-rev-", 0);
-            String onOne = batchIdOnPartition("b-rev-", 1);
+            String onZero = f.batchIdOnJobsPartition("b-rev-", 0);
+            String onOne = f.batchIdOnJobsPartition("b-rev-", 1);
             f.submitted(onZero, RequestKind.GENERATE, 5, 0, InputMode.FILE);
             f.submitted(onOne, RequestKind.GENERATE, 5, 1, InputMode.FILE);
             Poller first = f.startPoller(new PollerHooks() {
@@ -125,12 +124,8 @@ class PollerCacheIT {
 
             // Step 2: a second poller (another machine: its own cache) joins; one partition moves to it
             Poller second = f.startPoller(PollerHooks.NONE, Map.of("poll.cache-dir", dir.resolve("cache-2").toString()));
-            long deadline = System.nanoTime() + TIMEOUT.toNanos();
-            while (second.counters().snapshot().jobStates().getOrDefault(JobState.PUBLISHED, 0L) < 1) {
-                assertThat(System.nanoTime()).as("the second poller publishes the job of the partition it got")
-                        .isLessThan(deadline);
-                Thread.sleep(50);
-            }
+            Await.until("the second poller publishing the job of the partition it got", TIMEOUT,
+                    () -> second.counters().snapshot().jobStates().getOrDefault(JobState.PUBLISHED, 0L), n -> n >= 1);
             String moved = publishedBatchIds(f).get(0);
             String stayed = moved.equals(onZero) ? onOne : onZero;
             int movedPartition = moved.equals(onZero) ? 0 : 1;
@@ -145,19 +140,6 @@ class PollerCacheIT {
     }
 
     // ----- helpers -----
-
-    private static int jobsPartition(String batchId) {
-        // The producer's default partitioner over the 2 partitions of the test's genai.jobs
-        return Utils.toPositive(Utils.murmur2(batchId.getBytes(StandardCharsets.UTF_8))) % 2;
-    }
-
-    private static String batchIdOnPartition(String prefix, int partition) {
-        for (int i = 0; ; i++) {
-            if (jobsPartition(prefix + i) == partition) {
-                return prefix + i;
-            }
-        }
-    }
 
     private static Path plant(Path jobDir) throws IOException {
         Files.createDirectories(jobDir.resolve("index"));

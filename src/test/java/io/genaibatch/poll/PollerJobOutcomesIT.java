@@ -19,6 +19,7 @@ import io.genaibatch.records.InputMode;
 import io.genaibatch.records.JobState;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.records.ResponseStatus;
+import io.genaibatch.testkit.Await;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -216,16 +217,9 @@ class PollerJobOutcomesIT {
     }
 
     /** Whether the emulator was called at least {@code count} times on a path containing the text, in time. */
-    private static boolean awaitRequests(PollFixture f, String pathContains, int count, Duration timeout)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (f.emulator.recordedRequests().stream().filter(r -> (r.path() + "?" + r.query()).contains(pathContains)).count() < count) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.sleep(50);
-        }
-        return true;
+    private static boolean awaitRequests(PollFixture f, String pathContains, int count, Duration timeout) {
+        return Await.within(count + " requests on " + pathContains, timeout, () -> f.emulator.recordedRequests()
+                .stream().filter(r -> (r.path() + "?" + r.query()).contains(pathContains)).count() >= count);
     }
 
     private static void assertOutcomeSucceeded(Map<String, ConsumerRecord<byte[], byte[]>> byKey,

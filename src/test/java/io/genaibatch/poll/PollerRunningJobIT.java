@@ -17,6 +17,7 @@ import io.genaibatch.records.InputMode;
 import io.genaibatch.records.JobState;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.records.ResponseStatus;
+import io.genaibatch.testkit.Await;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -76,16 +77,10 @@ class PollerRunningJobIT {
      * Waits until the emulator has been asked about the job {@code n} times: the poller works on one thread, so a
      * check after the one that found the job RUNNING means the round of that check has ended.
      */
-    private static void awaitChecksOf(PollFixture f, String jobName, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            long checks = f.emulator.recordedRequests().stream()
-                    .filter(r -> r.method().equals("GET") && r.path().endsWith(jobName)).count();
-            if (checks >= n) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("the poller did not check " + jobName + " " + n + " times within 60 s");
+    private static void awaitChecksOf(PollFixture f, String jobName, int n) {
+        Await.until("the poller checking " + jobName + " " + n + " times", Duration.ofSeconds(60),
+                () -> f.emulator.recordedRequests().stream()
+                        .filter(r -> r.method().equals("GET") && r.path().endsWith(jobName)).count(),
+                checks -> checks >= n);
     }
 }

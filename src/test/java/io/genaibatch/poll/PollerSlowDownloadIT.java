@@ -20,6 +20,7 @@ import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.InputMode;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.records.ResponseStatus;
+import io.genaibatch.testkit.Await;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
@@ -121,31 +122,31 @@ class PollerSlowDownloadIT {
     }
 
     /** Waits until the poll group has two members with one genai.jobs partition each. */
-    private static void awaitOnePartitionEach(PollFixture f, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!onePartitionEach(f)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the two pollers did not share the partitions within " + timeout);
-            }
-            Thread.sleep(200);
+    private static void awaitOnePartitionEach(PollFixture f, Duration timeout) {
+        try (Admin admin = new KafkaClients(f.config).admin()) {
+            Await.until("the two pollers sharing the partitions, one each", timeout, () -> onePartitionEach(f, admin));
         }
     }
 
     private static boolean onePartitionEach(PollFixture f) throws Exception {
-        String group = f.config.get(io.genaibatch.config.ConfigKeys.POLL_GROUP_ID);
         try (Admin admin = new KafkaClients(f.config).admin()) {
-            ConsumerGroupDescription d;
-            try {
-                d = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException) {
-                    return false; // the pollers have not joined yet
-                }
-                throw e;
-            }
-            Collection<MemberDescription> members = d.members();
-            return members.size() == 2 && members.stream()
-                    .allMatch(m -> m.assignment().topicPartitions().size() == 1);
+            return onePartitionEach(f, admin);
         }
+    }
+
+    private static boolean onePartitionEach(PollFixture f, Admin admin) throws Exception {
+        String group = f.config.get(io.genaibatch.config.ConfigKeys.POLL_GROUP_ID);
+        ConsumerGroupDescription d;
+        try {
+            d = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException) {
+                return false; // the pollers have not joined yet
+            }
+            throw e;
+        }
+        Collection<MemberDescription> members = d.members();
+        return members.size() == 2 && members.stream()
+                .allMatch(m -> m.assignment().topicPartitions().size() == 1);
     }
 }

@@ -23,6 +23,7 @@ import io.genaibatch.kafka.KafkaCluster;
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.submit.SubmitItSupport.BatchesTopic;
 import io.genaibatch.submit.SubmitItSupport.TestBatch;
+import io.genaibatch.testkit.Await;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -104,7 +105,9 @@ class RangeSpoolerIT {
             }
         });
         worker.start();
-        Thread.sleep(1_000);
+        // The spool file exists once the spooler has opened its output; it then reads the range, which never ends
+        Await.until("the spooler reading " + child.batchId(), Duration.ofSeconds(30),
+                () -> Files.exists(child.spool()));
 
         worker.interrupt();
 

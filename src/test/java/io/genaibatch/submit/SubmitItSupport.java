@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
@@ -36,8 +35,10 @@ import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.BatchRecord;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.testkit.Await;
+import io.genaibatch.testkit.BatchesWriter;
 import io.genaibatch.testkit.SealedBatches;
 import io.genaibatch.testkit.TestConfig;
+import io.genaibatch.testkit.TopicReader;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -47,11 +48,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * What the submitter ITs share: an isolated configuration per test, genai.batches written as the accumulator
@@ -152,13 +148,13 @@ final class SubmitItSupport {
     record Placed(int partition, long firstItemOffset, long sealOffset) {
     }
 
-    /** Writes genai.batches as the accumulator does: transactional, key = batchId. */
+    /**
+     * genai.batches written as the accumulator writes it (through the kit's writer: transactional, key = batchId),
+     * remembering where each batch landed.
+     */
     static final class BatchesTopic implements AutoCloseable {
-        private final KafkaProducer<String, byte[]> producer;
-        private final String topic;
-        private final RecordCodec<BatchRecord> codec = RecordCodec.batchRecord();
+        private final BatchesWriter writer;
         private final Map<String, Long> firstOffsets = new HashMap<>();
-        private final Map<String, Lineage> lineages = new HashMap<>();
         final Map<String, Placed> placed = new LinkedHashMap<>();
         /** The offset of each item written, per batch, in order. */
         final Map<String, List<Long>> itemOffsets = new HashMap<>();
@@ -166,11 +162,7 @@ final class SubmitItSupport {
         Integer partition;
 
         BatchesTopic(KafkaCluster kafka, String topic) {
-            this.topic = topic;
-            this.producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
-                    "transactional.id", "it-accumulator-" + UUID.randomUUID()),
-                    new StringSerializer(), new ByteArraySerializer());
-            producer.initTransactions();
+            this.writer = new BatchesWriter(kafka.bootstrapServers(), topic);
         }
 
         /** One transaction: every item of every batch, round-robin (so batches interleave), then every seal. */
@@ -181,41 +173,38 @@ final class SubmitItSupport {
 
         /** One transaction: items [from, to) of each batch, round-robin. */
         void writeItems(Collection<TestBatch> batches, int from, int to) {
-            producer.beginTransaction();
             int max = batches.stream().mapToInt(b -> b.items().size()).max().orElse(0);
-            List<Map.Entry<String, java.util.concurrent.Future<RecordMetadata>>> sent = new ArrayList<>();
+            List<BatchRecord> items = new ArrayList<>();
             for (int i = from; i < Math.min(to, max); i++) {
                 for (TestBatch b : batches) {
                     if (i < b.items().size()) {
-                        sent.add(Map.entry(b.batchId(), send(b.batchId(), b.itemRecord(i))));
+                        items.add(b.itemRecord(i));
                     }
                 }
             }
-            producer.commitTransaction();
-            for (var e : sent) {
-                long offset = get(e.getValue()).offset();
-                firstOffsets.putIfAbsent(e.getKey(), offset);
-                itemOffsets.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(offset);
+            List<RecordMetadata> landed = writer.write(partition, items);
+            for (int i = 0; i < items.size(); i++) {
+                String batchId = items.get(i).getBatchId();
+                long offset = landed.get(i).offset();
+                firstOffsets.putIfAbsent(batchId, offset);
+                itemOffsets.computeIfAbsent(batchId, k -> new ArrayList<>()).add(offset);
             }
         }
 
         /** One transaction: the seals. */
         void seal(TestBatch... batches) {
-            producer.beginTransaction();
-            Map<String, java.util.concurrent.Future<RecordMetadata>> seals = new LinkedHashMap<>();
-            for (TestBatch b : batches) {
-                seals.put(b.batchId(), send(b.batchId(), b.sealRecord()));
-            }
-            producer.commitTransaction();
-            seals.forEach((id, f) -> {
-                RecordMetadata m = get(f);
+            List<BatchRecord> seals = java.util.Arrays.stream(batches).map(TestBatch::sealRecord).toList();
+            List<RecordMetadata> landed = writer.write(partition, seals);
+            for (int i = 0; i < batches.length; i++) {
+                String id = batches[i].batchId();
+                RecordMetadata m = landed.get(i);
                 placed.put(id, new Placed(m.partition(), Objects.requireNonNull(firstOffsets.get(id), id), m.offset()));
-            });
+            }
         }
 
         /** The seal of {@code batchId}, when written, carries this lineage header (a child the poller made). */
         void lineage(String batchId, Lineage lineage) {
-            lineages.put(batchId, lineage);
+            writer.lineage(batchId, lineage);
         }
 
         /**
@@ -223,45 +212,24 @@ final class SubmitItSupport {
          * and kind of {@code like}, with its lineage header (which names the range).
          */
         Placed sealRange(String childId, TestBatch like, int count, long bytes, Lineage lineage) {
-            lineages.put(childId, lineage);
+            writer.lineage(childId, lineage);
             BatchRecord seal = new BatchRecord(childId, like.groupKey(), null,
                     SealedBatches.seal(like.groupKey(), like.model(), like.kind(), count, bytes, Instant.now()));
-            producer.beginTransaction();
-            java.util.concurrent.Future<RecordMetadata> f = send(childId, seal);
-            producer.commitTransaction();
-            RecordMetadata m = get(f);
+            RecordMetadata m = writer.write(partition, List.of(seal)).get(0);
             Placed p = new Placed(m.partition(), lineage.items().fromOffset(), m.offset());
             placed.put(childId, p);
             return p;
         }
 
-        private java.util.concurrent.Future<RecordMetadata> send(String key, BatchRecord value) {
-            RecordHeaders headers = new RecordHeaders();
-            Lineage lineage = lineages.get(key);
-            if (lineage != null && value.getSeal() != null) {
-                lineage.addTo(headers);
-            }
-            return producer.send(new ProducerRecord<>(topic, partition, key, codec.encode(value, ValueFormat.AVRO),
-                    headers));
-        }
-
-        private static RecordMetadata get(java.util.concurrent.Future<RecordMetadata> f) {
-            try {
-                return f.get();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
         @Override
         public void close() {
-            producer.close();
+            writer.close();
         }
     }
 
     /** Reads genai.jobs (read_committed) from the start, keeping every record per batchId in order. */
     static final class JobsTopic implements AutoCloseable {
-        private final KafkaConsumer<String, byte[]> consumer;
+        private final KafkaConsumer<byte[], byte[]> consumer;
         private final RecordCodec<BatchJob> codec = RecordCodec.batchJob();
         final Map<String, List<BatchJob>> history = new LinkedHashMap<>();
         /** The lineage header of each record in {@link #history} (null where there is none). */
@@ -270,12 +238,7 @@ final class SubmitItSupport {
         final java.util.Set<String> tombstoned = new java.util.LinkedHashSet<>();
 
         JobsTopic(KafkaCluster kafka, String topic) {
-            consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
-                    "isolation.level", "read_committed"), new StringDeserializer(), new ByteArrayDeserializer());
-            List<TopicPartition> tps = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(tps);
-            consumer.seekToBeginning(tps);
+            consumer = TopicReader.fromStart(Map.of("bootstrap.servers", kafka.bootstrapServers()), topic);
         }
 
         /** Reads until {@code done} holds for what was read so far, or fails after the deadline. */
@@ -297,16 +260,17 @@ final class SubmitItSupport {
         }
 
         private void read() {
-            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                String batchId = new String(r.key(), StandardCharsets.UTF_8);
                 if (r.value() == null) {
-                    tombstoned.add(r.key());
-                    history.remove(r.key());
-                    lineages.remove(r.key());
+                    tombstoned.add(batchId);
+                    history.remove(batchId);
+                    lineages.remove(batchId);
                     continue;
                 }
-                tombstoned.remove(r.key());
-                history.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(codec.decode(r.value()));
-                lineages.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(Lineage.from(r.headers()).orElse(null));
+                tombstoned.remove(batchId);
+                history.computeIfAbsent(batchId, k -> new ArrayList<>()).add(codec.decode(r.value()));
+                lineages.computeIfAbsent(batchId, k -> new ArrayList<>()).add(Lineage.from(r.headers()).orElse(null));
             }
         }
 

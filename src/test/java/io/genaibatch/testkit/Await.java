@@ -28,9 +28,35 @@ public final class Await {
 
     /** Probes every 25 ms until {@code done} holds and returns that value; fails with {@code what} and the last one seen. */
     public static <T> T until(String what, Duration timeout, Probe<T> probe, Predicate<T> done) {
+        Outcome<T> outcome = probe(what, timeout, probe, done);
+        if (!outcome.done()) {
+            throw new AssertionError("timed out after " + timeout + " waiting for " + what + "; last seen: "
+                    + outcome.last());
+        }
+        return outcome.last();
+    }
+
+    /** Checks every 25 ms until {@code condition} holds; fails with {@code what} on timeout. */
+    public static void until(String what, Duration timeout, Condition condition) {
+        until(what, timeout, condition::holds, Boolean::booleanValue);
+    }
+
+    /**
+     * Whether {@code condition} comes to hold within {@code timeout} (checked every 25 ms), without failing: for a
+     * wait whose end is not what the test asserts, e.g. giving a component the chance to do something before the
+     * assertion that follows says whether it was right. {@code what} names the wait if a check throws.
+     */
+    public static boolean within(String what, Duration timeout, Condition condition) {
+        return probe(what, timeout, condition::holds, Boolean::booleanValue).done();
+    }
+
+    private record Outcome<T>(T last, boolean done) {
+    }
+
+    private static <T> Outcome<T> probe(String what, Duration timeout, Probe<T> probe, Predicate<T> done) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        T last = null;
         while (true) {
+            T last;
             try {
                 last = probe.get();
             } catch (InterruptedException e) {
@@ -40,18 +66,13 @@ public final class Await {
                 throw new AssertionError("probe failed while waiting for " + what, e);
             }
             if (done.test(last)) {
-                return last;
+                return new Outcome<>(last, true);
             }
             if (System.nanoTime() - deadline >= 0) {
-                throw new AssertionError("timed out after " + timeout + " waiting for " + what + "; last seen: " + last);
+                return new Outcome<>(last, false);
             }
             pause(what);
         }
-    }
-
-    /** Checks every 25 ms until {@code condition} holds; fails with {@code what} on timeout. */
-    public static void until(String what, Duration timeout, Condition condition) {
-        until(what, timeout, condition::holds, Boolean::booleanValue);
     }
 
     private static void pause(String what) {

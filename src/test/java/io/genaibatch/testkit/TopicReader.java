@@ -30,18 +30,32 @@ public final class TopicReader {
     public static List<ConsumerRecord<byte[], byte[]>> readToEnd(Map<String, Object> clientProperties, String topic,
                                                                  Duration timeout) {
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = consumer(clientProperties, Map.of())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = fromStart(clientProperties, topic)) {
+            Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
+            Await.until(topic + " read to its end " + end, timeout, () -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+                return end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
+            }, Boolean::booleanValue);
+        }
+        return out;
+    }
+
+    /**
+     * A read_committed consumer (no group) assigned every partition of {@code topic} at its start, for a test that
+     * reads as it goes (e.g. keeping a history per key until it shows something); the caller closes it.
+     */
+    public static KafkaConsumer<byte[], byte[]> fromStart(Map<String, Object> clientProperties, String topic) {
+        KafkaConsumer<byte[], byte[]> consumer = consumer(clientProperties, Map.of());
+        try {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            Await.until(topic + " read to its end " + end, timeout, () -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-                return partitions.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp));
-            }, Boolean::booleanValue);
+            return consumer;
+        } catch (RuntimeException e) {
+            consumer.close();
+            throw e;
         }
-        return out;
     }
 
     /**
