@@ -64,6 +64,12 @@ final class JobPartitions implements Publisher.JobWriter {
      * 1 min by default; the group is polled in between). Five, as the submitter's JobsWriter.
      */
     static final int COMMIT_ATTEMPTS = 5;
+    /**
+     * Producers of one partition closed in a row for a fatal error, no transaction of theirs committed in between,
+     * before the poller stops: a cause that outlives the producer (an ACL taken away) would otherwise have it close
+     * and open producers in a loop.
+     */
+    static final int FATAL_REOPENS = 3;
 
     private final Consumer<byte[], byte[]> consumer;
     private final IntFunction<Producer<byte[], byte[]>> producers;
@@ -78,6 +84,8 @@ final class JobPartitions implements Publisher.JobWriter {
     private final BooleanSupplier running;
     private final RecordCodec<BatchJob> jobCodec = RecordCodec.batchJob();
     private final Map<Integer, OwnedPartition> owned = new HashMap<>();
+    /** Per partition, its producers closed in a row for a fatal error (see {@link #FATAL_REOPENS}); none: absent. */
+    private final Map<Integer, Integer> fatalInARow = new HashMap<>();
     /**
      * Partitions revoked while the poller runs, until assigned again: a job of theirs whose round was cut short
      * leaves a cache nobody will use here.
@@ -289,6 +297,7 @@ final class JobPartitions implements Publisher.JobWriter {
         for (int attempt = 1; ; attempt++) {
             try {
                 p.producer.commitTransaction();
+                fatalInARow.remove(p.tp.partition());
                 if (attempt > 1) {
                     log.info("batch {}: the commit on {} went through at attempt {}", entry.batchId(), p.tp, attempt);
                 }
@@ -466,6 +475,7 @@ final class JobPartitions implements Publisher.JobWriter {
             for (TopicPartition tp : partitions) {
                 open(tp, () -> committed.get(tp));
                 revoked.remove(tp.partition());
+                fatalInARow.remove(tp.partition());
             }
         }
 
@@ -596,10 +606,20 @@ final class JobPartitions implements Publisher.JobWriter {
                         entry.batchId(), p.tp, e.toString());
                 return false;
             }
-            log.error("batch {}: the producer of {} is in a fatal state (abortTransaction: {}); Kafka allows only "
-                    + "closing it: closing it and opening the partition again with a new producer (its open "
-                    + "transaction is aborted, its jobs read again from the committed offset)", entry.batchId(), p.tp,
-                    e.getCause() == null ? e.toString() : e + ", caused by " + e.getCause());
+            String error = e.getCause() == null ? e.toString() : e + ", caused by " + e.getCause();
+            int inARow = fatalInARow.merge(p.tp.partition(), 1, Integer::sum);
+            if (inARow > FATAL_REOPENS) {
+                fatalInARow.remove(p.tp.partition());
+                release(p.tp.partition(), "closed after a fatal error");
+                throw new PartitionUnusableException("batch " + entry.batchId() + ": the producer of " + p.tp
+                        + " is in a fatal state (abortTransaction: " + error + "), the " + inARow + "th producer in a "
+                        + "row to be, none of them committing; the poller stops (its partitions go to the other "
+                        + "pollers, a restart resumes from what is committed)", e);
+            }
+            log.error("batch {}: the producer of {} is in a fatal state (abortTransaction: {}; {} in a row); Kafka "
+                    + "allows only closing it: closing it and opening the partition again with a new producer (its "
+                    + "open transaction is aborted, its jobs read again from the committed offset)", entry.batchId(),
+                    p.tp, error, inARow);
             openAgain(p, "closed after a fatal error", e);
         }
         return false;

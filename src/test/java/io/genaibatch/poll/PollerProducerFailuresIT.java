@@ -6,6 +6,7 @@ import static io.genaibatch.poll.PollFixture.value;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -61,13 +62,17 @@ class PollerProducerFailuresIT {
     static final class Trouble {
         final String responsesTopic;
         final FatalAt at;
+        /** Every producer meets the error (a cause that outlives the producer), not only the first one. */
+        final boolean everyProducer;
         final AtomicInteger responseSends = new AtomicInteger();
         final AtomicInteger producers = new AtomicInteger();
+        final AtomicInteger fatalErrors = new AtomicInteger();
         final AtomicReference<TurnsFatal> failed = new AtomicReference<>();
 
-        Trouble(String responsesTopic, FatalAt at) {
+        Trouble(String responsesTopic, FatalAt at, boolean everyProducer) {
             this.responsesTopic = responsesTopic;
             this.at = at;
+            this.everyProducer = everyProducer;
         }
     }
 
@@ -89,9 +94,14 @@ class PollerProducerFailuresIT {
             trouble.producers.incrementAndGet();
         }
 
-        /** Fails now with {@code error} if no producer of the test failed yet; the producer stays fatal after. */
+        /**
+         * Fails now with {@code error} if no producer of the test failed yet (or, for {@code everyProducer}, this
+         * one did not); the producer stays fatal after.
+         */
         private void failOnce(FatalAt call, RuntimeException error) {
-            if (trouble.at == call && trouble.failed.compareAndSet(null, this)) {
+            if (trouble.at == call && (trouble.everyProducer ? fatal == null : trouble.failed.compareAndSet(null, this))) {
+                trouble.failed.compareAndSet(null, this);
+                trouble.fatalErrors.incrementAndGet();
                 fatal = error instanceof KafkaException && error.getCause() != null ? (RuntimeException) error.getCause()
                         : error;
                 throw error;
@@ -177,7 +187,7 @@ class PollerProducerFailuresIT {
         try (PollFixture f = PollFixture.start(kafka, "fatal-" + at.name().toLowerCase(java.util.Locale.ROOT),
                 EmulatorOptions.defaults(), dir)) {
             PollFixture.Batch batch = finishedJob(f, "b-fatal");
-            Trouble trouble = new Trouble(f.topics.responses(), at);
+            Trouble trouble = new Trouble(f.topics.responses(), at, false);
             AtomicInteger hookSends = new AtomicInteger();
             Poller poller = f.startPoller(new PollerHooks() {
                 @Override
@@ -200,6 +210,36 @@ class PollerProducerFailuresIT {
             assertThat(failed.closed).as("the producer that met the fatal error was closed").isTrue();
             assertThat(trouble.producers.get()).as("producers: one per partition (two), and the fatal one's successor")
                     .isGreaterThanOrEqualTo(3);
+        }
+    }
+
+    /**
+     * A fatal error whose cause outlives the producer (every new producer of the partition meets it too): the
+     * partition is opened again a bounded number of times, then the poller stops, as when a partition cannot be opened
+     * again (its partitions go to the other pollers, a restart resumes from what is committed), instead of closing and
+     * opening producers in a loop. Nothing of the failed chunks is visible.
+     */
+    @Test
+    void shouldStopThePollerWhenEveryNewProducerOfThePartitionMeetsAFatalErrorToo(KafkaCluster kafka,
+                                                                                 @TempDir Path dir) throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "fatal-again", EmulatorOptions.defaults(), dir)) {
+            PollFixture.Batch batch = finishedJob(f, "b-fatal-again");
+            Trouble trouble = new Trouble(f.topics.responses(), FatalAt.BEGIN, true);
+            Poller poller = f.startPoller(new PollerHooks() {
+                @Override
+                public Producer<byte[], byte[]> producer(Map<String, Object> properties) {
+                    return new TurnsFatal(properties, trouble);
+                }
+            });
+
+            assertThat(poller.awaitStopped(Duration.ofSeconds(90))).as("the poller stopped").isTrue();
+            assertThat(poller.failure()).containsInstanceOf(PartitionUnusableException.class);
+            assertThat(trouble.fatalErrors.get()).as("fatal errors met: the first producer's and its successors'")
+                    .isEqualTo(JobPartitions.FATAL_REOPENS + 1);
+            List<ConsumerRecord<byte[], byte[]>> visible = f.responses();
+            assertThat(visible).as("visible: the first chunk only").hasSize(10);
+            assertThat(visible.stream().map(r -> batch.itemByKey(new String(r.key(), StandardCharsets.UTF_8)))
+                    .distinct()).as("requests answered, each once").hasSize(10);
         }
     }
 
