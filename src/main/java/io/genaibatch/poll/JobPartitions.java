@@ -34,6 +34,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TimeoutException;
@@ -63,6 +64,12 @@ final class JobPartitions implements Publisher.JobWriter {
      * 1 min by default; the group is polled in between). Five, as the submitter's JobsWriter.
      */
     static final int COMMIT_ATTEMPTS = 5;
+    /**
+     * Producers of one partition closed in a row for a fatal error, no transaction of theirs committed in between,
+     * before the poller stops: a cause that outlives the producer (an ACL taken away) would otherwise have it close
+     * and open producers in a loop.
+     */
+    static final int FATAL_REOPENS = 3;
 
     private final Consumer<byte[], byte[]> consumer;
     private final IntFunction<Producer<byte[], byte[]>> producers;
@@ -77,6 +84,8 @@ final class JobPartitions implements Publisher.JobWriter {
     private final BooleanSupplier running;
     private final RecordCodec<BatchJob> jobCodec = RecordCodec.batchJob();
     private final Map<Integer, OwnedPartition> owned = new HashMap<>();
+    /** Per partition, its producers closed in a row for a fatal error (see {@link #FATAL_REOPENS}); none: absent. */
+    private final Map<Integer, Integer> fatalInARow = new HashMap<>();
     /**
      * Partitions revoked while the poller runs, until assigned again: a job of theirs whose round was cut short
      * leaves a cache nobody will use here.
@@ -171,8 +180,10 @@ final class JobPartitions implements Publisher.JobWriter {
         OwnedPartition p = ownedFor(entry);
         try {
             if (p.sending == null) {
-                begin(p);
+                // Set before the begin: a begin that fails (an abort still owed, an error state) is followed by an
+                // abort, which settles it or shows the producer unusable.
                 p.sending = entry.batchId();
+                begin(p);
             } else if (!p.sending.equals(entry.batchId())) {
                 throw new IllegalStateException("batch " + entry.batchId() + ": the transaction on " + p.tp
                         + " holds records of batch " + p.sending + ", which neither committed nor aborted it");
@@ -286,6 +297,7 @@ final class JobPartitions implements Publisher.JobWriter {
         for (int attempt = 1; ; attempt++) {
             try {
                 p.producer.commitTransaction();
+                fatalInARow.remove(p.tp.partition());
                 if (attempt > 1) {
                     log.info("batch {}: the commit on {} went through at attempt {}", entry.batchId(), p.tp, attempt);
                 }
@@ -318,25 +330,40 @@ final class JobPartitions implements Publisher.JobWriter {
         log.error("batch {}: the commit on {} timed out {} times in a row ({}); closing its producer and opening the "
                 + "partition again (a new producer resolves the commit, the partition's jobs are read again)",
                 entry.batchId(), p.tp, attempts, cause.getMessage());
-        release(p.tp.partition(), "closed after " + attempts + " commit timeouts");
-        pollOnce(Duration.ZERO);
-        if (!consumer.assignment().contains(p.tp)) {
+        if (!openAgain(p, "closed after " + attempts + " commit timeouts", cause)) {
             // Moved meanwhile: a producer of ours would fence its new owner's; that owner resolves the commit.
             return new CommitInDoubtException("partition " + p.tp + " was revoked while the commit of batch "
                     + entry.batchId() + " was in doubt; its next owner resolves it", cause);
         }
+        return new CommitInDoubtException("the commit of batch " + entry.batchId() + " on " + p.tp + " timed out "
+                + attempts + " times; the partition was opened again", cause);
+    }
+
+    /**
+     * Closes the partition's producer and opens the partition again as at an assignment: a new producer, whose
+     * initTransactions completes or aborts whatever transaction the old one left, then the partition's jobs read again
+     * from the committed offset.
+     *
+     * @return false when the partition was revoked meanwhile (its next owner settles the old producer's transaction)
+     * @throws PartitionUnusableException when it cannot be opened again: the poller stops, a restart resumes from what
+     *                                    is committed
+     */
+    private boolean openAgain(OwnedPartition p, String why, RuntimeException cause) {
+        release(p.tp.partition(), why);
+        pollOnce(Duration.ZERO);
+        if (!consumer.assignment().contains(p.tp)) {
+            return false;
+        }
         try {
-            // The committed offset only once the new producer has resolved the commit: read before, it could wait
-            // on the offsets of the transaction in doubt (read_committed) or miss them.
+            // The committed offset only once the new producer has resolved the old one's transaction: read before,
+            // it could wait on the offsets of a commit in doubt (read_committed) or miss them.
             open(p.tp, () -> consumer.committed(Set.of(p.tp)).get(p.tp));
         } catch (RuntimeException e) {
             e.addSuppressed(cause);
-            throw new PartitionUnusableException("partition " + p.tp + " could not be opened again after "
-                    + attempts + " commit timeouts; the poller stops (a restart resumes from what is committed): "
-                    + e, e);
+            throw new PartitionUnusableException("partition " + p.tp + " could not be opened again (its producer "
+                    + why + "); the poller stops (a restart resumes from what is committed): " + e, e);
         }
-        return new CommitInDoubtException("the commit of batch " + entry.batchId() + " on " + p.tp + " timed out "
-                + attempts + " times; the partition was opened again", cause);
+        return true;
     }
 
     @Override
@@ -448,6 +475,7 @@ final class JobPartitions implements Publisher.JobWriter {
             for (TopicPartition tp : partitions) {
                 open(tp, () -> committed.get(tp));
                 revoked.remove(tp.partition());
+                fatalInARow.remove(tp.partition());
             }
         }
 
@@ -550,7 +578,17 @@ final class JobPartitions implements Publisher.JobWriter {
         owned.clear();
     }
 
-    /** Aborts the open transaction; true when it is aborted, false when fenced or when the abort is still owed. */
+    /**
+     * Aborts the open transaction; true when it is aborted, false when fenced, when the abort is still owed, or when
+     * the producer was replaced.
+     *
+     * <p>An abort refused for anything but a timeout or an interrupt means the producer is in a fatal state (an
+     * authorization or sequence error, the client's own invalid state): Kafka allows nothing but closing it, and kept,
+     * it would refuse every later transaction of the partition until a rebalance. So it is closed and the partition
+     * opened again with a new producer, as after commits that keep timing out.
+     *
+     * @throws PartitionUnusableException when the partition cannot be opened again
+     */
     private boolean abortQuietly(OwnedPartition p, OpenJob entry) {
         try {
             p.producer.abortTransaction();
@@ -558,10 +596,31 @@ final class JobPartitions implements Publisher.JobWriter {
             return true;
         } catch (ProducerFencedException | InvalidProducerEpochException e) {
             release(entry.partition(), "fenced: its producer was taken over by a newer owner");
-        } catch (RuntimeException e) {
+        } catch (TimeoutException | InterruptException e) {
             p.abortOwed = true;
             log.warn("batch {}: aborting the transaction on {} failed too ({}); it is aborted again before the next "
                     + "transaction begins, and nothing of it is visible meanwhile", entry.batchId(), p.tp, e.toString());
+        } catch (RuntimeException e) {
+            if (!running.getAsBoolean() || leaving) {
+                log.warn("batch {}: the producer of {} refuses to abort ({}); the poller is closing, which closes it",
+                        entry.batchId(), p.tp, e.toString());
+                return false;
+            }
+            String error = e.getCause() == null ? e.toString() : e + ", caused by " + e.getCause();
+            int inARow = fatalInARow.merge(p.tp.partition(), 1, Integer::sum);
+            if (inARow > FATAL_REOPENS) {
+                fatalInARow.remove(p.tp.partition());
+                release(p.tp.partition(), "closed after a fatal error");
+                throw new PartitionUnusableException("batch " + entry.batchId() + ": the producer of " + p.tp
+                        + " is in a fatal state (abortTransaction: " + error + "), the " + inARow + "th producer in a "
+                        + "row to be, none of them committing; the poller stops (its partitions go to the other "
+                        + "pollers, a restart resumes from what is committed)", e);
+            }
+            log.error("batch {}: the producer of {} is in a fatal state (abortTransaction: {}; {} in a row); Kafka "
+                    + "allows only closing it: closing it and opening the partition again with a new producer (its "
+                    + "open transaction is aborted, its jobs read again from the committed offset)", entry.batchId(),
+                    p.tp, error, inARow);
+            openAgain(p, "closed after a fatal error", e);
         }
         return false;
     }

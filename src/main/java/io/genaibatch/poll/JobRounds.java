@@ -48,6 +48,7 @@ final class JobRounds {
     private final JobPartitions partitions;
     /** False once the poller is closing: a wakeup is then its way of stopping, not a failure. */
     private final BooleanSupplier running;
+    private final CircuitRefusals refusals;
 
     JobRounds(PollerSettings settings, BatchApi api, JobPolicy policy, PollerCounters counters, Clock clock,
               Publisher publisher, JobPartitions partitions, BooleanSupplier running) {
@@ -59,10 +60,12 @@ final class JobRounds {
         this.publisher = publisher;
         this.partitions = partitions;
         this.running = running;
+        this.refusals = new CircuitRefusals(api, clock);
     }
 
     /** One round of work on a due job. Failures reschedule the job; only an Error ends the loop. */
     void work(OpenJob entry) {
+        refusals.settle();
         try (LogFields fields = LogFields.batch(entry.job().getBatchId(), entry.job().getJobName(),
                 entry.job().getModel())) {
             workOn(entry);
@@ -110,8 +113,15 @@ final class JobRounds {
             }
             entry.nextCheck(settings.schedule().afterFailure(JobTable.submittedAt(entry.job()), now,
                     e.retryAfter().orElse(null)));
-            log.warn("batch {} job {}: {}; next try at {}", entry.batchId(), entry.job().getJobName(), e.getMessage(),
-                    entry.nextCheck());
+            if (e.isCircuitOpen()) {
+                // The circuit said it opened; its refusals, one per due job, are told once, when it lets calls through
+                refusals.count(e);
+                log.debug("batch {} job {}: {}; next try at {}", entry.batchId(), entry.job().getJobName(),
+                        e.getMessage(), entry.nextCheck());
+            } else {
+                log.warn("batch {} job {}: {}; next try at {}", entry.batchId(), entry.job().getJobName(),
+                        e.getMessage(), entry.nextCheck());
+            }
         } catch (WakeupException e) {
             if (running.getAsBoolean()) {
                 throw e;
@@ -160,11 +170,23 @@ final class JobRounds {
             }
         } catch (GeminiApiException e) {
             counters.apiError();
+            entry.nextCheck(settings.schedule().afterFailure(JobTable.submittedAt(job), clock.instant(),
+                    e.retryAfter().orElse(null)));
+            if (e.isRetriable() && e.httpStatus() != 404) {
+                // The API unavailable for a while (its circuit open, a 503, a lost connection), which says nothing
+                // about the configuration: the confirmation is tried again at the job's next round, the streak kept.
+                if (!e.isCircuitOpen() || refusals.count(e)) {
+                    log.warn("batch {} job {}: {} checks since {} answered NOT_FOUND ({}); listing jobs to confirm it "
+                            + "is gone failed ({}), trying again at {}{}", job.getBatchId(), job.getJobName(),
+                            streak.count(), streak.since(), streak.lastMessage(), e.getMessage(), entry.nextCheck(),
+                            e.isCircuitOpen() ? " (the circuit is open: its other refusals are counted, not logged)"
+                                    : "");
+                }
+                return false;
+            }
             counters.apiUnreachable("jobs answer NOT_FOUND and listing them fails too (check gemini.base-url, "
                     + "gemini.api-version and the API key): " + e.getMessage());
             entry.notFound(NotFoundStreak.NONE);
-            entry.nextCheck(settings.schedule().afterFailure(JobTable.submittedAt(job), clock.instant(),
-                    e.retryAfter().orElse(null)));
             log.error("batch {} job {}: {} checks since {} answered NOT_FOUND ({}), and listing jobs fails too ({}): "
                     + "the API is not reachable as configured (check gemini.base-url, gemini.api-version and the API "
                     + "key); no job is taken for gone while that lasts; next try at {}", job.getBatchId(),

@@ -1,0 +1,388 @@
+package io.genaibatch.poll;
+
+import static io.genaibatch.poll.PollFixture.text;
+import static io.genaibatch.poll.PollFixture.utf8;
+import static io.genaibatch.poll.PollFixture.value;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.genaibatch.emulator.EmulatorOptions;
+import io.genaibatch.kafka.KafkaCluster;
+import io.genaibatch.records.BatchItem;
+import io.genaibatch.records.InputMode;
+import io.genaibatch.records.RequestKind;
+import io.genaibatch.records.ResponseStatus;
+import io.genaibatch.testkit.Await;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ClusterAuthorizationException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The producer of a genai.jobs partition fails under a publication (review 17, D2 and D4): by its own calls, not by a
+ * test hook after a send returned. Each case: a 25-item job in chunks of 10, published with every request answered
+ * once (read_committed), counted once, and the poller still running.
+ */
+@ExtendWith(KafkaCluster.class)
+class PollerProducerFailuresIT {
+
+    /** The producer call that meets the fatal error, during the job's second chunk. */
+    enum FatalAt { BEGIN, SEND, COMMIT, ABORT }
+
+    /** What the test producers share: the genai.responses records sent so far, and the one producer that failed. */
+    static final class Trouble {
+        final String responsesTopic;
+        final FatalAt at;
+        /** Every producer meets the error (a cause that outlives the producer), not only the first one. */
+        final boolean everyProducer;
+        final AtomicInteger responseSends = new AtomicInteger();
+        final AtomicInteger producers = new AtomicInteger();
+        final AtomicInteger fatalErrors = new AtomicInteger();
+        final AtomicReference<TurnsFatal> failed = new AtomicReference<>();
+
+        Trouble(String responsesTopic, FatalAt at, boolean everyProducer) {
+            this.responsesTopic = responsesTopic;
+            this.at = at;
+            this.everyProducer = everyProducer;
+        }
+    }
+
+    /**
+     * A real producer that meets a fatal error once (the first of the test's producers to reach {@code at}), and from
+     * then on behaves as KafkaProducer in its fatal state: every transactional call and every send throws, wrapping
+     * that error (TransactionManager.maybeFailWithError), and only close is left. No broker lets a test give a
+     * producer an authorization or sequence error on demand, so that error is made up here; what the poller does
+     * with the producer afterwards meets the real client.
+     */
+    static final class TurnsFatal extends KafkaProducer<byte[], byte[]> {
+        private final Trouble trouble;
+        private volatile RuntimeException fatal;
+        volatile boolean closed;
+
+        TurnsFatal(Map<String, Object> properties, Trouble trouble) {
+            super(properties, new ByteArraySerializer(), new ByteArraySerializer());
+            this.trouble = trouble;
+            trouble.producers.incrementAndGet();
+        }
+
+        /**
+         * Fails now with {@code error} if no producer of the test failed yet (or, for {@code everyProducer}, this
+         * one did not); the producer stays fatal after.
+         */
+        private void failOnce(FatalAt call, RuntimeException error) {
+            if (trouble.at == call && (trouble.everyProducer ? fatal == null : trouble.failed.compareAndSet(null, this))) {
+                trouble.failed.compareAndSet(null, this);
+                trouble.fatalErrors.incrementAndGet();
+                fatal = error instanceof KafkaException && error.getCause() != null ? (RuntimeException) error.getCause()
+                        : error;
+                throw error;
+            }
+        }
+
+        private void refuseIfFatal() {
+            RuntimeException error = fatal;
+            if (error instanceof IllegalStateException) {
+                throw new IllegalStateException("Cannot execute transactional method because we are in an error state",
+                        error);
+            }
+            if (error != null) {
+                throw new KafkaException("Cannot execute transactional method because we are in an error state", error);
+            }
+        }
+
+        @Override
+        public void beginTransaction() {
+            refuseIfFatal();
+            if (trouble.responseSends.get() >= 10) {
+                // the ISE of a producer whose sender thread met an invalid state transition (a fatal state)
+                failOnce(FatalAt.BEGIN, new IllegalStateException("TransactionalId test: Cannot execute transactional "
+                        + "method because we are in an error state", new IllegalStateException(
+                        "Invalid transition attempted from state COMMITTING_TRANSACTION to state ABORTABLE_ERROR (test)")));
+            }
+            super.beginTransaction();
+        }
+
+        @Override
+        public Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record, Callback callback) {
+            refuseIfFatal();
+            if (record.topic().equals(trouble.responsesTopic)
+                    && trouble.responseSends.incrementAndGet() == 15) {
+                failOnce(FatalAt.SEND, new KafkaException("Cannot execute transactional method because we are in an "
+                        + "error state", new OutOfOrderSequenceException("The broker received an out of order "
+                        + "sequence number (test)")));
+            }
+            return super.send(record, callback);
+        }
+
+        @Override
+        public void sendOffsetsToTransaction(Map<TopicPartition, OffsetAndMetadata> offsets,
+                                             ConsumerGroupMetadata groupMetadata) {
+            refuseIfFatal();
+            super.sendOffsetsToTransaction(offsets, groupMetadata);
+        }
+
+        @Override
+        public void commitTransaction() {
+            refuseIfFatal();
+            if (trouble.responseSends.get() >= 20) {
+                failOnce(FatalAt.COMMIT, new TransactionalIdAuthorizationException("Transactional Id authorization "
+                        + "failed (test)"));
+            }
+            super.commitTransaction();
+        }
+
+        @Override
+        public void abortTransaction() {
+            refuseIfFatal();
+            failOnce(FatalAt.ABORT, new KafkaException("Cannot execute transactional method because we are in an "
+                    + "error state", new ClusterAuthorizationException("Cluster authorization failed (test)")));
+            super.abortTransaction();
+        }
+
+        @Override
+        public void close(Duration timeout) {
+            closed = true;
+            super.close(timeout);
+        }
+    }
+
+    /**
+     * D2: a fatal error (authorization, sequence, the client's own fatal state) leaves a producer that refuses every
+     * later call; kept, it refused each later beginTransaction and the partition stopped publishing until a
+     * rebalance. It must be closed, and the partition go on with a new producer.
+     */
+    @ParameterizedTest(name = "fatal error at {0}")
+    @EnumSource(FatalAt.class)
+    void shouldCloseAProducerThatMetAFatalErrorAndPublishEveryResponseOnce(FatalAt at, KafkaCluster kafka,
+                                                                           @TempDir Path dir) throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "fatal-" + at.name().toLowerCase(java.util.Locale.ROOT),
+                EmulatorOptions.defaults(), dir)) {
+            PollFixture.Batch batch = finishedJob(f, "b-fatal");
+            Trouble trouble = new Trouble(f.topics.responses(), at, false);
+            AtomicInteger hookSends = new AtomicInteger();
+            Poller poller = f.startPoller(new PollerHooks() {
+                @Override
+                public Producer<byte[], byte[]> producer(Map<String, Object> properties) {
+                    return new TurnsFatal(properties, trouble);
+                }
+
+                @Override
+                public void afterSend(String batchId) {
+                    // ABORT: a failure while the second chunk is built makes the poller abort
+                    if (at == FatalAt.ABORT && hookSends.incrementAndGet() == 15) {
+                        throw new IllegalStateException("failure while building the chunk through 20 (test)");
+                    }
+                }
+            });
+
+            assertPublishedOnce(f, batch, poller, 25);
+            TurnsFatal failed = trouble.failed.get();
+            assertThat(failed).as("the producer that met the fatal error").isNotNull();
+            assertThat(failed.closed).as("the producer that met the fatal error was closed").isTrue();
+            assertThat(trouble.producers.get()).as("producers: one per partition (two), and the fatal one's successor")
+                    .isGreaterThanOrEqualTo(3);
+        }
+    }
+
+    /**
+     * A fatal error whose cause outlives the producer (every new producer of the partition meets it too): the
+     * partition is opened again a bounded number of times, then the poller stops, as when a partition cannot be opened
+     * again (its partitions go to the other pollers, a restart resumes from what is committed), instead of closing and
+     * opening producers in a loop. Nothing of the failed chunks is visible.
+     */
+    @Test
+    void shouldStopThePollerWhenEveryNewProducerOfThePartitionMeetsAFatalErrorToo(KafkaCluster kafka,
+                                                                                 @TempDir Path dir) throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "fatal-again", EmulatorOptions.defaults(), dir)) {
+            PollFixture.Batch batch = finishedJob(f, "b-fatal-again");
+            Trouble trouble = new Trouble(f.topics.responses(), FatalAt.BEGIN, true);
+            Poller poller = f.startPoller(new PollerHooks() {
+                @Override
+                public Producer<byte[], byte[]> producer(Map<String, Object> properties) {
+                    return new TurnsFatal(properties, trouble);
+                }
+            });
+
+            assertThat(poller.awaitStopped(Duration.ofSeconds(90))).as("the poller stopped").isTrue();
+            assertThat(poller.failure()).containsInstanceOf(PartitionUnusableException.class);
+            assertThat(trouble.fatalErrors.get()).as("fatal errors met: the first producer's and its successors'")
+                    .isEqualTo(JobPartitions.FATAL_REOPENS + 1);
+            List<ConsumerRecord<byte[], byte[]>> visible = f.responses();
+            assertThat(visible).as("visible: the first chunk only").hasSize(10);
+            assertThat(visible.stream().map(r -> batch.itemByKey(new String(r.key(), StandardCharsets.UTF_8)))
+                    .distinct()).as("requests answered, each once").hasSize(10);
+        }
+    }
+
+    /**
+     * D4: a send refused by the producer itself. A record over max.request.size fails its future and puts the real
+     * client's transaction in an abortable error state; the next send then throws from inside KafkaProducer.send, in
+     * the poller's own send: the transaction is aborted and the chunk published again.
+     */
+    @Test
+    void shouldPublishEveryResponseOnceWhenTheProducerRefusesASendOfAChunk(KafkaCluster kafka, @TempDir Path dir)
+            throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "sendrefused", EmulatorOptions.defaults(), dir)) {
+            PollFixture.Batch batch = finishedJob(f, "b-send-refused");
+            String responses = f.topics.responses();
+            AtomicInteger responseSends = new AtomicInteger();
+            List<RuntimeException> thrownBySend = new CopyOnWriteArrayList<>();
+            Poller poller = f.startPoller(new PollerHooks() {
+                @Override
+                public Producer<byte[], byte[]> producer(Map<String, Object> properties) {
+                    int maxRequest = Integer.parseInt(String.valueOf(properties.getOrDefault(
+                            ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 1_048_576)));
+                    return new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer()) {
+                        @Override
+                        public Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record, Callback callback) {
+                            if (record.topic().equals(responses) && responseSends.incrementAndGet() == 15) {
+                                Future<RecordMetadata> tooLarge = super.send(new ProducerRecord<>(responses,
+                                        record.partition(), record.key(), new byte[maxRequest + 1]), null);
+                                assertThatThrownBy(tooLarge::get).hasCauseInstanceOf(RecordTooLargeException.class);
+                                try {
+                                    return super.send(record, callback);
+                                } catch (RuntimeException e) {
+                                    thrownBySend.add(e);
+                                    throw e;
+                                }
+                            }
+                            return super.send(record, callback);
+                        }
+                    };
+                }
+            });
+
+            assertPublishedOnce(f, batch, poller, 25);
+            assertThat(thrownBySend).as("what KafkaProducer.send threw after the refused record").singleElement()
+                    .satisfies(e -> assertThat(e).isInstanceOf(KafkaException.class)
+                            .hasRootCauseInstanceOf(RecordTooLargeException.class));
+        }
+    }
+
+    /**
+     * D4: fenced in the middle of a chunk. Another producer with the partition's transactional.id is initialised while
+     * the second chunk is half sent (as the partition's next owner does): that aborts the open transaction, and the
+     * poller learns it was fenced at a later send or at the commit. Nothing of the chunk is visible; the poller that
+     * takes the partition on publishes the rest, each response once, counted once.
+     */
+    @Test
+    void shouldPublishEveryResponseOnceWhenFencedInTheMiddleOfAChunk(KafkaCluster kafka, @TempDir Path dir)
+            throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "fencedmid", EmulatorOptions.defaults(), dir)) {
+            PollFixture.Batch batch = finishedJob(f, "b-fenced-mid");
+            String transactionalId = f.prefix + "poll-" + f.topics.jobs() + "-" + f.jobsPartitionOf("b-fenced-mid");
+            AtomicInteger sends = new AtomicInteger();
+            List<RuntimeException> fenced = new CopyOnWriteArrayList<>();
+            Poller zombie = f.startPoller(new PollerHooks() {
+                @Override
+                public Producer<byte[], byte[]> producer(Map<String, Object> properties) {
+                    return new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer()) {
+                        @Override
+                        public Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record, Callback callback) {
+                            return observed(() -> super.send(record, callback));
+                        }
+
+                        @Override
+                        public void sendOffsetsToTransaction(Map<TopicPartition, OffsetAndMetadata> offsets,
+                                                             ConsumerGroupMetadata groupMetadata) {
+                            observed(() -> {
+                                super.sendOffsetsToTransaction(offsets, groupMetadata);
+                                return null;
+                            });
+                        }
+
+                        @Override
+                        public void commitTransaction() {
+                            observed(() -> {
+                                super.commitTransaction();
+                                return null;
+                            });
+                        }
+
+                        private <T> T observed(java.util.function.Supplier<T> call) {
+                            try {
+                                return call.get();
+                            } catch (ProducerFencedException | InvalidProducerEpochException e) {
+                                fenced.add(e);
+                                throw e;
+                            }
+                        }
+                    };
+                }
+
+                @Override
+                public void afterSend(String batchId) {
+                    if (sends.incrementAndGet() == 15) {
+                        try (KafkaProducer<byte[], byte[]> newOwner = new KafkaProducer<>(Map.of(
+                                "bootstrap.servers", kafka.bootstrapServers(), "transactional.id", transactionalId),
+                                new ByteArraySerializer(), new ByteArraySerializer())) {
+                            newOwner.initTransactions();
+                        }
+                    }
+                }
+            });
+
+            Await.until("the zombie poller learns it was fenced", Duration.ofSeconds(60), () -> !fenced.isEmpty());
+            assertThat(zombie.isRunning()).as("the fenced poller still runs").isTrue();
+            assertThat(f.responses()).as("visible: the first chunk only").hasSize(10);
+            zombie.close();
+            Poller next = f.startPoller();
+
+            assertPublishedOnce(f, batch, next, 15);
+            assertThat(zombie.counters().snapshot().responses(ResponseStatus.SUCCEEDED))
+                    .as("counted by the fenced poller: its committed chunk").isEqualTo(10);
+        }
+    }
+
+    /** A 25-item inline job on genai.batches partition 0, finished at the API, recorded PENDING. */
+    private static PollFixture.Batch finishedJob(PollFixture f, String batchId) throws Exception {
+        PollFixture.Batch batch = f.writeBatch(batchId, RequestKind.GENERATE, 25, 0);
+        String jobName = f.createJob(batch, InputMode.INLINE);
+        f.emulator.finishNow(jobName);
+        f.writeJob(batch, jobName, InputMode.INLINE);
+        return batch;
+    }
+
+    /** The job is published, each request answered once with its own answer, {@code counted} by the poller. */
+    private static void assertPublishedOnce(PollFixture f, PollFixture.Batch batch, Poller poller, long counted)
+            throws Exception {
+        assertThat(f.awaitPublished(batch.batchId()).getPublishedThrough()).isEqualTo(25);
+        Map<String, ConsumerRecord<byte[], byte[]>> byKey = f.assertOneResponsePerKey(batch);
+        for (BatchItem item : batch.items()) {
+            assertThat(text(value(byKey.get(utf8(item.getKey()))).getResponse()))
+                    .isEqualTo("echo: " + batch.prompts().get(item.getRequestId()));
+        }
+        assertThat(poller.counters().snapshot().responses(ResponseStatus.SUCCEEDED))
+                .as("counted once, after their commits").isEqualTo(counted);
+        assertThat(poller.isRunning()).as("the poller still runs").isTrue();
+    }
+}
