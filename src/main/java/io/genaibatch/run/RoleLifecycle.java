@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
+import io.genaibatch.config.ConfigType;
 import org.slf4j.Logger;
 
 /**
@@ -237,15 +238,16 @@ public final class RoleLifecycle {
             t = thread;
         }
         if (t != null) {
-            log.warn("Role {} did not stop within {} ({}); interrupting its thread {}", name, closeBound, boundSource,
-                    t.getName());
+            log.warn("Role {} did not stop within {} ({}); interrupting its thread {}", name,
+                    ConfigType.format(closeBound), boundSource, t.getName());
             t.interrupt();
             if (awaitQuietly(stopped, interruptGrace)) {
                 return;
             }
         }
-        log.error("Role {} did not stop within {} ({}){}; leaving it running and going on", name, closeBound,
-                boundSource, t == null ? "" : " nor " + interruptGrace + " after an interrupt of " + t.getName());
+        log.error("Role {} did not stop within {} ({}){}; leaving it running and going on", name,
+                ConfigType.format(closeBound), boundSource,
+                t == null ? "" : " nor " + ConfigType.format(interruptGrace) + " after an interrupt of " + t.getName());
     }
 
     /**

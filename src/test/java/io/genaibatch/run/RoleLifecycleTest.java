@@ -192,8 +192,8 @@ class RoleLifecycleTest {
             assertThat(w.lifecycle.stopped().toCompletableFuture()).isNotDone();
             assertThat(log.events()).filteredOn(e -> e.get("level").asText().equals("ERROR"))
                     .extracting(e -> e.get("message").asText()).singleElement().asString()
-                    .startsWith("Role demo did not stop within PT0.3S (demo.close-timeout) nor PT0.1S after an "
-                            + "interrupt of genai-batch-demo-7");
+                    .isEqualTo("Role demo did not stop within 300ms (demo.close-timeout) nor 100ms after an "
+                            + "interrupt of genai-batch-demo-7; leaving it running and going on");
         } finally {
             w.end.complete(null);
         }
