@@ -30,7 +30,8 @@ public final class RoleLifecycle {
     public interface Steps {
         /**
          * Opens what the role needs and starts its work: on its one thread ({@link #runOnThread}) or on threads of
-         * its own that report their end through {@link #ended}. Throws when the role cannot start.
+         * its own that report their end through {@link #ended}. Throws when the role cannot start; the work is
+         * started last, so that nothing is left running when it throws.
          *
          * @return what the "started" line says of the role: its group, topics, directories
          */
