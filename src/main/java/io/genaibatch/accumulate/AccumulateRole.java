@@ -15,6 +15,7 @@ import io.genaibatch.kafka.Topics;
 import io.genaibatch.run.OpenBatches;
 import io.genaibatch.run.Readiness;
 import io.genaibatch.run.Role;
+import io.genaibatch.run.RoleLifecycle;
 import io.genaibatch.run.Telemetry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import org.apache.kafka.clients.admin.Admin;
@@ -33,12 +34,11 @@ public final class AccumulateRole implements Role, OpenBatches.Source {
     private final Map<String, Object> streamsOverrides;
     private final Telemetry telemetry;
     private final OpenBatchGauges openBatches;
-    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private final CompletableFuture<Void> running = new CompletableFuture<>();
+    private final RoleLifecycle lifecycle;
     private volatile KafkaStreams streams;
     private volatile java.time.Duration maxHeartbeatSilence;
     private KafkaStreamsMetrics streamsMeters;
-    private volatile boolean closing;
 
     public AccumulateRole(GenAiBatchConfig config) {
         this(config, new AccumulatorCounters(), Map.of());
@@ -71,6 +71,37 @@ public final class AccumulateRole implements Role, OpenBatches.Source {
         this.streamsOverrides = Map.copyOf(streamsOverrides);
         this.telemetry = telemetry;
         this.openBatches = openBatches;
+        Duration closeTimeout = config.get(io.genaibatch.config.ConfigKeys.ACCUMULATE_CLOSE_TIMEOUT);
+        this.lifecycle = new RoleLifecycle(name(), log, closeTimeout,
+                io.genaibatch.config.ConfigKeys.ACCUMULATE_CLOSE_TIMEOUT.name(), new RoleLifecycle.Steps() {
+                    @Override
+                    public String start() {
+                        return startStreams();
+                    }
+
+                    @Override
+                    public void stop() {
+                        // LEAVE_GROUP: without it the next start waits out the session timeout (44 s measured) before
+                        // it gets tasks.
+                        if (streams.close(CloseOptions.groupMembershipOperation(
+                                CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(closeTimeout))) {
+                            // Closed: the state listener may not have heard NOT_RUNNING yet.
+                            lifecycle.ended(null);
+                        }
+                    }
+
+                    @Override
+                    public void release() {
+                        if (streams != null) {
+                            // Closed already, but for an application that failed on its own (ERROR), whose threads
+                            // and state directory lock are let go in the background.
+                            streams.close(Duration.ZERO);
+                        }
+                        if (streamsMeters != null) {
+                            streamsMeters.close();
+                        }
+                    }
+                });
     }
 
     @Override
@@ -78,11 +109,13 @@ public final class AccumulateRole implements Role, OpenBatches.Source {
         return "accumulate";
     }
 
+    /** Checks the topics, then starts the Kafka Streams application, whose threads are its own; once only. */
     @Override
-    public synchronized void start() {
-        if (streams != null) {
-            return;
-        }
+    public void start() {
+        lifecycle.start();
+    }
+
+    private String startStreams() {
         java.util.Properties props = AccumulatorTopology.streamsConfig(config, metrics, streamsOverrides);
         RecordLimits limits = requireTopicsAndLearnLimits(props);
         OversizedRequests oversized = new OversizedRequests();
@@ -106,14 +139,15 @@ public final class AccumulateRole implements Role, OpenBatches.Source {
                 AccumulateProcessor.afterEffects(openBatches::watchStored);
             }
             if (newState == KafkaStreams.State.ERROR) {
-                stopped.completeExceptionally(new IllegalStateException("the accumulator's Kafka Streams application failed"));
-            } else if (newState == KafkaStreams.State.NOT_RUNNING && !closing) {
-                stopped.completeExceptionally(new IllegalStateException("the accumulator stopped on its own"));
+                lifecycle.ended(new IllegalStateException("the accumulator's Kafka Streams application failed"));
+            } else if (newState == KafkaStreams.State.NOT_RUNNING) {
+                // Asked to (closed) or on its own: the lifecycle knows which.
+                lifecycle.ended(null);
             }
         });
         streams.start();
-        log.info("Accumulator started: {} -> {}", config.get(io.genaibatch.config.ConfigKeys.TOPIC_REQUESTS),
-                config.get(io.genaibatch.config.ConfigKeys.TOPIC_BATCHES));
+        return config.get(io.genaibatch.config.ConfigKeys.TOPIC_REQUESTS) + " -> "
+                + config.get(io.genaibatch.config.ConfigKeys.TOPIC_BATCHES);
     }
 
     /** Waits until the Streams application has its tasks and runs; for tests and the benchmark. */
@@ -129,16 +163,17 @@ public final class AccumulateRole implements Role, OpenBatches.Source {
 
     @Override
     public CompletionStage<Void> stopped() {
-        return stopped;
+        return lifecycle.stopped();
     }
 
     /** RUNNING, with every stream thread's consumer in the group and heartbeating. */
     @Override
     public Readiness readiness() {
+        return lifecycle.readiness(this::runningReadiness);
+    }
+
+    private Readiness runningReadiness() {
         KafkaStreams s = streams;
-        if (s == null) {
-            return Readiness.notReady("not started");
-        }
         KafkaStreams.State state = s.state();
         if (state != KafkaStreams.State.RUNNING) {
             return Readiness.notReady("Kafka Streams is " + state + ", not RUNNING");
@@ -147,18 +182,13 @@ public final class AccumulateRole implements Role, OpenBatches.Source {
                 .orElse(Readiness.READY);
     }
 
+    /**
+     * Closes the Kafka Streams application, leaving its group, within {@code accumulate.close-timeout}
+     * (docs/OPERATIONS.md, "Role lifecycle"). Idempotent, from any thread.
+     */
     @Override
-    public synchronized void close() {
-        if (streams == null || closing) {
-            return;
-        }
-        closing = true;
-        // LEAVE_GROUP: without it the next start waits out the session timeout (44 s measured) before it gets tasks.
-        streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-                .withTimeout(config.get(io.genaibatch.config.ConfigKeys.ACCUMULATE_CLOSE_TIMEOUT)));
-        streamsMeters.close();
-        log.info("Accumulator closed");
-        stopped.complete(null);
+    public void close() {
+        lifecycle.close();
     }
 
     /** The Streams settings of its main consumer: the common ones, then the main-consumer-prefixed ones on top. */

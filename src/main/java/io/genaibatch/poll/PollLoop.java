@@ -15,8 +15,6 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.errors.WakeupException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The poller's thread. It makes the Kafka clients ({@link PollerClients}) and wires the parts, through which work
@@ -28,7 +26,6 @@ import org.slf4j.LoggerFactory;
  * runs on a thread of its own while this one keeps polling.
  */
 final class PollLoop implements Runnable {
-    private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
     private static final Duration MAX_IDLE_POLL = Duration.ofMillis(200);
 
     private final KafkaClients clients;
@@ -99,8 +96,6 @@ final class PollLoop implements Runnable {
                 RetentionCheck.warnIfShort(topicAdmin, topics.batches(), settings.retries());
             }
             partitions.subscribe();
-            log.info("Poller started: group {}, jobs from {}, responses to {}, cache {}", settings.groupId(),
-                    topics.jobs(), topics.responses(), cache.root());
             try {
                 while (running) {
                     partitions.pollOnce(table.untilNextDue(clock.instant(), MAX_IDLE_POLL));
@@ -129,7 +124,6 @@ final class PollLoop implements Runnable {
                 partitions.closeProducers();
             }
             consumer = null;
-            log.info("Poller stopped");
         }
     }
 }

@@ -2,13 +2,10 @@ package io.genaibatch.poll;
 
 import java.time.Clock;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 
+import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.gemini.BatchApi;
 import io.genaibatch.kafka.GroupMembership;
@@ -17,6 +14,7 @@ import io.genaibatch.ops.Prices;
 import io.genaibatch.run.Readiness;
 import io.genaibatch.run.Telemetry;
 import io.genaibatch.run.Role;
+import io.genaibatch.run.RoleLifecycle;
 import io.genaibatch.kafka.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,11 +43,8 @@ public final class Poller implements Role {
     private final Telemetry telemetry;
     private final BatchApi api;
     private final java.time.Duration maxHeartbeatSilence;
-    private final Thread thread;
-    private final AtomicBoolean started = new AtomicBoolean();
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private final AtomicReference<Throwable> failure = new AtomicReference<>();
-    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    private final Topics topics;
+    private final RoleLifecycle lifecycle;
 
     /**
      * Reads and checks the poll.* keys (a bad value fails here, not later); starts nothing.
@@ -79,20 +74,29 @@ public final class Poller implements Role {
         this.settings = PollerSettings.from(config);
         KafkaClients clients = new KafkaClients(config);
         this.maxHeartbeatSilence = GroupMembership.maxSilence(clients.properties(java.util.Map.of()));
-        this.loop = new PollLoop(clients, settings, api, Topics.from(config), clients.valueFormat(),
+        this.topics = Topics.from(config);
+        this.loop = new PollLoop(clients, settings, api, topics, clients.valueFormat(),
                 JobPolicy.named(settings.policy(), settings.retries()), counters, hooks, clock);
-        this.thread = new Thread(this::runLoop, "genai-batch-poll");
+        this.lifecycle = new RoleLifecycle(name(), log, settings.closeTimeout(), ConfigKeys.POLL_CLOSE_TIMEOUT.name(),
+                new RoleLifecycle.Steps() {
+                    @Override
+                    public String start() {
+                        lifecycle.runOnThread("", loop::run);
+                        return "group " + settings.groupId() + ", jobs from " + topics.jobs() + ", responses to "
+                                + topics.responses() + ", cache " + settings.cacheDir().toAbsolutePath().normalize();
+                    }
+
+                    @Override
+                    public void stop() {
+                        loop.stop();
+                    }
+                });
     }
 
-    /** Starts the poller thread. Once only. */
+    /** Starts the poller thread, {@code genai-batch-poll}, which opens the Kafka clients; once only. */
+    @Override
     public void start() {
-        if (closed.get()) {
-            throw new IllegalStateException("the poller is closed");
-        }
-        if (!started.compareAndSet(false, true)) {
-            throw new IllegalStateException("the poller is already started");
-        }
-        thread.start();
+        lifecycle.start();
     }
 
     @Override
@@ -102,7 +106,7 @@ public final class Poller implements Role {
 
     @Override
     public CompletionStage<Void> stopped() {
-        return stopped;
+        return lifecycle.stopped();
     }
 
     /** What the poller counted so far. */
@@ -117,70 +121,39 @@ public final class Poller implements Role {
      */
     @Override
     public Readiness readiness() {
-        if (!started.get()) {
-            return Readiness.notReady("not started");
-        }
+        return lifecycle.readiness(this::runningReadiness);
+    }
+
+    private Readiness runningReadiness() {
         Readiness group = GroupMembership.problem(loop.consumerMetrics(), maxHeartbeatSilence)
                 .map(Readiness::notReady).orElse(Readiness.READY);
         return group.and(counters.apiUnreachable().map(Readiness::notReady).orElse(Readiness.READY))
                 .and(telemetry.apiReadiness(api));
     }
 
-    /** Whether the poller thread runs. */
+    /** Whether the poller runs: started, and neither stopping nor stopped. */
     public boolean isRunning() {
-        return thread.isAlive();
+        return lifecycle.isRunning();
     }
 
-    /** Waits for the poller thread to end (after {@link #close()}, or on its own after a failure). */
-    boolean awaitStopped(java.time.Duration timeout) throws InterruptedException {
-        thread.join(Math.max(1, timeout.toMillis()));
-        return !thread.isAlive();
+    /** Waits for the poller to stop (after {@link #close()}, or on its own after a failure). */
+    boolean awaitStopped(java.time.Duration timeout) {
+        return lifecycle.awaitStopped(timeout);
     }
 
-    /** Why the poller thread ended on its own, if it did. */
+    /** Why the poller stopped on its own, if it did. */
     public Optional<Throwable> failure() {
-        return Optional.ofNullable(failure.get());
+        return lifecycle.failure();
     }
 
     /**
      * Stops the poller: the current transaction is committed or aborted (never half-applied), the partitions are
      * given back to the group, clients closed. Waits up to {@code poll.close-timeout}, then interrupts the thread
-     * (a Gemini call waiting out a Retry-After, a long download) and waits a little more. Idempotent.
+     * (a Gemini call waiting out a Retry-After, a long download) and waits a little more (docs/OPERATIONS.md, "Role
+     * lifecycle"). Idempotent, from any thread.
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        loop.stop();
-        if (!started.get()) {
-            stopped.complete(null);
-            return;
-        }
-        try {
-            thread.join(settings.closeTimeout().toMillis());
-            if (thread.isAlive()) {
-                log.warn("The poller did not stop within {}; interrupting it", settings.closeTimeout());
-                thread.interrupt();
-                thread.join(TimeUnit.SECONDS.toMillis(10));
-            }
-            if (thread.isAlive()) {
-                log.error("The poller thread is still running after close; it will stop at its next step");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private void runLoop() {
-        try {
-            loop.run();
-            stopped.complete(null);
-        } catch (Throwable t) {
-            failure.set(t);
-            log.error("The poller stopped on an unexpected error; its partitions go to the other pollers of group {}",
-                    settings.groupId(), t);
-            stopped.completeExceptionally(t);
-        }
+        lifecycle.close();
     }
 }

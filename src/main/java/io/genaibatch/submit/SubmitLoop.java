@@ -258,7 +258,6 @@ final class SubmitLoop implements Runnable {
         }
         Throwable t = fatal.get();
         if (t == null) {
-            log.info("Submitter stopped");
             stopped.complete(null);
         } else {
             stopped.completeExceptionally(t);

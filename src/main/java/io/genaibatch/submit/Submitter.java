@@ -17,6 +17,7 @@ import io.genaibatch.gemini.BatchApi;
 import io.genaibatch.kafka.GroupMembership;
 import io.genaibatch.run.Readiness;
 import io.genaibatch.run.Role;
+import io.genaibatch.run.RoleLifecycle;
 import io.genaibatch.run.Telemetry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.genaibatch.kafka.KafkaClients;
@@ -63,12 +64,9 @@ public final class Submitter implements Role {
     private volatile KafkaConsumer<String, byte[]> groupConsumer;
     private volatile Duration maxHeartbeatSilence;
     private SubmitLoop loop;
-    /** The loop's end as callers may see it, made once: a new stage per call would stay attached to the loop's. */
-    private CompletionStage<Void> stopped;
-    private Thread thread;
-    private boolean closed;
     /** Held while this submitter lives when its instance id is the default one; null with submit.instance-id. */
     private InstanceSlot slot;
+    private final RoleLifecycle lifecycle;
 
     /** Reads and checks the {@code submit.*} settings; connects nothing until {@link #start()}. */
     public Submitter(GenAiBatchConfig config, BatchApi api) {
@@ -96,6 +94,27 @@ public final class Submitter implements Role {
                     config.get(ConfigKeys.SUBMIT_GROUP_ID));
             return slot.id();
         });
+        // Past submit.shutdown-timeout the loop still commits, leaves its group and closes its clients (up to 20 s).
+        this.lifecycle = new RoleLifecycle(name(), log, settings.shutdownTimeout().plusSeconds(20),
+                ConfigKeys.SUBMIT_SHUTDOWN_TIMEOUT.name() + " + 20s", new RoleLifecycle.Steps() {
+                    @Override
+                    public String start() {
+                        return startLoop();
+                    }
+
+                    @Override
+                    public void stop() {
+                        loop.stop();
+                    }
+
+                    @Override
+                    public void release() {
+                        clientMeters.forEach(KafkaClientMetrics::close);
+                        if (slot != null) {
+                            slot.close();
+                        }
+                    }
+                });
     }
 
     /** The name used with {@code run --roles}. */
@@ -104,15 +123,16 @@ public final class Submitter implements Role {
         return "submit";
     }
 
-    /** Creates the Kafka clients and starts the role's thread, {@code genai-batch-submit-<instance id>}; returns at once. */
+    /**
+     * Creates the Kafka clients and starts the role's thread, {@code genai-batch-submit-<instance id>}; returns at
+     * once. Once only.
+     */
     @Override
-    public synchronized void start() {
-        if (closed) {
-            throw new IllegalStateException("submitter already closed");
-        }
-        if (loop != null) {
-            throw new IllegalStateException("submitter already started");
-        }
+    public void start() {
+        lifecycle.start();
+    }
+
+    private synchronized String startLoop() {
         KafkaClients clients = new KafkaClients(config);
         String clientId = "genai-batch-submit-" + settings.instanceId();
         Map<String, Object> groupProperties = clients.consumer(Map.of(
@@ -162,12 +182,15 @@ public final class Submitter implements Role {
                 new StringDeserializer(), new ByteArrayDeserializer());
         loop = new SubmitLoop(settings, consumer, jobsConsumer, jobsEnds, producer, rangeConsumers, api, hooks, counters,
                 clock);
-        stopped = loop.stopped().minimalCompletionStage();
-        thread = new Thread(loop, "genai-batch-submit-" + settings.instanceId());
-        thread.start();
-        log.info("Submitter started: group {}, transactional id {}, spool {}, inline up to {} bytes, at most {} jobs"
-                        + " in flight", settings.groupId(), settings.transactionalId(), settings.spoolDir().toAbsolutePath(),
-                settings.inlineMaxBytes(), settings.maxJobsInFlight());
+        SubmitLoop started = loop;
+        // The loop ends its own way (stopped(), failed on a fatal error); the role's end is the loop's.
+        lifecycle.runOnThread(settings.instanceId(), () -> {
+            started.run();
+            started.stopped().join();
+        });
+        return "group " + settings.groupId() + ", transactional id " + settings.transactionalId() + ", spool "
+                + settings.spoolDir().toAbsolutePath() + ", inline up to " + settings.inlineMaxBytes()
+                + " bytes, at most " + settings.maxJobsInFlight() + " jobs in flight";
     }
 
     /** Reads genai.jobs at assignment ({@link KnownJobs}): read_committed, no group. */
@@ -193,11 +216,8 @@ public final class Submitter implements Role {
      * (a fatal error, e.g. its producer fenced): the process should then stop too, and a restart resumes safely.
      */
     @Override
-    public synchronized CompletionStage<Void> stopped() {
-        if (loop == null) {
-            throw new IllegalStateException("submitter not started");
-        }
-        return stopped;
+    public CompletionStage<Void> stopped() {
+        return lifecycle.stopped();
     }
 
     /** Partitions of genai.batches this instance owns now (0 before the first assignment and after close). */
@@ -215,51 +235,18 @@ public final class Submitter implements Role {
      */
     @Override
     public Readiness readiness() {
-        KafkaConsumer<String, byte[]> c = groupConsumer;
-        Readiness group = c == null ? Readiness.notReady("not started")
-                : GroupMembership.problem(c.metrics(), maxHeartbeatSilence).map(Readiness::notReady)
-                .orElse(Readiness.READY);
-        return group.and(telemetry.apiReadiness(api));
+        return lifecycle.readiness(() -> GroupMembership.problem(groupConsumer.metrics(), maxHeartbeatSilence)
+                .map(Readiness::notReady).orElse(Readiness.READY).and(telemetry.apiReadiness(api)));
     }
 
     /**
      * Stops in order: no new batch is taken on, uploads and retries are abandoned (their batches stay below the
      * committed offset), creates already sent are waited for up to {@code submit.shutdown-timeout} and recorded,
-     * offsets are committed and the group is left. Idempotent; bounded by about the shutdown timeout.
+     * offsets are committed and the group is left. Idempotent, from any thread; bounded by the shutdown timeout and
+     * 20 s (docs/OPERATIONS.md, "Role lifecycle").
      */
     @Override
     public void close() {
-        SubmitLoop l;
-        Thread t;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            l = loop;
-            t = thread;
-        }
-        try {
-            if (l != null) {
-                stopLoop(l, t);
-            }
-        } finally {
-            clientMeters.forEach(KafkaClientMetrics::close);
-            if (slot != null) {
-                slot.close();
-            }
-        }
-    }
-
-    private void stopLoop(SubmitLoop l, Thread t) {
-        l.stop();
-        try {
-            t.join(settings.shutdownTimeout().plusSeconds(20).toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (t.isAlive()) {
-            log.error("Submitter thread still running {} after close; abandoning it", settings.shutdownTimeout());
-        }
+        lifecycle.close();
     }
 }

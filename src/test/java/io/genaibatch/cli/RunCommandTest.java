@@ -36,9 +36,13 @@ class RunCommandTest {
         final String name;
         final java.util.List<String> log;
         final java.util.concurrent.CompletableFuture<Void> stopped = new java.util.concurrent.CompletableFuture<>();
-        final boolean failToStart;
+        final RuntimeException failToStart;
 
         FakeRole(String name, java.util.List<String> log, boolean failToStart) {
+            this(name, log, failToStart ? new IllegalStateException(name + " cannot start") : null);
+        }
+
+        FakeRole(String name, java.util.List<String> log, RuntimeException failToStart) {
             this.name = name;
             this.log = log;
             this.failToStart = failToStart;
@@ -52,8 +56,8 @@ class RunCommandTest {
         @Override
         public void start() {
             log.add("start " + name);
-            if (failToStart) {
-                throw new IllegalStateException(name + " cannot start");
+            if (failToStart != null) {
+                throw failToStart;
             }
         }
 
@@ -105,6 +109,20 @@ class RunCommandTest {
                 new FakeRole("c", log, false)), new java.util.concurrent.CompletableFuture<>(), SINK, SINK);
 
         assertThat(code).isEqualTo(1);
+        assertThat(log).containsExactly("start a", "start b", "close b", "close a");
+    }
+
+    @Test
+    void shouldSayWhichRoleCouldNotStartWhateverItThrew() {
+        java.util.List<String> log = new java.util.ArrayList<>();
+        java.io.StringWriter err = new java.io.StringWriter();
+
+        int code = RunCommand.run(java.util.List.of(new FakeRole("a", log, false), new FakeRole("b", log,
+                new org.apache.kafka.common.KafkaException("Failed to construct kafka consumer"))),
+                new java.util.concurrent.CompletableFuture<>(), SINK, new java.io.PrintWriter(err, true));
+
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString()).contains("Failed to construct kafka consumer");
         assertThat(log).containsExactly("start a", "start b", "close b", "close a");
     }
 }
