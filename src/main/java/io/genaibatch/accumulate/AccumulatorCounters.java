@@ -5,6 +5,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
+import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.BatchSeal;
 
@@ -23,9 +24,9 @@ public final class AccumulatorCounters implements AccumulatorMetrics {
     }
 
     @Override
-    public void requestRejected(String model, String code, int dlqRecords, boolean responseWritten) {
+    public void requestRejected(String model, ErrorCode code, int dlqRecords, boolean responseWritten) {
         add("requests.rejected", 1);
-        add("requests.rejected." + code, 1);
+        add("requests.rejected." + code.code(), 1);
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.genaibatch.accumulate;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.BatchSeal;
 import io.micrometer.core.instrument.Counter;
@@ -57,14 +58,14 @@ public final class AccumulatorMeters implements AccumulatorMetrics {
     }
 
     @Override
-    public void requestRejected(String model, String code, int dlqRecords, boolean responseWritten) {
+    public void requestRejected(String model, ErrorCode code, int dlqRecords, boolean responseWritten) {
         String label = labelOf(model);
-        registry.counter("genai.requests.rejected", "model", label, "code", code).increment();
+        registry.counter("genai.requests.rejected", "model", label, "code", code.code()).increment();
         if (responseWritten) {
             registry.counter("genai.responses", "model", label, "status", "REJECTED").increment();
         }
         if (dlqRecords > 0) {
-            registry.counter("genai.dlq.records", "code", code).increment(dlqRecords);
+            registry.counter("genai.dlq.records", "code", code.code()).increment(dlqRecords);
         }
     }
 

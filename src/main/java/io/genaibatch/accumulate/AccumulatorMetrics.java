@@ -1,5 +1,6 @@
 package io.genaibatch.accumulate;
 
+import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.BatchSeal;
 
@@ -26,14 +27,14 @@ public interface AccumulatorMetrics {
     }
 
     /**
-     * A request was refused with this code (see {@link io.genaibatch.batch.ErrorCode}): {@code dlqRecords} copies of it go to
+     * A request was refused with this code: {@code dlqRecords} copies of it go to
      * genai.requests.dlq, and its REJECTED response to genai.responses unless even a bare one is over the topic's
      * record limit (a key near the limit).
      *
      * @param model the model as the caller sent it, "" when unknown
      * @param responseWritten whether its REJECTED response is written
      */
-    default void requestRejected(String model, String code, int dlqRecords, boolean responseWritten) {
+    default void requestRejected(String model, ErrorCode code, int dlqRecords, boolean responseWritten) {
     }
 
     /**

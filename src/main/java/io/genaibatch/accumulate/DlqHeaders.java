@@ -23,7 +23,7 @@ public final class DlqHeaders {
 
     /** Adds the rejection's code, message and requestId. */
     static void add(Headers headers, Rejection rejection) {
-        headers.add(CODE, utf8(rejection.code()));
+        headers.add(CODE, utf8(rejection.code().code()));
         headers.add(MESSAGE, utf8(rejection.message()));
         headers.add(REQUEST_ID, utf8(rejection.requestId()));
     }

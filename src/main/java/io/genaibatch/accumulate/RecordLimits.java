@@ -53,12 +53,6 @@ record RecordLimits(Limit repartition, Limit batches, Limit responses, Limit dlq
                 new Limit(KAFKA_DEFAULT, topics.responses(), producer), new Limit(KAFKA_DEFAULT, topics.dlq(), producer));
     }
 
-    /** Every limit at most {@code bytes}, named as the topic's max.message.bytes (for tests). */
-    static RecordLimits uniform(Topics topics, String repartitionTopic, int bytes) {
-        return new RecordLimits(topicLimit(repartitionTopic, bytes), topicLimit(topics.batches(), bytes),
-                topicLimit(topics.responses(), bytes), topicLimit(topics.dlq(), bytes));
-    }
-
     private static Limit topicLimit(String topic, int bytes) {
         return new Limit(bytes, topic, "topic " + topic + " " + TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
     }

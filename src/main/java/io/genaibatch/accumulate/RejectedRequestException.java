@@ -9,7 +9,7 @@ final class RejectedRequestException extends RuntimeException {
     private final transient Rejection rejection;
 
     RejectedRequestException(Rejection rejection) {
-        super(rejection.code() + ": " + rejection.message(), null, false, false);
+        super(rejection.code().code() + ": " + rejection.message(), null, false, false);
         this.rejection = rejection;
     }
 

@@ -3,6 +3,7 @@ package io.genaibatch.accumulate;
 import java.time.Instant;
 import java.util.Map;
 
+import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.records.Error;
 import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.RequestKind;
@@ -12,13 +13,13 @@ import io.genaibatch.records.ResponseStatus;
  * Why one request was refused, with what is known of it, so that its REJECTED response can echo the caller's
  * requestId, model and metadata when they could be read.
  *
- * @param code one of {@link io.genaibatch.batch.ErrorCode}
+ * @param code why it was refused; its {@link ErrorCode#code()} is the wire string
  * @param message what was expected, what was found, naming the field
  * @param model the model as the caller sent it, "" when unknown
  * @param kind null when unknown or invalid
  * @param receivedAt the request record's timestamp, null when unknown
  */
-record Rejection(String code, String message, String requestId, String model, RequestKind kind,
+record Rejection(ErrorCode code, String message, String requestId, String model, RequestKind kind,
                  Map<String, String> metadata, Instant receivedAt) {
 
     Rejection {
@@ -30,7 +31,7 @@ record Rejection(String code, String message, String requestId, String model, Re
         return GenAiResponse.newBuilder()
                 .setRequestId(requestId)
                 .setStatus(ResponseStatus.REJECTED)
-                .setError(Error.newBuilder().setCode(code).setMessage(message).setHttpStatus(null).build())
+                .setError(Error.newBuilder().setCode(code.code()).setMessage(message).setHttpStatus(null).build())
                 .setModel(model)
                 .setKind(kind)
                 .setMetadata(metadata)

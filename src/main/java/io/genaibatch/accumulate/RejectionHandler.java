@@ -157,7 +157,7 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
             DlqHeaders.add(d.headers(), rejection);
             out.add(fitted.dlq(d));
         }
-        if (rejection.code().equals(ErrorCode.PROCESSING_FAILED.code())) {
+        if (rejection.code() == ErrorCode.PROCESSING_FAILED) {
             log.error("Request {} rejected after an unexpected failure: {}", rejection.requestId(), rejection.message());
         } else {
             log.info("Request {} rejected: {} {}", rejection.requestId(), rejection.code(), rejection.message());

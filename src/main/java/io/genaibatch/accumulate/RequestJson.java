@@ -48,7 +48,7 @@ final class RequestJson {
     }
 
     /** A problem found in the request: its error code and message. */
-    record Problem(String code, String message) {
+    record Problem(ErrorCode code, String message) {
     }
 
     /** The outcome: the one-line JSON, or the problem. */
@@ -62,7 +62,7 @@ final class RequestJson {
         try (JsonParser parser = MAPPER.getFactory().createParser(text)) {
             problem = kind == RequestKind.EMBED ? checkEmbed(parser) : checkGenerate(parser);
             if (problem == null && parser.nextToken() != null) {
-                problem = new Problem(ErrorCode.INVALID_REQUEST.code(), "field 'request' has more after its JSON object (" + parser.getText() + ")");
+                problem = new Problem(ErrorCode.INVALID_REQUEST, "field 'request' has more after its JSON object (" + parser.getText() + ")");
             }
         } catch (JsonProcessingException e) {
             return invalid("field 'request' is not valid JSON: " + e.getOriginalMessage());
@@ -87,10 +87,10 @@ final class RequestJson {
     private static Problem checkRoot(JsonParser p, String what) throws IOException {
         JsonToken first = p.nextToken();
         if (first == null) {
-            return new Problem(ErrorCode.INVALID_REQUEST.code(), "field 'request' is empty: expected a JSON object");
+            return new Problem(ErrorCode.INVALID_REQUEST, "field 'request' is empty: expected a JSON object");
         }
         if (first != JsonToken.START_OBJECT) {
-            return new Problem(ErrorCode.INVALID_REQUEST.code(), "field 'request' must be a JSON object (a " + what + "), found " + type(first));
+            return new Problem(ErrorCode.INVALID_REQUEST, "field 'request' must be a JSON object (a " + what + "), found " + type(first));
         }
         return null;
     }
@@ -107,7 +107,7 @@ final class RequestJson {
             if (name.equals("contents") && value != JsonToken.VALUE_NULL) {
                 contents = true;
                 if (value != JsonToken.START_ARRAY) {
-                    return new Problem(ErrorCode.INVALID_REQUEST.code(), "field 'request.contents' must be an array of Content objects, found "
+                    return new Problem(ErrorCode.INVALID_REQUEST, "field 'request.contents' must be an array of Content objects, found "
                             + type(value));
                 }
                 int i = 0;
@@ -118,7 +118,7 @@ final class RequestJson {
                     }
                 }
                 if (i == 0) {
-                    return new Problem(ErrorCode.EMPTY_CONTENTS.code(), "field 'request.contents' is an empty array: nothing to generate from");
+                    return new Problem(ErrorCode.EMPTY_CONTENTS, "field 'request.contents' is an empty array: nothing to generate from");
                 }
             } else {
                 problem = checkOptional(p, name, value, GENERATE_OPTIONAL);
@@ -127,7 +127,7 @@ final class RequestJson {
                 }
             }
         }
-        return contents ? null : new Problem(ErrorCode.INVALID_REQUEST.code(), "field 'request.contents' is missing: a "
+        return contents ? null : new Problem(ErrorCode.INVALID_REQUEST, "field 'request.contents' is missing: a "
                 + "GenerateContentRequest needs a non-empty array of Content objects");
     }
 
@@ -150,14 +150,14 @@ final class RequestJson {
                 return problem;
             }
         }
-        return content ? null : new Problem(ErrorCode.INVALID_REQUEST.code(), "field 'request.content' is missing: an "
+        return content ? null : new Problem(ErrorCode.INVALID_REQUEST, "field 'request.content' is missing: an "
                 + "EmbedContentRequest needs a Content object with parts");
     }
 
     /** The parser is on the token that starts a Content; on success it is left on the Content's end. */
     private static Problem checkContent(JsonParser p, String path) throws IOException {
         if (p.currentToken() != JsonToken.START_OBJECT) {
-            return new Problem(ErrorCode.INVALID_REQUEST.code(), "field '" + path + "' must be a Content object, found " + type(p.currentToken()));
+            return new Problem(ErrorCode.INVALID_REQUEST, "field '" + path + "' must be a Content object, found " + type(p.currentToken()));
         }
         int parts = -1;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -165,26 +165,26 @@ final class RequestJson {
             JsonToken value = p.nextToken();
             if (name.equals("parts") && value != JsonToken.VALUE_NULL) {
                 if (value != JsonToken.START_ARRAY) {
-                    return new Problem(ErrorCode.INVALID_REQUEST.code(), "field '" + path + ".parts' must be an array of Part objects, found "
+                    return new Problem(ErrorCode.INVALID_REQUEST, "field '" + path + ".parts' must be an array of Part objects, found "
                             + type(value));
                 }
                 parts = 0;
                 for (JsonToken part = p.nextToken(); part != JsonToken.END_ARRAY; part = p.nextToken()) {
                     if (part != JsonToken.START_OBJECT) {
-                        return new Problem(ErrorCode.INVALID_REQUEST.code(), "field '" + path + ".parts[" + parts + "]' must be a Part "
+                        return new Problem(ErrorCode.INVALID_REQUEST, "field '" + path + ".parts[" + parts + "]' must be a Part "
                                 + "object (e.g. {\"text\": ...}), found " + type(part));
                     }
                     p.skipChildren();
                     parts++;
                 }
             } else if (name.equals("role") && value != JsonToken.VALUE_STRING && value != JsonToken.VALUE_NULL) {
-                return new Problem(ErrorCode.INVALID_REQUEST.code(), "field '" + path + ".role' must be a string, found " + type(value));
+                return new Problem(ErrorCode.INVALID_REQUEST, "field '" + path + ".role' must be a string, found " + type(value));
             } else {
                 p.skipChildren();
             }
         }
         if (parts <= 0) {
-            return new Problem(ErrorCode.EMPTY_CONTENTS.code(), "field '" + path + ".parts' is " + (parts < 0 ? "missing" : "an empty array")
+            return new Problem(ErrorCode.EMPTY_CONTENTS, "field '" + path + ".parts' is " + (parts < 0 ? "missing" : "an empty array")
                     + ": a Content needs at least one part");
         }
         return null;
@@ -202,7 +202,7 @@ final class RequestJson {
                 default -> isProto3Integer(p, value);
             };
             if (!ok) {
-                return new Problem(ErrorCode.INVALID_REQUEST.code(), "field 'request." + name + "' must be "
+                return new Problem(ErrorCode.INVALID_REQUEST, "field 'request." + name + "' must be "
                         + ("aeiou".indexOf(type.charAt(0)) >= 0 ? "an " : "a ") + type + ", found " + type(value)
                         + (!"integer".equals(type) ? "" : value == JsonToken.VALUE_STRING ? " '" + p.getText() + "'"
                                 : value == JsonToken.VALUE_NUMBER_FLOAT ? " " + p.getText() : ""));
@@ -262,7 +262,7 @@ final class RequestJson {
     }
 
     private static Checked invalid(String message) {
-        return new Checked(null, new Problem(ErrorCode.INVALID_REQUEST.code(), message));
+        return new Checked(null, new Problem(ErrorCode.INVALID_REQUEST, message));
     }
 
     static String type(JsonNode node) {

@@ -122,7 +122,7 @@ final class RequestSizes {
     }
 
     private static Rejection rejection(BatchItem item, String message) {
-        return new Rejection(ErrorCode.REQUEST_TOO_LARGE.code(), message, item.getRequestId(), item.getModel(), item.getKind(),
+        return new Rejection(ErrorCode.REQUEST_TOO_LARGE, message, item.getRequestId(), item.getModel(), item.getKind(),
                 item.getMetadata(), item.getReceivedAt());
     }
 }

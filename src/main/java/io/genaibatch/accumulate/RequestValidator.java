@@ -67,30 +67,30 @@ final class RequestValidator {
         Instant receivedAt = Instant.ofEpochMilli(source.timestamp());
         String derivedId = RequestIds.derived(source.topic(), source.partition(), source.offset());
         if (request == null) {
-            throw reject(ErrorCode.UNDECODABLE.code(), "the value is null (a tombstone): expected a GenAiRequest", derivedId, null, receivedAt);
+            throw reject(ErrorCode.UNDECODABLE, "the value is null (a tombstone): expected a GenAiRequest", derivedId, null, receivedAt);
         }
         String requestId = request.getRequestId() == null || request.getRequestId().isBlank() ? derivedId : request.getRequestId();
         if (key == null) {
-            throw reject(ErrorCode.NULL_KEY.code(), "the record has no key: the response is published under the request's key, "
+            throw reject(ErrorCode.NULL_KEY, "the record has no key: the response is published under the request's key, "
                     + "so every request needs one", requestId, request, receivedAt);
         }
         String idProblem = RequestIds.problem(requestId);
         if (idProblem != null) {
-            throw reject(ErrorCode.INVALID_REQUEST_ID.code(), idProblem, derivedId, request, receivedAt);
+            throw reject(ErrorCode.INVALID_REQUEST_ID, idProblem, derivedId, request, receivedAt);
         }
         if (request.getModel() == null || request.getModel().isBlank()) {
-            throw reject(ErrorCode.MISSING_MODEL.code(), "field 'model' is empty: expected a model name such as gemini-2.5-flash",
+            throw reject(ErrorCode.MISSING_MODEL, "field 'model' is empty: expected a model name such as gemini-2.5-flash",
                     requestId, request, receivedAt);
         }
         String model;
         try {
             model = models.normalize(request.getModel());
         } catch (IllegalArgumentException e) {
-            throw reject(ErrorCode.INVALID_MODEL.code(), "field 'model': " + e.getMessage(), requestId, request, receivedAt);
+            throw reject(ErrorCode.INVALID_MODEL, "field 'model': " + e.getMessage(), requestId, request, receivedAt);
         }
         // Before anything keyed by the model (its window policy, a held pointer, its group) is looked up or created.
         if (!allowed.allows(model)) {
-            throw reject(ErrorCode.UNKNOWN_MODEL.code(), allowed.refusal(model), requestId, request, receivedAt);
+            throw reject(ErrorCode.UNKNOWN_MODEL, allowed.refusal(model), requestId, request, receivedAt);
         }
         RequestJson.Checked checked = RequestJson.check(request.getKind(), request.getRequest());
         if (checked.problem() != null) {
@@ -102,7 +102,7 @@ final class RequestValidator {
         long lineBytes = utf8Length >= 0 ? JsonlLine.size(derivedId, utf8Length) : JsonlLine.size(derivedId, checked.oneLine());
         long maxBytes = maxBytesOf.applyAsLong(model);
         if (lineBytes > maxBytes) {
-            throw reject(ErrorCode.REQUEST_TOO_LARGE.code(), "field 'request' takes " + lineBytes + " bytes as a batch line, more than "
+            throw reject(ErrorCode.REQUEST_TOO_LARGE, "field 'request' takes " + lineBytes + " bytes as a batch line, more than "
                     + "the max-bytes of model " + model + " (" + maxBytes + "): it could never fit in a batch", requestId, request,
                     receivedAt);
         }
@@ -132,7 +132,7 @@ final class RequestValidator {
         return out;
     }
 
-    private static RejectedRequestException reject(String code, String message, String requestId, GenAiRequest request,
+    private static RejectedRequestException reject(ErrorCode code, String message, String requestId, GenAiRequest request,
                                                    Instant receivedAt) {
         return new RejectedRequestException(new Rejection(code, message, requestId,
                 request == null ? "" : request.getModel(), request == null ? null : request.getKind(),

@@ -19,10 +19,10 @@ final class UndecodableRequests {
         String message = exception.getMessage() == null ? exception.toString() : exception.getMessage();
         JsonNode json = value == null ? null : RequestJson.parseOrNull(value);
         if (json == null) {
-            return new Rejection(ErrorCode.UNDECODABLE.code(), message, derived, "", null, null, receivedAt);
+            return new Rejection(ErrorCode.UNDECODABLE, message, derived, "", null, null, receivedAt);
         }
         if (!json.isObject()) {
-            return new Rejection(ErrorCode.NOT_AN_OBJECT.code(), "the value is JSON but " + RequestJson.type(json)
+            return new Rejection(ErrorCode.NOT_AN_OBJECT, "the value is JSON but " + RequestJson.type(json)
                     + ", not an object: expected {\"model\": ..., \"kind\": ..., \"request\": {...}}", derived, "", null, null,
                     receivedAt);
         }
@@ -35,19 +35,19 @@ final class UndecodableRequests {
         Map<String, String> metadata = metadataOf(json);
         JsonNode kindNode = json.get("kind");
         JsonNode modelNode = json.get("model");
-        String code;
+        ErrorCode code;
         if (kindNode == null || kindNode.isNull()) {
-            code = ErrorCode.MISSING_KIND.code();
+            code = ErrorCode.MISSING_KIND;
         } else if (kind == null) {
-            code = ErrorCode.INVALID_KIND.code();
+            code = ErrorCode.INVALID_KIND;
         } else if (modelNode == null || modelNode.isNull()) {
-            code = ErrorCode.MISSING_MODEL.code();
+            code = ErrorCode.MISSING_MODEL;
         } else if (model == null) {
-            code = ErrorCode.INVALID_MODEL.code();
+            code = ErrorCode.INVALID_MODEL;
         } else if (json.get("request") == null || json.get("request").isNull() || message.contains("'request'")) {
-            code = ErrorCode.INVALID_REQUEST.code();
+            code = ErrorCode.INVALID_REQUEST;
         } else {
-            code = ErrorCode.UNDECODABLE.code();
+            code = ErrorCode.UNDECODABLE;
         }
         return new Rejection(code, message, requestId, model == null ? "" : model, kind, metadata, receivedAt);
     }

@@ -24,7 +24,7 @@ final class UnforeseenFailures {
                 + "This is a bug in genai-batch: please report it with the DLQ record";
         if (record.value() instanceof PreparedItem prepared) {
             BatchItem item = prepared.item();
-            return new Rejection(ErrorCode.PROCESSING_FAILED.code(), message, item.getRequestId(), item.getModel(), item.getKind(),
+            return new Rejection(ErrorCode.PROCESSING_FAILED, message, item.getRequestId(), item.getModel(), item.getKind(),
                     item.getMetadata(), item.getReceivedAt());
         }
         String derived = RequestIds.derived(context.topic(), context.partition(), context.offset());
@@ -33,10 +33,10 @@ final class UnforeseenFailures {
                 : record.value() instanceof GenAiRequest decoded ? decoded : null;
         if (request != null) {
             String id = request.getRequestId() == null || request.getRequestId().isBlank() ? derived : request.getRequestId();
-            return new Rejection(ErrorCode.PROCESSING_FAILED.code(), message, id, request.getModel(), request.getKind(),
+            return new Rejection(ErrorCode.PROCESSING_FAILED, message, id, request.getModel(), request.getKind(),
                     request.getMetadata(), receivedAt);
         }
-        return new Rejection(ErrorCode.PROCESSING_FAILED.code(), message, derived, "", null, null, receivedAt);
+        return new Rejection(ErrorCode.PROCESSING_FAILED, message, derived, "", null, null, receivedAt);
     }
 
     private static GenAiRequest decodeOrNull(byte[] raw) {

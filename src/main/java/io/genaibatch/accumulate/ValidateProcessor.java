@@ -128,7 +128,7 @@ final class ValidateProcessor implements Processor<byte[], byte[], String, Prepa
             item = validate(r.key(), r.value(), r.headers(), source, m -> Long.MAX_VALUE);
         } catch (RejectedRequestException e) {
             // Only possible if the record is not the one held, or validation rules changed in between (an upgrade).
-            return "it no longer passes validation (" + e.rejection().code() + ": " + e.rejection().message() + ")";
+            return "it no longer passes validation (" + e.rejection().code().code() + ": " + e.rejection().message() + ")";
         } catch (StreamsException e) {
             throw e;
         } catch (RuntimeException e) {

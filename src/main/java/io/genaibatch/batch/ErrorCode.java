@@ -47,7 +47,9 @@ public enum ErrorCode {
     INVALID_REQUEST(REJECTED, Retry.SAME_ANSWER,
             "`request` is missing, not JSON, or not the shape of a GenerateContentRequest / EmbedContentRequest."),
     EMPTY_CONTENTS(REJECTED, Retry.SAME_ANSWER,
-            "The request has no contents (`contents: []`, or an EMBED `content` without parts)."),
+            "The request has nothing to generate or embed from: `contents: []`, or a Content (an element of a"
+                    + " GENERATE request's `contents`, or an EMBED request's `content`) whose `parts` are missing or"
+                    + " empty."),
     INVALID_REQUEST_ID(REJECTED, Retry.SAME_ANSWER,
             "The caller's `requestId` is unusable as a batch line key (too long, control characters)."),
     REQUEST_TOO_LARGE(REJECTED, Retry.SAME_ANSWER,
@@ -60,8 +62,12 @@ public enum ErrorCode {
             "The accumulator threw for a reason nobody foresaw; the message names the exception. A bug: please"
                     + " report it with the DLQ record."),
     HELD_REQUEST_LOST(ERROR, Retry.MAY_SUCCEED,
-            "The request was held while its model was disabled and was gone from genai.requests (retention) when"
-                    + " the model was enabled again: accepted, never sent, it can be published again."),
+            "The request was held while its model was disabled and could not be batched when the model was enabled"
+                    + " again; the message says why. Gone from genai.requests (retention), or another record at its"
+                    + " offset (the topic was recreated): accepted, never sent, it can be published again. No longer"
+                    + " passing validation (its model left `models.allowed`, or an upgrade changed a rule; the message"
+                    + " names that code), or the accumulator failed on it (a bug): published again, it gets that"
+                    + " refusal or failure until the cause is fixed."),
 
     // submit: no job was made for the batch (a FAILED BatchJob without job name; the poller answers every request)
     SEAL_MISMATCH(FAILED, Retry.MAY_SUCCEED,

@@ -25,11 +25,11 @@ class AccumulatorMetricNamesTest {
             AccumulatorMeters meters = new AccumulatorMeters(telemetry.registry());
             meters.requestAccepted(item("gemini-2.5-flash", 120));
             meters.requestAccepted(item("gemini-2.5-flash", 80));
-            meters.requestRejected("gemini-2.5-flash", ErrorCode.EMPTY_CONTENTS.code(), 1, true);
-            meters.requestRejected("my-own-model-name", ErrorCode.UNKNOWN_MODEL.code(), 1, true);
+            meters.requestRejected("gemini-2.5-flash", ErrorCode.EMPTY_CONTENTS, 1, true);
+            meters.requestRejected("my-own-model-name", ErrorCode.UNKNOWN_MODEL, 1, true);
             // Refused for another reason, its model is still the producer's text: no label from it either.
-            meters.requestRejected("free text <b>from a caller</b> 12345", ErrorCode.MISSING_KIND.code(), 0, true);
-            meters.requestRejected("gemini-made-up-42", ErrorCode.INVALID_KIND.code(), 0, true);
+            meters.requestRejected("free text <b>from a caller</b> 12345", ErrorCode.MISSING_KIND, 0, true);
+            meters.requestRejected("gemini-made-up-42", ErrorCode.INVALID_KIND, 0, true);
             meters.requestHeld("gemini-2.5-pro", 0, 1);
             meters.heldRequestLost("gemini-2.5-pro", 0, 42);
             meters.batchSealed("b-1", BatchSeal.newBuilder().setCount(2).setBytes(200).setReason(SealReason.MAX_WAIT)
