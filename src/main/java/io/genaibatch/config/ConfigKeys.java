@@ -306,7 +306,8 @@ public final class ConfigKeys {
                     + "the submitter creates there are owner-only (0700): they hold the prompts.");
     public static final ConfigKey<Long> SUBMIT_INLINE_MAX_BYTES = new ConfigKey<>(
             "submit.inline-max-bytes", ConfigType.SIZE, 10_000_000L,
-            between(0L, 19_000_000L, "between 0 and 19MB"),
+            between(0L, ApiLimits.MAX_INLINE_SPOOL_BYTES,
+                    "between 0 and " + ConfigType.formatSize(ApiLimits.MAX_INLINE_SPOOL_BYTES)),
             "A GENERATE batch whose JSONL payload is at most this size is sent inline in the create call; a larger one, "
                     + "and every EMBED batch, is uploaded as a JSONL file first. 0: always upload. The API refuses "
                     + "inline payloads of 20 MB.");

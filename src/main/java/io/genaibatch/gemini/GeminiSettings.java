@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 
+import io.genaibatch.batch.ApiLimits;
 import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.config.GeminiEndpoint;
 import io.genaibatch.config.GenAiBatchConfig;
@@ -32,8 +33,6 @@ public record GeminiSettings(String baseUrl, String apiKey, String apiVersion, D
 
     /** The real service: gemini.base-url has no default, unset means this. */
     public static final String DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com";
-    /** Under the service's 20 MB inline limit, with room for the JSON around the requests. */
-    public static final long DEFAULT_MAX_INLINE_BYTES = 19L * 1000 * 1000;
 
     public GeminiSettings {
         Objects.requireNonNull(baseUrl, "baseUrl");
@@ -118,7 +117,7 @@ public record GeminiSettings(String baseUrl, String apiKey, String apiVersion, D
         private Duration connectTimeout = ConfigKeys.GEMINI_CONNECT_TIMEOUT.defaultValue();
         private Duration requestTimeout = ConfigKeys.GEMINI_REQUEST_TIMEOUT.defaultValue();
         private int uploadChunkBytes = Math.toIntExact(ConfigKeys.GEMINI_UPLOAD_CHUNK.defaultValue());
-        private long maxInlineBytes = DEFAULT_MAX_INLINE_BYTES;
+        private long maxInlineBytes = ApiLimits.MAX_INLINE_SPOOL_BYTES;
         private RetrySettings retry = RetrySettings.DEFAULTS;
         private boolean allowInsecureHttp = ConfigKeys.GEMINI_ALLOW_INSECURE_HTTP.defaultValue();
 
