@@ -425,6 +425,12 @@ public final class ConfigKeys {
     /**
      * Every key above, in declaration order, found by reflection: a declared key cannot be left out of the loader,
      * {@code config validate} or the docs. Last in the class, so that every key is initialised when it is read.
+     *
+     * <p>The order is that of {@link Class#getDeclaredFields()}, which the JDK does not specify; HotSpot (every JDK
+     * this service runs on) returns fields in declaration order. On a JVM that did not, no key would be lost and the
+     * "declared after ALL" check would still hold (it rests on static initialisation, which is textual), but
+     * docs/CONFIG.md, {@code config validate} and {@code --help} would list the keys in another order: the test that
+     * compares the generated CONFIG.md with the committed one would then fail.
      */
     public static final List<ConfigKey<?>> ALL = declaredKeys();
 
