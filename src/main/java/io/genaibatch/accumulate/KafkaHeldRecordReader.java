@@ -34,7 +34,8 @@ final class KafkaHeldRecordReader implements HeldRecordReader {
     KafkaHeldRecordReader(String topic, Map<String, Object> clientProperties, String clientId) {
         this.topic = topic;
         Map<String, Object> props = new HashMap<>(clientProperties);
-        // kafka.properties.* may carry a group for the Streams app; this consumer must not join or commit for one.
+        // This consumer must not join or commit for a group. group.id cannot come through kafka.properties.* (refused
+        // at load), but group.instance.id can, and a caller may pass properties that carry either.
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         props.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
         props.putAll(FixedKafkaSettings.consumer());

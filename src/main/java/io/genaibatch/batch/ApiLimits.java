@@ -19,6 +19,12 @@ public final class ApiLimits {
      */
     public static final long MAX_INLINE_BYTES = 20_000_000L;
 
+    /**
+     * Largest inline spool file genai-batch sends (19 MB): under {@link #MAX_INLINE_BYTES}, with room for the JSON
+     * around the requests. Bounds submit.inline-max-bytes and is the Gemini client's own limit.
+     */
+    public static final long MAX_INLINE_SPOOL_BYTES = 19_000_000L;
+
     /** A batch job that has not finished after this long expires at the API (48 h). */
     public static final Duration MAX_JOB_LIFE = Duration.ofHours(48);
 }

@@ -156,13 +156,12 @@ public final class AccumulateBenchmark {
     }
 
     private void produceInput(GenAiBatchConfig config, String topic) throws Exception {
-        Map<String, Object> props = Map.of(ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
+        Map<String, Object> props = Map.of(ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
                 ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
         RecordCodec<GenAiRequest> codec = RecordCodec.genAiRequest();
         Random random = new Random(42);
         long start = System.nanoTime();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(new KafkaClients(config).properties(props),
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(new KafkaClients(config).producer(props),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < records; i++) {
                 GenAiRequest request = GenAiRequest.newBuilder().setModel(MODELS[i % MODELS.length]).setKind(RequestKind.GENERATE)

@@ -22,7 +22,6 @@ import io.genaibatch.records.JobState;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.submit.AssignmentRead;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -111,7 +110,7 @@ public final class JobsHistoryBenchmark {
         long bytes = 0;
         long start = System.nanoTime();
         Instant now = Instant.now();
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(new KafkaClients(config).properties(props),
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(new KafkaClients(config).producer(props),
                 new StringSerializer(), new ByteArraySerializer())) {
             producer.initTransactions();
             for (int i = 0; i < records; i++) {
@@ -143,9 +142,7 @@ public final class JobsHistoryBenchmark {
     /** Seconds for a plain consumer to read the topic from its start to its end, values undecoded. */
     private static double plainRead(GenAiBatchConfig config, String topic) {
         long start = System.nanoTime();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(new KafkaClients(config).properties(Map.of(
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)), new ByteArrayDeserializer(),
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(new KafkaClients(config).consumer(Map.of()), new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
             List<TopicPartition> tps = consumer.partitionsFor(topic).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();

@@ -8,6 +8,7 @@ import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.config.ConfigType;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.config.Secrets;
+import io.genaibatch.ops.Prices;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -37,6 +38,8 @@ final class ConfigCommand implements Runnable {
         @Override
         public Integer call() {
             GenAiBatchConfig config = options.load();
+            // What the file says is the prices reader's to check; the roles that read it would stop on it at start.
+            Prices.from(config);
             for (ConfigKey<?> key : ConfigKeys.ALL) {
                 String value = config.find(key).map(v -> key.type() == ConfigType.SIZE ? ConfigType.formatSize((Long) v)
                         : ConfigType.format(v)).orElse("(unset)");

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -20,6 +21,8 @@ import io.genaibatch.records.GenAiResponse;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.Command;
@@ -48,7 +51,8 @@ final class ConsumeCommand implements Callable<Integer> {
     Duration idleTimeout;
 
     @Option(names = "--group", paramLabel = "ID",
-            description = "Consumer group to commit progress in; default: none, read from the beginning each time.")
+            description = "Consumer group to commit progress in (after each record printed or skipped, so the next run "
+                    + "goes on from there); default: none, read from the beginning each time.")
     String group;
 
     @Override
@@ -59,13 +63,16 @@ final class ConsumeCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Map<String, Object> props = new KafkaClients(config).properties(Map.of(
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+        Map<String, Object> specific = new HashMap<>(Map.of(
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.CLIENT_ID_CONFIG, "genai-batch-consume"));
         if (group != null) {
-            props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+            specific.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         }
+        // No auto commit (fixed for every consumer): it would commit the position after records fetched but not
+        // printed when --max stops mid-poll, and the group's next run would skip them.
+        Map<String, Object> props = new KafkaClients(config).consumer(specific);
+        Map<TopicPartition, OffsetAndMetadata> handled = new HashMap<>();
         long printed = 0;
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
@@ -73,7 +80,7 @@ final class ConsumeCommand implements Callable<Integer> {
                 consumer.subscribe(List.of(topic));
             } else {
                 consumer.assign(consumer.partitionsFor(topic).stream()
-                        .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList());
+                        .map(p -> new TopicPartition(topic, p.partition())).toList());
             }
             long lastRecord = System.nanoTime();
             while (max == null || printed < max) {
@@ -92,11 +99,16 @@ final class ConsumeCommand implements Callable<Integer> {
                     } catch (RecordDecodingException e) {
                         err.println(topic + "-" + r.partition() + "@" + r.offset() + ": skipped: " + e.getMessage());
                     }
+                    handled.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
                     if (max != null && printed >= max) {
                         break;
                     }
                 }
                 out.flush();
+                if (group != null) {
+                    consumer.commitSync(handled);
+                }
+                handled.clear();
             }
         } catch (org.apache.kafka.common.errors.InterruptException e) {
             Thread.currentThread().interrupt();

@@ -89,8 +89,8 @@ final class LatencyBenchmark {
         List<Measurement> measured = new ArrayList<>();
         try (TopicTail responses = TopicTail.open(clients, topics.responses(), TopicTail.endOffsets(clients, topics.responses()));
              TopicTail jobs = TopicTail.open(clients, topics.jobs(), TopicTail.endOffsets(clients, topics.jobs()));
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(clients.properties(Map.of(
-                     ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.CLIENT_ID_CONFIG, "genai-batch-bench-latency")),
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(clients.producer(Map.of(
+                     ProducerConfig.CLIENT_ID_CONFIG, "genai-batch-bench-latency")),
                      new ByteArraySerializer(), new ByteArraySerializer())) {
             Map<String, BatchJob> ended = new HashMap<>();
             for (int i = 0; i <= requests; i++) {

@@ -92,6 +92,24 @@ public record ConfigKey<T>(String name, ConfigType type, T defaultValue, Validat
         };
     }
 
+    /** A check that says what is wrong with a value, or nothing when it is fine. */
+    static Validator<String> from(java.util.function.Function<String, java.util.Optional<String>> problem,
+                                 String describe) {
+        return new Validator<>() {
+            @Override
+            public void check(String value) {
+                problem.apply(value).ifPresent(p -> {
+                    throw new IllegalArgumentException(p);
+                });
+            }
+
+            @Override
+            public String describe() {
+                return describe;
+            }
+        };
+    }
+
     static Validator<String> nonBlank() {
         return new Validator<>() {
             @Override

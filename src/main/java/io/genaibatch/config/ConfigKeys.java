@@ -1,6 +1,7 @@
 package io.genaibatch.config;
 
 import static io.genaibatch.config.ConfigKey.between;
+import static io.genaibatch.config.ConfigKey.from;
 import static io.genaibatch.config.ConfigKey.nonBlank;
 import static io.genaibatch.config.ConfigKey.oneOf;
 
@@ -56,18 +57,19 @@ public final class ConfigKeys {
                     + "Input is auto-detected either way. The --value-format flag overrides it.");
 
     public static final ConfigKey<String> GEMINI_BASE_URL = new ConfigKey<>(
-            "gemini.base-url", ConfigType.STRING, null, null,
+            "gemini.base-url", ConfigType.STRING, null, from(GeminiEndpoint::baseUrlShapeProblem, "http(s)://host[:port][/path]"),
             "Base URL of the Gemini API, e.g. http://127.0.0.1:8089 for the emulator. Unset: GOOGLE_GEMINI_BASE_URL, "
                     + "else the SDK's default (the real service). The API key comes from GEMINI_API_KEY / GOOGLE_API_KEY, "
-                    + "never from this file. Plain http:// is refused at start unless the host is loopback (127.0.0.0/8, ::1, "
-                    + "localhost) or gemini.allow-insecure-http is true.");
+                    + "never from this file. Plain http:// is refused (by config validate, and by every role as it loads the "
+                    + "configuration) unless the host is loopback (127.0.0.0/8, ::1, localhost) or gemini.allow-insecure-http "
+                    + "is true; a GOOGLE_GEMINI_BASE_URL is held to the same rule when a role starts.");
     public static final ConfigKey<Boolean> GEMINI_ALLOW_INSECURE_HTTP = new ConfigKey<>(
             "gemini.allow-insecure-http", ConfigType.BOOLEAN, false, null,
             "true accepts a plain http:// gemini.base-url on a host that is not loopback (e.g. http://emulator:8089, "
-                    + "an emulator in another container). false (the default) refuses it at start: the API key would "
+                    + "an emulator in another container). false (the default) refuses it: the API key would "
                     + "cross the network unencrypted. http to 127.0.0.0/8, ::1 and localhost is always accepted.");
     public static final ConfigKey<String> GEMINI_API_VERSION = new ConfigKey<>(
-            "gemini.api-version", ConfigType.STRING, "v1beta", nonBlank(),
+            "gemini.api-version", ConfigType.STRING, "v1beta", from(GeminiEndpoint::apiVersionProblem, "v1, v1beta, ..."),
             "API version path segment. The batch API is documented under v1beta; the Java SDK would default to v1.");
 
     public static final ConfigKey<Duration> GEMINI_CONNECT_TIMEOUT = new ConfigKey<>(
@@ -118,7 +120,8 @@ public final class ConfigKeys {
     public static final ConfigKey<String> COST_PRICES_FILE = new ConfigKey<>(
             "cost.prices-file", ConfigType.STRING, null, null,
             "YAML file of prices per model (USD per 1M tokens, interactive rate, and the batch discount), for the "
-                    + "cost and savings estimates. Unset: the example prices of config/prices.yaml, built in.");
+                    + "cost and savings estimates. Unset: the example prices of config/prices.yaml, built in. A file that cannot "
+                    + "be read is refused when the configuration loads; config validate also checks what it says.");
 
     // Poller (poll role): docs/POLLER.md says how each one is used.
     public static final ConfigKey<String> POLL_GROUP_ID = new ConfigKey<>(
@@ -304,7 +307,8 @@ public final class ConfigKeys {
                     + "the submitter creates there are owner-only (0700): they hold the prompts.");
     public static final ConfigKey<Long> SUBMIT_INLINE_MAX_BYTES = new ConfigKey<>(
             "submit.inline-max-bytes", ConfigType.SIZE, 10_000_000L,
-            between(0L, 19_000_000L, "between 0 and 19MB"),
+            between(0L, ApiLimits.MAX_INLINE_SPOOL_BYTES,
+                    "between 0 and " + ConfigType.formatSize(ApiLimits.MAX_INLINE_SPOOL_BYTES)),
             "A GENERATE batch whose JSONL payload is at most this size is sent inline in the create call; a larger one, "
                     + "and every EMBED batch, is uploaded as a JSONL file first. 0: always upload. The API refuses "
                     + "inline payloads of 20 MB.");
@@ -422,6 +426,12 @@ public final class ConfigKeys {
     /**
      * Every key above, in declaration order, found by reflection: a declared key cannot be left out of the loader,
      * {@code config validate} or the docs. Last in the class, so that every key is initialised when it is read.
+     *
+     * <p>The order is that of {@link Class#getDeclaredFields()}, which the JDK does not specify; HotSpot (every JDK
+     * this service runs on) returns fields in declaration order. On a JVM that did not, no key would be lost and the
+     * "declared after ALL" check would still hold (it rests on static initialisation, which is textual), but
+     * docs/CONFIG.md, {@code config validate} and {@code --help} would list the keys in another order: the test that
+     * compares the generated CONFIG.md with the committed one would then fail.
      */
     public static final List<ConfigKey<?>> ALL = declaredKeys();
 

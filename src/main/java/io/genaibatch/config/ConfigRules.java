@@ -1,5 +1,8 @@
 package io.genaibatch.config;
 
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +34,9 @@ final class ConfigRules {
             c -> notMillis(c, TRANSACTION_TIMEOUT),
             ConfigRules::shutdownWithinPollInterval,
             ConfigRules::geminiCallWithinPollerPollInterval,
-            ConfigRules::jobsReadOutlastsOpenTransactions);
+            ConfigRules::jobsReadOutlastsOpenTransactions,
+            ConfigRules::noPlainHttpAcrossTheNetwork,
+            ConfigRules::pricesFileReadable);
 
     /** Every problem found; empty when the configuration holds together. */
     static List<String> problems(GenAiBatchConfig config) {
@@ -138,5 +143,29 @@ final class ConfigRules {
                 + "longer than " + timeout.get().text() + ": a transaction a killed poller or submitter left open on "
                 + "genai.jobs holds up the submitter's read of it until the broker aborts it, and a read that gives "
                 + "up sooner stops the submitter.");
+    }
+
+    /** The API key goes with every call: plain http only to loopback, unless gemini.allow-insecure-http says so. */
+    private static Optional<String> noPlainHttpAcrossTheNetwork(GenAiBatchConfig c) {
+        return c.find(ConfigKeys.GEMINI_BASE_URL)
+                .flatMap(url -> GeminiEndpoint.baseUrlProblem(url, c.get(ConfigKeys.GEMINI_ALLOW_INSECURE_HTTP)));
+    }
+
+    /**
+     * The poller and the status page read the prices when they start; a file they cannot read stops them. What the
+     * file says is checked by its reader (ops.Prices), which {@code config validate} runs as well.
+     */
+    private static Optional<String> pricesFileReadable(GenAiBatchConfig c) {
+        return c.find(ConfigKeys.COST_PRICES_FILE).filter(file -> !readableFile(file))
+                .map(file -> ConfigKeys.COST_PRICES_FILE.name() + " '" + file + "' is not a readable file");
+    }
+
+    private static boolean readableFile(String file) {
+        try {
+            Path path = Path.of(file);
+            return Files.isRegularFile(path) && Files.isReadable(path);
+        } catch (InvalidPathException e) {
+            return false;
+        }
     }
 }

@@ -44,7 +44,11 @@ public final class FixedKafkaSettings {
                     + ConfigKeys.POLL_GROUP_ID.name() + ", " + ConfigKeys.SUBMIT_GROUP_ID.name() + " + "
                     + ConfigKeys.SUBMIT_INSTANCE_ID.name() + " and " + ConfigKeys.ACCUMULATE_APPLICATION_ID.name()
                     + "; one shared id would fence the instances",
-            StreamsConfig.APPLICATION_ID_CONFIG, "set " + ConfigKeys.ACCUMULATE_APPLICATION_ID.name());
+            StreamsConfig.APPLICATION_ID_CONFIG, "set " + ConfigKeys.ACCUMULATE_APPLICATION_ID.name(),
+            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "each reader chooses it: none where a gap must be reported, "
+                    + "earliest elsewhere (none: the submitter, reads of held requests and of batch ranges; earliest: "
+                    + "the accumulator, the poller); latest would make a new or expired group skip every record already "
+                    + "written, and those requests would never be answered");
     /** Kafka Streams passes {@code <prefix><setting>} to one of its clients: the same settings are refused there. */
     private static final List<String> CLIENT_PREFIXES = List.of(StreamsConfig.MAIN_CONSUMER_PREFIX,
             StreamsConfig.RESTORE_CONSUMER_PREFIX, StreamsConfig.GLOBAL_CONSUMER_PREFIX, StreamsConfig.CONSUMER_PREFIX,
@@ -61,11 +65,15 @@ public final class FixedKafkaSettings {
     }
 
     /**
-     * What the accumulator's Kafka Streams application is given. With exactly_once_v2 Kafka Streams sets the
-     * consumer and producer settings above on its own clients itself.
+     * What the accumulator's Kafka Streams application is given: exactly_once_v2 (with which Kafka Streams sets the
+     * consumer and producer settings above on its own clients itself) and auto.offset.reset=earliest.
      */
     public static Map<String, Object> streams() {
-        return values(STREAMS);
+        Map<String, Object> values = values(STREAMS);
+        // Kafka Streams' own default today; set so that a new application.id (or expired offsets) reads
+        // genai.requests from its start whatever that default becomes.
+        values.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        return values;
     }
 
     /**

@@ -14,8 +14,6 @@ import io.genaibatch.config.GenAiBatchConfig;
  *                         often an idle process probes an API it last saw failing
  */
 public record CircuitSettings(int failureThreshold, Duration openDuration) {
-    public static final CircuitSettings DEFAULTS = new CircuitSettings(5, Duration.ofSeconds(30));
-
     public CircuitSettings {
         if (failureThreshold < 0) {
             throw new IllegalArgumentException("circuit failureThreshold must be >= 0, found " + failureThreshold);

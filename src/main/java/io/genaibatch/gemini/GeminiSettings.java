@@ -1,14 +1,12 @@
 package io.genaibatch.gemini;
 
-import java.net.InetAddress;
-import java.net.URI;
-import java.net.UnknownHostException;
-import java.util.Locale;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 
+import io.genaibatch.batch.ApiLimits;
 import io.genaibatch.config.ConfigKeys;
+import io.genaibatch.config.GeminiEndpoint;
 import io.genaibatch.config.GenAiBatchConfig;
 
 /**
@@ -35,36 +33,20 @@ public record GeminiSettings(String baseUrl, String apiKey, String apiVersion, D
 
     /** The real service: gemini.base-url has no default, unset means this. */
     public static final String DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com";
-    /** Under the service's 20 MB inline limit, with room for the JSON around the requests. */
-    public static final long DEFAULT_MAX_INLINE_BYTES = 19L * 1000 * 1000;
 
     public GeminiSettings {
         Objects.requireNonNull(baseUrl, "baseUrl");
-        URI uri;
-        try {
-            uri = URI.create(baseUrl);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("gemini base URL is not a URL: '" + baseUrl + "'", e);
-        }
-        if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
-            throw new IllegalArgumentException("gemini base URL must be http(s)://host[:port][/path], found '"
-                    + baseUrl + "'");
-        }
-        if ("http".equals(uri.getScheme()) && !allowInsecureHttp && !isLoopback(uri.getHost())) {
-            throw new IllegalArgumentException(ConfigKeys.GEMINI_BASE_URL.name() + " (or GOOGLE_GEMINI_BASE_URL) '"
-                    + baseUrl + "' is plain http to a host that is not loopback: the API key would cross the network"
-                    + " unencrypted. Use https://, or set " + ConfigKeys.GEMINI_ALLOW_INSECURE_HTTP.name()
-                    + "=true to accept it (e.g. an emulator in another container)");
-        }
+        GeminiEndpoint.baseUrlProblem(baseUrl, allowInsecureHttp).ifPresent(problem -> {
+            throw new IllegalArgumentException(problem);
+        });
         if (apiKey == null || apiKey.isBlank()) {
             throw new IllegalArgumentException("no Gemini API key: set GOOGLE_API_KEY or GEMINI_API_KEY"
                     + " (or the gemini API key in the config file)");
         }
         Objects.requireNonNull(apiVersion, "apiVersion");
-        if (!apiVersion.matches("v[0-9][a-z0-9]*")) {
-            throw new IllegalArgumentException("gemini API version must look like v1 or v1beta, found '"
-                    + apiVersion + "'");
-        }
+        GeminiEndpoint.apiVersionProblem(apiVersion).ifPresent(problem -> {
+            throw new IllegalArgumentException(ConfigKeys.GEMINI_API_VERSION.name() + " " + problem);
+        });
         positive("connectTimeout", connectTimeout);
         positive("requestTimeout", requestTimeout);
         if (uploadChunkBytes < 256 * 1024) {
@@ -111,29 +93,6 @@ public record GeminiSettings(String baseUrl, String apiKey, String apiVersion, D
                 .retry(retry).allowInsecureHttp(allowInsecureHttp);
     }
 
-    /**
-     * 127.0.0.0/8, ::1 (also as an IPv4-mapped address) or the name localhost. Decided on the text of the URL, with
-     * no DNS lookup: a name that happens to resolve to a loopback address is not trusted to keep doing so.
-     */
-    static boolean isLoopback(String host) {
-        String h = host.toLowerCase(Locale.ROOT);
-        if (h.startsWith("[") && h.endsWith("]")) {
-            h = h.substring(1, h.length() - 1);
-        }
-        if (h.equals("localhost")) {
-            return true;
-        }
-        // Only IP literals go to InetAddress, which then does no lookup: a dotted quad, or IPv6 (has a colon).
-        if (!h.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}") && !h.contains(":")) {
-            return false;
-        }
-        try {
-            return InetAddress.getByName(h).isLoopbackAddress();
-        } catch (UnknownHostException e) {
-            return false;
-        }
-    }
-
     /** The key is a secret: it is never printed. */
     @Override
     public String toString() {
@@ -158,7 +117,7 @@ public record GeminiSettings(String baseUrl, String apiKey, String apiVersion, D
         private Duration connectTimeout = ConfigKeys.GEMINI_CONNECT_TIMEOUT.defaultValue();
         private Duration requestTimeout = ConfigKeys.GEMINI_REQUEST_TIMEOUT.defaultValue();
         private int uploadChunkBytes = Math.toIntExact(ConfigKeys.GEMINI_UPLOAD_CHUNK.defaultValue());
-        private long maxInlineBytes = DEFAULT_MAX_INLINE_BYTES;
+        private long maxInlineBytes = ApiLimits.MAX_INLINE_SPOOL_BYTES;
         private RetrySettings retry = RetrySettings.DEFAULTS;
         private boolean allowInsecureHttp = ConfigKeys.GEMINI_ALLOW_INSECURE_HTTP.defaultValue();
 

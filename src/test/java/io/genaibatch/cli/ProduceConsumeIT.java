@@ -102,6 +102,47 @@ class ProduceConsumeIT {
         assertThat(result.err()).contains(prefix + "responses-0@1: skipped:");
     }
 
+    @Test
+    void shouldResumeAGroupAfterTheLastPrintedRecordWhenStoppedByMax(KafkaCluster kafka) throws Exception {
+        // Step 1: ten responses on one partition, so that a poll fetches more than --max prints
+        String prefix = KafkaCluster.uniquePrefix("consume-group");
+        List<String> common = CliRunner.isolatedTopics(kafka, prefix);
+        assertThat(CliRunner.run(with(common, "topics", "create")).exitCode()).isZero();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 1; i <= 10; i++) {
+                GenAiResponse response = GenAiResponse.newBuilder().setRequestId("r-" + i)
+                        .setStatus(ResponseStatus.SUCCEEDED).setResponse("{}").setModel("gemini-2.5-flash")
+                        .setCompletedAt(java.time.Instant.parse("2026-11-25T10:00:00Z")).build();
+                producer.send(new ProducerRecord<>(prefix + "responses", 0, ("k-" + i).getBytes(),
+                        RecordCodec.genAiResponse().encode(response, ValueFormat.AVRO))).get();
+            }
+        }
+
+        // Step 2: the same group twice, three records each time
+        CliRunner.Result first = CliRunner.run(with(common, "consume", "--group", prefix + "g", "--max", "3",
+                "--idle-timeout", "10s"));
+        CliRunner.Result second = CliRunner.run(with(common, "consume", "--group", prefix + "g", "--max", "3",
+                "--idle-timeout", "10s"));
+
+        // Step 3: the second run goes on after the last record the first one printed, skipping none
+        assertThat(first.exitCode()).isZero();
+        assertThat(second.exitCode()).isZero();
+        assertThat(requestIds(first)).containsExactly("r-1", "r-2", "r-3");
+        assertThat(requestIds(second)).as("records fetched but not printed by the first run")
+                .containsExactly("r-4", "r-5", "r-6");
+    }
+
+    private List<String> requestIds(CliRunner.Result result) {
+        return result.out().lines().map(l -> {
+            try {
+                return json.readTree(l).at("/value/requestId").asText();
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(l, e);
+            }
+        }).toList();
+    }
+
     private static String[] with(List<String> common, String... command) {
         List<String> all = new ArrayList<>(List.of(command));
         all.addAll(common);

@@ -53,6 +53,44 @@ class ConfigRulesTest {
     }
 
     @Test
+    void shouldRefuseAnApiVersionTheGeminiClientWouldRefuse() {
+        assertThatThrownBy(() -> GenAiBatchConfig.of(Map.of("gemini.api-version", "latest")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("gemini.api-version")
+                .hasMessageContaining("v1 or v1beta");
+        assertThat(GenAiBatchConfig.of(Map.of("gemini.api-version", "v1")).get(ConfigKeys.GEMINI_API_VERSION))
+                .isEqualTo("v1");
+    }
+
+    @Test
+    void shouldRefuseABaseUrlThatIsNotHttpOrHttps() {
+        assertThatThrownBy(() -> GenAiBatchConfig.of(Map.of("gemini.base-url", "ftp://example.com/gemini")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("gemini.base-url")
+                .hasMessageContaining("http(s)://host");
+    }
+
+    @Test
+    void shouldRefusePlainHttpToAHostThatIsNotLoopbackUnlessInsecureHttpIsAllowed() {
+        assertThatThrownBy(() -> GenAiBatchConfig.of(Map.of("gemini.base-url", "http://example.com:8089")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'http://example.com:8089' is plain http to a host that is not loopback")
+                .hasMessageContaining("gemini.allow-insecure-http");
+        assertThat(GenAiBatchConfig.of(Map.of("gemini.base-url", "http://example.com:8089",
+                "gemini.allow-insecure-http", "true")).find(ConfigKeys.GEMINI_BASE_URL)).contains("http://example.com:8089");
+        assertThat(GenAiBatchConfig.of(Map.of("gemini.base-url", "http://127.0.0.1:8089"))
+                .find(ConfigKeys.GEMINI_BASE_URL)).contains("http://127.0.0.1:8089");
+    }
+
+    @Test
+    void shouldRefuseAPricesFileThatCannotBeRead(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        String missing = dir.resolve("no-such-prices.yaml").toString();
+        assertThatThrownBy(() -> GenAiBatchConfig.of(Map.of("cost.prices-file", missing)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("cost.prices-file '" + missing + "'");
+    }
+
+    @Test
     void shouldDeclareTheTunablesWithTheValuesTheRolesUsedBefore() {
         GenAiBatchConfig config = GenAiBatchConfig.defaults();
 

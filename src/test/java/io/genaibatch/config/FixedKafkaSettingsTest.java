@@ -44,6 +44,18 @@ class FixedKafkaSettingsTest {
     }
 
     @Test
+    void shouldRefuseAnOffsetResetPolicyBecauseEachReaderChoosesItsOwn() {
+        // latest on the accumulator's Streams consumers: a new group would skip every request already on genai.requests
+        assertThatThrownBy(() -> GenAiBatchConfig.of(Map.of("kafka.properties.auto.offset.reset", "latest")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("kafka.properties.auto.offset.reset is fixed by genai-batch")
+                .hasMessageContaining("none where a gap must be reported, earliest elsewhere");
+        assertThatThrownBy(() -> GenAiBatchConfig.of(Map.of("kafka.properties.main.consumer.auto.offset.reset", "latest")))
+                .hasMessageContaining("kafka.properties.main.consumer.auto.offset.reset is fixed by genai-batch");
+        assertThat(FixedKafkaSettings.streams()).containsEntry("auto.offset.reset", "earliest");
+    }
+
+    @Test
     void shouldPassSecurityAndTuningSettingsThrough() {
         GenAiBatchConfig config = GenAiBatchConfig.of(Map.of("kafka.properties.security.protocol", "SASL_SSL",
                 "kafka.properties.sasl.mechanism", "PLAIN", "kafka.properties.producer.linger.ms", "20"));
