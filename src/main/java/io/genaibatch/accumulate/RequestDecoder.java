@@ -72,10 +72,41 @@ final class RequestDecoder {
         return lastOffset;
     }
 
+    /** A request's first two fields. */
+    record ModelAndKind(String model, RequestKind kind) {
+    }
+
+    /**
+     * The model (as written) and kind of an Avro GenAiRequest, read without the fields after them and without
+     * checking those: what a repartition by group needs and no more ({@link RepartitionKeys}). Null when the value is
+     * not one this class reads straight from the bytes: then {@link #decode} decides.
+     */
+    ModelAndKind modelAndKind(byte[] value) {
+        if (!SCHEMA_KNOWN || !isAvroRequest(value)) {
+            return null;
+        }
+        bytes = value;
+        pos = HEADER_LENGTH;
+        end = value.length;
+        try {
+            String model = string();
+            int kindIndex = varint();
+            return model == null || kindIndex < 0 || kindIndex >= KINDS.length ? null : new ModelAndKind(model, KINDS[kindIndex]);
+        } catch (SystemLimitException e) {
+            return null;
+        } finally {
+            bytes = null;
+        }
+    }
+
+    private static boolean isAvroRequest(byte[] value) {
+        return value != null && value.length >= HEADER_LENGTH && value[0] == (byte) 0xC3 && value[1] == (byte) 0x01
+                && ByteBuffer.wrap(value, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong() == FINGERPRINT;
+    }
+
     /** The request, or null when the codec must decide. */
     private GenAiRequest read(byte[] value) {
-        if (value == null || value.length < HEADER_LENGTH || value[0] != (byte) 0xC3 || value[1] != (byte) 0x01
-                || ByteBuffer.wrap(value, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong() != FINGERPRINT) {
+        if (!isAvroRequest(value)) {
             return null;
         }
         bytes = value;
