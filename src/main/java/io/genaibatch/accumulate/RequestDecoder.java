@@ -82,16 +82,11 @@ final class RequestDecoder {
      * not one this class reads straight from the bytes: then {@link #decode} decides.
      */
     ModelAndKind modelAndKind(byte[] value) {
-        if (!SCHEMA_KNOWN || !isAvroRequest(value)) {
+        if (!SCHEMA_KNOWN) {
             return null;
         }
-        bytes = value;
-        pos = HEADER_LENGTH;
-        end = value.length;
         try {
-            String model = string();
-            int kindIndex = varint();
-            return model == null || kindIndex < 0 || kindIndex >= KINDS.length ? null : new ModelAndKind(model, KINDS[kindIndex]);
+            return head(value);
         } catch (SystemLimitException e) {
             return null;
         } finally {
@@ -99,23 +94,25 @@ final class RequestDecoder {
         }
     }
 
-    private static boolean isAvroRequest(byte[] value) {
-        return value != null && value.length >= HEADER_LENGTH && value[0] == (byte) 0xC3 && value[1] == (byte) 0x01
-                && ByteBuffer.wrap(value, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong() == FINGERPRINT;
-    }
-
-    /** The request, or null when the codec must decide. */
-    private GenAiRequest read(byte[] value) {
-        if (!isAvroRequest(value)) {
+    /** Starts reading {@code value} and reads its model and kind; null when the codec must decide. */
+    private ModelAndKind head(byte[] value) {
+        if (value == null || value.length < HEADER_LENGTH || value[0] != (byte) 0xC3 || value[1] != (byte) 0x01
+                || ByteBuffer.wrap(value, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong() != FINGERPRINT) {
             return null;
         }
         bytes = value;
         pos = HEADER_LENGTH;
         end = value.length;
+        String model = string();
+        int kindIndex = varint();
+        return model == null || kindIndex < 0 || kindIndex >= KINDS.length ? null : new ModelAndKind(model, KINDS[kindIndex]);
+    }
+
+    /** The request, or null when the codec must decide. */
+    private GenAiRequest read(byte[] value) {
         try {
-            String model = string();
-            int kindIndex = varint();
-            if (model == null || kindIndex < 0 || kindIndex >= KINDS.length) {
+            ModelAndKind head = head(value);
+            if (head == null) {
                 return null;
             }
             int requestLength = length();
@@ -150,7 +147,7 @@ final class RequestDecoder {
                 lastOffset = requestOffset;
                 lastLength = requestLength;
             }
-            return new GenAiRequest(model, KINDS[kindIndex], request, metadata, requestId);
+            return new GenAiRequest(head.model(), head.kind(), request, metadata, requestId);
         } catch (SystemLimitException e) {
             return null;
         } finally {
