@@ -2,8 +2,10 @@ package io.genaibatch.accumulate;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 import io.genaibatch.accumulate.GroupState.OpenBatch;
@@ -62,6 +64,15 @@ final class AccumulateProcessor implements Processor<String, PreparedItem, Strin
      * memory, recomputed by every scan. Unknown after a start or a restore, so the first check scans.
      */
     private long nextDeadline = Long.MIN_VALUE;
+    /**
+     * The group states this task last read from or wrote to {@link #groups}, as objects: a get from the store
+     * deserialises the value (and goes through its metering and cache layers) for every request. Only this processor
+     * writes the store, and every write goes through {@link #save}, so the two never differ; emptied when the task is
+     * (re)initialised, as Kafka Streams does after restoring or wiping the store. Bounded: when more groups than
+     * that pass through one task (many models, many shards) it starts over, reading them from the store again.
+     */
+    private final Map<String, GroupState> states = new HashMap<>();
+    static final int MAX_STATES_IN_MEMORY = 4096;
 
     private final OversizedRequests oversized;
 
@@ -77,6 +88,7 @@ final class AccumulateProcessor implements Processor<String, PreparedItem, Strin
     public void init(ProcessorContext<String, byte[]> context) {
         this.context = context;
         this.groups = context.getStateStore(AccumulatorTopology.GROUP_STORE);
+        this.states.clear();
         ReadOnlyKeyValueStore<String, WindowPolicy> policyStore = context.getStateStore(AccumulatorTopology.WINDOW_POLICY_STORE);
         this.cache = new PolicyCache(policies, policyStore);
         context.schedule(PUNCTUATE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::punctuate);
@@ -90,7 +102,10 @@ final class AccumulateProcessor implements Processor<String, PreparedItem, Strin
         // Its genai.batches item was refused by Kafka (TooLargeRecordHandler): answered instead of written again.
         oversized.rejectIfNoted(item);
         metrics.itemArrived(group, item.requestBytes(), item::requestId);
-        GroupState state = groups.get(group);
+        GroupState state = states.get(group);
+        if (state == null) {
+            state = groups.get(group);
+        }
         if (state == null) {
             state = newState(group);
         }
@@ -98,7 +113,15 @@ final class AccumulateProcessor implements Processor<String, PreparedItem, Strin
         long now = context.currentSystemTimeMs();
         // The policy's enabled flag is not checked here: the validate stage holds a disabled model's requests, so an
         // item that got this far was accepted for batching (at most one second before a disable reached that stage).
-        groups.put(group, add(group, state, item, policy, now));
+        save(group, add(group, state, item, policy, now));
+    }
+
+    private void save(String group, GroupState state) {
+        groups.put(group, state);
+        if (states.size() >= MAX_STATES_IN_MEMORY && !states.containsKey(group)) {
+            states.clear();
+        }
+        states.put(group, state);
     }
 
     private GroupState add(String group, GroupState state, PreparedItem item, EffectivePolicy policy, long now) {
@@ -180,7 +203,7 @@ final class AccumulateProcessor implements Processor<String, PreparedItem, Strin
                 }
             }
             if (state != entry.value) {
-                groups.put(group, state);
+                save(group, state);
             }
         }
         nextDeadline = earliest;

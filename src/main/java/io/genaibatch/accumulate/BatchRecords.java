@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.HashMap;
+import java.util.Map;
 
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.ValueFormat;
@@ -27,10 +29,18 @@ final class BatchRecords {
     /** Avro union branch indexes of BatchRecord.item and .seal (["null", X]). */
     private static final int NULL_BRANCH = 0;
     private static final int VALUE_BRANCH = 1;
+    /** What follows the item's datum: the null branch of seal. */
+    private static final byte[] ITEM_TAIL = encoded(encoder -> encoder.writeIndex(NULL_BRANCH));
 
     private final ValueFormat format;
-    private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(2048);
-    private BinaryEncoder encoder;
+    /**
+     * Per group key, the bytes before the datum of its open batch's items (header, batchId, groupKey, item branch):
+     * the same for a thousand items in a row, so built once per batch, not per item.
+     */
+    private final Map<String, Prefix> prefixes = new HashMap<>();
+
+    private record Prefix(String batchId, byte[] bytes) {
+    }
 
     BatchRecords(ValueFormat format) {
         this.format = format;
@@ -40,15 +50,34 @@ final class BatchRecords {
         if (format == ValueFormat.JSON) {
             return CODEC.encode(new BatchRecord(batchId, groupKey, item.item(), null), format);
         }
-        buffer.reset();
-        buffer.writeBytes(HEADER);
-        encoder = EncoderFactory.get().binaryEncoder(buffer, encoder);
+        Prefix prefix = prefixes.get(groupKey);
+        if (prefix == null || !prefix.batchId().equals(batchId)) {
+            prefix = new Prefix(batchId, encoded(encoder -> {
+                encoder.writeFixed(HEADER);
+                encoder.writeString(batchId);
+                encoder.writeString(groupKey);
+                encoder.writeIndex(VALUE_BRANCH);
+            }));
+            prefixes.put(groupKey, prefix);
+        }
+        byte[] head = prefix.bytes();
+        int datumLength = item.datumLength();
+        byte[] record = new byte[head.length + datumLength + ITEM_TAIL.length];
+        System.arraycopy(head, 0, record, 0, head.length);
+        System.arraycopy(item.wire(), PreparedItem.DATUM_OFFSET, record, head.length, datumLength);
+        System.arraycopy(ITEM_TAIL, 0, record, head.length + datumLength, ITEM_TAIL.length);
+        return record;
+    }
+
+    private interface Writes {
+        void to(BinaryEncoder encoder) throws IOException;
+    }
+
+    private static byte[] encoded(Writes writes) {
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream(128);
+        BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(buffer, null);
         try {
-            encoder.writeString(batchId);
-            encoder.writeString(groupKey);
-            encoder.writeIndex(VALUE_BRANCH);
-            encoder.writeFixed(item.datum());
-            encoder.writeIndex(NULL_BRANCH);
+            writes.to(encoder);
             encoder.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -3,7 +3,11 @@ package io.genaibatch.accumulate;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -27,10 +31,46 @@ import org.apache.kafka.common.serialization.Serializer;
  * datum. The item is encoded once, in the validate stage, and its bytes travel through the repartition topic and into the genai.batches record unchanged (see {@link BatchRecords}): the accumulate stage never
  * decodes or re-encodes a request, which measured as its largest CPU cost.
  *
- * @param requestBytes the item's JSONL line size (BatchItem.requestBytes)
- * @param datum the BatchItem as a plain Avro binary datum (no single-object header)
+ * <p>Kept in its repartition form, {@link #wire}: 8 bytes of requestBytes (the item's JSONL line size,
+ * BatchItem.requestBytes), then the BatchItem as a plain Avro binary datum (no single-object header). The serde
+ * hands that array to Kafka and takes Kafka's as it is, so the 1 KB item is not copied on either side of the
+ * repartition. The array is never changed once built.
  */
-record PreparedItem(long requestBytes, byte[] datum) {
+final class PreparedItem {
+    /** Where the datum starts in {@link #wire}. */
+    static final int DATUM_OFFSET = Long.BYTES;
+    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
+    private final byte[] wire;
+
+    private PreparedItem(byte[] wire) {
+        this.wire = wire;
+    }
+
+    /** @param datum the BatchItem as a plain Avro binary datum */
+    PreparedItem(long requestBytes, byte[] datum) {
+        this(ByteBuffer.allocate(DATUM_OFFSET + datum.length).putLong(requestBytes).put(datum).array());
+    }
+
+    /** The item's JSONL line size (BatchItem.requestBytes). */
+    long requestBytes() {
+        return (long) LONG.get(wire, 0);
+    }
+
+    /** The datum's length in bytes. */
+    int datumLength() {
+        return wire.length - DATUM_OFFSET;
+    }
+
+    /** A copy of the datum. */
+    byte[] datum() {
+        return Arrays.copyOfRange(wire, DATUM_OFFSET, wire.length);
+    }
+
+    /** The repartition form (requestBytes, then the datum at {@link #DATUM_OFFSET}); not to be changed. */
+    byte[] wire() {
+        return wire;
+    }
 
     /**
      * Encodes items; one per processor, not thread-safe (it reuses its buffer). Writes the BatchItem's fields one after
@@ -56,6 +96,7 @@ record PreparedItem(long requestBytes, byte[] datum) {
          */
         PreparedItem prepare(BatchItem item, byte[] requestUtf8, int offset, int length) {
             buffer.reset();
+            buffer.writeBytes(new byte[DATUM_OFFSET]); // requestBytes, set below
             encoder = EncoderFactory.get().binaryEncoder(buffer, encoder);
             try {
                 if (SCHEMA_KNOWN && coverable(item)) {
@@ -67,7 +108,9 @@ record PreparedItem(long requestBytes, byte[] datum) {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            return new PreparedItem(item.getRequestBytes(), buffer.toByteArray());
+            byte[] wire = buffer.toByteArray();
+            LONG.set(wire, 0, item.getRequestBytes());
+            return new PreparedItem(wire);
         }
 
         private void write(BatchItem item, byte[] requestUtf8, int offset, int length) throws IOException {
@@ -159,7 +202,7 @@ record PreparedItem(long requestBytes, byte[] datum) {
     /** The item itself, decoded: only on the rare paths that need it (rejection, JSON output). */
     BatchItem item() {
         try {
-            return new SpecificDatumReader<>(BatchItem.class).read(null, DecoderFactory.get().binaryDecoder(datum, null));
+            return new SpecificDatumReader<>(BatchItem.class).read(null, decoder());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -168,27 +211,27 @@ record PreparedItem(long requestBytes, byte[] datum) {
     /** The requestId, the item's first field, read without decoding the rest. */
     String requestId() {
         try {
-            BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(datum, null);
-            return decoder.readString();
+            return decoder().readString();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /** 8 bytes of requestBytes, then the datum. */
+    private BinaryDecoder decoder() {
+        return DecoderFactory.get().binaryDecoder(wire, DATUM_OFFSET, datumLength(), null);
+    }
+
+    /** 8 bytes of requestBytes, then the datum: {@link #wire}, given and taken as it is. */
     static Serde<PreparedItem> serde() {
-        Serializer<PreparedItem> serializer = (topic, p) -> p == null ? null
-                : ByteBuffer.allocate(8 + p.datum().length).putLong(p.requestBytes()).put(p.datum()).array();
+        Serializer<PreparedItem> serializer = (topic, p) -> p == null ? null : p.wire;
         Deserializer<PreparedItem> deserializer = (topic, data) -> {
             if (data == null) {
                 return null;
             }
-            if (data.length < 8) {
+            if (data.length < DATUM_OFFSET) {
                 throw new IllegalArgumentException("a prepared item has at least 8 bytes, found " + data.length);
             }
-            byte[] datum = new byte[data.length - 8];
-            System.arraycopy(data, 8, datum, 0, datum.length);
-            return new PreparedItem(ByteBuffer.wrap(data).getLong(), datum);
+            return new PreparedItem(data);
         };
         return Serdes.serdeFrom(serializer, deserializer);
     }

@@ -5,8 +5,10 @@ import io.genaibatch.records.GenAiRequest;
 /**
  * The accumulator's repartition key of a genai.requests record ({@link Groups#groupKey}: model|kind|shard), read
  * without validating the request, for a baseline that moves the same records through a repartition by the same key
- * ({@code bench accumulate}'s two-hop pass-through). The request is read with the validate stage's decoder; the model
- * name is taken as written (the validate stage also strips a {@code models/} prefix, which is validation).
+ * ({@code bench accumulate}'s two-hop pass-through). Only what the key needs is read: an Avro request's first two
+ * fields, model and kind, with the validate stage's decoder; the request JSON after them is neither decoded nor
+ * checked (that is the accumulator's work, not the baseline's). Any other value is decoded in full. The model name
+ * is taken as written (the validate stage also strips a {@code models/} prefix, which is validation).
  * Not thread-safe: one per processor.
  */
 public final class RepartitionKeys {
@@ -20,7 +22,11 @@ public final class RepartitionKeys {
 
     /** @throws io.genaibatch.kafka.RecordDecodingException when the value is not a GenAiRequest */
     public String of(byte[] key, byte[] value) {
-        GenAiRequest request = decoder.decode(value);
-        return Groups.groupKey(request.getModel(), request.getKind(), Groups.shardOf(key, shards));
+        RequestDecoder.ModelAndKind read = decoder.modelAndKind(value);
+        if (read == null) {
+            GenAiRequest request = decoder.decode(value);
+            read = new RequestDecoder.ModelAndKind(request.getModel(), request.getKind());
+        }
+        return Groups.groupKey(read.model(), read.kind(), Groups.shardOf(key, shards));
     }
 }

@@ -72,8 +72,30 @@ final class RequestDecoder {
         return lastOffset;
     }
 
-    /** The request, or null when the codec must decide. */
-    private GenAiRequest read(byte[] value) {
+    /** A request's first two fields. */
+    record ModelAndKind(String model, RequestKind kind) {
+    }
+
+    /**
+     * The model (as written) and kind of an Avro GenAiRequest, read without the fields after them and without
+     * checking those: what a repartition by group needs and no more ({@link RepartitionKeys}). Null when the value is
+     * not one this class reads straight from the bytes: then {@link #decode} decides.
+     */
+    ModelAndKind modelAndKind(byte[] value) {
+        if (!SCHEMA_KNOWN) {
+            return null;
+        }
+        try {
+            return head(value);
+        } catch (SystemLimitException e) {
+            return null;
+        } finally {
+            bytes = null;
+        }
+    }
+
+    /** Starts reading {@code value} and reads its model and kind; null when the codec must decide. */
+    private ModelAndKind head(byte[] value) {
         if (value == null || value.length < HEADER_LENGTH || value[0] != (byte) 0xC3 || value[1] != (byte) 0x01
                 || ByteBuffer.wrap(value, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong() != FINGERPRINT) {
             return null;
@@ -81,10 +103,16 @@ final class RequestDecoder {
         bytes = value;
         pos = HEADER_LENGTH;
         end = value.length;
+        String model = string();
+        int kindIndex = varint();
+        return model == null || kindIndex < 0 || kindIndex >= KINDS.length ? null : new ModelAndKind(model, KINDS[kindIndex]);
+    }
+
+    /** The request, or null when the codec must decide. */
+    private GenAiRequest read(byte[] value) {
         try {
-            String model = string();
-            int kindIndex = varint();
-            if (model == null || kindIndex < 0 || kindIndex >= KINDS.length) {
+            ModelAndKind head = head(value);
+            if (head == null) {
                 return null;
             }
             int requestLength = length();
@@ -119,7 +147,7 @@ final class RequestDecoder {
                 lastOffset = requestOffset;
                 lastLength = requestLength;
             }
-            return new GenAiRequest(model, KINDS[kindIndex], request, metadata, requestId);
+            return new GenAiRequest(head.model(), head.kind(), request, metadata, requestId);
         } catch (SystemLimitException e) {
             return null;
         } finally {

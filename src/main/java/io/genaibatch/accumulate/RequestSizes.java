@@ -44,7 +44,7 @@ final class RequestSizes {
     void check(BatchItem item, PreparedItem prepared) {
         oversized.rejectIfNoted(item);
         Widest widest = widestOf(item);
-        long repartition = RecordLimits.sizeOf(widest.groupBytes(), 8 + prepared.datum().length, null);
+        long repartition = RecordLimits.sizeOf(widest.groupBytes(), prepared.wire().length, null);
         if (repartition > limits.repartition().bytes()) {
             throw tooLarge(item, repartition, limits.repartition());
         }
@@ -103,7 +103,7 @@ final class RequestSizes {
     }
 
     private long batchValueBytes(Widest w, PreparedItem prepared) {
-        long avro = AVRO_BATCH_RECORD_OVERHEAD + w.batchIdBytes() + w.groupBytes() + (long) prepared.datum().length;
+        long avro = AVRO_BATCH_RECORD_OVERHEAD + w.batchIdBytes() + w.groupBytes() + (long) prepared.datumLength();
         if (format == ValueFormat.AVRO) {
             return avro;
         }

@@ -74,7 +74,8 @@ final class RequestValidator {
             throw reject(ErrorCode.NULL_KEY, "the record has no key: the response is published under the request's key, "
                     + "so every request needs one", requestId, request, receivedAt);
         }
-        String idProblem = RequestIds.problem(requestId);
+        // A derived id is always usable (a Kafka topic name, two numbers): only the caller's is checked.
+        String idProblem = requestId == derivedId ? null : RequestIds.problem(requestId);
         if (idProblem != null) {
             throw reject(ErrorCode.INVALID_REQUEST_ID, idProblem, derivedId, request, receivedAt);
         }
@@ -92,7 +93,8 @@ final class RequestValidator {
         if (!allowed.allows(model)) {
             throw reject(ErrorCode.UNKNOWN_MODEL, allowed.refusal(model), requestId, request, receivedAt);
         }
-        RequestJson.Checked checked = RequestJson.check(request.getKind(), request.getRequest());
+        RequestJson.Checked checked = RequestJson.check(request.getKind(), request.getRequest(), decoder.utf8Bytes(),
+                decoder.utf8Offset(), decoder.utf8Length(request.getRequest()));
         if (checked.problem() != null) {
             throw reject(checked.problem().code(), checked.problem().message(), requestId, request, receivedAt);
         }

@@ -133,24 +133,33 @@ public final class AccumulateBenchmark {
         List<Double> pass = new ArrayList<>();
         List<Double> twoHop = new ArrayList<>();
         List<Double> acc = new ArrayList<>();
+        List<Double> twoHopCpu = new ArrayList<>();
+        List<Double> accCpu = new ArrayList<>();
         for (int round = 0; round <= rounds; round++) {
             String label = round == 0 ? "warm-up" : "round " + round;
-            double p = passThrough(config, topics, prefix, round);
-            double t = twoHop(config, topics, prefix, round);
-            double a = accumulator(settings, prefix, round);
+            Round p = passThrough(config, topics, prefix, round);
+            Round t = twoHop(config, topics, prefix, round);
+            Round a = accumulator(settings, prefix, round);
             out.printf("%-8s one-hop %,9.0f rec/s   two-hop %,9.0f rec/s   accumulator %,9.0f rec/s   ratios %.2f / %.2f%n",
-                    label, p, t, a, a / p, a / t);
+                    label, p.perSecond(), t.perSecond(), a.perSecond(), a.perSecond() / p.perSecond(), a.perSecond() / t.perSecond());
+            out.printf("%-8s stream thread CPU per record: one-hop %.1f µs   two-hop %.1f µs   accumulator %.1f µs   two-hop/accumulator %.2f%n",
+                    "", p.cpuMicrosPerRecord(), t.cpuMicrosPerRecord(), a.cpuMicrosPerRecord(), t.cpuMicrosPerRecord() / a.cpuMicrosPerRecord());
             out.flush();
             if (round > 0) {
-                pass.add(p);
-                twoHop.add(t);
-                acc.add(a);
+                pass.add(p.perSecond());
+                twoHop.add(t.perSecond());
+                acc.add(a.perSecond());
+                twoHopCpu.add(t.cpuMicrosPerRecord());
+                accCpu.add(a.cpuMicrosPerRecord());
             }
         }
         Result result = new Result(median(pass), median(twoHop), median(acc));
         out.printf("median   one-hop %,9.0f rec/s   two-hop %,9.0f rec/s   accumulator %,9.0f rec/s   ratios %.2f / %.2f%n",
                 result.passThroughPerSecond(), result.twoHopPerSecond(), result.accumulatorPerSecond(),
                 result.oneHopRatio(), result.twoHopRatio());
+        out.printf("median   stream thread CPU per record: two-hop %.1f µs   accumulator %.1f µs   two-hop/accumulator %.2f "
+                + "(the two-hop ratio if the stream thread alone set the pace)%n", median(twoHopCpu), median(accCpu),
+                median(twoHopCpu) / median(accCpu));
         out.println(result.line());
         return result;
     }
@@ -184,12 +193,12 @@ public final class AccumulateBenchmark {
     }
 
     /** One hop: {@code stream(genai.requests) → to(output)}, bytes in, bytes out. */
-    private double passThrough(GenAiBatchConfig config, Topics topics, String prefix, int round) throws Exception {
+    private Round passThrough(GenAiBatchConfig config, Topics topics, String prefix, int round) throws Exception {
         String output = createOutput(config, prefix + "passthrough-" + round);
         StreamsBuilder builder = new StreamsBuilder();
-        java.util.concurrent.atomic.AtomicLong first = new java.util.concurrent.atomic.AtomicLong();
+        RoundClock first = new RoundClock();
         builder.stream(topics.requests(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
-                .peek((k, v) -> markFirst(first))
+                .peek((k, v) -> first.markFirst())
                 .to(output, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
         return streamsRound(config, builder, prefix + "passthrough-app-" + round, first, List.of(topics.requests()));
     }
@@ -198,11 +207,11 @@ public final class AccumulateBenchmark {
      * Two hops: {@code stream(genai.requests) → repartition by the accumulator's group key → to(output)}, the values
      * as bytes: the accumulator's shape without validation, store or batching ({@link RepartitionKeys}).
      */
-    private double twoHop(GenAiBatchConfig config, Topics topics, String prefix, int round) throws Exception {
+    private Round twoHop(GenAiBatchConfig config, Topics topics, String prefix, int round) throws Exception {
         String output = createOutput(config, prefix + "twohop-" + round);
         int shards = config.get(io.genaibatch.config.ConfigKeys.WINDOW_SHARDS);
         StreamsBuilder builder = new StreamsBuilder();
-        java.util.concurrent.atomic.AtomicLong first = new java.util.concurrent.atomic.AtomicLong();
+        RoundClock first = new RoundClock();
         builder.stream(topics.requests(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
                 .process(() -> new KeyByGroup(shards, first))
                 .repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray()).withName(TWO_HOP_REPARTITION))
@@ -215,10 +224,10 @@ public final class AccumulateBenchmark {
     /** The two-hop round's first stage: one key function per task, as the validate stage has one decoder per task. */
     private static final class KeyByGroup implements Processor<byte[], byte[], String, byte[]> {
         private final RepartitionKeys keys;
-        private final java.util.concurrent.atomic.AtomicLong first;
+        private final RoundClock first;
         private ProcessorContext<String, byte[]> context;
 
-        KeyByGroup(int shards, java.util.concurrent.atomic.AtomicLong first) {
+        KeyByGroup(int shards, RoundClock first) {
             this.keys = new RepartitionKeys(shards);
             this.first = first;
         }
@@ -230,7 +239,7 @@ public final class AccumulateBenchmark {
 
         @Override
         public void process(Record<byte[], byte[]> record) {
-            markFirst(first);
+            first.markFirst();
             context.forward(record.withKey(keys.of(record.key(), record.value())));
         }
     }
@@ -248,8 +257,8 @@ public final class AccumulateBenchmark {
      * Runs a baseline topology with the benchmark's Streams settings and exactly_once_v2 until its commits reach the
      * end of {@code read} (in that order: a repartition topic is complete once its source is committed); records/s.
      */
-    private double streamsRound(GenAiBatchConfig config, StreamsBuilder builder, String appId,
-                                java.util.concurrent.atomic.AtomicLong first, List<String> read) throws Exception {
+    private Round streamsRound(GenAiBatchConfig config, StreamsBuilder builder, String appId,
+                                RoundClock first, List<String> read) throws Exception {
         Properties props = new Properties();
         props.putAll(tuning);
         props.putAll(new KafkaClients(config).properties(Map.of(
@@ -260,7 +269,7 @@ public final class AccumulateBenchmark {
         KafkaStreams streams = new KafkaStreams(builder.build(), props);
         streams.start();
         try {
-            return records / ((awaitAllCommitted(config, appId, read) - first.get()) / 1e9);
+            return first.round(awaitAllCommitted(config, appId, read), records);
         } finally {
             streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
         }
@@ -275,7 +284,7 @@ public final class AccumulateBenchmark {
         return done;
     }
 
-    private double accumulator(Map<String, String> settings, String prefix, int round) throws Exception {
+    private Round accumulator(Map<String, String> settings, String prefix, int round) throws Exception {
         String appId = prefix + "accumulator-app-" + round;
         Map<String, String> roundSettings = new HashMap<>(settings);
         roundSettings.put("topics.batches", prefix + "batches-" + round);
@@ -288,11 +297,11 @@ public final class AccumulateBenchmark {
         }
         Map<String, Object> overrides = new HashMap<>(tuning);
         overrides.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
-        java.util.concurrent.atomic.AtomicLong first = new java.util.concurrent.atomic.AtomicLong();
+        RoundClock first = new RoundClock();
         AccumulatorMetrics firstRecord = new AccumulatorMetrics() {
             @Override
             public void requestAccepted(io.genaibatch.records.BatchItem item) {
-                markFirst(first);
+                first.markFirst();
             }
         };
         AccumulateRole role = new AccumulateRole(config, firstRecord, overrides);
@@ -300,16 +309,39 @@ public final class AccumulateBenchmark {
         try {
             String repartition = appId + "-accumulate-by-group-repartition";
             long done = awaitAllCommitted(config, appId, List.of(Topics.from(config).requests(), repartition));
-            return records / ((done - first.get()) / 1e9);
+            return first.round(done, records);
         } finally {
             role.close();
         }
     }
 
-    /** The first record processed starts the clock: start-up and group join are left out of both figures. */
-    private static void markFirst(java.util.concurrent.atomic.AtomicLong first) {
-        if (first.get() == 0) {
-            first.compareAndSet(0, System.nanoTime());
+    /** One round of one topology: its rate, and its stream thread's CPU per record. */
+    record Round(double perSecond, double cpuMicrosPerRecord) {
+    }
+
+    /**
+     * The first record processed starts the clock: start-up and group join are left out of every figure. It also
+     * notes the CPU time of the stream thread that processed it, so the round can say how much CPU that thread spent
+     * per record: the rates depend on what else runs on the machine (the broker shares it), that figure much less.
+     * With more than one stream thread it covers the first one only.
+     */
+    static final class RoundClock {
+        private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+        private final java.util.concurrent.atomic.AtomicLong first = new java.util.concurrent.atomic.AtomicLong();
+        private volatile long thread;
+        private volatile long cpuAtFirst;
+
+        void markFirst() {
+            if (first.get() == 0 && first.compareAndSet(0, System.nanoTime())) {
+                thread = Thread.currentThread().getId();
+                cpuAtFirst = THREADS.getCurrentThreadCpuTime();
+            }
+        }
+
+        /** @param done when the round's last commit was seen (System.nanoTime) */
+        Round round(long done, int records) {
+            long cpu = THREADS.getThreadCpuTime(thread);
+            return new Round(records / ((done - first.get()) / 1e9), cpu < 0 ? Double.NaN : (cpu - cpuAtFirst) / 1e3 / records);
         }
     }
 

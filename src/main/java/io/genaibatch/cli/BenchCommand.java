@@ -46,6 +46,7 @@ final class BenchCommand implements Runnable {
                     "and input, with the same Streams settings: one hop (stream -> to) and two hops (stream -> repartition by",
                     "the accumulator's group key -> to). Rounds alternate after a warm-up; the last line is",
                     "'RESULT accumulate: one-hop ratio A, two-hop ratio B' (medians; target: two-hop ratio >= 0.8).",
+                    "Each round also prints its stream threads' CPU per record (less load-dependent than the rates).",
                     "Without --bootstrap-servers it starts an in-process broker in a temporary directory."})
     static final class Accumulate implements Callable<Integer> {
         @Spec

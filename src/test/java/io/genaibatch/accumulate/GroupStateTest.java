@@ -21,6 +21,24 @@ class GroupStateTest {
     }
 
     @Test
+    void shouldWriteEveryStateAsDataOutputStreamDoes() {
+        var serializer = GroupState.serde().serializer();
+        OpenBatch open = new OpenBatch("gemini-2.5-flash-embed-255-ffffffff-" + Long.MAX_VALUE, Integer.MAX_VALUE, -1, Long.MIN_VALUE);
+        for (String model : new String[] {"gemini-2.5-flash", "", "\u007f~", "gémini", "nul\u0000", "日本", "x".repeat(70_000)}) {
+            for (OpenBatch batch : new OpenBatch[] {null, open, new OpenBatch(model + "-1", 0, 0, 0)}) {
+                GroupState state = new GroupState(model, RequestKind.EMBED, 255, "3f9a1c2e", -7, batch);
+                if (model.length() > 0xFFFF) {
+                    assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> serializer.serialize("t", state)))
+                            .isInstanceOf(java.io.UncheckedIOException.class);
+                    continue;
+                }
+                assertThat(serializer.serialize("t", state)).as(model + " " + batch).isEqualTo(GroupState.writeData(state));
+                assertThat(GroupState.serde().deserializer().deserialize("t", serializer.serialize("t", state))).isEqualTo(state);
+            }
+        }
+    }
+
+    @Test
     void shouldReadAVersion1StateFromAnOlderBuildIgnoringItsHeldRange() throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {

@@ -66,7 +66,40 @@ class ValidateFastPathTest {
             "{\"contents\":[{\"parts\":[{\"text\":\"a\"}]}],\"tools\":{}}",
             "{\"content\":{\"parts\":[{\"text\":\"embed é\"}]},\"outputDimensionality\":768}",
             "{\"contents\":[{\"parts\":[{\"text\":\"" + "deep ".repeat(2000) + "\"}]}]," + "\"labels\":" + "[".repeat(900) + "]".repeat(900) + "}",
-            "{\"contents\":[{\"parts\":[{\"text\":\"a\"}]}],\"labels\":" + "[".repeat(1100) + "]".repeat(1100) + "}");
+            "{\"contents\":[{\"parts\":[{\"text\":\"a\"}]}],\"labels\":" + "[".repeat(1100) + "]".repeat(1100) + "}",
+            // Invalid JSON of every kind the parser reports: the JSON check reads the request's bytes on the fast path
+            // and the String on the plain one, and a rejection's message must not depend on which.
+            "{contents:[]}",
+            "{'contents':[]}",
+            "{\"contents\":[{\"parts\":[{\"text\":tru}]}]}",
+            "{\"contents\":[{\"parts\":[{\"text\":nulx}]}]}",
+            "{\"contents\":[{\"parts\":[{\"text\":trüe日本}]}]}",
+            "{\"contents\":[{\"parts\":[{\"text\":\"a\"}]}],🌍:1}",
+            "{\"contents\":[{\"parts\":[{\"text\":\"é" + "\\q\"}]}]}",
+            "{\"contents\":[{\"parts\":[{\"text\":\"\\u12G4\"}]}]}",
+            "{\"contents\":[{\"parts\":[{\"text\":\"unclosed}]}]}",
+            "{\"contents\":[{\"parts\":[{\"n\":01}]}]}",
+            "{\"contents\":[{\"parts\":[{\"n\":-}]}]}",
+            "{\"contents\":[{\"parts\":[{\"n\":1.}]}]}",
+            "{\"contents\":[{\"parts\":[{\"n\":+1}]}]}",
+            "{\"contents\":[{\"parts\":[{\"n\":1e}]}]}",
+            "{\"contents\":[{\"parts\":[{\"t\":\"a\",}]}]}",
+            "{\"contents\":[{\"parts\":[{\"t\" \"a\"}]}]}",
+            "{\"contents\":[{\"parts\":[{\"t\":\"a\"}]}]}}",
+            "{\"contents\":[{\"parts\":[{\"t\":\"a\"]}]}",
+            "/* comment */ {\"contents\":[]}",
+            "{\"contents\":[{\"parts\":[{\"text\":\"a\"}]}],\"x\":1,\"x\":2}",
+            "{\"contents\":[{\"parts\":[{\"text\":\"a\"}]}],\"generationConfig\":{\"é🌍\":Infinity}}",
+            "{\"contents\":[{\"parts\":[{\"text\":\"a\"}]}]} {}",
+            "{\"contents\":[{\"parts\":[{\"text\":\"a\"}]}]} é",
+            "{\"content\":{\"parts\":[{\"text\":\"a\"}]},\"outputDimensionality\":\"7.5\"}",
+            "\u00e9{\"contents\":[]}",
+            "{\u0000\"contents\":[]}",
+            "\u0000{\"contents\":[]}",
+            "{}\u0000\u0000",
+            "{\"\u0000\":1}",
+            "\uefbb{\"contents\":[]}",
+            "{\"contents\":[{\"parts\":[{\"text\":\"" + "z".repeat(5000) + "\u0002\"}]}]}");
 
     @Test
     void shouldKnowTheSchemasItWasWrittenFor() {
