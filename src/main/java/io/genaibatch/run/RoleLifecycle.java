@@ -64,6 +64,10 @@ public final class RoleLifecycle {
     private State state = State.NEW;
     private boolean closing;
     private boolean released;
+    /** The start returned (or threw): from then on a close deals with the role itself. */
+    private boolean startReturned;
+    /** A close gave up waiting for the start: the start, once it returns, stops the role and releases it. */
+    private boolean stopWhenStarted;
     private Thread thread;
     private long startedAt;
     private long stoppingAt;
@@ -106,6 +110,7 @@ public final class RoleLifecycle {
             synchronized (this) {
                 state = State.FAILED;
                 failure = e;
+                startReturned = true;
             }
             log.error("Role {} failed to start: {}", name, e.toString(), e);
             stopped.completeExceptionally(e);
@@ -113,13 +118,21 @@ public final class RoleLifecycle {
             startDone.complete(null);
             throw e;
         }
+        boolean closedMeanwhile;
         synchronized (this) {
             if (state == State.STARTING) {
                 state = State.RUNNING;
             }
+            startReturned = true;
+            closedMeanwhile = stopWhenStarted;
         }
         log.info("Role {} started in {} ms: {}", name, millisSince(startedAt), details);
         startDone.complete(null);
+        if (closedMeanwhile) {
+            log.warn("Role {} started after a close stopped waiting for it; stopping it now", name);
+            stopStarted(System.nanoTime() + closeBound.toNanos());
+            releaseOnce();
+        }
     }
 
     /**
@@ -205,34 +218,55 @@ public final class RoleLifecycle {
             awaitQuietly(closeDone, closeBound.plus(interruptGrace).plusSeconds(1));
             return;
         }
+        boolean handedToStart = false;
         try {
             if (before == State.NEW) {
                 stopped.complete(null);
             } else if (before == State.STARTING || before == State.RUNNING) {
-                stop();
+                handedToStart = stop();
             }
         } finally {
-            releaseOnce();
+            if (!handedToStart) {
+                releaseOnce();
+            }
             closeDone.complete(null);
         }
     }
 
-    private void stop() {
+    /** Stops the role within the close bound; true when it is left to the start, still running, to stop it. */
+    private boolean stop() {
         long deadline = System.nanoTime() + closeBound.toNanos();
         log.info("Role {} stopping", name);
         // A close during start stops what the start set up, once it is set up.
-        if (awaitQuietly(startDone, closeBound)) {
-            if (stateIs(State.FAILED)) {
-                return;
+        if (!awaitQuietly(startDone, closeBound)) {
+            boolean handOver;
+            synchronized (this) {
+                handOver = !startReturned;
+                stopWhenStarted = handOver;
             }
-            try {
-                steps.stop();
-            } catch (RuntimeException e) {
-                ended(e);
+            if (handOver) {
+                // Releasing now would free what the start is still building on (the submitter's instance lock).
+                log.error("Role {} was still starting after {} ({}); it will be stopped, and released, as soon as its"
+                        + " start returns", name, ConfigType.format(closeBound), boundSource);
+                return true;
             }
-            if (awaitQuietly(stopped, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
-                return;
-            }
+        }
+        stopStarted(deadline);
+        return false;
+    }
+
+    /** Stops a role whose start returned, by {@code deadline} (nanoTime) or by interrupting its thread after it. */
+    private void stopStarted(long deadline) {
+        if (stateIs(State.FAILED)) {
+            return;
+        }
+        try {
+            steps.stop();
+        } catch (RuntimeException e) {
+            ended(e);
+        }
+        if (awaitQuietly(stopped, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
+            return;
         }
         Thread t;
         synchronized (this) {

@@ -180,6 +180,29 @@ class RoleLifecycleTest {
     }
 
     @Test
+    void aStartThatOutlastsTheCloseBoundIsStoppedWhenItReturnsAndOnlyThenReleased() throws Exception {
+        Work w = new Work().lifecycle(BOUND);
+        CompletableFuture<Void> starting = CompletableFuture.runAsync(w.lifecycle::start);
+        while (w.starts.get() == 0) {
+            Thread.onSpinWait();
+        }
+
+        // The close gives up waiting for the start after its bound; the start is still building the role.
+        w.lifecycle.close();
+        assertThat(w.releases).as("released while its start still runs").hasValue(0);
+        assertThat(w.stops).hasValue(0);
+
+        w.mayStart.countDown();
+        starting.join();
+
+        // The start, returning after the close, stops what it set up and releases it: nothing is left running.
+        assertThat(w.stops).hasValue(1);
+        assertThat(w.releases).hasValue(1);
+        assertThat(w.lifecycle.stopped().toCompletableFuture()).isCompleted().isNotCompletedExceptionally();
+        assertThat(w.lifecycle.isRunning()).isFalse();
+    }
+
+    @Test
     void aCloseThatOutlastsItsBoundReturnsWithAnErrorNamingTheRoleAndTheKey() {
         Work w = new Work().lifecycle(BOUND);
         w.deaf = true;
