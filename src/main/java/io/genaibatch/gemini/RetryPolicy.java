@@ -150,11 +150,17 @@ public final class RetryPolicy {
         // close the circuit at once.
         Instant until = clock.instant().plus(wait);
         try {
-            do {
+            while (true) {
+                // Taken once per step: the clock read for the check may already be past the end of the wait.
                 Duration left = Duration.between(clock.instant(), until);
+                if (left.isNegative() || left.isZero()) {
+                    return true;
+                }
                 sleeper.sleep(left.compareTo(CIRCUIT_CHECK) < 0 ? left : CIRCUIT_CHECK);
-            } while (clock.instant().isBefore(until) && breaker.openReason().isPresent());
-            return true;
+                if (breaker.openReason().isEmpty()) {
+                    return true;
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
