@@ -80,11 +80,11 @@ public final class AccumulateRole implements Role, OpenBatches.Source {
                     }
 
                     @Override
-                    public void stop() {
+                    public void stop(Duration within) {
                         // LEAVE_GROUP: without it the next start waits out the session timeout (44 s measured) before
                         // it gets tasks.
                         if (streams.close(CloseOptions.groupMembershipOperation(
-                                CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(closeTimeout))) {
+                                CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(within))) {
                             // Closed: the state listener may not have heard NOT_RUNNING yet.
                             lifecycle.ended(null);
                         }

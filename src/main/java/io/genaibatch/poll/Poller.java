@@ -1,5 +1,7 @@
 package io.genaibatch.poll;
 
+import java.time.Duration;
+
 import java.time.Clock;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
@@ -87,7 +89,7 @@ public final class Poller implements Role {
                     }
 
                     @Override
-                    public void stop() {
+                    public void stop(Duration within) {
                         loop.stop();
                     }
                 });

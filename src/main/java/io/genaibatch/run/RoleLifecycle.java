@@ -37,8 +37,11 @@ public final class RoleLifecycle {
          */
         String start();
 
-        /** Asks the work to stop in order; may block within the close bound (a Kafka Streams close does). */
-        void stop();
+        /**
+         * Asks the work to stop in order; may block up to {@code within}, what is left of the close bound (a Kafka
+         * Streams close does).
+         */
+        void stop(Duration within);
 
         /** Releases what outlives the work (meters, lock files): once, after it ended or was given up on. */
         default void release() {
@@ -71,6 +74,8 @@ public final class RoleLifecycle {
     private Thread thread;
     private long startedAt;
     private long stoppingAt;
+    /** When the first close's bound runs out (nanoTime): every close, first or later, ends by then plus the grace. */
+    private long closeDeadline;
     private Throwable failure;
 
     /**
@@ -119,14 +124,19 @@ public final class RoleLifecycle {
             throw e;
         }
         boolean closedMeanwhile;
+        boolean running;
         synchronized (this) {
-            if (state == State.STARTING) {
+            // Not when a close came meanwhile, or the role's thread already ended: those said so themselves.
+            running = state == State.STARTING;
+            if (running) {
                 state = State.RUNNING;
             }
             startReturned = true;
             closedMeanwhile = stopWhenStarted;
         }
-        log.info("Role {} started in {} ms: {}", name, millisSince(startedAt), details);
+        if (running) {
+            log.info("Role {} started in {} ms: {}", name, millisSince(startedAt), details);
+        }
         startDone.complete(null);
         if (closedMeanwhile) {
             log.warn("Role {} started after a close stopped waiting for it; stopping it now", name);
@@ -205,6 +215,7 @@ public final class RoleLifecycle {
                 before = null;
             } else {
                 closing = true;
+                closeDeadline = System.nanoTime() + closeBound.toNanos();
                 before = state;
                 if (state == State.NEW) {
                     state = State.STOPPED;
@@ -215,7 +226,11 @@ public final class RoleLifecycle {
             }
         }
         if (before == null) {
-            awaitQuietly(closeDone, closeBound.plus(interruptGrace).plusSeconds(1));
+            long until;
+            synchronized (this) {
+                until = closeDeadline;
+            }
+            awaitQuietly(closeDone, Duration.ofNanos(until - System.nanoTime()).plus(interruptGrace).plusSeconds(1));
             return;
         }
         boolean handedToStart = false;
@@ -235,10 +250,13 @@ public final class RoleLifecycle {
 
     /** Stops the role within the close bound; true when it is left to the start, still running, to stop it. */
     private boolean stop() {
-        long deadline = System.nanoTime() + closeBound.toNanos();
+        long deadline;
+        synchronized (this) {
+            deadline = closeDeadline;
+        }
         log.info("Role {} stopping", name);
         // A close during start stops what the start set up, once it is set up.
-        if (!awaitQuietly(startDone, closeBound)) {
+        if (!awaitQuietly(startDone, Duration.ofNanos(deadline - System.nanoTime()))) {
             boolean handOver;
             synchronized (this) {
                 handOver = !startReturned;
@@ -261,7 +279,7 @@ public final class RoleLifecycle {
             return;
         }
         try {
-            steps.stop();
+            steps.stop(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         } catch (RuntimeException e) {
             ended(e);
         }

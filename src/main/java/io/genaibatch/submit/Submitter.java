@@ -103,7 +103,7 @@ public final class Submitter implements Role {
                     }
 
                     @Override
-                    public void stop() {
+                    public void stop(Duration within) {
                         loop.stop();
                     }
 

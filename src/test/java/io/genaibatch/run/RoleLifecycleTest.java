@@ -27,6 +27,7 @@ class RoleLifecycleTest {
         final AtomicInteger releases = new AtomicInteger();
         final CompletableFuture<Void> end = new CompletableFuture<>();
         final CountDownLatch mayStart = new CountDownLatch(1);
+        volatile Duration stopWithin;
         RoleLifecycle lifecycle;
         boolean deaf;
 
@@ -46,7 +47,8 @@ class RoleLifecycleTest {
         }
 
         @Override
-        public void stop() {
+        public void stop(Duration within) {
+            stopWithin = within;
             stops.incrementAndGet();
             if (!deaf) {
                 end.complete(null);
@@ -180,6 +182,27 @@ class RoleLifecycleTest {
     }
 
     @Test
+    void aCloseDuringStartGivesTheStopOnlyWhatIsLeftOfItsOneBound() throws Exception {
+        Work w = new Work().lifecycle(Duration.ofSeconds(2));
+        CompletableFuture<Void> starting = CompletableFuture.runAsync(w.lifecycle::start);
+        while (w.starts.get() == 0) {
+            Thread.onSpinWait();
+        }
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(w.lifecycle::close);
+        while (w.lifecycle.state() != RoleLifecycle.State.STOPPING) {
+            Thread.onSpinWait();
+        }
+        Thread.sleep(800); // part of the bound spent waiting for the start, on purpose
+
+        w.mayStart.countDown();
+        starting.join();
+        closing.join();
+
+        // One bound for the whole close: a Kafka Streams close given a full bound again would take up to twice it.
+        assertThat(w.stopWithin).isLessThanOrEqualTo(Duration.ofMillis(1200));
+    }
+
+    @Test
     void aStartThatOutlastsTheCloseBoundIsStoppedWhenItReturnsAndOnlyThenReleased() throws Exception {
         Work w = new Work().lifecycle(BOUND);
         CompletableFuture<Void> starting = CompletableFuture.runAsync(w.lifecycle::start);
@@ -250,7 +273,7 @@ class RoleLifecycleTest {
                     }
 
                     @Override
-                    public void stop() {
+                    public void stop(Duration within) {
                     }
                 });
 
