@@ -90,6 +90,14 @@ class LayeringTest {
     }
 
     @Test
+    void onlyTheCommandLineUsesTheBenchmarks() {
+        noClasses().that().resideOutsideOfPackages("io.genaibatch.cli..", "io.genaibatch.bench..")
+                .should().dependOnClassesThat().resideInAPackage("io.genaibatch.bench..")
+                .because("benchmarks measure the service; nothing it runs on depends on them")
+                .check(classes);
+    }
+
+    @Test
     void onlyTheGeminiPackageUsesTheSdk() {
         noClasses().that().resideOutsideOfPackage("io.genaibatch.gemini..")
                 .should().dependOnClassesThat().resideInAPackage("com.google.genai..")

@@ -45,6 +45,7 @@ import io.genaibatch.records.Header;
 import io.genaibatch.records.InputMode;
 import io.genaibatch.records.JobState;
 import io.genaibatch.records.RequestKind;
+import io.genaibatch.testkit.TestConfig;
 import io.genaibatch.testkit.Await;
 import io.genaibatch.testkit.BatchesWriter;
 import io.genaibatch.testkit.SealedBatches;
@@ -100,9 +101,7 @@ final class PollFixture implements AutoCloseable {
         this.dir = dir;
         this.prefix = KafkaCluster.uniquePrefix(name);
         this.emulator = GeminiEmulator.start(emulatorOptions);
-        Map<String, String> settings = new HashMap<>();
-        settings.put("kafka.bootstrap-servers", kafka.bootstrapServers());
-        settings.putAll(KafkaCluster.isolatedTopics(prefix));
+        Map<String, String> settings = TestConfig.settings(kafka.bootstrapServers(), prefix);
         settings.put("topics.partitions", "2");
         settings.put("gemini.base-url", emulator.baseUrl());
         settings.put("poll.group-id", prefix + "poll");
@@ -116,11 +115,8 @@ final class PollFixture implements AutoCloseable {
         settings.put("poll.gone-after", "1s");
         settings.putAll(overrides);
         this.settings = Map.copyOf(settings);
-        this.config = GenAiBatchConfig.of(settings);
+        this.config = TestConfig.withTopics(settings);
         this.topics = Topics.from(config);
-        try (Admin admin = new KafkaClients(config).admin()) {
-            new TopicAdmin(admin).createMissing(topics.specs());
-        }
         this.api = BatchApi.open(GeminiSettings.builder().baseUrl(emulator.baseUrl()).apiKey("test-key")
                 .connectTimeout(Duration.ofSeconds(5)).requestTimeout(Duration.ofSeconds(30))
                 .retry(RetrySettings.NO_RETRY).build());
