@@ -394,6 +394,8 @@ final class ItemIndex implements AutoCloseable {
         private final Consumer<Unattached> unattached;
         private final boolean fromTheFirstResult;
         private RocksIterator it;
+        /** The key the iterator is at, read once per step (each read is a copy across JNI); null past the results. */
+        private byte[] current;
 
         /**
          * @param fromTheFirstResult whether to begin at the first result (to see every one that answers nothing)
@@ -411,18 +413,17 @@ final class ItemIndex implements AutoCloseable {
             from[0] = RESULT;
             from[itemKey.length] = KEY_END;
             if (it == null) {
-                it = db.newIterator();
-                it.seek(fromTheFirstResult ? new byte[] {RESULT} : from);
+                start(fromTheFirstResult ? new byte[] {RESULT} : from);
             }
-            for (; isResult() && Arrays.compareUnsigned(it.key(), from) < 0; it.next()) {
-                stray(it.key(), Unattached.Why.UNKNOWN_KEY);
+            for (; current != null && Arrays.compareUnsigned(current, from) < 0; advance()) {
+                stray(current, Unattached.Why.UNKNOWN_KEY);
             }
             int count = 0;
             ResultPointer first = null;
             byte[] firstKey = null;
             List<byte[]> others = null;
-            for (; isResult(); it.next()) {
-                byte[] k = it.key();
+            for (; current != null; advance()) {
+                byte[] k = current;
                 if (k.length < from.length || Arrays.mismatch(k, 0, from.length, from, 0, from.length) != -1) {
                     break;
                 }
@@ -449,16 +450,29 @@ final class ItemIndex implements AutoCloseable {
         /** Reports the results after the last item: they answer none. */
         void rest() {
             if (it == null) {
-                it = db.newIterator();
-                it.seek(new byte[] {RESULT});
+                start(new byte[] {RESULT});
             }
-            for (; isResult(); it.next()) {
-                stray(it.key(), Unattached.Why.UNKNOWN_KEY);
+            for (; current != null; advance()) {
+                stray(current, Unattached.Why.UNKNOWN_KEY);
             }
         }
 
-        private boolean isResult() {
-            return it.isValid() && it.key()[0] == RESULT;
+        private void start(byte[] from) {
+            it = db.newIterator();
+            it.seek(from);
+            read();
+        }
+
+        private void advance() {
+            it.next();
+            read();
+        }
+
+        private void read() {
+            current = it.isValid() ? it.key() : null;
+            if (current != null && current[0] != RESULT) {
+                current = null;
+            }
         }
 
         private void stray(byte[] k, Unattached.Why why) {
