@@ -56,6 +56,14 @@ public final class RecordCodec<T extends SpecificRecord> {
     private final BinaryMessageEncoder<T> avroEncoder;
     private final BinaryMessageDecoder<T> avroDecoder;
     private final JsonRecordConverter json;
+    /**
+     * The size of the last value encoded, as the next one's first buffer: a stream's values are mostly alike, and
+     * growing a buffer from a small start copied each 4 KB response of a large batch five times. Racy on purpose
+     * (only a hint), and capped so that one huge value leaves no lasting trace.
+     */
+    private volatile int lastEncodedSize = MIN_ENCODE_BUFFER;
+    private static final int MIN_ENCODE_BUFFER = 256;
+    private static final int MAX_ENCODE_BUFFER_HINT = 1 << 20;
 
     private RecordCodec(Class<T> type, Schema schema, BinaryMessageEncoder<T> avroEncoder, BinaryMessageDecoder<T> avroDecoder) {
         JsonRecordConverter.checkSupported(schema);
@@ -112,8 +120,9 @@ public final class RecordCodec<T extends SpecificRecord> {
         try {
             return switch (format) {
                 case AVRO -> {
-                    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+                    ByteArrayOutputStream out = new ByteArrayOutputStream(lastEncodedSize);
                     avroEncoder.encode(value, out);
+                    lastEncodedSize = Math.max(MIN_ENCODE_BUFFER, Math.min(MAX_ENCODE_BUFFER_HINT, out.size() + 64));
                     yield out.toByteArray();
                 }
                 case JSON -> json.write(value);

@@ -6,9 +6,13 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
+import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 import io.genaibatch.batch.LineKey;
 import io.genaibatch.records.BatchItem;
@@ -38,19 +42,29 @@ import org.rocksdb.WriteOptions;
  * line key order, the same order on every rebuild):
  * <ul>
  *   <li>{@code i<line key>} → the BatchItem, without its request JSON unless a policy that re-batches needs it;
- *   <li>{@code r<line key>} → offset (8 bytes) and length (4 bytes) of the result's line, length -1 when
- *       several results carried the key;
+ *   <li>{@code r<line key>\0<offset>} → length (4 bytes) of the result line at that byte offset (8 bytes, big-endian),
+ *       one entry per result line with a key, whatever the key;
  *   <li>{@code m<name>} → marks and counts.
  * </ul>
- * Not thread-safe: used by the poller thread alone.
+ * A result line is written without reading anything ({@link #addResult}): which item it answers is settled by
+ * walking the results beside the items, both in line key order, once when the results are completed (to count
+ * them) and again while publishing. An item with one entry has its result, with two or more a duplicated one, with
+ * none a missing one; an entry whose key is no item's answers nothing. Before, attaching a result read the item and
+ * the result so far and wrote the result back, one RocksDB round trip each per line: most of the time between a job
+ * ending and its first response being published.
+ *
+ * <p>Not thread-safe: used by the poller thread alone.
  */
 final class ItemIndex implements AutoCloseable {
     private static final byte ITEM = 'i';
     private static final byte RESULT = 'r';
     private static final byte[] ITEMS_COMPLETE = meta("items-complete");
-    private static final byte[] RESULTS_COMPLETE = meta("results-complete");
+    /** Named anew with the layout of the results: an index with results attached the earlier way indexes them again. */
+    private static final byte[] RESULTS_COMPLETE = meta("results-complete.2");
+    private static final byte[] EARLIER_RESULTS_COMPLETE = meta("results-complete");
     private static final byte[] WITH_REQUESTS = meta("with-requests");
-    private static final int DUPLICATE = -1;
+    /** Between the line key and the offset in a result's key: in no line key (topic names do not have it). */
+    private static final byte KEY_END = 0;
     private static final int WRITE_BATCH_SIZE = 1000;
 
     private final Path dir;
@@ -66,16 +80,14 @@ final class ItemIndex implements AutoCloseable {
     record ResultPointer(long offset, int length) {
     }
 
-    /** What attaching a result to its key did. */
-    enum Attach {
-        /** The first result with this key: attached for now. */
-        ATTACHED,
-        /** The second result with this key: the first one is detached, the key now has no result. */
-        DUPLICATED,
-        /** A third or later result with this key. */
-        DUPLICATE_AGAIN,
-        /** No item of the batch has this key. */
-        UNKNOWN_KEY
+    /** A result line that answers no request, found when the results are completed. */
+    record Unattached(long offset, String key, Why why) {
+        enum Why {
+            /** No item of the batch has this key. */
+            UNKNOWN_KEY,
+            /** Another result carries the same key: neither answers its request. */
+            DUPLICATED
+        }
     }
 
     /**
@@ -231,39 +243,57 @@ final class ItemIndex implements AutoCloseable {
 
     /** Drops every attached result (a results file being indexed again starts from nothing). */
     void clearResults() {
+        discardPending();
         deleteRange(new byte[] {RESULT}, new byte[] {RESULT + 1});
         delete(RESULTS_COMPLETE);
+        delete(EARLIER_RESULTS_COMPLETE);
     }
 
-    /** Attaches the result line at {@code offset} to the item with this key, if there is one. */
-    Attach attach(String lineKey, long offset, int length) {
-        byte[] itemKey = key(ITEM, lineKey);
-        if (get(itemKey) == null) {
-            return Attach.UNKNOWN_KEY;
-        }
-        byte[] resultKey = key(RESULT, lineKey);
-        byte[] previous = get(resultKey);
+    /**
+     * Records the result line at {@code offset} under its key, without reading anything (write-batched like the
+     * items); visible after {@link #completeResults}.
+     */
+    void addResult(String lineKey, long offset, int length) {
+        byte[] id = lineKey.getBytes(StandardCharsets.UTF_8);
+        byte[] k = ByteBuffer.allocate(id.length + 10).put(RESULT).put(id).put(KEY_END).putLong(offset).array();
         try {
-            if (previous == null) {
-                db.put(writeOptions, resultKey, pointer(offset, length));
-                return Attach.ATTACHED;
+            if (pending == null) {
+                pending = new WriteBatch();
             }
-            if (ByteBuffer.wrap(previous).getInt(8) == DUPLICATE) {
-                return Attach.DUPLICATE_AGAIN;
+            pending.put(k, ByteBuffer.allocate(4).putInt(length).array());
+            if (++pendingCount >= WRITE_BATCH_SIZE) {
+                writePending();
             }
-            db.put(writeOptions, resultKey, pointer(0, DUPLICATE));
-            return Attach.DUPLICATED;
         } catch (RocksDBException e) {
-            throw failure("attach a result", e);
+            throw failure("write results", e);
         }
     }
 
-    void completeResults(ResultCounts counts) {
+    /**
+     * Makes the results added durable, settles which item each answers (one walk over the items and the results in
+     * line key order), records the counts with the completeness mark and returns them.
+     *
+     * @param results    every result line read, with a key or not
+     * @param unattached told of each result with a key that answers no request, in line key order
+     */
+    ResultCounts completeResults(long results, Consumer<Unattached> unattached) {
         try {
+            writePending();
+            long attached = 0;
+            try (RocksIterator items = db.newIterator(); ResultWalk walk = new ResultWalk(unattached, true)) {
+                for (items.seek(new byte[] {ITEM}); items.isValid() && items.key()[0] == ITEM; items.next()) {
+                    if (walk.resultsOf(items.key()).count() == 1) {
+                        attached++;
+                    }
+                }
+                walk.rest();
+            }
+            ResultCounts counts = new ResultCounts(results, attached, results - attached);
             db.flush(flushOptions);
             db.put(writeOptions, RESULTS_COMPLETE, ByteBuffer.allocate(24).putLong(counts.results())
                     .putLong(counts.attached()).putLong(counts.unattached()).array());
             db.flush(flushOptions);
+            return counts;
         } catch (RocksDBException e) {
             throw failure("complete results", e);
         }
@@ -300,7 +330,7 @@ final class ItemIndex implements AutoCloseable {
     Cursor entriesAfter(String lineKey) {
         byte[] from = key(ITEM, lineKey);
         Cursor c = new Cursor(db.newIterator(), from);
-        if (c.hasNext() && java.util.Arrays.equals(c.it.key(), from)) {
+        if (c.hasNext() && Arrays.equals(c.it.key(), from)) {
             c.it.next();
         }
         return c;
@@ -311,7 +341,7 @@ final class ItemIndex implements AutoCloseable {
         byte[] to = key(ITEM, lineKey);
         long n = 0;
         try (Cursor c = new Cursor(db.newIterator(), new byte[] {ITEM})) {
-            for (; c.hasNext() && java.util.Arrays.compareUnsigned(c.it.key(), to) <= 0; c.it.next()) {
+            for (; c.hasNext() && Arrays.compareUnsigned(c.it.key(), to) <= 0; c.it.next()) {
                 n++;
             }
         }
@@ -321,6 +351,7 @@ final class ItemIndex implements AutoCloseable {
     /** Walks the items in line key order; holds one native iterator. */
     final class Cursor implements Iterator<Entry>, AutoCloseable {
         private final RocksIterator it;
+        private final ResultWalk results = new ResultWalk(u -> { }, false);
 
         private Cursor(RocksIterator it, byte[] from) {
             this.it = it;
@@ -338,23 +369,126 @@ final class ItemIndex implements AutoCloseable {
                 throw new NoSuchElementException();
             }
             BatchItem item = decode(it.value());
-            byte[] k = it.key();
-            k[0] = RESULT;
-            byte[] p = get(k);
+            Results r = results.resultsOf(it.key());
             it.next();
-            if (p == null) {
-                return new Entry(item, Optional.empty(), false);
-            }
-            ByteBuffer b = ByteBuffer.wrap(p);
-            long offset = b.getLong();
-            int length = b.getInt();
-            return length == DUPLICATE ? new Entry(item, Optional.empty(), true)
-                    : new Entry(item, Optional.of(new ResultPointer(offset, length)), false);
+            return new Entry(item, r.count() == 1 ? Optional.of(r.first()) : Optional.empty(), r.count() > 1);
         }
 
         @Override
         public void close() {
+            results.close();
             it.close();
+        }
+    }
+
+    /** The results carrying one item's key: how many, and where the first one is (null when none). */
+    private record Results(int count, ResultPointer first) {
+    }
+
+    /**
+     * Walks the results beside items taken in line key order: the entries of an item's key sit together, where
+     * {@code r<line key>\0} begins, and the entries in between are results of no item. Opened where the first item
+     * asked for is, so a resumed publication does not walk the results of what it published before.
+     */
+    private final class ResultWalk implements AutoCloseable {
+        private final Consumer<Unattached> unattached;
+        private final boolean fromTheFirstResult;
+        private RocksIterator it;
+        /** The key the iterator is at, read once per step (each read is a copy across JNI); null past the results. */
+        private byte[] current;
+
+        /**
+         * @param fromTheFirstResult whether to begin at the first result (to see every one that answers nothing)
+         *                           rather than at the first item asked for
+         */
+        ResultWalk(Consumer<Unattached> unattached, boolean fromTheFirstResult) {
+            this.unattached = unattached;
+            this.fromTheFirstResult = fromTheFirstResult;
+        }
+
+        /** The results of the item with this index key ({@code i<line key>}); items must come in key order. */
+        Results resultsOf(byte[] itemKey) {
+            byte[] from = new byte[itemKey.length + 1];
+            System.arraycopy(itemKey, 1, from, 1, itemKey.length - 1);
+            from[0] = RESULT;
+            from[itemKey.length] = KEY_END;
+            if (it == null) {
+                start(fromTheFirstResult ? new byte[] {RESULT} : from);
+            }
+            for (; current != null && Arrays.compareUnsigned(current, from) < 0; advance()) {
+                stray(current, Unattached.Why.UNKNOWN_KEY);
+            }
+            int count = 0;
+            ResultPointer first = null;
+            byte[] firstKey = null;
+            List<byte[]> others = null;
+            for (; current != null; advance()) {
+                byte[] k = current;
+                if (k.length < from.length || Arrays.mismatch(k, 0, from.length, from, 0, from.length) != -1) {
+                    break;
+                }
+                if (k.length != from.length + 8) {
+                    // The key of no item that begins with this one's, the rest after a \0.
+                    stray(k, Unattached.Why.UNKNOWN_KEY);
+                    continue;
+                }
+                if (count++ == 0) {
+                    first = new ResultPointer(offsetOf(k), ByteBuffer.wrap(it.value()).getInt());
+                    firstKey = k;
+                } else {
+                    others = others == null ? new ArrayList<>(2) : others;
+                    others.add(k);
+                }
+            }
+            if (others != null) {
+                stray(firstKey, Unattached.Why.DUPLICATED);
+                others.forEach(k -> stray(k, Unattached.Why.DUPLICATED));
+            }
+            return new Results(count, first);
+        }
+
+        /** Reports the results after the last item: they answer none. */
+        void rest() {
+            if (it == null) {
+                start(new byte[] {RESULT});
+            }
+            for (; current != null; advance()) {
+                stray(current, Unattached.Why.UNKNOWN_KEY);
+            }
+        }
+
+        private void start(byte[] from) {
+            it = db.newIterator();
+            it.seek(from);
+            read();
+        }
+
+        private void advance() {
+            it.next();
+            read();
+        }
+
+        private void read() {
+            current = it.isValid() ? it.key() : null;
+            if (current != null && current[0] != RESULT) {
+                current = null;
+            }
+        }
+
+        private void stray(byte[] k, Unattached.Why why) {
+            unattached.accept(new Unattached(offsetOf(k),
+                    new String(k, 1, Math.max(0, k.length - 10), StandardCharsets.UTF_8), why));
+        }
+
+        private static long offsetOf(byte[] resultKey) {
+            return ByteBuffer.wrap(resultKey, resultKey.length - 8, 8).getLong();
+        }
+
+        @Override
+        public void close() {
+            if (it != null) {
+                it.close();
+            }
         }
     }
 
@@ -423,10 +557,6 @@ final class ItemIndex implements AutoCloseable {
         byte[] a = new byte[b.remaining()];
         b.get(a);
         return a;
-    }
-
-    private static byte[] pointer(long offset, int length) {
-        return ByteBuffer.allocate(12).putLong(offset).putInt(length).array();
     }
 
     private static byte[] key(byte prefix, String lineKey) {

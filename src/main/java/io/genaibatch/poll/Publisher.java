@@ -64,6 +64,8 @@ final class Publisher {
     static final long MAX_CHUNK_BYTES = 4L << 20;
     /** Descriptions of a SUCCEEDED job without output seen in a row before its requests are taken as unanswered. */
     static final int OUTPUT_CHECKS = 3;
+    /** Results attached to no request that are logged one by one (the rest are only counted). */
+    private static final int UNATTACHED_LOGGED = 5;
 
     /** What the publisher needs from the poll loop: transactions on the job's partition, and a live membership. */
     interface JobWriter {
@@ -360,25 +362,17 @@ final class Publisher {
     private void indexResults(OpenJob entry, ItemIndex index, Path results) {
         BatchJob job = entry.job();
         index.clearResults();
-        long[] c = new long[3]; // results, attached, unattached
+        long[] lines = {0, 0}; // read, without a key
         Instant[] nextBeat = {clock.instant().plusSeconds(1)};
         try {
             ResultFile.forEachLine(results, (offset, bytes, length) -> {
-                c[0]++;
+                lines[0]++;
                 Optional<String> key = ResultFile.keyOf(bytes, length);
-                ItemIndex.Attach a = key.isPresent() ? index.attach(key.get(), offset, length)
-                        : ItemIndex.Attach.UNKNOWN_KEY;
-                switch (a) {
-                    case ATTACHED -> c[1]++;
-                    case DUPLICATED -> {
-                        c[1]--;
-                        c[2] += 2;
-                    }
-                    case DUPLICATE_AGAIN, UNKNOWN_KEY -> c[2]++;
-                }
-                if (a != ItemIndex.Attach.ATTACHED && c[2] <= 5) {
-                    log.warn("batch {} job {}: result at byte {} attached to no request ({}{})", job.getBatchId(),
-                            name(job), offset, a, key.map(k -> ", key '" + k + "'").orElse(", no key"));
+                if (key.isPresent()) {
+                    index.addResult(key.get(), offset, length);
+                } else if (++lines[1] <= UNATTACHED_LOGGED) {
+                    log.warn("batch {} job {}: result at byte {} attached to no request (no key)", job.getBatchId(),
+                            name(job), offset);
                 }
                 if (clock.instant().isAfter(nextBeat[0])) {
                     writer.keepAlive(entry);
@@ -388,8 +382,13 @@ final class Publisher {
         } catch (IOException e) {
             throw new UncheckedIOException("batch " + job.getBatchId() + ": cannot read its results " + results, e);
         }
-        ResultCounts counts = new ResultCounts(c[0], c[1], c[2]);
-        index.completeResults(counts);
+        long[] logged = {lines[1]};
+        ResultCounts counts = index.completeResults(lines[0], u -> {
+            if (++logged[0] <= UNATTACHED_LOGGED) {
+                log.warn("batch {} job {}: result at byte {} attached to no request ({}, key '{}')", job.getBatchId(),
+                        name(job), u.offset(), u.why(), u.key());
+            }
+        });
         log.info("batch {} job {}: {} results, {} attached to their request, {} attached to none", job.getBatchId(),
                 name(job), counts.results(), counts.attached(), counts.unattached());
     }

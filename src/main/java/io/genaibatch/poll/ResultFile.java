@@ -3,7 +3,10 @@ package io.genaibatch.poll;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,6 +34,7 @@ import io.genaibatch.gemini.InlineResult;
 final class ResultFile {
     static final ObjectMapper MAPPER = new ObjectMapper();
     private static final int INITIAL_LINE_BUFFER = 8 << 10;
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private ResultFile() {
     }
@@ -97,10 +101,7 @@ final class ResultFile {
             int n;
             while ((n = in.read(chunk)) > 0) {
                 int from = 0;
-                for (int i = 0; i < n; i++) {
-                    if (chunk[i] != '\n') {
-                        continue;
-                    }
+                for (int i = newline(chunk, 0, n); i >= 0; i = newline(chunk, i + 1, n)) {
                     line = append(line, len, chunk, from, i - from);
                     len += i - from;
                     emit(visitor, lineStart, line, len);
@@ -114,6 +115,28 @@ final class ResultFile {
             }
             emit(visitor, lineStart, line, len);
         }
+    }
+
+    /**
+     * The index of the first '\n' in {@code bytes[from..to)}, or -1: eight bytes at a time (a byte-by-byte loop over
+     * the 1 GB results file was the largest part of indexing its results).
+     */
+    static int newline(byte[] bytes, int from, int to) {
+        int i = from;
+        for (; i + Long.BYTES <= to; i += Long.BYTES) {
+            long v = (long) LONGS.get(bytes, i) ^ 0x0A0A0A0A0A0A0A0AL;
+            // A byte of v is zero where a '\n' is; the lowest such byte sets the lowest bit here (SWAR zero-byte test).
+            long zero = (v - 0x0101010101010101L) & ~v & 0x8080808080808080L;
+            if (zero != 0) {
+                return i + (Long.numberOfTrailingZeros(zero) >>> 3);
+            }
+        }
+        for (; i < to; i++) {
+            if (bytes[i] == '\n') {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static byte[] append(byte[] line, int len, byte[] src, int from, int count) {

@@ -95,8 +95,9 @@ class ItemIndexMemoryTest {
                 }
                 long count = index.completeItems(false);
                 for (int i = 0; i < n; i++) {
-                    index.attach(io.genaibatch.batch.LineKey.of("genai.requests", 0, i), i * 100L, 100);
+                    index.addResult(io.genaibatch.batch.LineKey.of("genai.requests", 0, i), i * 100L, 100);
                 }
+                index.completeResults(n, u -> { });
                 long walked = 0;
                 try (ItemIndex.Cursor c = index.entries(0)) {
                     while (c.hasNext()) {

@@ -42,12 +42,20 @@ class ItemIndexTest {
             }
             assertThat(index.completeItems(false)).isEqualTo(4);
 
-            assertThat(index.attach(lineKey("r-1"), 100, 10)).isEqualTo(ItemIndex.Attach.ATTACHED);
-            assertThat(index.attach(lineKey("r-2"), 200, 20)).isEqualTo(ItemIndex.Attach.ATTACHED);
-            assertThat(index.attach(lineKey("r-2"), 300, 30)).isEqualTo(ItemIndex.Attach.DUPLICATED);
-            assertThat(index.attach(lineKey("r-2"), 400, 40)).isEqualTo(ItemIndex.Attach.DUPLICATE_AGAIN);
-            assertThat(index.attach("nobody", 500, 50)).isEqualTo(ItemIndex.Attach.UNKNOWN_KEY);
-            index.completeResults(new ItemIndex.ResultCounts(5, 1, 4));
+            index.addResult(lineKey("r-1"), 100, 10);
+            index.addResult(lineKey("r-2"), 200, 20);
+            index.addResult(lineKey("r-2"), 300, 30);
+            index.addResult(lineKey("r-2"), 400, 40);
+            index.addResult("nobody", 500, 50);
+            List<ItemIndex.Unattached> unattached = new ArrayList<>();
+            assertThat(index.completeResults(6, unattached::add)).as("a sixth line had no key")
+                    .isEqualTo(new ItemIndex.ResultCounts(6, 1, 5));
+            assertThat(unattached).containsExactlyInAnyOrder(
+                    new ItemIndex.Unattached(200, lineKey("r-2"), ItemIndex.Unattached.Why.DUPLICATED),
+                    new ItemIndex.Unattached(300, lineKey("r-2"), ItemIndex.Unattached.Why.DUPLICATED),
+                    new ItemIndex.Unattached(400, lineKey("r-2"), ItemIndex.Unattached.Why.DUPLICATED),
+                    new ItemIndex.Unattached(500, "nobody", ItemIndex.Unattached.Why.UNKNOWN_KEY));
+            assertThat(index.resultCounts()).contains(new ItemIndex.ResultCounts(6, 1, 5));
 
             List<ItemIndex.Entry> all = new ArrayList<>();
             try (ItemIndex.Cursor c = index.entries(0)) {
@@ -108,8 +116,9 @@ class ItemIndexTest {
             index.putItem(first, false);
             index.putItem(second, false);
             assertThat(index.completeItems(false)).as("neither item replaces the other").isEqualTo(2);
-            assertThat(index.attach(io.genaibatch.batch.LineKey.of(first), 0, 10)).isEqualTo(ItemIndex.Attach.ATTACHED);
-            assertThat(index.attach(io.genaibatch.batch.LineKey.of(second), 10, 10)).isEqualTo(ItemIndex.Attach.ATTACHED);
+            index.addResult(io.genaibatch.batch.LineKey.of(first), 0, 10);
+            index.addResult(io.genaibatch.batch.LineKey.of(second), 10, 10);
+            assertThat(index.completeResults(2, u -> { })).isEqualTo(new ItemIndex.ResultCounts(2, 2, 0));
             List<ItemIndex.Entry> all = new ArrayList<>();
             try (ItemIndex.Cursor c = index.entries(0)) {
                 c.forEachRemaining(all::add);
@@ -131,8 +140,8 @@ class ItemIndexTest {
         try (ItemIndex index = ItemIndex.open(path)) {
             index.putItem(item("r-1", "k"), false);
             index.completeItems(false);
-            index.attach(lineKey("r-1"), 0, 5);
-            index.completeResults(new ItemIndex.ResultCounts(1, 1, 0));
+            index.addResult(lineKey("r-1"), 0, 5);
+            index.completeResults(1, u -> { });
         }
         try (ItemIndex index = ItemIndex.open(path)) {
             assertThat(index.itemsComplete()).isTrue();
@@ -158,4 +167,66 @@ class ItemIndexTest {
         }
     }
 
+    @Test
+    void shouldAnswerAnItemOnlyWithTheResultsOfExactlyItsKey(@TempDir Path dir) {
+        try (ItemIndex index = ItemIndex.open(dir.resolve("idx"))) {
+            for (String id : List.of("r-1", "r-12", "r-5")) {
+                index.putItem(item(id, "key-" + id), false);
+            }
+            index.completeItems(false);
+            index.addResult(lineKey("r-12"), 10, 1);
+            index.addResult(lineKey("r-1") + "\u0000x", 20, 2);
+            index.addResult(lineKey("r-1"), 30, 3);
+            index.addResult(lineKey("r-10"), 40, 4);
+            index.addResult(lineKey("r-0"), 50, 5);
+            index.addResult("zzz", 60, 6);
+            index.addResult(lineKey("r-5"), 70, 7);
+            index.addResult(lineKey("r-1") + "\u0000", 80, 8);
+            List<ItemIndex.Unattached> unattached = new ArrayList<>();
+            assertThat(index.completeResults(8, unattached::add)).isEqualTo(new ItemIndex.ResultCounts(8, 3, 5));
+            assertThat(unattached).extracting(ItemIndex.Unattached::offset).containsExactlyInAnyOrder(20L, 40L, 50L,
+                    60L, 80L);
+            assertThat(unattached).extracting(ItemIndex.Unattached::why).containsOnly(
+                    ItemIndex.Unattached.Why.UNKNOWN_KEY);
+
+            List<ItemIndex.Entry> all = new ArrayList<>();
+            try (ItemIndex.Cursor c = index.entries(0)) {
+                c.forEachRemaining(all::add);
+            }
+            assertThat(all).extracting(e -> e.item().getRequestId()).containsExactly("r-1", "r-12", "r-5");
+            assertThat(all).extracting(ItemIndex.Entry::result).containsExactly(
+                    java.util.Optional.of(new ItemIndex.ResultPointer(30, 3)),
+                    java.util.Optional.of(new ItemIndex.ResultPointer(10, 1)),
+                    java.util.Optional.of(new ItemIndex.ResultPointer(70, 7)));
+            try (ItemIndex.Cursor c = index.entriesAfter(lineKey("r-1"))) {
+                assertThat(c.next().result()).as("a resumed walk").contains(new ItemIndex.ResultPointer(10, 1));
+            }
+        }
+    }
+
+    @Test
+    void shouldIndexTheResultsAgainWhenTheyWereCompletedInTheEarlierLayout(@TempDir Path dir) throws Exception {
+        Path path = dir.resolve("idx");
+        try (ItemIndex index = ItemIndex.open(path)) {
+            index.putItem(item("r-1", "k"), false);
+            index.completeItems(false);
+        }
+        // As an earlier version left it: r<line key> -> offset and length, and the mark under its earlier name.
+        try (org.rocksdb.Options options = new org.rocksdb.Options();
+             org.rocksdb.RocksDB db = org.rocksdb.RocksDB.open(options, path.toString())) {
+            db.put(("r" + lineKey("r-1")).getBytes(StandardCharsets.UTF_8),
+                    ByteBuffer.allocate(12).putLong(0).putInt(5).array());
+            db.put("mresults-complete".getBytes(StandardCharsets.UTF_8), ByteBuffer.allocate(24).putLong(1).putLong(1)
+                    .putLong(0).array());
+        }
+        try (ItemIndex index = ItemIndex.open(path)) {
+            assertThat(index.resultsComplete()).as("indexed again").isFalse();
+            index.clearResults();
+            index.addResult(lineKey("r-1"), 7, 9);
+            assertThat(index.completeResults(1, u -> { })).isEqualTo(new ItemIndex.ResultCounts(1, 1, 0));
+            try (ItemIndex.Cursor c = index.entries(0)) {
+                assertThat(c.next().result()).contains(new ItemIndex.ResultPointer(7, 9));
+            }
+        }
+    }
 }

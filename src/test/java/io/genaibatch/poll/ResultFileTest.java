@@ -104,4 +104,24 @@ class ResultFileTest {
         byte[] b = line.getBytes(StandardCharsets.UTF_8);
         return ResultFile.parse(b, b.length);
     }
+
+    @Test
+    void shouldFindTheFirstNewlineInEveryPositionAndAmongMultiByteCharacters() {
+        java.util.Random random = new java.util.Random(17);
+        for (int round = 0; round < 2_000; round++) {
+            byte[] bytes = new byte[random.nextInt(40)];
+            for (int i = 0; i < bytes.length; i++) {
+                // Mostly bytes that differ from '\n' by one bit (0x0B, 0x8A, 0x0E...) or are 0x80+: the cases a
+                // word-at-a-time test could take for a newline.
+                int pick = random.nextInt(10);
+                bytes[i] = (byte) (pick == 0 ? '\n' : pick < 5 ? 0x0A ^ (1 << random.nextInt(8)) : 0x80 + random.nextInt(128));
+            }
+            int from = bytes.length == 0 ? 0 : random.nextInt(bytes.length);
+            int expected = -1;
+            for (int i = from; i < bytes.length && expected < 0; i++) {
+                expected = bytes[i] == '\n' ? i : -1;
+            }
+            assertThat(ResultFile.newline(bytes, from, bytes.length)).as("round %d", round).isEqualTo(expected);
+        }
+    }
 }
