@@ -14,6 +14,8 @@ import java.util.TreeMap;
 import java.util.function.Predicate;
 
 import io.genaibatch.accumulate.HeldRecordReader.HeldRecord;
+import io.genaibatch.accumulate.HeldRequestsLostException.Problem;
+import io.genaibatch.accumulate.HeldRequestsLostException.Reason;
 import io.genaibatch.batch.ErrorCode;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -53,7 +55,7 @@ final class HeldRequests {
 
     /** Validates a released record and forwards it downstream; returns null, or why it cannot be batched. */
     interface Releaser {
-        String forward(String model, HeldRecord record);
+        Problem forward(String model, HeldRecord record);
     }
 
     private final KeyValueStore<String, Pointer> store;
@@ -167,11 +169,13 @@ final class HeldRequests {
                 break; // not reached in this punctuation's time: stays held, in order, for the next one
             }
             HeldRecord record = read.records().get(offset);
-            String problem;
+            Problem problem;
             if (record == null) {
-                problem = "it is no longer in " + topic + " (below the log start: deleted by retention)";
+                problem = new Problem(Reason.RETENTION,
+                        "it is no longer in " + topic + " (below the log start: deleted by retention)");
             } else if (!Arrays.equals(record.key(), held.value.key()) || record.timestamp() != held.value.timestamp()) {
-                problem = "the record now at that offset is another one (key or timestamp differ: was the topic recreated?)";
+                problem = new Problem(Reason.REPLACED,
+                        "the record now at that offset is another one (key or timestamp differ: was the topic recreated?)");
             } else {
                 problem = releaser.forward(model, record);
             }
@@ -183,7 +187,7 @@ final class HeldRequests {
             } else {
                 lost++;
                 log.error("Held request of model {} at {}-{} offset {} (key {}) cannot be batched: {}. It is answered "
-                        + "with an ERROR response ({}).", model, topic, partition, offset, printable(held.value.key()), problem,
+                        + "with an ERROR response ({}).", model, topic, partition, offset, printable(held.value.key()), problem.why(),
                         ErrorCode.HELD_REQUEST_LOST.code());
                 lostOnes.add(new HeldRequestsLostException.Lost(model, topic, partition, offset, held.value.key(),
                         held.value.timestamp(), problem));

@@ -11,8 +11,24 @@ import io.genaibatch.batch.ErrorCode;
  * response. Thrown after every pointer of the release was handled, so nothing of the punctuation is skipped.
  */
 final class HeldRequestsLostException extends RuntimeException {
-    /** What the pointer kept of a lost request: enough to answer it under its key. */
-    record Lost(String model, String topic, int partition, long offset, byte[] key, long timestamp, String why) {
+    /** Why a held request could not be batched, as far as it decides whether publishing it again can help. */
+    enum Reason {
+        /** Deleted from the requests topic by retention while held: published again, it is batched. */
+        RETENTION,
+        /** Another record at its offset (the topic was recreated): the held one is gone, published again it is batched. */
+        REPLACED,
+        /** It no longer passes validation (a rule changed while it was held): published again, it is refused the same way. */
+        INVALID,
+        /** The accumulator threw on it (a bug): published again, it fails the same way. */
+        FAILED
+    }
+
+    /** Why one held request cannot be batched: the reason, and the particulars for its answer and the log. */
+    record Problem(Reason reason, String why) {
+    }
+
+    /** What the pointer kept of a lost request (enough to answer it under its key), and why it was lost. */
+    record Lost(String model, String topic, int partition, long offset, byte[] key, long timestamp, Problem problem) {
     }
 
     private final transient List<Lost> lost;

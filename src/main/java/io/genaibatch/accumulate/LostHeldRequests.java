@@ -31,7 +31,8 @@ final class LostHeldRequests {
         for (HeldRequestsLostException.Lost l : lost.lost()) {
             String message = "the request was held while model " + l.model() + " was disabled (window.enabled=false) and "
                     + "could not be read back from " + l.topic() + "-" + l.partition() + " at offset " + l.offset()
-                    + " when it was enabled again: " + l.why() + ". It was never sent to the API; publish it again";
+                    + " when it was enabled again: " + l.problem().why() + ". It was never sent to the API; "
+                    + whatNext(l.problem().reason());
             GenAiResponse response = GenAiResponse.newBuilder()
                     .setRequestId(RequestIds.derived(l.topic(), l.partition(), l.offset()))
                     .setStatus(ResponseStatus.ERROR)
@@ -46,5 +47,15 @@ final class LostHeldRequests {
             out.add(new ProducerRecord<>(responsesTopic, null, null, l.key(), RESPONSES.encode(response, format)));
         }
         return out;
+    }
+
+    /** Publishing it again helps only when the record itself is gone; otherwise it meets the same refusal or failure. */
+    private static String whatNext(HeldRequestsLostException.Reason reason) {
+        return switch (reason) {
+            case RETENTION, REPLACED -> "publish it again";
+            case INVALID -> "published again as it is, it is refused the same way until that is fixed (the request, or "
+                    + "the configuration that refuses it)";
+            case FAILED -> "published again, it fails the same way until that bug is fixed";
+        };
     }
 }

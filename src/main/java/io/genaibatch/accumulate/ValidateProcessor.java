@@ -2,6 +2,8 @@ package io.genaibatch.accumulate;
 
 import java.util.function.ToLongFunction;
 
+import io.genaibatch.accumulate.HeldRequestsLostException.Problem;
+import io.genaibatch.accumulate.HeldRequestsLostException.Reason;
 import io.genaibatch.kafka.RecordDecodingException;
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.GenAiRequest;
@@ -120,7 +122,7 @@ final class ValidateProcessor implements Processor<byte[], byte[], String, Prepa
      * checked against max-bytes: it was accepted, and an accepted request is always batched (alone if max-bytes
      * shrank meanwhile). Returns null, or why it cannot be batched.
      */
-    private String release(String model, HeldRecordReader.HeldRecord r) {
+    private Problem release(String model, HeldRecordReader.HeldRecord r) {
         RequestValidator.Source source = new RequestValidator.Source(hold.requestsTopic(), context.taskId().partition(),
                 r.offset(), r.timestamp());
         BatchItem item;
@@ -128,23 +130,27 @@ final class ValidateProcessor implements Processor<byte[], byte[], String, Prepa
             item = validate(r.key(), r.value(), r.headers(), source, m -> Long.MAX_VALUE);
         } catch (RejectedRequestException e) {
             // Only possible if the record is not the one held, or validation rules changed in between (an upgrade).
-            return "it no longer passes validation (" + e.rejection().code().code() + ": " + e.rejection().message() + ")";
+            return new Problem(Reason.INVALID, "it no longer passes validation ("
+                    + e.rejection().code().code() + ": " + e.rejection().message() + ")");
         } catch (StreamsException e) {
             throw e;
         } catch (RuntimeException e) {
             // Not this record's pointer's fault to stay: left held, it would fail every second and hold every later
             // request of the model behind it. Answered (and its pointer dropped) like a fresh request would be.
-            return "the accumulator failed on it (" + e + "); a bug in genai-batch, please report it";
+            return new Problem(Reason.FAILED, "the accumulator failed on it (" + e
+                    + "); a bug in genai-batch, please report it");
         }
         if (!item.getModel().equals(model)) {
-            return "the record read back is for model " + item.getModel();
+            // Key and timestamp matched, the content did not: another record at its offset, as with a recreated topic.
+            return new Problem(Reason.REPLACED, "the record read back is for model " + item.getModel());
         }
         // Checked when it was held too; again because a limit may have been lowered (noted by TooLargeRecordHandler).
         PreparedItem prepared = validator.prepare(item);
         try {
             sizes.check(item, prepared);
         } catch (RejectedRequestException e) {
-            return "it no longer fits in Kafka's limits (" + e.rejection().message() + ")";
+            return new Problem(Reason.INVALID, "it no longer fits in Kafka's limits ("
+                    + e.rejection().message() + ")");
         }
         forward(item, prepared, cache.get(model), r.key(), r.timestamp());
         return null;

@@ -155,8 +155,17 @@ final class AccumulatorDriver implements AutoCloseable {
         poisonedOffset = offset;
     }
 
+    /**
+     * The record at {@code offset}, read back, carries {@code request} (same key, timestamp and headers): plays a
+     * validation rule that changed while it was held, e.g. its model dropped from models.allowed before a restart.
+     */
+    void heldRecordReadsBackAs(long offset, GenAiRequest request) {
+        readBackAs.put(offset, REQUEST_CODEC.encode(request, ValueFormat.AVRO));
+    }
+
     private long failingReadOffset = -1;
     private long poisonedOffset = -1;
+    private final Map<Long, byte[]> readBackAs = new HashMap<>();
 
     /** The records piped into genai.requests, as a real reader would read them back. */
     private HeldRecordReader heldReader() {
@@ -170,7 +179,9 @@ final class AccumulatorDriver implements AutoCloseable {
                 Map<Long, HeldRecord> out = new HashMap<>();
                 for (long o : offsets) {
                     if (partition == 0 && o >= requestsLogStart && o < piped.size()) {
-                        HeldRecord r = piped.get((int) o);
+                        HeldRecord piped = AccumulatorDriver.this.piped.get((int) o);
+                        HeldRecord r = !readBackAs.containsKey(o) ? piped : new HeldRecord(piped.offset(), piped.key(),
+                                readBackAs.get(o), piped.headers(), piped.timestamp());
                         out.put(o, o != poisonedOffset ? r : new HeldRecord(r.offset(), r.key(), r.value(),
                                 new RecordHeaders() {
                                     @Override

@@ -255,7 +255,32 @@ class WindowConfigChangeTest {
                 assertThat(new String(r.key())).isEqualTo("f1");
                 assertThat(r.value().getStatus()).isEqualTo(ResponseStatus.ERROR);
                 assertThat(r.value().getError().getCode()).isEqualTo(ErrorCode.HELD_REQUEST_LOST.code());
-                assertThat(r.value().getError().getMessage()).contains("boom while released");
+                assertThat(r.value().getError().getMessage()).contains("boom while released")
+                        .as("published again it fails the same way").doesNotContain("publish it again");
+            });
+            assertThat(heldPointers(d)).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldNotTellAHeldRequestThatNoLongerPassesValidationToPublishItAgainButWhatRefusesIt() {
+        try (AccumulatorDriver d = new AccumulatorDriver(Map.of("window.max-requests", "100", "window.max-wait", "1h"))) {
+            d.setPolicy(FLASH, policy().setEnabled(false).build());
+            d.tick();
+            d.send("f0", request(FLASH, "f-0", "t"));
+            d.send("f1", request(FLASH, "f-1", "t"));
+            d.heldRecordReadsBackAs(0, request("no-longer-allowed-model", "f-0", "t"));
+
+            d.setPolicy(FLASH, policy().setEnabled(true).build());
+            d.tick();
+
+            assertThat(requestIds(d)).containsExactly("f-1");
+            assertThat(d.responses()).singleElement().satisfies(r -> {
+                assertThat(new String(r.key())).isEqualTo("f0");
+                assertThat(r.value().getError().getCode()).isEqualTo(ErrorCode.HELD_REQUEST_LOST.code());
+                assertThat(r.value().getError().getMessage())
+                        .as("says what refuses it now").contains(ErrorCode.UNKNOWN_MODEL.code()).contains("models.allowed")
+                        .as("published again it is refused the same way").doesNotContain("publish it again");
             });
             assertThat(heldPointers(d)).isEmpty();
         }
