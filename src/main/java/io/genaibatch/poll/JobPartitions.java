@@ -607,7 +607,7 @@ final class JobPartitions implements Publisher.JobWriter {
 
     /**
      * Aborts the open transaction; true when it is aborted, false when fenced, when the abort is still owed, or when
-     * the producer was replaced.
+     * the poller is closing.
      *
      * <p>An abort refused for anything but a timeout or an interrupt means the producer is in a fatal state (an
      * authorization or sequence error, the client's own invalid state): Kafka allows nothing but closing it, and kept,
