@@ -67,9 +67,17 @@ final class JobPartitions implements Publisher.JobWriter {
     /**
      * Producers of one partition closed in a row for a fatal error, no transaction of theirs committed in between,
      * before the poller stops: a cause that outlives the producer (an ACL taken away) would otherwise have it close
-     * and open producers in a loop.
+     * and open producers in a loop. With the waits of {@link #FIRST_WAIT_AFTER_FATAL} the poller stops once such a
+     * cause has lasted about 30 s (1 + 2 + 4 + 8 + 16 s, plus the work), and outlasts a briefer one (an ACL change
+     * that takes a few seconds to reach every broker).
      */
-    static final int FATAL_REOPENS = 3;
+    static final int FATAL_REOPENS = 5;
+    /**
+     * How long the jobs of a partition opened again after its producer's first fatal error wait before their next
+     * round; doubled at each further one in a row. Opened again at once, the next producer met a passing cause within
+     * a second.
+     */
+    private static final Duration FIRST_WAIT_AFTER_FATAL = Duration.ofSeconds(1);
 
     private final Consumer<byte[], byte[]> consumer;
     private final IntFunction<Producer<byte[], byte[]>> producers;
@@ -113,6 +121,11 @@ final class JobPartitions implements Publisher.JobWriter {
          * beginTransaction included, until abortTransaction is called again; {@link #begin} does that first.
          */
         boolean abortOwed;
+        /**
+         * Opened again after a fatal error: its jobs, as they are read again, are not due before this (null: at
+         * once).
+         */
+        Instant jobsNotBefore;
 
         OwnedPartition(TopicPartition tp, Producer<byte[], byte[]> producer, long catchUpTo) {
             this.tp = tp;
@@ -330,7 +343,7 @@ final class JobPartitions implements Publisher.JobWriter {
         log.error("batch {}: the commit on {} timed out {} times in a row ({}); closing its producer and opening the "
                 + "partition again (a new producer resolves the commit, the partition's jobs are read again)",
                 entry.batchId(), p.tp, attempts, cause.getMessage());
-        if (!openAgain(p, "closed after " + attempts + " commit timeouts", cause)) {
+        if (!openAgain(p, "closed after " + attempts + " commit timeouts", cause, Duration.ZERO)) {
             // Moved meanwhile: a producer of ours would fence its new owner's; that owner resolves the commit.
             return new CommitInDoubtException("partition " + p.tp + " was revoked while the commit of batch "
                     + entry.batchId() + " was in doubt; its next owner resolves it", cause);
@@ -344,12 +357,14 @@ final class JobPartitions implements Publisher.JobWriter {
      * initTransactions completes or aborts whatever transaction the old one left, then the partition's jobs read again
      * from the committed offset.
      *
+     * @param wait how long its jobs wait before their next round (zero: they are due as at an assignment)
      * @return false when the partition was revoked meanwhile (its next owner settles the old producer's transaction)
      * @throws PartitionUnusableException when it cannot be opened again: the poller stops, a restart resumes from what
      *                                    is committed
      */
-    private boolean openAgain(OwnedPartition p, String why, RuntimeException cause) {
-        release(p.tp.partition(), why);
+    private boolean openAgain(OwnedPartition p, String why, RuntimeException cause, Duration wait) {
+        close(p.tp.partition(), why + "; opening it again on this poller"
+                + (wait.isZero() ? "" : " (its jobs wait " + wait.toMillis() + " ms)"));
         pollOnce(Duration.ZERO);
         if (!consumer.assignment().contains(p.tp)) {
             return false;
@@ -362,6 +377,9 @@ final class JobPartitions implements Publisher.JobWriter {
             e.addSuppressed(cause);
             throw new PartitionUnusableException("partition " + p.tp + " could not be opened again (its producer "
                     + why + "); the poller stops (a restart resumes from what is committed): " + e, e);
+        }
+        if (!wait.isZero()) {
+            owned.get(p.tp.partition()).jobsNotBefore = clock.instant().plus(wait);
         }
         return true;
     }
@@ -433,6 +451,10 @@ final class JobPartitions implements Publisher.JobWriter {
                     lineage.decision(), r.topic(), r.partition(), r.offset());
         }
         OwnedPartition p = owned.get(r.partition());
+        if (applied && p != null && p.jobsNotBefore != null && now.isBefore(p.jobsNotBefore)) {
+            table.get(batchId).filter(e -> e.nextCheck().isBefore(p.jobsNotBefore))
+                    .ifPresent(e -> e.nextCheck(p.jobsNotBefore));
+        }
         if (before.isPresent() && table.get(batchId).isEmpty() && p != null && p.ready
                 && (working == null || !working.batchId().equals(batchId))) {
             // Closed by a record this poller did not write (its own PUBLISHED deletes the cache as it commits).
@@ -558,11 +580,16 @@ final class JobPartitions implements Publisher.JobWriter {
     }
 
     private void release(int partition, String why) {
+        close(partition, why + ": its jobs are left to their next owner");
+    }
+
+    /** Closes the partition's producer and forgets its jobs; {@code what} says why, and what comes next. */
+    private void close(int partition, String what) {
         OwnedPartition p = owned.remove(partition);
         table.dropPartition(partition);
         if (p != null) {
             p.producer.close(Duration.ofSeconds(5));
-            log.info("Partition {} {}: its jobs are left to their next owner", p.tp, why);
+            log.info("Partition {} {}", p.tp, what);
         }
     }
 
@@ -580,14 +607,17 @@ final class JobPartitions implements Publisher.JobWriter {
 
     /**
      * Aborts the open transaction; true when it is aborted, false when fenced, when the abort is still owed, or when
-     * the producer was replaced.
+     * the poller is closing.
      *
      * <p>An abort refused for anything but a timeout or an interrupt means the producer is in a fatal state (an
      * authorization or sequence error, the client's own invalid state): Kafka allows nothing but closing it, and kept,
      * it would refuse every later transaction of the partition until a rebalance. So it is closed and the partition
-     * opened again with a new producer, as after commits that keep timing out.
+     * opened again with a new producer, as after commits that keep timing out, its jobs waiting before their next
+     * round (see {@link #FIRST_WAIT_AFTER_FATAL}); the round that met the error ends there, as abandoned.
      *
-     * @throws PartitionUnusableException when the partition cannot be opened again
+     * @throws JobAbandonedException      when the producer was replaced after a fatal error
+     * @throws PartitionUnusableException when the partition cannot be opened again, or its producers keep meeting
+     *                                    fatal errors
      */
     private boolean abortQuietly(OwnedPartition p, OpenJob entry) {
         try {
@@ -616,11 +646,13 @@ final class JobPartitions implements Publisher.JobWriter {
                         + "row to be, none of them committing; the poller stops (its partitions go to the other "
                         + "pollers, a restart resumes from what is committed)", e);
             }
+            Duration wait = FIRST_WAIT_AFTER_FATAL.multipliedBy(1L << (inARow - 1));
             log.error("batch {}: the producer of {} is in a fatal state (abortTransaction: {}; {} in a row); Kafka "
                     + "allows only closing it: closing it and opening the partition again with a new producer (its "
-                    + "open transaction is aborted, its jobs read again from the committed offset)", entry.batchId(),
-                    p.tp, error, inARow);
-            openAgain(p, "closed after a fatal error", e);
+                    + "open transaction is aborted, its jobs read again from the committed offset and due in {} ms)",
+                    entry.batchId(), p.tp, error, inARow, wait.toMillis());
+            openAgain(p, "closed after a fatal error", e, wait);
+            throw new JobAbandonedException("the producer of " + p.tp + " was replaced after a fatal error", e);
         }
         return false;
     }

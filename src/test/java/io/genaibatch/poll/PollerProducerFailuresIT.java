@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -16,6 +17,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.genaibatch.cli.JsonLogCapture;
 import io.genaibatch.emulator.EmulatorOptions;
 import io.genaibatch.kafka.KafkaCluster;
 import io.genaibatch.records.BatchItem;
@@ -41,6 +43,7 @@ import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,13 +69,22 @@ class PollerProducerFailuresIT {
         final boolean everyProducer;
         final AtomicInteger responseSends = new AtomicInteger();
         final AtomicInteger producers = new AtomicInteger();
+        /** With {@code everyProducer}: the cause clears once this many fatal errors were met. */
+        final int clearsAfter;
         final AtomicInteger fatalErrors = new AtomicInteger();
+        /** When each fatal error was met, in order. */
+        final List<Instant> fatalAt = new CopyOnWriteArrayList<>();
         final AtomicReference<TurnsFatal> failed = new AtomicReference<>();
 
         Trouble(String responsesTopic, FatalAt at, boolean everyProducer) {
+            this(responsesTopic, at, everyProducer, Integer.MAX_VALUE);
+        }
+
+        Trouble(String responsesTopic, FatalAt at, boolean everyProducer, int clearsAfter) {
             this.responsesTopic = responsesTopic;
             this.at = at;
             this.everyProducer = everyProducer;
+            this.clearsAfter = clearsAfter;
         }
     }
 
@@ -99,9 +111,12 @@ class PollerProducerFailuresIT {
          * one did not); the producer stays fatal after.
          */
         private void failOnce(FatalAt call, RuntimeException error) {
-            if (trouble.at == call && (trouble.everyProducer ? fatal == null : trouble.failed.compareAndSet(null, this))) {
+            if (trouble.at == call && (trouble.everyProducer
+                    ? fatal == null && trouble.fatalErrors.get() < trouble.clearsAfter
+                    : trouble.failed.compareAndSet(null, this))) {
                 trouble.failed.compareAndSet(null, this);
                 trouble.fatalErrors.incrementAndGet();
+                trouble.fatalAt.add(Instant.now());
                 fatal = error instanceof KafkaException && error.getCause() != null ? (RuntimeException) error.getCause()
                         : error;
                 throw error;
@@ -240,6 +255,50 @@ class PollerProducerFailuresIT {
             assertThat(visible).as("visible: the first chunk only").hasSize(10);
             assertThat(visible.stream().map(r -> batch.itemByKey(new String(r.key(), StandardCharsets.UTF_8)))
                     .distinct()).as("requests answered, each once").hasSize(10);
+        }
+    }
+
+    /**
+     * A fatal condition that passes (an ACL change that takes a few seconds to reach every broker): the producers of
+     * the partition meet it one after the other, four of them, then it clears. Reopened at once, they met it within
+     * about 2 s and the 4th stopped the poller (review 18b, S1); each reopened partition
+     * now waits longer before its next transaction (1 s, 2 s, 4 s, ...), so the poller outlasts such a condition and
+     * publishes every response once. Each reopen reads as one: the partition is opened again on this poller (not
+     * "left to its next owner"), and the job round it cut short is stopped, not counted as a job error (S5).
+     */
+    @Test
+    void shouldOutlastAFatalConditionThatClearsAfterAFewReopensAndPublishEveryResponseOnce(KafkaCluster kafka,
+                                                                                         @TempDir Path dir)
+            throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "fatal-passes", EmulatorOptions.defaults(), dir);
+             JsonLogCapture log = new JsonLogCapture()) {
+            PollFixture.Batch batch = finishedJob(f, "b-fatal-passes");
+            Trouble trouble = new Trouble(f.topics.responses(), FatalAt.BEGIN, true, 4);
+            Poller poller = f.startPoller(new PollerHooks() {
+                @Override
+                public Producer<byte[], byte[]> producer(Map<String, Object> properties) {
+                    return new TurnsFatal(properties, trouble);
+                }
+            });
+
+            assertThat(f.awaitPublished(batch.batchId()).getPublishedThrough()).isEqualTo(25);
+            assertThat(poller.failure()).as("why the poller stopped, if it did").isEmpty();
+            assertPublishedOnce(f, batch, poller, 25);
+            assertThat(trouble.fatalErrors.get()).as("fatal errors met").isEqualTo(4);
+            for (int i = 1; i < trouble.fatalAt.size(); i++) {
+                assertThat(Duration.between(trouble.fatalAt.get(i - 1), trouble.fatalAt.get(i)))
+                        .as("the wait of the partition reopened after fatal error %d", i)
+                        .isGreaterThanOrEqualTo(Duration.ofSeconds(1L << (i - 1)));
+            }
+            assertThat(poller.counters().snapshot().jobErrors()).as("job errors: a producer fault is none").isZero();
+            List<JsonNode> partitionLines = log.events().stream()
+                    .filter(e -> e.path("logger").asText().endsWith(".JobPartitions")
+                            && e.path("message").asText().contains("closed after a fatal error")).toList();
+            assertThat(partitionLines).as("what the reopens say about the partition").hasSize(trouble.fatalErrors.get())
+                    .allSatisfy(e -> assertThat(e.path("message").asText()).contains("opening it again on this poller")
+                            .doesNotContain("next owner"));
+            assertThat(log.events()).as("no ERROR from a job round").noneMatch(e -> e.path("logger").asText()
+                    .endsWith(".JobRounds") && e.path("level").asText().equals("ERROR"));
         }
     }
 
