@@ -3,6 +3,9 @@ package io.genaibatch;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,10 +15,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
-import com.tngtech.archunit.core.domain.JavaClasses;
-import com.tngtech.archunit.core.importer.ClassFileImporter;
-import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -51,7 +50,8 @@ class LayeringTest {
 
     @BeforeAll
     static void importProductionClasses() {
-        classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        classes = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPackages("io.genaibatch");
     }
 
@@ -64,43 +64,64 @@ class LayeringTest {
         Set<String> documented;
         try (Stream<Path> dirs = Files.list(MAIN)) {
             documented = dirs.filter(d -> Files.exists(d.resolve("package-info.java")))
-                    .map(d -> d.getFileName().toString()).collect(Collectors.toSet());
+                    .map(d -> d.getFileName().toString())
+                    .collect(Collectors.toSet());
         }
-        assertThat(MUST_NEVER_IMPORT.keySet()).as("packages with a package-info.java, each with its rule in this test")
+        assertThat(MUST_NEVER_IMPORT.keySet())
+                .as("packages with a package-info.java, each with its rule in this test")
                 .containsExactlyInAnyOrderElementsOf(documented);
     }
 
     @TestFactory
     Stream<DynamicTest> eachPackageImportsNothingItsPackageInfoForbids() {
-        return MUST_NEVER_IMPORT.entrySet().stream().filter(e -> !e.getValue().isEmpty())
-                .map(e -> DynamicTest.dynamicTest(e.getKey() + " must never import " + e.getValue(), () ->
-                        noClasses().that().resideInAPackage("io.genaibatch." + e.getKey() + "..")
-                                .should().dependOnClassesThat().resideInAnyPackage(e.getValue().stream()
-                                        .map(p -> "io.genaibatch." + p + "..").toArray(String[]::new))
+        return MUST_NEVER_IMPORT.entrySet().stream()
+                .filter(e -> !e.getValue().isEmpty())
+                .map(e -> DynamicTest.dynamicTest(
+                        e.getKey() + " must never import " + e.getValue(),
+                        () -> noClasses()
+                                .that()
+                                .resideInAPackage("io.genaibatch." + e.getKey() + "..")
+                                .should()
+                                .dependOnClassesThat()
+                                .resideInAnyPackage(e.getValue().stream()
+                                        .map(p -> "io.genaibatch." + p + "..")
+                                        .toArray(String[]::new))
                                 .because("its package-info.java says so")
                                 .check(classes)));
     }
 
     @Test
     void noPackageImportsTheCommandLine() {
-        noClasses().that().resideOutsideOfPackage("io.genaibatch.cli..")
-                .should().dependOnClassesThat().resideInAPackage("io.genaibatch.cli..")
+        noClasses()
+                .that()
+                .resideOutsideOfPackage("io.genaibatch.cli..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("io.genaibatch.cli..")
                 .because("the command line wires every other package; nothing is built on it")
                 .check(classes);
     }
 
     @Test
     void onlyTheCommandLineUsesTheBenchmarks() {
-        noClasses().that().resideOutsideOfPackages("io.genaibatch.cli..", "io.genaibatch.bench..")
-                .should().dependOnClassesThat().resideInAPackage("io.genaibatch.bench..")
+        noClasses()
+                .that()
+                .resideOutsideOfPackages("io.genaibatch.cli..", "io.genaibatch.bench..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("io.genaibatch.bench..")
                 .because("benchmarks measure the service; nothing it runs on depends on them")
                 .check(classes);
     }
 
     @Test
     void onlyTheGeminiPackageUsesTheSdk() {
-        noClasses().that().resideOutsideOfPackage("io.genaibatch.gemini..")
-                .should().dependOnClassesThat().resideInAPackage("com.google.genai..")
+        noClasses()
+                .that()
+                .resideOutsideOfPackage("io.genaibatch.gemini..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("com.google.genai..")
                 .because("gemini.BatchApi is the one seam to the API: the SDK is used only where it is right")
                 .check(classes);
     }

@@ -1,5 +1,11 @@
 package io.genaibatch.accumulate;
 
+import io.genaibatch.accumulate.GroupState.OpenBatch;
+import io.genaibatch.records.BatchSeal;
+import io.genaibatch.records.RequestKind;
+import io.genaibatch.records.SealReason;
+import io.genaibatch.records.WindowPolicy;
+import io.genaibatch.run.LogFields;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -7,13 +13,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-
-import io.genaibatch.accumulate.GroupState.OpenBatch;
-import io.genaibatch.records.BatchSeal;
-import io.genaibatch.records.RequestKind;
-import io.genaibatch.records.SealReason;
-import io.genaibatch.records.WindowPolicy;
-import io.genaibatch.run.LogFields;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -51,6 +50,7 @@ final class AccumulateProcessor implements Processor<String, PreparedItem, Strin
      * when a deadline has passed.
      */
     static final Duration SEAL_CHECK_INTERVAL = Duration.ofMillis(100);
+
     private static final Logger log = LoggerFactory.getLogger(AccumulateProcessor.class);
 
     private final WindowPolicies policies;
@@ -72,12 +72,16 @@ final class AccumulateProcessor implements Processor<String, PreparedItem, Strin
      * that pass through one task (many models, many shards) it starts over, reading them from the store again.
      */
     private final Map<String, GroupState> states = new HashMap<>();
+
     static final int MAX_STATES_IN_MEMORY = 4096;
 
     private final OversizedRequests oversized;
 
-    AccumulateProcessor(WindowPolicies policies, AccumulatorMetrics metrics, io.genaibatch.kafka.ValueFormat format,
-                        OversizedRequests oversized) {
+    AccumulateProcessor(
+            WindowPolicies policies,
+            AccumulatorMetrics metrics,
+            io.genaibatch.kafka.ValueFormat format,
+            OversizedRequests oversized) {
         this.oversized = oversized;
         this.policies = policies;
         this.metrics = metrics;
@@ -89,7 +93,8 @@ final class AccumulateProcessor implements Processor<String, PreparedItem, Strin
         this.context = context;
         this.groups = context.getStateStore(AccumulatorTopology.GROUP_STORE);
         this.states.clear();
-        ReadOnlyKeyValueStore<String, WindowPolicy> policyStore = context.getStateStore(AccumulatorTopology.WINDOW_POLICY_STORE);
+        ReadOnlyKeyValueStore<String, WindowPolicy> policyStore =
+                context.getStateStore(AccumulatorTopology.WINDOW_POLICY_STORE);
         this.cache = new PolicyCache(policies, policyStore);
         context.schedule(PUNCTUATE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::punctuate);
         context.schedule(SEAL_CHECK_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::sealIfDue);
@@ -135,15 +140,18 @@ final class AccumulateProcessor implements Processor<String, PreparedItem, Strin
         }
         long nextSeq = state.nextSeq();
         if (open == null) {
-            open = new OpenBatch(Groups.batchId(state.model(), state.kind(), state.shard(), state.epoch(), nextSeq), 0, 0, now);
+            open = new OpenBatch(
+                    Groups.batchId(state.model(), state.kind(), state.shard(), state.epoch(), nextSeq), 0, 0, now);
             nextSeq++;
             nextDeadline = Math.min(nextDeadline, deadline(open, policy));
         }
-        context.forward(new Record<>(open.batchId(), records.item(open.batchId(), group, item), now, new RecordHeaders()));
+        context.forward(
+                new Record<>(open.batchId(), records.item(open.batchId(), group, item), now, new RecordHeaders()));
         open = new OpenBatch(open.batchId(), open.count() + 1, open.bytes() + item.requestBytes(), open.openedAt());
         // An item larger than max-bytes (possible only when max-bytes shrank after it was accepted) gets a batch of
         // its own: an accepted request is always batched, and it is still within the API limit it was checked against.
-        SealReason full = open.count() >= policy.maxRequests() ? SealReason.MAX_REQUESTS
+        SealReason full = open.count() >= policy.maxRequests()
+                ? SealReason.MAX_REQUESTS
                 : open.bytes() >= policy.maxBytes() ? SealReason.MAX_BYTES : null;
         if (full != null) {
             seal(state, open, full, now);
@@ -192,9 +200,11 @@ final class AccumulateProcessor implements Processor<String, PreparedItem, Strin
             EffectivePolicy policy = cache.get(state.model());
             OpenBatch open = state.open();
             if (open != null) {
-                SealReason reason = now - open.openedAt() >= policy.maxWait().toMillis() ? SealReason.MAX_WAIT
-                        : open.count() >= policy.maxRequests() || open.bytes() >= policy.maxBytes() ? SealReason.CONFIG_CHANGE
-                        : null;
+                SealReason reason = now - open.openedAt() >= policy.maxWait().toMillis()
+                        ? SealReason.MAX_WAIT
+                        : open.count() >= policy.maxRequests() || open.bytes() >= policy.maxBytes()
+                                ? SealReason.CONFIG_CHANGE
+                                : null;
                 if (reason != null) {
                     seal(state, open, reason, now);
                     state = state.withOpen(null, state.nextSeq());
@@ -220,11 +230,17 @@ final class AccumulateProcessor implements Processor<String, PreparedItem, Strin
                 .setOpenedAt(java.time.Instant.ofEpochMilli(open.openedAt()))
                 .setSealedAt(java.time.Instant.ofEpochMilli(now))
                 .build();
-        context.forward(new Record<>(open.batchId(), records.seal(open.batchId(), seal.getGroupKey(), seal), now, new RecordHeaders()));
+        context.forward(new Record<>(
+                open.batchId(), records.seal(open.batchId(), seal.getGroupKey(), seal), now, new RecordHeaders()));
         afterEffects(() -> metrics.batchSealed(open.batchId(), seal));
         try (LogFields fields = LogFields.batch(open.batchId(), null, state.model())) {
-            log.info("Sealed batch {} ({}): {} requests, {} bytes, open {} ms", open.batchId(), reason, open.count(),
-                    open.bytes(), now - open.openedAt());
+            log.info(
+                    "Sealed batch {} ({}): {} requests, {} bytes, open {} ms",
+                    open.batchId(),
+                    reason,
+                    open.count(),
+                    open.bytes(),
+                    now - open.openedAt());
         }
     }
 

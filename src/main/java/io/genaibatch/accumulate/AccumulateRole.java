@@ -1,13 +1,5 @@
 package io.genaibatch.accumulate;
 
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
-
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.kafka.GroupMembership;
 import io.genaibatch.kafka.KafkaClients;
@@ -18,6 +10,13 @@ import io.genaibatch.run.Role;
 import io.genaibatch.run.RoleLifecycle;
 import io.genaibatch.run.Telemetry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -50,8 +49,13 @@ public final class AccumulateRole implements Role, OpenBatches.Source {
     }
 
     private AccumulateRole(GenAiBatchConfig config, Telemetry telemetry, OpenBatchGauges openBatches) {
-        this(config, new AccumulatorMeters(telemetry.registry(), config.get(io.genaibatch.config.ConfigKeys.MODELS_ALLOWED),
-                openBatches), Map.of(), telemetry, openBatches);
+        this(
+                config,
+                new AccumulatorMeters(
+                        telemetry.registry(), config.get(io.genaibatch.config.ConfigKeys.MODELS_ALLOWED), openBatches),
+                Map.of(),
+                telemetry,
+                openBatches);
     }
 
     /** @param streamsOverrides Kafka Streams settings applied last (tests, benchmark) */
@@ -59,21 +63,32 @@ public final class AccumulateRole implements Role, OpenBatches.Source {
         this(config, metrics, streamsOverrides, Telemetry.none());
     }
 
-    private AccumulateRole(GenAiBatchConfig config, AccumulatorMetrics metrics, Map<String, Object> streamsOverrides,
-                           Telemetry telemetry) {
+    private AccumulateRole(
+            GenAiBatchConfig config,
+            AccumulatorMetrics metrics,
+            Map<String, Object> streamsOverrides,
+            Telemetry telemetry) {
         this(config, metrics, streamsOverrides, telemetry, new OpenBatchGauges(telemetry.registry()));
     }
 
-    private AccumulateRole(GenAiBatchConfig config, AccumulatorMetrics metrics, Map<String, Object> streamsOverrides,
-                           Telemetry telemetry, OpenBatchGauges openBatches) {
+    private AccumulateRole(
+            GenAiBatchConfig config,
+            AccumulatorMetrics metrics,
+            Map<String, Object> streamsOverrides,
+            Telemetry telemetry,
+            OpenBatchGauges openBatches) {
         this.config = config;
         this.metrics = metrics;
         this.streamsOverrides = Map.copyOf(streamsOverrides);
         this.telemetry = telemetry;
         this.openBatches = openBatches;
         Duration closeTimeout = config.get(io.genaibatch.config.ConfigKeys.ACCUMULATE_CLOSE_TIMEOUT);
-        this.lifecycle = new RoleLifecycle(name(), log, closeTimeout,
-                io.genaibatch.config.ConfigKeys.ACCUMULATE_CLOSE_TIMEOUT.name(), new RoleLifecycle.Steps() {
+        this.lifecycle = new RoleLifecycle(
+                name(),
+                log,
+                closeTimeout,
+                io.genaibatch.config.ConfigKeys.ACCUMULATE_CLOSE_TIMEOUT.name(),
+                new RoleLifecycle.Steps() {
                     @Override
                     public String start() {
                         return startStreams();
@@ -83,8 +98,9 @@ public final class AccumulateRole implements Role, OpenBatches.Source {
                     public void stop(Duration within) {
                         // LEAVE_GROUP: without it the next start waits out the session timeout (44 s measured) before
                         // it gets tasks.
-                        if (streams.close(CloseOptions.groupMembershipOperation(
-                                CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(within))) {
+                        if (streams.close(
+                                CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                                        .withTimeout(within))) {
                             // Closed: the state listener may not have heard NOT_RUNNING yet.
                             lifecycle.ended(null);
                         }
@@ -178,7 +194,8 @@ public final class AccumulateRole implements Role, OpenBatches.Source {
         if (state != KafkaStreams.State.RUNNING) {
             return Readiness.notReady("Kafka Streams is " + state + ", not RUNNING");
         }
-        return GroupMembership.problem(s.metrics(), maxHeartbeatSilence).map(Readiness::notReady)
+        return GroupMembership.problem(s.metrics(), maxHeartbeatSilence)
+                .map(Readiness::notReady)
                 .orElse(Readiness.READY);
     }
 
@@ -195,8 +212,8 @@ public final class AccumulateRole implements Role, OpenBatches.Source {
     private static Map<String, Object> consumerProperties(java.util.Properties streamsConfig) {
         String prefix = org.apache.kafka.streams.StreamsConfig.MAIN_CONSUMER_PREFIX;
         Map<String, Object> out = new java.util.HashMap<>();
-        streamsConfig.forEach((k, v) -> out.putIfAbsent(k.toString().startsWith(prefix)
-                ? k.toString().substring(prefix.length()) : k.toString(), v));
+        streamsConfig.forEach((k, v) -> out.putIfAbsent(
+                k.toString().startsWith(prefix) ? k.toString().substring(prefix.length()) : k.toString(), v));
         streamsConfig.forEach((k, v) -> {
             if (k.toString().startsWith(prefix)) {
                 out.put(k.toString().substring(prefix.length()), v);
@@ -211,10 +228,12 @@ public final class AccumulateRole implements Role, OpenBatches.Source {
      */
     private RecordLimits requireTopicsAndLearnLimits(java.util.Properties streamsConfig) {
         Topics topics = Topics.from(config);
-        List<String> needed = List.of(topics.requests(), topics.batches(), topics.responses(), topics.windowConfig(), topics.dlq());
+        List<String> needed =
+                List.of(topics.requests(), topics.batches(), topics.responses(), topics.windowConfig(), topics.dlq());
         try (Admin admin = new KafkaClients(config).admin()) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            List<String> missing = needed.stream().filter(t -> !existing.contains(t)).toList();
+            List<String> missing =
+                    needed.stream().filter(t -> !existing.contains(t)).toList();
             if (!missing.isEmpty()) {
                 throw new IllegalStateException("topics " + missing + " do not exist: run `genai-batch topics create` "
                         + "with the same configuration first");
@@ -224,8 +243,10 @@ public final class AccumulateRole implements Role, OpenBatches.Source {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while checking the topics", e);
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("cannot list the topics at " + config.get(io.genaibatch.config.ConfigKeys.BOOTSTRAP_SERVERS)
-                    + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot list the topics at " + config.get(io.genaibatch.config.ConfigKeys.BOOTSTRAP_SERVERS) + ": "
+                            + e.getMessage(),
+                    e);
         }
     }
 }

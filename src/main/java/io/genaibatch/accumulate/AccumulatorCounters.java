@@ -1,13 +1,12 @@
 package io.genaibatch.accumulate;
 
+import io.genaibatch.batch.ErrorCode;
+import io.genaibatch.records.BatchItem;
+import io.genaibatch.records.BatchSeal;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
-
-import io.genaibatch.batch.ErrorCode;
-import io.genaibatch.records.BatchItem;
-import io.genaibatch.records.BatchSeal;
 
 /** Counts what happens in this process, by name; thread-safe. The stock {@link AccumulatorMetrics}. */
 public final class AccumulatorCounters implements AccumulatorMetrics {

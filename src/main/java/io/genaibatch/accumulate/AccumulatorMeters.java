@@ -1,13 +1,12 @@
 package io.genaibatch.accumulate;
 
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-
 import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.BatchSeal;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The accumulator's {@link AccumulatorMetrics} in Micrometer: what {@code /metrics} shows. Counted as the stream
@@ -18,6 +17,7 @@ public final class AccumulatorMeters implements AccumulatorMetrics {
     private final MeterRegistry registry;
     /** models.allowed: a rejected request's model is a label only when it could have been batched. */
     private final AllowedModels allowed;
+
     private final Map<String, Counter> accepted = new ConcurrentHashMap<>();
     private final Map<String, Counter> acceptedBytes = new ConcurrentHashMap<>();
     private final OpenBatchGauges openBatches;
@@ -44,8 +44,14 @@ public final class AccumulatorMeters implements AccumulatorMetrics {
     public void requestAccepted(BatchItem item) {
         accepted.computeIfAbsent(item.getModel(), m -> registry.counter("genai.requests.accepted", "model", m))
                 .increment();
-        acceptedBytes.computeIfAbsent(item.getModel(), m -> Counter.builder("genai.requests.accepted.size")
-                .baseUnit("bytes").tag("model", m).register(registry)).increment(item.getRequestBytes());
+        acceptedBytes
+                .computeIfAbsent(
+                        item.getModel(),
+                        m -> Counter.builder("genai.requests.accepted.size")
+                                .baseUnit("bytes")
+                                .tag("model", m)
+                                .register(registry))
+                .increment(item.getRequestBytes());
     }
 
     /** The group's model gets its open-batch gauges: it was accepted, so it is a bounded label. */
@@ -60,9 +66,11 @@ public final class AccumulatorMeters implements AccumulatorMetrics {
     @Override
     public void requestRejected(String model, ErrorCode code, int dlqRecords, boolean responseWritten) {
         String label = labelOf(model);
-        registry.counter("genai.requests.rejected", "model", label, "code", code.code()).increment();
+        registry.counter("genai.requests.rejected", "model", label, "code", code.code())
+                .increment();
         if (responseWritten) {
-            registry.counter("genai.responses", "model", label, "status", "REJECTED").increment();
+            registry.counter("genai.responses", "model", label, "status", "REJECTED")
+                    .increment();
         }
         if (dlqRecords > 0) {
             registry.counter("genai.dlq.records", "code", code.code()).increment(dlqRecords);
@@ -96,8 +104,14 @@ public final class AccumulatorMeters implements AccumulatorMetrics {
 
     @Override
     public void batchSealed(String batchId, BatchSeal seal) {
-        registry.counter("genai.batches.sealed", "model", seal.getModel(), "reason", seal.getReason().name())
+        registry.counter(
+                        "genai.batches.sealed",
+                        "model",
+                        seal.getModel(),
+                        "reason",
+                        seal.getReason().name())
                 .increment();
-        registry.counter("genai.batches.sealed.requests", "model", seal.getModel()).increment(seal.getCount());
+        registry.counter("genai.batches.sealed.requests", "model", seal.getModel())
+                .increment(seal.getCount());
     }
 }

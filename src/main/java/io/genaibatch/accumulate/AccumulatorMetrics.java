@@ -11,20 +11,17 @@ import io.genaibatch.records.BatchSeal;
  */
 public interface AccumulatorMetrics {
     /** No metrics. */
-    AccumulatorMetrics NONE = new AccumulatorMetrics() {
-    };
+    AccumulatorMetrics NONE = new AccumulatorMetrics() {};
 
     /** A request passed validation and goes to its group (before the repartition). */
-    default void requestAccepted(BatchItem item) {
-    }
+    default void requestAccepted(BatchItem item) {}
 
     /**
      * A request reached its group's processor and is about to join a batch, or the hold queue.
      *
      * @param requestId gives the request's id; reading it costs a little, so call it only when needed
      */
-    default void itemArrived(String groupKey, long requestBytes, java.util.function.Supplier<String> requestId) {
-    }
+    default void itemArrived(String groupKey, long requestBytes, java.util.function.Supplier<String> requestId) {}
 
     /**
      * A request was refused with this code: {@code dlqRecords} copies of it go to
@@ -34,8 +31,7 @@ public interface AccumulatorMetrics {
      * @param model the model as the caller sent it, "" when unknown
      * @param responseWritten whether its REJECTED response is written
      */
-    default void requestRejected(String model, ErrorCode code, int dlqRecords, boolean responseWritten) {
-    }
+    default void requestRejected(String model, ErrorCode code, int dlqRecords, boolean responseWritten) {}
 
     /**
      * An accepted request of a disabled model (or of a model whose held requests are still being released) was held:
@@ -43,18 +39,15 @@ public interface AccumulatorMetrics {
      *
      * @param heldCount the model's held requests in this genai.requests partition, this one included
      */
-    default void requestHeld(String model, int partition, long heldCount) {
-    }
+    default void requestHeld(String model, int partition, long heldCount) {}
 
     /**
      * A held request could not be batched when released (deleted from genai.requests by retention, the topic
      * recreated, or failing unexpectedly): it is in no batch, gets one ERROR response (HELD_REQUEST_LOST), and its
      * pointer is dropped.
      */
-    default void heldRequestLost(String model, int partition, long offset) {
-    }
+    default void heldRequestLost(String model, int partition, long offset) {}
 
     /** A batch was sealed. */
-    default void batchSealed(String batchId, BatchSeal seal) {
-    }
+    default void batchSealed(String batchId, BatchSeal seal) {}
 }

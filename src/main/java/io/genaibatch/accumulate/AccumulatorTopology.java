@@ -1,10 +1,5 @@
 package io.genaibatch.accumulate;
 
-import java.util.HashMap;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Properties;
-
 import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.config.FixedKafkaSettings;
 import io.genaibatch.config.GenAiBatchConfig;
@@ -12,6 +7,10 @@ import io.genaibatch.kafka.KafkaClients;
 import io.genaibatch.kafka.RecordSerdes;
 import io.genaibatch.kafka.Topics;
 import io.genaibatch.kafka.ValueFormat;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -43,49 +42,74 @@ public final class AccumulatorTopology {
     /** The repartition topic is {@code <application.id>-accumulate-by-group-repartition}. */
     static final String REPARTITION_NAME = "accumulate-by-group";
 
-    private AccumulatorTopology() {
-    }
+    private AccumulatorTopology() {}
 
     /**
      * @param limits the largest records Kafka takes ({@link RecordLimits#learn}); the same object as given to
      *     {@link #shareSizeGuards}
      */
-    static Topology build(GenAiBatchConfig config, AccumulatorMetrics metrics, RecordLimits limits, OversizedRequests oversized) {
+    static Topology build(
+            GenAiBatchConfig config, AccumulatorMetrics metrics, RecordLimits limits, OversizedRequests oversized) {
         Topics topics = Topics.from(config);
         Map<String, Object> clients = new KafkaClients(config).properties(Map.of());
         String clientId = config.get(ConfigKeys.ACCUMULATE_APPLICATION_ID) + "-held-reader-";
-        return build(config, metrics, partition -> new KafkaHeldRecordReader(topics.requests(), clients, clientId + partition),
-                HeldRequests.RELEASE_PER_PUNCTUATION, limits, oversized);
+        return build(
+                config,
+                metrics,
+                partition -> new KafkaHeldRecordReader(topics.requests(), clients, clientId + partition),
+                HeldRequests.RELEASE_PER_PUNCTUATION,
+                limits,
+                oversized);
     }
 
     /** @param readers how held requests are read back (tests serve the records they piped) */
-    static Topology build(GenAiBatchConfig config, AccumulatorMetrics metrics, HeldRecordReader.Factory readers,
-                          int releasePerPunctuation, RecordLimits limits, OversizedRequests oversized) {
+    static Topology build(
+            GenAiBatchConfig config,
+            AccumulatorMetrics metrics,
+            HeldRecordReader.Factory readers,
+            int releasePerPunctuation,
+            RecordLimits limits,
+            OversizedRequests oversized) {
         Topics topics = Topics.from(config);
-        ValidateProcessor.HoldSettings hold = new ValidateProcessor.HoldSettings(topics.requests(),
-                config.get(ConfigKeys.TOPIC_RETENTION), readers, releasePerPunctuation);
+        ValidateProcessor.HoldSettings hold = new ValidateProcessor.HoldSettings(
+                topics.requests(), config.get(ConfigKeys.TOPIC_RETENTION), readers, releasePerPunctuation);
         ValueFormat format = formatOf(config);
         WindowPolicies policies = new WindowPolicies(config);
         AllowedModels allowed = new AllowedModels(config.get(ConfigKeys.MODELS_ALLOWED));
         StreamsBuilder builder = new StreamsBuilder();
         builder.addGlobalStore(
-                Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(WINDOW_POLICY_STORE), Serdes.String(),
-                        RecordSerdes.windowPolicy(ValueFormat.AVRO)).withLoggingDisabled(),
+                Stores.keyValueStoreBuilder(
+                                Stores.inMemoryKeyValueStore(WINDOW_POLICY_STORE),
+                                Serdes.String(),
+                                RecordSerdes.windowPolicy(ValueFormat.AVRO))
+                        .withLoggingDisabled(),
                 topics.windowConfig(),
                 Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("window-config"),
                 WindowConfigProcessor::new);
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GROUP_STORE), Serdes.String(),
-                GroupState.serde()).withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(GROUP_STORE), Serdes.String(), GroupState.serde())
+                .withCachingEnabled());
         // Persistent and changelogged: a pointer is durable in Kafka before the held request's offset is committed.
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HELD_STORE), Serdes.String(),
-                HeldRequests.Pointer.serde()));
-        builder.stream(topics.requests(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("requests"))
-                .process(() -> new ValidateProcessor(policies, metrics, hold, allowed, new RequestSizes(limits, oversized, format)),
-                        Named.as("validate"), HELD_STORE)
-                .repartition(Repartitioned.with(Serdes.String(), PreparedItem.serde()).withName(REPARTITION_NAME))
-                .process(() -> new AccumulateProcessor(policies, metrics, format, oversized), Named.as("accumulate"), GROUP_STORE)
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(HELD_STORE), Serdes.String(), HeldRequests.Pointer.serde()));
+        builder.stream(
+                        topics.requests(),
+                        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("requests"))
+                .process(
+                        () -> new ValidateProcessor(
+                                policies, metrics, hold, allowed, new RequestSizes(limits, oversized, format)),
+                        Named.as("validate"),
+                        HELD_STORE)
+                .repartition(Repartitioned.with(Serdes.String(), PreparedItem.serde())
+                        .withName(REPARTITION_NAME))
+                .process(
+                        () -> new AccumulateProcessor(policies, metrics, format, oversized),
+                        Named.as("accumulate"),
+                        GROUP_STORE)
                 // Values are BatchRecord bytes already (BatchRecords), in the configured format.
-                .to(topics.batches(), Produced.with(Serdes.String(), Serdes.ByteArray()).withName("batches"));
+                .to(
+                        topics.batches(),
+                        Produced.with(Serdes.String(), Serdes.ByteArray()).withName("batches"));
         return builder.build();
     }
 
@@ -93,7 +117,8 @@ public final class AccumulatorTopology {
      * Kafka Streams settings: tuned defaults, then {@code kafka.properties.*} (which may override the tuning), then
      * what correctness needs (exactly_once_v2, the handlers, the DLQ), then {@code overrides} (tests, benchmark).
      */
-    public static Properties streamsConfig(GenAiBatchConfig config, AccumulatorMetrics metrics, Map<String, Object> overrides) {
+    public static Properties streamsConfig(
+            GenAiBatchConfig config, AccumulatorMetrics metrics, Map<String, Object> overrides) {
         Topics topics = Topics.from(config);
         Map<String, Object> required = new HashMap<>();
         required.put(StreamsConfig.APPLICATION_ID_CONFIG, config.get(ConfigKeys.ACCUMULATE_APPLICATION_ID));
@@ -150,7 +175,8 @@ public final class AccumulatorTopology {
                 StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG),
                 config.get(ConfigKeys.ACCUMULATE_PRODUCER_LINGER).toMillis(),
                 StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
-                Math.toIntExact(config.get(ConfigKeys.ACCUMULATE_TRANSACTION_TIMEOUT).toMillis()));
+                Math.toIntExact(
+                        config.get(ConfigKeys.ACCUMULATE_TRANSACTION_TIMEOUT).toMillis()));
     }
 
     static ValueFormat formatOf(GenAiBatchConfig config) {

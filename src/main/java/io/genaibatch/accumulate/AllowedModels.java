@@ -1,9 +1,8 @@
 package io.genaibatch.accumulate;
 
+import io.genaibatch.config.ConfigKeys;
 import java.util.List;
 import java.util.regex.Pattern;
-
-import io.genaibatch.config.ConfigKeys;
 
 /**
  * {@code models.allowed}: the model names the accumulator batches. Every distinct model name opens a group (a state
@@ -50,7 +49,8 @@ final class AllowedModels {
 
     /** Why {@code model} is refused, for its REJECTED response: the name, the patterns and the key to change. */
     String refusal(String model) {
-        return "model '" + model + "' is not in " + ConfigKeys.MODELS_ALLOWED.name() + " (" + String.join(", ", patterns)
+        return "model '" + model + "' is not in " + ConfigKeys.MODELS_ALLOWED.name() + " ("
+                + String.join(", ", patterns)
                 + "): it is not batched. If it is a real model, add it (or a pattern matching it) to "
                 + ConfigKeys.MODELS_ALLOWED.name() + " in the accumulator's configuration";
     }

@@ -1,5 +1,9 @@
 package io.genaibatch.accumulate;
 
+import io.genaibatch.kafka.RecordCodec;
+import io.genaibatch.kafka.ValueFormat;
+import io.genaibatch.records.BatchRecord;
+import io.genaibatch.records.BatchSeal;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -7,11 +11,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.HashMap;
 import java.util.Map;
-
-import io.genaibatch.kafka.RecordCodec;
-import io.genaibatch.kafka.ValueFormat;
-import io.genaibatch.records.BatchRecord;
-import io.genaibatch.records.BatchSeal;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
@@ -28,6 +27,7 @@ final class BatchRecords {
     private static final byte[] HEADER = header();
     /** Avro union branch indexes of BatchRecord.item and .seal (["null", X]). */
     private static final int NULL_BRANCH = 0;
+
     private static final int VALUE_BRANCH = 1;
     /** What follows the item's datum: the null branch of seal. */
     private static final byte[] ITEM_TAIL = encoded(encoder -> encoder.writeIndex(NULL_BRANCH));
@@ -39,8 +39,7 @@ final class BatchRecords {
      */
     private final Map<String, Prefix> prefixes = new HashMap<>();
 
-    private record Prefix(String batchId, byte[] bytes) {
-    }
+    private record Prefix(String batchId, byte[] bytes) {}
 
     BatchRecords(ValueFormat format) {
         this.format = format;
@@ -91,6 +90,11 @@ final class BatchRecords {
 
     private static byte[] header() {
         long fingerprint = SchemaNormalization.parsingFingerprint64(BatchRecord.getClassSchema());
-        return ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN).put((byte) 0xC3).put((byte) 0x01).putLong(fingerprint).array();
+        return ByteBuffer.allocate(10)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .put((byte) 0xC3)
+                .put((byte) 0x01)
+                .putLong(fingerprint)
+                .array();
     }
 }

@@ -1,13 +1,11 @@
 package io.genaibatch.accumulate;
 
 import java.nio.charset.StandardCharsets;
-
 import org.apache.kafka.common.header.Headers;
 
 /** The headers the accumulator adds to each record it copies to genai.requests.dlq (its original headers are kept). */
 public final class DlqHeaders {
-    private DlqHeaders() {
-    }
+    private DlqHeaders() {}
 
     /** The code of the REJECTED response, one of {@link io.genaibatch.batch.ErrorCode}. */
     public static final String CODE = "genai.error.code";

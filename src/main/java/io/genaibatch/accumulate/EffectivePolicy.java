@@ -8,8 +8,14 @@ import java.util.Map;
  *
  * @param sources window key name (e.g. window.max-wait) → where its value was found
  */
-public record EffectivePolicy(String model, int maxRequests, long maxBytes, Duration maxWait, int shards, boolean enabled,
-                              Map<String, String> sources) {
+public record EffectivePolicy(
+        String model,
+        int maxRequests,
+        long maxBytes,
+        Duration maxWait,
+        int shards,
+        boolean enabled,
+        Map<String, String> sources) {
     public EffectivePolicy {
         sources = Map.copyOf(sources);
     }

@@ -1,12 +1,11 @@
 package io.genaibatch.accumulate;
 
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.Map;
-
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.ValueFormat;
 import io.genaibatch.records.GenAiResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -22,6 +21,7 @@ final class FittedRecords {
     private static final String STACKTRACE_HEADER = "__streams.errors.stacktrace";
     /** Under the handler's name, as before this class was split from it: what an operator's log filters know. */
     private static final Logger log = LoggerFactory.getLogger(RejectionHandler.class);
+
     private static final RecordCodec<GenAiResponse> RESPONSES = RecordCodec.genAiResponse();
 
     private final String responsesTopic;
@@ -29,8 +29,8 @@ final class FittedRecords {
     private final RecordLimits.Limit responsesLimit;
     private final RecordLimits.Limit dlqLimit;
 
-    FittedRecords(String responsesTopic, ValueFormat format, RecordLimits.Limit responsesLimit,
-                  RecordLimits.Limit dlqLimit) {
+    FittedRecords(
+            String responsesTopic, ValueFormat format, RecordLimits.Limit responsesLimit, RecordLimits.Limit dlqLimit) {
         this.responsesTopic = responsesTopic;
         this.format = format;
         this.responsesLimit = responsesLimit;
@@ -51,21 +51,34 @@ final class FittedRecords {
         if (size <= responsesLimit.bytes()) {
             return new ProducerRecord<>(responsesTopic, null, null, key, value, headers);
         }
-        String note = " (this response left out the request's metadata: with it, it took " + size + " bytes, over the limit of "
-                + responsesLimit.describe() + ")";
-        Rejection lean = new Rejection(rejection.code(), rejection.message() + note, rejection.requestId(), rejection.model(),
-                rejection.kind(), Map.of(), rejection.receivedAt());
+        String note = " (this response left out the request's metadata: with it, it took " + size
+                + " bytes, over the limit of " + responsesLimit.describe() + ")";
+        Rejection lean = new Rejection(
+                rejection.code(),
+                rejection.message() + note,
+                rejection.requestId(),
+                rejection.model(),
+                rejection.kind(),
+                Map.of(),
+                rejection.receivedAt());
         value = RESPONSES.encode(lean.toResponse(now), format);
         if (RecordLimits.sizeOf(key, value, headers) <= responsesLimit.bytes()) {
             return new ProducerRecord<>(responsesTopic, null, null, key, value, headers);
         }
         if (RecordLimits.sizeOf(key, value, null) <= responsesLimit.bytes()) {
-            log.warn("The REJECTED response of request {} leaves out the request's headers and metadata: with them it is over {}",
-                    rejection.requestId(), responsesLimit.describe());
+            log.warn(
+                    "The REJECTED response of request {} leaves out the request's headers and metadata: with them it is over {}",
+                    rejection.requestId(),
+                    responsesLimit.describe());
             return new ProducerRecord<>(responsesTopic, null, null, key, value, new RecordHeaders());
         }
-        log.error("Request {} ({} {}) cannot be answered: even its bare REJECTED response is over {} (a key of {} bytes); "
-                + "its DLQ copy has it", rejection.requestId(), rejection.code(), rejection.message(), responsesLimit.describe(),
+        log.error(
+                "Request {} ({} {}) cannot be answered: even its bare REJECTED response is over {} (a key of {} bytes); "
+                        + "its DLQ copy has it",
+                rejection.requestId(),
+                rejection.code(),
+                rejection.message(),
+                responsesLimit.describe(),
                 key == null ? 0 : key.length);
         return null;
     }
@@ -92,10 +105,14 @@ final class FittedRecords {
         }
         String where = header(headers, "__streams.errors.topic") + "-" + header(headers, "__streams.errors.partition")
                 + " at offset " + header(headers, "__streams.errors.offset");
-        headers.add(DlqHeaders.VALUE_OMITTED, ("the raw value (" + (d.value() == null ? 0 : d.value().length) + " bytes) is left "
-                + "out: with it this record took " + size + " bytes, over the limit of " + dlqLimit.describe() + ". The record "
-                + "the stream task read is still in " + where + " until that topic's retention deletes it")
-                .getBytes(StandardCharsets.UTF_8));
+        headers.add(
+                DlqHeaders.VALUE_OMITTED,
+                ("the raw value (" + (d.value() == null ? 0 : d.value().length) + " bytes) is left "
+                                + "out: with it this record took " + size + " bytes, over the limit of "
+                                + dlqLimit.describe() + ". The record "
+                                + "the stream task read is still in " + where
+                                + " until that topic's retention deletes it")
+                        .getBytes(StandardCharsets.UTF_8));
         log.warn("DLQ copy of {} without its value: {} bytes, over {}", where, size, dlqLimit.describe());
         return new ProducerRecord<>(d.topic(), d.partition(), d.timestamp(), d.key(), null, headers);
     }

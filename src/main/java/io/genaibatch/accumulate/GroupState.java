@@ -1,5 +1,6 @@
 package io.genaibatch.accumulate;
 
+import io.genaibatch.records.RequestKind;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -7,8 +8,6 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-
-import io.genaibatch.records.RequestKind;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -27,8 +26,7 @@ import org.slf4j.LoggerFactory;
 record GroupState(String model, RequestKind kind, int shard, String epoch, long nextSeq, OpenBatch open) {
 
     /** The header of an open batch. openedAt is wall-clock ms. */
-    record OpenBatch(String batchId, int count, long bytes, long openedAt) {
-    }
+    record OpenBatch(String batchId, int count, long bytes, long openedAt) {}
 
     GroupState withOpen(OpenBatch newOpen, long newNextSeq) {
         return new GroupState(model, kind, shard, epoch, newNextSeq, newOpen);
@@ -40,6 +38,7 @@ record GroupState(String model, RequestKind kind, int shard, String epoch, long 
      * no longer part of the topology; docs/ACCUMULATOR.md says to drain held requests before such an upgrade).
      */
     static final byte VERSION = 2;
+
     static final byte VERSION_WITH_HELD_RANGE = 1;
 
     /**
@@ -49,7 +48,8 @@ record GroupState(String model, RequestKind kind, int shard, String epoch, long 
      * DataOutputStream, whose modified UTF-8 the fast form equals for ASCII ({@code GroupStateTest} compares them).
      */
     static Serde<GroupState> serde() {
-        Serializer<GroupState> serializer = (topic, s) -> s == null ? null : asciiOnly(s) ? writeAscii(s) : writeData(s);
+        Serializer<GroupState> serializer =
+                (topic, s) -> s == null ? null : asciiOnly(s) ? writeAscii(s) : writeData(s);
         Deserializer<GroupState> deserializer = (topic, data) -> {
             if (data == null) {
                 return null;
@@ -57,7 +57,8 @@ record GroupState(String model, RequestKind kind, int shard, String epoch, long 
             try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
                 byte version = in.readByte();
                 if (version != VERSION && version != VERSION_WITH_HELD_RANGE) {
-                    throw new IllegalStateException("group state version " + version + " is newer than this build (" + VERSION + ")");
+                    throw new IllegalStateException(
+                            "group state version " + version + " is newer than this build (" + VERSION + ")");
                 }
                 String model = in.readUTF();
                 RequestKind kind = RequestKind.values()[in.readByte()];
@@ -69,13 +70,18 @@ record GroupState(String model, RequestKind kind, int shard, String epoch, long 
                     long heldTail = in.readLong();
                     if (heldTail > heldHead) {
                         // Rewritten as the current version at the group's next change: logged a few times at most.
-                        LoggerFactory.getLogger(GroupState.class).error("Group {} had {} requests held by an earlier build in "
-                                + "its store accumulate-held, which this build no longer reads: they are in no batch and get "
-                                + "no response; publish them again (docs/ACCUMULATOR.md, upgrading)", model + "|" + kind + "|"
-                                + shard, heldTail - heldHead);
+                        LoggerFactory.getLogger(GroupState.class)
+                                .error(
+                                        "Group {} had {} requests held by an earlier build in "
+                                                + "its store accumulate-held, which this build no longer reads: they are in no batch and get "
+                                                + "no response; publish them again (docs/ACCUMULATOR.md, upgrading)",
+                                        model + "|" + kind + "|" + shard,
+                                        heldTail - heldHead);
                     }
                 }
-                OpenBatch open = in.readBoolean() ? new OpenBatch(in.readUTF(), in.readInt(), in.readLong(), in.readLong()) : null;
+                OpenBatch open = in.readBoolean()
+                        ? new OpenBatch(in.readUTF(), in.readInt(), in.readLong(), in.readLong())
+                        : null;
                 return new GroupState(model, kind, shard, epoch, nextSeq, open);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -108,7 +114,15 @@ record GroupState(String model, RequestKind kind, int shard, String epoch, long 
 
     private static byte[] writeAscii(GroupState s) {
         OpenBatch open = s.open();
-        int size = 1 + 2 + s.model().length() + 1 + 4 + 2 + s.epoch().length() + 8 + 1
+        int size = 1
+                + 2
+                + s.model().length()
+                + 1
+                + 4
+                + 2
+                + s.epoch().length()
+                + 8
+                + 1
                 + (open == null ? 0 : 2 + open.batchId().length() + 4 + 8 + 8);
         ByteBuffer out = ByteBuffer.allocate(size); // big-endian, as DataOutputStream writes
         out.put(VERSION);
@@ -129,7 +143,9 @@ record GroupState(String model, RequestKind kind, int shard, String epoch, long 
 
     /** Every string is characters 1..127 (one byte each in modified UTF-8) and short enough for writeUTF. */
     private static boolean asciiOnly(GroupState s) {
-        return isAscii(s.model()) && isAscii(s.epoch()) && (s.open() == null || isAscii(s.open().batchId()));
+        return isAscii(s.model())
+                && isAscii(s.epoch())
+                && (s.open() == null || isAscii(s.open().batchId()));
     }
 
     private static boolean isAscii(String text) {

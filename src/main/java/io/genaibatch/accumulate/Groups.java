@@ -1,14 +1,12 @@
 package io.genaibatch.accumulate;
 
-import java.util.Locale;
-
 import io.genaibatch.records.RequestKind;
+import java.util.Locale;
 import org.apache.kafka.common.utils.Utils;
 
 /** Group keys and batch ids, in one place so their shapes stay consistent. */
 final class Groups {
-    private Groups() {
-    }
+    private Groups() {}
 
     /** The repartition key: one open batch exists per group. e.g. gemini-2.5-flash|GENERATE|0 */
     static String groupKey(String model, RequestKind kind, int shard) {

@@ -2,7 +2,6 @@ package io.genaibatch.accumulate;
 
 import java.util.List;
 import java.util.Map;
-
 import org.apache.kafka.common.header.Headers;
 
 /**
@@ -25,15 +24,13 @@ interface HeldRecordReader extends AutoCloseable {
      *                    has no record any more (below the log start: deleted by retention). Offsets after it were
      *                    not reached and stay held.
      */
-    record Read(Map<Long, HeldRecord> records, long readThrough) {
-    }
+    record Read(Map<Long, HeldRecord> records, long readThrough) {}
 
     @Override
     void close();
 
     /** A record read back; key, value and headers exactly as the producer wrote them. */
-    record HeldRecord(long offset, byte[] key, byte[] value, Headers headers, long timestamp) {
-    }
+    record HeldRecord(long offset, byte[] key, byte[] value, Headers headers, long timestamp) {}
 
     /**
      * Opens a reader for one validate task (its genai.requests partition); called lazily, at the task's first release,

@@ -1,5 +1,9 @@
 package io.genaibatch.accumulate;
 
+import io.genaibatch.accumulate.HeldRecordReader.HeldRecord;
+import io.genaibatch.accumulate.HeldRequestsLostException.Problem;
+import io.genaibatch.accumulate.HeldRequestsLostException.Reason;
+import io.genaibatch.batch.ErrorCode;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -12,11 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Predicate;
-
-import io.genaibatch.accumulate.HeldRecordReader.HeldRecord;
-import io.genaibatch.accumulate.HeldRequestsLostException.Problem;
-import io.genaibatch.accumulate.HeldRequestsLostException.Reason;
-import io.genaibatch.batch.ErrorCode;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -50,6 +49,7 @@ final class HeldRequests {
      * thread's transaction open; what it does not reach stays held, in order, for the next punctuation.
      */
     static final Duration RELEASE_TIME = Duration.ofSeconds(2);
+
     private static final Logger log = LoggerFactory.getLogger(HeldRequests.class);
     private static final StringSerializer KEY_SERIALIZER = new StringSerializer();
 
@@ -71,10 +71,17 @@ final class HeldRequests {
      * transaction closes the task (its processor is created again), so they cannot drift apart.
      */
     private final Map<String, Long> counts = new TreeMap<>();
+
     private HeldRecordReader reader;
 
-    HeldRequests(KeyValueStore<String, Pointer> store, String topic, int partition, Duration configuredRetention,
-                 AccumulatorMetrics metrics, HeldRecordReader.Factory readers, int releasePerPunctuation) {
+    HeldRequests(
+            KeyValueStore<String, Pointer> store,
+            String topic,
+            int partition,
+            Duration configuredRetention,
+            AccumulatorMetrics metrics,
+            HeldRecordReader.Factory readers,
+            int releasePerPunctuation) {
         this.store = store;
         this.topic = topic;
         this.partition = partition;
@@ -85,8 +92,12 @@ final class HeldRequests {
         try (KeyValueIterator<String, Pointer> it = store.all()) {
             it.forEachRemaining(kv -> counts.merge(modelOf(kv.key), 1L, Long::sum));
         }
-        counts.forEach((model, n) -> log.info("{} requests of model {} held in {}-{} (pointers restored from the store)", n,
-                model, topic, partition));
+        counts.forEach((model, n) -> log.info(
+                "{} requests of model {} held in {}-{} (pointers restored from the store)",
+                n,
+                model,
+                topic,
+                partition));
     }
 
     /** Whether the model has held requests here: its new requests must queue behind them to keep arrival order. */
@@ -99,10 +110,17 @@ final class HeldRequests {
         store.put(storeKey(model, offset), new Pointer(key, timestamp));
         long count = counts.merge(model, 1L, Long::sum);
         if (count == 1) {
-            log.info("Holding requests of model {} from {}-{} (window.enabled=false): they stay in {}, only a pointer is kept, "
+            log.info(
+                    "Holding requests of model {} from {}-{} (window.enabled=false): they stay in {}, only a pointer is kept, "
                             + "and they are released in arrival order when the model is enabled again. A request held longer "
                             + "than the retention of {} (retention.ms; topics.retention={} when genai-batch created it) is deleted "
-                            + "by Kafka and lost.", model, topic, partition, topic, topic, configuredRetention);
+                            + "by Kafka and lost.",
+                    model,
+                    topic,
+                    partition,
+                    topic,
+                    topic,
+                    configuredRetention);
         }
         AccumulateProcessor.afterEffects(() -> metrics.requestHeld(model, partition, count));
     }
@@ -130,8 +148,13 @@ final class HeldRequests {
             if (lost.isEmpty()) {
                 throw e;
             }
-            log.error("Releasing held requests of {}-{} failed part-way; the {} found lost are answered now, the rest is "
-                    + "tried again at the next punctuation", topic, partition, lost.size(), e);
+            log.error(
+                    "Releasing held requests of {}-{} failed part-way; the {} found lost are answered now, the rest is "
+                            + "tried again at the next punctuation",
+                    topic,
+                    partition,
+                    lost.size(),
+                    e);
             throw new HeldRequestsLostException(lost, e);
         }
         if (counts.isEmpty()) {
@@ -142,7 +165,8 @@ final class HeldRequests {
         }
     }
 
-    private void releaseModel(String model, Releaser releaser, List<HeldRequestsLostException.Lost> lostOnes, long deadline) {
+    private void releaseModel(
+            String model, Releaser releaser, List<HeldRequestsLostException.Lost> lostOnes, long deadline) {
         List<KeyValue<String, Pointer>> oldest = new ArrayList<>();
         try (KeyValueIterator<String, Pointer> it = store.prefixScan(model + "/", KEY_SERIALIZER)) {
             while (it.hasNext() && oldest.size() < releasePerPunctuation) {
@@ -171,10 +195,12 @@ final class HeldRequests {
             HeldRecord record = read.records().get(offset);
             Problem problem;
             if (record == null) {
-                problem = new Problem(Reason.RETENTION,
+                problem = new Problem(
+                        Reason.RETENTION,
                         "it is no longer in " + topic + " (below the log start: deleted by retention)");
             } else if (!Arrays.equals(record.key(), held.value.key()) || record.timestamp() != held.value.timestamp()) {
-                problem = new Problem(Reason.REPLACED,
+                problem = new Problem(
+                        Reason.REPLACED,
                         "the record now at that offset is another one (key or timestamp differ: was the topic recreated?)");
             } else {
                 problem = releaser.forward(model, record);
@@ -186,17 +212,30 @@ final class HeldRequests {
                 released++;
             } else {
                 lost++;
-                log.error("Held request of model {} at {}-{} offset {} (key {}) cannot be batched: {}. It is answered "
-                        + "with an ERROR response ({}).", model, topic, partition, offset, printable(held.value.key()), problem.why(),
+                log.error(
+                        "Held request of model {} at {}-{} offset {} (key {}) cannot be batched: {}. It is answered "
+                                + "with an ERROR response ({}).",
+                        model,
+                        topic,
+                        partition,
+                        offset,
+                        printable(held.value.key()),
+                        problem.why(),
                         ErrorCode.HELD_REQUEST_LOST.code());
-                lostOnes.add(new HeldRequestsLostException.Lost(model, topic, partition, offset, held.value.key(),
-                        held.value.timestamp(), problem));
+                lostOnes.add(new HeldRequestsLostException.Lost(
+                        model, topic, partition, offset, held.value.key(), held.value.timestamp(), problem));
                 AccumulateProcessor.afterEffects(() -> metrics.heldRequestLost(model, partition, offset));
             }
         }
         long left = counts.getOrDefault(model, 0L);
-        log.info("Released {} held requests of model {} from {}-{}{}; {} still held", released, model, topic, partition,
-                lost == 0 ? "" : " (" + lost + " lost)", left);
+        log.info(
+                "Released {} held requests of model {} from {}-{}{}; {} still held",
+                released,
+                model,
+                topic,
+                partition,
+                lost == 0 ? "" : " (" + lost + " lost)",
+                left);
     }
 
     void close() {
@@ -246,15 +285,20 @@ final class HeldRequests {
 
         /** Version byte, timestamp, key bytes. */
         static Serde<Pointer> serde() {
-            Serializer<Pointer> serializer = (topic, p) -> p == null ? null
-                    : ByteBuffer.allocate(1 + 8 + p.key().length).put(VERSION).putLong(p.timestamp()).put(p.key()).array();
+            Serializer<Pointer> serializer = (topic, p) -> p == null
+                    ? null
+                    : ByteBuffer.allocate(1 + 8 + p.key().length)
+                            .put(VERSION)
+                            .putLong(p.timestamp())
+                            .put(p.key())
+                            .array();
             Deserializer<Pointer> deserializer = (topic, data) -> {
                 if (data == null) {
                     return null;
                 }
                 if (data.length < 9 || data[0] != VERSION) {
-                    throw new IllegalArgumentException("not a held-request pointer of version " + VERSION + " ("
-                            + data.length + " bytes)");
+                    throw new IllegalArgumentException(
+                            "not a held-request pointer of version " + VERSION + " (" + data.length + " bytes)");
                 }
                 ByteBuffer in = ByteBuffer.wrap(data);
                 in.get();

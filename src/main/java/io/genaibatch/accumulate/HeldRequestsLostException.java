@@ -1,8 +1,7 @@
 package io.genaibatch.accumulate;
 
-import java.util.List;
-
 import io.genaibatch.batch.ErrorCode;
+import java.util.List;
 
 /**
  * Thrown at the end of a release from the validate stage's punctuation when held requests could not be batched
@@ -24,19 +23,21 @@ final class HeldRequestsLostException extends RuntimeException {
     }
 
     /** Why one held request cannot be batched: the reason, and the particulars for its answer and the log. */
-    record Problem(Reason reason, String why) {
-    }
+    record Problem(Reason reason, String why) {}
 
     /** What the pointer kept of a lost request (enough to answer it under its key), and why it was lost. */
-    record Lost(String model, String topic, int partition, long offset, byte[] key, long timestamp, Problem problem) {
-    }
+    record Lost(String model, String topic, int partition, long offset, byte[] key, long timestamp, Problem problem) {}
 
     private final transient List<Lost> lost;
 
     /** @param cause why the release stopped part-way, or null when it ran to the end */
     HeldRequestsLostException(List<Lost> lost, Throwable cause) {
-        super(lost.size() + " held requests could not be batched; each is answered with " + ErrorCode.HELD_REQUEST_LOST.code(),
-                cause, false, false);
+        super(
+                lost.size() + " held requests could not be batched; each is answered with "
+                        + ErrorCode.HELD_REQUEST_LOST.code(),
+                cause,
+                false,
+                false);
         this.lost = List.copyOf(lost);
     }
 

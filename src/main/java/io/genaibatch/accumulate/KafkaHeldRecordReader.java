@@ -1,12 +1,11 @@
 package io.genaibatch.accumulate;
 
+import io.genaibatch.config.FixedKafkaSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
-import io.genaibatch.config.FixedKafkaSettings;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -24,6 +23,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 final class KafkaHeldRecordReader implements HeldRecordReader {
     /** Seek instead of reading through when the next wanted offset is this far ahead (other models' records). */
     private static final long SEEK_GAP = 1_000;
+
     private static final Duration POLL = Duration.ofMillis(200);
 
     private final String topic;

@@ -8,11 +8,11 @@ import java.util.regex.Pattern;
 public final class Models {
     /** The window-config key that applies to every model. */
     public static final String ALL = "*";
+
     private static final String PREFIX = "models/";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
-    private Models() {
-    }
+    private Models() {}
 
     /**
      * gemini-2.5-flash and models/gemini-2.5-flash both give gemini-2.5-flash.
@@ -25,8 +25,9 @@ public final class Models {
             name = name.substring(PREFIX.length());
         }
         if (!NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("'" + raw + "' is not a model name: expected letters, digits, '.', '-' or '_' "
-                    + "(at most 128, e.g. gemini-2.5-flash), optionally prefixed with models/");
+            throw new IllegalArgumentException(
+                    "'" + raw + "' is not a model name: expected letters, digits, '.', '-' or '_' "
+                            + "(at most 128, e.g. gemini-2.5-flash), optionally prefixed with models/");
         }
         return name;
     }

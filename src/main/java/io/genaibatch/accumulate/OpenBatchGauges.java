@@ -1,16 +1,15 @@
 package io.genaibatch.accumulate;
 
+import io.genaibatch.accumulate.GroupState.OpenBatch;
+import io.genaibatch.run.OpenBatches;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToDoubleFunction;
-
-import io.genaibatch.accumulate.GroupState.OpenBatch;
-import io.genaibatch.run.OpenBatches;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -75,8 +74,11 @@ final class OpenBatchGauges {
                 it.forEachRemaining(kv -> {
                     OpenBatch open = kv.value.open();
                     if (open != null) {
-                        byModel.merge(kv.value.model(), new OpenBatches.Model(1, open.count(), open.bytes(),
-                                Instant.ofEpochMilli(open.openedAt())), OpenBatchGauges::sum);
+                        byModel.merge(
+                                kv.value.model(),
+                                new OpenBatches.Model(
+                                        1, open.count(), open.bytes(), Instant.ofEpochMilli(open.openedAt())),
+                                OpenBatchGauges::sum);
                     }
                 });
             }
@@ -84,13 +86,17 @@ final class OpenBatchGauges {
         } catch (InvalidStateStoreException | IllegalStateException e) {
             // IllegalStateException: Kafka Streams is closing or failed (store() refuses to be asked then).
             // RUNNING with no accumulate task here (more instances than partitions): nothing is open here.
-            return s.state() == KafkaStreams.State.RUNNING ? OpenBatches.known(Map.of())
+            return s.state() == KafkaStreams.State.RUNNING
+                    ? OpenBatches.known(Map.of())
                     : OpenBatches.unknown("Kafka Streams is " + s.state() + ": the open batches cannot be read now");
         }
     }
 
     private static OpenBatches.Model sum(OpenBatches.Model a, OpenBatches.Model b) {
-        return new OpenBatches.Model(a.batches() + b.batches(), a.requests() + b.requests(), a.bytes() + b.bytes(),
+        return new OpenBatches.Model(
+                a.batches() + b.batches(),
+                a.requests() + b.requests(),
+                a.bytes() + b.bytes(),
                 a.oldestOpenedAt().isBefore(b.oldestOpenedAt()) ? a.oldestOpenedAt() : b.oldestOpenedAt());
     }
 
@@ -99,11 +105,19 @@ final class OpenBatchGauges {
         if (watched.contains(model) || !watched.add(model)) {
             return;
         }
-        gauge("genai.open.batches", model, null, "open batches in this instance's accumulate tasks",
+        gauge(
+                "genai.open.batches",
+                model,
+                null,
+                "open batches in this instance's accumulate tasks",
                 (m, now) -> m.batches());
         gauge("genai.open.batch.requests", model, null, "requests in them", (m, now) -> m.requests());
         gauge("genai.open.batch.bytes", model, null, "bytes of the requests in them", (m, now) -> m.bytes());
-        gauge("genai.open.batch.age", model, "seconds", "since the oldest of them opened; 0 when none",
+        gauge(
+                "genai.open.batch.age",
+                model,
+                "seconds",
+                "since the oldest of them opened; 0 when none",
                 OpenBatches.Model::oldestAgeSeconds);
     }
 
@@ -121,7 +135,11 @@ final class OpenBatchGauges {
             OpenBatches open = g.read();
             return open.isKnown() ? value.of(open.of(model), Instant.now()) : Double.NaN;
         };
-        Gauge.builder(name, this, f).tag("model", model).baseUnit(unit).description(description)
-                .strongReference(true).register(registry);
+        Gauge.builder(name, this, f)
+                .tag("model", model)
+                .baseUnit(unit)
+                .description(description)
+                .strongReference(true)
+                .register(registry);
     }
 }

@@ -1,10 +1,9 @@
 package io.genaibatch.accumulate;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-
 import io.genaibatch.batch.LineKey;
 import io.genaibatch.records.BatchItem;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Requests whose record Kafka refused as too large although the size checks let it through (a limit lowered after
@@ -23,8 +22,7 @@ final class OversizedRequests {
     static final int MAX_ENTRIES = 10_000;
 
     /** @param topic the topic the refused record was for; @param bytes its size; @param reason what Kafka said */
-    record Refusal(String topic, long bytes, String reason) {
-    }
+    record Refusal(String topic, long bytes, String reason) {}
 
     private final Map<String, Refusal> refused = new LinkedHashMap<>() {
         @Override

@@ -1,9 +1,8 @@
 package io.genaibatch.accumulate;
 
+import io.genaibatch.records.WindowPolicy;
 import java.util.HashMap;
 import java.util.Map;
-
-import io.genaibatch.records.WindowPolicy;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**

@@ -1,5 +1,8 @@
 package io.genaibatch.accumulate;
 
+import io.genaibatch.records.BatchItem;
+import io.genaibatch.records.Header;
+import io.genaibatch.records.RequestKind;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,10 +13,6 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-
-import io.genaibatch.records.BatchItem;
-import io.genaibatch.records.Header;
-import io.genaibatch.records.RequestKind;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
@@ -39,6 +38,7 @@ import org.apache.kafka.common.serialization.Serializer;
 final class PreparedItem {
     /** Where the datum starts in {@link #wire}. */
     static final int DATUM_OFFSET = Long.BYTES;
+
     private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
     private final byte[] wire;
@@ -49,7 +49,10 @@ final class PreparedItem {
 
     /** @param datum the BatchItem as a plain Avro binary datum */
     PreparedItem(long requestBytes, byte[] datum) {
-        this(ByteBuffer.allocate(DATUM_OFFSET + datum.length).putLong(requestBytes).put(datum).array());
+        this(ByteBuffer.allocate(DATUM_OFFSET + datum.length)
+                .putLong(requestBytes)
+                .put(datum)
+                .array());
     }
 
     /** The item's JSONL line size (BatchItem.requestBytes). */
@@ -82,6 +85,7 @@ final class PreparedItem {
     static final class Encoder {
         /** Whether the schema is still the one {@link #write} writes; if not, every item goes through the writer. */
         static final boolean SCHEMA_KNOWN = schemaKnown();
+
         private final SpecificDatumWriter<BatchItem> writer = new SpecificDatumWriter<>(BatchItem.class);
         private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(2048);
         private BinaryEncoder encoder;
@@ -157,9 +161,15 @@ final class PreparedItem {
 
         /** No null where the schema has none: those go to the writer, which reports them as it always did. */
         private static boolean coverable(BatchItem item) {
-            if (item.getRequestId() == null || item.getKey() == null || item.getHeaders() == null || item.getMetadata() == null
-                    || item.getModel() == null || item.getKind() == null || item.getRequest() == null
-                    || item.getSourceTopic() == null || item.getReceivedAt() == null) {
+            if (item.getRequestId() == null
+                    || item.getKey() == null
+                    || item.getHeaders() == null
+                    || item.getMetadata() == null
+                    || item.getModel() == null
+                    || item.getKind() == null
+                    || item.getRequest() == null
+                    || item.getSourceTopic() == null
+                    || item.getReceivedAt() == null) {
                 return false;
             }
             for (Header header : item.getHeaders()) {
@@ -176,26 +186,55 @@ final class PreparedItem {
         }
 
         private static boolean schemaKnown() {
-            List<String> expected = List.of("requestId:STRING", "key:BYTES", "headers:ARRAY", "metadata:MAP", "model:STRING",
-                    "kind:ENUM", "request:STRING", "requestBytes:LONG", "sourceTopic:STRING", "sourcePartition:INT",
-                    "sourceOffset:LONG", "receivedAt:LONG");
+            List<String> expected = List.of(
+                    "requestId:STRING",
+                    "key:BYTES",
+                    "headers:ARRAY",
+                    "metadata:MAP",
+                    "model:STRING",
+                    "kind:ENUM",
+                    "request:STRING",
+                    "requestBytes:LONG",
+                    "sourceTopic:STRING",
+                    "sourcePartition:INT",
+                    "sourceOffset:LONG",
+                    "receivedAt:LONG");
             List<String> found = BatchItem.getClassSchema().getFields().stream()
-                    .map(f -> f.name() + ":" + f.schema().getType()).toList();
+                    .map(f -> f.name() + ":" + f.schema().getType())
+                    .toList();
             Schema header = Header.getClassSchema();
-            Schema receivedAt = BatchItem.getClassSchema().getField("receivedAt").schema();
+            Schema receivedAt =
+                    BatchItem.getClassSchema().getField("receivedAt").schema();
             return expected.equals(found)
-                    && BatchItem.getClassSchema().getField("metadata").schema().getValueType().getType() == Schema.Type.STRING
-                    && BatchItem.getClassSchema().getField("headers").schema().getElementType().equals(header)
+                    && BatchItem.getClassSchema()
+                                    .getField("metadata")
+                                    .schema()
+                                    .getValueType()
+                                    .getType()
+                            == Schema.Type.STRING
+                    && BatchItem.getClassSchema()
+                            .getField("headers")
+                            .schema()
+                            .getElementType()
+                            .equals(header)
                     && header.getFields().size() == 2
                     && header.getFields().get(0).name().equals("key")
                     && header.getFields().get(0).schema().getType() == Schema.Type.STRING
                     && header.getFields().get(1).name().equals("value")
                     && header.getFields().get(1).schema().getType() == Schema.Type.UNION
-                    && header.getFields().get(1).schema().getTypes().stream().map(Schema::getType).toList()
+                    && header.getFields().get(1).schema().getTypes().stream()
+                            .map(Schema::getType)
+                            .toList()
                             .equals(List.of(Schema.Type.NULL, Schema.Type.BYTES))
-                    && receivedAt.getLogicalType() != null && receivedAt.getLogicalType().getName().equals("timestamp-millis")
-                    && BatchItem.getClassSchema().getField("kind").schema().getEnumSymbols().equals(
-                            java.util.Arrays.stream(RequestKind.values()).map(Enum::name).toList());
+                    && receivedAt.getLogicalType() != null
+                    && receivedAt.getLogicalType().getName().equals("timestamp-millis")
+                    && BatchItem.getClassSchema()
+                            .getField("kind")
+                            .schema()
+                            .getEnumSymbols()
+                            .equals(java.util.Arrays.stream(RequestKind.values())
+                                    .map(Enum::name)
+                                    .toList());
         }
     }
 

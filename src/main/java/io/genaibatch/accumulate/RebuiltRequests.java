@@ -1,14 +1,13 @@
 package io.genaibatch.accumulate;
 
-import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
-
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.ValueFormat;
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.GenAiRequest;
 import io.genaibatch.records.Header;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -20,8 +19,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 final class RebuiltRequests {
     private static final RecordCodec<GenAiRequest> REQUESTS = RecordCodec.genAiRequest();
 
-    private RebuiltRequests() {
-    }
+    private RebuiltRequests() {}
 
     /** The request's original key. */
     static byte[] key(BatchItem item) {
@@ -41,8 +39,8 @@ final class RebuiltRequests {
      * The DLQ records Kafka Streams built from the intermediate item, with the original request, key and headers
      * (Kafka Streams' error headers after them).
      */
-    static List<ProducerRecord<byte[], byte[]>> dlqCopies(BatchItem item, List<ProducerRecord<byte[], byte[]>> dlq,
-                                                          ValueFormat format) {
+    static List<ProducerRecord<byte[], byte[]>> dlqCopies(
+            BatchItem item, List<ProducerRecord<byte[], byte[]>> dlq, ValueFormat format) {
         GenAiRequest request = GenAiRequest.newBuilder()
                 .setModel(item.getModel())
                 .setKind(item.getKind())

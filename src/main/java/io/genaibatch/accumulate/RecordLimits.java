@@ -1,13 +1,12 @@
 package io.genaibatch.accumulate;
 
+import io.genaibatch.kafka.TopicAdmin;
+import io.genaibatch.kafka.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-
-import io.genaibatch.kafka.TopicAdmin;
-import io.genaibatch.kafka.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -49,8 +48,11 @@ record RecordLimits(Limit repartition, Limit batches, Limit responses, Limit dlq
     /** Kafka's defaults: what the accumulator assumes when it cannot ask (tests, a broker refusing describeConfigs). */
     static RecordLimits defaults(Topics topics, String repartitionTopic) {
         String producer = "the producer's max.request.size";
-        return new RecordLimits(new Limit(KAFKA_DEFAULT, repartitionTopic, producer), new Limit(KAFKA_DEFAULT, topics.batches(), producer),
-                new Limit(KAFKA_DEFAULT, topics.responses(), producer), new Limit(KAFKA_DEFAULT, topics.dlq(), producer));
+        return new RecordLimits(
+                new Limit(KAFKA_DEFAULT, repartitionTopic, producer),
+                new Limit(KAFKA_DEFAULT, topics.batches(), producer),
+                new Limit(KAFKA_DEFAULT, topics.responses(), producer),
+                new Limit(KAFKA_DEFAULT, topics.dlq(), producer));
     }
 
     private static Limit topicLimit(String topic, int bytes) {
@@ -64,18 +66,31 @@ record RecordLimits(Limit repartition, Limit batches, Limit responses, Limit dlq
     static RecordLimits learn(Admin admin, Topics topics, String repartitionTopic, Properties streamsConfig) {
         Limit producer = producerLimit(streamsConfig);
         TopicAdmin topicAdmin = new TopicAdmin(admin);
-        Optional<Integer> repartitionOverride = intValue(streamsConfig.get(StreamsConfig.topicPrefix(TopicConfig.MAX_MESSAGE_BYTES_CONFIG)));
+        Optional<Integer> repartitionOverride =
+                intValue(streamsConfig.get(StreamsConfig.topicPrefix(TopicConfig.MAX_MESSAGE_BYTES_CONFIG)));
         Limit repartition = topicMax(topicAdmin, repartitionTopic)
-                .or(() -> repartitionOverride.map(v -> new Limit(v, repartitionTopic, "topic." + TopicConfig.MAX_MESSAGE_BYTES_CONFIG
-                        + " of the Streams config, for " + repartitionTopic)))
+                .or(() -> repartitionOverride.map(v -> new Limit(
+                        v,
+                        repartitionTopic,
+                        "topic." + TopicConfig.MAX_MESSAGE_BYTES_CONFIG + " of the Streams config, for "
+                                + repartitionTopic)))
                 .or(() -> brokerMax(admin, repartitionTopic))
                 .orElse(producer);
-        RecordLimits limits = new RecordLimits(smaller(producer, repartition, repartitionTopic),
+        RecordLimits limits = new RecordLimits(
+                smaller(producer, repartition, repartitionTopic),
                 smaller(producer, topicMax(topicAdmin, topics.batches()).orElse(producer), topics.batches()),
                 smaller(producer, topicMax(topicAdmin, topics.responses()).orElse(producer), topics.responses()),
                 smaller(producer, topicMax(topicAdmin, topics.dlq()).orElse(producer), topics.dlq()));
-        log.info("Record limits: {} {}, {} {}, {} {}, {} {}", repartitionTopic, limits.repartition().describe(), topics.batches(),
-                limits.batches().describe(), topics.responses(), limits.responses().describe(), topics.dlq(), limits.dlq().describe());
+        log.info(
+                "Record limits: {} {}, {} {}, {} {}, {} {}",
+                repartitionTopic,
+                limits.repartition().describe(),
+                topics.batches(),
+                limits.batches().describe(),
+                topics.responses(),
+                limits.responses().describe(),
+                topics.dlq(),
+                limits.dlq().describe());
         return limits;
     }
 
@@ -95,7 +110,8 @@ record RecordLimits(Limit repartition, Limit batches, Limit responses, Limit dlq
 
     private static Optional<Limit> topicMax(TopicAdmin admin, String topic) {
         try {
-            return admin.config(topic, TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Duration.ofSeconds(10)).flatMap(RecordLimits::intValue)
+            return admin.config(topic, TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Duration.ofSeconds(10))
+                    .flatMap(RecordLimits::intValue)
                     .map(v -> topicLimit(topic, v));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -109,13 +125,23 @@ record RecordLimits(Limit repartition, Limit batches, Limit responses, Limit dlq
 
     private static Optional<Limit> brokerMax(Admin admin, String topic) {
         try {
-            String node = admin.describeCluster().nodes().get(10, java.util.concurrent.TimeUnit.SECONDS).iterator().next().idString();
+            String node = admin.describeCluster()
+                    .nodes()
+                    .get(10, java.util.concurrent.TimeUnit.SECONDS)
+                    .iterator()
+                    .next()
+                    .idString();
             ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, node);
-            Map<ConfigResource, Config> configs = admin.describeConfigs(java.util.List.of(broker)).all()
+            Map<ConfigResource, Config> configs = admin.describeConfigs(java.util.List.of(broker))
+                    .all()
                     .get(10, java.util.concurrent.TimeUnit.SECONDS);
             ConfigEntry entry = configs.get(broker).get("message.max.bytes");
-            return Optional.ofNullable(entry).flatMap(e -> intValue(e.value()))
-                    .map(v -> new Limit(v, topic, "the broker's message.max.bytes, which " + topic + " gets when Kafka Streams creates it"));
+            return Optional.ofNullable(entry)
+                    .flatMap(e -> intValue(e.value()))
+                    .map(v -> new Limit(
+                            v,
+                            topic,
+                            "the broker's message.max.bytes, which " + topic + " gets when Kafka Streams creates it"));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.empty();
@@ -141,7 +167,9 @@ record RecordLimits(Limit repartition, Limit batches, Limit responses, Limit dlq
         long size = RECORD_OVERHEAD + keyBytes + valueBytes;
         if (headers != null) {
             for (Header h : headers) {
-                size += 10 + h.key().getBytes(StandardCharsets.UTF_8).length + (h.value() == null ? 0 : h.value().length);
+                size += 10
+                        + h.key().getBytes(StandardCharsets.UTF_8).length
+                        + (h.value() == null ? 0 : h.value().length);
             }
         }
         return size;

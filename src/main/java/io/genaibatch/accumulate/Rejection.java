@@ -1,13 +1,12 @@
 package io.genaibatch.accumulate;
 
-import java.time.Instant;
-import java.util.Map;
-
 import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.records.Error;
 import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.records.ResponseStatus;
+import java.time.Instant;
+import java.util.Map;
 
 /**
  * Why one request was refused, with what is known of it, so that its REJECTED response can echo the caller's
@@ -19,8 +18,14 @@ import io.genaibatch.records.ResponseStatus;
  * @param kind null when unknown or invalid
  * @param receivedAt the request record's timestamp, null when unknown
  */
-record Rejection(ErrorCode code, String message, String requestId, String model, RequestKind kind,
-                 Map<String, String> metadata, Instant receivedAt) {
+record Rejection(
+        ErrorCode code,
+        String message,
+        String requestId,
+        String model,
+        RequestKind kind,
+        Map<String, String> metadata,
+        Instant receivedAt) {
 
     Rejection {
         model = model == null ? "" : model;
@@ -31,7 +36,11 @@ record Rejection(ErrorCode code, String message, String requestId, String model,
         return GenAiResponse.newBuilder()
                 .setRequestId(requestId)
                 .setStatus(ResponseStatus.REJECTED)
-                .setError(Error.newBuilder().setCode(code.code()).setMessage(message).setHttpStatus(null).build())
+                .setError(Error.newBuilder()
+                        .setCode(code.code())
+                        .setMessage(message)
+                        .setHttpStatus(null)
+                        .build())
                 .setModel(model)
                 .setKind(kind)
                 .setMetadata(metadata)

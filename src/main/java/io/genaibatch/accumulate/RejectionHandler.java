@@ -1,13 +1,12 @@
 package io.genaibatch.accumulate;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-
 import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.kafka.ValueFormat;
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.GenAiResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
@@ -44,6 +43,7 @@ import org.slf4j.LoggerFactory;
 public final class RejectionHandler implements DeserializationExceptionHandler, ProcessingExceptionHandler {
     /** Streams config entries this handler reads (passed through Kafka Streams' config map). */
     static final String CONFIG_REQUESTS_TOPIC = "genai.accumulate.requests.topic";
+
     static final String CONFIG_RESPONSES_TOPIC = "genai.accumulate.responses.topic";
     static final String CONFIG_VALUE_FORMAT = "genai.accumulate.value.format";
     static final String CONFIG_METRICS = "genai.accumulate.metrics";
@@ -51,7 +51,8 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
     private static final Logger log = LoggerFactory.getLogger(RejectionHandler.class);
 
     private final LogAndContinueExceptionHandler deserializationDlq = new LogAndContinueExceptionHandler();
-    private final LogAndContinueProcessingExceptionHandler processingDlq = new LogAndContinueProcessingExceptionHandler();
+    private final LogAndContinueProcessingExceptionHandler processingDlq =
+            new LogAndContinueProcessingExceptionHandler();
     private String requestsTopic;
     private String responsesTopic;
     private String dlqTopic;
@@ -65,64 +66,97 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
         processingDlq.configure(configs);
         requestsTopic = (String) configs.get(CONFIG_REQUESTS_TOPIC);
         responsesTopic = (String) configs.get(CONFIG_RESPONSES_TOPIC);
-        dlqTopic = (String) configs.get(org.apache.kafka.streams.StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG);
+        dlqTopic =
+                (String) configs.get(org.apache.kafka.streams.StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG);
         Object f = configs.get(CONFIG_VALUE_FORMAT);
         format = f == null ? ValueFormat.AVRO : ValueFormat.valueOf(f.toString());
         Object m = configs.get(CONFIG_METRICS);
         metrics = m instanceof AccumulatorMetrics given ? given : AccumulatorMetrics.NONE;
         Object l = configs.get(TooLargeRecordHandler.CONFIG_LIMITS);
         String producer = "the producer's max.request.size";
-        RecordLimits.Limit responsesLimit = l instanceof RecordLimits limits ? limits.responses()
+        RecordLimits.Limit responsesLimit = l instanceof RecordLimits limits
+                ? limits.responses()
                 : new RecordLimits.Limit(RecordLimits.KAFKA_DEFAULT, String.valueOf(responsesTopic), producer);
-        RecordLimits.Limit dlqLimit = l instanceof RecordLimits limits ? limits.dlq()
+        RecordLimits.Limit dlqLimit = l instanceof RecordLimits limits
+                ? limits.dlq()
                 : new RecordLimits.Limit(RecordLimits.KAFKA_DEFAULT, String.valueOf(dlqTopic), producer);
         fitted = new FittedRecords(responsesTopic, format, responsesLimit, dlqLimit);
     }
 
     @Override
-    public DeserializationExceptionHandler.Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record,
-                                                                Exception exception) {
-        List<ProducerRecord<byte[], byte[]>> dlq = deserializationDlq.handleError(context, record, exception).deadLetterQueueRecords();
+    public DeserializationExceptionHandler.Response handleError(
+            ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
+        List<ProducerRecord<byte[], byte[]>> dlq =
+                deserializationDlq.handleError(context, record, exception).deadLetterQueueRecords();
         if (!java.util.Objects.equals(record.topic(), requestsTopic)) {
-            log.error("Undecodable record on {}-{} at offset {}, copied to the DLQ: {}", record.topic(), record.partition(),
-                    record.offset(), exception.getMessage());
+            log.error(
+                    "Undecodable record on {}-{} at offset {}, copied to the DLQ: {}",
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    exception.getMessage());
             return DeserializationExceptionHandler.Response.resume(dlq);
         }
         try {
-            Rejection rejection = UndecodableRequests.classify(new RequestValidator.Source(record.topic(), record.partition(),
-                    record.offset(), record.timestamp()), record.value(), exception);
-            return DeserializationExceptionHandler.Response.resume(answer(rejection, record.key(), record.headers(), dlq));
+            Rejection rejection = UndecodableRequests.classify(
+                    new RequestValidator.Source(
+                            record.topic(), record.partition(), record.offset(), record.timestamp()),
+                    record.value(),
+                    exception);
+            return DeserializationExceptionHandler.Response.resume(
+                    answer(rejection, record.key(), record.headers(), dlq));
         } catch (RuntimeException e) {
-            log.error("Could not build the REJECTED response of {}-{}@{}; the DLQ copy is still written", record.topic(),
-                    record.partition(), record.offset(), e);
+            log.error(
+                    "Could not build the REJECTED response of {}-{}@{}; the DLQ copy is still written",
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    e);
             return DeserializationExceptionHandler.Response.resume(dlq);
         }
     }
 
     @Override
-    public ProcessingExceptionHandler.Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
+    public ProcessingExceptionHandler.Response handleError(
+            ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
         if (exception instanceof StreamsException) {
-            log.error("Kafka Streams failure while processing {}-{}@{} in {}: failing the task so it resumes from its last "
-                    + "commit", context.topic(), context.partition(), context.offset(), context.processorNodeId(), exception);
+            log.error(
+                    "Kafka Streams failure while processing {}-{}@{} in {}: failing the task so it resumes from its last "
+                            + "commit",
+                    context.topic(),
+                    context.partition(),
+                    context.offset(),
+                    context.processorNodeId(),
+                    exception);
             return ProcessingExceptionHandler.Response.fail();
         }
         if (record == null && exception instanceof HeldRequestsLostException lost) {
             return ProcessingExceptionHandler.Response.resume(LostHeldRequests.responses(lost, responsesTopic, format));
         }
         if (record == null) {
-            log.error("Punctuation failed in {} (task {}); it runs again in a second", context.processorNodeId(),
-                    context.taskId(), exception);
+            log.error(
+                    "Punctuation failed in {} (task {}); it runs again in a second",
+                    context.processorNodeId(),
+                    context.taskId(),
+                    exception);
             return ProcessingExceptionHandler.Response.resume();
         }
-        List<ProducerRecord<byte[], byte[]>> dlq = processingDlq.handleError(context, record, exception).deadLetterQueueRecords();
+        List<ProducerRecord<byte[], byte[]>> dlq =
+                processingDlq.handleError(context, record, exception).deadLetterQueueRecords();
         if (!(record.value() instanceof PreparedItem) && !java.util.Objects.equals(requestsTopic, context.topic())) {
             // Not a request (e.g. the global window-config processor): nobody to answer; the record is skipped.
-            log.error("Processing failed in {} on {}-{}@{}; record skipped", context.processorNodeId(), context.topic(),
-                    context.partition(), context.offset(), exception);
+            log.error(
+                    "Processing failed in {} on {}-{}@{}; record skipped",
+                    context.processorNodeId(),
+                    context.topic(),
+                    context.partition(),
+                    context.offset(),
+                    exception);
             return ProcessingExceptionHandler.Response.resume(dlq);
         }
         try {
-            Rejection rejection = exception instanceof RejectedRequestException rejected ? rejected.rejection()
+            Rejection rejection = exception instanceof RejectedRequestException rejected
+                    ? rejected.rejection()
                     : UnforeseenFailures.rejection(context, record, exception);
             if (record.value() instanceof PreparedItem prepared) {
                 BatchItem item = prepared.item();
@@ -132,20 +166,25 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
                 if (copies.isEmpty() && dlqTopic != null) {
                     log.warn("No DLQ record was built for request {}", item.getRequestId());
                 }
-                return ProcessingExceptionHandler.Response.resume(answer(rejection, RebuiltRequests.key(item),
-                        RebuiltRequests.headers(item), copies));
+                return ProcessingExceptionHandler.Response.resume(
+                        answer(rejection, RebuiltRequests.key(item), RebuiltRequests.headers(item), copies));
             }
-            return ProcessingExceptionHandler.Response.resume(answer(rejection, context.sourceRawKey(), context.headers(), dlq));
+            return ProcessingExceptionHandler.Response.resume(
+                    answer(rejection, context.sourceRawKey(), context.headers(), dlq));
         } catch (RuntimeException e) {
-            log.error("Could not build the REJECTED response of {}-{}@{}; the DLQ copy is still written", context.topic(),
-                    context.partition(), context.offset(), e);
+            log.error(
+                    "Could not build the REJECTED response of {}-{}@{}; the DLQ copy is still written",
+                    context.topic(),
+                    context.partition(),
+                    context.offset(),
+                    e);
             return ProcessingExceptionHandler.Response.resume(dlq);
         }
     }
 
     /** The REJECTED response plus the DLQ records, with our error headers added to the latter. */
-    private List<ProducerRecord<byte[], byte[]>> answer(Rejection rejection, byte[] key, Headers originalHeaders,
-                                                        List<ProducerRecord<byte[], byte[]>> dlq) {
+    private List<ProducerRecord<byte[], byte[]>> answer(
+            Rejection rejection, byte[] key, Headers originalHeaders, List<ProducerRecord<byte[], byte[]>> dlq) {
         List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
         ProducerRecord<byte[], byte[]> response = fitted.response(rejection, key, originalHeaders);
         if (response != null) {
@@ -158,7 +197,8 @@ public final class RejectionHandler implements DeserializationExceptionHandler, 
             out.add(fitted.dlq(d));
         }
         if (rejection.code() == ErrorCode.PROCESSING_FAILED) {
-            log.error("Request {} rejected after an unexpected failure: {}", rejection.requestId(), rejection.message());
+            log.error(
+                    "Request {} rejected after an unexpected failure: {}", rejection.requestId(), rejection.message());
         } else {
             log.info("Request {} rejected: {} {}", rejection.requestId(), rejection.code(), rejection.message());
         }

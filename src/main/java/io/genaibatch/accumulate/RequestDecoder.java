@@ -1,5 +1,8 @@
 package io.genaibatch.accumulate;
 
+import io.genaibatch.kafka.RecordCodec;
+import io.genaibatch.records.GenAiRequest;
+import io.genaibatch.records.RequestKind;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
@@ -8,10 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
-import io.genaibatch.kafka.RecordCodec;
-import io.genaibatch.records.GenAiRequest;
-import io.genaibatch.records.RequestKind;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.SystemLimitException;
@@ -34,6 +33,7 @@ final class RequestDecoder {
     private static final long FINGERPRINT = SchemaNormalization.parsingFingerprint64(GenAiRequest.getClassSchema());
     /** Whether the schema is still the one this class reads: model, kind, request, metadata, requestId. */
     static final boolean SCHEMA_KNOWN = schemaKnown(GenAiRequest.getClassSchema());
+
     private static final RequestKind[] KINDS = kinds();
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
@@ -73,8 +73,7 @@ final class RequestDecoder {
     }
 
     /** A request's first two fields. */
-    record ModelAndKind(String model, RequestKind kind) {
-    }
+    record ModelAndKind(String model, RequestKind kind) {}
 
     /**
      * The model (as written) and kind of an Avro GenAiRequest, read without the fields after them and without
@@ -96,7 +95,10 @@ final class RequestDecoder {
 
     /** Starts reading {@code value} and reads its model and kind; null when the codec must decide. */
     private ModelAndKind head(byte[] value) {
-        if (value == null || value.length < HEADER_LENGTH || value[0] != (byte) 0xC3 || value[1] != (byte) 0x01
+        if (value == null
+                || value.length < HEADER_LENGTH
+                || value[0] != (byte) 0xC3
+                || value[1] != (byte) 0x01
                 || ByteBuffer.wrap(value, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong() != FINGERPRINT) {
             return null;
         }
@@ -105,7 +107,9 @@ final class RequestDecoder {
         end = value.length;
         String model = string();
         int kindIndex = varint();
-        return model == null || kindIndex < 0 || kindIndex >= KINDS.length ? null : new ModelAndKind(model, KINDS[kindIndex]);
+        return model == null || kindIndex < 0 || kindIndex >= KINDS.length
+                ? null
+                : new ModelAndKind(model, KINDS[kindIndex]);
     }
 
     /** The request, or null when the codec must decide. */
@@ -246,7 +250,10 @@ final class RequestDecoder {
                     return false;
                 }
                 int c1 = b[i + 1] & 0xFF;
-                if ((c1 & 0xC0) != 0x80 || (b[i + 2] & 0xC0) != 0x80 || (c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0)) {
+                if ((c1 & 0xC0) != 0x80
+                        || (b[i + 2] & 0xC0) != 0x80
+                        || (c == 0xE0 && c1 < 0xA0)
+                        || (c == 0xED && c1 >= 0xA0)) {
                     return false;
                 }
                 i += 3;
@@ -255,8 +262,11 @@ final class RequestDecoder {
                     return false;
                 }
                 int c1 = b[i + 1] & 0xFF;
-                if ((c1 & 0xC0) != 0x80 || (b[i + 2] & 0xC0) != 0x80 || (b[i + 3] & 0xC0) != 0x80
-                        || (c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 >= 0x90)) {
+                if ((c1 & 0xC0) != 0x80
+                        || (b[i + 2] & 0xC0) != 0x80
+                        || (b[i + 3] & 0xC0) != 0x80
+                        || (c == 0xF0 && c1 < 0x90)
+                        || (c == 0xF4 && c1 >= 0x90)) {
                     return false;
                 }
                 i += 4;
@@ -270,14 +280,22 @@ final class RequestDecoder {
     private static boolean schemaKnown(Schema schema) {
         List<Schema.Field> f = schema.getFields();
         return f.size() == 5
-                && f.get(0).name().equals("model") && f.get(0).schema().getType() == Schema.Type.STRING
-                && f.get(1).name().equals("kind") && f.get(1).schema().getType() == Schema.Type.ENUM
-                && f.get(1).schema().getEnumSymbols().equals(List.of(RequestKind.GENERATE.name(), RequestKind.EMBED.name()))
+                && f.get(0).name().equals("model")
+                && f.get(0).schema().getType() == Schema.Type.STRING
+                && f.get(1).name().equals("kind")
+                && f.get(1).schema().getType() == Schema.Type.ENUM
+                && f.get(1)
+                        .schema()
+                        .getEnumSymbols()
+                        .equals(List.of(RequestKind.GENERATE.name(), RequestKind.EMBED.name()))
                 && RequestKind.values().length == 2
-                && f.get(2).name().equals("request") && f.get(2).schema().getType() == Schema.Type.STRING
-                && f.get(3).name().equals("metadata") && f.get(3).schema().getType() == Schema.Type.MAP
+                && f.get(2).name().equals("request")
+                && f.get(2).schema().getType() == Schema.Type.STRING
+                && f.get(3).name().equals("metadata")
+                && f.get(3).schema().getType() == Schema.Type.MAP
                 && f.get(3).schema().getValueType().getType() == Schema.Type.STRING
-                && f.get(4).name().equals("requestId") && f.get(4).schema().getType() == Schema.Type.UNION
+                && f.get(4).name().equals("requestId")
+                && f.get(4).schema().getType() == Schema.Type.UNION
                 && f.get(4).schema().getTypes().size() == 2
                 && f.get(4).schema().getTypes().get(0).getType() == Schema.Type.NULL
                 && f.get(4).schema().getTypes().get(1).getType() == Schema.Type.STRING;
@@ -285,6 +303,7 @@ final class RequestDecoder {
 
     private static RequestKind[] kinds() {
         return GenAiRequest.getClassSchema().getField("kind").schema().getEnumSymbols().stream()
-                .map(RequestKind::valueOf).toArray(RequestKind[]::new);
+                .map(RequestKind::valueOf)
+                .toArray(RequestKind[]::new);
     }
 }

@@ -7,8 +7,7 @@ package io.genaibatch.accumulate;
 final class RequestIds {
     static final int MAX_LENGTH = 512;
 
-    private RequestIds() {
-    }
+    private RequestIds() {}
 
     static String derived(String topic, int partition, long offset) {
         return io.genaibatch.batch.LineKey.of(topic, partition, offset);
@@ -17,7 +16,8 @@ final class RequestIds {
     /** Null when usable as the key of a batch line, else why not. */
     static String problem(String requestId) {
         if (requestId.length() > MAX_LENGTH) {
-            return "field 'requestId' is " + requestId.length() + " characters long, at most " + MAX_LENGTH + " allowed";
+            return "field 'requestId' is " + requestId.length() + " characters long, at most " + MAX_LENGTH
+                    + " allowed";
         }
         for (int i = 0; i < requestId.length(); i++) {
             char c = requestId.charAt(i);
@@ -26,7 +26,9 @@ final class RequestIds {
             }
             if (Character.isSurrogate(c)) {
                 // Only a well-formed pair can be written as UTF-8 in the batch file.
-                boolean pair = Character.isHighSurrogate(c) && i + 1 < requestId.length() && Character.isLowSurrogate(requestId.charAt(i + 1));
+                boolean pair = Character.isHighSurrogate(c)
+                        && i + 1 < requestId.length()
+                        && Character.isLowSurrogate(requestId.charAt(i + 1));
                 if (!pair) {
                     return "field 'requestId' contains an unpaired surrogate at index " + i;
                 }

@@ -1,12 +1,9 @@
 package io.genaibatch.accumulate;
 
-import java.io.IOException;
-import java.util.Map;
-
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
@@ -18,6 +15,8 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.records.RequestKind;
+import java.io.IOException;
+import java.util.Map;
 
 /**
  * Checks that a request's REST JSON has the shape of a GenerateContentRequest or an EmbedContentRequest, and
@@ -30,7 +29,9 @@ final class RequestJson {
     private static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
                     .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                     .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-                    .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+                    .streamReadConstraints(StreamReadConstraints.builder()
+                            .maxStringLength(Integer.MAX_VALUE)
+                            .build())
                     .build())
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -39,21 +40,30 @@ final class RequestJson {
             .build();
 
     private static final Map<String, String> GENERATE_OPTIONAL = Map.of(
-            "generationConfig", "object", "systemInstruction", "object", "safetySettings", "array",
-            "tools", "array", "toolConfig", "object", "cachedContent", "string", "labels", "object");
-    private static final Map<String, String> EMBED_OPTIONAL = Map.of(
-            "taskType", "string", "title", "string", "outputDimensionality", "integer");
+            "generationConfig",
+            "object",
+            "systemInstruction",
+            "object",
+            "safetySettings",
+            "array",
+            "tools",
+            "array",
+            "toolConfig",
+            "object",
+            "cachedContent",
+            "string",
+            "labels",
+            "object");
+    private static final Map<String, String> EMBED_OPTIONAL =
+            Map.of("taskType", "string", "title", "string", "outputDimensionality", "integer");
 
-    private RequestJson() {
-    }
+    private RequestJson() {}
 
     /** A problem found in the request: its error code and message. */
-    record Problem(ErrorCode code, String message) {
-    }
+    record Problem(ErrorCode code, String message) {}
 
     /** The outcome: the one-line JSON, or the problem. */
-    record Checked(String oneLine, Problem problem) {
-    }
+    record Checked(String oneLine, Problem problem) {}
 
     static Checked check(RequestKind kind, String text) {
         return check(kind, text, null, 0, -1);
@@ -91,7 +101,9 @@ final class RequestJson {
         // measured as a tenth of the accumulator's CPU.
         Problem problem = kind == RequestKind.EMBED ? checkEmbed(parser) : checkGenerate(parser);
         if (problem == null && parser.nextToken() != null) {
-            problem = new Problem(ErrorCode.INVALID_REQUEST, "field 'request' has more after its JSON object (" + parser.getText() + ")");
+            problem = new Problem(
+                    ErrorCode.INVALID_REQUEST,
+                    "field 'request' has more after its JSON object (" + parser.getText() + ")");
         }
         if (problem != null) {
             return new Checked(null, problem);
@@ -130,7 +142,9 @@ final class RequestJson {
             return new Problem(ErrorCode.INVALID_REQUEST, "field 'request' is empty: expected a JSON object");
         }
         if (first != JsonToken.START_OBJECT) {
-            return new Problem(ErrorCode.INVALID_REQUEST, "field 'request' must be a JSON object (a " + what + "), found " + type(first));
+            return new Problem(
+                    ErrorCode.INVALID_REQUEST,
+                    "field 'request' must be a JSON object (a " + what + "), found " + type(first));
         }
         return null;
     }
@@ -147,8 +161,9 @@ final class RequestJson {
             if (name.equals("contents") && value != JsonToken.VALUE_NULL) {
                 contents = true;
                 if (value != JsonToken.START_ARRAY) {
-                    return new Problem(ErrorCode.INVALID_REQUEST, "field 'request.contents' must be an array of Content objects, found "
-                            + type(value));
+                    return new Problem(
+                            ErrorCode.INVALID_REQUEST,
+                            "field 'request.contents' must be an array of Content objects, found " + type(value));
                 }
                 int i = 0;
                 while (p.nextToken() != JsonToken.END_ARRAY) {
@@ -158,7 +173,9 @@ final class RequestJson {
                     }
                 }
                 if (i == 0) {
-                    return new Problem(ErrorCode.EMPTY_CONTENTS, "field 'request.contents' is an empty array: nothing to generate from");
+                    return new Problem(
+                            ErrorCode.EMPTY_CONTENTS,
+                            "field 'request.contents' is an empty array: nothing to generate from");
                 }
             } else {
                 problem = checkOptional(p, name, value, GENERATE_OPTIONAL);
@@ -167,8 +184,12 @@ final class RequestJson {
                 }
             }
         }
-        return contents ? null : new Problem(ErrorCode.INVALID_REQUEST, "field 'request.contents' is missing: a "
-                + "GenerateContentRequest needs a non-empty array of Content objects");
+        return contents
+                ? null
+                : new Problem(
+                        ErrorCode.INVALID_REQUEST,
+                        "field 'request.contents' is missing: a "
+                                + "GenerateContentRequest needs a non-empty array of Content objects");
     }
 
     private static Problem checkEmbed(JsonParser p) throws IOException {
@@ -190,14 +211,20 @@ final class RequestJson {
                 return problem;
             }
         }
-        return content ? null : new Problem(ErrorCode.INVALID_REQUEST, "field 'request.content' is missing: an "
-                + "EmbedContentRequest needs a Content object with parts");
+        return content
+                ? null
+                : new Problem(
+                        ErrorCode.INVALID_REQUEST,
+                        "field 'request.content' is missing: an "
+                                + "EmbedContentRequest needs a Content object with parts");
     }
 
     /** The parser is on the token that starts a Content; on success it is left on the Content's end. */
     private static Problem checkContent(JsonParser p, String path) throws IOException {
         if (p.currentToken() != JsonToken.START_OBJECT) {
-            return new Problem(ErrorCode.INVALID_REQUEST, "field '" + path + "' must be a Content object, found " + type(p.currentToken()));
+            return new Problem(
+                    ErrorCode.INVALID_REQUEST,
+                    "field '" + path + "' must be a Content object, found " + type(p.currentToken()));
         }
         int parts = -1;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -205,33 +232,40 @@ final class RequestJson {
             JsonToken value = p.nextToken();
             if (name.equals("parts") && value != JsonToken.VALUE_NULL) {
                 if (value != JsonToken.START_ARRAY) {
-                    return new Problem(ErrorCode.INVALID_REQUEST, "field '" + path + ".parts' must be an array of Part objects, found "
-                            + type(value));
+                    return new Problem(
+                            ErrorCode.INVALID_REQUEST,
+                            "field '" + path + ".parts' must be an array of Part objects, found " + type(value));
                 }
                 parts = 0;
                 for (JsonToken part = p.nextToken(); part != JsonToken.END_ARRAY; part = p.nextToken()) {
                     if (part != JsonToken.START_OBJECT) {
-                        return new Problem(ErrorCode.INVALID_REQUEST, "field '" + path + ".parts[" + parts + "]' must be a Part "
-                                + "object (e.g. {\"text\": ...}), found " + type(part));
+                        return new Problem(
+                                ErrorCode.INVALID_REQUEST,
+                                "field '" + path + ".parts[" + parts + "]' must be a Part "
+                                        + "object (e.g. {\"text\": ...}), found " + type(part));
                     }
                     p.skipChildren();
                     parts++;
                 }
             } else if (name.equals("role") && value != JsonToken.VALUE_STRING && value != JsonToken.VALUE_NULL) {
-                return new Problem(ErrorCode.INVALID_REQUEST, "field '" + path + ".role' must be a string, found " + type(value));
+                return new Problem(
+                        ErrorCode.INVALID_REQUEST, "field '" + path + ".role' must be a string, found " + type(value));
             } else {
                 p.skipChildren();
             }
         }
         if (parts <= 0) {
-            return new Problem(ErrorCode.EMPTY_CONTENTS, "field '" + path + ".parts' is " + (parts < 0 ? "missing" : "an empty array")
-                    + ": a Content needs at least one part");
+            return new Problem(
+                    ErrorCode.EMPTY_CONTENTS,
+                    "field '" + path + ".parts' is " + (parts < 0 ? "missing" : "an empty array")
+                            + ": a Content needs at least one part");
         }
         return null;
     }
 
     /** The parser is on the field's value; on return it is on the value's last token. */
-    private static Problem checkOptional(JsonParser p, String name, JsonToken value, Map<String, String> expected) throws IOException {
+    private static Problem checkOptional(JsonParser p, String name, JsonToken value, Map<String, String> expected)
+            throws IOException {
         // proto3 JSON: the API takes a field by its lowerCamelCase or its snake_case name, so both are checked alike.
         String type = expected.get(name.indexOf('_') < 0 ? name : camelCase(name));
         if (type != null && value != JsonToken.VALUE_NULL) {
@@ -242,10 +276,16 @@ final class RequestJson {
                 default -> isProto3Integer(p, value);
             };
             if (!ok) {
-                return new Problem(ErrorCode.INVALID_REQUEST, "field 'request." + name + "' must be "
-                        + ("aeiou".indexOf(type.charAt(0)) >= 0 ? "an " : "a ") + type + ", found " + type(value)
-                        + (!"integer".equals(type) ? "" : value == JsonToken.VALUE_STRING ? " '" + p.getText() + "'"
-                                : value == JsonToken.VALUE_NUMBER_FLOAT ? " " + p.getText() : ""));
+                return new Problem(
+                        ErrorCode.INVALID_REQUEST,
+                        "field 'request." + name + "' must be "
+                                + ("aeiou".indexOf(type.charAt(0)) >= 0 ? "an " : "a ") + type + ", found "
+                                + type(value)
+                                + (!"integer".equals(type)
+                                        ? ""
+                                        : value == JsonToken.VALUE_STRING
+                                                ? " '" + p.getText() + "'"
+                                                : value == JsonToken.VALUE_NUMBER_FLOAT ? " " + p.getText() : ""));
             }
         }
         p.skipChildren();

@@ -1,10 +1,9 @@
 package io.genaibatch.accumulate;
 
-import java.nio.charset.StandardCharsets;
-
 import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.kafka.ValueFormat;
 import io.genaibatch.records.BatchItem;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Whether an accepted request fits in every record it becomes before the submitter reads it: its repartition record
@@ -19,6 +18,7 @@ import io.genaibatch.records.BatchItem;
 final class RequestSizes {
     /** Shards are at most 256 (window.shards), so a shard number has at most 3 digits. */
     private static final int WIDEST_SHARD = 255;
+
     private static final String WIDEST_EPOCH = "ffffffff";
     /** The Avro single-object header, and two varint lengths and two union branches of a BatchRecord item. */
     private static final int AVRO_BATCH_RECORD_OVERHEAD = 10 + 5 + 5 + 1 + 1;
@@ -27,6 +27,7 @@ final class RequestSizes {
      * the JSON record is not encoded to be measured.
      */
     private static final int JSON_EXPANSION = 6;
+
     private static final int JSON_FIELD_NAMES = 4096;
 
     private final RecordLimits limits;
@@ -54,11 +55,14 @@ final class RequestSizes {
         }
         long answer = RecordLimits.sizeOf(item.getKey().remaining(), SMALLEST_RESPONSE_BYTES, null);
         if (answer > limits.responses().bytes()) {
-            throw new RejectedRequestException(rejection(item, "its key alone takes " + item.getKey().remaining()
-                    + " bytes: no response to it (at least " + answer + " bytes as a record of "
-                    + limits.responses().topic() + ") fits the limit of " + limits.responses().describe()
-                    + ", so it was not batched, to be billed for an answer that could never be published. Use a "
-                    + "shorter key, or raise that limit"));
+            throw new RejectedRequestException(rejection(
+                    item,
+                    "its key alone takes " + item.getKey().remaining()
+                            + " bytes: no response to it (at least " + answer + " bytes as a record of "
+                            + limits.responses().topic() + ") fits the limit of "
+                            + limits.responses().describe()
+                            + ", so it was not batched, to be billed for an answer that could never be published. Use a "
+                            + "shorter key, or raise that limit"));
         }
     }
 
@@ -69,8 +73,7 @@ final class RequestSizes {
     static final int SMALLEST_RESPONSE_BYTES = 2_048;
 
     /** The longest group key and batch id of a (model, kind): per record they would be two strings built and encoded. */
-    private record Widest(String group, int groupBytes, String batchId, int batchIdBytes) {
-    }
+    private record Widest(String group, int groupBytes, String batchId, int batchIdBytes) {}
 
     /** model → one per kind (by ordinal). */
     private final java.util.Map<String, Widest[]> widest = new java.util.HashMap<>();
@@ -80,8 +83,12 @@ final class RequestSizes {
         Widest w = byKind == null ? null : byKind[item.getKind().ordinal()];
         if (w == null) {
             String group = Groups.groupKey(item.getModel(), item.getKind(), WIDEST_SHARD);
-            String batchId = Groups.batchId(item.getModel(), item.getKind(), WIDEST_SHARD, WIDEST_EPOCH, Long.MAX_VALUE);
-            w = new Widest(group, group.getBytes(StandardCharsets.UTF_8).length, batchId,
+            String batchId =
+                    Groups.batchId(item.getModel(), item.getKind(), WIDEST_SHARD, WIDEST_EPOCH, Long.MAX_VALUE);
+            w = new Widest(
+                    group,
+                    group.getBytes(StandardCharsets.UTF_8).length,
+                    batchId,
                     batchId.getBytes(StandardCharsets.UTF_8).length);
             if (byKind == null) {
                 if (widest.size() >= Models.Cache.MAX_ENTRIES) {
@@ -96,10 +103,13 @@ final class RequestSizes {
     }
 
     static RejectedRequestException refused(BatchItem item, OversizedRequests.Refusal refusal) {
-        return new RejectedRequestException(rejection(item, "the request takes about " + refusal.bytes() + " bytes as a record of "
-                + refusal.topic() + ", and Kafka refused it as too large (" + refusal.reason() + "): the topic's "
-                + "max.message.bytes (or the producer's max.request.size) is smaller. It was not batched; send a smaller "
-                + "request, or raise that limit"));
+        return new RejectedRequestException(rejection(
+                item,
+                "the request takes about " + refusal.bytes() + " bytes as a record of "
+                        + refusal.topic() + ", and Kafka refused it as too large (" + refusal.reason()
+                        + "): the topic's "
+                        + "max.message.bytes (or the producer's max.request.size) is smaller. It was not batched; send a smaller "
+                        + "request, or raise that limit"));
     }
 
     private long batchValueBytes(Widest w, PreparedItem prepared) {
@@ -108,21 +118,32 @@ final class RequestSizes {
             return avro;
         }
         long bound = avro * JSON_EXPANSION + JSON_FIELD_NAMES;
-        if (RecordLimits.sizeOf(w.batchIdBytes(), bound, null) <= limits.batches().bytes()) {
+        if (RecordLimits.sizeOf(w.batchIdBytes(), bound, null)
+                <= limits.batches().bytes()) {
             return avro;
         }
         return jsonRecords.item(w.batchId(), w.group(), prepared).length;
     }
 
     private static RejectedRequestException tooLarge(BatchItem item, long size, RecordLimits.Limit limit) {
-        return new RejectedRequestException(rejection(item, "the request takes " + size + " bytes as a record of " + limit.topic()
-                + " (its batch line alone is " + item.getRequestBytes() + " bytes; the record also carries its key, headers and "
-                + "metadata), more than the limit of " + limit.describe() + ": it could never be batched. Send a smaller "
-                + "request, or raise that limit"));
+        return new RejectedRequestException(rejection(
+                item,
+                "the request takes " + size + " bytes as a record of " + limit.topic()
+                        + " (its batch line alone is " + item.getRequestBytes()
+                        + " bytes; the record also carries its key, headers and "
+                        + "metadata), more than the limit of " + limit.describe()
+                        + ": it could never be batched. Send a smaller "
+                        + "request, or raise that limit"));
     }
 
     private static Rejection rejection(BatchItem item, String message) {
-        return new Rejection(ErrorCode.REQUEST_TOO_LARGE, message, item.getRequestId(), item.getModel(), item.getKind(),
-                item.getMetadata(), item.getReceivedAt());
+        return new Rejection(
+                ErrorCode.REQUEST_TOO_LARGE,
+                message,
+                item.getRequestId(),
+                item.getModel(),
+                item.getKind(),
+                item.getMetadata(),
+                item.getReceivedAt());
     }
 }

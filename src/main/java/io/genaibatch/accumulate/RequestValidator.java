@@ -1,16 +1,15 @@
 package io.genaibatch.accumulate;
 
-import java.nio.ByteBuffer;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.function.ToLongFunction;
-
 import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.batch.JsonlLine;
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.GenAiRequest;
 import io.genaibatch.records.Header;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.ToLongFunction;
 import org.apache.kafka.common.header.Headers;
 
 /**
@@ -53,26 +52,39 @@ final class RequestValidator {
      */
     PreparedItem prepare(BatchItem item) {
         int length = decoder.utf8Length(item.getRequest());
-        return length < 0 ? encoder.prepare(item) : encoder.prepare(item, decoder.utf8Bytes(), decoder.utf8Offset(), length);
+        return length < 0
+                ? encoder.prepare(item)
+                : encoder.prepare(item, decoder.utf8Bytes(), decoder.utf8Offset(), length);
     }
 
     /** Where a record was read: its id and its response depend on it. */
-    record Source(String topic, int partition, long offset, long timestamp) {
-    }
+    record Source(String topic, int partition, long offset, long timestamp) {}
 
     /**
      * @param maxBytesOf the max-bytes in force for a (normalised) model name
      */
-    BatchItem validate(byte[] key, GenAiRequest request, Headers headers, Source source, ToLongFunction<String> maxBytesOf) {
+    BatchItem validate(
+            byte[] key, GenAiRequest request, Headers headers, Source source, ToLongFunction<String> maxBytesOf) {
         Instant receivedAt = Instant.ofEpochMilli(source.timestamp());
         String derivedId = RequestIds.derived(source.topic(), source.partition(), source.offset());
         if (request == null) {
-            throw reject(ErrorCode.UNDECODABLE, "the value is null (a tombstone): expected a GenAiRequest", derivedId, null, receivedAt);
+            throw reject(
+                    ErrorCode.UNDECODABLE,
+                    "the value is null (a tombstone): expected a GenAiRequest",
+                    derivedId,
+                    null,
+                    receivedAt);
         }
-        String requestId = request.getRequestId() == null || request.getRequestId().isBlank() ? derivedId : request.getRequestId();
+        String requestId =
+                request.getRequestId() == null || request.getRequestId().isBlank() ? derivedId : request.getRequestId();
         if (key == null) {
-            throw reject(ErrorCode.NULL_KEY, "the record has no key: the response is published under the request's key, "
-                    + "so every request needs one", requestId, request, receivedAt);
+            throw reject(
+                    ErrorCode.NULL_KEY,
+                    "the record has no key: the response is published under the request's key, "
+                            + "so every request needs one",
+                    requestId,
+                    request,
+                    receivedAt);
         }
         // A derived id is always usable (a Kafka topic name, two numbers): only the caller's is checked.
         String idProblem = requestId == derivedId ? null : RequestIds.problem(requestId);
@@ -80,8 +92,12 @@ final class RequestValidator {
             throw reject(ErrorCode.INVALID_REQUEST_ID, idProblem, derivedId, request, receivedAt);
         }
         if (request.getModel() == null || request.getModel().isBlank()) {
-            throw reject(ErrorCode.MISSING_MODEL, "field 'model' is empty: expected a model name such as gemini-2.5-flash",
-                    requestId, request, receivedAt);
+            throw reject(
+                    ErrorCode.MISSING_MODEL,
+                    "field 'model' is empty: expected a model name such as gemini-2.5-flash",
+                    requestId,
+                    request,
+                    receivedAt);
         }
         String model;
         try {
@@ -93,19 +109,28 @@ final class RequestValidator {
         if (!allowed.allows(model)) {
             throw reject(ErrorCode.UNKNOWN_MODEL, allowed.refusal(model), requestId, request, receivedAt);
         }
-        RequestJson.Checked checked = RequestJson.check(request.getKind(), request.getRequest(), decoder.utf8Bytes(),
-                decoder.utf8Offset(), decoder.utf8Length(request.getRequest()));
+        RequestJson.Checked checked = RequestJson.check(
+                request.getKind(),
+                request.getRequest(),
+                decoder.utf8Bytes(),
+                decoder.utf8Offset(),
+                decoder.utf8Length(request.getRequest()));
         if (checked.problem() != null) {
             throw reject(checked.problem().code(), checked.problem().message(), requestId, request, receivedAt);
         }
         // The line is keyed by the derived id whatever requestId the caller gave (see LineKey). When the one-line JSON
         // is the decoded request itself, its UTF-8 length is known (and it has no line break).
         int utf8Length = decoder.utf8Length(checked.oneLine());
-        long lineBytes = utf8Length >= 0 ? JsonlLine.size(derivedId, utf8Length) : JsonlLine.size(derivedId, checked.oneLine());
+        long lineBytes =
+                utf8Length >= 0 ? JsonlLine.size(derivedId, utf8Length) : JsonlLine.size(derivedId, checked.oneLine());
         long maxBytes = maxBytesOf.applyAsLong(model);
         if (lineBytes > maxBytes) {
-            throw reject(ErrorCode.REQUEST_TOO_LARGE, "field 'request' takes " + lineBytes + " bytes as a batch line, more than "
-                    + "the max-bytes of model " + model + " (" + maxBytes + "): it could never fit in a batch", requestId, request,
+            throw reject(
+                    ErrorCode.REQUEST_TOO_LARGE,
+                    "field 'request' takes " + lineBytes + " bytes as a batch line, more than "
+                            + "the max-bytes of model " + model + " (" + maxBytes + "): it could never fit in a batch",
+                    requestId,
+                    request,
                     receivedAt);
         }
         return BatchItem.newBuilder()
@@ -134,10 +159,15 @@ final class RequestValidator {
         return out;
     }
 
-    private static RejectedRequestException reject(ErrorCode code, String message, String requestId, GenAiRequest request,
-                                                   Instant receivedAt) {
-        return new RejectedRequestException(new Rejection(code, message, requestId,
-                request == null ? "" : request.getModel(), request == null ? null : request.getKind(),
-                request == null ? null : request.getMetadata(), receivedAt));
+    private static RejectedRequestException reject(
+            ErrorCode code, String message, String requestId, GenAiRequest request, Instant receivedAt) {
+        return new RejectedRequestException(new Rejection(
+                code,
+                message,
+                requestId,
+                request == null ? "" : request.getModel(),
+                request == null ? null : request.getKind(),
+                request == null ? null : request.getMetadata(),
+                receivedAt));
     }
 }

@@ -1,11 +1,10 @@
 package io.genaibatch.accumulate;
 
-import java.util.Map;
-
 import io.genaibatch.batch.LineKey;
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.BatchRecord;
+import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.streams.errors.DefaultProductionExceptionHandler;
@@ -42,6 +41,7 @@ public final class TooLargeRecordHandler implements ProductionExceptionHandler {
 
     /** Kafka Streams' own behaviour for every other error (RETRY when retriable, else FAIL), kept unchanged. */
     private final DefaultProductionExceptionHandler fallback = new DefaultProductionExceptionHandler();
+
     private OversizedRequests oversized;
     private RecordLimits limits;
 
@@ -55,7 +55,8 @@ public final class TooLargeRecordHandler implements ProductionExceptionHandler {
     }
 
     @Override
-    public Response handleError(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
+    public Response handleError(
+            ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
         if (!(exception instanceof RecordTooLargeException)) {
             return fallback.handleError(context, record, exception);
         }
@@ -63,25 +64,39 @@ public final class TooLargeRecordHandler implements ProductionExceptionHandler {
         String learned = learnedLimit(record.topic());
         BatchItem item = itemOf(record);
         if (item == null) {
-            log.error("Kafka refused a record of about {} bytes for topic {} as too large ({}); the limit learned at start was {}. "
-                    + "It carries no request to reject, so the task fails and retries it: raise the topic's max.message.bytes "
-                    + "(and the producer's max.request.size) to let it through", size, record.topic(), exception.getMessage(), learned);
+            log.error(
+                    "Kafka refused a record of about {} bytes for topic {} as too large ({}); the limit learned at start was {}. "
+                            + "It carries no request to reject, so the task fails and retries it: raise the topic's max.message.bytes "
+                            + "(and the producer's max.request.size) to let it through",
+                    size,
+                    record.topic(),
+                    exception.getMessage(),
+                    learned);
             return Response.fail();
         }
         String lineKey = LineKey.of(item);
         oversized.add(lineKey, new OversizedRequests.Refusal(record.topic(), size, exception.getMessage()));
-        log.error("Kafka refused the record of request {} (line key {}) for topic {}: about {} bytes ({}); the limit learned at "
-                + "start was {}, so the topic's max.message.bytes was probably lowered since. The thread's exactly-once "
-                + "transaction is aborted and resumes from its last commit, where this request is answered REJECTED "
-                + "REQUEST_TOO_LARGE instead of being written again", item.getRequestId(), lineKey, record.topic(), size,
-                exception.getMessage(), learned);
+        log.error(
+                "Kafka refused the record of request {} (line key {}) for topic {}: about {} bytes ({}); the limit learned at "
+                        + "start was {}, so the topic's max.message.bytes was probably lowered since. The thread's exactly-once "
+                        + "transaction is aborted and resumes from its last commit, where this request is answered REJECTED "
+                        + "REQUEST_TOO_LARGE instead of being written again",
+                item.getRequestId(),
+                lineKey,
+                record.topic(),
+                size,
+                exception.getMessage(),
+                learned);
         return Response.fail();
     }
 
     @Override
     @SuppressWarnings("rawtypes")
-    public Response handleSerializationError(ErrorHandlerContext context, ProducerRecord record, Exception exception,
-                                             SerializationExceptionOrigin origin) {
+    public Response handleSerializationError(
+            ErrorHandlerContext context,
+            ProducerRecord record,
+            Exception exception,
+            SerializationExceptionOrigin origin) {
         return fallback.handleSerializationError(context, record, exception, origin);
     }
 
@@ -89,7 +104,8 @@ public final class TooLargeRecordHandler implements ProductionExceptionHandler {
         if (limits == null) {
             return "unknown";
         }
-        for (RecordLimits.Limit l : java.util.List.of(limits.repartition(), limits.batches(), limits.responses(), limits.dlq())) {
+        for (RecordLimits.Limit l :
+                java.util.List.of(limits.repartition(), limits.batches(), limits.responses(), limits.dlq())) {
             if (l.topic().equals(topic)) {
                 return l.describe();
             }
@@ -104,7 +120,10 @@ public final class TooLargeRecordHandler implements ProductionExceptionHandler {
         }
         try {
             if (record.topic().endsWith("-" + AccumulatorTopology.REPARTITION_NAME + "-repartition")) {
-                return PreparedItem.serde().deserializer().deserialize(record.topic(), record.value()).item();
+                return PreparedItem.serde()
+                        .deserializer()
+                        .deserialize(record.topic(), record.value())
+                        .item();
             }
             if (limits != null && !record.topic().equals(limits.batches().topic())) {
                 return null;

@@ -1,17 +1,15 @@
 package io.genaibatch.accumulate;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.genaibatch.batch.ErrorCode;
+import io.genaibatch.records.RequestKind;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.genaibatch.batch.ErrorCode;
-import io.genaibatch.records.RequestKind;
-
 /** Names the field that makes a value undecodable, from the JSON itself when the value is JSON. */
 final class UndecodableRequests {
-    private UndecodableRequests() {
-    }
+    private UndecodableRequests() {}
 
     static Rejection classify(RequestValidator.Source source, byte[] value, Exception exception) {
         String derived = RequestIds.derived(source.topic(), source.partition(), source.offset());
@@ -22,8 +20,14 @@ final class UndecodableRequests {
             return new Rejection(ErrorCode.UNDECODABLE, message, derived, "", null, null, receivedAt);
         }
         if (!json.isObject()) {
-            return new Rejection(ErrorCode.NOT_AN_OBJECT, "the value is JSON but " + RequestJson.type(json)
-                    + ", not an object: expected {\"model\": ..., \"kind\": ..., \"request\": {...}}", derived, "", null, null,
+            return new Rejection(
+                    ErrorCode.NOT_AN_OBJECT,
+                    "the value is JSON but " + RequestJson.type(json)
+                            + ", not an object: expected {\"model\": ..., \"kind\": ..., \"request\": {...}}",
+                    derived,
+                    "",
+                    null,
+                    null,
                     receivedAt);
         }
         String requestId = text(json, "requestId");

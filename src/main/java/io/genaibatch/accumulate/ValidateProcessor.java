@@ -1,13 +1,12 @@
 package io.genaibatch.accumulate;
 
-import java.util.function.ToLongFunction;
-
 import io.genaibatch.accumulate.HeldRequestsLostException.Problem;
 import io.genaibatch.accumulate.HeldRequestsLostException.Reason;
 import io.genaibatch.kafka.RecordDecodingException;
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.GenAiRequest;
 import io.genaibatch.records.WindowPolicy;
+import java.util.function.ToLongFunction;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.errors.StreamsException;
@@ -46,14 +45,20 @@ final class ValidateProcessor implements Processor<byte[], byte[], String, Prepa
      * @param requestsTopic genai.requests, where held requests are read back from
      * @param configuredRetention topics.retention, named in the log when holding starts
      */
-    record HoldSettings(String requestsTopic, java.time.Duration configuredRetention, HeldRecordReader.Factory readers,
-                        int releasePerPunctuation) {
-    }
+    record HoldSettings(
+            String requestsTopic,
+            java.time.Duration configuredRetention,
+            HeldRecordReader.Factory readers,
+            int releasePerPunctuation) {}
 
     private final RequestSizes sizes;
 
-    ValidateProcessor(WindowPolicies policies, AccumulatorMetrics metrics, HoldSettings hold, AllowedModels allowed,
-                      RequestSizes sizes) {
+    ValidateProcessor(
+            WindowPolicies policies,
+            AccumulatorMetrics metrics,
+            HoldSettings hold,
+            AllowedModels allowed,
+            RequestSizes sizes) {
         this.validator = new RequestValidator(allowed);
         this.sizes = sizes;
         this.policies = policies;
@@ -64,19 +69,32 @@ final class ValidateProcessor implements Processor<byte[], byte[], String, Prepa
     @Override
     public void init(ProcessorContext<String, PreparedItem> context) {
         this.context = context;
-        ReadOnlyKeyValueStore<String, WindowPolicy> store = context.getStateStore(AccumulatorTopology.WINDOW_POLICY_STORE);
+        ReadOnlyKeyValueStore<String, WindowPolicy> store =
+                context.getStateStore(AccumulatorTopology.WINDOW_POLICY_STORE);
         this.cache = new PolicyCache(policies, store);
         // The task's partition is its genai.requests partition: this sub-topology has no other source.
-        this.held = new HeldRequests(context.getStateStore(AccumulatorTopology.HELD_STORE), hold.requestsTopic(),
-                context.taskId().partition(), hold.configuredRetention(), metrics, hold.readers(), hold.releasePerPunctuation());
+        this.held = new HeldRequests(
+                context.getStateStore(AccumulatorTopology.HELD_STORE),
+                hold.requestsTopic(),
+                context.taskId().partition(),
+                hold.configuredRetention(),
+                metrics,
+                hold.readers(),
+                hold.releasePerPunctuation());
         context.schedule(AccumulateProcessor.PUNCTUATE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
         RecordMetadata where = context.recordMetadata().orElseThrow();
-        RequestValidator.Source source = new RequestValidator.Source(where.topic(), where.partition(), where.offset(), record.timestamp());
-        BatchItem item = validate(record.key(), record.value(), record.headers(), source, model -> cache.get(model).maxBytes());
+        RequestValidator.Source source =
+                new RequestValidator.Source(where.topic(), where.partition(), where.offset(), record.timestamp());
+        BatchItem item = validate(
+                record.key(),
+                record.value(),
+                record.headers(),
+                source,
+                model -> cache.get(model).maxBytes());
         // Encoded now (not when forwarded) so that the records it becomes are measured before it is accepted or held:
         // one that could not fit in Kafka's limits would fail the exactly-once transaction at every attempt.
         PreparedItem prepared = validator.prepare(item);
@@ -92,8 +110,12 @@ final class ValidateProcessor implements Processor<byte[], byte[], String, Prepa
         forward(item, prepared, policy, record.key(), record.timestamp());
     }
 
-    private BatchItem validate(byte[] key, byte[] value, Headers headers, RequestValidator.Source source,
-                               ToLongFunction<String> maxBytesOf) {
+    private BatchItem validate(
+            byte[] key,
+            byte[] value,
+            Headers headers,
+            RequestValidator.Source source,
+            ToLongFunction<String> maxBytesOf) {
         GenAiRequest request = null;
         if (value != null) {
             try {
@@ -123,22 +145,24 @@ final class ValidateProcessor implements Processor<byte[], byte[], String, Prepa
      * shrank meanwhile). Returns null, or why it cannot be batched.
      */
     private Problem release(String model, HeldRecordReader.HeldRecord r) {
-        RequestValidator.Source source = new RequestValidator.Source(hold.requestsTopic(), context.taskId().partition(),
-                r.offset(), r.timestamp());
+        RequestValidator.Source source = new RequestValidator.Source(
+                hold.requestsTopic(), context.taskId().partition(), r.offset(), r.timestamp());
         BatchItem item;
         try {
             item = validate(r.key(), r.value(), r.headers(), source, m -> Long.MAX_VALUE);
         } catch (RejectedRequestException e) {
             // Only possible if the record is not the one held, or validation rules changed in between (an upgrade).
-            return new Problem(Reason.INVALID, "it no longer passes validation ("
-                    + e.rejection().code().code() + ": " + e.rejection().message() + ")");
+            return new Problem(
+                    Reason.INVALID,
+                    "it no longer passes validation (" + e.rejection().code().code() + ": "
+                            + e.rejection().message() + ")");
         } catch (StreamsException e) {
             throw e;
         } catch (RuntimeException e) {
             // Not this record's pointer's fault to stay: left held, it would fail every second and hold every later
             // request of the model behind it. Answered (and its pointer dropped) like a fresh request would be.
-            return new Problem(Reason.FAILED, "the accumulator failed on it (" + e
-                    + "); a bug in genai-batch, please report it");
+            return new Problem(
+                    Reason.FAILED, "the accumulator failed on it (" + e + "); a bug in genai-batch, please report it");
         }
         if (!item.getModel().equals(model)) {
             // Key and timestamp matched, the content did not: another record at its offset, as with a recreated topic.
@@ -149,8 +173,9 @@ final class ValidateProcessor implements Processor<byte[], byte[], String, Prepa
         try {
             sizes.check(item, prepared);
         } catch (RejectedRequestException e) {
-            return new Problem(Reason.INVALID, "it no longer fits in Kafka's limits ("
-                    + e.rejection().message() + ")");
+            return new Problem(
+                    Reason.INVALID,
+                    "it no longer fits in Kafka's limits (" + e.rejection().message() + ")");
         }
         forward(item, prepared, cache.get(model), r.key(), r.timestamp());
         return null;

@@ -1,7 +1,12 @@
 package io.genaibatch.accumulate;
 
+import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.kafka.ReadToEnd;
+import io.genaibatch.kafka.RecordCodec;
+import io.genaibatch.kafka.Topics;
+import io.genaibatch.records.WindowPolicy;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,13 +16,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
-
-import io.genaibatch.config.GenAiBatchConfig;
-import io.genaibatch.kafka.KafkaClients;
-import io.genaibatch.kafka.ReadToEnd;
-import io.genaibatch.kafka.RecordCodec;
-import io.genaibatch.kafka.Topics;
-import io.genaibatch.records.WindowPolicy;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -44,16 +42,15 @@ public final class WindowConfigClient {
     }
 
     /** What the topic holds: the latest valid record per key, and the records that the accumulator ignores. */
-    public record Snapshot(Map<String, WindowPolicy> policies, List<String> ignored) {
-    }
+    public record Snapshot(Map<String, WindowPolicy> policies, List<String> ignored) {}
 
     /** Reads the whole (small, compacted) topic up to its current end. */
     public Snapshot read() throws InterruptedException, ExecutionException, TimeoutException {
         Map<String, Object> props = new HashMap<>(Map.of(ConsumerConfig.CLIENT_ID_CONFIG, "genai-batch-config"));
         Map<String, WindowPolicy> policies = new TreeMap<>();
         Map<String, String> ignored = new TreeMap<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(new KafkaClients(config).consumer(props),
-                new StringDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
+                new KafkaClients(config).consumer(props), new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = ReadToEnd.partitions(consumer, topic, TIMEOUT);
             if (partitions.isEmpty()) {
                 throw new TimeoutException("topic " + topic + " does not exist: run `genai-batch topics create` first");
@@ -61,18 +58,23 @@ public final class WindowConfigClient {
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions, TIMEOUT);
-            ReadToEnd.Result read = ReadToEnd.read(consumer, end, ReadToEnd.Limit.within(TIMEOUT),
-                    r -> apply(r, policies, ignored));
+            ReadToEnd.Result read =
+                    ReadToEnd.read(consumer, end, ReadToEnd.Limit.within(TIMEOUT), r -> apply(r, policies, ignored));
             if (!read.reached()) {
                 throw new TimeoutException("could not read " + topic + " to its end within " + TIMEOUT.toSeconds()
                         + " s (" + read.firstBehind() + ")");
             }
         }
-        return new Snapshot(policies, ignored.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).toList());
+        return new Snapshot(
+                policies,
+                ignored.entrySet().stream()
+                        .map(e -> e.getKey() + ": " + e.getValue())
+                        .toList());
     }
 
     /** The same rules as the accumulator's global store: invalid records are skipped, the previous value stays. */
-    private static void apply(ConsumerRecord<String, byte[]> r, Map<String, WindowPolicy> policies, Map<String, String> ignored) {
+    private static void apply(
+            ConsumerRecord<String, byte[]> r, Map<String, WindowPolicy> policies, Map<String, String> ignored) {
         if (r.key() == null) {
             return;
         }
@@ -96,10 +98,11 @@ public final class WindowConfigClient {
     }
 
     /** Writes (or, with null, deletes) the policy of a key and waits for the broker's acknowledgement. */
-    public void write(String key, WindowPolicy policy) throws InterruptedException, ExecutionException, TimeoutException {
+    public void write(String key, WindowPolicy policy)
+            throws InterruptedException, ExecutionException, TimeoutException {
         Map<String, Object> props = Map.of(ProducerConfig.CLIENT_ID_CONFIG, "genai-batch-config");
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(new KafkaClients(config).producer(props),
-                new StringSerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                new KafkaClients(config).producer(props), new StringSerializer(), new ByteArraySerializer())) {
             byte[] value = policy == null ? null : CODEC.encode(policy, AccumulatorTopology.formatOf(config));
             producer.send(new ProducerRecord<>(topic, key, value)).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         }
@@ -112,5 +115,4 @@ public final class WindowConfigClient {
         models.remove(Models.ALL);
         return models.stream().collect(Collectors.toCollection(java.util.LinkedHashSet::new));
     }
-
 }

@@ -1,9 +1,8 @@
 package io.genaibatch.accumulate;
 
-import java.util.List;
-
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.records.WindowPolicy;
+import java.util.List;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -49,8 +48,11 @@ final class WindowConfigProcessor implements Processor<String, byte[], Void, Voi
         }
         List<String> problems = WindowPolicyValidator.problems(key, policy);
         if (!problems.isEmpty()) {
-            log.error("Ignoring invalid window-config record for {} (written by {}), the previous policy stays: {}",
-                    key, policy.getUpdatedBy(), String.join("; ", problems));
+            log.error(
+                    "Ignoring invalid window-config record for {} (written by {}), the previous policy stays: {}",
+                    key,
+                    policy.getUpdatedBy(),
+                    String.join("; ", problems));
             return;
         }
         store.put(key, policy);

@@ -1,16 +1,15 @@
 package io.genaibatch.accumulate;
 
+import io.genaibatch.config.ConfigKey;
+import io.genaibatch.config.ConfigKeys;
+import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.records.WindowPolicy;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
-
-import io.genaibatch.config.ConfigKey;
-import io.genaibatch.config.ConfigKeys;
-import io.genaibatch.config.GenAiBatchConfig;
-import io.genaibatch.records.WindowPolicy;
 
 /**
  * Resolves the window policy of a model. For each setting, the first that has a value wins:
@@ -50,16 +49,36 @@ public final class WindowPolicies {
         WindowPolicy own = topic.apply(model);
         WindowPolicy all = Models.ALL.equals(model) ? null : topic.apply(Models.ALL);
         Map<String, String> sources = new LinkedHashMap<>();
-        int maxRequests = pick(ConfigKeys.WINDOW_MAX_REQUESTS, model, own == null ? null : own.getMaxRequests(),
-                all == null ? null : all.getMaxRequests(), sources);
-        long maxBytes = pick(ConfigKeys.WINDOW_MAX_BYTES, model, own == null ? null : own.getMaxBytes(),
-                all == null ? null : all.getMaxBytes(), sources);
-        Duration maxWait = pick(ConfigKeys.WINDOW_MAX_WAIT, model, own == null ? null : ms(own.getMaxWaitMs()),
-                all == null ? null : ms(all.getMaxWaitMs()), sources);
-        int shards = pick(ConfigKeys.WINDOW_SHARDS, model, own == null ? null : own.getShards(),
-                all == null ? null : all.getShards(), sources);
-        boolean enabled = pick(ConfigKeys.WINDOW_ENABLED, model, own == null ? null : own.getEnabled(),
-                all == null ? null : all.getEnabled(), sources);
+        int maxRequests = pick(
+                ConfigKeys.WINDOW_MAX_REQUESTS,
+                model,
+                own == null ? null : own.getMaxRequests(),
+                all == null ? null : all.getMaxRequests(),
+                sources);
+        long maxBytes = pick(
+                ConfigKeys.WINDOW_MAX_BYTES,
+                model,
+                own == null ? null : own.getMaxBytes(),
+                all == null ? null : all.getMaxBytes(),
+                sources);
+        Duration maxWait = pick(
+                ConfigKeys.WINDOW_MAX_WAIT,
+                model,
+                own == null ? null : ms(own.getMaxWaitMs()),
+                all == null ? null : ms(all.getMaxWaitMs()),
+                sources);
+        int shards = pick(
+                ConfigKeys.WINDOW_SHARDS,
+                model,
+                own == null ? null : own.getShards(),
+                all == null ? null : all.getShards(),
+                sources);
+        boolean enabled = pick(
+                ConfigKeys.WINDOW_ENABLED,
+                model,
+                own == null ? null : own.getEnabled(),
+                all == null ? null : all.getEnabled(),
+                sources);
         return new EffectivePolicy(model, maxRequests, maxBytes, maxWait, shards, enabled, sources);
     }
 
@@ -76,8 +95,10 @@ public final class WindowPolicies {
         if (written != null) {
             Optional<T> perModel = config.findForModel(written, key);
             if (perModel.isPresent()) {
-                sources.put(key.name(), config.sourceOf(written, key) + " (" + ConfigKeys.WINDOW_MODELS_PREFIX + written + "."
-                        + ConfigKeys.windowSetting(key) + ")");
+                sources.put(
+                        key.name(),
+                        config.sourceOf(written, key) + " (" + ConfigKeys.WINDOW_MODELS_PREFIX + written + "."
+                                + ConfigKeys.windowSetting(key) + ")");
                 return perModel.get();
             }
         }

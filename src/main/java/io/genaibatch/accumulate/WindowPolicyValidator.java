@@ -1,20 +1,18 @@
 package io.genaibatch.accumulate;
 
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-
 import io.genaibatch.config.ConfigKey;
 import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.records.WindowPolicy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Checks a window policy record with the validators of the {@code window.*} keys, so a value is refused with the
  * same words by the config file loader, by {@code config set} and by the accumulator reading genai.window-config.
  */
 public final class WindowPolicyValidator {
-    private WindowPolicyValidator() {
-    }
+    private WindowPolicyValidator() {}
 
     /** Every problem of a window-config record (its key and value), each naming the key; empty when valid. */
     public static List<String> problems(String topicKey, WindowPolicy policy) {
@@ -31,7 +29,10 @@ public final class WindowPolicyValidator {
         if (policy != null) {
             check(ConfigKeys.WINDOW_MAX_REQUESTS, policy.getMaxRequests(), problems);
             check(ConfigKeys.WINDOW_MAX_BYTES, policy.getMaxBytes(), problems);
-            check(ConfigKeys.WINDOW_MAX_WAIT, policy.getMaxWaitMs() == null ? null : Duration.ofMillis(policy.getMaxWaitMs()), problems);
+            check(
+                    ConfigKeys.WINDOW_MAX_WAIT,
+                    policy.getMaxWaitMs() == null ? null : Duration.ofMillis(policy.getMaxWaitMs()),
+                    problems);
             check(ConfigKeys.WINDOW_SHARDS, policy.getShards(), problems);
         }
         return problems;

@@ -7,8 +7,7 @@ import java.time.Duration;
  * sealed batch must be acceptable to the API) and the submitter plans jobs with them.
  */
 public final class ApiLimits {
-    private ApiLimits() {
-    }
+    private ApiLimits() {}
 
     /** Largest JSONL input file the Files API accepts for a batch job (2 GB, counted in powers of 1000). */
     public static final long MAX_FILE_BYTES = 2_000_000_000L;

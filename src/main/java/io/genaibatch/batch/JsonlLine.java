@@ -1,10 +1,9 @@
 package io.genaibatch.batch;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
 
 /**
  * One line of the Gemini batch JSONL input file: {@code {"key": "<line key>", "request": <request JSON>}} and a
@@ -20,8 +19,7 @@ public final class JsonlLine {
     private static final byte[] SUFFIX = "}\n".getBytes(StandardCharsets.US_ASCII);
     private static final int FIXED_BYTES = PREFIX.length + MIDDLE.length + SUFFIX.length;
 
-    private JsonlLine() {
-    }
+    private JsonlLine() {}
 
     /** The number of bytes {@link #write} writes for this line, newline included, without building it. */
     public static long size(String requestId, String requestJson) {
@@ -93,7 +91,9 @@ public final class JsonlLine {
                 n += 1;
             } else if (c < 0x800) {
                 n += 2;
-            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+            } else if (Character.isHighSurrogate(c)
+                    && i + 1 < s.length()
+                    && Character.isLowSurrogate(s.charAt(i + 1))) {
                 n += 4;
                 i++;
             } else if (Character.isSurrogate(c)) {

@@ -12,8 +12,7 @@ import io.genaibatch.records.BatchItem;
  * the key is unique in every batch and the same however often the request is reprocessed.
  */
 public final class LineKey {
-    private LineKey() {
-    }
+    private LineKey() {}
 
     public static String of(String topic, int partition, long offset) {
         return topic + "-" + partition + "-" + offset;

@@ -1,15 +1,14 @@
 package io.genaibatch.batch;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
@@ -47,8 +46,16 @@ import org.apache.kafka.common.header.Headers;
  *                      vanished from genai.batches meanwhile (retention) cannot shift what it skips, as a count
  *                      would. Null before the first chunk, and on records written before it existed
  */
-public record Lineage(String rootBatchId, String parentBatchId, int attempt, String reason, ItemsRange items,
-                      String decision, List<String> children, Copied copied, String publishedThroughKey) {
+public record Lineage(
+        String rootBatchId,
+        String parentBatchId,
+        int attempt,
+        String reason,
+        ItemsRange items,
+        String decision,
+        List<String> children,
+        Copied copied,
+        String publishedThroughKey) {
     /** The header on genai.batches seals and genai.jobs records. */
     public static final String HEADER = "genai-batch.lineage";
     /** Header on every response: the attempt that answered it (1 = the batch the accumulator made). */
@@ -117,14 +124,14 @@ public record Lineage(String rootBatchId, String parentBatchId, int attempt, Str
 
     /** This lineage with the poller's decision about the batch. */
     public Lineage decided(String what, List<String> childIds) {
-        return new Lineage(rootBatchId, parentBatchId, attempt, reason, items, what, childIds, copied,
-                publishedThroughKey);
+        return new Lineage(
+                rootBatchId, parentBatchId, attempt, reason, items, what, childIds, copied, publishedThroughKey);
     }
 
     /** This lineage with the re-batch copies made so far. */
     public Lineage withCopied(Copied progress) {
-        return new Lineage(rootBatchId, parentBatchId, attempt, reason, items, decision, children, progress,
-                publishedThroughKey);
+        return new Lineage(
+                rootBatchId, parentBatchId, attempt, reason, items, decision, children, progress, publishedThroughKey);
     }
 
     /** This lineage with the line key of the last item the committed chunks handled. */
@@ -210,19 +217,28 @@ public record Lineage(String rootBatchId, String parentBatchId, int attempt, Str
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("header " + HEADER + " is not JSON: " + e.getMessage(), e);
         }
-        if (o == null || !o.isObject() || !o.path("root").isTextual() || !o.path("attempt").canConvertToInt()) {
+        if (o == null
+                || !o.isObject()
+                || !o.path("root").isTextual()
+                || !o.path("attempt").canConvertToInt()) {
             throw new IllegalArgumentException("header " + HEADER + " must be a JSON object with at least \"root\" "
                     + "(string) and \"attempt\" (int), found " + new String(json, StandardCharsets.UTF_8));
         }
         ItemsRange items = null;
         JsonNode i = o.get("items");
         if (i != null && !i.isNull()) {
-            if (!i.isObject() || !i.path("batchId").isTextual() || !i.path("partition").canConvertToInt()
-                    || !i.path("from").canConvertToLong() || !i.path("to").canConvertToLong()) {
+            if (!i.isObject()
+                    || !i.path("batchId").isTextual()
+                    || !i.path("partition").canConvertToInt()
+                    || !i.path("from").canConvertToLong()
+                    || !i.path("to").canConvertToLong()) {
                 throw new IllegalArgumentException("header " + HEADER + ": \"items\" must be an object with batchId, "
                         + "partition, from and to, found " + i);
             }
-            items = new ItemsRange(i.get("batchId").asText(), i.get("partition").asInt(), i.get("from").asLong(),
+            items = new ItemsRange(
+                    i.get("batchId").asText(),
+                    i.get("partition").asInt(),
+                    i.get("from").asLong(),
                     i.get("to").asLong());
         }
         List<String> children = new ArrayList<>();
@@ -230,10 +246,21 @@ public record Lineage(String rootBatchId, String parentBatchId, int attempt, Str
         Copied copied = null;
         JsonNode c = o.get("copied");
         if (c != null && c.isObject()) {
-            copied = new Copied(c.path("count").asInt(), c.path("bytes").asLong(), c.path("reasons").asText());
+            copied = new Copied(
+                    c.path("count").asInt(),
+                    c.path("bytes").asLong(),
+                    c.path("reasons").asText());
         }
-        return new Lineage(o.get("root").asText(), text(o, "parent"), o.get("attempt").asInt(), text(o, "reason"),
-                items, text(o, "decision"), children, copied, text(o, "publishedThroughKey"));
+        return new Lineage(
+                o.get("root").asText(),
+                text(o, "parent"),
+                o.get("attempt").asInt(),
+                text(o, "reason"),
+                items,
+                text(o, "decision"),
+                children,
+                copied,
+                text(o, "publishedThroughKey"));
     }
 
     private static String text(JsonNode o, String field) {

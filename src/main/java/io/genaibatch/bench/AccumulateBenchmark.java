@@ -1,18 +1,5 @@
 package io.genaibatch.bench;
 
-import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.Random;
-import java.util.concurrent.TimeUnit;
-
 import io.genaibatch.accumulate.AccumulateRole;
 import io.genaibatch.accumulate.AccumulatorMetrics;
 import io.genaibatch.accumulate.AccumulatorTopology;
@@ -27,6 +14,18 @@ import io.genaibatch.kafka.Topics;
 import io.genaibatch.kafka.ValueFormat;
 import io.genaibatch.records.GenAiRequest;
 import io.genaibatch.records.RequestKind;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -70,8 +69,14 @@ public final class AccumulateBenchmark {
     /**
      * @param tuning Kafka Streams settings given to all three topologies (the accumulator's own defaults, then these)
      */
-    public AccumulateBenchmark(GenAiBatchConfig base, int records, int requestBytes, int rounds, Map<String, Object> tuning,
-                               PrintWriter out) throws Exception {
+    public AccumulateBenchmark(
+            GenAiBatchConfig base,
+            int records,
+            int requestBytes,
+            int rounds,
+            Map<String, Object> tuning,
+            PrintWriter out)
+            throws Exception {
         this.base = base;
         this.records = records;
         this.requestBytes = requestBytes;
@@ -103,8 +108,11 @@ public final class AccumulateBenchmark {
 
         /** The last line of the benchmark. */
         public String line() {
-            return String.format(java.util.Locale.ROOT, "RESULT accumulate: one-hop ratio %.2f, two-hop ratio %.2f",
-                    oneHopRatio(), twoHopRatio());
+            return String.format(
+                    java.util.Locale.ROOT,
+                    "RESULT accumulate: one-hop ratio %.2f, two-hop ratio %.2f",
+                    oneHopRatio(),
+                    twoHopRatio());
         }
     }
 
@@ -127,7 +135,8 @@ public final class AccumulateBenchmark {
         Topics topics = Topics.from(config);
         try (Admin admin = new KafkaClients(config).admin()) {
             new TopicAdmin(admin).createMissing(topics.specs());
-            TopicReadiness.awaitServed(admin, topics.specs().stream().map(TopicSpec::name).toList(), Duration.ofSeconds(60));
+            TopicReadiness.awaitServed(
+                    admin, topics.specs().stream().map(TopicSpec::name).toList(), Duration.ofSeconds(60));
         }
         produceInput(config, topics.requests());
         List<Double> pass = new ArrayList<>();
@@ -140,10 +149,21 @@ public final class AccumulateBenchmark {
             Round p = passThrough(config, topics, prefix, round);
             Round t = twoHop(config, topics, prefix, round);
             Round a = accumulator(settings, prefix, round);
-            out.printf("%-8s one-hop %,9.0f rec/s   two-hop %,9.0f rec/s   accumulator %,9.0f rec/s   ratios %.2f / %.2f%n",
-                    label, p.perSecond(), t.perSecond(), a.perSecond(), a.perSecond() / p.perSecond(), a.perSecond() / t.perSecond());
-            out.printf("%-8s stream thread CPU per record: one-hop %.1f µs   two-hop %.1f µs   accumulator %.1f µs   two-hop/accumulator %.2f%n",
-                    "", p.cpuMicrosPerRecord(), t.cpuMicrosPerRecord(), a.cpuMicrosPerRecord(), t.cpuMicrosPerRecord() / a.cpuMicrosPerRecord());
+            out.printf(
+                    "%-8s one-hop %,9.0f rec/s   two-hop %,9.0f rec/s   accumulator %,9.0f rec/s   ratios %.2f / %.2f%n",
+                    label,
+                    p.perSecond(),
+                    t.perSecond(),
+                    a.perSecond(),
+                    a.perSecond() / p.perSecond(),
+                    a.perSecond() / t.perSecond());
+            out.printf(
+                    "%-8s stream thread CPU per record: one-hop %.1f µs   two-hop %.1f µs   accumulator %.1f µs   two-hop/accumulator %.2f%n",
+                    "",
+                    p.cpuMicrosPerRecord(),
+                    t.cpuMicrosPerRecord(),
+                    a.cpuMicrosPerRecord(),
+                    t.cpuMicrosPerRecord() / a.cpuMicrosPerRecord());
             out.flush();
             if (round > 0) {
                 pass.add(p.perSecond());
@@ -154,32 +174,50 @@ public final class AccumulateBenchmark {
             }
         }
         Result result = new Result(median(pass), median(twoHop), median(acc));
-        out.printf("median   one-hop %,9.0f rec/s   two-hop %,9.0f rec/s   accumulator %,9.0f rec/s   ratios %.2f / %.2f%n",
-                result.passThroughPerSecond(), result.twoHopPerSecond(), result.accumulatorPerSecond(),
-                result.oneHopRatio(), result.twoHopRatio());
-        out.printf("median   stream thread CPU per record: two-hop %.1f µs   accumulator %.1f µs   two-hop/accumulator %.2f "
-                + "(the two-hop ratio if the stream thread alone set the pace)%n", median(twoHopCpu), median(accCpu),
-                median(twoHopCpu) / median(accCpu));
+        out.printf(
+                "median   one-hop %,9.0f rec/s   two-hop %,9.0f rec/s   accumulator %,9.0f rec/s   ratios %.2f / %.2f%n",
+                result.passThroughPerSecond(),
+                result.twoHopPerSecond(),
+                result.accumulatorPerSecond(),
+                result.oneHopRatio(),
+                result.twoHopRatio());
+        out.printf(
+                "median   stream thread CPU per record: two-hop %.1f µs   accumulator %.1f µs   two-hop/accumulator %.2f "
+                        + "(the two-hop ratio if the stream thread alone set the pace)%n",
+                median(twoHopCpu), median(accCpu), median(twoHopCpu) / median(accCpu));
         out.println(result.line());
         return result;
     }
 
     private void produceInput(GenAiBatchConfig config, String topic) throws Exception {
-        Map<String, Object> props = Map.of(ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
-                ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+        Map<String, Object> props = Map.of(
+                ProducerConfig.LINGER_MS_CONFIG,
+                5,
+                ProducerConfig.BATCH_SIZE_CONFIG,
+                256 * 1024,
+                ProducerConfig.COMPRESSION_TYPE_CONFIG,
+                "none");
         RecordCodec<GenAiRequest> codec = RecordCodec.genAiRequest();
         Random random = new Random(42);
         long start = System.nanoTime();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(new KafkaClients(config).producer(props),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                new KafkaClients(config).producer(props), new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < records; i++) {
-                GenAiRequest request = GenAiRequest.newBuilder().setModel(MODELS[i % MODELS.length]).setKind(RequestKind.GENERATE)
-                        .setRequest(requestJson(random)).setMetadata(Map.of()).setRequestId(null).build();
-                producer.send(new ProducerRecord<>(topic, ("key-" + random.nextInt(100_000)).getBytes(), codec.encode(request, ValueFormat.AVRO)));
+                GenAiRequest request = GenAiRequest.newBuilder()
+                        .setModel(MODELS[i % MODELS.length])
+                        .setKind(RequestKind.GENERATE)
+                        .setRequest(requestJson(random))
+                        .setMetadata(Map.of())
+                        .setRequestId(null)
+                        .build();
+                producer.send(new ProducerRecord<>(
+                        topic, ("key-" + random.nextInt(100_000)).getBytes(), codec.encode(request, ValueFormat.AVRO)));
             }
             producer.flush();
         }
-        out.printf("input    %,d requests of %d bytes in %.1f s%n", records, requestBytes, (System.nanoTime() - start) / 1e9);
+        out.printf(
+                "input    %,d requests of %d bytes in %.1f s%n",
+                records, requestBytes, (System.nanoTime() - start) / 1e9);
     }
 
     private String requestJson(Random random) {
@@ -214,10 +252,15 @@ public final class AccumulateBenchmark {
         RoundClock first = new RoundClock();
         builder.stream(topics.requests(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
                 .process(() -> new KeyByGroup(shards, first))
-                .repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray()).withName(TWO_HOP_REPARTITION))
+                .repartition(
+                        Repartitioned.with(Serdes.String(), Serdes.ByteArray()).withName(TWO_HOP_REPARTITION))
                 .to(output, Produced.with(Serdes.String(), Serdes.ByteArray()));
         String appId = prefix + "twohop-app-" + round;
-        return streamsRound(config, builder, appId, first,
+        return streamsRound(
+                config,
+                builder,
+                appId,
+                first,
                 List.of(topics.requests(), appId + "-" + TWO_HOP_REPARTITION + "-repartition"));
     }
 
@@ -246,8 +289,12 @@ public final class AccumulateBenchmark {
 
     private static String createOutput(GenAiBatchConfig config, String output) throws Exception {
         try (Admin admin = new KafkaClients(config).admin()) {
-            new TopicAdmin(admin).createMissing(List.of(new TopicSpec(output, config.get(io.genaibatch.config.ConfigKeys.TOPIC_PARTITIONS),
-                    java.util.Optional.empty(), Map.of())));
+            new TopicAdmin(admin)
+                    .createMissing(List.of(new TopicSpec(
+                            output,
+                            config.get(io.genaibatch.config.ConfigKeys.TOPIC_PARTITIONS),
+                            java.util.Optional.empty(),
+                            Map.of())));
             TopicReadiness.awaitServed(admin, List.of(output), Duration.ofSeconds(60));
         }
         return output;
@@ -257,14 +304,19 @@ public final class AccumulateBenchmark {
      * Runs a baseline topology with the benchmark's Streams settings and exactly_once_v2 until its commits reach the
      * end of {@code read} (in that order: a repartition topic is complete once its source is committed); records/s.
      */
-    private Round streamsRound(GenAiBatchConfig config, StreamsBuilder builder, String appId,
-                                RoundClock first, List<String> read) throws Exception {
+    private Round streamsRound(
+            GenAiBatchConfig config, StreamsBuilder builder, String appId, RoundClock first, List<String> read)
+            throws Exception {
         Properties props = new Properties();
         props.putAll(tuning);
-        props.putAll(new KafkaClients(config).properties(Map.of(
-                StreamsConfig.APPLICATION_ID_CONFIG, appId,
-                StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2,
-                StreamsConfig.STATE_DIR_CONFIG, stateRoot.resolve(appId).toString())));
+        props.putAll(new KafkaClients(config)
+                .properties(Map.of(
+                        StreamsConfig.APPLICATION_ID_CONFIG,
+                        appId,
+                        StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
+                        StreamsConfig.EXACTLY_ONCE_V2,
+                        StreamsConfig.STATE_DIR_CONFIG,
+                        stateRoot.resolve(appId).toString())));
         props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
         KafkaStreams streams = new KafkaStreams(builder.build(), props);
         streams.start();
@@ -276,7 +328,8 @@ public final class AccumulateBenchmark {
     }
 
     /** {@link #awaitCommitted} for each topic in turn; the time the last one was reached. */
-    private static long awaitAllCommitted(GenAiBatchConfig config, String group, List<String> topicNames) throws Exception {
+    private static long awaitAllCommitted(GenAiBatchConfig config, String group, List<String> topicNames)
+            throws Exception {
         long done = 0;
         for (String topic : topicNames) {
             done = awaitCommitted(config, group, List.of(topic));
@@ -308,7 +361,8 @@ public final class AccumulateBenchmark {
         role.start();
         try {
             String repartition = appId + "-accumulate-by-group-repartition";
-            long done = awaitAllCommitted(config, appId, List.of(Topics.from(config).requests(), repartition));
+            long done =
+                    awaitAllCommitted(config, appId, List.of(Topics.from(config).requests(), repartition));
             return first.round(done, records);
         } finally {
             role.close();
@@ -316,8 +370,7 @@ public final class AccumulateBenchmark {
     }
 
     /** One round of one topology: its rate, and its stream thread's CPU per record. */
-    record Round(double perSecond, double cpuMicrosPerRecord) {
-    }
+    record Round(double perSecond, double cpuMicrosPerRecord) {}
 
     /**
      * The first record processed starts the clock: start-up and group join are left out of every figure. It also
@@ -326,7 +379,8 @@ public final class AccumulateBenchmark {
      * With more than one stream thread it covers the first one only.
      */
     static final class RoundClock {
-        private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+        private static final java.lang.management.ThreadMXBean THREADS =
+                java.lang.management.ManagementFactory.getThreadMXBean();
         private final java.util.concurrent.atomic.AtomicLong first = new java.util.concurrent.atomic.AtomicLong();
         private volatile long thread;
         private volatile long cpuAtFirst;
@@ -341,23 +395,27 @@ public final class AccumulateBenchmark {
         /** @param done when the round's last commit was seen (System.nanoTime) */
         Round round(long done, int records) {
             long cpu = THREADS.getThreadCpuTime(thread);
-            return new Round(records / ((done - first.get()) / 1e9), cpu < 0 ? Double.NaN : (cpu - cpuAtFirst) / 1e3 / records);
+            return new Round(
+                    records / ((done - first.get()) / 1e9), cpu < 0 ? Double.NaN : (cpu - cpuAtFirst) / 1e3 / records);
         }
     }
 
     /** Waits until the group's committed offsets reach the end of every partition of the topics. */
-    private static long awaitCommitted(GenAiBatchConfig config, String group, List<String> topicNames) throws Exception {
+    private static long awaitCommitted(GenAiBatchConfig config, String group, List<String> topicNames)
+            throws Exception {
         try (Admin admin = new KafkaClients(config).admin()) {
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             for (var d : admin.describeTopics(topicNames).allTopicNames().get().values()) {
-                d.partitions().forEach(p -> latest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest()));
+                d.partitions()
+                        .forEach(p -> latest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest()));
             }
             Map<TopicPartition, Long> end = new HashMap<>();
             admin.listOffsets(latest).all().get().forEach((tp, info) -> end.put(tp, info.offset()));
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
             while (true) {
                 Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
-                        .partitionsToOffsetAndMetadata().get();
+                        .partitionsToOffsetAndMetadata()
+                        .get();
                 long now = System.nanoTime();
                 boolean done = end.entrySet().stream().allMatch(e -> {
                     OffsetAndMetadata c = committed.get(e.getKey());
@@ -367,7 +425,8 @@ public final class AccumulateBenchmark {
                     return now;
                 }
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("group " + group + " did not finish " + topicNames + " in 10 minutes");
+                    throw new IllegalStateException(
+                            "group " + group + " did not finish " + topicNames + " in 10 minutes");
                 }
                 Thread.sleep(20); // polling the broker's view of committed offsets, the end condition of a round
             }

@@ -1,14 +1,5 @@
 package io.genaibatch.bench;
 
-import java.io.PrintWriter;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
-
 import io.genaibatch.batch.JsonlLine;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.kafka.KafkaClients;
@@ -20,6 +11,14 @@ import io.genaibatch.records.BatchRecord;
 import io.genaibatch.records.BatchSeal;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.records.SealReason;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -55,47 +54,79 @@ final class BenchBatchWriter {
         Instant opened = Instant.now();
         long bytes = 0;
         AtomicReference<Exception> failure = new AtomicReference<>();
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(new KafkaClients(config).properties(Map.of(
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "bench-accumulator",
-                ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
-                ProducerConfig.COMPRESSION_TYPE_CONFIG, "none")), new StringSerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                new KafkaClients(config)
+                        .properties(Map.of(
+                                ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                                "bench-accumulator",
+                                ProducerConfig.LINGER_MS_CONFIG,
+                                5,
+                                ProducerConfig.BATCH_SIZE_CONFIG,
+                                256 * 1024,
+                                ProducerConfig.COMPRESSION_TYPE_CONFIG,
+                                "none")),
+                new StringSerializer(),
+                new ByteArraySerializer())) {
             producer.initTransactions();
             producer.beginTransaction();
             for (int i = 0; i < count; i++) {
                 String request = requests.requestJson(i);
                 long lineBytes = JsonlLine.size(BenchRequests.lineKey(i), request);
                 bytes += lineBytes;
-                BatchItem item = BatchItem.newBuilder().setRequestId(BenchRequests.requestId(i))
+                BatchItem item = BatchItem.newBuilder()
+                        .setRequestId(BenchRequests.requestId(i))
                         .setKey(ByteBuffer.wrap(BenchRequests.key(i).getBytes(StandardCharsets.UTF_8)))
-                        .setHeaders(List.of()).setMetadata(Map.of()).setModel(SubmitPollBenchmark.MODEL)
+                        .setHeaders(List.of())
+                        .setMetadata(Map.of())
+                        .setModel(SubmitPollBenchmark.MODEL)
                         .setKind(RequestKind.GENERATE)
-                        .setRequest(request).setRequestBytes(lineBytes).setSourceTopic(BenchRequests.SOURCE_TOPIC)
-                        .setSourcePartition(0).setSourceOffset(i).setReceivedAt(opened).build();
-                send(producer, topics.batches(), codec.encode(
-                        new BatchRecord(SubmitPollBenchmark.BATCH_ID, groupKey, item, null), ValueFormat.AVRO), failure);
+                        .setRequest(request)
+                        .setRequestBytes(lineBytes)
+                        .setSourceTopic(BenchRequests.SOURCE_TOPIC)
+                        .setSourcePartition(0)
+                        .setSourceOffset(i)
+                        .setReceivedAt(opened)
+                        .build();
+                send(
+                        producer,
+                        topics.batches(),
+                        codec.encode(
+                                new BatchRecord(SubmitPollBenchmark.BATCH_ID, groupKey, item, null), ValueFormat.AVRO),
+                        failure);
                 if ((i + 1) % ITEMS_PER_TRANSACTION == 0) {
                     producer.commitTransaction();
                     producer.beginTransaction();
                 }
             }
-            BatchSeal seal = BatchSeal.newBuilder().setCount(count).setBytes(bytes)
-                    .setReason(SealReason.MAX_BYTES).setGroupKey(groupKey).setModel(SubmitPollBenchmark.MODEL)
-                    .setKind(RequestKind.GENERATE).setOpenedAt(opened).setSealedAt(Instant.now()).build();
-            send(producer, topics.batches(), codec.encode(
-                    new BatchRecord(SubmitPollBenchmark.BATCH_ID, groupKey, null, seal), ValueFormat.AVRO), failure);
+            BatchSeal seal = BatchSeal.newBuilder()
+                    .setCount(count)
+                    .setBytes(bytes)
+                    .setReason(SealReason.MAX_BYTES)
+                    .setGroupKey(groupKey)
+                    .setModel(SubmitPollBenchmark.MODEL)
+                    .setKind(RequestKind.GENERATE)
+                    .setOpenedAt(opened)
+                    .setSealedAt(Instant.now())
+                    .build();
+            send(
+                    producer,
+                    topics.batches(),
+                    codec.encode(new BatchRecord(SubmitPollBenchmark.BATCH_ID, groupKey, null, seal), ValueFormat.AVRO),
+                    failure);
             producer.commitTransaction();
         }
         if (failure.get() != null) {
             throw failure.get();
         }
-        out.printf("set-up   genai.batches: %,d items + seal, %,d bytes of JSONL (%.2f GB), written in %.1f s (not timed)%n",
+        out.printf(
+                "set-up   genai.batches: %,d items + seal, %,d bytes of JSONL (%.2f GB), written in %.1f s (not timed)%n",
                 count, bytes, bytes / 1e9, (System.nanoTime() - start) / 1e9);
         out.flush();
         return bytes;
     }
 
-    private void send(KafkaProducer<String, byte[]> producer, String topic, byte[] value,
-                      AtomicReference<Exception> failure) {
+    private void send(
+            KafkaProducer<String, byte[]> producer, String topic, byte[] value, AtomicReference<Exception> failure) {
         producer.send(new ProducerRecord<>(topic, SubmitPollBenchmark.BATCH_ID, value), (m, e) -> {
             if (e != null) {
                 failure.compareAndSet(null, e);

@@ -1,11 +1,10 @@
 package io.genaibatch.bench;
 
+import io.genaibatch.batch.JsonlLine;
+import io.genaibatch.batch.LineKey;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Random;
-
-import io.genaibatch.batch.JsonlLine;
-import io.genaibatch.batch.LineKey;
 
 /**
  * The requests of {@code bench submit-poll}, made from their number alone: request i has the key {@code k-i}, the
@@ -18,8 +17,8 @@ import io.genaibatch.batch.LineKey;
  * {@link JsonlLine#bytes}, the submitter's own line, so both sides write the same bytes.
  */
 final class BenchRequests {
-    private static final byte[] HEAD = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\""
-            .getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] HEAD =
+            "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] TAIL = "\"}]}]}".getBytes(StandardCharsets.US_ASCII);
     // The JSONL framing of JsonlLine, for the byte path of the baseline; checkLine keeps the two in step.
     private static final byte[] LINE_PREFIX = "{\"key\": \"".getBytes(StandardCharsets.US_ASCII);
@@ -27,17 +26,19 @@ final class BenchRequests {
     private static final byte[] LINE_SUFFIX = "}\n".getBytes(StandardCharsets.US_ASCII);
     /** Room for "request <i>: " with any int. */
     private static final int MAX_PROMPT_HEAD = "request 2147483647: ".length();
+
     static final int MIN_REQUEST_BYTES = HEAD.length + TAIL.length + MAX_PROMPT_HEAD + 16;
 
     private final int requestBytes;
     /** Lower-case words and spaces (ASCII: nothing to escape), longer than any prompt by {@link #SPAN}. */
     private final byte[] text;
+
     private static final int SPAN = 64 * 1024;
 
     BenchRequests(int requestBytes) {
         if (requestBytes < MIN_REQUEST_BYTES) {
-            throw new IllegalArgumentException("--request-bytes must be at least " + MIN_REQUEST_BYTES + ", found "
-                    + requestBytes);
+            throw new IllegalArgumentException(
+                    "--request-bytes must be at least " + MIN_REQUEST_BYTES + ", found " + requestBytes);
         }
         this.requestBytes = requestBytes;
         this.text = words(requestBytes + SPAN, new Random(42));
@@ -75,7 +76,8 @@ final class BenchRequests {
     String prompt(int i) {
         byte[] head = promptHead(i);
         int fill = requestBytes - HEAD.length - TAIL.length - head.length;
-        return new String(head, StandardCharsets.US_ASCII) + new String(text, offset(i), fill, StandardCharsets.US_ASCII);
+        return new String(head, StandardCharsets.US_ASCII)
+                + new String(text, offset(i), fill, StandardCharsets.US_ASCII);
     }
 
     /** Request i's JSON, exactly {@code requestBytes} bytes. */

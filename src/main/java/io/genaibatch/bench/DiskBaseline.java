@@ -34,9 +34,12 @@ final class DiskBaseline {
         long written = 0;
         long t0 = System.nanoTime();
         long t1;
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING);
-             OutputStream stream = new BufferedOutputStream(Channels.newOutputStream(channel), 64 << 10)) {
+        try (FileChannel channel = FileChannel.open(
+                        file,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING);
+                OutputStream stream = new BufferedOutputStream(Channels.newOutputStream(channel), 64 << 10)) {
             for (int i = 0; i < count; i++) {
                 int n = requests.line(i, buf);
                 stream.write(buf, 0, n);
@@ -59,13 +62,14 @@ final class DiskBaseline {
         long t3 = System.nanoTime();
         Files.delete(file);
         if (lines != count || chars != written) {
-            throw new IllegalStateException("baseline wrote " + count + " lines / " + written
-                    + " bytes and read " + lines + " lines / " + chars + " chars");
+            throw new IllegalStateException("baseline wrote " + count + " lines / " + written + " bytes and read "
+                    + lines + " lines / " + chars + " chars");
         }
-        SubmitPollBenchmark.Baseline b = new SubmitPollBenchmark.Baseline(written, (t1 - t0) / 1e9, (t2 - t1) / 1e9,
-                (t3 - t2) / 1e9);
-        out.printf("baseline (%s) write %.2f s + fsync %.2f s + read lines %.2f s = %.2f s (%.0f MB/s)%n", label,
-                b.write(), b.fsync(), b.read(), b.total(), written / 1e6 / b.total());
+        SubmitPollBenchmark.Baseline b =
+                new SubmitPollBenchmark.Baseline(written, (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9);
+        out.printf(
+                "baseline (%s) write %.2f s + fsync %.2f s + read lines %.2f s = %.2f s (%.0f MB/s)%n",
+                label, b.write(), b.fsync(), b.read(), b.total(), written / 1e6 / b.total());
         out.flush();
         return b;
     }

@@ -1,5 +1,6 @@
 package io.genaibatch.bench;
 
+import com.sun.management.GarbageCollectionNotificationInfo;
 import java.io.IOException;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
@@ -15,13 +16,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
-
 import javax.management.Notification;
 import javax.management.NotificationEmitter;
 import javax.management.NotificationListener;
 import javax.management.openmbean.CompositeData;
-
-import com.sun.management.GarbageCollectionNotificationInfo;
 
 /**
  * The heap of this JVM as the benchmarks report it, measured from inside (the roles' JVM of {@code bench submit-poll}
@@ -48,8 +46,8 @@ public final class HeapWatch implements AutoCloseable {
     public record Figures(long peakUsed, long maxAfterGc, long maxHeap, long gcCount, long gcMillis, long peakRss) {
         /** One line, {@code roles-heap key=value ...}, for the parent process to read back with {@link #parse}. */
         public String line() {
-            return PREFIX + " peakUsed=" + peakUsed + " maxAfterGc=" + maxAfterGc + " maxHeap=" + maxHeap
-                    + " gcCount=" + gcCount + " gcMillis=" + gcMillis + " peakRss=" + peakRss;
+            return PREFIX + " peakUsed=" + peakUsed + " maxAfterGc=" + maxAfterGc + " maxHeap=" + maxHeap + " gcCount="
+                    + gcCount + " gcMillis=" + gcMillis + " peakRss=" + peakRss;
         }
 
         /** The figures of a {@link #line()}, or null when {@code line} is not one. */
@@ -64,15 +62,21 @@ public final class HeapWatch implements AutoCloseable {
                     v.put(kv.substring(0, eq), Long.parseLong(kv.substring(eq + 1)));
                 }
             }
-            return new Figures(v.getOrDefault("peakUsed", -1L), v.getOrDefault("maxAfterGc", -1L),
-                    v.getOrDefault("maxHeap", -1L), v.getOrDefault("gcCount", -1L), v.getOrDefault("gcMillis", -1L),
+            return new Figures(
+                    v.getOrDefault("peakUsed", -1L),
+                    v.getOrDefault("maxAfterGc", -1L),
+                    v.getOrDefault("maxHeap", -1L),
+                    v.getOrDefault("gcCount", -1L),
+                    v.getOrDefault("gcMillis", -1L),
                     v.getOrDefault("peakRss", -1L));
         }
     }
 
     private HeapWatch() {
-        heapPools = ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == MemoryType.HEAP)
-                .map(MemoryPoolMXBean::getName).collect(Collectors.toUnmodifiableSet());
+        heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
+                .filter(p -> p.getType() == MemoryType.HEAP)
+                .map(MemoryPoolMXBean::getName)
+                .collect(Collectors.toUnmodifiableSet());
     }
 
     /** Starts listening to this JVM's collections. Close it to stop. */
@@ -91,9 +95,11 @@ public final class HeapWatch implements AutoCloseable {
         if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(n.getType())) {
             return;
         }
-        GarbageCollectionNotificationInfo info = GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData());
+        GarbageCollectionNotificationInfo info =
+                GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData());
         long after = 0;
-        for (Map.Entry<String, MemoryUsage> e : info.getGcInfo().getMemoryUsageAfterGc().entrySet()) {
+        for (Map.Entry<String, MemoryUsage> e :
+                info.getGcInfo().getMemoryUsageAfterGc().entrySet()) {
             if (heapPools.contains(e.getKey())) {
                 after += e.getValue().getUsed();
             }

@@ -1,17 +1,17 @@
 package io.genaibatch.bench;
 
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.JobState;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.function.LongSupplier;
-
-import io.genaibatch.records.BatchJob;
-import io.genaibatch.records.JobState;
 
 /** The bench batch's records on genai.jobs as they come: its phases, and progress now and then. */
 final class JobWatch {
     private final int requests;
     /** The roles' clock (epoch milliseconds) at their start, the zero of every printed time. */
     private final LongSupplier rolesStartedAt;
+
     private final PrintWriter out;
 
     BatchJob intent;
@@ -40,8 +40,7 @@ final class JobWatch {
             print(t, "job " + job.getJobName() + " created (" + job.getState() + ")");
         } else if (job.getState() == JobState.SUCCEEDED && succeeded == null) {
             succeeded = job;
-            print(t, "SUCCEEDED seen by the poller (the API ended it at +"
-                    + seconds(job.getEndedAt()) + " s)");
+            print(t, "SUCCEEDED seen by the poller (the API ended it at +" + seconds(job.getEndedAt()) + " s)");
         } else if (job.getState() == JobState.RUNNING || job.getState() == JobState.PENDING) {
             print(t, job.getState().toString());
         }
@@ -58,9 +57,15 @@ final class JobWatch {
         if (job.getState() == JobState.PUBLISHED) {
             published = job;
             print(t, String.format("PUBLISHED: %,d responses", job.getPublishedThrough()));
-        } else if (JobState.FAILED == job.getState() || JobState.EXPIRED == job.getState()
+        } else if (JobState.FAILED == job.getState()
+                || JobState.EXPIRED == job.getState()
                 || JobState.CANCELLED == job.getState()) {
-            print(t, job.getState() + (job.getError() == null ? "" : ": " + job.getError().getMessage()));
+            print(
+                    t,
+                    job.getState()
+                            + (job.getError() == null
+                                    ? ""
+                                    : ": " + job.getError().getMessage()));
         }
     }
 

@@ -1,13 +1,5 @@
 package io.genaibatch.bench;
 
-import java.io.PrintWriter;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-
 import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.kafka.KafkaClients;
@@ -21,6 +13,13 @@ import io.genaibatch.records.InputMode;
 import io.genaibatch.records.JobState;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.submit.AssignmentRead;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -54,8 +53,7 @@ public final class JobsHistoryBenchmark {
         this.out = out;
     }
 
-    public record Result(double plainSeconds, double assignmentSeconds, double ratio) {
-    }
+    public record Result(double plainSeconds, double assignmentSeconds, double ratio) {}
 
     public Result run() throws Exception {
         String prefix = "bench-" + System.currentTimeMillis() + ".";
@@ -86,7 +84,8 @@ public final class JobsHistoryBenchmark {
             long start = System.nanoTime();
             AssignmentRead.Result r = AssignmentRead.read(config, committed, logStarts);
             double a = (System.nanoTime() - start) / 1e9;
-            out.printf("%-8s plain consumer %6.2f s   assignment read %6.2f s (kept %d, to tombstone %d)   ratio %.2f%n",
+            out.printf(
+                    "%-8s plain consumer %6.2f s   assignment read %6.2f s (kept %d, to tombstone %d)   ratio %.2f%n",
                     round == 0 ? "warm-up" : "round " + round, p, a, r.kept(), r.retentionPassed(), a / p);
             out.flush();
             if (round > 0) {
@@ -96,7 +95,8 @@ public final class JobsHistoryBenchmark {
         }
         double p = AccumulateBenchmark.median(plain);
         double a = AccumulateBenchmark.median(assignment);
-        out.printf("median   plain consumer %6.2f s   assignment read %6.2f s   ratio %.2f (%,d records, %,d MB)%n",
+        out.printf(
+                "median   plain consumer %6.2f s   assignment read %6.2f s   ratio %.2f (%,d records, %,d MB)%n",
                 p, a, a / p, records, bytes >> 20);
         out.printf(java.util.Locale.ROOT, "RESULT jobs-history: ratio %.2f%n", a / p);
         return new Result(p, a, a / p);
@@ -105,13 +105,18 @@ public final class JobsHistoryBenchmark {
     /** The history: one PUBLISHED record per batch, spread over genai.batches partitions; returns its value bytes. */
     private long write(GenAiBatchConfig config, String topic, int batchPartitions) {
         RecordCodec<BatchJob> codec = RecordCodec.batchJob();
-        Map<String, Object> props = Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "bench-jobs-history",
-                ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        Map<String, Object> props = Map.of(
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                "bench-jobs-history",
+                ProducerConfig.LINGER_MS_CONFIG,
+                5,
+                ProducerConfig.BATCH_SIZE_CONFIG,
+                256 * 1024);
         long bytes = 0;
         long start = System.nanoTime();
         Instant now = Instant.now();
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(new KafkaClients(config).producer(props),
-                new StringSerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                new KafkaClients(config).producer(props), new StringSerializer(), new ByteArraySerializer())) {
             producer.initTransactions();
             for (int i = 0; i < records; i++) {
                 if (i % RECORDS_PER_TRANSACTION == 0) {
@@ -122,35 +127,54 @@ public final class JobsHistoryBenchmark {
                 }
                 String batchId = String.format("gemini-2.5-flash|GENERATE|%d-%019d-%08x", i % 4, i, i * 2654435761L);
                 long seal = (long) (i / batchPartitions) * 1_001 + 1_000;
-                BatchJob job = BatchJob.newBuilder().setBatchId(batchId).setGroupKey("gemini-2.5-flash|GENERATE|" + i % 4)
-                        .setModel("gemini-2.5-flash").setKind(RequestKind.GENERATE).setAttempt(1).setItemCount(1_000)
-                        .setItemBytes(4_000_000L).setItemsPartition(i % batchPartitions).setFirstItemOffset(seal - 1_000)
-                        .setLastItemOffset(seal).setInputMode(InputMode.FILE).setUploadedFile("files/bench-" + i)
-                        .setJobName("batches/bench-" + i).setState(JobState.PUBLISHED).setPublishedThrough(1_000)
-                        .setCreatedAt(now).setUpdatedAt(now).setSubmittedAt(now).setEndedAt(now).build();
+                BatchJob job = BatchJob.newBuilder()
+                        .setBatchId(batchId)
+                        .setGroupKey("gemini-2.5-flash|GENERATE|" + i % 4)
+                        .setModel("gemini-2.5-flash")
+                        .setKind(RequestKind.GENERATE)
+                        .setAttempt(1)
+                        .setItemCount(1_000)
+                        .setItemBytes(4_000_000L)
+                        .setItemsPartition(i % batchPartitions)
+                        .setFirstItemOffset(seal - 1_000)
+                        .setLastItemOffset(seal)
+                        .setInputMode(InputMode.FILE)
+                        .setUploadedFile("files/bench-" + i)
+                        .setJobName("batches/bench-" + i)
+                        .setState(JobState.PUBLISHED)
+                        .setPublishedThrough(1_000)
+                        .setCreatedAt(now)
+                        .setUpdatedAt(now)
+                        .setSubmittedAt(now)
+                        .setEndedAt(now)
+                        .build();
                 byte[] value = codec.encode(job, ValueFormat.AVRO);
                 bytes += value.length;
                 producer.send(new ProducerRecord<>(topic, batchId, value));
             }
             producer.commitTransaction();
         }
-        out.printf("history  %,d job records (%,d bytes of values) written in %.1f s%n", records, bytes,
-                (System.nanoTime() - start) / 1e9);
+        out.printf(
+                "history  %,d job records (%,d bytes of values) written in %.1f s%n",
+                records, bytes, (System.nanoTime() - start) / 1e9);
         return bytes;
     }
 
     /** Seconds for a plain consumer to read the topic from its start to its end, values undecoded. */
     private static double plainRead(GenAiBatchConfig config, String topic) {
         long start = System.nanoTime();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(new KafkaClients(config).consumer(Map.of()), new ByteArrayDeserializer(),
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                new KafkaClients(config).consumer(Map.of()),
+                new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
             List<TopicPartition> tps = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             consumer.assign(tps);
             consumer.seekToBeginning(tps);
             Map<TopicPartition, Long> end = consumer.endOffsets(tps);
-            ReadToEnd.Result read = ReadToEnd.read(consumer, end, ReadToEnd.Limit.whileMoving(Duration.ofSeconds(30)),
-                    r -> { });
+            ReadToEnd.Result read =
+                    ReadToEnd.read(consumer, end, ReadToEnd.Limit.whileMoving(Duration.ofSeconds(30)), r -> {});
             if (!read.reached() || read.records() == 0) {
                 throw new IllegalStateException("could not read " + topic + " to its end (" + read.records()
                         + " records read, " + read.firstBehind() + ")");

@@ -1,17 +1,16 @@
 package io.genaibatch.bench;
 
-import java.time.Duration;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
-
 import io.genaibatch.kafka.KafkaClients;
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.TopicAdmin;
 import io.genaibatch.kafka.TopicSpec;
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.BatchRecord;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -36,8 +35,7 @@ final class KafkaCopy {
     private static final Duration POLL = Duration.ofMillis(200);
 
     /** What the copy moved and how long it took, from the first read to the last commit. */
-    record Figures(long records, long bytes, int transactions, double seconds) {
-    }
+    record Figures(long records, long bytes, int transactions, double seconds) {}
 
     private final KafkaClients clients;
     private final String batchesTopic;
@@ -70,15 +68,25 @@ final class KafkaCopy {
         Arrays.fill(value, (byte) 'x');
         byte[] progress = new byte[64];
         AtomicReference<Exception> failure = new AtomicReference<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(clients.properties(Map.of(
-                ConsumerConfig.GROUP_ID_CONFIG, "bench-kafka-copy",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000)), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(clients.properties(Map.of(
-                     ProducerConfig.TRANSACTIONAL_ID_CONFIG, "bench-kafka-copy",
-                     ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                     ProducerConfig.ACKS_CONFIG, "all")), new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                        clients.properties(Map.of(
+                                ConsumerConfig.GROUP_ID_CONFIG,
+                                "bench-kafka-copy",
+                                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                                "read_committed",
+                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                                false,
+                                ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                                1000)),
+                        new ByteArrayDeserializer(),
+                        new ByteArrayDeserializer());
+                KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                        clients.properties(Map.of(
+                                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "bench-kafka-copy",
+                                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                                ProducerConfig.ACKS_CONFIG, "all")),
+                        new ByteArraySerializer(),
+                        new ByteArraySerializer())) {
             producer.initTransactions();
             consumer.assign(List.of(tp));
             consumer.seekToBeginning(List.of(tp));
@@ -123,10 +131,15 @@ final class KafkaCopy {
     }
 
     /** One chunk's commit: its progress record and the consumer's offset, in the transaction. */
-    private void commit(KafkaConsumer<byte[], byte[]> consumer, KafkaProducer<byte[], byte[]> producer,
-                        TopicPartition tp, long nextOffset, String batchId, byte[] progress) {
-        producer.send(new ProducerRecord<>(target.name(), batchId.getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                progress));
+    private void commit(
+            KafkaConsumer<byte[], byte[]> consumer,
+            KafkaProducer<byte[], byte[]> producer,
+            TopicPartition tp,
+            long nextOffset,
+            String batchId,
+            byte[] progress) {
+        producer.send(new ProducerRecord<>(
+                target.name(), batchId.getBytes(java.nio.charset.StandardCharsets.UTF_8), progress));
         producer.sendOffsetsToTransaction(Map.of(tp, new OffsetAndMetadata(nextOffset)), consumer.groupMetadata());
         producer.commitTransaction();
     }

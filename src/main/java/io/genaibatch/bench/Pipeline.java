@@ -1,15 +1,14 @@
 package io.genaibatch.bench;
 
+import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.kafka.RecordCodec;
+import io.genaibatch.kafka.Topics;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-
-import io.genaibatch.config.GenAiBatchConfig;
-import io.genaibatch.kafka.KafkaClients;
-import io.genaibatch.kafka.RecordCodec;
-import io.genaibatch.kafka.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -20,17 +19,33 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 record Pipeline(double seconds, double emulatorSeconds, double startupSeconds, double succeededToPublishedSeconds) {
 
     /** Runs the roles until the bench batch's job is PUBLISHED (watched through genai.jobs), then stops them. */
-    static Pipeline run(SubmitPollBenchmark.Options options, RolesJvm roles, GenAiBatchConfig config, Topics topics,
-                        Map<String, String> settings, Path rolesDir, PrintWriter out) throws Exception {
+    static Pipeline run(
+            SubmitPollBenchmark.Options options,
+            RolesJvm roles,
+            GenAiBatchConfig config,
+            Topics topics,
+            Map<String, String> settings,
+            Path rolesDir,
+            PrintWriter out)
+            throws Exception {
         roles.start(settings, rolesDir);
         long launched = System.nanoTime();
         JobWatch watch = new JobWatch(options.requests(), roles::startedAt, out);
         long deadline = launched + options.timeout().toNanos();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(new KafkaClients(config).properties(Map.of(
-                "isolation.level", "read_committed", "enable.auto.commit", false, "client.id", "bench-jobs-watch")),
-                new StringDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
+                new KafkaClients(config)
+                        .properties(Map.of(
+                                "isolation.level",
+                                "read_committed",
+                                "enable.auto.commit",
+                                false,
+                                "client.id",
+                                "bench-jobs-watch")),
+                new StringDeserializer(),
+                new ByteArrayDeserializer())) {
             List<TopicPartition> parts = consumer.partitionsFor(topics.jobs()).stream()
-                    .map(p -> new TopicPartition(topics.jobs(), p.partition())).toList();
+                    .map(p -> new TopicPartition(topics.jobs(), p.partition()))
+                    .toList();
             consumer.assign(parts);
             consumer.seekToBeginning(parts);
             while (watch.published == null) {
@@ -53,9 +68,14 @@ record Pipeline(double seconds, double emulatorSeconds, double startupSeconds, d
         roles.stop();
         double seconds = (watch.published.getUpdatedAt().toEpochMilli() - startedAt) / 1e3;
         double emulator = watch.printPhases(startedAt, seconds);
-        return new Pipeline(seconds, emulator, (roles.startSeenNanos() - launched) / 1e9,
-                watch.succeeded == null ? Double.NaN
-                        : (watch.published.getUpdatedAt().toEpochMilli() - watch.succeeded.getUpdatedAt().toEpochMilli())
-                        / 1e3);
+        return new Pipeline(
+                seconds,
+                emulator,
+                (roles.startSeenNanos() - launched) / 1e9,
+                watch.succeeded == null
+                        ? Double.NaN
+                        : (watch.published.getUpdatedAt().toEpochMilli()
+                                        - watch.succeeded.getUpdatedAt().toEpochMilli())
+                                / 1e3);
     }
 }

@@ -1,13 +1,5 @@
 package io.genaibatch.bench;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.BitSet;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.genaibatch.config.GenAiBatchConfig;
@@ -16,6 +8,13 @@ import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.Topics;
 import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.ResponseStatus;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -41,11 +40,20 @@ final class ResponseCheck {
         ResponseCheck c = new ResponseCheck();
         BitSet seen = new BitSet(count);
         RecordCodec<GenAiResponse> codec = RecordCodec.genAiResponse();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(new KafkaClients(config).properties(Map.of(
-                "isolation.level", "read_committed", "enable.auto.commit", false, "client.id", "bench-check")),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                new KafkaClients(config)
+                        .properties(Map.of(
+                                "isolation.level",
+                                "read_committed",
+                                "enable.auto.commit",
+                                false,
+                                "client.id",
+                                "bench-check")),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             List<TopicPartition> parts = consumer.partitionsFor(topics.responses()).stream()
-                    .map(p -> new TopicPartition(topics.responses(), p.partition())).toList();
+                    .map(p -> new TopicPartition(topics.responses(), p.partition()))
+                    .toList();
             consumer.assign(parts);
             consumer.seekToBeginning(parts);
             Map<TopicPartition, Long> end = consumer.endOffsets(parts);
@@ -90,8 +98,11 @@ final class ResponseCheck {
     /** Null when the response is SUCCEEDED and its text is "echo: " and request i's prompt; else what is wrong. */
     private static String wrongAnswer(BenchRequests requests, int i, GenAiResponse response) {
         if (response.getStatus() != ResponseStatus.SUCCEEDED || response.getResponse() == null) {
-            return "status " + response.getStatus() + (response.getError() == null ? ""
-                    : " " + response.getError().getCode() + ": " + response.getError().getMessage());
+            return "status " + response.getStatus()
+                    + (response.getError() == null
+                            ? ""
+                            : " " + response.getError().getCode() + ": "
+                                    + response.getError().getMessage());
         }
         if (!BenchRequests.requestId(i).equals(response.getRequestId())) {
             return "requestId " + response.getRequestId();

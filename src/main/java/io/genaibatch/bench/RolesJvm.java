@@ -29,6 +29,7 @@ final class RolesJvm {
     private final AtomicLong startedAt = new AtomicLong();
     /** This JVM's nanoTime when the start marker was read. */
     private final AtomicLong startSeen = new AtomicLong();
+
     private Thread output;
 
     RolesJvm(String heapSize, List<String> jvmOptions, PrintWriter out) {
@@ -83,12 +84,14 @@ final class RolesJvm {
             command.add("--set");
             command.add(k + "=" + v);
         });
-        ProcessBuilder pb = new ProcessBuilder(command).redirectError(rolesDir.resolve("roles.log").toFile());
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .redirectError(rolesDir.resolve("roles.log").toFile());
         // The emulator takes any key; the Gemini client insists on one.
         pb.environment().put("GEMINI_API_KEY", "bench-emulator-key");
         pb.environment().remove("GOOGLE_API_KEY");
         out.println("roles    " + String.join(" ", command.subList(0, command.indexOf("-cp"))) + " -cp ... "
-                + "io.genaibatch.cli.Main bench roles --roles submit,poll (log: " + rolesDir.resolve("roles.log") + ")");
+                + "io.genaibatch.cli.Main bench roles --roles submit,poll (log: " + rolesDir.resolve("roles.log")
+                + ")");
         out.flush();
         roles = pb.start();
         Path stdout = rolesDir.resolve("roles.out");
@@ -99,8 +102,9 @@ final class RolesJvm {
     }
 
     private void readOutput(Process process, Path copy) {
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-             var file = Files.newBufferedWriter(copy)) {
+        try (BufferedReader in =
+                        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+                var file = Files.newBufferedWriter(copy)) {
             String line;
             while ((line = in.readLine()) != null) {
                 file.write(line);
@@ -108,7 +112,8 @@ final class RolesJvm {
                 file.flush();
                 if (line.startsWith(SubmitPollBenchmark.STARTED_MARKER + " ")) {
                     startSeen.set(System.nanoTime());
-                    startedAt.set(Long.parseLong(line.substring(SubmitPollBenchmark.STARTED_MARKER.length() + 1).trim()));
+                    startedAt.set(Long.parseLong(line.substring(SubmitPollBenchmark.STARTED_MARKER.length() + 1)
+                            .trim()));
                 }
                 HeapWatch.Figures f = HeapWatch.Figures.parse(line);
                 if (f != null) {

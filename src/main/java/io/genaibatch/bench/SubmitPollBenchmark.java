@@ -1,14 +1,5 @@
 package io.genaibatch.bench;
 
-import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Objects;
-
 import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.emulator.EmulatorOptions;
@@ -19,6 +10,14 @@ import io.genaibatch.kafka.TopicAdmin;
 import io.genaibatch.kafka.TopicReadiness;
 import io.genaibatch.kafka.TopicSpec;
 import io.genaibatch.kafka.Topics;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import org.apache.kafka.clients.admin.Admin;
 
 /**
@@ -43,8 +42,13 @@ public final class SubmitPollBenchmark {
     public static final String STARTED_MARKER = "roles-started";
 
     /** What to run. {@code dataDir} must exist and is the caller's to delete. */
-    public record Options(int requests, int requestBytes, String rolesHeap, Path dataDir, Duration timeout,
-                          List<String> rolesJvmOptions) {
+    public record Options(
+            int requests,
+            int requestBytes,
+            String rolesHeap,
+            Path dataDir,
+            Duration timeout,
+            List<String> rolesJvmOptions) {
         public Options {
             Objects.requireNonNull(dataDir, "dataDir");
             if (requests < 1) {
@@ -66,8 +70,17 @@ public final class SubmitPollBenchmark {
     }
 
     /** The pipeline's times (seconds from the roles' start) and what was checked. */
-    public record Result(int requests, long bytes, double seconds, Baseline baseline, double ratio,
-                         HeapWatch.Figures heap, long responses, long distinct, long wrong, int jobs) {
+    public record Result(
+            int requests,
+            long bytes,
+            double seconds,
+            Baseline baseline,
+            double ratio,
+            HeapWatch.Figures heap,
+            long responses,
+            long distinct,
+            long wrong,
+            int jobs) {
         /** Every request answered exactly once, rightly, by one job. */
         public boolean complete() {
             return responses == requests && distinct == requests && wrong == 0 && jobs == 1;
@@ -91,8 +104,11 @@ public final class SubmitPollBenchmark {
         Path dir = options.dataDir();
         Path rolesDir = Files.createDirectories(dir.resolve("roles"));
         try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dir.resolve("kafka"), 0, Map.of()).start();
-             GeminiEmulator emulator = GeminiEmulator.start(EmulatorOptions.builder().dataDir(dir.resolve("emulator"))
-                     .pendingMillis(0).runningMillis(100).build())) {
+                GeminiEmulator emulator = GeminiEmulator.start(EmulatorOptions.builder()
+                        .dataDir(dir.resolve("emulator"))
+                        .pendingMillis(0)
+                        .runningMillis(100)
+                        .build())) {
             Map<String, String> settings = new LinkedHashMap<>();
             settings.put("kafka.bootstrap-servers", broker.bootstrapServers());
             settings.put("gemini.base-url", emulator.baseUrl());
@@ -108,12 +124,18 @@ public final class SubmitPollBenchmark {
             Topics topics = Topics.from(config);
             try (Admin admin = new KafkaClients(config).admin()) {
                 new TopicAdmin(admin).createMissing(topics.specs());
-                TopicReadiness.awaitServed(admin, topics.specs().stream().map(TopicSpec::name).toList(),
-                        Duration.ofSeconds(60));
+                TopicReadiness.awaitServed(
+                        admin, topics.specs().stream().map(TopicSpec::name).toList(), Duration.ofSeconds(60));
             }
-            out.printf("bench submit-poll: %,d requests of %,d bytes, roles' JVM at -Xmx%s, broker %s, emulator %s,"
-                            + " data in %s%n", options.requests(), options.requestBytes(), options.rolesHeap(),
-                    broker.bootstrapServers(), emulator.baseUrl(), dir);
+            out.printf(
+                    "bench submit-poll: %,d requests of %,d bytes, roles' JVM at -Xmx%s, broker %s, emulator %s,"
+                            + " data in %s%n",
+                    options.requests(),
+                    options.requestBytes(),
+                    options.rolesHeap(),
+                    broker.bootstrapServers(),
+                    emulator.baseUrl(),
+                    dir);
             out.flush();
 
             // The first baseline runs before the batch is written: right after, the kernel is still writing the
@@ -123,7 +145,8 @@ public final class SubmitPollBenchmark {
             BenchBatchWriter batch = new BenchBatchWriter(options.requests(), requests, out);
             long bytes = batch.write(config, topics);
             if (before.bytes() != bytes) {
-                throw new IllegalStateException("the baseline wrote " + before.bytes() + " bytes, the batch has " + bytes);
+                throw new IllegalStateException(
+                        "the baseline wrote " + before.bytes() + " bytes, the batch has " + bytes);
             }
             Pipeline pipeline = Pipeline.run(options, roles, config, topics, settings, rolesDir, out);
             HeapWatch.Figures heap = roles.heap();
@@ -133,8 +156,17 @@ public final class SubmitPollBenchmark {
             ResponseCheck check = ResponseCheck.read(config, topics, options.requests(), requests);
             int jobs = emulator.jobsCreatedFor(BATCH_ID);
             KafkaCopy.Figures copy = kafkaCopy(config, topics, check, batch.partition());
-            Result result = new Result(options.requests(), bytes, pipeline.seconds(), best, pipeline.seconds() / best.total(),
-                    heap, check.records, check.distinct, check.wrong + check.unknown, jobs);
+            Result result = new Result(
+                    options.requests(),
+                    bytes,
+                    pipeline.seconds(),
+                    best,
+                    pipeline.seconds() / best.total(),
+                    heap,
+                    check.records,
+                    check.distinct,
+                    check.wrong + check.unknown,
+                    jobs);
             SubmitPollReport.print(out, options, result, pipeline, check, copy);
             return result;
         } finally {
@@ -147,15 +179,18 @@ public final class SubmitPollBenchmark {
             throws Exception {
         int valueBytes = check.records == 0 ? options.requestBytes() : (int) (check.valueBytes / check.records);
         int chunk = config.get(ConfigKeys.POLL_PUBLISH_CHUNK);
-        TopicSpec responses = topics.specs().stream().filter(s -> s.name().equals(topics.responses())).findFirst()
+        TopicSpec responses = topics.specs().stream()
+                .filter(s -> s.name().equals(topics.responses()))
+                .findFirst()
                 .orElseThrow();
-        TopicSpec target = new TopicSpec("bench.kafka-copy", responses.partitions(), responses.replicationFactor(),
-                responses.configs());
+        TopicSpec target = new TopicSpec(
+                "bench.kafka-copy", responses.partitions(), responses.replicationFactor(), responses.configs());
         KafkaCopy.Figures f = new KafkaCopy(new KafkaClients(config), topics.batches(), target, chunk)
                 .run(BATCH_ID, batchPartition, valueBytes);
-        out.printf("kafka copy  genai.batches -> %s: %,d items read and decoded, %,d records of %,d bytes written in"
-                        + " %,d transactions of %,d with their offsets: %.2f s%n", target.name(), f.records(), f.records(),
-                valueBytes, f.transactions(), chunk, f.seconds());
+        out.printf(
+                "kafka copy  genai.batches -> %s: %,d items read and decoded, %,d records of %,d bytes written in"
+                        + " %,d transactions of %,d with their offsets: %.2f s%n",
+                target.name(), f.records(), f.records(), valueBytes, f.transactions(), chunk, f.seconds());
         out.flush();
         return f;
     }

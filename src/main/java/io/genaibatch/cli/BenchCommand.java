@@ -1,5 +1,15 @@
 package io.genaibatch.cli;
 
+import io.genaibatch.bench.AccumulateBenchmark;
+import io.genaibatch.bench.HeapWatch;
+import io.genaibatch.bench.JobsHistoryBenchmark;
+import io.genaibatch.bench.SubmitPollBenchmark;
+import io.genaibatch.config.ConfigKeys;
+import io.genaibatch.config.ConfigType;
+import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.kafka.EmbeddedKafkaBroker;
+import io.genaibatch.run.Role;
+import io.genaibatch.run.RoleContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -11,27 +21,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-
-import io.genaibatch.bench.AccumulateBenchmark;
-import io.genaibatch.bench.HeapWatch;
-import io.genaibatch.bench.JobsHistoryBenchmark;
-import io.genaibatch.bench.SubmitPollBenchmark;
-import io.genaibatch.run.Role;
-import io.genaibatch.run.RoleContext;
-import io.genaibatch.config.ConfigKeys;
-import io.genaibatch.config.ConfigType;
-import io.genaibatch.config.GenAiBatchConfig;
-import io.genaibatch.kafka.EmbeddedKafkaBroker;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
         description = "Benchmarks that print ratios measured in one run (not tests).",
-        subcommands = {BenchCommand.Accumulate.class, BenchCommand.SubmitPoll.class, BenchCommand.JobsHistory.class,
-                BenchCommand.Latency.class, BenchCommand.All.class, BenchCommand.RolesProcess.class})
+        subcommands = {
+            BenchCommand.Accumulate.class,
+            BenchCommand.SubmitPoll.class,
+            BenchCommand.JobsHistory.class,
+            BenchCommand.Latency.class,
+            BenchCommand.All.class,
+            BenchCommand.RolesProcess.class
+        })
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -41,36 +48,62 @@ final class BenchCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    @Command(name = "accumulate", mixinStandardHelpOptions = true,
-            description = {"Accumulator records/s against two exactly_once_v2 Kafka Streams pass-throughs on the same broker",
-                    "and input, with the same Streams settings: one hop (stream -> to) and two hops (stream -> repartition by",
-                    "the accumulator's group key -> to). Rounds alternate after a warm-up; the last line is",
-                    "'RESULT accumulate: one-hop ratio A, two-hop ratio B' (medians; target: two-hop ratio >= 0.8).",
-                    "Each round also prints its stream threads' CPU per record (less load-dependent than the rates).",
-                    "Without --bootstrap-servers it starts an in-process broker in a temporary directory."})
+    @Command(
+            name = "accumulate",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Accumulator records/s against two exactly_once_v2 Kafka Streams pass-throughs on the same broker",
+                "and input, with the same Streams settings: one hop (stream -> to) and two hops (stream -> repartition by",
+                "the accumulator's group key -> to). Rounds alternate after a warm-up; the last line is",
+                "'RESULT accumulate: one-hop ratio A, two-hop ratio B' (medians; target: two-hop ratio >= 0.8).",
+                "Each round also prints its stream threads' CPU per record (less load-dependent than the rates).",
+                "Without --bootstrap-servers it starts an in-process broker in a temporary directory."
+            })
     static final class Accumulate implements Callable<Integer> {
         @Spec
         CommandSpec spec;
-        @Option(names = "--bootstrap-servers", paramLabel = "HOSTS", description = "An existing broker (default: an in-process one).")
+
+        @Option(
+                names = "--bootstrap-servers",
+                paramLabel = "HOSTS",
+                description = "An existing broker (default: an in-process one).")
         String bootstrapServers;
-        @Option(names = "--records", defaultValue = "100000", description = "Requests per round (default: ${DEFAULT-VALUE}).")
+
+        @Option(
+                names = "--records",
+                defaultValue = "100000",
+                description = "Requests per round (default: ${DEFAULT-VALUE}).")
         int records;
-        @Option(names = "--request-bytes", defaultValue = "1024", description = "Size of each request's JSON (default: ${DEFAULT-VALUE}).")
+
+        @Option(
+                names = "--request-bytes",
+                defaultValue = "1024",
+                description = "Size of each request's JSON (default: ${DEFAULT-VALUE}).")
         int requestBytes;
-        @Option(names = "--rounds", defaultValue = "3", description = "Measured rounds after the warm-up (default: ${DEFAULT-VALUE}).")
+
+        @Option(
+                names = "--rounds",
+                defaultValue = "3",
+                description = "Measured rounds after the warm-up (default: ${DEFAULT-VALUE}).")
         int rounds;
-        @Option(names = "--streams", paramLabel = "KEY=VALUE",
-                description = "A Kafka Streams setting for all three topologies, e.g. --streams commit.interval.ms=1000 (repeatable).")
+
+        @Option(
+                names = "--streams",
+                paramLabel = "KEY=VALUE",
+                description =
+                        "A Kafka Streams setting for all three topologies, e.g. --streams commit.interval.ms=1000 (repeatable).")
         Map<String, String> streams = new java.util.LinkedHashMap<>();
 
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             return onBroker(bootstrapServers, (servers, inProcess) -> {
-                out.printf("bench accumulate: %,d requests x %d rounds (+1 warm-up), broker %s%s%n", records, rounds, servers,
-                        inProcess ? " (in-process)" : "");
+                out.printf(
+                        "bench accumulate: %,d requests x %d rounds (+1 warm-up), broker %s%s%n",
+                        records, rounds, servers, inProcess ? " (in-process)" : "");
                 GenAiBatchConfig config = GenAiBatchConfig.of(Map.of(ConfigKeys.BOOTSTRAP_SERVERS.name(), servers));
-                AccumulateBenchmark bench = new AccumulateBenchmark(config, records, requestBytes, rounds, Map.copyOf(streams), out);
+                AccumulateBenchmark bench =
+                        new AccumulateBenchmark(config, records, requestBytes, rounds, Map.copyOf(streams), out);
                 out.println("Streams settings of all three topologies: " + new java.util.TreeMap<>(bench.tuning()));
                 bench.run();
                 return 0;
@@ -78,69 +111,137 @@ final class BenchCommand implements Runnable {
         }
     }
 
-    @Command(name = "jobs-history", mixinStandardHelpOptions = true,
-            description = {"The submitter's read of genai.jobs when partitions are assigned, over a history of --records job",
-                    "records, against a plain consumer reading the same topic to its end; prints their ratio. Without",
-                    "--bootstrap-servers it starts an in-process broker in a temporary directory."})
+    @Command(
+            name = "jobs-history",
+            mixinStandardHelpOptions = true,
+            description = {
+                "The submitter's read of genai.jobs when partitions are assigned, over a history of --records job",
+                "records, against a plain consumer reading the same topic to its end; prints their ratio. Without",
+                "--bootstrap-servers it starts an in-process broker in a temporary directory."
+            })
     static final class JobsHistory implements Callable<Integer> {
         @Spec
         CommandSpec spec;
-        @Option(names = "--bootstrap-servers", paramLabel = "HOSTS", description = "An existing broker (default: an in-process one).")
+
+        @Option(
+                names = "--bootstrap-servers",
+                paramLabel = "HOSTS",
+                description = "An existing broker (default: an in-process one).")
         String bootstrapServers;
-        @Option(names = "--records", defaultValue = "2000000", description = "Job records in genai.jobs (default: ${DEFAULT-VALUE}).")
+
+        @Option(
+                names = "--records",
+                defaultValue = "2000000",
+                description = "Job records in genai.jobs (default: ${DEFAULT-VALUE}).")
         int records;
-        @Option(names = "--rounds", defaultValue = "3", description = "Measured rounds after the warm-up (default: ${DEFAULT-VALUE}).")
+
+        @Option(
+                names = "--rounds",
+                defaultValue = "3",
+                description = "Measured rounds after the warm-up (default: ${DEFAULT-VALUE}).")
         int rounds;
 
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             return onBroker(bootstrapServers, (servers, inProcess) -> {
-                out.printf("bench jobs-history: %,d job records x %d rounds (+1 warm-up), broker %s%s%n", records, rounds,
-                        servers, inProcess ? " (in-process)" : "");
-                new JobsHistoryBenchmark(GenAiBatchConfig.of(Map.of(ConfigKeys.BOOTSTRAP_SERVERS.name(), servers)), records,
-                        rounds, out).run();
+                out.printf(
+                        "bench jobs-history: %,d job records x %d rounds (+1 warm-up), broker %s%s%n",
+                        records, rounds, servers, inProcess ? " (in-process)" : "");
+                new JobsHistoryBenchmark(
+                                GenAiBatchConfig.of(Map.of(ConfigKeys.BOOTSTRAP_SERVERS.name(), servers)),
+                                records,
+                                rounds,
+                                out)
+                        .run();
                 return 0;
             });
         }
     }
 
-    @Command(name = "latency", mixinStandardHelpOptions = true,
-            description = {"Small traffic: starts an in-process broker, the emulator and the three roles (as `local` does),",
-                    "then sends --requests single requests, each after the previous one was answered and --gap, and prints",
-                    "each one's send -> response time against window.max-wait + the job's own run time (created ->",
-                    "SUCCEEDED, the API's timestamps) + the poll interval + 1 s, as a ratio (target <= 1). A warm-up",
-                    "request first is not counted. The last line is 'RESULT latency: max ratio R, ...'."})
+    @Command(
+            name = "latency",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Small traffic: starts an in-process broker, the emulator and the three roles (as `local` does),",
+                "then sends --requests single requests, each after the previous one was answered and --gap, and prints",
+                "each one's send -> response time against window.max-wait + the job's own run time (created ->",
+                "SUCCEEDED, the API's timestamps) + the poll interval + 1 s, as a ratio (target <= 1). A warm-up",
+                "request first is not counted. The last line is 'RESULT latency: max ratio R, ...'."
+            })
     static final class Latency implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+
         @Mixin
         ConfigOptions options;
-        @Option(names = "--requests", defaultValue = "5", description = "Measured requests (default: ${DEFAULT-VALUE}).")
+
+        @Option(
+                names = "--requests",
+                defaultValue = "5",
+                description = "Measured requests (default: ${DEFAULT-VALUE}).")
         int requests;
-        @Option(names = "--max-wait", defaultValue = "2s", converter = DurationConverter.class, paramLabel = "DURATION",
+
+        @Option(
+                names = "--max-wait",
+                defaultValue = "2s",
+                converter = DurationConverter.class,
+                paramLabel = "DURATION",
                 description = "window.max-wait of the run (default: ${DEFAULT-VALUE}).")
         Duration maxWait;
-        @Option(names = "--poll-interval", defaultValue = "1s", converter = DurationConverter.class, paramLabel = "DURATION",
+
+        @Option(
+                names = "--poll-interval",
+                defaultValue = "1s",
+                converter = DurationConverter.class,
+                paramLabel = "DURATION",
                 description = "poll.initial-interval and poll.max-interval of the run (default: ${DEFAULT-VALUE}).")
         Duration pollInterval;
-        @Option(names = "--gap", defaultValue = "1s", converter = DurationConverter.class, paramLabel = "DURATION",
+
+        @Option(
+                names = "--gap",
+                defaultValue = "1s",
+                converter = DurationConverter.class,
+                paramLabel = "DURATION",
                 description = "Pause after a response before the next request (default: ${DEFAULT-VALUE}).")
         Duration gap;
-        @Option(names = "--timeout", defaultValue = "2m", converter = DurationConverter.class, paramLabel = "DURATION",
+
+        @Option(
+                names = "--timeout",
+                defaultValue = "2m",
+                converter = DurationConverter.class,
+                paramLabel = "DURATION",
                 description = "Give up on a request without a response after this long (default: ${DEFAULT-VALUE}).")
         Duration timeout;
 
         @Override
         public Integer call() throws Exception {
-            return latency(options, requests, maxWait, pollInterval, gap, timeout, spec.commandLine().getOut(),
-                    spec.commandLine().getErr()) != null ? 0 : 1;
+            return latency(
+                                    options,
+                                    requests,
+                                    maxWait,
+                                    pollInterval,
+                                    gap,
+                                    timeout,
+                                    spec.commandLine().getOut(),
+                                    spec.commandLine().getErr())
+                            != null
+                    ? 0
+                    : 1;
         }
     }
 
     /** Runs {@code bench latency} on a stack of its own in a temporary directory; null when a role failed. */
-    static LatencyBenchmark.Result latency(ConfigOptions options, int requests, Duration maxWait, Duration pollInterval,
-                                           Duration gap, Duration timeout, PrintWriter out, PrintWriter err) throws Exception {
+    static LatencyBenchmark.Result latency(
+            ConfigOptions options,
+            int requests,
+            Duration maxWait,
+            Duration pollInterval,
+            Duration gap,
+            Duration timeout,
+            PrintWriter out,
+            PrintWriter err)
+            throws Exception {
         Path dataDir = Files.createTempDirectory("genai-batch-bench-latency");
         Map<String, String> run = Map.of(
                 ConfigKeys.WINDOW_MAX_WAIT.name(), ConfigType.format(maxWait),
@@ -148,16 +249,18 @@ final class BenchCommand implements Runnable {
                 ConfigKeys.POLL_MAX_INTERVAL.name(), ConfigType.format(pollInterval),
                 ConfigKeys.HTTP_PORT.name(), "0");
         try (LocalStack stack = LocalStack.start(dataDir, 0, 0, options, LocalCommand.localDefaults(dataDir), run);
-             RoleContext context = new RoleContext(stack.config(), LocalCommand.environment())) {
+                RoleContext context = new RoleContext(stack.config(), LocalCommand.environment())) {
             List<Role> roles = RunCommand.build(List.copyOf(Roles.BUILT.keySet()), context);
             CompletableFuture<LatencyBenchmark.Result> finished = new CompletableFuture<>();
-            Thread runner = new Thread(() -> {
-                try {
-                    finished.complete(new LatencyBenchmark(stack.config(), out, gap, timeout).run(requests));
-                } catch (Throwable e) {
-                    finished.completeExceptionally(e);
-                }
-            }, "genai-batch-bench-latency");
+            Thread runner = new Thread(
+                    () -> {
+                        try {
+                            finished.complete(new LatencyBenchmark(stack.config(), out, gap, timeout).run(requests));
+                        } catch (Throwable e) {
+                            finished.completeExceptionally(e);
+                        }
+                    },
+                    "genai-batch-bench-latency");
             runner.setDaemon(true);
             // The measurement starts once the roles are up; RunCommand.run returns when it ends or a role fails.
             return RunCommand.run(roles, finished, out, err, runner::start) == 0 ? finished.join() : null;
@@ -166,16 +269,24 @@ final class BenchCommand implements Runnable {
         }
     }
 
-    @Command(name = "all", mixinStandardHelpOptions = true,
-            description = {"Every benchmark with short defaults, one after the other (a few minutes on 2 cores):",
-                    "  accumulate --records 100000 --rounds 3, submit-poll --requests 20000,",
-                    "  jobs-history --records 200000 --rounds 3, latency --requests 3;",
-                    "then one table of the figures of their RESULT lines against the targets (benchmark, figure, value,",
-                    "target, met?). Exit code 1 when a benchmark failed; a target not met is a figure, not a failure."})
+    @Command(
+            name = "all",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Every benchmark with short defaults, one after the other (a few minutes on 2 cores):",
+                "  accumulate --records 100000 --rounds 3, submit-poll --requests 20000,",
+                "  jobs-history --records 200000 --rounds 3, latency --requests 3;",
+                "then one table of the figures of their RESULT lines against the targets (benchmark, figure, value,",
+                "target, met?). Exit code 1 when a benchmark failed; a target not met is a figure, not a failure."
+            })
     static final class All implements Callable<Integer> {
         @Spec
         CommandSpec spec;
-        @Option(names = "--only", split = ",", paramLabel = "NAME",
+
+        @Option(
+                names = "--only",
+                split = ",",
+                paramLabel = "NAME",
                 description = "Run only these benchmarks (comma-separated; default: all of them).")
         List<String> only = new ArrayList<>();
 
@@ -207,11 +318,17 @@ final class BenchCommand implements Runnable {
         static List<BenchSuite.Run> selected(CommandSpec spec, List<String> only) {
             for (String name : only) {
                 if (BenchSuite.SHORT.stream().noneMatch(r -> r.name().equals(name))) {
-                    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "unknown benchmark '" + name
-                            + "' in --only; known: " + BenchSuite.SHORT.stream().map(BenchSuite.Run::name).toList());
+                    throw new picocli.CommandLine.ParameterException(
+                            spec.commandLine(),
+                            "unknown benchmark '" + name + "' in --only; known: "
+                                    + BenchSuite.SHORT.stream()
+                                            .map(BenchSuite.Run::name)
+                                            .toList());
                 }
             }
-            return BenchSuite.SHORT.stream().filter(r -> only.isEmpty() || only.contains(r.name())).toList();
+            return BenchSuite.SHORT.stream()
+                    .filter(r -> only.isEmpty() || only.contains(r.name()))
+                    .toList();
         }
     }
 
@@ -262,43 +379,78 @@ final class BenchCommand implements Runnable {
         }
     }
 
-    @Command(name = "submit-poll", mixinStandardHelpOptions = true,
-            description = {"One large FILE batch (default 250,000 x 4,000-byte requests, ~1 GB of JSONL) through the submitter",
-                    "and the poller, running in their own JVM at --roles-heap, against writing the same bytes to a file,",
-                    "fsyncing it and reading it back line by line. Prints the time, the baseline, their ratio, the roles'",
-                    "heap, and checks that every request got exactly one right response. The broker and the emulator run",
-                    "in this JVM; the batch is written to genai.batches as the accumulator would (not timed)."})
+    @Command(
+            name = "submit-poll",
+            mixinStandardHelpOptions = true,
+            description = {
+                "One large FILE batch (default 250,000 x 4,000-byte requests, ~1 GB of JSONL) through the submitter",
+                "and the poller, running in their own JVM at --roles-heap, against writing the same bytes to a file,",
+                "fsyncing it and reading it back line by line. Prints the time, the baseline, their ratio, the roles'",
+                "heap, and checks that every request got exactly one right response. The broker and the emulator run",
+                "in this JVM; the batch is written to genai.batches as the accumulator would (not timed)."
+            })
     static final class SubmitPoll implements Callable<Integer> {
         @Spec
         CommandSpec spec;
-        @Option(names = "--requests", defaultValue = "250000", description = "Requests in the batch (default: ${DEFAULT-VALUE}).")
+
+        @Option(
+                names = "--requests",
+                defaultValue = "250000",
+                description = "Requests in the batch (default: ${DEFAULT-VALUE}).")
         int requests;
-        @Option(names = "--request-bytes", defaultValue = "4000",
-                description = "Size of each request's JSON; its JSONL line is ~40 bytes more (default: ${DEFAULT-VALUE}).")
+
+        @Option(
+                names = "--request-bytes",
+                defaultValue = "4000",
+                description =
+                        "Size of each request's JSON; its JSONL line is ~40 bytes more (default: ${DEFAULT-VALUE}).")
         int requestBytes;
-        @Option(names = "--roles-heap", defaultValue = "256m", description = "-Xmx of the roles' JVM (default: ${DEFAULT-VALUE}).")
+
+        @Option(
+                names = "--roles-heap",
+                defaultValue = "256m",
+                description = "-Xmx of the roles' JVM (default: ${DEFAULT-VALUE}).")
         String rolesHeap;
-        @Option(names = "--roles-jvm-option", paramLabel = "OPTION",
-                description = "An extra JVM option for the roles' JVM, e.g. --roles-jvm-option=-XX:+UseSerialGC (repeatable).")
+
+        @Option(
+                names = "--roles-jvm-option",
+                paramLabel = "OPTION",
+                description =
+                        "An extra JVM option for the roles' JVM, e.g. --roles-jvm-option=-XX:+UseSerialGC (repeatable).")
         List<String> rolesJvmOptions = new ArrayList<>();
-        @Option(names = "--data-dir", paramLabel = "DIR",
-                description = "Where the broker, the emulator, the roles and the baseline write (default: a temporary directory).")
+
+        @Option(
+                names = "--data-dir",
+                paramLabel = "DIR",
+                description =
+                        "Where the broker, the emulator, the roles and the baseline write (default: a temporary directory).")
         Path dataDir;
-        @Option(names = "--keep", description = "Keep the data directory (logs, gc.log) instead of deleting it at the end.")
+
+        @Option(
+                names = "--keep",
+                description = "Keep the data directory (logs, gc.log) instead of deleting it at the end.")
         boolean keep;
-        @Option(names = "--timeout", defaultValue = "60m", converter = DurationConverter.class, paramLabel = "DURATION",
+
+        @Option(
+                names = "--timeout",
+                defaultValue = "60m",
+                converter = DurationConverter.class,
+                paramLabel = "DURATION",
                 description = "Give up when the job is not published after this long (default: ${DEFAULT-VALUE}).")
         Duration timeout;
 
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            Path dir = dataDir == null ? Files.createTempDirectory("genai-batch-bench-submit-poll")
+            Path dir = dataDir == null
+                    ? Files.createTempDirectory("genai-batch-bench-submit-poll")
                     : Files.createDirectories(dataDir);
             boolean ok = false;
             try {
-                SubmitPollBenchmark bench = new SubmitPollBenchmark(new SubmitPollBenchmark.Options(requests, requestBytes,
-                        rolesHeap, dir, timeout, rolesJvmOptions), out);
+                SubmitPollBenchmark bench = new SubmitPollBenchmark(
+                        new SubmitPollBenchmark.Options(
+                                requests, requestBytes, rolesHeap, dir, timeout, rolesJvmOptions),
+                        out);
                 ok = bench.run().complete();
                 return ok ? 0 : 1;
             } finally {
@@ -321,8 +473,10 @@ final class BenchCommand implements Runnable {
     static final class RolesProcess implements Callable<Integer> {
         @Mixin
         ConfigOptions options;
+
         @Spec
         CommandSpec spec;
+
         @Option(names = "--roles", split = ",", required = true)
         List<String> roles;
 
@@ -330,15 +484,17 @@ final class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             try (HeapWatch heap = HeapWatch.start();
-                 RoleContext context = new RoleContext(options.load(Map.of()), System.getenv())) {
+                    RoleContext context = new RoleContext(options.load(Map.of()), System.getenv())) {
                 RunCommand run = new RunCommand();
                 run.roles = roles;
                 List<Role> built = RunCommand.build(run.selected(), context);
                 CompletableFuture<Void> stop = new CompletableFuture<>();
-                Thread stdin = new Thread(() -> {
-                    drain(System.in);
-                    stop.complete(null);
-                }, "bench-roles-stdin");
+                Thread stdin = new Thread(
+                        () -> {
+                            drain(System.in);
+                            stop.complete(null);
+                        },
+                        "bench-roles-stdin");
                 stdin.setDaemon(true);
                 stdin.start();
                 int code = RunCommand.run(built, stop, out, spec.commandLine().getErr(), () -> {
@@ -362,6 +518,4 @@ final class BenchCommand implements Runnable {
             }
         }
     }
-
-
 }

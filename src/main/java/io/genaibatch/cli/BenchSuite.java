@@ -49,14 +49,15 @@ final class BenchSuite {
     /** One figure of a benchmark's RESULT line; {@code value} empty when the benchmark printed none. */
     record Row(String benchmark, String figure, Optional<Double> value, String unit) {
         Optional<Target> target() {
-            return TARGETS.stream().filter(t -> t.benchmark().equals(benchmark) && t.figure().equals(figure)).findFirst();
+            return TARGETS.stream()
+                    .filter(t -> t.benchmark().equals(benchmark) && t.figure().equals(figure))
+                    .findFirst();
         }
     }
 
     private static final Pattern FIGURE = Pattern.compile("(.*\\S)\\s+(-?\\d+(?:\\.\\d+)?)(?:\\s*(s))?");
 
-    private BenchSuite() {
-    }
+    private BenchSuite() {}
 
     /**
      * The figures of the last {@code RESULT <benchmark>:} line in {@code output}, or one row without a value saying
@@ -71,13 +72,17 @@ final class BenchSuite {
             }
         }
         if (last == null) {
-            return List.of(new Row(benchmark, "no '" + prefix + "' line (exit code " + exitCode + ")", Optional.empty(), ""));
+            return List.of(
+                    new Row(benchmark, "no '" + prefix + "' line (exit code " + exitCode + ")", Optional.empty(), ""));
         }
         List<Row> rows = new ArrayList<>();
         for (String part : last.split(",")) {
             Matcher m = FIGURE.matcher(part.strip());
             if (m.matches()) {
-                rows.add(new Row(benchmark, m.group(1), Optional.of(Double.parseDouble(m.group(2))),
+                rows.add(new Row(
+                        benchmark,
+                        m.group(1),
+                        Optional.of(Double.parseDouble(m.group(2))),
                         m.group(3) == null ? "" : m.group(3)));
             }
         }
@@ -89,12 +94,22 @@ final class BenchSuite {
         StringBuilder t = new StringBuilder("| benchmark | figure | value | target | met? |\n|---|---|---|---|---|\n");
         for (Row row : rows) {
             Optional<Target> target = row.target();
-            String met = row.value().isEmpty() ? "no" : target.map(x -> x.met(row.value().get()) ? "yes" : "no").orElse("");
-            t.append("| ").append(row.benchmark())
-                    .append(" | ").append(row.figure())
-                    .append(" | ").append(row.value().map(v -> number(v) + (row.unit().isEmpty() ? "" : " " + row.unit())).orElse("-"))
-                    .append(" | ").append(target.map(Target::describe).orElse(""))
-                    .append(" | ").append(met).append(" |\n");
+            String met = row.value().isEmpty()
+                    ? "no"
+                    : target.map(x -> x.met(row.value().get()) ? "yes" : "no").orElse("");
+            t.append("| ")
+                    .append(row.benchmark())
+                    .append(" | ")
+                    .append(row.figure())
+                    .append(" | ")
+                    .append(row.value()
+                            .map(v -> number(v) + (row.unit().isEmpty() ? "" : " " + row.unit()))
+                            .orElse("-"))
+                    .append(" | ")
+                    .append(target.map(Target::describe).orElse(""))
+                    .append(" | ")
+                    .append(met)
+                    .append(" |\n");
         }
         return t.toString();
     }

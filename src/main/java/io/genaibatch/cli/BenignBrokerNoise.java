@@ -1,7 +1,6 @@
 package io.genaibatch.cli;
 
 import java.util.List;
-
 import org.apache.logging.log4j.core.LogEvent;
 import org.apache.logging.log4j.core.filter.AbstractFilter;
 
@@ -13,14 +12,15 @@ import org.apache.logging.log4j.core.filter.AbstractFilter;
  */
 final class BenignBrokerNoise extends AbstractFilter {
     /** One benign condition: the logger that reports it and the exception it reports. */
-    record Condition(String logger, String exceptionClass, String why) { }
+    record Condition(String logger, String exceptionClass, String why) {}
 
     static final List<Condition> CONDITIONS = List.of(
             // With transactions v2 the first produce to a partition newly added to a transaction can arrive before
             // the broker knows the producer's sequence; the broker logs an ERROR with a stack trace for each, the
             // producer retries and succeeds (KAFKA-18202). Every fresh `local` start hits it on the accumulator's new
             // repartition partitions.
-            new Condition("kafka.server.ReplicaManager",
+            new Condition(
+                    "kafka.server.ReplicaManager",
                     "org.apache.kafka.common.errors.OutOfOrderSequenceException",
                     "retried by the producer: first write to a partition new to a transaction (KAFKA-18202)"));
 
@@ -35,7 +35,8 @@ final class BenignBrokerNoise extends AbstractFilter {
             return onMismatch;
         }
         for (Condition c : CONDITIONS) {
-            if (c.logger().equals(event.getLoggerName()) && c.exceptionClass().equals(thrown.getClass().getName())) {
+            if (c.logger().equals(event.getLoggerName())
+                    && c.exceptionClass().equals(thrown.getClass().getName())) {
                 return onMatch;
             }
         }

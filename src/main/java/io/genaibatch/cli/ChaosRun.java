@@ -1,5 +1,12 @@
 package io.genaibatch.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.kafka.TopicAdmin;
+import io.genaibatch.kafka.Topics;
+import io.genaibatch.records.ResponseStatus;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
@@ -17,14 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.genaibatch.config.GenAiBatchConfig;
-import io.genaibatch.kafka.KafkaClients;
-import io.genaibatch.kafka.TopicAdmin;
-import io.genaibatch.kafka.Topics;
-import io.genaibatch.records.ResponseStatus;
 import org.apache.kafka.clients.admin.Admin;
 
 /**
@@ -37,9 +36,8 @@ import org.apache.kafka.clients.admin.Admin;
  */
 final class ChaosRun {
     /** What a run is asked to do. */
-    record Plan(int requests, int kills, int emulatorRestarts, int instances, long seed, Duration timeout,
-                Path workDir) {
-    }
+    record Plan(
+            int requests, int kills, int emulatorRestarts, int instances, long seed, Duration timeout, Path workDir) {}
 
     private static final String API_KEY = "chaos-key";
     private static final List<String> ROLES = List.of("accumulate", "submit", "poll");
@@ -75,8 +73,16 @@ final class ChaosRun {
         kafkaPort = freePort();
         emulatorPort = freePort();
         try {
-            broker = ChildProcess.start("kafka", logs, Map.of(), List.of("kafka", "--port", Integer.toString(kafkaPort),
-                    "--data-dir", plan.workDir().resolve("kafka").toString()));
+            broker = ChildProcess.start(
+                    "kafka",
+                    logs,
+                    Map.of(),
+                    List.of(
+                            "kafka",
+                            "--port",
+                            Integer.toString(kafkaPort),
+                            "--data-dir",
+                            plan.workDir().resolve("kafka").toString()));
             broker.awaitOutput("Kafka broker ready", Duration.ofMinutes(2));
             startEmulator();
             GenAiBatchConfig config = GenAiBatchConfig.of(settings(0));
@@ -88,8 +94,9 @@ final class ChaosRun {
                     startRole(role, i);
                 }
             }
-            out.printf("chaos: broker on %d, emulator on %d, %d processes per role; logs in %s%n", kafkaPort,
-                    emulatorPort, plan.instances(), logs);
+            out.printf(
+                    "chaos: broker on %d, emulator on %d, %d processes per role; logs in %s%n",
+                    kafkaPort, emulatorPort, plan.instances(), logs);
             String runId = "chaos" + plan.seed();
             new Demo(config, out, plan.timeout(), false).publish(runId, plan.requests());
             out.printf("chaos: %,d requests published; killing a role every few seconds%n", plan.requests());
@@ -118,12 +125,14 @@ final class ChaosRun {
         long nextKill = started;
         int kills = 0;
         int restarts = 0;
-        try (TopicTail tail = TopicTail.open(new KafkaClients(config), Topics.from(config).responses(), Map.of())) {
+        try (TopicTail tail =
+                TopicTail.open(new KafkaClients(config), Topics.from(config).responses(), Map.of())) {
             long lastKill = started;
             while ((tally.answered() < plan.requests() || kills < plan.kills()) && System.nanoTime() < deadline) {
                 tail.poll(Duration.ofMillis(200), tally::add);
                 // Kills start once answers flow (every stage busy), or after a minute whatever happens.
-                boolean flowing = tally.answered() > 0 || System.nanoTime() - started > Duration.ofMinutes(1).toNanos();
+                boolean flowing = tally.answered() > 0
+                        || System.nanoTime() - started > Duration.ofMinutes(1).toNanos();
                 if (kills < plan.kills() && flowing && System.nanoTime() >= nextKill) {
                     kills++;
                     if (restarts < plan.emulatorRestarts()
@@ -137,16 +146,18 @@ final class ChaosRun {
                     killOne();
                     lastKill = System.nanoTime();
                     // 2 to 6 s apart: often enough to land in every phase of a batch's life
-                    nextKill = System.nanoTime() + Duration.ofMillis(2_000 + random.nextInt(4_000)).toNanos();
-                    out.printf("chaos: %d kills, %d emulator restarts, %,d of %,d answered%n", kills, restarts,
-                            tally.answered(), plan.requests());
+                    nextKill = System.nanoTime()
+                            + Duration.ofMillis(2_000 + random.nextInt(4_000)).toNanos();
+                    out.printf(
+                            "chaos: %d kills, %d emulator restarts, %,d of %,d answered%n",
+                            kills, restarts, tally.answered(), plan.requests());
                     out.flush();
                 }
             }
             // A duplicate would come after the last first answer, at the latest from a process killed last whose
             // partitions move after its session times out (45 s by default) and are rebuilt: wait that out.
-            long grace = Math.max(System.nanoTime() + Duration.ofSeconds(10).toNanos(),
-                    lastKill + DUPLICATE_WINDOW.toNanos());
+            long grace = Math.max(
+                    System.nanoTime() + Duration.ofSeconds(10).toNanos(), lastKill + DUPLICATE_WINDOW.toNanos());
             while (System.nanoTime() < grace) {
                 tail.poll(Duration.ofMillis(200), tally::add);
             }
@@ -156,7 +167,8 @@ final class ChaosRun {
 
     private void killOne() throws Exception {
         // Each role in turn, a random one of its processes: every role is killed, none only by chance.
-        String role = ROLES.get(killsByRole.values().stream().mapToInt(Integer::intValue).sum() % ROLES.size());
+        String role = ROLES.get(
+                killsByRole.values().stream().mapToInt(Integer::intValue).sum() % ROLES.size());
         int instance = random.nextInt(plan.instances());
         roles.get(role + "-" + instance).kill();
         killsByRole.merge(role, 1, Integer::sum);
@@ -165,20 +177,44 @@ final class ChaosRun {
 
     private void startRole(String role, int instance) throws IOException {
         // --http-port 0: two instances of a role share this host; the chaos run reads its figures from the topics.
-        List<String> args = new ArrayList<>(List.of("run", "--roles", role, "--http-port", "0",
-                "--gemini-base-url", "http://127.0.0.1:" + emulatorPort));
+        List<String> args = new ArrayList<>(List.of(
+                "run", "--roles", role, "--http-port", "0", "--gemini-base-url", "http://127.0.0.1:" + emulatorPort));
         settings(instance).forEach((k, v) -> args.addAll(List.of("--set", k + "=" + v)));
         String name = role + "-" + instance;
         roles.put(name, ChildProcess.start(name + "." + (++starts), logs, Map.of("GEMINI_API_KEY", API_KEY), args));
     }
 
     private void startEmulator() throws Exception {
-        emulator = ChildProcess.start("emulator." + (++starts), logs, Map.of(), List.of("emulator",
-                "--port", Integer.toString(emulatorPort), "--data-dir", plan.workDir().resolve("emulator").toString(),
-                "--seed", Long.toString(plan.seed()), "--running-ms", "1000",
-                "--rate-429", "0.05", "--rate-503", "0.05", "--retry-after", "1",
-                "--job-fail-rate", "0.03", "--job-expire-rate", "0.03",
-                "--request-error-rate", "0.02", "--request-error-code", "503", "--missing-result-rate", "0.01"));
+        emulator = ChildProcess.start(
+                "emulator." + (++starts),
+                logs,
+                Map.of(),
+                List.of(
+                        "emulator",
+                        "--port",
+                        Integer.toString(emulatorPort),
+                        "--data-dir",
+                        plan.workDir().resolve("emulator").toString(),
+                        "--seed",
+                        Long.toString(plan.seed()),
+                        "--running-ms",
+                        "1000",
+                        "--rate-429",
+                        "0.05",
+                        "--rate-503",
+                        "0.05",
+                        "--retry-after",
+                        "1",
+                        "--job-fail-rate",
+                        "0.03",
+                        "--job-expire-rate",
+                        "0.03",
+                        "--request-error-rate",
+                        "0.02",
+                        "--request-error-code",
+                        "503",
+                        "--missing-result-rate",
+                        "0.01"));
         emulator.awaitOutput("emulator ready", Duration.ofMinutes(1));
     }
 
@@ -216,8 +252,9 @@ final class ChaosRun {
 
     private Map<String, Integer> jobsByDisplayName() throws Exception {
         Map<String, Integer> created = new TreeMap<>();
-        adminGet("/admin/jobs-by-display-name").fields().forEachRemaining(e -> created.put(e.getKey(),
-                e.getValue().asInt()));
+        adminGet("/admin/jobs-by-display-name")
+                .fields()
+                .forEachRemaining(e -> created.put(e.getKey(), e.getValue().asInt()));
         addFaults(adminGet("/admin/stats"));
         return created;
     }
@@ -225,14 +262,18 @@ final class ChaosRun {
     /** Adds one emulator run's counters: its requests and the faults it injected (a restart starts them at 0). */
     private void addFaults(JsonNode stats) {
         faults.merge("apiRequests", stats.path("requestsReceived").asLong(), Long::sum);
-        stats.path("faultsInjected").fields().forEachRemaining(e -> faults.merge(e.getKey(), e.getValue().asLong(),
-                Long::sum));
+        stats.path("faultsInjected")
+                .fields()
+                .forEachRemaining(e -> faults.merge(e.getKey(), e.getValue().asLong(), Long::sum));
     }
 
     private JsonNode adminGet(String path) throws IOException, InterruptedException {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + emulatorPort + path)).timeout(Duration.ofSeconds(30)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + emulatorPort + path))
+                                .timeout(Duration.ofSeconds(30))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             throw new IOException("emulator " + path + " answered " + response.statusCode() + ": " + response.body());
         }
@@ -247,20 +288,30 @@ final class ChaosRun {
         Map<String, Integer> kills = new HashMap<>(killsByRole);
         out.printf("%nChaos run (seed %d)%n", plan.seed());
         out.printf("  requests          %,d over %s%n", plan.requests(), String.join(", ", DemoRequests.MODELS));
-        out.printf("  kills -9          %d %s; emulator restarts %d; %d kills while requests were open%n",
-                kills.values().stream().mapToInt(Integer::intValue).sum(), new TreeMap<>(kills),
-                plan.emulatorRestarts(), killsWhileOpen);
+        out.printf(
+                "  kills -9          %d %s; emulator restarts %d; %d kills while requests were open%n",
+                kills.values().stream().mapToInt(Integer::intValue).sum(),
+                new TreeMap<>(kills),
+                plan.emulatorRestarts(),
+                killsWhileOpen);
         out.printf("  emulator          %s%n", faults);
         out.printf("  responses         %s%n", tally.byStatus);
         out.printf("  missing           %,d%n", missing);
         out.printf("  duplicated        %,d%n", duplicated);
-        out.printf("  misattributed     %,d%s%n", tally.wrong.size(), tally.wrong.entrySet().stream().limit(3)
-                .map(e -> "\n    " + e.getKey() + ": " + e.getValue()).reduce("", String::concat));
+        out.printf(
+                "  misattributed     %,d%s%n",
+                tally.wrong.size(),
+                tally.wrong.entrySet().stream()
+                        .limit(3)
+                        .map(e -> "\n    " + e.getKey() + ": " + e.getValue())
+                        .reduce("", String::concat));
         out.printf("  jobs created      %,d displayNames, %d created more than once%n", created.size(), twice);
-        boolean ok = missing == 0 && duplicated == 0 && tally.wrong.isEmpty() && twice == 0
-                && succeeded == plan.requests();
-        out.println(ok ? "Chaos OK: every request SUCCEEDED exactly once with its own answer; no job created twice."
-                : "Chaos FAILED: see the figures above and the logs in " + logs);
+        boolean ok =
+                missing == 0 && duplicated == 0 && tally.wrong.isEmpty() && twice == 0 && succeeded == plan.requests();
+        out.println(
+                ok
+                        ? "Chaos OK: every request SUCCEEDED exactly once with its own answer; no job created twice."
+                        : "Chaos FAILED: see the figures above and the logs in " + logs);
         out.flush();
         return ok ? 0 : 1;
     }

@@ -33,14 +33,17 @@ final class ChildProcess implements AutoCloseable {
      */
     static ChildProcess start(String name, Path logs, Map<String, String> env, List<String> args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx384m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName()));
         command.addAll(args);
         Files.createDirectories(logs);
         Path out = logs.resolve(name + ".out");
         Path err = logs.resolve(name + ".err");
-        ProcessBuilder builder = new ProcessBuilder(command)
-                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        ProcessBuilder builder =
+                new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
         builder.environment().putAll(env);
         return new ChildProcess(name, builder.start(), out, err);
     }

@@ -6,7 +6,6 @@ import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.core.Appender;
 import org.apache.logging.log4j.core.Filter;
@@ -28,7 +27,10 @@ import org.apache.logging.log4j.layout.template.json.JsonTemplateLayout;
  * which format, and how much of them the console shows.
  */
 final class CommandLogging {
-    enum Format { TEXT, JSON }
+    enum Format {
+        TEXT,
+        JSON
+    }
 
     enum Console {
         /** Every event the loggers let through (`run`, `local --verbose`). */
@@ -38,17 +40,17 @@ final class CommandLogging {
     }
 
     /** Where and how to log; {@code file} may be null (console only). */
-    record Setup(Format format, Path file, Console console) { }
+    record Setup(Format format, Path file, Console console) {}
 
     /** Field names and resolvers of a JSON log event: docs/OPERATIONS.md, "Logging". */
     static final String JSON_TEMPLATE = "classpath:genai-batch-log-event.json";
+
     private static final String FILE_PATTERN = "%d{yyyy-MM-dd HH:mm:ss.SSS} %-5level [%t] %c{1} - %msg%n";
     private static final String ERRORS_PATTERN =
             "%d{HH:mm:ss} %-5level %c{1} - %msg%notEmpty{ (%ex{1}{separator()})}%n";
     private static final String BUILT_IN_CONSOLE = "stderr";
 
-    private CommandLogging() {
-    }
+    private CommandLogging() {}
 
     /** Applies {@code setup} with the process's standard error as the console. */
     static void apply(Setup setup) {
@@ -64,8 +66,10 @@ final class CommandLogging {
         appenders.add(OutputStreamAppender.newBuilder()
                 .setName("console")
                 .setTarget(new KeepOpen(console))
-                .setLayout(setup.console() == Console.ERRORS
-                        ? layout(setup.format(), ERRORS_PATTERN, config) : layout(setup.format(), consolePattern, config))
+                .setLayout(
+                        setup.console() == Console.ERRORS
+                                ? layout(setup.format(), ERRORS_PATTERN, config)
+                                : layout(setup.format(), consolePattern, config))
                 .setFilter(consoleFilter(setup))
                 .setConfiguration(config)
                 .build());
@@ -111,17 +115,25 @@ final class CommandLogging {
 
     private static Layout<String> layout(Format format, String pattern, Configuration config) {
         if (format == Format.JSON) {
-            return JsonTemplateLayout.newBuilder().setConfiguration(config).setEventTemplateUri(JSON_TEMPLATE).build();
+            return JsonTemplateLayout.newBuilder()
+                    .setConfiguration(config)
+                    .setEventTemplateUri(JSON_TEMPLATE)
+                    .build();
         }
-        return PatternLayout.newBuilder().withConfiguration(config).withPattern(pattern)
+        return PatternLayout.newBuilder()
+                .withConfiguration(config)
+                .withPattern(pattern)
                 // An errors-only console names the exception; its stack trace is in the file.
-                .withAlwaysWriteExceptions(!ERRORS_PATTERN.equals(pattern)).build();
+                .withAlwaysWriteExceptions(!ERRORS_PATTERN.equals(pattern))
+                .build();
     }
 
     /** The pattern of log4j2.xml's console, so that a command's console looks like every other command's. */
     private static String builtInConsolePattern(Configuration config) {
         Appender builtIn = config.getAppender(BUILT_IN_CONSOLE);
-        return builtIn != null && builtIn.getLayout() instanceof PatternLayout p ? p.getConversionPattern() : FILE_PATTERN;
+        return builtIn != null && builtIn.getLayout() instanceof PatternLayout p
+                ? p.getConversionPattern()
+                : FILE_PATTERN;
     }
 
     /** The console outlives the appender: stopping it (a reconfiguration, the shutdown) must not close stderr. */

@@ -1,10 +1,9 @@
 package io.genaibatch.cli;
 
-import java.util.HashMap;
-import java.util.Map;
-
 import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.config.GenAiBatchConfig;
+import java.util.HashMap;
+import java.util.Map;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -13,8 +12,11 @@ final class CommonOptions {
     @Mixin
     ConfigOptions config;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOSTS",
-            description = "Kafka bootstrap servers; overrides kafka.bootstrap-servers (default ${bundle:default.kafka.bootstrap-servers}).")
+    @Option(
+            names = "--bootstrap-servers",
+            paramLabel = "HOSTS",
+            description =
+                    "Kafka bootstrap servers; overrides kafka.bootstrap-servers (default ${bundle:default.kafka.bootstrap-servers}).")
     String bootstrapServers;
 
     GenAiBatchConfig load() {

@@ -1,14 +1,5 @@
 package io.genaibatch.cli;
 
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.Base64;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.Callable;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.genaibatch.config.GenAiBatchConfig;
@@ -18,6 +9,14 @@ import io.genaibatch.kafka.RecordDecodingException;
 import io.genaibatch.kafka.Topics;
 import io.genaibatch.kafka.ValueFormat;
 import io.genaibatch.records.GenAiResponse;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -31,7 +30,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "consume", mixinStandardHelpOptions = true,
+@Command(
+        name = "consume",
+        mixinStandardHelpOptions = true,
         header = "Print genai.responses as JSON lines.",
         description = "Reads genai.responses with read_committed and prints one JSON line per record: "
                 + "{\"key\": ..., \"partition\": n, \"offset\": n, \"headers\": {...}, \"value\": {GenAiResponse}}. "
@@ -39,18 +40,24 @@ import picocli.CommandLine.Spec;
 final class ConsumeCommand implements Callable<Integer> {
     @Mixin
     CommonOptions options;
+
     @Spec
     CommandSpec spec;
 
     @Option(names = "--max", paramLabel = "N", description = "Stop after N records (default: no limit).")
     Long max;
 
-    @Option(names = "--idle-timeout", defaultValue = "0s", paramLabel = "DURATION",
+    @Option(
+            names = "--idle-timeout",
+            defaultValue = "0s",
+            paramLabel = "DURATION",
             converter = DurationConverter.class,
             description = "Stop when nothing arrives for this long; 0s waits forever (default: ${DEFAULT-VALUE}).")
     Duration idleTimeout;
 
-    @Option(names = "--group", paramLabel = "ID",
+    @Option(
+            names = "--group",
+            paramLabel = "ID",
             description = "Consumer group to commit progress in (after each record printed or skipped, so the next run "
                     + "goes on from there); default: none, read from the beginning each time.")
     String group;
@@ -74,13 +81,14 @@ final class ConsumeCommand implements Callable<Integer> {
         Map<String, Object> props = new KafkaClients(config).consumer(specific);
         Map<TopicPartition, OffsetAndMetadata> handled = new HashMap<>();
         long printed = 0;
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             if (group != null) {
                 consumer.subscribe(List.of(topic));
             } else {
                 consumer.assign(consumer.partitionsFor(topic).stream()
-                        .map(p -> new TopicPartition(topic, p.partition())).toList());
+                        .map(p -> new TopicPartition(topic, p.partition()))
+                        .toList());
             }
             long lastRecord = System.nanoTime();
             while (max == null || printed < max) {
@@ -116,8 +124,11 @@ final class ConsumeCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static String line(ObjectMapper json, ConsumerRecord<byte[], byte[]> r, GenAiResponse value,
-                               RecordCodec<GenAiResponse> codec) {
+    private static String line(
+            ObjectMapper json,
+            ConsumerRecord<byte[], byte[]> r,
+            GenAiResponse value,
+            RecordCodec<GenAiResponse> codec) {
         ObjectNode node = json.createObjectNode();
         node.put("key", r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8));
         node.put("partition", r.partition());

@@ -1,5 +1,16 @@
 package io.genaibatch.cli;
 
+import io.genaibatch.config.ConfigKeys;
+import io.genaibatch.config.ConfigType;
+import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.kafka.RecordCodec;
+import io.genaibatch.kafka.Topics;
+import io.genaibatch.kafka.ValueFormat;
+import io.genaibatch.ops.Prices;
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.BatchRecord;
+import io.genaibatch.records.GenAiRequest;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -12,18 +23,6 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-
-import io.genaibatch.config.ConfigKeys;
-import io.genaibatch.config.ConfigType;
-import io.genaibatch.config.GenAiBatchConfig;
-import io.genaibatch.kafka.KafkaClients;
-import io.genaibatch.kafka.RecordCodec;
-import io.genaibatch.kafka.Topics;
-import io.genaibatch.kafka.ValueFormat;
-import io.genaibatch.ops.Prices;
-import io.genaibatch.records.BatchJob;
-import io.genaibatch.records.BatchRecord;
-import io.genaibatch.records.GenAiRequest;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -61,8 +60,12 @@ final class Demo {
         Map<TopicPartition, Long> jobsFrom = TopicTail.endOffsets(clients, topics.jobs());
         DemoProgress progress = new DemoProgress(out, terminal, count, started);
 
-        out.printf("Publishing %,d demo requests (run %s) to %s as %s; batches seal after window.max-wait (%s), "
-                        + "then their jobs run.%n", count, runId, topics.requests(),
+        out.printf(
+                "Publishing %,d demo requests (run %s) to %s as %s; batches seal after window.max-wait (%s), "
+                        + "then their jobs run.%n",
+                count,
+                runId,
+                topics.requests(),
                 clients.valueFormat().name().toLowerCase(Locale.ROOT),
                 ConfigType.format(config.get(ConfigKeys.WINDOW_MAX_WAIT)));
         out.flush();
@@ -77,22 +80,27 @@ final class Demo {
         double seconds = (System.nanoTime() - started) / 1e9;
         printSummary(count, tally, batchesFrom, seconds);
         boolean ok = tally.answered() == count && tally.duplicates() == 0 && tally.wrong.isEmpty();
-        out.println(ok ? "Demo OK: every request got exactly one correct response."
-                : "Demo FAILED: " + (count - tally.answered()) + " requests without a response, " + tally.duplicates()
-                + " answered more than once, " + tally.wrong.size() + " wrong answers"
-                + tally.wrong.entrySet().stream().limit(3).map(e -> "\n  " + e.getKey() + ": " + e.getValue())
-                .reduce("", String::concat));
+        out.println(
+                ok
+                        ? "Demo OK: every request got exactly one correct response."
+                        : "Demo FAILED: " + (count - tally.answered()) + " requests without a response, "
+                                + tally.duplicates()
+                                + " answered more than once, " + tally.wrong.size() + " wrong answers"
+                                + tally.wrong.entrySet().stream()
+                                        .limit(3)
+                                        .map(e -> "\n  " + e.getKey() + ": " + e.getValue())
+                                        .reduce("", String::concat));
         out.flush();
         return ok ? 0 : 1;
     }
 
     /** Where this run's records start on the topics the demo watches. */
-    private record Positions(Map<TopicPartition, Long> responses, Map<TopicPartition, Long> batches,
-                             Map<TopicPartition, Long> jobs) { }
+    private record Positions(
+            Map<TopicPartition, Long> responses, Map<TopicPartition, Long> batches, Map<TopicPartition, Long> jobs) {}
 
     /** Publishes demo requests 0..count-1 of run {@code runId}; throws the first failed send. */
     void publish(String runId, int count) throws Exception {
-        publish(runId, count, new AtomicLong(), () -> { });
+        publish(runId, count, new AtomicLong(), () -> {});
     }
 
     /** As {@link #publish(String, int)}, counting acknowledged sends in {@code sent}; runs {@code betweenSends}. */
@@ -100,12 +108,17 @@ final class Demo {
         RecordCodec<GenAiRequest> codec = RecordCodec.genAiRequest();
         ValueFormat format = clients.valueFormat();
         AtomicReference<Exception> failure = new AtomicReference<>();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(clients.producer(Map.of(ProducerConfig.LINGER_MS_CONFIG, 5,
-                ProducerConfig.CLIENT_ID_CONFIG, "genai-batch-demo")), new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                clients.producer(Map.of(
+                        ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.CLIENT_ID_CONFIG, "genai-batch-demo")),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
             for (int i = 0; i < count && failure.get() == null; i++) {
                 DemoRequests.Demo demo = DemoRequests.make(runId, i);
-                ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topics.requests(),
-                        demo.key().getBytes(StandardCharsets.UTF_8), codec.encode(demo.request(), format));
+                ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(
+                        topics.requests(),
+                        demo.key().getBytes(StandardCharsets.UTF_8),
+                        codec.encode(demo.request(), format));
                 record.headers().add("correlation-id", demo.key().getBytes(StandardCharsets.UTF_8));
                 producer.send(record, (m, e) -> {
                     if (e != null) {
@@ -130,8 +143,8 @@ final class Demo {
         long[] inJobs = {0};
         Set<String> jobsSeen = new HashSet<>();
         try (TopicTail responses = TopicTail.open(clients, topics.responses(), from.responses());
-             TopicTail batches = TopicTail.open(clients, topics.batches(), from.batches());
-             TopicTail jobs = TopicTail.open(clients, topics.jobs(), from.jobs())) {
+                TopicTail batches = TopicTail.open(clients, topics.batches(), from.batches());
+                TopicTail jobs = TopicTail.open(clients, topics.jobs(), from.jobs())) {
             while (tally.answered() < count && System.nanoTime() < deadline) {
                 responses.poll(Duration.ofMillis(100), tally::add);
                 batches.poll(Duration.ZERO, r -> {
@@ -141,9 +154,12 @@ final class Demo {
                     }
                 });
                 jobs.poll(Duration.ZERO, r -> {
-                    BatchJob job = r.value() == null ? null : RecordCodec.batchJob().decode(r.value());
+                    BatchJob job =
+                            r.value() == null ? null : RecordCodec.batchJob().decode(r.value());
                     // A batch's requests count once, when its first job exists; a child job re-runs some of them.
-                    if (job != null && job.getJobName() != null && job.getParentBatchId() == null
+                    if (job != null
+                            && job.getJobName() != null
+                            && job.getParentBatchId() == null
                             && jobsSeen.add(job.getBatchId())) {
                         inJobs[0] += job.getItemCount();
                     }
@@ -190,9 +206,13 @@ final class Demo {
 
         out.printf("%nSummary (%,d requests, %.1f s)%n", count, seconds);
         out.printf("  responses        %s%n", tally.byStatus.isEmpty() ? "none" : tally.byStatus);
-        out.printf("  exactly once     %,d of %,d (%,d missing, %,d duplicated, %,d wrong)%n",
-                tally.responsesByKey.values().stream().filter(n -> n == 1).count(), count,
-                count - tally.answered(), tally.duplicates(), tally.wrong.size());
+        out.printf(
+                "  exactly once     %,d of %,d (%,d missing, %,d duplicated, %,d wrong)%n",
+                tally.responsesByKey.values().stream().filter(n -> n == 1).count(),
+                count,
+                count - tally.answered(),
+                tally.duplicates(),
+                tally.wrong.size());
         out.printf("  headers kept     %,d of %,d%n", tally.answered() - tally.missingHeaders, tally.answered());
         out.printf("  batches          %,d, sealed by %s%n", tally.batchIds.size(), sealReasons);
         out.printf("  jobs             %,d %s%n", jobs.size(), jobsByMode);
@@ -205,7 +225,8 @@ final class Demo {
             interactive += estimate.interactiveUsd();
             out.printf("  tokens %-24s %,d in, %,d out%n", e.getKey(), e.getValue()[0], e.getValue()[1]);
         }
-        out.printf("  estimated cost   $%.6f as batch jobs, $%.6f interactive: saved $%.6f (example prices, config/prices.yaml)%n",
+        out.printf(
+                "  estimated cost   $%.6f as batch jobs, $%.6f interactive: saved $%.6f (example prices, config/prices.yaml)%n",
                 batch, interactive, interactive - batch);
     }
 }

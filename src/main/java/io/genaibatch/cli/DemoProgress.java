@@ -84,9 +84,15 @@ final class DemoProgress {
 
     /** The counts as one line, e.g. {@code sent 300/300 (2,400/s) | sealed 300/300 | ... | 7s}. */
     String line(long nowNanos) {
-        return String.format("sent %s (%s) | sealed %s | in jobs %s | answered %s (%s) | %ds",
-                sent.of(total), sent.rate(startedNanos), sealed.of(total), inJobs.of(total), answered.of(total),
-                answered.rate(startedNanos), Duration.ofNanos(nowNanos - startedNanos).toSeconds());
+        return String.format(
+                "sent %s (%s) | sealed %s | in jobs %s | answered %s (%s) | %ds",
+                sent.of(total),
+                sent.rate(startedNanos),
+                sealed.of(total),
+                inJobs.of(total),
+                answered.of(total),
+                answered.rate(startedNanos),
+                Duration.ofNanos(nowNanos - startedNanos).toSeconds());
     }
 
     private void show(long nowNanos) {

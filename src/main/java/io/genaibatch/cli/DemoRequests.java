@@ -1,20 +1,25 @@
 package io.genaibatch.cli;
 
-import java.util.Map;
-
 import io.genaibatch.records.GenAiRequest;
 import io.genaibatch.records.RequestKind;
+import java.util.Map;
 
 /** The sample traffic of the demo: two generation models and one embedding model, in turn. */
 final class DemoRequests {
-    record Demo(String key, GenAiRequest request, String prompt) { }
+    record Demo(String key, GenAiRequest request, String prompt) {}
 
     static final String[] MODELS = {"gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-embedding-001"};
-    private static final String[] SUBJECTS = {"Kafka partitions", "batch pricing", "exactly-once delivery",
-            "a compacted topic", "consumer lag", "the 48 hour job limit", "a dead letter queue"};
+    private static final String[] SUBJECTS = {
+        "Kafka partitions",
+        "batch pricing",
+        "exactly-once delivery",
+        "a compacted topic",
+        "consumer lag",
+        "the 48 hour job limit",
+        "a dead letter queue"
+    };
 
-    private DemoRequests() {
-    }
+    private DemoRequests() {}
 
     static String keyPrefix(String runId) {
         return "demo-" + runId + "-";
@@ -25,7 +30,8 @@ final class DemoRequests {
         String subject = SUBJECTS[i % SUBJECTS.length];
         String key = keyPrefix(runId) + i;
         boolean embed = model.contains("embedding");
-        String prompt = embed ? "Notes on " + subject + " #" + i : "Write one sentence about " + subject + " (#" + i + ")";
+        String prompt =
+                embed ? "Notes on " + subject + " #" + i : "Write one sentence about " + subject + " (#" + i + ")";
         String text = prompt.replace("\"", "\\\"");
         String body = embed
                 ? "{\"content\": {\"parts\": [{\"text\": \"" + text + "\"}]}, \"taskType\": \"RETRIEVAL_DOCUMENT\"}"

@@ -1,5 +1,9 @@
 package io.genaibatch.cli;
 
+import io.genaibatch.kafka.RecordCodec;
+import io.genaibatch.kafka.RecordDecodingException;
+import io.genaibatch.records.GenAiResponse;
+import io.genaibatch.records.ResponseStatus;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -7,11 +11,6 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-
-import io.genaibatch.kafka.RecordCodec;
-import io.genaibatch.kafka.RecordDecodingException;
-import io.genaibatch.records.GenAiResponse;
-import io.genaibatch.records.ResponseStatus;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**

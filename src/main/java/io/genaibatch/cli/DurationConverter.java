@@ -1,8 +1,7 @@
 package io.genaibatch.cli;
 
-import java.time.Duration;
-
 import io.genaibatch.config.ConfigType;
+import java.time.Duration;
 import picocli.CommandLine.ITypeConverter;
 
 /** Lets flags take durations as the config file does: 500ms, 30s, 10m, 2h. */

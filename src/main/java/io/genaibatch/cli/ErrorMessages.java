@@ -1,13 +1,11 @@
 package io.genaibatch.cli;
 
-import java.util.concurrent.ExecutionException;
-
 import io.genaibatch.config.ConfigException;
+import java.util.concurrent.ExecutionException;
 
 /** Turns an exception that ended a command into one line a user can act on. */
 final class ErrorMessages {
-    private ErrorMessages() {
-    }
+    private ErrorMessages() {}
 
     static String describe(Throwable e) {
         Throwable t = e;

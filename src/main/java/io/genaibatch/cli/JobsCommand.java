@@ -1,5 +1,27 @@
 package io.genaibatch.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.genaibatch.batch.Lineage;
+import io.genaibatch.config.ConfigKeys;
+import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.gemini.BatchApi;
+import io.genaibatch.gemini.GeminiApiException;
+import io.genaibatch.gemini.GeminiSettings;
+import io.genaibatch.jobs.JobsReader;
+import io.genaibatch.jobs.JobsReader.Batch;
+import io.genaibatch.jobs.JobsReader.JobRecord;
+import io.genaibatch.jobs.JobsReader.ReadFailure;
+import io.genaibatch.jobs.JobsReader.Snapshot;
+import io.genaibatch.jobs.JobsView;
+import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.kafka.RecordCodec;
+import io.genaibatch.kafka.RecordDecodingException;
+import io.genaibatch.kafka.Topics;
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.GenAiResponse;
+import io.genaibatch.records.JobState;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -11,29 +33,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.genaibatch.batch.Lineage;
-import io.genaibatch.config.ConfigKeys;
-import io.genaibatch.config.GenAiBatchConfig;
-import io.genaibatch.gemini.BatchApi;
-import io.genaibatch.gemini.GeminiApiException;
-import io.genaibatch.gemini.GeminiSettings;
-import io.genaibatch.jobs.JobsReader.Batch;
-import io.genaibatch.jobs.JobsReader.JobRecord;
-import io.genaibatch.jobs.JobsReader.ReadFailure;
-import io.genaibatch.jobs.JobsReader.Snapshot;
-import io.genaibatch.jobs.JobsReader;
-import io.genaibatch.jobs.JobsView;
-import io.genaibatch.kafka.KafkaClients;
-import io.genaibatch.kafka.RecordCodec;
-import io.genaibatch.kafka.RecordDecodingException;
-import io.genaibatch.kafka.Topics;
-import io.genaibatch.records.BatchJob;
-import io.genaibatch.records.GenAiResponse;
-import io.genaibatch.records.JobState;
 import org.apache.kafka.common.header.Header;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,13 +41,22 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "jobs", mixinStandardHelpOptions = true,
-        description = {"See the batch jobs recorded in genai.jobs, cancel one, and release a batch held by "
-                + "poll.on-exhausted=hold.",
-                "Exit codes: 0 done, 1 Kafka or API failure, 2 usage or configuration (e.g. no API key), 3 refused (cancel of a job that cannot be "
-                        + "cancelled, retry or answer of a batch that is not held), 4 no such batch or topic."},
-        subcommands = {JobsCommand.ListJobs.class, JobsCommand.Show.class, JobsCommand.Cancel.class,
-                JobsCommand.Retry.class, JobsCommand.Answer.class})
+@Command(
+        name = "jobs",
+        mixinStandardHelpOptions = true,
+        description = {
+            "See the batch jobs recorded in genai.jobs, cancel one, and release a batch held by "
+                    + "poll.on-exhausted=hold.",
+            "Exit codes: 0 done, 1 Kafka or API failure, 2 usage or configuration (e.g. no API key), 3 refused (cancel of a job that cannot be "
+                    + "cancelled, retry or answer of a batch that is not held), 4 no such batch or topic."
+        },
+        subcommands = {
+            JobsCommand.ListJobs.class,
+            JobsCommand.Show.class,
+            JobsCommand.Cancel.class,
+            JobsCommand.Retry.class,
+            JobsCommand.Answer.class
+        })
 final class JobsCommand implements Runnable {
     static final int REFUSED = 3;
     static final int NOT_FOUND = 4;
@@ -66,7 +74,10 @@ final class JobsCommand implements Runnable {
         @Mixin
         CommonOptions options;
 
-        @Option(names = "--read-timeout", defaultValue = "30s", paramLabel = "DURATION",
+        @Option(
+                names = "--read-timeout",
+                defaultValue = "30s",
+                paramLabel = "DURATION",
                 converter = DurationConverter.class,
                 description = "Longest time to read genai.jobs (and genai.responses for show) to its end "
                         + "(default: ${DEFAULT-VALUE}).")
@@ -88,12 +99,15 @@ final class JobsCommand implements Runnable {
     }
 
     static Snapshot read(GenAiBatchConfig config, Duration timeout, PrintWriter err) {
-        Snapshot snapshot = JobsReader.readJobs(new KafkaClients(config), Topics.from(config).jobs(), timeout);
+        Snapshot snapshot = JobsReader.readJobs(
+                new KafkaClients(config), Topics.from(config).jobs(), timeout);
         snapshot.skipped().forEach(err::println);
         return snapshot;
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true,
+    @Command(
+            name = "list",
+            mixinStandardHelpOptions = true,
             header = "The latest state of every batch job in genai.jobs, oldest first.",
             description = "One line per batch: its model, kind, input mode, attempt and parent, state (with the "
                     + "poller's decision once finished, e.g. EXPIRED->SPLIT), requests, succeeded and failed counts "
@@ -101,13 +115,17 @@ final class JobsCommand implements Runnable {
     static final class ListJobs implements Callable<Integer> {
         @Mixin
         Source source;
+
         @Spec
         CommandSpec spec;
 
         @Option(names = "--open", description = "Only jobs not PUBLISHED yet (their requests are still unanswered).")
         boolean open;
 
-        @Option(names = "--state", paramLabel = "STATE", converter = JobsFormat.StateConverter.class,
+        @Option(
+                names = "--state",
+                paramLabel = "STATE",
+                converter = JobsFormat.StateConverter.class,
                 description = "Only jobs in this state: SUBMITTING, PENDING, RUNNING, SUCCEEDED, FAILED, CANCELLED, "
                         + "EXPIRED or PUBLISHED.")
         JobState state;
@@ -122,15 +140,21 @@ final class JobsCommand implements Runnable {
         public Integer call() throws Exception {
             return guarded(spec, () -> {
                 PrintWriter out = spec.commandLine().getOut();
-                Snapshot snapshot = read(source.load(Map.of()), source.readTimeout, spec.commandLine().getErr());
+                Snapshot snapshot = read(
+                        source.load(Map.of()),
+                        source.readTimeout,
+                        spec.commandLine().getErr());
                 List<Batch> shown = select(snapshot.live());
                 Instant now = Instant.now();
                 if (json) {
                     ObjectMapper mapper = new ObjectMapper();
                     shown.forEach(b -> out.println(JobsView.json(mapper, b)));
                 } else if (shown.isEmpty()) {
-                    out.println(snapshot.live().isEmpty() ? "no jobs in " + snapshot.topic()
-                            : "no jobs in " + snapshot.topic() + " match (" + snapshot.live().size() + " in all)");
+                    out.println(
+                            snapshot.live().isEmpty()
+                                    ? "no jobs in " + snapshot.topic()
+                                    : "no jobs in " + snapshot.topic() + " match ("
+                                            + snapshot.live().size() + " in all)");
                 } else {
                     Table table = JobsFormat.listTable();
                     shown.forEach(b -> JobsFormat.addRow(table, b, now));
@@ -151,7 +175,9 @@ final class JobsCommand implements Runnable {
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true,
+    @Command(
+            name = "show",
+            mixinStandardHelpOptions = true,
             header = "Everything genai.jobs and genai.responses say about one batch.",
             description = "Every record of the batch still on genai.jobs (a compacted topic: older ones may be gone), "
                     + "then its latest state, stats, error, parent and children, and how many of its requests were "
@@ -159,6 +185,7 @@ final class JobsCommand implements Runnable {
     static final class Show implements Callable<Integer> {
         @Mixin
         Source source;
+
         @Spec
         CommandSpec spec;
 
@@ -184,8 +211,12 @@ final class JobsCommand implements Runnable {
                 Answered answered = null;
                 String answeredProblem = null;
                 try {
-                    answered = Answered.count(new KafkaClients(config), Topics.from(config).responses(),
-                            source.readTimeout, batchId, batch.isRoot() ? batch.rootBatchId() : null);
+                    answered = Answered.count(
+                            new KafkaClients(config),
+                            Topics.from(config).responses(),
+                            source.readTimeout,
+                            batchId,
+                            batch.isRoot() ? batch.rootBatchId() : null);
                 } catch (ReadFailure e) {
                     // The job's own records are still worth showing.
                     answeredProblem = e.getMessage();
@@ -209,20 +240,34 @@ final class JobsCommand implements Runnable {
             return List.copyOf(ids);
         }
 
-        private static void print(PrintWriter out, Snapshot snapshot, Batch batch, List<String> children,
-                                  Answered answered, String answeredProblem, Instant now) {
+        private static void print(
+                PrintWriter out,
+                Snapshot snapshot,
+                Batch batch,
+                List<String> children,
+                Answered answered,
+                String answeredProblem,
+                Instant now) {
             List<JobRecord> records = batch.records();
             JobRecord first = records.get(0);
             boolean firstGone = first.job() == null || first.job().getState() != JobState.SUBMITTING;
             out.println("batch " + batch.batchId() + ": " + records.size() + " record(s) on " + snapshot.topic()
-                    + " partition " + first.partition() + (firstGone
-                    ? " (its first record, SUBMITTING, is not there: compaction has removed older records)"
-                    : " (genai.jobs is compacted: older records may be removed)"));
-            Table history = new Table().right("OFFSET").left("TIMESTAMP").left("STATE").left("JOB")
-                    .right("PUBLISHED").left("LINEAGE");
+                    + " partition " + first.partition()
+                    + (firstGone
+                            ? " (its first record, SUBMITTING, is not there: compaction has removed older records)"
+                            : " (genai.jobs is compacted: older records may be removed)"));
+            Table history = new Table()
+                    .right("OFFSET")
+                    .left("TIMESTAMP")
+                    .left("STATE")
+                    .left("JOB")
+                    .right("PUBLISHED")
+                    .left("LINEAGE");
             for (JobRecord r : records) {
                 BatchJob j = r.job();
-                history.row(Long.toString(r.offset()), r.timestamp().toString(),
+                history.row(
+                        Long.toString(r.offset()),
+                        r.timestamp().toString(),
                         j == null ? "(tombstone)" : j.getState().name(),
                         j == null ? null : j.getJobName(),
                         j == null ? null : Long.toString(j.getPublishedThrough()),
@@ -236,40 +281,74 @@ final class JobsCommand implements Runnable {
             BatchJob job = batch.job();
             Table facts = new Table().left("").left("");
             facts.row("state:", JobsView.state(batch));
-            facts.row("model:", job.getModel() + ", " + job.getKind() + ", " + job.getInputMode().name().toLowerCase(
-                    java.util.Locale.ROOT) + (job.getUploadedFile() == null ? "" : " " + job.getUploadedFile()));
-            facts.row("requests:", job.getItemCount() + " (" + job.getItemBytes() + " bytes), published through "
-                    + job.getPublishedThrough());
+            facts.row(
+                    "model:",
+                    job.getModel() + ", " + job.getKind() + ", "
+                            + job.getInputMode().name().toLowerCase(java.util.Locale.ROOT)
+                            + (job.getUploadedFile() == null ? "" : " " + job.getUploadedFile()));
+            facts.row(
+                    "requests:",
+                    job.getItemCount() + " (" + job.getItemBytes() + " bytes), published through "
+                            + job.getPublishedThrough());
             facts.row("job:", job.getJobName() == null ? "- (not created at the API)" : job.getJobName());
-            facts.row("stats:", job.getStats() == null ? "- (not polled yet)"
-                    : job.getStats().getRequestCount() + " requests: " + job.getStats().getSuccessfulCount()
-                    + " succeeded, " + job.getStats().getFailedCount() + " failed, "
-                    + job.getStats().getPendingCount() + " pending");
-            facts.row("error:", job.getError() == null ? "-" : job.getError().getCode() + ": "
-                    + job.getError().getMessage()
-                    + (job.getError().getHttpStatus() == null ? "" : " (HTTP " + job.getError().getHttpStatus() + ")"));
+            facts.row(
+                    "stats:",
+                    job.getStats() == null
+                            ? "- (not polled yet)"
+                            : job.getStats().getRequestCount() + " requests: "
+                                    + job.getStats().getSuccessfulCount()
+                                    + " succeeded, " + job.getStats().getFailedCount() + " failed, "
+                                    + job.getStats().getPendingCount() + " pending");
+            facts.row(
+                    "error:",
+                    job.getError() == null
+                            ? "-"
+                            : job.getError().getCode() + ": "
+                                    + job.getError().getMessage()
+                                    + (job.getError().getHttpStatus() == null
+                                            ? ""
+                                            : " (HTTP " + job.getError().getHttpStatus() + ")"));
             facts.row("created:", job.getCreatedAt() + " (" + JobsView.age(job.getCreatedAt(), now) + " ago)");
-            facts.row("submitted:", job.getSubmittedAt() == null ? "-" : job.getSubmittedAt().toString());
-            facts.row("ended:", job.getEndedAt() == null ? "-" : job.getEndedAt().toString());
+            facts.row(
+                    "submitted:",
+                    job.getSubmittedAt() == null ? "-" : job.getSubmittedAt().toString());
+            facts.row(
+                    "ended:", job.getEndedAt() == null ? "-" : job.getEndedAt().toString());
             facts.row("updated:", job.getUpdatedAt() + " (" + JobsView.age(job.getUpdatedAt(), now) + " ago)");
             facts.row("attempt:", Integer.toString(batch.attempt()));
             facts.row("root:", batch.rootBatchId() == null ? "? (no lineage header)" : batch.rootBatchId());
-            facts.row("parent:", batch.parentBatchId() == null ? "- (made by the accumulator)"
-                    : batch.parentBatchId() + batch.lineage().map(l -> l.reason() == null ? ""
-                    : " (because " + l.reason() + ")").orElse(""));
+            facts.row(
+                    "parent:",
+                    batch.parentBatchId() == null
+                            ? "- (made by the accumulator)"
+                            : batch.parentBatchId()
+                                    + batch.lineage()
+                                            .map(l -> l.reason() == null ? "" : " (because " + l.reason() + ")")
+                                            .orElse(""));
             facts.row("decision:", batch.decision() == null ? "-" : batch.decision());
-            facts.row("children:", children.isEmpty() ? "-" : children.stream()
-                    .map(c -> c + " " + snapshot.batch(c).filter(b -> !b.deleted()).map(JobsView::state)
-                            .orElse("(not on " + snapshot.topic() + ")"))
-                    .collect(Collectors.joining(", ")));
+            facts.row(
+                    "children:",
+                    children.isEmpty()
+                            ? "-"
+                            : children.stream()
+                                    .map(c -> c + " "
+                                            + snapshot.batch(c)
+                                                    .filter(b -> !b.deleted())
+                                                    .map(JobsView::state)
+                                                    .orElse("(not on " + snapshot.topic() + ")"))
+                                    .collect(Collectors.joining(", ")));
             if (answeredProblem != null) {
                 facts.row("answered:", "cannot count: " + answeredProblem);
             } else {
-                facts.row("answered:", answered.total(answered.byBatch()) + " response(s) with batchId "
-                        + batch.batchId() + counts(answered.byBatch()));
+                facts.row(
+                        "answered:",
+                        answered.total(answered.byBatch()) + " response(s) with batchId " + batch.batchId()
+                                + counts(answered.byBatch()));
                 if (answered.byRoot() != null) {
-                    facts.row("", answered.total(answered.byRoot()) + " response(s) in its lineage (root "
-                            + batch.rootBatchId() + ", any attempt)" + counts(answered.byRoot()));
+                    facts.row(
+                            "",
+                            answered.total(answered.byRoot()) + " response(s) in its lineage (root "
+                                    + batch.rootBatchId() + ", any attempt)" + counts(answered.byRoot()));
                 }
                 if (answered.skipped() > 0) {
                     facts.row("", answered.skipped() + " record(s) of genai.responses could not be decoded");
@@ -279,8 +358,12 @@ final class JobsCommand implements Runnable {
         }
 
         private static String counts(Map<String, Long> byStatus) {
-            return byStatus.isEmpty() ? "" : ": " + byStatus.entrySet().stream()
-                    .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "));
+            return byStatus.isEmpty()
+                    ? ""
+                    : ": "
+                            + byStatus.entrySet().stream()
+                                    .map(e -> e.getKey() + " " + e.getValue())
+                                    .collect(Collectors.joining(", "));
         }
 
         private static String lineage(Lineage l) {
@@ -295,8 +378,8 @@ final class JobsCommand implements Runnable {
             return parts.isEmpty() ? "root " + l.rootBatchId() : String.join("; ", parts);
         }
 
-        private static ObjectNode toJson(Snapshot snapshot, Batch batch, List<String> children, Answered answered,
-                                         String answeredProblem) {
+        private static ObjectNode toJson(
+                Snapshot snapshot, Batch batch, List<String> children, Answered answered, String answeredProblem) {
             ObjectMapper mapper = new ObjectMapper();
             ObjectNode o = mapper.createObjectNode();
             o.put("batchId", batch.batchId());
@@ -313,14 +396,22 @@ final class JobsCommand implements Runnable {
                 n.put("state", r.job() == null ? null : r.job().getState().name());
                 n.put("jobName", r.job() == null ? null : r.job().getJobName());
                 n.put("publishedThrough", r.job() == null ? null : r.job().getPublishedThrough());
-                n.put("lineage", r.lineage().map(l -> new String(l.toJson(), java.nio.charset.StandardCharsets.UTF_8))
-                        .orElse(null));
+                n.put(
+                        "lineage",
+                        r.lineage()
+                                .map(l -> new String(l.toJson(), java.nio.charset.StandardCharsets.UTF_8))
+                                .orElse(null));
             }
             ArrayNode c = o.putArray("children");
             for (String id : children) {
                 ObjectNode n = c.addObject();
                 n.put("batchId", id);
-                n.put("state", snapshot.batch(id).filter(b -> !b.deleted()).map(JobsView::state).orElse(null));
+                n.put(
+                        "state",
+                        snapshot.batch(id)
+                                .filter(b -> !b.deleted())
+                                .map(JobsView::state)
+                                .orElse(null));
             }
             ObjectNode responses = o.putObject("responses");
             if (answeredProblem != null) {
@@ -370,7 +461,9 @@ final class JobsCommand implements Runnable {
                     byBatch.merge(status, 1L, Long::sum);
                 }
                 Header root = r.headers().lastHeader(Lineage.ROOT_HEADER);
-                if (byRoot != null && root != null && root.value() != null
+                if (byRoot != null
+                        && root != null
+                        && root.value() != null
                         && rootId.equals(new String(root.value(), java.nio.charset.StandardCharsets.UTF_8))) {
                     byRoot.merge(status, 1L, Long::sum);
                 }
@@ -379,22 +472,29 @@ final class JobsCommand implements Runnable {
         }
     }
 
-    @Command(name = "cancel", mixinStandardHelpOptions = true,
+    @Command(
+            name = "cancel",
+            mixinStandardHelpOptions = true,
             header = "Cancel a batch's job at the Gemini API.",
-            description = {"Cancels the job of the batch's latest record at the API; the poller then answers each of "
-                    + "its requests CANCELLED at its next check of the job (within poll.max-interval).",
-                    "Refused (exit 3) when the job is not created at the API yet or already finished; exit 4 when "
-                            + "genai.jobs has no such batch; exit 1 when the API refuses, with its message."})
+            description = {
+                "Cancels the job of the batch's latest record at the API; the poller then answers each of "
+                        + "its requests CANCELLED at its next check of the job (within poll.max-interval).",
+                "Refused (exit 3) when the job is not created at the API yet or already finished; exit 4 when "
+                        + "genai.jobs has no such batch; exit 1 when the API refuses, with its message."
+            })
     static final class Cancel implements Callable<Integer> {
         @Mixin
         Source source;
+
         @Spec
         CommandSpec spec;
 
         @Parameters(index = "0", paramLabel = "BATCH_ID", description = "The batch whose job to cancel.")
         String batchId;
 
-        @Option(names = "--gemini-base-url", paramLabel = "URL",
+        @Option(
+                names = "--gemini-base-url",
+                paramLabel = "URL",
                 description = "Gemini API base URL, e.g. http://127.0.0.1:8089 for the emulator; overrides "
                         + "gemini.base-url (default: GOOGLE_GEMINI_BASE_URL, else the real service). The API key "
                         + "comes from GEMINI_API_KEY or GOOGLE_API_KEY and is never logged.")
@@ -416,8 +516,8 @@ final class JobsCommand implements Runnable {
             return guarded(spec, () -> {
                 PrintWriter out = spec.commandLine().getOut();
                 PrintWriter err = spec.commandLine().getErr();
-                GenAiBatchConfig config = source.load(geminiBaseUrl == null ? Map.of()
-                        : Map.of(ConfigKeys.GEMINI_BASE_URL.name(), geminiBaseUrl));
+                GenAiBatchConfig config = source.load(
+                        geminiBaseUrl == null ? Map.of() : Map.of(ConfigKeys.GEMINI_BASE_URL.name(), geminiBaseUrl));
                 Snapshot snapshot = read(config, source.readTimeout, err);
                 Batch batch = snapshot.batch(batchId).filter(b -> !b.deleted()).orElse(null);
                 if (batch == null) {
@@ -465,7 +565,8 @@ final class JobsCommand implements Runnable {
                 String what = job.getState() == JobState.PUBLISHED
                         ? "it is already finished (" + state + "): every request has been answered or handed on"
                         : "its job is already finished (" + state + "); the poller is answering its requests";
-                return batch.children().isEmpty() ? what
+                return batch.children().isEmpty()
+                        ? what
                         : what + "; its requests are now with " + String.join(", ", batch.children());
             }
             if (job.getJobName() == null) {
@@ -484,6 +585,7 @@ final class JobsCommand implements Runnable {
     abstract static class Release implements Callable<Integer> {
         @Mixin
         Source source;
+
         @Spec
         CommandSpec spec;
 
@@ -517,15 +619,19 @@ final class JobsCommand implements Runnable {
                 KafkaClients clients = new KafkaClients(config);
                 JobRecord latest = batch.latestRecord();
                 org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]> record =
-                        new org.apache.kafka.clients.producer.ProducerRecord<>(snapshot.topic(), latest.partition(),
+                        new org.apache.kafka.clients.producer.ProducerRecord<>(
+                                snapshot.topic(),
+                                latest.partition(),
                                 batchId.getBytes(java.nio.charset.StandardCharsets.UTF_8),
                                 RecordCodec.batchJob().encode(latest.job(), clients.valueFormat()));
                 lineage.decided(request(), List.of()).addTo(record.headers());
                 try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer =
-                             new org.apache.kafka.clients.producer.KafkaProducer<>(clients.producer(Map.of()),
-                                     new org.apache.kafka.common.serialization.ByteArraySerializer(),
-                                     new org.apache.kafka.common.serialization.ByteArraySerializer())) {
-                    producer.send(record).get(source.readTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                        new org.apache.kafka.clients.producer.KafkaProducer<>(
+                                clients.producer(Map.of()),
+                                new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                    producer.send(record)
+                            .get(source.readTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
                 }
                 out.println(outcome(batch));
                 out.flush();
@@ -534,12 +640,16 @@ final class JobsCommand implements Runnable {
         }
     }
 
-    @Command(name = "retry", mixinStandardHelpOptions = true,
+    @Command(
+            name = "retry",
+            mixinStandardHelpOptions = true,
             header = "Give a held batch one more attempt.",
-            description = {"For a batch HELD by poll.on-exhausted=hold (its retries were spent): the poller "
-                    + "resubmits all of its requests as one more attempt, past poll.max-attempts, at its next look "
-                    + "at the batch (within poll.max-interval).",
-                    "Refused (exit 3) when the batch is not held; exit 4 when genai.jobs has no such batch."})
+            description = {
+                "For a batch HELD by poll.on-exhausted=hold (its retries were spent): the poller "
+                        + "resubmits all of its requests as one more attempt, past poll.max-attempts, at its next look "
+                        + "at the batch (within poll.max-interval).",
+                "Refused (exit 3) when the batch is not held; exit 4 when genai.jobs has no such batch."
+            })
     static final class Retry extends Release {
         @Override
         String request() {
@@ -548,18 +658,24 @@ final class JobsCommand implements Runnable {
 
         @Override
         String outcome(Batch batch) {
-            return "asked the poller to retry batch " + batchId + ": its " + batch.job().getItemCount()
-                    + " requests are resubmitted as " + Lineage.resubmitId(batchId, batch.job().getAttempt() + 1)
+            return "asked the poller to retry batch " + batchId + ": its "
+                    + batch.job().getItemCount()
+                    + " requests are resubmitted as "
+                    + Lineage.resubmitId(batchId, batch.job().getAttempt() + 1)
                     + " (attempt " + (batch.job().getAttempt() + 1) + ") within poll.max-interval";
         }
     }
 
-    @Command(name = "answer", mixinStandardHelpOptions = true,
+    @Command(
+            name = "answer",
+            mixinStandardHelpOptions = true,
             header = "Give a held batch's requests their final answers.",
-            description = {"For a batch HELD by poll.on-exhausted=hold: the poller answers each of its requests "
-                    + "with the final status it was held with (FAILED after the last attempt, EXPIRED for a single "
-                    + "request), at its next look at the batch (within poll.max-interval).",
-                    "Refused (exit 3) when the batch is not held; exit 4 when genai.jobs has no such batch."})
+            description = {
+                "For a batch HELD by poll.on-exhausted=hold: the poller answers each of its requests "
+                        + "with the final status it was held with (FAILED after the last attempt, EXPIRED for a single "
+                        + "request), at its next look at the batch (within poll.max-interval).",
+                "Refused (exit 3) when the batch is not held; exit 4 when genai.jobs has no such batch."
+            })
     static final class Answer extends Release {
         @Override
         String request() {
@@ -568,8 +684,8 @@ final class JobsCommand implements Runnable {
 
         @Override
         String outcome(Batch batch) {
-            return "asked the poller to answer batch " + batchId + ": its " + batch.job().getItemCount()
-                    + " requests get their final responses within poll.max-interval";
+            return "asked the poller to answer batch " + batchId + ": its "
+                    + batch.job().getItemCount() + " requests get their final responses within poll.max-interval";
         }
     }
 }

@@ -1,22 +1,25 @@
 package io.genaibatch.cli;
 
+import io.genaibatch.kafka.EmbeddedKafkaBroker;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-
-import io.genaibatch.kafka.EmbeddedKafkaBroker;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "kafka", mixinStandardHelpOptions = true,
+@Command(
+        name = "kafka",
+        mixinStandardHelpOptions = true,
         header = "Run a single-node KRaft Kafka broker in this process, for development.",
         description = "Data is kept in --data-dir across restarts; SIGTERM or Ctrl-C stops it cleanly.")
 final class KafkaCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "9092", description = "Client port (default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--data-dir", defaultValue = "genai-batch-data/kafka",
+    @Option(
+            names = "--data-dir",
+            defaultValue = "genai-batch-data/kafka",
             description = "Where the broker keeps its logs and metadata (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
@@ -28,7 +31,8 @@ final class KafkaCommand implements Callable<Integer> {
             broker.close();
             stopped.countDown();
         });
-        System.out.println("Kafka broker ready at " + broker.bootstrapServers() + " (data in " + broker.dataDir() + ")");
+        System.out.println(
+                "Kafka broker ready at " + broker.bootstrapServers() + " (data in " + broker.dataDir() + ")");
         stopped.await();
         return 0;
     }

@@ -1,8 +1,7 @@
 package io.genaibatch.cli;
 
-import java.util.ListResourceBundle;
-
 import io.genaibatch.config.ConfigKeys;
+import java.util.ListResourceBundle;
 
 /**
  * The declared default of every config key, for {@code --help}: an option's description writes
@@ -14,7 +13,9 @@ final class KeyDefaults extends ListResourceBundle {
 
     @Override
     protected Object[][] getContents() {
-        return ConfigKeys.ALL.stream().filter(k -> k.defaultValue() != null)
-                .map(k -> new Object[] {PREFIX + k.name(), k.defaultText()}).toArray(Object[][]::new);
+        return ConfigKeys.ALL.stream()
+                .filter(k -> k.defaultValue() != null)
+                .map(k -> new Object[] {PREFIX + k.name(), k.defaultText()})
+                .toArray(Object[][]::new);
     }
 }

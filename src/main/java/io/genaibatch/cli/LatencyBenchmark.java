@@ -1,15 +1,5 @@
 package io.genaibatch.cli;
 
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.UUID;
-
 import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.config.ConfigType;
 import io.genaibatch.config.GenAiBatchConfig;
@@ -20,6 +10,15 @@ import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.GenAiRequest;
 import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.JobState;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -57,12 +56,18 @@ final class LatencyBenchmark {
         }
 
         double medianRatio() {
-            return io.genaibatch.bench.AccumulateBenchmark.median(measurements.stream().map(Measurement::ratio).toList());
+            return io.genaibatch.bench.AccumulateBenchmark.median(
+                    measurements.stream().map(Measurement::ratio).toList());
         }
 
         String line() {
-            return String.format(Locale.ROOT, "RESULT latency: max ratio %.2f, median ratio %.2f over %d requests "
-                    + "(measured / (max-wait + job + poll interval + 1 s))", maxRatio(), medianRatio(), measurements.size());
+            return String.format(
+                    Locale.ROOT,
+                    "RESULT latency: max ratio %.2f, median ratio %.2f over %d requests "
+                            + "(measured / (max-wait + job + poll interval + 1 s))",
+                    maxRatio(),
+                    medianRatio(),
+                    measurements.size());
         }
     }
 
@@ -82,30 +87,47 @@ final class LatencyBenchmark {
     Result run(int requests) throws Exception {
         Duration maxWait = config.get(ConfigKeys.WINDOW_MAX_WAIT);
         Duration pollInterval = config.get(ConfigKeys.POLL_MAX_INTERVAL);
-        out.printf("bench latency: %d single requests, %s apart; window.max-wait %s, poll interval %s%n", requests,
-                ConfigType.format(gap), ConfigType.format(maxWait), ConfigType.format(pollInterval));
+        out.printf(
+                "bench latency: %d single requests, %s apart; window.max-wait %s, poll interval %s%n",
+                requests, ConfigType.format(gap), ConfigType.format(maxWait), ConfigType.format(pollInterval));
         out.flush();
         String runId = UUID.randomUUID().toString().substring(0, 8);
         List<Measurement> measured = new ArrayList<>();
-        try (TopicTail responses = TopicTail.open(clients, topics.responses(), TopicTail.endOffsets(clients, topics.responses()));
-             TopicTail jobs = TopicTail.open(clients, topics.jobs(), TopicTail.endOffsets(clients, topics.jobs()));
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(clients.producer(Map.of(
-                     ProducerConfig.CLIENT_ID_CONFIG, "genai-batch-bench-latency")),
-                     new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (TopicTail responses =
+                        TopicTail.open(clients, topics.responses(), TopicTail.endOffsets(clients, topics.responses()));
+                TopicTail jobs = TopicTail.open(clients, topics.jobs(), TopicTail.endOffsets(clients, topics.jobs()));
+                KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                        clients.producer(Map.of(ProducerConfig.CLIENT_ID_CONFIG, "genai-batch-bench-latency")),
+                        new ByteArraySerializer(),
+                        new ByteArraySerializer())) {
             Map<String, BatchJob> ended = new HashMap<>();
             for (int i = 0; i <= requests; i++) {
                 String key = "latency-" + runId + "-" + i;
                 long sent = System.nanoTime();
-                producer.send(new ProducerRecord<>(topics.requests(), key.getBytes(StandardCharsets.UTF_8),
-                        RecordCodec.genAiRequest().encode(request(i), clients.valueFormat()))).get();
+                producer.send(new ProducerRecord<>(
+                                topics.requests(),
+                                key.getBytes(StandardCharsets.UTF_8),
+                                RecordCodec.genAiRequest().encode(request(i), clients.valueFormat())))
+                        .get();
                 GenAiResponse response = awaitResponse(responses, key, sent);
                 Duration latency = Duration.ofNanos(System.nanoTime() - sent);
                 BatchJob job = awaitEnded(jobs, response.getBatchId(), ended);
                 Duration jobTime = Duration.between(job.getSubmittedAt(), job.getEndedAt());
-                Measurement m = new Measurement(latency, jobTime, maxWait.plus(jobTime).plus(pollInterval).plus(SLACK));
-                out.printf(Locale.ROOT, "%-10s %6.2f s   bound %6.2f s (max-wait %s + job %.2f s + poll %s + 1 s)   ratio %.2f   %s%n",
-                        i == 0 ? "warm-up" : "request " + i, seconds(latency), seconds(m.bound()), ConfigType.format(maxWait),
-                        seconds(jobTime), ConfigType.format(pollInterval), m.ratio(), response.getStatus());
+                Measurement m = new Measurement(
+                        latency,
+                        jobTime,
+                        maxWait.plus(jobTime).plus(pollInterval).plus(SLACK));
+                out.printf(
+                        Locale.ROOT,
+                        "%-10s %6.2f s   bound %6.2f s (max-wait %s + job %.2f s + poll %s + 1 s)   ratio %.2f   %s%n",
+                        i == 0 ? "warm-up" : "request " + i,
+                        seconds(latency),
+                        seconds(m.bound()),
+                        ConfigType.format(maxWait),
+                        seconds(jobTime),
+                        ConfigType.format(pollInterval),
+                        m.ratio(),
+                        response.getStatus());
                 out.flush();
                 if (i > 0) {
                     measured.add(m);
@@ -120,9 +142,12 @@ final class LatencyBenchmark {
     }
 
     private static GenAiRequest request(int i) {
-        return GenAiRequest.newBuilder().setModel("gemini-2.5-flash").setKind(io.genaibatch.records.RequestKind.GENERATE)
+        return GenAiRequest.newBuilder()
+                .setModel("gemini-2.5-flash")
+                .setKind(io.genaibatch.records.RequestKind.GENERATE)
                 .setRequest("{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"latency probe " + i + "\"}]}]}")
-                .setMetadata(Map.of()).build();
+                .setMetadata(Map.of())
+                .build();
     }
 
     private GenAiResponse awaitResponse(TopicTail responses, String key, long sent) {
@@ -151,7 +176,9 @@ final class LatencyBenchmark {
             jobs.poll(Duration.ofMillis(50), r -> {
                 if (r.value() != null) {
                     BatchJob job = RecordCodec.batchJob().decode(r.value());
-                    if (job.getEndedAt() != null && job.getSubmittedAt() != null && job.getState() == JobState.SUCCEEDED) {
+                    if (job.getEndedAt() != null
+                            && job.getSubmittedAt() != null
+                            && job.getState() == JobState.SUCCEEDED) {
                         ended.putIfAbsent(job.getBatchId(), job);
                     }
                 }

@@ -1,8 +1,5 @@
 package io.genaibatch.cli;
 
-import java.nio.file.Path;
-import java.util.Map;
-
 import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.emulator.EmulatorOptions;
@@ -11,6 +8,8 @@ import io.genaibatch.kafka.EmbeddedKafkaBroker;
 import io.genaibatch.kafka.KafkaClients;
 import io.genaibatch.kafka.TopicAdmin;
 import io.genaibatch.kafka.Topics;
+import java.nio.file.Path;
+import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,19 +33,28 @@ final class LocalStack implements AutoCloseable {
      * and creates the topics. {@code options} supplies the config file and flags; the bootstrap servers and the
      * Gemini base URL are those of the local broker and emulator.
      */
-    static LocalStack start(Path dataDir, int kafkaPort, int emulatorPort, ConfigOptions options,
-                            Map<String, String> modeDefaults, Map<String, String> flags) throws Exception {
+    static LocalStack start(
+            Path dataDir,
+            int kafkaPort,
+            int emulatorPort,
+            ConfigOptions options,
+            Map<String, String> modeDefaults,
+            Map<String, String> flags)
+            throws Exception {
         EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir.resolve("kafka"), kafkaPort, Map.of()).start();
         GeminiEmulator emulator = null;
         try {
             emulator = GeminiEmulator.start(EmulatorOptions.builder()
-                    .port(emulatorPort).dataDir(dataDir.resolve("emulator")).build());
+                    .port(emulatorPort)
+                    .dataDir(dataDir.resolve("emulator"))
+                    .build());
             Map<String, String> overrides = new java.util.HashMap<>(flags);
             overrides.put(ConfigKeys.BOOTSTRAP_SERVERS.name(), broker.bootstrapServers());
             overrides.put(ConfigKeys.GEMINI_BASE_URL.name(), emulator.baseUrl());
             GenAiBatchConfig config = options.load(modeDefaults, overrides);
             try (Admin admin = new KafkaClients(config).admin()) {
-                new TopicAdmin(admin).createMissing(Topics.from(config).specs())
+                new TopicAdmin(admin)
+                        .createMissing(Topics.from(config).specs())
                         .forEach(s -> log.info("Topic {}", s.describe()));
             }
             return new LocalStack(broker, emulator, config);

@@ -2,14 +2,17 @@ package io.genaibatch.cli;
 
 import java.nio.file.Path;
 import java.util.Locale;
-
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
 
 /** How a long-running command (`run`, `local`) writes its log. */
 final class LogOptions {
-    @Option(names = "--log-format", defaultValue = "text", paramLabel = "text|json", converter = FormatConverter.class,
+    @Option(
+            names = "--log-format",
+            defaultValue = "text",
+            paramLabel = "text|json",
+            converter = FormatConverter.class,
             description = "text: one line per event; json: one JSON object per line (time, level, logger, thread, "
                     + "message, batchId, job and model when the event is about one batch, error) for log shippers "
                     + "(default: ${DEFAULT-VALUE}).")

@@ -1,30 +1,30 @@
 package io.genaibatch.cli;
 
 import java.util.Map;
-
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code genai-batch} command line: one entry point, one subcommand per job. */
-@Command(name = "genai-batch",
+@Command(
+        name = "genai-batch",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "The Gemini Batch API behind Kafka: requests in, batch jobs, one keyed response per request out.",
         subcommands = {
-                CommandLine.HelpCommand.class,
-                KafkaCommand.class,
-                TopicsCommand.class,
-                ConfigCommand.class,
-                ErrorsCommand.class,
-                ProduceCommand.class,
-                ConsumeCommand.class,
-                EmulatorCommand.class,
-                LocalCommand.class,
-                RunCommand.class,
-                JobsCommand.class,
-                StatsCommand.class,
-                BenchCommand.class,
-                ChaosCommand.class,
+            CommandLine.HelpCommand.class,
+            KafkaCommand.class,
+            TopicsCommand.class,
+            ConfigCommand.class,
+            ErrorsCommand.class,
+            ProduceCommand.class,
+            ConsumeCommand.class,
+            EmulatorCommand.class,
+            LocalCommand.class,
+            RunCommand.class,
+            JobsCommand.class,
+            StatsCommand.class,
+            BenchCommand.class,
+            ChaosCommand.class,
         })
 public final class Main implements Runnable {
 
@@ -52,7 +52,9 @@ public final class Main implements Runnable {
         CommandLine.IFactory factory = new CommandLine.IFactory() {
             @Override
             public <K> K create(Class<K> type) throws Exception {
-                return type == JobsCommand.Cancel.class ? type.cast(new JobsCommand.Cancel(env)) : defaults.create(type);
+                return type == JobsCommand.Cancel.class
+                        ? type.cast(new JobsCommand.Cancel(env))
+                        : defaults.create(type);
             }
         };
         CommandLine cli = new CommandLine(new Main(), factory);

@@ -1,20 +1,18 @@
 package io.genaibatch.cli;
 
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.function.Function;
-
 import io.genaibatch.accumulate.AccumulateRole;
 import io.genaibatch.poll.Poller;
 import io.genaibatch.run.Role;
 import io.genaibatch.run.RoleContext;
 import io.genaibatch.submit.Submitter;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
 
 /** The roles {@code genai-batch run} knows, in start order (the pipeline's). Adding a role: one line in {@link #BUILT}. */
 final class Roles {
-    private Roles() {
-    }
+    private Roles() {}
 
     /** The roles this build has, in start order. */
     static final Map<String, Function<RoleContext, Role>> BUILT = built();

@@ -1,23 +1,22 @@
 package io.genaibatch.cli;
 
+import io.genaibatch.config.ConfigException;
+import io.genaibatch.config.ConfigKeys;
+import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.ops.Endpoints;
+import io.genaibatch.ops.OpsServer;
+import io.genaibatch.run.Role;
+import io.genaibatch.run.RoleContext;
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.io.PrintWriter;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.stream.Collectors;
-
-import io.genaibatch.config.ConfigException;
-import io.genaibatch.config.GenAiBatchConfig;
-import io.genaibatch.config.ConfigKeys;
-import io.genaibatch.ops.Endpoints;
-import io.genaibatch.ops.OpsServer;
-import io.genaibatch.run.Role;
-import io.genaibatch.run.RoleContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -26,27 +25,43 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Run the service's roles in this process until SIGTERM or Ctrl-C, then stop them in order.",
-                "Exits non-zero when a role fails on its own."})
+@Command(
+        name = "run",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run the service's roles in this process until SIGTERM or Ctrl-C, then stop them in order.",
+            "Exits non-zero when a role fails on its own."
+        })
 final class RunCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
 
     @Mixin
     CommonOptions options;
+
     @Mixin
     LogOptions logOptions;
+
     @Spec
     CommandSpec spec;
-    @Option(names = "--roles", split = ",", paramLabel = "ROLE[,ROLE...]",
+
+    @Option(
+            names = "--roles",
+            split = ",",
+            paramLabel = "ROLE[,ROLE...]",
             description = "Roles to run: accumulate, submit, poll (default: every role this build has).")
     List<String> roles;
-    @Option(names = "--gemini-base-url", paramLabel = "URL",
+
+    @Option(
+            names = "--gemini-base-url",
+            paramLabel = "URL",
             description = "Gemini API base URL, e.g. http://127.0.0.1:8089 for the emulator; overrides gemini.base-url "
                     + "(default: GOOGLE_GEMINI_BASE_URL, else the real service). The API key comes from GEMINI_API_KEY "
                     + "or GOOGLE_API_KEY and is never logged.")
     String geminiBaseUrl;
-    @Option(names = "--http-port", paramLabel = "PORT",
+
+    @Option(
+            names = "--http-port",
+            paramLabel = "PORT",
             description = "Port of the HTTP endpoint (/metrics, /health/live, /health/ready, the status page); "
                     + "overrides http.port (default ${bundle:default.http.port}); 0 turns it off.")
     Integer httpPort;
@@ -67,8 +82,8 @@ final class RunCommand implements Callable<Integer> {
         GenAiBatchConfig config = options.load(overrides);
         try (RoleContext context = new RoleContext(config, System.getenv())) {
             List<Role> roles = build(wanted, context);
-            Optional<OpsServer> http = Endpoints.serve(config, roles, WindowCommands.policyReader(config),
-                    context.telemetry());
+            Optional<OpsServer> http =
+                    Endpoints.serve(config, roles, WindowCommands.policyReader(config), context.telemetry());
             try {
                 return runUntilSignal(roles);
             } finally {
@@ -91,7 +106,11 @@ final class RunCommand implements Callable<Integer> {
             finished.join();
         });
         try {
-            return run(roles, signalled, spec.commandLine().getOut(), spec.commandLine().getErr());
+            return run(
+                    roles,
+                    signalled,
+                    spec.commandLine().getOut(),
+                    spec.commandLine().getErr());
         } finally {
             finished.complete(null);
         }
@@ -102,18 +121,23 @@ final class RunCommand implements Callable<Integer> {
      * role in reverse order. {@code afterStart} runs once every role has started. 0 when stopped, 1 when a role failed.
      */
     static int run(List<? extends Role> roles, CompletableFuture<?> stop, PrintWriter out, PrintWriter err) {
-        return run(roles, stop, out, err, () -> { });
+        return run(roles, stop, out, err, () -> {});
     }
 
-    static int run(List<? extends Role> roles, CompletableFuture<?> stop, PrintWriter out, PrintWriter err,
-                   Runnable afterStart) {
+    static int run(
+            List<? extends Role> roles,
+            CompletableFuture<?> stop,
+            PrintWriter out,
+            PrintWriter err,
+            Runnable afterStart) {
         List<Role> started = new ArrayList<>();
         try {
             for (Role role : roles) {
                 started.add(role);
                 role.start();
             }
-            out.println("Running " + roles.stream().map(Role::name).collect(Collectors.joining(", ")) + "; stop with SIGTERM or Ctrl-C.");
+            out.println("Running " + roles.stream().map(Role::name).collect(Collectors.joining(", "))
+                    + "; stop with SIGTERM or Ctrl-C.");
             out.flush();
             afterStart.run();
             List<CompletableFuture<?>> any = new ArrayList<>();
@@ -147,7 +171,8 @@ final class RunCommand implements Callable<Integer> {
         List<String> problems = new ArrayList<>();
         for (String role : roles) {
             if (!Roles.BUILT.containsKey(role)) {
-                problems.add("--roles: unknown role '" + role + "'; roles are " + String.join(", ", Roles.BUILT.keySet()));
+                problems.add(
+                        "--roles: unknown role '" + role + "'; roles are " + String.join(", ", Roles.BUILT.keySet()));
             }
         }
         if (!problems.isEmpty()) {

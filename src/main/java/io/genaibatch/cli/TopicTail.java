@@ -1,12 +1,11 @@
 package io.genaibatch.cli;
 
+import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.kafka.ReadToEnd;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-
-import io.genaibatch.kafka.KafkaClients;
-import io.genaibatch.kafka.ReadToEnd;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -62,13 +61,16 @@ final class TopicTail implements AutoCloseable {
     private static List<TopicPartition> partitions(KafkaConsumer<byte[], byte[]> c, String topic) {
         List<TopicPartition> partitions = ReadToEnd.partitions(c, topic, Duration.ofSeconds(60));
         if (partitions.isEmpty()) {
-            throw new IllegalStateException("topic " + topic + " does not exist: run `genai-batch topics create` first");
+            throw new IllegalStateException(
+                    "topic " + topic + " does not exist: run `genai-batch topics create` first");
         }
         return partitions;
     }
 
     private static KafkaConsumer<byte[], byte[]> consumer(KafkaClients clients) {
-        return new KafkaConsumer<>(clients.consumer(Map.of(
-                ConsumerConfig.CLIENT_ID_CONFIG, "genai-batch-demo")), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        return new KafkaConsumer<>(
+                clients.consumer(Map.of(ConsumerConfig.CLIENT_ID_CONFIG, "genai-batch-demo")),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
     }
 }

@@ -1,21 +1,22 @@
 package io.genaibatch.cli;
 
-import java.io.PrintWriter;
-import java.util.List;
-import java.util.concurrent.Callable;
-
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.kafka.KafkaClients;
 import io.genaibatch.kafka.TopicAdmin;
 import io.genaibatch.kafka.TopicAdmin.TopicStatus;
 import io.genaibatch.kafka.Topics;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
-@Command(name = "topics", mixinStandardHelpOptions = true,
+@Command(
+        name = "topics",
+        mixinStandardHelpOptions = true,
         description = "Create or inspect the topics genai-batch uses.",
         subcommands = {TopicsCommand.Create.class, TopicsCommand.Describe.class})
 final class TopicsCommand implements Runnable {
@@ -47,13 +48,16 @@ final class TopicsCommand implements Runnable {
         return statuses.stream().anyMatch(s -> !s.drift().isEmpty()) ? 3 : 0;
     }
 
-    @Command(name = "create", mixinStandardHelpOptions = true,
+    @Command(
+            name = "create",
+            mixinStandardHelpOptions = true,
             header = "Create every missing topic, then report drift of the others.",
             description = "Creates every missing topic with its configured partitions, replication and cleanup "
                     + "policy, then reports drift of those that already existed (exit 3 on drift).")
     static final class Create implements Callable<Integer> {
         @Mixin
         CommonOptions options;
+
         @Spec
         CommandSpec spec;
 
@@ -63,11 +67,15 @@ final class TopicsCommand implements Runnable {
         }
     }
 
-    @Command(name = "describe", mixinStandardHelpOptions = true,
-            description = "Show each topic against its configuration: exit 0 as configured, 3 on drift, 4 when one is missing.")
+    @Command(
+            name = "describe",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Show each topic against its configuration: exit 0 as configured, 3 on drift, 4 when one is missing.")
     static final class Describe implements Callable<Integer> {
         @Mixin
         CommonOptions options;
+
         @Spec
         CommandSpec spec;
 

@@ -1,12 +1,5 @@
 package io.genaibatch.cli;
 
-import java.io.PrintWriter;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.Callable;
-
 import io.genaibatch.accumulate.EffectivePolicy;
 import io.genaibatch.accumulate.Models;
 import io.genaibatch.accumulate.WindowConfigClient;
@@ -17,6 +10,12 @@ import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.ops.WindowPolicyReader;
 import io.genaibatch.records.WindowPolicy;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -28,8 +27,7 @@ import picocli.CommandLine.Spec;
  * checked by the declarations of the {@code window.*} keys before anything contacts Kafka.
  */
 final class WindowCommands {
-    private WindowCommands() {
-    }
+    private WindowCommands() {}
 
     /** The target of a command: a model, or * for every model. */
     static String target(String model) {
@@ -43,28 +41,49 @@ final class WindowCommands {
         }
     }
 
-    @Command(name = "set", mixinStandardHelpOptions = true,
-            description = {"Change the window policy of a model (or of every model) at run time, on genai.window-config.",
-                    "Only the given settings change; the accumulator applies them within seconds, to open batches too.",
-                    "Invalid values are refused before contacting Kafka (exit 2)."})
+    @Command(
+            name = "set",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Change the window policy of a model (or of every model) at run time, on genai.window-config.",
+                "Only the given settings change; the accumulator applies them within seconds, to open batches too.",
+                "Invalid values are refused before contacting Kafka (exit 2)."
+            })
     static final class Set implements Callable<Integer> {
         @Mixin
         CommonOptions options;
+
         @Spec
         CommandSpec spec;
-        @Option(names = "--model", paramLabel = "MODEL", description = "Model to change, e.g. gemini-2.5-flash; default * (every model).")
+
+        @Option(
+                names = "--model",
+                paramLabel = "MODEL",
+                description = "Model to change, e.g. gemini-2.5-flash; default * (every model).")
         String model;
+
         @Option(names = "--max-requests", paramLabel = "N", description = "window.max-requests: requests per batch.")
         String maxRequests;
+
         @Option(names = "--max-bytes", paramLabel = "SIZE", description = "window.max-bytes, e.g. 50MB (at most 2GB).")
         String maxBytes;
+
         @Option(names = "--max-wait", paramLabel = "DURATION", description = "window.max-wait, e.g. 2m (at most 48h).")
         String maxWait;
+
         @Option(names = "--shards", paramLabel = "N", description = "window.shards: open batches per (model, kind).")
         String shards;
-        @Option(names = "--enabled", paramLabel = "true|false", description = "window.enabled: false holds the model's requests.")
+
+        @Option(
+                names = "--enabled",
+                paramLabel = "true|false",
+                description = "window.enabled: false holds the model's requests.")
         String enabled;
-        @Option(names = "--by", paramLabel = "WHO", description = "Who makes the change, for the audit trail (default: the OS user).")
+
+        @Option(
+                names = "--by",
+                paramLabel = "WHO",
+                description = "Who makes the change, for the audit trail (default: the OS user).")
         String by;
 
         @Override
@@ -77,8 +96,14 @@ final class WindowCommands {
             Duration newMaxWait = parse("--max-wait", ConfigKeys.WINDOW_MAX_WAIT, maxWait, problems);
             Integer newShards = parse("--shards", ConfigKeys.WINDOW_SHARDS, shards, problems);
             Boolean newEnabled = parse("--enabled", ConfigKeys.WINDOW_ENABLED, enabled, problems);
-            if (problems.isEmpty() && maxRequests == null && maxBytes == null && maxWait == null && shards == null && enabled == null) {
-                problems.add("nothing to set: give at least one of --max-requests, --max-bytes, --max-wait, --shards, --enabled");
+            if (problems.isEmpty()
+                    && maxRequests == null
+                    && maxBytes == null
+                    && maxWait == null
+                    && shards == null
+                    && enabled == null) {
+                problems.add(
+                        "nothing to set: give at least one of --max-requests, --max-bytes, --max-wait, --shards, --enabled");
             }
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
@@ -100,26 +125,38 @@ final class WindowCommands {
         }
     }
 
-    @Command(name = "unset", mixinStandardHelpOptions = true,
-            description = {"Remove run-time window settings of a model (or of *): the next source in the order applies again.",
-                    "Without a setting flag the model's whole record is removed."})
+    @Command(
+            name = "unset",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Remove run-time window settings of a model (or of *): the next source in the order applies again.",
+                "Without a setting flag the model's whole record is removed."
+            })
     static final class Unset implements Callable<Integer> {
         @Mixin
         CommonOptions options;
+
         @Spec
         CommandSpec spec;
+
         @Option(names = "--model", paramLabel = "MODEL", description = "Model, or * (default).")
         String model;
+
         @Option(names = "--max-requests", description = "Unset window.max-requests.")
         boolean maxRequests;
+
         @Option(names = "--max-bytes", description = "Unset window.max-bytes.")
         boolean maxBytes;
+
         @Option(names = "--max-wait", description = "Unset window.max-wait.")
         boolean maxWait;
+
         @Option(names = "--shards", description = "Unset window.shards.")
         boolean shards;
+
         @Option(names = "--enabled", description = "Unset window.enabled.")
         boolean enabled;
+
         @Option(names = "--by", paramLabel = "WHO", description = "Who makes the change (default: the OS user).")
         String by;
 
@@ -153,14 +190,21 @@ final class WindowCommands {
         }
     }
 
-    @Command(name = "get", mixinStandardHelpOptions = true,
+    @Command(
+            name = "get",
+            mixinStandardHelpOptions = true,
             description = "Show the effective window policy of a model (or of *) and where each value comes from.")
     static final class Get implements Callable<Integer> {
         @Mixin
         CommonOptions options;
+
         @Spec
         CommandSpec spec;
-        @Option(names = "--model", paramLabel = "MODEL", description = "Model, or * (default): the policy of models without their own.")
+
+        @Option(
+                names = "--model",
+                paramLabel = "MODEL",
+                description = "Model, or * (default): the policy of models without their own.")
         String model;
 
         @Override
@@ -174,16 +218,22 @@ final class WindowCommands {
             if (record != null) {
                 out.println("  last changed by " + record.getUpdatedBy() + " at " + record.getUpdatedAt());
             }
-            snapshot.ignored().stream().filter(i -> i.startsWith(key + ":")).forEach(i -> out.println("  WARNING " + i));
+            snapshot.ignored().stream()
+                    .filter(i -> i.startsWith(key + ":"))
+                    .forEach(i -> out.println("  WARNING " + i));
             return 0;
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "Show the effective window policy of every model that has one (and of *), with the source of each value.")
+    @Command(
+            name = "list",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Show the effective window policy of every model that has one (and of *), with the source of each value.")
     static final class ListPolicies implements Callable<Integer> {
         @Mixin
         CommonOptions options;
+
         @Spec
         CommandSpec spec;
 
@@ -212,14 +262,17 @@ final class WindowCommands {
             java.util.Map<String, WindowPolicyReader.Policy> resolved = new java.util.TreeMap<>();
             for (String model : all) {
                 EffectivePolicy p = policies.resolve(model, snapshot.policies()::get);
-                resolved.put(model, new WindowPolicyReader.Policy(p.maxRequests(), p.maxBytes(), p.maxWait(),
-                        p.shards(), p.enabled(), p.sources()));
+                resolved.put(
+                        model,
+                        new WindowPolicyReader.Policy(
+                                p.maxRequests(), p.maxBytes(), p.maxWait(), p.shards(), p.enabled(), p.sources()));
             }
             return resolved;
         };
     }
 
-    static void printEffective(PrintWriter out, GenAiBatchConfig config, WindowConfigClient.Snapshot snapshot, String key) {
+    static void printEffective(
+            PrintWriter out, GenAiBatchConfig config, WindowConfigClient.Snapshot snapshot, String key) {
         EffectivePolicy p = new WindowPolicies(config).resolve(key, snapshot.policies()::get);
         out.println(Models.ALL.equals(key) ? "* (every model without its own setting)" : key);
         row(out, ConfigKeys.WINDOW_MAX_REQUESTS, p.maxRequests(), p);
@@ -230,7 +283,9 @@ final class WindowCommands {
     }
 
     private static void row(PrintWriter out, ConfigKey<?> key, Object value, EffectivePolicy p) {
-        out.printf("  %-14s %-10s %s%n", ConfigKeys.windowSetting(key), key.format(value), p.sources().get(key.name()));
+        out.printf(
+                "  %-14s %-10s %s%n",
+                ConfigKeys.windowSetting(key), key.format(value), p.sources().get(key.name()));
     }
 
     /** Who the audit trail names for a change: the --by value, else the OS user running the command. */

@@ -2,8 +2,7 @@ package io.genaibatch.config;
 
 /** Renders docs/CONFIG.md from the key declarations, so the docs cannot drift from the code. */
 public final class ConfigDocs {
-    private ConfigDocs() {
-    }
+    private ConfigDocs() {}
 
     public static String markdown() {
         StringBuilder md = new StringBuilder();
@@ -12,25 +11,46 @@ public final class ConfigDocs {
                 .append("Values come from the defaults below, then the YAML file given with `--config` ")
                 .append("(nested or dotted keys: `topics: {partitions: 12}` equals `topics.partitions: 12`), ")
                 .append("then command-line flags. An unknown key or a bad value stops the start with the key, ")
-                .append("the value and what is allowed. `config/genai-batch.yaml` lists every key with its default.\n\n")
+                .append(
+                        "the value and what is allowed. `config/genai-batch.yaml` lists every key with its default.\n\n")
                 .append("| key | type | default | allowed | description |\n|---|---|---|---|---|\n");
         for (ConfigKey<?> key : ConfigKeys.ALL) {
-            md.append("| `").append(key.name()).append("` | ").append(key.type().display().replace("|", "\\|"))
-                    .append(" | ").append(key.defaultValue() == null ? "(unset)" : "`" + key.defaultText() + "`")
-                    .append(" | ").append(key.validator().describe())
-                    .append(" | ").append(key.doc().replace("|", "\\|")).append(" |\n");
+            md.append("| `")
+                    .append(key.name())
+                    .append("` | ")
+                    .append(key.type().display().replace("|", "\\|"))
+                    .append(" | ")
+                    .append(key.defaultValue() == null ? "(unset)" : "`" + key.defaultText() + "`")
+                    .append(" | ")
+                    .append(key.validator().describe())
+                    .append(" | ")
+                    .append(key.doc().replace("|", "\\|"))
+                    .append(" |\n");
         }
-        md.append("| `").append(ConfigKeys.WINDOW_MODELS_PREFIX).append("<model>.<setting>`")
+        md.append("| `")
+                .append(ConfigKeys.WINDOW_MODELS_PREFIX)
+                .append("<model>.<setting>`")
                 .append(" | as `window.<setting>` | the `window.<setting>` value | as `window.<setting>` | ")
                 .append("A per-model override of ")
-                .append(String.join(", ", ConfigKeys.WINDOW_SETTINGS.stream().map(k -> "`" + k.name() + "`").toList()))
-                .append(", e.g. `window.models.gemini-2.5-flash.max-requests: 5000`. At run time the genai.window-config ")
+                .append(String.join(
+                        ", ",
+                        ConfigKeys.WINDOW_SETTINGS.stream()
+                                .map(k -> "`" + k.name() + "`")
+                                .toList()))
+                .append(
+                        ", e.g. `window.models.gemini-2.5-flash.max-requests: 5000`. At run time the genai.window-config ")
                 .append("topic wins over the file: see docs/ACCUMULATOR.md for the order. |\n");
-        md.append("| `").append(ConfigKeys.KAFKA_PROPERTIES_PREFIX).append("*` | string | | any Kafka client setting | ")
+        md.append("| `")
+                .append(ConfigKeys.KAFKA_PROPERTIES_PREFIX)
+                .append("*` | string | | any Kafka client setting | ")
                 .append("Passed as they are to every Kafka client the service creates, e.g. ")
                 .append("`kafka.properties.security.protocol: SASL_SSL`. Settings the guarantees depend on are fixed ")
                 .append("and refused here with the reason (also under a Kafka Streams prefix such as `producer.`): ")
-                .append(String.join(", ", FixedKafkaSettings.names().stream().map(n -> "`" + n + "`").toList()))
+                .append(String.join(
+                        ", ",
+                        FixedKafkaSettings.names().stream()
+                                .map(n -> "`" + n + "`")
+                                .toList()))
                 .append(". |\n");
         return md.toString();
     }

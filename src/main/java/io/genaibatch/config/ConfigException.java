@@ -7,8 +7,11 @@ public final class ConfigException extends RuntimeException {
     private final List<String> problems;
 
     public ConfigException(List<String> problems) {
-        super(problems.size() == 1 ? problems.get(0)
-                : "Configuration has " + problems.size() + " problems:\n  - " + String.join("\n  - ", problems));
+        super(
+                problems.size() == 1
+                        ? problems.get(0)
+                        : "Configuration has " + problems.size() + " problems:\n  - "
+                                + String.join("\n  - ", problems));
         this.problems = List.copyOf(problems);
     }
 

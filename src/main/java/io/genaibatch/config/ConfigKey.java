@@ -27,7 +27,7 @@ public record ConfigKey<T>(String name, ConfigType type, T defaultValue, Validat
         Objects.requireNonNull(name);
         Objects.requireNonNull(type);
         Objects.requireNonNull(doc);
-        validator = validator == null ? v -> { } : validator;
+        validator = validator == null ? v -> {} : validator;
     }
 
     /**
@@ -93,8 +93,8 @@ public record ConfigKey<T>(String name, ConfigType type, T defaultValue, Validat
     }
 
     /** A check that says what is wrong with a value, or nothing when it is fine. */
-    static Validator<String> from(java.util.function.Function<String, java.util.Optional<String>> problem,
-                                 String describe) {
+    static Validator<String> from(
+            java.util.function.Function<String, java.util.Optional<String>> problem, String describe) {
         return new Validator<>() {
             @Override
             public void check(String value) {

@@ -18,11 +18,11 @@ final class ConfigRules {
     static final long DEFAULT_MAX_POLL_INTERVAL_MS = 300_000;
     /** Kafka's default transaction.timeout.ms (ProducerConfig), for the producers writing genai.jobs. */
     static final long DEFAULT_TRANSACTION_TIMEOUT_MS = 60_000;
+
     private static final String MAX_POLL_INTERVAL = "max.poll.interval.ms";
     private static final String TRANSACTION_TIMEOUT = "transaction.timeout.ms";
 
-    private ConfigRules() {
-    }
+    private ConfigRules() {}
 
     private static final List<Function<GenAiBatchConfig, Optional<String>>> RULES = List.of(
             c -> atLeast(c, ConfigKeys.POLL_MAX_INTERVAL, ConfigKeys.POLL_INITIAL_INTERVAL),
@@ -48,8 +48,10 @@ final class ConfigRules {
     private static Optional<String> atLeast(GenAiBatchConfig c, ConfigKey<Duration> upper, ConfigKey<Duration> lower) {
         Duration up = c.get(upper);
         Duration low = c.get(lower);
-        return up.compareTo(low) >= 0 ? Optional.empty() : Optional.of(upper.name() + " (" + ConfigType.format(up)
-                + ") must be >= " + lower.name() + " (" + ConfigType.format(low) + ")");
+        return up.compareTo(low) >= 0
+                ? Optional.empty()
+                : Optional.of(upper.name() + " (" + ConfigType.format(up) + ") must be >= " + lower.name() + " ("
+                        + ConfigType.format(low) + ")");
     }
 
     /**
@@ -57,8 +59,7 @@ final class ConfigRules {
      *
      * @param text how a message names it: the key and value, and whether it is Kafka's default
      */
-    private record KafkaMillis(long millis, String text) {
-    }
+    private record KafkaMillis(long millis, String text) {}
 
     /** The setting, or {@code kafkaDefault} when unset; empty when it is not a number (see {@link #notMillis}). */
     private static Optional<KafkaMillis> kafkaMillis(GenAiBatchConfig c, String setting, long kafkaDefault) {
@@ -77,9 +78,10 @@ final class ConfigRules {
 
     private static Optional<String> notMillis(GenAiBatchConfig c, String setting) {
         String raw = c.kafkaProperties().get(setting);
-        return raw == null || kafkaMillis(c, setting, 0).isPresent() ? Optional.empty()
-                : Optional.of(ConfigKeys.KAFKA_PROPERTIES_PREFIX + setting + " must be a number of milliseconds, found '"
-                        + raw + "'");
+        return raw == null || kafkaMillis(c, setting, 0).isPresent()
+                ? Optional.empty()
+                : Optional.of(ConfigKeys.KAFKA_PROPERTIES_PREFIX + setting
+                        + " must be a number of milliseconds, found '" + raw + "'");
     }
 
     /**
@@ -93,7 +95,9 @@ final class ConfigRules {
         Duration shutdown = c.get(ConfigKeys.SUBMIT_SHUTDOWN_TIMEOUT);
         Duration read = c.get(ConfigKeys.SUBMIT_JOBS_READ_TIMEOUT);
         Duration tombstones = c.get(ConfigKeys.SUBMIT_TOMBSTONE_BUDGET);
-        if (interval.isEmpty() || shutdown.plus(read).plus(tombstones).toMillis() < interval.get().millis()) {
+        if (interval.isEmpty()
+                || shutdown.plus(read).plus(tombstones).toMillis()
+                        < interval.get().millis()) {
             return Optional.empty();
         }
         return Optional.of(ConfigKeys.SUBMIT_SHUTDOWN_TIMEOUT.name() + " (" + ConfigType.format(shutdown) + ") + "
@@ -117,9 +121,11 @@ final class ConfigRules {
         Duration key = c.get(ConfigKeys.POLL_MAX_POLL_INTERVAL);
         Optional<KafkaMillis> interval = c.kafkaProperties().containsKey(MAX_POLL_INTERVAL)
                 ? kafkaMillis(c, MAX_POLL_INTERVAL, 0)
-                : Optional.of(new KafkaMillis(key.toMillis(), ConfigKeys.POLL_MAX_POLL_INTERVAL.name() + " ("
-                        + ConfigType.format(key) + ")"));
-        if (interval.isEmpty() || elapsed.plus(request).toMillis() < interval.get().millis()) {
+                : Optional.of(new KafkaMillis(
+                        key.toMillis(),
+                        ConfigKeys.POLL_MAX_POLL_INTERVAL.name() + " (" + ConfigType.format(key) + ")"));
+        if (interval.isEmpty()
+                || elapsed.plus(request).toMillis() < interval.get().millis()) {
             return Optional.empty();
         }
         return Optional.of(ConfigKeys.GEMINI_RETRY_MAX_ELAPSED.name() + " (" + ConfigType.format(elapsed) + ") + "
@@ -156,7 +162,8 @@ final class ConfigRules {
      * file says is checked by its reader (ops.Prices), which {@code config validate} runs as well.
      */
     private static Optional<String> pricesFileReadable(GenAiBatchConfig c) {
-        return c.find(ConfigKeys.COST_PRICES_FILE).filter(file -> !readableFile(file))
+        return c.find(ConfigKeys.COST_PRICES_FILE)
+                .filter(file -> !readableFile(file))
                 .map(file -> ConfigKeys.COST_PRICES_FILE.name() + " '" + file + "' is not a readable file");
     }
 

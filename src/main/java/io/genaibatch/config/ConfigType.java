@@ -62,7 +62,10 @@ public enum ConfigType {
     LIST("comma-separated list") {
         @Override
         Object parse(String raw) {
-            return Arrays.stream(raw.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+            return Arrays.stream(raw.split(","))
+                    .map(String::trim)
+                    .filter(s -> !s.isEmpty())
+                    .toList();
         }
     };
 

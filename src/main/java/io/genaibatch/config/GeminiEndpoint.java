@@ -15,12 +15,12 @@ import java.util.regex.Pattern;
 public final class GeminiEndpoint {
     private static final Pattern API_VERSION = Pattern.compile("v[0-9][a-z0-9]*");
 
-    private GeminiEndpoint() {
-    }
+    private GeminiEndpoint() {}
 
     /** Why {@code version} cannot be the API version path segment, or empty. */
     public static Optional<String> apiVersionProblem(String version) {
-        return API_VERSION.matcher(version).matches() ? Optional.empty()
+        return API_VERSION.matcher(version).matches()
+                ? Optional.empty()
                 : Optional.of("must look like v1 or v1beta, found '" + version + "'");
     }
 

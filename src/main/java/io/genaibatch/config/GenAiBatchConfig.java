@@ -1,5 +1,8 @@
 package io.genaibatch.config;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -13,10 +16,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-
 /**
  * The validated configuration: defaults from {@link ConfigKeys}, then the YAML file, then explicit overrides
  * (command-line flags). Immutable. A bad value fails here, at start, naming the key, the value and what is allowed.
@@ -27,10 +26,15 @@ public final class GenAiBatchConfig {
     private final Map<String, String> kafkaProperties;
     /** model → window key name → value, from {@code window.models.<model>.<setting>}. */
     private final Map<String, Map<String, Object>> modelValues;
+
     private final Map<String, Map<String, String>> modelSources;
 
-    private GenAiBatchConfig(Map<String, Object> values, Map<String, String> sources, Map<String, String> kafkaProperties,
-                             Map<String, Map<String, Object>> modelValues, Map<String, Map<String, String>> modelSources) {
+    private GenAiBatchConfig(
+            Map<String, Object> values,
+            Map<String, String> sources,
+            Map<String, String> kafkaProperties,
+            Map<String, Map<String, Object>> modelValues,
+            Map<String, Map<String, String>> modelSources) {
         this.values = values;
         this.sources = sources;
         this.kafkaProperties = kafkaProperties;
@@ -60,7 +64,8 @@ public final class GenAiBatchConfig {
      * As {@link #load(Path, Map)}, with {@code modeDefaults} between the built-in defaults and the file: what a mode
      * such as {@code local} changes for its purpose, which the user's file and flags still override.
      */
-    public static GenAiBatchConfig load(Map<String, String> modeDefaults, Path yamlFile, Map<String, String> overrides) {
+    public static GenAiBatchConfig load(
+            Map<String, String> modeDefaults, Path yamlFile, Map<String, String> overrides) {
         if (yamlFile == null) {
             return build(modeDefaults, Map.of(), "", overrides);
         }
@@ -81,8 +86,11 @@ public final class GenAiBatchConfig {
         return build(modeDefaults, fromFile, yamlFile.toString(), overrides);
     }
 
-    private static GenAiBatchConfig build(Map<String, String> modeDefaults, Map<String, String> fromFile, String fileName,
-                                          Map<String, String> overrides) {
+    private static GenAiBatchConfig build(
+            Map<String, String> modeDefaults,
+            Map<String, String> fromFile,
+            String fileName,
+            Map<String, String> overrides) {
         Map<String, ConfigKey<?>> known = new LinkedHashMap<>();
         ConfigKeys.ALL.forEach(k -> known.put(k.name(), k));
         Map<String, Object> values = new LinkedHashMap<>();
@@ -108,8 +116,11 @@ public final class GenAiBatchConfig {
         modelValues.forEach((model, v) -> frozenValues.put(model, Map.copyOf(v)));
         Map<String, Map<String, String>> frozenSources = new TreeMap<>();
         modelSources.forEach((model, v) -> frozenSources.put(model, Map.copyOf(v)));
-        GenAiBatchConfig config = new GenAiBatchConfig(Map.copyOf(values), Map.copyOf(sources),
-                Map.copyOf(kafkaProperties), java.util.Collections.unmodifiableMap(frozenValues),
+        GenAiBatchConfig config = new GenAiBatchConfig(
+                Map.copyOf(values),
+                Map.copyOf(sources),
+                Map.copyOf(kafkaProperties),
+                java.util.Collections.unmodifiableMap(frozenValues),
                 java.util.Collections.unmodifiableMap(frozenSources));
         List<String> across = ConfigRules.problems(config);
         if (!across.isEmpty()) {
@@ -118,19 +129,28 @@ public final class GenAiBatchConfig {
         return config;
     }
 
-    private record Collected(Map<String, Object> values, Map<String, String> sources, Map<String, String> kafkaProperties,
-                             Map<String, Map<String, Object>> modelValues, Map<String, Map<String, String>> modelSources) {
-    }
+    private record Collected(
+            Map<String, Object> values,
+            Map<String, String> sources,
+            Map<String, String> kafkaProperties,
+            Map<String, Map<String, Object>> modelValues,
+            Map<String, Map<String, String>> modelSources) {}
 
-    private static void apply(Map<String, String> raw, String source, Map<String, ConfigKey<?>> known,
-                              Collected into, List<String> problems) {
+    private static void apply(
+            Map<String, String> raw,
+            String source,
+            Map<String, ConfigKey<?>> known,
+            Collected into,
+            List<String> problems) {
         Map<String, Object> values = into.values();
         Map<String, String> sources = into.sources();
         raw.forEach((name, text) -> {
             if (name.startsWith(ConfigKeys.KAFKA_PROPERTIES_PREFIX)) {
                 String setting = name.substring(ConfigKeys.KAFKA_PROPERTIES_PREFIX.length());
-                FixedKafkaSettings.refusal(setting).ifPresentOrElse(why -> problems.add(source + ": " + why),
-                        () -> into.kafkaProperties().put(setting, text));
+                FixedKafkaSettings.refusal(setting)
+                        .ifPresentOrElse(
+                                why -> problems.add(source + ": " + why),
+                                () -> into.kafkaProperties().put(setting, text));
                 return;
             }
             if (name.startsWith(ConfigKeys.WINDOW_MODELS_PREFIX)) {
@@ -164,7 +184,8 @@ public final class GenAiBatchConfig {
      * never does, so the setting is what follows the last dot. The value is parsed and checked by the same
      * declaration as {@code window.<setting>}.
      */
-    private static void applyModelSetting(String name, String text, String source, Collected into, List<String> problems) {
+    private static void applyModelSetting(
+            String name, String text, String source, Collected into, List<String> problems) {
         String rest = name.substring(ConfigKeys.WINDOW_MODELS_PREFIX.length());
         int dot = rest.lastIndexOf('.');
         String model = dot <= 0 ? "" : rest.substring(0, dot);
@@ -175,18 +196,25 @@ public final class GenAiBatchConfig {
                 key = candidate;
             }
         }
-        List<String> settings = ConfigKeys.WINDOW_SETTINGS.stream().map(ConfigKeys::windowSetting).toList();
+        List<String> settings = ConfigKeys.WINDOW_SETTINGS.stream()
+                .map(ConfigKeys::windowSetting)
+                .toList();
         if (model.isBlank() || key == null) {
             problems.add(source + ": unknown config key '" + name + "': per-model window keys are "
-                    + ConfigKeys.WINDOW_MODELS_PREFIX + "<model>.<setting> with setting one of " + String.join(", ", settings));
+                    + ConfigKeys.WINDOW_MODELS_PREFIX + "<model>.<setting> with setting one of "
+                    + String.join(", ", settings));
             return;
         }
         if (text == null) {
             return;
         }
         try {
-            into.modelValues().computeIfAbsent(model, m -> new LinkedHashMap<>()).put(key.name(), key.parse(text));
-            into.modelSources().computeIfAbsent(model, m -> new LinkedHashMap<>()).put(key.name(), source);
+            into.modelValues()
+                    .computeIfAbsent(model, m -> new LinkedHashMap<>())
+                    .put(key.name(), key.parse(text));
+            into.modelSources()
+                    .computeIfAbsent(model, m -> new LinkedHashMap<>())
+                    .put(key.name(), source);
         } catch (IllegalArgumentException | ArithmeticException e) {
             problems.add(source + ": config key '" + name + "' has invalid value '" + text + "': " + e.getMessage());
         }

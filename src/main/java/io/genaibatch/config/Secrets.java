@@ -13,11 +13,10 @@ public final class Secrets {
      * configuration (which embeds them), PEM keys, OAuth client secrets and tokens, and Schema Registry-style
      * user info (user:password).
      */
-    private static final List<String> SECRET_PARTS = List.of("password", "secret", "jaas", "token", "credentials",
-            "user.info", "keystore.key", "private.key");
+    private static final List<String> SECRET_PARTS =
+            List.of("password", "secret", "jaas", "token", "credentials", "user.info", "keystore.key", "private.key");
 
-    private Secrets() {
-    }
+    private Secrets() {}
 
     /** Whether the Kafka client setting {@code name} (without the kafka.properties. prefix) holds a secret. */
     public static boolean isSecret(String name) {

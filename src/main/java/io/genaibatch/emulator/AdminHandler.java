@@ -1,11 +1,10 @@
 package io.genaibatch.emulator;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.util.Locale;
 import java.util.Map;
-
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
 
 /**
  * {@code /admin/...}: the test handle over HTTP, for users of the JS and Python SDKs and for the CLI. Not
@@ -67,8 +66,11 @@ final class AdminHandler {
         String id = path.substring(prefix.length(), colon);
         switch (path.substring(colon + 1).toLowerCase(Locale.ROOT)) {
             case "finish" -> batches.finishNow(id);
-            case "fail" -> batches.failNow(id, intParam(query, "code", 500),
-                    query.getOrDefault("message", "Batch job failed (forced through /admin)."));
+            case "fail" ->
+                batches.failNow(
+                        id,
+                        intParam(query, "code", 500),
+                        query.getOrDefault("message", "Batch job failed (forced through /admin)."));
             case "expire" -> batches.expireNow(id);
             default -> throw ErrorAnswer.notFound("No such admin action: " + path + " (finish, fail or expire).");
         }

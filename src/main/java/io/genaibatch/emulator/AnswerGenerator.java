@@ -1,10 +1,9 @@
 package io.genaibatch.emulator;
 
-import java.util.SplittableRandom;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.SplittableRandom;
 
 /**
  * The deterministic "model": {@code echo: } + the text of the last content for generation, and a unit
@@ -143,7 +142,10 @@ final class AnswerGenerator {
 
     /** Words of each text part counted apart: two parts "a" and "b" are two words, not "ab". */
     static long partWords(JsonNode content) {
-        if (content == null || !content.isObject() || content.get("parts") == null || !content.get("parts").isArray()) {
+        if (content == null
+                || !content.isObject()
+                || content.get("parts") == null
+                || !content.get("parts").isArray()) {
             return 0;
         }
         long n = 0;

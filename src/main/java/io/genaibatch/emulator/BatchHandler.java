@@ -1,5 +1,9 @@
 package io.genaibatch.emulator;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,15 +14,11 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-
 /** The batches endpoints: create (generate and embeddings), get, list, cancel, delete. */
 final class BatchHandler {
     /** The real service refuses an inline create over 20 MB; so does the emulator, to catch it in tests. */
     static final int MAX_INLINE_PAYLOAD = 20 * 1024 * 1024;
+
     static final int DEFAULT_PAGE_SIZE = 50;
 
     private final BatchStore batches;
@@ -26,8 +26,11 @@ final class BatchHandler {
     private final Set<String> knownModels;
     private final java.util.concurrent.atomic.AtomicReference<String> refusedContent;
 
-    BatchHandler(BatchStore batches, FileStore files, Set<String> knownModels,
-                 java.util.concurrent.atomic.AtomicReference<String> refusedContent) {
+    BatchHandler(
+            BatchStore batches,
+            FileStore files,
+            Set<String> knownModels,
+            java.util.concurrent.atomic.AtomicReference<String> refusedContent) {
         this.batches = batches;
         this.files = files;
         this.refusedContent = refusedContent;
@@ -49,7 +52,8 @@ final class BatchHandler {
         String fileName = Json.text(inputConfig, "fileName");
         JsonNode requests = inputConfig.path("requests").get("requests");
         if ((fileName == null) == (requests == null)) {
-            throw ErrorAnswer.invalidArgument("* batch.input_config: exactly one of file_name and requests is required");
+            throw ErrorAnswer.invalidArgument(
+                    "* batch.input_config: exactly one of file_name and requests is required");
         }
         String displayName = Json.text(batch, "displayName");
         Long priority = priority(Json.field(batch, "priority"));
@@ -69,8 +73,11 @@ final class BatchHandler {
         }
         BatchJob job = batches.create(kind, model, displayName, priority, workDir, input);
         if (batches.loseThisCreateAnswer()) {
-            throw new ErrorAnswer(503, "UNAVAILABLE", "The service is currently unavailable. [emulator: the job "
-                    + job.name() + " was created, its answer lost (loseNextCreateAnswers)]");
+            throw new ErrorAnswer(
+                    503,
+                    "UNAVAILABLE",
+                    "The service is currently unavailable. [emulator: the job " + job.name()
+                            + " was created, its answer lost (loseNextCreateAnswers)]");
         }
         sendOperation(exchange, job);
     }
@@ -100,7 +107,8 @@ final class BatchHandler {
         Paging.Page<BatchJob> page = batches.list(pageSize, Json.param(query, "pageToken"));
         exchange.getResponseHeaders().set("Content-Type", "application/json; charset=UTF-8");
         Http.startResponse(exchange, 200, 0);
-        try (OutputStream out = exchange.getResponseBody(); JsonGenerator g = Json.FACTORY.createGenerator(out)) {
+        try (OutputStream out = exchange.getResponseBody();
+                JsonGenerator g = Json.FACTORY.createGenerator(out)) {
             g.writeStartObject();
             g.writeArrayFieldStart("operations");
             for (BatchJob job : page.items()) {
@@ -150,8 +158,8 @@ final class BatchHandler {
     }
 
     private static ErrorAnswer refused(int index) {
-        return ErrorAnswer.invalidArgument("* batch.input_config.requests[" + index + "].request: the request cannot be "
-                + "accepted (emulator: refuseCreatesContaining)");
+        return ErrorAnswer.invalidArgument("* batch.input_config.requests[" + index
+                + "].request: the request cannot be " + "accepted (emulator: refuseCreatesContaining)");
     }
 
     private void checkModel(String model, String apiVersion, String method) {
@@ -177,7 +185,8 @@ final class BatchHandler {
 
     private static BatchStore.Input spoolInline(JsonNode requests, Path workDir) throws IOException {
         if (!requests.isArray() || requests.isEmpty()) {
-            throw ErrorAnswer.invalidArgument("* batch.input_config.requests.requests: at least one request is required");
+            throw ErrorAnswer.invalidArgument(
+                    "* batch.input_config.requests.requests: at least one request is required");
         }
         Path spool = workDir.resolve("inline-input.jsonl");
         try (BufferedWriter w = Files.newBufferedWriter(spool, StandardCharsets.UTF_8)) {
@@ -203,7 +212,8 @@ final class BatchHandler {
     private static void sendOperation(HttpExchange exchange, BatchJob job) throws IOException {
         exchange.getResponseHeaders().set("Content-Type", "application/json; charset=UTF-8");
         Http.startResponse(exchange, 200, 0);
-        try (OutputStream out = exchange.getResponseBody(); JsonGenerator g = Json.FACTORY.createGenerator(out)) {
+        try (OutputStream out = exchange.getResponseBody();
+                JsonGenerator g = Json.FACTORY.createGenerator(out)) {
             BatchJson.writeOperation(g, job);
         }
     }

@@ -1,12 +1,11 @@
 package io.genaibatch.emulator;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * One batch job. Identity and input are fixed at creation; state, times, outcome and output change under
@@ -14,7 +13,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * threads read them.
  */
 final class BatchJob {
-    enum Kind { GENERATE, EMBED }
+    enum Kind {
+        GENERATE,
+        EMBED
+    }
 
     static final String PENDING = "BATCH_STATE_PENDING";
     static final String RUNNING = "BATCH_STATE_RUNNING";
@@ -33,6 +35,7 @@ final class BatchJob {
     final Path input;
     /** File jobs: the Files API name of the input; null for inline jobs. */
     final String inputFileName;
+
     final Path workDir;
     /** The batch's {@code priority} (int64) as the create gave it; null when it gave none. Only stored and echoed. */
     final Long priority;
@@ -51,6 +54,7 @@ final class BatchJob {
      * job ends when it was going to even if the emulator comes back with other options.
      */
     private Instant dueTime;
+
     private JobOutcome outcome;
     private int errorCode;
     private String errorMessage;
@@ -59,8 +63,19 @@ final class BatchJob {
     private boolean deleted;
     private CompletableFuture<Void> processing;
 
-    BatchJob(long seq, String id, Kind kind, String model, String displayName, Instant createTime,
-             Path input, String inputFileName, long inlineCount, Path workDir, JobOutcome outcome, Long priority) {
+    BatchJob(
+            long seq,
+            String id,
+            Kind kind,
+            String model,
+            String displayName,
+            Instant createTime,
+            Path input,
+            String inputFileName,
+            long inlineCount,
+            Path workDir,
+            JobOutcome outcome,
+            Long priority) {
         this.seq = seq;
         this.id = id;
         this.kind = kind;
@@ -85,16 +100,28 @@ final class BatchJob {
     }
 
     /** A consistent copy of the mutable part, for rendering without holding the lock while writing. */
-    record View(String state, Instant updateTime, Instant endTime, int errorCode, String errorMessage,
-                Path inlineResults, String responsesFile) {
+    record View(
+            String state,
+            Instant updateTime,
+            Instant endTime,
+            int errorCode,
+            String errorMessage,
+            Path inlineResults,
+            String responsesFile) {
         boolean done() {
             return !state.equals(PENDING) && !state.equals(RUNNING);
         }
     }
 
     synchronized View view() {
-        return new View(state, updateTime, endTime, errorCode, errorMessage,
-                state.equals(SUCCEEDED) ? inlineResults : null, state.equals(SUCCEEDED) ? responsesFile : null);
+        return new View(
+                state,
+                updateTime,
+                endTime,
+                errorCode,
+                errorMessage,
+                state.equals(SUCCEEDED) ? inlineResults : null,
+                state.equals(SUCCEEDED) ? responsesFile : null);
     }
 
     synchronized String state() {
@@ -179,10 +206,18 @@ final class BatchJob {
 
     /** A job read back from its record, in the state it was saved in. */
     static BatchJob fromRecord(JsonNode r, StateDir dir) {
-        BatchJob job = new BatchJob(r.path("seq").asLong(), r.path("id").asText(), Kind.valueOf(r.path("kind").asText()),
-                r.path("model").asText(), Json.text(r, "displayName"), Instant.parse(r.path("createTime").asText()),
-                dir.resolve(Json.text(r, "input")), Json.text(r, "inputFileName"), 0,
-                dir.resolve(Json.text(r, "workDir")), JobOutcome.valueOf(r.path("outcome").asText()),
+        BatchJob job = new BatchJob(
+                r.path("seq").asLong(),
+                r.path("id").asText(),
+                Kind.valueOf(r.path("kind").asText()),
+                r.path("model").asText(),
+                Json.text(r, "displayName"),
+                Instant.parse(r.path("createTime").asText()),
+                dir.resolve(Json.text(r, "input")),
+                Json.text(r, "inputFileName"),
+                0,
+                dir.resolve(Json.text(r, "workDir")),
+                JobOutcome.valueOf(r.path("outcome").asText()),
                 r.hasNonNull("priority") ? r.get("priority").asLong() : null);
         job.state = r.path("state").asText();
         job.updateTime = Instant.parse(r.path("updateTime").asText());

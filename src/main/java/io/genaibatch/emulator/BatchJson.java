@@ -1,12 +1,11 @@
 package io.genaibatch.emulator;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import com.fasterxml.jackson.core.JsonGenerator;
 
 /**
  * Writes a job as the protocol's Operation: the batch under {@code metadata}, and when done the output
@@ -16,8 +15,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 final class BatchJson {
     private static final String TYPE_PREFIX = "type.googleapis.com/google.ai.generativelanguage.v1main.";
 
-    private BatchJson() {
-    }
+    private BatchJson() {}
 
     static void writeOperation(JsonGenerator g, BatchJob job) throws IOException {
         BatchJob.View v = job.view();

@@ -1,5 +1,8 @@
 package io.genaibatch.emulator;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -11,10 +14,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CancellationException;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,12 +35,10 @@ final class BatchProcessor {
     }
 
     /** Where the results went: exactly one is set. */
-    record Output(Path inlineResults, String responsesFile) {
-    }
+    record Output(Path inlineResults, String responsesFile) {}
 
     /** One result before it takes its output form. key is null for a line whose key is unknown. */
-    private record Result(String key, JsonNode metadata, JsonNode response, JsonNode error) {
-    }
+    private record Result(String key, JsonNode metadata, JsonNode response, JsonNode error) {}
 
     private final EmulatorOptions options;
     private final AnswerGenerator generator;
@@ -61,11 +58,12 @@ final class BatchProcessor {
         Path out = job.workDir.resolve(inlineOut ? "inline-results.jsonl" : "responses.jsonl");
         long count = 0;
         if (!Files.exists(job.input)) {
-            throw new InputGoneException("the input of " + job.name() + " (" + (job.inputFileName != null
-                    ? job.inputFileName : "inline requests") + ") was deleted before the job ran");
+            throw new InputGoneException("the input of " + job.name() + " ("
+                    + (job.inputFileName != null ? job.inputFileName : "inline requests")
+                    + ") was deleted before the job ran");
         }
         try (BufferedReader in = Files.newBufferedReader(job.input, StandardCharsets.UTF_8);
-             Sink sink = inlineOut ? new InlineSink(out, job) : new FileSink(out)) {
+                Sink sink = inlineOut ? new InlineSink(out, job) : new FileSink(out)) {
             LongHashSet keys = new LongHashSet();
             String line;
             long lineNumber = 0;
@@ -105,8 +103,11 @@ final class BatchProcessor {
     private Result inlineItem(BatchJob job, String line, long index) throws JsonProcessingException {
         JsonNode item = Json.MAPPER.readTree(line);
         JsonNode metadata = item.get("metadata");
-        String key = metadata != null && metadata.get("key") != null && metadata.get("key").isValueNode()
-                ? metadata.get("key").asText() : Long.toString(index);
+        String key = metadata != null
+                        && metadata.get("key") != null
+                        && metadata.get("key").isValueNode()
+                ? metadata.get("key").asText()
+                : Long.toString(index);
         return answer(job, key, metadata, item.get("request"), "#" + index);
     }
 
@@ -115,21 +116,33 @@ final class BatchProcessor {
         try {
             item = Json.MAPPER.readTree(line);
         } catch (JsonProcessingException e) {
-            return error(null, 400, "Line " + lineNumber + " of " + job.inputFileName + " is not valid JSON: "
-                    + e.getOriginalMessage());
+            return error(
+                    null,
+                    400,
+                    "Line " + lineNumber + " of " + job.inputFileName + " is not valid JSON: "
+                            + e.getOriginalMessage());
         }
         if (item == null || !item.isObject()) {
             return error(null, 400, "Line " + lineNumber + " of " + job.inputFileName + " is not a JSON object.");
         }
         JsonNode keyNode = item.get("key");
-        if (keyNode == null || !keyNode.isValueNode() || keyNode.isNull() || keyNode.asText().isEmpty()) {
-            return error(null, 400, "Line " + lineNumber + " of " + job.inputFileName
-                    + " has no \"key\": every line needs a unique key.");
+        if (keyNode == null
+                || !keyNode.isValueNode()
+                || keyNode.isNull()
+                || keyNode.asText().isEmpty()) {
+            return error(
+                    null,
+                    400,
+                    "Line " + lineNumber + " of " + job.inputFileName
+                            + " has no \"key\": every line needs a unique key.");
         }
         String key = keyNode.asText();
         if (!keys.add(Hashing.sha64(key))) {
-            return error(key, 400, "Line " + lineNumber + " of " + job.inputFileName + " repeats key '" + key
-                    + "': keys must be unique within a file.");
+            return error(
+                    key,
+                    400,
+                    "Line " + lineNumber + " of " + job.inputFileName + " repeats key '" + key
+                            + "': keys must be unique within a file.");
         }
         return answer(job, key, null, item.get("request"), key);
     }
@@ -138,13 +151,20 @@ final class BatchProcessor {
         if (Hashing.unit(options.seed(), job.id, fateKey, "error") < options.requestErrorRate()) {
             int code = options.requestErrorCode();
             faults.add("requestError");
-            return new Result(key, metadata, null, Json.errorObject(code, ErrorAnswer.statusFor(code),
-                    "Injected per-request error (emulator requestErrorRate)."));
+            return new Result(
+                    key,
+                    metadata,
+                    null,
+                    Json.errorObject(
+                            code,
+                            ErrorAnswer.statusFor(code),
+                            "Injected per-request error (emulator requestErrorRate)."));
         }
         try {
             JsonNode response = job.kind == BatchJob.Kind.EMBED
                     ? generator.embed(request)
-                    : generator.generate(request, job.model, Hashing.id(Hashing.hash(options.seed(), job.id, fateKey), 22));
+                    : generator.generate(
+                            request, job.model, Hashing.id(Hashing.hash(options.seed(), job.id, fateKey), 22));
             return new Result(key, metadata, response, null);
         } catch (ErrorAnswer e) {
             return new Result(key, metadata, null, Json.errorObject(e.code(), e.status(), e.getMessage()));

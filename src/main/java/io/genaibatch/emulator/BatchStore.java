@@ -1,5 +1,6 @@
 package io.genaibatch.emulator;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,8 +21,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +33,7 @@ final class BatchStore {
     private static final Logger log = LoggerFactory.getLogger(BatchStore.class);
     /** How long forcing a job to finish waits for its processing before giving up. */
     private static final Duration FORCE_TIMEOUT = Duration.ofMinutes(5);
+
     static final int BATCH_ID_LENGTH = 36;
 
     private final EmulatorOptions options;
@@ -46,15 +46,24 @@ final class BatchStore {
     private final AtomicLong seq = new AtomicLong();
     private final ConcurrentSkipListMap<Long, BatchJob> bySeq = new ConcurrentSkipListMap<>();
     private volatile Duration listLag = Duration.ZERO;
-    private final java.util.concurrent.atomic.AtomicInteger lostCreateAnswers = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger lostCreateAnswers =
+            new java.util.concurrent.atomic.AtomicInteger();
     private final Map<String, BatchJob> byId = new ConcurrentHashMap<>();
     private final Map<String, Integer> createdByDisplayName = new ConcurrentHashMap<>();
     private final Deque<JobOutcome> scriptedOutcomes = new ArrayDeque<>();
     /** Where jobs and counters are saved; null keeps them in memory only (no data directory given). */
     private final StateDir state;
 
-    BatchStore(EmulatorOptions options, Clock clock, Path dataDir, BatchProcessor processor, FaultCounts faults,
-               ScheduledExecutorService scheduler, ExecutorService workers, StateDir state) throws IOException {
+    BatchStore(
+            EmulatorOptions options,
+            Clock clock,
+            Path dataDir,
+            BatchProcessor processor,
+            FaultCounts faults,
+            ScheduledExecutorService scheduler,
+            ExecutorService workers,
+            StateDir state)
+            throws IOException {
         this.options = options;
         this.clock = clock;
         this.jobsDir = Files.createDirectories(dataDir.resolve("jobs"));
@@ -72,8 +81,10 @@ final class BatchStore {
     private void load() throws IOException {
         ObjectNode counters = StateDir.read(state.batchCounters());
         long maxSeq = counters.path("seq").asLong();
-        counters.path("createdByDisplayName").fields()
-                .forEachRemaining(e -> createdByDisplayName.put(e.getKey(), e.getValue().asInt()));
+        counters.path("createdByDisplayName")
+                .fields()
+                .forEachRemaining(
+                        e -> createdByDisplayName.put(e.getKey(), e.getValue().asInt()));
         // A job's record is saved before the counters: a kill in between left a job the counters miss. The jobs read
         // back are counted again, and each displayName keeps the larger count, so a second create never hides.
         Map<String, Integer> recorded = new HashMap<>();
@@ -155,7 +166,11 @@ final class BatchStore {
             try {
                 StateDir.write(state.jobRecord(job.id), job.toRecord(state));
             } catch (IOException e) {
-                log.error("Could not save {} to {}: a restart will not see this change", job.name(), state.jobRecord(job.id), e);
+                log.error(
+                        "Could not save {} to {}: a restart will not see this change",
+                        job.name(),
+                        state.jobRecord(job.id),
+                        e);
             }
         }
     }
@@ -178,8 +193,7 @@ final class BatchStore {
     }
 
     /** Input of a new job: either the spooled inline requests or an uploaded file. */
-    record Input(Path path, String fileName, long inlineCount) {
-    }
+    record Input(Path path, String fileName, long inlineCount) {}
 
     /** Reserves a working directory for a job about to be created, so inline input can be spooled into it. */
     Path newWorkDir() throws IOException {
@@ -191,8 +205,19 @@ final class BatchStore {
         // 36 characters, as the service's batch ids: its responses file, files/batch-<id>, then has a 42-character
         // id, past files.get's limit of 40, as in the service (FileHandler.MAX_FILE_ID).
         String id = Hashing.id(Hashing.hash(options.seed(), "batch", Long.toString(n)), BATCH_ID_LENGTH);
-        BatchJob job = new BatchJob(n, id, kind, model, displayName, clock.instant(), input.path(),
-                input.fileName(), input.inlineCount(), workDir, nextOutcome(id), priority);
+        BatchJob job = new BatchJob(
+                n,
+                id,
+                kind,
+                model,
+                displayName,
+                clock.instant(),
+                input.path(),
+                input.fileName(),
+                input.inlineCount(),
+                workDir,
+                nextOutcome(id),
+                priority);
         save(job);
         bySeq.put(n, job);
         byId.put(id, job);
@@ -201,8 +226,14 @@ final class BatchStore {
             faults.add("job" + job.outcome());
         }
         saveCounters();
-        log.info("Created {} ({} {}, display name {}, input {}, outcome {})", job.name(), kind, model, displayName,
-                input.fileName() != null ? input.fileName() : input.inlineCount() + " inline requests", job.outcome());
+        log.info(
+                "Created {} ({} {}, display name {}, input {}, outcome {})",
+                job.name(),
+                kind,
+                model,
+                displayName,
+                input.fileName() != null ? input.fileName() : input.inlineCount() + " inline requests",
+                job.outcome());
         scheduler.schedule(() -> start(job), options.pendingMillis(), TimeUnit.MILLISECONDS);
         return job;
     }
@@ -294,7 +325,8 @@ final class BatchStore {
                 return;
             }
             save(job);
-            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+            Throwable cause =
+                    e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
             if (cause instanceof BatchProcessor.InputGoneException) {
                 log.warn("{} FAILED: {}", job.name(), cause.getMessage());
             } else {
@@ -307,8 +339,14 @@ final class BatchStore {
         Instant now = clock.instant();
         switch (job.outcome()) {
             case SUCCEED -> ended(job, job.end(BatchJob.SUCCEEDED, now, 0, null));
-            case FAIL -> ended(job, job.end(BatchJob.FAILED, now, 500,
-                    "Batch job failed (emulator fault: jobFailRate or a scripted FAIL)."));
+            case FAIL ->
+                ended(
+                        job,
+                        job.end(
+                                BatchJob.FAILED,
+                                now,
+                                500,
+                                "Batch job failed (emulator fault: jobFailRate or a scripted FAIL)."));
             case EXPIRE -> ended(job, job.end(BatchJob.EXPIRED, now, 0, null));
             case STUCK -> log.info("{} stays RUNNING (outcome STUCK)", job.name());
         }
@@ -317,8 +355,13 @@ final class BatchStore {
     private void ended(BatchJob job, boolean changed) {
         if (changed) {
             save(job);
-            log.info("{} ended {} ({} requests: {} ok, {} failed)", job.name(), job.state(), job.requestCount.get(),
-                    job.succeeded.get(), job.failed.get());
+            log.info(
+                    "{} ended {} ({} requests: {} ok, {} failed)",
+                    job.name(),
+                    job.state(),
+                    job.requestCount.get(),
+                    job.succeeded.get(),
+                    job.failed.get());
         }
     }
 

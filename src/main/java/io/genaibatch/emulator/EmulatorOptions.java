@@ -188,44 +188,178 @@ public record EmulatorOptions(
         private int httpThreads = 8;
         private boolean adminOpen;
 
-        private Builder() {
+        private Builder() {}
+
+        public Builder host(String v) {
+            host = v;
+            return this;
         }
 
-        public Builder host(String v) { host = v; return this; }
-        public Builder port(int v) { port = v; return this; }
-        public Builder dataDir(Path v) { dataDir = v; return this; }
-        public Builder apiKey(String v) { apiKey = v; return this; }
-        public Builder pendingMillis(long v) { pendingMillis = v; return this; }
-        public Builder runningMillis(long v) { runningMillis = v; return this; }
-        public Builder knownModels(Set<String> v) { knownModels = v; return this; }
-        public Builder embeddingDimension(int v) { embeddingDimension = v; return this; }
-        public Builder answerBytes(int v) { answerBytes = v; return this; }
-        public Builder seed(long v) { seed = v; return this; }
-        public Builder rate429(double v) { rate429 = v; return this; }
-        public Builder rate503(double v) { rate503 = v; return this; }
-        public Builder retryAfterSeconds(int v) { retryAfterSeconds = v; return this; }
-        public Builder jobFailRate(double v) { jobFailRate = v; return this; }
-        public Builder jobExpireRate(double v) { jobExpireRate = v; return this; }
-        public Builder jobStuckRate(double v) { jobStuckRate = v; return this; }
-        public Builder requestErrorRate(double v) { requestErrorRate = v; return this; }
-        public Builder requestErrorCode(int v) { requestErrorCode = v; return this; }
-        public Builder missingResultRate(double v) { missingResultRate = v; return this; }
-        public Builder throttleBytesPerSecond(long v) { throttleBytesPerSecond = v; return this; }
-        public Builder responseDelayMillis(long v) { responseDelayMillis = v; return this; }
-        public Builder inlineOutOfOrder(boolean v) { inlineOutOfOrder = v; return this; }
-        public Builder dropInlineMetadata(boolean v) { dropInlineMetadata = v; return this; }
-        public Builder fileJobsAnswerInline(boolean v) { fileJobsAnswerInline = v; return this; }
-        public Builder inlineJobsAnswerFile(boolean v) { inlineJobsAnswerFile = v; return this; }
-        public Builder requestLogCapacity(int v) { requestLogCapacity = v; return this; }
-        public Builder httpThreads(int v) { httpThreads = v; return this; }
-        public Builder adminOpen(boolean v) { adminOpen = v; return this; }
+        public Builder port(int v) {
+            port = v;
+            return this;
+        }
+
+        public Builder dataDir(Path v) {
+            dataDir = v;
+            return this;
+        }
+
+        public Builder apiKey(String v) {
+            apiKey = v;
+            return this;
+        }
+
+        public Builder pendingMillis(long v) {
+            pendingMillis = v;
+            return this;
+        }
+
+        public Builder runningMillis(long v) {
+            runningMillis = v;
+            return this;
+        }
+
+        public Builder knownModels(Set<String> v) {
+            knownModels = v;
+            return this;
+        }
+
+        public Builder embeddingDimension(int v) {
+            embeddingDimension = v;
+            return this;
+        }
+
+        public Builder answerBytes(int v) {
+            answerBytes = v;
+            return this;
+        }
+
+        public Builder seed(long v) {
+            seed = v;
+            return this;
+        }
+
+        public Builder rate429(double v) {
+            rate429 = v;
+            return this;
+        }
+
+        public Builder rate503(double v) {
+            rate503 = v;
+            return this;
+        }
+
+        public Builder retryAfterSeconds(int v) {
+            retryAfterSeconds = v;
+            return this;
+        }
+
+        public Builder jobFailRate(double v) {
+            jobFailRate = v;
+            return this;
+        }
+
+        public Builder jobExpireRate(double v) {
+            jobExpireRate = v;
+            return this;
+        }
+
+        public Builder jobStuckRate(double v) {
+            jobStuckRate = v;
+            return this;
+        }
+
+        public Builder requestErrorRate(double v) {
+            requestErrorRate = v;
+            return this;
+        }
+
+        public Builder requestErrorCode(int v) {
+            requestErrorCode = v;
+            return this;
+        }
+
+        public Builder missingResultRate(double v) {
+            missingResultRate = v;
+            return this;
+        }
+
+        public Builder throttleBytesPerSecond(long v) {
+            throttleBytesPerSecond = v;
+            return this;
+        }
+
+        public Builder responseDelayMillis(long v) {
+            responseDelayMillis = v;
+            return this;
+        }
+
+        public Builder inlineOutOfOrder(boolean v) {
+            inlineOutOfOrder = v;
+            return this;
+        }
+
+        public Builder dropInlineMetadata(boolean v) {
+            dropInlineMetadata = v;
+            return this;
+        }
+
+        public Builder fileJobsAnswerInline(boolean v) {
+            fileJobsAnswerInline = v;
+            return this;
+        }
+
+        public Builder inlineJobsAnswerFile(boolean v) {
+            inlineJobsAnswerFile = v;
+            return this;
+        }
+
+        public Builder requestLogCapacity(int v) {
+            requestLogCapacity = v;
+            return this;
+        }
+
+        public Builder httpThreads(int v) {
+            httpThreads = v;
+            return this;
+        }
+
+        public Builder adminOpen(boolean v) {
+            adminOpen = v;
+            return this;
+        }
 
         public EmulatorOptions build() {
-            return new EmulatorOptions(host, port, dataDir, apiKey, pendingMillis, runningMillis, knownModels,
-                    embeddingDimension, answerBytes, seed, rate429, rate503, retryAfterSeconds, jobFailRate, jobExpireRate,
-                    jobStuckRate, requestErrorRate, requestErrorCode, missingResultRate, throttleBytesPerSecond,
-                    responseDelayMillis, inlineOutOfOrder, dropInlineMetadata, fileJobsAnswerInline,
-                    inlineJobsAnswerFile, requestLogCapacity, httpThreads, adminOpen);
+            return new EmulatorOptions(
+                    host,
+                    port,
+                    dataDir,
+                    apiKey,
+                    pendingMillis,
+                    runningMillis,
+                    knownModels,
+                    embeddingDimension,
+                    answerBytes,
+                    seed,
+                    rate429,
+                    rate503,
+                    retryAfterSeconds,
+                    jobFailRate,
+                    jobExpireRate,
+                    jobStuckRate,
+                    requestErrorRate,
+                    requestErrorCode,
+                    missingResultRate,
+                    throttleBytesPerSecond,
+                    responseDelayMillis,
+                    inlineOutOfOrder,
+                    dropInlineMetadata,
+                    fileJobsAnswerInline,
+                    inlineJobsAnswerFile,
+                    requestLogCapacity,
+                    httpThreads,
+                    adminOpen);
         }
     }
 }

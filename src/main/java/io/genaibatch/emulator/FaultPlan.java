@@ -12,8 +12,7 @@ import java.util.SplittableRandom;
  */
 final class FaultPlan {
     /** What to answer instead of the real thing. */
-    record Fault(int httpStatus, String message, int retryAfterSeconds) {
-    }
+    record Fault(int httpStatus, String message, int retryAfterSeconds) {}
 
     private static final class Scripted {
         final int httpStatus;

@@ -1,15 +1,14 @@
 package io.genaibatch.emulator;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
 
 /** The Files API endpoints other than upload: get, list, delete and the streamed download. */
 final class FileHandler {
@@ -29,6 +28,7 @@ final class FileHandler {
     private final AtomicLong bytesServed = new AtomicLong();
     /** Bytes after which the next download's connection is dropped; negative: none scripted. */
     private final AtomicLong cutNextAfter = new AtomicLong(-1);
+
     private static final java.util.regex.Pattern OPEN_RANGE = java.util.regex.Pattern.compile("bytes=(\\d+)-");
 
     FileHandler(FileStore files, long throttleBytesPerSecond, String fallbackOrigin) {
@@ -107,8 +107,9 @@ final class FileHandler {
                 Http.startResponse(exchange, 200, size == 0 ? -1 : size);
             }
             long cutAfter = cutNextAfter.getAndSet(-1);
-            try (OutputStream out = Throttle.out(new CountingOutputStream(exchange.getResponseBody(), bytesServed,
-                    cutAfter), throttleBytesPerSecond)) {
+            try (OutputStream out = Throttle.out(
+                    new CountingOutputStream(exchange.getResponseBody(), bytesServed, cutAfter),
+                    throttleBytesPerSecond)) {
                 in.transferTo(out);
             }
         }

@@ -1,5 +1,6 @@
 package io.genaibatch.emulator;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,8 +17,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
-
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,8 +96,10 @@ final class FileStore {
         if (f == null) {
             // The Files API's answer for a file that is not there (deleted, expired after 48 h, never uploaded):
             // 403, not 404.
-            throw new ErrorAnswer(403, "PERMISSION_DENIED", "You do not have permission to access the File files/" + id
-                    + " or it may not exist.");
+            throw new ErrorAnswer(
+                    403,
+                    "PERMISSION_DENIED",
+                    "You do not have permission to access the File files/" + id + " or it may not exist.");
         }
         return f;
     }
@@ -179,8 +180,9 @@ final class FileStore {
         return register(written, displayName, "application/jsonl", Files.size(written), sha, "GENERATED", idHint);
     }
 
-    private StoredFile register(Path source, String displayName, String mimeType, long size, String sha,
-                                String origin, String idHint) throws IOException {
+    private StoredFile register(
+            Path source, String displayName, String mimeType, long size, String sha, String origin, String idHint)
+            throws IOException {
         long n = nextSeq();
         String id = idHint != null ? idHint : Hashing.id(Hashing.hash(seed, "file", Long.toString(n)), 12);
         Path blob = filesDir.resolve(id);

@@ -1,5 +1,6 @@
 package io.genaibatch.emulator;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -9,14 +10,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import com.sun.net.httpserver.HttpServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +47,7 @@ public final class GeminiEmulator implements AutoCloseable {
     /** Request text that makes a create fail (a test handle); null for none. */
     private final java.util.concurrent.atomic.AtomicReference<String> refusedContent =
             new java.util.concurrent.atomic.AtomicReference<>();
+
     private final FaultPlan faults;
     private final BatchStore batches;
     private final FileHandler fileHandler;
@@ -57,7 +56,8 @@ public final class GeminiEmulator implements AutoCloseable {
     private GeminiEmulator(EmulatorOptions options) throws IOException {
         this.options = options;
         this.ownsDataDir = options.dataDir() == null;
-        this.dataDir = ownsDataDir ? Files.createTempDirectory("gemini-emulator-")
+        this.dataDir = ownsDataDir
+                ? Files.createTempDirectory("gemini-emulator-")
                 : Files.createDirectories(options.dataDir());
         Clock clock = Clock.systemUTC();
         this.requestLog = new RequestLog(options.requestLogCapacity());
@@ -65,10 +65,15 @@ public final class GeminiEmulator implements AutoCloseable {
         this.faults = new FaultPlan(options, faultCounts);
         this.scheduler = new ScheduledThreadPoolExecutor(1, named("emulator-scheduler"));
         this.scheduler.setRemoveOnCancelPolicy(true);
-        this.workers = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(JOB_QUEUE_CAPACITY), named("emulator-batch"));
-        this.httpThreads = new ThreadPoolExecutor(options.httpThreads(), options.httpThreads(), 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(1024), named("emulator-http"),
+        this.workers = new ThreadPoolExecutor(
+                2, 2, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(JOB_QUEUE_CAPACITY), named("emulator-batch"));
+        this.httpThreads = new ThreadPoolExecutor(
+                options.httpThreads(),
+                options.httpThreads(),
+                0,
+                TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(1024),
+                named("emulator-http"),
                 // A full queue slows the accepting thread down instead of dropping connections.
                 new ThreadPoolExecutor.CallerRunsPolicy());
         try {
@@ -78,12 +83,19 @@ public final class GeminiEmulator implements AutoCloseable {
             disableNagle();
             this.server = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 128);
             String host = options.host().contains(":") ? "[" + options.host() + "]" : options.host();
-            this.baseUrl = "http://" + ("0.0.0.0".equals(host) ? "127.0.0.1" : host) + ":" + server.getAddress().getPort();
-            BatchProcessor processor = new BatchProcessor(options,
-                    new AnswerGenerator(options.embeddingDimension(), options.answerBytes()), files, faultCounts);
+            this.baseUrl = "http://" + ("0.0.0.0".equals(host) ? "127.0.0.1" : host) + ":"
+                    + server.getAddress().getPort();
+            BatchProcessor processor = new BatchProcessor(
+                    options,
+                    new AnswerGenerator(options.embeddingDimension(), options.answerBytes()),
+                    files,
+                    faultCounts);
             this.batches = new BatchStore(options, clock, dataDir, processor, faultCounts, scheduler, workers, state);
             batches.resume();
-            Router router = new Router(options, requestLog, faults,
+            Router router = new Router(
+                    options,
+                    requestLog,
+                    faults,
                     new BatchHandler(batches, files, options.knownModels(), refusedContent),
                     fileHandler = new FileHandler(files, options.throttleBytesPerSecond(), baseUrl),
                     new UploadHandler(files, options.throttleBytesPerSecond(), baseUrl),
@@ -95,8 +107,13 @@ public final class GeminiEmulator implements AutoCloseable {
             shutdownExecutors();
             throw e;
         }
-        log.info("Gemini emulator listening at {} (data in {}, jobs PENDING {} ms then RUNNING {} ms, seed {})",
-                baseUrl, dataDir, options.pendingMillis(), options.runningMillis(), options.seed());
+        log.info(
+                "Gemini emulator listening at {} (data in {}, jobs PENDING {} ms then RUNNING {} ms, seed {})",
+                baseUrl,
+                dataDir,
+                options.pendingMillis(),
+                options.runningMillis(),
+                options.seed());
     }
 
     /** Starts a server with these options; close it when done. */

@@ -9,8 +9,7 @@ import java.security.NoSuchAlgorithmException;
  * decided for one key does not depend on which thread asked first or in which order.
  */
 final class Hashing {
-    private Hashing() {
-    }
+    private Hashing() {}
 
     /** SplitMix64 finaliser: a good 64-bit mix of one long. */
     static long mix(long z) {

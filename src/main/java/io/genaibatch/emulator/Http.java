@@ -1,5 +1,7 @@
 package io.genaibatch.emulator;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -8,13 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpExchange;
-
 /** Small helpers to answer an exchange. */
 final class Http {
-    private Http() {
-    }
+    private Http() {}
 
     static void sendJson(HttpExchange exchange, int status, JsonNode body) throws IOException {
         byte[] bytes = Json.MAPPER.writeValueAsBytes(body);
@@ -52,7 +50,10 @@ final class Http {
     }
 
     static void sendError(HttpExchange exchange, ErrorAnswer error) throws IOException {
-        sendJson(exchange, error.code(), Json.errorBody(error.code(), error.status(), error.getMessage(), error.reason()));
+        sendJson(
+                exchange,
+                error.code(),
+                Json.errorBody(error.code(), error.status(), error.getMessage(), error.reason()));
     }
 
     /** Reads and drops what is left of the request body, so the client can finish sending and read our answer. */
@@ -76,7 +77,8 @@ final class Http {
             int eq = pair.indexOf('=');
             String k = eq < 0 ? pair : pair.substring(0, eq);
             String v = eq < 0 ? "" : pair.substring(eq + 1);
-            params.putIfAbsent(URLDecoder.decode(k, StandardCharsets.UTF_8), URLDecoder.decode(v, StandardCharsets.UTF_8));
+            params.putIfAbsent(
+                    URLDecoder.decode(k, StandardCharsets.UTF_8), URLDecoder.decode(v, StandardCharsets.UTF_8));
         }
         return params;
     }

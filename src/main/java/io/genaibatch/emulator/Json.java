@@ -1,22 +1,20 @@
 package io.genaibatch.emulator;
 
-import java.io.IOException;
-import java.io.InputStream;
-
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
 
 /** One configured Jackson mapper (thread-safe once built) and the small JSON idioms used here. */
 final class Json {
     static final ObjectMapper MAPPER = new ObjectMapper();
     static final JsonFactory FACTORY = MAPPER.getFactory();
 
-    private Json() {
-    }
+    private Json() {}
 
     static ObjectNode object() {
         return JsonNodeFactory.instance.objectNode();
@@ -29,10 +27,16 @@ final class Json {
     /** With a {@code reason}, the service's details entry: a google.rpc.ErrorInfo naming it. */
     static ObjectNode errorBody(int code, String status, String message, String reason) {
         ObjectNode body = object();
-        ObjectNode error = body.putObject("error").put("code", code).put("message", message).put("status", status);
+        ObjectNode error = body.putObject("error")
+                .put("code", code)
+                .put("message", message)
+                .put("status", status);
         if (reason != null) {
-            error.putArray("details").addObject().put("@type", "type.googleapis.com/google.rpc.ErrorInfo")
-                    .put("reason", reason).put("domain", "googleapis.com");
+            error.putArray("details")
+                    .addObject()
+                    .put("@type", "type.googleapis.com/google.rpc.ErrorInfo")
+                    .put("reason", reason)
+                    .put("domain", "googleapis.com");
         }
         return body;
     }
@@ -57,8 +61,8 @@ final class Json {
             return object();
         }
         if (!node.isObject()) {
-            throw ErrorAnswer.invalidArgument("Invalid JSON payload received. Expected an object, found "
-                    + node.getNodeType());
+            throw ErrorAnswer.invalidArgument(
+                    "Invalid JSON payload received. Expected an object, found " + node.getNodeType());
         }
         return (ObjectNode) node;
     }
@@ -104,7 +108,8 @@ final class Json {
      */
     static Long integer(JsonNode value) {
         try {
-            java.math.BigDecimal d = value.isNumber() ? value.decimalValue()
+            java.math.BigDecimal d = value.isNumber()
+                    ? value.decimalValue()
                     : value.isTextual() ? new java.math.BigDecimal(value.asText()) : null;
             return d == null ? null : d.longValueExact();
         } catch (NumberFormatException | ArithmeticException e) {

@@ -11,11 +11,9 @@ import java.util.NavigableMap;
 final class Paging {
     static final int MAX_PAGE_SIZE = 1000;
 
-    record Page<T>(List<T> items, String nextPageToken) {
-    }
+    record Page<T>(List<T> items, String nextPageToken) {}
 
-    private Paging() {
-    }
+    private Paging() {}
 
     static int pageSize(String raw, int defaultSize, int maxSize) {
         if (raw == null || raw.isEmpty()) {

@@ -14,8 +14,14 @@ import java.util.Map;
  * @param bodySize  bytes of request body received
  * @param status    the HTTP status answered
  */
-public record RecordedRequest(long sequence, String method, String path, String query,
-                              Map<String, List<String>> headers, long bodySize, int status) {
+public record RecordedRequest(
+        long sequence,
+        String method,
+        String path,
+        String query,
+        Map<String, List<String>> headers,
+        long bodySize,
+        int status) {
 
     public RecordedRequest {
         headers = Map.copyOf(headers);
@@ -29,7 +35,7 @@ public record RecordedRequest(long sequence, String method, String path, String 
 
     @Override
     public String toString() {
-        return method + " " + path + (query.isEmpty() ? "" : "?" + query) + " -> " + status
-                + " (" + bodySize + " bytes in)";
+        return method + " " + path + (query.isEmpty() ? "" : "?" + query) + " -> " + status + " (" + bodySize
+                + " bytes in)";
     }
 }

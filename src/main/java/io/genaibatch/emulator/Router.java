@@ -1,5 +1,7 @@
 package io.genaibatch.emulator;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,9 +14,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,11 +26,13 @@ final class Router implements HttpHandler {
     private static final String VERSION = "(v[0-9][a-z0-9]*)";
     /** The API versions the service serves; another prefix gets the front end's 404 page. */
     private static final Set<String> SERVED_VERSIONS = Set.of("v1", "v1beta", "v1alpha");
+
     private static final Pattern ANY_VERSION = Pattern.compile("^/(?:upload/|download/)?" + VERSION + "/");
     private static final Pattern API = Pattern.compile("^/" + VERSION + "/(.+)$");
     private static final Pattern UPLOAD = Pattern.compile("^/upload/" + VERSION + "/files/?$");
     private static final Pattern DOWNLOAD = Pattern.compile("^/download/" + VERSION + "/files/([^/:]+):download$");
-    private static final Pattern MODEL_ACTION = Pattern.compile("^(models/[^:]+):(batchGenerateContent|asyncBatchEmbedContent)$");
+    private static final Pattern MODEL_ACTION =
+            Pattern.compile("^(models/[^:]+):(batchGenerateContent|asyncBatchEmbedContent)$");
     private static final Pattern BATCH = Pattern.compile("^batches/([^/:]+)$");
     private static final Pattern BATCH_CANCEL = Pattern.compile("^batches/([^/:]+):cancel$");
     private static final Pattern FILE = Pattern.compile("^files/([^/:]+)$");
@@ -45,8 +46,14 @@ final class Router implements HttpHandler {
     private final UploadHandler uploads;
     private final AdminHandler admin;
 
-    Router(EmulatorOptions options, RequestLog requestLog, FaultPlan faults, BatchHandler batches,
-           FileHandler files, UploadHandler uploads, AdminHandler admin) {
+    Router(
+            EmulatorOptions options,
+            RequestLog requestLog,
+            FaultPlan faults,
+            BatchHandler batches,
+            FileHandler files,
+            UploadHandler uploads,
+            AdminHandler admin) {
         this.options = options;
         this.requestLog = requestLog;
         this.faults = faults;
@@ -69,8 +76,14 @@ final class Router implements HttpHandler {
         AtomicBoolean recorded = new AtomicBoolean();
         IntConsumer record = status -> {
             if (recorded.compareAndSet(false, true)) {
-                requestLog.add(new RecordedRequest(sequence, method, path, rawQuery == null ? "" : rawQuery,
-                        headers(received), body.count, status));
+                requestLog.add(new RecordedRequest(
+                        sequence,
+                        method,
+                        path,
+                        rawQuery == null ? "" : rawQuery,
+                        headers(received),
+                        body.count,
+                        status));
             }
         };
         // Every answer goes out through this exchange, so the request is in the log before its client can read
@@ -114,8 +127,9 @@ final class Router implements HttpHandler {
         }
     }
 
-    private void serveApi(HttpExchange exchange, String method, String path, Map<String, String> query,
-                          boolean uploadUrl) throws IOException {
+    private void serveApi(
+            HttpExchange exchange, String method, String path, Map<String, String> query, boolean uploadUrl)
+            throws IOException {
         if (!uploadUrl) {
             // The upload id is the upload URL's credential, as in the real service's signed upload URLs.
             checkApiKey(exchange, query);
@@ -123,9 +137,12 @@ final class Router implements HttpHandler {
         Matcher version = ANY_VERSION.matcher(path);
         if (version.find() && !SERVED_VERSIONS.contains(version.group(1))) {
             // What the service's front end answers for a path no API serves: a web page, not the API's error JSON.
-            Http.sendPage(exchange, 404, "<!DOCTYPE html><html lang=en><title>Error 404 (Not Found)!!1</title>"
-                    + "<p><b>404.</b> <ins>That's an error.</ins><p>The requested URL <code>" + path
-                    + "</code> was not found on this server. <ins>That's all we know.</ins></html>");
+            Http.sendPage(
+                    exchange,
+                    404,
+                    "<!DOCTYPE html><html lang=en><title>Error 404 (Not Found)!!1</title>"
+                            + "<p><b>404.</b> <ins>That's an error.</ins><p>The requested URL <code>" + path
+                            + "</code> was not found on this server. <ins>That's all we know.</ins></html>");
             return;
         }
         String rawQuery = exchange.getRequestURI().getRawQuery();
@@ -165,12 +182,14 @@ final class Router implements HttpHandler {
         serveResource(exchange, method, m.group(1), m.group(2), query);
     }
 
-    private void serveResource(HttpExchange exchange, String method, String version, String resource,
-                               Map<String, String> query) throws IOException {
+    private void serveResource(
+            HttpExchange exchange, String method, String version, String resource, Map<String, String> query)
+            throws IOException {
         Matcher m;
         if ((m = MODEL_ACTION.matcher(resource)).matches()) {
             requireMethod(method, "POST", resource);
-            BatchJob.Kind kind = m.group(2).equals("asyncBatchEmbedContent") ? BatchJob.Kind.EMBED : BatchJob.Kind.GENERATE;
+            BatchJob.Kind kind =
+                    m.group(2).equals("asyncBatchEmbedContent") ? BatchJob.Kind.EMBED : BatchJob.Kind.GENERATE;
             batches.create(exchange, version, m.group(1), kind);
         } else if (resource.equals("batches")) {
             requireMethod(method, "GET", resource);
@@ -213,10 +232,14 @@ final class Router implements HttpHandler {
             return;
         }
         if (options.apiKey() == null) {
-            throw new ErrorAnswer(403, "PERMISSION_DENIED", "The emulator's /admin endpoints answer loopback callers"
-                    + " only, and this request came from " + exchange.getRemoteAddress().getAddress().getHostAddress()
-                    + ". Call from the emulator's machine, start it with --api-key and send that key"
-                    + " (x-goog-api-key or ?key=), or start it with --admin-open.");
+            throw new ErrorAnswer(
+                    403,
+                    "PERMISSION_DENIED",
+                    "The emulator's /admin endpoints answer loopback callers"
+                            + " only, and this request came from "
+                            + exchange.getRemoteAddress().getAddress().getHostAddress()
+                            + ". Call from the emulator's machine, start it with --api-key and send that key"
+                            + " (x-goog-api-key or ?key=), or start it with --admin-open.");
         }
         checkApiKey(exchange, query);
     }
@@ -230,21 +253,27 @@ final class Router implements HttpHandler {
             key = query.get("key");
         }
         if (key == null || key.isEmpty()) {
-            throw new ErrorAnswer(401, "UNAUTHENTICATED", "Method doesn't allow unregistered callers (callers without"
-                    + " established identity). Please use API Key or other form of API consumer identity to call"
-                    + " this API. (emulator: send the header x-goog-api-key)");
+            throw new ErrorAnswer(
+                    401,
+                    "UNAUTHENTICATED",
+                    "Method doesn't allow unregistered callers (callers without"
+                            + " established identity). Please use API Key or other form of API consumer identity to call"
+                            + " this API. (emulator: send the header x-goog-api-key)");
         }
         if (!key.equals(options.apiKey())) {
             // The service's answer to a wrong key: 400, not 403, with the reason in the details.
-            throw new ErrorAnswer(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key."
-                    + " (emulator: the key does not match --api-key)", "API_KEY_INVALID");
+            throw new ErrorAnswer(
+                    400,
+                    "INVALID_ARGUMENT",
+                    "API key not valid. Please pass a valid API key." + " (emulator: the key does not match --api-key)",
+                    "API_KEY_INVALID");
         }
     }
 
     private static void requireMethod(String method, String expected, String resource) {
         if (!method.equals(expected)) {
-            throw new ErrorAnswer(405, "INVALID_ARGUMENT", method + " is not allowed on " + resource
-                    + "; use " + expected + ".");
+            throw new ErrorAnswer(
+                    405, "INVALID_ARGUMENT", method + " is not allowed on " + resource + "; use " + expected + ".");
         }
     }
 

@@ -1,9 +1,8 @@
 package io.genaibatch.emulator;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.time.Instant;
-
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * A Files API file: metadata in memory, bytes on disk at {@code blob}.
@@ -12,8 +11,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param id     the part after {@code files/}
  * @param source UPLOADED (by a client) or GENERATED (a job's responses file)
  */
-record StoredFile(long seq, String id, String displayName, String mimeType, long sizeBytes,
-                  Instant createTime, Instant expirationTime, String sha256Base64, String source, Path blob) {
+record StoredFile(
+        long seq,
+        String id,
+        String displayName,
+        String mimeType,
+        long sizeBytes,
+        Instant createTime,
+        Instant expirationTime,
+        String sha256Base64,
+        String source,
+        Path blob) {
 
     String name() {
         return "files/" + id;
@@ -36,10 +44,17 @@ record StoredFile(long seq, String id, String displayName, String mimeType, long
     }
 
     static StoredFile fromRecord(com.fasterxml.jackson.databind.JsonNode r, StateDir dir) {
-        return new StoredFile(r.path("seq").asLong(), r.path("id").asText(), Json.text(r, "displayName"),
-                r.path("mimeType").asText(), r.path("sizeBytes").asLong(), Instant.parse(r.path("createTime").asText()),
-                Instant.parse(r.path("expirationTime").asText()), r.path("sha256Hash").asText(),
-                r.path("source").asText(), dir.resolve(r.path("blob").asText()));
+        return new StoredFile(
+                r.path("seq").asLong(),
+                r.path("id").asText(),
+                Json.text(r, "displayName"),
+                r.path("mimeType").asText(),
+                r.path("sizeBytes").asLong(),
+                Instant.parse(r.path("createTime").asText()),
+                Instant.parse(r.path("expirationTime").asText()),
+                r.path("sha256Hash").asText(),
+                r.path("source").asText(),
+                dir.resolve(r.path("blob").asText()));
     }
 
     ObjectNode toJson(String origin, String apiVersion) {

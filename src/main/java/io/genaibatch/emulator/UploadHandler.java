@@ -1,16 +1,15 @@
 package io.genaibatch.emulator;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.Headers;
-import com.sun.net.httpserver.HttpExchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,7 +63,11 @@ final class UploadHandler {
         }
         UploadSession s = files.startUpload(displayName, mimeType, declared);
         String url = Http.origin(exchange, fallbackOrigin) + "/upload/" + apiVersion + "/files?upload_id=" + s.uploadId;
-        log.info("Upload {} started: {} bytes declared, {}, display name {}", s.uploadId, declared, mimeType,
+        log.info(
+                "Upload {} started: {} bytes declared, {}, display name {}",
+                s.uploadId,
+                declared,
+                mimeType,
                 displayName);
         Headers out = exchange.getResponseHeaders();
         out.set("X-Goog-Upload-URL", url);
@@ -99,7 +102,8 @@ final class UploadHandler {
             }
             String offsetRaw = exchange.getRequestHeaders().getFirst("X-Goog-Upload-Offset");
             if (offsetRaw == null && commands.contains("upload")) {
-                throw ErrorAnswer.invalidArgument("X-Goog-Upload-Offset is required with X-Goog-Upload-Command: upload.");
+                throw ErrorAnswer.invalidArgument(
+                        "X-Goog-Upload-Offset is required with X-Goog-Upload-Command: upload.");
             }
             long offset = offsetRaw == null ? s.received : parseLong(offsetRaw, "X-Goog-Upload-Offset");
             if (offset != s.received) {
@@ -125,7 +129,10 @@ final class UploadHandler {
         exchange.getResponseHeaders().set(STATUS, "final");
         if (s.declaredSize >= 0 && s.received != s.declaredSize) {
             files.abortUpload(s);
-            log.warn("Upload {} refused at finalize: {} bytes received, {} declared", s.uploadId, s.received,
+            log.warn(
+                    "Upload {} refused at finalize: {} bytes received, {} declared",
+                    s.uploadId,
+                    s.received,
                     s.declaredSize);
             throw ErrorAnswer.invalidArgument("Upload " + s.uploadId + " finalized with " + s.received
                     + " bytes, but X-Goog-Upload-Header-Content-Length declared " + s.declaredSize

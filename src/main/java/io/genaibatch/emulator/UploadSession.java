@@ -13,11 +13,13 @@ final class UploadSession {
     final String mimeType;
     /** The declared X-Goog-Upload-Header-Content-Length, or -1 when the client did not say. */
     final long declaredSize;
+
     final Path partFile;
     final MessageDigest digest = Hashing.sha256();
     long received;
     /** Set at finalize, successful or refused: the session takes no more bytes. */
     boolean finalized;
+
     StoredFile file;
 
     UploadSession(String uploadId, String displayName, String mimeType, long declaredSize, Path partFile) {

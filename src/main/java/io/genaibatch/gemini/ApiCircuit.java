@@ -1,14 +1,13 @@
 package io.genaibatch.gemini;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
-
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +27,9 @@ public final class ApiCircuit implements CircuitBreaker {
 
     /** The circuit's states; {@code genai_gemini_circuit_state{state}} is 1 for the current one. */
     public enum State {
-        CLOSED, HALF_OPEN, OPEN;
+        CLOSED,
+        HALF_OPEN,
+        OPEN;
 
         String label() {
             return name().toLowerCase(Locale.ROOT);
@@ -46,6 +47,7 @@ public final class ApiCircuit implements CircuitBreaker {
     private Instant openUntil = Instant.MIN;
     /** HALF_OPEN: when the probe attempt was let through; null while none is out. */
     private Instant probeSince;
+
     private Instant lastLetThrough;
 
     public ApiCircuit(CircuitSettings settings, Clock clock, MeterRegistry registry) {
@@ -54,8 +56,10 @@ public final class ApiCircuit implements CircuitBreaker {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.lastLetThrough = clock.instant();
         for (State s : State.values()) {
-            Gauge.builder("genai.gemini.circuit.state", this, c -> c.state() == s ? 1 : 0).tag("state", s.label())
-                    .description("1 for the Gemini client's circuit state, 0 for the others").register(registry);
+            Gauge.builder("genai.gemini.circuit.state", this, c -> c.state() == s ? 1 : 0)
+                    .tag("state", s.label())
+                    .description("1 for the Gemini client's circuit state, 0 for the others")
+                    .register(registry);
         }
     }
 
@@ -109,13 +113,18 @@ public final class ApiCircuit implements CircuitBreaker {
         unavailableInARow++;
         lastFailure = failure.getMessage();
         boolean open = state == State.HALF_OPEN
-                || (state == State.CLOSED && settings.failureThreshold() > 0
-                && unavailableInARow >= settings.failureThreshold());
+                || (state == State.CLOSED
+                        && settings.failureThreshold() > 0
+                        && unavailableInARow >= settings.failureThreshold());
         if (open) {
             openUntil = clock.instant().plus(settings.openDuration());
             probeSince = null;
-            log.warn("Gemini API circuit open for {} after {} attempts in a row found the API unavailable;"
-                    + " calls fail at once until then and their work is rescheduled. Last: {}", settings.openDuration(), unavailableInARow, lastFailure);
+            log.warn(
+                    "Gemini API circuit open for {} after {} attempts in a row found the API unavailable;"
+                            + " calls fail at once until then and their work is rescheduled. Last: {}",
+                    settings.openDuration(),
+                    unavailableInARow,
+                    lastFailure);
             moveTo(State.OPEN);
         }
     }
@@ -153,7 +162,10 @@ public final class ApiCircuit implements CircuitBreaker {
     }
 
     private GeminiApiException refusal(String operation, Duration left) {
-        return GeminiApiException.circuitOpen(operation, "not called: the Gemini API circuit is "
-                + state.label().replace('_', '-') + " for " + left.toMillis() + " ms more", left);
+        return GeminiApiException.circuitOpen(
+                operation,
+                "not called: the Gemini API circuit is " + state.label().replace('_', '-') + " for " + left.toMillis()
+                        + " ms more",
+                left);
     }
 }

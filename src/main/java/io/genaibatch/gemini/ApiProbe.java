@@ -6,7 +6,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,7 +48,8 @@ public final class ApiProbe implements AutoCloseable {
 
     private void probeIfIdle() {
         Duration openDuration = circuit.settings().openDuration();
-        boolean doubtful = circuit.state() != ApiCircuit.State.CLOSED || calls.notAnswering().isPresent();
+        boolean doubtful = circuit.state() != ApiCircuit.State.CLOSED
+                || calls.notAnswering().isPresent();
         if (!doubtful || circuit.idleFor().compareTo(openDuration) < 0) {
             return;
         }

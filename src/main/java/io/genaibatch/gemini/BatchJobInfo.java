@@ -18,9 +18,17 @@ import java.util.Optional;
  * @param error       why a FAILED job failed, when the server said
  * @param output      where the results are; {@link BatchOutput#NONE} until the job has output
  */
-public record BatchJobInfo(String name, String displayName, BatchState state, String model,
-                           Optional<Instant> createTime, Optional<Instant> updateTime, Optional<Instant> endTime,
-                           Optional<BatchStats> stats, Optional<ApiError> error, BatchOutput output) {
+public record BatchJobInfo(
+        String name,
+        String displayName,
+        BatchState state,
+        String model,
+        Optional<Instant> createTime,
+        Optional<Instant> updateTime,
+        Optional<Instant> endTime,
+        Optional<BatchStats> stats,
+        Optional<ApiError> error,
+        BatchOutput output) {
     public BatchJobInfo {
         Objects.requireNonNull(name, "name");
         displayName = Objects.requireNonNullElse(displayName, "");

@@ -1,9 +1,8 @@
 package io.genaibatch.gemini;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
-
-import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Counts every attempt of every API call (by operation and HTTP status) and every retry, and tells whether the
@@ -39,8 +38,11 @@ public final class CallMeter implements CircuitBreaker {
             // Refused by the breaker: not a call, and nothing learnt about the API.
             return;
         }
-        count(operation, failure.httpStatus() == GeminiApiException.NO_HTTP_STATUS ? "none"
-                : Integer.toString(failure.httpStatus()));
+        count(
+                operation,
+                failure.httpStatus() == GeminiApiException.NO_HTTP_STATUS
+                        ? "none"
+                        : Integer.toString(failure.httpStatus()));
         if (unanswered(operation, failure)) {
             silence.updateAndGet(s -> new Silence(s.count() + 1, failure.getMessage()));
         } else {
@@ -50,7 +52,8 @@ public final class CallMeter implements CircuitBreaker {
 
     @Override
     public void onRetry(String operation, GeminiApiException failure) {
-        registry.counter("genai.gemini.retries", "operation", operationOf(operation)).increment();
+        registry.counter("genai.gemini.retries", "operation", operationOf(operation))
+                .increment();
     }
 
     /**
@@ -60,13 +63,16 @@ public final class CallMeter implements CircuitBreaker {
      */
     public Optional<String> notAnswering() {
         Silence s = silence.get();
-        return s.count() < UNANSWERED_IN_A_ROW ? Optional.empty()
+        return s.count() < UNANSWERED_IN_A_ROW
+                ? Optional.empty()
                 : Optional.of("the Gemini API did not answer as configured at the last " + s.count() + " calls (check "
-                + "gemini.base-url, gemini.api-version and the API key); last: " + s.last());
+                        + "gemini.base-url, gemini.api-version and the API key); last: " + s.last());
     }
 
     private static boolean unanswered(String operation, GeminiApiException f) {
-        return f.isTransportFailure() || f.isApiKeyRejected() || (f.httpStatus() == 404 && !f.isApiNotFound())
+        return f.isTransportFailure()
+                || f.isApiKeyRejected()
+                || (f.httpStatus() == 404 && !f.isApiNotFound())
                 // A listing names no resource: its 404 can only mean a wrong path.
                 || (f.httpStatus() == 404 && operationOf(operation).equals("list"));
     }
@@ -82,9 +88,16 @@ public final class CallMeter implements CircuitBreaker {
      */
     static String operationOf(String operation) {
         String[][] kinds = {
-            {"create embeddings", "create_embeddings"}, {"create", "create"}, {"get files/", "get_file"},
-            {"get", "get"}, {"list", "list"}, {"cancel", "cancel"}, {"delete files/", "delete_file"},
-            {"delete", "delete"}, {"read inline results", "inline_results"}, {"download", "download"},
+            {"create embeddings", "create_embeddings"},
+            {"create", "create"},
+            {"get files/", "get_file"},
+            {"get", "get"},
+            {"list", "list"},
+            {"cancel", "cancel"},
+            {"delete files/", "delete_file"},
+            {"delete", "delete"},
+            {"read inline results", "inline_results"},
+            {"download", "download"},
         };
         for (String[] k : kinds) {
             if (operation.startsWith(k[0])) {
@@ -92,8 +105,9 @@ public final class CallMeter implements CircuitBreaker {
             }
         }
         if (operation.startsWith("upload")) {
-            return operation.endsWith("(start)") ? "upload_start" : operation.contains("(chunk") ? "upload_chunk"
-                    : "upload";
+            return operation.endsWith("(start)")
+                    ? "upload_start"
+                    : operation.contains("(chunk") ? "upload_chunk" : "upload";
         }
         return "other";
     }

@@ -10,27 +10,22 @@ import java.util.Optional;
 public interface CircuitBreaker {
 
     /** Lets every call through and ignores outcomes. */
-    CircuitBreaker NONE = new CircuitBreaker() {
-    };
+    CircuitBreaker NONE = new CircuitBreaker() {};
 
     /**
      * Called before each attempt. An open breaker throws a retriable {@link GeminiApiException} (with a
      * retry-after of its remaining open time, {@link GeminiApiException#isCircuitOpen()}) instead of letting the
      * call reach the API. That refusal is then reported to {@link #onFailure} like any failed attempt.
      */
-    default void beforeAttempt(String operation) {
-    }
+    default void beforeAttempt(String operation) {}
 
-    default void onSuccess(String operation) {
-    }
+    default void onSuccess(String operation) {}
 
     /** Every failed attempt, retried or not. */
-    default void onFailure(String operation, GeminiApiException failure) {
-    }
+    default void onFailure(String operation, GeminiApiException failure) {}
 
     /** A failed attempt is about to be tried again (after its backoff). */
-    default void onRetry(String operation, GeminiApiException failure) {
-    }
+    default void onRetry(String operation, GeminiApiException failure) {}
 
     /** Why this breaker refuses attempts now (it is open, or waits for its probe); empty when it lets them through. */
     default Optional<String> openReason() {

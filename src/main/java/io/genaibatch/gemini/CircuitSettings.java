@@ -1,10 +1,9 @@
 package io.genaibatch.gemini;
 
-import java.time.Duration;
-import java.util.Objects;
-
 import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.config.GenAiBatchConfig;
+import java.time.Duration;
+import java.util.Objects;
 
 /**
  * When {@link ApiCircuit} opens and for how long.
@@ -25,7 +24,8 @@ public record CircuitSettings(int failureThreshold, Duration openDuration) {
     }
 
     public static CircuitSettings from(GenAiBatchConfig config) {
-        return new CircuitSettings(config.get(ConfigKeys.GEMINI_CIRCUIT_FAILURE_THRESHOLD),
+        return new CircuitSettings(
+                config.get(ConfigKeys.GEMINI_CIRCUIT_FAILURE_THRESHOLD),
                 config.get(ConfigKeys.GEMINI_CIRCUIT_OPEN_DURATION));
     }
 }

@@ -13,8 +13,8 @@ import java.util.Optional;
  * @param sha256Hash  as the service reports it (base64 of the digest on the emulator), when said
  * @param state       e.g. ACTIVE, "" when not said
  */
-public record FileInfo(String name, String displayName, String mimeType, long sizeBytes,
-                       Optional<String> sha256Hash, String state) {
+public record FileInfo(
+        String name, String displayName, String mimeType, long sizeBytes, Optional<String> sha256Hash, String state) {
     public FileInfo {
         Objects.requireNonNull(name, "name");
         displayName = Objects.requireNonNullElse(displayName, "");

@@ -28,8 +28,15 @@ public final class GeminiApiException extends RuntimeException {
     private final boolean notProcessed;
     private final transient Duration retryAfter;
 
-    private GeminiApiException(String operation, int httpStatus, String status, String serverMessage,
-                               boolean retriable, boolean notProcessed, Duration retryAfter, Throwable cause) {
+    private GeminiApiException(
+            String operation,
+            int httpStatus,
+            String status,
+            String serverMessage,
+            boolean retriable,
+            boolean notProcessed,
+            Duration retryAfter,
+            Throwable cause) {
         super(describe(operation, httpStatus, status, serverMessage), cause);
         this.operation = Objects.requireNonNull(operation, "operation");
         this.httpStatus = httpStatus;
@@ -41,11 +48,18 @@ public final class GeminiApiException extends RuntimeException {
     }
 
     /** An HTTP error answer. */
-    static GeminiApiException http(String operation, int httpStatus, String status, String message,
-                                   Duration retryAfter) {
-        return new GeminiApiException(operation, httpStatus, status, message, isRetriableStatus(httpStatus),
+    static GeminiApiException http(
+            String operation, int httpStatus, String status, String message, Duration retryAfter) {
+        return new GeminiApiException(
+                operation,
+                httpStatus,
+                status,
+                message,
+                isRetriableStatus(httpStatus),
                 // 429 says "not admitted": the server did nothing, a create may be sent again.
-                httpStatus == 429, retryAfter, null);
+                httpStatus == 429,
+                retryAfter,
+                null);
     }
 
     /**
@@ -53,8 +67,8 @@ public final class GeminiApiException extends RuntimeException {
      * be sent again); otherwise it may have been processed.
      */
     static GeminiApiException transport(String operation, String message, boolean connectFailed, Throwable cause) {
-        return new GeminiApiException(operation, NO_HTTP_STATUS, "UNAVAILABLE", message, true, connectFailed, null,
-                cause);
+        return new GeminiApiException(
+                operation, NO_HTTP_STATUS, "UNAVAILABLE", message, true, connectFailed, null, cause);
     }
 
     /**
@@ -134,9 +148,10 @@ public final class GeminiApiException extends RuntimeException {
      * changing the request: a batch must wait for it, not fail.
      */
     public boolean isApiKeyRejected() {
-        return httpStatus == 401 || (httpStatus == 403 && !isMissingFile())
-                || (httpStatus == 400 && (serverMessage.contains("API_KEY_INVALID")
-                || serverMessage.contains("API key not valid")));
+        return httpStatus == 401
+                || (httpStatus == 403 && !isMissingFile())
+                || (httpStatus == 400
+                        && (serverMessage.contains("API_KEY_INVALID") || serverMessage.contains("API key not valid")));
     }
 
     /** No answer from the API: the connection failed, timed out or was reset, or the circuit breaker refused it. */

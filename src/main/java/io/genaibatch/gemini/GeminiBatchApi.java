@@ -1,5 +1,8 @@
 package io.genaibatch.gemini;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.google.genai.types.InlinedRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -24,10 +27,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
-
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import com.google.genai.types.InlinedRequest;
 import okhttp3.Dispatcher;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
@@ -55,8 +54,8 @@ final class GeminiBatchApi implements BatchApi {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.retry = Objects.requireNonNull(retry, "retry");
         // OkHttp only uses the dispatcher for async calls (we make none), but its threads get our names anyway.
-        this.dispatcherThreads = new ThreadPoolExecutor(0, 16, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
-                named("gemini-http"));
+        this.dispatcherThreads =
+                new ThreadPoolExecutor(0, 16, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), named("gemini-http"));
         this.http = new OkHttpClient.Builder()
                 .dispatcher(new Dispatcher(dispatcherThreads))
                 .connectTimeout(settings.connectTimeout())
@@ -67,7 +66,8 @@ final class GeminiBatchApi implements BatchApi {
                 .retryOnConnectionFailure(false)
                 // OkHttp follows redirects itself and keeps our x-goog-api-key header across hosts; the
                 // interceptor sees each hop and removes the key from any not for the API's origin.
-                .addNetworkInterceptor(ApiOrigin.of(HttpUrl.get(settings.baseUrl())).keyStripper())
+                .addNetworkInterceptor(
+                        ApiOrigin.of(HttpUrl.get(settings.baseUrl())).keyStripper())
                 .build();
         this.rest = new RestClient(http, settings.baseUrl(), settings.apiVersion(), settings.apiKey(), clock);
         this.sdk = new SdkCalls(settings, http, clock);
@@ -106,9 +106,13 @@ final class GeminiBatchApi implements BatchApi {
                     + " key, so results could only be matched by position, and the SDK 2.0.0 drops inline vectors);"
                     + " upload the spool as a JSONL file and pass BatchInput.file(name)");
         }
-        BatchJobInfo job = retry.call(op, false, () -> sdk.createEmbeddingsFromFile(op, model, displayName,
-                f.fileName()));
-        log.info("Created embeddings batch job {} for {} (file {}, model {})", job.name(), displayName, f.fileName(),
+        BatchJobInfo job =
+                retry.call(op, false, () -> sdk.createEmbeddingsFromFile(op, model, displayName, f.fileName()));
+        log.info(
+                "Created embeddings batch job {} for {} (file {}, model {})",
+                job.name(),
+                displayName,
+                f.fileName(),
                 model);
         return job;
     }
@@ -125,7 +129,9 @@ final class GeminiBatchApi implements BatchApi {
         return retry.call(op, () -> {
             Request request = rest.request(rest.api(name)).get().build();
             try (Response response = rest.send(op, request);
-                 JsonParser p = OperationJson.MAPPER.getFactory().createParser(response.body().byteStream())) {
+                    JsonParser p = OperationJson.MAPPER
+                            .getFactory()
+                            .createParser(response.body().byteStream())) {
                 return OperationJson.readOperation(p);
             } catch (IOException e) {
                 throw RestClient.transportFailure(op, e);
@@ -165,23 +171,25 @@ final class GeminiBatchApi implements BatchApi {
                 return page.next();
             }
         };
-        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(pages, Spliterator.ORDERED | Spliterator.NONNULL),
-                false);
+        return StreamSupport.stream(
+                Spliterators.spliteratorUnknownSize(pages, Spliterator.ORDERED | Spliterator.NONNULL), false);
     }
 
-    private record Page(List<BatchJobInfo> jobs, String nextPageToken) {
-    }
+    private record Page(List<BatchJobInfo> jobs, String nextPageToken) {}
 
     private Page listPage(int pageSize, String pageToken) {
         String op = "list batches" + (pageToken == null ? "" : " (page " + pageToken + ")");
         return retry.call(op, () -> {
-            HttpUrl.Builder url = rest.api("batches").newBuilder().addQueryParameter("pageSize",
-                    Integer.toString(pageSize));
+            HttpUrl.Builder url =
+                    rest.api("batches").newBuilder().addQueryParameter("pageSize", Integer.toString(pageSize));
             if (pageToken != null) {
                 url.addQueryParameter("pageToken", pageToken);
             }
-            try (Response response = rest.send(op, rest.request(url.build()).get().build());
-                 JsonParser p = OperationJson.MAPPER.getFactory().createParser(response.body().byteStream())) {
+            try (Response response =
+                            rest.send(op, rest.request(url.build()).get().build());
+                    JsonParser p = OperationJson.MAPPER
+                            .getFactory()
+                            .createParser(response.body().byteStream())) {
                 OperationJson.expect(p, JsonToken.START_OBJECT, "a list answer");
                 List<BatchJobInfo> jobs = new ArrayList<>();
                 String next = null;
@@ -212,7 +220,9 @@ final class GeminiBatchApi implements BatchApi {
         String name = batchName(jobName);
         String op = "cancel " + name;
         retryVoid(op, () -> {
-            Request request = rest.request(rest.api(name + ":cancel")).post(RestClient.json("{}")).build();
+            Request request = rest.request(rest.api(name + ":cancel"))
+                    .post(RestClient.json("{}"))
+                    .build();
             rest.send(op, request).close();
         });
         log.info("Cancelled batch job {}", name);
@@ -230,12 +240,17 @@ final class GeminiBatchApi implements BatchApi {
     public Stream<InlineResult> inlineResults(String jobName) {
         String name = batchName(jobName);
         String op = "read inline results of " + name;
-        Response response = retry.call(op, () -> rest.send(op, rest.request(rest.api(name)).get().build()));
+        Response response = retry.call(
+                op, () -> rest.send(op, rest.request(rest.api(name)).get().build()));
         try {
-            JsonParser p = OperationJson.MAPPER.getFactory().createParser(response.body().byteStream());
+            JsonParser p = OperationJson.MAPPER
+                    .getFactory()
+                    .createParser(response.body().byteStream());
             InlineResultIterator results = new InlineResultIterator(op, name, p, response);
-            return StreamSupport.stream(Spliterators.spliteratorUnknownSize(results,
-                    Spliterator.ORDERED | Spliterator.NONNULL), false).onClose(results::close);
+            return StreamSupport.stream(
+                            Spliterators.spliteratorUnknownSize(results, Spliterator.ORDERED | Spliterator.NONNULL),
+                            false)
+                    .onClose(results::close);
         } catch (IOException | RuntimeException e) {
             response.close();
             if (e instanceof IOException io) {
@@ -278,8 +293,11 @@ final class GeminiBatchApi implements BatchApi {
                     if (!pos.found) {
                         done = true;
                         throw new IllegalStateException("batch job " + jobName + " has no inline responses (state "
-                                + pos.state + (pos.responsesFile == null ? "" : ", results in file "
-                                + pos.responsesFile + ": download it instead") + ")");
+                                + pos.state
+                                + (pos.responsesFile == null
+                                        ? ""
+                                        : ", results in file " + pos.responsesFile + ": download it instead")
+                                + ")");
                     }
                 }
                 JsonToken t = parser.nextToken();
@@ -288,8 +306,8 @@ final class GeminiBatchApi implements BatchApi {
                     return true;
                 }
                 if (t != JsonToken.END_ARRAY) {
-                    throw new IOException("expected an inlined response object, found " + t + " at "
-                            + parser.currentLocation());
+                    throw new IOException(
+                            "expected an inlined response object, found " + t + " at " + parser.currentLocation());
                 }
                 done = true;
                 return false;
@@ -366,7 +384,10 @@ final class GeminiBatchApi implements BatchApi {
     /** One GET of the file, or of what {@code part} lacks of it; returns the size of the whole file. */
     private long downloadOnce(String op, String name, Path part) {
         long have = sizeOf(part);
-        HttpUrl url = rest.api(name + ":download").newBuilder().addQueryParameter("alt", "media").build();
+        HttpUrl url = rest.api(name + ":download")
+                .newBuilder()
+                .addQueryParameter("alt", "media")
+                .build();
         Request.Builder request = rest.request(url).get();
         if (have > 0) {
             request.header("Range", "bytes=" + have + "-");
@@ -376,22 +397,30 @@ final class GeminiBatchApi implements BatchApi {
             response = rest.send(op, request.build());
         } catch (GeminiApiException e) {
             if (have > 0 && e.httpStatus() == 416) {
-                log.warn("{}: the {} bytes kept from an earlier attempt are not a prefix of the file (416); "
-                        + "downloading it whole", op, have);
+                log.warn(
+                        "{}: the {} bytes kept from an earlier attempt are not a prefix of the file (416); "
+                                + "downloading it whole",
+                        op,
+                        have);
                 deleteQuietly(part);
                 return downloadOnce(op, name, part);
             }
             throw e;
         }
-        try (response; InputStream in = response.body().byteStream()) {
+        try (response;
+                InputStream in = response.body().byteStream()) {
             boolean resumed = have > 0 && response.code() == 206;
             if (resumed && !String.valueOf(response.header("Content-Range")).startsWith("bytes " + have + "-")) {
-                throw GeminiApiException.protocol(op, "asked for bytes " + have + "- and got Content-Range "
-                        + response.header("Content-Range"), null);
+                throw GeminiApiException.protocol(
+                        op,
+                        "asked for bytes " + have + "- and got Content-Range " + response.header("Content-Range"),
+                        null);
             }
             if (have > 0 && !resumed) {
-                log.info("{}: the server sent the whole file, not the rest after the {} bytes kept; starting over",
-                        op, have);
+                log.info(
+                        "{}: the server sent the whole file, not the rest after the {} bytes kept; starting over",
+                        op,
+                        have);
             } else if (resumed) {
                 log.info("{}: resuming after the {} bytes kept from an earlier attempt", op, have);
             }
@@ -464,7 +493,8 @@ final class GeminiBatchApi implements BatchApi {
     }
 
     private static String describe(BatchInput input) {
-        return input instanceof BatchInput.UploadedFile f ? "file " + f.fileName()
+        return input instanceof BatchInput.UploadedFile f
+                ? "file " + f.fileName()
                 : "inline from " + ((BatchInput.InlineSpool) input).spool().getFileName();
     }
 

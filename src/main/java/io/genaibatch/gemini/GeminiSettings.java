@@ -1,13 +1,12 @@
 package io.genaibatch.gemini;
 
-import java.time.Duration;
-import java.util.Map;
-import java.util.Objects;
-
 import io.genaibatch.batch.ApiLimits;
 import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.config.GeminiEndpoint;
 import io.genaibatch.config.GenAiBatchConfig;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
 
 /**
  * Everything {@link BatchApi#open(GeminiSettings)} needs. Immutable; the API key never appears in
@@ -27,9 +26,16 @@ import io.genaibatch.config.GenAiBatchConfig;
  * @param allowInsecureHttp accept a plain {@code http://} base URL on a host that is not loopback (default false:
  *                         the key would cross the network unencrypted; loopback is always accepted)
  */
-public record GeminiSettings(String baseUrl, String apiKey, String apiVersion, Duration connectTimeout,
-                             Duration requestTimeout, int uploadChunkBytes, long maxInlineBytes,
-                             RetrySettings retry, boolean allowInsecureHttp) {
+public record GeminiSettings(
+        String baseUrl,
+        String apiKey,
+        String apiVersion,
+        Duration connectTimeout,
+        Duration requestTimeout,
+        int uploadChunkBytes,
+        long maxInlineBytes,
+        RetrySettings retry,
+        boolean allowInsecureHttp) {
 
     /** The real service: gemini.base-url has no default, unset means this. */
     public static final String DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com";
@@ -50,7 +56,8 @@ public record GeminiSettings(String baseUrl, String apiKey, String apiVersion, D
         positive("connectTimeout", connectTimeout);
         positive("requestTimeout", requestTimeout);
         if (uploadChunkBytes < 256 * 1024) {
-            throw new IllegalArgumentException("gemini upload chunk must be >= 262144 bytes, found " + uploadChunkBytes);
+            throw new IllegalArgumentException(
+                    "gemini upload chunk must be >= 262144 bytes, found " + uploadChunkBytes);
         }
         if (maxInlineBytes < 1) {
             throw new IllegalArgumentException("gemini max inline bytes must be >= 1, found " + maxInlineBytes);
@@ -72,7 +79,8 @@ public record GeminiSettings(String baseUrl, String apiKey, String apiVersion, D
      * else {@code GOOGLE_GEMINI_BASE_URL}, else the real service.
      */
     public static GeminiSettings from(GenAiBatchConfig config, Map<String, String> env) {
-        Builder b = builder().fromEnvironment(env)
+        Builder b = builder()
+                .fromEnvironment(env)
                 .apiVersion(config.get(ConfigKeys.GEMINI_API_VERSION))
                 .connectTimeout(config.get(ConfigKeys.GEMINI_CONNECT_TIMEOUT))
                 .requestTimeout(config.get(ConfigKeys.GEMINI_REQUEST_TIMEOUT))
@@ -88,9 +96,16 @@ public record GeminiSettings(String baseUrl, String apiKey, String apiVersion, D
     }
 
     public Builder toBuilder() {
-        return new Builder().baseUrl(baseUrl).apiKey(apiKey).apiVersion(apiVersion).connectTimeout(connectTimeout)
-                .requestTimeout(requestTimeout).uploadChunkBytes(uploadChunkBytes).maxInlineBytes(maxInlineBytes)
-                .retry(retry).allowInsecureHttp(allowInsecureHttp);
+        return new Builder()
+                .baseUrl(baseUrl)
+                .apiKey(apiKey)
+                .apiVersion(apiVersion)
+                .connectTimeout(connectTimeout)
+                .requestTimeout(requestTimeout)
+                .uploadChunkBytes(uploadChunkBytes)
+                .maxInlineBytes(maxInlineBytes)
+                .retry(retry)
+                .allowInsecureHttp(allowInsecureHttp);
     }
 
     /** The key is a secret: it is never printed. */
@@ -121,8 +136,7 @@ public record GeminiSettings(String baseUrl, String apiKey, String apiVersion, D
         private RetrySettings retry = RetrySettings.DEFAULTS;
         private boolean allowInsecureHttp = ConfigKeys.GEMINI_ALLOW_INSECURE_HTTP.defaultValue();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** Takes the key and base URL from these variables when set (see {@link GeminiSettings#fromEnvironment}). */
         public Builder fromEnvironment(Map<String, String> env) {
@@ -140,19 +154,62 @@ public record GeminiSettings(String baseUrl, String apiKey, String apiVersion, D
             return this;
         }
 
-        public Builder baseUrl(String v) { baseUrl = v; return this; }
-        public Builder apiKey(String v) { apiKey = v; return this; }
-        public Builder apiVersion(String v) { apiVersion = v; return this; }
-        public Builder connectTimeout(Duration v) { connectTimeout = v; return this; }
-        public Builder requestTimeout(Duration v) { requestTimeout = v; return this; }
-        public Builder uploadChunkBytes(int v) { uploadChunkBytes = v; return this; }
-        public Builder maxInlineBytes(long v) { maxInlineBytes = v; return this; }
-        public Builder retry(RetrySettings v) { retry = v; return this; }
-        public Builder allowInsecureHttp(boolean v) { allowInsecureHttp = v; return this; }
+        public Builder baseUrl(String v) {
+            baseUrl = v;
+            return this;
+        }
+
+        public Builder apiKey(String v) {
+            apiKey = v;
+            return this;
+        }
+
+        public Builder apiVersion(String v) {
+            apiVersion = v;
+            return this;
+        }
+
+        public Builder connectTimeout(Duration v) {
+            connectTimeout = v;
+            return this;
+        }
+
+        public Builder requestTimeout(Duration v) {
+            requestTimeout = v;
+            return this;
+        }
+
+        public Builder uploadChunkBytes(int v) {
+            uploadChunkBytes = v;
+            return this;
+        }
+
+        public Builder maxInlineBytes(long v) {
+            maxInlineBytes = v;
+            return this;
+        }
+
+        public Builder retry(RetrySettings v) {
+            retry = v;
+            return this;
+        }
+
+        public Builder allowInsecureHttp(boolean v) {
+            allowInsecureHttp = v;
+            return this;
+        }
 
         public GeminiSettings build() {
-            return new GeminiSettings(baseUrl, apiKey, apiVersion, connectTimeout, requestTimeout, uploadChunkBytes,
-                    maxInlineBytes, retry, allowInsecureHttp);
+            return new GeminiSettings(
+                    baseUrl,
+                    apiKey,
+                    apiVersion,
+                    connectTimeout,
+                    requestTimeout,
+                    uploadChunkBytes,
+                    maxInlineBytes,
+                    retry,
+                    allowInsecureHttp);
         }
 
         private static String nonBlank(String s) {

@@ -1,5 +1,10 @@
 package io.genaibatch.gemini;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.genai.types.Content;
+import com.google.genai.types.GenerateContentConfig;
+import com.google.genai.types.InlinedRequest;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,12 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.google.genai.types.Content;
-import com.google.genai.types.GenerateContentConfig;
-import com.google.genai.types.InlinedRequest;
-
 /**
  * Turns an inline spool file ({@code {"key": "...", "request": {REST GenerateContentRequest}}} per line)
  * into the SDK's {@link InlinedRequest}s, the key going to {@code metadata.key}.
@@ -29,11 +28,10 @@ import com.google.genai.types.InlinedRequest;
  */
 final class InlineRequests {
     /** The REST request's top-level fields that the SDK's config carries (beside contents). */
-    private static final Set<String> CONFIG_FIELDS = Set.of("systemInstruction", "tools", "toolConfig",
-            "safetySettings", "cachedContent");
+    private static final Set<String> CONFIG_FIELDS =
+            Set.of("systemInstruction", "tools", "toolConfig", "safetySettings", "cachedContent");
 
-    private InlineRequests() {
-    }
+    private InlineRequests() {}
 
     /** All requests of the spool, in order. The spool is bounded by the inline limit, so the list is too. */
     static List<InlinedRequest> read(Path spool, long maxBytes) throws IOException {
@@ -59,8 +57,8 @@ final class InlineRequests {
                     throw new IllegalArgumentException(where + ": expected a non-empty string \"key\"");
                 }
                 if (!keys.add(key)) {
-                    throw new IllegalArgumentException(where + ": key '" + key + "' appears twice; keys must be"
-                            + " unique within a batch");
+                    throw new IllegalArgumentException(
+                            where + ": key '" + key + "' appears twice; keys must be" + " unique within a batch");
                 }
                 out.add(convert(node.path("request"), key, where + " (key " + key + ")"));
             }
@@ -101,7 +99,8 @@ final class InlineRequests {
                         + " the SDK; submit this batch as a file");
             }
         }
-        InlinedRequest.Builder b = InlinedRequest.builder().contents(sdkContents).metadata(Map.of("key", key));
+        InlinedRequest.Builder b =
+                InlinedRequest.builder().contents(sdkContents).metadata(Map.of("key", key));
         if (!flat.isEmpty()) {
             GenerateContentConfig config = GenerateContentConfig.fromJson(flat.toString());
             requireSame(where, "config", flat, OperationJson.MAPPER.readTree(config.toJson()));
@@ -126,20 +125,22 @@ final class InlineRequests {
             }
         } else if (source.isArray()) {
             if (converted == null || !converted.isArray() || converted.size() != source.size()) {
-                throw new IllegalArgumentException(where + ": " + path + " would not reach the API unchanged;"
-                        + " submit this batch as a file");
+                throw new IllegalArgumentException(
+                        where + ": " + path + " would not reach the API unchanged;" + " submit this batch as a file");
             }
             for (int i = 0; i < source.size(); i++) {
                 requireSame(where, path + "[" + i + "]", source.get(i), converted.get(i));
             }
         } else if (source.isNumber()) {
-            if (converted == null || !converted.isNumber()
-                    || Math.abs(source.doubleValue() - converted.doubleValue()) > 1e-6 * Math.max(1, Math.abs(source.doubleValue()))) {
+            if (converted == null
+                    || !converted.isNumber()
+                    || Math.abs(source.doubleValue() - converted.doubleValue())
+                            > 1e-6 * Math.max(1, Math.abs(source.doubleValue()))) {
                 throw new IllegalArgumentException(where + ": " + path + " = " + source + " would reach the API as "
                         + converted + "; submit this batch as a file");
             }
-        } else if (!source.equals(converted) && !(source.isTextual() && converted != null
-                && source.asText().equalsIgnoreCase(converted.asText()))) {
+        } else if (!source.equals(converted)
+                && !(source.isTextual() && converted != null && source.asText().equalsIgnoreCase(converted.asText()))) {
             // Enums may come back in another case (e.g. "text" vs "TEXT"); any other change is a loss.
             throw new IllegalArgumentException(where + ": " + path + " = " + source + " would reach the API as "
                     + converted + "; submit this batch as a file");

@@ -1,8 +1,7 @@
 package io.genaibatch.gemini;
 
-import java.util.Optional;
-
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Optional;
 
 /**
  * One inlined response of a finished inline job.
@@ -14,5 +13,4 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param response the REST GenerateContentResponse (or EmbedContentResponse) JSON, empty on error
  * @param error    the per-request error, empty on success
  */
-public record InlineResult(int index, Optional<String> key, Optional<JsonNode> response, Optional<ApiError> error) {
-}
+public record InlineResult(int index, Optional<String> key, Optional<JsonNode> response, Optional<ApiError> error) {}

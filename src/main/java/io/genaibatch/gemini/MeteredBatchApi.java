@@ -1,12 +1,11 @@
 package io.genaibatch.gemini;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
-
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 
 /** A {@link BatchApi} that counts the bytes of the files it uploads and downloads; the rest is the delegate's. */
 public final class MeteredBatchApi implements BatchApi {
@@ -16,10 +15,14 @@ public final class MeteredBatchApi implements BatchApi {
 
     public MeteredBatchApi(BatchApi api, MeterRegistry registry) {
         this.api = api;
-        this.uploaded = Counter.builder("genai.gemini.upload").baseUnit("bytes")
-                .description("bytes of input files uploaded").register(registry);
-        this.downloaded = Counter.builder("genai.gemini.download").baseUnit("bytes")
-                .description("bytes of result files downloaded").register(registry);
+        this.uploaded = Counter.builder("genai.gemini.upload")
+                .baseUnit("bytes")
+                .description("bytes of input files uploaded")
+                .register(registry);
+        this.downloaded = Counter.builder("genai.gemini.download")
+                .baseUnit("bytes")
+                .description("bytes of result files downloaded")
+                .register(registry);
     }
 
     @Override

@@ -1,14 +1,13 @@
 package io.genaibatch.gemini;
 
-import java.io.IOException;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
-import java.util.Optional;
-
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
 
 /**
  * Reads batch Operations from the raw REST JSON with a streaming parser: the fields the SDK hides
@@ -22,8 +21,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 final class OperationJson {
     static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private OperationJson() {
-    }
+    private OperationJson() {}
 
     /** One Operation; the parser is on its START_OBJECT and ends on its END_OBJECT. */
     static BatchJobInfo readOperation(JsonParser p) throws IOException {
@@ -97,15 +95,21 @@ final class OperationJson {
         JsonNode node = MAPPER.readTree(p);
         JsonNode response = node.get("response");
         JsonNode error = node.get("error");
-        String key = node.path("metadata").path("key").isTextual() ? node.path("metadata").path("key").asText() : null;
-        return new InlineResult(index, Optional.ofNullable(key),
+        String key = node.path("metadata").path("key").isTextual()
+                ? node.path("metadata").path("key").asText()
+                : null;
+        return new InlineResult(
+                index,
+                Optional.ofNullable(key),
                 response == null || response.isNull() ? Optional.empty() : Optional.of(response),
                 error == null || error.isNull() ? Optional.empty() : Optional.of(toError(error)));
     }
 
     /** A google.rpc.Status tree → ApiError. */
     static ApiError toError(JsonNode error) {
-        return new ApiError(error.path("code").asInt(0), error.path("status").asText(""),
+        return new ApiError(
+                error.path("code").asInt(0),
+                error.path("status").asText(""),
                 error.path("message").asText(""));
     }
 
@@ -113,8 +117,11 @@ final class OperationJson {
     static FileInfo toFile(JsonNode file) {
         JsonNode size = file.get("sizeBytes");
         JsonNode sha = file.get("sha256Hash");
-        return new FileInfo(file.path("name").asText(), file.path("displayName").asText(""),
-                file.path("mimeType").asText(""), size == null ? -1 : size.asLong(-1),
+        return new FileInfo(
+                file.path("name").asText(),
+                file.path("displayName").asText(""),
+                file.path("mimeType").asText(""),
+                size == null ? -1 : size.asLong(-1),
                 sha == null || sha.isNull() ? Optional.empty() : Optional.of(sha.asText()),
                 file.path("state").asText(""));
     }
@@ -272,9 +279,17 @@ final class OperationJson {
             if (n == null) {
                 throw new IOException("a batch operation without a name");
             }
-            return new BatchJobInfo(n, displayName, BatchState.parse(state), model, Optional.ofNullable(createTime),
-                    Optional.ofNullable(updateTime), Optional.ofNullable(endTime), Optional.ofNullable(stats),
-                    Optional.ofNullable(error), output);
+            return new BatchJobInfo(
+                    n,
+                    displayName,
+                    BatchState.parse(state),
+                    model,
+                    Optional.ofNullable(createTime),
+                    Optional.ofNullable(updateTime),
+                    Optional.ofNullable(endTime),
+                    Optional.ofNullable(stats),
+                    Optional.ofNullable(error),
+                    output);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.genaibatch.gemini;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -13,8 +14,6 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
-
-import com.fasterxml.jackson.databind.JsonNode;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -64,7 +63,10 @@ final class RestClient {
 
     /** {@code {base}/upload/{version}/files}: where a resumable upload starts. */
     HttpUrl uploadStart() {
-        return withoutTrailingSlash().addPathSegment("upload").addPathSegment(apiVersion).addPathSegment("files")
+        return withoutTrailingSlash()
+                .addPathSegment("upload")
+                .addPathSegment(apiVersion)
+                .addPathSegment("files")
                 .build();
     }
 
@@ -83,9 +85,13 @@ final class RestClient {
             throw GeminiApiException.protocol(operation, "unusable X-Goog-Upload-URL (not a URL)", null);
         }
         if (!origin.matches(resolved)) {
-            throw GeminiApiException.protocol(operation, "the server named an upload URL on "
-                    + ApiOrigin.describe(resolved) + ", not on the API's " + origin + "; refused, because the API"
-                    + " key is sent only to the API's own scheme, host and port", null);
+            throw GeminiApiException.protocol(
+                    operation,
+                    "the server named an upload URL on "
+                            + ApiOrigin.describe(resolved) + ", not on the API's " + origin
+                            + "; refused, because the API"
+                            + " key is sent only to the API's own scheme, host and port",
+                    null);
         }
         return resolved;
     }
@@ -98,7 +104,8 @@ final class RestClient {
     private HttpUrl.Builder withoutTrailingSlash() {
         HttpUrl.Builder b = base.newBuilder();
         // "http://h:1/" has one empty path segment; drop it so that segments append cleanly.
-        if (!base.pathSegments().isEmpty() && base.pathSegments().get(base.pathSegments().size() - 1).isEmpty()) {
+        if (!base.pathSegments().isEmpty()
+                && base.pathSegments().get(base.pathSegments().size() - 1).isEmpty()) {
             b.removePathSegment(base.pathSegments().size() - 1);
         }
         return b;
@@ -140,11 +147,13 @@ final class RestClient {
     /** True when the failure happened before a connection existed: the server cannot have seen the request. */
     static boolean neverReachedServer(IOException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ConnectException || t instanceof UnknownHostException
+            if (t instanceof ConnectException
+                    || t instanceof UnknownHostException
                     || t instanceof NoRouteToHostException) {
                 return true;
             }
-            if (t instanceof SocketTimeoutException && t.getMessage() != null
+            if (t instanceof SocketTimeoutException
+                    && t.getMessage() != null
                     && t.getMessage().toLowerCase(Locale.ROOT).startsWith("connect")) {
                 return true;
             }
@@ -167,7 +176,8 @@ final class RestClient {
                     if (error.isObject()) {
                         status = error.path("status").asText(status);
                         message = error.path("message").asText("");
-                        // The reasons in details (e.g. API_KEY_INVALID) say more than the status; the SDK keeps them too.
+                        // The reasons in details (e.g. API_KEY_INVALID) say more than the status; the SDK keeps them
+                        // too.
                         for (JsonNode detail : error.path("details")) {
                             if (detail.hasNonNull("reason")) {
                                 message += " (reason " + detail.path("reason").asText() + ")";
@@ -183,8 +193,8 @@ final class RestClient {
                 message = "(error body unreadable: " + e + ")";
             }
         }
-        return GeminiApiException.http(operation, code, status, message,
-                parseRetryAfter(response.header("Retry-After"), clock));
+        return GeminiApiException.http(
+                operation, code, status, message, parseRetryAfter(response.header("Retry-After"), clock));
     }
 
     /** Retry-After as delay-seconds or an HTTP-date; null when absent or unreadable. */

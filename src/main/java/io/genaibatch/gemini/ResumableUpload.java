@@ -1,5 +1,7 @@
 package io.genaibatch.gemini;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -7,9 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.Request;
@@ -57,16 +56,18 @@ final class ResumableUpload {
         log.info("Upload of {} ({} bytes, {}) started", file, size, mimeType);
         FileInfo result = send(op, file, size, session);
         if (result.sizeBytes() >= 0 && result.sizeBytes() != size) {
-            throw GeminiApiException.protocol(op, "the server stored " + result.sizeBytes() + " bytes of "
-                    + result.name() + " but the file has " + size, null);
+            throw GeminiApiException.protocol(
+                    op,
+                    "the server stored " + result.sizeBytes() + " bytes of " + result.name() + " but the file has "
+                            + size,
+                    null);
         }
         log.info("Upload of {} finished as {} ({} bytes)", file, result.name(), size);
         return result;
     }
 
     /** The upload URL, and the chunk size rounded up to a multiple of the server's granularity. */
-    record Session(HttpUrl url, long chunkBytes) {
-    }
+    record Session(HttpUrl url, long chunkBytes) {}
 
     private Session start(String op, long size, String mimeType, String displayName) {
         ObjectNode body = OperationJson.MAPPER.createObjectNode();
@@ -119,8 +120,10 @@ final class ResumableUpload {
                                 return q;
                             }
                             if (q.received > size) {
-                                throw GeminiApiException.protocol(op, "the server has " + q.received
-                                        + " bytes, more than the file's " + size, null);
+                                throw GeminiApiException.protocol(
+                                        op,
+                                        "the server has " + q.received + " bytes, more than the file's " + size,
+                                        null);
                             }
                             log.info("{}: resuming at byte {} of {} after an interruption", op, q.received, size);
                             offset[0] = q.received;
@@ -135,7 +138,10 @@ final class ResumableUpload {
                                 Step q = query(op, session.url());
                                 if (q.file != null || q.received != offset[0]) {
                                     resyncs[0]++;
-                                    log.info("{}: server holds {} bytes, not {}; resuming from there", op, q.received,
+                                    log.info(
+                                            "{}: server holds {} bytes, not {}; resuming from there",
+                                            op,
+                                            q.received,
                                             offset[0]);
                                     return q;
                                 }
@@ -157,8 +163,8 @@ final class ResumableUpload {
                     return step.file;
                 }
                 if (step.received > size) {
-                    throw GeminiApiException.protocol(op, "the server has " + step.received
-                            + " bytes, more than the file's " + size, null);
+                    throw GeminiApiException.protocol(
+                            op, "the server has " + step.received + " bytes, more than the file's " + size, null);
                 }
                 offset[0] = step.received;
             }
@@ -168,8 +174,7 @@ final class ResumableUpload {
     }
 
     /** The server's answer to a chunk or a query: bytes received so far, or the finished file. */
-    private record Step(long received, FileInfo file) {
-    }
+    private record Step(long received, FileInfo file) {}
 
     private Step chunk(String op, Session session, FileChannel channel, long offset, long size) {
         long length = Math.min(session.chunkBytes(), size - offset);

@@ -7,7 +7,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,8 +52,8 @@ public final class RetryPolicy {
     /**
      * @param random uniform in [0, 1)
      */
-    public RetryPolicy(RetrySettings settings, Clock clock, Sleeper sleeper, DoubleSupplier random,
-                       CircuitBreaker breaker) {
+    public RetryPolicy(
+            RetrySettings settings, Clock clock, Sleeper sleeper, DoubleSupplier random, CircuitBreaker breaker) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
@@ -69,8 +68,12 @@ public final class RetryPolicy {
 
     /** Real time, real sleeps, this breaker told of every attempt. */
     public static RetryPolicy of(RetrySettings settings, CircuitBreaker breaker) {
-        return new RetryPolicy(settings, Clock.systemUTC(), d -> Thread.sleep(d.toMillis()),
-                () -> ThreadLocalRandom.current().nextDouble(), breaker);
+        return new RetryPolicy(
+                settings,
+                Clock.systemUTC(),
+                d -> Thread.sleep(d.toMillis()),
+                () -> ThreadLocalRandom.current().nextDouble(),
+                breaker);
     }
 
     public RetrySettings settings() {
@@ -115,8 +118,13 @@ public final class RetryPolicy {
             if (delay == null) {
                 throw failure;
             }
-            log.info("{}: attempt {}/{} failed ({}), retrying in {} ms", operation, attempt,
-                    settings.maxAttempts(), failure.getMessage(), delay.toMillis());
+            log.info(
+                    "{}: attempt {}/{} failed ({}), retrying in {} ms",
+                    operation,
+                    attempt,
+                    settings.maxAttempts(),
+                    failure.getMessage(),
+                    delay.toMillis());
             breaker.onRetry(operation, failure);
             try {
                 sleeper.sleep(delay);
@@ -140,12 +148,15 @@ public final class RetryPolicy {
      */
     public boolean waitOutOpenCircuit(GeminiApiException refusal, Instant since) {
         Duration wait = refusal.retryAfter().orElse(Duration.ZERO);
-        if (!refusal.isCircuitOpen() || wait.compareTo(settings.maxRetryAfter()) > 0
+        if (!refusal.isCircuitOpen()
+                || wait.compareTo(settings.maxRetryAfter()) > 0
                 || Duration.between(since, clock.instant()).plus(wait).compareTo(settings.maxElapsed()) > 0) {
             return false;
         }
-        log.info("{}: the Gemini API circuit is open; waiting up to {} ms for it rather than starting over",
-                refusal.operation(), wait.toMillis());
+        log.info(
+                "{}: the Gemini API circuit is open; waiting up to {} ms for it rather than starting over",
+                refusal.operation(),
+                wait.toMillis());
         // In steps: a refusal while another caller's probe is out says "the whole open time", but the probe may
         // close the circuit at once.
         Instant until = clock.instant().plus(wait);

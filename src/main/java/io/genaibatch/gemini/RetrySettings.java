@@ -1,10 +1,9 @@
 package io.genaibatch.gemini;
 
-import java.time.Duration;
-import java.util.Objects;
-
 import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.config.GenAiBatchConfig;
+import java.time.Duration;
+import java.util.Objects;
 
 /**
  * How {@link RetryPolicy} retries one call.
@@ -16,15 +15,15 @@ import io.genaibatch.config.GenAiBatchConfig;
  *                       error goes to the caller, who can reschedule (e.g. the poller's next round)
  * @param maxElapsed     no retry starts after this much time since the first attempt
  */
-public record RetrySettings(int maxAttempts, Duration initialBackoff, Duration maxBackoff, Duration maxRetryAfter,
-                            Duration maxElapsed) {
+public record RetrySettings(
+        int maxAttempts, Duration initialBackoff, Duration maxBackoff, Duration maxRetryAfter, Duration maxElapsed) {
 
     /** The defaults of the gemini.retry.* keys. */
     public static final RetrySettings DEFAULTS = from(GenAiBatchConfig.defaults());
 
     /** One attempt: errors go straight to the caller. */
-    public static final RetrySettings NO_RETRY = new RetrySettings(1, Duration.ofSeconds(1), Duration.ofSeconds(1),
-            Duration.ZERO, Duration.ZERO);
+    public static final RetrySettings NO_RETRY =
+            new RetrySettings(1, Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ZERO, Duration.ZERO);
 
     public RetrySettings {
         if (maxAttempts < 1 || maxAttempts > 100) {
@@ -33,8 +32,8 @@ public record RetrySettings(int maxAttempts, Duration initialBackoff, Duration m
         positive("initialBackoff", initialBackoff);
         positive("maxBackoff", maxBackoff);
         if (maxBackoff.compareTo(initialBackoff) < 0) {
-            throw new IllegalArgumentException("retry maxBackoff (" + maxBackoff + ") must be >= initialBackoff ("
-                    + initialBackoff + ")");
+            throw new IllegalArgumentException(
+                    "retry maxBackoff (" + maxBackoff + ") must be >= initialBackoff (" + initialBackoff + ")");
         }
         notNegative("maxRetryAfter", maxRetryAfter);
         notNegative("maxElapsed", maxElapsed);
@@ -42,9 +41,12 @@ public record RetrySettings(int maxAttempts, Duration initialBackoff, Duration m
 
     /** The gemini.retry.* keys. */
     public static RetrySettings from(GenAiBatchConfig config) {
-        return new RetrySettings(config.get(ConfigKeys.GEMINI_RETRY_ATTEMPTS),
-                config.get(ConfigKeys.GEMINI_RETRY_INITIAL_BACKOFF), config.get(ConfigKeys.GEMINI_RETRY_MAX_BACKOFF),
-                config.get(ConfigKeys.GEMINI_RETRY_MAX_RETRY_AFTER), config.get(ConfigKeys.GEMINI_RETRY_MAX_ELAPSED));
+        return new RetrySettings(
+                config.get(ConfigKeys.GEMINI_RETRY_ATTEMPTS),
+                config.get(ConfigKeys.GEMINI_RETRY_INITIAL_BACKOFF),
+                config.get(ConfigKeys.GEMINI_RETRY_MAX_BACKOFF),
+                config.get(ConfigKeys.GEMINI_RETRY_MAX_RETRY_AFTER),
+                config.get(ConfigKeys.GEMINI_RETRY_MAX_ELAPSED));
     }
 
     private static void positive(String name, Duration d) {

@@ -1,11 +1,5 @@
 package io.genaibatch.gemini;
 
-import java.time.Clock;
-import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
-import java.util.function.Supplier;
-
 import com.google.genai.Client;
 import com.google.genai.errors.ApiException;
 import com.google.genai.errors.GenAiIOException;
@@ -20,6 +14,11 @@ import com.google.genai.types.HttpRetryOptions;
 import com.google.genai.types.InlinedRequest;
 import com.google.genai.types.JobError;
 import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
 import okhttp3.OkHttpClient;
 import okhttp3.Response;
 
@@ -35,17 +34,20 @@ final class SdkCalls implements AutoCloseable {
     private final ThreadLocal<Duration> lastRetryAfter = new ThreadLocal<>();
 
     SdkCalls(GeminiSettings settings, OkHttpClient base, Clock clock) {
-        OkHttpClient withCapture = base.newBuilder().addInterceptor(chain -> {
-            Response response = chain.proceed(chain.request());
-            if (!response.isSuccessful()) {
-                lastRetryAfter.set(RestClient.parseRetryAfter(response.header("Retry-After"), clock));
-            }
-            return response;
-        }).build();
+        OkHttpClient withCapture = base.newBuilder()
+                .addInterceptor(chain -> {
+                    Response response = chain.proceed(chain.request());
+                    if (!response.isSuccessful()) {
+                        lastRetryAfter.set(RestClient.parseRetryAfter(response.header("Retry-After"), clock));
+                    }
+                    return response;
+                })
+                .build();
         this.client = Client.builder()
                 .apiKey(settings.apiKey())
                 .httpOptions(sdkHttpOptions(settings))
-                .clientOptions(ClientOptions.builder().customHttpClient(withCapture).build())
+                .clientOptions(
+                        ClientOptions.builder().customHttpClient(withCapture).build())
                 .build();
     }
 
@@ -57,28 +59,49 @@ final class SdkCalls implements AutoCloseable {
         return HttpOptions.builder()
                 .baseUrl(settings.baseUrl())
                 .apiVersion(settings.apiVersion())
-                .timeout((int) Math.min(Integer.MAX_VALUE, settings.requestTimeout().toMillis()))
-                .retryOptions(HttpRetryOptions.builder().attempts(1).httpStatusCodes(List.of()).build())
+                .timeout((int)
+                        Math.min(Integer.MAX_VALUE, settings.requestTimeout().toMillis()))
+                .retryOptions(HttpRetryOptions.builder()
+                        .attempts(1)
+                        .httpStatusCodes(List.of())
+                        .build())
                 .build();
     }
 
     BatchJobInfo create(String operation, String model, String displayName, BatchJobSource source) {
-        return call(operation, () -> toInfo(client.batches.create(model, source,
-                CreateBatchJobConfig.builder().displayName(displayName).build())));
+        return call(
+                operation,
+                () -> toInfo(client.batches.create(
+                        model,
+                        source,
+                        CreateBatchJobConfig.builder().displayName(displayName).build())));
     }
 
     BatchJobInfo createFromInline(String operation, String model, String displayName, List<InlinedRequest> requests) {
-        return create(operation, model, displayName, BatchJobSource.builder().inlinedRequests(requests).build());
+        return create(
+                operation,
+                model,
+                displayName,
+                BatchJobSource.builder().inlinedRequests(requests).build());
     }
 
     BatchJobInfo createFromFile(String operation, String model, String displayName, String fileName) {
-        return create(operation, model, displayName, BatchJobSource.builder().fileName(fileName).build());
+        return create(
+                operation,
+                model,
+                displayName,
+                BatchJobSource.builder().fileName(fileName).build());
     }
 
     BatchJobInfo createEmbeddingsFromFile(String operation, String model, String displayName, String fileName) {
-        return call(operation, () -> toInfo(client.batches.createEmbeddings(model,
-                EmbeddingsBatchJobSource.builder().fileName(fileName).build(),
-                CreateEmbeddingsBatchJobConfig.builder().displayName(displayName).build())));
+        return call(
+                operation,
+                () -> toInfo(client.batches.createEmbeddings(
+                        model,
+                        EmbeddingsBatchJobSource.builder().fileName(fileName).build(),
+                        CreateEmbeddingsBatchJobConfig.builder()
+                                .displayName(displayName)
+                                .build())));
     }
 
     void delete(String operation, String jobName) {
@@ -88,8 +111,13 @@ final class SdkCalls implements AutoCloseable {
     FileInfo getFile(String operation, String fileName) {
         return call(operation, () -> {
             com.google.genai.types.File f = client.files.get(fileName, null);
-            return new FileInfo(f.name().orElse(fileName), f.displayName().orElse(""), f.mimeType().orElse(""),
-                    f.sizeBytes().orElse(-1L), f.sha256Hash(), f.state().map(Object::toString).orElse(""));
+            return new FileInfo(
+                    f.name().orElse(fileName),
+                    f.displayName().orElse(""),
+                    f.mimeType().orElse(""),
+                    f.sizeBytes().orElse(-1L),
+                    f.sha256Hash(),
+                    f.state().map(Object::toString).orElse(""));
         });
     }
 
@@ -107,8 +135,8 @@ final class SdkCalls implements AutoCloseable {
         } catch (GenAiIOException e) {
             Throwable cause = e.getCause();
             boolean connectFailed = cause instanceof IOException io && RestClient.neverReachedServer(io);
-            throw GeminiApiException.transport(operation, e.getMessage() + (cause == null ? "" : ": " + cause),
-                    connectFailed, e);
+            throw GeminiApiException.transport(
+                    operation, e.getMessage() + (cause == null ? "" : ": " + cause), connectFailed, e);
         } finally {
             lastRetryAfter.remove();
         }
@@ -116,16 +144,26 @@ final class SdkCalls implements AutoCloseable {
 
     /** What the SDK's BatchJob carries: no stats, and (for the Gemini API) no error. */
     static BatchJobInfo toInfo(BatchJob job) {
-        BatchOutput output = job.dest().map(d -> {
-            Optional<String> file = d.fileName();
-            long inline = d.inlinedResponses().map(l -> (long) l.size()).orElse(-1L);
-            return new BatchOutput(file, inline);
-        }).orElse(BatchOutput.NONE);
+        BatchOutput output = job.dest()
+                .map(d -> {
+                    Optional<String> file = d.fileName();
+                    long inline = d.inlinedResponses().map(l -> (long) l.size()).orElse(-1L);
+                    return new BatchOutput(file, inline);
+                })
+                .orElse(BatchOutput.NONE);
         Optional<ApiError> error = job.error().map(SdkCalls::toError);
-        return new BatchJobInfo(job.name().orElseThrow(() -> GeminiApiException.protocol("create",
-                "the SDK returned a batch job without a name", null)),
-                job.displayName().orElse(""), BatchState.parse(job.state().map(Object::toString).orElse(null)),
-                job.model().orElse(""), job.createTime(), job.updateTime(), job.endTime(), Optional.empty(), error,
+        return new BatchJobInfo(
+                job.name()
+                        .orElseThrow(() -> GeminiApiException.protocol(
+                                "create", "the SDK returned a batch job without a name", null)),
+                job.displayName().orElse(""),
+                BatchState.parse(job.state().map(Object::toString).orElse(null)),
+                job.model().orElse(""),
+                job.createTime(),
+                job.updateTime(),
+                job.endTime(),
+                Optional.empty(),
+                error,
                 output);
     }
 

@@ -1,5 +1,12 @@
 package io.genaibatch.jobs;
 
+import io.genaibatch.batch.Lineage;
+import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.kafka.ReadToEnd;
+import io.genaibatch.kafka.RecordCodec;
+import io.genaibatch.kafka.RecordDecodingException;
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.JobState;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,14 +21,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
-
-import io.genaibatch.batch.Lineage;
-import io.genaibatch.kafka.KafkaClients;
-import io.genaibatch.kafka.ReadToEnd;
-import io.genaibatch.kafka.RecordCodec;
-import io.genaibatch.kafka.RecordDecodingException;
-import io.genaibatch.records.BatchJob;
-import io.genaibatch.records.JobState;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -36,11 +35,10 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 public final class JobsReader {
     /** Terminal at the API: nothing left to cancel. */
-    public static final Set<JobState> FINISHED = EnumSet.of(JobState.SUCCEEDED, JobState.FAILED, JobState.EXPIRED,
-            JobState.CANCELLED, JobState.PUBLISHED);
+    public static final Set<JobState> FINISHED =
+            EnumSet.of(JobState.SUCCEEDED, JobState.FAILED, JobState.EXPIRED, JobState.CANCELLED, JobState.PUBLISHED);
 
-    private JobsReader() {
-    }
+    private JobsReader() {}
 
     /**
      * One record of genai.jobs as read.
@@ -48,9 +46,8 @@ public final class JobsReader {
      * @param job     the decoded value; null for a tombstone (the batch was deleted from the topic)
      * @param lineage the {@value Lineage#HEADER} header; empty on a root batch (or a record from before lineage)
      */
-    public record JobRecord(String batchId, int partition, long offset, Instant timestamp, BatchJob job,
-                     Optional<Lineage> lineage) {
-    }
+    public record JobRecord(
+            String batchId, int partition, long offset, Instant timestamp, BatchJob job, Optional<Lineage> lineage) {}
 
     /** Every record of one batch still on the topic, oldest first. Compaction may have removed older ones. */
     public record Batch(String batchId, List<JobRecord> records) {
@@ -172,7 +169,8 @@ public final class JobsReader {
                     return;
                 }
             }
-            String key = r.key() != null ? new String(r.key(), StandardCharsets.UTF_8)
+            String key = r.key() != null
+                    ? new String(r.key(), StandardCharsets.UTF_8)
                     : job != null ? job.getBatchId() : null;
             if (key == null) {
                 skipped.add(where + ": skipped: a tombstone without a key");
@@ -187,12 +185,14 @@ public final class JobsReader {
                 lineage = Optional.empty();
             }
             byBatch.computeIfAbsent(key, k -> new ArrayList<>())
-                    .add(new JobRecord(key, r.partition(), r.offset(), Instant.ofEpochMilli(r.timestamp()), job, lineage));
+                    .add(new JobRecord(
+                            key, r.partition(), r.offset(), Instant.ofEpochMilli(r.timestamp()), job, lineage));
         });
         Map<String, Batch> batches = byBatch.entrySet().stream()
                 // One key lives in one partition, so its records are already in offset order.
                 .map(e -> new Batch(e.getKey(), e.getValue()))
-                .sorted(Comparator.comparing((Batch b) -> b.records().get(0).timestamp()).thenComparing(Batch::batchId))
+                .sorted(Comparator.comparing((Batch b) -> b.records().get(0).timestamp())
+                        .thenComparing(Batch::batchId))
                 .collect(Collectors.toMap(Batch::batchId, b -> b, (a, b) -> a, LinkedHashMap::new));
         return new Snapshot(topic, batches, List.copyOf(skipped));
     }
@@ -204,8 +204,8 @@ public final class JobsReader {
      * @throws ReadFailure exit 4 when the topic does not exist; exit 1 when its end is not reached within
      *                     {@code timeout} (a half-read topic would show wrong states, so nothing is returned)
      */
-    public static void readTopic(KafkaClients clients, String topic, Duration timeout,
-                                 Consumer<ConsumerRecord<byte[], byte[]>> sink) {
+    public static void readTopic(
+            KafkaClients clients, String topic, Duration timeout, Consumer<ConsumerRecord<byte[], byte[]>> sink) {
         readTopic(clients, topic, timeout, null, sink);
     }
 
@@ -213,21 +213,32 @@ public final class JobsReader {
      * As {@link #readTopic(KafkaClients, String, Duration, Consumer)}, from the first record of each partition
      * whose timestamp is at or after {@code since} (null: from the beginning).
      */
-    public static void readTopic(KafkaClients clients, String topic, Duration timeout, Instant since,
-                                 Consumer<ConsumerRecord<byte[], byte[]>> sink) {
+    public static void readTopic(
+            KafkaClients clients,
+            String topic,
+            Duration timeout,
+            Instant since,
+            Consumer<ConsumerRecord<byte[], byte[]>> sink) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(clients.consumer(Map.of(
-                // Looking must not create the topic it looks for.
-                ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false,
-                ConsumerConfig.CLIENT_ID_CONFIG, "genai-batch-jobs")),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                clients.consumer(Map.of(
+                        // Looking must not create the topic it looks for.
+                        ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG,
+                        false,
+                        ConsumerConfig.CLIENT_ID_CONFIG,
+                        "genai-batch-jobs")),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             List<PartitionInfo> infos = consumer.listTopics(remaining(deadline)).get(topic);
             if (infos == null || infos.isEmpty()) {
-                throw new ReadFailure("topic " + topic + " does not exist; create the topics with"
-                        + " `genai-batch topics create` (same --bootstrap-servers and --config)", 4);
+                throw new ReadFailure(
+                        "topic " + topic + " does not exist; create the topics with"
+                                + " `genai-batch topics create` (same --bootstrap-servers and --config)",
+                        4);
             }
             List<TopicPartition> partitions = infos.stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             if (since != null) {
@@ -251,8 +262,10 @@ public final class JobsReader {
                 }
             });
             if (!read.reached()) {
-                throw new ReadFailure("could not read " + topic + " to its end within " + timeout.toSeconds()
-                        + " s (" + read.firstBehind() + "); is the broker slow? raise --read-timeout", 1);
+                throw new ReadFailure(
+                        "could not read " + topic + " to its end within " + timeout.toSeconds() + " s ("
+                                + read.firstBehind() + "); is the broker slow? raise --read-timeout",
+                        1);
             }
         }
     }

@@ -1,10 +1,5 @@
 package io.genaibatch.jobs;
 
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Comparator;
-import java.util.Locale;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -13,6 +8,10 @@ import io.genaibatch.jobs.JobsReader.Batch;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.JobState;
 import io.genaibatch.records.JobStats;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.Locale;
 
 /**
  * How a batch read from genai.jobs is shown, the same to {@code genai-batch jobs} and to the status page and
@@ -26,8 +25,7 @@ public final class JobsView {
     public static final Comparator<Batch> LIST_ORDER =
             Comparator.comparing((Batch b) -> b.job().getCreatedAt()).thenComparing(Batch::batchId);
 
-    private JobsView() {
-    }
+    private JobsView() {}
 
     /** {@code 42s}, {@code 3m12s}, {@code 2h05m}, {@code 3d04h}: two units at most, the larger first. */
     public static String age(Duration d) {
@@ -147,5 +145,4 @@ public final class JobsView {
     public static String iso(Instant t) {
         return t == null ? null : t.toString();
     }
-
 }

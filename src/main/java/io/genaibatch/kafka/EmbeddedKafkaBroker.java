@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.common.Uuid;
@@ -61,8 +60,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             // The controller's non-daemon threads would keep the JVM alive after a failed start.
             raftServer.shutdown();
             raftServer.awaitShutdown();
-            throw new IllegalStateException("Kafka broker did not start on port " + port
-                    + " (is the port in use?): " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "Kafka broker did not start on port " + port + " (is the port in use?): " + e.getMessage(), e);
         }
         server = raftServer;
         log.info("Embedded Kafka broker up at {} (data in {})", bootstrapServers(), dataDir);

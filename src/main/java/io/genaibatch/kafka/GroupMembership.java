@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
@@ -21,8 +20,7 @@ public final class GroupMembership {
     private static final String GROUP = "consumer-coordinator-metrics";
     private static final Duration MIN_SILENCE = Duration.ofSeconds(15);
 
-    private GroupMembership() {
-    }
+    private GroupMembership() {}
 
     /**
      * How long a group consumer may go without a heartbeat before it is taken for out of its group: three heartbeat

@@ -1,5 +1,19 @@
 package io.genaibatch.kafka;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -16,21 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.avro.JsonProperties;
 import org.apache.avro.LogicalType;
 import org.apache.avro.LogicalTypes;
@@ -60,7 +59,8 @@ final class JsonRecordConverter {
     static final String JSON_TEXT_PROPERTY = "genai.json";
 
     // Always three fraction digits, so every timestamp in our JSON has the same shape.
-    private static final DateTimeFormatter ISO_MILLIS = new DateTimeFormatterBuilder().appendInstant(3).toFormatter();
+    private static final DateTimeFormatter ISO_MILLIS =
+            new DateTimeFormatterBuilder().appendInstant(3).toFormatter();
     private static final int MAX_SHOWN_CHARS = 40;
     private static final Pattern SOURCE_LOCATION = Pattern.compile("\\[Source: .*?; line: (\\d+), column: (\\d+)]");
 
@@ -82,7 +82,9 @@ final class JsonRecordConverter {
         JsonFactory factory = JsonFactory.builder()
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-                .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxStringLength(Integer.MAX_VALUE)
+                        .build())
                 .build();
         return JsonMapper.builder(factory)
                 .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
@@ -98,7 +100,8 @@ final class JsonRecordConverter {
             return mapper.writeValueAsBytes(toJson(record));
         } catch (JsonProcessingException e) {
             // Only trees we built ourselves are written, and Jackson can always write those.
-            throw new IllegalStateException("cannot write JSON of " + record.getSchema().getName(), e);
+            throw new IllegalStateException(
+                    "cannot write JSON of " + record.getSchema().getName(), e);
         }
     }
 
@@ -129,7 +132,8 @@ final class JsonRecordConverter {
     private static void checkSupported(Schema schema, String path, Set<Schema> seen) {
         LogicalType logical = schema.getLogicalType();
         if (logical != null && !(logical instanceof LogicalTypes.TimestampMillis)) {
-            throw new IllegalArgumentException(path + ": logical type " + logical.getName() + " is not supported by the JSON codec");
+            throw new IllegalArgumentException(
+                    path + ": logical type " + logical.getName() + " is not supported by the JSON codec");
         }
         switch (schema.getType()) {
             case RECORD -> {
@@ -142,14 +146,15 @@ final class JsonRecordConverter {
             case UNION -> {
                 List<Schema> types = schema.getTypes();
                 if (types.size() != 2 || types.get(0).getType() != Schema.Type.NULL) {
-                    throw new IllegalArgumentException(path + ": only [null, X] unions are supported by the JSON codec, found " + schema);
+                    throw new IllegalArgumentException(
+                            path + ": only [null, X] unions are supported by the JSON codec, found " + schema);
                 }
                 checkSupported(types.get(1), path, seen);
             }
             case MAP -> checkSupported(schema.getValueType(), path + "{}", seen);
             case ARRAY -> checkSupported(schema.getElementType(), path + "[]", seen);
             case FIXED -> throw new IllegalArgumentException(path + ": fixed is not supported by the JSON codec");
-            default -> { }
+            default -> {}
         }
     }
 
@@ -161,7 +166,8 @@ final class JsonRecordConverter {
      * @throws IllegalArgumentException when a field without a null branch holds null
      */
     ObjectNode toJson(IndexedRecord record) {
-        return (ObjectNode) toJson(record, record.getSchema(), record.getSchema().getName(), false);
+        return (ObjectNode)
+                toJson(record, record.getSchema(), record.getSchema().getName(), false);
     }
 
     private JsonNode toJson(Object value, Schema schema, String path, boolean jsonText) {
@@ -170,14 +176,21 @@ final class JsonRecordConverter {
             if (schema.getType() == Schema.Type.UNION || schema.getType() == Schema.Type.NULL) {
                 return nodes.nullNode();
             }
-            throw new IllegalArgumentException("field '" + path + "' is null but the schema requires a " + schema.getType().getName());
+            throw new IllegalArgumentException("field '" + path + "' is null but the schema requires a "
+                    + schema.getType().getName());
         }
         return switch (schema.getType()) {
             case RECORD -> {
                 IndexedRecord record = (IndexedRecord) value;
                 ObjectNode object = nodes.objectNode();
                 for (Schema.Field field : schema.getFields()) {
-                    object.set(field.name(), toJson(record.get(field.pos()), field.schema(), path + "." + field.name(), isJsonText(field)));
+                    object.set(
+                            field.name(),
+                            toJson(
+                                    record.get(field.pos()),
+                                    field.schema(),
+                                    path + "." + field.name(),
+                                    isJsonText(field)));
                 }
                 yield object;
             }
@@ -185,9 +198,11 @@ final class JsonRecordConverter {
             case STRING -> jsonText ? nestedJson(value.toString()) : nodes.textNode(value.toString());
             case BYTES -> nodes.textNode(Base64.getEncoder().encodeToString(toByteArray((ByteBuffer) value)));
             case INT -> nodes.numberNode((Integer) value);
-            case LONG -> isTimestamp(schema)
-                    ? nodes.textNode(ISO_MILLIS.format(value instanceof Instant instant ? instant : Instant.ofEpochMilli((Long) value)))
-                    : nodes.numberNode((Long) value);
+            case LONG ->
+                isTimestamp(schema)
+                        ? nodes.textNode(ISO_MILLIS.format(
+                                value instanceof Instant instant ? instant : Instant.ofEpochMilli((Long) value)))
+                        : nodes.numberNode((Long) value);
             case FLOAT -> nodes.numberNode((Float) value);
             case DOUBLE -> nodes.numberNode((Double) value);
             case BOOLEAN -> nodes.booleanNode((Boolean) value);
@@ -262,7 +277,8 @@ final class JsonRecordConverter {
                     boolean nullable = field.schema().getType() == Schema.Type.UNION;
                     if (child == null || (child.isNull() && !nullable)) {
                         if (!field.hasDefaultValue()) {
-                            throw new InvalidJsonException("field '" + fieldPath + "' is required" + (child == null ? "" : ", found null"));
+                            throw new InvalidJsonException(
+                                    "field '" + fieldPath + "' is required" + (child == null ? "" : ", found null"));
                         }
                         record.put(field.pos(), defaultValue(field, fieldPath));
                     } else {
@@ -271,7 +287,8 @@ final class JsonRecordConverter {
                 }
                 yield record;
             }
-            case UNION -> node.isNull() ? null : fromJson(node, schema.getTypes().get(1), path, jsonText);
+            case UNION ->
+                node.isNull() ? null : fromJson(node, schema.getTypes().get(1), path, jsonText);
             case STRING -> jsonText ? jsonText(node, path) : text(node, path);
             case BYTES -> {
                 String text = text(node, path, "a base64 string");
@@ -279,8 +296,8 @@ final class JsonRecordConverter {
                     boolean urlSafe = text.indexOf('-') >= 0 || text.indexOf('_') >= 0;
                     yield ByteBuffer.wrap((urlSafe ? Base64.getUrlDecoder() : Base64.getDecoder()).decode(text));
                 } catch (IllegalArgumentException e) {
-                    throw new InvalidJsonException("JSON field '" + path + "': expected a base64 string, found " + describe(node)
-                            + " (" + e.getMessage() + ")");
+                    throw new InvalidJsonException("JSON field '" + path + "': expected a base64 string, found "
+                            + describe(node) + " (" + e.getMessage() + ")");
                 }
             }
             case INT -> {
@@ -320,7 +337,13 @@ final class JsonRecordConverter {
                 }
                 Map<String, Object> map = new LinkedHashMap<>();
                 for (Map.Entry<String, JsonNode> entry : node.properties()) {
-                    map.put(entry.getKey(), fromJson(entry.getValue(), schema.getValueType(), path + "['" + entry.getKey() + "']", false));
+                    map.put(
+                            entry.getKey(),
+                            fromJson(
+                                    entry.getValue(),
+                                    schema.getValueType(),
+                                    path + "['" + entry.getKey() + "']",
+                                    false));
                 }
                 yield map;
             }
@@ -350,7 +373,9 @@ final class JsonRecordConverter {
      */
     private Object defaultValue(Schema.Field field, String path) throws InvalidJsonException {
         Object avroDefault = field.defaultVal();
-        JsonNode node = avroDefault == JsonProperties.NULL_VALUE ? mapper.getNodeFactory().nullNode() : mapper.valueToTree(avroDefault);
+        JsonNode node = avroDefault == JsonProperties.NULL_VALUE
+                ? mapper.getNodeFactory().nullNode()
+                : mapper.valueToTree(avroDefault);
         return fromJson(node, field.schema(), path, false);
     }
 
@@ -375,11 +400,13 @@ final class JsonRecordConverter {
             try {
                 parsed = mapper.readTree(node.textValue());
             } catch (JsonProcessingException e) {
-                throw new InvalidJsonException("JSON field '" + path + "': expected a JSON object or a string containing one, found a string that is not JSON ("
+                throw new InvalidJsonException("JSON field '" + path
+                        + "': expected a JSON object or a string containing one, found a string that is not JSON ("
                         + parserMessage(e) + ")");
             }
             if (parsed == null || !parsed.isObject()) {
-                throw new InvalidJsonException("JSON field '" + path + "': expected a JSON object or a string containing one, found a string containing "
+                throw new InvalidJsonException("JSON field '" + path
+                        + "': expected a JSON object or a string containing one, found a string containing "
                         + (parsed == null || parsed.isMissingNode() ? "nothing" : describe(parsed)));
             }
             return node.textValue();
@@ -411,7 +438,8 @@ final class JsonRecordConverter {
     }
 
     private static InvalidJsonException mismatch(String path, String expected, JsonNode found) {
-        return new InvalidJsonException("JSON field '" + path + "': expected " + expected + ", found " + describe(found));
+        return new InvalidJsonException(
+                "JSON field '" + path + "': expected " + expected + ", found " + describe(found));
     }
 
     /** A short, printable description of a JSON value for an error message. */

@@ -1,11 +1,10 @@
 package io.genaibatch.kafka;
 
-import java.util.HashMap;
-import java.util.Map;
-
 import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.config.FixedKafkaSettings;
 import io.genaibatch.config.GenAiBatchConfig;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 

@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -28,8 +27,7 @@ public final class ReadToEnd {
     /** A position the consumer could not determine within the time left (shown as "position unknown"). */
     public static final long UNKNOWN = -1;
 
-    private ReadToEnd() {
-    }
+    private ReadToEnd() {}
 
     /** How long a read may go on. */
     public sealed interface Limit {
@@ -101,9 +99,11 @@ public final class ReadToEnd {
 
         /** The first partition short of its end, for a message: "partition 3 at offset 120 of 450". */
         public String firstBehind() {
-            return behind.entrySet().stream().findFirst()
-                    .map(e -> "partition " + e.getKey().partition() + (e.getValue() == UNKNOWN ? " at a position unknown"
-                            : " at offset " + e.getValue()) + " of " + ends.get(e.getKey()))
+            return behind.entrySet().stream()
+                    .findFirst()
+                    .map(e -> "partition " + e.getKey().partition()
+                            + (e.getValue() == UNKNOWN ? " at a position unknown" : " at offset " + e.getValue())
+                            + " of " + ends.get(e.getKey()))
                     .orElse("none");
         }
     }
@@ -111,7 +111,11 @@ public final class ReadToEnd {
     /** The partitions of {@code topic}; empty when the topic does not exist. */
     public static List<TopicPartition> partitions(Consumer<?, ?> consumer, String topic, Duration timeout) {
         var infos = consumer.partitionsFor(topic, timeout);
-        return infos == null ? List.of() : infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+        return infos == null
+                ? List.of()
+                : infos.stream()
+                        .map(p -> new TopicPartition(topic, p.partition()))
+                        .toList();
     }
 
     /**
@@ -120,8 +124,11 @@ public final class ReadToEnd {
      *
      * @param consumer assigned (at least) the partitions of {@code ends}, positioned where the read starts
      */
-    public static <K, V> Result read(Consumer<K, V> consumer, Map<TopicPartition, Long> ends, Limit limit,
-                                     java.util.function.Consumer<ConsumerRecord<K, V>> sink) {
+    public static <K, V> Result read(
+            Consumer<K, V> consumer,
+            Map<TopicPartition, Long> ends,
+            Limit limit,
+            java.util.function.Consumer<ConsumerRecord<K, V>> sink) {
         Map<TopicPartition, Long> pending = new LinkedHashMap<>();
         ends.keySet().forEach(tp -> pending.put(tp, UNKNOWN));
         long records = 0;
@@ -144,8 +151,8 @@ public final class ReadToEnd {
      * Takes the positions of the pending partitions, dropping those at their end; true when any position moved
      * (a partition that reached its end moved too).
      */
-    private static boolean update(Consumer<?, ?> consumer, Map<TopicPartition, Long> pending,
-                                  Map<TopicPartition, Long> ends, Limit limit) {
+    private static boolean update(
+            Consumer<?, ?> consumer, Map<TopicPartition, Long> pending, Map<TopicPartition, Long> ends, Limit limit) {
         boolean moved = false;
         var it = pending.entrySet().iterator();
         while (it.hasNext()) {

@@ -1,5 +1,10 @@
 package io.genaibatch.kafka;
 
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.BatchRecord;
+import io.genaibatch.records.GenAiRequest;
+import io.genaibatch.records.GenAiResponse;
+import io.genaibatch.records.WindowPolicy;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -11,12 +16,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
-import io.genaibatch.records.BatchJob;
-import io.genaibatch.records.BatchRecord;
-import io.genaibatch.records.GenAiRequest;
-import io.genaibatch.records.GenAiResponse;
-import io.genaibatch.records.WindowPolicy;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.generic.GenericDatumReader;
@@ -46,8 +45,11 @@ public final class RecordCodec<T extends SpecificRecord> {
      * ("found Avro BatchJob") instead of "unknown fingerprint". Immutable.
      */
     private static final Map<Long, String> VALUE_RECORDS_BY_FINGERPRINT = Stream.of(
-                    GenAiRequest.getClassSchema(), BatchRecord.getClassSchema(), BatchJob.getClassSchema(),
-                    GenAiResponse.getClassSchema(), WindowPolicy.getClassSchema())
+                    GenAiRequest.getClassSchema(),
+                    BatchRecord.getClassSchema(),
+                    BatchJob.getClassSchema(),
+                    GenAiResponse.getClassSchema(),
+                    WindowPolicy.getClassSchema())
             .collect(Collectors.toUnmodifiableMap(SchemaNormalization::parsingFingerprint64, Schema::getName));
 
     private final Class<T> type;
@@ -62,10 +64,12 @@ public final class RecordCodec<T extends SpecificRecord> {
      * (only a hint), and capped so that one huge value leaves no lasting trace.
      */
     private volatile int lastEncodedSize = MIN_ENCODE_BUFFER;
+
     private static final int MIN_ENCODE_BUFFER = 256;
     private static final int MAX_ENCODE_BUFFER_HINT = 1 << 20;
 
-    private RecordCodec(Class<T> type, Schema schema, BinaryMessageEncoder<T> avroEncoder, BinaryMessageDecoder<T> avroDecoder) {
+    private RecordCodec(
+            Class<T> type, Schema schema, BinaryMessageEncoder<T> avroEncoder, BinaryMessageDecoder<T> avroDecoder) {
         JsonRecordConverter.checkSupported(schema);
         this.type = type;
         this.schema = schema;
@@ -78,27 +82,41 @@ public final class RecordCodec<T extends SpecificRecord> {
 
     /** Values of genai.requests. */
     public static RecordCodec<GenAiRequest> genAiRequest() {
-        return new RecordCodec<>(GenAiRequest.class, GenAiRequest.getClassSchema(), GenAiRequest.getEncoder(), GenAiRequest.getDecoder());
+        return new RecordCodec<>(
+                GenAiRequest.class,
+                GenAiRequest.getClassSchema(),
+                GenAiRequest.getEncoder(),
+                GenAiRequest.getDecoder());
     }
 
     /** Values of genai.batches. */
     public static RecordCodec<BatchRecord> batchRecord() {
-        return new RecordCodec<>(BatchRecord.class, BatchRecord.getClassSchema(), BatchRecord.getEncoder(), BatchRecord.getDecoder());
+        return new RecordCodec<>(
+                BatchRecord.class, BatchRecord.getClassSchema(), BatchRecord.getEncoder(), BatchRecord.getDecoder());
     }
 
     /** Values of genai.jobs. */
     public static RecordCodec<BatchJob> batchJob() {
-        return new RecordCodec<>(BatchJob.class, BatchJob.getClassSchema(), BatchJob.getEncoder(), BatchJob.getDecoder());
+        return new RecordCodec<>(
+                BatchJob.class, BatchJob.getClassSchema(), BatchJob.getEncoder(), BatchJob.getDecoder());
     }
 
     /** Values of genai.responses. */
     public static RecordCodec<GenAiResponse> genAiResponse() {
-        return new RecordCodec<>(GenAiResponse.class, GenAiResponse.getClassSchema(), GenAiResponse.getEncoder(), GenAiResponse.getDecoder());
+        return new RecordCodec<>(
+                GenAiResponse.class,
+                GenAiResponse.getClassSchema(),
+                GenAiResponse.getEncoder(),
+                GenAiResponse.getDecoder());
     }
 
     /** Values of genai.window-config. */
     public static RecordCodec<WindowPolicy> windowPolicy() {
-        return new RecordCodec<>(WindowPolicy.class, WindowPolicy.getClassSchema(), WindowPolicy.getEncoder(), WindowPolicy.getDecoder());
+        return new RecordCodec<>(
+                WindowPolicy.class,
+                WindowPolicy.getClassSchema(),
+                WindowPolicy.getEncoder(),
+                WindowPolicy.getDecoder());
     }
 
     public Class<T> type() {
@@ -129,7 +147,8 @@ public final class RecordCodec<T extends SpecificRecord> {
             };
         } catch (IOException | RuntimeException e) {
             // Avro reports a null required field as a NullPointerException naming it: keep its words.
-            throw new SerializationException("cannot encode " + schema.getName() + " as " + format + ": " + e.getMessage(), e);
+            throw new SerializationException(
+                    "cannot encode " + schema.getName() + " as " + format + ": " + e.getMessage(), e);
         }
     }
 
@@ -153,25 +172,30 @@ public final class RecordCodec<T extends SpecificRecord> {
         if (first < bytes.length && bytes[first] == '[') {
             throw failure("expected a JSON object, found a JSON array");
         }
-        throw failure("expected Avro single-object encoding (0xC3 0x01) or a JSON object, found " + describe(bytes) + hint(bytes, first));
+        throw failure("expected Avro single-object encoding (0xC3 0x01) or a JSON object, found " + describe(bytes)
+                + hint(bytes, first));
     }
 
     private T decodeAvro(byte[] bytes) {
         if (bytes.length < AVRO_HEADER_LENGTH) {
-            throw failure("Avro single-object header is truncated: found " + bytes.length + " bytes, need at least " + AVRO_HEADER_LENGTH);
+            throw failure("Avro single-object header is truncated: found " + bytes.length + " bytes, need at least "
+                    + AVRO_HEADER_LENGTH);
         }
         long found = ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         if (found != fingerprint) {
             String other = VALUE_RECORDS_BY_FINGERPRINT.get(found);
             throw failure("expected Avro " + schema.getName() + " (schema fingerprint " + hex(fingerprint) + "), found "
-                    + (other != null ? "Avro " + other + " (wrong topic?)"
-                            : "an unknown schema fingerprint " + hex(found) + " (another record type, or a schema version this service does not know)"));
+                    + (other != null
+                            ? "Avro " + other + " (wrong topic?)"
+                            : "an unknown schema fingerprint " + hex(found)
+                                    + " (another record type, or a schema version this service does not know)"));
         }
         // First walk the datum without building it: Avro's reader allocates whatever length a corrupt
         // value claims (20 bytes saying "a 1 GB string follows" would throw OutOfMemoryError and kill the
         // stream thread), while skipping allocates nothing and hits the end of the bytes instead. Every
         // array and map element of our schemas takes at least one byte, so the walk is bounded too.
-        ByteArrayInputStream body = new ByteArrayInputStream(bytes, AVRO_HEADER_LENGTH, bytes.length - AVRO_HEADER_LENGTH);
+        ByteArrayInputStream body =
+                new ByteArrayInputStream(bytes, AVRO_HEADER_LENGTH, bytes.length - AVRO_HEADER_LENGTH);
         try {
             GenericDatumReader.skip(schema, DecoderFactory.get().directBinaryDecoder(body, null));
         } catch (IOException | RuntimeException e) {
@@ -190,7 +214,10 @@ public final class RecordCodec<T extends SpecificRecord> {
     }
 
     private RecordDecodingException corrupt(byte[] bytes, Exception e) {
-        return failure("Avro " + schema.getName() + " body is truncated or corrupt (" + bytes.length + " bytes): " + rootCause(e), e);
+        return failure(
+                "Avro " + schema.getName() + " body is truncated or corrupt (" + bytes.length + " bytes): "
+                        + rootCause(e),
+                e);
     }
 
     private T decodeJson(byte[] bytes) {
@@ -225,7 +252,10 @@ public final class RecordCodec<T extends SpecificRecord> {
         if (bytes.length == 0) {
             return "0 bytes";
         }
-        StringBuilder text = new StringBuilder().append(bytes.length).append(bytes.length == 1 ? " byte" : " bytes").append(" starting");
+        StringBuilder text = new StringBuilder()
+                .append(bytes.length)
+                .append(bytes.length == 1 ? " byte" : " bytes")
+                .append(" starting");
         for (int i = 0; i < Math.min(bytes.length, SHOWN_BYTES); i++) {
             text.append(String.format(" 0x%02X", bytes[i]));
         }

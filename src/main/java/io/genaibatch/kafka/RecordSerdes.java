@@ -1,12 +1,11 @@
 package io.genaibatch.kafka;
 
-import java.util.Objects;
-
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.BatchRecord;
 import io.genaibatch.records.GenAiRequest;
 import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.WindowPolicy;
+import java.util.Objects;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -21,8 +20,7 @@ import org.apache.kafka.common.serialization.Serializer;
  * throws {@link RecordDecodingException}, which Kafka hands to the configured deserialization handler.
  */
 public final class RecordSerdes {
-    private RecordSerdes() {
-    }
+    private RecordSerdes() {}
 
     public static Serde<GenAiRequest> genAiRequest(ValueFormat writeFormat) {
         return serde(RecordCodec.genAiRequest(), writeFormat);

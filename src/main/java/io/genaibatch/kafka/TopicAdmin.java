@@ -9,7 +9,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -27,14 +26,14 @@ public final class TopicAdmin {
     }
 
     /** The state of one topic compared with its spec. */
-    public record TopicStatus(TopicSpec spec, boolean exists, boolean created, int partitions, int replication,
-                              List<String> drift) {
+    public record TopicStatus(
+            TopicSpec spec, boolean exists, boolean created, int partitions, int replication, List<String> drift) {
         public String describe() {
             if (!exists) {
                 return spec.name() + ": MISSING";
             }
-            String head = spec.name() + ": " + (created ? "CREATED" : "exists") + ", " + partitions + " partitions, replication "
-                    + replication;
+            String head = spec.name() + ": " + (created ? "CREATED" : "exists") + ", " + partitions
+                    + " partitions, replication " + replication;
             return drift.isEmpty() ? head + ", as configured" : head + ", DRIFT: " + String.join("; ", drift);
         }
     }
@@ -42,8 +41,10 @@ public final class TopicAdmin {
     /** Creates every missing topic, then describes all of them. */
     public List<TopicStatus> createMissing(Collection<TopicSpec> specs) throws InterruptedException {
         Set<String> existing = existingNames();
-        List<NewTopic> missing = specs.stream().filter(s -> !existing.contains(s.name()))
-                .map(s -> new NewTopic(s.name(), Optional.of(s.partitions()), s.replicationFactor()).configs(s.configs()))
+        List<NewTopic> missing = specs.stream()
+                .filter(s -> !existing.contains(s.name()))
+                .map(s ->
+                        new NewTopic(s.name(), Optional.of(s.partitions()), s.replicationFactor()).configs(s.configs()))
                 .toList();
         Set<String> created = missing.stream().map(NewTopic::name).collect(Collectors.toSet());
         if (!missing.isEmpty()) {
@@ -52,7 +53,9 @@ public final class TopicAdmin {
             } catch (ExecutionException e) {
                 // Another instance may have created them at the same moment: that is fine.
                 if (!(e.getCause() instanceof TopicExistsException)) {
-                    throw new IllegalStateException("Could not create topics " + created + ": " + e.getCause().getMessage(),
+                    throw new IllegalStateException(
+                            "Could not create topics " + created + ": "
+                                    + e.getCause().getMessage(),
                             e.getCause());
                 }
             }
@@ -92,19 +95,26 @@ public final class TopicAdmin {
     public Optional<String> config(String topic, String key, Duration timeout)
             throws InterruptedException, ExecutionException, java.util.concurrent.TimeoutException {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        Config config = admin.describeConfigs(List.of(resource)).all()
-                .get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).get(resource);
+        Config config = admin.describeConfigs(List.of(resource))
+                .all()
+                .get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                .get(resource);
         ConfigEntry entry = config == null ? null : config.get(key);
         return entry == null ? Optional.empty() : Optional.ofNullable(entry.value());
     }
 
     private List<TopicStatus> describe(Collection<TopicSpec> specs, Set<String> created) throws InterruptedException {
         Set<String> existing = existingNames();
-        List<String> names = specs.stream().map(TopicSpec::name).filter(existing::contains).toList();
+        List<String> names =
+                specs.stream().map(TopicSpec::name).filter(existing::contains).toList();
         try {
-            Map<String, TopicDescription> descriptions = admin.describeTopics(names).allTopicNames().get();
+            Map<String, TopicDescription> descriptions =
+                    admin.describeTopics(names).allTopicNames().get();
             Map<ConfigResource, Config> configs = admin.describeConfigs(names.stream()
-                    .map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList()).all().get();
+                            .map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n))
+                            .toList())
+                    .all()
+                    .get();
             Map<String, Config> configByName = configs.entrySet().stream()
                     .collect(Collectors.toMap(e -> e.getKey().name(), Map.Entry::getValue));
             List<TopicStatus> result = new ArrayList<>();
@@ -120,7 +130,8 @@ public final class TopicAdmin {
                 if (partitions != spec.partitions()) {
                     drift.add("partitions " + partitions + ", configured " + spec.partitions());
                 }
-                spec.replicationFactor().filter(rf -> rf != replication)
+                spec.replicationFactor()
+                        .filter(rf -> rf != replication)
                         .ifPresent(rf -> drift.add("replication " + replication + ", configured " + rf));
                 Map<String, String> actual = configByName.get(spec.name()).entries().stream()
                         .collect(Collectors.toMap(ConfigEntry::name, e -> String.valueOf(e.value()), (a, b) -> a));
@@ -133,7 +144,8 @@ public final class TopicAdmin {
             }
             return result;
         } catch (ExecutionException e) {
-            throw new IllegalStateException("Could not describe topics " + names + ": " + e.getCause().getMessage(), e.getCause());
+            throw new IllegalStateException(
+                    "Could not describe topics " + names + ": " + e.getCause().getMessage(), e.getCause());
         }
     }
 
@@ -141,8 +153,8 @@ public final class TopicAdmin {
         try {
             return admin.listTopics().names().get();
         } catch (ExecutionException e) {
-            throw new IllegalStateException("Could not list topics: " + e.getCause().getMessage(), e.getCause());
+            throw new IllegalStateException(
+                    "Could not list topics: " + e.getCause().getMessage(), e.getCause());
         }
     }
-
 }

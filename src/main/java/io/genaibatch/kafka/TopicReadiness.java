@@ -5,7 +5,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
@@ -17,17 +16,22 @@ import org.apache.kafka.common.TopicPartition;
  * itself, so its success means the partition is ready.
  */
 public final class TopicReadiness {
-    private TopicReadiness() {
-    }
+    private TopicReadiness() {}
 
-    public static void awaitServed(Admin admin, Collection<String> topics, Duration timeout) throws InterruptedException {
+    public static void awaitServed(Admin admin, Collection<String> topics, Duration timeout)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         Exception last = null;
         while (System.nanoTime() < deadline) {
             try {
                 Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
-                admin.describeTopics(topics).allTopicNames().get().values().forEach(d -> d.partitions()
-                        .forEach(p -> partitions.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
+                admin.describeTopics(topics)
+                        .allTopicNames()
+                        .get()
+                        .values()
+                        .forEach(d -> d.partitions()
+                                .forEach(p -> partitions.put(
+                                        new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
                 admin.listOffsets(partitions).all().get();
                 return;
             } catch (ExecutionException e) {
@@ -35,6 +39,7 @@ public final class TopicReadiness {
                 Thread.sleep(100); // the broker is electing leaders: ask again shortly
             }
         }
-        throw new IllegalStateException("topics " + topics + " not served by their leaders after " + timeout.toSeconds() + " s", last);
+        throw new IllegalStateException(
+                "topics " + topics + " not served by their leaders after " + timeout.toSeconds() + " s", last);
     }
 }

@@ -1,12 +1,5 @@
 package io.genaibatch.ops;
 
-import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.genaibatch.config.ConfigKeys;
@@ -15,6 +8,12 @@ import io.genaibatch.jobs.JobsView;
 import io.genaibatch.ops.UsageLedger.ModelUsage;
 import io.genaibatch.records.JobState;
 import io.genaibatch.run.OpenBatches;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * One model as the status page and /api/models show it: the window policy in force (resolved as the accumulator
@@ -23,8 +22,8 @@ import io.genaibatch.run.OpenBatches;
  * @param policy null when genai.window-config could not be read yet, or this process cannot resolve policies
  * @param open the open batches of every model as this process knows them (or why it does not)
  */
-record ModelLine(String model, WindowPolicyReader.Policy policy, OpenBatches open, long jobsInFlight,
-                 ModelUsage usage) {
+record ModelLine(
+        String model, WindowPolicyReader.Policy policy, OpenBatches open, long jobsInFlight, ModelUsage usage) {
     /** What the page and /api/models say of open batches in a process that runs no accumulator. */
     static final String NO_ACCUMULATOR = "no accumulator in this process";
 
@@ -38,9 +37,17 @@ record ModelLine(String model, WindowPolicyReader.Policy policy, OpenBatches ope
         jobs.forEach(b -> models.add(JobsView.modelName(b.job().getModel())));
         models.addAll(window.keySet());
         models.addAll(status.openBatches().byModel().keySet());
-        return models.stream().map(m -> new ModelLine(m, window.get(m), status.openBatches(),
-                jobs.stream().filter(b -> inFlight(b) && JobsView.sameModel(b.job().getModel(), m)).count(),
-                usage.getOrDefault(m, new ModelUsage(m, 0, 0, 0, 0, 0, 0, true)))).toList();
+        return models.stream()
+                .map(m -> new ModelLine(
+                        m,
+                        window.get(m),
+                        status.openBatches(),
+                        jobs.stream()
+                                .filter(b -> inFlight(b)
+                                        && JobsView.sameModel(b.job().getModel(), m))
+                                .count(),
+                        usage.getOrDefault(m, new ModelUsage(m, 0, 0, 0, 0, 0, 0, true))))
+                .toList();
     }
 
     /** Not published yet: its requests are still to be answered (by it or by its children). */

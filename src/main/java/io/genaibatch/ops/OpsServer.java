@@ -1,5 +1,8 @@
 package io.genaibatch.ops;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -12,10 +15,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
-import com.sun.net.httpserver.HttpServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,8 +42,7 @@ public final class OpsServer implements AutoCloseable {
      *
      * @throws UncheckedIOException naming the address when it cannot be bound (port in use, unknown host)
      */
-    public static OpsServer start(String host, int port, Map<String, HttpHandler> routes,
-                                  AutoCloseable... closedWith) {
+    public static OpsServer start(String host, int port, Map<String, HttpHandler> routes, AutoCloseable... closedWith) {
         Map<String, HttpHandler> exact = new LinkedHashMap<>(routes);
         AtomicInteger n = new AtomicInteger();
         ExecutorService threads = Executors.newFixedThreadPool(2, r -> {
@@ -58,8 +56,10 @@ public final class OpsServer implements AutoCloseable {
         } catch (IOException e) {
             threads.shutdownNow();
             closeAll(List.of(closedWith));
-            throw new UncheckedIOException("cannot serve HTTP on " + host + ":" + port + " (http.host / http.port, "
-                    + "--http-port; 0 turns it off): " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot serve HTTP on " + host + ":" + port + " (http.host / http.port, "
+                            + "--http-port; 0 turns it off): " + e.getMessage(),
+                    e);
         }
         server.createContext("/", exchange -> route(exchange, exact));
         server.setExecutor(threads);
@@ -71,7 +71,8 @@ public final class OpsServer implements AutoCloseable {
 
     /** {@code http://host:port}, a loopback address when listening on every interface. */
     public String baseUrl() {
-        String host = server.getAddress().getAddress().isAnyLocalAddress() ? "127.0.0.1"
+        String host = server.getAddress().getAddress().isAnyLocalAddress()
+                ? "127.0.0.1"
                 : server.getAddress().getHostString();
         return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
     }
@@ -85,7 +86,11 @@ public final class OpsServer implements AutoCloseable {
             String method = exchange.getRequestMethod();
             HttpHandler handler = routes.get(exchange.getRequestURI().getPath());
             if (handler == null) {
-                send(exchange, 404, "text/plain; charset=utf-8", "not found; try " + String.join(", ", routes.keySet()));
+                send(
+                        exchange,
+                        404,
+                        "text/plain; charset=utf-8",
+                        "not found; try " + String.join(", ", routes.keySet()));
             } else if (!"GET".equals(method) && !"HEAD".equals(method)) {
                 exchange.getResponseHeaders().set("Allow", "GET, HEAD");
                 send(exchange, 405, "text/plain; charset=utf-8", method + " is not allowed; use GET");

@@ -1,13 +1,12 @@
 package io.genaibatch.ops;
 
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.genaibatch.run.Readiness;
 import io.genaibatch.run.Role;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What {@code /health/ready} answers: 200 when every role of the process is ready, else 503; the body names each
@@ -55,7 +54,8 @@ record ReadinessReport(int httpStatus, String json) {
         if (stopped.isCompletedExceptionally()) {
             Throwable why = stopped.handle((ok, e) -> e).join();
             Throwable cause = why instanceof java.util.concurrent.CompletionException && why.getCause() != null
-                    ? why.getCause() : why;
+                    ? why.getCause()
+                    : why;
             return Readiness.notReady("stopped on its own: " + cause.getMessage());
         }
         if (stopped.isDone()) {

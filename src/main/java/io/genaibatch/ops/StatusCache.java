@@ -1,5 +1,15 @@
 package io.genaibatch.ops;
 
+import io.genaibatch.config.ConfigKeys;
+import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.jobs.JobsReader;
+import io.genaibatch.jobs.JobsView;
+import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.kafka.ReadToEnd;
+import io.genaibatch.kafka.Topics;
+import io.genaibatch.ops.UsageLedger.ModelUsage;
+import io.genaibatch.records.GenAiResponse;
+import io.genaibatch.run.OpenBatches;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -16,17 +26,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-
-import io.genaibatch.config.ConfigKeys;
-import io.genaibatch.config.GenAiBatchConfig;
-import io.genaibatch.jobs.JobsReader;
-import io.genaibatch.jobs.JobsView;
-import io.genaibatch.kafka.KafkaClients;
-import io.genaibatch.kafka.ReadToEnd;
-import io.genaibatch.kafka.Topics;
-import io.genaibatch.ops.UsageLedger.ModelUsage;
-import io.genaibatch.records.GenAiResponse;
-import io.genaibatch.run.OpenBatches;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -67,11 +66,18 @@ final class StatusCache implements AutoCloseable {
      * @param openBatches this process's open batches, read from its accumulator (or why they are not known)
      * @param responsesCaughtUp false while the first read of genai.responses is still going through the topic
      */
-    record Status(Instant refreshedAt, JobsReader.Snapshot jobs, String jobsProblem,
-                  Map<String, WindowPolicyReader.Policy> window, String windowProblem, OpenBatches openBatches,
-                  List<ModelUsage> usageTotal, List<ModelUsage> usageToday, List<Minute> lastHour,
-                  boolean responsesCaughtUp, String responsesProblem) {
-    }
+    record Status(
+            Instant refreshedAt,
+            JobsReader.Snapshot jobs,
+            String jobsProblem,
+            Map<String, WindowPolicyReader.Policy> window,
+            String windowProblem,
+            OpenBatches openBatches,
+            List<ModelUsage> usageTotal,
+            List<ModelUsage> usageToday,
+            List<Minute> lastHour,
+            boolean responsesCaughtUp,
+            String responsesProblem) {}
 
     private final GenAiBatchConfig config;
     private final WindowPolicyReader policies;
@@ -122,7 +128,8 @@ final class StatusCache implements AutoCloseable {
         e.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         e.scheduleWithFixedDelay(this::refresh, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
         executor = e;
-        log.info("status page: reading genai.jobs, genai.window-config and genai.responses every {}",
+        log.info(
+                "status page: reading genai.jobs, genai.window-config and genai.responses every {}",
                 ConfigKeys.HTTP_REFRESH_INTERVAL.format(interval));
     }
 
@@ -131,7 +138,10 @@ final class StatusCache implements AutoCloseable {
         try {
             refreshOnce();
         } catch (RuntimeException e) {
-            log.warn("status page: refresh failed; trying again in {}", ConfigKeys.HTTP_REFRESH_INTERVAL.format(interval), e);
+            log.warn(
+                    "status page: refresh failed; trying again in {}",
+                    ConfigKeys.HTTP_REFRESH_INTERVAL.format(interval),
+                    e);
         }
     }
 
@@ -142,7 +152,8 @@ final class StatusCache implements AutoCloseable {
         JobsReader.Snapshot jobs = before == null ? null : before.jobs();
         String jobsProblem = null;
         try {
-            jobs = JobsReader.readJobs(new KafkaClients(config), Topics.from(config).jobs(), interval.multipliedBy(3));
+            jobs = JobsReader.readJobs(
+                    new KafkaClients(config), Topics.from(config).jobs(), interval.multipliedBy(3));
         } catch (RuntimeException e) {
             jobsProblem = problem("genai.jobs", e, before == null ? null : before.jobsProblem());
         }
@@ -172,8 +183,18 @@ final class StatusCache implements AutoCloseable {
             open = OpenBatches.unknown("the accumulator's store could not be read: " + e.getMessage());
         }
         rollDay();
-        status.set(new Status(now, jobs, jobsProblem, window, windowProblem, open, usage, today.byModel(),
-                lastHour(now), caughtUp, responsesProblem));
+        status.set(new Status(
+                now,
+                jobs,
+                jobsProblem,
+                window,
+                windowProblem,
+                open,
+                usage,
+                today.byModel(),
+                lastHour(now),
+                caughtUp,
+                responsesProblem));
     }
 
     /** The models with a job on genai.jobs or a response. */
@@ -201,7 +222,8 @@ final class StatusCache implements AutoCloseable {
             responses = openResponses();
         }
         Map<TopicPartition, Long> end = responses.endOffsets(responses.assignment(), interval);
-        if (!ReadToEnd.read(responses, end, ReadToEnd.Limit.within(budget), this::add).reached()) {
+        if (!ReadToEnd.read(responses, end, ReadToEnd.Limit.within(budget), this::add)
+                .reached()) {
             return;
         }
         caughtUp = true;
@@ -209,10 +231,15 @@ final class StatusCache implements AutoCloseable {
 
     private KafkaConsumer<byte[], byte[]> openResponses() {
         String topic = Topics.from(config).responses();
-        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(new KafkaClients(config).consumer(Map.of(
-                ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false,
-                ConsumerConfig.CLIENT_ID_CONFIG, "genai-batch-status")),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                new KafkaClients(config)
+                        .consumer(Map.of(
+                                ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG,
+                                false,
+                                ConsumerConfig.CLIENT_ID_CONFIG,
+                                "genai-batch-status")),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
         try {
             List<TopicPartition> partitions = ReadToEnd.partitions(consumer, topic, interval);
             if (partitions.isEmpty()) {
@@ -242,7 +269,8 @@ final class StatusCache implements AutoCloseable {
             long[] m = minutes.computeIfAbsent(minute, k -> new long[4]);
             m[0]++;
             if (response.getReceivedAt() != null) {
-                long latency = Math.max(0, completed.toEpochMilli() - response.getReceivedAt().toEpochMilli());
+                long latency = Math.max(
+                        0, completed.toEpochMilli() - response.getReceivedAt().toEpochMilli());
                 m[1]++;
                 m[2] += latency;
                 m[3] = Math.max(m[3], latency);
@@ -298,7 +326,8 @@ final class StatusCache implements AutoCloseable {
         e.shutdownNow();
         try {
             if (!e.awaitTermination(5, TimeUnit.SECONDS)) {
-                log.warn("status page: the refresh thread did not stop within 5 s; its Kafka consumer is left to the JVM");
+                log.warn(
+                        "status page: the refresh thread did not stop within 5 s; its Kafka consumer is left to the JVM");
                 return;
             }
         } catch (InterruptedException ie) {

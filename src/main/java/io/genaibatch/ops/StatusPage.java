@@ -1,13 +1,5 @@
 package io.genaibatch.ops;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import java.util.Locale;
-import java.util.function.ToLongFunction;
-
 import io.genaibatch.batch.Lineage;
 import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.jobs.JobsReader.Batch;
@@ -18,6 +10,13 @@ import io.genaibatch.records.BatchJob;
 import io.genaibatch.run.OpenBatches;
 import io.genaibatch.run.Readiness;
 import io.genaibatch.run.Role;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.ToLongFunction;
 
 /**
  * The status page as one self-contained HTML document: no script, no external asset, a meta refresh at the
@@ -35,8 +34,7 @@ final class StatusPage {
             svg{background:#fff;border:1px solid #ddd}
             """;
 
-    private StatusPage() {
-    }
+    private StatusPage() {}
 
     /** Before the first refresh: roles only, and a quicker refresh. */
     static String loading(List<? extends Role> roles) {
@@ -46,13 +44,17 @@ final class StatusPage {
         return h.append("</body></html>").toString();
     }
 
-    static String render(StatusCache.Status s, List<ModelLine> models, List<? extends Role> roles, Duration interval,
-                         Instant now) {
+    static String render(
+            StatusCache.Status s, List<ModelLine> models, List<? extends Role> roles, Duration interval, Instant now) {
         StringBuilder h = head(interval);
-        h.append("<h1>genai-batch</h1><p class=\"muted\">Read from Kafka at ").append(esc(s.refreshedAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString()))
-                .append(", every ").append(esc(ConfigKeys.HTTP_REFRESH_INTERVAL.format(interval)))
+        h.append("<h1>genai-batch</h1><p class=\"muted\">Read from Kafka at ")
+                .append(esc(s.refreshedAt()
+                        .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                        .toString()))
+                .append(", every ")
+                .append(esc(ConfigKeys.HTTP_REFRESH_INTERVAL.format(interval)))
                 .append(" (http.refresh-interval); this page reloads itself.</p>");
-        for (String problem : new String[]{s.jobsProblem(), s.windowProblem(), s.responsesProblem()}) {
+        for (String problem : new String[] {s.jobsProblem(), s.windowProblem(), s.responsesProblem()}) {
             if (problem != null) {
                 h.append("<p class=\"bad\">").append(esc(problem)).append("</p>");
             }
@@ -66,23 +68,30 @@ final class StatusPage {
         models(h, models, now);
         charts(h, s.lastHour());
         if (s.jobs() != null) {
-            List<Batch> inFlight = s.jobs().live().stream().filter(ModelLine::inFlight).sorted(JobsView.LIST_ORDER)
+            List<Batch> inFlight = s.jobs().live().stream()
+                    .filter(ModelLine::inFlight)
+                    .sorted(JobsView.LIST_ORDER)
                     .toList();
             h.append("<h2>Jobs in flight (").append(inFlight.size()).append(")</h2>");
             jobs(h, inFlight, now, "no job in flight", true);
             h.append("<h2>Recently finished</h2>");
             jobs(h, StatusRoutes.recentlyFinished(s, RECENT), now, "no finished job on genai.jobs", false);
         }
-        h.append("<p class=\"muted\">JSON: <a href=\"/api/jobs\">/api/jobs</a>, <a href=\"/api/models\">/api/models</a>."
-                + " Prices are cost.prices-file's (unset: the example prices of config/prices.yaml); totals cover what "
-                + "genai.responses' retention keeps.</p>");
+        h.append(
+                "<p class=\"muted\">JSON: <a href=\"/api/jobs\">/api/jobs</a>, <a href=\"/api/models\">/api/models</a>."
+                        + " Prices are cost.prices-file's (unset: the example prices of config/prices.yaml); totals cover what "
+                        + "genai.responses' retention keeps.</p>");
         return h.append("</body></html>").toString();
     }
 
     private static StringBuilder head(Duration refresh) {
-        return new StringBuilder(16_384).append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
-                .append("<meta http-equiv=\"refresh\" content=\"").append(Math.max(2, refresh.toSeconds()))
-                .append("\"><title>genai-batch status</title><style>").append(STYLE).append("</style></head><body>");
+        return new StringBuilder(16_384)
+                .append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
+                .append("<meta http-equiv=\"refresh\" content=\"")
+                .append(Math.max(2, refresh.toSeconds()))
+                .append("\"><title>genai-batch status</title><style>")
+                .append(STYLE)
+                .append("</style></head><body>");
     }
 
     private static void roles(StringBuilder h, List<? extends Role> roles) {
@@ -96,28 +105,45 @@ final class StatusPage {
             // What /health/ready says of it, so the page and the probe never disagree.
             Readiness r = ReadinessReport.readiness(role);
             String state = r.ready() ? "ready" : "NOT READY: " + String.join("; ", r.problems());
-            h.append("<tr><td>").append(esc(role.name())).append("</td><td class=\"").append(r.ready() ? "ok" : "bad")
-                    .append("\">").append(esc(state)).append("</td></tr>");
+            h.append("<tr><td>")
+                    .append(esc(role.name()))
+                    .append("</td><td class=\"")
+                    .append(r.ready() ? "ok" : "bad")
+                    .append("\">")
+                    .append(esc(state))
+                    .append("</td></tr>");
         }
         h.append("</table>");
     }
 
     private static void cost(StringBuilder h, StatusCache.Status s) {
-        h.append("<h2>Cost</h2><table><tr><th></th><th class=\"n\">requests</th><th class=\"n\">tokens</th>"
-                + "<th class=\"n\">batch cost</th><th class=\"n\">interactive cost</th><th class=\"n\">saved</th></tr>");
+        h.append(
+                "<h2>Cost</h2><table><tr><th></th><th class=\"n\">requests</th><th class=\"n\">tokens</th>"
+                        + "<th class=\"n\">batch cost</th><th class=\"n\">interactive cost</th><th class=\"n\">saved</th></tr>");
         costRow(h, "today (UTC)", UsageLedger.total(s.usageToday()));
         costRow(h, "total", UsageLedger.total(s.usageTotal()));
         h.append("</table>");
-        List<String> unpriced = s.usageTotal().stream().filter(u -> !u.priced()).map(ModelUsage::model).toList();
+        List<String> unpriced = s.usageTotal().stream()
+                .filter(u -> !u.priced())
+                .map(ModelUsage::model)
+                .toList();
         if (!unpriced.isEmpty()) {
-            h.append("<p class=\"muted\">No price for ").append(esc(String.join(", ", unpriced)))
+            h.append("<p class=\"muted\">No price for ")
+                    .append(esc(String.join(", ", unpriced)))
                     .append(": counted at $0.</p>");
         }
     }
 
     private static void costRow(StringBuilder h, String label, ModelUsage u) {
-        h.append("<tr><td>").append(label).append("</td>").append(num(u.requests())).append(num(u.tokens()))
-                .append(usd(u.batchUsd())).append(usd(u.interactiveUsd())).append(usd(u.savedUsd())).append("</tr>");
+        h.append("<tr><td>")
+                .append(label)
+                .append("</td>")
+                .append(num(u.requests()))
+                .append(num(u.tokens()))
+                .append(usd(u.batchUsd()))
+                .append(usd(u.interactiveUsd()))
+                .append(usd(u.savedUsd()))
+                .append("</tr>");
     }
 
     private static void models(StringBuilder h, List<ModelLine> models, Instant now) {
@@ -137,15 +163,20 @@ final class StatusPage {
             } else if (!m.policy().enabled()) {
                 h.append(" class=\"bad\">DISABLED (requests held)");
             } else {
-                h.append(">").append(esc(m.policy().maxRequests() + " requests / "
-                        + ConfigKeys.WINDOW_MAX_BYTES.format(m.policy().maxBytes()) + " / "
-                        + ConfigKeys.WINDOW_MAX_WAIT.format(m.policy().maxWait())
-                        + (m.policy().shards() > 1 ? ", " + m.policy().shards() + " shards" : "")));
+                h.append(">")
+                        .append(esc(m.policy().maxRequests() + " requests / "
+                                + ConfigKeys.WINDOW_MAX_BYTES.format(m.policy().maxBytes()) + " / "
+                                + ConfigKeys.WINDOW_MAX_WAIT.format(m.policy().maxWait())
+                                + (m.policy().shards() > 1 ? ", " + m.policy().shards() + " shards" : "")));
             }
             h.append("</td>");
             openBatch(h, m, now);
-            h.append(num(m.jobsInFlight())).append(num(m.usage().requests())).append(num(m.usage().tokens()))
-                    .append(usd(m.usage().batchUsd())).append(usd(m.usage().savedUsd())).append("</tr>");
+            h.append(num(m.jobsInFlight()))
+                    .append(num(m.usage().requests()))
+                    .append(num(m.usage().tokens()))
+                    .append(usd(m.usage().batchUsd()))
+                    .append(usd(m.usage().savedUsd()))
+                    .append("</tr>");
         }
         h.append("</table><p class=\"muted\">Open batches: those of the accumulate tasks (input partitions) this "
                 + "process runs. With several instances each shows its own; /metrics sums across them "
@@ -162,9 +193,15 @@ final class StatusPage {
             h.append("<td class=\"muted\">none</td>");
             return;
         }
-        h.append("<td>").append(esc(String.format(Locale.ROOT, "%,d requests, %,d bytes, open %s", b.requests(),
-                b.bytes(), JobsView.age(b.oldestOpenedAt(), now))
-                + (b.batches() > 1 ? " (" + b.batches() + " batches, oldest)" : ""))).append("</td>");
+        h.append("<td>")
+                .append(esc(String.format(
+                                Locale.ROOT,
+                                "%,d requests, %,d bytes, open %s",
+                                b.requests(),
+                                b.bytes(),
+                                JobsView.age(b.oldestOpenedAt(), now))
+                        + (b.batches() > 1 ? " (" + b.batches() + " batches, oldest)" : "")))
+                .append("</td>");
     }
 
     private static void charts(StringBuilder h, List<Minute> minutes) {
@@ -177,25 +214,52 @@ final class StatusPage {
     }
 
     /** Bars, one per minute, scaled to the hour's largest; its value labels the top. */
-    private static void chart(StringBuilder h, List<Minute> minutes, ToLongFunction<Minute> value, String colour,
-                              java.util.function.LongFunction<String> label) {
+    private static void chart(
+            StringBuilder h,
+            List<Minute> minutes,
+            ToLongFunction<Minute> value,
+            String colour,
+            java.util.function.LongFunction<String> label) {
         int w = 6;
         int height = 100;
         long max = Math.max(1, minutes.stream().mapToLong(value).max().orElse(1));
-        h.append("<svg width=\"").append(minutes.size() * w + 70).append("\" height=\"").append(height + 20)
-                .append("\" role=\"img\"><title>max ").append(esc(label.apply(max))).append("</title>");
+        h.append("<svg width=\"")
+                .append(minutes.size() * w + 70)
+                .append("\" height=\"")
+                .append(height + 20)
+                .append("\" role=\"img\"><title>max ")
+                .append(esc(label.apply(max)))
+                .append("</title>");
         for (int i = 0; i < minutes.size(); i++) {
             long v = value.applyAsLong(minutes.get(i));
             long bar = v * height / max;
-            h.append("<rect x=\"").append(i * w).append("\" y=\"").append(height - bar).append("\" width=\"")
-                    .append(w - 1).append("\" height=\"").append(bar).append("\" fill=\"").append(colour)
-                    .append("\"><title>").append(minutes.get(i).start()).append(": ").append(esc(label.apply(v)))
+            h.append("<rect x=\"")
+                    .append(i * w)
+                    .append("\" y=\"")
+                    .append(height - bar)
+                    .append("\" width=\"")
+                    .append(w - 1)
+                    .append("\" height=\"")
+                    .append(bar)
+                    .append("\" fill=\"")
+                    .append(colour)
+                    .append("\"><title>")
+                    .append(minutes.get(i).start())
+                    .append(": ")
+                    .append(esc(label.apply(v)))
                     .append("</title></rect>");
         }
-        h.append("<text x=\"").append(minutes.size() * w + 4).append("\" y=\"12\" font-size=\"11\">")
-                .append(esc(label.apply(max))).append("</text><text x=\"0\" y=\"").append(height + 15)
-                .append("\" font-size=\"11\">-60 min</text><text x=\"").append(minutes.size() * w - 20)
-                .append("\" y=\"").append(height + 15).append("\" font-size=\"11\">now</text></svg>");
+        h.append("<text x=\"")
+                .append(minutes.size() * w + 4)
+                .append("\" y=\"12\" font-size=\"11\">")
+                .append(esc(label.apply(max)))
+                .append("</text><text x=\"0\" y=\"")
+                .append(height + 15)
+                .append("\" font-size=\"11\">-60 min</text><text x=\"")
+                .append(minutes.size() * w - 20)
+                .append("\" y=\"")
+                .append(height + 15)
+                .append("\" font-size=\"11\">now</text></svg>");
     }
 
     private static void jobs(StringBuilder h, List<Batch> batches, Instant now, String none, boolean ageSinceCreated) {
@@ -203,25 +267,41 @@ final class StatusPage {
             h.append("<p class=\"muted\">").append(none).append("</p>");
             return;
         }
-        h.append("<table><tr><th>batch</th><th>model</th><th>state</th><th class=\"n\">").append(
-                        ageSinceCreated ? "age" : "finished")
+        h.append("<table><tr><th>batch</th><th>model</th><th>state</th><th class=\"n\">")
+                .append(ageSinceCreated ? "age" : "finished")
                 .append("</th><th class=\"n\">requests</th><th class=\"n\">ok</th><th class=\"n\">failed</th>"
                         + "<th class=\"n\">attempt</th><th>job</th></tr>");
         for (Batch b : batches) {
             BatchJob job = b.job();
             String state = JobsView.state(b);
-            boolean bad = state.contains("FAILED") || state.contains("EXPIRED") || state.contains("CANCELLED")
+            boolean bad = state.contains("FAILED")
+                    || state.contains("EXPIRED")
+                    || state.contains("CANCELLED")
                     || Lineage.HELD.equals(b.decision());
-            h.append("<tr><td><a href=\"/api/jobs?batch=").append(URLEncoder.encode(b.batchId(), StandardCharsets.UTF_8))
-                    .append("\">").append(esc(b.batchId())).append("</a></td><td>").append(esc(job.getModel()))
-                    .append("</td><td").append(bad ? " class=\"bad\"" : "").append(">").append(esc(state))
+            h.append("<tr><td><a href=\"/api/jobs?batch=")
+                    .append(URLEncoder.encode(b.batchId(), StandardCharsets.UTF_8))
+                    .append("\">")
+                    .append(esc(b.batchId()))
+                    .append("</a></td><td>")
+                    .append(esc(job.getModel()))
+                    .append("</td><td")
+                    .append(bad ? " class=\"bad\"" : "")
+                    .append(">")
+                    .append(esc(state))
                     .append("</td><td class=\"n\">")
                     .append(esc(JobsView.age(ageSinceCreated ? job.getCreatedAt() : job.getUpdatedAt(), now)))
-                    .append(ageSinceCreated ? "" : " ago").append("</td>").append(num(job.getItemCount()))
-                    .append(job.getStats() == null ? "<td class=\"n\">-</td><td class=\"n\">-</td>"
-                            : num(job.getStats().getSuccessfulCount()) + num(job.getStats().getFailedCount()))
-                    .append(num(b.attempt())).append("<td>")
-                    .append(esc(job.getJobName() == null ? "-" : job.getJobName())).append("</td></tr>");
+                    .append(ageSinceCreated ? "" : " ago")
+                    .append("</td>")
+                    .append(num(job.getItemCount()))
+                    .append(
+                            job.getStats() == null
+                                    ? "<td class=\"n\">-</td><td class=\"n\">-</td>"
+                                    : num(job.getStats().getSuccessfulCount())
+                                            + num(job.getStats().getFailedCount()))
+                    .append(num(b.attempt()))
+                    .append("<td>")
+                    .append(esc(job.getJobName() == null ? "-" : job.getJobName()))
+                    .append("</td></tr>");
         }
         h.append("</table>");
     }

@@ -1,13 +1,5 @@
 package io.genaibatch.ops;
 
-import java.io.IOException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.Comparator;
-import java.util.List;
-import java.util.Optional;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -15,6 +7,13 @@ import com.sun.net.httpserver.HttpExchange;
 import io.genaibatch.jobs.JobsReader.Batch;
 import io.genaibatch.jobs.JobsView;
 import io.genaibatch.run.Role;
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * The status page {@code /} and {@code /api/jobs}, {@code /api/models}: all answered from the {@link StatusCache}'s
@@ -32,14 +31,14 @@ final class StatusRoutes {
 
     void page(HttpExchange exchange) throws IOException {
         Optional<StatusCache.Status> status = cache.current();
-        String html = status.map(s -> StatusPage.render(s, ModelLine.of(s), roles, cache.interval(),
-                        Instant.now()))
+        String html = status.map(s -> StatusPage.render(s, ModelLine.of(s), roles, cache.interval(), Instant.now()))
                 .orElseGet(() -> StatusPage.loading(roles));
         OpsServer.send(exchange, 200, "text/html; charset=utf-8", html);
     }
 
     /** Jobs per /api/jobs answer unless {@code ?limit=} says otherwise: every hit serialises what it returns. */
     static final int JOBS_LIMIT_DEFAULT = 1000;
+
     static final int JOBS_LIMIT_MAX = 100_000;
 
     /**
@@ -69,7 +68,8 @@ final class StatusRoutes {
                 .filter(b -> batch == null || b.batchId().equals(batch))
                 .filter(b -> model == null || JobsView.sameModel(b.job().getModel(), model))
                 .filter(b -> !open || ModelLine.inFlight(b))
-                .sorted(JobsView.LIST_ORDER).toList();
+                .sorted(JobsView.LIST_ORDER)
+                .toList();
         ArrayNode array = mapper.createArrayNode();
         // The newest: a script that polls with a limit must see the jobs created since its last look.
         shown.subList(Math.max(0, shown.size() - limit.get()), shown.size())
@@ -106,9 +106,11 @@ final class StatusRoutes {
     private void loading(HttpExchange exchange, String problem) throws IOException {
         ObjectNode o = mapper.createObjectNode();
         o.put("status", "LOADING");
-        o.put("message", problem != null ? problem
-                : "the first read of Kafka is not done yet; try again in a few seconds");
-        exchange.getResponseHeaders().set("Retry-After", Long.toString(Math.max(1, cache.interval().toSeconds())));
+        o.put(
+                "message",
+                problem != null ? problem : "the first read of Kafka is not done yet; try again in a few seconds");
+        exchange.getResponseHeaders()
+                .set("Retry-After", Long.toString(Math.max(1, cache.interval().toSeconds())));
         OpsServer.send(exchange, 503, "application/json", o.toString());
     }
 
@@ -119,16 +121,21 @@ final class StatusRoutes {
             return null;
         }
         return java.util.Arrays.stream(query.split("&"))
-                .filter(p -> URLDecoder.decode(p.split("=", 2)[0], StandardCharsets.UTF_8).equals(name))
+                .filter(p -> URLDecoder.decode(p.split("=", 2)[0], StandardCharsets.UTF_8)
+                        .equals(name))
                 .map(p -> p.contains("=") ? URLDecoder.decode(p.split("=", 2)[1], StandardCharsets.UTF_8) : "")
                 .filter(v -> !v.isEmpty())
-                .findFirst().orElse(null);
+                .findFirst()
+                .orElse(null);
     }
 
     /** Recently finished: the newest {@code limit} published jobs, newest first. */
     static List<Batch> recentlyFinished(StatusCache.Status status, int limit) {
-        return status.jobs().live().stream().filter(b -> !ModelLine.inFlight(b))
-                .sorted(Comparator.comparing((Batch b) -> b.job().getUpdatedAt()).reversed())
-                .limit(limit).toList();
+        return status.jobs().live().stream()
+                .filter(b -> !ModelLine.inFlight(b))
+                .sorted(Comparator.comparing((Batch b) -> b.job().getUpdatedAt())
+                        .reversed())
+                .limit(limit)
+                .toList();
     }
 }

@@ -1,12 +1,5 @@
 package io.genaibatch.ops;
 
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.genaibatch.config.GenAiBatchConfig;
@@ -19,6 +12,12 @@ import io.genaibatch.kafka.Topics;
 import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.ResponseStatus;
 import io.genaibatch.records.Usage;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -33,8 +32,15 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  */
 public final class UsageLedger {
     /** One model's line. {@code priced} is false when the price file has no price for it (its costs are 0). */
-    public record ModelUsage(String model, long requests, long succeeded, long inputTokens, long outputTokens,
-                             double batchUsd, double interactiveUsd, boolean priced) {
+    public record ModelUsage(
+            String model,
+            long requests,
+            long succeeded,
+            long inputTokens,
+            long outputTokens,
+            double batchUsd,
+            double interactiveUsd,
+            boolean priced) {
         public double savedUsd() {
             return interactiveUsd - batchUsd;
         }
@@ -63,6 +69,7 @@ public final class UsageLedger {
     private final RecordCodec<GenAiResponse> codec = RecordCodec.genAiResponse();
     /** model → requests, succeeded, input tokens, output tokens. */
     private final Map<String, long[]> counts = new TreeMap<>();
+
     private long undecodable;
 
     public UsageLedger(Prices prices) {
@@ -76,8 +83,8 @@ public final class UsageLedger {
      */
     public static UsageLedger read(GenAiBatchConfig config, Instant since, Duration timeout) {
         UsageLedger ledger = new UsageLedger(Prices.from(config));
-        JobsReader.readTopic(new KafkaClients(config), Topics.from(config).responses(), timeout, since,
-                ledger::addRecord);
+        JobsReader.readTopic(
+                new KafkaClients(config), Topics.from(config).responses(), timeout, since, ledger::addRecord);
         return ledger;
     }
 
@@ -129,7 +136,14 @@ public final class UsageLedger {
         List<ModelUsage> lines = new ArrayList<>();
         counts.forEach((model, c) -> {
             Prices.Estimate cost = prices.estimate(model, c[2], c[3]);
-            lines.add(new ModelUsage(model, c[0], c[1], c[2], c[3], cost.batchUsd(), cost.interactiveUsd(),
+            lines.add(new ModelUsage(
+                    model,
+                    c[0],
+                    c[1],
+                    c[2],
+                    c[3],
+                    cost.batchUsd(),
+                    cost.interactiveUsd(),
                     prices.of(model).isPresent()));
         });
         return List.copyOf(lines);
@@ -137,7 +151,9 @@ public final class UsageLedger {
 
     /** The sum of {@code lines}, named {@code total}; priced when every line is. */
     public static ModelUsage total(List<ModelUsage> lines) {
-        return new ModelUsage("total", lines.stream().mapToLong(ModelUsage::requests).sum(),
+        return new ModelUsage(
+                "total",
+                lines.stream().mapToLong(ModelUsage::requests).sum(),
                 lines.stream().mapToLong(ModelUsage::succeeded).sum(),
                 lines.stream().mapToLong(ModelUsage::inputTokens).sum(),
                 lines.stream().mapToLong(ModelUsage::outputTokens).sum(),

@@ -15,8 +15,13 @@ public interface WindowPolicyReader {
     WindowPolicyReader NONE = models -> Map.of();
 
     /** One model's policy, and where each value comes from (window key name → source). */
-    record Policy(int maxRequests, long maxBytes, Duration maxWait, int shards, boolean enabled,
-                  Map<String, String> sources) {
+    record Policy(
+            int maxRequests,
+            long maxBytes,
+            Duration maxWait,
+            int shards,
+            boolean enabled,
+            Map<String, String> sources) {
         public Policy {
             sources = Map.copyOf(sources);
         }

@@ -1,5 +1,9 @@
 package io.genaibatch.poll;
 
+import io.genaibatch.config.ConfigKeys;
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.run.FileTrees;
+import io.genaibatch.run.OwnerOnlyDirs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
@@ -11,11 +15,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
-
-import io.genaibatch.config.ConfigKeys;
-import io.genaibatch.records.BatchJob;
-import io.genaibatch.run.FileTrees;
-import io.genaibatch.run.OwnerOnlyDirs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,8 +69,8 @@ final class CacheDirs {
             safe = safe.substring(0, 80);
         }
         String id = job.getBatchId() + "\n" + job.getJobName();
-        return partitionDir(partition).resolve(safe + "-" + HexFormat.of().toHexDigits(
-                fnv64(id.getBytes(StandardCharsets.UTF_8))));
+        return partitionDir(partition)
+                .resolve(safe + "-" + HexFormat.of().toHexDigits(fnv64(id.getBytes(StandardCharsets.UTF_8))));
     }
 
     /**
@@ -97,9 +96,14 @@ final class CacheDirs {
             OwnerOnlyDirs.createOrTighten(partitionDir(partition));
             OwnerOnlyDirs.createOrTighten(dir);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot create the poller's cache directory " + dir
-                    + " owner-only (" + e + ")" + (defaultRoot ? "; if another user owns " + root + ", set "
-                    + ConfigKeys.POLL_CACHE_DIR.name() + " to a directory of your own" : ""), e);
+            throw new java.io.UncheckedIOException(
+                    "cannot create the poller's cache directory " + dir
+                            + " owner-only (" + e + ")"
+                            + (defaultRoot
+                                    ? "; if another user owns " + root + ", set " + ConfigKeys.POLL_CACHE_DIR.name()
+                                            + " to a directory of your own"
+                                    : ""),
+                    e);
         }
         return dir;
     }
@@ -108,7 +112,11 @@ final class CacheDirs {
     void deleteJob(int partition, BatchJob job, String reason) {
         Path dir = jobDir(partition, job);
         if (delete(dir)) {
-            log.info("batch {} job {}: deleted its cache directory {} ({})", job.getBatchId(), job.getJobName(), dir,
+            log.info(
+                    "batch {} job {}: deleted its cache directory {} ({})",
+                    job.getBatchId(),
+                    job.getJobName(),
+                    dir,
                     reason);
         }
         deleteIfEmpty(partitionDir(partition));
@@ -156,8 +164,7 @@ final class CacheDirs {
         Path target = dir.toAbsolutePath().normalize();
         if (!target.startsWith(root) || target.equals(root)) {
             // Never reached with the names built here; the check is what makes "only under cache-dir" a fact.
-            throw new IllegalStateException("refusing to delete " + target + ": not inside the poller's cache "
-                    + root);
+            throw new IllegalStateException("refusing to delete " + target + ": not inside the poller's cache " + root);
         }
         if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             return false;

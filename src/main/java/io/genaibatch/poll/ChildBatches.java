@@ -1,8 +1,5 @@
 package io.genaibatch.poll;
 
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-
 import io.genaibatch.batch.Lineage;
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.ValueFormat;
@@ -11,6 +8,8 @@ import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.BatchRecord;
 import io.genaibatch.records.BatchSeal;
 import io.genaibatch.records.SealReason;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
@@ -35,13 +34,26 @@ final class ChildBatches {
      * The seal of child {@code childId}: {@code count} items of {@code bytes} in all, found where its lineage says
      * (its own items before it, or a range of the parent's). The reason is MAX_REQUESTS: nothing else will join it.
      */
-    ProducerRecord<byte[], byte[]> seal(BatchJob parent, String childId, Lineage lineage, int partition, int count,
-                                        long bytes, Instant now) {
-        BatchSeal seal = BatchSeal.newBuilder().setCount(count).setBytes(bytes).setReason(SealReason.MAX_REQUESTS)
-                .setGroupKey(parent.getGroupKey()).setModel(parent.getModel()).setKind(parent.getKind())
-                .setOpenedAt(parent.getCreatedAt()).setSealedAt(now).build();
-        ProducerRecord<byte[], byte[]> r = record(partition, childId, BatchRecord.newBuilder().setBatchId(childId)
-                .setGroupKey(parent.getGroupKey()).setSeal(seal).build());
+    ProducerRecord<byte[], byte[]> seal(
+            BatchJob parent, String childId, Lineage lineage, int partition, int count, long bytes, Instant now) {
+        BatchSeal seal = BatchSeal.newBuilder()
+                .setCount(count)
+                .setBytes(bytes)
+                .setReason(SealReason.MAX_REQUESTS)
+                .setGroupKey(parent.getGroupKey())
+                .setModel(parent.getModel())
+                .setKind(parent.getKind())
+                .setOpenedAt(parent.getCreatedAt())
+                .setSealedAt(now)
+                .build();
+        ProducerRecord<byte[], byte[]> r = record(
+                partition,
+                childId,
+                BatchRecord.newBuilder()
+                        .setBatchId(childId)
+                        .setGroupKey(parent.getGroupKey())
+                        .setSeal(seal)
+                        .build());
         lineage.addTo(r.headers());
         return r;
     }
@@ -52,12 +64,18 @@ final class ChildBatches {
             throw new IllegalStateException("batch " + parent.getBatchId() + ": item " + item.getRequestId()
                     + " was indexed without its request JSON, so it cannot be re-batched; the index is rebuilt");
         }
-        return record(partition, childId, BatchRecord.newBuilder().setBatchId(childId)
-                .setGroupKey(parent.getGroupKey()).setItem(item).build());
+        return record(
+                partition,
+                childId,
+                BatchRecord.newBuilder()
+                        .setBatchId(childId)
+                        .setGroupKey(parent.getGroupKey())
+                        .setItem(item)
+                        .build());
     }
 
     private ProducerRecord<byte[], byte[]> record(int partition, String batchId, BatchRecord value) {
-        return new ProducerRecord<>(topic, partition, batchId.getBytes(StandardCharsets.UTF_8),
-                codec.encode(value, format));
+        return new ProducerRecord<>(
+                topic, partition, batchId.getBytes(StandardCharsets.UTF_8), codec.encode(value, format));
     }
 }

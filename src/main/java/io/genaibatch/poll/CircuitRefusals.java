@@ -1,10 +1,9 @@
 package io.genaibatch.poll;
 
-import java.time.Clock;
-import java.time.Instant;
-
 import io.genaibatch.gemini.BatchApi;
 import io.genaibatch.gemini.GeminiApiException;
+import java.time.Clock;
+import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +19,7 @@ final class CircuitRefusals {
     private final Clock clock;
     /** The open period being counted, as the circuit describes it (it names when it opened and until when); or null. */
     private String period;
+
     private long refused;
     private Instant since;
 
@@ -52,8 +52,12 @@ final class CircuitRefusals {
 
     private void report() {
         if (period != null) {
-            log.warn("The Gemini API circuit refused {} rounds of due jobs since {}, each rescheduled after the time it "
-                    + "stayed open ({})", refused, since, period);
+            log.warn(
+                    "The Gemini API circuit refused {} rounds of due jobs since {}, each rescheduled after the time it "
+                            + "stayed open ({})",
+                    refused,
+                    since,
+                    period);
         }
         period = null;
         refused = 0;

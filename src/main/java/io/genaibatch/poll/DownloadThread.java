@@ -9,7 +9,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,7 +79,7 @@ final class DownloadThread implements AutoCloseable {
     private void stop(Future<?> running) {
         running.cancel(true);
         try {
-            executor.submit(() -> { }).get(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            executor.submit(() -> {}).get(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {

@@ -1,5 +1,7 @@
 package io.genaibatch.poll;
 
+import io.genaibatch.batch.LineKey;
+import io.genaibatch.records.BatchItem;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -13,9 +15,6 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.function.Consumer;
-
-import io.genaibatch.batch.LineKey;
-import io.genaibatch.records.BatchItem;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.InfoLogLevel;
@@ -61,10 +60,12 @@ final class ItemIndex implements AutoCloseable {
     private static final byte[] ITEMS_COMPLETE = meta("items-complete");
     /** Named anew with the layout of the results: an index with results attached the earlier way indexes them again. */
     private static final byte[] RESULTS_COMPLETE = meta("results-complete.2");
+
     private static final byte[] EARLIER_RESULTS_COMPLETE = meta("results-complete");
     private static final byte[] WITH_REQUESTS = meta("with-requests");
     /** Between the line key and the offset in a result's key: in no line key (topic names do not have it). */
     private static final byte KEY_END = 0;
+
     private static final int WRITE_BATCH_SIZE = 1000;
 
     private final Path dir;
@@ -77,8 +78,7 @@ final class ItemIndex implements AutoCloseable {
     private int pendingCount;
 
     /** Where a result line sits in the results file. */
-    record ResultPointer(long offset, int length) {
-    }
+    record ResultPointer(long offset, int length) {}
 
     /** A result line that answers no request, found when the results are completed. */
     record Unattached(long offset, String key, Why why) {
@@ -97,12 +97,10 @@ final class ItemIndex implements AutoCloseable {
      * @param attached   results attached to a request (keys seen exactly once)
      * @param unattached results attached to none: no key, unknown key, unreadable, or one of a duplicated key
      */
-    record ResultCounts(long results, long attached, long unattached) {
-    }
+    record ResultCounts(long results, long attached, long unattached) {}
 
     /** One item in line key order, with its result (if exactly one result carried its key). */
-    record Entry(BatchItem item, Optional<ResultPointer> result, boolean duplicated) {
-    }
+    record Entry(BatchItem item, Optional<ResultPointer> result, boolean duplicated) {}
 
     static {
         RocksDB.loadLibrary();
@@ -132,14 +130,17 @@ final class ItemIndex implements AutoCloseable {
                 .setMaxOpenFiles(64)
                 .setKeepLogFileNum(1)
                 .setInfoLogLevel(InfoLogLevel.WARN_LEVEL)
-                .setTableFormatConfig(new BlockBasedTableConfig().setBlockCache(cache).setBlockSize(16 << 10));
+                .setTableFormatConfig(
+                        new BlockBasedTableConfig().setBlockCache(cache).setBlockSize(16 << 10));
         try {
             return new ItemIndex(dir, cache, options, RocksDB.open(options, dir.toString()));
         } catch (RocksDBException e) {
             options.close();
             cache.close();
-            throw new IllegalStateException("cannot open the key index in " + dir + ": " + e.getMessage()
-                    + " (it is a cache: delete the directory and it is rebuilt)", e);
+            throw new IllegalStateException(
+                    "cannot open the key index in " + dir + ": " + e.getMessage()
+                            + " (it is a cache: delete the directory and it is rebuilt)",
+                    e);
         }
     }
 
@@ -172,7 +173,8 @@ final class ItemIndex implements AutoCloseable {
      * into a re-batch child does.
      */
     void putItem(BatchItem item, boolean withRequest) {
-        BatchItem slim = withRequest ? item : BatchItem.newBuilder(item).setRequest("").build();
+        BatchItem slim =
+                withRequest ? item : BatchItem.newBuilder(item).setRequest("").build();
         try {
             if (pending == null) {
                 pending = new WriteBatch();
@@ -207,7 +209,10 @@ final class ItemIndex implements AutoCloseable {
             if (withRequests) {
                 db.put(writeOptions, WITH_REQUESTS, new byte[0]);
             }
-            db.put(writeOptions, ITEMS_COMPLETE, ByteBuffer.allocate(8).putLong(n).array());
+            db.put(
+                    writeOptions,
+                    ITEMS_COMPLETE,
+                    ByteBuffer.allocate(8).putLong(n).array());
             db.flush(flushOptions);
             return n;
         } catch (RocksDBException e) {
@@ -255,7 +260,12 @@ final class ItemIndex implements AutoCloseable {
      */
     void addResult(String lineKey, long offset, int length) {
         byte[] id = lineKey.getBytes(StandardCharsets.UTF_8);
-        byte[] k = ByteBuffer.allocate(id.length + 10).put(RESULT).put(id).put(KEY_END).putLong(offset).array();
+        byte[] k = ByteBuffer.allocate(id.length + 10)
+                .put(RESULT)
+                .put(id)
+                .put(KEY_END)
+                .putLong(offset)
+                .array();
         try {
             if (pending == null) {
                 pending = new WriteBatch();
@@ -280,7 +290,8 @@ final class ItemIndex implements AutoCloseable {
         try {
             writePending();
             long attached = 0;
-            try (RocksIterator items = db.newIterator(); ResultWalk walk = new ResultWalk(unattached, true)) {
+            try (RocksIterator items = db.newIterator();
+                    ResultWalk walk = new ResultWalk(unattached, true)) {
                 for (items.seek(new byte[] {ITEM}); items.isValid() && items.key()[0] == ITEM; items.next()) {
                     if (walk.resultsOf(items.key()).count() == 1) {
                         attached++;
@@ -290,8 +301,14 @@ final class ItemIndex implements AutoCloseable {
             }
             ResultCounts counts = new ResultCounts(results, attached, results - attached);
             db.flush(flushOptions);
-            db.put(writeOptions, RESULTS_COMPLETE, ByteBuffer.allocate(24).putLong(counts.results())
-                    .putLong(counts.attached()).putLong(counts.unattached()).array());
+            db.put(
+                    writeOptions,
+                    RESULTS_COMPLETE,
+                    ByteBuffer.allocate(24)
+                            .putLong(counts.results())
+                            .putLong(counts.attached())
+                            .putLong(counts.unattached())
+                            .array());
             db.flush(flushOptions);
             return counts;
         } catch (RocksDBException e) {
@@ -351,7 +368,7 @@ final class ItemIndex implements AutoCloseable {
     /** Walks the items in line key order; holds one native iterator. */
     final class Cursor implements Iterator<Entry>, AutoCloseable {
         private final RocksIterator it;
-        private final ResultWalk results = new ResultWalk(u -> { }, false);
+        private final ResultWalk results = new ResultWalk(u -> {}, false);
 
         private Cursor(RocksIterator it, byte[] from) {
             this.it = it;
@@ -382,8 +399,7 @@ final class ItemIndex implements AutoCloseable {
     }
 
     /** The results carrying one item's key: how many, and where the first one is (null when none). */
-    private record Results(int count, ResultPointer first) {
-    }
+    private record Results(int count, ResultPointer first) {}
 
     /**
      * Walks the results beside items taken in line key order: the entries of an item's key sit together, where
@@ -433,7 +449,8 @@ final class ItemIndex implements AutoCloseable {
                     continue;
                 }
                 if (count++ == 0) {
-                    first = new ResultPointer(offsetOf(k), ByteBuffer.wrap(it.value()).getInt());
+                    first = new ResultPointer(
+                            offsetOf(k), ByteBuffer.wrap(it.value()).getInt());
                     firstKey = k;
                 } else {
                     others = others == null ? new ArrayList<>(2) : others;
@@ -476,8 +493,8 @@ final class ItemIndex implements AutoCloseable {
         }
 
         private void stray(byte[] k, Unattached.Why why) {
-            unattached.accept(new Unattached(offsetOf(k),
-                    new String(k, 1, Math.max(0, k.length - 10), StandardCharsets.UTF_8), why));
+            unattached.accept(new Unattached(
+                    offsetOf(k), new String(k, 1, Math.max(0, k.length - 10), StandardCharsets.UTF_8), why));
         }
 
         private static long offsetOf(byte[] resultKey) {

@@ -1,18 +1,17 @@
 package io.genaibatch.poll;
 
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-
 import io.genaibatch.batch.Lineage.ItemsRange;
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.RecordDecodingException;
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.BatchRecord;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
@@ -38,6 +37,7 @@ final class ItemLoader {
     private final String topic;
     /** Longest time the position may stay put before the read is given up (poll.items-read-timeout). */
     private final Duration noProgressTimeout;
+
     private final Clock clock;
     private final RecordCodec<BatchRecord> codec = RecordCodec.batchRecord();
 
@@ -64,13 +64,29 @@ final class ItemLoader {
         long skipped = scan(job, range, heartbeat, (offset, item) -> index.putItem(item, keepRequests));
         long n = index.completeItems(keepRequests);
         if (n != job.getItemCount()) {
-            log.error("batch {} job {}: found {} items of batch {} in {}-{} offsets {}..{}, the job says {}; only the "
-                    + "items found can be answered", job.getBatchId(), job.getJobName(), n, range.batchId(), topic,
-                    range.partition(), range.fromOffset(), range.toOffset(), job.getItemCount());
+            log.error(
+                    "batch {} job {}: found {} items of batch {} in {}-{} offsets {}..{}, the job says {}; only the "
+                            + "items found can be answered",
+                    job.getBatchId(),
+                    job.getJobName(),
+                    n,
+                    range.batchId(),
+                    topic,
+                    range.partition(),
+                    range.fromOffset(),
+                    range.toOffset(),
+                    job.getItemCount());
         }
         if (skipped > 0) {
-            log.warn("batch {} job {}: skipped {} unreadable records in {}-{} offsets {}..{}", job.getBatchId(),
-                    job.getJobName(), skipped, topic, range.partition(), range.fromOffset(), range.toOffset());
+            log.warn(
+                    "batch {} job {}: skipped {} unreadable records in {}-{} offsets {}..{}",
+                    job.getBatchId(),
+                    job.getJobName(),
+                    skipped,
+                    topic,
+                    range.partition(),
+                    range.fromOffset(),
+                    range.toOffset());
         }
         return n;
     }
@@ -83,8 +99,13 @@ final class ItemLoader {
         Optional<Halves> h = halves(job, range, heartbeat, job.getItemCount());
         if (h.isPresent() && h.get().count() != job.getItemCount()) {
             // Items were lost (retention) or the record miscounts them: cut again at the middle of what is there.
-            log.warn("batch {} job {}: found {} items of batch {}, the job says {}; splitting what was found",
-                    job.getBatchId(), job.getJobName(), h.get().count(), range.batchId(), job.getItemCount());
+            log.warn(
+                    "batch {} job {}: found {} items of batch {}, the job says {}; splitting what was found",
+                    job.getBatchId(),
+                    job.getJobName(),
+                    h.get().count(),
+                    range.batchId(),
+                    job.getItemCount());
             h = halves(job, range, heartbeat, h.get().count());
         }
         return h.filter(x -> x.count() >= 2);
@@ -124,14 +145,19 @@ final class ItemLoader {
         }
         ItemsRange first = new ItemsRange(range.batchId(), range.partition(), range.fromOffset(), cut.lastOfFirst);
         ItemsRange second = new ItemsRange(range.batchId(), range.partition(), cut.firstOfSecond, range.toOffset());
-        return Optional.of(new Halves(first, cut.firstCount, cut.firstBytes, second, cut.secondCount,
-                cut.secondBytes, found));
+        return Optional.of(
+                new Halves(first, cut.firstCount, cut.firstBytes, second, cut.secondCount, cut.secondBytes, found));
     }
 
     /** The two halves of a batch's items: each a range of offsets with its item count and bytes. */
-    record Halves(ItemsRange first, int firstCount, long firstBytes, ItemsRange second, int secondCount,
-                  long secondBytes, long count) {
-    }
+    record Halves(
+            ItemsRange first,
+            int firstCount,
+            long firstBytes,
+            ItemsRange second,
+            int secondCount,
+            long secondBytes,
+            long count) {}
 
     private interface ItemSink {
         void accept(long offset, BatchItem item);
@@ -158,9 +184,15 @@ final class ItemLoader {
                     records = consumer.poll(POLL).records(tp);
                 } catch (OffsetOutOfRangeException e) {
                     long start = consumer.beginningOffsets(List.of(tp)).get(tp);
-                    log.error("batch {} job {}: items from offset {} of {} were deleted by retention (the log starts at "
-                            + "{}); the requests among them cannot be answered. Keep topics.retention longer than the "
-                            + "longest job.", job.getBatchId(), job.getJobName(), first, tp, start);
+                    log.error(
+                            "batch {} job {}: items from offset {} of {} were deleted by retention (the log starts at "
+                                    + "{}); the requests among them cannot be answered. Keep topics.retention longer than the "
+                                    + "longest job.",
+                            job.getBatchId(),
+                            job.getJobName(),
+                            first,
+                            tp,
+                            start);
                     consumer.seek(tp, Math.min(start, last + 1));
                     continue;
                 }
@@ -172,8 +204,13 @@ final class ItemLoader {
                     try {
                         item = itemOf(range.batchId(), r);
                     } catch (RecordDecodingException e) {
-                        log.warn("batch {}: unreadable record at {}-{}@{}: {}", job.getBatchId(), r.topic(),
-                                r.partition(), r.offset(), e.getMessage());
+                        log.warn(
+                                "batch {}: unreadable record at {}-{}@{}: {}",
+                                job.getBatchId(),
+                                r.topic(),
+                                r.partition(),
+                                r.offset(),
+                                e.getMessage());
                         skipped++;
                         continue;
                     }
@@ -202,7 +239,8 @@ final class ItemLoader {
         try {
             // read_committed: the last stable offset. At or below the position, a transaction open on the
             // partition is what holds the read back.
-            end = "; its last stable offset is " + consumer.endOffsets(List.of(tp)).get(tp);
+            end = "; its last stable offset is "
+                    + consumer.endOffsets(List.of(tp)).get(tp);
         } catch (RuntimeException e) {
             end = "";
         }

@@ -7,14 +7,13 @@ import io.genaibatch.records.Error;
 
 /** Turns the API's errors into our {@link Error} records: code = google.rpc status name, or one of ours. */
 final class JobErrors {
-    private JobErrors() {
-    }
+    private JobErrors() {}
 
     /** A per-request or job error of the API. */
     static Error of(ApiError e) {
         String code = !e.status().isEmpty() ? e.status() : statusName(e.code());
-        String message = e.message().isEmpty() ? "the API gave no message (HTTP-style code " + e.code() + ")"
-                : e.message();
+        String message =
+                e.message().isEmpty() ? "the API gave no message (HTTP-style code " + e.code() + ")" : e.message();
         return new Error(code, message, e.code() == 0 ? null : e.code());
     }
 
@@ -30,13 +29,23 @@ final class JobErrors {
     static Error forState(BatchJob job) {
         String name = job.getJobName() + " (batch " + job.getBatchId() + ")";
         return switch (job.getState()) {
-            case FAILED -> new Error(ErrorCode.JOB_FAILED.code(), "batch job " + name
-                    + " FAILED and the API gave no reason; resubmit the requests", null);
-            case EXPIRED -> new Error(ErrorCode.JOB_EXPIRED.code(), "batch job " + name
-                    + " EXPIRED: the service did not finish it in time (48 h); resubmit the requests, in smaller"
-                    + " batches if this repeats", null);
-            case CANCELLED -> new Error(ErrorCode.JOB_CANCELLED.code(), "batch job " + name
-                    + " was CANCELLED (by an operator or at the API) before it finished", null);
+            case FAILED ->
+                new Error(
+                        ErrorCode.JOB_FAILED.code(),
+                        "batch job " + name + " FAILED and the API gave no reason; resubmit the requests",
+                        null);
+            case EXPIRED ->
+                new Error(
+                        ErrorCode.JOB_EXPIRED.code(),
+                        "batch job " + name
+                                + " EXPIRED: the service did not finish it in time (48 h); resubmit the requests, in smaller"
+                                + " batches if this repeats",
+                        null);
+            case CANCELLED ->
+                new Error(
+                        ErrorCode.JOB_CANCELLED.code(),
+                        "batch job " + name + " was CANCELLED (by an operator or at the API) before it finished",
+                        null);
             // Not a code of the catalogue: asked only of a finished job, this answer is never published.
             default -> new Error("JOB_" + job.getState(), "batch job " + name + " is " + job.getState(), null);
         };

@@ -6,8 +6,7 @@ import io.genaibatch.records.BatchJob;
 
 /** Where a job's items are on genai.batches. */
 final class JobItems {
-    private JobItems() {
-    }
+    private JobItems() {}
 
     /**
      * A child made from a range of its parent's items reads them there (its lineage says where); any other batch
@@ -25,7 +24,7 @@ final class JobItems {
                     + " but its genai.jobs record carries no " + Lineage.HEADER + " header, so where its items are "
                     + "cannot be told; it is left open. Was the record rewritten by a tool that drops headers?");
         }
-        return new ItemsRange(job.getBatchId(), job.getItemsPartition(), job.getFirstItemOffset(),
-                job.getLastItemOffset());
+        return new ItemsRange(
+                job.getBatchId(), job.getItemsPartition(), job.getFirstItemOffset(), job.getLastItemOffset());
     }
 }

@@ -1,5 +1,11 @@
 package io.genaibatch.poll;
 
+import io.genaibatch.batch.Lineage;
+import io.genaibatch.kafka.RecordCodec;
+import io.genaibatch.kafka.RecordDecodingException;
+import io.genaibatch.kafka.ValueFormat;
+import io.genaibatch.poll.JobTable.OpenJob;
+import io.genaibatch.records.BatchJob;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -17,13 +23,6 @@ import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
-
-import io.genaibatch.batch.Lineage;
-import io.genaibatch.kafka.RecordCodec;
-import io.genaibatch.kafka.RecordDecodingException;
-import io.genaibatch.kafka.ValueFormat;
-import io.genaibatch.poll.JobTable.OpenJob;
-import io.genaibatch.records.BatchJob;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -90,6 +89,7 @@ final class JobPartitions implements Publisher.JobWriter {
     private final Clock clock;
     /** False once the poller is closing. */
     private final BooleanSupplier running;
+
     private final RecordCodec<BatchJob> jobCodec = RecordCodec.batchJob();
     private final Map<Integer, OwnedPartition> owned = new HashMap<>();
     /** Per partition, its producers closed in a row for a fatal error (see {@link #FATAL_REOPENS}); none: absent. */
@@ -110,6 +110,7 @@ final class JobPartitions implements Publisher.JobWriter {
         final Producer<byte[], byte[]> producer;
         /** The partition's end (read_committed) when it was assigned: its table is complete once read past it. */
         final long catchUpTo;
+
         boolean ready;
         /**
          * The batch whose records {@link #send} has put in the producer's open transaction, which its commit (or
@@ -139,9 +140,17 @@ final class JobPartitions implements Publisher.JobWriter {
      * @param producers makes the transactional producer of a partition (not yet initialised); closed here
      * @param admin     for the end offsets of assigned partitions
      */
-    JobPartitions(Consumer<byte[], byte[]> consumer, IntFunction<Producer<byte[], byte[]>> producers, Admin admin,
-                  String jobsTopic, ValueFormat format, JobTable table, CacheDirs cache, PollerHooks hooks, Clock clock,
-                  BooleanSupplier running) {
+    JobPartitions(
+            Consumer<byte[], byte[]> consumer,
+            IntFunction<Producer<byte[], byte[]>> producers,
+            Admin admin,
+            String jobsTopic,
+            ValueFormat format,
+            JobTable table,
+            CacheDirs cache,
+            PollerHooks hooks,
+            Clock clock,
+            BooleanSupplier running) {
         this.consumer = consumer;
         this.producers = producers;
         this.admin = admin;
@@ -181,8 +190,11 @@ final class JobPartitions implements Publisher.JobWriter {
     void abandoned(OpenJob entry) {
         if (running.getAsBoolean() && !leaving && revoked.contains(entry.partition())) {
             // Its index is closed now; the partition's other caches went when it was revoked.
-            cache.deleteJob(entry.partition(), entry.job(), "partition " + entry.partition() + " of "
-                    + jobsTopic + " was revoked during the job's round: the job is another poller's now");
+            cache.deleteJob(
+                    entry.partition(),
+                    entry.job(),
+                    "partition " + entry.partition() + " of " + jobsTopic
+                            + " was revoked during the job's round: the job is another poller's now");
         }
     }
 
@@ -218,7 +230,9 @@ final class JobPartitions implements Publisher.JobWriter {
         if (p != null && p.sending != null) {
             p.sending = null;
             if (abortQuietly(p, entry)) {
-                log.info("batch {}: the transaction on {} with its records sent so far was aborted", entry.batchId(),
+                log.info(
+                        "batch {}: the transaction on {} with its records sent so far was aborted",
+                        entry.batchId(),
                         p.tp);
             }
         }
@@ -236,8 +250,8 @@ final class JobPartitions implements Publisher.JobWriter {
     private OwnedPartition ownedFor(OpenJob entry) {
         OwnedPartition p = owned.get(entry.partition());
         if (p == null || !table.isCurrent(entry)) {
-            throw new JobAbandonedException("partition " + entry.partition() + " of " + jobsTopic
-                    + " is no longer this poller's", null);
+            throw new JobAbandonedException(
+                    "partition " + entry.partition() + " of " + jobsTopic + " is no longer this poller's", null);
         }
         return p;
     }
@@ -268,8 +282,11 @@ final class JobPartitions implements Publisher.JobWriter {
             for (ProducerRecord<byte[], byte[]> r : records) {
                 producer.send(r);
             }
-            ProducerRecord<byte[], byte[]> jobRecord = new ProducerRecord<>(jobsTopic, entry.partition(),
-                    next.getBatchId().getBytes(StandardCharsets.UTF_8), jobCodec.encode(next, format));
+            ProducerRecord<byte[], byte[]> jobRecord = new ProducerRecord<>(
+                    jobsTopic,
+                    entry.partition(),
+                    next.getBatchId().getBytes(StandardCharsets.UTF_8),
+                    jobCodec.encode(next, format));
             lineage.addTo(jobRecord.headers());
             written = producer.send(jobRecord);
             long offset = table.commitOffset(entry.partition(), consumer.position(p.tp));
@@ -319,15 +336,22 @@ final class JobPartitions implements Publisher.JobWriter {
                 if (attempt >= COMMIT_ATTEMPTS) {
                     throw reopen(p, entry, attempt, e);
                 }
-                log.warn("batch {}: the commit on {} timed out (attempt {} of {}: {}); committing again, as Kafka "
-                        + "requires after a timed-out commit", entry.batchId(), p.tp, attempt, COMMIT_ATTEMPTS,
+                log.warn(
+                        "batch {}: the commit on {} timed out (attempt {} of {}: {}); committing again, as Kafka "
+                                + "requires after a timed-out commit",
+                        entry.batchId(),
+                        p.tp,
+                        attempt,
+                        COMMIT_ATTEMPTS,
                         e.getMessage());
             }
             pollOnce(Duration.ZERO);
             if (owned.get(p.tp.partition()) != p) {
                 // Revoked meanwhile, its producer closed: the next owner's initTransactions completes or aborts it.
-                throw new CommitInDoubtException("partition " + p.tp + " was revoked while the commit of batch "
-                        + entry.batchId() + " was in doubt; its next owner resolves it", null);
+                throw new CommitInDoubtException(
+                        "partition " + p.tp + " was revoked while the commit of batch " + entry.batchId()
+                                + " was in doubt; its next owner resolves it",
+                        null);
             }
         }
     }
@@ -340,16 +364,24 @@ final class JobPartitions implements Publisher.JobWriter {
      * that fails, the poller stops: its partitions go to the other pollers, a restart resumes from what is committed.
      */
     private CommitInDoubtException reopen(OwnedPartition p, OpenJob entry, int attempts, TimeoutException cause) {
-        log.error("batch {}: the commit on {} timed out {} times in a row ({}); closing its producer and opening the "
-                + "partition again (a new producer resolves the commit, the partition's jobs are read again)",
-                entry.batchId(), p.tp, attempts, cause.getMessage());
+        log.error(
+                "batch {}: the commit on {} timed out {} times in a row ({}); closing its producer and opening the "
+                        + "partition again (a new producer resolves the commit, the partition's jobs are read again)",
+                entry.batchId(),
+                p.tp,
+                attempts,
+                cause.getMessage());
         if (!openAgain(p, "closed after " + attempts + " commit timeouts", cause, Duration.ZERO)) {
             // Moved meanwhile: a producer of ours would fence its new owner's; that owner resolves the commit.
-            return new CommitInDoubtException("partition " + p.tp + " was revoked while the commit of batch "
-                    + entry.batchId() + " was in doubt; its next owner resolves it", cause);
+            return new CommitInDoubtException(
+                    "partition " + p.tp + " was revoked while the commit of batch " + entry.batchId()
+                            + " was in doubt; its next owner resolves it",
+                    cause);
         }
-        return new CommitInDoubtException("the commit of batch " + entry.batchId() + " on " + p.tp + " timed out "
-                + attempts + " times; the partition was opened again", cause);
+        return new CommitInDoubtException(
+                "the commit of batch " + entry.batchId() + " on " + p.tp + " timed out " + attempts
+                        + " times; the partition was opened again",
+                cause);
     }
 
     /**
@@ -363,8 +395,10 @@ final class JobPartitions implements Publisher.JobWriter {
      *                                    is committed
      */
     private boolean openAgain(OwnedPartition p, String why, RuntimeException cause, Duration wait) {
-        close(p.tp.partition(), why + "; opening it again on this poller"
-                + (wait.isZero() ? "" : " (its jobs wait " + wait.toMillis() + " ms)"));
+        close(
+                p.tp.partition(),
+                why + "; opening it again on this poller"
+                        + (wait.isZero() ? "" : " (its jobs wait " + wait.toMillis() + " ms)"));
         pollOnce(Duration.ZERO);
         if (!consumer.assignment().contains(p.tp)) {
             return false;
@@ -375,8 +409,10 @@ final class JobPartitions implements Publisher.JobWriter {
             open(p.tp, () -> consumer.committed(Set.of(p.tp)).get(p.tp));
         } catch (RuntimeException e) {
             e.addSuppressed(cause);
-            throw new PartitionUnusableException("partition " + p.tp + " could not be opened again (its producer "
-                    + why + "); the poller stops (a restart resumes from what is committed): " + e, e);
+            throw new PartitionUnusableException(
+                    "partition " + p.tp + " could not be opened again (its producer " + why
+                            + "); the poller stops (a restart resumes from what is committed): " + e,
+                    e);
         }
         if (!wait.isZero()) {
             owned.get(p.tp.partition()).jobsNotBefore = clock.instant().plus(wait);
@@ -391,8 +427,8 @@ final class JobPartitions implements Publisher.JobWriter {
         }
         pollOnce(Duration.ZERO);
         if (!owned.containsKey(entry.partition()) || !table.isCurrent(entry)) {
-            throw new JobAbandonedException("partition " + entry.partition() + " of " + jobsTopic
-                    + " was reassigned", null);
+            throw new JobAbandonedException(
+                    "partition " + entry.partition() + " of " + jobsTopic + " was reassigned", null);
         }
     }
 
@@ -413,8 +449,11 @@ final class JobPartitions implements Publisher.JobWriter {
                 log.info("Partition {}: open jobs rebuilt ({} open in all)", p.tp, table.size());
                 // Now that the partition's open jobs are all known, every other cache of it is garbage: jobs
                 // published or closed meanwhile, by this poller before a crash or by another owner.
-                cache.sweep(p.tp.partition(), cachesInUse(p.tp.partition()), "it belongs to no open job of "
-                        + p.tp + ": published or closed meanwhile, by this poller before it stopped or by another one");
+                cache.sweep(
+                        p.tp.partition(),
+                        cachesInUse(p.tp.partition()),
+                        "it belongs to no open job of " + p.tp
+                                + ": published or closed meanwhile, by this poller before it stopped or by another one");
             }
         }
     }
@@ -425,13 +464,17 @@ final class JobPartitions implements Publisher.JobWriter {
             try {
                 job = jobCodec.decode(r.value());
             } catch (RecordDecodingException e) {
-                log.warn("Skipping an unreadable job record at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(),
+                log.warn(
+                        "Skipping an unreadable job record at {}-{}@{}: {}",
+                        r.topic(),
+                        r.partition(),
+                        r.offset(),
                         e.getMessage());
                 return;
             }
         }
-        String batchId = job != null ? job.getBatchId()
-                : r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
+        String batchId =
+                job != null ? job.getBatchId() : r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
         if (batchId == null) {
             return;
         }
@@ -440,27 +483,46 @@ final class JobPartitions implements Publisher.JobWriter {
             lineage = Lineage.orRoot(r.headers(), batchId);
         } catch (IllegalArgumentException e) {
             // Left to JobItems: a child without a readable lineage is refused there, loudly, at each check.
-            log.error("batch {}: the job record at {}-{}@{} has an unreadable {} header: {}", batchId, r.topic(),
-                    r.partition(), r.offset(), Lineage.HEADER, e.getMessage());
+            log.error(
+                    "batch {}: the job record at {}-{}@{} has an unreadable {} header: {}",
+                    batchId,
+                    r.topic(),
+                    r.partition(),
+                    r.offset(),
+                    Lineage.HEADER,
+                    e.getMessage());
             lineage = Lineage.root(batchId);
         }
         Optional<OpenJob> before = table.get(batchId);
         boolean applied = table.onRecord(r.partition(), r.offset(), batchId, job, lineage, now);
         if (!applied && JobTable.isOperatorRequest(lineage)) {
-            log.warn("batch {}: ignoring the operator's {} at {}-{}@{}: the batch is not HELD (any more)", batchId,
-                    lineage.decision(), r.topic(), r.partition(), r.offset());
+            log.warn(
+                    "batch {}: ignoring the operator's {} at {}-{}@{}: the batch is not HELD (any more)",
+                    batchId,
+                    lineage.decision(),
+                    r.topic(),
+                    r.partition(),
+                    r.offset());
         }
         OwnedPartition p = owned.get(r.partition());
         if (applied && p != null && p.jobsNotBefore != null && now.isBefore(p.jobsNotBefore)) {
-            table.get(batchId).filter(e -> e.nextCheck().isBefore(p.jobsNotBefore))
+            table.get(batchId)
+                    .filter(e -> e.nextCheck().isBefore(p.jobsNotBefore))
                     .ifPresent(e -> e.nextCheck(p.jobsNotBefore));
         }
-        if (before.isPresent() && table.get(batchId).isEmpty() && p != null && p.ready
+        if (before.isPresent()
+                && table.get(batchId).isEmpty()
+                && p != null
+                && p.ready
                 && (working == null || !working.batchId().equals(batchId))) {
             // Closed by a record this poller did not write (its own PUBLISHED deletes the cache as it commits).
-            cache.deleteJob(r.partition(), before.get().job(), "its job was closed by a record at " + r.topic()
-                    + "-" + r.partition() + "@" + r.offset() + " (" + (job == null ? "tombstone" : job.getState())
-                    + ")");
+            cache.deleteJob(
+                    r.partition(),
+                    before.get().job(),
+                    "its job was closed by a record at " + r.topic()
+                            + "-" + r.partition() + "@" + r.offset() + " ("
+                            + (job == null ? "tombstone" : job.getState())
+                            + ")");
         }
     }
 
@@ -510,8 +572,10 @@ final class JobPartitions implements Publisher.JobWriter {
                     // one on this machine sharing the cache dir. On close the caches stay instead, so that a
                     // restart resumes without downloading again; the sweep at the next assignment tidies them.
                     revoked.add(tp.partition());
-                    cache.sweep(tp.partition(), cachesInUse(tp.partition()), "partition " + tp
-                            + " was revoked: its jobs are another poller's now");
+                    cache.sweep(
+                            tp.partition(),
+                            cachesInUse(tp.partition()),
+                            "partition " + tp + " was revoked: its jobs are another poller's now");
                 }
             }
         }
@@ -553,9 +617,12 @@ final class JobPartitions implements Publisher.JobWriter {
             consumer.seekToBeginning(List.of(tp));
         }
         owned.put(tp.partition(), new OwnedPartition(tp, producer, end));
-        log.info("Partition {} opened: rebuilding its open jobs from offset {} to {} (a transaction still open there, "
-                + "e.g. a killed submitter's, delays this until it ends)", tp,
-                from == null ? "the beginning" : from.offset(), end);
+        log.info(
+                "Partition {} opened: rebuilding its open jobs from offset {} to {} (a transaction still open there, "
+                        + "e.g. a killed submitter's, delays this until it ends)",
+                tp,
+                from == null ? "the beginning" : from.offset(),
+                end);
     }
 
     /**
@@ -567,10 +634,13 @@ final class JobPartitions implements Publisher.JobWriter {
      */
     private long endIncludingOpenTransactions(TopicPartition tp) {
         try {
-            return admin.listOffsets(Map.of(tp, org.apache.kafka.clients.admin.OffsetSpec.latest()),
+            return admin.listOffsets(
+                            Map.of(tp, org.apache.kafka.clients.admin.OffsetSpec.latest()),
                             new org.apache.kafka.clients.admin.ListOffsetsOptions(
                                     org.apache.kafka.common.IsolationLevel.READ_UNCOMMITTED))
-                    .partitionResult(tp).get(30, java.util.concurrent.TimeUnit.SECONDS).offset();
+                    .partitionResult(tp)
+                    .get(30, java.util.concurrent.TimeUnit.SECONDS)
+                    .offset();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new org.apache.kafka.common.errors.InterruptException(e);
@@ -628,12 +698,19 @@ final class JobPartitions implements Publisher.JobWriter {
             release(entry.partition(), "fenced: its producer was taken over by a newer owner");
         } catch (TimeoutException | InterruptException e) {
             p.abortOwed = true;
-            log.warn("batch {}: aborting the transaction on {} failed too ({}); it is aborted again before the next "
-                    + "transaction begins, and nothing of it is visible meanwhile", entry.batchId(), p.tp, e.toString());
+            log.warn(
+                    "batch {}: aborting the transaction on {} failed too ({}); it is aborted again before the next "
+                            + "transaction begins, and nothing of it is visible meanwhile",
+                    entry.batchId(),
+                    p.tp,
+                    e.toString());
         } catch (RuntimeException e) {
             if (!running.getAsBoolean() || leaving) {
-                log.warn("batch {}: the producer of {} refuses to abort ({}); the poller is closing, which closes it",
-                        entry.batchId(), p.tp, e.toString());
+                log.warn(
+                        "batch {}: the producer of {} refuses to abort ({}); the poller is closing, which closes it",
+                        entry.batchId(),
+                        p.tp,
+                        e.toString());
                 return false;
             }
             String error = e.getCause() == null ? e.toString() : e + ", caused by " + e.getCause();
@@ -641,16 +718,24 @@ final class JobPartitions implements Publisher.JobWriter {
             if (inARow > FATAL_REOPENS) {
                 fatalInARow.remove(p.tp.partition());
                 release(p.tp.partition(), "closed after a fatal error");
-                throw new PartitionUnusableException("batch " + entry.batchId() + ": the producer of " + p.tp
-                        + " is in a fatal state (abortTransaction: " + error + "), the " + inARow + "th producer in a "
-                        + "row to be, none of them committing; the poller stops (its partitions go to the other "
-                        + "pollers, a restart resumes from what is committed)", e);
+                throw new PartitionUnusableException(
+                        "batch " + entry.batchId() + ": the producer of " + p.tp
+                                + " is in a fatal state (abortTransaction: " + error + "), the " + inARow
+                                + "th producer in a "
+                                + "row to be, none of them committing; the poller stops (its partitions go to the other "
+                                + "pollers, a restart resumes from what is committed)",
+                        e);
             }
             Duration wait = FIRST_WAIT_AFTER_FATAL.multipliedBy(1L << (inARow - 1));
-            log.error("batch {}: the producer of {} is in a fatal state (abortTransaction: {}; {} in a row); Kafka "
-                    + "allows only closing it: closing it and opening the partition again with a new producer (its "
-                    + "open transaction is aborted, its jobs read again from the committed offset and due in {} ms)",
-                    entry.batchId(), p.tp, error, inARow, wait.toMillis());
+            log.error(
+                    "batch {}: the producer of {} is in a fatal state (abortTransaction: {}; {} in a row); Kafka "
+                            + "allows only closing it: closing it and opening the partition again with a new producer (its "
+                            + "open transaction is aborted, its jobs read again from the committed offset and due in {} ms)",
+                    entry.batchId(),
+                    p.tp,
+                    error,
+                    inARow,
+                    wait.toMillis());
             openAgain(p, "closed after a fatal error", e, wait);
             throw new JobAbandonedException("the producer of " + p.tp + " was replaced after a fatal error", e);
         }

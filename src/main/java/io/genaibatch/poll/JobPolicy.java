@@ -1,13 +1,12 @@
 package io.genaibatch.poll;
 
-import java.util.Objects;
-
 import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.gemini.ApiError;
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.Error;
 import io.genaibatch.records.ResponseStatus;
+import java.util.Objects;
 
 /**
  * What a finished job, and each request in it that got no good result, becomes. Like Kafka Streams'
@@ -59,12 +58,10 @@ interface JobPolicy {
     }
 
     /** What to publish for a finished job. */
-    sealed interface JobDecision {
-    }
+    sealed interface JobDecision {}
 
     /** Publish the job's results, one response per request. Only for SUCCEEDED jobs. */
-    record PublishResults() implements JobDecision {
-    }
+    record PublishResults() implements JobDecision {}
 
     /**
      * Submit every request of the batch again, as a new attempt (a child batch {@code <batchId>.a<attempt>} over the
@@ -118,8 +115,7 @@ interface JobPolicy {
     }
 
     /** What to publish for one request without a good result. */
-    sealed interface ItemDecision {
-    }
+    sealed interface ItemDecision {}
 
     /** A terminal response with this status and error. */
     record Answer(ResponseStatus status, Error error) implements ItemDecision {
@@ -157,8 +153,9 @@ interface JobPolicy {
         return switch (name) {
             case TerminalJobPolicy.NAME -> new TerminalJobPolicy();
             case RetryingJobPolicy.NAME -> new RetryingJobPolicy(settings);
-            default -> throw new IllegalArgumentException("unknown poll.policy '" + name + "': expected "
-                    + RetryingJobPolicy.NAME + " or " + TerminalJobPolicy.NAME);
+            default ->
+                throw new IllegalArgumentException("unknown poll.policy '" + name + "': expected "
+                        + RetryingJobPolicy.NAME + " or " + TerminalJobPolicy.NAME);
         };
     }
 }

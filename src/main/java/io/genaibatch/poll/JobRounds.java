@@ -1,14 +1,5 @@
 package io.genaibatch.poll;
 
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Optional;
-import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
-
 import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.gemini.BatchApi;
 import io.genaibatch.gemini.BatchJobInfo;
@@ -17,6 +8,14 @@ import io.genaibatch.poll.JobTable.OpenJob;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.JobState;
 import io.genaibatch.run.LogFields;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +36,7 @@ final class JobRounds {
     static final int GONE_AFTER_NOT_FOUND = 3;
     /** Jobs read from {@code list} looking for one that answers NOT_FOUND (100 pages at most, a rare event). */
     private static final int GONE_LIST_SCAN = 10_000;
+
     private static final int LIST_PAGE_SIZE = 100;
 
     private final PollerSettings settings;
@@ -48,10 +48,18 @@ final class JobRounds {
     private final JobPartitions partitions;
     /** False once the poller is closing: a wakeup is then its way of stopping, not a failure. */
     private final BooleanSupplier running;
+
     private final CircuitRefusals refusals;
 
-    JobRounds(PollerSettings settings, BatchApi api, JobPolicy policy, PollerCounters counters, Clock clock,
-              Publisher publisher, JobPartitions partitions, BooleanSupplier running) {
+    JobRounds(
+            PollerSettings settings,
+            BatchApi api,
+            JobPolicy policy,
+            PollerCounters counters,
+            Clock clock,
+            Publisher publisher,
+            JobPartitions partitions,
+            BooleanSupplier running) {
         this.settings = settings;
         this.api = api;
         this.policy = policy;
@@ -66,8 +74,8 @@ final class JobRounds {
     /** One round of work on a due job. Failures reschedule the job; only an Error ends the loop. */
     void work(OpenJob entry) {
         refusals.settle();
-        try (LogFields fields = LogFields.batch(entry.job().getBatchId(), entry.job().getJobName(),
-                entry.job().getModel())) {
+        try (LogFields fields = LogFields.batch(
+                entry.job().getBatchId(), entry.job().getJobName(), entry.job().getModel())) {
             workOn(entry);
         }
     }
@@ -90,8 +98,11 @@ final class JobRounds {
         } catch (PartitionUnusableException e) {
             throw e;
         } catch (JobAbandonedException e) {
-            log.info("batch {} job {}: stopped ({}); its committed progress stands", entry.batchId(),
-                    entry.job().getJobName(), e.getMessage());
+            log.info(
+                    "batch {} job {}: stopped ({}); its committed progress stands",
+                    entry.batchId(),
+                    entry.job().getJobName(),
+                    e.getMessage());
             partitions.abandoned(entry);
         } catch (GeminiApiException e) {
             counters.apiError();
@@ -104,23 +115,38 @@ final class JobRounds {
                 // A 429, a 503 or a lost connection says nothing about the job: the streak goes on through them.
                 entry.notFound(NotFoundStreak.NONE);
                 if (e.httpStatus() == 404) {
-                    counters.apiUnreachable("a 404 that is not the API's answer (check gemini.base-url): " + e.getMessage());
-                    log.error("batch {} job {}: {} — a 404 that is not the API's NOT_FOUND answer (a proxy's or "
-                            + "a web server's page): check gemini.base-url and gemini.api-version; the job is not "
-                            + "taken for gone on such answers", entry.batchId(), entry.job().getJobName(),
+                    counters.apiUnreachable(
+                            "a 404 that is not the API's answer (check gemini.base-url): " + e.getMessage());
+                    log.error(
+                            "batch {} job {}: {} — a 404 that is not the API's NOT_FOUND answer (a proxy's or "
+                                    + "a web server's page): check gemini.base-url and gemini.api-version; the job is not "
+                                    + "taken for gone on such answers",
+                            entry.batchId(),
+                            entry.job().getJobName(),
                             e.getMessage());
                 }
             }
-            entry.nextCheck(settings.schedule().afterFailure(JobTable.submittedAt(entry.job()), now,
-                    e.retryAfter().orElse(null)));
+            entry.nextCheck(settings.schedule()
+                    .afterFailure(
+                            JobTable.submittedAt(entry.job()),
+                            now,
+                            e.retryAfter().orElse(null)));
             if (e.isCircuitOpen()) {
                 // The circuit said it opened; its refusals, one per due job, are told once, when it lets calls through
                 refusals.count(e);
-                log.debug("batch {} job {}: {}; next try at {}", entry.batchId(), entry.job().getJobName(),
-                        e.getMessage(), entry.nextCheck());
+                log.debug(
+                        "batch {} job {}: {}; next try at {}",
+                        entry.batchId(),
+                        entry.job().getJobName(),
+                        e.getMessage(),
+                        entry.nextCheck());
             } else {
-                log.warn("batch {} job {}: {}; next try at {}", entry.batchId(), entry.job().getJobName(),
-                        e.getMessage(), entry.nextCheck());
+                log.warn(
+                        "batch {} job {}: {}; next try at {}",
+                        entry.batchId(),
+                        entry.job().getJobName(),
+                        e.getMessage(),
+                        entry.nextCheck());
             }
         } catch (WakeupException e) {
             if (running.getAsBoolean()) {
@@ -132,8 +158,14 @@ final class JobRounds {
         } catch (RuntimeException e) {
             counters.jobError();
             Duration wait = retryAfterFailure(entry);
-            log.error("batch {} job {}: {} (failure {} in a row); retrying in {} ms", entry.batchId(),
-                    entry.job().getJobName(), e.toString(), entry.failures(), wait.toMillis(), e);
+            log.error(
+                    "batch {} job {}: {} (failure {} in a row); retrying in {} ms",
+                    entry.batchId(),
+                    entry.job().getJobName(),
+                    e.toString(),
+                    entry.failures(),
+                    wait.toMillis(),
+                    e);
         }
     }
 
@@ -170,16 +202,27 @@ final class JobRounds {
             }
         } catch (GeminiApiException e) {
             counters.apiError();
-            entry.nextCheck(settings.schedule().afterFailure(JobTable.submittedAt(job), clock.instant(),
-                    e.retryAfter().orElse(null)));
+            entry.nextCheck(settings.schedule()
+                    .afterFailure(
+                            JobTable.submittedAt(job),
+                            clock.instant(),
+                            e.retryAfter().orElse(null)));
             if (e.isRetriable() && e.httpStatus() != 404) {
                 // The API unavailable for a while (its circuit open, a 503, a lost connection), which says nothing
                 // about the configuration: the confirmation is tried again at the job's next round, the streak kept.
                 if (!e.isCircuitOpen() || refusals.count(e)) {
-                    log.warn("batch {} job {}: {} checks since {} answered NOT_FOUND ({}); listing jobs to confirm it "
-                            + "is gone failed ({}), trying again at {}{}", job.getBatchId(), job.getJobName(),
-                            streak.count(), streak.since(), streak.lastMessage(), e.getMessage(), entry.nextCheck(),
-                            e.isCircuitOpen() ? " (the circuit is open: its other refusals are counted, not logged)"
+                    log.warn(
+                            "batch {} job {}: {} checks since {} answered NOT_FOUND ({}); listing jobs to confirm it "
+                                    + "is gone failed ({}), trying again at {}{}",
+                            job.getBatchId(),
+                            job.getJobName(),
+                            streak.count(),
+                            streak.since(),
+                            streak.lastMessage(),
+                            e.getMessage(),
+                            entry.nextCheck(),
+                            e.isCircuitOpen()
+                                    ? " (the circuit is open: its other refusals are counted, not logged)"
                                     : "");
                 }
                 return false;
@@ -187,33 +230,54 @@ final class JobRounds {
             counters.apiUnreachable("jobs answer NOT_FOUND and listing them fails too (check gemini.base-url, "
                     + "gemini.api-version and the API key): " + e.getMessage());
             entry.notFound(NotFoundStreak.NONE);
-            log.error("batch {} job {}: {} checks since {} answered NOT_FOUND ({}), and listing jobs fails too ({}): "
-                    + "the API is not reachable as configured (check gemini.base-url, gemini.api-version and the API "
-                    + "key); no job is taken for gone while that lasts; next try at {}", job.getBatchId(),
-                    job.getJobName(), streak.count(), streak.since(), streak.lastMessage(), e.getMessage(),
+            log.error(
+                    "batch {} job {}: {} checks since {} answered NOT_FOUND ({}), and listing jobs fails too ({}): "
+                            + "the API is not reachable as configured (check gemini.base-url, gemini.api-version and the API "
+                            + "key); no job is taken for gone while that lasts; next try at {}",
+                    job.getBatchId(),
+                    job.getJobName(),
+                    streak.count(),
+                    streak.since(),
+                    streak.lastMessage(),
+                    e.getMessage(),
                     entry.nextCheck());
             return false;
         }
         if (listed.isEmpty() && scanned >= GONE_LIST_SCAN) {
             entry.notFound(NotFoundStreak.NONE);
-            entry.nextCheck(clock.instant().plus(settings.schedule().interval(JobTable.submittedAt(job),
-                    clock.instant())));
-            log.warn("batch {} job {}: {} checks since {} answered NOT_FOUND ({}), but the project lists more than {} "
-                    + "jobs and the job was not among those read: not taken for gone (delete old finished jobs at "
-                    + "the API so that the list confirms it); checking on", job.getBatchId(),
-                    job.getJobName(), streak.count(), streak.since(), streak.lastMessage(), GONE_LIST_SCAN);
+            entry.nextCheck(
+                    clock.instant().plus(settings.schedule().interval(JobTable.submittedAt(job), clock.instant())));
+            log.warn(
+                    "batch {} job {}: {} checks since {} answered NOT_FOUND ({}), but the project lists more than {} "
+                            + "jobs and the job was not among those read: not taken for gone (delete old finished jobs at "
+                            + "the API so that the list confirms it); checking on",
+                    job.getBatchId(),
+                    job.getJobName(),
+                    streak.count(),
+                    streak.since(),
+                    streak.lastMessage(),
+                    GONE_LIST_SCAN);
             return false;
         }
-        boolean outputGone = listed.isPresent() && PollerJobRecords.isFinished(job.getState())
-                && PollerJobRecords.stateOf(listed.get().state()).map(PollerJobRecords::isFinished).orElse(false);
+        boolean outputGone = listed.isPresent()
+                && PollerJobRecords.isFinished(job.getState())
+                && PollerJobRecords.stateOf(listed.get().state())
+                        .map(PollerJobRecords::isFinished)
+                        .orElse(false);
         if (listed.isEmpty() || outputGone) {
             return true;
         }
         entry.notFound(NotFoundStreak.NONE);
         entry.nextCheck(clock.instant().plus(settings.schedule().interval(JobTable.submittedAt(job), clock.instant())));
-        log.warn("batch {} job {}: {} checks since {} answered NOT_FOUND ({}), but the API lists the job {}: not "
-                + "taken for gone; checking on", job.getBatchId(), job.getJobName(), streak.count(), streak.since(),
-                streak.lastMessage(), listed.get().state());
+        log.warn(
+                "batch {} job {}: {} checks since {} answered NOT_FOUND ({}), but the API lists the job {}: not "
+                        + "taken for gone; checking on",
+                job.getBatchId(),
+                job.getJobName(),
+                streak.count(),
+                streak.since(),
+                streak.lastMessage(),
+                listed.get().state());
         return false;
     }
 
@@ -225,14 +289,27 @@ final class JobRounds {
     private void gone(OpenJob entry) {
         BatchJob job = entry.job();
         NotFoundStreak streak = entry.notFound();
-        log.error("batch {} job {}: the API answered NOT_FOUND at {} checks in a row since {} ({}) and does not list "
-                + "it as still to run; the job, {} when last seen, is taken for gone and recorded FAILED "
-                + "(JOB_NOT_FOUND) for the job policy to decide", job.getBatchId(), job.getJobName(), streak.count(),
-                streak.since(), streak.lastMessage(), job.getState());
-        record(entry, PollerJobRecords.vanished(job, "batch job " + job.getJobName() + " (" + job.getState()
-                + " when last seen) no longer exists at the API: " + streak.count() + " checks in a row since "
-                + streak.since() + " answered NOT_FOUND (" + streak.lastMessage() + "); it was deleted, its output "
-                + "expired, or it was never created under this name", clock.instant()));
+        log.error(
+                "batch {} job {}: the API answered NOT_FOUND at {} checks in a row since {} ({}) and does not list "
+                        + "it as still to run; the job, {} when last seen, is taken for gone and recorded FAILED "
+                        + "(JOB_NOT_FOUND) for the job policy to decide",
+                job.getBatchId(),
+                job.getJobName(),
+                streak.count(),
+                streak.since(),
+                streak.lastMessage(),
+                job.getState());
+        record(
+                entry,
+                PollerJobRecords.vanished(
+                        job,
+                        "batch job " + job.getJobName() + " (" + job.getState()
+                                + " when last seen) no longer exists at the API: " + streak.count()
+                                + " checks in a row since "
+                                + streak.since() + " answered NOT_FOUND (" + streak.lastMessage()
+                                + "); it was deleted, its output "
+                                + "expired, or it was never created under this name",
+                        clock.instant()));
         entry.notFound(NotFoundStreak.NONE);
         publisher.publish(entry, Optional.empty()).ifPresent(entry::nextCheck);
     }
@@ -246,11 +323,19 @@ final class JobRounds {
         Optional<JobState> next = PollerJobRecords.stateOf(info.state());
         if (next.isPresent() && next.get() != job.getState()) {
             record(entry, PollerJobRecords.transition(job, next.get(), info, now));
-            log.info("batch {} job {}: {} -> {}{}", job.getBatchId(), job.getJobName(), job.getState(), next.get(),
+            log.info(
+                    "batch {} job {}: {} -> {}{}",
+                    job.getBatchId(),
+                    job.getJobName(),
+                    job.getState(),
+                    next.get(),
                     info.error().map(e -> " (" + e + ")").orElse(""));
         } else if (next.isEmpty()) {
-            log.warn("batch {} job {}: the API reports state {}, which says nothing new; checking again later",
-                    job.getBatchId(), job.getJobName(), info.state());
+            log.warn(
+                    "batch {} job {}: the API reports state {}, which says nothing new; checking again later",
+                    job.getBatchId(),
+                    job.getJobName(),
+                    info.state());
         }
         if (PollerJobRecords.isFinished(entry.job().getState())) {
             publisher.publish(entry, Optional.of(info)).ifPresent(entry::nextCheck);
@@ -272,8 +357,12 @@ final class JobRounds {
         } catch (JobAbandonedException | WakeupException | PartitionUnusableException e) {
             throw e;
         } catch (RuntimeException e) {
-            log.warn("batch {} job {}: indexing its items while it runs failed ({}); they are read again at its next "
-                    + "check or once it has ended", entry.batchId(), entry.job().getJobName(), e.toString());
+            log.warn(
+                    "batch {} job {}: indexing its items while it runs failed ({}); they are read again at its next "
+                            + "check or once it has ended",
+                    entry.batchId(),
+                    entry.job().getJobName(),
+                    e.toString());
         }
     }
 
@@ -286,20 +375,34 @@ final class JobRounds {
         BatchJob job = entry.job();
         Instant now = clock.instant();
         if (job.getError() == null || !ErrorCode.JOB_STUCK.is(job.getError().getCode())) {
-            record(entry, PollerJobRecords.stuck(job, "batch job " + job.getJobName() + " (batch " + job.getBatchId()
-                    + ") was still " + job.getState() + " " + java.time.Duration.between(JobTable.submittedAt(job), now)
-                    .withNanos(0) + " after its submission (poll.stuck-after " + settings.retries().stuckAfter()
-                    + "): cancelled by the poller and split", now));
-            log.warn("batch {} job {}: {} since {}, longer than poll.stuck-after ({}); cancelling it, then splitting it",
-                    job.getBatchId(), job.getJobName(), job.getState(), JobTable.submittedAt(job),
+            record(
+                    entry,
+                    PollerJobRecords.stuck(
+                            job,
+                            "batch job " + job.getJobName() + " (batch " + job.getBatchId()
+                                    + ") was still " + job.getState() + " "
+                                    + java.time.Duration.between(JobTable.submittedAt(job), now)
+                                            .withNanos(0) + " after its submission (poll.stuck-after "
+                                    + settings.retries().stuckAfter()
+                                    + "): cancelled by the poller and split",
+                            now));
+            log.warn(
+                    "batch {} job {}: {} since {}, longer than poll.stuck-after ({}); cancelling it, then splitting it",
+                    job.getBatchId(),
+                    job.getJobName(),
+                    job.getState(),
+                    JobTable.submittedAt(job),
                     settings.retries().stuckAfter());
         }
         try {
             api.cancel(job.getJobName());
         } catch (GeminiApiException e) {
             // Finished meanwhile (nothing to cancel) or a failed call: the next check says which.
-            log.warn("batch {} job {}: cancelling the stuck job failed ({}); checking it again", job.getBatchId(),
-                    job.getJobName(), e.getMessage());
+            log.warn(
+                    "batch {} job {}: cancelling the stuck job failed ({}); checking it again",
+                    job.getBatchId(),
+                    job.getJobName(),
+                    e.getMessage());
         }
         entry.nextCheck(clock.instant().plus(settings.schedule().initial()));
     }

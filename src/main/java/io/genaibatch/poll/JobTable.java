@@ -1,5 +1,8 @@
 package io.genaibatch.poll;
 
+import io.genaibatch.batch.Lineage;
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.JobState;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -10,10 +13,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-
-import io.genaibatch.batch.Lineage;
-import io.genaibatch.records.BatchJob;
-import io.genaibatch.records.JobState;
 
 /**
  * The jobs this poller acts on, rebuilt from genai.jobs: for each batch of the assigned partitions, its latest
@@ -33,8 +32,7 @@ final class JobTable {
     /** batchId → offset of this poller's latest write, until the consumer has read past it. */
     private final Map<String, Written> written = new HashMap<>();
 
-    private record Written(int partition, long offset) {
-    }
+    private record Written(int partition, long offset) {}
 
     /** One open job: where its latest record is, and when to look at it next. */
     static final class OpenJob {
@@ -118,7 +116,8 @@ final class JobTable {
      * job): its requests still need their terminal responses.
      */
     static boolean isOpen(BatchJob job) {
-        return job != null && job.getState() != JobState.PUBLISHED
+        return job != null
+                && job.getState() != JobState.PUBLISHED
                 && (job.getJobName() != null || PollerJobRecords.isFinished(job.getState()));
     }
 
@@ -150,7 +149,8 @@ final class JobTable {
     }
 
     static boolean isOperatorRequest(Lineage lineage) {
-        return Lineage.RETRY_REQUESTED.equals(lineage.decision()) || Lineage.ANSWER_REQUESTED.equals(lineage.decision());
+        return Lineage.RETRY_REQUESTED.equals(lineage.decision())
+                || Lineage.ANSWER_REQUESTED.equals(lineage.decision());
     }
 
     /** This poller committed {@code job} at {@code offset}: it is the batch's latest record now. */
@@ -210,7 +210,11 @@ final class JobTable {
         for (OpenJob j : open.values()) {
             // inline / file, as genai_jobs_submitted_total spells the mode: the two join on it.
             String mode = String.valueOf(j.job.getInputMode()).toLowerCase(java.util.Locale.ROOT);
-            counts.merge(new PollerCounters.InFlight(j.job.getModel(), mode, j.job.getState().name()), 1L, Long::sum);
+            counts.merge(
+                    new PollerCounters.InFlight(
+                            j.job.getModel(), mode, j.job.getState().name()),
+                    1L,
+                    Long::sum);
         }
         return counts;
     }

@@ -1,5 +1,7 @@
 package io.genaibatch.poll;
 
+import io.genaibatch.config.ConfigKeys;
+import io.genaibatch.config.GenAiBatchConfig;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -7,9 +9,6 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
-
-import io.genaibatch.config.ConfigKeys;
-import io.genaibatch.config.GenAiBatchConfig;
 
 /**
  * What {@code poll.policy=retrying} may do: the poll.max-attempts, poll.retry.*, poll.stuck-after and
@@ -22,8 +21,13 @@ import io.genaibatch.config.GenAiBatchConfig;
  * @param retriableCodes per-request error codes (HTTP-style numbers and google.rpc names, upper case) re-batched
  * @param holdExhausted  keep a batch whose retries are spent open for an operator instead of answering it
  */
-record PolicySettings(int maxAttempts, Duration initialBackoff, Duration maxBackoff, Duration stuckAfter,
-                      Set<String> retriableCodes, boolean holdExhausted) {
+record PolicySettings(
+        int maxAttempts,
+        Duration initialBackoff,
+        Duration maxBackoff,
+        Duration stuckAfter,
+        Set<String> retriableCodes,
+        boolean holdExhausted) {
 
     PolicySettings {
         Objects.requireNonNull(initialBackoff, "initialBackoff");
@@ -31,8 +35,8 @@ record PolicySettings(int maxAttempts, Duration initialBackoff, Duration maxBack
         Objects.requireNonNull(stuckAfter, "stuckAfter");
         retriableCodes = Set.copyOf(retriableCodes);
         if (maxAttempts < 1) {
-            throw new IllegalArgumentException(ConfigKeys.POLL_MAX_ATTEMPTS.name() + " must be >= 1, found "
-                    + maxAttempts);
+            throw new IllegalArgumentException(
+                    ConfigKeys.POLL_MAX_ATTEMPTS.name() + " must be >= 1, found " + maxAttempts);
         }
         if (maxBackoff.compareTo(initialBackoff) < 0) {
             throw new IllegalArgumentException(ConfigKeys.POLL_RETRY_MAX_BACKOFF.name() + " (" + maxBackoff
@@ -41,23 +45,32 @@ record PolicySettings(int maxAttempts, Duration initialBackoff, Duration maxBack
     }
 
     static PolicySettings from(GenAiBatchConfig config) {
-        return new PolicySettings(config.get(ConfigKeys.POLL_MAX_ATTEMPTS),
-                config.get(ConfigKeys.POLL_RETRY_INITIAL_BACKOFF), config.get(ConfigKeys.POLL_RETRY_MAX_BACKOFF),
-                config.get(ConfigKeys.POLL_STUCK_AFTER), codes(config.get(ConfigKeys.POLL_RETRIABLE_CODES)),
+        return new PolicySettings(
+                config.get(ConfigKeys.POLL_MAX_ATTEMPTS),
+                config.get(ConfigKeys.POLL_RETRY_INITIAL_BACKOFF),
+                config.get(ConfigKeys.POLL_RETRY_MAX_BACKOFF),
+                config.get(ConfigKeys.POLL_STUCK_AFTER),
+                codes(config.get(ConfigKeys.POLL_RETRIABLE_CODES)),
                 "hold".equals(config.get(ConfigKeys.POLL_ON_EXHAUSTED)));
     }
 
     /** The defaults of the keys, for tests and tools that have no configuration. */
     static PolicySettings defaults() {
-        return new PolicySettings(ConfigKeys.POLL_MAX_ATTEMPTS.defaultValue(),
-                ConfigKeys.POLL_RETRY_INITIAL_BACKOFF.defaultValue(), ConfigKeys.POLL_RETRY_MAX_BACKOFF.defaultValue(),
-                ConfigKeys.POLL_STUCK_AFTER.defaultValue(), codes(ConfigKeys.POLL_RETRIABLE_CODES.defaultValue()),
+        return new PolicySettings(
+                ConfigKeys.POLL_MAX_ATTEMPTS.defaultValue(),
+                ConfigKeys.POLL_RETRY_INITIAL_BACKOFF.defaultValue(),
+                ConfigKeys.POLL_RETRY_MAX_BACKOFF.defaultValue(),
+                ConfigKeys.POLL_STUCK_AFTER.defaultValue(),
+                codes(ConfigKeys.POLL_RETRIABLE_CODES.defaultValue()),
                 "hold".equals(ConfigKeys.POLL_ON_EXHAUSTED.defaultValue()));
     }
 
     static Set<String> codes(String list) {
-        return Arrays.stream(list.split(",")).map(String::trim).filter(c -> !c.isEmpty())
-                .map(c -> c.toUpperCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
+        return Arrays.stream(list.split(","))
+                .map(String::trim)
+                .filter(c -> !c.isEmpty())
+                .map(c -> c.toUpperCase(Locale.ROOT))
+                .collect(Collectors.toUnmodifiableSet());
     }
 
     /**

@@ -1,9 +1,5 @@
 package io.genaibatch.poll;
 
-import java.time.Clock;
-import java.time.Duration;
-import java.util.Map;
-
 import io.genaibatch.gemini.BatchApi;
 import io.genaibatch.kafka.KafkaClients;
 import io.genaibatch.kafka.TopicAdmin;
@@ -11,6 +7,9 @@ import io.genaibatch.kafka.Topics;
 import io.genaibatch.kafka.ValueFormat;
 import io.genaibatch.poll.JobTable.OpenJob;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
@@ -44,8 +43,16 @@ final class PollLoop implements Runnable {
     /** Volatile: {@link #stop()} wakes it up from the closing thread. */
     private volatile Consumer<byte[], byte[]> consumer;
 
-    PollLoop(KafkaClients clients, PollerSettings settings, BatchApi api, Topics topics, ValueFormat format,
-             JobPolicy policy, PollerCounters counters, PollerHooks hooks, Clock clock) {
+    PollLoop(
+            KafkaClients clients,
+            PollerSettings settings,
+            BatchApi api,
+            Topics topics,
+            ValueFormat format,
+            JobPolicy policy,
+            PollerCounters counters,
+            PollerHooks hooks,
+            Clock clock) {
         this.clients = clients;
         this.settings = settings;
         this.api = api;
@@ -56,8 +63,8 @@ final class PollLoop implements Runnable {
         this.hooks = hooks;
         this.clock = clock;
         this.table = new JobTable(settings.schedule());
-        this.cache = new CacheDirs(settings.cacheDir(), settings.cacheDirIsDefault(), settings.groupId(),
-                topics.jobs());
+        this.cache =
+                new CacheDirs(settings.cacheDir(), settings.cacheDirIsDefault(), settings.groupId(), topics.jobs());
     }
 
     /** The group consumer's metrics (thread-safe, unlike the consumer); empty while it is not open. */
@@ -79,19 +86,36 @@ final class PollLoop implements Runnable {
     public void run() {
         JobPartitions partitions = null;
         try (PollerClients kafka = PollerClients.open(clients, settings, topics, hooks);
-             KafkaClientMetrics jobsMeters = counters.meter(kafka.jobs());
-             DownloadThread downloads = new DownloadThread()) {
+                KafkaClientMetrics jobsMeters = counters.meter(kafka.jobs());
+                DownloadThread downloads = new DownloadThread()) {
             consumer = kafka.jobs();
             TopicAdmin topicAdmin = new TopicAdmin(kafka.admin());
-            partitions = new JobPartitions(kafka.jobs(), kafka::producer, kafka.admin(), topics.jobs(), format, table,
-                    cache, hooks, clock, () -> running);
-            Publisher publisher = new Publisher(settings, cache, api, policy,
-                    new ItemLoader(kafka.batches(), topics.batches(), settings.itemsReadTimeout(), clock),
-                    new Responses(topics.responses(), format, kafka.maxResponseRecordBytes(topicAdmin,
-                            topics.responses())),
-                    new ChildBatches(topics.batches(), format), partitions, counters, clock, downloads);
-            JobRounds rounds = new JobRounds(settings, api, policy, counters, clock, publisher, partitions,
+            partitions = new JobPartitions(
+                    kafka.jobs(),
+                    kafka::producer,
+                    kafka.admin(),
+                    topics.jobs(),
+                    format,
+                    table,
+                    cache,
+                    hooks,
+                    clock,
                     () -> running);
+            Publisher publisher = new Publisher(
+                    settings,
+                    cache,
+                    api,
+                    policy,
+                    new ItemLoader(kafka.batches(), topics.batches(), settings.itemsReadTimeout(), clock),
+                    new Responses(
+                            topics.responses(), format, kafka.maxResponseRecordBytes(topicAdmin, topics.responses())),
+                    new ChildBatches(topics.batches(), format),
+                    partitions,
+                    counters,
+                    clock,
+                    downloads);
+            JobRounds rounds =
+                    new JobRounds(settings, api, policy, counters, clock, publisher, partitions, () -> running);
             if (policy.rebatches()) {
                 RetentionCheck.warnIfShort(topicAdmin, topics.batches(), settings.retries());
             }

@@ -18,8 +18,8 @@ record PollSchedule(Duration initial, Duration max) {
         Objects.requireNonNull(initial, "initial");
         Objects.requireNonNull(max, "max");
         if (initial.isNegative() || initial.isZero() || max.compareTo(initial) < 0) {
-            throw new IllegalArgumentException("poll intervals must satisfy 0 < initial <= max, found initial "
-                    + initial + ", max " + max);
+            throw new IllegalArgumentException(
+                    "poll intervals must satisfy 0 < initial <= max, found initial " + initial + ", max " + max);
         }
     }
 

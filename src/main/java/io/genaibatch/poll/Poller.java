@@ -1,23 +1,21 @@
 package io.genaibatch.poll;
 
-import java.time.Duration;
-
-import java.time.Clock;
-import java.util.Objects;
-import java.util.concurrent.CompletionStage;
-import java.util.Optional;
-
 import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.gemini.BatchApi;
 import io.genaibatch.kafka.GroupMembership;
 import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.kafka.Topics;
 import io.genaibatch.ops.Prices;
 import io.genaibatch.run.Readiness;
-import io.genaibatch.run.Telemetry;
 import io.genaibatch.run.Role;
 import io.genaibatch.run.RoleLifecycle;
-import io.genaibatch.kafka.Topics;
+import io.genaibatch.run.Telemetry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,8 +64,8 @@ public final class Poller implements Role {
         this(config, api, clock, hooks, Telemetry.none(), null);
     }
 
-    private Poller(GenAiBatchConfig config, BatchApi api, Clock clock, PollerHooks hooks, Telemetry telemetry,
-                   Prices prices) {
+    private Poller(
+            GenAiBatchConfig config, BatchApi api, Clock clock, PollerHooks hooks, Telemetry telemetry, Prices prices) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(api, "api");
         this.telemetry = telemetry;
@@ -77,15 +75,24 @@ public final class Poller implements Role {
         KafkaClients clients = new KafkaClients(config);
         this.maxHeartbeatSilence = GroupMembership.maxSilence(clients.properties(java.util.Map.of()));
         this.topics = Topics.from(config);
-        this.loop = new PollLoop(clients, settings, api, topics, clients.valueFormat(),
-                JobPolicy.named(settings.policy(), settings.retries()), counters, hooks, clock);
-        this.lifecycle = new RoleLifecycle(name(), log, settings.closeTimeout(), ConfigKeys.POLL_CLOSE_TIMEOUT.name(),
-                new RoleLifecycle.Steps() {
+        this.loop = new PollLoop(
+                clients,
+                settings,
+                api,
+                topics,
+                clients.valueFormat(),
+                JobPolicy.named(settings.policy(), settings.retries()),
+                counters,
+                hooks,
+                clock);
+        this.lifecycle = new RoleLifecycle(
+                name(), log, settings.closeTimeout(), ConfigKeys.POLL_CLOSE_TIMEOUT.name(), new RoleLifecycle.Steps() {
                     @Override
                     public String start() {
                         lifecycle.runOnThread("", loop::run);
                         return "group " + settings.groupId() + ", jobs from " + topics.jobs() + ", responses to "
-                                + topics.responses() + ", cache " + settings.cacheDir().toAbsolutePath().normalize();
+                                + topics.responses() + ", cache "
+                                + settings.cacheDir().toAbsolutePath().normalize();
                     }
 
                     @Override
@@ -128,7 +135,8 @@ public final class Poller implements Role {
 
     private Readiness runningReadiness() {
         Readiness group = GroupMembership.problem(loop.consumerMetrics(), maxHeartbeatSilence)
-                .map(Readiness::notReady).orElse(Readiness.READY);
+                .map(Readiness::notReady)
+                .orElse(Readiness.READY);
         return group.and(counters.apiUnreachable().map(Readiness::notReady).orElse(Readiness.READY))
                 .and(telemetry.apiReadiness(api));
     }

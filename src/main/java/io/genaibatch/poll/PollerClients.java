@@ -1,14 +1,13 @@
 package io.genaibatch.poll;
 
+import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.kafka.TopicAdmin;
+import io.genaibatch.kafka.Topics;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.IntFunction;
-
-import io.genaibatch.kafka.KafkaClients;
-import io.genaibatch.kafka.TopicAdmin;
-import io.genaibatch.kafka.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -29,22 +28,32 @@ import org.slf4j.LoggerFactory;
  * @param producers       makes the producer of a genai.jobs partition; each is closed by its user
  * @param maxRequestBytes the producers' max.request.size
  */
-record PollerClients(Consumer<byte[], byte[]> jobs, Consumer<byte[], byte[]> batches, Admin admin,
-                     IntFunction<Producer<byte[], byte[]>> producers, int maxRequestBytes) implements AutoCloseable {
+record PollerClients(
+        Consumer<byte[], byte[]> jobs,
+        Consumer<byte[], byte[]> batches,
+        Admin admin,
+        IntFunction<Producer<byte[], byte[]>> producers,
+        int maxRequestBytes)
+        implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PollerClients.class);
 
     /** Makes the clients of a poller; the producers through {@link PollerHooks#producer} (a test seam). */
     static PollerClients open(KafkaClients clients, PollerSettings settings, Topics topics, PollerHooks hooks) {
         Object configured = clients.properties(Map.of()).get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
-        int maxRequestBytes = configured == null ? Responses.DEFAULT_MAX_RECORD_BYTES
-                : Integer.parseInt(configured.toString());
-        KafkaConsumer<byte[], byte[]> jobs = new KafkaConsumer<>(jobsConsumerProperties(clients, settings),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        int maxRequestBytes =
+                configured == null ? Responses.DEFAULT_MAX_RECORD_BYTES : Integer.parseInt(configured.toString());
+        KafkaConsumer<byte[], byte[]> jobs = new KafkaConsumer<>(
+                jobsConsumerProperties(clients, settings), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         KafkaConsumer<byte[], byte[]> batches = null;
         try {
-            batches = new KafkaConsumer<>(clients.consumer(ItemLoader.consumerProperties()),
-                    new ByteArrayDeserializer(), new ByteArrayDeserializer());
-            return new PollerClients(jobs, batches, clients.admin(),
+            batches = new KafkaConsumer<>(
+                    clients.consumer(ItemLoader.consumerProperties()),
+                    new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer());
+            return new PollerClients(
+                    jobs,
+                    batches,
+                    clients.admin(),
                     partition -> hooks.producer(producerProperties(clients, settings, topics, partition)),
                     maxRequestBytes);
         } catch (RuntimeException e) {
@@ -69,16 +78,21 @@ record PollerClients(Consumer<byte[], byte[]> jobs, Consumer<byte[], byte[]> bat
     int maxResponseRecordBytes(TopicAdmin topicAdmin, String responsesTopic) {
         int limit = maxRequestBytes;
         try {
-            Optional<String> topicMax = topicAdmin.config(responsesTopic,
-                    org.apache.kafka.common.config.TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Duration.ofSeconds(10));
+            Optional<String> topicMax = topicAdmin.config(
+                    responsesTopic,
+                    org.apache.kafka.common.config.TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                    Duration.ofSeconds(10));
             if (topicMax.isPresent()) {
                 limit = Math.min(limit, Integer.parseInt(topicMax.get()));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
-            log.info("Could not read max.message.bytes of {} ({}); responses are held to max.request.size {}",
-                    responsesTopic, e.toString(), limit);
+            log.info(
+                    "Could not read max.message.bytes of {} ({}); responses are held to max.request.size {}",
+                    responsesTopic,
+                    e.toString(),
+                    limit);
         }
         return limit;
     }
@@ -105,7 +119,9 @@ record PollerClients(Consumer<byte[], byte[]> jobs, Consumer<byte[], byte[]> bat
         // A round of work (an API call with its retries; not a download, see DownloadThread) can outlast the
         // default 5 minutes between polls; the work polls in between where it can, this is the bound where it
         // cannot (poll.max-poll-interval). kafka.properties.max.poll.interval.ms wins when set.
-        tunable.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, Math.toIntExact(settings.maxPollInterval().toMillis()));
+        tunable.put(
+                ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
+                Math.toIntExact(settings.maxPollInterval().toMillis()));
         tunable.keySet().removeAll(clients.properties(Map.of()).keySet());
         Map<String, Object> props = new HashMap<>(tunable);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
@@ -115,8 +131,8 @@ record PollerClients(Consumer<byte[], byte[]> jobs, Consumer<byte[], byte[]> bat
         return clients.consumer(props);
     }
 
-    private static Map<String, Object> producerProperties(KafkaClients clients, PollerSettings settings,
-                                                          Topics topics, int partition) {
+    private static Map<String, Object> producerProperties(
+            KafkaClients clients, PollerSettings settings, Topics topics, int partition) {
         Map<String, Object> props = new HashMap<>();
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.groupId() + "-" + topics.jobs() + "-" + partition);
         return clients.producer(props);

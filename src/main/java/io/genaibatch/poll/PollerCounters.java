@@ -1,15 +1,5 @@
 package io.genaibatch.poll;
 
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Collections;
-import java.util.EnumMap;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.atomic.LongAdder;
-
 import io.genaibatch.ops.Prices;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.GenAiResponse;
@@ -22,6 +12,15 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.clients.consumer.Consumer;
 
 /**
@@ -31,11 +30,12 @@ import org.apache.kafka.clients.consumer.Consumer;
  */
 public final class PollerCounters {
     /** Buckets of the job run time: batch jobs take minutes to a day (48 h at most). */
-    private static final Duration[] RUN_TIME_BUCKETS = durations("PT1M", "PT5M", "PT15M", "PT30M", "PT1H", "PT2H",
-            "PT4H", "PT8H", "PT12H", "PT24H", "PT48H");
+    private static final Duration[] RUN_TIME_BUCKETS =
+            durations("PT1M", "PT5M", "PT15M", "PT30M", "PT1H", "PT2H", "PT4H", "PT8H", "PT12H", "PT24H", "PT48H");
     /** Buckets of the request-to-response latency: the batch window, then the job's run time. */
-    private static final Duration[] LATENCY_BUCKETS = durations("PT10S", "PT30S", "PT1M", "PT5M", "PT15M", "PT30M",
-            "PT1H", "PT2H", "PT4H", "PT8H", "PT12H", "PT24H", "PT48H");
+    private static final Duration[] LATENCY_BUCKETS = durations(
+            "PT10S", "PT30S", "PT1M", "PT5M", "PT15M", "PT30M", "PT1H", "PT2H", "PT4H", "PT8H", "PT12H", "PT24H",
+            "PT48H");
 
     private final Telemetry telemetry;
     private final MeterRegistry registry;
@@ -44,11 +44,9 @@ public final class PollerCounters {
     private final AtomicReference<String> apiUnreachable = new AtomicReference<>();
 
     /** The meters counted per response, looked up once per model (and status), not per response. */
-    private record ByModel(Counter tokensIn, Counter tokensOut, Counter costBatch, Counter costInteractive) {
-    }
+    private record ByModel(Counter tokensIn, Counter tokensOut, Counter costBatch, Counter costInteractive) {}
 
-    private record ByStatus(Counter responses, Timer latency) {
-    }
+    private record ByStatus(Counter responses, Timer latency) {}
 
     private final Map<String, ByModel> byModel = new ConcurrentHashMap<>();
     private final Map<String, ByStatus> byStatus = new ConcurrentHashMap<>();
@@ -56,6 +54,7 @@ public final class PollerCounters {
     private final java.util.Set<InFlight> inFlightGauges = ConcurrentHashMap.newKeySet();
     /** When the oldest job this poller follows was submitted; null when it follows none. */
     private volatile Instant oldestOpenJob;
+
     private final Map<JobState, LongAdder> jobStates = adders(JobState.class);
     private final Map<ResponseStatus, LongAdder> responses = adders(ResponseStatus.class);
     private final LongAdder promptTokens = new LongAdder();
@@ -79,9 +78,16 @@ public final class PollerCounters {
      * @param chunks            publication transactions committed
      * @param jobErrors         rounds of work on a job that failed and were rescheduled (Kafka, disk, API)
      */
-    public record Snapshot(Map<JobState, Long> jobStates, Map<ResponseStatus, Long> responses, long promptTokens,
-                           long candidatesTokens, long totalTokens, long unattachedResults, long apiErrors,
-                           long chunks, long jobErrors) {
+    public record Snapshot(
+            Map<JobState, Long> jobStates,
+            Map<ResponseStatus, Long> responses,
+            long promptTokens,
+            long candidatesTokens,
+            long totalTokens,
+            long unattachedResults,
+            long apiErrors,
+            long chunks,
+            long jobErrors) {
         public long responses(ResponseStatus status) {
             return responses.getOrDefault(status, 0L);
         }
@@ -97,14 +103,23 @@ public final class PollerCounters {
         this.telemetry = telemetry;
         this.registry = telemetry.registry();
         this.prices = prices;
-        Gauge.builder("genai.jobs.oldest.age", this, PollerCounters::oldestOpenJobAgeSeconds).baseUnit("seconds")
+        Gauge.builder("genai.jobs.oldest.age", this, PollerCounters::oldestOpenJobAgeSeconds)
+                .baseUnit("seconds")
                 .description("age of the oldest job this poller follows, since its submission; 0 when none")
                 .register(registry);
     }
 
     public Snapshot snapshot() {
-        return new Snapshot(sums(jobStates), sums(responses), promptTokens.sum(), candidatesTokens.sum(),
-                totalTokens.sum(), unattachedResults.sum(), apiErrors.sum(), chunks.sum(), jobErrors.sum());
+        return new Snapshot(
+                sums(jobStates),
+                sums(responses),
+                promptTokens.sum(),
+                candidatesTokens.sum(),
+                totalTokens.sum(),
+                unattachedResults.sum(),
+                apiErrors.sum(),
+                chunks.sum(),
+                jobErrors.sum());
     }
 
     void jobState(JobState state) {
@@ -123,9 +138,12 @@ public final class PollerCounters {
         Instant from = JobTable.submittedAt(job);
         Instant to = job.getEndedAt() != null ? job.getEndedAt() : job.getUpdatedAt();
         if (from != null && to != null && !to.isBefore(from)) {
-            Timer.builder("genai.job.run.time").tags("model", model, "state", state)
+            Timer.builder("genai.job.run.time")
+                    .tags("model", model, "state", state)
                     .description("from the job's creation at the API to its terminal state")
-                    .serviceLevelObjectives(RUN_TIME_BUCKETS).register(registry).record(Duration.between(from, to));
+                    .serviceLevelObjectives(RUN_TIME_BUCKETS)
+                    .register(registry)
+                    .record(Duration.between(from, to));
         }
     }
 
@@ -136,9 +154,11 @@ public final class PollerCounters {
     void jobStarted(BatchJob job, Instant seenRunning) {
         Instant from = JobTable.submittedAt(job);
         if (from != null && !seenRunning.isBefore(from)) {
-            Timer.builder("genai.job.queue.time").tags("model", job.getModel())
+            Timer.builder("genai.job.queue.time")
+                    .tags("model", job.getModel())
                     .description("from the job's creation at the API until the poller first saw it RUNNING")
-                    .serviceLevelObjectives(RUN_TIME_BUCKETS).register(registry)
+                    .serviceLevelObjectives(RUN_TIME_BUCKETS)
+                    .register(registry)
                     .record(Duration.between(from, seenRunning));
         }
     }
@@ -151,9 +171,13 @@ public final class PollerCounters {
      */
     record Counted(String model, ResponseStatus status, Usage usage, Duration latency) {
         static Counted of(GenAiResponse r) {
-            return new Counted(r.getModel(), r.getStatus(), r.getUsage(),
+            return new Counted(
+                    r.getModel(),
+                    r.getStatus(),
+                    r.getUsage(),
                     r.getReceivedAt() != null && r.getCompletedAt() != null
-                            ? Duration.between(r.getReceivedAt(), r.getCompletedAt()) : null);
+                            ? Duration.between(r.getReceivedAt(), r.getCompletedAt())
+                            : null);
         }
     }
 
@@ -187,19 +211,31 @@ public final class PollerCounters {
 
     /** A model's meters, looked up once: they are counted per response. */
     private ByModel byModel(String model) {
-        return byModel.computeIfAbsent(model, m -> new ByModel(
-                registry.counter("genai.tokens", "model", m, "direction", "in"),
-                registry.counter("genai.tokens", "model", m, "direction", "out"),
-                Counter.builder("genai.cost.batch").baseUnit("usd").tag("model", m).register(registry),
-                Counter.builder("genai.cost.interactive").baseUnit("usd").tag("model", m).register(registry)));
+        return byModel.computeIfAbsent(
+                model,
+                m -> new ByModel(
+                        registry.counter("genai.tokens", "model", m, "direction", "in"),
+                        registry.counter("genai.tokens", "model", m, "direction", "out"),
+                        Counter.builder("genai.cost.batch")
+                                .baseUnit("usd")
+                                .tag("model", m)
+                                .register(registry),
+                        Counter.builder("genai.cost.interactive")
+                                .baseUnit("usd")
+                                .tag("model", m)
+                                .register(registry)));
     }
 
     private ByStatus byStatus(String model, ResponseStatus status) {
-        return byStatus.computeIfAbsent(model + "\u0000" + status, k -> new ByStatus(
-                registry.counter("genai.responses", "model", model, "status", status.name()),
-                Timer.builder("genai.request.latency").tags("model", model, "status", status.name())
-                        .description("from the request record's timestamp to its response's publication")
-                        .serviceLevelObjectives(LATENCY_BUCKETS).register(registry)));
+        return byStatus.computeIfAbsent(
+                model + "\u0000" + status,
+                k -> new ByStatus(
+                        registry.counter("genai.responses", "model", model, "status", status.name()),
+                        Timer.builder("genai.request.latency")
+                                .tags("model", model, "status", status.name())
+                                .description("from the request record's timestamp to its response's publication")
+                                .serviceLevelObjectives(LATENCY_BUCKETS)
+                                .register(registry)));
     }
 
     void response(ResponseStatus status, Usage usage) {
@@ -212,8 +248,7 @@ public final class PollerCounters {
     }
 
     /** One series of genai_jobs_in_flight: jobs of one model and input mode in one state. */
-    record InFlight(String model, String mode, String state) {
-    }
+    record InFlight(String model, String mode, String state) {}
 
     /**
      * The jobs this poller follows now (its partitions' jobs not yet published), counted by model, input mode and
@@ -226,7 +261,8 @@ public final class PollerCounters {
             if (!inFlightGauges.contains(key) && inFlightGauges.add(key)) {
                 Gauge.builder("genai.jobs.in.flight", this, c -> c.jobsInFlight.getOrDefault(key, 0L))
                         .tags("model", key.model(), "mode", key.mode(), "state", key.state())
-                        .description("jobs this poller follows, not yet published").register(registry);
+                        .description("jobs this poller follows, not yet published")
+                        .register(registry);
             }
         }
     }
@@ -238,7 +274,9 @@ public final class PollerCounters {
 
     private double oldestOpenJobAgeSeconds() {
         Instant oldest = oldestOpenJob;
-        return oldest == null ? 0 : Math.max(0, Duration.between(oldest, Instant.now()).toMillis() / 1000d);
+        return oldest == null
+                ? 0
+                : Math.max(0, Duration.between(oldest, Instant.now()).toMillis() / 1000d);
     }
 
     /** Bridges the consumer's metrics; close the result with the consumer. */

@@ -1,8 +1,5 @@
 package io.genaibatch.poll;
 
-import java.time.Instant;
-import java.util.Optional;
-
 import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.gemini.BatchJobInfo;
 import io.genaibatch.gemini.BatchState;
@@ -11,11 +8,12 @@ import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.Error;
 import io.genaibatch.records.JobState;
 import io.genaibatch.records.JobStats;
+import java.time.Instant;
+import java.util.Optional;
 
 /** The BatchJob records the poller writes: state changes, publication progress, PUBLISHED. */
 final class PollerJobRecords {
-    private PollerJobRecords() {
-    }
+    private PollerJobRecords() {}
 
     /** Our state for the API's; empty for a state that says nothing new (unspecified, or unknown to this code). */
     static Optional<JobState> stateOf(BatchState state) {
@@ -31,7 +29,9 @@ final class PollerJobRecords {
     }
 
     static boolean isFinished(JobState state) {
-        return state == JobState.SUCCEEDED || state == JobState.FAILED || state == JobState.EXPIRED
+        return state == JobState.SUCCEEDED
+                || state == JobState.FAILED
+                || state == JobState.EXPIRED
                 || state == JobState.CANCELLED;
     }
 
@@ -43,7 +43,8 @@ final class PollerJobRecords {
     static BatchJob transition(BatchJob job, JobState next, BatchJobInfo info, Instant now) {
         BatchJob.Builder b = BatchJob.newBuilder(job).setState(next).setUpdatedAt(now);
         info.stats().map(PollerJobRecords::stats).ifPresent(b::setStats);
-        boolean cancelledAsStuck = next == JobState.CANCELLED && job.getError() != null
+        boolean cancelledAsStuck = next == JobState.CANCELLED
+                && job.getError() != null
                 && ErrorCode.JOB_STUCK.is(job.getError().getCode());
         if (isFinished(next)) {
             b.setEndedAt(info.endTime().orElse(now));
@@ -62,19 +63,26 @@ final class PollerJobRecords {
 
     /** The poller is about to cancel the job as stuck: same state, error JOB_STUCK saying why. */
     static BatchJob stuck(BatchJob job, String message, Instant now) {
-        return BatchJob.newBuilder(job).setUpdatedAt(now).setError(new Error(ErrorCode.JOB_STUCK.code(), message, null))
+        return BatchJob.newBuilder(job)
+                .setUpdatedAt(now)
+                .setError(new Error(ErrorCode.JOB_STUCK.code(), message, null))
                 .build();
     }
 
     /** The job no longer exists at the API: it can produce no result, so it counts as FAILED. */
     static BatchJob vanished(BatchJob job, String message, Instant now) {
-        return BatchJob.newBuilder(job).setState(JobState.FAILED).setUpdatedAt(now).setEndedAt(now)
-                .setError(new Error(ErrorCode.JOB_NOT_FOUND.code(), message, 404)).build();
+        return BatchJob.newBuilder(job)
+                .setState(JobState.FAILED)
+                .setUpdatedAt(now)
+                .setEndedAt(now)
+                .setError(new Error(ErrorCode.JOB_NOT_FOUND.code(), message, 404))
+                .build();
     }
 
     /** {@code publishedThrough} items are published; {@code done}: all of them, the job becomes PUBLISHED. */
     static BatchJob progress(BatchJob job, long publishedThrough, boolean done, Instant now) {
-        BatchJob.Builder b = BatchJob.newBuilder(job).setPublishedThrough(publishedThrough).setUpdatedAt(now);
+        BatchJob.Builder b =
+                BatchJob.newBuilder(job).setPublishedThrough(publishedThrough).setUpdatedAt(now);
         if (done) {
             b.setState(JobState.PUBLISHED);
         }
@@ -82,7 +90,7 @@ final class PollerJobRecords {
     }
 
     static JobStats stats(BatchStats s) {
-        return new JobStats(s.requestCount(), s.successfulRequestCount(), s.failedRequestCount(),
-                s.pendingRequestCount());
+        return new JobStats(
+                s.requestCount(), s.successfulRequestCount(), s.failedRequestCount(), s.pendingRequestCount());
     }
 }

@@ -1,11 +1,10 @@
 package io.genaibatch.poll;
 
+import io.genaibatch.config.ConfigKeys;
+import io.genaibatch.config.GenAiBatchConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
-
-import io.genaibatch.config.ConfigKeys;
-import io.genaibatch.config.GenAiBatchConfig;
 
 /**
  * The poll.* keys the poller reads, checked together once at construction.
@@ -21,9 +20,17 @@ import io.genaibatch.config.GenAiBatchConfig;
  * @param goneAfter        how long a job must keep answering NOT_FOUND before it is taken for gone
  * @param maxPollInterval  max.poll.interval.ms of the genai.jobs consumer, unless kafka.properties.* sets it
  */
-record PollerSettings(String groupId, PollSchedule schedule, int publishChunk, Path cacheDir, String policy,
-                      Duration itemsReadTimeout, Duration closeTimeout, PolicySettings retries, Duration goneAfter,
-                      Duration maxPollInterval) {
+record PollerSettings(
+        String groupId,
+        PollSchedule schedule,
+        int publishChunk,
+        Path cacheDir,
+        String policy,
+        Duration itemsReadTimeout,
+        Duration closeTimeout,
+        PolicySettings retries,
+        Duration goneAfter,
+        Duration maxPollInterval) {
 
     PollerSettings {
         Objects.requireNonNull(groupId, "groupId");
@@ -45,10 +52,16 @@ record PollerSettings(String groupId, PollSchedule schedule, int publishChunk, P
         Duration initial = config.get(ConfigKeys.POLL_INITIAL_INTERVAL);
         Duration max = config.get(ConfigKeys.POLL_MAX_INTERVAL);
         Path cache = config.find(ConfigKeys.POLL_CACHE_DIR).map(Path::of).orElseGet(PollerSettings::defaultCacheDir);
-        return new PollerSettings(config.get(ConfigKeys.POLL_GROUP_ID), new PollSchedule(initial, max),
-                config.get(ConfigKeys.POLL_PUBLISH_CHUNK), cache, config.get(ConfigKeys.POLL_POLICY),
-                config.get(ConfigKeys.POLL_ITEMS_READ_TIMEOUT), config.get(ConfigKeys.POLL_CLOSE_TIMEOUT),
-                PolicySettings.from(config), config.get(ConfigKeys.POLL_GONE_AFTER),
+        return new PollerSettings(
+                config.get(ConfigKeys.POLL_GROUP_ID),
+                new PollSchedule(initial, max),
+                config.get(ConfigKeys.POLL_PUBLISH_CHUNK),
+                cache,
+                config.get(ConfigKeys.POLL_POLICY),
+                config.get(ConfigKeys.POLL_ITEMS_READ_TIMEOUT),
+                config.get(ConfigKeys.POLL_CLOSE_TIMEOUT),
+                PolicySettings.from(config),
+                config.get(ConfigKeys.POLL_GONE_AFTER),
                 config.get(ConfigKeys.POLL_MAX_POLL_INTERVAL));
     }
 
@@ -59,6 +72,8 @@ record PollerSettings(String groupId, PollSchedule schedule, int publishChunk, P
 
     /** Whether the cache directory is the default one, a directory only genai-batch uses. */
     boolean cacheDirIsDefault() {
-        return cacheDir.toAbsolutePath().normalize().equals(defaultCacheDir().toAbsolutePath().normalize());
+        return cacheDir.toAbsolutePath()
+                .normalize()
+                .equals(defaultCacheDir().toAbsolutePath().normalize());
     }
 }

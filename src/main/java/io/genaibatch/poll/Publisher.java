@@ -1,5 +1,27 @@
 package io.genaibatch.poll;
 
+import io.genaibatch.batch.Lineage;
+import io.genaibatch.batch.Lineage.ItemsRange;
+import io.genaibatch.gemini.BatchApi;
+import io.genaibatch.gemini.BatchJobInfo;
+import io.genaibatch.gemini.BatchOutput;
+import io.genaibatch.gemini.InlineResult;
+import io.genaibatch.poll.ItemIndex.Entry;
+import io.genaibatch.poll.ItemIndex.ResultCounts;
+import io.genaibatch.poll.JobPolicy.AnswerEveryRequest;
+import io.genaibatch.poll.JobPolicy.Hold;
+import io.genaibatch.poll.JobPolicy.ItemDecision;
+import io.genaibatch.poll.JobPolicy.JobDecision;
+import io.genaibatch.poll.JobPolicy.PublishResults;
+import io.genaibatch.poll.JobPolicy.RebatchTheRest;
+import io.genaibatch.poll.JobPolicy.Resubmit;
+import io.genaibatch.poll.JobPolicy.Split;
+import io.genaibatch.poll.JobTable.OpenJob;
+import io.genaibatch.records.BatchItem;
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.GenAiResponse;
+import io.genaibatch.records.JobState;
+import io.genaibatch.run.LogFields;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -12,29 +34,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
-
-import io.genaibatch.batch.Lineage;
-import io.genaibatch.batch.Lineage.ItemsRange;
-import io.genaibatch.gemini.BatchApi;
-import io.genaibatch.gemini.BatchJobInfo;
-import io.genaibatch.gemini.BatchOutput;
-import io.genaibatch.gemini.InlineResult;
-import io.genaibatch.poll.ItemIndex.Entry;
-import io.genaibatch.poll.ItemIndex.ResultCounts;
-import io.genaibatch.poll.JobPolicy.AnswerEveryRequest;
-import io.genaibatch.poll.JobPolicy.ItemDecision;
-import io.genaibatch.poll.JobPolicy.Hold;
-import io.genaibatch.poll.JobPolicy.JobDecision;
-import io.genaibatch.poll.JobPolicy.PublishResults;
-import io.genaibatch.poll.JobPolicy.RebatchTheRest;
-import io.genaibatch.poll.JobPolicy.Resubmit;
-import io.genaibatch.poll.JobPolicy.Split;
-import io.genaibatch.poll.JobTable.OpenJob;
-import io.genaibatch.records.BatchItem;
-import io.genaibatch.records.BatchJob;
-import io.genaibatch.records.GenAiResponse;
-import io.genaibatch.records.JobState;
-import io.genaibatch.run.LogFields;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -112,24 +111,74 @@ final class Publisher {
     private final DownloadThread downloads;
 
     /** @param downloads where results are transferred while the poll thread keeps the group alive; the caller closes it */
-    Publisher(PollerSettings settings, CacheDirs cache, BatchApi api, JobPolicy policy, ItemLoader loader,
-              Responses responses, ChildBatches children, JobWriter writer, PollerCounters counters, Clock clock,
-              DownloadThread downloads) {
-        this(settings, cache, api, policy, loader, responses, children, writer, counters, clock, MAX_CHUNK_BYTES,
+    Publisher(
+            PollerSettings settings,
+            CacheDirs cache,
+            BatchApi api,
+            JobPolicy policy,
+            ItemLoader loader,
+            Responses responses,
+            ChildBatches children,
+            JobWriter writer,
+            PollerCounters counters,
+            Clock clock,
+            DownloadThread downloads) {
+        this(
+                settings,
+                cache,
+                api,
+                policy,
+                loader,
+                responses,
+                children,
+                writer,
+                counters,
+                clock,
+                MAX_CHUNK_BYTES,
                 downloads);
     }
 
     /** For tests: a chunk byte bound of their choice, and a download thread of its own. */
-    Publisher(PollerSettings settings, CacheDirs cache, BatchApi api, JobPolicy policy, ItemLoader loader,
-              Responses responses, ChildBatches children, JobWriter writer, PollerCounters counters, Clock clock,
-              long maxChunkBytes) {
-        this(settings, cache, api, policy, loader, responses, children, writer, counters, clock, maxChunkBytes,
+    Publisher(
+            PollerSettings settings,
+            CacheDirs cache,
+            BatchApi api,
+            JobPolicy policy,
+            ItemLoader loader,
+            Responses responses,
+            ChildBatches children,
+            JobWriter writer,
+            PollerCounters counters,
+            Clock clock,
+            long maxChunkBytes) {
+        this(
+                settings,
+                cache,
+                api,
+                policy,
+                loader,
+                responses,
+                children,
+                writer,
+                counters,
+                clock,
+                maxChunkBytes,
                 new DownloadThread());
     }
 
-    private Publisher(PollerSettings settings, CacheDirs cache, BatchApi api, JobPolicy policy, ItemLoader loader,
-                      Responses responses, ChildBatches children, JobWriter writer, PollerCounters counters,
-                      Clock clock, long maxChunkBytes, DownloadThread downloads) {
+    private Publisher(
+            PollerSettings settings,
+            CacheDirs cache,
+            BatchApi api,
+            JobPolicy policy,
+            ItemLoader loader,
+            Responses responses,
+            ChildBatches children,
+            JobWriter writer,
+            PollerCounters counters,
+            Clock clock,
+            long maxChunkBytes,
+            DownloadThread downloads) {
         this.downloads = downloads;
         this.children = children;
         this.maxChunkBytes = maxChunkBytes;
@@ -153,8 +202,8 @@ final class Publisher {
      * @throws JobAbandonedException when the poller must stop between two chunks (closing, partition lost)
      */
     Optional<Instant> publish(OpenJob entry, Optional<BatchJobInfo> info) {
-        try (LogFields fields = LogFields.batch(entry.job().getBatchId(), entry.job().getJobName(),
-                entry.job().getModel())) {
+        try (LogFields fields = LogFields.batch(
+                entry.job().getBatchId(), entry.job().getJobName(), entry.job().getModel())) {
             return publishJob(entry, info);
         }
     }
@@ -163,7 +212,8 @@ final class Publisher {
         BatchJob job = entry.job();
         String asked = entry.lineage().decision();
         JobDecision decision = Lineage.RETRY_REQUESTED.equals(asked)
-                ? new Resubmit(clock.instant(), "OPERATOR_RETRY") : policy.onFinished(job);
+                ? new Resubmit(clock.instant(), "OPERATOR_RETRY")
+                : policy.onFinished(job);
         if (Lineage.ANSWER_REQUESTED.equals(asked)) {
             // The operator's word is final, whatever the policy would now make of the batch (its settings may have
             // changed since it was held).
@@ -174,8 +224,12 @@ final class Publisher {
         if (started && (decision instanceof Resubmit || decision instanceof Split)) {
             // Part of the batch is answered (or copied) already: only the rest may go to a child, as copies.
             String reason = decision instanceof Resubmit r ? r.reason() : ((Split) decision).reason();
-            log.warn("batch {} job {}: {} after {} of its requests were handled; the rest are re-batched", job.getBatchId(),
-                    name(job), reason, job.getPublishedThrough());
+            log.warn(
+                    "batch {} job {}: {} after {} of its requests were handled; the rest are re-batched",
+                    job.getBatchId(),
+                    name(job),
+                    reason,
+                    job.getPublishedThrough());
             decision = new RebatchTheRest(reason);
         }
         if (decision instanceof Split split && job.getItemCount() < 2) {
@@ -191,8 +245,13 @@ final class Publisher {
         }
         if (decision instanceof Resubmit r) {
             if (clock.instant().isBefore(r.notBefore())) {
-                log.info("batch {} job {}: {} at attempt {}; its requests are resubmitted at {}", job.getBatchId(),
-                        name(job), r.reason(), job.getAttempt(), r.notBefore());
+                log.info(
+                        "batch {} job {}: {} at attempt {}; its requests are resubmitted at {}",
+                        job.getBatchId(),
+                        name(job),
+                        r.reason(),
+                        job.getAttempt(),
+                        r.notBefore());
                 return Optional.of(r.notBefore());
             }
             resubmit(entry, r);
@@ -205,8 +264,10 @@ final class Publisher {
         Path dir = cache.createJobDir(entry.partition(), job);
         ItemIndex index = ItemIndex.open(dir.resolve("index"));
         try {
-            indexItems(entry, index, decision instanceof RebatchTheRest
-                    || policy.rebatches() && decision instanceof PublishResults);
+            indexItems(
+                    entry,
+                    index,
+                    decision instanceof RebatchTheRest || policy.rebatches() && decision instanceof PublishResults);
             Path results = null;
             if (decision instanceof PublishResults) {
                 results = dir.resolve("results.jsonl");
@@ -237,7 +298,8 @@ final class Publisher {
      * @throws JobAbandonedException when the partition was taken away meanwhile, or the poller is closing
      */
     void indexItemsAhead(OpenJob entry) {
-        try (ItemIndex index = ItemIndex.open(cache.createJobDir(entry.partition(), entry.job()).resolve("index"))) {
+        try (ItemIndex index = ItemIndex.open(
+                cache.createJobDir(entry.partition(), entry.job()).resolve("index"))) {
             if (indexItems(entry, index, policy.rebatches())) {
                 index.compact();
             }
@@ -256,8 +318,14 @@ final class Publisher {
         BatchJob job = entry.job();
         ItemsRange range = JobItems.of(job, entry.lineage());
         long n = loader.load(job, range, index, () -> writer.keepAlive(entry), keepRequests);
-        log.info("batch {} job {}: indexed {} items from genai.batches partition {} offsets {}..{} ({})",
-                job.getBatchId(), name(job), n, range.partition(), range.fromOffset(), range.toOffset(),
+        log.info(
+                "batch {} job {}: indexed {} items from genai.batches partition {} offsets {}..{} ({})",
+                job.getBatchId(),
+                name(job),
+                n,
+                range.partition(),
+                range.fromOffset(),
+                range.toOffset(),
                 job.getState());
         return true;
     }
@@ -266,12 +334,22 @@ final class Publisher {
     private Instant hold(OpenJob entry, Hold hold) {
         BatchJob job = entry.job();
         if (!Lineage.HELD.equals(entry.lineage().decision())) {
-            writer.commit(entry, List.of(), BatchJob.newBuilder(job).setUpdatedAt(clock.instant()).build(),
+            writer.commit(
+                    entry,
+                    List.of(),
+                    BatchJob.newBuilder(job).setUpdatedAt(clock.instant()).build(),
                     entry.lineage().decided(Lineage.HELD, List.of()));
-            log.warn("batch {} job {}: retries spent ({} at attempt {}; {}), HELD as poll.on-exhausted=hold says: its {} "
-                    + "requests wait for `genai-batch jobs retry {}` (one more attempt) or `jobs answer {}` (answered {})",
-                    job.getBatchId(), name(job), hold.answer().error().getCode(), job.getAttempt(),
-                    hold.answer().error().getMessage(), job.getItemCount(), job.getBatchId(), job.getBatchId(),
+            log.warn(
+                    "batch {} job {}: retries spent ({} at attempt {}; {}), HELD as poll.on-exhausted=hold says: its {} "
+                            + "requests wait for `genai-batch jobs retry {}` (one more attempt) or `jobs answer {}` (answered {})",
+                    job.getBatchId(),
+                    name(job),
+                    hold.answer().error().getCode(),
+                    job.getAttempt(),
+                    hold.answer().error().getMessage(),
+                    job.getItemCount(),
+                    job.getBatchId(),
+                    job.getBatchId(),
                     hold.answer().status());
         }
         return clock.instant().plus(settings.schedule().max());
@@ -285,12 +363,21 @@ final class Publisher {
         ItemsRange range = JobItems.of(job, entry.lineage());
         Lineage lineage = entry.lineage().child(job.getBatchId(), attempt, decision.reason(), range);
         Instant now = clock.instant();
-        writer.commit(entry, List.of(children.seal(job, child, lineage, range.partition(), job.getItemCount(),
-                job.getItemBytes(), now)), PollerJobRecords.progress(job, job.getPublishedThrough(), true, now),
+        writer.commit(
+                entry,
+                List.of(children.seal(
+                        job, child, lineage, range.partition(), job.getItemCount(), job.getItemBytes(), now)),
+                PollerJobRecords.progress(job, job.getPublishedThrough(), true, now),
                 entry.lineage().decided(Lineage.RESUBMITTED, List.of(child)));
         counters.jobState(JobState.PUBLISHED);
-        log.info("batch {} job {}: {}; its {} requests resubmitted as batch {} (attempt {})", job.getBatchId(),
-                name(job), decision.reason(), job.getItemCount(), child, attempt);
+        log.info(
+                "batch {} job {}: {}; its {} requests resubmitted as batch {} (attempt {})",
+                job.getBatchId(),
+                name(job),
+                decision.reason(),
+                job.getItemCount(),
+                child,
+                attempt);
     }
 
     /** Two halves, each a range of the same items; false when there is nothing to split (a single request). */
@@ -299,8 +386,11 @@ final class Publisher {
         ItemsRange range = JobItems.of(job, entry.lineage());
         Optional<ItemLoader.Halves> found = loader.halves(job, range, () -> writer.keepAlive(entry));
         if (found.isEmpty()) {
-            log.info("batch {} job {}: {} with a single request: it cannot be split", job.getBatchId(),
-                    name(job), decision.reason());
+            log.info(
+                    "batch {} job {}: {} with a single request: it cannot be split",
+                    job.getBatchId(),
+                    name(job),
+                    decision.reason());
             return false;
         }
         ItemLoader.Halves h = found.get();
@@ -311,14 +401,25 @@ final class Publisher {
         Instant now = clock.instant();
         Lineage first = entry.lineage().child(job.getBatchId(), attempt, decision.reason(), h.first());
         Lineage second = entry.lineage().child(job.getBatchId(), attempt, decision.reason(), h.second());
-        writer.commit(entry, List.of(
+        writer.commit(
+                entry,
+                List.of(
                         children.seal(job, ids.get(0), first, range.partition(), h.firstCount(), h.firstBytes(), now),
-                        children.seal(job, ids.get(1), second, range.partition(), h.secondCount(), h.secondBytes(), now)),
+                        children.seal(
+                                job, ids.get(1), second, range.partition(), h.secondCount(), h.secondBytes(), now)),
                 PollerJobRecords.progress(job, job.getPublishedThrough(), true, now),
                 entry.lineage().decided(Lineage.SPLIT, ids));
         counters.jobState(JobState.PUBLISHED);
-        log.info("batch {} job {}: {}; split into {} ({} requests) and {} ({} requests), attempt {}", job.getBatchId(),
-                name(job), decision.reason(), ids.get(0), h.firstCount(), ids.get(1), h.secondCount(), attempt);
+        log.info(
+                "batch {} job {}: {}; split into {} ({} requests) and {} ({} requests), attempt {}",
+                job.getBatchId(),
+                name(job),
+                decision.reason(),
+                ids.get(0),
+                h.firstCount(),
+                ids.get(1),
+                h.secondCount(),
+                attempt);
         return true;
     }
 
@@ -331,31 +432,50 @@ final class Publisher {
             if (output.isFile()) {
                 String file = output.responsesFile().orElseThrow();
                 long bytes = downloads.call(() -> api.downloadFile(file, target), () -> writer.keepAlive(entry));
-                log.info("batch {} job {}: downloaded the responses file {} ({} bytes){}", job.getBatchId(),
-                        name(job), output.responsesFile().get(), bytes,
-                        job.getInputMode() == io.genaibatch.records.InputMode.INLINE ? " (an inline job answered with a file)" : "");
+                log.info(
+                        "batch {} job {}: downloaded the responses file {} ({} bytes){}",
+                        job.getBatchId(),
+                        name(job),
+                        output.responsesFile().get(),
+                        bytes,
+                        job.getInputMode() == io.genaibatch.records.InputMode.INLINE
+                                ? " (an inline job answered with a file)"
+                                : "");
             } else if (output.isInline()) {
-                long n = downloads.call(() -> {
-                    try (Stream<InlineResult> s = api.inlineResults(job.getJobName())) {
-                        return ResultFile.writeInline(s.iterator(), target);
-                    }
-                }, () -> writer.keepAlive(entry));
-                log.info("batch {} job {}: read {} inline results{}", job.getBatchId(), name(job), n,
-                        job.getInputMode() == io.genaibatch.records.InputMode.FILE ? " (a file job answered inline)" : "");
+                long n = downloads.call(
+                        () -> {
+                            try (Stream<InlineResult> s = api.inlineResults(job.getJobName())) {
+                                return ResultFile.writeInline(s.iterator(), target);
+                            }
+                        },
+                        () -> writer.keepAlive(entry));
+                log.info(
+                        "batch {} job {}: read {} inline results{}",
+                        job.getBatchId(),
+                        name(job),
+                        n,
+                        job.getInputMode() == io.genaibatch.records.InputMode.FILE
+                                ? " (a file job answered inline)"
+                                : "");
             } else if (entry.failures() + 1 < OUTPUT_CHECKS) {
                 // Seen once on a job described just as it finished: ask again before concluding anything.
                 throw new RetryLaterException("batch " + job.getBatchId() + " job " + name(job) + ": SUCCEEDED "
                         + "without any output (check " + (entry.failures() + 1) + " of " + OUTPUT_CHECKS
                         + "); asking the API again");
             } else {
-                log.error("batch {} job {}: the job SUCCEEDED without any output at {} checks in a row; every request "
-                        + "is taken as without a result (RESULT_MISSING, for the job policy)", job.getBatchId(),
-                        name(job), OUTPUT_CHECKS);
+                log.error(
+                        "batch {} job {}: the job SUCCEEDED without any output at {} checks in a row; every request "
+                                + "is taken as without a result (RESULT_MISSING, for the job policy)",
+                        job.getBatchId(),
+                        name(job),
+                        OUTPUT_CHECKS);
                 Files.write(target, new byte[0]);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("batch " + job.getBatchId() + " job " + job.getJobName()
-                    + ": cannot write its results to " + target, e);
+            throw new UncheckedIOException(
+                    "batch " + job.getBatchId() + " job " + job.getJobName() + ": cannot write its results to "
+                            + target,
+                    e);
         }
     }
 
@@ -371,8 +491,11 @@ final class Publisher {
                 if (key.isPresent()) {
                     index.addResult(key.get(), offset, length);
                 } else if (++lines[1] <= UNATTACHED_LOGGED) {
-                    log.warn("batch {} job {}: result at byte {} attached to no request (no key)", job.getBatchId(),
-                            name(job), offset);
+                    log.warn(
+                            "batch {} job {}: result at byte {} attached to no request (no key)",
+                            job.getBatchId(),
+                            name(job),
+                            offset);
                 }
                 if (clock.instant().isAfter(nextBeat[0])) {
                     writer.keepAlive(entry);
@@ -385,12 +508,22 @@ final class Publisher {
         long[] logged = {lines[1]};
         ResultCounts counts = index.completeResults(lines[0], u -> {
             if (++logged[0] <= UNATTACHED_LOGGED) {
-                log.warn("batch {} job {}: result at byte {} attached to no request ({}, key '{}')", job.getBatchId(),
-                        name(job), u.offset(), u.why(), u.key());
+                log.warn(
+                        "batch {} job {}: result at byte {} attached to no request ({}, key '{}')",
+                        job.getBatchId(),
+                        name(job),
+                        u.offset(),
+                        u.why(),
+                        u.key());
             }
         });
-        log.info("batch {} job {}: {} results, {} attached to their request, {} attached to none", job.getBatchId(),
-                name(job), counts.results(), counts.attached(), counts.unattached());
+        log.info(
+                "batch {} job {}: {} results, {} attached to their request, {} attached to none",
+                job.getBatchId(),
+                name(job),
+                counts.results(),
+                counts.attached(),
+                counts.unattached());
     }
 
     /** The requests of the job re-batched so far: they form its child {@code <batchId>.r<attempt>}. */
@@ -431,7 +564,8 @@ final class Publisher {
         int chunk = settings.publishChunk();
         // Copies made by the chunks already committed, as their records say: the child's seal counts them too,
         // whatever the policy or its settings would decide about those requests now.
-        Rebatched rebatched = new Rebatched(Lineage.rebatchId(job.getBatchId(), job.getAttempt() + 1),
+        Rebatched rebatched = new Rebatched(
+                Lineage.rebatchId(job.getBatchId(), job.getAttempt() + 1),
                 entry.lineage().copied());
         try (FileChannel file = results == null ? null : FileChannel.open(results, StandardOpenOption.READ)) {
             // Resumed after the last item handled, by its key; by a count only for progress recorded without one.
@@ -459,7 +593,10 @@ final class Publisher {
                             unanswerable.keyTooLarge++;
                         }
                     } else {
-                        record = children.item(job, rebatched.childId, JobItems.of(job, entry.lineage()).partition(),
+                        record = children.item(
+                                job,
+                                rebatched.childId,
+                                JobItems.of(job, entry.lineage()).partition(),
                                 e.item());
                         rebatched.add(e.item(), outcome.rebatchReason());
                     }
@@ -473,8 +610,12 @@ final class Publisher {
                     boolean last = !cursor.hasNext();
                     if (records >= chunk || bytes >= maxChunkBytes || last) {
                         commit(entry, sent, done, after, last, index, rebatched, unanswerable);
-                        log.debug("batch {} job {}: published through {} of {}", entry.batchId(),
-                                name(entry.job()), done, index.itemCount());
+                        log.debug(
+                                "batch {} job {}: published through {} of {}",
+                                entry.batchId(),
+                                name(entry.job()),
+                                done,
+                                index.itemCount());
                         sent.clear();
                         records = 0;
                         bytes = 0;
@@ -506,18 +647,29 @@ final class Publisher {
             return Optional.of(new Responses.Answer(response, record));
         }
         int size = Responses.sizeUpperBound(record);
-        Optional<Responses.Answer> tooLarge = responses.tooLarge(job, item, response, size, entry.lineage(),
-                clock.instant());
+        Optional<Responses.Answer> tooLarge =
+                responses.tooLarge(job, item, response, size, entry.lineage(), clock.instant());
         if (tooLarge.isPresent()) {
-            log.warn("batch {} job {}: the response to {} is {} bytes, over the {} bytes a record may take; answered "
-                    + "ERROR RESPONSE_TOO_LARGE", job.getBatchId(), name(job), io.genaibatch.batch.LineKey.of(item),
-                    size, responses.maxRecordBytes());
+            log.warn(
+                    "batch {} job {}: the response to {} is {} bytes, over the {} bytes a record may take; answered "
+                            + "ERROR RESPONSE_TOO_LARGE",
+                    job.getBatchId(),
+                    name(job),
+                    io.genaibatch.batch.LineKey.of(item),
+                    size,
+                    responses.maxRecordBytes());
         } else {
-            log.error("batch {} job {}: the response to {} is {} bytes, over the {} bytes a record may take, and even "
-                    + "an ERROR RESPONSE_TOO_LARGE answer without its metadata and headers is (its key is {} bytes): "
-                    + "the request cannot be answered on genai.responses; its answer is in the job's output under "
-                    + "that line key", job.getBatchId(), name(job), io.genaibatch.batch.LineKey.of(item), size,
-                    responses.maxRecordBytes(), item.getKey().remaining());
+            log.error(
+                    "batch {} job {}: the response to {} is {} bytes, over the {} bytes a record may take, and even "
+                            + "an ERROR RESPONSE_TOO_LARGE answer without its metadata and headers is (its key is {} bytes): "
+                            + "the request cannot be answered on genai.responses; its answer is in the job's output under "
+                            + "that line key",
+                    job.getBatchId(),
+                    name(job),
+                    io.genaibatch.batch.LineKey.of(item),
+                    size,
+                    responses.maxRecordBytes(),
+                    item.getKey().remaining());
         }
         return tooLarge;
     }
@@ -534,17 +686,30 @@ final class Publisher {
             return 0;
         }
         if (after == null) {
-            log.error("batch {} job {}: resuming after {} published items, but {} of its {} items are no longer on "
-                    + "genai.batches (deleted by retention?) and its progress was recorded without the last published "
-                    + "line key (by an earlier version): resuming by that count over the items left may skip requests "
-                    + "never answered", job.getBatchId(), name(job), published, missing, job.getItemCount());
+            log.error(
+                    "batch {} job {}: resuming after {} published items, but {} of its {} items are no longer on "
+                            + "genai.batches (deleted by retention?) and its progress was recorded without the last published "
+                            + "line key (by an earlier version): resuming by that count over the items left may skip requests "
+                            + "never answered",
+                    job.getBatchId(),
+                    name(job),
+                    published,
+                    missing,
+                    job.getItemCount());
             return 0;
         }
         long publishedGone = published - index.countThrough(after);
-        log.error("batch {} job {}: {} of its {} items are no longer on genai.batches (deleted by retention?): {} of "
-                + "them were published before, {} were not and cannot be answered (their keys and headers were only "
-                + "in those records). Resuming after line key {}, the last published", job.getBatchId(), name(job),
-                missing, job.getItemCount(), publishedGone, missing - publishedGone, after);
+        log.error(
+                "batch {} job {}: {} of its {} items are no longer on genai.batches (deleted by retention?): {} of "
+                        + "them were published before, {} were not and cannot be answered (their keys and headers were only "
+                        + "in those records). Resuming after line key {}, the last published",
+                job.getBatchId(),
+                name(job),
+                missing,
+                job.getItemCount(),
+                publishedGone,
+                missing - publishedGone,
+                after);
         return missing - publishedGone;
     }
 
@@ -558,8 +723,15 @@ final class Publisher {
         long vanished;
     }
 
-    private void commit(OpenJob entry, List<PollerCounters.Counted> sent, long publishedThrough, String throughKey,
-                        boolean last, ItemIndex index, Rebatched rebatched, Unanswerable unanswerable) {
+    private void commit(
+            OpenJob entry,
+            List<PollerCounters.Counted> sent,
+            long publishedThrough,
+            String throughKey,
+            boolean last,
+            ItemIndex index,
+            Rebatched rebatched,
+            Unanswerable unanswerable) {
         BatchJob job = entry.job();
         Instant now = clock.instant();
         Lineage lineage = entry.lineage().withCopied(rebatched.progress()).withPublishedThroughKey(throughKey);
@@ -567,8 +739,15 @@ final class Publisher {
         if (last && rebatched.count > 0) {
             int attempt = job.getAttempt() + 1;
             ItemsRange range = JobItems.of(job, lineage);
-            records.add(children.seal(job, rebatched.childId, lineage.child(job.getBatchId(), attempt,
-                    rebatched.progress().reasons(), null), range.partition(), rebatched.count, rebatched.bytes, now));
+            records.add(children.seal(
+                    job,
+                    rebatched.childId,
+                    lineage.child(
+                            job.getBatchId(), attempt, rebatched.progress().reasons(), null),
+                    range.partition(),
+                    rebatched.count,
+                    rebatched.bytes,
+                    now));
             lineage = lineage.decided(Lineage.REBATCHED, List.of(rebatched.childId));
         }
         BatchJob next = PollerJobRecords.progress(job, publishedThrough, last, now);
@@ -586,13 +765,21 @@ final class Publisher {
             counters.jobState(next.getState());
             Optional<ResultCounts> counts = index.resultCounts();
             counts.ifPresent(c -> counters.unattachedResults(c.unattached()));
-            log.info("batch {} job {}: PUBLISHED, {} of {} requests answered{}{}", next.getBatchId(), name(next),
-                    publishedThrough - rebatched.count, publishedThrough,
+            log.info(
+                    "batch {} job {}: PUBLISHED, {} of {} requests answered{}{}",
+                    next.getBatchId(),
+                    name(next),
+                    publishedThrough - rebatched.count,
+                    publishedThrough,
                     counts.map(c -> " (" + c.attached() + " results attached, " + c.unattached()
-                            + " attached to no request)").orElseGet(() -> next.getError() == null ? ""
-                            : " (" + next.getError().getCode() + ")"),
-                    rebatched.count == 0 ? "" : "; " + rebatched.count + " re-batched as " + rebatched.childId
-                            + " (attempt " + (job.getAttempt() + 1) + ")");
+                                    + " attached to no request)")
+                            .orElseGet(() -> next.getError() == null
+                                    ? ""
+                                    : " (" + next.getError().getCode() + ")"),
+                    rebatched.count == 0
+                            ? ""
+                            : "; " + rebatched.count + " re-batched as " + rebatched.childId + " (attempt "
+                                    + (job.getAttempt() + 1) + ")");
         }
     }
 
@@ -627,12 +814,18 @@ final class Publisher {
         ResultFile.Result result = ResultFile.parse(line, line.length);
         if (!result.key().equals(Optional.of(io.genaibatch.batch.LineKey.of(item)))) {
             // The index points at a line of another key: the results file changed under it. Never attach it.
-            log.error("batch {} job {}: the result indexed for {} carries key {}; the results file changed since it "
-                    + "was indexed", job.getBatchId(), name(job), io.genaibatch.batch.LineKey.of(item), result.key());
+            log.error(
+                    "batch {} job {}: the result indexed for {} carries key {}; the results file changed since it "
+                            + "was indexed",
+                    job.getBatchId(),
+                    name(job),
+                    io.genaibatch.batch.LineKey.of(item),
+                    result.key());
             return answer(job, item, policy.onUnanswered(job, item, JobPolicy.Unanswered.RESULT_MISSING), now);
         }
         if (result.response().isPresent()) {
-            return Outcome.answered(Responses.succeeded(job, item, result.response().get(), now));
+            return Outcome.answered(
+                    Responses.succeeded(job, item, result.response().get(), now));
         }
         if (result.error().isEmpty()) {
             return answer(job, item, policy.onUnanswered(job, item, JobPolicy.Unanswered.RESULT_UNREADABLE), now);
@@ -652,7 +845,8 @@ final class Publisher {
 
     /** The job's name for a log line; a batch the submitter could not submit has none. */
     private static String name(BatchJob job) {
-        return job.getJobName() != null ? job.getJobName()
+        return job.getJobName() != null
+                ? job.getJobName()
                 : job.getError() == null ? "(none)" : "(none: " + job.getError().getCode() + ")";
     }
 }

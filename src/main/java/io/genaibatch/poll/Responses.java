@@ -1,12 +1,5 @@
 package io.genaibatch.poll;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.batch.Lineage;
@@ -19,6 +12,12 @@ import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.Header;
 import io.genaibatch.records.ResponseStatus;
 import io.genaibatch.records.Usage;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /** Builds the GenAiResponse of one request and the genai.responses record that carries it. */
@@ -57,7 +56,8 @@ final class Responses {
     }
 
     static int sizeUpperBound(ProducerRecord<byte[], byte[]> record) {
-        long size = RECORD_OVERHEAD + (record.key() == null ? 0 : record.key().length)
+        long size = RECORD_OVERHEAD
+                + (record.key() == null ? 0 : record.key().length)
                 + (record.value() == null ? 0 : record.value().length);
         for (org.apache.kafka.common.header.Header h : record.headers()) {
             size += 10 + h.key().getBytes(StandardCharsets.UTF_8).length + (h.value() == null ? 0 : h.value().length);
@@ -66,8 +66,7 @@ final class Responses {
     }
 
     /** A response and the genai.responses record that carries it. */
-    record Answer(GenAiResponse response, ProducerRecord<byte[], byte[]> record) {
-    }
+    record Answer(GenAiResponse response, ProducerRecord<byte[], byte[]> record) {}
 
     /** A requestId longer than this is cut in a RESPONSE_TOO_LARGE answer that cannot fit otherwise. */
     static final int CUT_REQUEST_ID_CHARS = 200;
@@ -83,8 +82,8 @@ final class Responses {
      * {@value #CUT_REQUEST_ID_CHARS} characters. Empty when even that does not fit: the request's key alone is near
      * the limit, and it cannot be cut (it is what the answer is found by).
      */
-    Optional<Answer> tooLarge(BatchJob job, BatchItem item, GenAiResponse response, int size, Lineage lineage,
-                              Instant now) {
+    Optional<Answer> tooLarge(
+            BatchJob job, BatchItem item, GenAiResponse response, int size, Lineage lineage, Instant now) {
         BatchItem copied = item;
         StringBuilder leftOut = new StringBuilder();
         while (true) {
@@ -102,32 +101,41 @@ final class Responses {
                 copied = BatchItem.newBuilder(copied).setHeaders(List.of()).build();
                 leftOut.append(" This answer leaves out the request's headers").append(with);
             } else if (copied.getRequestId().length() > CUT_REQUEST_ID_CHARS) {
-                copied = BatchItem.newBuilder(copied).setRequestId(copied.getRequestId()
-                        .substring(0, CUT_REQUEST_ID_CHARS)).build();
-                leftOut.append(" Its requestId is cut to its first ").append(CUT_REQUEST_ID_CHARS)
-                        .append(" characters").append(with);
+                copied = BatchItem.newBuilder(copied)
+                        .setRequestId(copied.getRequestId().substring(0, CUT_REQUEST_ID_CHARS))
+                        .build();
+                leftOut.append(" Its requestId is cut to its first ")
+                        .append(CUT_REQUEST_ID_CHARS)
+                        .append(" characters")
+                        .append(with);
             } else {
                 return Optional.empty();
             }
         }
     }
 
-    private GenAiResponse tooLargeResponse(BatchJob job, BatchItem item, GenAiResponse response, int size,
-                                           String leftOut, Instant now) {
+    private GenAiResponse tooLargeResponse(
+            BatchJob job, BatchItem item, GenAiResponse response, int size, String leftOut, Instant now) {
         String message = "the model's response for request " + item.getRequestId() + " (line key "
                 + io.genaibatch.batch.LineKey.of(item) + ") is " + size + " bytes as a genai.responses record, over "
                 + "the limit of " + maxRecordBytes + " bytes (the smaller of the producer's max.request.size and the "
                 + "topic's max.message.bytes); it is in the output of batch job " + job.getJobName() + " (batch "
                 + job.getBatchId() + ") under that key until the job is deleted. Raise both limits (kafka.properties."
                 + "max.request.size and the topic's max.message.bytes) to have such answers published." + leftOut;
-        return base(job, item, now).setStatus(ResponseStatus.ERROR).setUsage(response.getUsage())
-                .setError(new Error(ErrorCode.RESPONSE_TOO_LARGE.code(), message, null)).build();
+        return base(job, item, now)
+                .setStatus(ResponseStatus.ERROR)
+                .setUsage(response.getUsage())
+                .setError(new Error(ErrorCode.RESPONSE_TOO_LARGE.code(), message, null))
+                .build();
     }
 
     /** The model answered: its REST response as it came back, with the token counts it reported. */
     static GenAiResponse succeeded(BatchJob job, BatchItem item, ResultFile.Response response, Instant now) {
-        return base(job, item, now).setStatus(ResponseStatus.SUCCEEDED).setResponse(response.json())
-                .setUsage(usage(response.usageMetadata())).build();
+        return base(job, item, now)
+                .setStatus(ResponseStatus.SUCCEEDED)
+                .setResponse(response.json())
+                .setUsage(usage(response.usageMetadata()))
+                .build();
     }
 
     /** Any other terminal answer: the status and error say why there is no response. */
@@ -141,12 +149,13 @@ final class Responses {
      * the consumers' contract).
      */
     ProducerRecord<byte[], byte[]> record(BatchItem item, GenAiResponse response, BatchJob job, Lineage lineage) {
-        ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, bytes(item.getKey()),
-                codec.encode(response, format));
+        ProducerRecord<byte[], byte[]> r =
+                new ProducerRecord<>(topic, bytes(item.getKey()), codec.encode(response, format));
         for (Header h : item.getHeaders()) {
             r.headers().add(h.getKey(), h.getValue() == null ? null : bytes(h.getValue()));
         }
-        r.headers().add(Lineage.ATTEMPT_HEADER, Integer.toString(job.getAttempt()).getBytes(StandardCharsets.UTF_8));
+        r.headers()
+                .add(Lineage.ATTEMPT_HEADER, Integer.toString(job.getAttempt()).getBytes(StandardCharsets.UTF_8));
         r.headers().add(Lineage.ROOT_HEADER, lineage.rootBatchId().getBytes(StandardCharsets.UTF_8));
         return r;
     }
@@ -158,7 +167,8 @@ final class Responses {
         }
         long prompt = usageMetadata.path("promptTokenCount").asLong(0);
         long candidates = usageMetadata.path("candidatesTokenCount").asLong(0);
-        long total = usageMetadata.has("totalTokenCount") ? usageMetadata.path("totalTokenCount").asLong(0)
+        long total = usageMetadata.has("totalTokenCount")
+                ? usageMetadata.path("totalTokenCount").asLong(0)
                 : prompt + candidates;
         return new Usage(prompt, candidates, total);
     }

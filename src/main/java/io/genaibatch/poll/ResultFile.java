@@ -1,5 +1,13 @@
 package io.genaibatch.poll;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.genaibatch.gemini.ApiError;
+import io.genaibatch.gemini.InlineResult;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,15 +24,6 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Optional;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.genaibatch.gemini.ApiError;
-import io.genaibatch.gemini.InlineResult;
-
 /**
  * A job's results as a local JSONL file in the service's output format, one {@code {"key": .., "response": ..}}
  * or {@code {"key": .., "error": {code, message, status}}} per line: the downloaded responses file as it is, or
@@ -36,23 +35,20 @@ final class ResultFile {
     private static final int INITIAL_LINE_BUFFER = 8 << 10;
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
-    private ResultFile() {
-    }
+    private ResultFile() {}
 
     /**
      * One parsed result: its key when it has a usable one, and a response or the API's error for it. Neither when the
      * line has neither, or is not a JSON object: that is our finding about the line, not an answer of the API, so it
      * is no {@link ApiError} (the publisher answers it {@code RESULT_UNREADABLE}).
      */
-    record Result(Optional<String> key, Optional<Response> response, Optional<ApiError> error) {
-    }
+    record Result(Optional<String> key, Optional<Response> response, Optional<ApiError> error) {}
 
     /**
      * A response as it came back: its JSON text, the very characters of the line (not parsed and written again), and
      * its {@code usageMetadata} object when it has one.
      */
-    record Response(String json, JsonNode usageMetadata) {
-    }
+    record Response(String json, JsonNode usageMetadata) {}
 
     /** Receives each line of the file with its position; {@code bytes} is only valid during the call. */
     @FunctionalInterface
@@ -76,7 +72,9 @@ final class ResultFile {
                 r.key().ifPresent(k -> line.put("key", k));
                 if (r.error().isPresent()) {
                     ApiError e = r.error().get();
-                    line.putObject("error").put("code", e.code()).put("message", e.message())
+                    line.putObject("error")
+                            .put("code", e.code())
+                            .put("message", e.message())
                             .put("status", e.status());
                 } else {
                     line.set("response", r.response().orElseGet(MAPPER::createObjectNode));
@@ -187,7 +185,8 @@ final class ResultFile {
                 String field = p.currentName();
                 JsonToken t = p.nextToken();
                 if (field.equals("key")) {
-                    return t == JsonToken.VALUE_STRING && !p.getText().isEmpty() ? Optional.of(p.getText())
+                    return t == JsonToken.VALUE_STRING && !p.getText().isEmpty()
+                            ? Optional.of(p.getText())
                             : Optional.empty();
                 }
                 p.skipChildren();
@@ -218,11 +217,14 @@ final class ResultFile {
                 String field = p.currentName();
                 JsonToken t = p.nextToken();
                 if (field.equals("key")) {
-                    key = t == JsonToken.VALUE_STRING && !p.getText().isEmpty() ? Optional.of(p.getText())
+                    key = t == JsonToken.VALUE_STRING && !p.getText().isEmpty()
+                            ? Optional.of(p.getText())
                             : Optional.empty();
                 } else if (field.equals("error") && t == JsonToken.START_OBJECT) {
                     JsonNode e = p.readValueAsTree();
-                    error = new ApiError(e.path("code").asInt(0), e.path("status").asText(""),
+                    error = new ApiError(
+                            e.path("code").asInt(0),
+                            e.path("status").asText(""),
                             e.path("message").asText(""));
                 } else if (field.equals("response") && t == JsonToken.START_OBJECT) {
                     int start = (int) p.currentTokenLocation().getByteOffset();

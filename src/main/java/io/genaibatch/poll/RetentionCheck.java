@@ -1,8 +1,7 @@
 package io.genaibatch.poll;
 
-import java.time.Duration;
-
 import io.genaibatch.kafka.TopicAdmin;
+import java.time.Duration;
 import org.apache.kafka.common.config.TopicConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,12 +16,12 @@ final class RetentionCheck {
     /** The longest a job lives at the Batch API before the service expires it. */
     static final Duration SERVICE_JOB_LIFE = Duration.ofHours(48);
 
-    private RetentionCheck() {
-    }
+    private RetentionCheck() {}
 
     /** What genai.batches' retention should at least be for these settings. */
     static Duration needed(PolicySettings settings) {
-        Duration life = SERVICE_JOB_LIFE.compareTo(settings.stuckAfter()) < 0 ? SERVICE_JOB_LIFE : settings.stuckAfter();
+        Duration life =
+                SERVICE_JOB_LIFE.compareTo(settings.stuckAfter()) < 0 ? SERVICE_JOB_LIFE : settings.stuckAfter();
         return life.plus(settings.maxBackoff()).multipliedBy(settings.maxAttempts());
     }
 
@@ -32,7 +31,8 @@ final class RetentionCheck {
         if (retentionMs < 0 || Duration.ofMillis(retentionMs).compareTo(needed) >= 0) {
             return java.util.Optional.empty();
         }
-        return java.util.Optional.of(topic + " keeps records for " + Duration.ofMillis(retentionMs) + " (retention.ms), "
+        return java.util.Optional.of(topic + " keeps records for " + Duration.ofMillis(retentionMs)
+                + " (retention.ms), "
                 + "less than poll.max-attempts (" + settings.maxAttempts() + ") x (the longest job life, "
                 + "min(48h, poll.stuck-after), + poll.retry.max-backoff) = " + needed + ": a batch resubmitted or "
                 + "split late in that time may find its items deleted, and those requests are answered without a "
@@ -43,11 +43,14 @@ final class RetentionCheck {
     static void warnIfShort(TopicAdmin admin, String topic, PolicySettings settings) {
         try {
             admin.config(topic, TopicConfig.RETENTION_MS_CONFIG, Duration.ofSeconds(10))
-                    .flatMap(retention -> warning(topic, Long.parseLong(retention), settings)).ifPresent(log::warn);
+                    .flatMap(retention -> warning(topic, Long.parseLong(retention), settings))
+                    .ifPresent(log::warn);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
-            log.info("Could not read the retention of {} to check it against the retry settings: {}", topic,
+            log.info(
+                    "Could not read the retention of {} to check it against the retry settings: {}",
+                    topic,
                     e.toString());
         }
     }

@@ -1,8 +1,5 @@
 package io.genaibatch.poll;
 
-import java.time.Duration;
-import java.time.Instant;
-
 import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.gemini.ApiError;
 import io.genaibatch.records.BatchItem;
@@ -10,6 +7,8 @@ import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.Error;
 import io.genaibatch.records.JobState;
 import io.genaibatch.records.ResponseStatus;
+import java.time.Duration;
+import java.time.Instant;
 
 /**
  * {@code poll.policy=retrying}, the default: what the operating advice for the Batch API says to do by hand, done
@@ -39,9 +38,10 @@ final class RetryingJobPolicy implements JobPolicy {
         return switch (job.getState()) {
             case SUCCEEDED -> new PublishResults();
             case EXPIRED -> split(job, error, ResponseStatus.EXPIRED);
-            case CANCELLED -> ErrorCode.JOB_STUCK.is(error.getCode())
-                    ? split(job, error, ResponseStatus.EXPIRED)
-                    : terminal.onFinished(job);
+            case CANCELLED ->
+                ErrorCode.JOB_STUCK.is(error.getCode())
+                        ? split(job, error, ResponseStatus.EXPIRED)
+                        : terminal.onFinished(job);
             case FAILED -> onFailed(job, error);
             default -> terminal.onFinished(job);
         };
@@ -51,7 +51,8 @@ final class RetryingJobPolicy implements JobPolicy {
         if (job.getJobName() == null) {
             // The submitter made no job. Only a refusal of the content can be narrowed down by splitting; the
             // others (unknown model, seal mismatch, upload refused) would fail the same way in every half.
-            boolean contentRefused = ErrorCode.CREATE_REFUSED.is(error.getCode()) && error.getHttpStatus() != null
+            boolean contentRefused = ErrorCode.CREATE_REFUSED.is(error.getCode())
+                    && error.getHttpStatus() != null
                     && error.getHttpStatus() == 400;
             return contentRefused ? split(job, error, ResponseStatus.ERROR) : terminal.onFinished(job);
         }
@@ -126,7 +127,9 @@ final class RetryingJobPolicy implements JobPolicy {
         if (attempts <= 1) {
             return last;
         }
-        return new Error(last.getCode(), last.getMessage() + " [final after " + attempts + " attempts"
-                + " (poll.max-attempts)]", last.getHttpStatus());
+        return new Error(
+                last.getCode(),
+                last.getMessage() + " [final after " + attempts + " attempts" + " (poll.max-attempts)]",
+                last.getHttpStatus());
     }
 }

@@ -1,7 +1,7 @@
 package io.genaibatch.poll;
 
-import io.genaibatch.gemini.ApiError;
 import io.genaibatch.batch.LineKey;
+import io.genaibatch.gemini.ApiError;
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.Error;
@@ -22,8 +22,9 @@ final class TerminalJobPolicy implements JobPolicy {
             case FAILED -> new AnswerEveryRequest(ResponseStatus.FAILED, JobErrors.orDefault(job));
             case EXPIRED -> new AnswerEveryRequest(ResponseStatus.EXPIRED, JobErrors.orDefault(job));
             case CANCELLED -> new AnswerEveryRequest(ResponseStatus.CANCELLED, JobErrors.orDefault(job));
-            default -> throw new IllegalArgumentException("batch " + job.getBatchId() + " job " + job.getJobName()
-                    + " is " + job.getState() + ", not finished: nothing to decide");
+            default ->
+                throw new IllegalArgumentException("batch " + job.getBatchId() + " job " + job.getJobName() + " is "
+                        + job.getState() + ", not finished: nothing to decide");
         };
     }
 
@@ -36,15 +37,18 @@ final class TerminalJobPolicy implements JobPolicy {
     public ItemDecision onUnanswered(BatchJob job, BatchItem item, Unanswered cause) {
         String key = LineKey.of(item) + " (request " + item.getRequestId() + ")";
         String message = switch (cause) {
-            case RESULT_MISSING -> "batch job " + job.getJobName() + " (batch " + job.getBatchId()
-                    + ") SUCCEEDED but returned no result carrying the key " + key
-                    + " (the service dropped it, or returned it without its key); resubmit the request";
-            case RESULT_DUPLICATED -> "batch job " + job.getJobName() + " (batch " + job.getBatchId()
-                    + ") returned several results under the key " + key
-                    + ": which one answers the request cannot be told, so none was attached; resubmit the request";
-            case RESULT_UNREADABLE -> "batch job " + job.getJobName() + " (batch " + job.getBatchId()
-                    + ") returned a result under the key " + key + " with neither a response nor an error object"
-                    + " (the line is in the job's output); resubmit the request";
+            case RESULT_MISSING ->
+                "batch job " + job.getJobName() + " (batch " + job.getBatchId()
+                        + ") SUCCEEDED but returned no result carrying the key " + key
+                        + " (the service dropped it, or returned it without its key); resubmit the request";
+            case RESULT_DUPLICATED ->
+                "batch job " + job.getJobName() + " (batch " + job.getBatchId()
+                        + ") returned several results under the key " + key
+                        + ": which one answers the request cannot be told, so none was attached; resubmit the request";
+            case RESULT_UNREADABLE ->
+                "batch job " + job.getJobName() + " (batch " + job.getBatchId()
+                        + ") returned a result under the key " + key + " with neither a response nor an error object"
+                        + " (the line is in the job's output); resubmit the request";
         };
         return new Answer(ResponseStatus.ERROR, new Error(cause.code().code(), message, null));
     }

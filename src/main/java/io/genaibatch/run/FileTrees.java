@@ -10,8 +10,7 @@ import java.util.stream.Stream;
 
 /** Deleting a directory and everything under it: the one place that does it (caches, spools, temporary brokers). */
 public final class FileTrees {
-    private FileTrees() {
-    }
+    private FileTrees() {}
 
     /**
      * Deletes {@code dir} and everything under it; nothing when it does not exist. Symbolic links are deleted, not

@@ -2,7 +2,6 @@ package io.genaibatch.run;
 
 import java.util.HashMap;
 import java.util.Map;
-
 import org.slf4j.MDC;
 
 /**
@@ -24,8 +23,7 @@ public final class LogFields implements AutoCloseable {
     /** The values these fields had before, null for none. */
     private final Map<String, String> before = new HashMap<>();
 
-    private LogFields() {
-    }
+    private LogFields() {}
 
     /** The fields of this batch; a null (not known yet) is left out, and leaves an outer value in place. */
     public static LogFields batch(String batchId, String job, String model) {

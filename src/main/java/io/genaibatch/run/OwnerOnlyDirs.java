@@ -17,8 +17,7 @@ import java.util.Set;
 public final class OwnerOnlyDirs {
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
 
-    private OwnerOnlyDirs() {
-    }
+    private OwnerOnlyDirs() {}
 
     /** Whether the default file system has POSIX permissions (otherwise there is nothing to set). */
     public static boolean supported() {

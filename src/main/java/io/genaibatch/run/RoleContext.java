@@ -1,8 +1,5 @@
 package io.genaibatch.run;
 
-import java.time.Clock;
-import java.util.Map;
-
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.gemini.ApiCircuit;
 import io.genaibatch.gemini.ApiProbe;
@@ -12,6 +9,8 @@ import io.genaibatch.gemini.CircuitSettings;
 import io.genaibatch.gemini.GeminiSettings;
 import io.genaibatch.gemini.MeteredBatchApi;
 import io.genaibatch.gemini.RetryPolicy;
+import java.time.Clock;
+import java.util.Map;
 
 /**
  * What roles are built from: the configuration, the environment (the Gemini API key lives there, never in the
@@ -51,8 +50,11 @@ public final class RoleContext implements AutoCloseable {
         if (gemini == null) {
             GeminiSettings settings = GeminiSettings.from(config, env);
             ApiCircuit circuit = new ApiCircuit(CircuitSettings.from(config), Clock.systemUTC(), telemetry.registry());
-            gemini = new MeteredBatchApi(BatchApi.open(settings, RetryPolicy.of(settings.retry(),
-                    CircuitBreaker.both(circuit, telemetry.calls()))), telemetry.registry());
+            gemini = new MeteredBatchApi(
+                    BatchApi.open(
+                            settings,
+                            RetryPolicy.of(settings.retry(), CircuitBreaker.both(circuit, telemetry.calls()))),
+                    telemetry.registry());
             probe = ApiProbe.start(gemini, circuit, telemetry.calls());
         }
         return gemini;

@@ -1,5 +1,6 @@
 package io.genaibatch.run;
 
+import io.genaibatch.config.ConfigType;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -9,8 +10,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
-
-import io.genaibatch.config.ConfigType;
 import org.slf4j.Logger;
 
 /**
@@ -44,22 +43,30 @@ public final class RoleLifecycle {
         void stop(Duration within);
 
         /** Releases what outlives the work (meters, lock files): once, after it ended or was given up on. */
-        default void release() {
-        }
+        default void release() {}
     }
 
-    enum State { NEW, STARTING, RUNNING, STOPPING, STOPPED, FAILED }
+    enum State {
+        NEW,
+        STARTING,
+        RUNNING,
+        STOPPING,
+        STOPPED,
+        FAILED
+    }
 
     private final String name;
     private final Logger log;
     private final Duration closeBound;
     /** Where the bound comes from, for the line saying it ran out: a config key. */
     private final String boundSource;
+
     private final Duration interruptGrace;
     private final Steps steps;
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     /** What callers see of {@link #stopped}, made once: they cannot complete the lifecycle's own. */
     private final CompletableFuture<Void> stoppedView = stopped.copy();
+
     private final CompletableFuture<Void> startDone = new CompletableFuture<>();
     private final CompletableFuture<Void> closeDone = new CompletableFuture<>();
 
@@ -71,11 +78,13 @@ public final class RoleLifecycle {
     private boolean startReturned;
     /** A close gave up waiting for the start: the start, once it returns, stops the role and releases it. */
     private boolean stopWhenStarted;
+
     private Thread thread;
     private long startedAt;
     private long stoppingAt;
     /** When the first close's bound runs out (nanoTime): every close, first or later, ends by then plus the grace. */
     private long closeDeadline;
+
     private Throwable failure;
 
     /**
@@ -88,8 +97,8 @@ public final class RoleLifecycle {
         this(name, log, closeBound, boundSource, steps, INTERRUPT_GRACE);
     }
 
-    RoleLifecycle(String name, Logger log, Duration closeBound, String boundSource, Steps steps,
-                  Duration interruptGrace) {
+    RoleLifecycle(
+            String name, Logger log, Duration closeBound, String boundSource, Steps steps, Duration interruptGrace) {
         this.name = name;
         this.log = log;
         this.closeBound = closeBound;
@@ -102,8 +111,9 @@ public final class RoleLifecycle {
     public void start() {
         synchronized (this) {
             if (state != State.NEW) {
-                throw new IllegalStateException("role " + name + (closing || state == State.STOPPED
-                        ? " is closed" : " was already started") + "; a role starts once");
+                throw new IllegalStateException(
+                        "role " + name + (closing || state == State.STOPPED ? " is closed" : " was already started")
+                                + "; a role starts once");
             }
             state = State.STARTING;
             startedAt = System.nanoTime();
@@ -152,16 +162,18 @@ public final class RoleLifecycle {
      * @param suffix what tells instances apart in a thread dump; empty for none
      */
     public void runOnThread(String suffix, Runnable work) {
-        Thread t = new Thread(() -> {
-            Throwable why = null;
-            try {
-                work.run();
-            } catch (Throwable e) {
-                // Nothing escapes a role's thread unseen: its end is the role's, reported by ended().
-                why = e;
-            }
-            ended(why);
-        }, "genai-batch-" + name + (suffix.isEmpty() ? "" : "-" + suffix));
+        Thread t = new Thread(
+                () -> {
+                    Throwable why = null;
+                    try {
+                        work.run();
+                    } catch (Throwable e) {
+                        // Nothing escapes a role's thread unseen: its end is the role's, reported by ended().
+                        why = e;
+                    }
+                    ended(why);
+                },
+                "genai-batch-" + name + (suffix.isEmpty() ? "" : "-" + suffix));
         synchronized (this) {
             // While starting, also when a close came meanwhile: the close stops what the start set up.
             if (state == State.NEW || startDone.isDone() || thread != null) {
@@ -197,7 +209,11 @@ public final class RoleLifecycle {
             log.error("Role {} failed while stopping: {}", name, cause.toString(), cause);
             stopped.completeExceptionally(cause);
         } else {
-            log.error("Role {} stopped on its own after {} s: {}", name, millisSince(startedAt) / 1000, cause.toString(),
+            log.error(
+                    "Role {} stopped on its own after {} s: {}",
+                    name,
+                    millisSince(startedAt) / 1000,
+                    cause.toString(),
                     cause);
             stopped.completeExceptionally(cause);
         }
@@ -230,7 +246,11 @@ public final class RoleLifecycle {
             synchronized (this) {
                 until = closeDeadline;
             }
-            awaitQuietly(closeDone, Duration.ofNanos(until - System.nanoTime()).plus(interruptGrace).plusSeconds(1));
+            awaitQuietly(
+                    closeDone,
+                    Duration.ofNanos(until - System.nanoTime())
+                            .plus(interruptGrace)
+                            .plusSeconds(1));
             return;
         }
         boolean handedToStart = false;
@@ -264,8 +284,12 @@ public final class RoleLifecycle {
             }
             if (handOver) {
                 // Releasing now would free what the start is still building on (the submitter's instance lock).
-                log.error("Role {} was still starting after {} ({}); it will be stopped, and released, as soon as its"
-                        + " start returns", name, ConfigType.format(closeBound), boundSource);
+                log.error(
+                        "Role {} was still starting after {} ({}); it will be stopped, and released, as soon as its"
+                                + " start returns",
+                        name,
+                        ConfigType.format(closeBound),
+                        boundSource);
                 return true;
             }
         }
@@ -291,15 +315,22 @@ public final class RoleLifecycle {
             t = thread;
         }
         if (t != null) {
-            log.warn("Role {} did not stop within {} ({}); interrupting its thread {}", name,
-                    ConfigType.format(closeBound), boundSource, t.getName());
+            log.warn(
+                    "Role {} did not stop within {} ({}); interrupting its thread {}",
+                    name,
+                    ConfigType.format(closeBound),
+                    boundSource,
+                    t.getName());
             t.interrupt();
             if (awaitQuietly(stopped, interruptGrace)) {
                 return;
             }
         }
-        log.error("Role {} did not stop within {} ({}){}; leaving it running and going on", name,
-                ConfigType.format(closeBound), boundSource,
+        log.error(
+                "Role {} did not stop within {} ({}){}; leaving it running and going on",
+                name,
+                ConfigType.format(closeBound),
+                boundSource,
                 t == null ? "" : " nor " + ConfigType.format(interruptGrace) + " after an interrupt of " + t.getName());
     }
 

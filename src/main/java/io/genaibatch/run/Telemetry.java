@@ -1,9 +1,5 @@
 package io.genaibatch.run;
 
-import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-
 import io.genaibatch.gemini.BatchApi;
 import io.genaibatch.gemini.CallMeter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -20,6 +16,9 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -41,10 +40,11 @@ public final class Telemetry implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+
     private final List<AutoCloseable> jvm;
 
-    private Telemetry(MeterRegistry registry, PrometheusMeterRegistry prometheus, List<AutoCloseable> jvm,
-                      boolean bridging) {
+    private Telemetry(
+            MeterRegistry registry, PrometheusMeterRegistry prometheus, List<AutoCloseable> jvm, boolean bridging) {
         this.registry = registry;
         this.prometheus = prometheus;
         this.jvm = jvm;
@@ -56,8 +56,13 @@ public final class Telemetry implements AutoCloseable {
     public static Telemetry prometheus() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         JvmGcMetrics gc = new JvmGcMetrics();
-        List<MeterBinder> binders = List.of(new JvmMemoryMetrics(), gc, new JvmThreadMetrics(),
-                new ClassLoaderMetrics(), new ProcessorMetrics(), new UptimeMetrics());
+        List<MeterBinder> binders = List.of(
+                new JvmMemoryMetrics(),
+                gc,
+                new JvmThreadMetrics(),
+                new ClassLoaderMetrics(),
+                new ProcessorMetrics(),
+                new UptimeMetrics());
         binders.forEach(b -> b.bindTo(registry));
         return new Telemetry(registry, registry, List.of(gc), true);
     }
@@ -87,7 +92,9 @@ public final class Telemetry implements AutoCloseable {
      * call the API add to their readiness.
      */
     public Readiness apiReadiness(BatchApi api) {
-        return calls.notAnswering().map(Readiness::notReady).orElse(Readiness.READY)
+        return calls.notAnswering()
+                .map(Readiness::notReady)
+                .orElse(Readiness.READY)
                 .and(api.unavailable().map(Readiness::notReady).orElse(Readiness.READY));
     }
 

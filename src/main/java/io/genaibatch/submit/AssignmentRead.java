@@ -1,11 +1,10 @@
 package io.genaibatch.submit;
 
-import java.util.Map;
-
 import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.kafka.KafkaClients;
 import io.genaibatch.kafka.RecordCodec;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 
 /**
@@ -14,11 +13,9 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
  */
 public final class AssignmentRead {
     /** What one read found: batches kept (may be read again), and job records it would tombstone. */
-    public record Result(int kept, int retentionPassed) {
-    }
+    public record Result(int kept, int retentionPassed) {}
 
-    private AssignmentRead() {
-    }
+    private AssignmentRead() {}
 
     /**
      * @param committed genai.batches partition → the group's committed offset (-1 for none)
@@ -28,10 +25,16 @@ public final class AssignmentRead {
         KafkaClients clients = new KafkaClients(config);
         String clientId = "genai-batch-assignment-read";
         try (KafkaConsumer<String, byte[]> jobs = Submitter.jobsConsumer(clients, clientId);
-             KafkaConsumer<String, byte[]> ends = Submitter.jobsEnds(clients, clientId)) {
+                KafkaConsumer<String, byte[]> ends = Submitter.jobsEnds(clients, clientId)) {
             KnownJobs known = new KnownJobs();
-            int kept = known.load(jobs, ends, config.get(ConfigKeys.TOPIC_JOBS), committed, logStarts,
-                    RecordCodec.batchJob(), config.get(ConfigKeys.SUBMIT_JOBS_READ_TIMEOUT));
+            int kept = known.load(
+                    jobs,
+                    ends,
+                    config.get(ConfigKeys.TOPIC_JOBS),
+                    committed,
+                    logStarts,
+                    RecordCodec.batchJob(),
+                    config.get(ConfigKeys.SUBMIT_JOBS_READ_TIMEOUT));
             return new Result(kept, known.retentionPassed().size());
         }
     }

@@ -1,8 +1,5 @@
 package io.genaibatch.submit;
 
-import java.time.Clock;
-import java.util.Map;
-
 import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.batch.JsonlLine;
 import io.genaibatch.batch.Lineage;
@@ -12,6 +9,8 @@ import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.BatchRecord;
 import io.genaibatch.records.BatchSeal;
 import io.genaibatch.records.InputMode;
+import java.time.Clock;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -39,8 +38,14 @@ final class BatchReader {
      * @param partitions the owned partitions' states, kept by the loop in step with the assignment
      * @param known      what genai.jobs says about batches that may be read again
      */
-    BatchReader(Map<TopicPartition, PartitionBatches> partitions, KnownJobs known, Spool spool, Submission.Context ctx,
-                int maxJobsInFlight, SubmitCounters counters, Clock clock) {
+    BatchReader(
+            Map<TopicPartition, PartitionBatches> partitions,
+            KnownJobs known,
+            Spool spool,
+            Submission.Context ctx,
+            int maxJobsInFlight,
+            SubmitCounters counters,
+            Clock clock) {
         this.partitions = partitions;
         this.known = known;
         this.spool = spool;
@@ -63,16 +68,25 @@ final class BatchReader {
             value = r.value() == null ? null : batchCodec.decode(r.value());
         } catch (RuntimeException e) {
             counters.undecodable();
-            log.error("Skipping unreadable record {}-{}@{} (key {}): {}. If it belonged to a batch, that batch's seal"
-                    + " will not match what was spooled and the batch is recorded FAILED.", r.topic(), r.partition(),
-                    r.offset(), r.key(), e.getMessage());
+            log.error(
+                    "Skipping unreadable record {}-{}@{} (key {}): {}. If it belonged to a batch, that batch's seal"
+                            + " will not match what was spooled and the batch is recorded FAILED.",
+                    r.topic(),
+                    r.partition(),
+                    r.offset(),
+                    r.key(),
+                    e.getMessage());
             pb.consumed(r.offset());
             return true;
         }
         if (value == null || (value.getItem() == null) == (value.getSeal() == null)) {
             counters.undecodable();
-            log.error("Skipping record {}-{}@{} (key {}): expected a BatchRecord with exactly one of item and seal",
-                    r.topic(), r.partition(), r.offset(), r.key());
+            log.error(
+                    "Skipping record {}-{}@{} (key {}): expected a BatchRecord with exactly one of item and seal",
+                    r.topic(),
+                    r.partition(),
+                    r.offset(),
+                    r.key());
             pb.consumed(r.offset());
             return true;
         }
@@ -102,8 +116,12 @@ final class BatchReader {
         PartitionBatches.Open open = pb.open(batchId);
         if (open == null) {
             if (pb.inFlight(batchId) != null) {
-                log.error("Batch {}: item {} at offset {} comes after the batch's seal; ignored (the batch is already"
-                        + " being submitted without it)", batchId, item.getRequestId(), offset);
+                log.error(
+                        "Batch {}: item {} at offset {} comes after the batch's seal; ignored (the batch is already"
+                                + " being submitted without it)",
+                        batchId,
+                        item.getRequestId(),
+                        offset);
                 return;
             }
             // The batch's first item in this run: start its spool afresh (a file from before a crash is stale).
@@ -139,15 +157,32 @@ final class BatchReader {
             sealRange(pb, seal, batchId, lineage, offset, count, earlierIntent);
             return;
         }
-        SealedBatch batch = new SealedBatch(batchId, seal.getGroupKey(), seal.getModel(), seal.getKind(), count, bytes,
-                partition, firstOffset, offset, open != null ? open.writer.path() : spool.path(partition, batchId),
-                seal.getSealedAt(), lineage);
+        SealedBatch batch = new SealedBatch(
+                batchId,
+                seal.getGroupKey(),
+                seal.getModel(),
+                seal.getKind(),
+                count,
+                bytes,
+                partition,
+                firstOffset,
+                offset,
+                open != null ? open.writer.path() : spool.path(partition, batchId),
+                seal.getSealedAt(),
+                lineage);
         if (count != seal.getCount() || bytes != seal.getBytes() || count == 0) {
-            mismatch(pb, batch, earlierIntent, count == 0 && seal.getCount() == 0
-                    ? "the seal at offset " + offset + " closes a batch without items; there is nothing to submit"
-                    : "the seal at offset " + offset + " says " + seal.getCount() + " items / " + seal.getBytes()
-                    + " bytes, but " + count + " items / " + bytes + " bytes were read from offset " + firstOffset
-                    + "; the batch is not submitted (a job from it would miss or repeat requests)");
+            mismatch(
+                    pb,
+                    batch,
+                    earlierIntent,
+                    count == 0 && seal.getCount() == 0
+                            ? "the seal at offset " + offset
+                                    + " closes a batch without items; there is nothing to submit"
+                            : "the seal at offset " + offset + " says " + seal.getCount() + " items / "
+                                    + seal.getBytes()
+                                    + " bytes, but " + count + " items / " + bytes + " bytes were read from offset "
+                                    + firstOffset
+                                    + "; the batch is not submitted (a job from it would miss or repeat requests)");
             return;
         }
         start(pb, batch, earlierIntent, "");
@@ -159,13 +194,29 @@ final class BatchReader {
      *
      * @param ownItems items that carried the child's own id before its seal (there should be none)
      */
-    private void sealRange(PartitionBatches pb, BatchSeal seal, String batchId, Lineage lineage, long offset,
-                           int ownItems, BatchJob earlierIntent) {
+    private void sealRange(
+            PartitionBatches pb,
+            BatchSeal seal,
+            String batchId,
+            Lineage lineage,
+            long offset,
+            int ownItems,
+            BatchJob earlierIntent) {
         Lineage.ItemsRange range = lineage.items();
         int partition = pb.partition().partition();
-        SealedBatch batch = new SealedBatch(batchId, seal.getGroupKey(), seal.getModel(), seal.getKind(),
-                seal.getCount(), seal.getBytes(), partition, range.fromOffset(), offset, spool.path(partition, batchId),
-                seal.getSealedAt(), lineage);
+        SealedBatch batch = new SealedBatch(
+                batchId,
+                seal.getGroupKey(),
+                seal.getModel(),
+                seal.getKind(),
+                seal.getCount(),
+                seal.getBytes(),
+                partition,
+                range.fromOffset(),
+                offset,
+                spool.path(partition, batchId),
+                seal.getSealedAt(),
+                lineage);
         String where = "items range " + range.batchId() + " " + range.partition() + ":" + range.fromOffset() + ".."
                 + range.toOffset();
         String problem = null;
@@ -183,8 +234,12 @@ final class BatchReader {
             mismatch(pb, batch, earlierIntent, problem + "; the batch is not submitted");
             return;
         }
-        start(pb, batch, earlierIntent, ", child of " + lineage.parentBatchId() + " (attempt " + lineage.attempt()
-                + ", " + lineage.reason() + "), its " + where + " read next");
+        start(
+                pb,
+                batch,
+                earlierIntent,
+                ", child of " + lineage.parentBatchId() + " (attempt " + lineage.attempt() + ", " + lineage.reason()
+                        + "), its " + where + " read next");
     }
 
     /** Nothing is created for the batch: FAILED (SEAL_MISMATCH), so that each request found gets a response. */
@@ -197,23 +252,38 @@ final class BatchReader {
             // Its first items may well have been among the records retention deleted before they were read.
             message = problem + " (records before offset " + lostBefore + " of " + pb.partition() + " were deleted "
                     + "by retention before this submitter read them: the missing items were probably among them)";
-            log.error("Batch {}: {}. Recorded FAILED (SEAL_MISMATCH) so that each request found gets a terminal "
-                    + "response.", batch.batchId(), message);
+            log.error(
+                    "Batch {}: {}. Recorded FAILED (SEAL_MISMATCH) so that each request found gets a terminal "
+                            + "response.",
+                    batch.batchId(),
+                    message);
         } else {
-            log.error("Batch {}: {}. Recorded FAILED (SEAL_MISMATCH) so that each request found gets a terminal"
-                    + " response; this is a bug in the accumulator, the poller or the submitter, please report it.",
-                    batch.batchId(), message);
+            log.error(
+                    "Batch {}: {}. Recorded FAILED (SEAL_MISMATCH) so that each request found gets a terminal"
+                            + " response; this is a bug in the accumulator, the poller or the submitter, please report it.",
+                    batch.batchId(),
+                    message);
         }
         pb.addInFlight(batch, null);
-        jobLog.record(batch, SubmitterJobRecords.failed(batch, earlierIntent, InputMode.FILE, ErrorCode.SEAL_MISMATCH, message, null,
-                clock.instant()));
+        jobLog.record(
+                batch,
+                SubmitterJobRecords.failed(
+                        batch, earlierIntent, InputMode.FILE, ErrorCode.SEAL_MISMATCH, message, null, clock.instant()));
     }
 
     private void start(PartitionBatches pb, SealedBatch batch, BatchJob earlierIntent, String child) {
         Submission submission = new Submission(batch, earlierIntent, ctx);
         pb.addInFlight(batch, submission);
-        log.info("Batch {} sealed ({} requests, {} bytes, {} {}){}{}", batch.batchId(), batch.itemCount(),
-                batch.itemBytes(), batch.kind(), batch.model(), child, earlierIntent == null ? ""
+        log.info(
+                "Batch {} sealed ({} requests, {} bytes, {} {}){}{}",
+                batch.batchId(),
+                batch.itemCount(),
+                batch.itemBytes(),
+                batch.kind(),
+                batch.model(),
+                child,
+                earlierIntent == null
+                        ? ""
                         : "; an earlier run recorded its intent, so its job is looked up by displayName first");
         submission.start();
     }
@@ -223,8 +293,14 @@ final class BatchReader {
         try {
             return Lineage.orRoot(r.headers(), batchId);
         } catch (IllegalArgumentException e) {
-            log.error("Batch {}: the seal at {}-{}@{} has an unreadable {} header ({}); submitted as a batch of its"
-                    + " own items, attempt 1", batchId, r.topic(), r.partition(), r.offset(), Lineage.HEADER,
+            log.error(
+                    "Batch {}: the seal at {}-{}@{} has an unreadable {} header ({}); submitted as a batch of its"
+                            + " own items, attempt 1",
+                    batchId,
+                    r.topic(),
+                    r.partition(),
+                    r.offset(),
+                    Lineage.HEADER,
                     e.getMessage());
             return Lineage.root(batchId);
         }

@@ -1,5 +1,6 @@
 package io.genaibatch.submit;
 
+import io.genaibatch.run.OwnerOnlyDirs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -13,8 +14,6 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Set;
 
-import io.genaibatch.run.OwnerOnlyDirs;
-
 /**
  * The default submitter instance id when {@code submit.instance-id} is unset: stable across restarts on the same
  * spool directory and group, so that a restart after a crash aborts what the crashed run left open at once (same
@@ -26,6 +25,7 @@ import io.genaibatch.run.OwnerOnlyDirs;
 final class InstanceSlot implements AutoCloseable {
     /** More instances of one group on one spool directory than anyone runs. */
     static final int MAX_SLOTS = 64;
+
     private static final int ID_BYTES = 4;
 
     /**
@@ -54,12 +54,13 @@ final class InstanceSlot implements AutoCloseable {
             synchronized (HELD) {
                 for (int slot = 0; slot < MAX_SLOTS; slot++) {
                     Path file = spoolDir.resolve(".instance-" + Spool.safe(groupId) + "-" + slot + ".lock")
-                            .toAbsolutePath().normalize();
+                            .toAbsolutePath()
+                            .normalize();
                     if (HELD.contains(file)) {
                         continue;
                     }
-                    FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                            StandardOpenOption.WRITE);
+                    FileChannel channel = FileChannel.open(
+                            file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
                     FileLock lock = channel.tryLock();
                     if (lock == null) {
                         channel.close();
@@ -72,8 +73,10 @@ final class InstanceSlot implements AutoCloseable {
             throw new IllegalStateException(MAX_SLOTS + " submitters of group " + groupId + " already run with spool "
                     + "directory " + spoolDir + "; set submit.instance-id or submit.spool-dir per instance");
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot take an instance slot in " + spoolDir + " (submit.spool-dir): "
-                    + e.getMessage() + "; check it is writable, or set submit.instance-id", e);
+            throw new UncheckedIOException(
+                    "cannot take an instance slot in " + spoolDir + " (submit.spool-dir): " + e.getMessage()
+                            + "; check it is writable, or set submit.instance-id",
+                    e);
         }
     }
 

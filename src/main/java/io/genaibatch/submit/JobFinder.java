@@ -1,13 +1,12 @@
 package io.genaibatch.submit;
 
+import io.genaibatch.gemini.BatchApi;
+import io.genaibatch.gemini.BatchJobInfo;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
-
-import io.genaibatch.gemini.BatchApi;
-import io.genaibatch.gemini.BatchJobInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,8 +36,11 @@ final class JobFinder {
             matches = jobs.filter(j -> j.displayName().equals(batchId)).toList();
         }
         if (matches.size() > 1) {
-            log.error("Batch {} has {} jobs at the API ({}): it may be billed more than once. Adopting the oldest;"
-                    + " cancel the others by hand if they are not needed.", batchId, matches.size(),
+            log.error(
+                    "Batch {} has {} jobs at the API ({}): it may be billed more than once. Adopting the oldest;"
+                            + " cancel the others by hand if they are not needed.",
+                    batchId,
+                    matches.size(),
                     matches.stream().map(BatchJobInfo::name).toList());
         }
         return matches.stream().min(Comparator.comparing(j -> j.createTime().orElse(Instant.MAX)));

@@ -1,5 +1,6 @@
 package io.genaibatch.submit;
 
+import io.genaibatch.records.BatchJob;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -12,8 +13,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-
-import io.genaibatch.records.BatchJob;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
@@ -32,29 +31,32 @@ final class JobsCommitter implements JobLog {
     private static final Logger log = LoggerFactory.getLogger(JobsCommitter.class);
     /** Offsets alone (batches skipped or still open) are committed at most this often. */
     private static final Duration OFFSETS_INTERVAL = Duration.ofSeconds(1);
+
     private static final int TOMBSTONES_PER_TRANSACTION = 1_000;
 
     private sealed interface Request permits IntentRequest, RecordRequest {
         BatchJob job();
     }
 
-    private record IntentRequest(SealedBatch batch, BatchJob job, CompletableFuture<Void> written) implements Request {
-    }
+    private record IntentRequest(SealedBatch batch, BatchJob job, CompletableFuture<Void> written) implements Request {}
 
-    private record RecordRequest(SealedBatch batch, BatchJob job) implements Request {
-    }
+    private record RecordRequest(SealedBatch batch, BatchJob job) implements Request {}
 
     private final JobsWriter writer;
     private final String batchesTopic;
     private final String jobsTopic;
     /** The consumer thread's partition states: read for offsets, and a recorded batch leaves its partition's. */
     private final Map<TopicPartition, PartitionBatches> partitions;
+
     private final BlockingQueue<Request> requests = new LinkedBlockingQueue<>();
     private long lastOffsetsCommit = System.nanoTime();
     private volatile boolean exited;
 
-    JobsCommitter(JobsWriter writer, String batchesTopic, String jobsTopic,
-                  Map<TopicPartition, PartitionBatches> partitions) {
+    JobsCommitter(
+            JobsWriter writer,
+            String batchesTopic,
+            String jobsTopic,
+            Map<TopicPartition, PartitionBatches> partitions) {
         this.writer = writer;
         this.batchesTopic = batchesTopic;
         this.jobsTopic = jobsTopic;
@@ -119,16 +121,23 @@ final class JobsCommitter implements JobLog {
             PartitionBatches pb = partitions.get(new TopicPartition(batchesTopic, partitionOf(r)));
             if (r instanceof IntentRequest i) {
                 if (pb == null || pb.revoking()) {
-                    i.written().completeExceptionally(new NotWritten("partition " + partitionOf(r)
-                            + " is no longer owned by this instance", true, null));
+                    i.written()
+                            .completeExceptionally(new NotWritten(
+                                    "partition " + partitionOf(r) + " is no longer owned by this instance",
+                                    true,
+                                    null));
                 } else {
                     intents.add(i);
                 }
             } else if (r instanceof RecordRequest rec) {
-                PartitionBatches.InFlight f = pb == null ? null : pb.inFlight(rec.batch().batchId());
+                PartitionBatches.InFlight f =
+                        pb == null ? null : pb.inFlight(rec.batch().batchId());
                 if (f == null || f.batch() != rec.batch()) {
-                    log.warn("Batch {}: job {} ({}) could not be recorded here: its partition moved to another instance,"
-                            + " which finds the job by displayName", rec.batch().batchId(), rec.job().getJobName(),
+                    log.warn(
+                            "Batch {}: job {} ({}) could not be recorded here: its partition moved to another instance,"
+                                    + " which finds the job by displayName",
+                            rec.batch().batchId(),
+                            rec.job().getJobName(),
                             rec.job().getState());
                 } else {
                     records.add(rec);
@@ -149,8 +158,11 @@ final class JobsCommitter implements JobLog {
                 offsets.put(pb.partition(), new OffsetAndMetadata(c));
             }
         }
-        boolean offsetsDue = !offsets.isEmpty() && (flushOffsets || !intents.isEmpty() || !records.isEmpty()
-                || System.nanoTime() - lastOffsetsCommit >= OFFSETS_INTERVAL.toNanos());
+        boolean offsetsDue = !offsets.isEmpty()
+                && (flushOffsets
+                        || !intents.isEmpty()
+                        || !records.isEmpty()
+                        || System.nanoTime() - lastOffsetsCommit >= OFFSETS_INTERVAL.toNanos());
         if (intents.isEmpty() && records.isEmpty() && !offsetsDue) {
             return;
         }
@@ -161,17 +173,24 @@ final class JobsCommitter implements JobLog {
         offsets.forEach((tp, o) -> partitions.get(tp).committed(o.offset()));
         intents.forEach(i -> i.written().complete(null));
         for (RecordRequest rec : records) {
-            PartitionBatches pb = partitions.get(new TopicPartition(batchesTopic, rec.batch().partition()));
+            PartitionBatches pb =
+                    partitions.get(new TopicPartition(batchesTopic, rec.batch().partition()));
             pb.removeInFlight(rec.batch().batchId());
             Spool.deleteQuietly(rec.batch().spool());
-            log.info("Batch {} recorded in {}: {} ({})", rec.batch().batchId(), jobsTopic,
-                    rec.job().getJobName() == null ? "no job" : "job " + rec.job().getJobName(), rec.job().getState());
+            log.info(
+                    "Batch {} recorded in {}: {} ({})",
+                    rec.batch().batchId(),
+                    jobsTopic,
+                    rec.job().getJobName() == null
+                            ? "no job"
+                            : "job " + rec.job().getJobName(),
+                    rec.job().getState());
         }
     }
 
     /** True when committed; false when aborted (intents failed, records handed back for the next round). */
-    private boolean commit(List<IntentRequest> intents, List<RecordRequest> records,
-                           Map<TopicPartition, OffsetAndMetadata> offsets) {
+    private boolean commit(
+            List<IntentRequest> intents, List<RecordRequest> records, Map<TopicPartition, OffsetAndMetadata> offsets) {
         List<JobsWriter.Entry> jobs = new ArrayList<>();
         intents.forEach(i -> jobs.add(new JobsWriter.Entry(i.job(), i.batch().lineage())));
         records.forEach(r -> jobs.add(new JobsWriter.Entry(r.job(), r.batch().lineage())));
@@ -185,8 +204,12 @@ final class JobsCommitter implements JobLog {
         if (aborted == null) {
             return true;
         }
-        log.warn("Transaction on {} aborted ({}); {} intents refused, {} job records will be written again",
-                jobsTopic, aborted.toString(), intents.size(), records.size());
+        log.warn(
+                "Transaction on {} aborted ({}); {} intents refused, {} job records will be written again",
+                jobsTopic,
+                aborted.toString(),
+                intents.size(),
+                records.size());
         failIntents(intents, aborted);
         requests.addAll(records);
         return false;
@@ -206,18 +229,25 @@ final class JobsCommitter implements JobLog {
         long started = System.nanoTime();
         for (int from = 0; from < all.size(); from += TOMBSTONES_PER_TRANSACTION) {
             if (from > 0 && System.nanoTime() - started > budget.toNanos()) {
-                log.info("Tombstoning stopped after {} of {} job records ({} spent): the rest waits for the next "
-                        + "assignment", written, all.size(), budget);
+                log.info(
+                        "Tombstoning stopped after {} of {} job records ({} spent): the rest waits for the next "
+                                + "assignment",
+                        written,
+                        all.size(),
+                        budget);
                 break;
             }
-            List<Map.Entry<String, Integer>> chunk = all.subList(from,
-                    Math.min(all.size(), from + TOMBSTONES_PER_TRANSACTION));
+            List<Map.Entry<String, Integer>> chunk =
+                    all.subList(from, Math.min(all.size(), from + TOMBSTONES_PER_TRANSACTION));
             List<JobsWriter.Entry> tombstones = new ArrayList<>();
             Map<TopicPartition, OffsetAndMetadata> fence = new HashMap<>();
             for (Map.Entry<String, Integer> e : chunk) {
                 tombstones.add(JobsWriter.Entry.tombstone(e.getKey()));
-                log.debug("Batch {}: tombstoning its job record (PUBLISHED, its batch deleted by retention from"
-                        + " partition {})", e.getKey(), e.getValue());
+                log.debug(
+                        "Batch {}: tombstoning its job record (PUBLISHED, its batch deleted by retention from"
+                                + " partition {})",
+                        e.getKey(),
+                        e.getValue());
                 PartitionBatches pb = partitions.get(new TopicPartition(batchesTopic, e.getValue()));
                 if (pb != null && pb.committed() >= 0) {
                     fence.put(pb.partition(), new OffsetAndMetadata(pb.committed()));
@@ -225,17 +255,25 @@ final class JobsCommitter implements JobLog {
             }
             KafkaException aborted = writer.write(tombstones, fence);
             if (aborted != null) {
-                log.warn("Transaction of {} tombstones on {} aborted ({}); the next assignment tries again",
-                        tombstones.size(), jobsTopic, aborted.toString());
+                log.warn(
+                        "Transaction of {} tombstones on {} aborted ({}); the next assignment tries again",
+                        tombstones.size(),
+                        jobsTopic,
+                        aborted.toString());
                 break;
             }
             written += tombstones.size();
         }
         if (written > 0) {
-            log.info("Tombstoned {} job records in {} (jobs PUBLISHED whose batches retention deleted from {}{}),"
-                    + " e.g. batch {}", written, jobsTopic, batchesTopic,
+            log.info(
+                    "Tombstoned {} job records in {} (jobs PUBLISHED whose batches retention deleted from {}{}),"
+                            + " e.g. batch {}",
+                    written,
+                    jobsTopic,
+                    batchesTopic,
                     written < all.size() || all.size() == KnownJobs.MAX_TOMBSTONES_PER_READ
-                            ? "; more are left for the next assignment" : "",
+                            ? "; more are left for the next assignment"
+                            : "",
                     all.get(0).getKey());
         }
     }
@@ -263,8 +301,11 @@ final class JobsCommitter implements JobLog {
             if (r instanceof IntentRequest i) {
                 i.written().completeExceptionally(new NotWritten("the submitter is stopped", true, null));
             } else if (r instanceof RecordRequest rec && rec.job().getJobName() != null) {
-                log.warn("Batch {}: job {} was created but is not recorded (the submitter stopped); the next owner of"
-                        + " the partition finds it by displayName", rec.batch().batchId(), rec.job().getJobName());
+                log.warn(
+                        "Batch {}: job {} was created but is not recorded (the submitter stopped); the next owner of"
+                                + " the partition finds it by displayName",
+                        rec.batch().batchId(),
+                        rec.job().getJobName());
             }
         }
     }

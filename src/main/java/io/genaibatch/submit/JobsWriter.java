@@ -1,13 +1,12 @@
 package io.genaibatch.submit;
 
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-
 import io.genaibatch.batch.Lineage;
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.ValueFormat;
 import io.genaibatch.records.BatchJob;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
@@ -45,8 +44,12 @@ final class JobsWriter {
      * @param producer transactional, not yet initialised
      * @param consumer the genai.batches consumer whose group the offsets are committed for
      */
-    JobsWriter(Producer<String, byte[]> producer, Consumer<String, byte[]> consumer, String jobsTopic,
-               ValueFormat valueFormat, SubmitCounters counters) {
+    JobsWriter(
+            Producer<String, byte[]> producer,
+            Consumer<String, byte[]> consumer,
+            String jobsTopic,
+            ValueFormat valueFormat,
+            SubmitCounters counters) {
         this.producer = producer;
         this.consumer = consumer;
         this.jobsTopic = jobsTopic;
@@ -89,8 +92,12 @@ final class JobsWriter {
                 if (e.lineage() != null) {
                     e.lineage().addTo(headers);
                 }
-                producer.send(new ProducerRecord<>(jobsTopic, null, e.batchId(),
-                        e.job() == null ? null : jobCodec.encode(e.job(), valueFormat), headers));
+                producer.send(new ProducerRecord<>(
+                        jobsTopic,
+                        null,
+                        e.batchId(),
+                        e.job() == null ? null : jobCodec.encode(e.job(), valueFormat),
+                        headers));
             }
             if (!offsets.isEmpty()) {
                 producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
@@ -98,8 +105,11 @@ final class JobsWriter {
             commitWithRetries();
             counters.committed();
             return null;
-        } catch (ProducerFencedException | InvalidProducerEpochException | OutOfOrderSequenceException
-                 | AuthorizationException | UnsupportedVersionException e) {
+        } catch (ProducerFencedException
+                | InvalidProducerEpochException
+                | OutOfOrderSequenceException
+                | AuthorizationException
+                | UnsupportedVersionException e) {
             // The producer cannot go on (another instance has its transactional.id, or the cluster refuses it).
             throw e;
         } catch (KafkaException e) {
@@ -121,8 +131,10 @@ final class JobsWriter {
                 return;
             } catch (TimeoutException e) {
                 if (attempt >= COMMIT_TIMEOUT_RETRIES) {
-                    throw new IllegalStateException("commit on " + jobsTopic + " timed out " + attempt
-                            + " times; stopping (a restart resumes from the committed state)", e);
+                    throw new IllegalStateException(
+                            "commit on " + jobsTopic + " timed out " + attempt
+                                    + " times; stopping (a restart resumes from the committed state)",
+                            e);
                 }
                 log.warn("Commit on {} timed out (attempt {}), retrying", jobsTopic, attempt);
             }

@@ -1,17 +1,15 @@
 package io.genaibatch.submit;
 
-import java.time.Duration;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-
 import io.genaibatch.kafka.ReadToEnd;
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.RecordDecodingException;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.JobState;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -36,8 +34,7 @@ import org.slf4j.LoggerFactory;
 final class KnownJobs {
     private static final Logger log = LoggerFactory.getLogger(KnownJobs.class);
 
-    private record Entry(int partition, BatchJob intent) {
-    }
+    private record Entry(int partition, BatchJob intent) {}
 
     /**
      * Tombstones found by one read, at most: the first read over a long history finds them all, and this bounds
@@ -93,14 +90,19 @@ final class KnownJobs {
      *                     that stops moving (a broker down, a transaction that stays open) is
      * @throws IllegalStateException when the read makes no progress for {@code timeout}
      */
-    int load(Consumer<String, byte[]> jobsConsumer, Consumer<String, byte[]> jobsEnds, String jobsTopic,
-             Map<Integer, Long> partitions, Map<Integer, Long> logStarts, RecordCodec<BatchJob> codec,
-             Duration timeout) {
+    int load(
+            Consumer<String, byte[]> jobsConsumer,
+            Consumer<String, byte[]> jobsEnds,
+            String jobsTopic,
+            Map<Integer, Long> partitions,
+            Map<Integer, Long> logStarts,
+            RecordCodec<BatchJob> codec,
+            Duration timeout) {
         retentionPassed.clear();
         List<TopicPartition> tps = ReadToEnd.partitions(jobsConsumer, jobsTopic, timeout);
         if (tps.isEmpty()) {
-            throw new IllegalStateException("topic " + jobsTopic + " does not exist; create the topics first"
-                    + " (genai-batch topics create)");
+            throw new IllegalStateException(
+                    "topic " + jobsTopic + " does not exist; create the topics first" + " (genai-batch topics create)");
         }
         jobsConsumer.assign(tps);
         jobsConsumer.seekToBeginning(tps);
@@ -110,22 +112,31 @@ final class KnownJobs {
         // once such transactions are over (committed, aborted, or timed out).
         Map<TopicPartition, Long> end = jobsEnds.endOffsets(tps, timeout);
         long started = System.nanoTime();
-        ReadToEnd.Result read = ReadToEnd.read(jobsConsumer, end, ReadToEnd.Limit.whileMoving(timeout),
+        ReadToEnd.Result read = ReadToEnd.read(
+                jobsConsumer,
+                end,
+                ReadToEnd.Limit.whileMoving(timeout),
                 r -> note(r, partitions, logStarts, codec, jobsTopic));
         if (!read.reached()) {
             throw new IllegalStateException("reading " + jobsTopic + " made no progress for " + timeout + " ("
-                    + read.records() + " records read, still behind on " + read.behind().keySet() + "); without it"
+                    + read.records() + " records read, still behind on "
+                    + read.behind().keySet() + "); without it"
                     + " the submitter cannot tell which batches already have a job. Check the brokers and that no"
                     + " producer holds a transaction open.");
         }
         jobsConsumer.unsubscribe();
-        log.info("Read {} records of {} in {} ms", read.records(), jobsTopic, (System.nanoTime() - started) / 1_000_000);
+        log.info(
+                "Read {} records of {} in {} ms", read.records(), jobsTopic, (System.nanoTime() - started) / 1_000_000);
         return byBatch.size();
     }
 
     /** One record of genai.jobs: what it says about its batch, if the batch is one of {@code partitions}. */
-    private void note(ConsumerRecord<String, byte[]> r, Map<Integer, Long> partitions, Map<Integer, Long> logStarts,
-                      RecordCodec<BatchJob> codec, String jobsTopic) {
+    private void note(
+            ConsumerRecord<String, byte[]> r,
+            Map<Integer, Long> partitions,
+            Map<Integer, Long> logStarts,
+            RecordCodec<BatchJob> codec,
+            String jobsTopic) {
         if (r.value() == null) {
             byBatch.remove(r.key());
             retentionPassed.remove(r.key());
@@ -135,8 +146,13 @@ final class KnownJobs {
         try {
             job = codec.decode(r.value());
         } catch (RecordDecodingException e) {
-            log.error("Skipping unreadable {} record at {}-{}@{}: {}", jobsTopic, r.topic(), r.partition(),
-                    r.offset(), e.getMessage());
+            log.error(
+                    "Skipping unreadable {} record at {}-{}@{}: {}",
+                    jobsTopic,
+                    r.topic(),
+                    r.partition(),
+                    r.offset(),
+                    e.getMessage());
             retentionPassed.remove(r.key()); // what the batch's latest record says is unknown: keep it
             return;
         }
@@ -152,7 +168,10 @@ final class KnownJobs {
     /** Keeps the batch as a tombstone candidate while its latest record says it is finished and retention-passed. */
     private void noteIfRetentionPassed(String key, BatchJob job, boolean owned, Map<Integer, Long> logStarts) {
         Long logStart = logStarts.get(job.getItemsPartition());
-        boolean canGo = owned && key != null && job.getState() == JobState.PUBLISHED && logStart != null
+        boolean canGo = owned
+                && key != null
+                && job.getState() == JobState.PUBLISHED
+                && logStart != null
                 && job.getLastItemOffset() < logStart;
         if (!canGo) {
             retentionPassed.remove(key);

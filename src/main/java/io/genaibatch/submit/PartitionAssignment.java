@@ -1,5 +1,7 @@
 package io.genaibatch.submit;
 
+import io.genaibatch.kafka.RecordCodec;
+import io.genaibatch.records.BatchJob;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -8,9 +10,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
-
-import io.genaibatch.kafka.RecordCodec;
-import io.genaibatch.records.BatchJob;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -48,10 +47,17 @@ final class PartitionAssignment implements ConsumerRebalanceListener {
      * @param pausedForBackpressure true while the loop holds every partition paused: new ones start paused too
      * @param crashed               true once the loop stopped on a fatal error: a revocation then commits nothing
      */
-    PartitionAssignment(SubmitSettings settings, Consumer<String, byte[]> consumer,
-                        Consumer<String, byte[]> jobsConsumer, Consumer<String, byte[]> jobsEnds,
-                        Map<TopicPartition, PartitionBatches> partitions, KnownJobs known, Spool spool,
-                        JobsCommitter committer, BooleanSupplier pausedForBackpressure, BooleanSupplier crashed) {
+    PartitionAssignment(
+            SubmitSettings settings,
+            Consumer<String, byte[]> consumer,
+            Consumer<String, byte[]> jobsConsumer,
+            Consumer<String, byte[]> jobsEnds,
+            Map<TopicPartition, PartitionBatches> partitions,
+            KnownJobs known,
+            Spool spool,
+            JobsCommitter committer,
+            BooleanSupplier pausedForBackpressure,
+            BooleanSupplier crashed) {
         this.settings = settings;
         this.consumer = consumer;
         this.jobsConsumer = jobsConsumer;
@@ -87,7 +93,13 @@ final class PartitionAssignment implements ConsumerRebalanceListener {
         // which the read may have to wait for (submit.jobs-read-timeout; checked against max.poll.interval.ms).
         Map<Integer, Long> logStarts = new HashMap<>();
         consumer.beginningOffsets(assigned).forEach((tp, start) -> logStarts.put(tp.partition(), start));
-        known.load(jobsConsumer, jobsEnds, settings.jobsTopic(), byPartition, logStarts, jobCodec,
+        known.load(
+                jobsConsumer,
+                jobsEnds,
+                settings.jobsTopic(),
+                byPartition,
+                logStarts,
+                jobCodec,
                 settings.jobsReadTimeout());
         // Also inside this callback: submit.tombstone-budget counts against max.poll.interval.ms (checked at load).
         committer.tombstone(known.retentionPassed(), settings.tombstoneBudget());
@@ -96,8 +108,12 @@ final class PartitionAssignment implements ConsumerRebalanceListener {
             consumer.pause(assigned);
         }
         owned = partitions.size();
-        log.info("Assigned {} (committed offsets {}); {} batches of them already in {}", assigned, byPartition,
-                known.size(), settings.jobsTopic());
+        log.info(
+                "Assigned {} (committed offsets {}); {} batches of them already in {}",
+                assigned,
+                byPartition,
+                known.size(),
+                settings.jobsTopic());
     }
 
     @Override
@@ -129,8 +145,10 @@ final class PartitionAssignment implements ConsumerRebalanceListener {
         committer.service(Duration.ZERO, true);
         for (Submission s : creating) {
             if (s.isCreating()) {
-                log.warn("Batch {}: create still unanswered after {}; giving the partition up anyway. The next owner"
-                        + " looks the job up by displayName before creating.", s.batch().batchId(),
+                log.warn(
+                        "Batch {}: create still unanswered after {}; giving the partition up anyway. The next owner"
+                                + " looks the job up by displayName before creating.",
+                        s.batch().batchId(),
                         settings.shutdownTimeout());
             }
         }

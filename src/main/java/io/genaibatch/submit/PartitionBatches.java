@@ -4,7 +4,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -29,8 +28,7 @@ final class PartitionBatches {
     }
 
     /** A sealed batch not yet recorded; {@code submission} is null for one recorded FAILED at once. */
-    record InFlight(SealedBatch batch, Submission submission) {
-    }
+    record InFlight(SealedBatch batch, Submission submission) {}
 
     private final TopicPartition partition;
     private final Map<String, Open> open = new HashMap<>();

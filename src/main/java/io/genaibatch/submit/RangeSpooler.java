@@ -1,14 +1,13 @@
 package io.genaibatch.submit;
 
-import java.time.Duration;
-import java.util.List;
-import java.util.function.Supplier;
-
 import io.genaibatch.batch.JsonlLine;
 import io.genaibatch.batch.Lineage;
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.RecordDecodingException;
 import io.genaibatch.records.BatchRecord;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -40,8 +39,7 @@ final class RangeSpooler {
      *
      * @param lost why the range could not be read whole (its start was deleted by retention); null when it was
      */
-    record Spooled(int count, long bytes, String lost) {
-    }
+    record Spooled(int count, long bytes, String lost) {}
 
     private final Supplier<Consumer<String, byte[]>> consumers;
     private final String topic;
@@ -112,17 +110,30 @@ final class RangeSpooler {
             out.close();
             complete = true;
             if (skipped > 0) {
-                log.error("Batch {}: skipped {} unreadable records in {} offsets {}..{} while reading the items of {}",
-                        batch.batchId(), skipped, tp, from, to, range.batchId());
+                log.error(
+                        "Batch {}: skipped {} unreadable records in {} offsets {}..{} while reading the items of {}",
+                        batch.batchId(),
+                        skipped,
+                        tp,
+                        from,
+                        to,
+                        range.batchId());
             }
-            log.info("Batch {}: read {} items / {} bytes of batch {} from {} offsets {}..{}", batch.batchId(),
-                    out.lines(), out.bytes(), range.batchId(), tp, from, to);
+            log.info(
+                    "Batch {}: read {} items / {} bytes of batch {} from {} offsets {}..{}",
+                    batch.batchId(),
+                    out.lines(),
+                    out.bytes(),
+                    range.batchId(),
+                    tp,
+                    from,
+                    to);
             return new Spooled(out.lines(), out.bytes(), lost);
         } catch (InterruptException e) {
             // Kafka's unchecked form: the submission was cancelled (partition revoked, role stopping).
             Thread.interrupted();
-            InterruptedException i = new InterruptedException("reading the items of batch " + batch.batchId()
-                    + " from " + tp + " was interrupted");
+            InterruptedException i = new InterruptedException(
+                    "reading the items of batch " + batch.batchId() + " from " + tp + " was interrupted");
             i.initCause(e);
             throw i;
         } finally {
@@ -146,8 +157,13 @@ final class RangeSpooler {
         try {
             record = codec.decode(r.value());
         } catch (RecordDecodingException e) {
-            log.warn("Unreadable record at {}-{}@{} in the items range of batch {}: {}", r.topic(), r.partition(),
-                    r.offset(), range.batchId(), e.getMessage());
+            log.warn(
+                    "Unreadable record at {}-{}@{} in the items range of batch {}: {}",
+                    r.topic(),
+                    r.partition(),
+                    r.offset(),
+                    range.batchId(),
+                    e.getMessage());
             return false;
         }
         if (record.getItem() != null && range.batchId().equals(record.getBatchId())) {
@@ -156,28 +172,38 @@ final class RangeSpooler {
         return true;
     }
 
-    private String lost(Consumer<String, byte[]> consumer, SealedBatch batch, TopicPartition tp,
-                        Lineage.ItemsRange range) {
+    private String lost(
+            Consumer<String, byte[]> consumer, SealedBatch batch, TopicPartition tp, Lineage.ItemsRange range) {
         String start;
         try {
-            start = " (the log now starts at " + consumer.beginningOffsets(List.of(tp), POLL.multipliedBy(25)).get(tp)
-                    + ")";
+            start = " (the log now starts at "
+                    + consumer.beginningOffsets(List.of(tp), POLL.multipliedBy(25))
+                            .get(tp) + ")";
         } catch (RuntimeException e) {
             start = "";
         }
         String lost = "items of batch " + range.batchId() + " in " + tp + " offsets " + range.fromOffset() + ".."
                 + range.toOffset() + " are no longer on the topic" + start + ": deleted by retention";
-        log.error("Batch {}: {}. The batch cannot be submitted whole; keep the retention of {} longer than a batch's"
-                + " jobs and their retries take.", batch.batchId(), lost, topic);
+        log.error(
+                "Batch {}: {}. The batch cannot be submitted whole; keep the retention of {} longer than a batch's"
+                        + " jobs and their retries take.",
+                batch.batchId(),
+                lost,
+                topic);
         return lost;
     }
 
-    private String noProgress(Consumer<String, byte[]> consumer, SealedBatch batch, TopicPartition tp,
-                              Lineage.ItemsRange range, long position) {
+    private String noProgress(
+            Consumer<String, byte[]> consumer,
+            SealedBatch batch,
+            TopicPartition tp,
+            Lineage.ItemsRange range,
+            long position) {
         String end;
         try {
             // read_committed: the last stable offset. At or below the position, an open transaction holds the read.
-            end = "; its last stable offset is " + consumer.endOffsets(List.of(tp), POLL.multipliedBy(25)).get(tp);
+            end = "; its last stable offset is "
+                    + consumer.endOffsets(List.of(tp), POLL.multipliedBy(25)).get(tp);
         } catch (RuntimeException e) {
             end = "";
         }

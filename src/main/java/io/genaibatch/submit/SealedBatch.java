@@ -1,11 +1,10 @@
 package io.genaibatch.submit;
 
+import io.genaibatch.batch.Lineage;
+import io.genaibatch.records.RequestKind;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Objects;
-
-import io.genaibatch.batch.Lineage;
-import io.genaibatch.records.RequestKind;
 
 /**
  * A batch whose seal was read: what a {@link Submission} turns into a job. Its items are in its spool file, or,
@@ -20,9 +19,19 @@ import io.genaibatch.records.RequestKind;
  * @param sealOffset      offset of its seal (the job record's lastItemOffset)
  * @param lineage         where the batch comes from; {@link Lineage#root} for a batch the accumulator made
  */
-record SealedBatch(String batchId, String groupKey, String model, RequestKind kind, int itemCount, long itemBytes,
-                   int partition, long firstItemOffset, long sealOffset, Path spool, Instant sealedAt,
-                   Lineage lineage) {
+record SealedBatch(
+        String batchId,
+        String groupKey,
+        String model,
+        RequestKind kind,
+        int itemCount,
+        long itemBytes,
+        int partition,
+        long firstItemOffset,
+        long sealOffset,
+        Path spool,
+        Instant sealedAt,
+        Lineage lineage) {
     SealedBatch {
         Objects.requireNonNull(batchId, "batchId");
         Objects.requireNonNull(groupKey, "groupKey");
@@ -34,10 +43,31 @@ record SealedBatch(String batchId, String groupKey, String model, RequestKind ki
     }
 
     /** A batch the accumulator made. */
-    SealedBatch(String batchId, String groupKey, String model, RequestKind kind, int itemCount, long itemBytes,
-                int partition, long firstItemOffset, long sealOffset, Path spool, Instant sealedAt) {
-        this(batchId, groupKey, model, kind, itemCount, itemBytes, partition, firstItemOffset, sealOffset, spool,
-                sealedAt, null);
+    SealedBatch(
+            String batchId,
+            String groupKey,
+            String model,
+            RequestKind kind,
+            int itemCount,
+            long itemBytes,
+            int partition,
+            long firstItemOffset,
+            long sealOffset,
+            Path spool,
+            Instant sealedAt) {
+        this(
+                batchId,
+                groupKey,
+                model,
+                kind,
+                itemCount,
+                itemBytes,
+                partition,
+                firstItemOffset,
+                sealOffset,
+                spool,
+                sealedAt,
+                null);
     }
 
     /**

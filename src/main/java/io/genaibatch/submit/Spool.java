@@ -1,5 +1,6 @@
 package io.genaibatch.submit;
 
+import io.genaibatch.run.OwnerOnlyDirs;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -10,8 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.stream.Stream;
-
-import io.genaibatch.run.OwnerOnlyDirs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,8 +82,10 @@ final class Spool {
             w.attach(StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
             return w;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the spool file " + file + " for batch " + batchId
-                    + ": check that " + file.getParent() + " is writable and has room", e);
+            throw new UncheckedIOException(
+                    "cannot create the spool file " + file + " for batch " + batchId + ": check that "
+                            + file.getParent() + " is writable and has room",
+                    e);
         }
     }
 
@@ -111,8 +112,8 @@ final class Spool {
             return safe + ".jsonl";
         }
         String shortened = safe.length() > 180 ? safe.substring(0, 180) : safe;
-        return shortened + "-" + Integer.toHexString(java.util.Arrays.hashCode(batchId.getBytes(StandardCharsets.UTF_8)))
-                + ".jsonl";
+        return shortened + "-"
+                + Integer.toHexString(java.util.Arrays.hashCode(batchId.getBytes(StandardCharsets.UTF_8))) + ".jsonl";
     }
 
     static String safe(String s) {
@@ -125,7 +126,8 @@ final class Spool {
      */
     private static final class OpenFiles {
         private final int max;
-        private final java.util.LinkedHashMap<Writer, Boolean> byLastWrite = new java.util.LinkedHashMap<>(16, 0.75f, true);
+        private final java.util.LinkedHashMap<Writer, Boolean> byLastWrite =
+                new java.util.LinkedHashMap<>(16, 0.75f, true);
 
         OpenFiles(int max) {
             this.max = max;
@@ -219,9 +221,12 @@ final class Spool {
             if (size != bytes) {
                 gone = true;
                 deleteQuietly(path);
-                log.warn("Batch {}: its spool file {} was {} while the batch was open; its items will be read again"
-                        + " from genai.batches at its seal", batchId, path, size < 0 ? "deleted" : "changed (" + size
-                        + " bytes, " + bytes + " written)");
+                log.warn(
+                        "Batch {}: its spool file {} was {} while the batch was open; its items will be read again"
+                                + " from genai.batches at its seal",
+                        batchId,
+                        path,
+                        size < 0 ? "deleted" : "changed (" + size + " bytes, " + bytes + " written)");
                 return;
             }
             attach(StandardOpenOption.APPEND);
@@ -237,8 +242,12 @@ final class Spool {
                 // Its content is now unknown: the batch is read again from genai.batches, as for a deleted file.
                 gone = true;
                 deleteQuietly(path);
-                log.warn("Batch {}: cannot finish writing its spool file {} ({}); its items will be read again from"
-                        + " genai.batches at its seal", batchId, path, e.toString());
+                log.warn(
+                        "Batch {}: cannot finish writing its spool file {} ({}); its items will be read again from"
+                                + " genai.batches at its seal",
+                        batchId,
+                        path,
+                        e.toString());
             }
         }
 

@@ -1,18 +1,5 @@
 package io.genaibatch.submit;
 
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Optional;
-import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
-
 import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.batch.Lineage;
 import io.genaibatch.gemini.BatchApi;
@@ -24,6 +11,18 @@ import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.InputMode;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.run.LogFields;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,16 +52,31 @@ final class Submission {
      * @param createLookupWindow after a create whose outcome is unclear, how long its job is looked for by
      *                           displayName before it may be created again (submit.create-lookup-window)
      */
-    record Context(BatchApi api, JobLog jobLog, JobFinder finder, long inlineMaxBytes, Backoff backoff,
-                   SubmitCounters counters, SubmitHooks hooks, ScheduledExecutorService executor, Clock clock,
-                   Consumer<Throwable> fatal, Semaphore inlineCreates, RangeSpooler ranges,
-                   Duration createLookupWindow) {
-    }
+    record Context(
+            BatchApi api,
+            JobLog jobLog,
+            JobFinder finder,
+            long inlineMaxBytes,
+            Backoff backoff,
+            SubmitCounters counters,
+            SubmitHooks hooks,
+            ScheduledExecutorService executor,
+            Clock clock,
+            Consumer<Throwable> fatal,
+            Semaphore inlineCreates,
+            RangeSpooler ranges,
+            Duration createLookupWindow) {}
 
     /** How often a job whose create was unclear is looked for, within the lookup window. */
     static final Duration LOOKUP_EVERY = Duration.ofSeconds(5);
 
-    private enum Phase { WAITING, WORKING, CREATING, DONE, CANCELLED }
+    private enum Phase {
+        WAITING,
+        WORKING,
+        CREATING,
+        DONE,
+        CANCELLED
+    }
 
     private final SealedBatch batch;
     private final Context ctx;
@@ -72,10 +86,12 @@ final class Submission {
     private boolean resolveFirst;
     /** When a create whose outcome is unclear was sent (or may have been); null when none was. */
     private Instant unclearSince;
+
     private boolean forceFile;
     private String uploadedFile;
     /** An input file found gone (expired, deleted): never reused. */
     private String goneFile;
+
     private int failures;
     private boolean itemsSpooled;
 
@@ -187,9 +203,14 @@ final class Submission {
                 if (now.isBefore(until)) {
                     Duration left = Duration.between(now, until);
                     Duration wait = left.compareTo(LOOKUP_EVERY) < 0 ? left : LOOKUP_EVERY;
-                    log.info("Batch {}: no job listed with this displayName yet; the create of {} may still show up, "
-                            + "so no new create before {} (submit.create-lookup-window {}): looking again in {} ms",
-                            batch.batchId(), unclearSince, until, ctx.createLookupWindow(), wait.toMillis());
+                    log.info(
+                            "Batch {}: no job listed with this displayName yet; the create of {} may still show up, "
+                                    + "so no new create before {} (submit.create-lookup-window {}): looking again in {} ms",
+                            batch.batchId(),
+                            unclearSince,
+                            until,
+                            ctx.createLookupWindow(),
+                            wait.toMillis());
                     return wait;
                 }
             }
@@ -203,9 +224,14 @@ final class Submission {
         if (itemsSpooled && Files.notExists(batch.spool())) {
             // Deleted while the batch waited (a cleanup job, an operator, a full disk's aftermath): the items are
             // still on genai.batches, held there by the committed offset.
-            log.warn("Batch {}: its spool file {} is gone; reading its items again from partition {} of the batches "
-                    + "topic, offsets {}..{}", batch.batchId(), batch.spool(), batch.partition(),
-                    itemsRange().fromOffset(), itemsRange().toOffset());
+            log.warn(
+                    "Batch {}: its spool file {} is gone; reading its items again from partition {} of the batches "
+                            + "topic, offsets {}..{}",
+                    batch.batchId(),
+                    batch.spool(),
+                    batch.partition(),
+                    itemsRange().fromOffset(),
+                    itemsRange().toOffset());
             itemsSpooled = false;
         }
         if (!itemsSpooled) {
@@ -221,12 +247,17 @@ final class Submission {
             if (read.lost() != null || read.count() != batch.itemCount() || read.bytes() != batch.itemBytes()) {
                 ctx.counters().sealMismatch();
                 Lineage.ItemsRange range = itemsRange();
-                return fail(InputMode.FILE, ErrorCode.SEAL_MISMATCH, "the seal at offset " + batch.sealOffset() + " says "
-                        + batch.itemCount() + " items / " + batch.itemBytes() + " bytes, but " + read.count()
-                        + " items / " + read.bytes() + " bytes of batch " + range.batchId() + " were read from partition "
-                        + range.partition() + " offsets " + range.fromOffset() + ".." + range.toOffset()
-                        + (read.lost() == null ? "" : " (" + read.lost() + ")")
-                        + "; the batch is not submitted (a job from it would miss or repeat requests)", null);
+                return fail(
+                        InputMode.FILE,
+                        ErrorCode.SEAL_MISMATCH,
+                        "the seal at offset " + batch.sealOffset() + " says "
+                                + batch.itemCount() + " items / " + batch.itemBytes() + " bytes, but " + read.count()
+                                + " items / " + read.bytes() + " bytes of batch " + range.batchId()
+                                + " were read from partition "
+                                + range.partition() + " offsets " + range.fromOffset() + ".." + range.toOffset()
+                                + (read.lost() == null ? "" : " (" + read.lost() + ")")
+                                + "; the batch is not submitted (a job from it would miss or repeat requests)",
+                        null);
             }
             itemsSpooled = true;
         }
@@ -244,8 +275,11 @@ final class Submission {
                     return null;
                 }
                 if (e instanceof GeminiApiException g && permanent(g)) {
-                    return fail(mode, ErrorCode.UPLOAD_REFUSED, "the Files API refused the batch's input file: "
-                            + g.getMessage(), g.httpStatus());
+                    return fail(
+                            mode,
+                            ErrorCode.UPLOAD_REFUSED,
+                            "the Files API refused the batch's input file: " + g.getMessage(),
+                            g.httpStatus());
                 }
                 ctx.counters().uploadRetried();
                 return failedTry("upload the input file of", e);
@@ -253,13 +287,16 @@ final class Submission {
         }
         String file = mode == InputMode.FILE ? uploadedFile : null;
 
-        BatchJob next = SubmitterJobRecords.intent(batch, mode, file, intent, ctx.clock().instant());
+        BatchJob next = SubmitterJobRecords.intent(
+                batch, mode, file, intent, ctx.clock().instant());
         if (!SubmitterJobRecords.sameIntent(intent, next)) {
             try {
                 ctx.jobLog().writeIntent(batch, next);
             } catch (JobLog.NotWritten e) {
                 if (e.partitionGone()) {
-                    log.info("Batch {}: not submitted here ({}); the partition's new owner will", batch.batchId(),
+                    log.info(
+                            "Batch {}: not submitted here ({}); the partition's new owner will",
+                            batch.batchId(),
                             e.getMessage());
                     markCancelled();
                     return null;
@@ -289,8 +326,8 @@ final class Submission {
                 return fail(mode, ErrorCode.CREATE_REFUSED, "the batch cannot be submitted: " + e.getMessage(), null);
             }
             // Raised by the client before sending anything: a request the SDK's inline form would change.
-            log.info("Batch {}: cannot go inline ({}); uploading it as a file instead", batch.batchId(),
-                    e.getMessage());
+            log.info(
+                    "Batch {}: cannot go inline ({}); uploading it as a file instead", batch.batchId(), e.getMessage());
             forceFile = true;
             return Duration.ZERO;
         } catch (GeminiApiException e) {
@@ -301,7 +338,10 @@ final class Submission {
                 unclearSince = ctx.clock().instant();
             }
             if (permanent(e)) {
-                return fail(mode, ErrorCode.CREATE_REFUSED, "the API refused to create the batch job: " + e.getMessage(),
+                return fail(
+                        mode,
+                        ErrorCode.CREATE_REFUSED,
+                        "the API refused to create the batch job: " + e.getMessage(),
                         e.httpStatus());
             }
             ctx.counters().createRetried();
@@ -319,8 +359,13 @@ final class Submission {
         }
         ctx.counters().submitted(batch.model(), mode == InputMode.INLINE);
         try (LogFields fields = LogFields.job(job.name())) {
-            log.info("Batch {} submitted as job {} ({}, {} requests, {} bytes, state {})", batch.batchId(), job.name(),
-                    mode == InputMode.INLINE ? "inline" : "file " + file, batch.itemCount(), batch.itemBytes(),
+            log.info(
+                    "Batch {} submitted as job {} ({}, {} requests, {} bytes, state {})",
+                    batch.batchId(),
+                    job.name(),
+                    mode == InputMode.INLINE ? "inline" : "file " + file,
+                    batch.itemCount(),
+                    batch.itemBytes(),
                     job.state());
         }
         finish(SubmitterJobRecords.withJob(intent, job, ctx.clock().instant()));
@@ -328,7 +373,9 @@ final class Submission {
     }
 
     private InputMode plan() {
-        boolean inline = batch.kind() == RequestKind.GENERATE && !forceFile && ctx.inlineMaxBytes() > 0
+        boolean inline = batch.kind() == RequestKind.GENERATE
+                && !forceFile
+                && ctx.inlineMaxBytes() > 0
                 && batch.itemBytes() <= ctx.inlineMaxBytes();
         return inline ? InputMode.INLINE : InputMode.FILE;
     }
@@ -338,16 +385,24 @@ final class Submission {
      * else a new upload streamed from the spool.
      */
     private String upload() {
-        if (intent != null && intent.getUploadedFile() != null && !intent.getUploadedFile().equals(goneFile)
+        if (intent != null
+                && intent.getUploadedFile() != null
+                && !intent.getUploadedFile().equals(goneFile)
                 && stillThere(intent.getUploadedFile())) {
-            log.info("Batch {}: reusing input file {} uploaded by an earlier run", batch.batchId(),
+            log.info(
+                    "Batch {}: reusing input file {} uploaded by an earlier run",
+                    batch.batchId(),
                     intent.getUploadedFile());
             return intent.getUploadedFile();
         }
         FileInfo f = ctx.api().uploadFile(batch.spool(), JSONL_MIME, batch.batchId());
         ctx.counters().uploaded(batch.itemBytes());
-        log.info("Batch {}: uploaded {} bytes from {} as {}", batch.batchId(), batch.itemBytes(),
-                batch.spool().getFileName(), f.name());
+        log.info(
+                "Batch {}: uploaded {} bytes from {} as {}",
+                batch.batchId(),
+                batch.itemBytes(),
+                batch.spool().getFileName(),
+                f.name());
         return f.name();
     }
 
@@ -360,28 +415,37 @@ final class Submission {
     private boolean stillThere(String file) {
         try {
             FileInfo f = ctx.api().getFile(file);
-            if (f.sizeBytes() == batch.itemBytes() && (f.state().isEmpty() || f.state().equals("ACTIVE"))) {
+            if (f.sizeBytes() == batch.itemBytes()
+                    && (f.state().isEmpty() || f.state().equals("ACTIVE"))) {
                 return true;
             }
-            log.warn("Batch {}: input file {} is {} ({} bytes); uploading it again", batch.batchId(), file,
-                    f.state().isEmpty() ? "unusable" : f.state(), f.sizeBytes());
+            log.warn(
+                    "Batch {}: input file {} is {} ({} bytes); uploading it again",
+                    batch.batchId(),
+                    file,
+                    f.state().isEmpty() ? "unusable" : f.state(),
+                    f.sizeBytes());
         } catch (GeminiApiException e) {
             if (!e.isApiNotFound()) {
                 // Not the API's answer about the file (a 429 or 5xx during an outage, a proxy's 404 page): keep it
                 // and try again later, rather than upload up to 2 GB again at every try.
                 throw e;
             }
-            log.warn("Batch {}: input file {} uploaded by an earlier try is gone ({}); uploading it again",
-                    batch.batchId(), file, e.getMessage());
+            log.warn(
+                    "Batch {}: input file {} uploaded by an earlier try is gone ({}); uploading it again",
+                    batch.batchId(),
+                    file,
+                    e.getMessage());
         }
         return false;
     }
 
     /** Where the batch's items are on genai.batches: its range, or for a batch the accumulator made its own items. */
     private Lineage.ItemsRange itemsRange() {
-        return batch.isRange() ? batch.lineage().items()
-                : new Lineage.ItemsRange(batch.batchId(), batch.partition(), batch.firstItemOffset(),
-                batch.sealOffset() - 1);
+        return batch.isRange()
+                ? batch.lineage().items()
+                : new Lineage.ItemsRange(
+                        batch.batchId(), batch.partition(), batch.firstItemOffset(), batch.sealOffset() - 1);
     }
 
     private BatchJobInfo create(InputMode mode, String file) {
@@ -394,18 +458,31 @@ final class Submission {
     private void adopt(BatchJobInfo job) {
         ctx.counters().adopted();
         try (LogFields fields = LogFields.job(job.name())) {
-            log.info("Batch {}: adopted job {} (state {}) found by displayName; nothing created", batch.batchId(),
-                    job.name(), job.state());
+            log.info(
+                    "Batch {}: adopted job {} (state {}) found by displayName; nothing created",
+                    batch.batchId(),
+                    job.name(),
+                    job.state());
         }
         finish(SubmitterJobRecords.withJob(intent, job, ctx.clock().instant()));
     }
 
     private Duration fail(InputMode mode, ErrorCode code, String message, Integer httpStatus) {
         ctx.counters().failedBatch();
-        log.error("Batch {}: recorded FAILED without a job ({}): {}. The poller's job policy decides what its {} "
-                + "requests get (retrying splits a batch refused for its content to isolate the request at fault; "
-                + "otherwise each is answered FAILED).", batch.batchId(), code, message, batch.itemCount());
-        finish(SubmitterJobRecords.failed(batch, intent, mode, code, message,
+        log.error(
+                "Batch {}: recorded FAILED without a job ({}): {}. The poller's job policy decides what its {} "
+                        + "requests get (retrying splits a batch refused for its content to isolate the request at fault; "
+                        + "otherwise each is answered FAILED).",
+                batch.batchId(),
+                code,
+                message,
+                batch.itemCount());
+        finish(SubmitterJobRecords.failed(
+                batch,
+                intent,
+                mode,
+                code,
+                message,
                 httpStatus == null || httpStatus == GeminiApiException.NO_HTTP_STATUS ? null : httpStatus,
                 ctx.clock().instant()));
         return null;
@@ -422,16 +499,31 @@ final class Submission {
         failures++;
         Optional<Duration> retryAfter = e instanceof GeminiApiException g ? g.retryAfter() : Optional.empty();
         Duration delay = ctx.backoff().delay(failures, retryAfter);
-        boolean unexpected = !(e instanceof GeminiApiException) && !(e instanceof JobLog.NotWritten)
-                && !(e instanceof UncheckedIOException) && !(e instanceof KafkaException);
+        boolean unexpected = !(e instanceof GeminiApiException)
+                && !(e instanceof JobLog.NotWritten)
+                && !(e instanceof UncheckedIOException)
+                && !(e instanceof KafkaException);
         String hint = e instanceof GeminiApiException g && g.isApiKeyRejected()
-                ? " Check GEMINI_API_KEY / GOOGLE_API_KEY and the project's access to the Batch API." : "";
+                ? " Check GEMINI_API_KEY / GOOGLE_API_KEY and the project's access to the Batch API."
+                : "";
         if (unexpected || !hint.isEmpty()) {
-            log.error("Batch {}: could not {} it (try {}): {}; trying again in {} ms.{}", batch.batchId(), what,
-                    failures, e.toString(), delay.toMillis(), hint, e);
+            log.error(
+                    "Batch {}: could not {} it (try {}): {}; trying again in {} ms.{}",
+                    batch.batchId(),
+                    what,
+                    failures,
+                    e.toString(),
+                    delay.toMillis(),
+                    hint,
+                    e);
         } else {
-            log.warn("Batch {}: could not {} it (try {}): {}; trying again in {} ms{}", batch.batchId(), what,
-                    failures, e.getMessage(), delay.toMillis(),
+            log.warn(
+                    "Batch {}: could not {} it (try {}): {}; trying again in {} ms{}",
+                    batch.batchId(),
+                    what,
+                    failures,
+                    e.getMessage(),
+                    delay.toMillis(),
                     resolveFirst ? " (looking for its job by displayName first)" : "");
         }
         return delay;
@@ -458,8 +550,11 @@ final class Submission {
             String model = batch.model().substring(batch.model().lastIndexOf('/') + 1);
             boolean aboutTheModel = e.isApiNotFound() && e.serverMessage().contains(model);
             if (!aboutTheModel) {
-                log.error("Batch {}: {} — a 404 that does not say model {} is unknown: check gemini.base-url and "
-                        + "gemini.api-version; the batch is tried again, not failed", batch.batchId(), e.getMessage(),
+                log.error(
+                        "Batch {}: {} — a 404 that does not say model {} is unknown: check gemini.base-url and "
+                                + "gemini.api-version; the batch is tried again, not failed",
+                        batch.batchId(),
+                        e.getMessage(),
                         batch.model());
             }
             return aboutTheModel;

@@ -1,9 +1,8 @@
 package io.genaibatch.submit;
 
-import java.util.concurrent.atomic.AtomicLong;
-
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What the submitter counts, in one place; what {@code /metrics} shows goes to the registry too. Thread-safe; the
@@ -41,10 +40,20 @@ public final class SubmitCounters {
      * @param backpressurePauses times consumption paused because max-jobs-in-flight was reached
      * @param transactions       transactions committed on genai.jobs
      */
-    public record Snapshot(long submittedInline, long submittedFile, long bytesUploaded, long uploadRetries,
-                           long createRetries, long listings, long adopted, long failedBatches, long sealMismatches,
-                           long undecodableRecords, long skippedRecords, long backpressurePauses, long transactions) {
-    }
+    public record Snapshot(
+            long submittedInline,
+            long submittedFile,
+            long bytesUploaded,
+            long uploadRetries,
+            long createRetries,
+            long listings,
+            long adopted,
+            long failedBatches,
+            long sealMismatches,
+            long undecodableRecords,
+            long skippedRecords,
+            long backpressurePauses,
+            long transactions) {}
 
     /** Counting here only. */
     public SubmitCounters() {
@@ -56,14 +65,26 @@ public final class SubmitCounters {
     }
 
     public Snapshot snapshot() {
-        return new Snapshot(submittedInline.get(), submittedFile.get(), bytesUploaded.get(), uploadRetries.get(),
-                createRetries.get(), listings.get(), adopted.get(), failedBatches.get(), sealMismatches.get(),
-                undecodableRecords.get(), skippedRecords.get(), backpressurePauses.get(), transactions.get());
+        return new Snapshot(
+                submittedInline.get(),
+                submittedFile.get(),
+                bytesUploaded.get(),
+                uploadRetries.get(),
+                createRetries.get(),
+                listings.get(),
+                adopted.get(),
+                failedBatches.get(),
+                sealMismatches.get(),
+                undecodableRecords.get(),
+                skippedRecords.get(),
+                backpressurePauses.get(),
+                transactions.get());
     }
 
     void submitted(String model, boolean inline) {
         (inline ? submittedInline : submittedFile).incrementAndGet();
-        registry.counter("genai.jobs.submitted", "model", model, "mode", inline ? "inline" : "file").increment();
+        registry.counter("genai.jobs.submitted", "model", model, "mode", inline ? "inline" : "file")
+                .increment();
     }
 
     void uploaded(long bytes) {

@@ -9,14 +9,11 @@ import io.genaibatch.records.BatchJob;
  * more is written to Kafka.
  */
 interface SubmitHooks {
-    SubmitHooks NONE = new SubmitHooks() {
-    };
+    SubmitHooks NONE = new SubmitHooks() {};
 
     /** The intent is committed; create has not been called. */
-    default void beforeCreate(BatchJob intent) {
-    }
+    default void beforeCreate(BatchJob intent) {}
 
     /** Create answered; the job record is not written yet. */
-    default void afterCreate(BatchJob intent, BatchJobInfo job) {
-    }
+    default void afterCreate(BatchJob intent, BatchJobInfo job) {}
 }

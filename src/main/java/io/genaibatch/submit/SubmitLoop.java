@@ -1,5 +1,6 @@
 package io.genaibatch.submit;
 
+import io.genaibatch.gemini.BatchApi;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -12,8 +13,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
-
-import io.genaibatch.gemini.BatchApi;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -39,6 +38,7 @@ final class SubmitLoop implements Runnable {
     private final Consumer<String, byte[]> jobsConsumer;
     /** read_uncommitted, no group: only for the end of genai.jobs including transactions still open. */
     private final Consumer<String, byte[]> jobsEnds;
+
     private final JobsCommitter committer;
     private final ScheduledThreadPoolExecutor workers;
     private final SubmitCounters counters;
@@ -62,32 +62,67 @@ final class SubmitLoop implements Runnable {
      * @param rangeConsumers makes a consumer for each read of a range child's items (read_committed, no group,
      *                     auto.offset.reset=none); the read closes it
      */
-    SubmitLoop(SubmitSettings settings, Consumer<String, byte[]> consumer, Consumer<String, byte[]> jobsConsumer,
-               Consumer<String, byte[]> jobsEnds, Producer<String, byte[]> producer,
-               Supplier<Consumer<String, byte[]>> rangeConsumers, BatchApi api, SubmitHooks hooks,
-               SubmitCounters counters, Clock clock) {
+    SubmitLoop(
+            SubmitSettings settings,
+            Consumer<String, byte[]> consumer,
+            Consumer<String, byte[]> jobsConsumer,
+            Consumer<String, byte[]> jobsEnds,
+            Producer<String, byte[]> producer,
+            Supplier<Consumer<String, byte[]>> rangeConsumers,
+            BatchApi api,
+            SubmitHooks hooks,
+            SubmitCounters counters,
+            Clock clock) {
         this.settings = settings;
         this.consumer = consumer;
         this.jobsEnds = jobsEnds;
         this.jobsConsumer = jobsConsumer;
-        this.committer = new JobsCommitter(new JobsWriter(producer, consumer, settings.jobsTopic(),
-                settings.valueFormat(), counters), settings.batchesTopic(), settings.jobsTopic(), partitions);
+        this.committer = new JobsCommitter(
+                new JobsWriter(producer, consumer, settings.jobsTopic(), settings.valueFormat(), counters),
+                settings.batchesTopic(),
+                settings.jobsTopic(),
+                partitions);
         this.counters = counters;
-        this.workers = new ScheduledThreadPoolExecutor(settings.maxJobsInFlight(),
-                Threads.named("genai-batch-submit-" + settings.instanceId() + "-worker"));
+        this.workers = new ScheduledThreadPoolExecutor(
+                settings.maxJobsInFlight(), Threads.named("genai-batch-submit-" + settings.instanceId() + "-worker"));
         this.workers.setRemoveOnCancelPolicy(true);
-        Backoff backoff = new Backoff(settings.retryInitialBackoff(), settings.retryMaxBackoff(),
+        Backoff backoff = new Backoff(
+                settings.retryInitialBackoff(),
+                settings.retryMaxBackoff(),
                 () -> ThreadLocalRandom.current().nextDouble());
-        RangeSpooler ranges = new RangeSpooler(rangeConsumers, settings.batchesTopic(),
-                settings.shutdownTimeout().compareTo(settings.rangeReadTimeout()) > 0 ? settings.shutdownTimeout()
+        RangeSpooler ranges = new RangeSpooler(
+                rangeConsumers,
+                settings.batchesTopic(),
+                settings.shutdownTimeout().compareTo(settings.rangeReadTimeout()) > 0
+                        ? settings.shutdownTimeout()
                         : settings.rangeReadTimeout());
-        Submission.Context ctx = new Submission.Context(api, committer,
-                new JobFinder(api, settings.listPageSize(), counters), settings.inlineMaxBytes(), backoff, counters,
-                hooks, workers, clock, this::crash, new Semaphore(1), ranges, settings.createLookupWindow());
+        Submission.Context ctx = new Submission.Context(
+                api,
+                committer,
+                new JobFinder(api, settings.listPageSize(), counters),
+                settings.inlineMaxBytes(),
+                backoff,
+                counters,
+                hooks,
+                workers,
+                clock,
+                this::crash,
+                new Semaphore(1),
+                ranges,
+                settings.createLookupWindow());
         Spool spool = new Spool(settings.spoolDir(), settings.groupId(), settings.batchesTopic());
         this.reader = new BatchReader(partitions, known, spool, ctx, settings.maxJobsInFlight(), counters, clock);
-        this.assignment = new PartitionAssignment(settings, consumer, jobsConsumer, jobsEnds, partitions, known, spool,
-                committer, () -> pausedForBackpressure, () -> crashed);
+        this.assignment = new PartitionAssignment(
+                settings,
+                consumer,
+                jobsConsumer,
+                jobsEnds,
+                partitions,
+                known,
+                spool,
+                committer,
+                () -> pausedForBackpressure,
+                () -> crashed);
     }
 
     CompletableFuture<Void> stopped() {
@@ -142,10 +177,16 @@ final class SubmitLoop implements Runnable {
         Map<TopicPartition, Long> starts = consumer.beginningOffsets(outOfRange.keySet());
         outOfRange.forEach((tp, from) -> {
             long start = starts.get(tp);
-            log.error("Records {}..{} of {} were deleted by retention before this submitter read them (it was down, "
-                    + "or behind, longer than the topic keeps records): the batches among them were not submitted "
-                    + "and their requests will get no response. Continuing from offset {}. Keep topics.retention "
-                    + "(genai.batches) longer than the submitter may be down.", from, start - 1, tp, start, start);
+            log.error(
+                    "Records {}..{} of {} were deleted by retention before this submitter read them (it was down, "
+                            + "or behind, longer than the topic keeps records): the batches among them were not submitted "
+                            + "and their requests will get no response. Continuing from offset {}. Keep topics.retention "
+                            + "(genai.batches) longer than the submitter may be down.",
+                    from,
+                    start - 1,
+                    tp,
+                    start,
+                    start);
             PartitionBatches pb = partitions.get(tp);
             if (pb != null) {
                 pb.lostBefore(start);
@@ -178,7 +219,8 @@ final class SubmitLoop implements Runnable {
             pausedForBackpressure = true;
             counters.paused();
             consumer.pause(consumer.assignment());
-            log.info("{} batches in flight (submit.max-jobs-in-flight): pausing genai.batches until one is recorded",
+            log.info(
+                    "{} batches in flight (submit.max-jobs-in-flight): pausing genai.batches until one is recorded",
                     reader.inFlightCount());
         }
     }
@@ -215,14 +257,19 @@ final class SubmitLoop implements Runnable {
                 + " directory copies its id too), or this instance was restarted elsewhere";
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c instanceof org.apache.kafka.common.errors.ProducerFencedException) {
-                return new IllegalStateException("the submitter's transactional.id '" + transactionalId + "' was taken"
-                        + " over by another producer: " + sharedId + ". Stopping; nothing uncommitted is lost.", t);
+                return new IllegalStateException(
+                        "the submitter's transactional.id '" + transactionalId + "' was taken"
+                                + " over by another producer: " + sharedId + ". Stopping; nothing uncommitted is lost.",
+                        t);
             }
             if (c instanceof org.apache.kafka.common.errors.InvalidProducerEpochException) {
-                return new IllegalStateException("the submitter's producer (transactional.id '" + transactionalId
-                        + "') is no longer current: either " + sharedId + "; or a transaction of this producer outlived"
-                        + " transaction.timeout.ms and the broker aborted it (a commit held up by a slow or stalled"
-                        + " broker). Stopping; nothing uncommitted is lost.", t);
+                return new IllegalStateException(
+                        "the submitter's producer (transactional.id '" + transactionalId
+                                + "') is no longer current: either " + sharedId
+                                + "; or a transaction of this producer outlived"
+                                + " transaction.timeout.ms and the broker aborted it (a commit held up by a slow or stalled"
+                                + " broker). Stopping; nothing uncommitted is lost.",
+                        t);
             }
         }
         return t;

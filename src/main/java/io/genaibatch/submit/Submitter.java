@@ -1,5 +1,15 @@
 package io.genaibatch.submit;
 
+import io.genaibatch.config.ConfigKeys;
+import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.gemini.BatchApi;
+import io.genaibatch.kafka.GroupMembership;
+import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.run.Readiness;
+import io.genaibatch.run.Role;
+import io.genaibatch.run.RoleLifecycle;
+import io.genaibatch.run.Telemetry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -10,17 +20,6 @@ import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
-
-import io.genaibatch.config.ConfigKeys;
-import io.genaibatch.config.GenAiBatchConfig;
-import io.genaibatch.gemini.BatchApi;
-import io.genaibatch.kafka.GroupMembership;
-import io.genaibatch.run.Readiness;
-import io.genaibatch.run.Role;
-import io.genaibatch.run.RoleLifecycle;
-import io.genaibatch.run.Telemetry;
-import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
-import io.genaibatch.kafka.KafkaClients;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
@@ -62,10 +61,12 @@ public final class Submitter implements Role {
     private final List<KafkaClientMetrics> clientMeters = new ArrayList<>();
     /** The consumer in the submitters' group, for its metrics only (not thread-safe otherwise). */
     private volatile KafkaConsumer<String, byte[]> groupConsumer;
+
     private volatile Duration maxHeartbeatSilence;
     private SubmitLoop loop;
     /** Held while this submitter lives when its instance id is the default one; null with submit.instance-id. */
     private InstanceSlot slot;
+
     private final RoleLifecycle lifecycle;
 
     /** Reads and checks the {@code submit.*} settings; connects nothing until {@link #start()}. */
@@ -90,13 +91,17 @@ public final class Submitter implements Role {
         this.hooks = Objects.requireNonNull(hooks, "hooks");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.settings = SubmitSettings.from(config, () -> {
-            slot = InstanceSlot.claim(Path.of(config.get(ConfigKeys.SUBMIT_SPOOL_DIR)),
-                    config.get(ConfigKeys.SUBMIT_GROUP_ID));
+            slot = InstanceSlot.claim(
+                    Path.of(config.get(ConfigKeys.SUBMIT_SPOOL_DIR)), config.get(ConfigKeys.SUBMIT_GROUP_ID));
             return slot.id();
         });
         // Past submit.shutdown-timeout the loop still commits, leaves its group and closes its clients (up to 20 s).
-        this.lifecycle = new RoleLifecycle(name(), log, settings.shutdownTimeout().plusSeconds(20),
-                ConfigKeys.SUBMIT_SHUTDOWN_TIMEOUT.name() + " + 20s", new RoleLifecycle.Steps() {
+        this.lifecycle = new RoleLifecycle(
+                name(),
+                log,
+                settings.shutdownTimeout().plusSeconds(20),
+                ConfigKeys.SUBMIT_SHUTDOWN_TIMEOUT.name() + " + 20s",
+                new RoleLifecycle.Steps() {
                     @Override
                     public String start() {
                         return startLoop();
@@ -136,15 +141,19 @@ public final class Submitter implements Role {
         KafkaClients clients = new KafkaClients(config);
         String clientId = "genai-batch-submit-" + settings.instanceId();
         Map<String, Object> groupProperties = clients.consumer(Map.of(
-                ConsumerConfig.GROUP_ID_CONFIG, settings.groupId(),
-                ConsumerConfig.CLIENT_ID_CONFIG, clientId,
+                ConsumerConfig.GROUP_ID_CONFIG,
+                settings.groupId(),
+                ConsumerConfig.CLIENT_ID_CONFIG,
+                clientId,
                 // Not earliest: a committed offset that fell off the log (retention) is a loss to say, not to skip;
                 // SubmitLoop starts a new group from the beginning itself.
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "none",
                 // Only the partitions that move are revoked: the others keep submitting through a rebalance.
-                ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName()));
-        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(groupProperties, new StringDeserializer(),
-                new ByteArrayDeserializer());
+                ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+                CooperativeStickyAssignor.class.getName()));
+        KafkaConsumer<String, byte[]> consumer =
+                new KafkaConsumer<>(groupProperties, new StringDeserializer(), new ByteArrayDeserializer());
         KafkaConsumer<String, byte[]> jobsConsumer = null;
         KafkaConsumer<String, byte[]> jobsEnds = null;
         KafkaProducer<String, byte[]> producer = null;
@@ -153,10 +162,14 @@ public final class Submitter implements Role {
             jobsEnds = jobsEnds(clients, clientId);
             // A client.id of its own: bridged into /metrics beside the group consumer, a shared one made their
             // app-info gauges collide (a Micrometer WARN at each start, the producer's refused).
-            producer = new KafkaProducer<>(clients.producer(Map.of(
-                    ProducerConfig.CLIENT_ID_CONFIG, clientId + "-producer",
-                    ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.transactionalId())),
-                    new StringSerializer(), new ByteArraySerializer());
+            producer = new KafkaProducer<>(
+                    clients.producer(Map.of(
+                            ProducerConfig.CLIENT_ID_CONFIG,
+                            clientId + "-producer",
+                            ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                            settings.transactionalId())),
+                    new StringSerializer(),
+                    new ByteArraySerializer());
         } catch (RuntimeException e) {
             consumer.close();
             if (jobsConsumer != null) {
@@ -176,12 +189,16 @@ public final class Submitter implements Role {
         AtomicInteger rangeReads = new AtomicInteger();
         // One consumer per read of a range child's items, without a group; reset=none so that a range deleted by
         // retention is noticed instead of skipped. A client.id each: reads run at once on several workers.
-        Supplier<Consumer<String, byte[]>> rangeConsumers = () -> new KafkaConsumer<>(clients.consumer(Map.of(
-                ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-range-" + rangeReads.incrementAndGet(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none")),
-                new StringDeserializer(), new ByteArrayDeserializer());
-        loop = new SubmitLoop(settings, consumer, jobsConsumer, jobsEnds, producer, rangeConsumers, api, hooks, counters,
-                clock);
+        Supplier<Consumer<String, byte[]>> rangeConsumers = () -> new KafkaConsumer<>(
+                clients.consumer(Map.of(
+                        ConsumerConfig.CLIENT_ID_CONFIG,
+                        clientId + "-range-" + rangeReads.incrementAndGet(),
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "none")),
+                new StringDeserializer(),
+                new ByteArrayDeserializer());
+        loop = new SubmitLoop(
+                settings, consumer, jobsConsumer, jobsEnds, producer, rangeConsumers, api, hooks, counters, clock);
         SubmitLoop started = loop;
         // The loop ends its own way (stopped(), failed on a fatal error); the role's end is the loop's.
         lifecycle.runOnThread(settings.instanceId(), () -> {
@@ -195,8 +212,10 @@ public final class Submitter implements Role {
 
     /** Reads genai.jobs at assignment ({@link KnownJobs}): read_committed, no group. */
     static KafkaConsumer<String, byte[]> jobsConsumer(KafkaClients clients, String clientId) {
-        return new KafkaConsumer<>(clients.consumer(Map.of(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-jobs")),
-                new StringDeserializer(), new ByteArrayDeserializer());
+        return new KafkaConsumer<>(
+                clients.consumer(Map.of(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-jobs")),
+                new StringDeserializer(),
+                new ByteArrayDeserializer());
     }
 
     /**
@@ -204,11 +223,16 @@ public final class Submitter implements Role {
      * of genai-batch: it only looks up end offsets and never reads a record.
      */
     static KafkaConsumer<String, byte[]> jobsEnds(KafkaClients clients, String clientId) {
-        return new KafkaConsumer<>(clients.properties(Map.of(
-                ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-jobs-ends",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)),
-                new StringDeserializer(), new ByteArrayDeserializer());
+        return new KafkaConsumer<>(
+                clients.properties(Map.of(
+                        ConsumerConfig.CLIENT_ID_CONFIG,
+                        clientId + "-jobs-ends",
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_uncommitted",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false)),
+                new StringDeserializer(),
+                new ByteArrayDeserializer());
     }
 
     /**
@@ -236,7 +260,9 @@ public final class Submitter implements Role {
     @Override
     public Readiness readiness() {
         return lifecycle.readiness(() -> GroupMembership.problem(groupConsumer.metrics(), maxHeartbeatSilence)
-                .map(Readiness::notReady).orElse(Readiness.READY).and(telemetry.apiReadiness(api)));
+                .map(Readiness::notReady)
+                .orElse(Readiness.READY)
+                .and(telemetry.apiReadiness(api)));
     }
 
     /**

@@ -1,7 +1,5 @@
 package io.genaibatch.submit;
 
-import java.time.Instant;
-
 import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.gemini.BatchJobInfo;
 import io.genaibatch.gemini.BatchState;
@@ -9,11 +7,11 @@ import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.Error;
 import io.genaibatch.records.InputMode;
 import io.genaibatch.records.JobState;
+import java.time.Instant;
 
 /** The genai.jobs values the submitter writes (their fields: docs/SCHEMAS.md, BatchJob; their order: docs/SUBMITTER.md). */
 final class SubmitterJobRecords {
-    private SubmitterJobRecords() {
-    }
+    private SubmitterJobRecords() {}
 
     /**
      * The SUBMITTING intent, written and committed before create. {@code previous} is an intent already on
@@ -44,10 +42,13 @@ final class SubmitterJobRecords {
 
     /** True when writing {@code next} would tell the poller nothing that {@code current} does not. */
     static boolean sameIntent(BatchJob current, BatchJob next) {
-        return current != null && current.getState() == JobState.SUBMITTING && current.getJobName() == null
+        return current != null
+                && current.getState() == JobState.SUBMITTING
+                && current.getJobName() == null
                 && current.getInputMode() == next.getInputMode()
                 && java.util.Objects.equals(current.getUploadedFile(), next.getUploadedFile())
-                && current.getItemCount() == next.getItemCount() && current.getItemBytes() == next.getItemBytes()
+                && current.getItemCount() == next.getItemCount()
+                && current.getItemBytes() == next.getItemBytes()
                 && current.getFirstItemOffset() == next.getFirstItemOffset()
                 && current.getLastItemOffset() == next.getLastItemOffset()
                 && current.getItemsPartition() == next.getItemsPartition();
@@ -63,8 +64,12 @@ final class SubmitterJobRecords {
         if (job.state().isTerminal()) {
             b.setEndedAt(job.endTime().orElse(now));
         }
-        job.error().ifPresent(e -> b.setError(Error.newBuilder().setCode(e.status().isEmpty() ? ErrorCode.JOB_FAILED.code() : e.status())
-                .setMessage(e.message()).setHttpStatus(e.code() == 0 ? null : e.code()).build()));
+        job.error()
+                .ifPresent(e -> b.setError(Error.newBuilder()
+                        .setCode(e.status().isEmpty() ? ErrorCode.JOB_FAILED.code() : e.status())
+                        .setMessage(e.message())
+                        .setHttpStatus(e.code() == 0 ? null : e.code())
+                        .build()));
         return b.build();
     }
 
@@ -72,13 +77,23 @@ final class SubmitterJobRecords {
      * No job will be made for this batch: FAILED with the reason and no job name. The poller answers every item
      * of the batch (found in genai.batches between firstItemOffset and lastItemOffset) with a terminal response.
      */
-    static BatchJob failed(SealedBatch batch, BatchJob intent, InputMode mode, ErrorCode code, String message,
-                           Integer httpStatus, Instant now) {
+    static BatchJob failed(
+            SealedBatch batch,
+            BatchJob intent,
+            InputMode mode,
+            ErrorCode code,
+            String message,
+            Integer httpStatus,
+            Instant now) {
         BatchJob base = intent != null ? intent : intent(batch, mode, null, null, now);
         return BatchJob.newBuilder(base)
                 .setJobName(null)
                 .setState(JobState.FAILED)
-                .setError(Error.newBuilder().setCode(code.code()).setMessage(message).setHttpStatus(httpStatus).build())
+                .setError(Error.newBuilder()
+                        .setCode(code.code())
+                        .setMessage(message)
+                        .setHttpStatus(httpStatus)
+                        .build())
                 .setUpdatedAt(now)
                 .setEndedAt(now)
                 .build();

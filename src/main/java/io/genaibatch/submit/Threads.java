@@ -5,8 +5,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /** Named daemon threads: a thread dump says whose they are, and a forgotten one never keeps the JVM alive. */
 final class Threads {
-    private Threads() {
-    }
+    private Threads() {}
 
     static ThreadFactory named(String prefix) {
         AtomicInteger n = new AtomicInteger();

@@ -1,16 +1,5 @@
 package io.genaibatch.accumulate;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.ValueFormat;
@@ -21,6 +10,16 @@ import io.genaibatch.records.GenAiRequest;
 import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.records.WindowPolicy;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -53,6 +52,7 @@ final class AccumulatorDriver implements AutoCloseable {
     final AccumulatorCounters counters = new AccumulatorCounters();
     /** What TooLargeRecordHandler would note; tests add to it to play a refusal by the broker. */
     final OversizedRequests oversized = new OversizedRequests();
+
     private final TestInputTopic<byte[], byte[]> requests;
     private final TestInputTopic<String, byte[]> windowConfig;
     private final TestOutputTopic<String, byte[]> batches;
@@ -81,7 +81,8 @@ final class AccumulatorDriver implements AutoCloseable {
     }
 
     /** @param limits the record limits the topology checks against; null: Kafka's defaults */
-    AccumulatorDriver(Map<String, String> settings, AccumulatorMetrics metrics, int releasePerPunctuation, RecordLimits limits) {
+    AccumulatorDriver(
+            Map<String, String> settings, AccumulatorMetrics metrics, int releasePerPunctuation, RecordLimits limits) {
         try {
             stateDir = Files.createTempDirectory("accumulator-test");
         } catch (java.io.IOException e) {
@@ -92,11 +93,16 @@ final class AccumulatorDriver implements AutoCloseable {
         GenAiBatchConfig config = GenAiBatchConfig.of(all);
         AccumulatorMetrics used = metrics == null ? counters : metrics;
         Properties props = AccumulatorTopology.streamsConfig(config, used, Map.of());
-        RecordLimits usedLimits = limits != null ? limits
-                : RecordLimits.defaults(io.genaibatch.kafka.Topics.from(config), AccumulatorTopology.repartitionTopic(config));
+        RecordLimits usedLimits = limits != null
+                ? limits
+                : RecordLimits.defaults(
+                        io.genaibatch.kafka.Topics.from(config), AccumulatorTopology.repartitionTopic(config));
         AccumulatorTopology.shareSizeGuards(props, usedLimits, oversized);
-        driver = new TopologyTestDriver(AccumulatorTopology.build(config, used, partition -> heldReader(), releasePerPunctuation,
-                usedLimits, oversized), props, T0);
+        driver = new TopologyTestDriver(
+                AccumulatorTopology.build(
+                        config, used, partition -> heldReader(), releasePerPunctuation, usedLimits, oversized),
+                props,
+                T0);
         requests = driver.createInputTopic(REQUESTS, new ByteArraySerializer(), new ByteArraySerializer());
         windowConfig = driver.createInputTopic(WINDOW_CONFIG, new StringSerializer(), new ByteArraySerializer());
         batches = driver.createOutputTopic(BATCHES, new StringDeserializer(), new ByteArrayDeserializer());
@@ -105,9 +111,13 @@ final class AccumulatorDriver implements AutoCloseable {
     }
 
     static GenAiRequest request(String model, String text) {
-        return GenAiRequest.newBuilder().setModel(model).setKind(RequestKind.GENERATE)
+        return GenAiRequest.newBuilder()
+                .setModel(model)
+                .setKind(RequestKind.GENERATE)
                 .setRequest("{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"" + text + "\"}]}]}")
-                .setMetadata(Map.of()).setRequestId(null).build();
+                .setMetadata(Map.of())
+                .setRequestId(null)
+                .build();
     }
 
     /** A GENERATE request with the caller's requestId, so its line size is known in advance. */
@@ -119,24 +129,33 @@ final class AccumulatorDriver implements AutoCloseable {
 
     /** The JSONL line size of {@link #request(String, String, String)} piped at {@code offset} (its line key). */
     static long lineBytes(long offset, String text) {
-        return io.genaibatch.batch.JsonlLine.size(io.genaibatch.batch.LineKey.of(REQUESTS, 0, offset),
+        return io.genaibatch.batch.JsonlLine.size(
+                io.genaibatch.batch.LineKey.of(REQUESTS, 0, offset),
                 "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"" + text + "\"}]}]}");
     }
 
     static GenAiRequest embed(String model, String text) {
-        return GenAiRequest.newBuilder().setModel(model).setKind(RequestKind.EMBED)
+        return GenAiRequest.newBuilder()
+                .setModel(model)
+                .setKind(RequestKind.EMBED)
                 .setRequest("{\"content\":{\"parts\":[{\"text\":\"" + text + "\"}]}}")
-                .setMetadata(Map.of()).setRequestId(null).build();
+                .setMetadata(Map.of())
+                .setRequestId(null)
+                .build();
     }
 
     void send(String key, GenAiRequest request) {
-        sendRaw(key == null ? null : key.getBytes(StandardCharsets.UTF_8), REQUEST_CODEC.encode(request, ValueFormat.AVRO), new RecordHeaders());
+        sendRaw(
+                key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                REQUEST_CODEC.encode(request, ValueFormat.AVRO),
+                new RecordHeaders());
     }
 
     void sendRaw(byte[] key, byte[] value, Headers headers) {
         // An explicit timestamp, so that the held-request reader serves exactly what the processor saw.
         Instant timestamp = T0.plusMillis(piped.size());
-        piped.add(new HeldRecordReader.HeldRecord(piped.size(), key, value, new RecordHeaders(headers.toArray()), timestamp.toEpochMilli()));
+        piped.add(new HeldRecordReader.HeldRecord(
+                piped.size(), key, value, new RecordHeaders(headers.toArray()), timestamp.toEpochMilli()));
         requests.pipeInput(new TestRecord<>(key, value, headers, timestamp));
     }
 
@@ -180,28 +199,45 @@ final class AccumulatorDriver implements AutoCloseable {
                 for (long o : offsets) {
                     if (partition == 0 && o >= requestsLogStart && o < piped.size()) {
                         HeldRecord piped = AccumulatorDriver.this.piped.get((int) o);
-                        HeldRecord r = !readBackAs.containsKey(o) ? piped : new HeldRecord(piped.offset(), piped.key(),
-                                readBackAs.get(o), piped.headers(), piped.timestamp());
-                        out.put(o, o != poisonedOffset ? r : new HeldRecord(r.offset(), r.key(), r.value(),
-                                new RecordHeaders() {
-                                    @Override
-                                    public java.util.Iterator<org.apache.kafka.common.header.Header> iterator() {
-                                        throw new IllegalStateException("test: boom while released");
-                                    }
-                                }, r.timestamp()));
+                        HeldRecord r = !readBackAs.containsKey(o)
+                                ? piped
+                                : new HeldRecord(
+                                        piped.offset(),
+                                        piped.key(),
+                                        readBackAs.get(o),
+                                        piped.headers(),
+                                        piped.timestamp());
+                        out.put(
+                                o,
+                                o != poisonedOffset
+                                        ? r
+                                        : new HeldRecord(
+                                                r.offset(),
+                                                r.key(),
+                                                r.value(),
+                                                new RecordHeaders() {
+                                                    @Override
+                                                    public java.util.Iterator<org.apache.kafka.common.header.Header>
+                                                            iterator() {
+                                                        throw new IllegalStateException("test: boom while released");
+                                                    }
+                                                },
+                                                r.timestamp()));
                     }
                 }
                 return new Read(out, offsets.isEmpty() ? -1 : offsets.get(offsets.size() - 1));
             }
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
     }
 
     void sendJson(String key, String json) {
-        sendRaw(key == null ? null : key.getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8), new RecordHeaders());
+        sendRaw(
+                key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                json.getBytes(StandardCharsets.UTF_8),
+                new RecordHeaders());
     }
 
     void setPolicy(String model, WindowPolicy policy) {
@@ -239,7 +275,10 @@ final class AccumulatorDriver implements AutoCloseable {
     }
 
     List<BatchSeal> seals() {
-        return batchRecords().stream().filter(b -> b.getSeal() != null).map(BatchRecord::getSeal).toList();
+        return batchRecords().stream()
+                .filter(b -> b.getSeal() != null)
+                .map(BatchRecord::getSeal)
+                .toList();
     }
 
     List<BatchRecord> sealRecords() {
@@ -247,7 +286,10 @@ final class AccumulatorDriver implements AutoCloseable {
     }
 
     List<BatchItem> items() {
-        return batchRecords().stream().filter(b -> b.getItem() != null).map(BatchRecord::getItem).toList();
+        return batchRecords().stream()
+                .filter(b -> b.getItem() != null)
+                .map(BatchRecord::getItem)
+                .toList();
     }
 
     List<TestRecord<byte[], GenAiResponse>> responses() {

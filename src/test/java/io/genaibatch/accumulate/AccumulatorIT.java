@@ -2,8 +2,23 @@ package io.genaibatch.accumulate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.genaibatch.batch.ErrorCode;
+import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.kafka.KafkaCluster;
+import io.genaibatch.kafka.RecordCodec;
+import io.genaibatch.kafka.TopicAdmin;
+import io.genaibatch.kafka.Topics;
+import io.genaibatch.kafka.ValueFormat;
+import io.genaibatch.records.GenAiRequest;
+import io.genaibatch.records.GenAiResponse;
+import io.genaibatch.records.RequestKind;
+import io.genaibatch.records.ResponseStatus;
+import io.genaibatch.records.SealReason;
+import io.genaibatch.testkit.Await;
+import io.genaibatch.testkit.TestConfig;
+import io.genaibatch.testkit.TopicReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,24 +30,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
-
-import io.genaibatch.batch.ErrorCode;
-import io.genaibatch.config.GenAiBatchConfig;
-import io.genaibatch.kafka.KafkaClients;
-import io.genaibatch.kafka.KafkaCluster;
-import io.genaibatch.kafka.RecordCodec;
-import io.genaibatch.kafka.TopicAdmin;
-import io.genaibatch.kafka.Topics;
-import io.genaibatch.kafka.ValueFormat;
-import io.genaibatch.records.BatchItem;
-import io.genaibatch.records.GenAiRequest;
-import io.genaibatch.records.GenAiResponse;
-import io.genaibatch.records.RequestKind;
-import io.genaibatch.records.ResponseStatus;
-import io.genaibatch.records.SealReason;
-import io.genaibatch.testkit.Await;
-import io.genaibatch.testkit.TestConfig;
-import io.genaibatch.testkit.TopicReader;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -52,6 +49,7 @@ class AccumulatorIT {
 
     /** Small limits so that 20,000 requests make a few hundred batches, every seal reason among them. */
     private static final Map<String, Integer> MAX_REQUESTS = Map.of(FLASH, 250, PRO, 100, EMBED, 400);
+
     private static final Map<String, Long> MAX_BYTES = Map.of(FLASH, 40_000L, PRO, 100_000L, EMBED, 30_000L);
 
     @TempDir
@@ -66,12 +64,14 @@ class AccumulatorIT {
         // Step 2: 20,000 requests over 6 partitions and 3 models, then the accumulator
         Set<String> sources = produce(config, 0, 20_000);
         AccumulateRole role = start(config);
-        try (BatchLog log = new BatchLog(kafka.bootstrapServers(), Topics.from(config).batches())) {
+        try (BatchLog log =
+                new BatchLog(kafka.bootstrapServers(), Topics.from(config).batches())) {
             // Step 3: read genai.batches read_committed until every request is in a sealed batch
             log.pollUntil(l -> l.sealedItems() >= sources.size(), Duration.ofSeconds(90), "every request sealed");
             log.assertExact(sources, MAX_REQUESTS::get, MAX_BYTES::get);
-            assertThat(log.seals.values()).extracting(s -> s.getReason()).contains(SealReason.MAX_REQUESTS, SealReason.MAX_BYTES,
-                    SealReason.MAX_WAIT);
+            assertThat(log.seals.values())
+                    .extracting(s -> s.getReason())
+                    .contains(SealReason.MAX_REQUESTS, SealReason.MAX_BYTES, SealReason.MAX_WAIT);
         } finally {
             role.close();
         }
@@ -86,8 +86,10 @@ class AccumulatorIT {
         // Step 1: half of the requests wait in genai.requests; the accumulator starts on them
         sources.addAll(produce(first, 0, 10_000));
         AccumulateRole role = start(first);
-        try (BatchLog log = new BatchLog(kafka.bootstrapServers(), Topics.from(first).batches())) {
-            log.pollUntil(l -> l.itemsSeen() >= 2_000, Duration.ofSeconds(60), "2,000 requests batched before the stop");
+        try (BatchLog log =
+                new BatchLog(kafka.bootstrapServers(), Topics.from(first).batches())) {
+            log.pollUntil(
+                    l -> l.itemsSeen() >= 2_000, Duration.ofSeconds(60), "2,000 requests batched before the stop");
 
             // Step 2: stop it mid-stream (open batches, unread requests); the other half arrives while it is down
             role.close();
@@ -100,7 +102,10 @@ class AccumulatorIT {
             // from the changelog
             AccumulateRole again = start(config(kafka, "restart", "state-b", first));
             try {
-                log.pollUntil(l -> l.sealedItems() >= sources.size(), Duration.ofSeconds(90), "every request sealed after the restart");
+                log.pollUntil(
+                        l -> l.sealedItems() >= sources.size(),
+                        Duration.ofSeconds(90),
+                        "every request sealed after the restart");
                 log.assertExact(sources, MAX_REQUESTS::get, MAX_BYTES::get);
             } finally {
                 again.close();
@@ -137,7 +142,8 @@ class AccumulatorIT {
                         yield ErrorCode.UNDECODABLE.code();
                     }
                     case 5 -> {
-                        value = "{\"model\": \"gemini-2.5-flash\", \"request\": {\"contents\": []}}".getBytes(StandardCharsets.UTF_8);
+                        value = "{\"model\": \"gemini-2.5-flash\", \"request\": {\"contents\": []}}"
+                                .getBytes(StandardCharsets.UTF_8);
                         yield ErrorCode.MISSING_KIND.code();
                     }
                     case 7 -> {
@@ -147,16 +153,23 @@ class AccumulatorIT {
                         yield ErrorCode.EMPTY_CONTENTS.code();
                     }
                     case 9 -> {
-                        value = REQUESTS.encode(request(PRO, RequestKind.GENERATE, "poison-" + i, "x"), ValueFormat.AVRO);
+                        value = REQUESTS.encode(
+                                request(PRO, RequestKind.GENERATE, "poison-" + i, "x"), ValueFormat.AVRO);
                         yield ErrorCode.PROCESSING_FAILED.code();
                     }
                     default -> {
-                        value = REQUESTS.encode(request(i % 2 == 0 ? FLASH : EMBED, i % 2 == 0 ? RequestKind.GENERATE : RequestKind.EMBED,
-                                "good-" + i, "text " + i), ValueFormat.AVRO);
+                        value = REQUESTS.encode(
+                                request(
+                                        i % 2 == 0 ? FLASH : EMBED,
+                                        i % 2 == 0 ? RequestKind.GENERATE : RequestKind.EMBED,
+                                        "good-" + i,
+                                        "text " + i),
+                                ValueFormat.AVRO);
                         yield null;
                     }
                 };
-                RecordMetadata m = producer.send(new ProducerRecord<>(topics.requests(), key.getBytes(), value)).get();
+                RecordMetadata m = producer.send(new ProducerRecord<>(topics.requests(), key.getBytes(), value))
+                        .get();
                 if (code == null) {
                     good.add(m.partition() + "@" + m.offset());
                 } else {
@@ -174,17 +187,28 @@ class AccumulatorIT {
             log.assertExact(good, MAX_REQUESTS::get, MAX_BYTES::get);
             Map<String, List<GenAiResponse>> responses = new HashMap<>();
             List<ConsumerRecord<byte[], byte[]>> dlq = new ArrayList<>();
-            readUntil(config, topics.responses(), r -> responses.computeIfAbsent(new String(r.key()), k -> new ArrayList<>())
-                    .add(RecordCodec.genAiResponse().decode(r.value())), () -> responses.size() >= expectedCode.size(), "every REJECTED response");
+            readUntil(
+                    config,
+                    topics.responses(),
+                    r -> responses
+                            .computeIfAbsent(new String(r.key()), k -> new ArrayList<>())
+                            .add(RecordCodec.genAiResponse().decode(r.value())),
+                    () -> responses.size() >= expectedCode.size(),
+                    "every REJECTED response");
             readUntil(config, topics.dlq(), dlq::add, () -> dlq.size() >= expectedCode.size(), "every DLQ record");
             assertThat(responses.keySet()).isEqualTo(expectedCode.keySet());
             responses.forEach((key, list) -> {
                 assertThat(list).as("responses of %s", key).hasSize(1);
                 assertThat(list.get(0).getStatus()).isEqualTo(ResponseStatus.REJECTED);
-                assertThat(list.get(0).getError().getCode()).as("code of %s", key).isEqualTo(expectedCode.get(key));
+                assertThat(list.get(0).getError().getCode())
+                        .as("code of %s", key)
+                        .isEqualTo(expectedCode.get(key));
             });
-            assertThat(dlq).hasSize(expectedCode.size()).allSatisfy(r -> assertThat(new String(r.headers()
-                    .lastHeader(DlqHeaders.CODE).value())).isEqualTo(expectedCode.get(new String(r.key()))));
+            assertThat(dlq)
+                    .hasSize(expectedCode.size())
+                    .allSatisfy(r -> assertThat(new String(
+                                    r.headers().lastHeader(DlqHeaders.CODE).value()))
+                            .isEqualTo(expectedCode.get(new String(r.key()))));
         } finally {
             role.close();
         }
@@ -192,17 +216,22 @@ class AccumulatorIT {
 
     @Test
     void shouldApplyAWindowChangeMadeWithTheCliWithinSecondsToTheOpenBatch(KafkaCluster kafka) throws Exception {
-        GenAiBatchConfig config = config(kafka, "change", "state", null, Map.of("window.max-wait", "10m", "window.max-requests", "1000"));
+        GenAiBatchConfig config =
+                config(kafka, "change", "state", null, Map.of("window.max-wait", "10m", "window.max-requests", "1000"));
         createTopics(config);
         AccumulateRole role = start(config);
-        try (BatchLog log = new BatchLog(kafka.bootstrapServers(), Topics.from(config).batches())) {
+        try (BatchLog log =
+                new BatchLog(kafka.bootstrapServers(), Topics.from(config).batches())) {
             Set<String> sources = new HashSet<>(produceModel(config, FLASH, 0, 50));
-            log.pollUntil(l -> l.itemsByBatch.values().stream().mapToInt(List::size).sum() >= 50, Duration.ofSeconds(30),
+            log.pollUntil(
+                    l -> l.itemsByBatch.values().stream().mapToInt(List::size).sum() >= 50,
+                    Duration.ofSeconds(30),
                     "50 items in the open batch");
             assertThat(log.seals).isEmpty();
 
             // ops shrink max-requests below the open batch's count: it is sealed within seconds, without restart
-            List<String> cli = new ArrayList<>(List.of("config", "set", "--model", FLASH, "--max-requests", "10", "--by", "it"));
+            List<String> cli =
+                    new ArrayList<>(List.of("config", "set", "--model", FLASH, "--max-requests", "10", "--by", "it"));
             cli.addAll(flags(config));
             var result = io.genaibatch.cli.CliAccess.run(cli.toArray(String[]::new));
             assertThat(result.exitCode()).as(result.err()).isZero();
@@ -218,8 +247,8 @@ class AccumulatorIT {
     }
 
     @Test
-    void shouldKeepADisabledModelsRequestsOutOfBatchesWithOnlySmallPointersAndBatchEachOnceWhenEnabled(KafkaCluster kafka)
-            throws Exception {
+    void shouldKeepADisabledModelsRequestsOutOfBatchesWithOnlySmallPointersAndBatchEachOnceWhenEnabled(
+            KafkaCluster kafka) throws Exception {
         GenAiBatchConfig config = config(kafka, "hold", "state");
         createTopics(config);
         Topics topics = Topics.from(config);
@@ -238,7 +267,8 @@ class AccumulatorIT {
             // Step 2: PRO is batched; nothing of FLASH reaches genai.batches
             log.pollUntil(l -> l.sealedItems() >= pro.size(), Duration.ofSeconds(60), "every PRO request sealed");
             log.drain(Duration.ofSeconds(3)); // longer than max-wait (2 s): a FLASH batch would have been sealed
-            assertThat(log.itemsByBatch.values().stream().flatMap(List::stream)).as("only PRO is batched")
+            assertThat(log.itemsByBatch.values().stream().flatMap(List::stream))
+                    .as("only PRO is batched")
                     .allSatisfy(item -> assertThat(item.getModel()).isEqualTo(PRO));
             log.assertExact(pro, MAX_REQUESTS::get, MAX_BYTES::get);
 
@@ -247,8 +277,11 @@ class AccumulatorIT {
                     + AccumulatorTopology.HELD_STORE + "-changelog";
             List<ConsumerRecord<byte[], byte[]>> pointers = readAll(config, changelog);
             assertThat(pointers).as("one pointer per held request").hasSize(flash.size());
-            long changelogBytes = pointers.stream().mapToLong(r -> r.key().length + r.value().length).sum();
-            assertThat(changelogBytes).as("changelog bytes against %s bytes of held payload", heldPayload)
+            long changelogBytes = pointers.stream()
+                    .mapToLong(r -> r.key().length + r.value().length)
+                    .sum();
+            assertThat(changelogBytes)
+                    .as("changelog bytes against %s bytes of held payload", heldPayload)
                     .isLessThan(heldPayload / 20);
             assertThat(pointers).allSatisfy(r -> assertThat(r.value().length).isLessThan(32));
 
@@ -300,7 +333,8 @@ class AccumulatorIT {
     }
 
     @Test
-    void shouldAnswerHeldRequestsDeletedFromGenaiRequestsWithAnErrorAndReleaseTheOthers(KafkaCluster kafka) throws Exception {
+    void shouldAnswerHeldRequestsDeletedFromGenaiRequestsWithAnErrorAndReleaseTheOthers(KafkaCluster kafka)
+            throws Exception {
         GenAiBatchConfig config = config(kafka, "hold-lost", "state");
         createTopics(config);
         Topics topics = Topics.from(config);
@@ -311,14 +345,18 @@ class AccumulatorIT {
         role.start();
         role.awaitRunning(Duration.ofSeconds(60));
         try (BatchLog log = new BatchLog(kafka.bootstrapServers(), topics.batches());
-             Admin admin = new KafkaClients(config).admin()) {
+                Admin admin = new KafkaClients(config).admin()) {
             // Step 1: 30 FLASH requests held, then deleted from genai.requests as retention would (log start moves)
             Set<String> gone = produceModel(config, FLASH, 0, 30, "gone");
             awaitCounter(counters, "requests.held", 30);
-            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.RecordsToDelete> upTo = new HashMap<>();
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.RecordsToDelete> upTo =
+                    new HashMap<>();
             for (int p = 0; p < 6; p++) {
                 var tp = new org.apache.kafka.common.TopicPartition(topics.requests(), p);
-                long end = admin.listOffsets(Map.of(tp, org.apache.kafka.clients.admin.OffsetSpec.latest())).partitionResult(tp).get().offset();
+                long end = admin.listOffsets(Map.of(tp, org.apache.kafka.clients.admin.OffsetSpec.latest()))
+                        .partitionResult(tp)
+                        .get()
+                        .offset();
                 upTo.put(tp, org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(end));
             }
             admin.deleteRecords(upTo).all().get();
@@ -333,8 +371,14 @@ class AccumulatorIT {
 
             // Step 3: each deleted one got exactly one ERROR response under its key (k0..k29), nothing else did
             Map<String, List<GenAiResponse>> responses = new HashMap<>();
-            readUntil(config, topics.responses(), r -> responses.computeIfAbsent(new String(r.key()), k -> new ArrayList<>())
-                    .add(RecordCodec.genAiResponse().decode(r.value())), () -> responses.size() >= gone.size(), "every lost request answered");
+            readUntil(
+                    config,
+                    topics.responses(),
+                    r -> responses
+                            .computeIfAbsent(new String(r.key()), k -> new ArrayList<>())
+                            .add(RecordCodec.genAiResponse().decode(r.value())),
+                    () -> responses.size() >= gone.size(),
+                    "every lost request answered");
             assertThat(responses).hasSize(gone.size()).allSatisfy((key, list) -> {
                 assertThat(Integer.parseInt(key.substring(1))).as(key).isBetween(0, 29);
                 assertThat(list).as("responses of %s", key).singleElement().satisfies(r -> {
@@ -366,8 +410,8 @@ class AccumulatorIT {
 
     private final Map<String, String> prefixes = new HashMap<>();
 
-    private GenAiBatchConfig config(KafkaCluster kafka, String name, String state, GenAiBatchConfig sameTopicsAs,
-                                    Map<String, String> extra) {
+    private GenAiBatchConfig config(
+            KafkaCluster kafka, String name, String state, GenAiBatchConfig sameTopicsAs, Map<String, String> extra) {
         String prefix = prefixes.computeIfAbsent(name, KafkaCluster::uniquePrefix);
         Map<String, String> s = TestConfig.settings(kafka.bootstrapServers(), prefix);
         s.put("accumulate.application-id", prefix + "accumulator");
@@ -381,14 +425,19 @@ class AccumulatorIT {
 
     private static List<String> flags(GenAiBatchConfig config) {
         Topics t = Topics.from(config);
-        return List.of("--bootstrap-servers", config.get(io.genaibatch.config.ConfigKeys.BOOTSTRAP_SERVERS),
-                "--set", "topics.window-config=" + t.windowConfig());
+        return List.of(
+                "--bootstrap-servers",
+                config.get(io.genaibatch.config.ConfigKeys.BOOTSTRAP_SERVERS),
+                "--set",
+                "topics.window-config=" + t.windowConfig());
     }
 
     private static void createTopics(GenAiBatchConfig config) throws Exception {
         try (Admin admin = new KafkaClients(config).admin()) {
             new TopicAdmin(admin).createMissing(Topics.from(config).specs());
-            io.genaibatch.kafka.TopicReadiness.awaitServed(admin, Topics.from(config).specs().stream().map(s -> s.name()).toList(),
+            io.genaibatch.kafka.TopicReadiness.awaitServed(
+                    admin,
+                    Topics.from(config).specs().stream().map(s -> s.name()).toList(),
                     Duration.ofSeconds(30));
         }
     }
@@ -401,8 +450,10 @@ class AccumulatorIT {
     }
 
     private static KafkaProducer<byte[], byte[]> producer(GenAiBatchConfig config) {
-        return new KafkaProducer<>(new KafkaClients(config).properties(Map.of("acks", "all", "linger.ms", 5)),
-                new ByteArraySerializer(), new ByteArraySerializer());
+        return new KafkaProducer<>(
+                new KafkaClients(config).properties(Map.of("acks", "all", "linger.ms", 5)),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
     }
 
     /** Requests i0 .. i0+n over 3 models (one EMBED), random keys and sizes; returns their partition@offset. */
@@ -416,8 +467,10 @@ class AccumulatorIT {
                 RequestKind kind = model.equals(EMBED) ? RequestKind.EMBED : RequestKind.GENERATE;
                 String requestId = i % 2 == 0 ? "req-" + i : null; // half get an id derived from their offset
                 GenAiRequest r = request(model, kind, requestId, "x".repeat(20 + random.nextInt(400)));
-                sent.add(producer.send(new ProducerRecord<>(Topics.from(config).requests(),
-                        ("key-" + random.nextInt(5_000)).getBytes(), REQUESTS.encode(r, i % 5 == 0 ? ValueFormat.JSON : ValueFormat.AVRO))));
+                sent.add(producer.send(new ProducerRecord<>(
+                        Topics.from(config).requests(),
+                        ("key-" + random.nextInt(5_000)).getBytes(),
+                        REQUESTS.encode(r, i % 5 == 0 ? ValueFormat.JSON : ValueFormat.AVRO))));
             }
             producer.flush();
         }
@@ -434,11 +487,14 @@ class AccumulatorIT {
     }
 
     /** n requests of one model with this text, keys k{i0}.. spread over the partitions; returns their partition@offset. */
-    private static Set<String> produceModel(GenAiBatchConfig config, String model, int i0, int n, String text) throws Exception {
+    private static Set<String> produceModel(GenAiBatchConfig config, String model, int i0, int n, String text)
+            throws Exception {
         List<Future<RecordMetadata>> sent = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> producer = producer(config)) {
             for (int i = i0; i < i0 + n; i++) {
-                sent.add(producer.send(new ProducerRecord<>(Topics.from(config).requests(), ("k" + i).getBytes(),
+                sent.add(producer.send(new ProducerRecord<>(
+                        Topics.from(config).requests(),
+                        ("k" + i).getBytes(),
                         REQUESTS.encode(request(model, RequestKind.GENERATE, "c-" + i, text), ValueFormat.AVRO))));
             }
             producer.flush();
@@ -452,14 +508,20 @@ class AccumulatorIT {
     }
 
     private static void awaitCounter(AccumulatorCounters counters, String name, long value) {
-        Await.until("counter " + name + " to reach " + value, Duration.ofSeconds(30),
-                () -> counters.snapshot().getOrDefault(name, 0L), count -> count >= value);
+        Await.until(
+                "counter " + name + " to reach " + value,
+                Duration.ofSeconds(30),
+                () -> counters.snapshot().getOrDefault(name, 0L),
+                count -> count >= value);
         assertThat(counters.snapshot().get(name)).as(name).isEqualTo(value);
     }
 
     private static io.genaibatch.records.WindowPolicy enabled(boolean enabled) {
-        return io.genaibatch.records.WindowPolicy.newBuilder().setEnabled(enabled).setUpdatedBy("it")
-                .setUpdatedAt(java.time.Instant.now()).build();
+        return io.genaibatch.records.WindowPolicy.newBuilder()
+                .setEnabled(enabled)
+                .setUpdatedBy("it")
+                .setUpdatedAt(java.time.Instant.now())
+                .build();
     }
 
     /** Every committed record of a topic, from the start to its current end. */
@@ -468,14 +530,25 @@ class AccumulatorIT {
     }
 
     private static GenAiRequest request(String model, RequestKind kind, String requestId, String text) {
-        String json = kind == RequestKind.EMBED ? "{\"content\":{\"parts\":[{\"text\":\"" + text + "\"}]}}"
+        String json = kind == RequestKind.EMBED
+                ? "{\"content\":{\"parts\":[{\"text\":\"" + text + "\"}]}}"
                 : "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"" + text + "\"}]}]}";
-        return GenAiRequest.newBuilder().setModel(model).setKind(kind).setRequest(json).setMetadata(Map.of("i", requestId == null ? "-" : requestId))
-                .setRequestId(requestId).build();
+        return GenAiRequest.newBuilder()
+                .setModel(model)
+                .setKind(kind)
+                .setRequest(json)
+                .setMetadata(Map.of("i", requestId == null ? "-" : requestId))
+                .setRequestId(requestId)
+                .build();
     }
 
-    private static void readUntil(GenAiBatchConfig config, String topic, java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> sink,
-                                  java.util.function.BooleanSupplier done, String what) {
-        TopicReader.readUntil(new KafkaClients(config).properties(Map.of()), topic, sink, done, what, Duration.ofSeconds(30));
+    private static void readUntil(
+            GenAiBatchConfig config,
+            String topic,
+            java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> sink,
+            java.util.function.BooleanSupplier done,
+            String what) {
+        TopicReader.readUntil(
+                new KafkaClients(config).properties(Map.of()), topic, sink, done, what, Duration.ofSeconds(30));
     }
 }

@@ -3,10 +3,6 @@ package io.genaibatch.accumulate;
 import static io.genaibatch.accumulate.AccumulatorDriver.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.Map;
-
 import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.ValueFormat;
@@ -15,6 +11,9 @@ import io.genaibatch.records.GenAiRequest;
 import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.records.ResponseStatus;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.test.TestRecord;
@@ -49,7 +48,8 @@ class BadInputTest {
             embed empty parts       | EMPTY_CONTENTS  | {"model": "gemini-embedding-001", "kind": "EMBED", "request": {"content": {"parts": []}}} | field 'request.content.parts'
             requestId control char  | INVALID_REQUEST_ID | {"model": "gemini-2.5-flash", "kind": "GENERATE", "requestId": "a\\u0007b", "request": {"contents": [{"parts": [{"text": "x"}]}]}} | field 'requestId'
             """)
-    void shouldRejectWithACodeNamingTheFieldAndCopyTheRawRecordToTheDlq(String name, String code, String value, String message) {
+    void shouldRejectWithACodeNamingTheFieldAndCopyTheRawRecordToTheDlq(
+            String name, String code, String value, String message) {
         try (AccumulatorDriver d = new AccumulatorDriver(Map.of())) {
             Headers headers = new RecordHeaders().add("correlation-id", "c-42".getBytes(StandardCharsets.UTF_8));
             byte[] raw = value.getBytes(StandardCharsets.UTF_8);
@@ -102,7 +102,8 @@ class BadInputTest {
 
             TestRecord<byte[], GenAiResponse> response = single(d.responses());
             assertThat(response.value().getError().getCode()).isEqualTo(ErrorCode.REQUEST_TOO_LARGE.code());
-            assertThat(response.value().getError().getMessage()).contains("field 'request' takes " + (fits + 1) + " bytes");
+            assertThat(response.value().getError().getMessage())
+                    .contains("field 'request' takes " + (fits + 1) + " bytes");
             assertThat(response.value().getRequestId()).isEqualTo("r1");
             assertThat(d.items()).extracting(BatchItem::getRequestId).containsExactly("r2");
             assertThat(d.seals().get(0).getBytes()).isEqualTo(fits);
@@ -112,7 +113,8 @@ class BadInputTest {
     @Test
     void shouldRejectAnAvroRecordOfAnotherTopicAsUndecodable() {
         try (AccumulatorDriver d = new AccumulatorDriver(Map.of())) {
-            byte[] policy = RecordCodec.windowPolicy().encode(AccumulatorDriver.policy().build(), ValueFormat.AVRO);
+            byte[] policy =
+                    RecordCodec.windowPolicy().encode(AccumulatorDriver.policy().build(), ValueFormat.AVRO);
             d.sendRaw("k".getBytes(), policy, new RecordHeaders());
             d.tick();
             assertThat(single(d.responses()).value().getError().getMessage()).contains("found Avro WindowPolicy");
@@ -139,10 +141,14 @@ class BadInputTest {
             assertThat(response.value().getError().getMessage()).contains("IllegalStateException: boom in validate");
             assertThat(response.value().getRequestId()).isEqualTo("poison-1");
             TestRecord<byte[], byte[]> dead = single(d.dlq());
-            assertThat(header(dead.headers(), "__streams.errors.exception")).isEqualTo("java.lang.IllegalStateException");
-            assertThat(RecordCodec.genAiRequest().decode(dead.value()).getRequestId()).isEqualTo("poison-1");
+            assertThat(header(dead.headers(), "__streams.errors.exception"))
+                    .isEqualTo("java.lang.IllegalStateException");
+            assertThat(RecordCodec.genAiRequest().decode(dead.value()).getRequestId())
+                    .isEqualTo("poison-1");
             assertThat(d.items()).extracting(BatchItem::getRequestId).containsExactly("ok-1", "ok-2");
-            assertThat(d.seals()).singleElement().satisfies(s -> assertThat(s.getCount()).isEqualTo(2));
+            assertThat(d.seals())
+                    .singleElement()
+                    .satisfies(s -> assertThat(s.getCount()).isEqualTo(2));
         }
     }
 
@@ -176,7 +182,9 @@ class BadInputTest {
             assertThat(rebuilt.getKind()).isEqualTo(RequestKind.GENERATE);
             assertThat(header(dead.headers(), "trace")).isEqualTo("t-1");
             assertThat(header(dead.headers(), "genai.error.code")).isEqualTo(ErrorCode.PROCESSING_FAILED.code());
-            assertThat(d.seals()).singleElement().satisfies(s -> assertThat(s.getCount()).isEqualTo(2));
+            assertThat(d.seals())
+                    .singleElement()
+                    .satisfies(s -> assertThat(s.getCount()).isEqualTo(2));
         }
     }
 
@@ -186,7 +194,11 @@ class BadInputTest {
             int good = 0;
             for (int i = 0; i < 100; i++) {
                 switch (i % 4) {
-                    case 0 -> d.sendJson("k" + i, "{\"model\": \"" + FLASH + "\", \"kind\": \"GENERATE\", \"request\": {\"contents\": []}}");
+                    case 0 ->
+                        d.sendJson(
+                                "k" + i,
+                                "{\"model\": \"" + FLASH
+                                        + "\", \"kind\": \"GENERATE\", \"request\": {\"contents\": []}}");
                     case 1 -> d.sendRaw("k".getBytes(), new byte[] {1, 2, 3}, new RecordHeaders());
                     default -> {
                         d.send("k" + i, request(FLASH, "good-" + i, "t"));
@@ -196,7 +208,9 @@ class BadInputTest {
             }
             d.tick();
             assertThat(d.items()).hasSize(good);
-            assertThat(d.responses()).hasSize(50).allSatisfy(r -> assertThat(r.value().getStatus()).isEqualTo(ResponseStatus.REJECTED));
+            assertThat(d.responses())
+                    .hasSize(50)
+                    .allSatisfy(r -> assertThat(r.value().getStatus()).isEqualTo(ResponseStatus.REJECTED));
             assertThat(d.dlq()).hasSize(50);
             assertThat(d.seals()).hasSize(5);
         }
@@ -206,10 +220,12 @@ class BadInputTest {
     void shouldAcceptAPrettyPrintedRequestAndStoreItOnOneLine() {
         try (AccumulatorDriver d = new AccumulatorDriver(Map.of())) {
             GenAiRequest pretty = request(FLASH, "p", "x");
-            pretty.setRequest("{\n  \"contents\": [ {\"parts\": [ {\"text\": \"a\\nb\"} ] } ],\n  \"generationConfig\": {\"temperature\": 0.70}\n}");
+            pretty.setRequest(
+                    "{\n  \"contents\": [ {\"parts\": [ {\"text\": \"a\\nb\"} ] } ],\n  \"generationConfig\": {\"temperature\": 0.70}\n}");
             d.send("k", pretty);
             assertThat(d.items().get(0).getRequest())
-                    .isEqualTo("{\"contents\":[{\"parts\":[{\"text\":\"a\\nb\"}]}],\"generationConfig\":{\"temperature\":0.70}}");
+                    .isEqualTo(
+                            "{\"contents\":[{\"parts\":[{\"text\":\"a\\nb\"}]}],\"generationConfig\":{\"temperature\":0.70}}");
         }
     }
 

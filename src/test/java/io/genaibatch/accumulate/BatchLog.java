@@ -2,6 +2,11 @@ package io.genaibatch.accumulate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.genaibatch.kafka.RecordCodec;
+import io.genaibatch.records.BatchItem;
+import io.genaibatch.records.BatchRecord;
+import io.genaibatch.records.BatchSeal;
+import io.genaibatch.testkit.Await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -12,12 +17,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
-
-import io.genaibatch.kafka.RecordCodec;
-import io.genaibatch.records.BatchItem;
-import io.genaibatch.records.BatchRecord;
-import io.genaibatch.records.BatchSeal;
-import io.genaibatch.testkit.Await;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -38,19 +37,36 @@ final class BatchLog implements AutoCloseable {
     private final Map<String, Integer> partitionOfBatch = new HashMap<>();
 
     BatchLog(String bootstrapServers, String topic) {
-        consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrapServers, "isolation.level", "read_committed",
-                "auto.offset.reset", "earliest", "enable.auto.commit", false, "group.id", "batch-log-" + System.nanoTime()),
-                new StringDeserializer(), new ByteArrayDeserializer());
+        consumer = new KafkaConsumer<>(
+                Map.of(
+                        "bootstrap.servers",
+                        bootstrapServers,
+                        "isolation.level",
+                        "read_committed",
+                        "auto.offset.reset",
+                        "earliest",
+                        "enable.auto.commit",
+                        false,
+                        "group.id",
+                        "batch-log-" + System.nanoTime()),
+                new StringDeserializer(),
+                new ByteArrayDeserializer());
         consumer.subscribe(List.of(topic));
     }
 
     /** Polls until {@code done} holds, failing with {@code what} and what was seen after the deadline. */
     void pollUntil(Predicate<BatchLog> done, Duration deadline, String what) {
-        Await.until(what, deadline, () -> {
-            consumer.poll(Duration.ofMillis(200)).forEach(this::add);
-            return new Progress(done.test(this), sealedItems() + " items in " + seals.size() + " sealed batches, "
-                    + itemsByBatch.size() + " batches seen");
-        }, Progress::done);
+        Await.until(
+                what,
+                deadline,
+                () -> {
+                    consumer.poll(Duration.ofMillis(200)).forEach(this::add);
+                    return new Progress(
+                            done.test(this),
+                            sealedItems() + " items in " + seals.size() + " sealed batches, " + itemsByBatch.size()
+                                    + " batches seen");
+                },
+                Progress::done);
     }
 
     private record Progress(boolean done, String seen) {
@@ -92,14 +108,17 @@ final class BatchLog implements AutoCloseable {
     }
 
     long sealedItems() {
-        return seals.keySet().stream().mapToLong(id -> itemsByBatch.getOrDefault(id, List.of()).size()).sum();
+        return seals.keySet().stream()
+                .mapToLong(id -> itemsByBatch.getOrDefault(id, List.of()).size())
+                .sum();
     }
 
     /**
      * Every item in a sealed batch, counts and bytes matching, within {@code maxRequests}/{@code maxBytes} of its model,
      * and each source record (partition, offset) exactly once, equal to {@code expected}.
      */
-    void assertExact(Set<String> expectedSources, Function<String, Integer> maxRequests, Function<String, Long> maxBytes) {
+    void assertExact(
+            Set<String> expectedSources, Function<String, Integer> maxRequests, Function<String, Long> maxBytes) {
         assertThat(violations).as("ordering and keying violations").isEmpty();
         Set<String> seen = new HashSet<>();
         List<String> duplicates = new ArrayList<>();
@@ -108,10 +127,16 @@ final class BatchLog implements AutoCloseable {
             assertThat(seal).as("batch %s is sealed", batch.getKey()).isNotNull();
             List<BatchItem> items = batch.getValue();
             assertThat(seal.getCount()).as("count of %s", batch.getKey()).isEqualTo(items.size());
-            assertThat(seal.getBytes()).as("bytes of %s", batch.getKey())
-                    .isEqualTo(items.stream().mapToLong(BatchItem::getRequestBytes).sum());
-            assertThat(seal.getCount()).as("%s within max-requests", batch.getKey()).isLessThanOrEqualTo(maxRequests.apply(seal.getModel()));
-            assertThat(seal.getBytes()).as("%s within max-bytes", batch.getKey()).isLessThanOrEqualTo(maxBytes.apply(seal.getModel()));
+            assertThat(seal.getBytes())
+                    .as("bytes of %s", batch.getKey())
+                    .isEqualTo(
+                            items.stream().mapToLong(BatchItem::getRequestBytes).sum());
+            assertThat(seal.getCount())
+                    .as("%s within max-requests", batch.getKey())
+                    .isLessThanOrEqualTo(maxRequests.apply(seal.getModel()));
+            assertThat(seal.getBytes())
+                    .as("%s within max-bytes", batch.getKey())
+                    .isLessThanOrEqualTo(maxBytes.apply(seal.getModel()));
             for (BatchItem item : items) {
                 assertThat(item.getModel()).isEqualTo(seal.getModel());
                 assertThat(item.getKind()).isEqualTo(seal.getKind());

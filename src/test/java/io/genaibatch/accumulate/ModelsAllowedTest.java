@@ -4,13 +4,12 @@ import static io.genaibatch.accumulate.AccumulatorDriver.embed;
 import static io.genaibatch.accumulate.AccumulatorDriver.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
-import java.util.Map;
-
 import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.ResponseStatus;
+import java.util.List;
+import java.util.Map;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
@@ -27,7 +26,9 @@ class ModelsAllowedTest {
             TestRecord<byte[], GenAiResponse> response = single(d.responses());
             assertThat(response.value().getStatus()).isEqualTo(ResponseStatus.REJECTED);
             assertThat(response.value().getError().getCode()).isEqualTo(ErrorCode.UNKNOWN_MODEL.code());
-            assertThat(response.value().getError().getMessage()).contains("attacker-model-17").contains("models.allowed");
+            assertThat(response.value().getError().getMessage())
+                    .contains("attacker-model-17")
+                    .contains("models.allowed");
             assertThat(response.value().getRequestId()).isEqualTo("r1");
             assertThat(single(d.dlq()).key()).isEqualTo("k1".getBytes());
             assertThat(d.items()).isEmpty();
@@ -48,15 +49,23 @@ class ModelsAllowedTest {
             d.send("k7", embed("embedding-001", "x"));
 
             assertThat(d.responses()).isEmpty();
-            assertThat(d.items()).extracting(BatchItem::getModel).containsExactly("gemini-2.5-flash", "gemini-2.5-pro",
-                    "gemini-2.5-flash-lite", "gemma-3-27b-it", "gemini-embedding-001", "text-embedding-004", "embedding-001");
+            assertThat(d.items())
+                    .extracting(BatchItem::getModel)
+                    .containsExactly(
+                            "gemini-2.5-flash",
+                            "gemini-2.5-pro",
+                            "gemini-2.5-flash-lite",
+                            "gemma-3-27b-it",
+                            "gemini-embedding-001",
+                            "text-embedding-004",
+                            "embedding-001");
         }
     }
 
     @Test
     void shouldMatchConfiguredPatternsWithOrWithoutTheModelsPrefix() {
-        try (AccumulatorDriver d = new AccumulatorDriver(Map.of("models.allowed", "models/gemini-2.5-*, my-tuned-model",
-                "window.max-requests", "1"))) {
+        try (AccumulatorDriver d = new AccumulatorDriver(
+                Map.of("models.allowed", "models/gemini-2.5-*, my-tuned-model", "window.max-requests", "1"))) {
             d.send("k1", request("models/my-tuned-model", "x"));
             d.send("k2", request("gemini-2.5-pro", "x"));
             d.send("k3", request("gemini-2.0-flash", "x"));
@@ -64,7 +73,9 @@ class ModelsAllowedTest {
             assertThat(d.items()).extracting(BatchItem::getModel).containsExactly("my-tuned-model", "gemini-2.5-pro");
             TestRecord<byte[], GenAiResponse> response = single(d.responses());
             assertThat(response.value().getError().getCode()).isEqualTo(ErrorCode.UNKNOWN_MODEL.code());
-            assertThat(response.value().getError().getMessage()).contains("gemini-2.0-flash").contains("gemini-2.5-*");
+            assertThat(response.value().getError().getMessage())
+                    .contains("gemini-2.0-flash")
+                    .contains("gemini-2.5-*");
         }
     }
 

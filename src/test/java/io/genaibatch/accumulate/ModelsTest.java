@@ -4,12 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 
 class ModelsTest {
-    private static final List<String> NAMES = List.of("gemini-2.5-flash", "models/gemini-2.5-flash", " gemini-2.5-pro\t",
-            "models/x", "a", "A.b_c-9");
+    private static final List<String> NAMES =
+            List.of("gemini-2.5-flash", "models/gemini-2.5-flash", " gemini-2.5-pro\t", "models/x", "a", "A.b_c-9");
 
     @Test
     void shouldGiveWhatNormalizeGivesWhetherCachedOrNot() {
@@ -28,7 +27,9 @@ class ModelsTest {
             String expected = catchMessage(() -> Models.normalize(raw));
             assertThat(expected).isNotNull();
             for (int round = 0; round < 2; round++) {
-                assertThatThrownBy(() -> cache.normalize(raw)).isInstanceOf(IllegalArgumentException.class).hasMessage(expected);
+                assertThatThrownBy(() -> cache.normalize(raw))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessage(expected);
             }
         }
     }

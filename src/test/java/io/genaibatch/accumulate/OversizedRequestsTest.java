@@ -3,20 +3,29 @@ package io.genaibatch.accumulate;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.genaibatch.records.BatchItem;
+import io.genaibatch.records.RequestKind;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-
-import io.genaibatch.records.BatchItem;
-import io.genaibatch.records.RequestKind;
 import org.junit.jupiter.api.Test;
 
 class OversizedRequestsTest {
-    private static final BatchItem ITEM = BatchItem.newBuilder().setRequestId("r9").setKey(ByteBuffer.wrap("k".getBytes()))
-            .setHeaders(List.of()).setMetadata(Map.of()).setModel("gemini-2.5-flash").setKind(RequestKind.GENERATE)
-            .setRequest("{}").setRequestBytes(40).setSourceTopic("genai.requests").setSourcePartition(3).setSourceOffset(77)
-            .setReceivedAt(Instant.EPOCH).build();
+    private static final BatchItem ITEM = BatchItem.newBuilder()
+            .setRequestId("r9")
+            .setKey(ByteBuffer.wrap("k".getBytes()))
+            .setHeaders(List.of())
+            .setMetadata(Map.of())
+            .setModel("gemini-2.5-flash")
+            .setKind(RequestKind.GENERATE)
+            .setRequest("{}")
+            .setRequestBytes(40)
+            .setSourceTopic("genai.requests")
+            .setSourcePartition(3)
+            .setSourceOffset(77)
+            .setReceivedAt(Instant.EPOCH)
+            .build();
 
     @Test
     void shouldNotDecodeAnEncodedItemWhileNoRequestWasNoted() {

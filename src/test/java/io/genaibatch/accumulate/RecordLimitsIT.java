@@ -2,15 +2,6 @@ package io.genaibatch.accumulate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
-
 import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.kafka.KafkaClients;
@@ -28,6 +19,13 @@ import io.genaibatch.records.ResponseStatus;
 import io.genaibatch.testkit.Await;
 import io.genaibatch.testkit.TestConfig;
 import io.genaibatch.testkit.TopicReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -59,7 +57,8 @@ class RecordLimitsIT {
     Path stateDir;
 
     @Test
-    void shouldRejectARequestTooLargeForTheBatchesTopicAndKeepBatchingItsPartition(KafkaCluster kafka) throws Exception {
+    void shouldRejectARequestTooLargeForTheBatchesTopicAndKeepBatchingItsPartition(KafkaCluster kafka)
+            throws Exception {
         GenAiBatchConfig config = config(kafka, "batches-limit");
         Topics topics = Topics.from(config);
         createTopics(config);
@@ -72,7 +71,9 @@ class RecordLimitsIT {
             GenAiResponse big = awaitResponse(config, "big");
             assertThat(big.getStatus()).isEqualTo(ResponseStatus.REJECTED);
             assertThat(big.getError().getCode()).isEqualTo(ErrorCode.REQUEST_TOO_LARGE.code());
-            assertThat(big.getError().getMessage()).contains(topics.batches()).contains("max.message.bytes")
+            assertThat(big.getError().getMessage())
+                    .contains(topics.batches())
+                    .contains("max.message.bytes")
                     .contains(Integer.toString(SMALL_LIMIT));
             assertThat(awaitItems(config, List.of("before", "after"))).containsExactlyInAnyOrder("before", "after");
         } finally {
@@ -81,7 +82,8 @@ class RecordLimitsIT {
     }
 
     @Test
-    void shouldAnswerARequestThatOutgrewALimitLoweredAfterStartInsteadOfCrashLooping(KafkaCluster kafka) throws Exception {
+    void shouldAnswerARequestThatOutgrewALimitLoweredAfterStartInsteadOfCrashLooping(KafkaCluster kafka)
+            throws Exception {
         GenAiBatchConfig config = config(kafka, "lowered-limit");
         Topics topics = Topics.from(config);
         createTopics(config);
@@ -99,14 +101,17 @@ class RecordLimitsIT {
             assertThat(big.getError().getCode()).isEqualTo(ErrorCode.REQUEST_TOO_LARGE.code());
             assertThat(big.getError().getMessage()).contains(topics.batches());
             assertThat(awaitItems(config, List.of("before", "after"))).containsExactlyInAnyOrder("before", "after");
-            assertThat(role.stopped().toCompletableFuture().isDone()).as("the accumulator still runs").isFalse();
+            assertThat(role.stopped().toCompletableFuture().isDone())
+                    .as("the accumulator still runs")
+                    .isFalse();
         } finally {
             role.close();
         }
     }
 
     @Test
-    void shouldDeadLetterARejectedRequestWithoutItsValueWhenTheDlqTakesLessThanTheRequest(KafkaCluster kafka) throws Exception {
+    void shouldDeadLetterARejectedRequestWithoutItsValueWhenTheDlqTakesLessThanTheRequest(KafkaCluster kafka)
+            throws Exception {
         GenAiBatchConfig config = config(kafka, "dlq-limit");
         Topics topics = Topics.from(config);
         createTopics(config);
@@ -115,9 +120,13 @@ class RecordLimitsIT {
         AccumulateRole role = start(config);
         try {
             // EMBED takes `content`, not `contents`: refused INVALID_REQUEST, and its raw copy is over the DLQ's limit
-            GenAiRequest invalid = GenAiRequest.newBuilder().setModel("gemini-embedding-001").setKind(RequestKind.EMBED)
-                    .setRequest("{\"contents\":[{\"parts\":[{\"text\":\"" + BIG_TEXT + "\"}]}]}").setMetadata(Map.of())
-                    .setRequestId("big").build();
+            GenAiRequest invalid = GenAiRequest.newBuilder()
+                    .setModel("gemini-embedding-001")
+                    .setKind(RequestKind.EMBED)
+                    .setRequest("{\"contents\":[{\"parts\":[{\"text\":\"" + BIG_TEXT + "\"}]}]}")
+                    .setMetadata(Map.of())
+                    .setRequestId("big")
+                    .build();
             send(config, List.of(generate("before", "x"), invalid, generate("after", "x")));
 
             GenAiResponse big = awaitResponse(config, "big");
@@ -125,7 +134,9 @@ class RecordLimitsIT {
             assertThat(awaitItems(config, List.of("before", "after"))).containsExactlyInAnyOrder("before", "after");
             List<ConsumerRecord<byte[], byte[]>> dead = readUntil(config, topics.dlq(), all -> !all.isEmpty());
             assertThat(dead).hasSize(1);
-            assertThat(dead.get(0).value()).as("the value is left out: it is still in " + topics.requests()).isNull();
+            assertThat(dead.get(0).value())
+                    .as("the value is left out: it is still in " + topics.requests())
+                    .isNull();
             assertThat(header(dead.get(0), "genai.dlq.value-omitted")).contains(Integer.toString(SMALL_LIMIT));
             assertThat(header(dead.get(0), "genai.error.code")).isEqualTo(ErrorCode.INVALID_REQUEST.code());
         } finally {
@@ -149,18 +160,28 @@ class RecordLimitsIT {
     private static void createTopics(GenAiBatchConfig config) throws Exception {
         try (Admin admin = new KafkaClients(config).admin()) {
             new TopicAdmin(admin).createMissing(Topics.from(config).specs());
-            TopicReadiness.awaitServed(admin, Topics.from(config).specs().stream().map(s -> s.name()).toList(), Duration.ofSeconds(30));
+            TopicReadiness.awaitServed(
+                    admin,
+                    Topics.from(config).specs().stream().map(s -> s.name()).toList(),
+                    Duration.ofSeconds(30));
         }
     }
 
     private static void setMaxMessageBytes(GenAiBatchConfig config, String topic, int bytes) throws Exception {
         try (Admin admin = new KafkaClients(config).admin()) {
             ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-            admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(
-                    new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(bytes)), AlterConfigOp.OpType.SET))))
-                    .all().get(30, TimeUnit.SECONDS);
-            Await.until("max.message.bytes of " + topic + " applied", Duration.ofSeconds(30),
-                    () -> new TopicAdmin(admin).config(topic, TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Duration.ofSeconds(10)),
+            admin.incrementalAlterConfigs(Map.of(
+                            resource,
+                            List.of(new AlterConfigOp(
+                                    new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(bytes)),
+                                    AlterConfigOp.OpType.SET))))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
+            Await.until(
+                    "max.message.bytes of " + topic + " applied",
+                    Duration.ofSeconds(30),
+                    () -> new TopicAdmin(admin)
+                            .config(topic, TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Duration.ofSeconds(10)),
                     java.util.Optional.of(Integer.toString(bytes))::equals);
         }
     }
@@ -173,26 +194,41 @@ class RecordLimitsIT {
     }
 
     private static GenAiRequest generate(String requestId, String text) {
-        return GenAiRequest.newBuilder().setModel(FLASH).setKind(RequestKind.GENERATE)
+        return GenAiRequest.newBuilder()
+                .setModel(FLASH)
+                .setKind(RequestKind.GENERATE)
                 .setRequest("{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"" + text + "\"}]}]}")
-                .setMetadata(Map.of()).setRequestId(requestId).build();
+                .setMetadata(Map.of())
+                .setRequestId(requestId)
+                .build();
     }
 
     private static void send(GenAiBatchConfig config, List<GenAiRequest> requests) throws Exception {
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(new KafkaClients(config).properties(Map.of("acks", "all")),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                new KafkaClients(config).properties(Map.of("acks", "all")),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
             for (GenAiRequest r : requests) {
-                producer.send(new ProducerRecord<>(Topics.from(config).requests(), ("key-" + r.getRequestId()).getBytes(),
-                        RecordCodec.genAiRequest().encode(r, ValueFormat.AVRO))).get(30, TimeUnit.SECONDS);
+                producer.send(new ProducerRecord<>(
+                                Topics.from(config).requests(),
+                                ("key-" + r.getRequestId()).getBytes(),
+                                RecordCodec.genAiRequest().encode(r, ValueFormat.AVRO)))
+                        .get(30, TimeUnit.SECONDS);
             }
         }
     }
 
     private static GenAiResponse awaitResponse(GenAiBatchConfig config, String requestId) {
         RecordCodec<GenAiResponse> codec = RecordCodec.genAiResponse();
-        List<ConsumerRecord<byte[], byte[]>> all = readUntil(config, Topics.from(config).responses(),
-                records -> records.stream().anyMatch(r -> codec.decode(r.value()).getRequestId().equals(requestId)));
-        List<GenAiResponse> mine = all.stream().map(r -> codec.decode(r.value())).filter(r -> r.getRequestId().equals(requestId)).toList();
+        List<ConsumerRecord<byte[], byte[]>> all = readUntil(
+                config,
+                Topics.from(config).responses(),
+                records -> records.stream()
+                        .anyMatch(r -> codec.decode(r.value()).getRequestId().equals(requestId)));
+        List<GenAiResponse> mine = all.stream()
+                .map(r -> codec.decode(r.value()))
+                .filter(r -> r.getRequestId().equals(requestId))
+                .toList();
         assertThat(mine).as("responses to " + requestId).hasSize(1);
         return mine.get(0);
     }
@@ -200,18 +236,27 @@ class RecordLimitsIT {
     /** The requestIds of the items on genai.batches once all of {@code expected} are there. */
     private static List<String> awaitItems(GenAiBatchConfig config, List<String> expected) {
         RecordCodec<BatchRecord> codec = RecordCodec.batchRecord();
-        List<ConsumerRecord<byte[], byte[]>> all = readUntil(config, Topics.from(config).batches(), records -> records.stream()
-                .map(r -> codec.decode(r.value())).filter(b -> b.getItem() != null).map(b -> b.getItem().getRequestId())
-                .toList().containsAll(expected));
-        return all.stream().map(r -> codec.decode(r.value())).filter(b -> b.getItem() != null)
-                .map(b -> b.getItem().getRequestId()).toList();
+        List<ConsumerRecord<byte[], byte[]>> all = readUntil(
+                config,
+                Topics.from(config).batches(),
+                records -> records.stream()
+                        .map(r -> codec.decode(r.value()))
+                        .filter(b -> b.getItem() != null)
+                        .map(b -> b.getItem().getRequestId())
+                        .toList()
+                        .containsAll(expected));
+        return all.stream()
+                .map(r -> codec.decode(r.value()))
+                .filter(b -> b.getItem() != null)
+                .map(b -> b.getItem().getRequestId())
+                .toList();
     }
 
     /** Every committed record of the topic, read from the start until {@code done} holds (fails after WAIT). */
-    private static List<ConsumerRecord<byte[], byte[]>> readUntil(GenAiBatchConfig config, String topic,
-                                                                 Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
-        return TopicReader.readUntil(new KafkaClients(config).properties(Map.of()), topic, done,
-                "what the test waits for", WAIT);
+    private static List<ConsumerRecord<byte[], byte[]>> readUntil(
+            GenAiBatchConfig config, String topic, Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
+        return TopicReader.readUntil(
+                new KafkaClients(config).properties(Map.of()), topic, done, "what the test waits for", WAIT);
     }
 
     private static String header(ConsumerRecord<byte[], byte[]> record, String key) {

@@ -3,13 +3,12 @@ package io.genaibatch.accumulate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import java.util.Map;
-
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.RecordDecodingException;
 import io.genaibatch.kafka.ValueFormat;
 import io.genaibatch.records.GenAiRequest;
 import io.genaibatch.records.RequestKind;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class RepartitionKeysTest {

@@ -4,17 +4,16 @@ import static io.genaibatch.accumulate.AccumulatorDriver.lineBytes;
 import static io.genaibatch.accumulate.AccumulatorDriver.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.stream.Collectors;
-
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.BatchRecord;
 import io.genaibatch.records.BatchSeal;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.records.SealReason;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 class SealRulesTest {
@@ -116,7 +115,9 @@ class SealRulesTest {
     void shouldSealABatchThatGetsNoMoreRequestsWithinATenthOfASecondOfMaxWaitNotAtTheNextWholeSecond() {
         try (AccumulatorDriver d = new AccumulatorDriver(Map.of("window.max-wait", "2s"))) {
             d.advance(Duration.ofMillis(300));
-            d.send("k1", request(FLASH, "a")); // opens 300 ms into the second: the 1 s punctuations come at 1 s, 2 s, 3 s
+            d.send(
+                    "k1",
+                    request(FLASH, "a")); // opens 300 ms into the second: the 1 s punctuations come at 1 s, 2 s, 3 s
             d.advance(Duration.ofMillis(1700));
             assertThat(d.seals()).as("1.7 s after opening").isEmpty();
 
@@ -134,7 +135,7 @@ class SealRulesTest {
         try (AccumulatorDriver d = new AccumulatorDriver(Map.of("window.max-wait", "1500ms"))) {
             d.send("k1", request(FLASH, "a"));
             d.advance(Duration.ofMillis(1000)); // punctuation at 1 s: not yet expired
-            d.advance(Duration.ofMillis(600));  // 1.6 s: expired, but the next punctuation is at 2 s
+            d.advance(Duration.ofMillis(600)); // 1.6 s: expired, but the next punctuation is at 2 s
 
             d.send("k2", request(FLASH, "b"));
 
@@ -159,10 +160,12 @@ class SealRulesTest {
                 assertThat(seal.getGroupKey()).isEqualTo(FLASH + "|GENERATE|0");
                 assertThat(seal.getCount()).isEqualTo(2);
             });
-            assertThat(d.items()).extracting(BatchItem::getModel)
+            assertThat(d.items())
+                    .extracting(BatchItem::getModel)
                     .containsExactly(FLASH, "gemini-2.5-pro", "gemini-embedding-001", FLASH);
             assertThat(d.items().get(2).getKind()).isEqualTo(RequestKind.EMBED);
-            assertThat(d.items().stream().map(i -> i.getModel() + i.getKind()).distinct()).hasSize(3);
+            assertThat(d.items().stream().map(i -> i.getModel() + i.getKind()).distinct())
+                    .hasSize(3);
         }
     }
 
@@ -174,13 +177,19 @@ class SealRulesTest {
             }
             List<BatchRecord> sealRecords = d.sealRecords();
             assertThat(sealRecords).hasSize(10);
-            assertThat(sealRecords.stream().map(BatchRecord::getBatchId).collect(Collectors.toSet())).hasSize(10);
-            Map<String, List<BatchItem>> byBatch = d.batchRecords().stream().filter(r -> r.getItem() != null)
-                    .collect(Collectors.groupingBy(BatchRecord::getBatchId, Collectors.mapping(BatchRecord::getItem, Collectors.toList())));
+            assertThat(sealRecords.stream().map(BatchRecord::getBatchId).collect(Collectors.toSet()))
+                    .hasSize(10);
+            Map<String, List<BatchItem>> byBatch = d.batchRecords().stream()
+                    .filter(r -> r.getItem() != null)
+                    .collect(Collectors.groupingBy(
+                            BatchRecord::getBatchId, Collectors.mapping(BatchRecord::getItem, Collectors.toList())));
             for (BatchRecord s : sealRecords) {
                 List<BatchItem> items = byBatch.get(s.getBatchId());
                 assertThat(s.getSeal().getCount()).isEqualTo(items.size());
-                assertThat(s.getSeal().getBytes()).isEqualTo(items.stream().mapToLong(BatchItem::getRequestBytes).sum());
+                assertThat(s.getSeal().getBytes())
+                        .isEqualTo(items.stream()
+                                .mapToLong(BatchItem::getRequestBytes)
+                                .sum());
             }
             assertThat(sealRecords.get(0).getBatchId()).matches("gemini-2\\.5-flash-generate-0-[0-9a-f]{8}-0");
             assertThat(sealRecords.get(9).getBatchId()).endsWith("-9");
@@ -189,23 +198,32 @@ class SealRulesTest {
 
     @Test
     void shouldSpreadAHotModelOverItsShardsByKeyAndKeepEachKeyInOneShard() {
-        try (AccumulatorDriver d = new AccumulatorDriver(Map.of("window.models.gemini-2.5-flash.shards", "4",
-                "window.max-requests", "1000"))) {
+        try (AccumulatorDriver d = new AccumulatorDriver(
+                Map.of("window.models.gemini-2.5-flash.shards", "4", "window.max-requests", "1000"))) {
             for (int i = 0; i < 200; i++) {
                 d.send("key-" + (i % 50), request(FLASH, "t" + i));
             }
             d.send("other", request("gemini-2.5-pro", "x"));
 
-            Map<String, Set<String>> groupsByKey = d.batchRecords().stream().filter(r -> r.getItem() != null)
+            Map<String, Set<String>> groupsByKey = d.batchRecords().stream()
+                    .filter(r -> r.getItem() != null)
                     .filter(r -> r.getItem().getModel().equals(FLASH))
-                    .collect(Collectors.groupingBy(r -> new String(r.getItem().getKey().array()),
+                    .collect(Collectors.groupingBy(
+                            r -> new String(r.getItem().getKey().array()),
                             Collectors.mapping(BatchRecord::getGroupKey, Collectors.toSet())));
-            assertThat(groupsByKey.values()).allSatisfy(groups -> assertThat(groups).hasSize(1));
-            Set<String> groups = groupsByKey.values().stream().flatMap(Set::stream).collect(Collectors.toSet());
-            assertThat(groups).containsExactlyInAnyOrder(FLASH + "|GENERATE|0", FLASH + "|GENERATE|1", FLASH + "|GENERATE|2",
-                    FLASH + "|GENERATE|3");
-            assertThat(d.batchRecords().stream().filter(r -> r.getItem() != null).map(BatchRecord::getBatchId).distinct())
-                    .as("one open batch per shard plus the other model's").hasSize(5);
+            assertThat(groupsByKey.values())
+                    .allSatisfy(groups -> assertThat(groups).hasSize(1));
+            Set<String> groups =
+                    groupsByKey.values().stream().flatMap(Set::stream).collect(Collectors.toSet());
+            assertThat(groups)
+                    .containsExactlyInAnyOrder(
+                            FLASH + "|GENERATE|0", FLASH + "|GENERATE|1", FLASH + "|GENERATE|2", FLASH + "|GENERATE|3");
+            assertThat(d.batchRecords().stream()
+                            .filter(r -> r.getItem() != null)
+                            .map(BatchRecord::getBatchId)
+                            .distinct())
+                    .as("one open batch per shard plus the other model's")
+                    .hasSize(5);
             assertThat(d.items().get(200).getModel()).isEqualTo("gemini-2.5-pro");
         }
     }
@@ -216,7 +234,9 @@ class SealRulesTest {
             d.send("k1", request(FLASH, "a"));
             d.send("k2", request(FLASH, "caller-id", "b"));
 
-            assertThat(d.items()).extracting(BatchItem::getRequestId).containsExactly("genai.requests-0-0", "caller-id");
+            assertThat(d.items())
+                    .extracting(BatchItem::getRequestId)
+                    .containsExactly("genai.requests-0-0", "caller-id");
             assertThat(d.items().get(0).getSourceOffset()).isZero();
         }
     }

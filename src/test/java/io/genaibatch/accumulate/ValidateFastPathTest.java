@@ -2,6 +2,14 @@ package io.genaibatch.accumulate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.genaibatch.batch.JsonlLine;
+import io.genaibatch.kafka.RecordCodec;
+import io.genaibatch.kafka.RecordDecodingException;
+import io.genaibatch.kafka.ValueFormat;
+import io.genaibatch.records.BatchItem;
+import io.genaibatch.records.GenAiRequest;
+import io.genaibatch.records.Header;
+import io.genaibatch.records.RequestKind;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,15 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-
-import io.genaibatch.batch.JsonlLine;
-import io.genaibatch.kafka.RecordCodec;
-import io.genaibatch.kafka.RecordDecodingException;
-import io.genaibatch.kafka.ValueFormat;
-import io.genaibatch.records.BatchItem;
-import io.genaibatch.records.GenAiRequest;
-import io.genaibatch.records.Header;
-import io.genaibatch.records.RequestKind;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificDatumWriter;
@@ -35,7 +34,8 @@ import org.junit.jupiter.api.Test;
  */
 class ValidateFastPathTest {
     private static final RecordCodec<GenAiRequest> CODEC = RecordCodec.genAiRequest();
-    private static final RequestValidator.Source SOURCE = new RequestValidator.Source("genai.requests", 3, 1L << 33, 1_767_225_600_123L);
+    private static final RequestValidator.Source SOURCE =
+            new RequestValidator.Source("genai.requests", 3, 1L << 33, 1_767_225_600_123L);
     private static final String HEAD = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"";
     private static final String TAIL = "\"}]}]}";
 
@@ -65,7 +65,8 @@ class ValidateFastPathTest {
             "{\"contents\":[{\"parts\":[{\"text\":\"ctl \u0001\"}]}]}",
             "{\"contents\":[{\"parts\":[{\"text\":\"a\"}]}],\"tools\":{}}",
             "{\"content\":{\"parts\":[{\"text\":\"embed é\"}]},\"outputDimensionality\":768}",
-            "{\"contents\":[{\"parts\":[{\"text\":\"" + "deep ".repeat(2000) + "\"}]}]," + "\"labels\":" + "[".repeat(900) + "]".repeat(900) + "}",
+            "{\"contents\":[{\"parts\":[{\"text\":\"" + "deep ".repeat(2000) + "\"}]}]," + "\"labels\":"
+                    + "[".repeat(900) + "]".repeat(900) + "}",
             "{\"contents\":[{\"parts\":[{\"text\":\"a\"}]}],\"labels\":" + "[".repeat(1100) + "]".repeat(1100) + "}",
             // Invalid JSON of every kind the parser reports: the JSON check reads the request's bytes on the fast path
             // and the String on the plain one, and a rejection's message must not depend on which.
@@ -114,7 +115,8 @@ class ValidateFastPathTest {
             for (String json : REQUESTS) {
                 for (Map<String, String> metadata : List.of(Map.<String, String>of(), metadata(7))) {
                     for (String requestId : Arrays.asList(null, "req-1", "id \"quoted\" é\\", "")) {
-                        GenAiRequest request = new GenAiRequest(" models/gemini-2.5-flash", kind, json, metadata, requestId);
+                        GenAiRequest request =
+                                new GenAiRequest(" models/gemini-2.5-flash", kind, json, metadata, requestId);
                         fast += compare(CODEC.encode(request, ValueFormat.AVRO)) ? 1 : 0;
                         fast += compare(CODEC.encode(request, ValueFormat.JSON)) ? 1 : 0;
                     }
@@ -126,10 +128,18 @@ class ValidateFastPathTest {
 
     @Test
     void shouldValidateRequestsWhoseBytesAreNotWellFormedUtf8AsThePlainPath() {
-        byte[][] bad = {{(byte) 0xC3, 0x28}, {(byte) 0xC0, (byte) 0x80}, {(byte) 0xED, (byte) 0xA0}, {(byte) 0xFF, 0x41},
-                {(byte) 0x80, 0x41}, {(byte) 0xF4, (byte) 0x90}, {(byte) 0xE2, (byte) 0x82}};
+        byte[][] bad = {
+            {(byte) 0xC3, 0x28},
+            {(byte) 0xC0, (byte) 0x80},
+            {(byte) 0xED, (byte) 0xA0},
+            {(byte) 0xFF, 0x41},
+            {(byte) 0x80, 0x41},
+            {(byte) 0xF4, (byte) 0x90},
+            {(byte) 0xE2, (byte) 0x82}
+        };
         for (byte[] b : bad) {
-            byte[] value = CODEC.encode(new GenAiRequest("gemini-2.5-flash", RequestKind.GENERATE, HEAD + "a@@b" + TAIL, Map.of(), "r"),
+            byte[] value = CODEC.encode(
+                    new GenAiRequest("gemini-2.5-flash", RequestKind.GENERATE, HEAD + "a@@b" + TAIL, Map.of(), "r"),
                     ValueFormat.AVRO);
             int at = indexOf(value, "@@".getBytes(StandardCharsets.US_ASCII));
             value[at] = b[0];
@@ -137,7 +147,8 @@ class ValidateFastPathTest {
             assertThat(compare(value)).as("byte path for " + Arrays.toString(b)).isFalse();
         }
         // A request whose JSON has a raw invalid byte outside a string, too.
-        byte[] value = CODEC.encode(new GenAiRequest("gemini-2.5-flash", RequestKind.GENERATE, HEAD + "a" + TAIL + "@", Map.of(), "r"),
+        byte[] value = CODEC.encode(
+                new GenAiRequest("gemini-2.5-flash", RequestKind.GENERATE, HEAD + "a" + TAIL + "@", Map.of(), "r"),
                 ValueFormat.AVRO);
         value[indexOf(value, "@".getBytes(StandardCharsets.US_ASCII))] = (byte) 0xFE;
         compare(value);
@@ -148,8 +159,12 @@ class ValidateFastPathTest {
         Random random = new Random(7);
         List<byte[]> values = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
-            GenAiRequest request = new GenAiRequest(i % 5 == 0 ? "" : "m-" + i, RequestKind.values()[i % 2], HEAD + "é".repeat(i) + TAIL,
-                    metadata(i % 9), i % 3 == 0 ? null : "id-" + i);
+            GenAiRequest request = new GenAiRequest(
+                    i % 5 == 0 ? "" : "m-" + i,
+                    RequestKind.values()[i % 2],
+                    HEAD + "é".repeat(i) + TAIL,
+                    metadata(i % 9),
+                    i % 3 == 0 ? null : "id-" + i);
             values.add(CODEC.encode(request, ValueFormat.AVRO));
         }
         List<byte[]> all = new ArrayList<>(values);
@@ -166,10 +181,17 @@ class ValidateFastPathTest {
             }
         }
         // A map in two blocks, one of them with a negative count (legal Avro that Avro's own writer never writes).
-        all.add(concat(header(values.get(0)), new byte[] {4, 'm', '1', 0, 8}, "{\"a\"".getBytes(), new byte[] {3, 2, 'k', 2, 'v', 0, 0}));
-        all.add(concat(header(values.get(0)), new byte[] {4, 'm', '1', 0, 4}, "{}".getBytes(), new byte[] {2, 2, 'k', 2, 'v', 2, 2, 'j', 2, 'w', 0, 0}));
+        all.add(concat(header(values.get(0)), new byte[] {4, 'm', '1', 0, 8}, "{\"a\"".getBytes(), new byte[] {
+            3, 2, 'k', 2, 'v', 0, 0
+        }));
+        all.add(concat(header(values.get(0)), new byte[] {4, 'm', '1', 0, 4}, "{}".getBytes(), new byte[] {
+            2, 2, 'k', 2, 'v', 2, 2, 'j', 2, 'w', 0, 0
+        }));
         // A varint written in more bytes than needed (legal, unusual).
-        all.add(concat(header(values.get(0)), new byte[] {(byte) 0x84, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0, 'm', '1', 0, 4}, "{}".getBytes(),
+        all.add(concat(
+                header(values.get(0)),
+                new byte[] {(byte) 0x84, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0, 'm', '1', 0, 4},
+                "{}".getBytes(),
                 new byte[] {0, 0}));
         all.add(concat(header(values.get(0)), new byte[] {4, 'm', '1', 4, 4}, "{}".getBytes(), new byte[] {0, 0}));
         all.add(concat(header(values.get(0)), new byte[] {4, 'm', '1', 0, 4}, "{}".getBytes(), new byte[] {0, 4}));
@@ -181,10 +203,12 @@ class ValidateFastPathTest {
             assertThat(found).isEqualTo(expected);
             if (found instanceof GenAiRequest request) {
                 GenAiRequest e = (GenAiRequest) expected;
-                assertThat(new ArrayList<>(request.getMetadata().entrySet())).isEqualTo(new ArrayList<>(e.getMetadata().entrySet()));
+                assertThat(new ArrayList<>(request.getMetadata().entrySet()))
+                        .isEqualTo(new ArrayList<>(e.getMetadata().entrySet()));
                 int length = decoder.utf8Length(request.getRequest());
                 if (length >= 0) {
-                    assertThat(Arrays.copyOfRange(decoder.utf8Bytes(), decoder.utf8Offset(), decoder.utf8Offset() + length))
+                    assertThat(Arrays.copyOfRange(
+                                    decoder.utf8Bytes(), decoder.utf8Offset(), decoder.utf8Offset() + length))
                             .isEqualTo(request.getRequest().getBytes(StandardCharsets.UTF_8));
                 }
                 assertThat(decoder.utf8Length(new String(request.getRequest()))).isEqualTo(-1);
@@ -195,9 +219,28 @@ class ValidateFastPathTest {
     @Test
     void shouldJudgeUtf8AsAStringRoundTripDoes() {
         Random random = new Random(11);
-        byte[] pool = {0x41, 0x7F, (byte) 0x80, (byte) 0xBF, (byte) 0xC0, (byte) 0xC1, (byte) 0xC2, (byte) 0xDF, (byte) 0xE0,
-                (byte) 0xA0, (byte) 0x9F, (byte) 0xED, (byte) 0xEF, (byte) 0xF0, (byte) 0x90, (byte) 0x8F, (byte) 0xF4,
-                (byte) 0xF5, (byte) 0xFF, 0x00};
+        byte[] pool = {
+            0x41,
+            0x7F,
+            (byte) 0x80,
+            (byte) 0xBF,
+            (byte) 0xC0,
+            (byte) 0xC1,
+            (byte) 0xC2,
+            (byte) 0xDF,
+            (byte) 0xE0,
+            (byte) 0xA0,
+            (byte) 0x9F,
+            (byte) 0xED,
+            (byte) 0xEF,
+            (byte) 0xF0,
+            (byte) 0x90,
+            (byte) 0x8F,
+            (byte) 0xF4,
+            (byte) 0xF5,
+            (byte) 0xFF,
+            0x00
+        };
         for (int i = 0; i < 200_000; i++) {
             byte[] b = new byte[random.nextInt(20)];
             for (int k = 0; k < b.length; k++) {
@@ -206,8 +249,11 @@ class ValidateFastPathTest {
             int offset = b.length == 0 ? 0 : random.nextInt(b.length);
             int length = b.length - offset == 0 ? 0 : random.nextInt(b.length - offset + 1);
             byte[] slice = Arrays.copyOfRange(b, offset, offset + length);
-            boolean roundTrips = Arrays.equals(new String(slice, StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8), slice);
-            assertThat(RequestDecoder.isWellFormedUtf8(b, offset, length)).as(Arrays.toString(slice)).isEqualTo(roundTrips);
+            boolean roundTrips =
+                    Arrays.equals(new String(slice, StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8), slice);
+            assertThat(RequestDecoder.isWellFormedUtf8(b, offset, length))
+                    .as(Arrays.toString(slice))
+                    .isEqualTo(roundTrips);
         }
         byte[] ascii = (HEAD + "x".repeat(100) + TAIL).getBytes(StandardCharsets.UTF_8);
         assertThat(RequestDecoder.isWellFormedUtf8(ascii, 3, ascii.length - 3)).isTrue();
@@ -217,21 +263,40 @@ class ValidateFastPathTest {
 
     @Test
     void shouldEncodeEveryItemAsAvrosWriter() throws IOException {
-        List<List<Header>> headers = List.of(List.of(), List.of(new Header("trace", ByteBuffer.wrap("t".getBytes())), new Header("nil", null),
-                new Header("é", ByteBuffer.wrap(new byte[0])), new Header("", ByteBuffer.wrap(new byte[] {1, 2, 3}, 1, 2).slice())));
+        List<List<Header>> headers = List.of(
+                List.of(),
+                List.of(
+                        new Header("trace", ByteBuffer.wrap("t".getBytes())),
+                        new Header("nil", null),
+                        new Header("é", ByteBuffer.wrap(new byte[0])),
+                        new Header(
+                                "", ByteBuffer.wrap(new byte[] {1, 2, 3}, 1, 2).slice())));
         for (String json : REQUESTS) {
             for (List<Header> h : headers) {
                 for (Map<String, String> metadata : List.of(Map.<String, String>of(), metadata(5))) {
-                    BatchItem item = BatchItem.newBuilder().setRequestId("req-ü-1").setKey(ByteBuffer.wrap(new byte[] {0, (byte) 0xFF, 7}))
-                            .setHeaders(h).setMetadata(metadata).setModel("gemini-2.5-flash").setKind(RequestKind.EMBED)
-                            .setRequest(json).setRequestBytes(-5).setSourceTopic("t").setSourcePartition(-1).setSourceOffset(Long.MAX_VALUE)
-                            .setReceivedAt(Instant.ofEpochMilli(-1)).build();
+                    BatchItem item = BatchItem.newBuilder()
+                            .setRequestId("req-ü-1")
+                            .setKey(ByteBuffer.wrap(new byte[] {0, (byte) 0xFF, 7}))
+                            .setHeaders(h)
+                            .setMetadata(metadata)
+                            .setModel("gemini-2.5-flash")
+                            .setKind(RequestKind.EMBED)
+                            .setRequest(json)
+                            .setRequestBytes(-5)
+                            .setSourceTopic("t")
+                            .setSourcePartition(-1)
+                            .setSourceOffset(Long.MAX_VALUE)
+                            .setReceivedAt(Instant.ofEpochMilli(-1))
+                            .build();
                     byte[] expected = writer(item);
                     assertThat(new PreparedItem.Encoder().prepare(item).datum()).isEqualTo(expected);
                     byte[] utf8 = concat(new byte[] {9, 9}, json.getBytes(StandardCharsets.UTF_8), new byte[] {9});
                     int length = json.getBytes(StandardCharsets.UTF_8).length;
                     if (new String(utf8, 2, length, StandardCharsets.UTF_8).equals(json)) {
-                        assertThat(new PreparedItem.Encoder().prepare(item, utf8, 2, length).datum()).isEqualTo(expected);
+                        assertThat(new PreparedItem.Encoder()
+                                        .prepare(item, utf8, 2, length)
+                                        .datum())
+                                .isEqualTo(expected);
                     }
                 }
             }
@@ -239,20 +304,26 @@ class ValidateFastPathTest {
         // Items with a null where the schema has none still fail in Avro's writer, as before.
         BatchItem broken = new BatchItem();
         Object expected = decodeOrMessage(() -> writer(broken));
-        assertThat(decodeOrMessage(() -> new PreparedItem.Encoder().prepare(broken))).isEqualTo(expected).isInstanceOf(String.class);
+        assertThat(decodeOrMessage(() -> new PreparedItem.Encoder().prepare(broken)))
+                .isEqualTo(expected)
+                .isInstanceOf(String.class);
     }
 
     @Test
     void shouldSizeALineFromItsUtf8LengthAsFromItsText() {
         for (String id : List.of("req-1", "", "a\"b", "back\\slash", "tab\t", "é", "del\u007F", "🌍")) {
             for (String json : List.of("{}", HEAD + "Grüße 🌍" + TAIL)) {
-                assertThat(JsonlLine.size(id, json.getBytes(StandardCharsets.UTF_8).length)).as(id).isEqualTo(JsonlLine.size(id, json));
+                assertThat(JsonlLine.size(id, json.getBytes(StandardCharsets.UTF_8).length))
+                        .as(id)
+                        .isEqualTo(JsonlLine.size(id, json));
                 assertThat(JsonlLine.size(id, json)).isEqualTo(JsonlLine.bytes(id, json).length);
             }
         }
         // An id Jackson cannot quote fails the same way in both.
-        assertThat(decodeOrMessage(() -> JsonlLine.size("\ud800", 2))).isEqualTo(decodeOrMessage(() -> JsonlLine.size("\ud800", "{}")))
-                .asString().startsWith("java.lang.IllegalArgumentException");
+        assertThat(decodeOrMessage(() -> JsonlLine.size("\ud800", 2)))
+                .isEqualTo(decodeOrMessage(() -> JsonlLine.size("\ud800", "{}")))
+                .asString()
+                .startsWith("java.lang.IllegalArgumentException");
     }
 
     /**
@@ -282,7 +353,8 @@ class ValidateFastPathTest {
         try {
             GenAiRequest request = CODEC.decode(value);
             BatchItem item = plainValidator.validate(key, request, headers, SOURCE, m -> 10_000);
-            assertThat(item.getRequestBytes()).isEqualTo(JsonlLine.size(io.genaibatch.batch.LineKey.of(item), item.getRequest()));
+            assertThat(item.getRequestBytes())
+                    .isEqualTo(JsonlLine.size(io.genaibatch.batch.LineKey.of(item), item.getRequest()));
             plain = List.of(item, item.getRequestBytes(), ByteBuffer.wrap(writer(item)));
         } catch (RecordDecodingException e) {
             plain = "undecodable: " + e.getMessage();

@@ -1,27 +1,25 @@
 package io.genaibatch.accumulate;
 
-import static org.assertj.core.api.Assertions.tuple;
-import io.genaibatch.batch.ErrorCode;
-import org.apache.kafka.streams.test.TestRecord;
-import io.genaibatch.records.GenAiResponse;
-import io.genaibatch.records.ResponseStatus;
-
 import static io.genaibatch.accumulate.AccumulatorDriver.policy;
 import static io.genaibatch.accumulate.AccumulatorDriver.request;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-
+import io.genaibatch.batch.ErrorCode;
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.BatchRecord;
 import io.genaibatch.records.BatchSeal;
 import io.genaibatch.records.GenAiRequest;
+import io.genaibatch.records.GenAiResponse;
+import io.genaibatch.records.ResponseStatus;
 import io.genaibatch.records.SealReason;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
 
 class WindowConfigChangeTest {
@@ -61,7 +59,9 @@ class WindowConfigChangeTest {
             d.setPolicy("*", policy().setMaxWaitMs(20_000L).build());
             d.tick();
 
-            assertThat(d.seals()).singleElement().satisfies(seal -> assertThat(seal.getReason()).isEqualTo(SealReason.MAX_WAIT));
+            assertThat(d.seals())
+                    .singleElement()
+                    .satisfies(seal -> assertThat(seal.getReason()).isEqualTo(SealReason.MAX_WAIT));
         }
     }
 
@@ -75,7 +75,9 @@ class WindowConfigChangeTest {
             for (int i = 3; i <= 5; i++) {
                 d.send("k" + i, request(FLASH, "t" + i));
             }
-            assertThat(d.seals()).singleElement().satisfies(seal -> assertThat(seal.getCount()).isEqualTo(5));
+            assertThat(d.seals())
+                    .singleElement()
+                    .satisfies(seal -> assertThat(seal.getCount()).isEqualTo(5));
         }
     }
 
@@ -93,7 +95,9 @@ class WindowConfigChangeTest {
             d.send("k1", request(FLASH, "a"));
             d.send("k2", request(FLASH, "b"));
 
-            assertThat(d.seals()).singleElement().satisfies(seal -> assertThat(seal.getCount()).isEqualTo(2));
+            assertThat(d.seals())
+                    .singleElement()
+                    .satisfies(seal -> assertThat(seal.getCount()).isEqualTo(2));
         }
     }
 
@@ -121,7 +125,8 @@ class WindowConfigChangeTest {
                     "window.max-requests", "9",
                     "window.models.gemini-2.5-flash.max-requests", "8",
                     "window.models.gemini-2.5-flash.max-wait", "7m")));
-            var store = d.driver.<String, io.genaibatch.records.WindowPolicy>getKeyValueStore(AccumulatorTopology.WINDOW_POLICY_STORE);
+            var store = d.driver.<String, io.genaibatch.records.WindowPolicy>getKeyValueStore(
+                    AccumulatorTopology.WINDOW_POLICY_STORE);
 
             EffectivePolicy flash = policies.resolve(FLASH, store::get);
             assertThat(flash.maxWait()).isEqualTo(Duration.ofMinutes(5));
@@ -156,31 +161,51 @@ class WindowConfigChangeTest {
             bad.setRequest("{\"contents\": []}");
             d.send("bad", bad);
             d.advance(Duration.ofMinutes(5));
-            assertThat(d.items()).as("only the enabled model is batched").allSatisfy(i -> assertThat(i.getModel()).isEqualTo(PRO));
+            assertThat(d.items())
+                    .as("only the enabled model is batched")
+                    .allSatisfy(i -> assertThat(i.getModel()).isEqualTo(PRO));
             assertThat(d.items()).hasSize(6);
             assertThat(d.counters.snapshot()).containsEntry("requests.held", 7L);
-            assertThat(d.responses()).as("a disabled model's bad request is still rejected at once").singleElement()
-                    .satisfies(r -> assertThat(r.value().getError().getCode()).isEqualTo(ErrorCode.EMPTY_CONTENTS.code()));
-            assertThat(heldPointers(d)).as("held: a pointer per request, in offset order, no payload")
-                    .containsExactly(HeldRequests.storeKey(FLASH, 0), HeldRequests.storeKey(FLASH, 2), HeldRequests.storeKey(FLASH, 4),
-                            HeldRequests.storeKey(FLASH, 6), HeldRequests.storeKey(FLASH, 8), HeldRequests.storeKey(FLASH, 10),
+            assertThat(d.responses())
+                    .as("a disabled model's bad request is still rejected at once")
+                    .singleElement()
+                    .satisfies(
+                            r -> assertThat(r.value().getError().getCode()).isEqualTo(ErrorCode.EMPTY_CONTENTS.code()));
+            assertThat(heldPointers(d))
+                    .as("held: a pointer per request, in offset order, no payload")
+                    .containsExactly(
+                            HeldRequests.storeKey(FLASH, 0),
+                            HeldRequests.storeKey(FLASH, 2),
+                            HeldRequests.storeKey(FLASH, 4),
+                            HeldRequests.storeKey(FLASH, 6),
+                            HeldRequests.storeKey(FLASH, 8),
+                            HeldRequests.storeKey(FLASH, 10),
                             HeldRequests.storeKey(FLASH, 12));
 
             d.setPolicy(FLASH, policy().setEnabled(true).build());
             d.send("f6", request(FLASH, "f-6", "t")); // arrives before the release: must queue behind the held ones
             d.tick(); // refresh, then release
 
-            List<String> flashIds = d.items().stream().filter(i -> i.getModel().equals(FLASH)).map(BatchItem::getRequestId).toList();
-            assertThat(flashIds).containsExactly("f-0", "f-1", "f-2", "f-3", "f-4", "f-5", "genai.requests-0-12", "f-6");
-            List<BatchSeal> flashSeals = d.seals().stream().filter(s -> s.getModel().equals(FLASH)).toList();
-            assertThat(flashSeals).hasSize(2).allSatisfy(s -> assertThat(s.getCount()).isEqualTo(4));
+            List<String> flashIds = d.items().stream()
+                    .filter(i -> i.getModel().equals(FLASH))
+                    .map(BatchItem::getRequestId)
+                    .toList();
+            assertThat(flashIds)
+                    .containsExactly("f-0", "f-1", "f-2", "f-3", "f-4", "f-5", "genai.requests-0-12", "f-6");
+            List<BatchSeal> flashSeals =
+                    d.seals().stream().filter(s -> s.getModel().equals(FLASH)).toList();
+            assertThat(flashSeals)
+                    .hasSize(2)
+                    .allSatisfy(s -> assertThat(s.getCount()).isEqualTo(4));
             assertThat(d.responses()).as("nothing held is rejected at release").isEmpty();
             assertThat(heldPointers(d)).isEmpty();
 
             // Released: the next request goes straight through, no pointer and no read of genai.requests
             int reads = d.heldReads.size();
             d.send("f7", request(FLASH, "f-7", "t"));
-            assertThat(d.items()).last().satisfies(i -> assertThat(i.getRequestId()).isEqualTo("f-7"));
+            assertThat(d.items())
+                    .last()
+                    .satisfies(i -> assertThat(i.getRequestId()).isEqualTo("f-7"));
             d.tick();
             assertThat(d.heldReads).hasSize(reads);
         }
@@ -188,7 +213,8 @@ class WindowConfigChangeTest {
 
     @Test
     void shouldReleaseAtMostTheBoundPerPunctuationAndKeepLaterArrivalsBehind() {
-        try (AccumulatorDriver d = new AccumulatorDriver(Map.of("window.max-requests", "100", "window.max-wait", "1h"), null, 3)) {
+        try (AccumulatorDriver d =
+                new AccumulatorDriver(Map.of("window.max-requests", "100", "window.max-wait", "1h"), null, 3)) {
             d.setPolicy(FLASH, policy().setEnabled(false).build());
             d.tick();
             for (int i = 0; i < 7; i++) {
@@ -204,7 +230,8 @@ class WindowConfigChangeTest {
             assertThat(requestIds(d)).containsExactly("f-0", "f-1", "f-2", "f-3", "f-4", "f-5");
             d.tick();
             assertThat(requestIds(d)).containsExactly("f-0", "f-1", "f-2", "f-3", "f-4", "f-5", "f-6", "f-7");
-            assertThat(d.heldReads).as("each read asks for the oldest pointers, at most 3")
+            assertThat(d.heldReads)
+                    .as("each read asks for the oldest pointers, at most 3")
                     .containsExactly(List.of(0L, 1L, 2L), List.of(3L, 4L, 5L), List.of(6L, 7L));
             assertThat(heldPointers(d)).isEmpty();
         }
@@ -212,7 +239,8 @@ class WindowConfigChangeTest {
 
     @Test
     void shouldAnswerAHeldRequestDeletedByRetentionWithAnErrorAndReleaseTheRest() {
-        try (AccumulatorDriver d = new AccumulatorDriver(Map.of("window.max-requests", "100", "window.max-wait", "1h"))) {
+        try (AccumulatorDriver d =
+                new AccumulatorDriver(Map.of("window.max-requests", "100", "window.max-wait", "1h"))) {
             d.setPolicy(FLASH, policy().setEnabled(false).build());
             d.tick();
             for (int i = 0; i < 4; i++) {
@@ -226,20 +254,40 @@ class WindowConfigChangeTest {
             assertThat(requestIds(d)).containsExactly("f-2", "f-3");
             assertThat(d.counters.snapshot()).containsEntry("requests.held.lost", 2L);
             List<TestRecord<byte[], GenAiResponse>> responses = d.responses();
-            assertThat(responses).as("one ERROR response per lost request, under its key")
-                    .extracting(r -> new String(r.key()), r -> r.value().getStatus(), r -> r.value().getError().getCode(),
-                            r -> r.value().getRequestId(), r -> r.value().getModel())
+            assertThat(responses)
+                    .as("one ERROR response per lost request, under its key")
+                    .extracting(
+                            r -> new String(r.key()),
+                            r -> r.value().getStatus(),
+                            r -> r.value().getError().getCode(),
+                            r -> r.value().getRequestId(),
+                            r -> r.value().getModel())
                     .containsExactly(
-                            tuple("f0", ResponseStatus.ERROR, ErrorCode.HELD_REQUEST_LOST.code(), "genai.requests-0-0", FLASH),
-                            tuple("f1", ResponseStatus.ERROR, ErrorCode.HELD_REQUEST_LOST.code(), "genai.requests-0-1", FLASH));
-            assertThat(responses.get(0).value().getError().getMessage()).contains("retention").contains("publish it again");
-            assertThat(heldPointers(d)).as("the lost ones' pointers are dropped too").isEmpty();
+                            tuple(
+                                    "f0",
+                                    ResponseStatus.ERROR,
+                                    ErrorCode.HELD_REQUEST_LOST.code(),
+                                    "genai.requests-0-0",
+                                    FLASH),
+                            tuple(
+                                    "f1",
+                                    ResponseStatus.ERROR,
+                                    ErrorCode.HELD_REQUEST_LOST.code(),
+                                    "genai.requests-0-1",
+                                    FLASH));
+            assertThat(responses.get(0).value().getError().getMessage())
+                    .contains("retention")
+                    .contains("publish it again");
+            assertThat(heldPointers(d))
+                    .as("the lost ones' pointers are dropped too")
+                    .isEmpty();
         }
     }
 
     @Test
     void shouldAnswerAHeldRequestThatFailsUnexpectedlyWhenReleasedAndReleaseTheOnesBehindIt() {
-        try (AccumulatorDriver d = new AccumulatorDriver(Map.of("window.max-requests", "100", "window.max-wait", "1h"))) {
+        try (AccumulatorDriver d =
+                new AccumulatorDriver(Map.of("window.max-requests", "100", "window.max-wait", "1h"))) {
             d.setPolicy(FLASH, policy().setEnabled(false).build());
             d.tick();
             for (int i = 0; i < 3; i++) {
@@ -255,8 +303,10 @@ class WindowConfigChangeTest {
                 assertThat(new String(r.key())).isEqualTo("f1");
                 assertThat(r.value().getStatus()).isEqualTo(ResponseStatus.ERROR);
                 assertThat(r.value().getError().getCode()).isEqualTo(ErrorCode.HELD_REQUEST_LOST.code());
-                assertThat(r.value().getError().getMessage()).contains("boom while released")
-                        .as("published again it fails the same way").doesNotContain("publish it again");
+                assertThat(r.value().getError().getMessage())
+                        .contains("boom while released")
+                        .as("published again it fails the same way")
+                        .doesNotContain("publish it again");
             });
             assertThat(heldPointers(d)).isEmpty();
         }
@@ -264,7 +314,8 @@ class WindowConfigChangeTest {
 
     @Test
     void shouldNotTellAHeldRequestThatNoLongerPassesValidationToPublishItAgainButWhatRefusesIt() {
-        try (AccumulatorDriver d = new AccumulatorDriver(Map.of("window.max-requests", "100", "window.max-wait", "1h"))) {
+        try (AccumulatorDriver d =
+                new AccumulatorDriver(Map.of("window.max-requests", "100", "window.max-wait", "1h"))) {
             d.setPolicy(FLASH, policy().setEnabled(false).build());
             d.tick();
             d.send("f0", request(FLASH, "f-0", "t"));
@@ -279,8 +330,11 @@ class WindowConfigChangeTest {
                 assertThat(new String(r.key())).isEqualTo("f0");
                 assertThat(r.value().getError().getCode()).isEqualTo(ErrorCode.HELD_REQUEST_LOST.code());
                 assertThat(r.value().getError().getMessage())
-                        .as("says what refuses it now").contains(ErrorCode.UNKNOWN_MODEL.code()).contains("models.allowed")
-                        .as("published again it is refused the same way").doesNotContain("publish it again");
+                        .as("says what refuses it now")
+                        .contains(ErrorCode.UNKNOWN_MODEL.code())
+                        .contains("models.allowed")
+                        .as("published again it is refused the same way")
+                        .doesNotContain("publish it again");
             });
             assertThat(heldPointers(d)).isEmpty();
         }
@@ -288,12 +342,13 @@ class WindowConfigChangeTest {
 
     @Test
     void shouldStillAnswerLostHeldRequestsWhenTheReleaseFailsPartWayAndRetryTheRest() {
-        try (AccumulatorDriver d = new AccumulatorDriver(Map.of("window.max-requests", "100", "window.max-wait", "1h"))) {
+        try (AccumulatorDriver d =
+                new AccumulatorDriver(Map.of("window.max-requests", "100", "window.max-wait", "1h"))) {
             d.setPolicy(FLASH, policy().setEnabled(false).build());
             d.setPolicy(PRO, policy().setEnabled(false).build());
             d.tick();
             d.send("f0", request(FLASH, "f-0", "t")); // offset 0: deleted by retention before release
-            d.send("p1", request(PRO, "p-1", "t"));   // offset 1: its read fails once
+            d.send("p1", request(PRO, "p-1", "t")); // offset 1: its read fails once
             d.deleteRequestsBefore(1);
             d.failHeldReadsOf(1);
 
@@ -301,8 +356,10 @@ class WindowConfigChangeTest {
             d.setPolicy(FLASH, policy().setEnabled(true).build());
             d.setPolicy(PRO, policy().setEnabled(true).build());
             d.tick();
-            assertThat(d.responses()).as("the lost one is answered in the same transaction as its pointer's delete")
-                    .extracting(r -> new String(r.key()), r -> r.value().getError().getCode())
+            assertThat(d.responses())
+                    .as("the lost one is answered in the same transaction as its pointer's delete")
+                    .extracting(
+                            r -> new String(r.key()), r -> r.value().getError().getCode())
                     .containsExactly(tuple("f0", ErrorCode.HELD_REQUEST_LOST.code()));
             assertThat(heldPointers(d)).as("PRO stays held").hasSize(1);
             assertThat(d.items()).isEmpty();
@@ -364,7 +421,10 @@ class WindowConfigChangeTest {
             d.tick();
 
             List<BatchRecord> records = d.batchRecords();
-            assertThat(records).extracting(r -> r.getSeal() == null ? "item " + r.getItem().getRequestId() : "seal " + r.getSeal().getCount())
+            assertThat(records)
+                    .extracting(r -> r.getSeal() == null
+                            ? "item " + r.getItem().getRequestId()
+                            : "seal " + r.getSeal().getCount())
                     .containsExactly("item small", "seal 1", "item big", "seal 1");
             assertThat(records.get(3).getSeal().getReason()).isEqualTo(SealReason.MAX_BYTES);
             assertThat(records.get(3).getSeal().getBytes()).isEqualTo(big);

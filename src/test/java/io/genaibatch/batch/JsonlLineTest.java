@@ -3,13 +3,12 @@ package io.genaibatch.batch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.charset.StandardCharsets;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class JsonlLineTest {
 
@@ -29,7 +28,8 @@ class JsonlLineTest {
         assertThat(bytes[bytes.length - 1]).isEqualTo((byte) '\n');
         JsonNode parsed = new ObjectMapper().readTree(bytes);
         assertThat(parsed.get("key").textValue()).isEqualTo(key);
-        assertThat(parsed.get("request").toString()).isEqualTo(new ObjectMapper().readTree(request).toString());
+        assertThat(parsed.get("request").toString())
+                .isEqualTo(new ObjectMapper().readTree(request).toString());
     }
 
     @Test

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
 
@@ -15,8 +14,9 @@ class LineageTest {
 
     @Test
     void aChildAndItsDecisionSurviveTheHeader() {
-        Lineage split = Lineage.root("b-1").child("b-1", 2, "JOB_EXPIRED",
-                new Lineage.ItemsRange("b-1", 3, 100, 250)).decided(Lineage.SPLIT, Lineage.splitIds("b-1.s0"));
+        Lineage split = Lineage.root("b-1")
+                .child("b-1", 2, "JOB_EXPIRED", new Lineage.ItemsRange("b-1", 3, 100, 250))
+                .decided(Lineage.SPLIT, Lineage.splitIds("b-1.s0"));
         RecordHeaders headers = new RecordHeaders();
         split.addTo(headers);
 
@@ -52,7 +52,9 @@ class LineageTest {
         assertEquals(null, read.child("b-2", 2, "RESULT_MISSING", null).publishedThroughKey());
         String before = "{\"root\":\"b-2\",\"attempt\":1,\"copied\":{\"count\":1,\"bytes\":9,"
                 + "\"reasons\":\"RESULT_MISSING\"}}";
-        assertEquals(null, Lineage.parse(before.getBytes(StandardCharsets.UTF_8)).publishedThroughKey(),
+        assertEquals(
+                null,
+                Lineage.parse(before.getBytes(StandardCharsets.UTF_8)).publishedThroughKey(),
                 "a header written before the key existed");
     }
 
@@ -65,7 +67,8 @@ class LineageTest {
 
     @Test
     void aHeaderThatIsNotALineageIsRefusedWithWhatWasFound() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> Lineage.parse("{\"attempt\": 2}".getBytes(StandardCharsets.UTF_8)));
         assertTrue(e.getMessage().contains("\"root\""), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Lineage.parse("nope".getBytes(StandardCharsets.UTF_8)));

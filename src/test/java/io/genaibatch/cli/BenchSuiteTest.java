@@ -4,14 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 
 class BenchSuiteTest {
 
     @Test
     void readsTheFiguresOfTheLastResultLineOfItsOwnBenchmark() {
-        String output = String.join("\n",
+        String output = String.join(
+                "\n",
                 "median   one-hop 100 rec/s",
                 "RESULT accumulate: one-hop ratio 0.10, two-hop ratio 0.20",
                 "RESULT latency: max ratio 9.00",
@@ -25,8 +25,8 @@ class BenchSuiteTest {
 
     @Test
     void readsSecondsAsTheirUnit() {
-        List<BenchSuite.Row> rows = BenchSuite.figures("submit-poll",
-                "RESULT submit-poll: kafka-copy ratio 2.9, succeeded-to-published 12.5 s\n", 0);
+        List<BenchSuite.Row> rows = BenchSuite.figures(
+                "submit-poll", "RESULT submit-poll: kafka-copy ratio 2.9, succeeded-to-published 12.5 s\n", 0);
 
         assertThat(rows.get(1).figure()).isEqualTo("succeeded-to-published");
         assertThat(rows.get(1).value()).contains(12.5);
@@ -47,7 +47,8 @@ class BenchSuiteTest {
     void theTableSaysWhetherEachTargetIsMet() {
         List<BenchSuite.Row> rows = new ArrayList<>();
         rows.addAll(BenchSuite.figures("accumulate", "RESULT accumulate: one-hop ratio 0.33, two-hop ratio 0.81", 0));
-        rows.addAll(BenchSuite.figures("submit-poll", "RESULT submit-poll: kafka-copy ratio 3.5, succeeded-to-published 8 s", 0));
+        rows.addAll(BenchSuite.figures(
+                "submit-poll", "RESULT submit-poll: kafka-copy ratio 3.5, succeeded-to-published 8 s", 0));
         rows.addAll(BenchSuite.figures("jobs-history", "", 1));
 
         assertThat(BenchSuite.table(rows)).isEqualTo("""
@@ -65,8 +66,11 @@ class BenchSuiteTest {
     void everyBenchmarkOfTheSuiteIsABenchSubcommand() {
         var bench = Main.newCommandLine().getSubcommands().get("bench").getSubcommands();
 
-        assertThat(BenchSuite.SHORT).extracting(BenchSuite.Run::name).allSatisfy(name -> assertThat(bench).containsKey(name));
-        assertThat(BenchSuite.SHORT).extracting(BenchSuite.Run::name)
+        assertThat(BenchSuite.SHORT)
+                .extracting(BenchSuite.Run::name)
+                .allSatisfy(name -> assertThat(bench).containsKey(name));
+        assertThat(BenchSuite.SHORT)
+                .extracting(BenchSuite.Run::name)
                 .containsExactly("accumulate", "submit-poll", "jobs-history", "latency");
     }
 
@@ -85,6 +89,7 @@ class BenchSuiteTest {
 
         assertThat(result.exitCode()).isZero();
         assertThat(result.out()).contains("--only");
-        BenchSuite.SHORT.forEach(run -> assertThat(result.out()).contains(run.name() + " " + String.join(" ", run.args())));
+        BenchSuite.SHORT.forEach(
+                run -> assertThat(result.out()).contains(run.name() + " " + String.join(" ", run.args())));
     }
 }

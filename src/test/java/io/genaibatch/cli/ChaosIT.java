@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.time.Duration;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,16 +17,32 @@ class ChaosIT {
     @Test
     void shouldLoseDoubleAndMisattributeNothingWhileRolesAreKilledAndTheEmulatorRestarts(@TempDir Path dir)
             throws Exception {
-        try (JarProcess chaos = JarProcess.start(dir, "chaos", "--requests", "1500", "--kills", "6",
-                "--emulator-restarts", "1", "--timeout", "8m", "--seed", "11", "--work-dir",
+        try (JarProcess chaos = JarProcess.start(
+                dir,
+                "chaos",
+                "--requests",
+                "1500",
+                "--kills",
+                "6",
+                "--emulator-restarts",
+                "1",
+                "--timeout",
+                "8m",
+                "--seed",
+                "11",
+                "--work-dir",
                 dir.resolve("chaos").toString())) {
             int exit = chaos.waitFor(Duration.ofMinutes(10));
 
             assertThat(exit).as(chaos.describe()).isZero();
-            assertThat(chaos.stdout()).contains("kills -9          6 {accumulate=2, poll=2, submit=2}")
-                    .contains("missing           0").contains("duplicated        0")
-                    .contains("misattributed     0").contains("0 created more than once")
-                    .contains("responses         {SUCCEEDED=1500}").contains("Chaos OK");
+            assertThat(chaos.stdout())
+                    .contains("kills -9          6 {accumulate=2, poll=2, submit=2}")
+                    .contains("missing           0")
+                    .contains("duplicated        0")
+                    .contains("misattributed     0")
+                    .contains("0 created more than once")
+                    .contains("responses         {SUCCEEDED=1500}")
+                    .contains("Chaos OK");
         }
     }
 }

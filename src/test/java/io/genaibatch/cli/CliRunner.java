@@ -1,16 +1,15 @@
 package io.genaibatch.cli;
 
+import io.genaibatch.kafka.KafkaCluster;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
-
-import io.genaibatch.kafka.KafkaCluster;
 import picocli.CommandLine;
 
 /** Runs the real command line in this JVM and captures what it prints, as a user would see it. */
 final class CliRunner {
-    record Result(int exitCode, String out, String err) { }
+    record Result(int exitCode, String out, String err) {}
 
     static Result run(String... args) {
         return run(System.getenv(), args);

@@ -2,13 +2,12 @@ package io.genaibatch.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.logging.log4j.core.LoggerContext;
 import org.junit.jupiter.api.AfterEach;
@@ -34,13 +33,14 @@ class CommandLoggingTest {
     void shouldKeepTheBrokersRetriableOutOfOrderSequenceErrorOffTheConsoleButInTheFile(@TempDir Path dir)
             throws Exception {
         Path file = dir.resolve("logs").resolve("genai-batch.log");
-        CommandLogging.apply(new CommandLogging.Setup(CommandLogging.Format.TEXT, file, CommandLogging.Console.ERRORS),
-                console);
+        CommandLogging.apply(
+                new CommandLogging.Setup(CommandLogging.Format.TEXT, file, CommandLogging.Console.ERRORS), console);
 
         outOfOrderSequence();
 
         assertThat(console()).isEmpty();
-        assertThat(Files.readString(file)).contains("Error processing append operation on partition")
+        assertThat(Files.readString(file))
+                .contains("Error processing append operation on partition")
                 .contains("OutOfOrderSequenceException: Out of order sequence number");
     }
 
@@ -48,36 +48,43 @@ class CommandLoggingTest {
     void shouldShowAnyOtherBrokerErrorOnTheConsoleInOneLineWithTheStackTraceInTheFile(@TempDir Path dir)
             throws Exception {
         Path file = dir.resolve("genai-batch.log");
-        CommandLogging.apply(new CommandLogging.Setup(CommandLogging.Format.TEXT, file, CommandLogging.Console.ERRORS),
-                console);
+        CommandLogging.apply(
+                new CommandLogging.Setup(CommandLogging.Format.TEXT, file, CommandLogging.Console.ERRORS), console);
 
-        broker.error("[ReplicaManager broker=1] Error processing append operation on partition t-0",
+        broker.error(
+                "[ReplicaManager broker=1] Error processing append operation on partition t-0",
                 new IllegalStateException("disk gone"));
         ours.info("batch b-1 job batches/j1: RUNNING -> SUCCEEDED");
 
-        assertThat(console()).contains("ERROR ReplicaManager - [ReplicaManager broker=1] Error processing append")
-                .contains("(java.lang.IllegalStateException: disk gone)").doesNotContain("\tat ").doesNotContain("RUNNING");
+        assertThat(console())
+                .contains("ERROR ReplicaManager - [ReplicaManager broker=1] Error processing append")
+                .contains("(java.lang.IllegalStateException: disk gone)")
+                .doesNotContain("\tat ")
+                .doesNotContain("RUNNING");
         assertThat(console().lines()).hasSize(1);
-        assertThat(Files.readString(file)).contains("disk gone").contains("\tat ")
+        assertThat(Files.readString(file))
+                .contains("disk gone")
+                .contains("\tat ")
                 .contains("INFO  [main] PollLoop - batch b-1 job batches/j1: RUNNING -> SUCCEEDED");
     }
 
     @Test
     void shouldShowEveryEventOnTheConsoleOfACommandWithoutALogFile() {
-        CommandLogging.apply(new CommandLogging.Setup(CommandLogging.Format.TEXT, null, CommandLogging.Console.ALL),
-                console);
+        CommandLogging.apply(
+                new CommandLogging.Setup(CommandLogging.Format.TEXT, null, CommandLogging.Console.ALL), console);
 
         outOfOrderSequence();
         ours.info("batch b-1 job batches/j1: RUNNING -> SUCCEEDED");
 
-        assertThat(console()).contains("OutOfOrderSequenceException: Out of order sequence number")
+        assertThat(console())
+                .contains("OutOfOrderSequenceException: Out of order sequence number")
                 .contains("PollLoop - batch b-1 job batches/j1: RUNNING -> SUCCEEDED");
     }
 
     @Test
     void shouldWriteOneJsonObjectPerEventWithLevelLoggerMessageContextFieldsAndError() throws Exception {
-        CommandLogging.apply(new CommandLogging.Setup(CommandLogging.Format.JSON, null, CommandLogging.Console.ALL),
-                console);
+        CommandLogging.apply(
+                new CommandLogging.Setup(CommandLogging.Format.JSON, null, CommandLogging.Console.ALL), console);
 
         try (MDC.MDCCloseable batch = MDC.putCloseable("batchId", "b-1")) {
             ours.info("job batches/j1: RUNNING -> SUCCEEDED");
@@ -103,10 +110,12 @@ class CommandLoggingTest {
 
     private static void outOfOrderSequence() {
         // As the broker logs it (ReplicaManager.appendToLocalLog) on a first write to a partition new to a transaction.
-        broker.error("[ReplicaManager broker=1] Error processing append operation on partition "
+        broker.error(
+                "[ReplicaManager broker=1] Error processing append operation on partition "
                         + "genai-batch-accumulate-repartition-3",
-                new OutOfOrderSequenceException("Out of order sequence number for producer 7 at offset 12 in partition "
-                        + "genai-batch-accumulate-repartition-3: 1 (incoming seq. number), -1 (current end sequence number)"));
+                new OutOfOrderSequenceException(
+                        "Out of order sequence number for producer 7 at offset 12 in partition "
+                                + "genai-batch-accumulate-repartition-3: 1 (incoming seq. number), -1 (current end sequence number)"));
     }
 
     private String console() {

@@ -17,7 +17,8 @@ class ConfigValidateRulesTest {
 
     @Test
     void shouldRefuseAnOverrideOfAFixedKafkaSettingWithTheReason() {
-        CliRunner.Result r = CliRunner.run("config", "validate", "--set", "kafka.properties.isolation.level=read_uncommitted");
+        CliRunner.Result r =
+                CliRunner.run("config", "validate", "--set", "kafka.properties.isolation.level=read_uncommitted");
 
         assertThat(r.exitCode()).isNotZero();
         assertThat(r.err()).contains("kafka.properties.isolation.level is fixed by genai-batch (read_committed)");
@@ -25,11 +26,14 @@ class ConfigValidateRulesTest {
 
     @Test
     void shouldRefuseTheGeminiSettingsAClientWouldRefuseAtStart() {
-        assertThat(CliRunner.run("config", "validate", "--set", "gemini.api-version=latest").err())
+        assertThat(CliRunner.run("config", "validate", "--set", "gemini.api-version=latest")
+                        .err())
                 .contains("gemini.api-version");
-        assertThat(CliRunner.run("config", "validate", "--set", "gemini.base-url=ftp://example.com").err())
+        assertThat(CliRunner.run("config", "validate", "--set", "gemini.base-url=ftp://example.com")
+                        .err())
                 .contains("gemini.base-url");
-        CliRunner.Result insecure = CliRunner.run("config", "validate", "--set", "gemini.base-url=http://example.com:8089");
+        CliRunner.Result insecure =
+                CliRunner.run("config", "validate", "--set", "gemini.base-url=http://example.com:8089");
         assertThat(insecure.exitCode()).isNotZero();
         assertThat(insecure.err()).contains("plain http to a host that is not loopback");
     }
@@ -37,8 +41,8 @@ class ConfigValidateRulesTest {
     @Test
     void shouldRefuseAPricesFileThePollerCouldNotRead(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws java.io.IOException {
-        CliRunner.Result missing = CliRunner.run("config", "validate", "--set",
-                "cost.prices-file=" + dir.resolve("missing.yaml"));
+        CliRunner.Result missing =
+                CliRunner.run("config", "validate", "--set", "cost.prices-file=" + dir.resolve("missing.yaml"));
         assertThat(missing.exitCode()).isNotZero();
         assertThat(missing.err()).contains("cost.prices-file");
 

@@ -2,6 +2,9 @@ package io.genaibatch.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,10 +13,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -33,17 +32,35 @@ class ContainerFilesTest {
     void shouldRunTheBrokerTheTopicsTheEmulatorAndTheServiceWithHealthChecksOnTheLongRunningOnes() {
         assertThat(names(services)).containsExactlyInAnyOrder("kafka", "topics", "emulator", "genai-batch");
         for (String longRunning : List.of("kafka", "emulator", "genai-batch")) {
-            assertThat(services.path(longRunning).path("healthcheck").path("test").toString()).as(longRunning)
-                    .isNotEqualTo("\"\"").isNotEmpty();
+            assertThat(services.path(longRunning)
+                            .path("healthcheck")
+                            .path("test")
+                            .toString())
+                    .as(longRunning)
+                    .isNotEqualTo("\"\"")
+                    .isNotEmpty();
         }
         assertThat(command("topics")).startsWith("topics", "create");
-        assertThat(services.path("topics").path("depends_on").path("kafka").path("condition").asText())
+        assertThat(services.path("topics")
+                        .path("depends_on")
+                        .path("kafka")
+                        .path("condition")
+                        .asText())
                 .isEqualTo("service_healthy");
         assertThat(command("genai-batch")).startsWith("run").contains("--log-format");
-        assertThat(services.path("genai-batch").path("healthcheck").path("test").toString()).contains("/health/ready");
-        assertThat(services.path("genai-batch").path("depends_on").path("topics").path("condition").asText())
+        assertThat(services.path("genai-batch").path("healthcheck").path("test").toString())
+                .contains("/health/ready");
+        assertThat(services.path("genai-batch")
+                        .path("depends_on")
+                        .path("topics")
+                        .path("condition")
+                        .asText())
                 .isEqualTo("service_completed_successfully");
-        assertThat(services.path("genai-batch").path("depends_on").path("emulator").path("condition").asText())
+        assertThat(services.path("genai-batch")
+                        .path("depends_on")
+                        .path("emulator")
+                        .path("condition")
+                        .asText())
                 .isEqualTo("service_healthy");
     }
 
@@ -51,17 +68,22 @@ class ContainerFilesTest {
     void shouldKeepEachLongRunningServicesDataOnItsVolume() {
         JsonNode kafka = services.path("kafka");
         String logDirs = kafka.path("environment").path("KAFKA_LOG_DIRS").asText();
-        assertThat(logDirs).as("where the broker writes (the image's default is under /tmp)").isNotEmpty();
-        assertThat(kafka.path("volumes").toString()).as("a volume mounted where the broker writes")
+        assertThat(logDirs)
+                .as("where the broker writes (the image's default is under /tmp)")
+                .isNotEmpty();
+        assertThat(kafka.path("volumes").toString())
+                .as("a volume mounted where the broker writes")
                 .contains(":" + logDirs + "\"");
     }
 
     @Test
     void shouldPublishOnlyKafkaAndTheServicesHttpPortAndBothOnTheHostsLoopback() {
         List<String> published = new ArrayList<>();
-        services.properties().forEach(s -> s.getValue().path("ports").forEach(p -> published.add(s.getKey() + " " + p.asText())));
+        services.properties()
+                .forEach(s -> s.getValue().path("ports").forEach(p -> published.add(s.getKey() + " " + p.asText())));
         assertThat(published).containsExactlyInAnyOrder("kafka 127.0.0.1:9092:9092", "genai-batch 127.0.0.1:8080:8080");
-        assertThat(command("genai-batch")).containsSubsequence("--set", "http.host=0.0.0.0")
+        assertThat(command("genai-batch"))
+                .containsSubsequence("--set", "http.host=0.0.0.0")
                 .containsSubsequence("--set", "http.port=8080");
     }
 
@@ -73,7 +95,10 @@ class ContainerFilesTest {
         assertThat(command).startsWith("emulator").doesNotContain("--admin-open");
         assertThat(command.get(command.indexOf("--api-key") + 1)).startsWith(KEY_VARIABLE);
         // The service calls the emulator with that same key.
-        assertThat(services.path("genai-batch").path("environment").path("GEMINI_API_KEY").asText())
+        assertThat(services.path("genai-batch")
+                        .path("environment")
+                        .path("GEMINI_API_KEY")
+                        .asText())
                 .startsWith(KEY_VARIABLE);
         assertThat(command("genai-batch")).containsSubsequence("--gemini-base-url", "http://emulator:8089");
     }
@@ -84,29 +109,38 @@ class ContainerFilesTest {
         assertThat(dockerfile).containsPattern("(?m)^COPY target/genai-batch\\.jar ");
         Matcher user = Pattern.compile("(?m)^USER (\\S+)").matcher(dockerfile);
         assertThat(user.find()).as("a USER instruction").isTrue();
-        assertThat(user.group(1)).doesNotStartWith("root").doesNotStartWith("0:").isNotEqualTo("0");
+        assertThat(user.group(1))
+                .doesNotStartWith("root")
+                .doesNotStartWith("0:")
+                .isNotEqualTo("0");
         assertThat(dockerfile).containsPattern("(?m)^HEALTHCHECK .*\\n?.*/health/ready");
         // Not a fixed port: a container run with another --http-port sets the variable to match.
-        assertThat(dockerfile).containsPattern("(?m)^ENV GENAI_BATCH_HEALTHCHECK_PORT=8080$")
+        assertThat(dockerfile)
+                .containsPattern("(?m)^ENV GENAI_BATCH_HEALTHCHECK_PORT=8080$")
                 .contains("http://127.0.0.1:${GENAI_BATCH_HEALTHCHECK_PORT:-8080}/health/ready");
         for (String service : List.of("topics", "emulator", "genai-batch")) {
-            assertThat(services.path(service).path("image").asText()).as(service).isEqualTo("genai-batch:local");
+            assertThat(services.path(service).path("image").asText())
+                    .as(service)
+                    .isEqualTo("genai-batch:local");
         }
     }
 
     @Test
     void shouldBeValidForDockerComposeConfigWhereDockerComposeIsInstalled() throws Exception {
         Path tool = onPath("docker-compose");
-        Assumptions.assumeTrue(tool != null, "docker-compose is not installed here: only the Java checks of the file ran");
+        Assumptions.assumeTrue(
+                tool != null, "docker-compose is not installed here: only the Java checks of the file ran");
 
         Checked withKey = composeConfig(tool, "test-key");
         assertThat(withKey.exitCode()).as(withKey.output()).isZero();
         Checked withoutKey = composeConfig(tool, null);
-        assertThat(withoutKey.exitCode()).as("without EMULATOR_API_KEY: " + withoutKey.output()).isNotZero();
+        assertThat(withoutKey.exitCode())
+                .as("without EMULATOR_API_KEY: " + withoutKey.output())
+                .isNotZero();
         assertThat(withoutKey.output()).contains("set EMULATOR_API_KEY");
     }
 
-    private record Checked(int exitCode, String output) { }
+    private record Checked(int exitCode, String output) {}
 
     private static Checked composeConfig(Path tool, String emulatorKey) throws Exception {
         ProcessBuilder builder = new ProcessBuilder(tool.toString(), "-f", COMPOSE.toString(), "config", "--quiet")
@@ -118,7 +152,9 @@ class ContainerFilesTest {
         Process process = builder.start();
         process.getOutputStream().close();
         String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("docker-compose config finished").isTrue();
+        assertThat(process.waitFor(60, TimeUnit.SECONDS))
+                .as("docker-compose config finished")
+                .isTrue();
         return new Checked(process.exitValue(), output);
     }
 

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
-
 import org.junit.jupiter.api.Test;
 
 /** The demo's progress: a bar redrawn in place on a terminal, a line now and then anywhere else. */
@@ -25,10 +24,11 @@ class DemoProgressTest {
         progress.finish(at(12_500));
 
         assertThat(out.toString()).doesNotContain("\r");
-        assertThat(out.toString().lines()).containsExactly(
-                "  sent 1,000/1,000 (1,000/s) | sealed 0/1,000 | in jobs 0/1,000 | answered 0/1,000 (-/s) | 5s",
-                "  sent 1,000/1,000 (1,000/s) | sealed 0/1,000 | in jobs 0/1,000 | answered 0/1,000 (-/s) | 10s",
-                "  sent 1,000/1,000 (1,000/s) | sealed 0/1,000 | in jobs 0/1,000 | answered 1,000/1,000 (80/s) | 12s");
+        assertThat(out.toString().lines())
+                .containsExactly(
+                        "  sent 1,000/1,000 (1,000/s) | sealed 0/1,000 | in jobs 0/1,000 | answered 0/1,000 (-/s) | 5s",
+                        "  sent 1,000/1,000 (1,000/s) | sealed 0/1,000 | in jobs 0/1,000 | answered 0/1,000 (-/s) | 10s",
+                        "  sent 1,000/1,000 (1,000/s) | sealed 0/1,000 | in jobs 0/1,000 | answered 1,000/1,000 (80/s) | 12s");
     }
 
     @Test
@@ -45,7 +45,8 @@ class DemoProgressTest {
 
         String shown = out.toString();
         assertThat(shown.chars().filter(c -> c == '\n')).as("one line, redrawn").hasSize(1);
-        assertThat(shown).startsWith("\r[############------------] sent 100/100 (1,000/s)")
+        assertThat(shown)
+                .startsWith("\r[############------------] sent 100/100 (1,000/s)")
                 .contains("\r[########################] sent 100/100 (1,000/s) | sealed 100/100 | in jobs 100/100 | "
                         + "answered 100/100 (200/s) | 0s")
                 .endsWith(System.lineSeparator());

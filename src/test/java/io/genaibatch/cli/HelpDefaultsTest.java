@@ -12,7 +12,8 @@ class HelpDefaultsTest {
     void shouldShowTheDeclaredDefaultsInTheHelpOfRun() {
         CliRunner.Result r = CliRunner.run("run", "--help");
 
-        assertThat(r.out()).contains("(default " + ConfigKeys.HTTP_PORT.defaultText() + ")")
+        assertThat(r.out())
+                .contains("(default " + ConfigKeys.HTTP_PORT.defaultText() + ")")
                 .contains("(default " + ConfigKeys.BOOTSTRAP_SERVERS.defaultText() + ")")
                 .contains("(default " + ConfigKeys.VALUE_FORMAT.defaultText() + ")")
                 .doesNotContain("${bundle");

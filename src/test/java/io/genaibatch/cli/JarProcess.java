@@ -1,5 +1,6 @@
 package io.genaibatch.cli;
 
+import io.genaibatch.testkit.Await;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -11,8 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-
-import io.genaibatch.testkit.Await;
 
 /**
  * The shaded jar run as a real process, as a user runs it. Output is captured to files so that the process never
@@ -40,13 +39,18 @@ final class JarProcess implements AutoCloseable {
             throw new IllegalStateException(jar + " is missing: process tests run in `./mvnw verify`, after package");
         }
         List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar", jar.toString()));
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-jar",
+                jar.toString()));
         command.addAll(List.of(args));
         Files.createDirectories(workDir);
         Path out = Files.createTempFile(workDir, "stdout", ".log");
         Path err = Files.createTempFile(workDir, "stderr", ".log");
-        ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile())
-                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(workDir.toFile())
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile());
         builder.environment().putAll(env);
         Process p = builder.start();
         return new JarProcess(p, out, err);
@@ -54,14 +58,20 @@ final class JarProcess implements AutoCloseable {
 
     /** Waits until stdout has a line containing {@code text}, or fails with what the process printed. */
     String awaitStdout(String text, Duration timeout) {
-        return Await.until("'" + text + "' on stdout", timeout, () -> {
-            Optional<String> line = lineContaining(text);
-            if (line.isEmpty() && !process.isAlive()) {
-                throw new AssertionError("process exited with " + process.exitValue() + " before printing '" + text
-                        + "'\n" + describe());
-            }
-            return new Output(line, this);
-        }, o -> o.line().isPresent()).line().orElseThrow();
+        return Await.until(
+                        "'" + text + "' on stdout",
+                        timeout,
+                        () -> {
+                            Optional<String> line = lineContaining(text);
+                            if (line.isEmpty() && !process.isAlive()) {
+                                throw new AssertionError("process exited with " + process.exitValue()
+                                        + " before printing '" + text + "'\n" + describe());
+                            }
+                            return new Output(line, this);
+                        },
+                        o -> o.line().isPresent())
+                .line()
+                .orElseThrow();
     }
 
     /** A look at stdout; shown, when a wait times out, as what the process printed. */
@@ -77,7 +87,8 @@ final class JarProcess implements AutoCloseable {
     }
 
     private Optional<String> lineContaining(String text) throws IOException {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(Files.newInputStream(stdout), StandardCharsets.UTF_8))) {
+        try (BufferedReader r =
+                new BufferedReader(new InputStreamReader(Files.newInputStream(stdout), StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
                 if (line.contains(text)) {

@@ -1,9 +1,5 @@
 package io.genaibatch.cli;
 
-import java.time.Instant;
-import java.util.List;
-import java.util.Optional;
-
 import io.genaibatch.batch.Lineage;
 import io.genaibatch.jobs.JobsReader.Batch;
 import io.genaibatch.jobs.JobsReader.JobRecord;
@@ -11,13 +7,15 @@ import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.InputMode;
 import io.genaibatch.records.JobState;
 import io.genaibatch.records.RequestKind;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
 
 /** BatchJob values and read batches for the jobs command's tests. */
 final class JobFixtures {
     static final Instant T0 = Instant.parse("2026-11-25T10:00:00Z");
 
-    private JobFixtures() {
-    }
+    private JobFixtures() {}
 
     /** A job of {@code model} in {@code state}; a job name once past SUBMITTING. */
     static BatchJob.Builder job(String batchId, String model, JobState state) {
@@ -48,7 +46,12 @@ final class JobFixtures {
     static Batch batch(Lineage lineage, BatchJob... jobs) {
         List<JobRecord> records = new java.util.ArrayList<>();
         for (int i = 0; i < jobs.length; i++) {
-            records.add(new JobRecord(jobs[i].getBatchId(), 0, i, T0.plusSeconds(i), jobs[i],
+            records.add(new JobRecord(
+                    jobs[i].getBatchId(),
+                    0,
+                    i,
+                    T0.plusSeconds(i),
+                    jobs[i],
                     i == jobs.length - 1 ? Optional.ofNullable(lineage) : Optional.empty()));
         }
         return new Batch(jobs[0].getBatchId(), records);

@@ -2,13 +2,6 @@ package io.genaibatch.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.stream.Collectors;
-
 import io.genaibatch.batch.Lineage;
 import io.genaibatch.emulator.EmulatorOptions;
 import io.genaibatch.emulator.GeminiEmulator;
@@ -18,6 +11,12 @@ import io.genaibatch.records.JobState;
 import io.genaibatch.records.ResponseStatus;
 import io.genaibatch.run.Role;
 import io.genaibatch.testkit.Await;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -46,19 +45,39 @@ class JobPoliciesIT {
     }
 
     @Test
-    void shouldEndWithEveryRequestSucceededWhenJobsFailExpireOrStickAndRequestsErrOrVanish(KafkaCluster kafka,
-                                                                                          @TempDir Path dir)
-            throws Exception {
+    void shouldEndWithEveryRequestSucceededWhenJobsFailExpireOrStickAndRequestsErrOrVanish(
+            KafkaCluster kafka, @TempDir Path dir) throws Exception {
         // Step 1: an API that fails 20 % of jobs, expires 20 %, strands 5 % RUNNING, answers 5 % of requests 503
         // and drops 2 % of results; the poller cancels a job stuck for 6 s. 45 % of jobs go wrong: a request may need
         // many tries in a row (0.45^6: about one in 120 needs six), so 25 attempts are allowed; production keeps 3.
-        emulator = GeminiEmulator.start(EmulatorOptions.builder().runningMillis(300).seed(13)
-                .jobFailRate(0.2).jobExpireRate(0.2).jobStuckRate(0.05)
-                .requestErrorRate(0.05).requestErrorCode(503).missingResultRate(0.02).build());
-        run = PipelineRun.configure(kafka, dir, "policies", emulator, Map.of(
-                "window.max-requests", "300", "window.models.gemini-2.5-flash-lite.max-requests", "150",
-                "poll.max-attempts", "25", "poll.retry.initial-backoff", "200ms", "poll.retry.max-backoff", "1s",
-                "poll.stuck-after", "6s"));
+        emulator = GeminiEmulator.start(EmulatorOptions.builder()
+                .runningMillis(300)
+                .seed(13)
+                .jobFailRate(0.2)
+                .jobExpireRate(0.2)
+                .jobStuckRate(0.05)
+                .requestErrorRate(0.05)
+                .requestErrorCode(503)
+                .missingResultRate(0.02)
+                .build());
+        run = PipelineRun.configure(
+                kafka,
+                dir,
+                "policies",
+                emulator,
+                Map.of(
+                        "window.max-requests",
+                        "300",
+                        "window.models.gemini-2.5-flash-lite.max-requests",
+                        "150",
+                        "poll.max-attempts",
+                        "25",
+                        "poll.retry.initial-backoff",
+                        "200ms",
+                        "poll.retry.max-backoff",
+                        "1s",
+                        "poll.stuck-after",
+                        "6s"));
         run.start("accumulate", "submit", "poll");
 
         // Step 2: 2,400 requests over two generation models and one embedding model
@@ -71,26 +90,38 @@ class JobPoliciesIT {
 
         // Step 4: the faults did happen and were recovered by every kind of child; no displayName created twice
         Map<String, PipelineRun.JobRecord> jobs = run.jobs();
-        Set<String> decisions = jobs.values().stream().map(j -> j.lineage().decision())
-                .filter(d -> d != null).collect(Collectors.toSet());
+        Set<String> decisions = jobs.values().stream()
+                .map(j -> j.lineage().decision())
+                .filter(d -> d != null)
+                .collect(Collectors.toSet());
         assertThat(decisions).contains(Lineage.RESUBMITTED, Lineage.SPLIT, Lineage.REBATCHED);
         assertThat(jobs.values()).extracting(j -> j.lineage().reason()).contains("JOB_STUCK");
         assertThat(responses.values()).extracting(a -> a.get(0).attempt()).contains(1, 2, 3);
-        assertThat(responses.values()).allSatisfy(a -> assertThat(a.get(0).rootBatchId())
-                .as("the root named in the header is the answering batch's root")
-                .isEqualTo(jobs.get(a.get(0).response().getBatchId()).lineage().rootBatchId()));
-        assertThat(emulator.jobsCreatedByDisplayName()).allSatisfy((name, n) -> assertThat(n).as(name).isEqualTo(1));
-        assertThat(jobs.values()).allSatisfy(j -> assertThat(j.job().getState()).as(j.job().getBatchId())
-                .isEqualTo(JobState.PUBLISHED));
+        assertThat(responses.values())
+                .allSatisfy(a -> assertThat(a.get(0).rootBatchId())
+                        .as("the root named in the header is the answering batch's root")
+                        .isEqualTo(jobs.get(a.get(0).response().getBatchId())
+                                .lineage()
+                                .rootBatchId()));
+        assertThat(emulator.jobsCreatedByDisplayName())
+                .allSatisfy((name, n) -> assertThat(n).as(name).isEqualTo(1));
+        assertThat(jobs.values())
+                .allSatisfy(j ->
+                        assertThat(j.job().getState()).as(j.job().getBatchId()).isEqualTo(JobState.PUBLISHED));
     }
 
     @Test
     void shouldAnswerFailedWithTheAttemptCountOnceEveryAttemptFailed(KafkaCluster kafka, @TempDir Path dir)
             throws Exception {
         // Step 1: every job fails; two attempts allowed
-        emulator = GeminiEmulator.start(EmulatorOptions.builder().runningMillis(100).jobFailRate(1.0).build());
-        run = PipelineRun.configure(kafka, dir, "spent", emulator, Map.of("poll.max-attempts", "2",
-                "poll.retry.initial-backoff", "100ms", "window.max-wait", "1s"));
+        emulator = GeminiEmulator.start(
+                EmulatorOptions.builder().runningMillis(100).jobFailRate(1.0).build());
+        run = PipelineRun.configure(
+                kafka,
+                dir,
+                "spent",
+                emulator,
+                Map.of("poll.max-attempts", "2", "poll.retry.initial-backoff", "100ms", "window.max-wait", "1s"));
         run.start("accumulate", "submit", "poll");
 
         // Step 2: a few requests
@@ -105,7 +136,8 @@ class JobPoliciesIT {
             assertThat(a.get(0).attempt()).isEqualTo(2);
             assertThat(a.get(0).response().getBatchId()).endsWith(".a2");
         });
-        assertThat(emulator.jobsCreatedByDisplayName()).allSatisfy((name, n) -> assertThat(n).as(name).isEqualTo(1));
+        assertThat(emulator.jobsCreatedByDisplayName())
+                .allSatisfy((name, n) -> assertThat(n).as(name).isEqualTo(1));
         assertThat(emulator.jobsCreatedByDisplayName().keySet()).anyMatch(name -> name.endsWith(".a2"));
     }
 
@@ -113,7 +145,8 @@ class JobPoliciesIT {
     void shouldAnswerCancelledWithoutRetryWhenAnOperatorCancelsARunningJob(KafkaCluster kafka, @TempDir Path dir)
             throws Exception {
         // Step 1: one request, whose job stays RUNNING
-        emulator = GeminiEmulator.start(EmulatorOptions.builder().runningMillis(100).build());
+        emulator = GeminiEmulator.start(
+                EmulatorOptions.builder().runningMillis(100).build());
         emulator.scriptNextJobs(1, JobOutcome.STUCK);
         run = PipelineRun.configure(kafka, dir, "cancel", emulator, Map.of("window.max-wait", "1s"));
         List<Role> roles = run.start("accumulate", "submit", "poll");
@@ -121,24 +154,27 @@ class JobPoliciesIT {
 
         // Step 2: once its job runs, the operator cancels it
         String batchId = awaitRunningBatch();
-        CliRunner.Result cancel = CliRunner.run(Map.of("GEMINI_API_KEY", "test-key"),
+        CliRunner.Result cancel = CliRunner.run(
+                Map.of("GEMINI_API_KEY", "test-key"),
                 run.cli("jobs", "cancel", batchId, "--gemini-base-url", emulator.baseUrl()));
         assertThat(cancel.exitCode()).as(cancel.err()).isZero();
         assertThat(cancel.out()).contains("CANCELLED");
 
         // Step 3: its requests are answered CANCELLED, and nothing was resubmitted
         Map<String, List<PipelineRun.Answer>> responses = run.awaitResponses("cxl", 1, WAIT);
-        assertThat(responses.values()).allSatisfy(a -> assertThat(a.get(0).response().getStatus())
-                .isEqualTo(ResponseStatus.CANCELLED));
+        assertThat(responses.values())
+                .allSatisfy(a -> assertThat(a.get(0).response().getStatus()).isEqualTo(ResponseStatus.CANCELLED));
         assertThat(emulator.jobsCreatedByDisplayName()).containsOnlyKeys(batchId);
-        assertThat(roles).allSatisfy(r -> assertThat(r.stopped().toCompletableFuture()).isNotDone());
+        assertThat(roles)
+                .allSatisfy(r -> assertThat(r.stopped().toCompletableFuture()).isNotDone());
     }
 
     @Test
     void shouldIsolateTheRequestTheApiRefusesAndAnswerTheRestOfItsBatch(KafkaCluster kafka, @TempDir Path dir)
             throws Exception {
         // Step 1: the API refuses (400) any create that holds request #3
-        emulator = GeminiEmulator.start(EmulatorOptions.builder().runningMillis(100).build());
+        emulator = GeminiEmulator.start(
+                EmulatorOptions.builder().runningMillis(100).build());
         DemoRequests.Demo refused = DemoRequests.make("ref", 3);
         emulator.refuseCreatesContaining(refused.prompt());
         run = PipelineRun.configure(kafka, dir, "refused", emulator, Map.of("window.max-wait", "1s"));
@@ -156,20 +192,28 @@ class JobPoliciesIT {
         assertThat(answer.response().getError().getMessage()).contains("cannot be accepted");
         assertThat(answer.response().getError().getHttpStatus()).isEqualTo(400);
         responses.remove(refused.key());
-        assertThat(responses.values()).allSatisfy(a -> assertThat(a.get(0).response().getStatus())
-                .as(a.get(0).response().getRequestId()).isEqualTo(ResponseStatus.SUCCEEDED));
+        assertThat(responses.values())
+                .allSatisfy(a -> assertThat(a.get(0).response().getStatus())
+                        .as(a.get(0).response().getRequestId())
+                        .isEqualTo(ResponseStatus.SUCCEEDED));
         assertThat(run.jobs().values()).extracting(j -> j.lineage().decision()).contains(Lineage.SPLIT);
-        assertThat(emulator.jobsCreatedByDisplayName()).allSatisfy((name, n) -> assertThat(n).as(name).isEqualTo(1));
+        assertThat(emulator.jobsCreatedByDisplayName())
+                .allSatisfy((name, n) -> assertThat(n).as(name).isEqualTo(1));
     }
 
     @Test
     void shouldHoldASpentBatchUntilAnOperatorRetriesThenAnswersIt(KafkaCluster kafka, @TempDir Path dir)
             throws Exception {
         // Step 1: one request; its first two jobs fail; one attempt allowed, and a spent batch is held
-        emulator = GeminiEmulator.start(EmulatorOptions.builder().runningMillis(100).build());
+        emulator = GeminiEmulator.start(
+                EmulatorOptions.builder().runningMillis(100).build());
         emulator.scriptNextJobs(2, JobOutcome.FAIL);
-        run = PipelineRun.configure(kafka, dir, "hold", emulator, Map.of("window.max-wait", "1s",
-                "poll.max-attempts", "1", "poll.on-exhausted", "hold"));
+        run = PipelineRun.configure(
+                kafka,
+                dir,
+                "hold",
+                emulator,
+                Map.of("window.max-wait", "1s", "poll.max-attempts", "1", "poll.on-exhausted", "hold"));
         run.start("accumulate", "submit", "poll");
         run.produce("hold", 0, 1);
 
@@ -178,8 +222,8 @@ class JobPoliciesIT {
         CliRunner.Result list = CliRunner.run(run.cli("jobs", "list", "--open"));
         assertThat(list.exitCode()).isZero();
         assertThat(list.out()).contains(held).contains("FAILED->HELD");
-        assertThat(CliRunner.run(run.cli("jobs", "answer", "no-such-batch"))
-                .exitCode()).isEqualTo(4);
+        assertThat(CliRunner.run(run.cli("jobs", "answer", "no-such-batch")).exitCode())
+                .isEqualTo(4);
 
         // Step 3: `jobs retry` gives it one more attempt, which fails too and is held in turn
         CliRunner.Result retry = CliRunner.run(run.cli("jobs", "retry", held));
@@ -187,11 +231,11 @@ class JobPoliciesIT {
         String child = Lineage.resubmitId(held, 2);
         awaitBatchDecision(child, Lineage.HELD);
         assertThat(CliRunner.run(run.cli("jobs", "retry", held)).exitCode())
-                .as("the parent is no longer held").isEqualTo(3);
+                .as("the parent is no longer held")
+                .isEqualTo(3);
 
         // Step 4: `jobs answer` on the child: each request FAILED, once, by attempt 2
-        assertThat(CliRunner.run(run.cli("jobs", "answer", child)).exitCode())
-                .isZero();
+        assertThat(CliRunner.run(run.cli("jobs", "answer", child)).exitCode()).isZero();
         Map<String, List<PipelineRun.Answer>> responses = run.awaitResponses("hold", 1, WAIT);
         assertThat(responses.values()).allSatisfy(a -> {
             assertThat(a).hasSize(1);
@@ -202,19 +246,38 @@ class JobPoliciesIT {
     }
 
     private String awaitDecision(String decision) {
-        return Await.until("a batch " + decision, WAIT, () -> run.jobs().values().stream()
-                .filter(j -> decision.equals(j.lineage().decision())).findFirst(), java.util.Optional::isPresent)
-                .orElseThrow().job().getBatchId();
+        return Await.until(
+                        "a batch " + decision,
+                        WAIT,
+                        () -> run.jobs().values().stream()
+                                .filter(j -> decision.equals(j.lineage().decision()))
+                                .findFirst(),
+                        java.util.Optional::isPresent)
+                .orElseThrow()
+                .job()
+                .getBatchId();
     }
 
     private void awaitBatchDecision(String batchId, String decision) {
-        Await.until("batch " + batchId + " " + decision, WAIT, () -> run.jobs().get(batchId),
+        Await.until(
+                "batch " + batchId + " " + decision,
+                WAIT,
+                () -> run.jobs().get(batchId),
                 j -> j != null && decision.equals(j.lineage().decision()));
     }
 
     private String awaitRunningBatch() {
-        return Await.until("a job RUNNING", WAIT, () -> run.jobs().values().stream()
-                .filter(j -> j.job().getJobName() != null && emulator.batchState(j.job().getJobName()).endsWith("RUNNING"))
-                .findFirst(), java.util.Optional::isPresent).orElseThrow().job().getBatchId();
+        return Await.until(
+                        "a job RUNNING",
+                        WAIT,
+                        () -> run.jobs().values().stream()
+                                .filter(j -> j.job().getJobName() != null
+                                        && emulator.batchState(j.job().getJobName())
+                                                .endsWith("RUNNING"))
+                                .findFirst(),
+                        java.util.Optional::isPresent)
+                .orElseThrow()
+                .job()
+                .getBatchId();
     }
 }

@@ -3,16 +3,6 @@ package io.genaibatch.cli;
 import static io.genaibatch.cli.JobFixtures.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.genaibatch.batch.Lineage;
@@ -34,6 +24,15 @@ import io.genaibatch.records.JobStats;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.records.ResponseStatus;
 import io.genaibatch.testkit.Await;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -60,7 +59,10 @@ class JobsCommandIT {
     @BeforeAll
     static void startEmulator() throws Exception {
         emulator = GeminiEmulator.start(EmulatorOptions.defaults());
-        api = BatchApi.open(GeminiSettings.builder().baseUrl(emulator.baseUrl()).apiKey("test-key").build());
+        api = BatchApi.open(GeminiSettings.builder()
+                .baseUrl(emulator.baseUrl())
+                .apiKey("test-key")
+                .build());
     }
 
     @AfterAll
@@ -91,34 +93,83 @@ class JobsCommandIT {
         Error expired = new Error("JOB_EXPIRED", "batch job batches/b-root EXPIRED", null);
         Lineage rootLineage = Lineage.root("b-root");
         Lineage decided = rootLineage.decided(Lineage.SPLIT, Lineage.splitIds("b-root"));
-        Lineage child = rootLineage.child("b-root", 2, "JOB_EXPIRED",
-                new Lineage.ItemsRange("b-root", 0, 0, 4));
+        Lineage child = rootLineage.child("b-root", 2, "JOB_EXPIRED", new Lineage.ItemsRange("b-root", 0, 0, 4));
         try (KafkaProducer<byte[], byte[]> producer = producer(kafka)) {
             String jobs = prefix + "jobs";
-            BatchJob.Builder root = job("b-root", FLASH, JobState.SUBMITTING).setItemCount(40).setCreatedAt(t)
+            BatchJob.Builder root = job("b-root", FLASH, JobState.SUBMITTING)
+                    .setItemCount(40)
+                    .setCreatedAt(t)
                     .setUpdatedAt(t);
             send(producer, jobs, root.build(), null);
-            send(producer, jobs, root.setState(JobState.RUNNING).setJobName("batches/root-job").build(), null);
-            send(producer, jobs, root.setState(JobState.EXPIRED).setError(expired)
-                    .setStats(new JobStats(40L, 0L, 0L, 40L)).build(), null);
+            send(
+                    producer,
+                    jobs,
+                    root.setState(JobState.RUNNING)
+                            .setJobName("batches/root-job")
+                            .build(),
+                    null);
+            send(
+                    producer,
+                    jobs,
+                    root.setState(JobState.EXPIRED)
+                            .setError(expired)
+                            .setStats(new JobStats(40L, 0L, 0L, 40L))
+                            .build(),
+                    null);
             send(producer, jobs, root.setState(JobState.PUBLISHED).build(), decided);
 
-            send(producer, jobs, job("b-root.s0", FLASH, JobState.RUNNING).setItemCount(20).setAttempt(2)
-                    .setParentBatchId("b-root").setJobName(s0Job).setStats(new JobStats(20L, 3L, 1L, 16L))
-                    .setCreatedAt(t.plusSeconds(60)).build(), child);
-            send(producer, jobs, job("b-root.s1", FLASH, JobState.SUBMITTING).setItemCount(20).setAttempt(2)
-                    .setParentBatchId("b-root").setCreatedAt(t.plusSeconds(61)).build(),
+            send(
+                    producer,
+                    jobs,
+                    job("b-root.s0", FLASH, JobState.RUNNING)
+                            .setItemCount(20)
+                            .setAttempt(2)
+                            .setParentBatchId("b-root")
+                            .setJobName(s0Job)
+                            .setStats(new JobStats(20L, 3L, 1L, 16L))
+                            .setCreatedAt(t.plusSeconds(60))
+                            .build(),
+                    child);
+            send(
+                    producer,
+                    jobs,
+                    job("b-root.s1", FLASH, JobState.SUBMITTING)
+                            .setItemCount(20)
+                            .setAttempt(2)
+                            .setParentBatchId("b-root")
+                            .setCreatedAt(t.plusSeconds(61))
+                            .build(),
                     rootLineage.child("b-root", 2, "JOB_EXPIRED", new Lineage.ItemsRange("b-root", 0, 5, 9)));
-            send(producer, jobs, job("b-embed", EMBED, JobState.FAILED).setKind(RequestKind.EMBED)
-                    .setInputMode(io.genaibatch.records.InputMode.FILE).setItemCount(2)
-                    .setError(new Error("INTERNAL", "backend failure", 500)).setCreatedAt(t.plusSeconds(30)).build(), null);
-            send(producer, jobs, job("b-gone", FLASH, JobState.PUBLISHED).setCreatedAt(t.plusSeconds(1)).build(), null);
-            producer.send(new ProducerRecord<>(jobs, "b-gone".getBytes(StandardCharsets.UTF_8), null)).get();
+            send(
+                    producer,
+                    jobs,
+                    job("b-embed", EMBED, JobState.FAILED)
+                            .setKind(RequestKind.EMBED)
+                            .setInputMode(io.genaibatch.records.InputMode.FILE)
+                            .setItemCount(2)
+                            .setError(new Error("INTERNAL", "backend failure", 500))
+                            .setCreatedAt(t.plusSeconds(30))
+                            .build(),
+                    null);
+            send(
+                    producer,
+                    jobs,
+                    job("b-gone", FLASH, JobState.PUBLISHED)
+                            .setCreatedAt(t.plusSeconds(1))
+                            .build(),
+                    null);
+            producer.send(new ProducerRecord<>(jobs, "b-gone".getBytes(StandardCharsets.UTF_8), null))
+                    .get();
 
             String responses = prefix + "responses";
             for (int i = 0; i < 4; i++) {
-                answer(producer, responses, "b-root.s0", i < 3 ? ResponseStatus.SUCCEEDED : ResponseStatus.ERROR,
-                        "b-root", "k-" + i);
+                answer(
+                        producer,
+                        responses,
+                        "b-root.s0",
+                        i < 3 ? ResponseStatus.SUCCEEDED : ResponseStatus.ERROR,
+                        "b-root",
+                        "k-" + i);
             }
             answer(producer, responses, "b-embed", ResponseStatus.FAILED, "b-embed", "e-1");
             answer(producer, responses, "b-embed", ResponseStatus.FAILED, "b-embed", "e-2");
@@ -134,20 +185,27 @@ class JobsCommandIT {
 
         assertThat(all.exitCode()).as(all.err()).isZero();
         List<String> lines = all.out().lines().toList();
-        assertThat(lines.get(0)).matches("BATCH +MODEL +KIND +MODE +ATTEMPT +PARENT +STATE +REQUESTS +OK +FAILED +AGE +JOB");
+        assertThat(lines.get(0))
+                .matches("BATCH +MODEL +KIND +MODE +ATTEMPT +PARENT +STATE +REQUESTS +OK +FAILED +AGE +JOB");
         // Oldest first; the deleted batch is not listed.
         assertThat(lines).hasSize(5);
-        assertThat(lines.get(1)).matches("b-root +gemini-2\\.5-flash +GENERATE +inline +1 +- +EXPIRED->SPLIT +40 +0 +0 "
-                + "+10m\\d{2}s +batches/root-job");
-        assertThat(lines.get(2)).matches("b-embed +gemini-embedding-001 +EMBED +file +1 +- +FAILED +2 +- +- +\\d+m\\d{2}s +batches/b-embed");
-        assertThat(lines.get(3)).matches("b-root\\.s0 +gemini-2\\.5-flash +GENERATE +inline +2 +b-root +RUNNING +20 +3 +1 "
-                + "+\\d+m\\d{2}s +batches/s0-job");
-        assertThat(lines.get(4)).matches("b-root\\.s1 +gemini-2\\.5-flash +GENERATE +inline +2 +b-root +SUBMITTING +20 "
-                + "+- +- +\\d+m\\d{2}s +-");
+        assertThat(lines.get(1))
+                .matches("b-root +gemini-2\\.5-flash +GENERATE +inline +1 +- +EXPIRED->SPLIT +40 +0 +0 "
+                        + "+10m\\d{2}s +batches/root-job");
+        assertThat(lines.get(2))
+                .matches(
+                        "b-embed +gemini-embedding-001 +EMBED +file +1 +- +FAILED +2 +- +- +\\d+m\\d{2}s +batches/b-embed");
+        assertThat(lines.get(3))
+                .matches("b-root\\.s0 +gemini-2\\.5-flash +GENERATE +inline +2 +b-root +RUNNING +20 +3 +1 "
+                        + "+\\d+m\\d{2}s +batches/s0-job");
+        assertThat(lines.get(4))
+                .matches("b-root\\.s1 +gemini-2\\.5-flash +GENERATE +inline +2 +b-root +SUBMITTING +20 "
+                        + "+- +- +\\d+m\\d{2}s +-");
         // Aligned: every column starts at the same place on every line.
         int stateColumn = lines.get(0).indexOf("STATE");
         assertThat(lines).allSatisfy(l -> assertThat(l.charAt(stateColumn - 1)).isEqualTo(' '));
-        assertThat(lines.subList(1, 5)).allSatisfy(l -> assertThat(l.charAt(stateColumn)).isNotEqualTo(' '));
+        assertThat(lines.subList(1, 5))
+                .allSatisfy(l -> assertThat(l.charAt(stateColumn)).isNotEqualTo(' '));
 
         CliRunner.Result open = CliRunner.run(with(common, "jobs", "list", "--open"));
         assertThat(ids(open.out())).containsExactly("b-embed", "b-root.s0", "b-root.s1");
@@ -174,7 +232,8 @@ class JobsCommandIT {
         for (String line : result.out().lines().toList()) {
             jobs.add(json.readTree(line));
         }
-        assertThat(jobs).extracting(j -> j.get("batchId").asText())
+        assertThat(jobs)
+                .extracting(j -> j.get("batchId").asText())
                 .containsExactly("b-root", "b-embed", "b-root.s0", "b-root.s1");
         JsonNode root = jobs.get(0);
         assertThat(root.get("state").asText()).isEqualTo("PUBLISHED");
@@ -186,7 +245,8 @@ class JobsCommandIT {
         assertThat(root.get("attempt").asInt()).isEqualTo(1);
         assertThat(root.get("requests").asInt()).isEqualTo(40);
         assertThat(root.get("jobName").asText()).isEqualTo("batches/root-job");
-        assertThat(Instant.parse(root.get("createdAt").asText())).isBefore(Instant.parse(jobs.get(1).get("createdAt").asText()));
+        assertThat(Instant.parse(root.get("createdAt").asText()))
+                .isBefore(Instant.parse(jobs.get(1).get("createdAt").asText()));
         assertThat(Instant.parse(root.get("updatedAt").asText())).isNotNull();
         JsonNode s0 = jobs.get(2);
         assertThat(s0.get("state").asText()).isEqualTo("RUNNING");
@@ -211,8 +271,10 @@ class JobsCommandIT {
 
         CliRunner.Result missing = CliRunner.run(with(common, "jobs", "list"));
         assertThat(missing.exitCode()).isEqualTo(4);
-        assertThat(missing.err()).contains("topic " + prefix + "jobs does not exist")
-                .contains("genai-batch topics create").doesNotContain("Exception");
+        assertThat(missing.err())
+                .contains("topic " + prefix + "jobs does not exist")
+                .contains("genai-batch topics create")
+                .doesNotContain("Exception");
 
         assertThat(CliRunner.run(with(common, "topics", "create")).exitCode()).isZero();
         CliRunner.Result table = CliRunner.run(with(common, "jobs", "list"));
@@ -232,13 +294,15 @@ class JobsCommandIT {
         assertThat(root.exitCode()).as(root.err()).isZero();
         String out = root.out();
         assertThat(out).contains("batch b-root: 4 record(s) on ").contains("older records may be removed");
-        List<String> history = out.lines().filter(l -> l.matches(" +\\d+ +20\\d\\d-.*")).toList();
+        List<String> history =
+                out.lines().filter(l -> l.matches(" +\\d+ +20\\d\\d-.*")).toList();
         assertThat(history).hasSize(4);
         assertThat(history.get(0)).contains("SUBMITTING");
         assertThat(history.get(1)).contains("RUNNING").contains("batches/root-job");
         assertThat(history.get(2)).contains("EXPIRED");
         assertThat(history.get(3)).contains("PUBLISHED").contains("SPLIT into b-root.s0, b-root.s1");
-        assertThat(out).containsPattern("state: +EXPIRED->SPLIT")
+        assertThat(out)
+                .containsPattern("state: +EXPIRED->SPLIT")
                 .containsPattern("error: +JOB_EXPIRED: batch job batches/b-root EXPIRED")
                 .containsPattern("stats: +40 requests: 0 succeeded, 0 failed, 40 pending")
                 .containsPattern("parent: +- \\(made by the accumulator\\)")
@@ -250,7 +314,8 @@ class JobsCommandIT {
 
         CliRunner.Result child = CliRunner.run(with(common, "jobs", "show", "b-root.s0"));
         assertThat(child.exitCode()).as(child.err()).isZero();
-        assertThat(child.out()).containsPattern("parent: +b-root \\(because JOB_EXPIRED\\)")
+        assertThat(child.out())
+                .containsPattern("parent: +b-root \\(because JOB_EXPIRED\\)")
                 .contains("its first record, SUBMITTING, is not there")
                 .contains("child of b-root (attempt 2, JOB_EXPIRED)")
                 .containsPattern("attempt: +2")
@@ -286,12 +351,13 @@ class JobsCommandIT {
         BatchJobInfo running = stuckJob(dir, "b-root.s0");
         List<String> common = fixture(kafka, "jobsCancel", running.name());
 
-        CliRunner.Result result = CliRunner.run(ENV, with(common, "jobs", "cancel", "b-root.s0",
-                "--gemini-base-url", emulator.baseUrl()));
+        CliRunner.Result result = CliRunner.run(
+                ENV, with(common, "jobs", "cancel", "b-root.s0", "--gemini-base-url", emulator.baseUrl()));
 
         assertThat(result.exitCode()).as(result.err()).isZero();
-        assertThat(result.out().strip()).isEqualTo("cancelled job " + running.name() + " of batch b-root.s0; the "
-                + "poller answers its 20 requests CANCELLED at its next check (within poll.max-interval, 5m)");
+        assertThat(result.out().strip())
+                .isEqualTo("cancelled job " + running.name() + " of batch b-root.s0; the "
+                        + "poller answers its 20 requests CANCELLED at its next check (within poll.max-interval, 5m)");
         assertThat(emulator.batchState(running.name())).isEqualTo("BATCH_STATE_CANCELLED");
     }
 
@@ -300,24 +366,26 @@ class JobsCommandIT {
         List<String> common = fixture(kafka, "jobsCancelRefused", "batches/s0-job");
         long requestsBefore = emulator.requestCount();
 
-        CliRunner.Result finished = CliRunner.run(ENV, with(common, "jobs", "cancel", "b-embed",
-                "--gemini-base-url", emulator.baseUrl()));
+        CliRunner.Result finished =
+                CliRunner.run(ENV, with(common, "jobs", "cancel", "b-embed", "--gemini-base-url", emulator.baseUrl()));
         assertThat(finished.exitCode()).isEqualTo(3);
         assertThat(finished.err()).contains("not cancelling batch b-embed: its job is already finished (FAILED)");
 
-        CliRunner.Result published = CliRunner.run(ENV, with(common, "jobs", "cancel", "b-root",
-                "--gemini-base-url", emulator.baseUrl()));
+        CliRunner.Result published =
+                CliRunner.run(ENV, with(common, "jobs", "cancel", "b-root", "--gemini-base-url", emulator.baseUrl()));
         assertThat(published.exitCode()).isEqualTo(3);
-        assertThat(published.err()).contains("already finished (EXPIRED->SPLIT)")
+        assertThat(published.err())
+                .contains("already finished (EXPIRED->SPLIT)")
                 .contains("its requests are now with b-root.s0, b-root.s1");
 
-        CliRunner.Result submitting = CliRunner.run(ENV, with(common, "jobs", "cancel", "b-root.s1",
-                "--gemini-base-url", emulator.baseUrl()));
+        CliRunner.Result submitting = CliRunner.run(
+                ENV, with(common, "jobs", "cancel", "b-root.s1", "--gemini-base-url", emulator.baseUrl()));
         assertThat(submitting.exitCode()).isEqualTo(3);
-        assertThat(submitting.err()).contains("not created at the API yet (SUBMITTING, no job name); try again in a moment");
+        assertThat(submitting.err())
+                .contains("not created at the API yet (SUBMITTING, no job name); try again in a moment");
 
-        CliRunner.Result unknown = CliRunner.run(ENV, with(common, "jobs", "cancel", "b-nope",
-                "--gemini-base-url", emulator.baseUrl()));
+        CliRunner.Result unknown =
+                CliRunner.run(ENV, with(common, "jobs", "cancel", "b-nope", "--gemini-base-url", emulator.baseUrl()));
         assertThat(unknown.exitCode()).isEqualTo(4);
         assertThat(unknown.err()).contains("no batch b-nope in ");
 
@@ -330,48 +398,73 @@ class JobsCommandIT {
         // The record names a job the API does not know (deleted there, or another project's).
         List<String> common = fixture(kafka, "jobsCancelApiError", "batches/no-such-job");
 
-        CliRunner.Result result = CliRunner.run(ENV, with(common, "jobs", "cancel", "b-root.s0",
-                "--gemini-base-url", emulator.baseUrl()));
+        CliRunner.Result result = CliRunner.run(
+                ENV, with(common, "jobs", "cancel", "b-root.s0", "--gemini-base-url", emulator.baseUrl()));
 
         assertThat(result.exitCode()).isEqualTo(1);
-        assertThat(result.err()).contains("the API did not cancel job batches/no-such-job of batch b-root.s0")
-                .contains("404").contains("batches/no-such-job");
+        assertThat(result.err())
+                .contains("the API did not cancel job batches/no-such-job of batch b-root.s0")
+                .contains("404")
+                .contains("batches/no-such-job");
     }
 
     /** A job that stays RUNNING at the emulator until cancelled. */
     private static BatchJobInfo stuckJob(Path dir, String displayName) throws Exception {
         Path spool = dir.resolve("spool.jsonl");
-        Files.writeString(spool, "{\"key\":\"k-1\",\"request\":{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}]}}\n");
+        Files.writeString(
+                spool,
+                "{\"key\":\"k-1\",\"request\":{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}]}}\n");
         emulator.scriptNextJobs(1, JobOutcome.STUCK);
         BatchJobInfo job = api.create(FLASH, displayName, BatchInput.inline(spool));
-        Await.until(job.name() + " RUNNING", Duration.ofSeconds(10), () -> emulator.batchState(job.name()),
+        Await.until(
+                job.name() + " RUNNING",
+                Duration.ofSeconds(10),
+                () -> emulator.batchState(job.name()),
                 "BATCH_STATE_RUNNING"::equals);
         assertThat(emulator.batchState(job.name())).isEqualTo("BATCH_STATE_RUNNING");
         return job;
     }
 
     private static KafkaProducer<byte[], byte[]> producer(KafkaCluster kafka) {
-        return new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()), new ByteArraySerializer(),
+        return new KafkaProducer<>(
+                Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                new ByteArraySerializer(),
                 new ByteArraySerializer());
     }
 
     private static void send(KafkaProducer<byte[], byte[]> producer, String topic, BatchJob job, Lineage lineage)
             throws Exception {
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic,
-                job.getBatchId().getBytes(StandardCharsets.UTF_8), RecordCodec.batchJob().encode(job, ValueFormat.AVRO));
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(
+                topic,
+                job.getBatchId().getBytes(StandardCharsets.UTF_8),
+                RecordCodec.batchJob().encode(job, ValueFormat.AVRO));
         if (lineage != null) {
             lineage.addTo(record.headers());
         }
         producer.send(record).get();
     }
 
-    private static void answer(KafkaProducer<byte[], byte[]> producer, String topic, String batchId,
-                               ResponseStatus status, String root, String key) throws Exception {
-        GenAiResponse response = GenAiResponse.newBuilder().setRequestId(key).setStatus(status)
+    private static void answer(
+            KafkaProducer<byte[], byte[]> producer,
+            String topic,
+            String batchId,
+            ResponseStatus status,
+            String root,
+            String key)
+            throws Exception {
+        GenAiResponse response = GenAiResponse.newBuilder()
+                .setRequestId(key)
+                .setStatus(status)
                 .setResponse(status == ResponseStatus.SUCCEEDED ? "{\"candidates\":[]}" : null)
                 .setError(status == ResponseStatus.SUCCEEDED ? null : new Error(status.name(), "failed", null))
-                .setModel(FLASH).setBatchId(batchId).setJobName("batches/x").setCompletedAt(Instant.now()).build();
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8),
+                .setModel(FLASH)
+                .setBatchId(batchId)
+                .setJobName("batches/x")
+                .setCompletedAt(Instant.now())
+                .build();
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(
+                topic,
+                key.getBytes(StandardCharsets.UTF_8),
                 RecordCodec.genAiResponse().encode(response, ValueFormat.JSON));
         record.headers().add(Lineage.ROOT_HEADER, root.getBytes(StandardCharsets.UTF_8));
         producer.send(record).get();

@@ -1,13 +1,12 @@
 package io.genaibatch.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.logging.log4j.core.LoggerContext;
 
 /**
@@ -20,19 +19,22 @@ public final class JsonLogCapture implements AutoCloseable {
     private final ByteArrayOutputStream console = new ByteArrayOutputStream();
 
     public JsonLogCapture() {
-        CommandLogging.apply(new CommandLogging.Setup(CommandLogging.Format.JSON, null, CommandLogging.Console.ALL),
-                console);
+        CommandLogging.apply(
+                new CommandLogging.Setup(CommandLogging.Format.JSON, null, CommandLogging.Console.ALL), console);
     }
 
     /** Every event logged since this capture began, in order. */
     public synchronized List<JsonNode> events() {
-        return console.toString(StandardCharsets.UTF_8).lines().map(line -> {
-            try {
-                return JSON.readTree(line);
-            } catch (IOException e) {
-                throw new UncheckedIOException("not one JSON object per line: " + line, e);
-            }
-        }).toList();
+        return console.toString(StandardCharsets.UTF_8)
+                .lines()
+                .map(line -> {
+                    try {
+                        return JSON.readTree(line);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("not one JSON object per line: " + line, e);
+                    }
+                })
+                .toList();
     }
 
     @Override

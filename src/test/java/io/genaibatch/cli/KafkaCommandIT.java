@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.Test;
@@ -22,10 +21,13 @@ class KafkaCommandIT {
         Path data = dir.resolve("kafka-data");
 
         // Step 1: start the broker process and create a topic through it
-        try (JarProcess broker = JarProcess.start(dir, "kafka", "--port", String.valueOf(port), "--data-dir", data.toString())) {
+        try (JarProcess broker =
+                JarProcess.start(dir, "kafka", "--port", String.valueOf(port), "--data-dir", data.toString())) {
             broker.awaitStdout("Kafka broker ready at localhost:" + port, Duration.ofSeconds(60));
             try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", "localhost:" + port))) {
-                admin.createTopics(List.of(new NewTopic("survives", 1, (short) 1))).all().get();
+                admin.createTopics(List.of(new NewTopic("survives", 1, (short) 1)))
+                        .all()
+                        .get();
             }
 
             // Step 2: SIGTERM stops it in an orderly way, and the shutdown is logged
@@ -35,7 +37,8 @@ class KafkaCommandIT {
         }
 
         // Step 3: a new process on the same data directory still has the topic
-        try (JarProcess broker = JarProcess.start(dir, "kafka", "--port", String.valueOf(port), "--data-dir", data.toString())) {
+        try (JarProcess broker =
+                JarProcess.start(dir, "kafka", "--port", String.valueOf(port), "--data-dir", data.toString())) {
             broker.awaitStdout("Kafka broker ready", Duration.ofSeconds(60));
             try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", "localhost:" + port))) {
                 assertThat(admin.listTopics().names().get()).contains("survives");

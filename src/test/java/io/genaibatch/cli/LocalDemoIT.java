@@ -2,13 +2,12 @@ package io.genaibatch.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,24 +26,32 @@ class LocalDemoIT {
 
             assertThat(exit).as(local.describe()).isZero();
             String out = local.stdout();
-            assertThat(out).contains("Publishing 300 demo requests")
+            assertThat(out)
+                    .contains("Publishing 300 demo requests")
                     .contains("exactly once     300 of 300 (0 missing, 0 duplicated, 0 wrong)")
                     .contains("headers kept     300 of 300")
                     .containsPattern("sent 300/300 .* sealed .* in jobs .* answered 300/300")
                     .contains("Demo OK");
-            assertThat(out.strip()).as("the summary ends the output").endsWith(
-                    "Demo OK: every request got exactly one correct response.");
+            assertThat(out.strip())
+                    .as("the summary ends the output")
+                    .endsWith("Demo OK: every request got exactly one correct response.");
             // Not a terminal (a file): progress as lines, never carriage-return redraws.
             assertThat(out).doesNotContain("\r");
             String console = out + local.stderr();
-            assertThat(console).as("no log lines and no stack trace on the console")
-                    .doesNotContain("\tat ").doesNotContain("Exception").doesNotContain(" INFO ")
+            assertThat(console)
+                    .as("no log lines and no stack trace on the console")
+                    .doesNotContain("\tat ")
+                    .doesNotContain("Exception")
+                    .doesNotContain(" INFO ")
                     .doesNotContain(" WARN ");
 
             Path log = data.resolve("logs").resolve("genai-batch.log");
             assertThat(out).contains(log.toString());
             assertThat(log).exists();
-            assertThat(Files.readString(log)).contains(" INFO ").contains("Sealed batch").contains("PUBLISHED");
+            assertThat(Files.readString(log))
+                    .contains(" INFO ")
+                    .contains("Sealed batch")
+                    .contains("PUBLISHED");
         }
     }
 
@@ -55,7 +62,8 @@ class LocalDemoIT {
             int exit = local.waitFor(Duration.ofMinutes(5));
 
             assertThat(exit).as(local.describe()).isZero();
-            List<String> consoleLog = local.stderr().lines().filter(l -> !l.isBlank()).toList();
+            List<String> consoleLog =
+                    local.stderr().lines().filter(l -> !l.isBlank()).toList();
             List<String> fileLog = Files.readAllLines(data.resolve("logs").resolve("genai-batch.log"));
             assertThat(consoleLog).as("--verbose: the log on the console too").isNotEmpty();
             ObjectMapper json = new ObjectMapper();
@@ -66,17 +74,25 @@ class LocalDemoIT {
                 assertThat(event.path("message").asText()).as(line).isNotEmpty();
                 assertThat(event.path("time").asText()).as(line).isNotEmpty();
             }
-            assertThat(fileLog).anySatisfy(l -> assertThat(json.readTree(l).path("message").asText())
-                    .startsWith("Sealed batch"));
+            assertThat(fileLog)
+                    .anySatisfy(l -> assertThat(json.readTree(l).path("message").asText())
+                            .startsWith("Sealed batch"));
         }
     }
 
     private static JarProcess startDemo(Path dir, Path data, String... more) throws Exception {
-        List<String> args = new java.util.ArrayList<>(List.of("local", "--demo", "300",
-                "--kafka-port", String.valueOf(KafkaCommandIT.freePort()),
-                "--emulator-port", String.valueOf(KafkaCommandIT.freePort()),
-                "--http-port", String.valueOf(KafkaCommandIT.freePort()),
-                "--data-dir", data.toString()));
+        List<String> args = new java.util.ArrayList<>(List.of(
+                "local",
+                "--demo",
+                "300",
+                "--kafka-port",
+                String.valueOf(KafkaCommandIT.freePort()),
+                "--emulator-port",
+                String.valueOf(KafkaCommandIT.freePort()),
+                "--http-port",
+                String.valueOf(KafkaCommandIT.freePort()),
+                "--data-dir",
+                data.toString()));
         args.addAll(List.of(more));
         return JarProcess.start(dir, args.toArray(String[]::new));
     }

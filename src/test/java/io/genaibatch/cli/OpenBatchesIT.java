@@ -4,13 +4,6 @@ import static io.genaibatch.cli.OpsHttp.has;
 import static io.genaibatch.cli.OpsHttp.sum;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.ServerSocket;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import io.genaibatch.emulator.EmulatorOptions;
 import io.genaibatch.emulator.GeminiEmulator;
@@ -18,6 +11,12 @@ import io.genaibatch.kafka.KafkaCluster;
 import io.genaibatch.ops.Endpoints;
 import io.genaibatch.ops.OpsServer;
 import io.genaibatch.run.Role;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,14 +39,28 @@ class OpenBatchesIT {
         try (ServerSocket free = new ServerSocket(0)) {
             port = free.getLocalPort();
         }
-        try (GeminiEmulator emulator = GeminiEmulator.start(EmulatorOptions.builder().build());
-             PipelineRun run = PipelineRun.configure(kafka, dir, "openbatches", emulator, Map.of(
-                     "http.port", Integer.toString(port), "http.refresh-interval", "1s",
-                     "window.max-wait", "1h", "window.max-requests", Integer.toString(MAX_REQUESTS),
-                     "window.models.gemini-2.5-flash-lite.max-requests", Integer.toString(MAX_REQUESTS)))) {
+        try (GeminiEmulator emulator =
+                        GeminiEmulator.start(EmulatorOptions.builder().build());
+                PipelineRun run = PipelineRun.configure(
+                        kafka,
+                        dir,
+                        "openbatches",
+                        emulator,
+                        Map.of(
+                                "http.port",
+                                Integer.toString(port),
+                                "http.refresh-interval",
+                                "1s",
+                                "window.max-wait",
+                                "1h",
+                                "window.max-requests",
+                                Integer.toString(MAX_REQUESTS),
+                                "window.models.gemini-2.5-flash-lite.max-requests",
+                                Integer.toString(MAX_REQUESTS)))) {
             List<Role> roles = run.start("accumulate");
-            OpsServer server = Endpoints.serve(run.config(), roles, WindowCommands.policyReader(run.config()),
-                    run.telemetry()).orElseThrow();
+            OpsServer server = Endpoints.serve(
+                            run.config(), roles, WindowCommands.policyReader(run.config()), run.telemetry())
+                    .orElseThrow();
             try {
                 OpsHttp http = new OpsHttp(server, Duration.ofMinutes(2));
                 // Step 1: ten requests per model, an hour before their batches' max-wait
@@ -56,21 +69,29 @@ class OpenBatchesIT {
                 Map<String, Double> bytes = new HashMap<>();
                 for (String model : MODELS) {
                     String label = "model=\"" + model + "\"";
-                    assertThat(sum(metrics, "genai_open_batches", label)).as("open batches of %s", model).isEqualTo(1);
+                    assertThat(sum(metrics, "genai_open_batches", label))
+                            .as("open batches of %s", model)
+                            .isEqualTo(1);
                     double accepted = sum(metrics, "genai_requests_accepted_size_bytes_total", label);
                     assertThat(accepted).as("accepted bytes of %s", model).isPositive();
-                    assertThat(sum(metrics, "genai_open_batch_bytes", label)).as("open bytes of %s", model)
+                    assertThat(sum(metrics, "genai_open_batch_bytes", label))
+                            .as("open bytes of %s", model)
                             .isEqualTo(accepted);
                     bytes.put(model, accepted);
-                    assertThat(has(metrics, "genai_open_batch_age_seconds", label)).as("age of %s", model).isTrue();
-                    assertThat(sum(metrics, "genai_open_batch_age_seconds", label)).isGreaterThanOrEqualTo(0);
+                    assertThat(has(metrics, "genai_open_batch_age_seconds", label))
+                            .as("age of %s", model)
+                            .isTrue();
+                    assertThat(sum(metrics, "genai_open_batch_age_seconds", label))
+                            .isGreaterThanOrEqualTo(0);
                 }
                 JsonNode models = http.awaitJson("/api/models", a -> everyModel(a, PER_MODEL));
                 for (JsonNode m : models) {
                     if (bytes.containsKey(m.get("model").asText())) {
                         assertThat(m.at("/openBatch/batches").asInt()).isEqualTo(1);
-                        assertThat(m.at("/openBatch/bytes").asDouble()).isEqualTo(bytes.get(m.get("model").asText()));
-                        assertThat(m.at("/openBatch/oldestAgeSeconds").isNumber()).isTrue();
+                        assertThat(m.at("/openBatch/bytes").asDouble())
+                                .isEqualTo(bytes.get(m.get("model").asText()));
+                        assertThat(m.at("/openBatch/oldestAgeSeconds").isNumber())
+                                .isTrue();
                     }
                 }
                 String page = http.awaitPage(p -> p.contains(PER_MODEL + " requests"));
@@ -83,7 +104,8 @@ class OpenBatchesIT {
                     String label = "model=\"" + model + "\"";
                     assertThat(sum(metrics, "genai_open_batches", label)).isZero();
                     assertThat(sum(metrics, "genai_open_batch_bytes", label)).isZero();
-                    assertThat(sum(metrics, "genai_open_batch_age_seconds", label)).isZero();
+                    assertThat(sum(metrics, "genai_open_batch_age_seconds", label))
+                            .isZero();
                     assertThat(sum(metrics, "genai_batches_sealed_total", label, "reason=\"MAX_REQUESTS\""))
                             .isEqualTo(1);
                 }
@@ -97,8 +119,7 @@ class OpenBatchesIT {
                     return true;
                 });
                 assertThat(after.findValuesAsText("model")).contains("gemini-2.5-flash-lite");
-                assertThat(http.awaitPage(p -> !p.contains(" requests, ")))
-                        .contains("open batch (this instance)");
+                assertThat(http.awaitPage(p -> !p.contains(" requests, "))).contains("open batch (this instance)");
             } finally {
                 server.close();
             }

@@ -1,5 +1,9 @@
 package io.genaibatch.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.genaibatch.ops.OpsServer;
+import io.genaibatch.testkit.Await;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -7,11 +11,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.function.Predicate;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.genaibatch.ops.OpsServer;
-import io.genaibatch.testkit.Await;
 
 /** What a test reads of a process's HTTP endpoints: a path, a path once it shows something, a metric's samples. */
 final class OpsHttp {
@@ -27,7 +26,8 @@ final class OpsHttp {
     }
 
     HttpResponse<String> get(String path) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + path)).build(),
+        return client.send(
+                HttpRequest.newBuilder(URI.create(server.baseUrl() + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -49,12 +49,13 @@ final class OpsHttp {
 
     private String await(String path, Check until) {
         return Await.until(path + " to show what was awaited", wait, () -> get(path), r -> {
-            try {
-                return r.statusCode() == 200 && until.test(r.body());
-            } catch (Exception e) {
-                throw new AssertionError("checking " + path + " failed", e);
-            }
-        }).body();
+                    try {
+                        return r.statusCode() == 200 && until.test(r.body());
+                    } catch (Exception e) {
+                        throw new AssertionError("checking " + path + " failed", e);
+                    }
+                })
+                .body();
     }
 
     @FunctionalInterface
@@ -64,7 +65,8 @@ final class OpsHttp {
 
     /** The sum of a metric's samples whose labels contain every filter (0 when there is none: see {@link #has}). */
     static double sum(String scrape, String metric, String... filters) {
-        return samples(scrape, metric, filters).mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+        return samples(scrape, metric, filters)
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
                 .sum();
     }
 

@@ -2,12 +2,6 @@ package io.genaibatch.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-
 import io.genaibatch.emulator.EmulatorOptions;
 import io.genaibatch.emulator.GeminiEmulator;
 import io.genaibatch.kafka.KafkaClients;
@@ -16,6 +10,11 @@ import io.genaibatch.kafka.Topics;
 import io.genaibatch.records.InputMode;
 import io.genaibatch.run.Role;
 import io.genaibatch.testkit.Await;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,7 +35,8 @@ class PipelineIT {
 
     @BeforeEach
     void startEmulator() throws Exception {
-        emulator = GeminiEmulator.start(EmulatorOptions.builder().runningMillis(300).build());
+        emulator = GeminiEmulator.start(
+                EmulatorOptions.builder().runningMillis(300).build());
     }
 
     @AfterEach
@@ -48,8 +48,8 @@ class PipelineIT {
     }
 
     @Test
-    void shouldAnswerEveryRequestExactlyOnceWithTheRightResponseOverInlineAndFileJobs(KafkaCluster kafka, @TempDir Path dir)
-            throws Exception {
+    void shouldAnswerEveryRequestExactlyOnceWithTheRightResponseOverInlineAndFileJobs(
+            KafkaCluster kafka, @TempDir Path dir) throws Exception {
         // Step 1: topics and all three roles; flash-lite batches are small enough to go inline, flash ones are not
         run = PipelineRun.configure(kafka, dir, "pipeline", emulator, Map.of());
         run.start("accumulate", "submit", "poll");
@@ -61,16 +61,20 @@ class PipelineIT {
         // Step 3: every key answered once, each answer the right one, headers and metadata passed through
         Map<String, List<PipelineRun.Answer>> responses = run.awaitResponses(runId, REQUESTS, WAIT);
         PipelineRun.assertExactlyOneRightResponseEach(runId, REQUESTS, responses);
-        assertThat(responses.values()).as("answered by the first attempt of the batch named in the response")
+        assertThat(responses.values())
+                .as("answered by the first attempt of the batch named in the response")
                 .allSatisfy(a -> {
                     assertThat(a.get(0).attempt()).isEqualTo(1);
-                    assertThat(a.get(0).rootBatchId()).isEqualTo(a.get(0).response().getBatchId());
+                    assertThat(a.get(0).rootBatchId())
+                            .isEqualTo(a.get(0).response().getBatchId());
                 });
 
         // Step 4: both job forms were used, and the emulator saw exactly one job per batch
         Map<String, PipelineRun.JobRecord> jobs = run.jobs();
         assertThat(jobs.values()).extracting(j -> j.job().getInputMode()).contains(InputMode.INLINE, InputMode.FILE);
-        assertThat(jobs.keySet()).allSatisfy(batchId -> assertThat(emulator.jobsCreatedFor(batchId)).isEqualTo(1));
+        assertThat(jobs.keySet())
+                .allSatisfy(
+                        batchId -> assertThat(emulator.jobsCreatedFor(batchId)).isEqualTo(1));
     }
 
     @Test
@@ -83,8 +87,8 @@ class PipelineIT {
         String runId = "p2";
         run.produce(runId, 0, REQUESTS / 2);
         Map<String, List<PipelineRun.Answer>> seen = new ConcurrentHashMap<>();
-        try (TopicTail tail = TopicTail.open(new KafkaClients(run.config()), Topics.from(run.config()).responses(),
-                Map.of())) {
+        try (TopicTail tail = TopicTail.open(
+                new KafkaClients(run.config()), Topics.from(run.config()).responses(), Map.of())) {
             Await.within("500 responses of " + runId, WAIT, () -> {
                 tail.poll(Duration.ofMillis(200), r -> PipelineRun.collect(seen, runId, r));
                 return seen.size() >= 500;
@@ -101,7 +105,9 @@ class PipelineIT {
         // Step 3: still exactly one right response per key, and one job per batch
         Map<String, List<PipelineRun.Answer>> responses = run.awaitResponses(runId, REQUESTS, WAIT);
         PipelineRun.assertExactlyOneRightResponseEach(runId, REQUESTS, responses);
-        assertThat(run.jobs().keySet()).isNotEmpty()
-                .allSatisfy(batchId -> assertThat(emulator.jobsCreatedFor(batchId)).as(batchId).isEqualTo(1));
+        assertThat(run.jobs().keySet())
+                .isNotEmpty()
+                .allSatisfy(batchId ->
+                        assertThat(emulator.jobsCreatedFor(batchId)).as(batchId).isEqualTo(1));
     }
 }

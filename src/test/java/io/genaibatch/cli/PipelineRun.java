@@ -2,17 +2,6 @@ package io.genaibatch.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicReference;
-
 import io.genaibatch.batch.Lineage;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.emulator.GeminiEmulator;
@@ -28,6 +17,16 @@ import io.genaibatch.run.Role;
 import io.genaibatch.run.RoleContext;
 import io.genaibatch.testkit.Await;
 import io.genaibatch.testkit.TestConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -45,12 +44,10 @@ final class PipelineRun implements AutoCloseable {
     private final List<AutoCloseable> toClose = new ArrayList<>();
 
     /** One received response, with the attempt and root batch its headers name. */
-    record Answer(GenAiResponse response, int attempt, String rootBatchId) {
-    }
+    record Answer(GenAiResponse response, int attempt, String rootBatchId) {}
 
     /** A genai.jobs record with the lineage its header carries. */
-    record JobRecord(BatchJob job, Lineage lineage) {
-    }
+    record JobRecord(BatchJob job, Lineage lineage) {}
 
     private PipelineRun(GenAiBatchConfig config, Map<String, String> settings) {
         this.config = config;
@@ -62,14 +59,16 @@ final class PipelineRun implements AutoCloseable {
     /**
      * Short windows and polling for a test, the emulator as the API, topics created; {@code overrides} win.
      */
-    static PipelineRun configure(KafkaCluster kafka, Path dir, String name, GeminiEmulator emulator,
-                                 Map<String, String> overrides) throws Exception {
+    static PipelineRun configure(
+            KafkaCluster kafka, Path dir, String name, GeminiEmulator emulator, Map<String, String> overrides)
+            throws Exception {
         return configure(kafka.bootstrapServers(), dir, name, emulator, overrides);
     }
 
     /** The same on a broker of the test's own (one it may stop). */
-    static PipelineRun configure(String bootstrapServers, Path dir, String name, GeminiEmulator emulator,
-                                 Map<String, String> overrides) throws Exception {
+    static PipelineRun configure(
+            String bootstrapServers, Path dir, String name, GeminiEmulator emulator, Map<String, String> overrides)
+            throws Exception {
         String prefix = KafkaCluster.uniquePrefix(name);
         Map<String, String> settings = TestConfig.settings(bootstrapServers, prefix);
         settings.put("topics.partitions", "3");
@@ -141,15 +140,18 @@ final class PipelineRun implements AutoCloseable {
     void produce(String runId, int from, int to) {
         KafkaClients clients = new KafkaClients(config);
         AtomicReference<Exception> failure = new AtomicReference<>();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(clients.properties(Map.of("linger.ms", 5)),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                clients.properties(Map.of("linger.ms", 5)), new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = from; i < to; i++) {
                 DemoRequests.Demo demo = DemoRequests.make(runId, i);
-                GenAiRequest request = GenAiRequest.newBuilder(demo.request()).setRequestId(callerRequestId(runId, i))
+                GenAiRequest request = GenAiRequest.newBuilder(demo.request())
+                        .setRequestId(callerRequestId(runId, i))
                         .build();
                 ValueFormat format = i % 2 == 0 ? ValueFormat.AVRO : ValueFormat.JSON;
-                ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(Topics.from(config).requests(),
-                        demo.key().getBytes(StandardCharsets.UTF_8), RecordCodec.genAiRequest().encode(request, format));
+                ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(
+                        Topics.from(config).requests(),
+                        demo.key().getBytes(StandardCharsets.UTF_8),
+                        RecordCodec.genAiRequest().encode(request, format));
                 record.headers().add("correlation-id", ("c-" + demo.key()).getBytes(StandardCharsets.UTF_8));
                 producer.send(record, (metadata, e) -> {
                     if (e != null) {
@@ -160,8 +162,8 @@ final class PipelineRun implements AutoCloseable {
             producer.flush();
         }
         if (failure.get() != null) {
-            throw new AssertionError("a demo request was not written to " + Topics.from(config).requests(),
-                    failure.get());
+            throw new AssertionError(
+                    "a demo request was not written to " + Topics.from(config).requests(), failure.get());
         }
     }
 
@@ -179,7 +181,8 @@ final class PipelineRun implements AutoCloseable {
      */
     Map<String, List<Answer>> awaitResponses(String runId, int expected, Duration wait) {
         Map<String, List<Answer>> responses = new ConcurrentHashMap<>();
-        try (TopicTail tail = TopicTail.open(new KafkaClients(config), Topics.from(config).responses(), Map.of())) {
+        try (TopicTail tail =
+                TopicTail.open(new KafkaClients(config), Topics.from(config).responses(), Map.of())) {
             // The count is asserted below, after the look for duplicates
             Await.within(expected + " keys of " + runId + " answered", wait, () -> {
                 tail.poll(Duration.ofMillis(200), r -> collect(responses, runId, r));
@@ -205,9 +208,11 @@ final class PipelineRun implements AutoCloseable {
         assertThat(new String(header.value(), StandardCharsets.UTF_8)).isEqualTo("c-" + key);
         var attempt = r.headers().lastHeader(Lineage.ATTEMPT_HEADER);
         var root = r.headers().lastHeader(Lineage.ROOT_HEADER);
-        into.computeIfAbsent(key, x -> new ArrayList<>()).add(new Answer(RecordCodec.genAiResponse().decode(r.value()),
-                attempt == null ? 0 : Integer.parseInt(new String(attempt.value(), StandardCharsets.UTF_8)),
-                root == null ? null : new String(root.value(), StandardCharsets.UTF_8)));
+        into.computeIfAbsent(key, x -> new ArrayList<>())
+                .add(new Answer(
+                        RecordCodec.genAiResponse().decode(r.value()),
+                        attempt == null ? 0 : Integer.parseInt(new String(attempt.value(), StandardCharsets.UTF_8)),
+                        root == null ? null : new String(root.value(), StandardCharsets.UTF_8)));
     }
 
     /**
@@ -231,10 +236,16 @@ final class PipelineRun implements AutoCloseable {
                 wrong.put(demo.key(), "requestId " + response.getRequestId() + ", sent " + expectedId);
             }
             if (!response.getMetadata().equals(demo.request().getMetadata())) {
-                wrong.put(demo.key(), "metadata " + response.getMetadata() + ", sent " + demo.request().getMetadata());
+                wrong.put(
+                        demo.key(),
+                        "metadata " + response.getMetadata() + ", sent "
+                                + demo.request().getMetadata());
             }
             if (!response.getModel().endsWith(demo.request().getModel())) {
-                wrong.put(demo.key(), "model " + response.getModel() + ", sent " + demo.request().getModel());
+                wrong.put(
+                        demo.key(),
+                        "model " + response.getModel() + ", sent "
+                                + demo.request().getModel());
             }
         }
         assertThat(wrong).as("keys without exactly one right response").isEmpty();
@@ -243,7 +254,8 @@ final class PipelineRun implements AutoCloseable {
     /** The latest genai.jobs record of every batch, with its lineage. */
     Map<String, JobRecord> jobs() {
         Map<String, JobRecord> jobs = new LinkedHashMap<>();
-        try (TopicTail tail = TopicTail.open(new KafkaClients(config), Topics.from(config).jobs(), Map.of())) {
+        try (TopicTail tail =
+                TopicTail.open(new KafkaClients(config), Topics.from(config).jobs(), Map.of())) {
             tail.readToEnd(r -> {
                 BatchJob job = RecordCodec.batchJob().decode(r.value());
                 jobs.put(job.getBatchId(), new JobRecord(job, Lineage.orRoot(r.headers(), job.getBatchId())));

@@ -3,14 +3,13 @@ package io.genaibatch.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.run.Role;
+import io.genaibatch.run.RoleContext;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-
-import io.genaibatch.config.GenAiBatchConfig;
-import io.genaibatch.run.Role;
-import io.genaibatch.run.RoleContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -20,14 +19,23 @@ import org.junit.jupiter.api.io.TempDir;
 class RolesBeforeStartTest {
     @TempDir
     Path dir;
+
     private RoleContext context;
     private List<Role> roles;
 
     @BeforeEach
     void build() {
-        GenAiBatchConfig config = GenAiBatchConfig.of(Map.of("kafka.bootstrap-servers", "127.0.0.1:1",
-                "gemini.base-url", "http://127.0.0.1:1", "accumulate.state-dir", dir.resolve("streams").toString(),
-                "submit.spool-dir", dir.resolve("spool").toString(), "poll.cache-dir", dir.resolve("poll").toString()));
+        GenAiBatchConfig config = GenAiBatchConfig.of(Map.of(
+                "kafka.bootstrap-servers",
+                "127.0.0.1:1",
+                "gemini.base-url",
+                "http://127.0.0.1:1",
+                "accumulate.state-dir",
+                dir.resolve("streams").toString(),
+                "submit.spool-dir",
+                dir.resolve("spool").toString(),
+                "poll.cache-dir",
+                dir.resolve("poll").toString()));
         context = new RoleContext(config, Map.of("GEMINI_API_KEY", "test-key"));
         roles = RunCommand.build(List.copyOf(Roles.BUILT.keySet()), context);
     }
@@ -54,7 +62,9 @@ class RolesBeforeStartTest {
         for (Role role : roles) {
             role.close();
 
-            assertThatThrownBy(role::start).as(role.name()).isInstanceOf(IllegalStateException.class)
+            assertThatThrownBy(role::start)
+                    .as(role.name())
+                    .isInstanceOf(IllegalStateException.class)
                     .hasMessage("role " + role.name() + " is closed; a role starts once");
         }
     }

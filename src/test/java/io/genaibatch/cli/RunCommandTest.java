@@ -8,8 +8,9 @@ class RunCommandTest {
 
     @Test
     void shouldExplainAMissingApiKeyBeforeStartingAnyRole() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("GEMINI_API_KEY") == null
-                && System.getenv("GOOGLE_API_KEY") == null, "an API key is set in this environment");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                System.getenv("GEMINI_API_KEY") == null && System.getenv("GOOGLE_API_KEY") == null,
+                "an API key is set in this environment");
         // No Kafka is needed: the Gemini client is set up, and refused, before the roles start.
         CliRunner.Result result = CliRunner.run("run", "--roles", "submit", "--bootstrap-servers", "localhost:1");
         assertThat(result.exitCode()).isEqualTo(1);
@@ -78,9 +79,11 @@ class RunCommandTest {
     @Test
     void shouldStartInOrderAndCloseInReverseOrderWhenSignalled() {
         java.util.List<String> log = new java.util.ArrayList<>();
-        java.util.concurrent.CompletableFuture<Void> stop = java.util.concurrent.CompletableFuture.completedFuture(null);
+        java.util.concurrent.CompletableFuture<Void> stop =
+                java.util.concurrent.CompletableFuture.completedFuture(null);
 
-        int code = RunCommand.run(java.util.List.of(new FakeRole("a", log, false), new FakeRole("b", log, false)), stop, SINK, SINK);
+        int code = RunCommand.run(
+                java.util.List.of(new FakeRole("a", log, false), new FakeRole("b", log, false)), stop, SINK, SINK);
 
         assertThat(code).isZero();
         assertThat(log).containsExactly("start a", "start b", "close b", "close a");
@@ -94,7 +97,11 @@ class RunCommandTest {
         b.stopped.completeExceptionally(new IllegalStateException("b died"));
         java.io.StringWriter err = new java.io.StringWriter();
 
-        int code = RunCommand.run(java.util.List.of(a, b), new java.util.concurrent.CompletableFuture<>(), SINK, new java.io.PrintWriter(err, true));
+        int code = RunCommand.run(
+                java.util.List.of(a, b),
+                new java.util.concurrent.CompletableFuture<>(),
+                SINK,
+                new java.io.PrintWriter(err, true));
 
         assertThat(code).isEqualTo(1);
         assertThat(err.toString()).contains("b died");
@@ -105,8 +112,12 @@ class RunCommandTest {
     void shouldCloseTheStartedRolesWhenOneCannotStart() {
         java.util.List<String> log = new java.util.ArrayList<>();
 
-        int code = RunCommand.run(java.util.List.of(new FakeRole("a", log, false), new FakeRole("b", log, true),
-                new FakeRole("c", log, false)), new java.util.concurrent.CompletableFuture<>(), SINK, SINK);
+        int code = RunCommand.run(
+                java.util.List.of(
+                        new FakeRole("a", log, false), new FakeRole("b", log, true), new FakeRole("c", log, false)),
+                new java.util.concurrent.CompletableFuture<>(),
+                SINK,
+                SINK);
 
         assertThat(code).isEqualTo(1);
         assertThat(log).containsExactly("start a", "start b", "close b", "close a");
@@ -117,9 +128,16 @@ class RunCommandTest {
         java.util.List<String> log = new java.util.ArrayList<>();
         java.io.StringWriter err = new java.io.StringWriter();
 
-        int code = RunCommand.run(java.util.List.of(new FakeRole("a", log, false), new FakeRole("b", log,
-                new org.apache.kafka.common.KafkaException("Failed to construct kafka consumer"))),
-                new java.util.concurrent.CompletableFuture<>(), SINK, new java.io.PrintWriter(err, true));
+        int code = RunCommand.run(
+                java.util.List.of(
+                        new FakeRole("a", log, false),
+                        new FakeRole(
+                                "b",
+                                log,
+                                new org.apache.kafka.common.KafkaException("Failed to construct kafka consumer"))),
+                new java.util.concurrent.CompletableFuture<>(),
+                SINK,
+                new java.io.PrintWriter(err, true));
 
         assertThat(code).isEqualTo(1);
         assertThat(err.toString()).contains("Failed to construct kafka consumer");

@@ -3,6 +3,15 @@ package io.genaibatch.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.genaibatch.emulator.EmulatorOptions;
+import io.genaibatch.emulator.GeminiEmulator;
+import io.genaibatch.kafka.KafkaCluster;
+import io.genaibatch.ops.Endpoints;
+import io.genaibatch.ops.OpsServer;
+import io.genaibatch.records.JobState;
+import io.genaibatch.run.Role;
 import java.io.File;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
@@ -18,16 +27,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.genaibatch.emulator.EmulatorOptions;
-import io.genaibatch.emulator.GeminiEmulator;
-import io.genaibatch.kafka.KafkaCluster;
-import io.genaibatch.ops.Endpoints;
-import io.genaibatch.ops.OpsServer;
-import io.genaibatch.records.JobState;
-import io.genaibatch.run.Role;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,6 +48,7 @@ class StatusPageIT {
 
     @TempDir
     static Path dir;
+
     private static GeminiEmulator emulator;
     private static PipelineRun run;
     private static OpsServer http;
@@ -56,17 +56,29 @@ class StatusPageIT {
 
     /** Made per test, after the server started. */
     private final OpsHttp ops = new OpsHttp(http, WAIT);
+
     private final ObjectMapper json = new ObjectMapper();
 
     @BeforeAll
     static void runThePipeline(KafkaCluster kafka) throws Exception {
-        emulator = GeminiEmulator.start(EmulatorOptions.builder().runningMillis(200).build());
+        emulator = GeminiEmulator.start(
+                EmulatorOptions.builder().runningMillis(200).build());
         int port;
         try (ServerSocket free = new ServerSocket(0)) {
             port = free.getLocalPort();
         }
-        run = PipelineRun.configure(kafka, dir, "statuspage", emulator, Map.of(
-                "http.port", Integer.toString(port), "http.refresh-interval", "1s", "window.max-requests", "40"));
+        run = PipelineRun.configure(
+                kafka,
+                dir,
+                "statuspage",
+                emulator,
+                Map.of(
+                        "http.port",
+                        Integer.toString(port),
+                        "http.refresh-interval",
+                        "1s",
+                        "window.max-requests",
+                        "40"));
         List<Role> roles = run.start("accumulate", "submit", "poll");
         http = Endpoints.serve(run.config(), roles, WindowCommands.policyReader(run.config()), run.telemetry())
                 .orElseThrow();
@@ -91,8 +103,14 @@ class StatusPageIT {
 
     @Test
     void shouldListTheRunsJobsOnApiJobsExactlyAsJobsListJsonPrintsThem() throws Exception {
-        JsonNode jobs = awaitJson("/api/jobs", a -> a.size() == batchIds.size()
-                && allMatch(a, j -> JobState.PUBLISHED.name().equals(j.get("state").asText())));
+        JsonNode jobs = awaitJson(
+                "/api/jobs",
+                a -> a.size() == batchIds.size()
+                        && allMatch(
+                                a,
+                                j -> JobState.PUBLISHED
+                                        .name()
+                                        .equals(j.get("state").asText())));
 
         CliRunner.Result cli = CliRunner.run(run.cli("jobs", "list", "--json"));
         assertThat(cli.exitCode()).as(cli.err()).isZero();
@@ -100,7 +118,9 @@ class StatusPageIT {
         List<String> apiElements = new ArrayList<>();
         jobs.forEach(j -> apiElements.add(j.toString()));
         assertThat(apiElements).as("/api/jobs elements, byte for byte").containsExactlyElementsOf(cliLines);
-        assertThat(apiElements).allSatisfy(e -> assertThat(batchIds).contains(json.readTree(e).get("batchId").asText()));
+        assertThat(apiElements)
+                .allSatisfy(e -> assertThat(batchIds)
+                        .contains(json.readTree(e).get("batchId").asText()));
 
         String one = batchIds.iterator().next();
         HttpResponse<String> detail = get("/api/jobs?batch=" + one);
@@ -123,13 +143,21 @@ class StatusPageIT {
         CliRunner.Result table = CliRunner.run(run.cli("stats"));
         assertThat(table.exitCode()).as(table.err()).isZero();
         for (String model : GENERATION) {
-            String line = table.out().lines().filter(l -> l.startsWith(model + " ")).findFirst().orElseThrow(
-                    () -> new AssertionError("no line for " + model + " in\n" + table.out()));
+            String line = table.out()
+                    .lines()
+                    .filter(l -> l.startsWith(model + " "))
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("no line for " + model + " in\n" + table.out()));
             String[] cells = line.trim().split(" +");
             assertThat(Long.parseLong(cells[1])).as("requests of %s", model).isEqualTo(REQUESTS / 3);
-            assertThat(Long.parseLong(cells[2]) + Long.parseLong(cells[3])).as("tokens of %s", model).isPositive();
-            assertThat(Double.parseDouble(cells[4])).as("batch cost of %s", model).isPositive();
-            assertThat(Double.parseDouble(cells[5])).as("interactive cost of %s", model)
+            assertThat(Long.parseLong(cells[2]) + Long.parseLong(cells[3]))
+                    .as("tokens of %s", model)
+                    .isPositive();
+            assertThat(Double.parseDouble(cells[4]))
+                    .as("batch cost of %s", model)
+                    .isPositive();
+            assertThat(Double.parseDouble(cells[5]))
+                    .as("interactive cost of %s", model)
                     .isGreaterThan(Double.parseDouble(cells[4]));
         }
 
@@ -155,24 +183,39 @@ class StatusPageIT {
 
     @Test
     void shouldShowEachModelsPolicyJobsAndCostOnApiModels() throws Exception {
-        JsonNode models = awaitJson("/api/models", a -> a.size() >= 3
-                && allMatch(a, m -> m.at("/usage/requests").asLong() == REQUESTS / 3));
+        JsonNode models = awaitJson(
+                "/api/models",
+                a -> a.size() >= 3 && allMatch(a, m -> m.at("/usage/requests").asLong() == REQUESTS / 3));
         Map<String, JsonNode> byModel = new HashMap<>();
         models.forEach(m -> byModel.put(m.get("model").asText(), m));
         assertThat(byModel).containsKeys(GENERATION).containsKey(EMBEDDING);
-        assertThat(byModel.get("gemini-2.5-flash-lite").at("/window/maxRequests").asInt())
-                .as("the model's own window setting").isEqualTo(500);
-        assertThat(byModel.get("gemini-2.5-flash").at("/window/maxRequests").asInt()).isEqualTo(40);
+        assertThat(byModel.get("gemini-2.5-flash-lite")
+                        .at("/window/maxRequests")
+                        .asInt())
+                .as("the model's own window setting")
+                .isEqualTo(500);
+        assertThat(byModel.get("gemini-2.5-flash").at("/window/maxRequests").asInt())
+                .isEqualTo(40);
         assertThat(byModel.get("gemini-2.5-flash").at("/openBatch/requests").asLong())
-                .as("every batch of the run sealed (its max-wait is 2 s)").isZero();
-        assertThat(byModel.get("gemini-2.5-flash").at("/usage/batchUsd").asDouble()).isPositive();
+                .as("every batch of the run sealed (its max-wait is 2 s)")
+                .isZero();
+        assertThat(byModel.get("gemini-2.5-flash").at("/usage/batchUsd").asDouble())
+                .isPositive();
     }
 
     @Test
     void shouldShowTheRunsJobsOnTheStatusPage() throws Exception {
         String page = awaitPage(p -> batchIds.stream().allMatch(p::contains) && p.contains("Jobs in flight (0)"));
-        assertThat(page).contains("<meta http-equiv=\"refresh\"", "Recently finished",
-                "accumulate", "submit", "poll", "<svg", "gemini-2.5-flash-lite", "open batch (this instance)");
+        assertThat(page)
+                .contains(
+                        "<meta http-equiv=\"refresh\"",
+                        "Recently finished",
+                        "accumulate",
+                        "submit",
+                        "poll",
+                        "<svg",
+                        "gemini-2.5-flash-lite",
+                        "open batch (this instance)");
         assertThat(page).doesNotContain("class=\"bad\"");
         assertThat(page).as("no external asset").doesNotContain("src=\"http", "href=\"http");
     }
@@ -180,8 +223,10 @@ class StatusPageIT {
     @Test
     void shouldRenderTheStatusPageInAHeadlessBrowser() throws Exception {
         Optional<Path> chromium = chromium();
-        assumeTrue(chromium.isPresent(), "no chromium binary on PATH (apt-get install -y chromium): the status page "
-                + "is not checked in a real browser on this machine");
+        assumeTrue(
+                chromium.isPresent(),
+                "no chromium binary on PATH (apt-get install -y chromium): the status page "
+                        + "is not checked in a real browser on this machine");
         awaitPage(p -> batchIds.stream().allMatch(p::contains));
         Path artifacts = Files.createDirectories(Path.of("target", "status-page"));
         Path screenshot = artifacts.resolve("status-page.png");
@@ -195,16 +240,27 @@ class StatusPageIT {
         assertThat(dom).contains("Recently finished");
         assertThat(batchIds).allSatisfy(id -> assertThat(dom).contains(id));
         assertThat(screenshot).exists();
-        assertThat(Files.size(screenshot)).as("a screenshot, kept as %s", screenshot).isPositive();
+        assertThat(Files.size(screenshot))
+                .as("a screenshot, kept as %s", screenshot)
+                .isPositive();
     }
 
     /** Runs headless Chromium on {@code url}; returns what it prints (the DOM for --dump-dom). */
     private static String browse(Path chromium, String what, String url) throws Exception {
         Path profile = Files.createTempDirectory(dir, "chromium");
         Path out = Files.createTempFile(dir, "chromium", ".out");
-        Process p = new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-                "--user-data-dir=" + profile, "--window-size=1280,2400", what, url)
-                .redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(
+                        chromium.toString(),
+                        "--headless",
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--user-data-dir=" + profile,
+                        "--window-size=1280,2400",
+                        what,
+                        url)
+                .redirectOutput(out.toFile())
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         if (!p.waitFor(2, TimeUnit.MINUTES)) {
             p.destroyForcibly();
             throw new AssertionError("chromium " + what + " did not finish within 2 minutes");
@@ -214,7 +270,7 @@ class StatusPageIT {
     }
 
     private static Optional<Path> chromium() {
-        for (String name : new String[]{"chromium", "chromium-browser", "google-chrome"}) {
+        for (String name : new String[] {"chromium", "chromium-browser", "google-chrome"}) {
             for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
                 Path candidate = Path.of(d, name);
                 if (Files.isExecutable(candidate)) {

@@ -2,12 +2,11 @@ package io.genaibatch.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.genaibatch.kafka.KafkaCluster;
+import io.genaibatch.testkit.Await;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import io.genaibatch.kafka.KafkaCluster;
-import io.genaibatch.testkit.Await;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -32,7 +31,8 @@ class TopicsCommandIT {
         CliRunner.Result created = CliRunner.run(args("topics", "create", common, "--set", "topics.partitions=3"));
         assertThat(created.exitCode()).as(created.err()).isZero();
         assertThat(created.out().lines()).hasSize(6).allMatch(l -> l.contains("CREATED"));
-        assertThat(created.out()).contains(prefix + "jobs: CREATED, 3 partitions")
+        assertThat(created.out())
+                .contains(prefix + "jobs: CREATED, 3 partitions")
                 .contains(prefix + "window-config: CREATED, 1 partitions");
 
         // Step 3: a second create changes nothing and finds them as configured
@@ -49,9 +49,12 @@ class TopicsCommandIT {
 
         // Someone turns the compacted jobs topic into a delete topic: job records would be lost after retention
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, prefix + "jobs"),
-                    List.of(new AlterConfigOp(new ConfigEntry("cleanup.policy", "delete"), AlterConfigOp.OpType.SET))))
-                    .all().get();
+            admin.incrementalAlterConfigs(Map.of(
+                            new ConfigResource(ConfigResource.Type.TOPIC, prefix + "jobs"),
+                            List.of(new AlterConfigOp(
+                                    new ConfigEntry("cleanup.policy", "delete"), AlterConfigOp.OpType.SET))))
+                    .all()
+                    .get();
             awaitCleanupPolicy(admin, prefix + "jobs", "delete");
         }
 
@@ -65,18 +68,26 @@ class TopicsCommandIT {
 
     @Test
     void shouldExplainAnInvalidConfigurationWithoutAStackTrace(KafkaCluster kafka) {
-        CliRunner.Result result = CliRunner.run("topics", "create", "--bootstrap-servers", kafka.bootstrapServers(),
-                "--set", "topics.partitions=-2");
+        CliRunner.Result result = CliRunner.run(
+                "topics", "create", "--bootstrap-servers", kafka.bootstrapServers(), "--set", "topics.partitions=-2");
         assertThat(result.exitCode()).isEqualTo(2);
-        assertThat(result.err()).contains("config key 'topics.partitions' has invalid value '-2'")
+        assertThat(result.err())
+                .contains("config key 'topics.partitions' has invalid value '-2'")
                 .doesNotContain("at io.genaibatch");
     }
 
     /** The controller accepts a change before every broker serves it: wait, with a deadline, until it is visible. */
     private static void awaitCleanupPolicy(Admin admin, String topic, String expected) {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        Await.until("cleanup.policy of " + topic + " to be " + expected, java.time.Duration.ofSeconds(30),
-                () -> admin.describeConfigs(List.of(resource)).all().get().get(resource).get("cleanup.policy").value(),
+        Await.until(
+                "cleanup.policy of " + topic + " to be " + expected,
+                java.time.Duration.ofSeconds(30),
+                () -> admin.describeConfigs(List.of(resource))
+                        .all()
+                        .get()
+                        .get(resource)
+                        .get("cleanup.policy")
+                        .value(),
                 expected::equals);
     }
 

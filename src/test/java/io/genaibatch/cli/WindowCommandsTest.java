@@ -22,18 +22,20 @@ class WindowCommandsTest {
             """)
     void shouldRefuseAnInvalidValueNamingTheKeyWithoutContactingKafka(String flag, String value, String message) {
         long start = System.nanoTime();
-        CliRunner.Result result = CliRunner.run("config", "set", "--model", "gemini-2.5-flash", flag, value,
-                "--bootstrap-servers", "localhost:1");
+        CliRunner.Result result = CliRunner.run(
+                "config", "set", "--model", "gemini-2.5-flash", flag, value, "--bootstrap-servers", "localhost:1");
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err()).contains(flag + ": " + message).doesNotContain("at io.genaibatch");
-        assertThat(System.nanoTime() - start).as("no Kafka timeout was waited out").isLessThan(5_000_000_000L);
+        assertThat(System.nanoTime() - start)
+                .as("no Kafka timeout was waited out")
+                .isLessThan(5_000_000_000L);
     }
 
     @ParameterizedTest
     @CsvSource({"gemini 2.5", "a/b/c"})
     void shouldRefuseAModelThatIsNotAModelName(String model) {
-        CliRunner.Result result = CliRunner.run("config", "set", "--model", model, "--max-requests", "5",
-                "--bootstrap-servers", "localhost:1");
+        CliRunner.Result result = CliRunner.run(
+                "config", "set", "--model", model, "--max-requests", "5", "--bootstrap-servers", "localhost:1");
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err()).contains("--model: '" + model + "' is not a model name");
     }

@@ -6,7 +6,6 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 
 class ConfigKeysTest {
@@ -19,7 +18,8 @@ class ConfigKeysTest {
                 declared.add((ConfigKey<?>) field.get(null));
             }
         }
-        assertThat(ConfigKeys.ALL).as("a declared key missing from ConfigKeys.ALL is neither loaded nor documented")
+        assertThat(ConfigKeys.ALL)
+                .as("a declared key missing from ConfigKeys.ALL is neither loaded nor documented")
                 .containsExactlyElementsOf(declared);
         assertThat(ConfigKeys.ALL.stream().map(ConfigKey::name)).doesNotHaveDuplicates();
     }

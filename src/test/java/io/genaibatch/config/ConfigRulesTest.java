@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 
 /** Checks across keys that hold for the roles' behaviour, refused when the configuration loads. */
@@ -21,7 +20,8 @@ class ConfigRulesTest {
                 .as("kafka.properties.max.poll.interval.ms, when set, is the poller's interval too")
                 .hasMessageContaining("must be shorter than kafka.properties.max.poll.interval.ms (400000 ms)");
         assertThat(GenAiBatchConfig.of(Map.of("gemini.retry.max-elapsed", "7m", "poll.max-poll-interval", "10m"))
-                .get(ConfigKeys.POLL_MAX_POLL_INTERVAL)).isEqualTo(Duration.ofMinutes(10));
+                        .get(ConfigKeys.POLL_MAX_POLL_INTERVAL))
+                .isEqualTo(Duration.ofMinutes(10));
     }
 
     @Test
@@ -30,8 +30,9 @@ class ConfigRulesTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("submit.jobs-read-timeout (30s) must be longer than "
                         + "kafka.properties.transaction.timeout.ms (60000 ms, Kafka's default)");
-        assertThat(GenAiBatchConfig.of(Map.of("submit.jobs-read-timeout", "30s",
-                "kafka.properties.transaction.timeout.ms", "20000")).get(ConfigKeys.SUBMIT_JOBS_READ_TIMEOUT))
+        assertThat(GenAiBatchConfig.of(Map.of(
+                                "submit.jobs-read-timeout", "30s", "kafka.properties.transaction.timeout.ms", "20000"))
+                        .get(ConfigKeys.SUBMIT_JOBS_READ_TIMEOUT))
                 .isEqualTo(Duration.ofSeconds(30));
     }
 
@@ -39,8 +40,13 @@ class ConfigRulesTest {
     void shouldCountTheTombstoneBudgetInTheSubmittersRebalanceWithoutPolling() {
         // One rebalance may wait 30s for creates already sent, read genai.jobs for up to 2m without progress, then
         // tombstone finished history for up to 30s, all without polling: 3m reaches a 3 min poll interval.
-        Map<String, String> threeMinutes = Map.of("kafka.properties.max.poll.interval.ms", "180000",
-                "gemini.retry.max-elapsed", "1m", "gemini.request-timeout", "1m");
+        Map<String, String> threeMinutes = Map.of(
+                "kafka.properties.max.poll.interval.ms",
+                "180000",
+                "gemini.retry.max-elapsed",
+                "1m",
+                "gemini.request-timeout",
+                "1m");
         assertThatThrownBy(() -> GenAiBatchConfig.of(threeMinutes))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("submit.shutdown-timeout (30s) + submit.jobs-read-timeout (2m) + "
@@ -76,10 +82,13 @@ class ConfigRulesTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("'http://example.com:8089' is plain http to a host that is not loopback")
                 .hasMessageContaining("gemini.allow-insecure-http");
-        assertThat(GenAiBatchConfig.of(Map.of("gemini.base-url", "http://example.com:8089",
-                "gemini.allow-insecure-http", "true")).find(ConfigKeys.GEMINI_BASE_URL)).contains("http://example.com:8089");
+        assertThat(GenAiBatchConfig.of(Map.of(
+                                "gemini.base-url", "http://example.com:8089", "gemini.allow-insecure-http", "true"))
+                        .find(ConfigKeys.GEMINI_BASE_URL))
+                .contains("http://example.com:8089");
         assertThat(GenAiBatchConfig.of(Map.of("gemini.base-url", "http://127.0.0.1:8089"))
-                .find(ConfigKeys.GEMINI_BASE_URL)).contains("http://127.0.0.1:8089");
+                        .find(ConfigKeys.GEMINI_BASE_URL))
+                .contains("http://127.0.0.1:8089");
     }
 
     @Test

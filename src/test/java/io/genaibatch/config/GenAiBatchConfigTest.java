@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,11 +18,18 @@ class GenAiBatchConfigTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("submit.shutdown-timeout (6m) + submit.jobs-read-timeout (2m)")
                 .hasMessageContaining("kafka.properties.max.poll.interval.ms (300000 ms");
-        assertThatThrownBy(() -> GenAiBatchConfig.of(Map.of("submit.shutdown-timeout", "2m",
-                "kafka.properties.max.poll.interval.ms", "60000")))
+        assertThatThrownBy(() -> GenAiBatchConfig.of(
+                        Map.of("submit.shutdown-timeout", "2m", "kafka.properties.max.poll.interval.ms", "60000")))
                 .hasMessageContaining("kafka.properties.max.poll.interval.ms (60000 ms");
-        assertThatThrownBy(() -> GenAiBatchConfig.of(Map.of("poll.initial-interval", "10m", "poll.max-interval", "1m",
-                "poll.retry.initial-backoff", "5m", "poll.retry.max-backoff", "1m")))
+        assertThatThrownBy(() -> GenAiBatchConfig.of(Map.of(
+                        "poll.initial-interval",
+                        "10m",
+                        "poll.max-interval",
+                        "1m",
+                        "poll.retry.initial-backoff",
+                        "5m",
+                        "poll.retry.max-backoff",
+                        "1m")))
                 .hasMessageContaining("poll.max-interval (1m) must be >= poll.initial-interval (10m)")
                 .hasMessageContaining("poll.retry.max-backoff (1m) must be >= poll.retry.initial-backoff (5m)");
         assertThatThrownBy(() -> GenAiBatchConfig.of(Map.of("kafka.properties.max.poll.interval.ms", "120000")))
@@ -31,8 +37,9 @@ class GenAiBatchConfigTest {
                 .hasMessageContaining("submit.shutdown-timeout (30s) + submit.jobs-read-timeout (2m)");
         assertThatThrownBy(() -> GenAiBatchConfig.of(Map.of("kafka.properties.max.poll.interval.ms", "soon")))
                 .hasMessageContaining("kafka.properties.max.poll.interval.ms");
-        assertThat(GenAiBatchConfig.of(Map.of("submit.shutdown-timeout", "6m",
-                "kafka.properties.max.poll.interval.ms", "600000")).get(ConfigKeys.SUBMIT_SHUTDOWN_TIMEOUT))
+        assertThat(GenAiBatchConfig.of(Map.of(
+                                "submit.shutdown-timeout", "6m", "kafka.properties.max.poll.interval.ms", "600000"))
+                        .get(ConfigKeys.SUBMIT_SHUTDOWN_TIMEOUT))
                 .isEqualTo(Duration.ofMinutes(6));
     }
 
@@ -73,9 +80,9 @@ class GenAiBatchConfigTest {
     @Test
     void shouldNameKeyValueAndAllowedRangeForEveryBadValue() {
         assertThatThrownBy(() -> GenAiBatchConfig.of(Map.of(
-                "topics.partitions", "0",
-                "topics.retention", "soon",
-                "serde.value-format", "xml")))
+                        "topics.partitions", "0",
+                        "topics.retention", "soon",
+                        "serde.value-format", "xml")))
                 .isInstanceOf(ConfigException.class)
                 .satisfies(e -> assertThat(((ConfigException) e).problems()).hasSize(3))
                 .hasMessageContaining("'topics.partitions' has invalid value '0': must be between 1 and 10000")
@@ -85,10 +92,12 @@ class GenAiBatchConfigTest {
 
     @Test
     void shouldReadAllowedModelsAsAListAndRefuseAnEmptyOrMalformedOne() {
-        assertThat(GenAiBatchConfig.of(Map.of("models.allowed", "gemini-*, models/my-model")).get(ConfigKeys.MODELS_ALLOWED))
+        assertThat(GenAiBatchConfig.of(Map.of("models.allowed", "gemini-*, models/my-model"))
+                        .get(ConfigKeys.MODELS_ALLOWED))
                 .containsExactly("gemini-*", "models/my-model");
         assertThatThrownBy(() -> GenAiBatchConfig.of(Map.of("models.allowed", " , ")))
-                .hasMessageContaining("'models.allowed'").hasMessageContaining("at least one model pattern");
+                .hasMessageContaining("'models.allowed'")
+                .hasMessageContaining("at least one model pattern");
         assertThatThrownBy(() -> GenAiBatchConfig.of(Map.of("models.allowed", "gemini 2.5")))
                 .hasMessageContaining("'gemini 2.5' is not a model pattern");
     }
@@ -131,8 +140,11 @@ class GenAiBatchConfigTest {
         GenAiBatchConfig config = GenAiBatchConfig.load(shipped, Map.of());
         for (ConfigKey<?> key : ConfigKeys.ALL) {
             if (key.defaultValue() != null) {
-                assertThat(config.sourceOf(key)).as("config/genai-batch.yaml sets %s", key.name()).isEqualTo(shipped.toString());
-                assertThat(config.get(key)).as("config/genai-batch.yaml shows the default of %s", key.name())
+                assertThat(config.sourceOf(key))
+                        .as("config/genai-batch.yaml sets %s", key.name())
+                        .isEqualTo(shipped.toString());
+                assertThat(config.get(key))
+                        .as("config/genai-batch.yaml shows the default of %s", key.name())
                         .isEqualTo(key.defaultValue());
             }
         }
@@ -155,27 +167,34 @@ class GenAiBatchConfigTest {
         GenAiBatchConfig config = GenAiBatchConfig.load(file, Map.of("window.models.gemini-2.5-pro.shards", "4"));
 
         assertThat(config.get(ConfigKeys.WINDOW_MAX_REQUESTS)).isEqualTo(5000);
-        assertThat(config.windowModels()).containsExactly("gemini-2.5-flash", "gemini-2.5-pro", "models/gemini-embedding-001");
-        assertThat(config.findForModel("gemini-2.5-flash", ConfigKeys.WINDOW_MAX_WAIT)).contains(Duration.ofMinutes(2));
-        assertThat(config.findForModel("gemini-2.5-flash", ConfigKeys.WINDOW_MAX_BYTES)).isEmpty();
-        assertThat(config.findForModel("models/gemini-embedding-001", ConfigKeys.WINDOW_ENABLED)).contains(false);
+        assertThat(config.windowModels())
+                .containsExactly("gemini-2.5-flash", "gemini-2.5-pro", "models/gemini-embedding-001");
+        assertThat(config.findForModel("gemini-2.5-flash", ConfigKeys.WINDOW_MAX_WAIT))
+                .contains(Duration.ofMinutes(2));
+        assertThat(config.findForModel("gemini-2.5-flash", ConfigKeys.WINDOW_MAX_BYTES))
+                .isEmpty();
+        assertThat(config.findForModel("models/gemini-embedding-001", ConfigKeys.WINDOW_ENABLED))
+                .contains(false);
         assertThat(config.sourceOf("gemini-2.5-pro", ConfigKeys.WINDOW_SHARDS)).isEqualTo("command line");
-        assertThat(config.sourceOf("gemini-2.5-flash", ConfigKeys.WINDOW_MAX_REQUESTS)).isEqualTo(file.toString());
+        assertThat(config.sourceOf("gemini-2.5-flash", ConfigKeys.WINDOW_MAX_REQUESTS))
+                .isEqualTo(file.toString());
     }
 
     @Test
     void shouldRefuseWindowLimitsBeyondTheApiWhereverTheyAreSet() {
         assertThatThrownBy(() -> GenAiBatchConfig.of(Map.of(
-                "window.max-bytes", "3GB",
-                "window.models.gemini-2.5-flash.max-wait", "49h",
-                "window.models.gemini-2.5-flash.max-requests", "0",
-                "window.models.gemini-2.5-flash.max-tokens", "5",
-                "window.models.max-wait", "1m")))
+                        "window.max-bytes", "3GB",
+                        "window.models.gemini-2.5-flash.max-wait", "49h",
+                        "window.models.gemini-2.5-flash.max-requests", "0",
+                        "window.models.gemini-2.5-flash.max-tokens", "5",
+                        "window.models.max-wait", "1m")))
                 .isInstanceOf(ConfigException.class)
                 .satisfies(e -> assertThat(((ConfigException) e).problems()).hasSize(5))
                 .hasMessageContaining("'window.max-bytes' has invalid value '3GB': must be between 1 and 2GB")
-                .hasMessageContaining("'window.models.gemini-2.5-flash.max-wait' has invalid value '49h': must be more than 0 and at most 48h")
-                .hasMessageContaining("'window.models.gemini-2.5-flash.max-requests' has invalid value '0': must be at least 1")
+                .hasMessageContaining(
+                        "'window.models.gemini-2.5-flash.max-wait' has invalid value '49h': must be more than 0 and at most 48h")
+                .hasMessageContaining(
+                        "'window.models.gemini-2.5-flash.max-requests' has invalid value '0': must be at least 1")
                 .hasMessageContaining("unknown config key 'window.models.gemini-2.5-flash.max-tokens'")
                 .hasMessageContaining("unknown config key 'window.models.max-wait'");
     }

@@ -16,7 +16,6 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 
 /** The repository stands alone: every relative link of README.md and docs/ resolves, headings included. */
@@ -25,7 +24,8 @@ class DocsLinksTest {
     private static final Pattern LINK = Pattern.compile("\\[[^\\]]*\\]\\(([^)\\s]+)\\)");
     private static final Pattern FENCE = Pattern.compile("^\\s*```");
     /** Places that were never part of the repository, which earlier pages pointed to. */
-    private static final List<String> OUTSIDE = List.of("shared/", "DESIGN.md", "CONTRACT-", "gemini-batch-protocol.md");
+    private static final List<String> OUTSIDE =
+            List.of("shared/", "DESIGN.md", "CONTRACT-", "gemini-batch-protocol.md");
 
     @Test
     void everyRelativeLinkOfTheDocsResolvesToAFileAndHeading() {
@@ -37,11 +37,15 @@ class DocsLinksTest {
                 }
                 String file = target.contains("#") ? target.substring(0, target.indexOf('#')) : target;
                 String anchor = target.contains("#") ? target.substring(target.indexOf('#') + 1) : null;
-                Path resolved = file.isEmpty() ? page : page.getParent().resolve(file).normalize();
+                Path resolved =
+                        file.isEmpty() ? page : page.getParent().resolve(file).normalize();
                 if (!Files.exists(resolved)) {
                     broken.add(ROOT.relativize(page) + ": " + target + " (no such file)");
-                } else if (anchor != null && resolved.toString().endsWith(".md") && !anchors(resolved).contains(anchor)) {
-                    broken.add(ROOT.relativize(page) + ": " + target + " (no such heading in " + ROOT.relativize(resolved) + ")");
+                } else if (anchor != null
+                        && resolved.toString().endsWith(".md")
+                        && !anchors(resolved).contains(anchor)) {
+                    broken.add(ROOT.relativize(page) + ": " + target + " (no such heading in "
+                            + ROOT.relativize(resolved) + ")");
                 }
             }
         }
@@ -51,7 +55,8 @@ class DocsLinksTest {
     @Test
     void noPageOrSourceFilePointsOutsideTheRepository() throws IOException {
         List<Path> files = new ArrayList<>(pages());
-        try (Stream<Path> sources = Stream.concat(Files.walk(ROOT.resolve("src/main")), Files.walk(ROOT.resolve("src/test")))) {
+        try (Stream<Path> sources =
+                Stream.concat(Files.walk(ROOT.resolve("src/main")), Files.walk(ROOT.resolve("src/test")))) {
             sources.filter(Files::isRegularFile)
                     .filter(p -> !p.getFileName().toString().equals(DocsLinksTest.class.getSimpleName() + ".java"))
                     .forEach(files::add);
@@ -65,13 +70,16 @@ class DocsLinksTest {
                 }
             }
         }
-        assertThat(found).as("references to files that are not in the repository").isEmpty();
+        assertThat(found)
+                .as("references to files that are not in the repository")
+                .isEmpty();
     }
 
     @Test
     void headingsBecomeTheAnchorsGithubMakes() {
         assertThat(slug("The Java SDK 2.0.0, measured")).isEqualTo("the-java-sdk-200-measured");
-        assertThat(slug("Batches (paths relative to `{baseUrl}/v1beta/`)")).isEqualTo("batches-paths-relative-to-baseurlv1beta");
+        assertThat(slug("Batches (paths relative to `{baseUrl}/v1beta/`)"))
+                .isEqualTo("batches-paths-relative-to-baseurlv1beta");
         assertThat(slug("Job policies: what each outcome becomes (`poll.policy`)"))
                 .isEqualTo("job-policies-what-each-outcome-becomes-pollpolicy");
     }
@@ -124,7 +132,10 @@ class DocsLinksTest {
 
     /** GitHub's rule: lower case, punctuation dropped (hyphens and underscores kept), spaces to hyphens. */
     static String slug(String heading) {
-        return heading.trim().toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N}_\\- ]", "").replace(' ', '-');
+        return heading.trim()
+                .toLowerCase(Locale.ROOT)
+                .replaceAll("[^\\p{L}\\p{N}_\\- ]", "")
+                .replace(' ', '-');
     }
 
     private static String read(Path file) {

@@ -14,7 +14,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.Optional;
-
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,7 +27,8 @@ class AdminAccessTest {
 
     @Test
     void shouldServeAdminToLoopbackCallersWithoutAKey() throws Exception {
-        try (GeminiEmulator emulator = GeminiEmulator.start(EmulatorOptions.builder().apiKey("k").build())) {
+        try (GeminiEmulator emulator =
+                GeminiEmulator.start(EmulatorOptions.builder().apiKey("k").build())) {
             assertThat(post(emulator, ADMIN, null).statusCode()).isEqualTo(200);
         }
     }
@@ -36,11 +36,17 @@ class AdminAccessTest {
     @Test
     void shouldRefuseAdminToACallerThatIsNotLoopbackWhenTheEmulatorHasNoKey() throws Exception {
         String address = nonLoopbackAddress();
-        try (GeminiEmulator emulator = GeminiEmulator.start(EmulatorOptions.builder().host(address).build())) {
+        try (GeminiEmulator emulator =
+                GeminiEmulator.start(EmulatorOptions.builder().host(address).build())) {
             HttpResponse<String> refused = post(emulator, ADMIN, "any");
             assertThat(refused.statusCode()).isEqualTo(403);
-            assertThat(refused.body()).contains("PERMISSION_DENIED").contains("loopback").contains("--admin-open");
-            assertThat(post(emulator, "/admin/fail-next?count=1&status=503", null).statusCode()).isEqualTo(403);
+            assertThat(refused.body())
+                    .contains("PERMISSION_DENIED")
+                    .contains("loopback")
+                    .contains("--admin-open");
+            assertThat(post(emulator, "/admin/fail-next?count=1&status=503", null)
+                            .statusCode())
+                    .isEqualTo(403);
             // the API itself still answers (no key configured: any caller)
             assertThat(get(emulator, "/v1beta/batches", null).statusCode()).isEqualTo(200);
         }
@@ -49,10 +55,11 @@ class AdminAccessTest {
     @Test
     void shouldServeAdminToACallerThatIsNotLoopbackOnlyWithTheEmulatorsKey() throws Exception {
         String address = nonLoopbackAddress();
-        try (GeminiEmulator emulator = GeminiEmulator.start(EmulatorOptions.builder().host(address).apiKey("k")
-                .build())) {
+        try (GeminiEmulator emulator = GeminiEmulator.start(
+                EmulatorOptions.builder().host(address).apiKey("k").build())) {
             assertThat(post(emulator, ADMIN, null).statusCode()).isEqualTo(401);
-            assertThat(post(emulator, ADMIN, "wrong").statusCode()).as("a wrong key, as the service answers it")
+            assertThat(post(emulator, ADMIN, "wrong").statusCode())
+                    .as("a wrong key, as the service answers it")
                     .isEqualTo(400);
             assertThat(post(emulator, ADMIN, "k").statusCode()).isEqualTo(200);
             assertThat(post(emulator, ADMIN + "?key=k", null).statusCode()).isEqualTo(200);
@@ -62,8 +69,8 @@ class AdminAccessTest {
     @Test
     void shouldServeAdminToAnyCallerWhenAdminOpen() throws Exception {
         String address = nonLoopbackAddress();
-        try (GeminiEmulator emulator = GeminiEmulator.start(EmulatorOptions.builder().host(address).adminOpen(true)
-                .build())) {
+        try (GeminiEmulator emulator = GeminiEmulator.start(
+                EmulatorOptions.builder().host(address).adminOpen(true).build())) {
             assertThat(post(emulator, ADMIN, null).statusCode()).isEqualTo(200);
         }
     }
@@ -75,8 +82,10 @@ class AdminAccessTest {
                 .flatMap(i -> Collections.list(i.getInetAddresses()).stream())
                 .filter(a -> a instanceof Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress())
                 .findFirst();
-        assumeTrue(found.isPresent(), "this machine has no non-loopback IPv4 address to bind the emulator to,"
-                + " so a caller that is not loopback cannot be simulated");
+        assumeTrue(
+                found.isPresent(),
+                "this machine has no non-loopback IPv4 address to bind the emulator to,"
+                        + " so a caller that is not loopback cannot be simulated");
         return found.get().getHostAddress();
     }
 
@@ -90,7 +99,10 @@ class AdminAccessTest {
 
     private static HttpResponse<String> post(GeminiEmulator emulator, String path, String key)
             throws IOException, InterruptedException {
-        return Sdk.HTTP.send(request(emulator, path, key).POST(HttpRequest.BodyPublishers.noBody()).build(),
+        return Sdk.HTTP.send(
+                request(emulator, path, key)
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -100,8 +112,8 @@ class AdminAccessTest {
     }
 
     private static HttpRequest.Builder request(GeminiEmulator emulator, String path, String key) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(emulator.baseUrl() + path))
-                .timeout(Duration.ofSeconds(10));
+        HttpRequest.Builder b =
+                HttpRequest.newBuilder(URI.create(emulator.baseUrl() + path)).timeout(Duration.ofSeconds(10));
         return key == null ? b : b.header("x-goog-api-key", key);
     }
 }

@@ -3,8 +3,6 @@ package io.genaibatch.emulator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.List;
-
 import com.google.genai.Client;
 import com.google.genai.types.BatchJob;
 import com.google.genai.types.BatchJobSource;
@@ -13,6 +11,7 @@ import com.google.genai.types.CreateBatchJobConfig;
 import com.google.genai.types.InlinedRequest;
 import com.google.genai.types.JobState;
 import com.google.genai.types.Part;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Answers of a chosen size: the answerBytes option for every answer, the prompt marker for one request. */
@@ -20,26 +19,39 @@ class AnswerSizeTest {
     @Test
     void shouldPadToOptionUnlessMarkerSaysOtherwise() {
         assertThat(AnswerGenerator.padded("echo: hi", 0)).isEqualTo("echo: hi");
-        assertThat(AnswerGenerator.padded("echo: hi", 100)).hasSizeGreaterThanOrEqualTo(100).startsWith("echo: hi filler");
+        assertThat(AnswerGenerator.padded("echo: hi", 100))
+                .hasSizeGreaterThanOrEqualTo(100)
+                .startsWith("echo: hi filler");
         assertThat(AnswerGenerator.padded("echo: hi", 3)).isEqualTo("echo: hi");
-        assertThat(AnswerGenerator.padded("echo: x [emulator:answer-bytes=50]", 1000)).hasSizeBetween(50, 60);
-        assertThat(AnswerGenerator.padded("echo: x [emulator:answer-bytes=5000]", 10)).hasSizeGreaterThanOrEqualTo(5000);
+        assertThat(AnswerGenerator.padded("echo: x [emulator:answer-bytes=50]", 1000))
+                .hasSizeBetween(50, 60);
+        assertThat(AnswerGenerator.padded("echo: x [emulator:answer-bytes=5000]", 10))
+                .hasSizeGreaterThanOrEqualTo(5000);
     }
 
     @Test
     void shouldRefuseAnswerBytesOutOfRange() {
         assertThatThrownBy(() -> EmulatorOptions.builder().answerBytes(-1).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("answerBytes");
-        assertThatThrownBy(() -> EmulatorOptions.builder().answerBytes(16_000_001).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("answerBytes");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("answerBytes");
+        assertThatThrownBy(
+                        () -> EmulatorOptions.builder().answerBytes(16_000_001).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("answerBytes");
     }
 
     @Test
     void shouldAnswerEveryRequestWithAtLeastAnswerBytesThroughSdk() throws Exception {
-        try (GeminiEmulator emulator = GeminiEmulator.start(EmulatorOptions.builder().runningMillis(10)
-                .answerBytes(1_200_000).build()); Client client = Sdk.client(emulator)) {
-            BatchJob job = client.batches.create("gemini-2.5-flash", BatchJobSource.builder().inlinedRequests(List.of(
-                    request("small"), request("tiny [emulator:answer-bytes=100]"))).build(),
+        try (GeminiEmulator emulator = GeminiEmulator.start(EmulatorOptions.builder()
+                        .runningMillis(10)
+                        .answerBytes(1_200_000)
+                        .build());
+                Client client = Sdk.client(emulator)) {
+            BatchJob job = client.batches.create(
+                    "gemini-2.5-flash",
+                    BatchJobSource.builder()
+                            .inlinedRequests(List.of(request("small"), request("tiny [emulator:answer-bytes=100]")))
+                            .build(),
                     CreateBatchJobConfig.builder().displayName("big").build());
             BatchJob done = Sdk.awaitState(client, job.name().orElseThrow(), JobState.Known.JOB_STATE_SUCCEEDED);
             var responses = done.dest().orElseThrow().inlinedResponses().orElseThrow();
@@ -52,6 +64,10 @@ class AnswerSizeTest {
 
     private static InlinedRequest request(String text) {
         return InlinedRequest.builder()
-                .contents(List.of(Content.builder().role("user").parts(List.of(Part.fromText(text))).build())).build();
+                .contents(List.of(Content.builder()
+                        .role("user")
+                        .parts(List.of(Part.fromText(text)))
+                        .build()))
+                .build();
     }
 }

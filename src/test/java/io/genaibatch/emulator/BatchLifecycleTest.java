@@ -2,9 +2,6 @@ package io.genaibatch.emulator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
-import java.util.Map;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.genai.Client;
 import com.google.genai.types.BatchJob;
@@ -15,6 +12,8 @@ import com.google.genai.types.InlinedRequest;
 import com.google.genai.types.InlinedResponse;
 import com.google.genai.types.JobState;
 import com.google.genai.types.Part;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,7 +25,8 @@ class BatchLifecycleTest {
 
     @BeforeAll
     static void start() throws Exception {
-        emulator = GeminiEmulator.start(EmulatorOptions.builder().apiKey(Sdk.API_KEY).runningMillis(100).build());
+        emulator = GeminiEmulator.start(
+                EmulatorOptions.builder().apiKey(Sdk.API_KEY).runningMillis(100).build());
         client = Sdk.client(emulator);
     }
 
@@ -38,16 +38,23 @@ class BatchLifecycleTest {
 
     static InlinedRequest inline(String key, String... turns) {
         List<Content> contents = java.util.Arrays.stream(turns)
-                .map(t -> Content.builder().role("user").parts(Part.fromText(t)).build()).toList();
-        return InlinedRequest.builder().contents(contents).metadata(Map.of("key", key)).build();
+                .map(t -> Content.builder().role("user").parts(Part.fromText(t)).build())
+                .toList();
+        return InlinedRequest.builder()
+                .contents(contents)
+                .metadata(Map.of("key", key))
+                .build();
     }
 
     @Test
     void shouldAnswerEchoOfLastContentForInlineBatch() {
         // Step 1: create an inline batch of two requests, the second with two turns.
-        BatchJob created = client.batches.create("gemini-2.5-flash", BatchJobSource.builder()
-                .inlinedRequests(inline("k-1", "hello world"), inline("k-2", "first turn", "second turn here"))
-                .build(), CreateBatchJobConfig.builder().displayName("b-inline").build());
+        BatchJob created = client.batches.create(
+                "gemini-2.5-flash",
+                BatchJobSource.builder()
+                        .inlinedRequests(inline("k-1", "hello world"), inline("k-2", "first turn", "second turn here"))
+                        .build(),
+                CreateBatchJobConfig.builder().displayName("b-inline").build());
         assertThat(created.name()).hasValueSatisfying(n -> assertThat(n).startsWith("batches/"));
         assertThat(created.displayName()).contains("b-inline");
         assertThat(created.model()).contains("models/gemini-2.5-flash");
@@ -56,7 +63,8 @@ class BatchLifecycleTest {
         BatchJob done = Sdk.awaitState(client, created.name().orElseThrow(), JobState.Known.JOB_STATE_SUCCEEDED);
 
         // Step 3: the answers echo the last content, in order, with the metadata.
-        List<InlinedResponse> responses = done.dest().orElseThrow().inlinedResponses().orElseThrow();
+        List<InlinedResponse> responses =
+                done.dest().orElseThrow().inlinedResponses().orElseThrow();
         assertThat(responses).hasSize(2);
         assertThat(responses.get(0).response().orElseThrow().text()).isEqualTo("echo: hello world");
         assertThat(responses.get(0).metadata()).contains(Map.of("key", "k-1"));
@@ -72,8 +80,11 @@ class BatchLifecycleTest {
 
     @Test
     void shouldReportStatsAndOutputInBothPlacesOfRawOperation() throws Exception {
-        BatchJob created = client.batches.create("gemini-2.5-flash", BatchJobSource.builder()
-                .inlinedRequests(inline("a", "one"), inline("b", "two"), inline("c", "three")).build(),
+        BatchJob created = client.batches.create(
+                "gemini-2.5-flash",
+                BatchJobSource.builder()
+                        .inlinedRequests(inline("a", "one"), inline("b", "two"), inline("c", "three"))
+                        .build(),
                 CreateBatchJobConfig.builder().displayName("b-raw").build());
         JsonNode op = Sdk.awaitRawDone(emulator, created.name().orElseThrow());
 
@@ -84,22 +95,39 @@ class BatchLifecycleTest {
         assertThat(stats.path("successfulRequestCount").asText()).isEqualTo("3");
         assertThat(stats.path("failedRequestCount").asText()).isEqualTo("0");
         assertThat(stats.path("pendingRequestCount").asText()).isEqualTo("0");
-        JsonNode inMetadata = op.path("metadata").path("output").path("inlinedResponses").path("inlinedResponses");
+        JsonNode inMetadata =
+                op.path("metadata").path("output").path("inlinedResponses").path("inlinedResponses");
         JsonNode inResponse = op.path("response").path("inlinedResponses").path("inlinedResponses");
         assertThat(inMetadata).hasSize(3);
         assertThat(inResponse).isEqualTo(inMetadata);
         assertThat(op.path("response").path("@type").asText()).endsWith("GenerateContentBatchOutput");
-        assertThat(inMetadata.get(2).path("response").path("candidates").get(0).path("content").path("parts")
-                .get(0).path("text").asText()).isEqualTo("echo: three");
-        assertThat(inMetadata.get(2).path("response").path("modelVersion").asText()).isEqualTo("gemini-2.5-flash");
-        assertThat(inMetadata.get(2).path("response").path("responseId").asText()).isNotEmpty();
+        assertThat(inMetadata
+                        .get(2)
+                        .path("response")
+                        .path("candidates")
+                        .get(0)
+                        .path("content")
+                        .path("parts")
+                        .get(0)
+                        .path("text")
+                        .asText())
+                .isEqualTo("echo: three");
+        assertThat(inMetadata.get(2).path("response").path("modelVersion").asText())
+                .isEqualTo("gemini-2.5-flash");
+        assertThat(inMetadata.get(2).path("response").path("responseId").asText())
+                .isNotEmpty();
     }
 
     @Test
     void shouldPageBatchListWithoutTrailingTokenOnLastPage() throws Exception {
-        try (GeminiEmulator own = GeminiEmulator.start(EmulatorOptions.defaults()); Client c = Sdk.client(own)) {
+        try (GeminiEmulator own = GeminiEmulator.start(EmulatorOptions.defaults());
+                Client c = Sdk.client(own)) {
             for (int i = 0; i < 5; i++) {
-                c.batches.create("gemini-2.5-flash", BatchJobSource.builder().inlinedRequests(inline("k", "x")).build(),
+                c.batches.create(
+                        "gemini-2.5-flash",
+                        BatchJobSource.builder()
+                                .inlinedRequests(inline("k", "x"))
+                                .build(),
                         CreateBatchJobConfig.builder().displayName("page-" + i).build());
             }
             // Raw: 2 + 2 + 1, and no nextPageToken on the last page.
@@ -107,8 +135,9 @@ class BatchLifecycleTest {
             java.util.Set<String> names = new java.util.HashSet<>();
             String token = null;
             do {
-                JsonNode page = Sdk.json(Sdk.get(own, "/v1beta/batches?pageSize=2"
-                        + (token == null ? "" : "&pageToken=" + token)).body());
+                JsonNode page = Sdk.json(
+                        Sdk.get(own, "/v1beta/batches?pageSize=2" + (token == null ? "" : "&pageToken=" + token))
+                                .body());
                 sizes.add(page.path("operations").size());
                 page.path("operations").forEach(op -> names.add(op.path("name").asText()));
                 token = page.has("nextPageToken") ? page.get("nextPageToken").asText() : null;
@@ -118,7 +147,10 @@ class BatchLifecycleTest {
 
             // The SDK's pager follows the tokens to the same five jobs, newest first.
             List<String> viaSdk = new java.util.ArrayList<>();
-            c.batches.list(com.google.genai.types.ListBatchJobsConfig.builder().pageSize(2).build())
+            c.batches
+                    .list(com.google.genai.types.ListBatchJobsConfig.builder()
+                            .pageSize(2)
+                            .build())
                     .forEach(j -> viaSdk.add(j.displayName().orElseThrow()));
             assertThat(viaSdk).containsExactly("page-4", "page-3", "page-2", "page-1", "page-0");
         }
@@ -127,8 +159,10 @@ class BatchLifecycleTest {
     @Test
     void shouldCancelAtOnceAndKeepNoOutput() {
         emulator.scriptNextJobs(1, JobOutcome.STUCK);
-        BatchJob job = client.batches.create("gemini-2.5-flash",
-                BatchJobSource.builder().inlinedRequests(inline("k", "x")).build(), null);
+        BatchJob job = client.batches.create(
+                "gemini-2.5-flash",
+                BatchJobSource.builder().inlinedRequests(inline("k", "x")).build(),
+                null);
         String name = job.name().orElseThrow();
         client.batches.cancel(name, null);
         BatchJob after = client.batches.get(name, null);
@@ -139,12 +173,14 @@ class BatchLifecycleTest {
 
     @Test
     void shouldDeleteBatchSoThatGetAnswers404() {
-        BatchJob job = client.batches.create("gemini-2.5-flash",
-                BatchJobSource.builder().inlinedRequests(inline("k", "x")).build(), null);
+        BatchJob job = client.batches.create(
+                "gemini-2.5-flash",
+                BatchJobSource.builder().inlinedRequests(inline("k", "x")).build(),
+                null);
         String name = job.name().orElseThrow();
         client.batches.delete(name, null);
-        var e = org.assertj.core.api.Assertions.catchThrowableOfType(com.google.genai.errors.ClientException.class,
-                () -> client.batches.get(name, null));
+        var e = org.assertj.core.api.Assertions.catchThrowableOfType(
+                com.google.genai.errors.ClientException.class, () -> client.batches.get(name, null));
         assertThat(e.code()).isEqualTo(404);
         assertThat(e.status()).isEqualTo("NOT_FOUND");
         assertThat(e.message()).contains(name);
@@ -152,13 +188,21 @@ class BatchLifecycleTest {
 
     @Test
     void shouldAnswerInlineEmbeddingsInRestShapeOfRawJson() throws Exception {
-        BatchJob job = client.batches.createEmbeddings("gemini-embedding-001",
-                com.google.genai.types.EmbeddingsBatchJobSource.builder().inlinedRequests(
-                        com.google.genai.types.EmbedContentBatch.builder()
-                                .contents(Content.fromParts(Part.fromText("one")), Content.fromParts(Part.fromText("two")))
-                                .config(com.google.genai.types.EmbedContentConfig.builder().outputDimensionality(4).build())
-                                .build()).build(),
-                com.google.genai.types.CreateEmbeddingsBatchJobConfig.builder().displayName("b-emb-inline").build());
+        BatchJob job = client.batches.createEmbeddings(
+                "gemini-embedding-001",
+                com.google.genai.types.EmbeddingsBatchJobSource.builder()
+                        .inlinedRequests(com.google.genai.types.EmbedContentBatch.builder()
+                                .contents(
+                                        Content.fromParts(Part.fromText("one")),
+                                        Content.fromParts(Part.fromText("two")))
+                                .config(com.google.genai.types.EmbedContentConfig.builder()
+                                        .outputDimensionality(4)
+                                        .build())
+                                .build())
+                        .build(),
+                com.google.genai.types.CreateEmbeddingsBatchJobConfig.builder()
+                        .displayName("b-emb-inline")
+                        .build());
         JsonNode op = Sdk.awaitRawDone(emulator, job.name().orElseThrow());
 
         assertThat(op.at("/metadata/@type").asText()).endsWith("EmbedContentBatch");
@@ -174,8 +218,14 @@ class BatchLifecycleTest {
 
     @Test
     void shouldRejectUnknownModelWith404() {
-        var e = org.assertj.core.api.Assertions.catchThrowableOfType(com.google.genai.errors.ClientException.class,
-                () -> client.batches.create("gpt-4", BatchJobSource.builder().inlinedRequests(inline("k", "x")).build(), null));
+        var e = org.assertj.core.api.Assertions.catchThrowableOfType(
+                com.google.genai.errors.ClientException.class,
+                () -> client.batches.create(
+                        "gpt-4",
+                        BatchJobSource.builder()
+                                .inlinedRequests(inline("k", "x"))
+                                .build(),
+                        null));
         assertThat(e.code()).isEqualTo(404);
         assertThat(e.status()).isEqualTo("NOT_FOUND");
         assertThat(e.message()).contains("models/gpt-4");
@@ -191,24 +241,55 @@ class BatchLifecycleTest {
         assertThat(noInput.statusCode()).isEqualTo(400);
         assertThat(Sdk.json(noInput.body()).at("/error/message").asText()).contains("input_config");
 
-        var noRequest = Sdk.post(emulator, "/v1beta/models/gemini-2.5-flash:batchGenerateContent",
+        var noRequest = Sdk.post(
+                emulator,
+                "/v1beta/models/gemini-2.5-flash:batchGenerateContent",
                 "{\"batch\":{\"inputConfig\":{\"requests\":{\"requests\":[{\"metadata\":{}}]}}}}");
         assertThat(noRequest.statusCode()).isEqualTo(400);
         assertThat(Sdk.json(noRequest.body()).at("/error/message").asText()).contains("requests[0].request");
 
-        var unknownFile = Sdk.post(emulator, "/v1beta/models/gemini-2.5-flash:batchGenerateContent",
+        var unknownFile = Sdk.post(
+                emulator,
+                "/v1beta/models/gemini-2.5-flash:batchGenerateContent",
                 "{\"batch\":{\"inputConfig\":{\"fileName\":\"files/nope\"}}}");
-        assertThat(unknownFile.statusCode()).as("the Files API's answer for a file that is not there").isEqualTo(403);
+        assertThat(unknownFile.statusCode())
+                .as("the Files API's answer for a file that is not there")
+                .isEqualTo(403);
         assertThat(Sdk.json(unknownFile.body()).at("/error/message").asText()).contains("or it may not exist");
     }
 
     @Test
     void shouldForceStatesFromTestHandle() throws Exception {
-        try (GeminiEmulator slow = GeminiEmulator.start(EmulatorOptions.builder().pendingMillis(60_000).build());
-             Client c = Sdk.client(slow)) {
-            String a = c.batches.create("gemini-2.5-flash", BatchJobSource.builder().inlinedRequests(inline("k", "a b")).build(), null).name().orElseThrow();
-            String b = c.batches.create("gemini-2.5-flash", BatchJobSource.builder().inlinedRequests(inline("k", "x")).build(), null).name().orElseThrow();
-            String d = c.batches.create("gemini-2.5-flash", BatchJobSource.builder().inlinedRequests(inline("k", "x")).build(), null).name().orElseThrow();
+        try (GeminiEmulator slow = GeminiEmulator.start(
+                        EmulatorOptions.builder().pendingMillis(60_000).build());
+                Client c = Sdk.client(slow)) {
+            String a = c.batches
+                    .create(
+                            "gemini-2.5-flash",
+                            BatchJobSource.builder()
+                                    .inlinedRequests(inline("k", "a b"))
+                                    .build(),
+                            null)
+                    .name()
+                    .orElseThrow();
+            String b = c.batches
+                    .create(
+                            "gemini-2.5-flash",
+                            BatchJobSource.builder()
+                                    .inlinedRequests(inline("k", "x"))
+                                    .build(),
+                            null)
+                    .name()
+                    .orElseThrow();
+            String d = c.batches
+                    .create(
+                            "gemini-2.5-flash",
+                            BatchJobSource.builder()
+                                    .inlinedRequests(inline("k", "x"))
+                                    .build(),
+                            null)
+                    .name()
+                    .orElseThrow();
             assertThat(slow.batchState(a)).isEqualTo("BATCH_STATE_PENDING");
 
             slow.finishNow(a);
@@ -217,15 +298,24 @@ class BatchLifecycleTest {
 
             BatchJob finished = c.batches.get(a, null);
             assertThat(finished.state().orElseThrow().knownEnum()).isEqualTo(JobState.Known.JOB_STATE_SUCCEEDED);
-            assertThat(finished.dest().orElseThrow().inlinedResponses().orElseThrow().get(0).response().orElseThrow().text())
+            assertThat(finished.dest()
+                            .orElseThrow()
+                            .inlinedResponses()
+                            .orElseThrow()
+                            .get(0)
+                            .response()
+                            .orElseThrow()
+                            .text())
                     .isEqualTo("echo: a b");
-            assertThat(c.batches.get(b, null).state().orElseThrow().knownEnum()).isEqualTo(JobState.Known.JOB_STATE_FAILED);
+            assertThat(c.batches.get(b, null).state().orElseThrow().knownEnum())
+                    .isEqualTo(JobState.Known.JOB_STATE_FAILED);
             JsonNode failedRaw = Sdk.json(Sdk.get(slow, "/v1beta/" + b).body());
             assertThat(failedRaw.at("/error/code").asInt()).isEqualTo(429);
             assertThat(failedRaw.at("/error/message").asText()).isEqualTo("quota gone");
             assertThat(failedRaw.at("/metadata/error/message").asText()).isEqualTo("quota gone");
             assertThat(failedRaw.path("done").asBoolean()).isTrue();
-            assertThat(c.batches.get(d, null).state().orElseThrow().knownEnum()).isEqualTo(JobState.Known.JOB_STATE_EXPIRED);
+            assertThat(c.batches.get(d, null).state().orElseThrow().knownEnum())
+                    .isEqualTo(JobState.Known.JOB_STATE_EXPIRED);
         }
     }
 
@@ -234,9 +324,33 @@ class BatchLifecycleTest {
         emulator.scriptNextJobs(1, JobOutcome.FAIL);
         emulator.scriptNextJobs(1, JobOutcome.EXPIRE);
         emulator.scriptNextJobs(1, JobOutcome.STUCK);
-        String failed = client.batches.create("gemini-2.5-flash", BatchJobSource.builder().inlinedRequests(inline("k", "x")).build(), null).name().orElseThrow();
-        String expired = client.batches.create("gemini-2.5-flash", BatchJobSource.builder().inlinedRequests(inline("k", "x")).build(), null).name().orElseThrow();
-        String stuck = client.batches.create("gemini-2.5-flash", BatchJobSource.builder().inlinedRequests(inline("k", "x")).build(), null).name().orElseThrow();
+        String failed = client.batches
+                .create(
+                        "gemini-2.5-flash",
+                        BatchJobSource.builder()
+                                .inlinedRequests(inline("k", "x"))
+                                .build(),
+                        null)
+                .name()
+                .orElseThrow();
+        String expired = client.batches
+                .create(
+                        "gemini-2.5-flash",
+                        BatchJobSource.builder()
+                                .inlinedRequests(inline("k", "x"))
+                                .build(),
+                        null)
+                .name()
+                .orElseThrow();
+        String stuck = client.batches
+                .create(
+                        "gemini-2.5-flash",
+                        BatchJobSource.builder()
+                                .inlinedRequests(inline("k", "x"))
+                                .build(),
+                        null)
+                .name()
+                .orElseThrow();
 
         Sdk.awaitState(client, failed, JobState.Known.JOB_STATE_FAILED);
         JsonNode raw = Sdk.json(Sdk.get(emulator, "/v1beta/" + failed).body());
@@ -253,12 +367,15 @@ class BatchLifecycleTest {
     @Test
     void shouldCountJobsPerDisplayNameInAdminEndpoint() throws Exception {
         for (int i = 0; i < 3; i++) {
-            client.batches.create("gemini-2.5-flash", BatchJobSource.builder().inlinedRequests(inline("k", "x")).build(),
+            client.batches.create(
+                    "gemini-2.5-flash",
+                    BatchJobSource.builder().inlinedRequests(inline("k", "x")).build(),
                     CreateBatchJobConfig.builder().displayName("b-counted").build());
         }
         assertThat(emulator.jobsCreatedFor("b-counted")).isEqualTo(3);
         assertThat(emulator.jobsCreatedFor("never")).isZero();
-        JsonNode admin = Sdk.json(Sdk.get(emulator, "/admin/jobs-by-display-name").body());
+        JsonNode admin =
+                Sdk.json(Sdk.get(emulator, "/admin/jobs-by-display-name").body());
         assertThat(admin.path("b-counted").asInt()).isEqualTo(3);
     }
 }

@@ -3,12 +3,6 @@ package io.genaibatch.emulator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.genai.Client;
 import com.google.genai.types.BatchJob;
@@ -20,6 +14,11 @@ import com.google.genai.types.InlinedRequest;
 import com.google.genai.types.JobState;
 import com.google.genai.types.Part;
 import com.google.genai.types.UploadFileConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,13 +31,19 @@ class PersistenceTest {
     Path tmp;
 
     private EmulatorOptions options(int port, long runningMillis) {
-        return EmulatorOptions.builder().port(port).dataDir(tmp.resolve("data")).runningMillis(runningMillis).build();
+        return EmulatorOptions.builder()
+                .port(port)
+                .dataDir(tmp.resolve("data"))
+                .runningMillis(runningMillis)
+                .build();
     }
 
     private File upload(Client client, String name, String content) throws Exception {
         Path p = tmp.resolve(name);
         Files.writeString(p, content, StandardCharsets.UTF_8);
-        return client.files.upload(p.toString(), UploadFileConfig.builder().mimeType("jsonl").displayName(name).build());
+        return client.files.upload(
+                p.toString(),
+                UploadFileConfig.builder().mimeType("jsonl").displayName(name).build());
     }
 
     @Test
@@ -47,18 +52,33 @@ class PersistenceTest {
         String inputName;
         int port;
         // Jobs run a minute: still RUNNING however slow the restart is (its end at its due time is the test below)
-        try (GeminiEmulator first = GeminiEmulator.start(options(0, 60_000)); Client client = Sdk.client(first)) {
+        try (GeminiEmulator first = GeminiEmulator.start(options(0, 60_000));
+                Client client = Sdk.client(first)) {
             port = first.port();
-            inputName = upload(client, "in.jsonl", FileJobTest.genLine("k-1", "alpha beta") + FileJobTest.genLine("k-2", "gamma"))
-                    .name().orElseThrow();
-            jobName = client.batches.create("gemini-2.5-flash", BatchJobSource.builder().fileName(inputName).build(),
-                    CreateBatchJobConfig.builder().displayName("b-persist").build()).name().orElseThrow();
-            client.batches.create("gemini-2.5-flash", BatchJobSource.builder().fileName(inputName).build(),
+            inputName = upload(
+                            client,
+                            "in.jsonl",
+                            FileJobTest.genLine("k-1", "alpha beta") + FileJobTest.genLine("k-2", "gamma"))
+                    .name()
+                    .orElseThrow();
+            jobName = client.batches
+                    .create(
+                            "gemini-2.5-flash",
+                            BatchJobSource.builder().fileName(inputName).build(),
+                            CreateBatchJobConfig.builder()
+                                    .displayName("b-persist")
+                                    .build())
+                    .name()
+                    .orElseThrow();
+            client.batches.create(
+                    "gemini-2.5-flash",
+                    BatchJobSource.builder().fileName(inputName).build(),
                     CreateBatchJobConfig.builder().displayName("b-persist").build());
             Sdk.awaitState(client, jobName, JobState.Known.JOB_STATE_RUNNING);
         }
 
-        try (GeminiEmulator second = GeminiEmulator.start(options(port, 60_000)); Client client = Sdk.client(second)) {
+        try (GeminiEmulator second = GeminiEmulator.start(options(port, 60_000));
+                Client client = Sdk.client(second)) {
             assertThat(second.jobsCreatedFor("b-persist")).isEqualTo(2);
             assertThat(second.batchState(jobName)).isEqualTo("BATCH_STATE_RUNNING");
             second.finishNow(jobName);
@@ -72,12 +92,21 @@ class PersistenceTest {
 
             File input = client.files.get(inputName, null);
             assertThat(input.displayName()).contains("in.jsonl");
-            assertThat(client.files.list(null).page()).extracting(f -> f.name().orElseThrow())
-                    .contains(inputName, responses).doesNotHaveDuplicates();
+            assertThat(client.files.list(null).page())
+                    .extracting(f -> f.name().orElseThrow())
+                    .contains(inputName, responses)
+                    .doesNotHaveDuplicates();
 
             // Ids go on from the saved counters: a job created now is a new one.
-            String third = client.batches.create("gemini-2.5-flash", BatchJobSource.builder().fileName(inputName).build(),
-                    CreateBatchJobConfig.builder().displayName("b-persist").build()).name().orElseThrow();
+            String third = client.batches
+                    .create(
+                            "gemini-2.5-flash",
+                            BatchJobSource.builder().fileName(inputName).build(),
+                            CreateBatchJobConfig.builder()
+                                    .displayName("b-persist")
+                                    .build())
+                    .name()
+                    .orElseThrow();
             assertThat(third).isNotEqualTo(jobName);
             assertThat(second.jobsCreatedByDisplayName()).containsEntry("b-persist", 3);
         }
@@ -94,7 +123,8 @@ class PersistenceTest {
         String prioritised;
         JsonNode before;
         int port;
-        try (GeminiEmulator first = GeminiEmulator.start(options(0, 10)); Client client = Sdk.client(first)) {
+        try (GeminiEmulator first = GeminiEmulator.start(options(0, 10));
+                Client client = Sdk.client(first)) {
             port = first.port();
             succeeded = createInline(client, "one two").name().orElseThrow();
             before = Sdk.awaitRawDone(first, succeeded);
@@ -103,20 +133,32 @@ class PersistenceTest {
             deleted = createInline(client, "y").name().orElseThrow();
             client.batches.cancel(cancelled, null);
             client.batches.delete(deleted, null);
-            prioritised = Sdk.json(Sdk.post(first, "/v1beta/models/gemini-2.5-flash:batchGenerateContent",
-                    "{\"batch\":{\"priority\":\"3\",\"inputConfig\":{\"requests\":{\"requests\":[{\"request\":"
-                            + "{\"contents\":[{\"parts\":[{\"text\":\"p\"}]}]}}]}}}}").body()).path("name").asText();
+            prioritised = Sdk.json(Sdk.post(
+                                    first,
+                                    "/v1beta/models/gemini-2.5-flash:batchGenerateContent",
+                                    "{\"batch\":{\"priority\":\"3\",\"inputConfig\":{\"requests\":{\"requests\":[{\"request\":"
+                                            + "{\"contents\":[{\"parts\":[{\"text\":\"p\"}]}]}}]}}}}")
+                            .body())
+                    .path("name")
+                    .asText();
         }
-        try (GeminiEmulator second = GeminiEmulator.start(options(port, 10)); Client client = Sdk.client(second)) {
+        try (GeminiEmulator second = GeminiEmulator.start(options(port, 10));
+                Client client = Sdk.client(second)) {
             JsonNode after = Sdk.json(Sdk.get(second, "/v1beta/" + succeeded).body());
             assertThat(after).isEqualTo(before);
-            assertThat(after.at("/response/inlinedResponses/inlinedResponses/0/response/candidates/0/content/parts/0/text")
-                    .asText()).isEqualTo("echo: one two");
+            assertThat(after.at(
+                                    "/response/inlinedResponses/inlinedResponses/0/response/candidates/0/content/parts/0/text")
+                            .asText())
+                    .isEqualTo("echo: one two");
             assertThat(second.batchState(cancelled)).isEqualTo("BATCH_STATE_CANCELLED");
-            assertThat(Sdk.json(Sdk.get(second, "/v1beta/" + prioritised).body()).at("/metadata/priority").asText())
+            assertThat(Sdk.json(Sdk.get(second, "/v1beta/" + prioritised).body())
+                            .at("/metadata/priority")
+                            .asText())
                     .isEqualTo("3");
             assertThat(Sdk.get(second, "/v1beta/" + deleted).statusCode()).isEqualTo(404);
-            assertThat(second.jobsCreatedByDisplayName()).containsEntry("inline", 3).containsEntry("", 1);
+            assertThat(second.jobsCreatedByDisplayName())
+                    .containsEntry("inline", 3)
+                    .containsEntry("", 1);
         }
     }
 
@@ -124,19 +166,25 @@ class PersistenceTest {
     void shouldStartAPendingJobAfterRestartAndAnswerItsRequests() throws Exception {
         String name;
         int port;
-        EmulatorOptions.Builder slowStart = EmulatorOptions.builder().dataDir(tmp.resolve("data")).runningMillis(10)
+        EmulatorOptions.Builder slowStart = EmulatorOptions.builder()
+                .dataDir(tmp.resolve("data"))
+                .runningMillis(10)
                 .pendingMillis(600_000);
-        try (GeminiEmulator first = GeminiEmulator.start(slowStart.port(0).build()); Client client = Sdk.client(first)) {
+        try (GeminiEmulator first = GeminiEmulator.start(slowStart.port(0).build());
+                Client client = Sdk.client(first)) {
             port = first.port();
             name = createInline(client, "still waiting").name().orElseThrow();
             assertThat(first.batchState(name)).isEqualTo("BATCH_STATE_PENDING");
         }
         // Restarted with no pending time: the job waited long enough, it runs and answers as if never stopped.
-        try (GeminiEmulator second = GeminiEmulator.start(options(port, 10)); Client client = Sdk.client(second)) {
+        try (GeminiEmulator second = GeminiEmulator.start(options(port, 10));
+                Client client = Sdk.client(second)) {
             JsonNode done = Sdk.awaitRawDone(second, name);
             assertThat(done.at("/metadata/state").asText()).isEqualTo("BATCH_STATE_SUCCEEDED");
-            assertThat(done.at("/response/inlinedResponses/inlinedResponses/0/response/candidates/0/content/parts/0/text")
-                    .asText()).isEqualTo("echo: still waiting");
+            assertThat(done.at(
+                                    "/response/inlinedResponses/inlinedResponses/0/response/candidates/0/content/parts/0/text")
+                            .asText())
+                    .isEqualTo("echo: still waiting");
         }
     }
 
@@ -144,19 +192,25 @@ class PersistenceTest {
     void shouldEndRunningJobRightAfterRestartWhenItsTimeCameWhileStopped() throws Exception {
         String name;
         int port;
-        try (GeminiEmulator first = GeminiEmulator.start(options(0, 60_000)); Client client = Sdk.client(first)) {
+        try (GeminiEmulator first = GeminiEmulator.start(options(0, 60_000));
+                Client client = Sdk.client(first)) {
             port = first.port();
             name = createInline(client, "late").name().orElseThrow();
             Sdk.awaitState(client, name, JobState.Known.JOB_STATE_RUNNING);
         }
         // The emulator was stopped past the job's due time: as if a minute went by, without waiting for it.
-        Path record = tmp.resolve("data").resolve("state").resolve("jobs").resolve(name.substring("batches/".length()) + ".json");
-        com.fasterxml.jackson.databind.node.ObjectNode saved = (com.fasterxml.jackson.databind.node.ObjectNode) Sdk.json(Files.readString(record));
+        Path record = tmp.resolve("data")
+                .resolve("state")
+                .resolve("jobs")
+                .resolve(name.substring("batches/".length()) + ".json");
+        com.fasterxml.jackson.databind.node.ObjectNode saved =
+                (com.fasterxml.jackson.databind.node.ObjectNode) Sdk.json(Files.readString(record));
         assertThat(saved.path("state").asText()).isEqualTo("BATCH_STATE_RUNNING");
         saved.put("dueTime", java.time.Instant.now().minusSeconds(1).toString());
         Files.writeString(record, saved.toString());
         // The restart keeps the due time the job had, whatever runningMillis it is given: it ends at once.
-        try (GeminiEmulator second = GeminiEmulator.start(options(port, 60_000)); Client client = Sdk.client(second)) {
+        try (GeminiEmulator second = GeminiEmulator.start(options(port, 60_000));
+                Client client = Sdk.client(second)) {
             long t0 = System.nanoTime();
             Sdk.awaitState(client, name, JobState.Known.JOB_STATE_SUCCEEDED);
             assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(10_000);
@@ -167,15 +221,17 @@ class PersistenceTest {
     void shouldKeepNothingWithoutDataDir() throws Exception {
         String name;
         Path dir;
-        try (GeminiEmulator first = GeminiEmulator.start(EmulatorOptions.builder().runningMillis(10).build());
-             Client client = Sdk.client(first)) {
+        try (GeminiEmulator first = GeminiEmulator.start(
+                        EmulatorOptions.builder().runningMillis(10).build());
+                Client client = Sdk.client(first)) {
             name = createInline(client, "gone").name().orElseThrow();
             dir = first.dataDir();
             assertThat(dir.resolve("state")).doesNotExist();
         }
         assertThat(dir).doesNotExist();
-        try (GeminiEmulator second = GeminiEmulator.start(EmulatorOptions.builder().runningMillis(10).build());
-             Client client = Sdk.noRetryClient(second)) {
+        try (GeminiEmulator second = GeminiEmulator.start(
+                        EmulatorOptions.builder().runningMillis(10).build());
+                Client client = Sdk.noRetryClient(second)) {
             assertThrows(com.google.genai.errors.ClientException.class, () -> client.batches.get(name, null));
             assertThat(second.jobsCreatedByDisplayName()).isEqualTo(Map.of());
         }
@@ -183,17 +239,26 @@ class PersistenceTest {
 
     @Test
     void shouldWriteOneRecordPerJobAndFileAtomically() throws Exception {
-        try (GeminiEmulator emulator = GeminiEmulator.start(options(0, 10)); Client client = Sdk.client(emulator)) {
-            String input = upload(client, "r.jsonl", FileJobTest.genLine("k", "a")).name().orElseThrow();
-            String job = client.batches.create("gemini-2.5-flash", BatchJobSource.builder().fileName(input).build(),
-                    CreateBatchJobConfig.builder().displayName("rec").build()).name().orElseThrow();
+        try (GeminiEmulator emulator = GeminiEmulator.start(options(0, 10));
+                Client client = Sdk.client(emulator)) {
+            String input = upload(client, "r.jsonl", FileJobTest.genLine("k", "a"))
+                    .name()
+                    .orElseThrow();
+            String job = client.batches
+                    .create(
+                            "gemini-2.5-flash",
+                            BatchJobSource.builder().fileName(input).build(),
+                            CreateBatchJobConfig.builder().displayName("rec").build())
+                    .name()
+                    .orElseThrow();
             Sdk.awaitRawDone(emulator, job);
             Path state = emulator.dataDir().resolve("state");
             String id = job.substring("batches/".length());
             JsonNode record = Sdk.json(Files.readString(state.resolve("jobs").resolve(id + ".json")));
             assertThat(record.path("state").asText()).isEqualTo("BATCH_STATE_SUCCEEDED");
             assertThat(record.path("displayName").asText()).isEqualTo("rec");
-            assertThat(state.resolve("files").resolve(input.substring("files/".length()) + ".json")).exists();
+            assertThat(state.resolve("files").resolve(input.substring("files/".length()) + ".json"))
+                    .exists();
             assertThat(state.resolve("batches.json")).exists();
             try (var entries = Files.walk(state)) {
                 assertThat(entries.map(Path::toString)).noneMatch(p -> p.endsWith(".tmp"));
@@ -204,7 +269,8 @@ class PersistenceTest {
     @Test
     void shouldCountEveryJobReadBackWhenAKillLostTheLastCounterUpdate() throws Exception {
         int port;
-        try (GeminiEmulator first = GeminiEmulator.start(options(0, 60_000)); Client client = Sdk.client(first)) {
+        try (GeminiEmulator first = GeminiEmulator.start(options(0, 60_000));
+                Client client = Sdk.client(first)) {
             port = first.port();
             createInline(client, "a");
             createInline(client, "b");
@@ -225,8 +291,14 @@ class PersistenceTest {
 
     private static BatchJob createInline(Client client, String text) {
         InlinedRequest request = InlinedRequest.builder()
-                .contents(List.of(Content.builder().role("user").parts(List.of(Part.fromText(text))).build())).build();
-        return client.batches.create("gemini-2.5-flash", BatchJobSource.builder().inlinedRequests(List.of(request)).build(),
+                .contents(List.of(Content.builder()
+                        .role("user")
+                        .parts(List.of(Part.fromText(text)))
+                        .build()))
+                .build();
+        return client.batches.create(
+                "gemini-2.5-flash",
+                BatchJobSource.builder().inlinedRequests(List.of(request)).build(),
                 CreateBatchJobConfig.builder().displayName("inline").build());
     }
 }

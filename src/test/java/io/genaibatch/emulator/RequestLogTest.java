@@ -2,6 +2,9 @@ package io.genaibatch.emulator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.genai.Client;
+import com.google.genai.types.BatchJobSource;
+import com.google.genai.types.UploadFileConfig;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,10 +14,6 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
-import com.google.genai.Client;
-import com.google.genai.types.BatchJobSource;
-import com.google.genai.types.UploadFileConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,10 +27,17 @@ class RequestLogTest {
 
     @Test
     void shouldRecordMethodPathHeadersBodySizeAndStatus() throws Exception {
-        try (GeminiEmulator emulator = GeminiEmulator.start(EmulatorOptions.defaults()); Client client = Sdk.client(emulator)) {
-            String name = client.batches.create("gemini-2.5-flash",
-                    BatchJobSource.builder().inlinedRequests(BatchLifecycleTest.inline("k", "hi")).build(), null)
-                    .name().orElseThrow();
+        try (GeminiEmulator emulator = GeminiEmulator.start(EmulatorOptions.defaults());
+                Client client = Sdk.client(emulator)) {
+            String name = client.batches
+                    .create(
+                            "gemini-2.5-flash",
+                            BatchJobSource.builder()
+                                    .inlinedRequests(BatchLifecycleTest.inline("k", "hi"))
+                                    .build(),
+                            null)
+                    .name()
+                    .orElseThrow();
             client.batches.cancel(name, null);
 
             RecordedRequest create = emulator.takeRequest(Duration.ofSeconds(1));
@@ -51,22 +57,26 @@ class RequestLogTest {
 
     @Test
     void shouldKeepOnlyTheNewestRequestsWhenFull() throws Exception {
-        try (GeminiEmulator emulator = GeminiEmulator.start(EmulatorOptions.builder().requestLogCapacity(3).build())) {
+        try (GeminiEmulator emulator = GeminiEmulator.start(
+                EmulatorOptions.builder().requestLogCapacity(3).build())) {
             for (int i = 0; i < 5; i++) {
                 Sdk.get(emulator, "/v1beta/batches?pageSize=" + (i + 1));
             }
             assertThat(emulator.requestCount()).isEqualTo(5);
-            assertThat(emulator.recordedRequests()).extracting(RecordedRequest::query)
+            assertThat(emulator.recordedRequests())
+                    .extracting(RecordedRequest::query)
                     .containsExactly("pageSize=3", "pageSize=4", "pageSize=5");
         }
     }
 
     @Test
     void shouldSeeWhatJavaSdkSendsBeyondTheProtocolPage() throws Exception {
-        try (GeminiEmulator emulator = GeminiEmulator.start(EmulatorOptions.defaults()); Client client = Sdk.client(emulator)) {
+        try (GeminiEmulator emulator = GeminiEmulator.start(EmulatorOptions.defaults());
+                Client client = Sdk.client(emulator)) {
             Path p = tmp.resolve("facts.jsonl");
             Files.writeString(p, "{}\n");
-            client.files.upload(p.toString(), UploadFileConfig.builder().mimeType("jsonl").build());
+            client.files.upload(
+                    p.toString(), UploadFileConfig.builder().mimeType("jsonl").build());
             client.batches.list(null).page();
 
             RecordedRequest start = emulator.takeRequest(Duration.ofSeconds(1));
@@ -97,7 +107,8 @@ class RequestLogTest {
         int clients = 8;
         int perClient = 40;
         try (GeminiEmulator emulator = GeminiEmulator.start(EmulatorOptions.builder()
-                .requestLogCapacity(clients * perClient).build())) {
+                .requestLogCapacity(clients * perClient)
+                .build())) {
             ExecutorService pool = Executors.newFixedThreadPool(clients);
             try {
                 List<Future<List<String>>> results = new ArrayList<>();
@@ -110,10 +121,14 @@ class RequestLogTest {
                             // for the wrong request shows.
                             String tag = "c" + client + "-" + i;
                             boolean found = i % 2 == 0;
-                            HttpResponse<String> answer = Sdk.get(emulator, found
-                                    ? "/v1beta/batches?pageSize=1&tag=" + tag : "/v1beta/batches/none?tag=" + tag);
+                            HttpResponse<String> answer = Sdk.get(
+                                    emulator,
+                                    found
+                                            ? "/v1beta/batches?pageSize=1&tag=" + tag
+                                            : "/v1beta/batches/none?tag=" + tag);
                             List<RecordedRequest> logged = emulator.recordedRequests().stream()
-                                    .filter(r -> r.query().endsWith("tag=" + tag)).toList();
+                                    .filter(r -> r.query().endsWith("tag=" + tag))
+                                    .toList();
                             if (logged.size() != 1 || logged.get(0).status() != answer.statusCode()) {
                                 problems.add(tag + " answered " + answer.statusCode() + ", logged " + logged);
                             }
@@ -125,8 +140,10 @@ class RequestLogTest {
                 for (Future<List<String>> f : results) {
                     problems.addAll(f.get());
                 }
-                assertThat(problems).as("requests missing from the log, or logged with another status, when their "
-                        + "answer arrived").isEmpty();
+                assertThat(problems)
+                        .as("requests missing from the log, or logged with another status, when their "
+                                + "answer arrived")
+                        .isEmpty();
                 assertThat(emulator.requestCount()).isEqualTo(clients * perClient);
             } finally {
                 pool.shutdownNow();

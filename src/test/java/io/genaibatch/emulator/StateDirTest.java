@@ -2,10 +2,9 @@ package io.genaibatch.emulator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.genai.Client;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import com.google.genai.Client;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,18 +30,28 @@ class StateDirTest {
 
     @Test
     void shouldSkipDamagedRecordsAndRemoveTempFilesOfACrashAtStart() throws Exception {
-        try (GeminiEmulator first = GeminiEmulator.start(EmulatorOptions.builder().dataDir(tmp).runningMillis(10).build());
-             Client client = Sdk.client(first)) {
-            Sdk.awaitRawDone(first, Sdk.json(Sdk.post(first, "/v1beta/models/gemini-2.5-flash:batchGenerateContent",
-                    "{\"batch\":{\"displayName\":\"kept\",\"inputConfig\":{\"requests\":{\"requests\":[{\"request\":"
-                            + "{\"contents\":[{\"parts\":[{\"text\":\"a\"}]}]}}]}}}}").body()).path("name").asText());
+        try (GeminiEmulator first = GeminiEmulator.start(
+                        EmulatorOptions.builder().dataDir(tmp).runningMillis(10).build());
+                Client client = Sdk.client(first)) {
+            Sdk.awaitRawDone(
+                    first,
+                    Sdk.json(Sdk.post(
+                                            first,
+                                            "/v1beta/models/gemini-2.5-flash:batchGenerateContent",
+                                            "{\"batch\":{\"displayName\":\"kept\",\"inputConfig\":{\"requests\":{\"requests\":[{\"request\":"
+                                                    + "{\"contents\":[{\"parts\":[{\"text\":\"a\"}]}]}}]}}}}")
+                                    .body())
+                            .path("name")
+                            .asText());
         }
         Path jobs = tmp.resolve("state").resolve("jobs");
         Files.writeString(jobs.resolve("broken.json"), "{\"seq\": 9, \"id\": ");
         Files.writeString(jobs.resolve("half.json12345.tmp"), "{");
-        try (GeminiEmulator second = GeminiEmulator.start(EmulatorOptions.builder().dataDir(tmp).build())) {
+        try (GeminiEmulator second =
+                GeminiEmulator.start(EmulatorOptions.builder().dataDir(tmp).build())) {
             assertThat(second.jobsCreatedFor("kept")).isEqualTo(1);
-            assertThat(Sdk.json(Sdk.get(second, "/v1beta/batches").body()).path("operations")).hasSize(1);
+            assertThat(Sdk.json(Sdk.get(second, "/v1beta/batches").body()).path("operations"))
+                    .hasSize(1);
             assertThat(jobs.resolve("half.json12345.tmp")).doesNotExist();
         }
     }

@@ -2,6 +2,11 @@ package io.genaibatch.emulator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.google.genai.Client;
+import com.google.genai.types.File;
+import com.google.genai.types.ListFilesConfig;
+import com.google.genai.types.UploadFileConfig;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -12,12 +17,6 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.google.genai.Client;
-import com.google.genai.types.File;
-import com.google.genai.types.ListFilesConfig;
-import com.google.genai.types.UploadFileConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,12 +30,14 @@ class UploadProtocolTest {
     private static final int CHUNK = 8 * 1024 * 1024;
     private static GeminiEmulator emulator;
     private static Client client;
+
     @TempDir
     static Path tmp;
 
     @BeforeAll
     static void start() throws Exception {
-        emulator = GeminiEmulator.start(EmulatorOptions.builder().apiKey(Sdk.API_KEY).build());
+        emulator = GeminiEmulator.start(
+                EmulatorOptions.builder().apiKey(Sdk.API_KEY).build());
         client = Sdk.noRetryClient(emulator);
     }
 
@@ -47,18 +48,24 @@ class UploadProtocolTest {
     }
 
     static HttpResponse<String> startUpload(long declaredSize, String mime) throws Exception {
-        return Sdk.HTTP.send(Sdk.request(emulator, "/upload/v1beta/files")
-                .header("X-Goog-Upload-Protocol", "resumable")
-                .header("X-Goog-Upload-Command", "start")
-                .header("X-Goog-Upload-Header-Content-Length", Long.toString(declaredSize))
-                .header("X-Goog-Upload-Header-Content-Type", mime)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"file\":{\"displayName\":\"raw\",\"mimeType\":\"" + mime + "\"}}"))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        return Sdk.HTTP.send(
+                Sdk.request(emulator, "/upload/v1beta/files")
+                        .header("X-Goog-Upload-Protocol", "resumable")
+                        .header("X-Goog-Upload-Command", "start")
+                        .header("X-Goog-Upload-Header-Content-Length", Long.toString(declaredSize))
+                        .header("X-Goog-Upload-Header-Content-Type", mime)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"file\":{\"displayName\":\"raw\",\"mimeType\":\"" + mime + "\"}}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     static String uploadUrl(long declaredSize) throws Exception {
-        return startUpload(declaredSize, "application/jsonl").headers().firstValue("X-Goog-Upload-URL").orElseThrow();
+        return startUpload(declaredSize, "application/jsonl")
+                .headers()
+                .firstValue("X-Goog-Upload-URL")
+                .orElseThrow();
     }
 
     static HttpResponse<String> send(String url, String command, long offset, byte[] bytes, int from, int to)
@@ -74,8 +81,12 @@ class UploadProtocolTest {
     }
 
     static HttpResponse<String> query(String url) throws Exception {
-        return Sdk.HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("X-Goog-Upload-Command", "query")
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        return Sdk.HTTP.send(
+                HttpRequest.newBuilder(URI.create(url))
+                        .header("X-Goog-Upload-Command", "query")
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     static String status(HttpResponse<?> r) {
@@ -113,7 +124,8 @@ class UploadProtocolTest {
         assertThat(status(q)).isEqualTo("active");
         assertThat(q.headers().firstValue("X-Goog-Upload-Size-Received")).contains(Integer.toString(CHUNK));
 
-        assertThat(send(url, "upload", CHUNK, data, CHUNK, 2 * CHUNK).statusCode()).isEqualTo(200);
+        assertThat(send(url, "upload", CHUNK, data, CHUNK, 2 * CHUNK).statusCode())
+                .isEqualTo(200);
         HttpResponse<String> last = send(url, "upload, finalize", 2L * CHUNK, data, 2 * CHUNK, data.length);
         assertThat(last.statusCode()).isEqualTo(200);
         assertThat(status(last)).isEqualTo("final");
@@ -121,7 +133,8 @@ class UploadProtocolTest {
         assertThat(file.path("sizeBytes").asText()).isEqualTo(Integer.toString(data.length));
         assertThat(file.path("state").asText()).isEqualTo("ACTIVE");
         assertThat(file.path("sha256Hash").asText())
-                .isEqualTo(Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(data)));
+                .isEqualTo(Base64.getEncoder()
+                        .encodeToString(MessageDigest.getInstance("SHA-256").digest(data)));
 
         // The stored bytes are exactly those sent, read back through the SDK's download.
         Path out = tmp.resolve("roundtrip.bin");
@@ -164,7 +177,9 @@ class UploadProtocolTest {
         HttpResponse<String> r = send(url, "upload, finalize", 0, data, 0, 100);
         assertThat(r.statusCode()).isEqualTo(400);
         assertThat(status(r)).isEqualTo("final");
-        assertThat(Sdk.json(r.body()).at("/error/message").asText()).contains("100").contains("200");
+        assertThat(Sdk.json(r.body()).at("/error/message").asText())
+                .contains("100")
+                .contains("200");
 
         // The upload is gone; the answer still says final, so a client stops.
         HttpResponse<String> again = send(url, "upload, finalize", 100, data, 0, 0);
@@ -189,8 +204,12 @@ class UploadProtocolTest {
     void shouldUploadGetListAndDeleteThroughSdk() throws Exception {
         Path p = tmp.resolve("small.jsonl");
         Files.writeString(p, "{\"key\":\"a\",\"request\":{}}\n", StandardCharsets.UTF_8);
-        File uploaded = client.files.upload(p.toString(),
-                UploadFileConfig.builder().mimeType("application/jsonl").displayName("small").build());
+        File uploaded = client.files.upload(
+                p.toString(),
+                UploadFileConfig.builder()
+                        .mimeType("application/jsonl")
+                        .displayName("small")
+                        .build());
         String name = uploaded.name().orElseThrow();
         assertThat(uploaded.sizeBytes()).contains(Files.size(p));
         assertThat(uploaded.mimeType()).contains("application/jsonl");
@@ -200,13 +219,17 @@ class UploadProtocolTest {
         assertThat(got.uri()).hasValueSatisfying(u -> assertThat(u).startsWith(emulator.baseUrl() + "/v1beta/files/"));
 
         List<String> listed = new java.util.ArrayList<>();
-        client.files.list(ListFilesConfig.builder().pageSize(1).build()).forEach(f -> listed.add(f.name().orElseThrow()));
+        client.files
+                .list(ListFilesConfig.builder().pageSize(1).build())
+                .forEach(f -> listed.add(f.name().orElseThrow()));
         assertThat(listed).contains(name).doesNotHaveDuplicates();
 
         client.files.delete(name, null);
         assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(
-                com.google.genai.errors.ClientException.class, () -> client.files.get(name, null)).code())
-                .as("the Files API's answer for a file that is not there").isEqualTo(403);
+                                com.google.genai.errors.ClientException.class, () -> client.files.get(name, null))
+                        .code())
+                .as("the Files API's answer for a file that is not there")
+                .isEqualTo(403);
     }
 
     @Test
@@ -216,13 +239,22 @@ class UploadProtocolTest {
         long before = emulator.requestCount();
         emulator.failNextRequests(1, 400, "upload_id=");
         // The SDK with its default retries: a 400 is not retried, and the status header stops its chunk loop.
-        try (Client retrying = Client.builder().apiKey(Sdk.API_KEY).httpOptions(com.google.genai.types.HttpOptions
-                .builder().baseUrl(emulator.baseUrl()).apiVersion("v1beta").build()).build()) {
+        try (Client retrying = Client.builder()
+                .apiKey(Sdk.API_KEY)
+                .httpOptions(com.google.genai.types.HttpOptions.builder()
+                        .baseUrl(emulator.baseUrl())
+                        .apiVersion("v1beta")
+                        .build())
+                .build()) {
             long start = System.nanoTime();
-            var e = org.assertj.core.api.Assertions.catchThrowableOfType(com.google.genai.errors.ClientException.class,
-                    () -> retrying.files.upload(p.toString(), UploadFileConfig.builder().mimeType("jsonl").build()));
+            var e = org.assertj.core.api.Assertions.catchThrowableOfType(
+                    com.google.genai.errors.ClientException.class,
+                    () -> retrying.files.upload(
+                            p.toString(),
+                            UploadFileConfig.builder().mimeType("jsonl").build()));
             assertThat(e.code()).isEqualTo(400);
-            assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(5));
+            assertThat(java.time.Duration.ofNanos(System.nanoTime() - start))
+                    .isLessThan(java.time.Duration.ofSeconds(5));
         }
         assertThat(emulator.requestCount() - before).isEqualTo(2); // start + the one refused chunk
     }

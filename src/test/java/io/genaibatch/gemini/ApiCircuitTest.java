@@ -3,9 +3,8 @@ package io.genaibatch.gemini;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.time.Duration;
-
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** The breaker's states on a fake clock: no sleeps. */
@@ -37,7 +36,10 @@ class ApiCircuitTest {
     }
 
     private double state(String state) {
-        return registry.get("genai.gemini.circuit.state").tag("state", state).gauge().value();
+        return registry.get("genai.gemini.circuit.state")
+                .tag("state", state)
+                .gauge()
+                .value();
     }
 
     @Test
@@ -50,8 +52,8 @@ class ApiCircuitTest {
         assertThat(circuit.state()).isEqualTo(ApiCircuit.State.OPEN);
         assertThat(circuit.openReason()).hasValueSatisfying(r -> assertThat(r).contains("circuit", "open", "500"));
         time.sleep(Duration.ofSeconds(10));
-        assertThatThrownBy(() -> circuit.beforeAttempt("get batches/y")).isInstanceOfSatisfying(
-                GeminiApiException.class, e -> {
+        assertThatThrownBy(() -> circuit.beforeAttempt("get batches/y"))
+                .isInstanceOfSatisfying(GeminiApiException.class, e -> {
                     assertThat(e.isRetriable()).isTrue();
                     assertThat(e.isCertainlyNotProcessed()).isTrue();
                     assertThat(e.isCircuitOpen()).isTrue();
@@ -59,7 +61,11 @@ class ApiCircuitTest {
                 });
         assertThat(state("open")).isEqualTo(1);
         assertThat(state("closed")).isEqualTo(0);
-        assertThat(registry.get("genai.gemini.circuit.transitions").tag("to", "open").counter().count()).isEqualTo(1);
+        assertThat(registry.get("genai.gemini.circuit.transitions")
+                        .tag("to", "open")
+                        .counter()
+                        .count())
+                .isEqualTo(1);
     }
 
     @Test
@@ -101,14 +107,20 @@ class ApiCircuitTest {
         circuit.beforeAttempt("get batches/probe");
         assertThat(circuit.state()).isEqualTo(ApiCircuit.State.HALF_OPEN);
         assertThat(state("half_open")).isEqualTo(1);
-        assertThatThrownBy(() -> circuit.beforeAttempt("get batches/other")).isInstanceOfSatisfying(
-                GeminiApiException.class, e -> assertThat(e.isCircuitOpen()).isTrue());
+        assertThatThrownBy(() -> circuit.beforeAttempt("get batches/other"))
+                .isInstanceOfSatisfying(
+                        GeminiApiException.class,
+                        e -> assertThat(e.isCircuitOpen()).isTrue());
         circuit.onSuccess("get batches/probe");
 
         assertThat(circuit.state()).isEqualTo(ApiCircuit.State.CLOSED);
         assertThat(circuit.openReason()).isEmpty();
         circuit.beforeAttempt("get batches/other");
-        assertThat(registry.get("genai.gemini.circuit.transitions").tag("to", "closed").counter().count()).isEqualTo(1);
+        assertThat(registry.get("genai.gemini.circuit.transitions")
+                        .tag("to", "closed")
+                        .counter()
+                        .count())
+                .isEqualTo(1);
     }
 
     @Test
@@ -119,8 +131,10 @@ class ApiCircuitTest {
         fail(refused());
 
         assertThat(circuit.state()).isEqualTo(ApiCircuit.State.OPEN);
-        assertThatThrownBy(() -> circuit.beforeAttempt("get batches/x")).isInstanceOfSatisfying(
-                GeminiApiException.class, e -> assertThat(e.retryAfter()).contains(OPEN_FOR));
+        assertThatThrownBy(() -> circuit.beforeAttempt("get batches/x"))
+                .isInstanceOfSatisfying(
+                        GeminiApiException.class,
+                        e -> assertThat(e.retryAfter()).contains(OPEN_FOR));
     }
 
     @Test
@@ -167,22 +181,30 @@ class ApiCircuitTest {
      */
     @Test
     void theRetryPolicyFailsFastOnAnOpenCircuitInsteadOfWaitingItOut() {
-        RetryPolicy policy = new RetryPolicy(new RetrySettings(5, Duration.ofSeconds(1), Duration.ofSeconds(1),
-                Duration.ofMinutes(1), Duration.ofMinutes(10)), time, time::sleep, () -> 0.0, circuit);
+        RetryPolicy policy = new RetryPolicy(
+                new RetrySettings(
+                        5, Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofMinutes(1), Duration.ofMinutes(10)),
+                time,
+                time::sleep,
+                () -> 0.0,
+                circuit);
         int[] calls = {0};
 
         assertThatThrownBy(() -> policy.call("get batches/x", () -> {
-            calls[0]++;
-            throw http(503);
-        })).isInstanceOfSatisfying(GeminiApiException.class, e -> {
-            assertThat(e.isCircuitOpen()).isTrue();
-            assertThat(e.retryAfter()).contains(OPEN_FOR);
-        });
+                    calls[0]++;
+                    throw http(503);
+                }))
+                .isInstanceOfSatisfying(GeminiApiException.class, e -> {
+                    assertThat(e.isCircuitOpen()).isTrue();
+                    assertThat(e.retryAfter()).contains(OPEN_FOR);
+                });
         assertThat(calls[0]).isEqualTo(3);
         assertThat(time.sleeps).doesNotContain(OPEN_FOR);
 
         assertThatThrownBy(() -> policy.call("get batches/y", () -> "never called"))
-                .isInstanceOfSatisfying(GeminiApiException.class, e -> assertThat(e.isCircuitOpen()).isTrue());
+                .isInstanceOfSatisfying(
+                        GeminiApiException.class,
+                        e -> assertThat(e.isCircuitOpen()).isTrue());
         assertThat(time.sleeps).doesNotContain(OPEN_FOR);
         time.sleep(OPEN_FOR);
         assertThat(policy.call("get batches/y", () -> "ok")).isEqualTo("ok");

@@ -3,6 +3,8 @@ package io.genaibatch.gemini;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -12,9 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -48,7 +47,10 @@ class ApiKeyDestinationTest {
             if (path.endsWith(":download")) {
                 send(exchange, 200, "abc", "application/octet-stream");
             } else if (path.contains("/files/")) {
-                send(exchange, 200, "{\"name\":\"files/f1\",\"mimeType\":\"text/plain\",\"sizeBytes\":\"3\"}",
+                send(
+                        exchange,
+                        200,
+                        "{\"name\":\"files/f1\",\"mimeType\":\"text/plain\",\"sizeBytes\":\"3\"}",
                         "application/json");
             } else {
                 // an upload URL: take every chunk as the last one
@@ -82,7 +84,8 @@ class ApiKeyDestinationTest {
                     .isInstanceOf(GeminiApiException.class)
                     .hasMessageContaining("127.0.0.1:" + other.getAddress().getPort())
                     .hasMessageNotContaining(KEY)
-                    .satisfies(e -> assertThat(((GeminiApiException) e).isRetriable()).isFalse());
+                    .satisfies(e ->
+                            assertThat(((GeminiApiException) e).isRetriable()).isFalse());
         }
         assertThat(keysSeenByApi).containsExactly(KEY);
         assertThat(keysSeenByOther).as("requests that reached the other host").isEmpty();
@@ -124,9 +127,13 @@ class ApiKeyDestinationTest {
     }
 
     private GeminiSettings settings() {
-        return GeminiSettings.builder().baseUrl("http://127.0.0.1:" + api.getAddress().getPort()).apiKey(KEY)
-                .connectTimeout(Duration.ofSeconds(5)).requestTimeout(Duration.ofSeconds(10))
-                .retry(RetrySettings.NO_RETRY).build();
+        return GeminiSettings.builder()
+                .baseUrl("http://127.0.0.1:" + api.getAddress().getPort())
+                .apiKey(KEY)
+                .connectTimeout(Duration.ofSeconds(5))
+                .requestTimeout(Duration.ofSeconds(10))
+                .retry(RetrySettings.NO_RETRY)
+                .build();
     }
 
     private String otherOrigin() {

@@ -4,6 +4,11 @@ import static io.genaibatch.gemini.TestSupport.MAPPER;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.genaibatch.emulator.EmulatorOptions;
+import io.genaibatch.emulator.GeminiEmulator;
+import io.genaibatch.emulator.JobOutcome;
+import io.genaibatch.emulator.RecordedRequest;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,12 +20,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import io.genaibatch.emulator.EmulatorOptions;
-import io.genaibatch.emulator.GeminiEmulator;
-import io.genaibatch.emulator.JobOutcome;
-import io.genaibatch.emulator.RecordedRequest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,8 +35,11 @@ class BatchApiAgainstEmulatorTest {
 
     @BeforeAll
     static void startEmulator() throws IOException {
-        emulator = GeminiEmulator.start(EmulatorOptions.builder().apiKey(TestSupport.API_KEY).runningMillis(100)
-                .embeddingDimension(8).build());
+        emulator = GeminiEmulator.start(EmulatorOptions.builder()
+                .apiKey(TestSupport.API_KEY)
+                .runningMillis(100)
+                .embeddingDimension(8)
+                .build());
         api = BatchApi.open(TestSupport.settings(emulator));
     }
 
@@ -52,11 +54,14 @@ class BatchApiAgainstEmulatorTest {
         // Step 1: a spool of three requests, one of them multi-turn.
         Map<String, String> prompts = TestSupport.prompts("inline", 2);
         Path spool = TestSupport.generateSpool(dir, "inline.jsonl", prompts);
-        Files.writeString(spool, "{\"key\":\"multi\",\"request\":{\"contents\":["
-                + "{\"role\":\"user\",\"parts\":[{\"text\":\"first turn\"}]},"
-                + "{\"role\":\"model\",\"parts\":[{\"text\":\"ok\"}]},"
-                + "{\"role\":\"user\",\"parts\":[{\"text\":\"last turn\"}]}],"
-                + "\"generationConfig\":{\"temperature\":0.2}}}\n", java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(
+                spool,
+                "{\"key\":\"multi\",\"request\":{\"contents\":["
+                        + "{\"role\":\"user\",\"parts\":[{\"text\":\"first turn\"}]},"
+                        + "{\"role\":\"model\",\"parts\":[{\"text\":\"ok\"}]},"
+                        + "{\"role\":\"user\",\"parts\":[{\"text\":\"last turn\"}]}],"
+                        + "\"generationConfig\":{\"temperature\":0.2}}}\n",
+                java.nio.file.StandardOpenOption.APPEND);
 
         // Step 2: create inline and wait.
         BatchJobInfo created = api.create("gemini-2.5-flash", "b-inline", BatchInput.inline(spool));
@@ -81,10 +86,11 @@ class BatchApiAgainstEmulatorTest {
                 answers.put(r.key().orElseThrow(), TestSupport.text(r.response().orElseThrow()));
             });
         }
-        assertThat(answers).containsOnly(
-                Map.entry("inline-1", "echo: question inline number 1"),
-                Map.entry("inline-2", "echo: question inline number 2"),
-                Map.entry("multi", "echo: last turn"));
+        assertThat(answers)
+                .containsOnly(
+                        Map.entry("inline-1", "echo: question inline number 1"),
+                        Map.entry("inline-2", "echo: question inline number 2"),
+                        Map.entry("multi", "echo: last turn"));
     }
 
     @Test
@@ -95,8 +101,10 @@ class BatchApiAgainstEmulatorTest {
         TestSupport.awaitDone(api, job.name());
 
         try (Stream<InlineResult> results = api.inlineResults(job.name())) {
-            assertThatThrownBy(results::count).isInstanceOf(IllegalStateException.class)
-                    .hasMessageContaining("no inline responses").hasMessageContaining("files/");
+            assertThatThrownBy(results::count)
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("no inline responses")
+                    .hasMessageContaining("files/");
         }
     }
 
@@ -118,8 +126,8 @@ class BatchApiAgainstEmulatorTest {
         long bytes = api.downloadFile(done.output().responsesFile().orElseThrow(), out);
         assertThat(bytes).isEqualTo(Files.size(out)).isPositive();
         assertThat(dir.resolve("responses.jsonl.part")).doesNotExist();
-        Map<String, String> answers = readLines(out).stream().collect(Collectors.toMap(
-                l -> l.path("key").asText(), l -> TestSupport.text(l.path("response"))));
+        Map<String, String> answers = readLines(out).stream()
+                .collect(Collectors.toMap(l -> l.path("key").asText(), l -> TestSupport.text(l.path("response"))));
         assertThat(answers).hasSize(5);
         prompts.forEach((key, prompt) -> assertThat(answers).containsEntry(key, "echo: " + prompt));
     }
@@ -146,7 +154,8 @@ class BatchApiAgainstEmulatorTest {
         assertThat(Files.readAllBytes(out)).isEqualTo(content);
         assertThat(dir.resolve("blob.out.part")).doesNotExist();
         // Started over, it would serve 120,000 + 300,000; the counter of the cut answer may lag its last chunk
-        assertThat(emulator.bytesDownloaded() - servedBefore).as("bytes the emulator served")
+        assertThat(emulator.bytesDownloaded() - servedBefore)
+                .as("bytes the emulator served")
                 .isBetween(180_000L, 300_000L);
     }
 
@@ -166,9 +175,11 @@ class BatchApiAgainstEmulatorTest {
     @Test
     void shouldRunEmbeddingsBatchFromFileWithVectors() throws IOException {
         Path input = dir.resolve("embed.jsonl");
-        Files.writeString(input, "{\"key\":\"e-1\",\"request\":{\"content\":{\"parts\":[{\"text\":\"alpha\"}]}}}\n"
-                + "{\"key\":\"e-2\",\"request\":{\"content\":{\"parts\":[{\"text\":\"beta\"}]},"
-                + "\"outputDimensionality\":4}}\n");
+        Files.writeString(
+                input,
+                "{\"key\":\"e-1\",\"request\":{\"content\":{\"parts\":[{\"text\":\"alpha\"}]}}}\n"
+                        + "{\"key\":\"e-2\",\"request\":{\"content\":{\"parts\":[{\"text\":\"beta\"}]},"
+                        + "\"outputDimensionality\":4}}\n");
         FileInfo uploaded = api.uploadFile(input, "jsonl", "embed input");
 
         BatchJobInfo job = api.createEmbeddings("text-embedding-004", "b-embed", BatchInput.file(uploaded.name()));
@@ -177,8 +188,10 @@ class BatchApiAgainstEmulatorTest {
 
         Path out = dir.resolve("vectors.jsonl");
         api.downloadFile(done.output().responsesFile().orElseThrow(), out);
-        Map<String, JsonNode> vectors = readLines(out).stream().collect(Collectors.toMap(
-                l -> l.path("key").asText(), l -> l.path("response").path("embedding").path("values")));
+        Map<String, JsonNode> vectors = readLines(out).stream()
+                .collect(Collectors.toMap(
+                        l -> l.path("key").asText(),
+                        l -> l.path("response").path("embedding").path("values")));
         assertThat(vectors.get("e-1")).hasSize(8);
         assertThat(vectors.get("e-2")).hasSize(4);
         assertThat(vectors.get("e-1").get(0).isNumber()).isTrue();
@@ -190,7 +203,8 @@ class BatchApiAgainstEmulatorTest {
         Path spool = TestSupport.generateSpool(dir, "e.jsonl", TestSupport.prompts("e", 1));
         long before = emulator.requestCount();
         assertThatThrownBy(() -> api.createEmbeddings("text-embedding-004", "b-embed-inline", BatchInput.inline(spool)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no key");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no key");
         assertThat(emulator.requestCount()).isEqualTo(before);
         assertThat(emulator.jobsCreatedFor("b-embed-inline")).isZero();
     }
@@ -200,7 +214,8 @@ class BatchApiAgainstEmulatorTest {
         Path spool = TestSupport.generateSpool(dir, "l.jsonl", TestSupport.prompts("l", 1));
         Set<String> created = new java.util.HashSet<>();
         for (int i = 0; i < 5; i++) {
-            created.add(api.create("gemini-2.5-flash", "b-list-" + i, BatchInput.inline(spool)).name());
+            created.add(api.create("gemini-2.5-flash", "b-list-" + i, BatchInput.inline(spool))
+                    .name());
         }
         emulator.clearRequestLog();
 
@@ -210,11 +225,14 @@ class BatchApiAgainstEmulatorTest {
         }
 
         assertThat(listed).extracting(BatchJobInfo::name).containsAll(created).doesNotHaveDuplicates();
-        assertThat(listed).filteredOn(j -> created.contains(j.name()))
+        assertThat(listed)
+                .filteredOn(j -> created.contains(j.name()))
                 .allSatisfy(j -> assertThat(j.displayName()).startsWith("b-list-"));
         List<RecordedRequest> pages = emulator.recordedRequests().stream()
-                .filter(r -> r.path().endsWith("/batches")).toList();
-        assertThat(pages).hasSizeGreaterThanOrEqualTo(3)
+                .filter(r -> r.path().endsWith("/batches"))
+                .toList();
+        assertThat(pages)
+                .hasSizeGreaterThanOrEqualTo(3)
                 .allSatisfy(r -> assertThat(r.query()).contains("pageSize=2"));
     }
 
@@ -250,10 +268,13 @@ class BatchApiAgainstEmulatorTest {
 
         api.delete(job.name());
 
-        assertThatThrownBy(() -> api.get(job.name())).isInstanceOfSatisfying(GeminiApiException.class,
-                e -> assertThat(e.httpStatus()).isEqualTo(404));
-        assertThatThrownBy(() -> api.delete(job.name())).isInstanceOfSatisfying(GeminiApiException.class,
-                e -> assertThat(e.status()).isEqualTo("NOT_FOUND"));
+        assertThatThrownBy(() -> api.get(job.name()))
+                .isInstanceOfSatisfying(
+                        GeminiApiException.class,
+                        e -> assertThat(e.httpStatus()).isEqualTo(404));
+        assertThatThrownBy(() -> api.delete(job.name()))
+                .isInstanceOfSatisfying(
+                        GeminiApiException.class, e -> assertThat(e.status()).isEqualTo("NOT_FOUND"));
     }
 
     @Test
@@ -284,23 +305,29 @@ class BatchApiAgainstEmulatorTest {
         assertThat(got.sha256Hash()).contains(TestSupport.sha256Base64(input));
 
         api.deleteFile(uploaded.name());
-        assertThatThrownBy(() -> api.getFile(uploaded.name())).isInstanceOfSatisfying(GeminiApiException.class,
-                e -> {
-                    assertThat(e.httpStatus()).as("the Files API's answer for a file that is not there").isEqualTo(403);
-                    assertThat(e.isApiNotFound()).as("taken as the file not being there").isTrue();
-                    assertThat(e.isApiKeyRejected()).isFalse();
-                });
+        assertThatThrownBy(() -> api.getFile(uploaded.name())).isInstanceOfSatisfying(GeminiApiException.class, e -> {
+            assertThat(e.httpStatus())
+                    .as("the Files API's answer for a file that is not there")
+                    .isEqualTo(403);
+            assertThat(e.isApiNotFound())
+                    .as("taken as the file not being there")
+                    .isTrue();
+            assertThat(e.isApiKeyRejected()).isFalse();
+        });
     }
 
     private static List<JsonNode> readLines(Path file) throws IOException {
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            return in.lines().filter(l -> !l.isBlank()).map(l -> {
-                try {
-                    return MAPPER.readTree(l);
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }).toList();
+            return in.lines()
+                    .filter(l -> !l.isBlank())
+                    .map(l -> {
+                        try {
+                            return MAPPER.readTree(l);
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    })
+                    .toList();
         }
     }
 }

@@ -66,6 +66,5 @@ public abstract class BatchApiStub implements BatchApi {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 }

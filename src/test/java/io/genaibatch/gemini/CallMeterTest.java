@@ -2,10 +2,9 @@ package io.genaibatch.gemini;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.LinkedHashMap;
 import java.util.Map;
-
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
 class CallMeterTest {
@@ -29,21 +28,33 @@ class CallMeterTest {
         kinds.put("upload b-1.jsonl (chunk at 8388608)", "upload_chunk");
         kinds.put("something new", "other");
 
-        kinds.forEach((operation, kind) -> assertThat(CallMeter.operationOf(operation)).as(operation).isEqualTo(kind));
+        kinds.forEach((operation, kind) ->
+                assertThat(CallMeter.operationOf(operation)).as(operation).isEqualTo(kind));
     }
 
     @Test
     void countsEachAttemptByOperationAndHttpStatusAndEachRetry() {
-        GeminiApiException overloaded = GeminiApiException.http("get batches/a", 503, "UNAVAILABLE", "overloaded", null);
+        GeminiApiException overloaded =
+                GeminiApiException.http("get batches/a", 503, "UNAVAILABLE", "overloaded", null);
         meter.onFailure("get batches/a", overloaded);
         meter.onRetry("get batches/a", overloaded);
         meter.onSuccess("get batches/a");
 
-        assertThat(registry.get("genai.gemini.calls").tags("operation", "get", "http_status", "503").counter().count())
+        assertThat(registry.get("genai.gemini.calls")
+                        .tags("operation", "get", "http_status", "503")
+                        .counter()
+                        .count())
                 .isEqualTo(1);
-        assertThat(registry.get("genai.gemini.calls").tags("operation", "get", "http_status", "200").counter().count())
+        assertThat(registry.get("genai.gemini.calls")
+                        .tags("operation", "get", "http_status", "200")
+                        .counter()
+                        .count())
                 .isEqualTo(1);
-        assertThat(registry.get("genai.gemini.retries").tags("operation", "get").counter().count()).isEqualTo(1);
+        assertThat(registry.get("genai.gemini.retries")
+                        .tags("operation", "get")
+                        .counter()
+                        .count())
+                .isEqualTo(1);
     }
 
     @Test

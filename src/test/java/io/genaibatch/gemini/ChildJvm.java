@@ -12,16 +12,21 @@ import java.util.concurrent.TimeUnit;
 final class ChildJvm {
     static final String HEAP = "-Xmx64m";
 
-    record Result(int exitCode, String output) {
-    }
+    record Result(int exitCode, String output) {}
 
-    private ChildJvm() {
-    }
+    private ChildJvm() {}
 
     static Result run(Path logDir, String mode, String baseUrl, String fileName, Path path) throws Exception {
         Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
-        List<String> command = new ArrayList<>(List.of(java.toString(), HEAP, "-cp",
-                System.getProperty("java.class.path"), FileTransferMain.class.getName(), mode, baseUrl, fileName,
+        List<String> command = new ArrayList<>(List.of(
+                java.toString(),
+                HEAP,
+                "-cp",
+                System.getProperty("java.class.path"),
+                FileTransferMain.class.getName(),
+                mode,
+                baseUrl,
+                fileName,
                 path.toString()));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().put("GEMINI_API_KEY", TestSupport.API_KEY);

@@ -61,31 +61,34 @@ final class CuttingProxy implements AutoCloseable {
     }
 
     private void pump(Socket from, Socket to, boolean upstream, String name) {
-        Thread t = new Thread(() -> {
-            byte[] buf = new byte[16 * 1024];
-            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    if (upstream && !cut.get()) {
-                        long before = upstreamBytes.getAndAdd(n);
-                        if (before + n > cutAfterBytes && cut.compareAndSet(false, true)) {
-                            out.write(buf, 0, (int) Math.max(0, cutAfterBytes - before));
+        Thread t = new Thread(
+                () -> {
+                    byte[] buf = new byte[16 * 1024];
+                    try (InputStream in = from.getInputStream();
+                            OutputStream out = to.getOutputStream()) {
+                        int n;
+                        while ((n = in.read(buf)) > 0) {
+                            if (upstream && !cut.get()) {
+                                long before = upstreamBytes.getAndAdd(n);
+                                if (before + n > cutAfterBytes && cut.compareAndSet(false, true)) {
+                                    out.write(buf, 0, (int) Math.max(0, cutAfterBytes - before));
+                                    out.flush();
+                                    from.close();
+                                    to.close();
+                                    return;
+                                }
+                            }
+                            out.write(buf, 0, n);
                             out.flush();
-                            from.close();
-                            to.close();
-                            return;
                         }
+                    } catch (IOException ignored) {
+                        // The other side closed, or we cut it: this pump is done.
+                    } finally {
+                        closeQuietly(from);
+                        closeQuietly(to);
                     }
-                    out.write(buf, 0, n);
-                    out.flush();
-                }
-            } catch (IOException ignored) {
-                // The other side closed, or we cut it: this pump is done.
-            } finally {
-                closeQuietly(from);
-                closeQuietly(to);
-            }
-        }, name);
+                },
+                name);
         t.setDaemon(true);
         t.start();
     }

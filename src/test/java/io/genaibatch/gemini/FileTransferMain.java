@@ -1,10 +1,9 @@
 package io.genaibatch.gemini;
 
+import com.google.genai.Client;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-
-import com.google.genai.Client;
 
 /**
  * The child JVM of the large-file ITs: moves one file with a small heap and prints what happened.
@@ -15,20 +14,24 @@ import com.google.genai.Client;
  * Prints {@code DOWNLOADED <bytes>} or {@code UPLOADED <name> <bytes> <sha256Hash>}.
  */
 public final class FileTransferMain {
-    private FileTransferMain() {
-    }
+    private FileTransferMain() {}
 
     public static void main(String[] args) throws Exception {
         String mode = args[0];
         String baseUrl = args[1];
         String fileName = args[2];
         Path path = Paths.get(args[3]);
-        GeminiSettings settings = GeminiSettings.builder().fromEnvironment(System.getenv()).baseUrl(baseUrl)
-                .retry(RetrySettings.NO_RETRY).build();
+        GeminiSettings settings = GeminiSettings.builder()
+                .fromEnvironment(System.getenv())
+                .baseUrl(baseUrl)
+                .retry(RetrySettings.NO_RETRY)
+                .build();
         switch (mode) {
             case "sdk-download" -> {
-                try (Client client = Client.builder().apiKey(settings.apiKey())
-                        .httpOptions(SdkCalls.sdkHttpOptions(settings)).build()) {
+                try (Client client = Client.builder()
+                        .apiKey(settings.apiKey())
+                        .httpOptions(SdkCalls.sdkHttpOptions(settings))
+                        .build()) {
                     client.files.download(fileName, path.toString(), null);
                 }
                 System.out.println("DOWNLOADED " + Files.size(path));

@@ -2,12 +2,11 @@ package io.genaibatch.gemini;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.genaibatch.emulator.EmulatorOptions;
+import io.genaibatch.emulator.GeminiEmulator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import io.genaibatch.emulator.EmulatorOptions;
-import io.genaibatch.emulator.GeminiEmulator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,8 +29,10 @@ class LargeDownloadIT {
     @BeforeAll
     static void uploadALargeFile() throws IOException {
         // Step 1: an emulator holding a 200 MB file, uploaded with our streaming upload.
-        emulator = GeminiEmulator.start(EmulatorOptions.builder().apiKey(TestSupport.API_KEY)
-                .dataDir(dir.resolve("emulator")).build());
+        emulator = GeminiEmulator.start(EmulatorOptions.builder()
+                .apiKey(TestSupport.API_KEY)
+                .dataDir(dir.resolve("emulator"))
+                .build());
         Path source = TestSupport.patternFile(dir, "large.bin", SIZE);
         sourceSha256 = TestSupport.sha256Base64(source);
         try (BatchApi api = BatchApi.open(TestSupport.settings(emulator))) {
@@ -60,7 +61,8 @@ class LargeDownloadIT {
         assertThat(child.exitCode()).as(child.output()).isZero();
         assertThat(child.output()).contains("DOWNLOADED " + SIZE);
         assertThat(Files.size(target)).isEqualTo(SIZE);
-        assertThat(TestSupport.sha256Base64(target)).isEqualTo(stored.sha256Hash().orElseThrow())
+        assertThat(TestSupport.sha256Base64(target))
+                .isEqualTo(stored.sha256Hash().orElseThrow())
                 .isEqualTo(sourceSha256);
         Files.delete(target);
     }
@@ -75,5 +77,4 @@ class LargeDownloadIT {
         assertThat(child.output()).contains("OutOfMemoryError").doesNotContain("DOWNLOADED");
         Files.deleteIfExists(target);
     }
-
 }

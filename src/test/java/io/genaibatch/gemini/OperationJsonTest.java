@@ -2,12 +2,11 @@ package io.genaibatch.gemini;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.JsonParser;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-
-import com.fasterxml.jackson.core.JsonParser;
 import org.junit.jupiter.api.Test;
 
 /** The streaming reader of raw batch Operations: the fields the SDK hides, in any order. */
@@ -73,7 +72,8 @@ class OperationJsonTest {
 
     @Test
     void shouldMapAnUnknownStateToUnknownNotAnException() throws IOException {
-        assertThat(read("{\"name\": \"batches/d\", \"metadata\": {\"state\": \"BATCH_STATE_PAUSED\"}}").state())
+        assertThat(read("{\"name\": \"batches/d\", \"metadata\": {\"state\": \"BATCH_STATE_PAUSED\"}}")
+                        .state())
                 .isEqualTo(BatchState.UNKNOWN);
     }
 

@@ -2,15 +2,14 @@ package io.genaibatch.gemini;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.genaibatch.emulator.EmulatorOptions;
+import io.genaibatch.emulator.GeminiEmulator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
-import io.genaibatch.emulator.EmulatorOptions;
-import io.genaibatch.emulator.GeminiEmulator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +23,8 @@ class OutputFormsTest {
     Path dir;
 
     private static GeminiEmulator start(EmulatorOptions.Builder options) throws IOException {
-        return GeminiEmulator.start(options.apiKey(TestSupport.API_KEY).runningMillis(50).build());
+        return GeminiEmulator.start(
+                options.apiKey(TestSupport.API_KEY).runningMillis(50).build());
     }
 
     @Test
@@ -32,7 +32,7 @@ class OutputFormsTest {
         Map<String, String> prompts = TestSupport.prompts("s", 20);
         Path spool = TestSupport.generateSpool(dir, "s.jsonl", prompts);
         try (GeminiEmulator emulator = start(EmulatorOptions.builder().inlineOutOfOrder(true));
-             BatchApi api = BatchApi.open(TestSupport.settings(emulator))) {
+                BatchApi api = BatchApi.open(TestSupport.settings(emulator))) {
             BatchJobInfo job = api.create("gemini-2.5-flash", "b-shuffled", BatchInput.inline(spool));
             TestSupport.awaitDone(api, job.name());
 
@@ -40,7 +40,8 @@ class OutputFormsTest {
             try (Stream<InlineResult> s = api.inlineResults(job.name())) {
                 results = s.toList();
             }
-            assertThat(results).extracting(r -> r.key().orElseThrow())
+            assertThat(results)
+                    .extracting(r -> r.key().orElseThrow())
                     .containsExactlyInAnyOrderElementsOf(prompts.keySet())
                     .isNotEqualTo(List.copyOf(prompts.keySet()));
             results.forEach(r -> assertThat(TestSupport.text(r.response().orElseThrow()))
@@ -52,7 +53,7 @@ class OutputFormsTest {
     void shouldLeaveTheKeyEmptyWhenTheServiceDoesNotEchoMetadata() throws IOException {
         Path spool = TestSupport.generateSpool(dir, "m.jsonl", TestSupport.prompts("m", 3));
         try (GeminiEmulator emulator = start(EmulatorOptions.builder().dropInlineMetadata(true));
-             BatchApi api = BatchApi.open(TestSupport.settings(emulator))) {
+                BatchApi api = BatchApi.open(TestSupport.settings(emulator))) {
             BatchJobInfo job = api.create("gemini-2.5-flash", "b-no-meta", BatchInput.inline(spool));
             TestSupport.awaitDone(api, job.name());
 
@@ -68,8 +69,9 @@ class OutputFormsTest {
     @Test
     void shouldKeepTheStatusOfPerRequestErrors() throws IOException {
         Path spool = TestSupport.generateSpool(dir, "e.jsonl", TestSupport.prompts("e", 4));
-        try (GeminiEmulator emulator = start(EmulatorOptions.builder().requestErrorRate(1.0).requestErrorCode(429));
-             BatchApi api = BatchApi.open(TestSupport.settings(emulator))) {
+        try (GeminiEmulator emulator =
+                        start(EmulatorOptions.builder().requestErrorRate(1.0).requestErrorCode(429));
+                BatchApi api = BatchApi.open(TestSupport.settings(emulator))) {
             BatchJobInfo job = api.create("gemini-2.5-flash", "b-errors", BatchInput.inline(spool));
             BatchJobInfo done = TestSupport.awaitDone(api, job.name());
             assertThat(done.stats()).contains(new BatchStats(4, 0, 4, 0));
@@ -94,7 +96,7 @@ class OutputFormsTest {
         Map<String, String> prompts = TestSupport.prompts("f", 2);
         Path spool = TestSupport.generateSpool(dir, "f.jsonl", prompts);
         try (GeminiEmulator emulator = start(EmulatorOptions.builder().inlineJobsAnswerFile(true));
-             BatchApi api = BatchApi.open(TestSupport.settings(emulator))) {
+                BatchApi api = BatchApi.open(TestSupport.settings(emulator))) {
             BatchJobInfo job = api.create("gemini-2.5-flash", "b-inline-file", BatchInput.inline(spool));
             BatchJobInfo done = TestSupport.awaitDone(api, job.name());
 
@@ -102,7 +104,8 @@ class OutputFormsTest {
             assertThat(done.output().responsesFile()).isPresent();
             Path out = dir.resolve("out.jsonl");
             api.downloadFile(done.output().responsesFile().orElseThrow(), out);
-            assertThat(Files.readAllLines(out)).hasSize(2)
+            assertThat(Files.readAllLines(out))
+                    .hasSize(2)
                     .allSatisfy(l -> assertThat(l).contains("echo: question f number"));
         }
     }

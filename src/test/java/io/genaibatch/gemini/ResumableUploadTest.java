@@ -2,15 +2,14 @@ package io.genaibatch.gemini;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.genaibatch.emulator.EmulatorOptions;
+import io.genaibatch.emulator.GeminiEmulator;
+import io.genaibatch.emulator.RecordedRequest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-
-import io.genaibatch.emulator.EmulatorOptions;
-import io.genaibatch.emulator.GeminiEmulator;
-import io.genaibatch.emulator.RecordedRequest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,7 +27,8 @@ class ResumableUploadTest {
 
     @BeforeAll
     static void startEmulator() throws IOException {
-        emulator = GeminiEmulator.start(EmulatorOptions.builder().apiKey(TestSupport.API_KEY).build());
+        emulator = GeminiEmulator.start(
+                EmulatorOptions.builder().apiKey(TestSupport.API_KEY).build());
         api = BatchApi.open(TestSupport.settings(emulator));
     }
 
@@ -61,7 +61,8 @@ class ResumableUploadTest {
 
         assertStoredExactly(uploaded, file);
         List<RecordedRequest> chunks = emulator.recordedRequests().stream()
-                .filter(r -> r.query().contains("upload_id")).toList();
+                .filter(r -> r.query().contains("upload_id"))
+                .toList();
         assertThat(chunks).extracting(RecordedRequest::bodySize).containsExactly(8L * MIB, 1L);
         assertThat(chunks).extracting(r -> r.header("x-goog-upload-offset")).containsExactly("0", "8388608");
     }
@@ -81,10 +82,15 @@ class ResumableUploadTest {
         Path file = TestSupport.patternFile(dir, "20mib.bin", 20L * MIB);
         // Cut 12 MiB into the stream: in the middle of the second chunk.
         try (CuttingProxy proxy = new CuttingProxy(emulator.port(), 12L * MIB);
-             BatchApi viaProxy = BatchApi.open(TestSupport.settings(emulator).toBuilder()
-                     .baseUrl("http://127.0.0.1:" + proxy.port())
-                     .retry(new RetrySettings(3, Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofSeconds(1),
-                             Duration.ofSeconds(30))).build())) {
+                BatchApi viaProxy = BatchApi.open(TestSupport.settings(emulator).toBuilder()
+                        .baseUrl("http://127.0.0.1:" + proxy.port())
+                        .retry(new RetrySettings(
+                                3,
+                                Duration.ofMillis(10),
+                                Duration.ofMillis(50),
+                                Duration.ofSeconds(1),
+                                Duration.ofSeconds(30)))
+                        .build())) {
 
             FileInfo uploaded = viaProxy.uploadFile(file, "application/jsonl", "cut");
 
@@ -92,12 +98,15 @@ class ResumableUploadTest {
             assertStoredExactly(uploaded, file);
         }
         List<RecordedRequest> requests = emulator.recordedRequests();
-        assertThat(requests).anySatisfy(r -> assertThat(r.header("x-goog-upload-command")).isEqualTo("query"));
+        assertThat(requests)
+                .anySatisfy(r -> assertThat(r.header("x-goog-upload-command")).isEqualTo("query"));
         // The upload went on from where the server said, in the middle of the cut chunk: only a query can
         // have told us that offset. (The log orders requests by completion: the cut chunk may come after.)
-        assertThat(requests).filteredOn(r -> r.header("x-goog-upload-offset") != null)
+        assertThat(requests)
+                .filteredOn(r -> r.header("x-goog-upload-offset") != null)
                 .anySatisfy(r -> assertThat(Long.parseLong(r.header("x-goog-upload-offset")))
-                        .isGreaterThan(8L * MIB).isLessThanOrEqualTo(12L * MIB));
+                        .isGreaterThan(8L * MIB)
+                        .isLessThanOrEqualTo(12L * MIB));
     }
 
     @Test
@@ -107,8 +116,8 @@ class ResumableUploadTest {
         Path file = TestSupport.patternFile(dir, "600k.bin", 600 * 1024);
         List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
         long[] received = {0};
-        com.sun.net.httpserver.HttpServer stub = com.sun.net.httpserver.HttpServer.create(
-                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        com.sun.net.httpserver.HttpServer stub =
+                com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
         stub.createContext("/", exchange -> {
             String command = exchange.getRequestHeaders().getFirst("X-Goog-Upload-Command");
             String offset = exchange.getRequestHeaders().getFirst("X-Goog-Upload-Offset");
@@ -118,7 +127,9 @@ class ResumableUploadTest {
             int status = 200;
             byte[] body = new byte[0];
             if (command.equals("start")) {
-                h.set("X-Goog-Upload-URL", "http://127.0.0.1:" + stub.getAddress().getPort() + "/upload?upload_id=u");
+                h.set(
+                        "X-Goog-Upload-URL",
+                        "http://127.0.0.1:" + stub.getAddress().getPort() + "/upload?upload_id=u");
             } else if (command.equals("query")) {
                 h.set("X-Goog-Upload-Status", "active");
                 h.set("X-Goog-Upload-Size-Received", Long.toString(received[0]));
@@ -144,9 +155,12 @@ class ResumableUploadTest {
             exchange.close();
         });
         stub.start();
-        try (BatchApi api = BatchApi.open(GeminiSettings.builder().apiKey("k")
-                .baseUrl("http://127.0.0.1:" + stub.getAddress().getPort()).uploadChunkBytes(256 * 1024)
-                .retry(RetrySettings.NO_RETRY).build())) {
+        try (BatchApi api = BatchApi.open(GeminiSettings.builder()
+                .apiKey("k")
+                .baseUrl("http://127.0.0.1:" + stub.getAddress().getPort())
+                .uploadChunkBytes(256 * 1024)
+                .retry(RetrySettings.NO_RETRY)
+                .build())) {
 
             FileInfo uploaded = api.uploadFile(file, "application/jsonl", "stub");
 
@@ -155,8 +169,7 @@ class ResumableUploadTest {
         } finally {
             stub.stop(0);
         }
-        assertThat(seen).containsExactly("start", "upload@0", "query", "upload@262144",
-                "upload, finalize@524288");
+        assertThat(seen).containsExactly("start", "upload@0", "query", "upload@262144", "upload, finalize@524288");
     }
 
     @Test
@@ -168,8 +181,8 @@ class ResumableUploadTest {
         List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
         long[] received = {0};
         int[] unavailable = {2};
-        com.sun.net.httpserver.HttpServer stub = com.sun.net.httpserver.HttpServer.create(
-                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        com.sun.net.httpserver.HttpServer stub =
+                com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
         stub.createContext("/", exchange -> {
             String command = exchange.getRequestHeaders().getFirst("X-Goog-Upload-Command");
             String offset = exchange.getRequestHeaders().getFirst("X-Goog-Upload-Offset");
@@ -179,7 +192,9 @@ class ResumableUploadTest {
             int status = 200;
             byte[] body = new byte[0];
             if (command.equals("start")) {
-                h.set("X-Goog-Upload-URL", "http://127.0.0.1:" + stub.getAddress().getPort() + "/upload?upload_id=u");
+                h.set(
+                        "X-Goog-Upload-URL",
+                        "http://127.0.0.1:" + stub.getAddress().getPort() + "/upload?upload_id=u");
             } else if (command.equals("query")) {
                 h.set("X-Goog-Upload-Status", "active");
                 h.set("X-Goog-Upload-Size-Received", Long.toString(received[0]));
@@ -201,11 +216,16 @@ class ResumableUploadTest {
             exchange.close();
         });
         stub.start();
-        GeminiSettings settings = GeminiSettings.builder().apiKey("k")
-                .baseUrl("http://127.0.0.1:" + stub.getAddress().getPort()).uploadChunkBytes(256 * 1024)
-                .retry(new RetrySettings(3, Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofSeconds(30),
-                        Duration.ofSeconds(30))).build();
-        ApiCircuit circuit = new ApiCircuit(new CircuitSettings(2, Duration.ofMillis(300)), java.time.Clock.systemUTC(),
+        GeminiSettings settings = GeminiSettings.builder()
+                .apiKey("k")
+                .baseUrl("http://127.0.0.1:" + stub.getAddress().getPort())
+                .uploadChunkBytes(256 * 1024)
+                .retry(new RetrySettings(
+                        3, Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofSeconds(30), Duration.ofSeconds(30)))
+                .build();
+        ApiCircuit circuit = new ApiCircuit(
+                new CircuitSettings(2, Duration.ofMillis(300)),
+                java.time.Clock.systemUTC(),
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         try (BatchApi api = BatchApi.open(settings, RetryPolicy.of(settings.retry(), circuit))) {
 
@@ -216,8 +236,16 @@ class ResumableUploadTest {
             stub.stop(0);
         }
         // One session throughout (one start), never the first chunk again: each try after a failure asks first.
-        assertThat(seen).containsExactly("start", "upload@0", "upload@262144", "query", "upload@262144", "query",
-                "upload@262144", "upload, finalize@524288");
+        assertThat(seen)
+                .containsExactly(
+                        "start",
+                        "upload@0",
+                        "upload@262144",
+                        "query",
+                        "upload@262144",
+                        "query",
+                        "upload@262144",
+                        "upload, finalize@524288");
     }
 
     private static void assertStoredExactly(FileInfo uploaded, Path file) throws IOException {
@@ -228,7 +256,9 @@ class ResumableUploadTest {
     }
 
     private static List<String> uploadCommands() {
-        return emulator.recordedRequests().stream().filter(r -> r.path().startsWith("/upload/"))
-                .map(r -> r.header("x-goog-upload-command")).toList();
+        return emulator.recordedRequests().stream()
+                .filter(r -> r.path().startsWith("/upload/"))
+                .map(r -> r.header("x-goog-upload-command"))
+                .toList();
     }
 }

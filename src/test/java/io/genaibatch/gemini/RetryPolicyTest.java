@@ -7,13 +7,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.junit.jupiter.api.Test;
 
 /** RetryPolicy with a fake clock that only the fake sleeper advances: no real sleeps. */
 class RetryPolicyTest {
-    private static final RetrySettings SETTINGS = new RetrySettings(5, Duration.ofSeconds(1), Duration.ofSeconds(8),
-            Duration.ofSeconds(60), Duration.ofMinutes(10));
+    private static final RetrySettings SETTINGS = new RetrySettings(
+            5, Duration.ofSeconds(1), Duration.ofSeconds(8), Duration.ofSeconds(60), Duration.ofMinutes(10));
 
     private final FakeTime time = new FakeTime();
     private final List<String> breakerEvents = new ArrayList<>();
@@ -72,8 +71,14 @@ class RetryPolicyTest {
         assertThat(result).isEqualTo("ok");
         assertThat(calls).hasValue(3);
         assertThat(time.sleeps).containsExactly(Duration.ofMillis(500), Duration.ofMillis(1000));
-        assertThat(breakerEvents).containsExactly("before get batches/x", "failure 503", "before get batches/x",
-                "failure 503", "before get batches/x", "success get batches/x");
+        assertThat(breakerEvents)
+                .containsExactly(
+                        "before get batches/x",
+                        "failure 503",
+                        "before get batches/x",
+                        "failure 503",
+                        "before get batches/x",
+                        "success get batches/x");
     }
 
     @Test
@@ -99,8 +104,8 @@ class RetryPolicyTest {
             return null;
         });
 
-        assertThat(time.sleeps).containsExactly(Duration.ofMillis(999), Duration.ofMillis(1999),
-                Duration.ofMillis(3999));
+        assertThat(time.sleeps)
+                .containsExactly(Duration.ofMillis(999), Duration.ofMillis(1999), Duration.ofMillis(3999));
     }
 
     @Test
@@ -108,8 +113,11 @@ class RetryPolicyTest {
         int[] statuses = {500, 502, 503, 504, 408};
         AtomicInteger calls = new AtomicInteger();
         assertThatThrownBy(() -> policy(SETTINGS, 0.5).call("get", () -> {
-            throw http(statuses[calls.getAndIncrement()], null);
-        })).isInstanceOfSatisfying(GeminiApiException.class, e -> assertThat(e.httpStatus()).isEqualTo(408));
+                    throw http(statuses[calls.getAndIncrement()], null);
+                }))
+                .isInstanceOfSatisfying(
+                        GeminiApiException.class,
+                        e -> assertThat(e.httpStatus()).isEqualTo(408));
 
         assertThat(calls).hasValue(5);
         assertThat(time.sleeps).hasSize(4);
@@ -119,9 +127,10 @@ class RetryPolicyTest {
     void shouldNotRetryAFailureThatIsNotRetriable() {
         AtomicInteger calls = new AtomicInteger();
         assertThatThrownBy(() -> policy(SETTINGS, 0.5).call("get", () -> {
-            calls.incrementAndGet();
-            throw http(404, null);
-        })).isInstanceOf(GeminiApiException.class);
+                    calls.incrementAndGet();
+                    throw http(404, null);
+                }))
+                .isInstanceOf(GeminiApiException.class);
 
         assertThat(calls).hasValue(1);
         assertThat(time.sleeps).isEmpty();
@@ -131,9 +140,10 @@ class RetryPolicyTest {
     void shouldRetryANonIdempotentCallOnlyWhenTheServerCertainlyDidNothing() {
         AtomicInteger calls = new AtomicInteger();
         assertThatThrownBy(() -> policy(SETTINGS, 0.5).call("create", false, () -> {
-            calls.incrementAndGet();
-            throw GeminiApiException.transport("create", "read timed out", false, null);
-        })).isInstanceOf(GeminiApiException.class);
+                    calls.incrementAndGet();
+                    throw GeminiApiException.transport("create", "read timed out", false, null);
+                }))
+                .isInstanceOf(GeminiApiException.class);
         assertThat(calls).hasValue(1);
 
         calls.set(0);
@@ -154,10 +164,12 @@ class RetryPolicyTest {
     void shouldHandARetryAfterBeyondTheLimitToTheCallerAtOnce() {
         AtomicInteger calls = new AtomicInteger();
         assertThatThrownBy(() -> policy(SETTINGS, 0.5).call("get", () -> {
-            calls.incrementAndGet();
-            throw http(429, Duration.ofMinutes(5));
-        })).isInstanceOfSatisfying(GeminiApiException.class,
-                e -> assertThat(e.retryAfter()).contains(Duration.ofMinutes(5)));
+                    calls.incrementAndGet();
+                    throw http(429, Duration.ofMinutes(5));
+                }))
+                .isInstanceOfSatisfying(
+                        GeminiApiException.class,
+                        e -> assertThat(e.retryAfter()).contains(Duration.ofMinutes(5)));
 
         assertThat(calls).hasValue(1);
         assertThat(time.sleeps).isEmpty();
@@ -165,13 +177,14 @@ class RetryPolicyTest {
 
     @Test
     void shouldStopRetryingWhenTheTimeBudgetWouldBePassed() {
-        RetrySettings shortBudget = new RetrySettings(10, Duration.ofSeconds(1), Duration.ofSeconds(8),
-                Duration.ofSeconds(60), Duration.ofSeconds(20));
+        RetrySettings shortBudget = new RetrySettings(
+                10, Duration.ofSeconds(1), Duration.ofSeconds(8), Duration.ofSeconds(60), Duration.ofSeconds(20));
         AtomicInteger calls = new AtomicInteger();
         assertThatThrownBy(() -> policy(shortBudget, 0.5).call("get", () -> {
-            calls.incrementAndGet();
-            throw http(503, Duration.ofSeconds(9));
-        })).isInstanceOf(GeminiApiException.class);
+                    calls.incrementAndGet();
+                    throw http(503, Duration.ofSeconds(9));
+                }))
+                .isInstanceOf(GeminiApiException.class);
 
         // 9 s + 9 s fit in 20 s, a third 9 s does not.
         assertThat(time.sleeps).containsExactly(Duration.ofSeconds(9), Duration.ofSeconds(9));
@@ -180,16 +193,23 @@ class RetryPolicyTest {
 
     @Test
     void shouldStopAtOnceWhenInterruptedWhileWaiting() {
-        RetryPolicy interrupted = new RetryPolicy(SETTINGS, time, d -> {
-            throw new InterruptedException("shutdown");
-        }, () -> 0.5, CircuitBreaker.NONE);
+        RetryPolicy interrupted = new RetryPolicy(
+                SETTINGS,
+                time,
+                d -> {
+                    throw new InterruptedException("shutdown");
+                },
+                () -> 0.5,
+                CircuitBreaker.NONE);
         AtomicInteger calls = new AtomicInteger();
         try {
             assertThatThrownBy(() -> interrupted.call("get", () -> {
-                calls.incrementAndGet();
-                throw http(503, null);
-            })).isInstanceOfSatisfying(GeminiApiException.class,
-                    e -> assertThat(e.getSuppressed()).hasAtLeastOneElementOfType(InterruptedException.class));
+                        calls.incrementAndGet();
+                        throw http(503, null);
+                    }))
+                    .isInstanceOfSatisfying(
+                            GeminiApiException.class,
+                            e -> assertThat(e.getSuppressed()).hasAtLeastOneElementOfType(InterruptedException.class));
             assertThat(Thread.currentThread().isInterrupted()).isTrue();
             assertThat(calls).hasValue(1);
         } finally {
@@ -209,11 +229,13 @@ class RetryPolicyTest {
         RetryPolicy policy = new RetryPolicy(SETTINGS, time, time::sleep, () -> 0.5, open);
 
         assertThatThrownBy(() -> policy.call("get", calls::incrementAndGet))
-                .isInstanceOfSatisfying(GeminiApiException.class, e -> assertThat(e.status()).isEqualTo("CIRCUIT_OPEN"));
+                .isInstanceOfSatisfying(
+                        GeminiApiException.class, e -> assertThat(e.status()).isEqualTo("CIRCUIT_OPEN"));
         assertThat(calls).hasValue(0);
     }
 
-    private RetryPolicy policyWithCircuit(RetrySettings settings, java.util.function.Supplier<java.util.Optional<String>> open) {
+    private RetryPolicy policyWithCircuit(
+            RetrySettings settings, java.util.function.Supplier<java.util.Optional<String>> open) {
         return new RetryPolicy(settings, time, time::sleep, () -> 0.5, new CircuitBreaker() {
             @Override
             public java.util.Optional<String> openReason() {
@@ -228,10 +250,11 @@ class RetryPolicyTest {
 
     @Test
     void anUploadWaitsAnOpenCircuitOutUntilItCloses() {
-        RetryPolicy policy = policyWithCircuit(SETTINGS, () -> time.sleeps.size() < 3
-                ? java.util.Optional.of("open") : java.util.Optional.empty());
+        RetryPolicy policy = policyWithCircuit(
+                SETTINGS, () -> time.sleeps.size() < 3 ? java.util.Optional.of("open") : java.util.Optional.empty());
 
-        assertThat(policy.waitOutOpenCircuit(refusal(Duration.ofSeconds(30)), time.instant())).isTrue();
+        assertThat(policy.waitOutOpenCircuit(refusal(Duration.ofSeconds(30)), time.instant()))
+                .isTrue();
 
         // Closed after the third look: not the whole 30 s the refusal named.
         assertThat(time.sleeps).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1));
@@ -241,7 +264,8 @@ class RetryPolicyTest {
     void anUploadGivesUpOnACircuitOpenLongerThanMaxRetryAfter() {
         RetryPolicy policy = policyWithCircuit(SETTINGS, () -> java.util.Optional.of("open"));
 
-        assertThat(policy.waitOutOpenCircuit(refusal(Duration.ofSeconds(61)), time.instant())).isFalse();
+        assertThat(policy.waitOutOpenCircuit(refusal(Duration.ofSeconds(61)), time.instant()))
+                .isFalse();
         assertThat(time.sleeps).isEmpty();
     }
 
@@ -251,7 +275,9 @@ class RetryPolicyTest {
         java.time.Instant lastProgress = time.instant();
         time.sleep(Duration.ofMinutes(9).plusSeconds(45));
 
-        assertThat(policy.waitOutOpenCircuit(refusal(Duration.ofSeconds(30)), lastProgress)).isFalse();
-        assertThat(policy.waitOutOpenCircuit(refusal(Duration.ofSeconds(10)), lastProgress)).isTrue();
+        assertThat(policy.waitOutOpenCircuit(refusal(Duration.ofSeconds(30)), lastProgress))
+                .isFalse();
+        assertThat(policy.waitOutOpenCircuit(refusal(Duration.ofSeconds(10)), lastProgress))
+                .isTrue();
     }
 }

@@ -3,15 +3,6 @@ package io.genaibatch.gemini;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.lang.reflect.Method;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Arrays;
-import java.util.List;
-
 import com.google.genai.Client;
 import com.google.genai.errors.ApiException;
 import com.google.genai.errors.ServerException;
@@ -28,6 +19,14 @@ import com.google.genai.types.UploadFileConfig;
 import io.genaibatch.emulator.EmulatorOptions;
 import io.genaibatch.emulator.GeminiEmulator;
 import io.genaibatch.emulator.JobOutcome;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,10 +45,16 @@ class SdkFactsTest {
 
     @BeforeAll
     static void start() throws IOException {
-        emulator = GeminiEmulator.start(EmulatorOptions.builder().apiKey(TestSupport.API_KEY).runningMillis(50).build());
+        emulator = GeminiEmulator.start(EmulatorOptions.builder()
+                .apiKey(TestSupport.API_KEY)
+                .runningMillis(50)
+                .build());
         GeminiSettings settings = TestSupport.settings(emulator);
         // The SDK as SdkCalls configures it: one attempt, no retried status.
-        sdk = Client.builder().apiKey(settings.apiKey()).httpOptions(SdkCalls.sdkHttpOptions(settings)).build();
+        sdk = Client.builder()
+                .apiKey(settings.apiKey())
+                .httpOptions(SdkCalls.sdkHttpOptions(settings))
+                .build();
     }
 
     @AfterAll
@@ -64,16 +69,21 @@ class SdkFactsTest {
 
         sdk.batches.cancel("batches/does-not-exist", null);
 
-        assertThat(emulator.recordedRequests()).singleElement()
+        assertThat(emulator.recordedRequests())
+                .singleElement()
                 .satisfies(r -> assertThat(r.status()).isEqualTo(404));
     }
 
     @Test
     void sdkBatchJobExposesNeitherStatsNorTheErrorOfAFailedJob() {
         emulator.scriptNextJobs(1, JobOutcome.STUCK);
-        BatchJob created = sdk.batches.create("gemini-2.5-flash", BatchJobSource.builder().inlinedRequests(
-                List.of(InlinedRequest.builder().contents(List.of(Content.fromParts(
-                        com.google.genai.types.Part.fromText("hi")))).build())).build(),
+        BatchJob created = sdk.batches.create(
+                "gemini-2.5-flash",
+                BatchJobSource.builder()
+                        .inlinedRequests(List.of(InlinedRequest.builder()
+                                .contents(List.of(Content.fromParts(com.google.genai.types.Part.fromText("hi"))))
+                                .build()))
+                        .build(),
                 CreateBatchJobConfig.builder().displayName("fact-failed").build());
         String name = created.name().orElseThrow();
         emulator.failNow(name, 500, "backend gave up");
@@ -86,8 +96,10 @@ class SdkFactsTest {
         // Through BatchApi (our own GET) both are there.
         try (BatchApi api = BatchApi.open(TestSupport.settings(emulator))) {
             BatchJobInfo info = api.get(name);
-            assertThat(info.error()).hasValueSatisfying(e -> assertThat(e.message()).isEqualTo("backend gave up"));
-            assertThat(info.stats()).hasValueSatisfying(s -> assertThat(s.requestCount()).isEqualTo(1));
+            assertThat(info.error())
+                    .hasValueSatisfying(e -> assertThat(e.message()).isEqualTo("backend gave up"));
+            assertThat(info.stats())
+                    .hasValueSatisfying(s -> assertThat(s.requestCount()).isEqualTo(1));
         }
     }
 
@@ -95,9 +107,11 @@ class SdkFactsTest {
     void sdkUploadOfExactly16MiBCrashesBeforeFinalizing() throws IOException {
         Path file = TestSupport.patternFile(dir, "16mib.bin", 16L * 1024 * 1024);
 
-        assertThatThrownBy(() -> sdk.files.upload(file.toString(),
-                UploadFileConfig.builder().mimeType("application/jsonl").build()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0 > -1");
+        assertThatThrownBy(() -> sdk.files.upload(
+                        file.toString(),
+                        UploadFileConfig.builder().mimeType("application/jsonl").build()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("0 > -1");
     }
 
     @Test
@@ -106,8 +120,9 @@ class SdkFactsTest {
         emulator.failNextRequests(1, 503, "/batches/");
         long start = System.nanoTime();
 
-        assertThatThrownBy(() -> sdk.batches.get("batches/anything", null)).isInstanceOfSatisfying(
-                ServerException.class, e -> assertThat(e.code()).isEqualTo(503));
+        assertThatThrownBy(() -> sdk.batches.get("batches/anything", null))
+                .isInstanceOfSatisfying(
+                        ServerException.class, e -> assertThat(e.code()).isEqualTo(503));
 
         // attempts(1) alone would sleep 0-2 s after the 503 before returning it.
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(500));
@@ -117,9 +132,13 @@ class SdkFactsTest {
     @Test
     void sdkApiExceptionCarriesNoResponseHeaders() {
         // So Retry-After has to come from an interceptor on the SDK's OkHttp client (SdkCalls).
-        List<String> accessors = Arrays.stream(ApiException.class.getMethods()).map(Method::getName).toList();
-        assertThat(accessors).contains("code", "status", "message")
-                .noneMatch(m -> m.toLowerCase().contains("header") || m.toLowerCase().contains("retry"));
+        List<String> accessors = Arrays.stream(ApiException.class.getMethods())
+                .map(Method::getName)
+                .toList();
+        assertThat(accessors)
+                .contains("code", "status", "message")
+                .noneMatch(m ->
+                        m.toLowerCase().contains("header") || m.toLowerCase().contains("retry"));
     }
 
     @Test
@@ -132,10 +151,16 @@ class SdkFactsTest {
 
     @Test
     void sdkLosesTheVectorsOfAnInlineEmbeddingsBatch() {
-        BatchJob created = sdk.batches.createEmbeddings("text-embedding-004", EmbeddingsBatchJobSource.builder()
-                        .inlinedRequests(EmbedContentBatch.builder().contents(List.of(Content.fromParts(
-                                com.google.genai.types.Part.fromText("vector me")))).build()).build(),
-                CreateEmbeddingsBatchJobConfig.builder().displayName("fact-embed").build());
+        BatchJob created = sdk.batches.createEmbeddings(
+                "text-embedding-004",
+                EmbeddingsBatchJobSource.builder()
+                        .inlinedRequests(EmbedContentBatch.builder()
+                                .contents(List.of(Content.fromParts(com.google.genai.types.Part.fromText("vector me"))))
+                                .build())
+                        .build(),
+                CreateEmbeddingsBatchJobConfig.builder()
+                        .displayName("fact-embed")
+                        .build());
         String name = created.name().orElseThrow();
         emulator.finishNow(name);
 
@@ -146,10 +171,15 @@ class SdkFactsTest {
         assertThat(done.toJson()).doesNotContain("\"values\"");
         // The raw JSON has them (what BatchApi.inlineResults reads).
         try (BatchApi api = BatchApi.open(TestSupport.settings(emulator));
-             var results = api.inlineResults(name)) {
+                var results = api.inlineResults(name)) {
             assertThat(results.toList()).singleElement().satisfies(r -> {
                 assertThat(r.key()).isEmpty();
-                assertThat(r.response().orElseThrow().path("embedding").path("values").size()).isPositive();
+                assertThat(r.response()
+                                .orElseThrow()
+                                .path("embedding")
+                                .path("values")
+                                .size())
+                        .isPositive();
             });
         }
     }
@@ -162,7 +192,10 @@ class SdkFactsTest {
         try (InputStream in = Client.class.getClassLoader().getResourceAsStream("com/google/genai/Files.class")) {
             constants = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
         }
-        assertThat(constants).contains("okhttp3/ResponseBody").contains("bytes").contains("()[B")
+        assertThat(constants)
+                .contains("okhttp3/ResponseBody")
+                .contains("bytes")
+                .contains("()[B")
                 .doesNotContain("byteStream");
     }
 }

@@ -1,5 +1,10 @@
 package io.genaibatch.gemini;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.genaibatch.emulator.GeminiEmulator;
+import io.genaibatch.testkit.Await;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,25 +19,22 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.genaibatch.emulator.GeminiEmulator;
-import io.genaibatch.testkit.Await;
-
 /** Helpers shared by the gemini tests: settings for an emulator, spool files, polling with a deadline. */
 final class TestSupport {
     static final String API_KEY = "test-key";
     static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private TestSupport() {
-    }
+    private TestSupport() {}
 
     /** Settings for this emulator; no retries, so that a fault surfaces as it is. */
     static GeminiSettings settings(GeminiEmulator emulator) {
-        return GeminiSettings.builder().baseUrl(emulator.baseUrl()).apiKey(API_KEY)
-                .connectTimeout(Duration.ofSeconds(5)).requestTimeout(Duration.ofSeconds(30))
-                .retry(RetrySettings.NO_RETRY).build();
+        return GeminiSettings.builder()
+                .baseUrl(emulator.baseUrl())
+                .apiKey(API_KEY)
+                .connectTimeout(Duration.ofSeconds(5))
+                .requestTimeout(Duration.ofSeconds(30))
+                .retry(RetrySettings.NO_RETRY)
+                .build();
     }
 
     /** A JSONL spool of generate requests: key → the text of the last user turn. */
@@ -43,8 +45,12 @@ final class TestSupport {
                 ObjectNode line = MAPPER.createObjectNode();
                 line.put("key", e.getKey());
                 ObjectNode request = line.putObject("request");
-                request.putArray("contents").addObject().put("role", "user")
-                        .putArray("parts").addObject().put("text", e.getValue());
+                request.putArray("contents")
+                        .addObject()
+                        .put("role", "user")
+                        .putArray("parts")
+                        .addObject()
+                        .put("text", e.getValue());
                 w.write(line.toString());
                 w.write('\n');
             }
@@ -62,11 +68,20 @@ final class TestSupport {
 
     /** The text of the first candidate of a REST GenerateContentResponse. */
     static String text(JsonNode response) {
-        return response.path("candidates").path(0).path("content").path("parts").path(0).path("text").asText();
+        return response.path("candidates")
+                .path(0)
+                .path("content")
+                .path("parts")
+                .path(0)
+                .path("text")
+                .asText();
     }
 
     static BatchJobInfo awaitDone(BatchApi api, String jobName) {
-        return Await.until(jobName + " to reach a terminal state", Duration.ofSeconds(30), () -> api.get(jobName),
+        return Await.until(
+                jobName + " to reach a terminal state",
+                Duration.ofSeconds(30),
+                () -> api.get(jobName),
                 BatchJobInfo::isDone);
     }
 

@@ -3,6 +3,8 @@ package io.genaibatch.gemini;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.genaibatch.emulator.EmulatorOptions;
+import io.genaibatch.emulator.GeminiEmulator;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -10,9 +12,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-
-import io.genaibatch.emulator.EmulatorOptions;
-import io.genaibatch.emulator.GeminiEmulator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,8 +32,10 @@ class TypedErrorsTest {
 
     @BeforeAll
     static void startEmulator() throws IOException {
-        emulator = GeminiEmulator.start(EmulatorOptions.builder().apiKey(TestSupport.API_KEY)
-                .retryAfterSeconds(RETRY_AFTER_SECONDS).build());
+        emulator = GeminiEmulator.start(EmulatorOptions.builder()
+                .apiKey(TestSupport.API_KEY)
+                .retryAfterSeconds(RETRY_AFTER_SECONDS)
+                .build());
         api = BatchApi.open(TestSupport.settings(emulator));
     }
 
@@ -126,14 +127,17 @@ class TypedErrorsTest {
             assertThat(e.isRetriable()).isFalse();
             assertThat(e.operation()).isEqualTo("get batches/unknown");
         });
-        assertThatThrownBy(() -> api.delete("batches/unknown")).isInstanceOfSatisfying(GeminiApiException.class,
-                e -> assertThat(e.httpStatus()).isEqualTo(404));
+        assertThatThrownBy(() -> api.delete("batches/unknown"))
+                .isInstanceOfSatisfying(
+                        GeminiApiException.class,
+                        e -> assertThat(e.httpStatus()).isEqualTo(404));
     }
 
     @Test
     void shouldSurfaceAWrongApiKeyAsNotRetriableOnEveryPath() throws IOException {
         Path spool = TestSupport.generateSpool(dir, "k.jsonl", TestSupport.prompts("k", 1));
-        try (BatchApi wrongKey = BatchApi.open(TestSupport.settings(emulator).toBuilder().apiKey("wrong").build())) {
+        try (BatchApi wrongKey = BatchApi.open(
+                TestSupport.settings(emulator).toBuilder().apiKey("wrong").build())) {
             List<Runnable> calls = List.of(
                     () -> wrongKey.get("batches/x"),
                     () -> wrongKey.create("gemini-2.5-flash", "b-key", BatchInput.inline(spool)),
@@ -156,7 +160,9 @@ class TypedErrorsTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        GeminiSettings nowhere = TestSupport.settings(emulator).toBuilder().baseUrl("http://127.0.0.1:" + port).build();
+        GeminiSettings nowhere = TestSupport.settings(emulator).toBuilder()
+                .baseUrl("http://127.0.0.1:" + port)
+                .build();
         Path spool = TestSupport.generateSpool(dir, "n.jsonl", TestSupport.prompts("n", 1));
         try (BatchApi dead = BatchApi.open(nowhere)) {
             assertThatThrownBy(() -> dead.get("batches/x")).isInstanceOfSatisfying(GeminiApiException.class, e -> {
@@ -177,8 +183,8 @@ class TypedErrorsTest {
         Path spool = TestSupport.generateSpool(dir, "r.jsonl", TestSupport.prompts("r", 1));
         BatchJobInfo job = api.create("gemini-2.5-flash", "b-retry", BatchInput.inline(spool));
         List<Duration> sleeps = new ArrayList<>();
-        RetryPolicy policy = new RetryPolicy(RetrySettings.DEFAULTS, Clock.systemUTC(), sleeps::add, () -> 0.5,
-                CircuitBreaker.NONE);
+        RetryPolicy policy =
+                new RetryPolicy(RetrySettings.DEFAULTS, Clock.systemUTC(), sleeps::add, () -> 0.5, CircuitBreaker.NONE);
         emulator.failNextRequests(2, 503, "/batches/");
 
         try (BatchApi retrying = BatchApi.open(TestSupport.settings(emulator), policy)) {
@@ -193,8 +199,8 @@ class TypedErrorsTest {
     void shouldNotRetryACreateAfterA503() throws IOException {
         Path spool = TestSupport.generateSpool(dir, "c.jsonl", TestSupport.prompts("c", 1));
         List<Duration> sleeps = new ArrayList<>();
-        RetryPolicy policy = new RetryPolicy(RetrySettings.DEFAULTS, Clock.systemUTC(), sleeps::add, () -> 0.5,
-                CircuitBreaker.NONE);
+        RetryPolicy policy =
+                new RetryPolicy(RetrySettings.DEFAULTS, Clock.systemUTC(), sleeps::add, () -> 0.5, CircuitBreaker.NONE);
         emulator.failNextRequests(1, 503, ":batchGenerateContent");
 
         try (BatchApi retrying = BatchApi.open(TestSupport.settings(emulator), policy)) {

@@ -13,6 +13,7 @@ class JobsViewTest {
         assertThat(JobsView.outcomeOf(new Error("JOB_EXPIRED", "m", null))).isEqualTo("EXPIRED");
         assertThat(JobsView.outcomeOf(new Error("JOB_CANCELLED", "m", null))).isEqualTo("CANCELLED");
         assertThat(JobsView.outcomeOf(new Error("JOB_STUCK", "m", null))).isEqualTo("FAILED");
-        assertThat(JobsView.outcomeOf(new Error("RESOURCE_EXHAUSTED", "m", 429))).isEqualTo("FAILED");
+        assertThat(JobsView.outcomeOf(new Error("RESOURCE_EXHAUSTED", "m", 429)))
+                .isEqualTo("FAILED");
     }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.junit.jupiter.api.Test;
@@ -47,7 +46,8 @@ class GroupMembershipTest {
         metrics.putAll(coordinator("thread-2-consumer", 0, -1));
 
         assertThat(GroupMembership.problem(metrics, SILENCE))
-                .hasValueSatisfying(p -> assertThat(p).contains("thread-2-consumer").doesNotContain("thread-1"));
+                .hasValueSatisfying(
+                        p -> assertThat(p).contains("thread-2-consumer").doesNotContain("thread-1"));
     }
 
     @Test
@@ -58,12 +58,16 @@ class GroupMembershipTest {
     @Test
     void theSilenceAllowedIsThreeHeartbeatsAndAtLeastFifteenSeconds() {
         assertThat(GroupMembership.maxSilence(Map.of())).isEqualTo(Duration.ofSeconds(15));
-        assertThat(GroupMembership.maxSilence(Map.of("heartbeat.interval.ms", "10000"))).isEqualTo(Duration.ofSeconds(30));
+        assertThat(GroupMembership.maxSilence(Map.of("heartbeat.interval.ms", "10000")))
+                .isEqualTo(Duration.ofSeconds(30));
     }
 
     private static Map<MetricName, Metric> coordinator(String client, double rebalances, double heartbeatAge) {
-        return Map.of(name("rebalance-total", client), metric("rebalance-total", client, rebalances),
-                name("last-heartbeat-seconds-ago", client), metric("last-heartbeat-seconds-ago", client, heartbeatAge),
+        return Map.of(
+                name("rebalance-total", client),
+                metric("rebalance-total", client, rebalances),
+                name("last-heartbeat-seconds-ago", client),
+                metric("last-heartbeat-seconds-ago", client, heartbeatAge),
                 new MetricName("connection-count", "consumer-metrics", "", Map.of("client-id", client)),
                 metric("connection-count", client, 1));
     }

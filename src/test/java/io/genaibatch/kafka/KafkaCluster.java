@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -73,26 +72,31 @@ public final class KafkaCluster implements ParameterResolver {
 
     @Override
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-        return context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
-                .getOrComputeIfAbsent(KafkaCluster.class, k -> new Holder(start()), Holder.class).cluster;
+        return context.getRoot()
+                .getStore(ExtensionContext.Namespace.GLOBAL)
+                .getOrComputeIfAbsent(KafkaCluster.class, k -> new Holder(start()), Holder.class)
+                .cluster;
     }
 
     private static Holder.Started start() {
         String external = System.getenv("KAFKA_BOOTSTRAP_SERVERS");
         if (external != null && !external.isBlank()) {
             log.info("Integration tests use the external Kafka at {}", external);
-            return new Holder.Started(new KafkaCluster(external, "external"), () -> { });
+            return new Holder.Started(new KafkaCluster(external, "external"), () -> {});
         }
         if (dockerAnswers()) {
             KafkaContainer container = new KafkaContainer("apache/kafka:4.1.0");
             container.start();
             log.info("Integration tests use a Testcontainers Kafka at {}", container.getBootstrapServers());
-            return new Holder.Started(new KafkaCluster(container.getBootstrapServers(), "testcontainers"), container::stop);
+            return new Holder.Started(
+                    new KafkaCluster(container.getBootstrapServers(), "testcontainers"), container::stop);
         }
         try {
             Path dir = Files.createTempDirectory("genai-batch-it-kafka");
             EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dir, 0, Map.of()).start();
-            log.info("No Docker engine: integration tests use an in-process KRaft broker at {}", broker.bootstrapServers());
+            log.info(
+                    "No Docker engine: integration tests use an in-process KRaft broker at {}",
+                    broker.bootstrapServers());
             return new Holder.Started(new KafkaCluster(broker.bootstrapServers(), "in-process"), () -> {
                 broker.close();
                 // Some 150 MB per run of the suite: left in the temp folder, repeated runs fill the disk.
@@ -113,7 +117,7 @@ public final class KafkaCluster implements ParameterResolver {
 
     /** Closes the broker when the whole test run ends. */
     private static final class Holder implements ExtensionContext.Store.CloseableResource {
-        record Started(KafkaCluster cluster, Runnable stopper) { }
+        record Started(KafkaCluster cluster, Runnable stopper) {}
 
         final KafkaCluster cluster;
         private final Runnable stopper;

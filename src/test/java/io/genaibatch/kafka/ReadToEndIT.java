@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -35,8 +34,8 @@ class ReadToEndIT {
             Map<TopicPartition, Long> ends = assignFromStart(consumer, topic);
             List<String> seen = new ArrayList<>();
 
-            ReadToEnd.Result result = ReadToEnd.read(consumer, ends, ReadToEnd.Limit.within(Duration.ofSeconds(30)),
-                    r -> seen.add(r.value()));
+            ReadToEnd.Result result = ReadToEnd.read(
+                    consumer, ends, ReadToEnd.Limit.within(Duration.ofSeconds(30)), r -> seen.add(r.value()));
 
             assertThat(result.reached()).isTrue();
             assertThat(result.records()).isEqualTo(30);
@@ -48,7 +47,7 @@ class ReadToEndIT {
     void shouldGiveUpWhenATransactionLeftOpenHoldsTheReadBack(KafkaCluster kafka) throws Exception {
         String topic = topic(kafka, "open", 1);
         try (KafkaProducer<String, String> open = producer(kafka, "read-to-end-open-" + System.nanoTime());
-             KafkaProducer<String, String> plain = producer(kafka, null)) {
+                KafkaProducer<String, String> plain = producer(kafka, null)) {
             open.initTransactions();
             open.beginTransaction();
             open.send(new ProducerRecord<>(topic, "held", "held")).get();
@@ -62,8 +61,8 @@ class ReadToEndIT {
                 assignFromStart(consumer, topic);
                 List<String> seen = new ArrayList<>();
 
-                ReadToEnd.Result result = ReadToEnd.read(consumer, ends,
-                        ReadToEnd.Limit.whileMoving(Duration.ofSeconds(2)), r -> seen.add(r.value()));
+                ReadToEnd.Result result = ReadToEnd.read(
+                        consumer, ends, ReadToEnd.Limit.whileMoving(Duration.ofSeconds(2)), r -> seen.add(r.value()));
 
                 assertThat(result.reached()).isFalse();
                 assertThat(seen).isEmpty();
@@ -84,8 +83,8 @@ class ReadToEndIT {
             TopicPartition tp = new TopicPartition(topic, 0);
             long started = System.nanoTime();
 
-            ReadToEnd.Result result = ReadToEnd.read(consumer, Map.of(tp, 5L),
-                    ReadToEnd.Limit.within(Duration.ofMillis(1500)), r -> { });
+            ReadToEnd.Result result =
+                    ReadToEnd.read(consumer, Map.of(tp, 5L), ReadToEnd.Limit.within(Duration.ofMillis(1500)), r -> {});
 
             assertThat(result.reached()).isFalse();
             assertThat(result.records()).isEqualTo(1);
@@ -127,10 +126,12 @@ class ReadToEndIT {
                 assignFromStart(consumer, topic);
                 List<String> seen = new ArrayList<>();
 
-                ReadToEnd.Result result = ReadToEnd.read(consumer, ends,
-                        ReadToEnd.Limit.whileMoving(Duration.ofSeconds(2)), r -> seen.add(r.value()));
+                ReadToEnd.Result result = ReadToEnd.read(
+                        consumer, ends, ReadToEnd.Limit.whileMoving(Duration.ofSeconds(2)), r -> seen.add(r.value()));
 
-                assertThat(result.reached()).as("read to its end: %s", result.firstBehind()).isTrue();
+                assertThat(result.reached())
+                        .as("read to its end: %s", result.firstBehind())
+                        .isTrue();
                 assertThat(seen).containsExactly("t0", "t1", "t2", "t3", "t4");
             } finally {
                 committer.join();
@@ -152,8 +153,8 @@ class ReadToEndIT {
             consumer.seekToBeginning(List.of(tp));
 
             // A freshly seeked consumer has no position until it asks the broker: with no time left, it cannot.
-            ReadToEnd.Result result = ReadToEnd.read(consumer, Map.of(tp, 1L),
-                    ReadToEnd.Limit.until(System.nanoTime()), r -> { });
+            ReadToEnd.Result result =
+                    ReadToEnd.read(consumer, Map.of(tp, 1L), ReadToEnd.Limit.until(System.nanoTime()), r -> {});
 
             assertThat(result.reached()).isFalse();
             assertThat(result.firstBehind()).startsWith("partition 0 at ").endsWith(" of 1");
@@ -163,7 +164,9 @@ class ReadToEndIT {
     private static String topic(KafkaCluster kafka, String name, int partitions) throws Exception {
         String topic = KafkaCluster.uniquePrefix("read-to-end-" + name) + name;
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1)))
+                    .all()
+                    .get();
         }
         return topic;
     }
@@ -176,8 +179,8 @@ class ReadToEndIT {
     }
 
     private static KafkaProducer<String, String> producer(KafkaCluster kafka, String transactionalId) {
-        Map<String, Object> props = new java.util.HashMap<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
+        Map<String, Object> props =
+                new java.util.HashMap<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
         if (transactionalId != null) {
             props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
         }
@@ -185,9 +188,13 @@ class ReadToEndIT {
     }
 
     private static KafkaConsumer<String, String> consumer(KafkaCluster kafka, String isolation) {
-        return new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation),
-                new StringDeserializer(), new StringDeserializer());
+        return new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        kafka.bootstrapServers(),
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        isolation),
+                new StringDeserializer(),
+                new StringDeserializer());
     }
 }

@@ -6,13 +6,6 @@ import static io.genaibatch.kafka.SampleRecords.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.Base64;
-import java.util.Map;
-import java.util.stream.Stream;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.genaibatch.records.BatchJob;
@@ -21,6 +14,12 @@ import io.genaibatch.records.GenAiRequest;
 import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.records.WindowPolicy;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Map;
+import java.util.stream.Stream;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
@@ -102,7 +101,8 @@ class RecordCodecTest {
 
     @Test
     void shouldAcceptTheRequestAsAStringContainingJson() {
-        String json = "{\"model\":\"m\",\"kind\":\"EMBED\",\"request\":\"{\\\"content\\\": {\\\"parts\\\": [{\\\"text\\\": \\\"hi\\\"}]}}\"}";
+        String json =
+                "{\"model\":\"m\",\"kind\":\"EMBED\",\"request\":\"{\\\"content\\\": {\\\"parts\\\": [{\\\"text\\\": \\\"hi\\\"}]}}\"}";
 
         GenAiRequest request = requests.decode(utf8(json));
 
@@ -111,7 +111,8 @@ class RecordCodecTest {
 
     @Test
     void shouldTakeSchemaDefaultsForMissingOptionalFieldsAndIgnoreUnknownFields() {
-        String json = "{\"model\":\"m\",\"kind\":\"EMBED\",\"request\":{},\"priority\":\"high\",\"extra\":{\"a\":[1,2]}}";
+        String json =
+                "{\"model\":\"m\",\"kind\":\"EMBED\",\"request\":{},\"priority\":\"high\",\"extra\":{\"a\":[1,2]}}";
 
         GenAiRequest request = requests.decode(utf8(json));
 
@@ -125,7 +126,8 @@ class RecordCodecTest {
 
     @Test
     void shouldTreatExplicitNullAsDefaultForAFieldWithADefault() {
-        GenAiRequest request = requests.decode(utf8("{\"model\":\"m\",\"kind\":\"EMBED\",\"request\":{},\"metadata\":null,\"requestId\":null}"));
+        GenAiRequest request = requests.decode(
+                utf8("{\"model\":\"m\",\"kind\":\"EMBED\",\"request\":{},\"metadata\":null,\"requestId\":null}"));
 
         assertThat(request.getMetadata()).isEmpty();
         assertThat(request.getRequestId()).isNull();
@@ -145,7 +147,8 @@ class RecordCodecTest {
         assertThat(json.get("model").textValue()).isEqualTo("gemini-2.5-flash");
         assertThat(json.get("kind").textValue()).isEqualTo("GENERATE");
         assertThat(json.get("request").isObject()).isTrue();
-        assertThat(json.at("/request/contents/0/parts/0/text").textValue()).isEqualTo("Grüße, 世界 — why is the sky blue? 🌍");
+        assertThat(json.at("/request/contents/0/parts/0/text").textValue())
+                .isEqualTo("Grüße, 世界 — why is the sky blue? 🌍");
         assertThat(json.at("/metadata/schlüssel").textValue()).isEqualTo("wert ✓");
         assertThat(json.get("requestId").textValue()).isEqualTo("req-ü-1");
     }
@@ -168,7 +171,8 @@ class RecordCodecTest {
     @Test
     void shouldWriteTimestampsAsIsoStringsWithMilliseconds() throws Exception {
         JsonNode json = MAPPER.readTree(jobs.encode(SampleRecords.fullJob(), ValueFormat.JSON));
-        JsonNode whole = MAPPER.readTree(policies.encode(new WindowPolicy(null, null, null, null, null, "ops", Instant.EPOCH), ValueFormat.JSON));
+        JsonNode whole = MAPPER.readTree(policies.encode(
+                new WindowPolicy(null, null, null, null, null, "ops", Instant.EPOCH), ValueFormat.JSON));
 
         assertThat(json.get("createdAt").textValue()).isEqualTo("2025-03-14T15:09:26.535Z");
         assertThat(json.get("endedAt").textValue()).isEqualTo("2025-03-14T16:07:46.535Z");
@@ -179,11 +183,18 @@ class RecordCodecTest {
     void shouldAcceptTimestampsAsIsoStringsWithAnyOffsetOrAsEpochMillis() {
         String template = "{\"updatedBy\":\"ops\",\"updatedAt\":%s}";
 
-        assertThat(policies.decode(utf8(template.formatted("\"2025-03-14T15:09:26.535Z\""))).getUpdatedAt()).isEqualTo(T0);
-        assertThat(policies.decode(utf8(template.formatted("\"2025-03-14T16:09:26.535+01:00\""))).getUpdatedAt()).isEqualTo(T0);
-        assertThat(policies.decode(utf8(template.formatted(T0.toEpochMilli()))).getUpdatedAt()).isEqualTo(T0);
+        assertThat(policies.decode(utf8(template.formatted("\"2025-03-14T15:09:26.535Z\"")))
+                        .getUpdatedAt())
+                .isEqualTo(T0);
+        assertThat(policies.decode(utf8(template.formatted("\"2025-03-14T16:09:26.535+01:00\"")))
+                        .getUpdatedAt())
+                .isEqualTo(T0);
+        assertThat(policies.decode(utf8(template.formatted(T0.toEpochMilli()))).getUpdatedAt())
+                .isEqualTo(T0);
         // Sub-millisecond digits are dropped, as Avro's timestamp-millis would drop them.
-        assertThat(policies.decode(utf8(template.formatted("\"2025-03-14T15:09:26.535999Z\""))).getUpdatedAt()).isEqualTo(T0);
+        assertThat(policies.decode(utf8(template.formatted("\"2025-03-14T15:09:26.535999Z\"")))
+                        .getUpdatedAt())
+                .isEqualTo(T0);
     }
 
     @Test
@@ -191,7 +202,8 @@ class RecordCodecTest {
         JsonNode json = MAPPER.readTree(batches.encode(SampleRecords.itemRecord(), ValueFormat.JSON));
 
         assertThat(Base64.getDecoder().decode(json.at("/item/key").textValue())).isEqualTo(BINARY_KEY);
-        assertThat(Base64.getDecoder().decode(json.at("/item/headers/0/value").textValue())).isEqualTo(utf8("responses-é"));
+        assertThat(Base64.getDecoder().decode(json.at("/item/headers/0/value").textValue()))
+                .isEqualTo(utf8("responses-é"));
         assertThat(json.at("/item/headers/2/value").isNull()).isTrue();
         assertThat(json.at("/item/request").isObject()).isTrue();
         assertThat(json.get("seal").isNull()).isTrue();
@@ -203,7 +215,8 @@ class RecordCodecTest {
         String urlSafe = Base64.getUrlEncoder().encodeToString(BINARY_KEY);
         assertThat(urlSafe).isNotEqualTo(standard); // the sample key must contain '+' or '/' to prove anything
 
-        String json = new String(batches.encode(SampleRecords.itemRecord(), ValueFormat.JSON), StandardCharsets.UTF_8).replace(standard, urlSafe);
+        String json = new String(batches.encode(SampleRecords.itemRecord(), ValueFormat.JSON), StandardCharsets.UTF_8)
+                .replace(standard, urlSafe);
 
         assertThat(batches.decode(utf8(json))).isEqualTo(SampleRecords.itemRecord());
     }
@@ -211,7 +224,9 @@ class RecordCodecTest {
     @Test
     void shouldKeepTheExactNumbersOfNestedRestJson() {
         String restJson = "{\"embedding\":{\"values\":[0.10,-1.5E-7,3,12345678901234567890,0.333333333333333333333]}}";
-        GenAiResponse response = GenAiResponse.newBuilder(SampleRecords.succeededResponse()).setResponse(restJson).build();
+        GenAiResponse response = GenAiResponse.newBuilder(SampleRecords.succeededResponse())
+                .setResponse(restJson)
+                .build();
 
         GenAiResponse decoded = responses.decode(responses.encode(response, ValueFormat.JSON));
 
@@ -220,7 +235,9 @@ class RecordCodecTest {
 
     @Test
     void shouldKeepResponseTextThatIsNotJsonAsAString() {
-        GenAiResponse response = GenAiResponse.newBuilder(SampleRecords.succeededResponse()).setResponse("{not json").build();
+        GenAiResponse response = GenAiResponse.newBuilder(SampleRecords.succeededResponse())
+                .setResponse("{not json")
+                .build();
 
         byte[] json = responses.encode(response, ValueFormat.JSON);
 
@@ -228,7 +245,8 @@ class RecordCodecTest {
         // Read back, a string must hold a JSON object: the bad text is refused rather than passed on silently.
         assertThatThrownBy(() -> responses.decode(json))
                 .isInstanceOf(RecordDecodingException.class)
-                .hasMessageContaining("JSON field 'response': expected a JSON object or a string containing one, found a string that is not JSON");
+                .hasMessageContaining(
+                        "JSON field 'response': expected a JSON object or a string containing one, found a string that is not JSON");
     }
 
     @Test

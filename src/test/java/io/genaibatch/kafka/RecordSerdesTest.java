@@ -4,12 +4,11 @@ import static io.genaibatch.kafka.RecordCodecTest.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.Properties;
-
 import io.genaibatch.records.GenAiRequest;
 import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.ResponseStatus;
 import io.genaibatch.records.WindowPolicy;
+import java.util.Properties;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -45,7 +44,8 @@ class RecordSerdesTest {
         Serde<WindowPolicy> serde = RecordSerdes.windowPolicy(ValueFormat.AVRO);
 
         assertThat(serde.serializer().serialize("genai.window-config", null)).isNull();
-        assertThat(serde.deserializer().deserialize("genai.window-config", null)).isNull();
+        assertThat(serde.deserializer().deserialize("genai.window-config", null))
+                .isNull();
     }
 
     @Test
@@ -73,8 +73,8 @@ class RecordSerdesTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
 
         try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), props)) {
-            TestInputTopic<byte[], byte[]> requests = driver.createInputTopic(
-                    "genai.requests", new ByteArraySerializer(), new ByteArraySerializer());
+            TestInputTopic<byte[], byte[]> requests =
+                    driver.createInputTopic("genai.requests", new ByteArraySerializer(), new ByteArraySerializer());
             TestOutputTopic<byte[], byte[]> responses = driver.createOutputTopic(
                     "genai.responses", new ByteArrayDeserializer(), new ByteArrayDeserializer());
 

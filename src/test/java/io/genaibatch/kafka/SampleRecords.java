@@ -1,11 +1,5 @@
 package io.genaibatch.kafka;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-
 import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.BatchRecord;
@@ -22,6 +16,11 @@ import io.genaibatch.records.ResponseStatus;
 import io.genaibatch.records.SealReason;
 import io.genaibatch.records.Usage;
 import io.genaibatch.records.WindowPolicy;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 
 /**
  * One record of each topic with every optional field set, and one with every optional field null.
@@ -32,15 +31,15 @@ final class SampleRecords {
     static final String GENERATE_REQUEST_JSON =
             "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Grüße, 世界 — why is the sky blue? 🌍\"}]}],"
                     + "\"generationConfig\":{\"temperature\":0.70,\"maxOutputTokens\":256}}";
-    static final String EMBED_REQUEST_JSON = "{\"content\":{\"parts\":[{\"text\":\"naïve café\"}]},\"taskType\":\"RETRIEVAL_DOCUMENT\"}";
+    static final String EMBED_REQUEST_JSON =
+            "{\"content\":{\"parts\":[{\"text\":\"naïve café\"}]},\"taskType\":\"RETRIEVAL_DOCUMENT\"}";
     static final String GENERATE_RESPONSE_JSON =
             "{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"Rayleigh scattering — 散乱.\"}]},\"finishReason\":\"STOP\"}],"
                     + "\"usageMetadata\":{\"promptTokenCount\":12,\"candidatesTokenCount\":7,\"totalTokenCount\":19},\"modelVersion\":\"gemini-2.5-flash\"}";
     static final byte[] BINARY_KEY = {0x00, (byte) 0xFF, (byte) 0x80, 0x7F, 0x0A, (byte) 0xC3, 0x01};
     static final Instant T0 = Instant.parse("2025-03-14T15:09:26.535Z");
 
-    private SampleRecords() {
-    }
+    private SampleRecords() {}
 
     static GenAiRequest fullRequest() {
         return GenAiRequest.newBuilder()
@@ -161,7 +160,8 @@ final class SampleRecords {
         return GenAiResponse.newBuilder()
                 .setRequestId("genai.requests-0-7")
                 .setStatus(ResponseStatus.REJECTED)
-                .setError(new Error("INVALID_KIND", "JSON field 'kind': expected one of GENERATE, EMBED, found 'GEN'", null))
+                .setError(new Error(
+                        "INVALID_KIND", "JSON field 'kind': expected one of GENERATE, EMBED, found 'GEN'", null))
                 .setModel("gemini-2.5-flash")
                 .setCompletedAt(T0)
                 .build();

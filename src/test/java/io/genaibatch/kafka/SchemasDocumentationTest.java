@@ -2,6 +2,8 @@ package io.genaibatch.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,16 +12,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.Test;
 
 /** The JSON examples in docs/SCHEMAS.md are real: each decodes, and each marked "written" is what we write. */
 class SchemasDocumentationTest {
     private static final Path DOC = Path.of("docs/SCHEMAS.md");
-    private static final Pattern EXAMPLE = Pattern.compile("<!-- example: (\\w+)( written)? -->\\s*```json\\n(.*?)```", Pattern.DOTALL);
+    private static final Pattern EXAMPLE =
+            Pattern.compile("<!-- example: (\\w+)( written)? -->\\s*```json\\n(.*?)```", Pattern.DOTALL);
     private static final Map<String, RecordCodec<?>> CODECS = Map.of(
             "GenAiRequest", RecordCodec.genAiRequest(),
             "BatchRecord", RecordCodec.batchRecord(),
@@ -43,7 +43,9 @@ class SchemasDocumentationTest {
             byte[] rewritten = reencode(codec, json);
 
             if (written) {
-                assertThat(exact.readTree(rewritten)).as("example %s %d", recordName, checked.size()).isEqualTo(exact.readTree(json));
+                assertThat(exact.readTree(rewritten))
+                        .as("example %s %d", recordName, checked.size())
+                        .isEqualTo(exact.readTree(json));
             }
             checked.add(recordName + (written ? " written" : ""));
         }
@@ -60,9 +62,11 @@ class SchemasDocumentationTest {
         String doc = Files.readString(DOC, StandardCharsets.UTF_8);
         RecordCodec<?> requests = RecordCodec.genAiRequest();
 
-        for (String json : List.of("{\"kind\":\"GENERATE\",\"request\":{}}", "{\"model\":\"m\",\"kind\":\"GEN\",\"request\":{}}", "[]")) {
+        for (String json : List.of(
+                "{\"kind\":\"GENERATE\",\"request\":{}}", "{\"model\":\"m\",\"kind\":\"GEN\",\"request\":{}}", "[]")) {
             String message = org.assertj.core.api.Assertions.catchThrowableOfType(
-                    RecordDecodingException.class, () -> requests.decode(json.getBytes(StandardCharsets.UTF_8))).getMessage();
+                            RecordDecodingException.class, () -> requests.decode(json.getBytes(StandardCharsets.UTF_8)))
+                    .getMessage();
             assertThat(doc).contains(message);
         }
     }

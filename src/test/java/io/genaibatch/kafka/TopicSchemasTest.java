@@ -2,16 +2,15 @@ package io.genaibatch.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
-
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.BatchRecord;
 import io.genaibatch.records.GenAiRequest;
 import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.WindowPolicy;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.junit.jupiter.api.Test;
@@ -19,8 +18,11 @@ import org.junit.jupiter.api.Test;
 /** The schemas are the contract other teams code against: hold them to the rules in docs/SCHEMAS.md. */
 class TopicSchemasTest {
     private static final List<Schema> VALUE_RECORDS = List.of(
-            GenAiRequest.getClassSchema(), BatchRecord.getClassSchema(), BatchJob.getClassSchema(),
-            GenAiResponse.getClassSchema(), WindowPolicy.getClassSchema());
+            GenAiRequest.getClassSchema(),
+            BatchRecord.getClassSchema(),
+            BatchJob.getClassSchema(),
+            GenAiResponse.getClassSchema(),
+            WindowPolicy.getClassSchema());
 
     @Test
     void shouldDocumentEveryNamedTypeAndEveryField() {
@@ -55,20 +57,29 @@ class TopicSchemasTest {
             }
             for (Schema.Field field : named.getFields()) {
                 if (field.getObjectProp(JsonRecordConverter.JSON_TEXT_PROPERTY) != null) {
-                    Schema type = field.schema().isNullable() ? field.schema().getTypes().get(1) : field.schema();
-                    assertThat(type.getType()).as(named.getName() + "." + field.name()).isEqualTo(Schema.Type.STRING);
-                    assertThat(field.getObjectProp(JsonRecordConverter.JSON_TEXT_PROPERTY)).isEqualTo(true);
+                    Schema type = field.schema().isNullable()
+                            ? field.schema().getTypes().get(1)
+                            : field.schema();
+                    assertThat(type.getType())
+                            .as(named.getName() + "." + field.name())
+                            .isEqualTo(Schema.Type.STRING);
+                    assertThat(field.getObjectProp(JsonRecordConverter.JSON_TEXT_PROPERTY))
+                            .isEqualTo(true);
                     marked.add(named.getName() + "." + field.name());
                 }
             }
         }
 
-        assertThat(marked).containsExactlyInAnyOrder("GenAiRequest.request", "BatchItem.request", "GenAiResponse.response");
+        assertThat(marked)
+                .containsExactlyInAnyOrder("GenAiRequest.request", "BatchItem.request", "GenAiResponse.response");
     }
 
     @Test
     void shouldGiveEveryTopicRecordItsOwnFingerprint() {
-        assertThat(VALUE_RECORDS.stream().map(SchemaNormalization::parsingFingerprint64).distinct()).hasSize(VALUE_RECORDS.size());
+        assertThat(VALUE_RECORDS.stream()
+                        .map(SchemaNormalization::parsingFingerprint64)
+                        .distinct())
+                .hasSize(VALUE_RECORDS.size());
     }
 
     @Test
@@ -79,7 +90,9 @@ class TopicSchemasTest {
             }
             for (Schema.Field field : named.getFields()) {
                 if (field.schema().isNullable()) {
-                    assertThat(field.hasDefaultValue()).as(named.getName() + "." + field.name() + " has a default").isTrue();
+                    assertThat(field.hasDefaultValue())
+                            .as(named.getName() + "." + field.name() + " has a default")
+                            .isTrue();
                 }
             }
         }
@@ -103,7 +116,7 @@ class TopicSchemasTest {
             case UNION -> schema.getTypes().forEach(type -> collect(type, found));
             case ARRAY -> collect(schema.getElementType(), found);
             case MAP -> collect(schema.getValueType(), found);
-            default -> { } // primitives name no type
+            default -> {} // primitives name no type
         }
     }
 }

@@ -9,7 +9,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 
 class OpsServerTest {
@@ -17,8 +16,8 @@ class OpsServerTest {
 
     @Test
     void servesItsRoutesAndNamesThemForAnUnknownPath() throws Exception {
-        try (OpsServer server = OpsServer.start("127.0.0.1", 0, Map.of("/hello",
-                exchange -> OpsServer.send(exchange, 200, "text/plain", "hi")))) {
+        try (OpsServer server = OpsServer.start(
+                "127.0.0.1", 0, Map.of("/hello", exchange -> OpsServer.send(exchange, 200, "text/plain", "hi")))) {
             HttpResponse<String> hello = get(server, "/hello", "GET");
             HttpResponse<String> unknown = get(server, "/nope", "GET");
 
@@ -32,8 +31,8 @@ class OpsServerTest {
 
     @Test
     void refusesWritesAndAnswersHeadWithoutABody() throws Exception {
-        try (OpsServer server = OpsServer.start("127.0.0.1", 0, Map.of("/hello",
-                exchange -> OpsServer.send(exchange, 200, "text/plain", "hi")))) {
+        try (OpsServer server = OpsServer.start(
+                "127.0.0.1", 0, Map.of("/hello", exchange -> OpsServer.send(exchange, 200, "text/plain", "hi")))) {
             HttpResponse<String> post = get(server, "/hello", "POST");
             HttpResponse<String> head = get(server, "/hello", "HEAD");
 
@@ -46,11 +45,15 @@ class OpsServerTest {
 
     @Test
     void aFailingHandlerAnswers500AndTheServerGoesOn() throws Exception {
-        try (OpsServer server = OpsServer.start("127.0.0.1", 0, Map.of(
-                "/boom", exchange -> {
-                    throw new IllegalStateException("broken view");
-                },
-                "/ok", exchange -> OpsServer.send(exchange, 200, "text/plain", "ok")))) {
+        try (OpsServer server = OpsServer.start(
+                "127.0.0.1",
+                0,
+                Map.of(
+                        "/boom",
+                                exchange -> {
+                                    throw new IllegalStateException("broken view");
+                                },
+                        "/ok", exchange -> OpsServer.send(exchange, 200, "text/plain", "ok")))) {
             HttpResponse<String> boom = get(server, "/boom", "GET");
             HttpResponse<String> ok = get(server, "/ok", "GET");
 
@@ -72,7 +75,8 @@ class OpsServerTest {
 
     private HttpResponse<String> get(OpsServer server, String path, String method) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create(server.baseUrl() + path))
-                .method(method, HttpRequest.BodyPublishers.noBody()).build();
+                .method(method, HttpRequest.BodyPublishers.noBody())
+                .build();
         return http.send(request, HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -3,11 +3,10 @@ package io.genaibatch.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.genaibatch.config.GenAiBatchConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-
-import io.genaibatch.config.GenAiBatchConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

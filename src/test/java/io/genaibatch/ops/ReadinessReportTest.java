@@ -2,14 +2,13 @@ package io.genaibatch.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.genaibatch.run.Readiness;
 import io.genaibatch.run.Role;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.Test;
 
 class ReadinessReportTest {
@@ -22,8 +21,7 @@ class ReadinessReportTest {
         }
 
         @Override
-        public void start() {
-        }
+        public void start() {}
 
         @Override
         public CompletionStage<Void> stopped() {
@@ -31,14 +29,13 @@ class ReadinessReportTest {
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 
     @Test
     void everyRoleReadyAnswers200Up() throws Exception {
-        ReadinessReport report = ReadinessReport.of(List.of(new FixedRole("accumulate", Readiness.READY),
-                new FixedRole("poll", Readiness.READY)));
+        ReadinessReport report = ReadinessReport.of(
+                List.of(new FixedRole("accumulate", Readiness.READY), new FixedRole("poll", Readiness.READY)));
 
         JsonNode body = JSON.readTree(report.json());
         assertThat(report.httpStatus()).isEqualTo(200);
@@ -50,16 +47,20 @@ class ReadinessReportTest {
 
     @Test
     void oneRoleNotReadyAnswers503NamingItAndEachOfItsProblems() throws Exception {
-        ReadinessReport report = ReadinessReport.of(List.of(new FixedRole("accumulate", Readiness.READY),
-                new FixedRole("submit", Readiness.notReady("consumer has not joined its group yet")
-                        .and(Readiness.notReady("the Gemini API did not answer")))));
+        ReadinessReport report = ReadinessReport.of(List.of(
+                new FixedRole("accumulate", Readiness.READY),
+                new FixedRole(
+                        "submit",
+                        Readiness.notReady("consumer has not joined its group yet")
+                                .and(Readiness.notReady("the Gemini API did not answer")))));
 
         JsonNode body = JSON.readTree(report.json());
         assertThat(report.httpStatus()).isEqualTo(503);
         assertThat(body.path("status").asText()).isEqualTo("DOWN");
         assertThat(body.at("/roles/accumulate/ready").asBoolean()).isTrue();
         assertThat(body.at("/roles/submit/ready").asBoolean()).isFalse();
-        assertThat(body.at("/roles/submit/problems")).extracting(JsonNode::asText)
+        assertThat(body.at("/roles/submit/problems"))
+                .extracting(JsonNode::asText)
                 .containsExactly("consumer has not joined its group yet", "the Gemini API did not answer");
     }
 

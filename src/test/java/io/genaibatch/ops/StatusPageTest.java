@@ -2,14 +2,6 @@ package io.genaibatch.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-
 import io.genaibatch.jobs.JobsReader;
 import io.genaibatch.jobs.JobsReader.Batch;
 import io.genaibatch.jobs.JobsReader.JobRecord;
@@ -20,6 +12,12 @@ import io.genaibatch.records.RequestKind;
 import io.genaibatch.run.OpenBatches;
 import io.genaibatch.run.Readiness;
 import io.genaibatch.run.Role;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 class StatusPageTest {
@@ -32,21 +30,24 @@ class StatusPageTest {
         }
 
         @Override
-        public void start() {
-        }
+        public void start() {}
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 
     @Test
     void shouldShowAFailedRoleInRedWithItsCause() {
-        CompletableFuture<Void> failed = CompletableFuture.failedFuture(new IllegalStateException("fenced by another poller"));
+        CompletableFuture<Void> failed =
+                CompletableFuture.failedFuture(new IllegalStateException("fenced by another poller"));
         CompletableFuture<Void> running = new CompletableFuture<>();
 
-        String page = StatusPage.render(status(), List.of(), List.of(new StoppedRole("poll", failed),
-                new StoppedRole("submit", running)), Duration.ofSeconds(10), NOW);
+        String page = StatusPage.render(
+                status(),
+                List.of(),
+                List.of(new StoppedRole("poll", failed), new StoppedRole("submit", running)),
+                Duration.ofSeconds(10),
+                NOW);
 
         assertThat(page).contains("<td class=\"bad\">NOT READY: stopped on its own: fenced by another poller</td>");
         assertThat(page).contains("<td class=\"ok\">ready</td>");
@@ -54,10 +55,17 @@ class StatusPageTest {
 
     @Test
     void shouldShowARunningRoleThatIsNotReadyInRedAndOneNotStartedWithoutFailing() {
-        String page = StatusPage.render(status(), List.of(), List.of(
-                new StoppedRole("accumulate", new CompletableFuture<>(),
-                        Readiness.notReady("the brokers are out of reach")),
-                new NotStartedRole()), Duration.ofSeconds(10), NOW);
+        String page = StatusPage.render(
+                status(),
+                List.of(),
+                List.of(
+                        new StoppedRole(
+                                "accumulate",
+                                new CompletableFuture<>(),
+                                Readiness.notReady("the brokers are out of reach")),
+                        new NotStartedRole()),
+                Duration.ofSeconds(10),
+                NOW);
 
         assertThat(page).contains("<td class=\"bad\">NOT READY: the brokers are out of reach</td>");
         assertThat(page).contains("<td class=\"bad\">NOT READY: not started</td>");
@@ -71,8 +79,7 @@ class StatusPageTest {
         }
 
         @Override
-        public void start() {
-        }
+        public void start() {}
 
         @Override
         public CompletableFuture<Void> stopped() {
@@ -80,26 +87,33 @@ class StatusPageTest {
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 
     @Test
     void shouldShowEachModelsOpenBatchesOrSayThatThisProcessRunsNoAccumulator() throws Exception {
-        StatusCache.Status without = status(Endpoints.openBatches(List.of(new StoppedRole("poll",
-                new CompletableFuture<>()))).openBatches());
+        StatusCache.Status without =
+                status(Endpoints.openBatches(List.of(new StoppedRole("poll", new CompletableFuture<>())))
+                        .openBatches());
         assertThat(StatusPage.render(without, ModelLine.of(without), List.of(), Duration.ofSeconds(10), NOW))
                 .contains("<td class=\"muted\">no accumulator in this process</td>");
 
-        StatusCache.Status with = status(OpenBatches.known(Map.of("gemini-2.5-pro",
-                new OpenBatches.Model(2, 1234, 5_678_901, NOW.minusSeconds(90)))));
+        StatusCache.Status with = status(OpenBatches.known(
+                Map.of("gemini-2.5-pro", new OpenBatches.Model(2, 1234, 5_678_901, NOW.minusSeconds(90)))));
         List<ModelLine> models = ModelLine.of(with);
         String page = StatusPage.render(with, models, List.of(), Duration.ofSeconds(10), NOW);
 
-        assertThat(page).contains("<td>1,234 requests, 5,678,901 bytes, open 1m30s (2 batches, oldest)</td>")
-                .contains("<td class=\"muted\">none</td>").contains("open batch (this instance)");
-        ModelLine pro = models.stream().filter(m -> m.model().equals("gemini-2.5-pro")).findFirst().orElseThrow();
-        assertThat(pro.json(new com.fasterxml.jackson.databind.ObjectMapper()).get("openBatch").toString())
+        assertThat(page)
+                .contains("<td>1,234 requests, 5,678,901 bytes, open 1m30s (2 batches, oldest)</td>")
+                .contains("<td class=\"muted\">none</td>")
+                .contains("open batch (this instance)");
+        ModelLine pro = models.stream()
+                .filter(m -> m.model().equals("gemini-2.5-pro"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(pro.json(new com.fasterxml.jackson.databind.ObjectMapper())
+                        .get("openBatch")
+                        .toString())
                 .startsWith("{\"batches\":2,\"requests\":1234,\"bytes\":5678901,\"oldestAgeSeconds\":");
     }
 
@@ -118,14 +132,27 @@ class StatusPageTest {
     }
 
     private static StatusCache.Status status(OpenBatches openBatches) {
-        BatchJob job = BatchJob.newBuilder().setBatchId("gemini-2.5-flash-g0-000001").setGroupKey("g")
-                .setModel("gemini-2.5-flash").setKind(RequestKind.GENERATE).setAttempt(1).setItemCount(7)
-                .setItemBytes(70L).setItemsPartition(0).setFirstItemOffset(0L).setLastItemOffset(7L)
-                .setInputMode(InputMode.INLINE).setJobName("batches/<b>x</b>").setState(JobState.RUNNING)
-                .setCreatedAt(NOW.minusSeconds(180)).setUpdatedAt(NOW).build();
-        Batch batch = new Batch(job.getBatchId(), List.of(new JobRecord(job.getBatchId(), 0, 0, NOW, job,
-                Optional.empty())));
+        BatchJob job = BatchJob.newBuilder()
+                .setBatchId("gemini-2.5-flash-g0-000001")
+                .setGroupKey("g")
+                .setModel("gemini-2.5-flash")
+                .setKind(RequestKind.GENERATE)
+                .setAttempt(1)
+                .setItemCount(7)
+                .setItemBytes(70L)
+                .setItemsPartition(0)
+                .setFirstItemOffset(0L)
+                .setLastItemOffset(7L)
+                .setInputMode(InputMode.INLINE)
+                .setJobName("batches/<b>x</b>")
+                .setState(JobState.RUNNING)
+                .setCreatedAt(NOW.minusSeconds(180))
+                .setUpdatedAt(NOW)
+                .build();
+        Batch batch =
+                new Batch(job.getBatchId(), List.of(new JobRecord(job.getBatchId(), 0, 0, NOW, job, Optional.empty())));
         JobsReader.Snapshot jobs = new JobsReader.Snapshot("genai.jobs", Map.of(batch.batchId(), batch), List.of());
-        return new StatusCache.Status(NOW, jobs, null, null, null, openBatches, List.of(), List.of(), List.of(), true, null);
+        return new StatusCache.Status(
+                NOW, jobs, null, null, null, openBatches, List.of(), List.of(), List.of(), true, null);
     }
 }

@@ -3,15 +3,14 @@ package io.genaibatch.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import java.time.Instant;
-import java.util.List;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.ops.UsageLedger.ModelUsage;
 import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.ResponseStatus;
 import io.genaibatch.records.Usage;
+import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class UsageLedgerTest {
@@ -61,7 +60,12 @@ class UsageLedgerTest {
     }
 
     private static GenAiResponse response(String model, ResponseStatus status, Usage usage) {
-        return GenAiResponse.newBuilder().setRequestId("r").setStatus(status).setModel(model).setUsage(usage)
-                .setCompletedAt(Instant.parse("2026-12-05T03:00:00Z")).build();
+        return GenAiResponse.newBuilder()
+                .setRequestId("r")
+                .setStatus(status)
+                .setModel(model)
+                .setUsage(usage)
+                .setCompletedAt(Instant.parse("2026-12-05T03:00:00Z"))
+                .build();
     }
 }

@@ -3,14 +3,13 @@ package io.genaibatch.poll;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.JobState;
 import java.io.IOException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-
-import io.genaibatch.records.BatchJob;
-import io.genaibatch.records.JobState;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,7 +26,8 @@ class CacheDirsPermissionsTest {
 
     @BeforeEach
     void posixOnly() {
-        assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"),
+        assumeTrue(
+                FileSystems.getDefault().supportedFileAttributeViews().contains("posix"),
                 "permissions are POSIX permissions; this file system has none");
     }
 

@@ -3,10 +3,6 @@ package io.genaibatch.poll;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import java.time.Clock;
-import java.time.Duration;
-import java.util.List;
-
 import io.genaibatch.cli.JsonLogCapture;
 import io.genaibatch.emulator.EmulatorOptions;
 import io.genaibatch.emulator.GeminiEmulator;
@@ -18,6 +14,9 @@ import io.genaibatch.gemini.GeminiSettings;
 import io.genaibatch.gemini.RetryPolicy;
 import io.genaibatch.gemini.RetrySettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Refusals of the Gemini client's open circuit, told once per open period (review 15c, L2), on the emulator. */
@@ -27,15 +26,26 @@ class CircuitRefusalsTest {
     @Test
     void shouldTellEachOpenPeriodOnceWithItsCountOnceItIsOver() throws Exception {
         try (GeminiEmulator emulator = GeminiEmulator.start(EmulatorOptions.defaults());
-             BatchApi api = BatchApi.open(GeminiSettings.builder().baseUrl(emulator.baseUrl()).apiKey("test-key")
-                     .retry(RetrySettings.NO_RETRY).build(), RetryPolicy.of(RetrySettings.NO_RETRY,
-                     new ApiCircuit(new CircuitSettings(1, OPEN_FOR), Clock.systemUTC(), new SimpleMeterRegistry())));
-             JsonLogCapture log = new JsonLogCapture()) {
+                BatchApi api = BatchApi.open(
+                        GeminiSettings.builder()
+                                .baseUrl(emulator.baseUrl())
+                                .apiKey("test-key")
+                                .retry(RetrySettings.NO_RETRY)
+                                .build(),
+                        RetryPolicy.of(
+                                RetrySettings.NO_RETRY,
+                                new ApiCircuit(
+                                        new CircuitSettings(1, OPEN_FOR),
+                                        Clock.systemUTC(),
+                                        new SimpleMeterRegistry())));
+                JsonLogCapture log = new JsonLogCapture()) {
             CircuitRefusals refusals = new CircuitRefusals(api, Clock.systemUTC());
 
             // First open period: two refusals, the first one said to be the first
             emulator.failNextRequests(1, 503);
-            assertThat(failure(api).isCircuitOpen()).as("the 503 that opens the circuit").isFalse();
+            assertThat(failure(api).isCircuitOpen())
+                    .as("the 503 that opens the circuit")
+                    .isFalse();
             assertThat(refusals.count(refusal(api))).isTrue();
             assertThat(refusals.count(refusal(api))).isFalse();
             refusals.settle();
@@ -44,7 +54,9 @@ class CircuitRefusalsTest {
             // Second open period (the probe finds the API unavailable again): the first one is told, with its count
             Thread.sleep(OPEN_FOR.plusMillis(200).toMillis());
             emulator.failNextRequests(1, 503);
-            assertThat(failure(api).isCircuitOpen()).as("the probe that meets a 503").isFalse();
+            assertThat(failure(api).isCircuitOpen())
+                    .as("the probe that meets a 503")
+                    .isFalse();
             assertThat(refusals.count(refusal(api))).isTrue();
             assertThat(told(log)).singleElement().asString().contains("refused 2 rounds");
 
@@ -63,12 +75,16 @@ class CircuitRefusalsTest {
 
     private static GeminiApiException refusal(BatchApi api) {
         GeminiApiException e = failure(api);
-        assertThat(e.isCircuitOpen()).as("refused by the open circuit: " + e.getMessage()).isTrue();
+        assertThat(e.isCircuitOpen())
+                .as("refused by the open circuit: " + e.getMessage())
+                .isTrue();
         return e;
     }
 
     private static List<String> told(JsonLogCapture log) {
-        return log.events().stream().filter(e -> e.path("logger").asText().endsWith(".CircuitRefusals"))
-                .map(e -> e.path("message").asText()).toList();
+        return log.events().stream()
+                .filter(e -> e.path("logger").asText().endsWith(".CircuitRefusals"))
+                .map(e -> e.path("message").asText())
+                .toList();
     }
 }

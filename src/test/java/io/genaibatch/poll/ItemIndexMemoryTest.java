@@ -2,6 +2,9 @@ package io.genaibatch.poll;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.genaibatch.records.BatchItem;
+import io.genaibatch.records.Header;
+import io.genaibatch.records.RequestKind;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -13,10 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import io.genaibatch.records.BatchItem;
-import io.genaibatch.records.Header;
-import io.genaibatch.records.RequestKind;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,26 +31,38 @@ class ItemIndexMemoryTest {
     @Test
     void shouldIndexAndWalkTwoHundredThousandItemsInASmallHeap(@TempDir Path dir) throws Exception {
         Probe result = runProbe(dir, "index");
-        assertThat(result.exitCode()).as("child JVM output:%n%s", result.output()).isZero();
+        assertThat(result.exitCode())
+                .as("child JVM output:%n%s", result.output())
+                .isZero();
         assertThat(result.output()).contains("walked " + ITEMS + " items");
     }
 
     @Test
     void shouldRunOutOfThatHeapWhenTheItemsAreKeptOnTheHeap(@TempDir Path dir) throws Exception {
         Probe result = runProbe(dir, "heap");
-        assertThat(result.exitCode()).as("child JVM output:%n%s", result.output()).isNotZero();
+        assertThat(result.exitCode())
+                .as("child JVM output:%n%s", result.output())
+                .isNotZero();
         assertThat(result.output()).contains("OutOfMemoryError");
     }
 
-    record Probe(int exitCode, String output) {
-    }
+    record Probe(int exitCode, String output) {}
 
     private static Probe runProbe(Path dir, String mode) throws IOException, InterruptedException {
         Path log = dir.resolve(mode + ".log");
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), HEAP,
-                "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), Main.class.getName(), mode,
-                dir.resolve("index").toString(), Integer.toString(ITEMS))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        HEAP,
+                        "-XX:+UseSerialGC",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        Main.class.getName(),
+                        mode,
+                        dir.resolve("index").toString(),
+                        Integer.toString(ITEMS))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         if (!p.waitFor(3, TimeUnit.MINUTES)) {
             p.destroyForcibly();
             throw new AssertionError("the probe did not finish in 3 minutes");
@@ -64,19 +75,27 @@ class ItemIndexMemoryTest {
         Map<String, String> metadata = new HashMap<>();
         metadata.put("customer", "customer-" + (i % 1000) + "-" + "m".repeat(60));
         metadata.put("trace", Integer.toHexString(i * 31) + "-" + "t".repeat(60));
-        return BatchItem.newBuilder().setRequestId(id)
+        return BatchItem.newBuilder()
+                .setRequestId(id)
                 .setKey(ByteBuffer.wrap(("user-key-" + i + "-" + "k".repeat(60)).getBytes(StandardCharsets.UTF_8)))
-                .setHeaders(List.of(new Header("correlation-id", ByteBuffer.wrap(("c-" + i + "c".repeat(80))
-                        .getBytes(StandardCharsets.UTF_8)))))
-                .setMetadata(metadata).setModel("gemini-2.5-flash").setKind(RequestKind.GENERATE).setRequest("{}")
-                .setRequestBytes(100).setSourceTopic("genai.requests").setSourcePartition(0).setSourceOffset(i)
-                .setReceivedAt(Instant.ofEpochMilli(i)).build();
+                .setHeaders(List.of(new Header(
+                        "correlation-id",
+                        ByteBuffer.wrap(("c-" + i + "c".repeat(80)).getBytes(StandardCharsets.UTF_8)))))
+                .setMetadata(metadata)
+                .setModel("gemini-2.5-flash")
+                .setKind(RequestKind.GENERATE)
+                .setRequest("{}")
+                .setRequestBytes(100)
+                .setSourceTopic("genai.requests")
+                .setSourcePartition(0)
+                .setSourceOffset(i)
+                .setReceivedAt(Instant.ofEpochMilli(i))
+                .build();
     }
 
     /** The child JVM: builds the index (or a HashMap) of ITEMS items, attaches a result to each, walks them all. */
     public static final class Main {
-        private Main() {
-        }
+        private Main() {}
 
         public static void main(String[] args) {
             String mode = args[0];
@@ -97,7 +116,7 @@ class ItemIndexMemoryTest {
                 for (int i = 0; i < n; i++) {
                     index.addResult(io.genaibatch.batch.LineKey.of("genai.requests", 0, i), i * 100L, 100);
                 }
-                index.completeResults(n, u -> { });
+                index.completeResults(n, u -> {});
                 long walked = 0;
                 try (ItemIndex.Cursor c = index.entries(0)) {
                     while (c.hasNext()) {

@@ -2,6 +2,9 @@ package io.genaibatch.poll;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.genaibatch.records.BatchItem;
+import io.genaibatch.records.Header;
+import io.genaibatch.records.RequestKind;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -9,10 +12,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import io.genaibatch.records.BatchItem;
-import io.genaibatch.records.Header;
-import io.genaibatch.records.RequestKind;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,13 +23,20 @@ class ItemIndexTest {
     }
 
     static BatchItem item(String requestId, String key, long sourceOffset) {
-        return BatchItem.newBuilder().setRequestId(requestId)
+        return BatchItem.newBuilder()
+                .setRequestId(requestId)
                 .setKey(ByteBuffer.wrap(key.getBytes(StandardCharsets.UTF_8)))
                 .setHeaders(List.of(new Header("h", ByteBuffer.wrap(new byte[] {1, 2})), new Header("n", null)))
-                .setMetadata(Map.of("team", "a")).setModel("gemini-2.5-flash").setKind(RequestKind.GENERATE)
+                .setMetadata(Map.of("team", "a"))
+                .setModel("gemini-2.5-flash")
+                .setKind(RequestKind.GENERATE)
                 .setRequest("{\"contents\":[{\"parts\":[{\"text\":\"a long prompt we do not need to keep\"}]}]}")
-                .setRequestBytes(100).setSourceTopic("genai.requests").setSourcePartition(0).setSourceOffset(sourceOffset)
-                .setReceivedAt(Instant.parse("2026-11-25T10:00:00Z")).build();
+                .setRequestBytes(100)
+                .setSourceTopic("genai.requests")
+                .setSourcePartition(0)
+                .setSourceOffset(sourceOffset)
+                .setReceivedAt(Instant.parse("2026-11-25T10:00:00Z"))
+                .build();
     }
 
     @Test
@@ -48,13 +54,15 @@ class ItemIndexTest {
             index.addResult(lineKey("r-2"), 400, 40);
             index.addResult("nobody", 500, 50);
             List<ItemIndex.Unattached> unattached = new ArrayList<>();
-            assertThat(index.completeResults(6, unattached::add)).as("a sixth line had no key")
+            assertThat(index.completeResults(6, unattached::add))
+                    .as("a sixth line had no key")
                     .isEqualTo(new ItemIndex.ResultCounts(6, 1, 5));
-            assertThat(unattached).containsExactlyInAnyOrder(
-                    new ItemIndex.Unattached(200, lineKey("r-2"), ItemIndex.Unattached.Why.DUPLICATED),
-                    new ItemIndex.Unattached(300, lineKey("r-2"), ItemIndex.Unattached.Why.DUPLICATED),
-                    new ItemIndex.Unattached(400, lineKey("r-2"), ItemIndex.Unattached.Why.DUPLICATED),
-                    new ItemIndex.Unattached(500, "nobody", ItemIndex.Unattached.Why.UNKNOWN_KEY));
+            assertThat(unattached)
+                    .containsExactlyInAnyOrder(
+                            new ItemIndex.Unattached(200, lineKey("r-2"), ItemIndex.Unattached.Why.DUPLICATED),
+                            new ItemIndex.Unattached(300, lineKey("r-2"), ItemIndex.Unattached.Why.DUPLICATED),
+                            new ItemIndex.Unattached(400, lineKey("r-2"), ItemIndex.Unattached.Why.DUPLICATED),
+                            new ItemIndex.Unattached(500, "nobody", ItemIndex.Unattached.Why.UNKNOWN_KEY));
             assertThat(index.resultCounts()).contains(new ItemIndex.ResultCounts(6, 1, 5));
 
             List<ItemIndex.Entry> all = new ArrayList<>();
@@ -91,9 +99,12 @@ class ItemIndexTest {
             }
             index.completeItems(false);
 
-            assertThat(after(index, lineKey("r-2"))).as("after a key in the index").containsExactly("r-4", "r-6");
-            assertThat(after(index, lineKey("r-3"))).as("after the key of an item gone since").containsExactly("r-4",
-                    "r-6");
+            assertThat(after(index, lineKey("r-2")))
+                    .as("after a key in the index")
+                    .containsExactly("r-4", "r-6");
+            assertThat(after(index, lineKey("r-3")))
+                    .as("after the key of an item gone since")
+                    .containsExactly("r-4", "r-6");
             assertThat(after(index, lineKey("r-6"))).isEmpty();
             assertThat(index.countThrough(lineKey("r-3"))).isEqualTo(2);
             assertThat(index.countThrough(lineKey("r-4"))).isEqualTo(3);
@@ -115,17 +126,21 @@ class ItemIndexTest {
         try (ItemIndex index = ItemIndex.open(dir.resolve("idx"))) {
             index.putItem(first, false);
             index.putItem(second, false);
-            assertThat(index.completeItems(false)).as("neither item replaces the other").isEqualTo(2);
+            assertThat(index.completeItems(false))
+                    .as("neither item replaces the other")
+                    .isEqualTo(2);
             index.addResult(io.genaibatch.batch.LineKey.of(first), 0, 10);
             index.addResult(io.genaibatch.batch.LineKey.of(second), 10, 10);
-            assertThat(index.completeResults(2, u -> { })).isEqualTo(new ItemIndex.ResultCounts(2, 2, 0));
+            assertThat(index.completeResults(2, u -> {})).isEqualTo(new ItemIndex.ResultCounts(2, 2, 0));
             List<ItemIndex.Entry> all = new ArrayList<>();
             try (ItemIndex.Cursor c = index.entries(0)) {
                 c.forEachRemaining(all::add);
             }
             assertThat(all).extracting(e -> PollFixture.utf8(e.item().getKey())).containsExactly("key-a", "key-b");
-            assertThat(all).extracting(ItemIndex.Entry::result)
-                    .containsExactly(java.util.Optional.of(new ItemIndex.ResultPointer(0, 10)),
+            assertThat(all)
+                    .extracting(ItemIndex.Entry::result)
+                    .containsExactly(
+                            java.util.Optional.of(new ItemIndex.ResultPointer(0, 10)),
                             java.util.Optional.of(new ItemIndex.ResultPointer(10, 10)));
         }
     }
@@ -141,7 +156,7 @@ class ItemIndexTest {
             index.putItem(item("r-1", "k"), false);
             index.completeItems(false);
             index.addResult(lineKey("r-1"), 0, 5);
-            index.completeResults(1, u -> { });
+            index.completeResults(1, u -> {});
         }
         try (ItemIndex index = ItemIndex.open(path)) {
             assertThat(index.itemsComplete()).isTrue();
@@ -163,7 +178,9 @@ class ItemIndexTest {
             index.putItem(item("r-1", "k"), false);
         }
         try (ItemIndex index = ItemIndex.open(path)) {
-            assertThat(index.itemsComplete()).as("no mark, so the loader starts over").isFalse();
+            assertThat(index.itemsComplete())
+                    .as("no mark, so the loader starts over")
+                    .isFalse();
         }
     }
 
@@ -184,20 +201,24 @@ class ItemIndexTest {
             index.addResult(lineKey("r-1") + "\u0000", 80, 8);
             List<ItemIndex.Unattached> unattached = new ArrayList<>();
             assertThat(index.completeResults(8, unattached::add)).isEqualTo(new ItemIndex.ResultCounts(8, 3, 5));
-            assertThat(unattached).extracting(ItemIndex.Unattached::offset).containsExactlyInAnyOrder(20L, 40L, 50L,
-                    60L, 80L);
-            assertThat(unattached).extracting(ItemIndex.Unattached::why).containsOnly(
-                    ItemIndex.Unattached.Why.UNKNOWN_KEY);
+            assertThat(unattached)
+                    .extracting(ItemIndex.Unattached::offset)
+                    .containsExactlyInAnyOrder(20L, 40L, 50L, 60L, 80L);
+            assertThat(unattached)
+                    .extracting(ItemIndex.Unattached::why)
+                    .containsOnly(ItemIndex.Unattached.Why.UNKNOWN_KEY);
 
             List<ItemIndex.Entry> all = new ArrayList<>();
             try (ItemIndex.Cursor c = index.entries(0)) {
                 c.forEachRemaining(all::add);
             }
             assertThat(all).extracting(e -> e.item().getRequestId()).containsExactly("r-1", "r-12", "r-5");
-            assertThat(all).extracting(ItemIndex.Entry::result).containsExactly(
-                    java.util.Optional.of(new ItemIndex.ResultPointer(30, 3)),
-                    java.util.Optional.of(new ItemIndex.ResultPointer(10, 1)),
-                    java.util.Optional.of(new ItemIndex.ResultPointer(70, 7)));
+            assertThat(all)
+                    .extracting(ItemIndex.Entry::result)
+                    .containsExactly(
+                            java.util.Optional.of(new ItemIndex.ResultPointer(30, 3)),
+                            java.util.Optional.of(new ItemIndex.ResultPointer(10, 1)),
+                            java.util.Optional.of(new ItemIndex.ResultPointer(70, 7)));
             try (ItemIndex.Cursor c = index.entriesAfter(lineKey("r-1"))) {
                 assertThat(c.next().result()).as("a resumed walk").contains(new ItemIndex.ResultPointer(10, 1));
             }
@@ -213,17 +234,19 @@ class ItemIndexTest {
         }
         // As an earlier version left it: r<line key> -> offset and length, and the mark under its earlier name.
         try (org.rocksdb.Options options = new org.rocksdb.Options();
-             org.rocksdb.RocksDB db = org.rocksdb.RocksDB.open(options, path.toString())) {
-            db.put(("r" + lineKey("r-1")).getBytes(StandardCharsets.UTF_8),
+                org.rocksdb.RocksDB db = org.rocksdb.RocksDB.open(options, path.toString())) {
+            db.put(
+                    ("r" + lineKey("r-1")).getBytes(StandardCharsets.UTF_8),
                     ByteBuffer.allocate(12).putLong(0).putInt(5).array());
-            db.put("mresults-complete".getBytes(StandardCharsets.UTF_8), ByteBuffer.allocate(24).putLong(1).putLong(1)
-                    .putLong(0).array());
+            db.put(
+                    "mresults-complete".getBytes(StandardCharsets.UTF_8),
+                    ByteBuffer.allocate(24).putLong(1).putLong(1).putLong(0).array());
         }
         try (ItemIndex index = ItemIndex.open(path)) {
             assertThat(index.resultsComplete()).as("indexed again").isFalse();
             index.clearResults();
             index.addResult(lineKey("r-1"), 7, 9);
-            assertThat(index.completeResults(1, u -> { })).isEqualTo(new ItemIndex.ResultCounts(1, 1, 0));
+            assertThat(index.completeResults(1, u -> {})).isEqualTo(new ItemIndex.ResultCounts(1, 1, 0));
             try (ItemIndex.Cursor c = index.entries(0)) {
                 assertThat(c.next().result()).contains(new ItemIndex.ResultPointer(7, 9));
             }

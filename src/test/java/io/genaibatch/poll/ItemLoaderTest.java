@@ -3,6 +3,12 @@ package io.genaibatch.poll;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.genaibatch.batch.Lineage;
+import io.genaibatch.kafka.RecordCodec;
+import io.genaibatch.kafka.ValueFormat;
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.BatchRecord;
+import io.genaibatch.records.JobState;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -12,13 +18,6 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import io.genaibatch.batch.Lineage;
-import io.genaibatch.kafka.RecordCodec;
-import io.genaibatch.kafka.ValueFormat;
-import io.genaibatch.records.BatchJob;
-import io.genaibatch.records.BatchRecord;
-import io.genaibatch.records.JobState;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -33,6 +32,7 @@ class ItemLoaderTest {
 
     @TempDir
     Path dir;
+
     private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("none");
     private final TestClock clock = new TestClock();
     private final ItemLoader loader = new ItemLoader(consumer, TOPIC, TIMEOUT, clock);
@@ -79,7 +79,7 @@ class ItemLoaderTest {
 
         // Step 2 and 3: the read fails once the position has not moved for more than 5 s, and says where it stands
         try (ItemIndex index = ItemIndex.open(dir.resolve("idx"))) {
-            assertThatThrownBy(() -> loader.load(job, JobItems.of(job, Lineage.root("b-1")), index, () -> { }, false))
+            assertThatThrownBy(() -> loader.load(job, JobItems.of(job, Lineage.root("b-1")), index, () -> {}, false))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("batch b-1 job batches/j-1")
                     .hasMessageContaining("batches-0 offsets 10..19")
@@ -103,14 +103,16 @@ class ItemLoaderTest {
         });
 
         // Step 2: find the halves
-        ItemLoader.Halves h = loader.halves(job, JobItems.of(job, Lineage.root("b-1")), () -> { }).orElseThrow();
+        ItemLoader.Halves h = loader.halves(job, JobItems.of(job, Lineage.root("b-1")), () -> {})
+                .orElseThrow();
 
         // Step 3: two items, then three, each half a range of offsets that holds exactly its items of b-1
         assertThat(h.first()).isEqualTo(new Lineage.ItemsRange("b-1", 0, 10, 11));
         assertThat(h.firstCount()).isEqualTo(2);
         assertThat(h.second()).isEqualTo(new Lineage.ItemsRange("b-1", 0, 13, 16));
         assertThat(h.secondCount()).isEqualTo(3);
-        assertThat(h.firstBytes() + h.secondBytes()).isEqualTo(5 * ItemIndexTest.item("r-0", "k").getRequestBytes());
+        assertThat(h.firstBytes() + h.secondBytes())
+                .isEqualTo(5 * ItemIndexTest.item("r-0", "k").getRequestBytes());
     }
 
     @Test
@@ -118,25 +120,49 @@ class ItemLoaderTest {
         BatchJob job = BatchJob.newBuilder(job(10, 10)).setItemCount(1).build();
         consumer.schedulePollTask(() -> consumer.addRecord(item(10, "r-10")));
 
-        assertThat(loader.halves(job, JobItems.of(job, Lineage.root("b-1")), () -> { })).isEmpty();
+        assertThat(loader.halves(job, JobItems.of(job, Lineage.root("b-1")), () -> {}))
+                .isEmpty();
     }
 
     private static ConsumerRecord<byte[], byte[]> otherBatchItem(long offset) {
-        return new ConsumerRecord<>(TOPIC, 0, offset, "b-2".getBytes(StandardCharsets.UTF_8),
-                RecordCodec.batchRecord().encode(BatchRecord.newBuilder().setBatchId("b-2").setGroupKey("g")
-                        .setItem(ItemIndexTest.item("x-" + offset, "k")).build(), ValueFormat.AVRO));
+        return new ConsumerRecord<>(
+                TOPIC,
+                0,
+                offset,
+                "b-2".getBytes(StandardCharsets.UTF_8),
+                RecordCodec.batchRecord()
+                        .encode(
+                                BatchRecord.newBuilder()
+                                        .setBatchId("b-2")
+                                        .setGroupKey("g")
+                                        .setItem(ItemIndexTest.item("x-" + offset, "k"))
+                                        .build(),
+                                ValueFormat.AVRO));
     }
 
     private static BatchJob job(long first, long last) {
         return BatchJob.newBuilder(JobTableTest.job("b-1", "batches/j-1", JobState.SUCCEEDED, 0))
-                .setItemCount((int) (last - first + 1)).setItemsPartition(0).setFirstItemOffset(first)
-                .setLastItemOffset(last).build();
+                .setItemCount((int) (last - first + 1))
+                .setItemsPartition(0)
+                .setFirstItemOffset(first)
+                .setLastItemOffset(last)
+                .build();
     }
 
     private static ConsumerRecord<byte[], byte[]> item(long offset, String requestId) {
-        return new ConsumerRecord<>(TOPIC, 0, offset, "b-1".getBytes(StandardCharsets.UTF_8),
-                RecordCodec.batchRecord().encode(BatchRecord.newBuilder().setBatchId("b-1").setGroupKey("g")
-                        .setItem(ItemIndexTest.item(requestId, "key-" + requestId)).build(), ValueFormat.AVRO));
+        return new ConsumerRecord<>(
+                TOPIC,
+                0,
+                offset,
+                "b-1".getBytes(StandardCharsets.UTF_8),
+                RecordCodec.batchRecord()
+                        .encode(
+                                BatchRecord.newBuilder()
+                                        .setBatchId("b-1")
+                                        .setGroupKey("g")
+                                        .setItem(ItemIndexTest.item(requestId, "key-" + requestId))
+                                        .build(),
+                                ValueFormat.AVRO));
     }
 
     /** A clock that moves only when the test says. */

@@ -2,6 +2,34 @@ package io.genaibatch.poll;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.genaibatch.batch.JsonlLine;
+import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.emulator.EmulatorOptions;
+import io.genaibatch.emulator.GeminiEmulator;
+import io.genaibatch.gemini.BatchApi;
+import io.genaibatch.gemini.BatchInput;
+import io.genaibatch.gemini.GeminiSettings;
+import io.genaibatch.gemini.RetrySettings;
+import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.kafka.KafkaCluster;
+import io.genaibatch.kafka.RecordCodec;
+import io.genaibatch.kafka.Topics;
+import io.genaibatch.kafka.ValueFormat;
+import io.genaibatch.records.BatchItem;
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.BatchRecord;
+import io.genaibatch.records.GenAiResponse;
+import io.genaibatch.records.Header;
+import io.genaibatch.records.InputMode;
+import io.genaibatch.records.JobState;
+import io.genaibatch.records.RequestKind;
+import io.genaibatch.testkit.Await;
+import io.genaibatch.testkit.BatchesWriter;
+import io.genaibatch.testkit.SealedBatches;
+import io.genaibatch.testkit.TestConfig;
+import io.genaibatch.testkit.TopicReader;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -20,36 +48,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.genaibatch.config.GenAiBatchConfig;
-import io.genaibatch.emulator.EmulatorOptions;
-import io.genaibatch.emulator.GeminiEmulator;
-import io.genaibatch.gemini.BatchApi;
-import io.genaibatch.gemini.BatchInput;
-import io.genaibatch.gemini.GeminiSettings;
-import io.genaibatch.gemini.RetrySettings;
-import io.genaibatch.batch.JsonlLine;
-import io.genaibatch.kafka.KafkaClients;
-import io.genaibatch.kafka.KafkaCluster;
-import io.genaibatch.kafka.RecordCodec;
-import io.genaibatch.kafka.TopicAdmin;
-import io.genaibatch.kafka.Topics;
-import io.genaibatch.kafka.ValueFormat;
-import io.genaibatch.records.BatchItem;
-import io.genaibatch.records.BatchJob;
-import io.genaibatch.records.BatchRecord;
-import io.genaibatch.records.GenAiResponse;
-import io.genaibatch.records.Header;
-import io.genaibatch.records.InputMode;
-import io.genaibatch.records.JobState;
-import io.genaibatch.records.RequestKind;
-import io.genaibatch.testkit.TestConfig;
-import io.genaibatch.testkit.Await;
-import io.genaibatch.testkit.BatchesWriter;
-import io.genaibatch.testkit.SealedBatches;
-import io.genaibatch.testkit.TopicReader;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -83,20 +81,33 @@ final class PollFixture implements AutoCloseable {
     private final List<Poller> pollers = new ArrayList<>();
 
     /** A batch as the accumulator wrote it. */
-    record Batch(String batchId, RequestKind kind, String model, List<BatchItem> items, Map<String, String> prompts,
-                 int partition, long firstOffset, long lastOffset) {
+    record Batch(
+            String batchId,
+            RequestKind kind,
+            String model,
+            List<BatchItem> items,
+            Map<String, String> prompts,
+            int partition,
+            long firstOffset,
+            long lastOffset) {
         BatchItem item(String requestId) {
-            return items.stream().filter(i -> i.getRequestId().equals(requestId)).findFirst().orElseThrow();
+            return items.stream()
+                    .filter(i -> i.getRequestId().equals(requestId))
+                    .findFirst()
+                    .orElseThrow();
         }
 
         BatchItem itemByKey(String key) {
-            return items.stream().filter(i -> key.equals(utf8(i.getKey()))).findFirst().orElseThrow(
-                    () -> new AssertionError("no item of " + batchId + " has the key " + key));
+            return items.stream()
+                    .filter(i -> key.equals(utf8(i.getKey())))
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("no item of " + batchId + " has the key " + key));
         }
     }
 
-    private PollFixture(KafkaCluster kafka, String name, EmulatorOptions emulatorOptions, Path dir,
-                        Map<String, String> overrides) throws Exception {
+    private PollFixture(
+            KafkaCluster kafka, String name, EmulatorOptions emulatorOptions, Path dir, Map<String, String> overrides)
+            throws Exception {
         this.kafka = kafka;
         this.dir = dir;
         this.prefix = KafkaCluster.uniquePrefix(name);
@@ -117,11 +128,17 @@ final class PollFixture implements AutoCloseable {
         this.settings = Map.copyOf(settings);
         this.config = TestConfig.withTopics(settings);
         this.topics = Topics.from(config);
-        this.api = BatchApi.open(GeminiSettings.builder().baseUrl(emulator.baseUrl()).apiKey("test-key")
-                .connectTimeout(Duration.ofSeconds(5)).requestTimeout(Duration.ofSeconds(30))
-                .retry(RetrySettings.NO_RETRY).build());
-        this.producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(), "acks", "all"),
-                new ByteArraySerializer(), new ByteArraySerializer());
+        this.api = BatchApi.open(GeminiSettings.builder()
+                .baseUrl(emulator.baseUrl())
+                .apiKey("test-key")
+                .connectTimeout(Duration.ofSeconds(5))
+                .requestTimeout(Duration.ofSeconds(30))
+                .retry(RetrySettings.NO_RETRY)
+                .build());
+        this.producer = new KafkaProducer<>(
+                Map.of("bootstrap.servers", kafka.bootstrapServers(), "acks", "all"),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
         this.batchesWriter = new BatchesWriter(kafka.bootstrapServers(), topics.batches());
     }
 
@@ -129,8 +146,9 @@ final class PollFixture implements AutoCloseable {
         return new PollFixture(kafka, name, emulator, dir, Map.of());
     }
 
-    static PollFixture start(KafkaCluster kafka, String name, EmulatorOptions emulator, Path dir,
-                             Map<String, String> overrides) throws Exception {
+    static PollFixture start(
+            KafkaCluster kafka, String name, EmulatorOptions emulator, Path dir, Map<String, String> overrides)
+            throws Exception {
         return new PollFixture(kafka, name, emulator, dir, overrides);
     }
 
@@ -178,8 +196,9 @@ final class PollFixture implements AutoCloseable {
     }
 
     /** As {@link #writeBatch(String, RequestKind, int, int)}, with the prompt of item i chosen by the test. */
-    Batch writeBatch(String batchId, RequestKind kind, int n, int partition,
-                     java.util.function.IntFunction<String> promptOf) throws Exception {
+    Batch writeBatch(
+            String batchId, RequestKind kind, int n, int partition, java.util.function.IntFunction<String> promptOf)
+            throws Exception {
         String model = kind == RequestKind.EMBED ? EMBED_MODEL : MODEL;
         String decoyId = batchId + "-decoy";
         List<BatchItem> items = new ArrayList<>();
@@ -189,27 +208,48 @@ final class PollFixture implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             String requestId = "r-" + i;
             String prompt = promptOf.apply(i);
-            BatchItem item = item(requestId, "key-" + batchId + "-" + i, prompt, kind, model, received.plusMillis(i), i);
+            BatchItem item =
+                    item(requestId, "key-" + batchId + "-" + i, prompt, kind, model, received.plusMillis(i), i);
             items.add(item);
             prompts.put(requestId, prompt);
             records.add(new BatchRecord(batchId, groupKey(kind), item, null));
             if (i % 3 == 0) {
-                records.add(new BatchRecord(decoyId, groupKey(kind),
-                        item(requestId, "decoy-" + i, "decoy prompt " + i, kind, model, received, i), null));
+                records.add(new BatchRecord(
+                        decoyId,
+                        groupKey(kind),
+                        item(requestId, "decoy-" + i, "decoy prompt " + i, kind, model, received, i),
+                        null));
             }
         }
-        records.add(new BatchRecord(batchId, groupKey(kind), null, SealedBatches.seal(groupKey(kind), model, kind, n,
-                items.stream().mapToLong(BatchItem::getRequestBytes).sum(), received)));
+        records.add(new BatchRecord(
+                batchId,
+                groupKey(kind),
+                null,
+                SealedBatches.seal(
+                        groupKey(kind),
+                        model,
+                        kind,
+                        n,
+                        items.stream().mapToLong(BatchItem::getRequestBytes).sum(),
+                        received)));
         List<RecordMetadata> landed = batchesWriter.write(partition, records);
         // the first record is the batch's first item (for n > 0), the last one its seal
-        return new Batch(batchId, kind, model, items, prompts, partition, landed.get(0).offset(),
+        return new Batch(
+                batchId,
+                kind,
+                model,
+                items,
+                prompts,
+                partition,
+                landed.get(0).offset(),
                 landed.get(landed.size() - 1).offset());
     }
 
-    private static BatchItem item(String requestId, String key, String prompt, RequestKind kind, String model,
-                                  Instant received, int i) {
+    private static BatchItem item(
+            String requestId, String key, String prompt, RequestKind kind, String model, Instant received, int i) {
         String request = kind == RequestKind.EMBED
-                ? "{\"content\":{\"parts\":[{\"text\":" + quote(prompt) + "}]},\"outputDimensionality\":" + EMBED_DIMENSION + "}"
+                ? "{\"content\":{\"parts\":[{\"text\":" + quote(prompt) + "}]},\"outputDimensionality\":"
+                        + EMBED_DIMENSION + "}"
                 : "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":" + quote(prompt) + "}]}]}";
         List<Header> headers = new ArrayList<>();
         headers.add(new Header("correlation-id", ByteBuffer.wrap(("c-" + key).getBytes(StandardCharsets.UTF_8))));
@@ -217,13 +257,20 @@ final class PollFixture implements AutoCloseable {
         if (i % 2 == 0) {
             headers.add(new Header("nullable", null));
         }
-        return BatchItem.newBuilder().setRequestId(requestId)
+        return BatchItem.newBuilder()
+                .setRequestId(requestId)
                 .setKey(ByteBuffer.wrap(key.getBytes(StandardCharsets.UTF_8)))
-                .setHeaders(headers).setMetadata(Map.of("team", "t-" + (i % 3), "seq", Integer.toString(i)))
-                .setModel(model).setKind(kind).setRequest(request)
+                .setHeaders(headers)
+                .setMetadata(Map.of("team", "t-" + (i % 3), "seq", Integer.toString(i)))
+                .setModel(model)
+                .setKind(kind)
+                .setRequest(request)
                 .setRequestBytes(JsonlLine.size(io.genaibatch.batch.LineKey.of("genai.requests", 0, i), request))
-                .setSourceTopic("genai.requests").setSourcePartition(0).setSourceOffset(i)
-                .setReceivedAt(received).build();
+                .setSourceTopic("genai.requests")
+                .setSourcePartition(0)
+                .setSourceOffset(i)
+                .setReceivedAt(received)
+                .build();
     }
 
     // ----- Step 2: what the submitter leaves -----
@@ -237,12 +284,15 @@ final class PollFixture implements AutoCloseable {
             }
         }
         if (mode == InputMode.INLINE) {
-            return api.create(batch.model(), batch.batchId(), BatchInput.inline(spool)).name();
+            return api.create(batch.model(), batch.batchId(), BatchInput.inline(spool))
+                    .name();
         }
-        String file = api.uploadFile(spool, "application/jsonl", batch.batchId()).name();
+        String file =
+                api.uploadFile(spool, "application/jsonl", batch.batchId()).name();
         return (batch.kind() == RequestKind.EMBED
-                ? api.createEmbeddings(batch.model(), batch.batchId(), BatchInput.file(file))
-                : api.create(batch.model(), batch.batchId(), BatchInput.file(file))).name();
+                        ? api.createEmbeddings(batch.model(), batch.batchId(), BatchInput.file(file))
+                        : api.create(batch.model(), batch.batchId(), BatchInput.file(file)))
+                .name();
     }
 
     /** The PENDING record the submitter writes after create. */
@@ -254,30 +304,51 @@ final class PollFixture implements AutoCloseable {
     BatchJob writeJob(Batch batch, String jobName, InputMode mode, JobState state, io.genaibatch.records.Error error)
             throws Exception {
         Instant now = Instant.now();
-        BatchJob job = BatchJob.newBuilder().setBatchId(batch.batchId()).setGroupKey(groupKey(batch.kind()))
-                .setModel(batch.model()).setKind(batch.kind()).setAttempt(1).setItemCount(batch.items().size())
-                .setItemBytes(batch.items().stream().mapToLong(BatchItem::getRequestBytes).sum())
-                .setItemsPartition(batch.partition()).setFirstItemOffset(batch.firstOffset())
-                .setLastItemOffset(batch.lastOffset()).setInputMode(mode)
+        BatchJob job = BatchJob.newBuilder()
+                .setBatchId(batch.batchId())
+                .setGroupKey(groupKey(batch.kind()))
+                .setModel(batch.model())
+                .setKind(batch.kind())
+                .setAttempt(1)
+                .setItemCount(batch.items().size())
+                .setItemBytes(batch.items().stream()
+                        .mapToLong(BatchItem::getRequestBytes)
+                        .sum())
+                .setItemsPartition(batch.partition())
+                .setFirstItemOffset(batch.firstOffset())
+                .setLastItemOffset(batch.lastOffset())
+                .setInputMode(mode)
                 .setUploadedFile(mode == InputMode.FILE ? "files/uploaded" : null)
-                .setJobName(jobName).setState(state).setError(error).setCreatedAt(now).setUpdatedAt(now)
-                .setSubmittedAt(jobName == null ? null : now).build();
-        producer.send(new ProducerRecord<>(topics.jobs(), batch.batchId().getBytes(StandardCharsets.UTF_8),
-                RecordCodec.batchJob().encode(job, ValueFormat.AVRO))).get();
+                .setJobName(jobName)
+                .setState(state)
+                .setError(error)
+                .setCreatedAt(now)
+                .setUpdatedAt(now)
+                .setSubmittedAt(jobName == null ? null : now)
+                .build();
+        producer.send(new ProducerRecord<>(
+                        topics.jobs(),
+                        batch.batchId().getBytes(StandardCharsets.UTF_8),
+                        RecordCodec.batchJob().encode(job, ValueFormat.AVRO)))
+                .get();
         return job;
     }
 
     /** Writes this job record as it is (committed, no transaction). */
     void writeJobRecord(BatchJob job) throws Exception {
-        producer.send(new ProducerRecord<>(topics.jobs(), job.getBatchId().getBytes(StandardCharsets.UTF_8),
-                RecordCodec.batchJob().encode(job, ValueFormat.AVRO))).get();
+        producer.send(new ProducerRecord<>(
+                        topics.jobs(),
+                        job.getBatchId().getBytes(StandardCharsets.UTF_8),
+                        RecordCodec.batchJob().encode(job, ValueFormat.AVRO)))
+                .get();
     }
 
     /** The genai.jobs partition a batch's records go to (the default partitioner, by batch id). */
     int jobsPartitionOf(String batchId) {
         int partitions = producer.partitionsFor(topics.jobs()).size();
-        return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
-                batchId.getBytes(StandardCharsets.UTF_8))) % partitions;
+        return org.apache.kafka.common.utils.Utils.toPositive(
+                        org.apache.kafka.common.utils.Utils.murmur2(batchId.getBytes(StandardCharsets.UTF_8)))
+                % partitions;
     }
 
     /** The first of {@code prefix}0, {@code prefix}1, ... whose records go to genai.jobs partition {@code partition}. */
@@ -294,14 +365,25 @@ final class PollFixture implements AutoCloseable {
      * committed: what a killed submitter leaves until the transaction times out. Close it (or abort) when done.
      */
     org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> openTransaction(int partition) throws Exception {
-        org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> p = new org.apache.kafka.clients.producer.KafkaProducer<>(
-                Map.of("bootstrap.servers", kafka.bootstrapServers(), "transactional.id", prefix + "dead-submitter",
-                        "transaction.timeout.ms", 60_000),
-                new ByteArraySerializer(), new ByteArraySerializer());
+        org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> p =
+                new org.apache.kafka.clients.producer.KafkaProducer<>(
+                        Map.of(
+                                "bootstrap.servers",
+                                kafka.bootstrapServers(),
+                                "transactional.id",
+                                prefix + "dead-submitter",
+                                "transaction.timeout.ms",
+                                60_000),
+                        new ByteArraySerializer(),
+                        new ByteArraySerializer());
         p.initTransactions();
         p.beginTransaction();
-        p.send(new ProducerRecord<>(topics.jobs(), partition, "other-batch".getBytes(StandardCharsets.UTF_8),
-                "in flight".getBytes(StandardCharsets.UTF_8))).get();
+        p.send(new ProducerRecord<>(
+                        topics.jobs(),
+                        partition,
+                        "other-batch".getBytes(StandardCharsets.UTF_8),
+                        "in flight".getBytes(StandardCharsets.UTF_8)))
+                .get();
         return p;
     }
 
@@ -318,14 +400,21 @@ final class PollFixture implements AutoCloseable {
     List<BatchJob> awaitJobHistory(String batchId, Predicate<BatchJob> until, Duration timeout) {
         JobHistory history = new JobHistory(new ArrayList<>());
         try (KafkaConsumer<byte[], byte[]> c = TopicReader.fromStart(clientProperties(), topics.jobs())) {
-            return Await.until("batch " + batchId + " on " + topics.jobs(), timeout, () -> {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
-                    if (batchId.equals(new String(r.key(), StandardCharsets.UTF_8))) {
-                        history.records().add(RecordCodec.batchJob().decode(r.value()));
-                    }
-                }
-                return history;
-            }, h -> !h.records().isEmpty() && until.test(h.records().get(h.records().size() - 1))).records();
+            return Await.until(
+                            "batch " + batchId + " on " + topics.jobs(),
+                            timeout,
+                            () -> {
+                                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
+                                    if (batchId.equals(new String(r.key(), StandardCharsets.UTF_8))) {
+                                        history.records()
+                                                .add(RecordCodec.batchJob().decode(r.value()));
+                                    }
+                                }
+                                return history;
+                            },
+                            h -> !h.records().isEmpty()
+                                    && until.test(h.records().get(h.records().size() - 1)))
+                    .records();
         }
     }
 
@@ -333,7 +422,10 @@ final class PollFixture implements AutoCloseable {
     private record JobHistory(List<BatchJob> records) {
         @Override
         public String toString() {
-            return "its records: " + records.stream().map(j -> j.getState() + "@" + j.getPublishedThrough()).toList();
+            return "its records: "
+                    + records.stream()
+                            .map(j -> j.getState() + "@" + j.getPublishedThrough())
+                            .toList();
         }
     }
 
@@ -367,7 +459,13 @@ final class PollFixture implements AutoCloseable {
     /** The text of the first candidate of a GenerateContentResponse JSON. */
     static String text(String responseJson) throws IOException {
         JsonNode n = JSON.readTree(responseJson);
-        return n.path("candidates").path(0).path("content").path("parts").path(0).path("text").asText();
+        return n.path("candidates")
+                .path(0)
+                .path("content")
+                .path("parts")
+                .path(0)
+                .path("text")
+                .asText();
     }
 
     static List<String> headerKeys(ConsumerRecord<byte[], byte[]> r) {
@@ -378,7 +476,9 @@ final class PollFixture implements AutoCloseable {
 
     static Optional<String> header(ConsumerRecord<byte[], byte[]> r, String key) {
         var h = r.headers().lastHeader(key);
-        return h == null || h.value() == null ? Optional.empty() : Optional.of(new String(h.value(), StandardCharsets.UTF_8));
+        return h == null || h.value() == null
+                ? Optional.empty()
+                : Optional.of(new String(h.value(), StandardCharsets.UTF_8));
     }
 
     static String utf8(ByteBuffer b) {
@@ -390,8 +490,10 @@ final class PollFixture implements AutoCloseable {
 
     /** Asserts exactly one response per item of the batch but those named, which have none; returns them by key. */
     Map<String, ConsumerRecord<byte[], byte[]>> assertOneResponsePerKey(Batch batch, java.util.Set<String> unanswered) {
-        return assertOneResponsePerKey(batch.items().stream().filter(i -> !unanswered.contains(i.getRequestId()))
-                .map(i -> utf8(i.getKey())).toList());
+        return assertOneResponsePerKey(batch.items().stream()
+                .filter(i -> !unanswered.contains(i.getRequestId()))
+                .map(i -> utf8(i.getKey()))
+                .toList());
     }
 
     /** Asserts exactly one response per item of the batches, and returns them by key. */
@@ -425,15 +527,20 @@ final class PollFixture implements AutoCloseable {
         long offset = -1;
         for (ConsumerRecord<byte[], byte[]> r : readAll(topics.batches())) {
             BatchRecord record = RecordCodec.batchRecord().decode(r.value());
-            if (r.partition() == batch.partition() && batch.batchId().equals(record.getBatchId())
-                    && record.getItem() != null && requestId.equals(record.getItem().getRequestId())) {
+            if (r.partition() == batch.partition()
+                    && batch.batchId().equals(record.getBatchId())
+                    && record.getItem() != null
+                    && requestId.equals(record.getItem().getRequestId())) {
                 offset = r.offset();
             }
         }
         assertThat(offset).as("offset of " + requestId).isNotNegative();
         try (Admin admin = new KafkaClients(config).admin()) {
-            admin.deleteRecords(Map.of(new TopicPartition(topics.batches(), batch.partition()),
-                    org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(offset))).all().get();
+            admin.deleteRecords(Map.of(
+                            new TopicPartition(topics.batches(), batch.partition()),
+                            org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(offset)))
+                    .all()
+                    .get();
         }
     }
 
@@ -447,7 +554,9 @@ final class PollFixture implements AutoCloseable {
             return List.of();
         }
         try (Stream<Path> s = Files.walk(root, 2)) {
-            return s.filter(p -> root.relativize(p).getNameCount() == 2 && Files.isDirectory(p)).sorted().toList();
+            return s.filter(p -> root.relativize(p).getNameCount() == 2 && Files.isDirectory(p))
+                    .sorted()
+                    .toList();
         } catch (IOException | java.io.UncheckedIOException e) {
             // a directory the poller deletes right now: look again
             return jobCaches(root);

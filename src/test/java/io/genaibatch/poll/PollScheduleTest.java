@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.time.Instant;
-
 import org.junit.jupiter.api.Test;
 
 class PollScheduleTest {
@@ -16,8 +15,10 @@ class PollScheduleTest {
     void shouldCheckFirstAfterTheInitialIntervalThenEveryTenthOfTheAgeUpToTheMaximum() {
         assertThat(schedule.firstCheck(submitted)).isEqualTo(submitted.plusSeconds(10));
         assertThat(schedule.interval(submitted, submitted.plusSeconds(30))).isEqualTo(Duration.ofSeconds(10));
-        assertThat(schedule.interval(submitted, submitted.plus(Duration.ofMinutes(20)))).isEqualTo(Duration.ofMinutes(2));
-        assertThat(schedule.interval(submitted, submitted.plus(Duration.ofHours(5)))).isEqualTo(Duration.ofMinutes(5));
+        assertThat(schedule.interval(submitted, submitted.plus(Duration.ofMinutes(20))))
+                .isEqualTo(Duration.ofMinutes(2));
+        assertThat(schedule.interval(submitted, submitted.plus(Duration.ofHours(5))))
+                .isEqualTo(Duration.ofMinutes(5));
     }
 
     @Test
@@ -28,7 +29,8 @@ class PollScheduleTest {
     @Test
     void shouldWaitOutARetryAfterLongerThanTheInterval() {
         Instant now = submitted.plusSeconds(60);
-        assertThat(schedule.afterFailure(submitted, now, Duration.ofSeconds(45))).isEqualTo(now.plusSeconds(45));
+        assertThat(schedule.afterFailure(submitted, now, Duration.ofSeconds(45)))
+                .isEqualTo(now.plusSeconds(45));
         assertThat(schedule.afterFailure(submitted, now, Duration.ofSeconds(1))).isEqualTo(now.plusSeconds(10));
         assertThat(schedule.afterFailure(submitted, now, null)).isEqualTo(now.plusSeconds(10));
     }

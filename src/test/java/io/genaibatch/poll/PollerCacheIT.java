@@ -2,13 +2,6 @@ package io.genaibatch.poll;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-
 import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.emulator.EmulatorOptions;
 import io.genaibatch.emulator.JobOutcome;
@@ -19,6 +12,12 @@ import io.genaibatch.records.InputMode;
 import io.genaibatch.records.JobState;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.testkit.Await;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,7 +43,11 @@ class PollerCacheIT {
             f.writeJob(cancelled, cancelledJob, InputMode.INLINE);
             f.submitted("b-succeeded", RequestKind.GENERATE, 25, 1, InputMode.FILE);
             PollFixture.Batch refused = f.writeBatch("b-refused", RequestKind.GENERATE, 5, 0);
-            f.writeJob(refused, null, InputMode.INLINE, JobState.FAILED,
+            f.writeJob(
+                    refused,
+                    null,
+                    InputMode.INLINE,
+                    JobState.FAILED,
                     new io.genaibatch.records.Error("CREATE_REFUSED", "the API refused the batch", 400));
 
             // Step 2: the poller publishes them all
@@ -67,10 +70,12 @@ class PollerCacheIT {
     @Test
     void shouldDeleteOnAssignmentTheCachesOfJobsNoLongerOpenAndNothingElse(KafkaCluster kafka, @TempDir Path dir)
             throws Exception {
-        try (PollFixture f = PollFixture.start(kafka, "cache-sweep", EmulatorOptions.builder()
-                .jobStuckRate(1.0).build(), dir)) {
-            CacheDirs ours = new CacheDirs(f.cacheRoot(), f.config.get(ConfigKeys.POLL_GROUP_ID),
-                    f.topics.jobs());
+        try (PollFixture f = PollFixture.start(
+                kafka,
+                "cache-sweep",
+                EmulatorOptions.builder().jobStuckRate(1.0).build(),
+                dir)) {
+            CacheDirs ours = new CacheDirs(f.cacheRoot(), f.config.get(ConfigKeys.POLL_GROUP_ID), f.topics.jobs());
             // Step 1: what a crashed or earlier poller left: the cache of a job still RUNNING (kept), of a job since
             // PUBLISHED (by another poller), and of a job genai.jobs does not know at all
             PollFixture.Batch running = f.writeBatch("b-running", RequestKind.GENERATE, 5, 0);
@@ -92,7 +97,9 @@ class PollerCacheIT {
             f.awaitJobHistory(running.batchId(), j -> j.getState() == JobState.RUNNING, TIMEOUT);
 
             // Step 3: the caches of jobs no longer open are gone, the rest stays
-            PollFixture.awaitJobCaches(f.cacheRoot(), dirs -> !dirs.contains(published) && !dirs.contains(unknown),
+            PollFixture.awaitJobCaches(
+                    f.cacheRoot(),
+                    dirs -> !dirs.contains(published) && !dirs.contains(unknown),
                     "the caches of b-done and of an unknown job deleted");
             assertThat(keep).as("the cache of the RUNNING job").exists();
             assertThat(otherGroup).as("another group's cache").exists();
@@ -118,24 +125,33 @@ class PollerCacheIT {
                     }
                 }
             });
-            CacheDirs firstCache = new CacheDirs(f.cacheRoot(),
-                    f.config.get(ConfigKeys.POLL_GROUP_ID), f.topics.jobs());
+            CacheDirs firstCache =
+                    new CacheDirs(f.cacheRoot(), f.config.get(ConfigKeys.POLL_GROUP_ID), f.topics.jobs());
             PollFixture.awaitJobCaches(f.cacheRoot(), dirs -> dirs.size() == 2, "both jobs cached by the first poller");
 
             // Step 2: a second poller (another machine: its own cache) joins; one partition moves to it
-            Poller second = f.startPoller(PollerHooks.NONE, Map.of("poll.cache-dir", dir.resolve("cache-2").toString()));
-            Await.until("the second poller publishing the job of the partition it got", TIMEOUT,
-                    () -> second.counters().snapshot().jobStates().getOrDefault(JobState.PUBLISHED, 0L), n -> n >= 1);
+            Poller second = f.startPoller(
+                    PollerHooks.NONE,
+                    Map.of("poll.cache-dir", dir.resolve("cache-2").toString()));
+            Await.until(
+                    "the second poller publishing the job of the partition it got",
+                    TIMEOUT,
+                    () -> second.counters().snapshot().jobStates().getOrDefault(JobState.PUBLISHED, 0L),
+                    n -> n >= 1);
             String moved = publishedBatchIds(f).get(0);
             String stayed = moved.equals(onZero) ? onOne : onZero;
             int movedPartition = moved.equals(onZero) ? 0 : 1;
 
             // Step 3: the first poller deleted the moved job's cache; the job it still owns keeps its cache
-            PollFixture.awaitJobCaches(f.cacheRoot(), dirs -> dirs.size() == 1 && dirs.get(0).getFileName().toString()
-                    .startsWith(stayed + "-"), "only the cache of " + stayed + " left at the first poller");
+            PollFixture.awaitJobCaches(
+                    f.cacheRoot(),
+                    dirs -> dirs.size() == 1
+                            && dirs.get(0).getFileName().toString().startsWith(stayed + "-"),
+                    "only the cache of " + stayed + " left at the first poller");
             assertThat(firstCache.partitionDir(movedPartition)).doesNotExist();
             assertThat(first.isRunning()).isTrue();
-            PollFixture.awaitJobCaches(dir.resolve("cache-2"), List::isEmpty, "the second poller's cache empty once published");
+            PollFixture.awaitJobCaches(
+                    dir.resolve("cache-2"), List::isEmpty, "the second poller's cache empty once published");
         }
     }
 
@@ -148,7 +164,10 @@ class PollerCacheIT {
     }
 
     private static List<String> publishedBatchIds(PollFixture f) {
-        return f.readAll(f.topics.jobs()).stream().map(r -> RecordCodec.batchJob().decode(r.value()))
-                .filter(j -> j.getState() == JobState.PUBLISHED).map(BatchJob::getBatchId).toList();
+        return f.readAll(f.topics.jobs()).stream()
+                .map(r -> RecordCodec.batchJob().decode(r.value()))
+                .filter(j -> j.getState() == JobState.PUBLISHED)
+                .map(BatchJob::getBatchId)
+                .toList();
     }
 }

@@ -2,10 +2,9 @@ package io.genaibatch.poll;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.Map;
-
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.kafka.KafkaClients;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class PollerClientsTest {
@@ -15,10 +14,11 @@ class PollerClientsTest {
         GenAiBatchConfig keyed = GenAiBatchConfig.of(Map.of("poll.max-poll-interval", "9m"));
         assertThat(PollerClients.jobsConsumerProperties(new KafkaClients(keyed), PollerSettings.from(keyed)))
                 .containsEntry("max.poll.interval.ms", 540_000)
-                .containsEntry("isolation.level", "read_committed").containsEntry("enable.auto.commit", false);
+                .containsEntry("isolation.level", "read_committed")
+                .containsEntry("enable.auto.commit", false);
 
-        GenAiBatchConfig both = GenAiBatchConfig.of(Map.of("poll.max-poll-interval", "9m",
-                "kafka.properties.max.poll.interval.ms", "600000"));
+        GenAiBatchConfig both = GenAiBatchConfig.of(
+                Map.of("poll.max-poll-interval", "9m", "kafka.properties.max.poll.interval.ms", "600000"));
         assertThat(PollerClients.jobsConsumerProperties(new KafkaClients(both), PollerSettings.from(both)))
                 .containsEntry("max.poll.interval.ms", "600000");
     }

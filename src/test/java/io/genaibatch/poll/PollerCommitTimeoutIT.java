@@ -5,10 +5,6 @@ import static io.genaibatch.poll.PollFixture.utf8;
 import static io.genaibatch.poll.PollFixture.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-
 import io.genaibatch.emulator.EmulatorOptions;
 import io.genaibatch.kafka.KafkaCluster;
 import io.genaibatch.records.BatchItem;
@@ -17,6 +13,9 @@ import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.InputMode;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.records.ResponseStatus;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -96,8 +95,8 @@ class PollerCommitTimeoutIT {
         }
 
         @Override
-        public void sendOffsetsToTransaction(Map<TopicPartition, OffsetAndMetadata> offsets,
-                                             ConsumerGroupMetadata groupMetadata) {
+        public void sendOffsetsToTransaction(
+                Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata groupMetadata) {
             if (timeouts.get() > 0) {
                 super.sendOffsetsToTransaction(offsets, groupMetadata);
                 return;
@@ -221,14 +220,16 @@ class PollerCommitTimeoutIT {
             assertThat(timedOut.get()).as("commits that timed out").isEqualTo(timeouts);
             // One producer per partition of genai.jobs (two), and one more when the first was given up (a rebalance
             // on a loaded machine may add more)
-            assertThat(producers.get()).as("producers created")
+            assertThat(producers.get())
+                    .as("producers created")
                     .isGreaterThanOrEqualTo(timeouts < JobPartitions.COMMIT_ATTEMPTS ? 2 : 3);
             assertThat(done.getPublishedThrough()).isEqualTo(25);
             Map<String, ConsumerRecord<byte[], byte[]>> byKey = f.assertOneResponsePerKey(batch);
             for (BatchItem item : batch.items()) {
                 GenAiResponse r = value(byKey.get(utf8(item.getKey())));
                 assertThat(r.getStatus()).isEqualTo(ResponseStatus.SUCCEEDED);
-                assertThat(text(r.getResponse())).isEqualTo("echo: " + batch.prompts().get(item.getRequestId()));
+                assertThat(text(r.getResponse()))
+                        .isEqualTo("echo: " + batch.prompts().get(item.getRequestId()));
             }
             assertThat(poller.isRunning()).as("the poller still runs").isTrue();
         }

@@ -3,10 +3,6 @@ package io.genaibatch.poll;
 import static io.genaibatch.poll.PollFixture.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Map;
-
 import io.genaibatch.emulator.EmulatorOptions;
 import io.genaibatch.emulator.JobOutcome;
 import io.genaibatch.gemini.BatchApi;
@@ -20,6 +16,9 @@ import io.genaibatch.records.JobState;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.records.ResponseStatus;
 import io.genaibatch.testkit.Await;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -30,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 class PollerJobOutcomesIT {
 
     @Test
-    void shouldAnswerEveryKeyWithFailedWhenTheJobIsGoneAtTheApi(KafkaCluster kafka, @TempDir Path dir) throws Exception {
+    void shouldAnswerEveryKeyWithFailedWhenTheJobIsGoneAtTheApi(KafkaCluster kafka, @TempDir Path dir)
+            throws Exception {
         try (PollFixture f = PollFixture.start(kafka, "deleted", EmulatorOptions.defaults(), dir)) {
             f.emulator.scriptNextJobs(1, JobOutcome.STUCK);
             PollFixture.Batch batch = f.writeBatch("b-deleted", RequestKind.GENERATE, 9, 1);
@@ -50,8 +50,8 @@ class PollerJobOutcomesIT {
     @Test
     void shouldNotTakeARunningJobForGoneWhileTheListStillShowsIt(KafkaCluster kafka, @TempDir Path dir)
             throws Exception {
-        try (PollFixture f = PollFixture.start(kafka, "404-listed", EmulatorOptions.defaults(), dir,
-                Map.of("poll.gone-after", "0s"))) {
+        try (PollFixture f = PollFixture.start(
+                kafka, "404-listed", EmulatorOptions.defaults(), dir, Map.of("poll.gone-after", "0s"))) {
             // Step 1: a running job whose next six checks answer NOT_FOUND (a flaky proxy, a routing blip)
             f.emulator.scriptNextJobs(1, JobOutcome.STUCK);
             PollFixture.Batch batch = f.writeBatch("b-404-listed", RequestKind.GENERATE, 5, 0);
@@ -74,8 +74,8 @@ class PollerJobOutcomesIT {
 
     @Test
     void shouldNotTakeAJobForGoneWhileListingFailsToo(KafkaCluster kafka, @TempDir Path dir) throws Exception {
-        try (PollFixture f = PollFixture.start(kafka, "404-nolist", EmulatorOptions.defaults(), dir,
-                Map.of("poll.gone-after", "0s"))) {
+        try (PollFixture f = PollFixture.start(
+                kafka, "404-nolist", EmulatorOptions.defaults(), dir, Map.of("poll.gone-after", "0s"))) {
             // Step 1: a running job whose checks answer NOT_FOUND while every listing of jobs fails (503)
             f.emulator.scriptNextJobs(1, JobOutcome.STUCK);
             PollFixture.Batch batch = f.writeBatch("b-404-nolist", RequestKind.GENERATE, 3, 0);
@@ -86,9 +86,12 @@ class PollerJobOutcomesIT {
 
             // Step 2: the poller meets NOT_FOUND often enough to ask the list, which fails: the job is not gone
             f.startPoller();
-            assertThat(awaitRequests(f, "/batches?", 2, Duration.ofSeconds(60))).as("listings tried").isTrue();
+            assertThat(awaitRequests(f, "/batches?", 2, Duration.ofSeconds(60)))
+                    .as("listings tried")
+                    .isTrue();
             assertThat(f.awaitJobHistory("b-404-nolist", j -> true, Duration.ofSeconds(10)))
-                    .extracting(BatchJob::getState).doesNotContain(JobState.FAILED);
+                    .extracting(BatchJob::getState)
+                    .doesNotContain(JobState.FAILED);
 
             // Step 3: the API answers again: the job's own results answer every request
             f.emulator.clearScriptedFailures();
@@ -100,27 +103,33 @@ class PollerJobOutcomesIT {
     }
 
     @Test
-    void shouldStallWithoutFailingAnythingWhenEveryCallAnswers404ThenRecoverOnceConfiguredRight(KafkaCluster kafka,
-                                                                                                 @TempDir Path dir)
-            throws Exception {
-        try (PollFixture f = PollFixture.start(kafka, "404-config", EmulatorOptions.defaults(), dir,
-                Map.of("poll.gone-after", "0s"))) {
+    void shouldStallWithoutFailingAnythingWhenEveryCallAnswers404ThenRecoverOnceConfiguredRight(
+            KafkaCluster kafka, @TempDir Path dir) throws Exception {
+        try (PollFixture f = PollFixture.start(
+                kafka, "404-config", EmulatorOptions.defaults(), dir, Map.of("poll.gone-after", "0s"))) {
             // Step 1: a running job, and a poller configured with an API version the server does not serve
             f.emulator.scriptNextJobs(1, JobOutcome.STUCK);
             PollFixture.Batch batch = f.writeBatch("b-404-config", RequestKind.GENERATE, 4, 1);
             String jobName = f.createJob(batch, InputMode.INLINE);
             f.writeJob(batch, jobName, InputMode.INLINE);
-            Poller misconfigured = f.startPoller(BatchApi.open(GeminiSettings.builder().baseUrl(f.emulator.baseUrl())
-                    .apiKey("test-key").apiVersion("v9").retry(RetrySettings.NO_RETRY).build()));
+            Poller misconfigured = f.startPoller(BatchApi.open(GeminiSettings.builder()
+                    .baseUrl(f.emulator.baseUrl())
+                    .apiKey("test-key")
+                    .apiVersion("v9")
+                    .retry(RetrySettings.NO_RETRY)
+                    .build()));
 
             // Step 2: every call answers 404, the job's too; nothing is recorded against the job, and the poller
             // says it is not ready, and why
-            assertThat(awaitRequests(f, "/v9/batches", 10, Duration.ofSeconds(60))).isTrue();
-            assertThat(misconfigured.readiness().problems()).as("readiness of the stalled poller")
+            assertThat(awaitRequests(f, "/v9/batches", 10, Duration.ofSeconds(60)))
+                    .isTrue();
+            assertThat(misconfigured.readiness().problems())
+                    .as("readiness of the stalled poller")
                     .anySatisfy(p -> assertThat(p).contains("gemini.base-url"));
             misconfigured.close();
             assertThat(f.awaitJobHistory("b-404-config", j -> true, Duration.ofSeconds(10)))
-                    .extracting(BatchJob::getState).containsOnly(JobState.PENDING);
+                    .extracting(BatchJob::getState)
+                    .containsOnly(JobState.PENDING);
 
             // Step 3: configured right, the poller follows the job to its results
             f.startPoller();
@@ -132,8 +141,8 @@ class PollerJobOutcomesIT {
     }
 
     @Test
-    void shouldStopRetryingAndAnswerWhenASucceededJobIsGoneBeforeItsResultsWereRead(KafkaCluster kafka,
-                                                                                 @TempDir Path dir) throws Exception {
+    void shouldStopRetryingAndAnswerWhenASucceededJobIsGoneBeforeItsResultsWereRead(
+            KafkaCluster kafka, @TempDir Path dir) throws Exception {
         try (PollFixture f = PollFixture.start(kafka, "gone-output", EmulatorOptions.defaults(), dir)) {
             // Step 1: a job recorded SUCCEEDED whose job (and so its output) the API no longer has
             PollFixture.Batch batch = f.writeBatch("b-gone-output", RequestKind.GENERATE, 6, 0);
@@ -159,8 +168,16 @@ class PollerJobOutcomesIT {
         try (PollFixture f = PollFixture.start(kafka, "refused", EmulatorOptions.defaults(), dir)) {
             // Step 1: a batch the API refused: the submitter records it FAILED, with no job name
             PollFixture.Batch refused = f.writeBatch("b-refused", RequestKind.GENERATE, 7, 0);
-            f.writeJob(refused, null, InputMode.INLINE, JobState.FAILED, io.genaibatch.records.Error.newBuilder()
-                    .setCode("CREATE_REFUSED").setMessage("unknown model").setHttpStatus(404).build());
+            f.writeJob(
+                    refused,
+                    null,
+                    InputMode.INLINE,
+                    JobState.FAILED,
+                    io.genaibatch.records.Error.newBuilder()
+                            .setCode("CREATE_REFUSED")
+                            .setMessage("unknown model")
+                            .setHttpStatus(404)
+                            .build());
 
             // Step 2: the poller answers every request FAILED with the submitter's reason, then marks it PUBLISHED
             f.startPoller();
@@ -171,7 +188,8 @@ class PollerJobOutcomesIT {
     }
 
     @Test
-    void shouldAnswerEveryKeyWhenTheJobFailsExpiresOrIsCancelled(KafkaCluster kafka, @TempDir Path dir) throws Exception {
+    void shouldAnswerEveryKeyWhenTheJobFailsExpiresOrIsCancelled(KafkaCluster kafka, @TempDir Path dir)
+            throws Exception {
         try (PollFixture f = PollFixture.start(kafka, "outcomes", EmulatorOptions.defaults(), dir)) {
             // Step 1: three jobs that stay RUNNING until the test ends them
             f.emulator.scriptNextJobs(3, JobOutcome.STUCK);
@@ -218,25 +236,36 @@ class PollerJobOutcomesIT {
 
     /** Whether the emulator was called at least {@code count} times on a path containing the text, in time. */
     private static boolean awaitRequests(PollFixture f, String pathContains, int count, Duration timeout) {
-        return Await.within(count + " requests on " + pathContains, timeout, () -> f.emulator.recordedRequests()
-                .stream().filter(r -> (r.path() + "?" + r.query()).contains(pathContains)).count() >= count);
+        return Await.within(
+                count + " requests on " + pathContains,
+                timeout,
+                () -> f.emulator.recordedRequests().stream()
+                                .filter(r -> (r.path() + "?" + r.query()).contains(pathContains))
+                                .count()
+                        >= count);
     }
 
-    private static void assertOutcomeSucceeded(Map<String, ConsumerRecord<byte[], byte[]>> byKey,
-                                               PollFixture.Batch batch) {
+    private static void assertOutcomeSucceeded(
+            Map<String, ConsumerRecord<byte[], byte[]>> byKey, PollFixture.Batch batch) {
         batch.items().forEach(item -> {
             GenAiResponse r = value(byKey.get(PollFixture.utf8(item.getKey())));
-            assertThat(r.getStatus()).as("%s of %s", item.getRequestId(), batch.batchId())
+            assertThat(r.getStatus())
+                    .as("%s of %s", item.getRequestId(), batch.batchId())
                     .isEqualTo(ResponseStatus.SUCCEEDED);
             assertThat(r.getRequestId()).isEqualTo(item.getRequestId());
         });
     }
 
-    private static void assertOutcome(Map<String, ConsumerRecord<byte[], byte[]>> byKey, PollFixture.Batch batch,
-                                      ResponseStatus status, String code) {
+    private static void assertOutcome(
+            Map<String, ConsumerRecord<byte[], byte[]>> byKey,
+            PollFixture.Batch batch,
+            ResponseStatus status,
+            String code) {
         batch.items().forEach(item -> {
             GenAiResponse r = value(byKey.get(PollFixture.utf8(item.getKey())));
-            assertThat(r.getStatus()).as("%s of %s", item.getRequestId(), batch.batchId()).isEqualTo(status);
+            assertThat(r.getStatus())
+                    .as("%s of %s", item.getRequestId(), batch.batchId())
+                    .isEqualTo(status);
             assertThat(r.getError().getCode()).isEqualTo(code);
             assertThat(r.getResponse()).isNull();
             assertThat(r.getRequestId()).isEqualTo(item.getRequestId());

@@ -6,6 +6,15 @@ import static io.genaibatch.poll.PollFixture.value;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.genaibatch.cli.JsonLogCapture;
+import io.genaibatch.emulator.EmulatorOptions;
+import io.genaibatch.kafka.KafkaCluster;
+import io.genaibatch.records.BatchItem;
+import io.genaibatch.records.InputMode;
+import io.genaibatch.records.RequestKind;
+import io.genaibatch.records.ResponseStatus;
+import io.genaibatch.testkit.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,15 +25,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-
-import io.genaibatch.cli.JsonLogCapture;
-import io.genaibatch.emulator.EmulatorOptions;
-import io.genaibatch.kafka.KafkaCluster;
-import io.genaibatch.records.BatchItem;
-import io.genaibatch.records.InputMode;
-import io.genaibatch.records.RequestKind;
-import io.genaibatch.records.ResponseStatus;
-import io.genaibatch.testkit.Await;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -43,7 +43,6 @@ import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,7 +58,12 @@ import org.junit.jupiter.params.provider.EnumSource;
 class PollerProducerFailuresIT {
 
     /** The producer call that meets the fatal error, during the job's second chunk. */
-    enum FatalAt { BEGIN, SEND, COMMIT, ABORT }
+    enum FatalAt {
+        BEGIN,
+        SEND,
+        COMMIT,
+        ABORT
+    }
 
     /** What the test producers share: the genai.responses records sent so far, and the one producer that failed. */
     static final class Trouble {
@@ -67,13 +71,16 @@ class PollerProducerFailuresIT {
         final FatalAt at;
         /** Every producer meets the error (a cause that outlives the producer), not only the first one. */
         final boolean everyProducer;
+
         final AtomicInteger responseSends = new AtomicInteger();
         final AtomicInteger producers = new AtomicInteger();
         /** With {@code everyProducer}: the cause clears once this many fatal errors were met. */
         final int clearsAfter;
+
         final AtomicInteger fatalErrors = new AtomicInteger();
         /** When each fatal error was met, in order. */
         final List<Instant> fatalAt = new CopyOnWriteArrayList<>();
+
         final AtomicReference<TurnsFatal> failed = new AtomicReference<>();
 
         Trouble(String responsesTopic, FatalAt at, boolean everyProducer) {
@@ -111,13 +118,15 @@ class PollerProducerFailuresIT {
          * one did not); the producer stays fatal after.
          */
         private void failOnce(FatalAt call, RuntimeException error) {
-            if (trouble.at == call && (trouble.everyProducer
-                    ? fatal == null && trouble.fatalErrors.get() < trouble.clearsAfter
-                    : trouble.failed.compareAndSet(null, this))) {
+            if (trouble.at == call
+                    && (trouble.everyProducer
+                            ? fatal == null && trouble.fatalErrors.get() < trouble.clearsAfter
+                            : trouble.failed.compareAndSet(null, this))) {
                 trouble.failed.compareAndSet(null, this);
                 trouble.fatalErrors.incrementAndGet();
                 trouble.fatalAt.add(Instant.now());
-                fatal = error instanceof KafkaException && error.getCause() != null ? (RuntimeException) error.getCause()
+                fatal = error instanceof KafkaException && error.getCause() != null
+                        ? (RuntimeException) error.getCause()
                         : error;
                 throw error;
             }
@@ -126,8 +135,8 @@ class PollerProducerFailuresIT {
         private void refuseIfFatal() {
             RuntimeException error = fatal;
             if (error instanceof IllegalStateException) {
-                throw new IllegalStateException("Cannot execute transactional method because we are in an error state",
-                        error);
+                throw new IllegalStateException(
+                        "Cannot execute transactional method because we are in an error state", error);
             }
             if (error != null) {
                 throw new KafkaException("Cannot execute transactional method because we are in an error state", error);
@@ -139,9 +148,13 @@ class PollerProducerFailuresIT {
             refuseIfFatal();
             if (trouble.responseSends.get() >= 10) {
                 // the ISE of a producer whose sender thread met an invalid state transition (a fatal state)
-                failOnce(FatalAt.BEGIN, new IllegalStateException("TransactionalId test: Cannot execute transactional "
-                        + "method because we are in an error state", new IllegalStateException(
-                        "Invalid transition attempted from state COMMITTING_TRANSACTION to state ABORTABLE_ERROR (test)")));
+                failOnce(
+                        FatalAt.BEGIN,
+                        new IllegalStateException(
+                                "TransactionalId test: Cannot execute transactional "
+                                        + "method because we are in an error state",
+                                new IllegalStateException(
+                                        "Invalid transition attempted from state COMMITTING_TRANSACTION to state ABORTABLE_ERROR (test)")));
             }
             super.beginTransaction();
         }
@@ -149,18 +162,20 @@ class PollerProducerFailuresIT {
         @Override
         public Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record, Callback callback) {
             refuseIfFatal();
-            if (record.topic().equals(trouble.responsesTopic)
-                    && trouble.responseSends.incrementAndGet() == 15) {
-                failOnce(FatalAt.SEND, new KafkaException("Cannot execute transactional method because we are in an "
-                        + "error state", new OutOfOrderSequenceException("The broker received an out of order "
-                        + "sequence number (test)")));
+            if (record.topic().equals(trouble.responsesTopic) && trouble.responseSends.incrementAndGet() == 15) {
+                failOnce(
+                        FatalAt.SEND,
+                        new KafkaException(
+                                "Cannot execute transactional method because we are in an " + "error state",
+                                new OutOfOrderSequenceException(
+                                        "The broker received an out of order " + "sequence number (test)")));
             }
             return super.send(record, callback);
         }
 
         @Override
-        public void sendOffsetsToTransaction(Map<TopicPartition, OffsetAndMetadata> offsets,
-                                             ConsumerGroupMetadata groupMetadata) {
+        public void sendOffsetsToTransaction(
+                Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata groupMetadata) {
             refuseIfFatal();
             super.sendOffsetsToTransaction(offsets, groupMetadata);
         }
@@ -169,8 +184,9 @@ class PollerProducerFailuresIT {
         public void commitTransaction() {
             refuseIfFatal();
             if (trouble.responseSends.get() >= 20) {
-                failOnce(FatalAt.COMMIT, new TransactionalIdAuthorizationException("Transactional Id authorization "
-                        + "failed (test)"));
+                failOnce(
+                        FatalAt.COMMIT,
+                        new TransactionalIdAuthorizationException("Transactional Id authorization " + "failed (test)"));
             }
             super.commitTransaction();
         }
@@ -178,8 +194,11 @@ class PollerProducerFailuresIT {
         @Override
         public void abortTransaction() {
             refuseIfFatal();
-            failOnce(FatalAt.ABORT, new KafkaException("Cannot execute transactional method because we are in an "
-                    + "error state", new ClusterAuthorizationException("Cluster authorization failed (test)")));
+            failOnce(
+                    FatalAt.ABORT,
+                    new KafkaException(
+                            "Cannot execute transactional method because we are in an " + "error state",
+                            new ClusterAuthorizationException("Cluster authorization failed (test)")));
             super.abortTransaction();
         }
 
@@ -197,10 +216,10 @@ class PollerProducerFailuresIT {
      */
     @ParameterizedTest(name = "fatal error at {0}")
     @EnumSource(FatalAt.class)
-    void shouldCloseAProducerThatMetAFatalErrorAndPublishEveryResponseOnce(FatalAt at, KafkaCluster kafka,
-                                                                           @TempDir Path dir) throws Exception {
-        try (PollFixture f = PollFixture.start(kafka, "fatal-" + at.name().toLowerCase(java.util.Locale.ROOT),
-                EmulatorOptions.defaults(), dir)) {
+    void shouldCloseAProducerThatMetAFatalErrorAndPublishEveryResponseOnce(
+            FatalAt at, KafkaCluster kafka, @TempDir Path dir) throws Exception {
+        try (PollFixture f = PollFixture.start(
+                kafka, "fatal-" + at.name().toLowerCase(java.util.Locale.ROOT), EmulatorOptions.defaults(), dir)) {
             PollFixture.Batch batch = finishedJob(f, "b-fatal");
             Trouble trouble = new Trouble(f.topics.responses(), at, false);
             AtomicInteger hookSends = new AtomicInteger();
@@ -222,8 +241,11 @@ class PollerProducerFailuresIT {
             assertPublishedOnce(f, batch, poller, 25);
             TurnsFatal failed = trouble.failed.get();
             assertThat(failed).as("the producer that met the fatal error").isNotNull();
-            assertThat(failed.closed).as("the producer that met the fatal error was closed").isTrue();
-            assertThat(trouble.producers.get()).as("producers: one per partition (two), and the fatal one's successor")
+            assertThat(failed.closed)
+                    .as("the producer that met the fatal error was closed")
+                    .isTrue();
+            assertThat(trouble.producers.get())
+                    .as("producers: one per partition (two), and the fatal one's successor")
                     .isGreaterThanOrEqualTo(3);
         }
     }
@@ -235,8 +257,8 @@ class PollerProducerFailuresIT {
      * opening producers in a loop. Nothing of the failed chunks is visible.
      */
     @Test
-    void shouldStopThePollerWhenEveryNewProducerOfThePartitionMeetsAFatalErrorToo(KafkaCluster kafka,
-                                                                                 @TempDir Path dir) throws Exception {
+    void shouldStopThePollerWhenEveryNewProducerOfThePartitionMeetsAFatalErrorToo(KafkaCluster kafka, @TempDir Path dir)
+            throws Exception {
         try (PollFixture f = PollFixture.start(kafka, "fatal-again", EmulatorOptions.defaults(), dir)) {
             PollFixture.Batch batch = finishedJob(f, "b-fatal-again");
             Trouble trouble = new Trouble(f.topics.responses(), FatalAt.BEGIN, true);
@@ -247,14 +269,20 @@ class PollerProducerFailuresIT {
                 }
             });
 
-            assertThat(poller.awaitStopped(Duration.ofSeconds(90))).as("the poller stopped").isTrue();
+            assertThat(poller.awaitStopped(Duration.ofSeconds(90)))
+                    .as("the poller stopped")
+                    .isTrue();
             assertThat(poller.failure()).containsInstanceOf(PartitionUnusableException.class);
-            assertThat(trouble.fatalErrors.get()).as("fatal errors met: the first producer's and its successors'")
+            assertThat(trouble.fatalErrors.get())
+                    .as("fatal errors met: the first producer's and its successors'")
                     .isEqualTo(JobPartitions.FATAL_REOPENS + 1);
             List<ConsumerRecord<byte[], byte[]>> visible = f.responses();
             assertThat(visible).as("visible: the first chunk only").hasSize(10);
-            assertThat(visible.stream().map(r -> batch.itemByKey(new String(r.key(), StandardCharsets.UTF_8)))
-                    .distinct()).as("requests answered, each once").hasSize(10);
+            assertThat(visible.stream()
+                            .map(r -> batch.itemByKey(new String(r.key(), StandardCharsets.UTF_8)))
+                            .distinct())
+                    .as("requests answered, each once")
+                    .hasSize(10);
         }
     }
 
@@ -267,11 +295,10 @@ class PollerProducerFailuresIT {
      * "left to its next owner"), and the job round it cut short is stopped, not counted as a job error (S5).
      */
     @Test
-    void shouldOutlastAFatalConditionThatClearsAfterAFewReopensAndPublishEveryResponseOnce(KafkaCluster kafka,
-                                                                                         @TempDir Path dir)
-            throws Exception {
+    void shouldOutlastAFatalConditionThatClearsAfterAFewReopensAndPublishEveryResponseOnce(
+            KafkaCluster kafka, @TempDir Path dir) throws Exception {
         try (PollFixture f = PollFixture.start(kafka, "fatal-passes", EmulatorOptions.defaults(), dir);
-             JsonLogCapture log = new JsonLogCapture()) {
+                JsonLogCapture log = new JsonLogCapture()) {
             PollFixture.Batch batch = finishedJob(f, "b-fatal-passes");
             Trouble trouble = new Trouble(f.topics.responses(), FatalAt.BEGIN, true, 4);
             Poller poller = f.startPoller(new PollerHooks() {
@@ -290,15 +317,23 @@ class PollerProducerFailuresIT {
                         .as("the wait of the partition reopened after fatal error %d", i)
                         .isGreaterThanOrEqualTo(Duration.ofSeconds(1L << (i - 1)));
             }
-            assertThat(poller.counters().snapshot().jobErrors()).as("job errors: a producer fault is none").isZero();
+            assertThat(poller.counters().snapshot().jobErrors())
+                    .as("job errors: a producer fault is none")
+                    .isZero();
             List<JsonNode> partitionLines = log.events().stream()
                     .filter(e -> e.path("logger").asText().endsWith(".JobPartitions")
-                            && e.path("message").asText().contains("closed after a fatal error")).toList();
-            assertThat(partitionLines).as("what the reopens say about the partition").hasSize(trouble.fatalErrors.get())
-                    .allSatisfy(e -> assertThat(e.path("message").asText()).contains("opening it again on this poller")
+                            && e.path("message").asText().contains("closed after a fatal error"))
+                    .toList();
+            assertThat(partitionLines)
+                    .as("what the reopens say about the partition")
+                    .hasSize(trouble.fatalErrors.get())
+                    .allSatisfy(e -> assertThat(e.path("message").asText())
+                            .contains("opening it again on this poller")
                             .doesNotContain("next owner"));
-            assertThat(log.events()).as("no ERROR from a job round").noneMatch(e -> e.path("logger").asText()
-                    .endsWith(".JobRounds") && e.path("level").asText().equals("ERROR"));
+            assertThat(log.events())
+                    .as("no ERROR from a job round")
+                    .noneMatch(e -> e.path("logger").asText().endsWith(".JobRounds")
+                            && e.path("level").asText().equals("ERROR"));
         }
     }
 
@@ -318,14 +353,16 @@ class PollerProducerFailuresIT {
             Poller poller = f.startPoller(new PollerHooks() {
                 @Override
                 public Producer<byte[], byte[]> producer(Map<String, Object> properties) {
-                    int maxRequest = Integer.parseInt(String.valueOf(properties.getOrDefault(
-                            ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 1_048_576)));
+                    int maxRequest = Integer.parseInt(
+                            String.valueOf(properties.getOrDefault(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 1_048_576)));
                     return new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer()) {
                         @Override
                         public Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record, Callback callback) {
                             if (record.topic().equals(responses) && responseSends.incrementAndGet() == 15) {
-                                Future<RecordMetadata> tooLarge = super.send(new ProducerRecord<>(responses,
-                                        record.partition(), record.key(), new byte[maxRequest + 1]), null);
+                                Future<RecordMetadata> tooLarge = super.send(
+                                        new ProducerRecord<>(
+                                                responses, record.partition(), record.key(), new byte[maxRequest + 1]),
+                                        null);
                                 assertThatThrownBy(tooLarge::get).hasCauseInstanceOf(RecordTooLargeException.class);
                                 try {
                                     return super.send(record, callback);
@@ -341,8 +378,11 @@ class PollerProducerFailuresIT {
             });
 
             assertPublishedOnce(f, batch, poller, 25);
-            assertThat(thrownBySend).as("what KafkaProducer.send threw after the refused record").singleElement()
-                    .satisfies(e -> assertThat(e).isInstanceOf(KafkaException.class)
+            assertThat(thrownBySend)
+                    .as("what KafkaProducer.send threw after the refused record")
+                    .singleElement()
+                    .satisfies(e -> assertThat(e)
+                            .isInstanceOf(KafkaException.class)
                             .hasRootCauseInstanceOf(RecordTooLargeException.class));
         }
     }
@@ -371,8 +411,8 @@ class PollerProducerFailuresIT {
                         }
 
                         @Override
-                        public void sendOffsetsToTransaction(Map<TopicPartition, OffsetAndMetadata> offsets,
-                                                             ConsumerGroupMetadata groupMetadata) {
+                        public void sendOffsetsToTransaction(
+                                Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata groupMetadata) {
                             observed(() -> {
                                 super.sendOffsetsToTransaction(offsets, groupMetadata);
                                 return null;
@@ -401,9 +441,14 @@ class PollerProducerFailuresIT {
                 @Override
                 public void afterSend(String batchId) {
                     if (sends.incrementAndGet() == 15) {
-                        try (KafkaProducer<byte[], byte[]> newOwner = new KafkaProducer<>(Map.of(
-                                "bootstrap.servers", kafka.bootstrapServers(), "transactional.id", transactionalId),
-                                new ByteArraySerializer(), new ByteArraySerializer())) {
+                        try (KafkaProducer<byte[], byte[]> newOwner = new KafkaProducer<>(
+                                Map.of(
+                                        "bootstrap.servers",
+                                        kafka.bootstrapServers(),
+                                        "transactional.id",
+                                        transactionalId),
+                                new ByteArraySerializer(),
+                                new ByteArraySerializer())) {
                             newOwner.initTransactions();
                         }
                     }
@@ -418,7 +463,8 @@ class PollerProducerFailuresIT {
 
             assertPublishedOnce(f, batch, next, 15);
             assertThat(zombie.counters().snapshot().responses(ResponseStatus.SUCCEEDED))
-                    .as("counted by the fenced poller: its committed chunk").isEqualTo(10);
+                    .as("counted by the fenced poller: its committed chunk")
+                    .isEqualTo(10);
         }
     }
 
@@ -441,7 +487,8 @@ class PollerProducerFailuresIT {
                     .isEqualTo("echo: " + batch.prompts().get(item.getRequestId()));
         }
         assertThat(poller.counters().snapshot().responses(ResponseStatus.SUCCEEDED))
-                .as("counted once, after their commits").isEqualTo(counted);
+                .as("counted once, after their commits")
+                .isEqualTo(counted);
         assertThat(poller.isRunning()).as("the poller still runs").isTrue();
     }
 }

@@ -5,14 +5,6 @@ import static io.genaibatch.poll.PollFixture.utf8;
 import static io.genaibatch.poll.PollFixture.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-
 import io.genaibatch.emulator.EmulatorOptions;
 import io.genaibatch.kafka.KafkaCluster;
 import io.genaibatch.records.BatchItem;
@@ -23,6 +15,13 @@ import io.genaibatch.records.JobState;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.records.ResponseStatus;
 import io.genaibatch.testkit.Await;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -49,8 +48,8 @@ class PollerRecoveryIT {
      */
     @ParameterizedTest(name = "cache lost: {0}")
     @ValueSource(booleans = {true, false})
-    void shouldPublishOneResponsePerKeyWhenThePollerCrashesMidPublication(boolean cacheLost, KafkaCluster kafka,
-                                                                         @TempDir Path dir) throws Exception {
+    void shouldPublishOneResponsePerKeyWhenThePollerCrashesMidPublication(
+            boolean cacheLost, KafkaCluster kafka, @TempDir Path dir) throws Exception {
         try (PollFixture f = PollFixture.start(kafka, "crash", EmulatorOptions.defaults(), dir)) {
             // Step 1: a 95-item file job; chunks of 10
             PollFixture.Batch batch = f.submitted("b-crash", RequestKind.GENERATE, 95, 1, InputMode.FILE);
@@ -61,8 +60,8 @@ class PollerRecoveryIT {
             // Only the three committed chunks are visible; the job's progress says 30
             List<ConsumerRecord<byte[], byte[]>> beforeRestart = f.responses();
             assertThat(beforeRestart).hasSize(30);
-            List<BatchJob> history = f.awaitJobHistory("b-crash", j -> j.getPublishedThrough() == 30,
-                    Duration.ofSeconds(10));
+            List<BatchJob> history =
+                    f.awaitJobHistory("b-crash", j -> j.getPublishedThrough() == 30, Duration.ofSeconds(10));
             assertThat(history.get(history.size() - 1).getState()).isEqualTo(JobState.SUCCEEDED);
 
             // Step 3: a new poller (its producer fences the dead one's open transaction) resumes at item 31
@@ -76,9 +75,11 @@ class PollerRecoveryIT {
             for (BatchItem item : batch.items()) {
                 GenAiResponse r = value(byKey.get(utf8(item.getKey())));
                 assertThat(r.getStatus()).isEqualTo(ResponseStatus.SUCCEEDED);
-                assertThat(text(r.getResponse())).isEqualTo("echo: " + batch.prompts().get(item.getRequestId()));
+                assertThat(text(r.getResponse()))
+                        .isEqualTo("echo: " + batch.prompts().get(item.getRequestId()));
             }
-            assertThat(second.counters().snapshot().responses(ResponseStatus.SUCCEEDED)).isEqualTo(65);
+            assertThat(second.counters().snapshot().responses(ResponseStatus.SUCCEEDED))
+                    .isEqualTo(65);
             // The job's cache is gone once it is published, the dead poller's or the one built again
             PollFixture.awaitJobCaches(f.cacheRoot(), List::isEmpty, "no cache left of the finished job");
         }
@@ -97,9 +98,12 @@ class PollerRecoveryIT {
             // Step 1: a 25-item job; the first poller commits one chunk of 10 and dies with the second one sent
             PollFixture.Batch batch = f.submitted("b-vanish", RequestKind.GENERATE, 25, 1, InputMode.FILE);
             crashBeforeCommitThrough(f, 20);
-            List<String> published = f.responses().stream().map(r -> value(r).getRequestId()).toList();
-            assertThat(published).as("the first chunk, in line key order").containsExactlyInAnyOrder("r-0", "r-1",
-                    "r-10", "r-11", "r-12", "r-13", "r-14", "r-15", "r-16", "r-17");
+            List<String> published =
+                    f.responses().stream().map(r -> value(r).getRequestId()).toList();
+            assertThat(published)
+                    .as("the first chunk, in line key order")
+                    .containsExactlyInAnyOrder(
+                            "r-0", "r-1", "r-10", "r-11", "r-12", "r-13", "r-14", "r-15", "r-16", "r-17");
 
             // Step 2: retention deletes r-0..r-4 (two of them published, three not), then a poller on another
             // machine resumes
@@ -110,14 +114,15 @@ class PollerRecoveryIT {
 
             // Every request still on genai.batches or published before is answered once, with its own answer; r-2,
             // r-3 and r-4 vanished unpublished: their keys were only in the deleted records
-            Map<String, ConsumerRecord<byte[], byte[]>> byKey = f.assertOneResponsePerKey(batch, Set.of("r-2", "r-3",
-                    "r-4"));
+            Map<String, ConsumerRecord<byte[], byte[]>> byKey =
+                    f.assertOneResponsePerKey(batch, Set.of("r-2", "r-3", "r-4"));
             for (ConsumerRecord<byte[], byte[]> r : byKey.values()) {
                 GenAiResponse response = value(r);
-                assertThat(text(response.getResponse())).isEqualTo("echo: "
-                        + batch.prompts().get(response.getRequestId()));
+                assertThat(text(response.getResponse()))
+                        .isEqualTo("echo: " + batch.prompts().get(response.getRequestId()));
             }
-            assertThat(second.counters().snapshot().responses(ResponseStatus.SUCCEEDED)).as("r-18..r-24, r-5..r-9")
+            assertThat(second.counters().snapshot().responses(ResponseStatus.SUCCEEDED))
+                    .as("r-18..r-24, r-5..r-9")
                     .isEqualTo(12);
             assertThat(done.getPublishedThrough()).isEqualTo(22);
         }
@@ -128,8 +133,8 @@ class PollerRecoveryIT {
      * poller goes on, and retries) must abort them, so that the retry publishes each response once.
      */
     @Test
-    void shouldPublishEachResponseOnceWhenAChunkFailsAfterSomeOfItsRecordsWereSent(KafkaCluster kafka,
-                                                                                  @TempDir Path dir) throws Exception {
+    void shouldPublishEachResponseOnceWhenAChunkFailsAfterSomeOfItsRecordsWereSent(
+            KafkaCluster kafka, @TempDir Path dir) throws Exception {
         try (PollFixture f = PollFixture.start(kafka, "midchunk", EmulatorOptions.defaults(), dir)) {
             // A 25-item job in chunks of 10; the 15th record sent (5 into the second chunk) fails once
             PollFixture.Batch batch = f.submitted("b-midchunk", RequestKind.GENERATE, 25, 1, InputMode.FILE);
@@ -144,7 +149,9 @@ class PollerRecoveryIT {
             });
             BatchJob done = f.awaitPublished("b-midchunk");
 
-            assertThat(sends.get()).as("10 committed, 5 that failed, then the 15 left again").isEqualTo(30);
+            assertThat(sends.get())
+                    .as("10 committed, 5 that failed, then the 15 left again")
+                    .isEqualTo(30);
             assertThat(done.getPublishedThrough()).isEqualTo(25);
             Map<String, ConsumerRecord<byte[], byte[]>> byKey = f.assertOneResponsePerKey(batch);
             for (BatchItem item : batch.items()) {
@@ -152,7 +159,8 @@ class PollerRecoveryIT {
                         .isEqualTo("echo: " + batch.prompts().get(item.getRequestId()));
             }
             assertThat(poller.counters().snapshot().responses(ResponseStatus.SUCCEEDED))
-                    .as("counted once, after their commits").isEqualTo(25);
+                    .as("counted once, after their commits")
+                    .isEqualTo(25);
         }
     }
 
@@ -171,8 +179,12 @@ class PollerRecoveryIT {
                 }
             }
         });
-        assertThat(crashed.await(60, TimeUnit.SECONDS)).as("the poller reached the chunk through " + through).isTrue();
-        assertThat(poller.awaitStopped(Duration.ofSeconds(30))).as("the crashed poller's thread ended").isTrue();
+        assertThat(crashed.await(60, TimeUnit.SECONDS))
+                .as("the poller reached the chunk through " + through)
+                .isTrue();
+        assertThat(poller.awaitStopped(Duration.ofSeconds(30)))
+                .as("the crashed poller's thread ended")
+                .isTrue();
         assertThat(poller.failure()).containsInstanceOf(SimulatedCrash.class);
     }
 
@@ -188,7 +200,9 @@ class PollerRecoveryIT {
             BatchJob succeeded = f.writeJob(batch, jobName, InputMode.INLINE, JobState.SUCCEEDED, null);
             int partition = f.jobsPartitionOf("b-stale");
             try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> dead = f.openTransaction(partition)) {
-                f.writeJobRecord(BatchJob.newBuilder(succeeded).setState(JobState.PUBLISHED).setPublishedThrough(5)
+                f.writeJobRecord(BatchJob.newBuilder(succeeded)
+                        .setState(JobState.PUBLISHED)
+                        .setPublishedThrough(5)
                         .build());
 
                 // Step 2: a poller takes the partition over (it makes the partition's producer) while the
@@ -204,14 +218,18 @@ class PollerRecoveryIT {
                 });
                 String producerOfPartition = f.config.get(io.genaibatch.config.ConfigKeys.POLL_GROUP_ID) + "-"
                         + f.topics.jobs() + "-" + partition;
-                Await.until("the poller taking partition " + partition + " over", Duration.ofSeconds(60),
+                Await.until(
+                        "the poller taking partition " + partition + " over",
+                        Duration.ofSeconds(60),
                         () -> producersMade.contains(producerOfPartition));
 
                 // Step 3: it must not publish from the stale SUCCEEDED record it can see: the batch is done. What is
                 // asserted is that nothing happens, so this wait is a time on purpose, counted from the takeover: a
                 // dozen rounds (poll.max-interval 300 ms), in which a poller acting on the stale record publishes it.
                 Thread.sleep(4000);
-                assertThat(f.responses()).as("responses published from a stale record").isEmpty();
+                assertThat(f.responses())
+                        .as("responses published from a stale record")
+                        .isEmpty();
                 dead.abortTransaction();
             }
             // Step 4: once the transaction is resolved, a job finished after it on the same partition is published:
@@ -222,7 +240,8 @@ class PollerRecoveryIT {
             f.emulator.finishNow(afterJob);
             f.writeJob(after, afterJob, InputMode.INLINE, JobState.SUCCEEDED, null);
             f.awaitPublished(afterId);
-            assertThat(f.responses()).as("responses of the stale batch once the transaction is resolved")
+            assertThat(f.responses())
+                    .as("responses of the stale batch once the transaction is resolved")
                     .noneMatch(r -> PollFixture.key(r).startsWith("key-b-stale-"));
             f.assertOneResponsePerKey(after);
         }
@@ -244,7 +263,8 @@ class PollerRecoveryIT {
             assertThat(done.getState()).isEqualTo(JobState.PUBLISHED);
             f.assertOneResponsePerKey(batch);
             assertThat(poller.counters().snapshot().apiErrors()).isEqualTo(3);
-            assertThat(took).as("three Retry-After: 1 waited out, not polled through every 100 ms")
+            assertThat(took)
+                    .as("three Retry-After: 1 waited out, not polled through every 100 ms")
                     .isGreaterThanOrEqualTo(Duration.ofSeconds(3));
         }
     }

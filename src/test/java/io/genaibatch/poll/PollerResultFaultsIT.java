@@ -5,10 +5,6 @@ import static io.genaibatch.poll.PollFixture.utf8;
 import static io.genaibatch.poll.PollFixture.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-
 import io.genaibatch.emulator.EmulatorOptions;
 import io.genaibatch.kafka.KafkaCluster;
 import io.genaibatch.kafka.RecordCodec;
@@ -17,6 +13,9 @@ import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.InputMode;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.records.ResponseStatus;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -31,12 +30,15 @@ import org.junit.jupiter.api.io.TempDir;
 class PollerResultFaultsIT {
 
     @Test
-    void shouldAnswerResponseTooLargeForAnAnswerOverTheRecordLimitAndPublishTheRest(KafkaCluster kafka,
-                                                                                     @TempDir Path dir)
-            throws Exception {
+    void shouldAnswerResponseTooLargeForAnAnswerOverTheRecordLimitAndPublishTheRest(
+            KafkaCluster kafka, @TempDir Path dir) throws Exception {
         try (PollFixture f = PollFixture.start(kafka, "toolarge", EmulatorOptions.defaults(), dir)) {
             // Step 1: four requests; the API's answer to r-2 is 1.5 MB, over Kafka's 1 MB record limit
-            PollFixture.Batch batch = f.writeBatch("b-large", RequestKind.GENERATE, 4, 0,
+            PollFixture.Batch batch = f.writeBatch(
+                    "b-large",
+                    RequestKind.GENERATE,
+                    4,
+                    0,
                     i -> "question " + i + (i == 2 ? " [emulator:answer-bytes=1500000]" : ""));
             f.writeJob(batch, f.createJob(batch, InputMode.FILE), InputMode.FILE);
 
@@ -47,15 +49,21 @@ class PollerResultFaultsIT {
             // Step 3: r-2 is answered ERROR RESPONSE_TOO_LARGE, with its usage and where to find the answer;
             // the others are answered as usual
             Map<String, ConsumerRecord<byte[], byte[]>> byKey = f.assertOneResponsePerKey(batch);
-            GenAiResponse large = RecordCodec.genAiResponse().decode(byKey.get(utf8(batch.item("r-2").getKey())).value());
+            GenAiResponse large = RecordCodec.genAiResponse()
+                    .decode(byKey.get(utf8(batch.item("r-2").getKey())).value());
             assertThat(large.getStatus()).isEqualTo(ResponseStatus.ERROR);
             assertThat(large.getError().getCode()).isEqualTo("RESPONSE_TOO_LARGE");
-            assertThat(large.getError().getMessage()).contains("genai.requests-0-2").contains(large.getJobName())
+            assertThat(large.getError().getMessage())
+                    .contains("genai.requests-0-2")
+                    .contains(large.getJobName())
                     .contains("max.request.size");
-            assertThat(large.getUsage()).as("the tokens were billed all the same").isNotNull();
+            assertThat(large.getUsage())
+                    .as("the tokens were billed all the same")
+                    .isNotNull();
             assertThat(large.getUsage().getCandidatesTokens()).isGreaterThan(100_000);
             for (String id : List.of("r-0", "r-1", "r-3")) {
-                GenAiResponse r = RecordCodec.genAiResponse().decode(byKey.get(utf8(batch.item(id).getKey())).value());
+                GenAiResponse r = RecordCodec.genAiResponse()
+                        .decode(byKey.get(utf8(batch.item(id).getKey())).value());
                 assertThat(r.getStatus()).as(id).isEqualTo(ResponseStatus.SUCCEEDED);
             }
         }
@@ -63,7 +71,8 @@ class PollerResultFaultsIT {
 
     @Test
     void shouldMapShuffledInlineResultsByKeyNotByPosition(KafkaCluster kafka, @TempDir Path dir) throws Exception {
-        EmulatorOptions shuffled = EmulatorOptions.builder().inlineOutOfOrder(true).seed(7).build();
+        EmulatorOptions shuffled =
+                EmulatorOptions.builder().inlineOutOfOrder(true).seed(7).build();
         try (PollFixture f = PollFixture.start(kafka, "shuffled", shuffled, dir)) {
             PollFixture.Batch batch = f.submitted("b-shuffled", RequestKind.GENERATE, 40, 0, InputMode.INLINE);
 
@@ -74,15 +83,19 @@ class PollerResultFaultsIT {
             for (BatchItem item : batch.items()) {
                 GenAiResponse r = value(byKey.get(utf8(item.getKey())));
                 assertThat(r.getStatus()).isEqualTo(ResponseStatus.SUCCEEDED);
-                assertThat(text(r.getResponse())).isEqualTo("echo: " + batch.prompts().get(item.getRequestId()));
+                assertThat(text(r.getResponse()))
+                        .isEqualTo("echo: " + batch.prompts().get(item.getRequestId()));
             }
         }
     }
 
     @Test
-    void shouldAttachNoInlineResultWithoutItsKeyAndAnswerThoseRequestsResultMissing(KafkaCluster kafka,
-                                                                                   @TempDir Path dir) throws Exception {
-        EmulatorOptions keyless = EmulatorOptions.builder().inlineOutOfOrder(true).dropInlineMetadata(true).build();
+    void shouldAttachNoInlineResultWithoutItsKeyAndAnswerThoseRequestsResultMissing(
+            KafkaCluster kafka, @TempDir Path dir) throws Exception {
+        EmulatorOptions keyless = EmulatorOptions.builder()
+                .inlineOutOfOrder(true)
+                .dropInlineMetadata(true)
+                .build();
         try (PollFixture f = PollFixture.start(kafka, "keyless", keyless, dir)) {
             PollFixture.Batch batch = f.submitted("b-keyless", RequestKind.GENERATE, 25, 1, InputMode.INLINE);
 
@@ -92,7 +105,9 @@ class PollerResultFaultsIT {
             Map<String, ConsumerRecord<byte[], byte[]>> byKey = f.assertOneResponsePerKey(batch);
             for (ConsumerRecord<byte[], byte[]> record : byKey.values()) {
                 GenAiResponse r = value(record);
-                assertThat(r.getStatus()).as("no result can be attached without its key").isEqualTo(ResponseStatus.ERROR);
+                assertThat(r.getStatus())
+                        .as("no result can be attached without its key")
+                        .isEqualTo(ResponseStatus.ERROR);
                 assertThat(r.getError().getCode()).isEqualTo("RESULT_MISSING");
                 assertThat(r.getError().getMessage()).contains(r.getRequestId()).contains("b-keyless");
                 assertThat(r.getResponse()).isNull();
@@ -103,12 +118,18 @@ class PollerResultFaultsIT {
 
     @Test
     void shouldReadWhicheverOutputFormTheFinishedJobHas(KafkaCluster kafka, @TempDir Path dir) throws Exception {
-        EmulatorOptions swapped = EmulatorOptions.builder().fileJobsAnswerInline(true).inlineJobsAnswerFile(true).build();
+        EmulatorOptions swapped = EmulatorOptions.builder()
+                .fileJobsAnswerInline(true)
+                .inlineJobsAnswerFile(true)
+                .build();
         try (PollFixture f = PollFixture.start(kafka, "swapped", swapped, dir)) {
             // A file job whose output comes back inline, and an inline job whose output comes back as a file
-            PollFixture.Batch fileJob = f.submitted("b-file-answered-inline", RequestKind.GENERATE, 20, 0, InputMode.FILE);
-            PollFixture.Batch embedJob = f.submitted("b-embed-answered-inline", RequestKind.EMBED, 10, 0, InputMode.FILE);
-            PollFixture.Batch inlineJob = f.submitted("b-inline-answered-file", RequestKind.GENERATE, 20, 1, InputMode.INLINE);
+            PollFixture.Batch fileJob =
+                    f.submitted("b-file-answered-inline", RequestKind.GENERATE, 20, 0, InputMode.FILE);
+            PollFixture.Batch embedJob =
+                    f.submitted("b-embed-answered-inline", RequestKind.EMBED, 10, 0, InputMode.FILE);
+            PollFixture.Batch inlineJob =
+                    f.submitted("b-inline-answered-file", RequestKind.GENERATE, 20, 1, InputMode.INLINE);
 
             f.startPoller();
 
@@ -120,13 +141,17 @@ class PollerResultFaultsIT {
                 for (BatchItem item : b.items()) {
                     GenAiResponse r = value(byKey.get(utf8(item.getKey())));
                     assertThat(r.getStatus()).isEqualTo(ResponseStatus.SUCCEEDED);
-                    assertThat(text(r.getResponse())).isEqualTo("echo: " + b.prompts().get(item.getRequestId()));
+                    assertThat(text(r.getResponse()))
+                            .isEqualTo("echo: " + b.prompts().get(item.getRequestId()));
                 }
             }
             for (BatchItem item : embedJob.items()) {
                 GenAiResponse r = value(byKey.get(utf8(item.getKey())));
                 assertThat(r.getStatus()).isEqualTo(ResponseStatus.SUCCEEDED);
-                assertThat(PollFixture.JSON.readTree(r.getResponse()).at("/embedding/values").size())
+                assertThat(PollFixture.JSON
+                                .readTree(r.getResponse())
+                                .at("/embedding/values")
+                                .size())
                         .isEqualTo(PollFixture.EMBED_DIMENSION);
             }
         }
@@ -135,8 +160,12 @@ class PollerResultFaultsIT {
     @Test
     void shouldPublishPerRequestErrorsAndNameTheCauseOfMissingResults(KafkaCluster kafka, @TempDir Path dir)
             throws Exception {
-        EmulatorOptions faulty = EmulatorOptions.builder().requestErrorRate(0.25).requestErrorCode(500)
-                .missingResultRate(0.2).seed(3).build();
+        EmulatorOptions faulty = EmulatorOptions.builder()
+                .requestErrorRate(0.25)
+                .requestErrorCode(500)
+                .missingResultRate(0.2)
+                .seed(3)
+                .build();
         try (PollFixture f = PollFixture.start(kafka, "errors", faulty, dir)) {
             PollFixture.Batch file = f.submitted("b-errors-file", RequestKind.GENERATE, 40, 0, InputMode.FILE);
             PollFixture.Batch inline = f.submitted("b-errors-inline", RequestKind.GENERATE, 40, 1, InputMode.INLINE);
@@ -155,7 +184,8 @@ class PollerResultFaultsIT {
                     switch (r.getStatus()) {
                         case SUCCEEDED -> {
                             succeeded++;
-                            assertThat(text(r.getResponse())).isEqualTo("echo: " + b.prompts().get(item.getRequestId()));
+                            assertThat(text(r.getResponse()))
+                                    .isEqualTo("echo: " + b.prompts().get(item.getRequestId()));
                         }
                         case ERROR -> {
                             assertThat(r.getResponse()).isNull();
@@ -169,8 +199,9 @@ class PollerResultFaultsIT {
                                 assertThat(r.getError().getMessage()).contains("Injected per-request error");
                             }
                         }
-                        default -> throw new AssertionError("unexpected status " + r.getStatus() + " for "
-                                + item.getRequestId());
+                        default ->
+                            throw new AssertionError(
+                                    "unexpected status " + r.getStatus() + " for " + item.getRequestId());
                     }
                 }
             }

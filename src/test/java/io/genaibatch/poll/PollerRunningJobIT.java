@@ -4,10 +4,6 @@ import static io.genaibatch.poll.PollFixture.text;
 import static io.genaibatch.poll.PollFixture.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Map;
-
 import io.genaibatch.emulator.EmulatorOptions;
 import io.genaibatch.kafka.KafkaClients;
 import io.genaibatch.kafka.KafkaCluster;
@@ -18,6 +14,9 @@ import io.genaibatch.records.JobState;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.records.ResponseStatus;
 import io.genaibatch.testkit.Await;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -39,19 +38,25 @@ class PollerRunningJobIT {
     void shouldIndexARunningJobsItemsSoThatItsPublicationNeedsNotReadThemAgain(KafkaCluster kafka, @TempDir Path dir)
             throws Exception {
         // The job runs until the test ends it
-        EmulatorOptions emulator = EmulatorOptions.builder().pendingMillis(0).runningMillis(600_000).build();
+        EmulatorOptions emulator = EmulatorOptions.builder()
+                .pendingMillis(0)
+                .runningMillis(600_000)
+                .build();
         try (PollFixture f = PollFixture.start(kafka, "running", emulator, dir)) {
             // Step 1: a 25-item FILE job; the poller records it RUNNING and checks it once more after that round
             PollFixture.Batch batch = f.submitted("b-running", RequestKind.GENERATE, 25, 1, InputMode.FILE);
             Poller poller = f.startPoller();
-            BatchJob running = last(f.awaitJobHistory("b-running", j -> j.getState() == JobState.RUNNING,
-                    Duration.ofSeconds(60)));
+            BatchJob running =
+                    last(f.awaitJobHistory("b-running", j -> j.getState() == JobState.RUNNING, Duration.ofSeconds(60)));
             awaitChecksOf(f, running.getJobName(), 2);
 
             // Step 2: every record of the batch is deleted from genai.batches, then the job ends
             try (Admin admin = new KafkaClients(f.config).admin()) {
-                admin.deleteRecords(Map.of(new TopicPartition(f.topics.batches(), batch.partition()),
-                        RecordsToDelete.beforeOffset(batch.lastOffset() + 1))).all().get();
+                admin.deleteRecords(Map.of(
+                                new TopicPartition(f.topics.batches(), batch.partition()),
+                                RecordsToDelete.beforeOffset(batch.lastOffset() + 1)))
+                        .all()
+                        .get();
             }
             f.emulator.finishNow(running.getJobName());
 
@@ -61,11 +66,12 @@ class PollerRunningJobIT {
             for (ConsumerRecord<byte[], byte[]> r : byKey.values()) {
                 GenAiResponse response = value(r);
                 assertThat(response.getStatus()).isEqualTo(ResponseStatus.SUCCEEDED);
-                assertThat(text(response.getResponse())).isEqualTo("echo: "
-                        + batch.prompts().get(response.getRequestId()));
+                assertThat(text(response.getResponse()))
+                        .isEqualTo("echo: " + batch.prompts().get(response.getRequestId()));
             }
             assertThat(done.getPublishedThrough()).isEqualTo(25);
-            assertThat(poller.counters().snapshot().responses(ResponseStatus.SUCCEEDED)).isEqualTo(25);
+            assertThat(poller.counters().snapshot().responses(ResponseStatus.SUCCEEDED))
+                    .isEqualTo(25);
         }
     }
 
@@ -78,9 +84,12 @@ class PollerRunningJobIT {
      * check after the one that found the job RUNNING means the round of that check has ended.
      */
     private static void awaitChecksOf(PollFixture f, String jobName, int n) {
-        Await.until("the poller checking " + jobName + " " + n + " times", Duration.ofSeconds(60),
+        Await.until(
+                "the poller checking " + jobName + " " + n + " times",
+                Duration.ofSeconds(60),
                 () -> f.emulator.recordedRequests().stream()
-                        .filter(r -> r.method().equals("GET") && r.path().endsWith(jobName)).count(),
+                        .filter(r -> r.method().equals("GET") && r.path().endsWith(jobName))
+                        .count(),
                 checks -> checks >= n);
     }
 }

@@ -3,20 +3,6 @@ package io.genaibatch.poll;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-
 import io.genaibatch.batch.Lineage;
 import io.genaibatch.config.ConfigKeys;
 import io.genaibatch.gemini.BatchApiStub;
@@ -31,6 +17,19 @@ import io.genaibatch.records.BatchRecord;
 import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.JobState;
 import io.genaibatch.records.ResponseStatus;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -47,18 +46,23 @@ class PublisherTest {
     private static final String TOPIC = "batches";
 
     /** One recorded transaction: responses, records for genai.batches (child batches), the job's record. */
-    record Commit(List<GenAiResponse> responses, List<ProducerRecord<byte[], byte[]>> batches, BatchJob job,
-                  Lineage lineage, List<ProducerRecord<byte[], byte[]>> responseRecords) {
-    }
+    record Commit(
+            List<GenAiResponse> responses,
+            List<ProducerRecord<byte[], byte[]>> batches,
+            BatchJob job,
+            Lineage lineage,
+            List<ProducerRecord<byte[], byte[]>> responseRecords) {}
 
     @TempDir
     Path dir;
+
     private final MockConsumer<byte[], byte[]> batches = new MockConsumer<>("none");
     private final List<Commit> commits = new ArrayList<>();
     private final JobTable table = new JobTable(new PollSchedule(Duration.ofMillis(100), Duration.ofSeconds(1)));
     private long nextOffset = 100;
     /** How many of the next transactions abort (the writer throws, as a failed commit does). */
     private int abortCommits;
+
     private List<ConsumerRecord<byte[], byte[]>> itemRecords = List.of();
 
     @Test
@@ -87,7 +91,8 @@ class PublisherTest {
         assertThat(byId.get("r-3").getError().getCode()).isEqualTo("RESULT_MISSING");
         assertThat(byId.get("r-4").getResponse()).isEqualTo("{\"n\":4}");
         assertThat(commits.get(0).job().getState()).isEqualTo(JobState.PUBLISHED);
-        assertThat(counters.snapshot().unattachedResults()).as("both r-1 results, the stranger, the keyless one")
+        assertThat(counters.snapshot().unattachedResults())
+                .as("both r-1 results, the stranger, the keyless one")
                 .isEqualTo(4);
     }
 
@@ -107,10 +112,17 @@ class PublisherTest {
             GenAiResponse r = byRequestId().get(id);
             assertThat(r.getStatus()).isEqualTo(ResponseStatus.ERROR);
             assertThat(r.getError().getCode()).isEqualTo("RESULT_UNREADABLE");
-            assertThat(r.getError().getHttpStatus()).as("no HTTP status: the API answered nothing").isNull();
-            assertThat(r.getError().getMessage()).as("says what was found where, like RESULT_MISSING does")
-                    .contains("batch job batches/j-1", "batch b-1", "genai.requests-0-" + id.substring(2),
-                            "request " + id, "neither a response nor an error");
+            assertThat(r.getError().getHttpStatus())
+                    .as("no HTTP status: the API answered nothing")
+                    .isNull();
+            assertThat(r.getError().getMessage())
+                    .as("says what was found where, like RESULT_MISSING does")
+                    .contains(
+                            "batch job batches/j-1",
+                            "batch b-1",
+                            "genai.requests-0-" + id.substring(2),
+                            "request " + id,
+                            "neither a response nor an error");
         }
     }
 
@@ -126,17 +138,22 @@ class PublisherTest {
         publisher(10, Long.MAX_VALUE, results, new PollerCounters(), RETRYING).publish(entry, Optional.empty());
 
         assertThat(byRequestId()).containsOnlyKeys("r-0", "r-2");
-        assertThat(batchRecords().stream().filter(r -> r.getItem() != null).map(r -> r.getItem().getRequestId()))
+        assertThat(batchRecords().stream()
+                        .filter(r -> r.getItem() != null)
+                        .map(r -> r.getItem().getRequestId()))
                 .containsExactly("r-1");
         Commit last = commits.get(commits.size() - 1);
-        assertThat(Lineage.from(last.batches().get(last.batches().size() - 1).headers()).orElseThrow().reason())
+        assertThat(Lineage.from(last.batches().get(last.batches().size() - 1).headers())
+                        .orElseThrow()
+                        .reason())
                 .isEqualTo("RESULT_UNREADABLE");
     }
 
     @Test
     void shouldLogThePublishedJobWithBatchIdJobAndModelFieldsAndLeaveNoneOnTheThread() throws Exception {
         JobTable.OpenJob entry = jobWithItems(2, 0);
-        Path results = results("{\"key\":\"genai.requests-0-0\",\"response\":{\"n\":0}}",
+        Path results = results(
+                "{\"key\":\"genai.requests-0-0\",\"response\":{\"n\":0}}",
                 "{\"key\":\"genai.requests-0-1\",\"response\":{\"n\":1}}");
 
         try (io.genaibatch.cli.JsonLogCapture log = new io.genaibatch.cli.JsonLogCapture()) {
@@ -144,14 +161,21 @@ class PublisherTest {
             org.slf4j.LoggerFactory.getLogger("io.genaibatch.test").info("unrelated, after the job");
 
             List<com.fasterxml.jackson.databind.JsonNode> events = log.events();
-            assertThat(events).filteredOn(e -> e.path("message").asText().contains(": PUBLISHED,")).singleElement()
+            assertThat(events)
+                    .filteredOn(e -> e.path("message").asText().contains(": PUBLISHED,"))
+                    .singleElement()
                     .satisfies(published -> {
-                        assertThat(published.path("batchId").asText()).isEqualTo(entry.job().getBatchId());
-                        assertThat(published.path("job").asText()).isEqualTo(entry.job().getJobName());
-                        assertThat(published.path("model").asText()).isEqualTo(entry.job().getModel());
+                        assertThat(published.path("batchId").asText())
+                                .isEqualTo(entry.job().getBatchId());
+                        assertThat(published.path("job").asText())
+                                .isEqualTo(entry.job().getJobName());
+                        assertThat(published.path("model").asText())
+                                .isEqualTo(entry.job().getModel());
                     });
-            assertThat(events).filteredOn(e -> e.path("message").asText().equals("unrelated, after the job"))
-                    .singleElement().satisfies(e -> assertThat(e.has("batchId") || e.has("job")).isFalse());
+            assertThat(events)
+                    .filteredOn(e -> e.path("message").asText().equals("unrelated, after the job"))
+                    .singleElement()
+                    .satisfies(e -> assertThat(e.has("batchId") || e.has("job")).isFalse());
         }
     }
 
@@ -168,9 +192,12 @@ class PublisherTest {
 
         assertThat(commits).extracting(c -> c.job().getPublishedThrough()).containsExactly(5L, 7L);
         assertThat(commits).extracting(c -> c.job().getState()).containsExactly(JobState.SUCCEEDED, JobState.PUBLISHED);
-        assertThat(byRequestId().keySet()).as("the first three were published before").containsExactly("r-3", "r-4",
-                "r-5", "r-6");
-        assertThat(commits).extracting(c -> c.lineage().publishedThroughKey()).as("where the next resume starts")
+        assertThat(byRequestId().keySet())
+                .as("the first three were published before")
+                .containsExactly("r-3", "r-4", "r-5", "r-6");
+        assertThat(commits)
+                .extracting(c -> c.lineage().publishedThroughKey())
+                .as("where the next resume starts")
                 .containsExactly("genai.requests-0-4", "genai.requests-0-6");
     }
 
@@ -185,14 +212,18 @@ class PublisherTest {
         String big = "m".repeat(5000);
         BatchItem plain = ItemIndexTest.item("r-0", "key-0");
         BatchItem withMetadata = BatchItem.newBuilder(ItemIndexTest.item("r-1", "key-1"))
-                .setMetadata(Map.of("blob", big)).build();
+                .setMetadata(Map.of("blob", big))
+                .build();
         BatchItem withHeaders = BatchItem.newBuilder(ItemIndexTest.item("r-2", "key-2"))
-                .setHeaders(List.of(new io.genaibatch.records.Header("blob", java.nio.ByteBuffer.wrap(
-                        big.getBytes(StandardCharsets.UTF_8))))).build();
-        BatchItem withLongId = BatchItem.newBuilder(ItemIndexTest.item("r-3", "key-3")).setRequestId("r-3-" + big)
+                .setHeaders(List.of(new io.genaibatch.records.Header(
+                        "blob", java.nio.ByteBuffer.wrap(big.getBytes(StandardCharsets.UTF_8)))))
+                .build();
+        BatchItem withLongId = BatchItem.newBuilder(ItemIndexTest.item("r-3", "key-3"))
+                .setRequestId("r-3-" + big)
                 .build();
         BatchItem withLongKey = BatchItem.newBuilder(ItemIndexTest.item("r-4", "key-4"))
-                .setKey(java.nio.ByteBuffer.wrap(big.getBytes(StandardCharsets.UTF_8))).build();
+                .setKey(java.nio.ByteBuffer.wrap(big.getBytes(StandardCharsets.UTF_8)))
+                .build();
         JobTable.OpenJob entry = jobWithItems(List.of(plain, withMetadata, withHeaders, withLongId, withLongKey), 0);
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
@@ -200,33 +231,48 @@ class PublisherTest {
                     + "\"usageMetadata\":{\"totalTokenCount\":7}}}");
         }
 
-        io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
-        publisher(10, Long.MAX_VALUE, results(lines.toArray(String[]::new)),
-                new PollerCounters(io.genaibatch.run.Telemetry.of(meters), null),
-                JobPolicy.named("terminal", PolicySettings.defaults()), new Responses("responses", ValueFormat.AVRO,
-                        limit)).publish(entry, Optional.empty());
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry meters =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        publisher(
+                        10,
+                        Long.MAX_VALUE,
+                        results(lines.toArray(String[]::new)),
+                        new PollerCounters(io.genaibatch.run.Telemetry.of(meters), null),
+                        JobPolicy.named("terminal", PolicySettings.defaults()),
+                        new Responses("responses", ValueFormat.AVRO, limit))
+                .publish(entry, Optional.empty());
 
-        List<ProducerRecord<byte[], byte[]>> records = commits.stream().flatMap(c -> c.responseRecords().stream())
-                .toList();
-        assertThat(records).allSatisfy(r -> assertThat(Responses.sizeUpperBound(r)).isLessThanOrEqualTo(limit));
+        List<ProducerRecord<byte[], byte[]>> records =
+                commits.stream().flatMap(c -> c.responseRecords().stream()).toList();
+        assertThat(records)
+                .allSatisfy(r -> assertThat(Responses.sizeUpperBound(r)).isLessThanOrEqualTo(limit));
         Map<String, GenAiResponse> byKey = new LinkedHashMap<>();
-        records.forEach(r -> byKey.put(new String(r.key(), StandardCharsets.UTF_8),
+        records.forEach(r -> byKey.put(
+                new String(r.key(), StandardCharsets.UTF_8),
                 RecordCodec.genAiResponse().decode(r.value())));
         assertThat(byKey.values()).extracting(r -> r.getError().getCode()).containsOnly("RESPONSE_TOO_LARGE");
-        assertThat(byKey.values()).extracting(r -> r.getUsage().getTotalTokens()).containsOnly(7L);
+        assertThat(byKey.values())
+                .extracting(r -> r.getUsage().getTotalTokens())
+                .containsOnly(7L);
         assertThat(byKey.get("key-0").getMetadata()).isEqualTo(plain.getMetadata());
         assertThat(byKey.get("key-1").getMetadata()).isEmpty();
         assertThat(byKey.get("key-1").getError().getMessage()).contains("leaves out the request's metadata");
         ProducerRecord<byte[], byte[]> headersLeftOut = records.stream()
-                .filter(r -> new String(r.key(), StandardCharsets.UTF_8).equals("key-2")).findFirst().orElseThrow();
+                .filter(r -> new String(r.key(), StandardCharsets.UTF_8).equals("key-2"))
+                .findFirst()
+                .orElseThrow();
         assertThat(headersLeftOut.headers().lastHeader("blob")).isNull();
         assertThat(headersLeftOut.headers().lastHeader(Lineage.ATTEMPT_HEADER)).isNotNull();
         assertThat(byKey.get("key-2").getError().getMessage()).contains("leaves out the request's headers");
         assertThat(byKey.get("key-3").getRequestId()).startsWith("r-3-mmm").hasSizeLessThan(300);
         assertThat(byKey.get("key-3").getError().getMessage()).contains("requestId is cut");
-        assertThat(byKey).as("a key of 5000 bytes cannot be answered under a limit of 4000").hasSize(4);
-        assertThat(meters.counter("genai.requests.unanswerable", "reason", "key_too_large").count())
-                .as("the unanswerable request counted for its alert").isEqualTo(1.0);
+        assertThat(byKey)
+                .as("a key of 5000 bytes cannot be answered under a limit of 4000")
+                .hasSize(4);
+        assertThat(meters.counter("genai.requests.unanswerable", "reason", "key_too_large")
+                        .count())
+                .as("the unanswerable request counted for its alert")
+                .isEqualTo(1.0);
         assertThat(commits.get(commits.size() - 1).job().getState()).isEqualTo(JobState.PUBLISHED);
     }
 
@@ -235,15 +281,21 @@ class PublisherTest {
         String big = "k".repeat(5000);
         BatchItem plain = ItemIndexTest.item("r-0", "key-0");
         BatchItem withLongKey = BatchItem.newBuilder(ItemIndexTest.item("r-1", "key-1"))
-                .setKey(java.nio.ByteBuffer.wrap(big.getBytes(StandardCharsets.UTF_8))).build();
+                .setKey(java.nio.ByteBuffer.wrap(big.getBytes(StandardCharsets.UTF_8)))
+                .build();
         JobTable.OpenJob entry = jobWithItems(List.of(plain, withLongKey), 0);
-        Path results = results("{\"key\":\"genai.requests-0-0\",\"response\":{\"t\":\"a\"}}",
+        Path results = results(
+                "{\"key\":\"genai.requests-0-0\",\"response\":{\"t\":\"a\"}}",
                 "{\"key\":\"genai.requests-0-1\",\"response\":{\"t\":\"" + "x".repeat(6000) + "\"}}");
-        io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
-        Publisher publisher = publisher(10, Long.MAX_VALUE, results,
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry meters =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        Publisher publisher = publisher(
+                10,
+                Long.MAX_VALUE,
+                results,
                 new PollerCounters(io.genaibatch.run.Telemetry.of(meters), null),
-                JobPolicy.named("terminal", PolicySettings.defaults()), new Responses("responses", ValueFormat.AVRO,
-                        4000));
+                JobPolicy.named("terminal", PolicySettings.defaults()),
+                new Responses("responses", ValueFormat.AVRO, 4000));
         abortCommits = 1;
 
         assertThatThrownBy(() -> publisher.publish(entry, Optional.empty())).hasMessageContaining("aborted");
@@ -251,8 +303,10 @@ class PublisherTest {
 
         assertThat(commits).hasSize(1);
         assertThat(commits.get(0).job().getState()).isEqualTo(JobState.PUBLISHED);
-        assertThat(meters.counter("genai.requests.unanswerable", "reason", "key_too_large").count())
-                .as("counted with the transaction that committed, not with the one aborted").isEqualTo(1.0);
+        assertThat(meters.counter("genai.requests.unanswerable", "reason", "key_too_large")
+                        .count())
+                .as("counted with the transaction that committed, not with the one aborted")
+                .isEqualTo(1.0);
     }
 
     @Test
@@ -262,23 +316,41 @@ class PublisherTest {
         TopicPartition tp = new TopicPartition(TOPIC, 0);
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (int i = 2; i < 5; i++) {
-            records.add(new ConsumerRecord<>(TOPIC, 0, 10 + i, "b-1".getBytes(StandardCharsets.UTF_8),
-                    RecordCodec.batchRecord().encode(BatchRecord.newBuilder().setBatchId("b-1").setGroupKey("g")
-                            .setItem(ItemIndexTest.item("r-" + i, "key-" + i)).build(), ValueFormat.AVRO)));
+            records.add(new ConsumerRecord<>(
+                    TOPIC,
+                    0,
+                    10 + i,
+                    "b-1".getBytes(StandardCharsets.UTF_8),
+                    RecordCodec.batchRecord()
+                            .encode(
+                                    BatchRecord.newBuilder()
+                                            .setBatchId("b-1")
+                                            .setGroupKey("g")
+                                            .setItem(ItemIndexTest.item("r-" + i, "key-" + i))
+                                            .build(),
+                                    ValueFormat.AVRO)));
         }
         batches.schedulePollTask(() -> records.forEach(batches::addRecord));
         batches.updateBeginningOffsets(Map.of(tp, 12L));
         BatchJob job = BatchJob.newBuilder(JobTableTest.job("b-1", "batches/j-1", JobState.SUCCEEDED, 1))
-                .setItemCount(5).setItemsPartition(0).setFirstItemOffset(10).setLastItemOffset(14).build();
-        table.onRecord(0, 0, "b-1", job, Lineage.root("test").withPublishedThroughKey("genai.requests-0-0"),
-                CLOCK.instant());
+                .setItemCount(5)
+                .setItemsPartition(0)
+                .setFirstItemOffset(10)
+                .setLastItemOffset(14)
+                .build();
+        table.onRecord(
+                0, 0, "b-1", job, Lineage.root("test").withPublishedThroughKey("genai.requests-0-0"), CLOCK.instant());
         JobTable.OpenJob entry = table.get("b-1").orElseThrow();
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             lines.add("{\"key\":\"genai.requests-0-" + i + "\",\"response\":{\"t\":\"a\"}}");
         }
-        io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
-        Publisher publisher = publisher(10, Long.MAX_VALUE, results(lines.toArray(String[]::new)),
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry meters =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        Publisher publisher = publisher(
+                10,
+                Long.MAX_VALUE,
+                results(lines.toArray(String[]::new)),
                 new PollerCounters(io.genaibatch.run.Telemetry.of(meters), null));
         abortCommits = 1;
 
@@ -286,10 +358,13 @@ class PublisherTest {
         publisher.publish(entry, Optional.empty());
 
         assertThat(commits).hasSize(1);
-        assertThat(commits.get(0).responses()).extracting(GenAiResponse::getRequestId)
+        assertThat(commits.get(0).responses())
+                .extracting(GenAiResponse::getRequestId)
                 .containsExactlyInAnyOrder("r-2", "r-3", "r-4");
-        assertThat(meters.counter("genai.requests.unanswerable", "reason", "vanished").count())
-                .as("r-1, counted with the PUBLISHED record, not at each resume").isEqualTo(1.0);
+        assertThat(meters.counter("genai.requests.unanswerable", "reason", "vanished")
+                        .count())
+                .as("r-1, counted with the PUBLISHED record, not at each resume")
+                .isEqualTo(1.0);
     }
 
     @Test
@@ -301,7 +376,8 @@ class PublisherTest {
             lines.add("{\"key\":\"genai.requests-0-" + i + "\",\"response\":{\"t\":\"" + big + "\"}}");
         }
 
-        publisher(100, 1500, results(lines.toArray(String[]::new)), new PollerCounters()).publish(entry, Optional.empty());
+        publisher(100, 1500, results(lines.toArray(String[]::new)), new PollerCounters())
+                .publish(entry, Optional.empty());
 
         assertThat(commits).extracting(c -> c.responses().size()).containsExactly(2, 2);
     }
@@ -309,29 +385,41 @@ class PublisherTest {
     @Test
     void shouldAnswerEveryItemOfAFailedJobWithoutReadingResults() throws Exception {
         JobTable.OpenJob entry = jobWithItems(3, 0);
-        BatchJob failed = BatchJob.newBuilder(entry.job()).setState(JobState.FAILED).build();
+        BatchJob failed =
+                BatchJob.newBuilder(entry.job()).setState(JobState.FAILED).build();
         table.onRecord(0, 1, failed.getBatchId(), failed, io.genaibatch.batch.Lineage.root("test"), CLOCK.instant());
         entry = table.get(failed.getBatchId()).orElseThrow();
 
         publisher(10, Long.MAX_VALUE, null, new PollerCounters()).publish(entry, Optional.empty());
 
         assertThat(byRequestId().values()).extracting(GenAiResponse::getStatus).containsOnly(ResponseStatus.FAILED);
-        assertThat(byRequestId().values()).extracting(r -> r.getError().getCode()).containsOnly("JOB_FAILED");
+        assertThat(byRequestId().values())
+                .extracting(r -> r.getError().getCode())
+                .containsOnly("JOB_FAILED");
         assertThat(commits.get(commits.size() - 1).job().getState()).isEqualTo(JobState.PUBLISHED);
     }
 
     @Test
     void shouldAskAgainBeforeConcludingThatASucceededJobHasNoOutput() throws Exception {
         JobTable.OpenJob entry = jobWithItems(2, 0);
-        Publisher publisher = new Publisher(settings(10), new CacheDirs(dir.resolve("cache"), "g", "jobs"),
-                new NoOutputApi(), JobPolicy.named("terminal", PolicySettings.defaults()),
+        Publisher publisher = new Publisher(
+                settings(10),
+                new CacheDirs(dir.resolve("cache"), "g", "jobs"),
+                new NoOutputApi(),
+                JobPolicy.named("terminal", PolicySettings.defaults()),
                 new ItemLoader(batches, TOPIC, Duration.ofSeconds(5), Clock.systemUTC()),
-                new Responses("responses", ValueFormat.AVRO), new ChildBatches(TOPIC, ValueFormat.AVRO), writer(),
-                new PollerCounters(), CLOCK, Long.MAX_VALUE);
+                new Responses("responses", ValueFormat.AVRO),
+                new ChildBatches(TOPIC, ValueFormat.AVRO),
+                writer(),
+                new PollerCounters(),
+                CLOCK,
+                Long.MAX_VALUE);
 
         // The first checks find no output: the round is given up to be tried again, nothing is answered
-        assertThatThrownBy(() -> publisher.publish(entry, Optional.empty())).isInstanceOf(RetryLaterException.class)
-                .hasMessageContaining("without any output").hasMessageContaining("check 1 of 3");
+        assertThatThrownBy(() -> publisher.publish(entry, Optional.empty()))
+                .isInstanceOf(RetryLaterException.class)
+                .hasMessageContaining("without any output")
+                .hasMessageContaining("check 1 of 3");
         entry.failures(1);
         assertThatThrownBy(() -> publisher.publish(entry, Optional.empty())).isInstanceOf(RetryLaterException.class);
         assertThat(commits).isEmpty();
@@ -339,15 +427,26 @@ class PublisherTest {
         // The third still finds none: now every request is answered RESULT_MISSING
         entry.failures(2);
         publisher.publish(entry, Optional.empty());
-        assertThat(byRequestId().values()).extracting(r -> r.getError().getCode()).containsOnly("RESULT_MISSING");
+        assertThat(byRequestId().values())
+                .extracting(r -> r.getError().getCode())
+                .containsOnly("RESULT_MISSING");
     }
 
     /** A SUCCEEDED job whose description carries no output at all. */
     private static final class NoOutputApi extends BatchApiStub {
         @Override
         public BatchJobInfo get(String jobName) {
-            return new BatchJobInfo(jobName, "b-1", BatchState.SUCCEEDED, "models/m", Optional.empty(), Optional.empty(),
-                    Optional.empty(), Optional.empty(), Optional.empty(), new BatchOutput(Optional.empty(), -1));
+            return new BatchJobInfo(
+                    jobName,
+                    "b-1",
+                    BatchState.SUCCEEDED,
+                    "models/m",
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    new BatchOutput(Optional.empty(), -1));
         }
     }
 
@@ -372,14 +471,21 @@ class PublisherTest {
         assertThat(byRequestId().get("r-4").getStatus()).isEqualTo(ResponseStatus.ERROR);
         List<BatchRecord> copied = batchRecords();
         assertThat(copied).extracting(BatchRecord::getBatchId).containsOnly("b-1.r2");
-        assertThat(copied.stream().filter(r -> r.getItem() != null).map(r -> r.getItem().getRequestId()))
+        assertThat(copied.stream()
+                        .filter(r -> r.getItem() != null)
+                        .map(r -> r.getItem().getRequestId()))
                 .containsExactly("r-1", "r-2");
-        assertThat(copied.get(0).getItem().getRequest()).as("the request itself, not a slim copy").contains("prompt");
+        assertThat(copied.get(0).getItem().getRequest())
+                .as("the request itself, not a slim copy")
+                .contains("prompt");
         Commit last = commits.get(commits.size() - 1);
-        BatchRecord seal = RecordCodec.batchRecord().decode(last.batches().get(last.batches().size() - 1).value());
+        BatchRecord seal = RecordCodec.batchRecord()
+                .decode(last.batches().get(last.batches().size() - 1).value());
         assertThat(seal.getSeal().getCount()).isEqualTo(2);
         assertThat(seal.getSeal().getBytes()).isEqualTo(200);
-        Lineage child = Lineage.from(last.batches().get(last.batches().size() - 1).headers()).orElseThrow();
+        Lineage child = Lineage.from(
+                        last.batches().get(last.batches().size() - 1).headers())
+                .orElseThrow();
         assertThat(child.parentBatchId()).isEqualTo("b-1");
         assertThat(child.attempt()).isEqualTo(2);
         assertThat(child.items()).as("its items precede its seal").isNull();
@@ -392,8 +498,13 @@ class PublisherTest {
     void shouldCountItemsRebatchedBeforeARestartInTheChildsSealAsTheirRecordSays() throws Exception {
         // The first chunk (r-0 answered, r-1 copied) committed before a crash: publishedThrough 2, one copy recorded
         JobTable.OpenJob first = jobWithItems(4, 2);
-        table.onRecord(0, 1, "b-1", first.job(), Lineage.root("b-1").withCopied(new Lineage.Copied(1, 100,
-                "RETRIABLE_ERRORS")), CLOCK.instant());
+        table.onRecord(
+                0,
+                1,
+                "b-1",
+                first.job(),
+                Lineage.root("b-1").withCopied(new Lineage.Copied(1, 100, "RETRIABLE_ERRORS")),
+                CLOCK.instant());
         JobTable.OpenJob entry = table.get("b-1").orElseThrow();
         Path results = results(
                 "{\"key\":\"genai.requests-0-0\",\"response\":{\"n\":0}}",
@@ -405,8 +516,11 @@ class PublisherTest {
 
         assertThat(byRequestId()).containsOnlyKeys("r-3");
         Commit last = commits.get(commits.size() - 1);
-        BatchRecord seal = RecordCodec.batchRecord().decode(last.batches().get(last.batches().size() - 1).value());
-        assertThat(seal.getSeal().getCount()).as("r-1 from before the restart and r-2 now").isEqualTo(2);
+        BatchRecord seal = RecordCodec.batchRecord()
+                .decode(last.batches().get(last.batches().size() - 1).value());
+        assertThat(seal.getSeal().getCount())
+                .as("r-1 from before the restart and r-2 now")
+                .isEqualTo(2);
         assertThat(last.lineage().copied()).isEqualTo(new Lineage.Copied(2, 200, "RETRIABLE_ERRORS"));
     }
 
@@ -421,11 +535,16 @@ class PublisherTest {
         publisher(2, Long.MAX_VALUE, results, new PollerCounters(), RETRYING).publish(entry, Optional.empty());
 
         assertThat(commits).hasSize(2);
-        assertThat(commits.get(0).lineage().copied()).as("r-0 copied in the first chunk")
+        assertThat(commits.get(0).lineage().copied())
+                .as("r-0 copied in the first chunk")
                 .isEqualTo(new Lineage.Copied(1, 100, "RETRIABLE_ERRORS"));
-        assertThat(commits.get(1).lineage().copied()).as("and r-2, whose result is missing, in the second")
+        assertThat(commits.get(1).lineage().copied())
+                .as("and r-2, whose result is missing, in the second")
                 .isEqualTo(new Lineage.Copied(2, 200, "RESULT_MISSING+RETRIABLE_ERRORS"));
-        Lineage child = Lineage.from(commits.get(1).batches().get(commits.get(1).batches().size() - 1).headers())
+        Lineage child = Lineage.from(commits.get(1)
+                        .batches()
+                        .get(commits.get(1).batches().size() - 1)
+                        .headers())
                 .orElseThrow();
         assertThat(child.reason()).isEqualTo("RESULT_MISSING+RETRIABLE_ERRORS");
     }
@@ -433,23 +552,30 @@ class PublisherTest {
     @Test
     void shouldRebatchOnlyTheRestWhenAPartlyPublishedJobIsResubmitted() throws Exception {
         // Two of five answered before the job's output vanished and it was recorded FAILED
-        JobTable.OpenJob entry = finished(jobWithItems(5, 2), JobState.FAILED, CLOCK.instant().minusSeconds(3600));
+        JobTable.OpenJob entry =
+                finished(jobWithItems(5, 2), JobState.FAILED, CLOCK.instant().minusSeconds(3600));
 
         publisher(10, Long.MAX_VALUE, null, new PollerCounters(), RETRYING).publish(entry, Optional.empty());
 
         assertThat(byRequestId()).isEmpty();
-        assertThat(batchRecords().stream().filter(r -> r.getItem() != null).map(r -> r.getItem().getRequestId()))
+        assertThat(batchRecords().stream()
+                        .filter(r -> r.getItem() != null)
+                        .map(r -> r.getItem().getRequestId()))
                 .as("only the three not yet answered, copied; never the whole batch again")
                 .containsExactly("r-2", "r-3", "r-4");
         Commit last = commits.get(commits.size() - 1);
         assertThat(last.lineage().decision()).isEqualTo(Lineage.REBATCHED);
-        assertThat(RecordCodec.batchRecord().decode(last.batches().get(last.batches().size() - 1).value()).getSeal()
-                .getCount()).isEqualTo(3);
+        assertThat(RecordCodec.batchRecord()
+                        .decode(last.batches().get(last.batches().size() - 1).value())
+                        .getSeal()
+                        .getCount())
+                .isEqualTo(3);
     }
 
     @Test
     void shouldResubmitAFailedJobOverTheSameItemsOnceItsBackoffHasPassed() throws Exception {
-        JobTable.OpenJob entry = finished(jobWithItems(5, 0), JobState.FAILED, CLOCK.instant().minusSeconds(3600));
+        JobTable.OpenJob entry =
+                finished(jobWithItems(5, 0), JobState.FAILED, CLOCK.instant().minusSeconds(3600));
 
         Optional<Instant> later = publisher(10, Long.MAX_VALUE, null, new PollerCounters(), RETRYING)
                 .publish(entry, Optional.empty());
@@ -463,7 +589,9 @@ class PublisherTest {
         assertThat(seal.getBatchId()).isEqualTo("b-1.a2");
         assertThat(seal.getSeal().getCount()).isEqualTo(5);
         Lineage child = Lineage.from(c.batches().get(0).headers()).orElseThrow();
-        assertThat(child.items()).as("the parent's items, not a copy").isEqualTo(new Lineage.ItemsRange("b-1", 0, 10, 14));
+        assertThat(child.items())
+                .as("the parent's items, not a copy")
+                .isEqualTo(new Lineage.ItemsRange("b-1", 0, 10, 14));
         assertThat(child.attempt()).isEqualTo(2);
         assertThat(c.job().getState()).isEqualTo(JobState.PUBLISHED);
         assertThat(c.lineage().decision()).isEqualTo(Lineage.RESUBMITTED);
@@ -488,9 +616,12 @@ class PublisherTest {
 
         Commit c = commits.get(0);
         assertThat(c.responses()).isEmpty();
-        assertThat(c.batches()).extracting(r -> Lineage.from(r.headers()).orElseThrow().items()).containsExactly(
-                new Lineage.ItemsRange("b-1", 0, 10, 11), new Lineage.ItemsRange("b-1", 0, 12, 14));
-        assertThat(c.batches()).extracting(r -> RecordCodec.batchRecord().decode(r.value()).getSeal().getCount())
+        assertThat(c.batches())
+                .extracting(r -> Lineage.from(r.headers()).orElseThrow().items())
+                .containsExactly(new Lineage.ItemsRange("b-1", 0, 10, 11), new Lineage.ItemsRange("b-1", 0, 12, 14));
+        assertThat(c.batches())
+                .extracting(r ->
+                        RecordCodec.batchRecord().decode(r.value()).getSeal().getCount())
                 .containsExactly(2, 3);
         assertThat(c.lineage().children()).containsExactly("b-1.s0", "b-1.s1");
     }
@@ -498,8 +629,10 @@ class PublisherTest {
     @Test
     void shouldResubmitASingleExpiredRequestThenAnswerItExpiredOnceTheAttemptsAreSpent() throws Exception {
         JobTable.OpenJob early = finished(jobWithItems(1, 0), JobState.EXPIRED, CLOCK.instant(), 1);
-        assertThat(publisher(10, Long.MAX_VALUE, null, new PollerCounters(), RETRYING).publish(early, Optional.empty()))
-                .as("resubmitted after its backoff").contains(CLOCK.instant().plusSeconds(30));
+        assertThat(publisher(10, Long.MAX_VALUE, null, new PollerCounters(), RETRYING)
+                        .publish(early, Optional.empty()))
+                .as("resubmitted after its backoff")
+                .contains(CLOCK.instant().plusSeconds(30));
         assertThat(commits).isEmpty();
 
         JobTable.OpenJob spent = finished(jobWithItems(1, 0), JobState.EXPIRED, CLOCK.instant(), 3);
@@ -515,9 +648,17 @@ class PublisherTest {
 
     @Test
     void shouldHoldASpentBatchOnceThenRetryItWhenAnOperatorAsks() throws Exception {
-        JobPolicy holding = JobPolicy.named("retrying", new PolicySettings(3, Duration.ofSeconds(30),
-                Duration.ofMinutes(2), Duration.ofHours(36), java.util.Set.of(), true));
-        JobTable.OpenJob entry = finished(jobWithItems(5, 0), JobState.FAILED, CLOCK.instant().minusSeconds(3600), 3);
+        JobPolicy holding = JobPolicy.named(
+                "retrying",
+                new PolicySettings(
+                        3,
+                        Duration.ofSeconds(30),
+                        Duration.ofMinutes(2),
+                        Duration.ofHours(36),
+                        java.util.Set.of(),
+                        true));
+        JobTable.OpenJob entry =
+                finished(jobWithItems(5, 0), JobState.FAILED, CLOCK.instant().minusSeconds(3600), 3);
 
         // Held: recorded once, nothing answered, looked at again later
         Optional<Instant> later = publisher(10, Long.MAX_VALUE, null, new PollerCounters(), holding)
@@ -530,46 +671,96 @@ class PublisherTest {
         assertThat(commits).as("the hold is written once").hasSize(1);
 
         // `jobs retry` wrote RETRY_REQUESTED: one more attempt, past poll.max-attempts
-        table.onRecord(0, 200, "b-1", entry.job(), entry.lineage().decided(Lineage.RETRY_REQUESTED, List.of()),
+        table.onRecord(
+                0,
+                200,
+                "b-1",
+                entry.job(),
+                entry.lineage().decided(Lineage.RETRY_REQUESTED, List.of()),
                 CLOCK.instant());
         publisher(10, Long.MAX_VALUE, null, new PollerCounters(), holding)
                 .publish(table.get("b-1").orElseThrow(), Optional.empty());
         Commit retried = commits.get(1);
-        assertThat(RecordCodec.batchRecord().decode(retried.batches().get(0).value()).getBatchId()).isEqualTo("b-1.a4");
+        assertThat(RecordCodec.batchRecord()
+                        .decode(retried.batches().get(0).value())
+                        .getBatchId())
+                .isEqualTo("b-1.a4");
         assertThat(retried.lineage().decision()).isEqualTo(Lineage.RESUBMITTED);
     }
 
     @Test
     void shouldAnswerAHeldBatchWhenAnOperatorAsks() throws Exception {
-        JobPolicy holding = JobPolicy.named("retrying", new PolicySettings(3, Duration.ofSeconds(30),
-                Duration.ofMinutes(2), Duration.ofHours(36), java.util.Set.of(), true));
+        JobPolicy holding = JobPolicy.named(
+                "retrying",
+                new PolicySettings(
+                        3,
+                        Duration.ofSeconds(30),
+                        Duration.ofMinutes(2),
+                        Duration.ofHours(36),
+                        java.util.Set.of(),
+                        true));
         JobTable.OpenJob entry = finished(jobWithItems(3, 0), JobState.FAILED, CLOCK.instant(), 3);
         publisher(10, Long.MAX_VALUE, null, new PollerCounters(), holding).publish(entry, Optional.empty());
         commits.clear();
-        table.onRecord(0, 200, "b-1", entry.job(), entry.lineage().decided(Lineage.ANSWER_REQUESTED, List.of()),
+        table.onRecord(
+                0,
+                200,
+                "b-1",
+                entry.job(),
+                entry.lineage().decided(Lineage.ANSWER_REQUESTED, List.of()),
                 CLOCK.instant());
 
         publisher(10, Long.MAX_VALUE, null, new PollerCounters(), holding)
                 .publish(table.get("b-1").orElseThrow(), Optional.empty());
 
         assertThat(byRequestId().values()).extracting(GenAiResponse::getStatus).containsOnly(ResponseStatus.FAILED);
-        assertThat(byRequestId().values()).allMatch(r -> r.getError().getMessage().contains("final after 3 attempts"));
+        assertThat(byRequestId().values())
+                .allMatch(r -> r.getError().getMessage().contains("final after 3 attempts"));
         assertThat(commits.get(commits.size() - 1).job().getState()).isEqualTo(JobState.PUBLISHED);
     }
 
     @Test
     void shouldAnswerAHeldBatchAsTheOperatorAskedEvenAfterTheAttemptsWereRaised() throws Exception {
         JobTable.OpenJob entry = finished(jobWithItems(2, 0), JobState.FAILED, CLOCK.instant(), 3);
-        publisher(10, Long.MAX_VALUE, null, new PollerCounters(), JobPolicy.named("retrying", new PolicySettings(3,
-                Duration.ofSeconds(30), Duration.ofMinutes(2), Duration.ofHours(36), java.util.Set.of(), true)))
+        publisher(
+                        10,
+                        Long.MAX_VALUE,
+                        null,
+                        new PollerCounters(),
+                        JobPolicy.named(
+                                "retrying",
+                                new PolicySettings(
+                                        3,
+                                        Duration.ofSeconds(30),
+                                        Duration.ofMinutes(2),
+                                        Duration.ofHours(36),
+                                        java.util.Set.of(),
+                                        true)))
                 .publish(entry, Optional.empty());
         commits.clear();
-        table.onRecord(0, 200, "b-1", entry.job(), entry.lineage().decided(Lineage.ANSWER_REQUESTED, List.of()),
+        table.onRecord(
+                0,
+                200,
+                "b-1",
+                entry.job(),
+                entry.lineage().decided(Lineage.ANSWER_REQUESTED, List.of()),
                 CLOCK.instant());
 
         // poll.max-attempts raised to 5 meanwhile: the policy alone would resubmit; `jobs answer` still answers
-        publisher(10, Long.MAX_VALUE, null, new PollerCounters(), JobPolicy.named("retrying", new PolicySettings(5,
-                Duration.ofSeconds(30), Duration.ofMinutes(2), Duration.ofHours(36), java.util.Set.of(), true)))
+        publisher(
+                        10,
+                        Long.MAX_VALUE,
+                        null,
+                        new PollerCounters(),
+                        JobPolicy.named(
+                                "retrying",
+                                new PolicySettings(
+                                        5,
+                                        Duration.ofSeconds(30),
+                                        Duration.ofMinutes(2),
+                                        Duration.ofHours(36),
+                                        java.util.Set.of(),
+                                        true)))
                 .publish(table.get("b-1").orElseThrow(), Optional.empty());
 
         assertThat(byRequestId().values()).extracting(GenAiResponse::getStatus).containsOnly(ResponseStatus.FAILED);
@@ -581,14 +772,19 @@ class PublisherTest {
     }
 
     private JobTable.OpenJob finished(JobTable.OpenJob entry, JobState state, Instant endedAt, int attempt) {
-        BatchJob job = BatchJob.newBuilder(entry.job()).setState(state).setEndedAt(endedAt).setAttempt(attempt).build();
+        BatchJob job = BatchJob.newBuilder(entry.job())
+                .setState(state)
+                .setEndedAt(endedAt)
+                .setAttempt(attempt)
+                .build();
         table.onRecord(0, 1, job.getBatchId(), job, Lineage.root(job.getBatchId()), CLOCK.instant());
         return table.get(job.getBatchId()).orElseThrow();
     }
 
     private List<BatchRecord> batchRecords() {
         List<BatchRecord> all = new ArrayList<>();
-        commits.forEach(c -> c.batches().forEach(r -> all.add(RecordCodec.batchRecord().decode(r.value()))));
+        commits.forEach(c ->
+                c.batches().forEach(r -> all.add(RecordCodec.batchRecord().decode(r.value()))));
         return all;
     }
 
@@ -608,15 +804,29 @@ class PublisherTest {
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             BatchItem item = items.get(i);
-            records.add(new ConsumerRecord<>(TOPIC, 0, 10 + i, "b-1".getBytes(StandardCharsets.UTF_8),
-                    RecordCodec.batchRecord().encode(BatchRecord.newBuilder().setBatchId("b-1").setGroupKey("g")
-                            .setItem(item).build(), ValueFormat.AVRO)));
+            records.add(new ConsumerRecord<>(
+                    TOPIC,
+                    0,
+                    10 + i,
+                    "b-1".getBytes(StandardCharsets.UTF_8),
+                    RecordCodec.batchRecord()
+                            .encode(
+                                    BatchRecord.newBuilder()
+                                            .setBatchId("b-1")
+                                            .setGroupKey("g")
+                                            .setItem(item)
+                                            .build(),
+                                    ValueFormat.AVRO)));
         }
         batches.schedulePollTask(() -> records.forEach(batches::addRecord));
         itemRecords = records;
         batches.updateBeginningOffsets(Map.of(tp, 0L));
         BatchJob job = BatchJob.newBuilder(JobTableTest.job("b-1", "batches/j-1", JobState.SUCCEEDED, publishedThrough))
-                .setItemCount(n).setItemsPartition(0).setFirstItemOffset(10).setLastItemOffset(10 + n - 1).build();
+                .setItemCount(n)
+                .setItemsPartition(0)
+                .setFirstItemOffset(10)
+                .setLastItemOffset(10 + n - 1)
+                .build();
         table.onRecord(0, 0, "b-1", job, io.genaibatch.batch.Lineage.root("test"), CLOCK.instant());
         return table.get("b-1").orElseThrow();
     }
@@ -635,17 +845,34 @@ class PublisherTest {
         return publisher(chunk, chunkBytes, results, counters, policy, new Responses("responses", ValueFormat.AVRO));
     }
 
-    private Publisher publisher(int chunk, long chunkBytes, Path results, PollerCounters counters, JobPolicy policy,
-                                Responses responses) {
-        return new Publisher(settings(chunk), new CacheDirs(dir.resolve("cache"), "g", "jobs"), new FileOutputApi(results),
-                policy, new ItemLoader(batches, TOPIC, Duration.ofSeconds(5), Clock.systemUTC()),
-                responses, new ChildBatches(TOPIC, ValueFormat.AVRO), writer(), counters, CLOCK, chunkBytes);
+    private Publisher publisher(
+            int chunk, long chunkBytes, Path results, PollerCounters counters, JobPolicy policy, Responses responses) {
+        return new Publisher(
+                settings(chunk),
+                new CacheDirs(dir.resolve("cache"), "g", "jobs"),
+                new FileOutputApi(results),
+                policy,
+                new ItemLoader(batches, TOPIC, Duration.ofSeconds(5), Clock.systemUTC()),
+                responses,
+                new ChildBatches(TOPIC, ValueFormat.AVRO),
+                writer(),
+                counters,
+                CLOCK,
+                chunkBytes);
     }
 
     private PollerSettings settings(int chunk) {
-        return new PollerSettings("g", new PollSchedule(Duration.ofMillis(100), Duration.ofSeconds(1)),
-                chunk, dir.resolve("cache"), "terminal", Duration.ofSeconds(5), Duration.ofSeconds(5), PolicySettings.defaults(),
-                Duration.ZERO, ConfigKeys.POLL_MAX_POLL_INTERVAL.defaultValue());
+        return new PollerSettings(
+                "g",
+                new PollSchedule(Duration.ofMillis(100), Duration.ofSeconds(1)),
+                chunk,
+                dir.resolve("cache"),
+                "terminal",
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(5),
+                PolicySettings.defaults(),
+                Duration.ZERO,
+                ConfigKeys.POLL_MAX_POLL_INTERVAL.defaultValue());
     }
 
     /** Records each transaction instead of committing it. */
@@ -663,8 +890,11 @@ class PublisherTest {
             }
 
             @Override
-            public void commit(JobTable.OpenJob entry, List<ProducerRecord<byte[], byte[]>> records, BatchJob next,
-                               Lineage lineage) {
+            public void commit(
+                    JobTable.OpenJob entry,
+                    List<ProducerRecord<byte[], byte[]>> records,
+                    BatchJob next,
+                    Lineage lineage) {
                 List<ProducerRecord<byte[], byte[]>> responses = new ArrayList<>(sent);
                 sent.clear();
                 responses.addAll(records);
@@ -672,23 +902,31 @@ class PublisherTest {
                     abortCommits--;
                     throw new IllegalStateException("transaction aborted (test)");
                 }
-                commits.add(new Commit(responses.stream().filter(r -> r.topic().equals("responses"))
-                        .map(r -> RecordCodec.genAiResponse().decode(r.value())).toList(),
-                        responses.stream().filter(r -> r.topic().equals(TOPIC)).toList(), next, lineage,
-                        responses.stream().filter(r -> r.topic().equals("responses")).toList()));
+                commits.add(new Commit(
+                        responses.stream()
+                                .filter(r -> r.topic().equals("responses"))
+                                .map(r -> RecordCodec.genAiResponse().decode(r.value()))
+                                .toList(),
+                        responses.stream().filter(r -> r.topic().equals(TOPIC)).toList(),
+                        next,
+                        lineage,
+                        responses.stream()
+                                .filter(r -> r.topic().equals("responses"))
+                                .toList()));
                 table.onWritten(entry, next, lineage, nextOffset++);
             }
 
             @Override
-            public void keepAlive(JobTable.OpenJob entry) {
-            }
+            public void keepAlive(JobTable.OpenJob entry) {}
         };
     }
 
     private Map<String, GenAiResponse> byRequestId() {
         Map<String, GenAiResponse> m = new LinkedHashMap<>();
         commits.forEach(c -> c.responses().forEach(r -> {
-            assertThat(m.put(r.getRequestId(), r)).as("%s published twice", r.getRequestId()).isNull();
+            assertThat(m.put(r.getRequestId(), r))
+                    .as("%s published twice", r.getRequestId())
+                    .isNull();
         }));
         return m;
     }
@@ -703,8 +941,17 @@ class PublisherTest {
 
         @Override
         public BatchJobInfo get(String jobName) {
-            return new BatchJobInfo(jobName, "b-1", BatchState.SUCCEEDED, "models/m", Optional.empty(), Optional.empty(),
-                    Optional.empty(), Optional.empty(), Optional.empty(), new BatchOutput(Optional.of("files/out"), -1));
+            return new BatchJobInfo(
+                    jobName,
+                    "b-1",
+                    BatchState.SUCCEEDED,
+                    "models/m",
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    new BatchOutput(Optional.of("files/out"), -1));
         }
 
         @Override

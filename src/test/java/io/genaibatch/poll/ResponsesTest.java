@@ -2,12 +2,6 @@ package io.genaibatch.poll;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-
-import com.fasterxml.jackson.databind.JsonNode;
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.ValueFormat;
 import io.genaibatch.records.BatchItem;
@@ -16,6 +10,10 @@ import io.genaibatch.records.Error;
 import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.JobState;
 import io.genaibatch.records.ResponseStatus;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.Test;
@@ -36,7 +34,9 @@ class ResponsesTest {
         assertThat(r.getResponse()).as("the very text of the result line").isEqualTo(response);
         assertThat(r.getUsage().getPromptTokens()).isEqualTo(3);
         assertThat(r.getUsage().getCandidatesTokens()).isEqualTo(5);
-        assertThat(r.getUsage().getTotalTokens()).as("the API's total, thinking tokens included").isEqualTo(9);
+        assertThat(r.getUsage().getTotalTokens())
+                .as("the API's total, thinking tokens included")
+                .isEqualTo(9);
         assertThat(r.getRequestId()).isEqualTo("r-1");
         assertThat(r.getBatchId()).isEqualTo("b-1");
         assertThat(r.getJobName()).isEqualTo("batches/j-1");
@@ -51,7 +51,11 @@ class ResponsesTest {
     void shouldLeaveUsageOutWhenTheApiReportedNone() throws Exception {
         GenAiResponse r = Responses.succeeded(job, item, responseOf("{\"embedding\":{\"values\":[0.1,0.2]}}"), NOW);
         assertThat(r.getUsage()).isNull();
-        assertThat(ResultFile.MAPPER.readTree(r.getResponse()).at("/embedding/values").size()).isEqualTo(2);
+        assertThat(ResultFile.MAPPER
+                        .readTree(r.getResponse())
+                        .at("/embedding/values")
+                        .size())
+                .isEqualTo(2);
     }
 
     @Test
@@ -60,15 +64,16 @@ class ResponsesTest {
         GenAiResponse r = Responses.answer(job, item, ResponseStatus.FAILED, new Error("INTERNAL", "boom", 500), NOW);
 
         BatchJob second = BatchJob.newBuilder(job).setAttempt(2).build();
-        ProducerRecord<byte[], byte[]> record = responses.record(item, r, second,
-                io.genaibatch.batch.Lineage.root("root-7").child("root-7", 2, "JOB_FAILED", null));
+        ProducerRecord<byte[], byte[]> record = responses.record(
+                item, r, second, io.genaibatch.batch.Lineage.root("root-7").child("root-7", 2, "JOB_FAILED", null));
 
         assertThat(record.topic()).isEqualTo("responses");
         assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo("user-key-1");
         List<Header> headers = new ArrayList<>();
         record.headers().forEach(headers::add);
-        assertThat(headers).extracting(Header::key).containsExactly("h", "n", "genai-batch.attempt",
-                "genai-batch.root-batch-id");
+        assertThat(headers)
+                .extracting(Header::key)
+                .containsExactly("h", "n", "genai-batch.attempt", "genai-batch.root-batch-id");
         assertThat(headers.get(0).value()).containsExactly(1, 2);
         assertThat(headers.get(1).value()).isNull();
         assertThat(new String(headers.get(2).value(), StandardCharsets.UTF_8)).isEqualTo("2");

@@ -2,6 +2,9 @@ package io.genaibatch.poll;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.genaibatch.gemini.ApiError;
+import io.genaibatch.gemini.InlineResult;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,17 +12,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import io.genaibatch.gemini.ApiError;
-import io.genaibatch.gemini.InlineResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ResultFileTest {
 
-    record Line(long offset, String text) {
-    }
+    record Line(long offset, String text) {}
 
     @Test
     void shouldGiveTheByteOffsetOfEveryLineSoItCanBeReadAgain(@TempDir Path dir) throws Exception {
@@ -34,8 +32,10 @@ class ResultFileTest {
         Files.writeString(file, content, StandardCharsets.UTF_8);
 
         List<Line> lines = new ArrayList<>();
-        ResultFile.forEachLine(file, (offset, bytes, length) ->
-                lines.add(new Line(offset, new String(bytes, 0, length, StandardCharsets.UTF_8))));
+        ResultFile.forEachLine(
+                file,
+                (offset, bytes, length) ->
+                        lines.add(new Line(offset, new String(bytes, 0, length, StandardCharsets.UTF_8))));
 
         assertThat(lines).hasSize(4);
         try (FileChannel ch = FileChannel.open(file)) {
@@ -52,7 +52,8 @@ class ResultFileTest {
 
     @Test
     void shouldReadKeysAndResultsAndTreatAnythingElseAsKeyless() {
-        assertThat(key("{\"response\":{\"embedding\":{\"values\":[1,2]}},\"key\":\"k-9\"}")).contains("k-9");
+        assertThat(key("{\"response\":{\"embedding\":{\"values\":[1,2]}},\"key\":\"k-9\"}"))
+                .contains("k-9");
         assertThat(key("{\"key\":\"\",\"response\":{}}")).isEmpty();
         assertThat(key("{\"key\":7,\"response\":{}}")).isEmpty();
         assertThat(key("[\"key\"]")).isEmpty();
@@ -81,11 +82,17 @@ class ResultFileTest {
         Path target = dir.resolve("inline.jsonl");
         var response = JsonNodeFactory.instance.objectNode();
         response.putArray("candidates").addObject().put("index", 0);
-        long n = ResultFile.writeInline(List.of(
-                new InlineResult(0, Optional.of("k-1"), Optional.of(response), Optional.empty()),
-                new InlineResult(1, Optional.empty(), Optional.of(response), Optional.empty()),
-                new InlineResult(2, Optional.of("k-3"), Optional.empty(), Optional.of(new ApiError(400, "", "bad")))
-        ).iterator(), target);
+        long n = ResultFile.writeInline(
+                List.of(
+                                new InlineResult(0, Optional.of("k-1"), Optional.of(response), Optional.empty()),
+                                new InlineResult(1, Optional.empty(), Optional.of(response), Optional.empty()),
+                                new InlineResult(
+                                        2,
+                                        Optional.of("k-3"),
+                                        Optional.empty(),
+                                        Optional.of(new ApiError(400, "", "bad"))))
+                        .iterator(),
+                target);
 
         assertThat(n).isEqualTo(3);
         List<String> lines = Files.readAllLines(target);
@@ -114,14 +121,17 @@ class ResultFileTest {
                 // Mostly bytes that differ from '\n' by one bit (0x0B, 0x8A, 0x0E...) or are 0x80+: the cases a
                 // word-at-a-time test could take for a newline.
                 int pick = random.nextInt(10);
-                bytes[i] = (byte) (pick == 0 ? '\n' : pick < 5 ? 0x0A ^ (1 << random.nextInt(8)) : 0x80 + random.nextInt(128));
+                bytes[i] = (byte)
+                        (pick == 0 ? '\n' : pick < 5 ? 0x0A ^ (1 << random.nextInt(8)) : 0x80 + random.nextInt(128));
             }
             int from = bytes.length == 0 ? 0 : random.nextInt(bytes.length);
             int expected = -1;
             for (int i = from; i < bytes.length && expected < 0; i++) {
                 expected = bytes[i] == '\n' ? i : -1;
             }
-            assertThat(ResultFile.newline(bytes, from, bytes.length)).as("round %d", round).isEqualTo(expected);
+            assertThat(ResultFile.newline(bytes, from, bytes.length))
+                    .as("round %d", round)
+                    .isEqualTo(expected);
         }
     }
 }

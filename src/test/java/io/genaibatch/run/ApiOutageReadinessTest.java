@@ -3,10 +3,6 @@ package io.genaibatch.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
-import java.time.Duration;
-import java.util.Map;
-
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.emulator.EmulatorOptions;
 import io.genaibatch.emulator.GeminiEmulator;
@@ -14,6 +10,9 @@ import io.genaibatch.gemini.BatchApi;
 import io.genaibatch.gemini.GeminiApiException;
 import io.genaibatch.testkit.Await;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -39,20 +38,36 @@ class ApiOutageReadinessTest {
     }
 
     private static GeminiEmulator emulatorOn(int port) throws IOException {
-        return GeminiEmulator.start(EmulatorOptions.builder().apiKey(KEY).port(port).runningMillis(100).build());
+        return GeminiEmulator.start(EmulatorOptions.builder()
+                .apiKey(KEY)
+                .port(port)
+                .runningMillis(100)
+                .build());
     }
 
     private double circuit(String state) {
-        return registry.get("genai.gemini.circuit.state").tag("state", state).gauge().value();
+        return registry.get("genai.gemini.circuit.state")
+                .tag("state", state)
+                .gauge()
+                .value();
     }
 
     @Test
     void anIdleProcessIsReadyAgainSoonAfterTheApiComesBackWithoutNewWork() throws IOException {
         emulator = emulatorOn(0);
         int port = emulator.port();
-        context = new RoleContext(GenAiBatchConfig.of(Map.of("gemini.base-url", emulator.baseUrl(),
-                "gemini.retry.max-attempts", "1", "gemini.circuit.failure-threshold", "3",
-                "gemini.circuit.open-duration", "1s")), Map.of("GOOGLE_API_KEY", KEY), Telemetry.of(registry));
+        context = new RoleContext(
+                GenAiBatchConfig.of(Map.of(
+                        "gemini.base-url",
+                        emulator.baseUrl(),
+                        "gemini.retry.max-attempts",
+                        "1",
+                        "gemini.circuit.failure-threshold",
+                        "3",
+                        "gemini.circuit.open-duration",
+                        "1s")),
+                Map.of("GOOGLE_API_KEY", KEY),
+                Telemetry.of(registry));
         BatchApi api = context.gemini();
         try (var jobs = api.list(1)) {
             jobs.findFirst();
@@ -65,15 +80,20 @@ class ApiOutageReadinessTest {
         }
 
         assertThat(circuit("open")).isEqualTo(1);
-        assertThatThrownBy(() -> api.get("batches/gone")).isInstanceOfSatisfying(GeminiApiException.class,
-                e -> assertThat(e.isCircuitOpen()).isTrue());
+        assertThatThrownBy(() -> api.get("batches/gone"))
+                .isInstanceOfSatisfying(
+                        GeminiApiException.class,
+                        e -> assertThat(e.isCircuitOpen()).isTrue());
         Readiness down = context.telemetry().apiReadiness(api);
         assertThat(down.ready()).isFalse();
         assertThat(down.problems()).anySatisfy(p -> assertThat(p).contains("circuit is open"));
 
         emulator = emulatorOn(port);
 
-        Await.until("readiness with no new work", Duration.ofSeconds(30), () -> context.telemetry().apiReadiness(api),
+        Await.until(
+                "readiness with no new work",
+                Duration.ofSeconds(30),
+                () -> context.telemetry().apiReadiness(api),
                 Readiness::ready);
         assertThat(circuit("closed")).isEqualTo(1);
     }

@@ -3,14 +3,13 @@ package io.genaibatch.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.genaibatch.cli.JsonLogCapture;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import io.genaibatch.cli.JsonLogCapture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.slf4j.LoggerFactory;
@@ -32,8 +31,13 @@ class RoleLifecycleTest {
         boolean deaf;
 
         Work lifecycle(Duration bound) {
-            lifecycle = new RoleLifecycle("demo", LoggerFactory.getLogger(RoleLifecycleTest.class), bound,
-                    "demo.close-timeout", this, Duration.ofMillis(100));
+            lifecycle = new RoleLifecycle(
+                    "demo",
+                    LoggerFactory.getLogger(RoleLifecycleTest.class),
+                    bound,
+                    "demo.close-timeout",
+                    this,
+                    Duration.ofMillis(100));
             return this;
         }
 
@@ -123,7 +127,8 @@ class RoleLifecycleTest {
 
         w.die(crash);
 
-        assertThatThrownBy(() -> w.lifecycle.stopped().toCompletableFuture().join()).hasCause(crash);
+        assertThatThrownBy(() -> w.lifecycle.stopped().toCompletableFuture().join())
+                .hasCause(crash);
         assertThat(w.lifecycle.failure()).containsSame(crash);
         assertThat(w.lifecycle.isRunning()).isFalse();
         assertThat(w.lifecycle.readiness(() -> Readiness.READY).problems())
@@ -155,7 +160,8 @@ class RoleLifecycleTest {
 
         assertThatThrownBy(w.lifecycle::start).isSameAs(refused);
 
-        assertThatThrownBy(() -> w.lifecycle.stopped().toCompletableFuture().join()).hasCause(refused);
+        assertThatThrownBy(() -> w.lifecycle.stopped().toCompletableFuture().join())
+                .hasCause(refused);
         assertThat(w.releases).hasValue(1);
         w.lifecycle.close();
         assertThat(w.releases).hasValue(1);
@@ -236,8 +242,11 @@ class RoleLifecycleTest {
             w.lifecycle.close();
 
             assertThat(w.lifecycle.stopped().toCompletableFuture()).isNotDone();
-            assertThat(log.events()).filteredOn(e -> e.get("level").asText().equals("ERROR"))
-                    .extracting(e -> e.get("message").asText()).singleElement().asString()
+            assertThat(log.events())
+                    .filteredOn(e -> e.get("level").asText().equals("ERROR"))
+                    .extracting(e -> e.get("message").asText())
+                    .singleElement()
+                    .asString()
                     .isEqualTo("Role demo did not stop within 300ms (demo.close-timeout) nor 100ms after an "
                             + "interrupt of genai-batch-demo-7; leaving it running and going on");
         } finally {
@@ -252,11 +261,15 @@ class RoleLifecycleTest {
             w.lifecycle.close();
 
             List<JsonNode> events = log.events();
-            assertThat(events).extracting(e -> e.get("message").asText()).satisfiesExactly(
-                    m -> assertThat(m).matches("Role demo started in \\d+ ms: group g"),
-                    m -> assertThat(m).isEqualTo("Role demo stopping"),
-                    m -> assertThat(m).matches("Role demo stopped in \\d+ ms"));
-            assertThat(events).extracting(e -> e.get("logger").asText()).containsOnly(RoleLifecycleTest.class.getName());
+            assertThat(events)
+                    .extracting(e -> e.get("message").asText())
+                    .satisfiesExactly(
+                            m -> assertThat(m).matches("Role demo started in \\d+ ms: group g"),
+                            m -> assertThat(m).isEqualTo("Role demo stopping"),
+                            m -> assertThat(m).matches("Role demo stopped in \\d+ ms"));
+            assertThat(events)
+                    .extracting(e -> e.get("logger").asText())
+                    .containsOnly(RoleLifecycleTest.class.getName());
         }
     }
 
@@ -264,17 +277,18 @@ class RoleLifecycleTest {
     void theRolesThreadIsNamedAfterTheRole() {
         CompletableFuture<String> threadName = new CompletableFuture<>();
         RoleLifecycle[] lifecycle = new RoleLifecycle[1];
-        lifecycle[0] = new RoleLifecycle("poll", LoggerFactory.getLogger(RoleLifecycleTest.class), BOUND, "k",
-                new RoleLifecycle.Steps() {
+        lifecycle[0] = new RoleLifecycle(
+                "poll", LoggerFactory.getLogger(RoleLifecycleTest.class), BOUND, "k", new RoleLifecycle.Steps() {
                     @Override
                     public String start() {
-                        lifecycle[0].runOnThread("", () -> threadName.complete(Thread.currentThread().getName()));
+                        lifecycle[0].runOnThread(
+                                "",
+                                () -> threadName.complete(Thread.currentThread().getName()));
                         return "";
                     }
 
                     @Override
-                    public void stop(Duration within) {
-                    }
+                    public void stop(Duration within) {}
                 });
 
         lifecycle[0].start();

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.Optional;
-
 import org.junit.jupiter.api.Test;
 
 class BackoffTest {

@@ -2,23 +2,21 @@ package io.genaibatch.submit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.ValueFormat;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.BatchRecord;
 import io.genaibatch.records.JobState;
 import io.genaibatch.submit.SubmitItSupport.TestBatch;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
@@ -34,7 +32,8 @@ class BatchReaderTest {
 
     private final FakeBatchApi api = new FakeBatchApi();
     private final SubmissionTest.RecordingJobLog jobLog = new SubmissionTest.RecordingJobLog(api.calls);
-    private final ScheduledThreadPoolExecutor workers = new ScheduledThreadPoolExecutor(1, Threads.named("test-worker"));
+    private final ScheduledThreadPoolExecutor workers =
+            new ScheduledThreadPoolExecutor(1, Threads.named("test-worker"));
     private final SubmitCounters counters = new SubmitCounters();
     private final Map<TopicPartition, PartitionBatches> partitions = new HashMap<>();
     private final PartitionBatches pb = new PartitionBatches(PARTITION, -1);
@@ -92,22 +91,45 @@ class BatchReaderTest {
         reader.take(pb, record(b.itemRecord(0)));
 
         assertThat(reader.take(pb, record(a.sealRecord()))).isTrue();
-        assertThat(reader.take(pb, record(b.sealRecord()))).as("b's seal, with a in flight").isFalse();
+        assertThat(reader.take(pb, record(b.sealRecord())))
+                .as("b's seal, with a in flight")
+                .isFalse();
         assertThat(reader.inFlightCount()).isEqualTo(1);
         jobLog.holdIntents.countDown();
     }
 
     private BatchReader reader(int maxJobsInFlight) {
         partitions.put(PARTITION, pb);
-        Submission.Context ctx = new Submission.Context(api, jobLog, new JobFinder(api, 100, counters), 10_000,
-                new Backoff(Duration.ofMillis(10), Duration.ofMillis(50), () -> 0.5), counters, SubmitHooks.NONE,
-                workers, Clock.systemUTC(), t -> { }, new Semaphore(1), null, Duration.ZERO);
-        return new BatchReader(partitions, new KnownJobs(), new Spool(dir, "g", PARTITION.topic()), ctx,
-                maxJobsInFlight, counters, Clock.systemUTC());
+        Submission.Context ctx = new Submission.Context(
+                api,
+                jobLog,
+                new JobFinder(api, 100, counters),
+                10_000,
+                new Backoff(Duration.ofMillis(10), Duration.ofMillis(50), () -> 0.5),
+                counters,
+                SubmitHooks.NONE,
+                workers,
+                Clock.systemUTC(),
+                t -> {},
+                new Semaphore(1),
+                null,
+                Duration.ZERO);
+        return new BatchReader(
+                partitions,
+                new KnownJobs(),
+                new Spool(dir, "g", PARTITION.topic()),
+                ctx,
+                maxJobsInFlight,
+                counters,
+                Clock.systemUTC());
     }
 
     private ConsumerRecord<String, byte[]> record(BatchRecord value) {
-        return new ConsumerRecord<>(PARTITION.topic(), PARTITION.partition(), nextOffset++, value.getBatchId(),
+        return new ConsumerRecord<>(
+                PARTITION.topic(),
+                PARTITION.partition(),
+                nextOffset++,
+                value.getBatchId(),
                 codec.encode(value, ValueFormat.AVRO));
     }
 }

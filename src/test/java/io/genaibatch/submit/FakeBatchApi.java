@@ -1,5 +1,11 @@
 package io.genaibatch.submit;
 
+import io.genaibatch.gemini.BatchApiStub;
+import io.genaibatch.gemini.BatchInput;
+import io.genaibatch.gemini.BatchJobInfo;
+import io.genaibatch.gemini.BatchOutput;
+import io.genaibatch.gemini.BatchState;
+import io.genaibatch.gemini.FileInfo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -14,22 +20,19 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
-import io.genaibatch.gemini.BatchApiStub;
-import io.genaibatch.gemini.BatchInput;
-import io.genaibatch.gemini.BatchJobInfo;
-import io.genaibatch.gemini.BatchOutput;
-import io.genaibatch.gemini.BatchState;
-import io.genaibatch.gemini.FileInfo;
-
 /**
  * An in-memory BatchApi that records every call, for the submission's unit tests. Faults the emulator cannot
  * make are scripted here: a create that makes the job and then loses its answer, a client-side refusal.
  */
 final class FakeBatchApi extends BatchApiStub {
     /** One create as the API saw it. */
-    record Created(String name, String model, String displayName, boolean embeddings, BatchInput input,
-                   List<String> inlineLines) {
-    }
+    record Created(
+            String name,
+            String model,
+            String displayName,
+            boolean embeddings,
+            BatchInput input,
+            List<String> inlineLines) {}
 
     final List<String> calls = new CopyOnWriteArrayList<>();
     final List<Created> created = new CopyOnWriteArrayList<>();
@@ -44,7 +47,9 @@ final class FakeBatchApi extends BatchApiStub {
     volatile RuntimeException failNextCreateWith;
 
     int createsFor(String displayName) {
-        return (int) created.stream().filter(c -> c.displayName().equals(displayName)).count();
+        return (int) created.stream()
+                .filter(c -> c.displayName().equals(displayName))
+                .count();
     }
 
     @Override
@@ -70,7 +75,8 @@ final class FakeBatchApi extends BatchApiStub {
         List<String> lines = List.of();
         if (input instanceof BatchInput.InlineSpool s) {
             if (refuseNextInline.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-                throw new IllegalArgumentException(s.spool().getFileName() + " line 1: field \"x\" cannot be sent inline");
+                throw new IllegalArgumentException(
+                        s.spool().getFileName() + " line 1: field \"x\" cannot be sent inline");
             }
             try {
                 lines = Files.readAllLines(s.spool());
@@ -118,8 +124,16 @@ final class FakeBatchApi extends BatchApiStub {
     }
 
     private static BatchJobInfo info(String name, String displayName) {
-        return new BatchJobInfo(name, displayName, BatchState.PENDING, "models/m", Optional.of(Instant.EPOCH),
-                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+        return new BatchJobInfo(
+                name,
+                displayName,
+                BatchState.PENDING,
+                "models/m",
+                Optional.of(Instant.EPOCH),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
                 new BatchOutput(Optional.empty(), -1));
     }
 }

@@ -12,11 +12,16 @@ class FencedSubmitterMessageTest {
 
     @Test
     void aFencedProducerNamesTheSharedInstanceId() {
-        Throwable explained = SubmitLoop.explained(new KafkaException("commit failed",
-                new ProducerFencedException("There is a newer producer with the same transactionalId")),
-                "genai-batch-submit-same", "same");
+        Throwable explained = SubmitLoop.explained(
+                new KafkaException(
+                        "commit failed",
+                        new ProducerFencedException("There is a newer producer with the same transactionalId")),
+                "genai-batch-submit-same",
+                "same");
 
-        assertThat(explained).hasMessageContaining("submit.instance-id 'same'").hasMessageContaining("unique")
+        assertThat(explained)
+                .hasMessageContaining("submit.instance-id 'same'")
+                .hasMessageContaining("unique")
                 .hasMessageNotContaining("transaction.timeout.ms");
     }
 
@@ -24,9 +29,12 @@ class FencedSubmitterMessageTest {
     void anOldEpochNamesBothTheSharedInstanceIdAndATransactionThatTimedOut() {
         Throwable explained = SubmitLoop.explained(
                 new InvalidProducerEpochException("Producer attempted to produce with an old epoch."),
-                "genai-batch-submit-same", "same");
+                "genai-batch-submit-same",
+                "same");
 
-        assertThat(explained).hasMessageContaining("submit.instance-id 'same'").hasMessageContaining("unique")
+        assertThat(explained)
+                .hasMessageContaining("submit.instance-id 'same'")
+                .hasMessageContaining("unique")
                 .hasMessageContaining("transaction.timeout.ms");
     }
 

@@ -3,7 +3,6 @@ package io.genaibatch.submit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,7 +25,7 @@ class InstanceSlotTest {
     void shouldGiveAnotherSpoolDirectoryItsOwnIdWhateverTheHostName() {
         // Containers often share a host name and a spool path: each has its own file system, so its own slot file
         try (InstanceSlot a = InstanceSlot.claim(dir.resolve("container-a"), "g");
-             InstanceSlot b = InstanceSlot.claim(dir.resolve("container-b"), "g")) {
+                InstanceSlot b = InstanceSlot.claim(dir.resolve("container-b"), "g")) {
             assertThat(a.id()).isNotEqualTo(b.id());
         }
     }
@@ -35,8 +34,8 @@ class InstanceSlotTest {
     void shouldGiveInstancesRunningSideBySideDistinctIds() {
         String firstOfG;
         try (InstanceSlot a = InstanceSlot.claim(dir, "g");
-             InstanceSlot b = InstanceSlot.claim(dir, "g");
-             InstanceSlot otherGroup = InstanceSlot.claim(dir, "h")) {
+                InstanceSlot b = InstanceSlot.claim(dir, "g");
+                InstanceSlot otherGroup = InstanceSlot.claim(dir, "h")) {
             assertThat(b.id()).isNotEqualTo(a.id());
             assertThat(otherGroup.id()).isNotEqualTo(a.id()).isNotEqualTo(b.id());
             firstOfG = a.id();

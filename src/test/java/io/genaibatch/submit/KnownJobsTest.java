@@ -2,19 +2,18 @@ package io.genaibatch.submit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.ValueFormat;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.InputMode;
 import io.genaibatch.records.JobState;
 import io.genaibatch.records.RequestKind;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.internals.AutoOffsetResetStrategy;
@@ -34,8 +33,10 @@ class KnownJobsTest {
     private static final TopicPartition JOBS_0 = new TopicPartition(JOBS, 0);
     /** genai.batches partition 0 starts at this offset: retention deleted what was before. */
     private static final long LOG_START = 20;
+
     private final RecordCodec<BatchJob> codec = RecordCodec.batchJob();
     private long offset;
+
     @TempDir
     Path dir;
 
@@ -80,10 +81,21 @@ class KnownJobsTest {
     }
 
     private BatchJob job(String batchId, long firstItem, long seal, JobState state) {
-        SealedBatch batch = new SealedBatch(batchId, "g", "m", RequestKind.GENERATE, 2, 100, 0, firstItem, seal,
-                dir.resolve(batchId), Instant.now());
+        SealedBatch batch = new SealedBatch(
+                batchId,
+                "g",
+                "m",
+                RequestKind.GENERATE,
+                2,
+                100,
+                0,
+                firstItem,
+                seal,
+                dir.resolve(batchId),
+                Instant.now());
         return BatchJob.newBuilder(SubmitterJobRecords.intent(batch, InputMode.INLINE, null, null, Instant.now()))
-                .setState(state).build();
+                .setState(state)
+                .build();
     }
 
     private ConsumerRecord<String, byte[]> record(String key, BatchJob job) {

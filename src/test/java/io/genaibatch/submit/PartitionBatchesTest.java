@@ -2,12 +2,11 @@ package io.genaibatch.submit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.genaibatch.batch.Lineage;
+import io.genaibatch.records.RequestKind;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Set;
-
-import io.genaibatch.batch.Lineage;
-import io.genaibatch.records.RequestKind;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,12 +39,16 @@ class PartitionBatchesTest {
         pb.addOpen("C", new PartitionBatches.Open(6, spool.create(0, "C")));
         pb.consumed(6);
 
-        assertThat(pb.committable(Set.of("B"))).as("B recorded, A still in flight").isZero();
+        assertThat(pb.committable(Set.of("B")))
+                .as("B recorded, A still in flight")
+                .isZero();
         pb.removeInFlight("B");
         assertThat(pb.committable(Set.of("A"))).as("A recorded, C open from 6").isEqualTo(6);
         pb.removeInFlight("A");
         pb.removeOpen("C").writer.close();
-        assertThat(pb.committable(Set.of())).as("nothing pending: the next record").isEqualTo(7);
+        assertThat(pb.committable(Set.of()))
+                .as("nothing pending: the next record")
+                .isEqualTo(7);
         pb.closeOpen();
     }
 
@@ -60,9 +63,15 @@ class PartitionBatchesTest {
         pb.removeOpen("E").writer.close();
         pb.addInFlight(sealed("E", 12, 15), null);
 
-        assertThat(pb.toCommit(Set.of(), false)).as("no progress, nothing to fence").isEqualTo(-1);
-        assertThat(pb.toCommit(Set.of(), true)).as("the intent of E: the committed offset again").isEqualTo(12);
-        assertThat(pb.toCommit(Set.of("E"), true)).as("E recorded: the progress").isEqualTo(16);
+        assertThat(pb.toCommit(Set.of(), false))
+                .as("no progress, nothing to fence")
+                .isEqualTo(-1);
+        assertThat(pb.toCommit(Set.of(), true))
+                .as("the intent of E: the committed offset again")
+                .isEqualTo(12);
+        assertThat(pb.toCommit(Set.of("E"), true))
+                .as("E recorded: the progress")
+                .isEqualTo(16);
         pb.closeOpen();
     }
 
@@ -76,19 +85,37 @@ class PartitionBatchesTest {
         for (long o = 50; o <= 59; o++) {
             pb.consumed(o);
         }
-        pb.addInFlight(new SealedBatch("P.a2", "g", "m", RequestKind.GENERATE, 10, 1000, 0, 10, 60, dir.resolve("c"),
-                Instant.now(), child), null);
+        pb.addInFlight(
+                new SealedBatch(
+                        "P.a2",
+                        "g",
+                        "m",
+                        RequestKind.GENERATE,
+                        10,
+                        1000,
+                        0,
+                        10,
+                        60,
+                        dir.resolve("c"),
+                        Instant.now(),
+                        child),
+                null);
         pb.consumed(60);
         pb.removeOpen("D").writer.close();
         pb.consumed(61);
 
-        assertThat(pb.committable(Set.of())).as("held at the child's seal, never below what is committed")
-                .isEqualTo(60).isGreaterThanOrEqualTo(pb.committed());
-        assertThat(pb.committable(Set.of("P.a2"))).as("child recorded: the next record").isEqualTo(62);
+        assertThat(pb.committable(Set.of()))
+                .as("held at the child's seal, never below what is committed")
+                .isEqualTo(60)
+                .isGreaterThanOrEqualTo(pb.committed());
+        assertThat(pb.committable(Set.of("P.a2")))
+                .as("child recorded: the next record")
+                .isEqualTo(62);
         pb.closeOpen();
     }
 
     private SealedBatch sealed(String id, long first, long seal) {
-        return new SealedBatch(id, "g", "m", RequestKind.GENERATE, 2, 100, 0, first, seal, dir.resolve(id), Instant.now());
+        return new SealedBatch(
+                id, "g", "m", RequestKind.GENERATE, 2, 100, 0, first, seal, dir.resolve(id), Instant.now());
     }
 }

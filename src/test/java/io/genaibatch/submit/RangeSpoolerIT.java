@@ -4,6 +4,15 @@ import static io.genaibatch.submit.SubmitItSupport.generate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.genaibatch.batch.JsonlLine;
+import io.genaibatch.batch.Lineage;
+import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.kafka.KafkaCluster;
+import io.genaibatch.records.BatchItem;
+import io.genaibatch.submit.SubmitItSupport.BatchesTopic;
+import io.genaibatch.submit.SubmitItSupport.TestBatch;
+import io.genaibatch.testkit.Await;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,16 +23,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-
-import io.genaibatch.batch.JsonlLine;
-import io.genaibatch.batch.Lineage;
-import io.genaibatch.config.GenAiBatchConfig;
-import io.genaibatch.kafka.KafkaClients;
-import io.genaibatch.kafka.KafkaCluster;
-import io.genaibatch.records.BatchItem;
-import io.genaibatch.submit.SubmitItSupport.BatchesTopic;
-import io.genaibatch.submit.SubmitItSupport.TestBatch;
-import io.genaibatch.testkit.Await;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -52,7 +51,8 @@ class RangeSpoolerIT {
 
         assertThat(read.lost()).isNull();
         assertThat(read.count()).isEqualTo(5);
-        assertThat(Files.readAllBytes(child.spool())).as("items 4..8 of the root, nothing of the interleaved batch")
+        assertThat(Files.readAllBytes(child.spool()))
+                .as("items 4..8 of the root, nothing of the interleaved batch")
                 .isEqualTo(jsonl(s.root.items().subList(3, 8)));
         assertThat(read.bytes()).isEqualTo(Files.size(child.spool()));
         s.batches.close();
@@ -64,7 +64,8 @@ class RangeSpoolerIT {
         List<Long> offsets = s.batches.itemOffsets.get(s.root.batchId());
         try (Admin admin = new KafkaClients(s.config).admin()) {
             admin.deleteRecords(Map.of(new TopicPartition(s.topic, 0), RecordsToDelete.beforeOffset(offsets.get(2))))
-                    .all().get(30, TimeUnit.SECONDS);
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
         }
         SealedBatch child = child(s, offsets.get(0), offsets.get(4), 5);
 
@@ -83,8 +84,10 @@ class RangeSpoolerIT {
         SealedBatch child = child(s, offsets.get(0), offsets.get(9) + 1_000, 10);
 
         assertThatThrownBy(() -> new RangeSpooler(s.consumers, s.topic, Duration.ofSeconds(1)).spool(child))
-                .isInstanceOf(TimeoutException.class).hasMessageContaining("made no progress for PT1S")
-                .hasMessageContaining(s.topic + "-0").hasMessageContaining("the position stayed at");
+                .isInstanceOf(TimeoutException.class)
+                .hasMessageContaining("made no progress for PT1S")
+                .hasMessageContaining(s.topic + "-0")
+                .hasMessageContaining("the position stayed at");
         assertThat(child.spool()).doesNotExist();
         s.batches.close();
     }
@@ -106,8 +109,8 @@ class RangeSpoolerIT {
         });
         worker.start();
         // The spool file exists once the spooler has opened its output; it then reads the range, which never ends
-        Await.until("the spooler reading " + child.batchId(), Duration.ofSeconds(30),
-                () -> Files.exists(child.spool()));
+        Await.until(
+                "the spooler reading " + child.batchId(), Duration.ofSeconds(30), () -> Files.exists(child.spool()));
 
         worker.interrupt();
 
@@ -118,9 +121,12 @@ class RangeSpoolerIT {
 
     // ---- helpers ----
 
-    private record Setup(GenAiBatchConfig config, String topic, BatchesTopic batches, TestBatch root,
-                         Supplier<Consumer<String, byte[]>> consumers) {
-    }
+    private record Setup(
+            GenAiBatchConfig config,
+            String topic,
+            BatchesTopic batches,
+            TestBatch root,
+            Supplier<Consumer<String, byte[]>> consumers) {}
 
     /** A root batch of 10 items and another batch of 6, interleaved in partition 0. */
     private Setup setup(KafkaCluster kafka, String name) {
@@ -132,18 +138,37 @@ class RangeSpoolerIT {
         TestBatch root = generate(prefix + "root", 10, 40);
         TestBatch other = generate(prefix + "other", 6, 40);
         batches.write(root, other);
-        Supplier<Consumer<String, byte[]>> consumers = () -> new KafkaConsumer<>(new KafkaClients(config).properties(
-                Map.of("isolation.level", "read_committed", "enable.auto.commit", false, "auto.offset.reset", "none")),
-                new StringDeserializer(), new ByteArrayDeserializer());
+        Supplier<Consumer<String, byte[]>> consumers = () -> new KafkaConsumer<>(
+                new KafkaClients(config)
+                        .properties(Map.of(
+                                "isolation.level",
+                                "read_committed",
+                                "enable.auto.commit",
+                                false,
+                                "auto.offset.reset",
+                                "none")),
+                new StringDeserializer(),
+                new ByteArrayDeserializer());
         return new Setup(config, topic, batches, root, consumers);
     }
 
     private SealedBatch child(Setup s, long from, long to, int count) {
         String id = s.root.batchId() + ".s1";
-        Lineage lineage = Lineage.root(s.root.batchId()).child(s.root.batchId(), 2, "JOB_EXPIRED",
-                new Lineage.ItemsRange(s.root.batchId(), 0, from, to));
-        return new SealedBatch(id, s.root.groupKey(), s.root.model(), s.root.kind(), count, 0, 0, from, to + 1,
-                dir.resolve("spool").resolve(id + ".jsonl"), Instant.now(), lineage);
+        Lineage lineage = Lineage.root(s.root.batchId())
+                .child(s.root.batchId(), 2, "JOB_EXPIRED", new Lineage.ItemsRange(s.root.batchId(), 0, from, to));
+        return new SealedBatch(
+                id,
+                s.root.groupKey(),
+                s.root.model(),
+                s.root.kind(),
+                count,
+                0,
+                0,
+                from,
+                to + 1,
+                dir.resolve("spool").resolve(id + ".jsonl"),
+                Instant.now(),
+                lineage);
     }
 
     private static byte[] jsonl(List<BatchItem> items) {

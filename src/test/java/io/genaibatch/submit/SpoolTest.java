@@ -3,6 +3,7 @@ package io.genaibatch.submit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.genaibatch.batch.JsonlLine;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.FileSystems;
@@ -11,8 +12,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-
-import io.genaibatch.batch.JsonlLine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,7 +46,8 @@ class SpoolTest {
 
     @Test
     void shouldKeepFileNamesPortableAndDistinct() {
-        assertThat(Spool.fileName("gemini-2.5-flash-generate-0-ab12-7")).isEqualTo("gemini-2.5-flash-generate-0-ab12-7.jsonl");
+        assertThat(Spool.fileName("gemini-2.5-flash-generate-0-ab12-7"))
+                .isEqualTo("gemini-2.5-flash-generate-0-ab12-7.jsonl");
         assertThat(Spool.fileName("a/b")).startsWith("a_b-").endsWith(".jsonl");
         assertThat(Spool.fileName("a/b")).isNotEqualTo(Spool.fileName("a:b"));
     }
@@ -81,7 +81,8 @@ class SpoolTest {
     }
 
     private static void assumePosix() {
-        assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"),
+        assumeTrue(
+                FileSystems.getDefault().supportedFileAttributeViews().contains("posix"),
                 "permissions are POSIX permissions; this file system has none");
     }
 
@@ -108,6 +109,7 @@ class SpoolTest {
         assertThat(a.path(0, "b-1")).exists();
         assertThat(b.path(0, "b-1")).isNotEqualTo(a.path(0, "b-1"));
     }
+
     @Test
     void shouldHoldABoundedNumberOfFilesOpenHoweverManyBatchesAreOpen() throws Exception {
         assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")), "open files are counted in /proc/self/fd");
@@ -122,18 +124,20 @@ class SpoolTest {
         // Items of every batch interleaved, as thousands of models' batches arrive on genai.batches.
         for (int item = 0; item < 3; item++) {
             for (int b = 0; b < batches; b++) {
-                byte[] line = JsonlLine.bytes("b-" + b + "-r" + item, "{\"contents\":[{\"parts\":[{\"text\":\"" + item
-                        + "\"}]}]}");
+                byte[] line = JsonlLine.bytes(
+                        "b-" + b + "-r" + item, "{\"contents\":[{\"parts\":[{\"text\":\"" + item + "\"}]}]}");
                 writers.get(b).append(line);
                 expected.get(b).writeBytes(line);
             }
         }
 
-        assertThat(openFilesUnder(dir)).as("spool files open with %d batches open", batches)
+        assertThat(openFilesUnder(dir))
+                .as("spool files open with %d batches open", batches)
                 .isLessThanOrEqualTo(Spool.MAX_OPEN_FILES);
         for (int b = 0; b < batches; b++) {
             writers.get(b).close();
-            assertThat(Files.readAllBytes(spool.path(b % 3, "b-" + b))).as("spool of b-%d", b)
+            assertThat(Files.readAllBytes(spool.path(b % 3, "b-" + b)))
+                    .as("spool of b-%d", b)
                     .isEqualTo(expected.get(b).toByteArray());
             assertThat(writers.get(b).lines()).isEqualTo(3);
         }

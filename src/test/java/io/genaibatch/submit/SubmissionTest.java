@@ -2,6 +2,20 @@ package io.genaibatch.submit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.genaibatch.batch.JsonlLine;
+import io.genaibatch.cli.JsonLogCapture;
+import io.genaibatch.emulator.EmulatorOptions;
+import io.genaibatch.emulator.GeminiEmulator;
+import io.genaibatch.gemini.BatchApi;
+import io.genaibatch.gemini.BatchInput;
+import io.genaibatch.gemini.GeminiSettings;
+import io.genaibatch.gemini.RetrySettings;
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.InputMode;
+import io.genaibatch.records.JobState;
+import io.genaibatch.records.RequestKind;
+import io.genaibatch.testkit.Await;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -16,21 +30,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-
-import io.genaibatch.emulator.EmulatorOptions;
-import io.genaibatch.emulator.GeminiEmulator;
-import io.genaibatch.gemini.BatchApi;
-import io.genaibatch.gemini.BatchInput;
-import io.genaibatch.gemini.GeminiSettings;
-import io.genaibatch.gemini.RetrySettings;
-import com.fasterxml.jackson.databind.JsonNode;
-import io.genaibatch.batch.JsonlLine;
-import io.genaibatch.cli.JsonLogCapture;
-import io.genaibatch.records.BatchJob;
-import io.genaibatch.records.InputMode;
-import io.genaibatch.records.JobState;
-import io.genaibatch.records.RequestKind;
-import io.genaibatch.testkit.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,7 +43,8 @@ class SubmissionTest {
 
     private final FakeBatchApi fake = new FakeBatchApi();
     private final RecordingJobLog jobLog = new RecordingJobLog(fake.calls);
-    private final ScheduledThreadPoolExecutor workers = new ScheduledThreadPoolExecutor(2, Threads.named("test-worker"));
+    private final ScheduledThreadPoolExecutor workers =
+            new ScheduledThreadPoolExecutor(2, Threads.named("test-worker"));
     private final SubmitCounters counters = new SubmitCounters();
     private final AtomicReference<Throwable> fatal = new AtomicReference<>();
 
@@ -64,7 +64,11 @@ class SubmissionTest {
         assertThat(fake.calls).containsExactly("intent b-inline", "create b-inline", "record b-inline");
         FakeBatchApi.Created c = fake.created.get(0);
         assertThat(c.input()).isInstanceOf(BatchInput.InlineSpool.class);
-        assertThat(c.inlineLines()).hasSize(3).first().asString().startsWith("{\"key\": \"b-inline-r1\", \"request\": ");
+        assertThat(c.inlineLines())
+                .hasSize(3)
+                .first()
+                .asString()
+                .startsWith("{\"key\": \"b-inline-r1\", \"request\": ");
         BatchJob intent = jobLog.intents.get(0);
         assertThat(intent.getState()).isEqualTo(JobState.SUBMITTING);
         assertThat(intent.getJobName()).isNull();
@@ -83,21 +87,26 @@ class SubmissionTest {
             BatchJob recorded = submit(fake, batch("b-fields", RequestKind.GENERATE, 2), null, 10_000);
             // Both worker threads log once more, after the batch: neither may still carry its fields.
             java.util.concurrent.CyclicBarrier both = new java.util.concurrent.CyclicBarrier(2);
-            List<java.util.concurrent.Future<?>> after = List.of(workers.submit(unrelatedLine(both)),
-                    workers.submit(unrelatedLine(both)));
+            List<java.util.concurrent.Future<?>> after =
+                    List.of(workers.submit(unrelatedLine(both)), workers.submit(unrelatedLine(both)));
             for (java.util.concurrent.Future<?> f : after) {
                 f.get(WAIT.toSeconds(), TimeUnit.SECONDS);
             }
 
             List<JsonNode> events = log.events();
-            assertThat(events).filteredOn(e -> e.path("message").asText().startsWith("Batch b-fields submitted as job"))
-                    .singleElement().satisfies(submitted -> {
+            assertThat(events)
+                    .filteredOn(e -> e.path("message").asText().startsWith("Batch b-fields submitted as job"))
+                    .singleElement()
+                    .satisfies(submitted -> {
                         assertThat(submitted.path("batchId").asText()).isEqualTo("b-fields");
                         assertThat(submitted.path("job").asText()).isEqualTo(recorded.getJobName());
                         assertThat(submitted.path("model").asText()).isEqualTo("gemini-2.5-flash");
                     });
-            assertThat(events).filteredOn(e -> e.path("message").asText().equals("unrelated, after the batch"))
-                    .hasSize(2).allSatisfy(e -> assertThat(e.has("batchId") || e.has("job")).isFalse());
+            assertThat(events)
+                    .filteredOn(e -> e.path("message").asText().equals("unrelated, after the batch"))
+                    .hasSize(2)
+                    .allSatisfy(
+                            e -> assertThat(e.has("batchId") || e.has("job")).isFalse());
         }
     }
 
@@ -118,8 +127,8 @@ class SubmissionTest {
 
         BatchJob recorded = submit(fake, batch, null, batch.itemBytes() - 1);
 
-        assertThat(fake.calls).containsExactly("upload b-big application/jsonl", "intent b-big", "create b-big",
-                "record b-big");
+        assertThat(fake.calls)
+                .containsExactly("upload b-big application/jsonl", "intent b-big", "create b-big", "record b-big");
         String file = ((BatchInput.UploadedFile) fake.created.get(0).input()).fileName();
         assertThat(fake.files.get(file)).isEqualTo(Files.readAllBytes(batch.spool()));
         assertThat(jobLog.intents.get(0).getUploadedFile()).isEqualTo(file);
@@ -134,16 +143,22 @@ class SubmissionTest {
 
         submit(fake, batch, null, 10_000_000);
 
-        assertThat(fake.calls).containsExactly("upload b-embed application/jsonl", "intent b-embed",
-                "createEmbeddings b-embed", "record b-embed");
+        assertThat(fake.calls)
+                .containsExactly(
+                        "upload b-embed application/jsonl",
+                        "intent b-embed",
+                        "createEmbeddings b-embed",
+                        "record b-embed");
     }
 
     @Test
     void shouldAdoptTheJobOfAnEarlierIntentInsteadOfCreatingAnother() throws Exception {
         SealedBatch batch = batch("b-adopt", RequestKind.GENERATE, 2);
-        String existing = fake.create("gemini-2.5-flash", "b-adopt", BatchInput.inline(batch.spool())).name();
+        String existing = fake.create("gemini-2.5-flash", "b-adopt", BatchInput.inline(batch.spool()))
+                .name();
         fake.calls.clear();
-        BatchJob earlier = SubmitterJobRecords.intent(batch, InputMode.INLINE, null, null, Instant.parse("2026-01-01T00:00:00Z"));
+        BatchJob earlier =
+                SubmitterJobRecords.intent(batch, InputMode.INLINE, null, null, Instant.parse("2026-01-01T00:00:00Z"));
 
         BatchJob recorded = submit(fake, batch, earlier, 10_000);
 
@@ -187,8 +202,14 @@ class SubmissionTest {
 
         BatchJob recorded = submit(fake, batch, null, 10_000);
 
-        assertThat(fake.calls).containsExactly("intent b-fallback", "create b-fallback",
-                "upload b-fallback application/jsonl", "intent b-fallback", "create b-fallback", "record b-fallback");
+        assertThat(fake.calls)
+                .containsExactly(
+                        "intent b-fallback",
+                        "create b-fallback",
+                        "upload b-fallback application/jsonl",
+                        "intent b-fallback",
+                        "create b-fallback",
+                        "record b-fallback");
         assertThat(fake.createsFor("b-fallback")).isEqualTo(1);
         assertThat(recorded.getInputMode()).isEqualTo(InputMode.FILE);
         assertThat(jobLog.intents).extracting(BatchJob::getInputMode).containsExactly(InputMode.INLINE, InputMode.FILE);
@@ -229,10 +250,20 @@ class SubmissionTest {
 
     @Test
     void shouldRecordFailedWithoutAJobWhenTheApiRefusesTheModel() throws Exception {
-        try (GeminiEmulator emulator = GeminiEmulator.start(EmulatorOptions.builder().build());
-             BatchApi api = BatchApi.open(settings(emulator))) {
-            SealedBatch batch = new SealedBatch("b-nomodel", "g", "no-such-model", RequestKind.GENERATE, 1,
-                    Files.size(spool("b-nomodel", RequestKind.GENERATE, 1)), 0, 1, 2, spool("b-nomodel", RequestKind.GENERATE, 1),
+        try (GeminiEmulator emulator =
+                        GeminiEmulator.start(EmulatorOptions.builder().build());
+                BatchApi api = BatchApi.open(settings(emulator))) {
+            SealedBatch batch = new SealedBatch(
+                    "b-nomodel",
+                    "g",
+                    "no-such-model",
+                    RequestKind.GENERATE,
+                    1,
+                    Files.size(spool("b-nomodel", RequestKind.GENERATE, 1)),
+                    0,
+                    1,
+                    2,
+                    spool("b-nomodel", RequestKind.GENERATE, 1),
                     Instant.now());
 
             BatchJob recorded = submit(api, batch, null, 10_000);
@@ -249,8 +280,10 @@ class SubmissionTest {
 
     @Test
     void shouldKeepTryingABatchWhoseCreateIsRefusedForAWrongApiKeyInsteadOfFailingIt() throws Exception {
-        try (GeminiEmulator emulator = GeminiEmulator.start(EmulatorOptions.builder().apiKey("test-key").build());
-             BatchApi wrongKey = BatchApi.open(settings(emulator).toBuilder().apiKey("not-the-key").build())) {
+        try (GeminiEmulator emulator = GeminiEmulator.start(
+                        EmulatorOptions.builder().apiKey("test-key").build());
+                BatchApi wrongKey = BatchApi.open(
+                        settings(emulator).toBuilder().apiKey("not-the-key").build())) {
             SealedBatch batch = batch("b-key", RequestKind.GENERATE, 2);
 
             // The service answers a wrong key 400 INVALID_ARGUMENT (reason API_KEY_INVALID), like a bad request
@@ -259,17 +292,25 @@ class SubmissionTest {
 
             // An operator fixes the key; nothing of the batch may have been answered FAILED meanwhile
             // (three refused creates give it the chance to answer FAILED; the assertion below says whether it did)
-            Await.within("three creates refused", Duration.ofSeconds(5),
-                    () -> emulator.recordedRequests().stream().filter(r -> r.status() == 400).count() >= 3);
-            assertThat(jobLog.records).as("records of b-key").noneMatch(j -> j.getBatchId().equals("b-key"));
+            Await.within(
+                    "three creates refused",
+                    Duration.ofSeconds(5),
+                    () -> emulator.recordedRequests().stream()
+                                    .filter(r -> r.status() == 400)
+                                    .count()
+                            >= 3);
+            assertThat(jobLog.records)
+                    .as("records of b-key")
+                    .noneMatch(j -> j.getBatchId().equals("b-key"));
             submission.cancel();
         }
     }
 
     @Test
     void shouldListBeforeCreatingAgainAfterA5xxOnCreateAndRetryA429WithoutListing() throws Exception {
-        try (GeminiEmulator emulator = GeminiEmulator.start(EmulatorOptions.builder().retryAfterSeconds(0).build());
-             BatchApi api = BatchApi.open(settings(emulator))) {
+        try (GeminiEmulator emulator = GeminiEmulator.start(
+                        EmulatorOptions.builder().retryAfterSeconds(0).build());
+                BatchApi api = BatchApi.open(settings(emulator))) {
             // 500, not 503: with Retry-After 0 OkHttp itself repeats a 503 at once, which would hide the step.
             emulator.failNextRequests(1, 500, ":batchGenerateContent");
             emulator.failNextRequests(1, 429, ":batchGenerateContent");
@@ -283,12 +324,14 @@ class SubmissionTest {
             awaitCondition(() -> emulator.recordedRequests().size() >= 4, "four requests in the emulator's log");
             List<String> calls = emulator.recordedRequests().stream()
                     .sorted(java.util.Comparator.comparingLong(io.genaibatch.emulator.RecordedRequest::sequence))
-                    .map(r -> r.method() + " " + r.path().replaceAll(".*/", "") + " " + r.status()).toList();
-            assertThat(calls).containsExactly(
-                    "POST gemini-2.5-flash:batchGenerateContent 500",
-                    "GET batches 200",
-                    "POST gemini-2.5-flash:batchGenerateContent 429",
-                    "POST gemini-2.5-flash:batchGenerateContent 200");
+                    .map(r -> r.method() + " " + r.path().replaceAll(".*/", "") + " " + r.status())
+                    .toList();
+            assertThat(calls)
+                    .containsExactly(
+                            "POST gemini-2.5-flash:batchGenerateContent 500",
+                            "GET batches 200",
+                            "POST gemini-2.5-flash:batchGenerateContent 429",
+                            "POST gemini-2.5-flash:batchGenerateContent 200");
             assertThat(counters.snapshot().createRetries()).isEqualTo(2);
             assertThat(counters.snapshot().listings()).isEqualTo(1);
         }
@@ -302,22 +345,37 @@ class SubmissionTest {
     }
 
     private Submission.Context context(BatchApi api, long inlineMax) {
-        return new Submission.Context(api, jobLog, new JobFinder(api, 100, counters), inlineMax,
-                new Backoff(Duration.ofMillis(10), Duration.ofMillis(50), () -> 0.5), counters, SubmitHooks.NONE,
-                workers, Clock.systemUTC(), fatal::set, new java.util.concurrent.Semaphore(1), null, Duration.ZERO);
+        return new Submission.Context(
+                api,
+                jobLog,
+                new JobFinder(api, 100, counters),
+                inlineMax,
+                new Backoff(Duration.ofMillis(10), Duration.ofMillis(50), () -> 0.5),
+                counters,
+                SubmitHooks.NONE,
+                workers,
+                Clock.systemUTC(),
+                fatal::set,
+                new java.util.concurrent.Semaphore(1),
+                null,
+                Duration.ZERO);
     }
 
     private static GeminiSettings settings(GeminiEmulator emulator) {
-        return GeminiSettings.builder().baseUrl(emulator.baseUrl()).apiKey("test-key")
-                .connectTimeout(Duration.ofSeconds(5)).requestTimeout(Duration.ofSeconds(30))
-                .retry(RetrySettings.NO_RETRY).build();
+        return GeminiSettings.builder()
+                .baseUrl(emulator.baseUrl())
+                .apiKey("test-key")
+                .connectTimeout(Duration.ofSeconds(5))
+                .requestTimeout(Duration.ofSeconds(30))
+                .retry(RetrySettings.NO_RETRY)
+                .build();
     }
 
     private SealedBatch batch(String batchId, RequestKind kind, int items) throws IOException {
         Path spool = spool(batchId, kind, items);
         String model = kind == RequestKind.EMBED ? "text-embedding-004" : "gemini-2.5-flash";
-        return new SealedBatch(batchId, model + "|" + kind, model, kind, items, Files.size(spool), 3, 10, 20, spool,
-                Instant.now());
+        return new SealedBatch(
+                batchId, model + "|" + kind, model, kind, items, Files.size(spool), 3, 10, 20, spool, Instant.now());
     }
 
     private Path spool(String batchId, RequestKind kind, int items) throws IOException {
@@ -369,7 +427,8 @@ class SubmissionTest {
         public void record(SealedBatch batch, BatchJob job) {
             calls.add("record " + batch.batchId());
             records.add(job);
-            recorded.computeIfAbsent(batch.batchId(), k -> new java.util.concurrent.CompletableFuture<>()).complete(job);
+            recorded.computeIfAbsent(batch.batchId(), k -> new java.util.concurrent.CompletableFuture<>())
+                    .complete(job);
         }
 
         BatchJob awaitRecord(String batchId, Duration timeout) throws Exception {

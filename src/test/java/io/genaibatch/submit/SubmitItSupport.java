@@ -2,6 +2,26 @@ package io.genaibatch.submit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.genaibatch.batch.JsonlLine;
+import io.genaibatch.batch.Lineage;
+import io.genaibatch.config.GenAiBatchConfig;
+import io.genaibatch.emulator.GeminiEmulator;
+import io.genaibatch.gemini.BatchApi;
+import io.genaibatch.gemini.GeminiSettings;
+import io.genaibatch.gemini.RetrySettings;
+import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.kafka.KafkaCluster;
+import io.genaibatch.kafka.RecordCodec;
+import io.genaibatch.kafka.ValueFormat;
+import io.genaibatch.records.BatchItem;
+import io.genaibatch.records.BatchJob;
+import io.genaibatch.records.BatchRecord;
+import io.genaibatch.records.RequestKind;
+import io.genaibatch.testkit.Await;
+import io.genaibatch.testkit.BatchesWriter;
+import io.genaibatch.testkit.SealedBatches;
+import io.genaibatch.testkit.TestConfig;
+import io.genaibatch.testkit.TopicReader;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -17,28 +37,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
-
-import io.genaibatch.config.GenAiBatchConfig;
-import io.genaibatch.emulator.GeminiEmulator;
-import io.genaibatch.gemini.BatchApi;
-import io.genaibatch.gemini.GeminiSettings;
-import io.genaibatch.gemini.RetrySettings;
-import io.genaibatch.batch.JsonlLine;
-import io.genaibatch.batch.Lineage;
-import io.genaibatch.kafka.KafkaClients;
-import io.genaibatch.kafka.KafkaCluster;
-import io.genaibatch.kafka.RecordCodec;
-import io.genaibatch.kafka.Topics;
-import io.genaibatch.kafka.ValueFormat;
-import io.genaibatch.records.BatchItem;
-import io.genaibatch.records.BatchJob;
-import io.genaibatch.records.BatchRecord;
-import io.genaibatch.records.RequestKind;
-import io.genaibatch.testkit.Await;
-import io.genaibatch.testkit.BatchesWriter;
-import io.genaibatch.testkit.SealedBatches;
-import io.genaibatch.testkit.TestConfig;
-import io.genaibatch.testkit.TopicReader;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -56,8 +54,7 @@ import org.apache.kafka.common.TopicPartition;
 final class SubmitItSupport {
     static final Duration DEADLINE = Duration.ofSeconds(60);
 
-    private SubmitItSupport() {
-    }
+    private SubmitItSupport() {}
 
     /** Topics under {@code prefix}, 3 partitions, fast retries and a short shutdown. */
     static GenAiBatchConfig config(KafkaCluster kafka, String prefix, Path spoolDir, Map<String, String> extra) {
@@ -83,9 +80,16 @@ final class SubmitItSupport {
 
     /** A client of the emulator with a few quick retries, as a deployment would have (with shorter waits). */
     static BatchApi api(GeminiEmulator emulator) {
-        return BatchApi.open(GeminiSettings.builder().baseUrl(emulator.baseUrl()).apiKey("it-key")
-                .connectTimeout(Duration.ofSeconds(5)).requestTimeout(Duration.ofSeconds(30))
-                .retry(new RetrySettings(3, Duration.ofMillis(20), Duration.ofMillis(200), Duration.ofSeconds(3),
+        return BatchApi.open(GeminiSettings.builder()
+                .baseUrl(emulator.baseUrl())
+                .apiKey("it-key")
+                .connectTimeout(Duration.ofSeconds(5))
+                .requestTimeout(Duration.ofSeconds(30))
+                .retry(new RetrySettings(
+                        3,
+                        Duration.ofMillis(20),
+                        Duration.ofMillis(200),
+                        Duration.ofSeconds(3),
                         Duration.ofSeconds(20)))
                 .build());
     }
@@ -97,7 +101,10 @@ final class SubmitItSupport {
         }
 
         BatchRecord sealRecord() {
-            return new BatchRecord(batchId, groupKey(), null,
+            return new BatchRecord(
+                    batchId,
+                    groupKey(),
+                    null,
                     SealedBatches.seal(groupKey(), model, kind, items.size(), bytes(), Instant.now()));
         }
 
@@ -129,24 +136,30 @@ final class SubmitItSupport {
         List<BatchItem> items = new ArrayList<>();
         for (int i = 1; i <= n; i++) {
             String requestId = batchId + "-r" + i;
-            String text = ("prompt " + i + " of " + batchId + " ").repeat(Math.max(1, promptChars / 20 + 1))
+            String text = ("prompt " + i + " of " + batchId + " ")
+                    .repeat(Math.max(1, promptChars / 20 + 1))
                     .substring(0, Math.max(promptChars, 10));
             String request = kind == RequestKind.EMBED
                     ? "{\"content\":{\"parts\":[{\"text\":\"" + text + "\"}]}}"
                     : "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"" + text + "\"}]}]}";
-            items.add(BatchItem.newBuilder().setRequestId(requestId)
+            items.add(BatchItem.newBuilder()
+                    .setRequestId(requestId)
                     .setKey(ByteBuffer.wrap(("key-" + requestId).getBytes(StandardCharsets.UTF_8)))
-                    .setModel(model).setKind(kind).setRequest(request)
+                    .setModel(model)
+                    .setKind(kind)
+                    .setRequest(request)
                     .setRequestBytes(JsonlLine.size(io.genaibatch.batch.LineKey.of("genai.requests", 0, i), request))
-                    .setSourceTopic("genai.requests").setSourcePartition(0).setSourceOffset(i)
-                    .setReceivedAt(Instant.now()).build());
+                    .setSourceTopic("genai.requests")
+                    .setSourcePartition(0)
+                    .setSourceOffset(i)
+                    .setReceivedAt(Instant.now())
+                    .build());
         }
         return new TestBatch(batchId, model, kind, items);
     }
 
     /** Where a batch landed on genai.batches. */
-    record Placed(int partition, long firstItemOffset, long sealOffset) {
-    }
+    record Placed(int partition, long firstItemOffset, long sealOffset) {}
 
     /**
      * genai.batches written as the accumulator writes it (through the kit's writer: transactional, key = batchId),
@@ -193,7 +206,8 @@ final class SubmitItSupport {
 
         /** One transaction: the seals. */
         void seal(TestBatch... batches) {
-            List<BatchRecord> seals = java.util.Arrays.stream(batches).map(TestBatch::sealRecord).toList();
+            List<BatchRecord> seals =
+                    java.util.Arrays.stream(batches).map(TestBatch::sealRecord).toList();
             List<RecordMetadata> landed = writer.write(partition, seals);
             for (int i = 0; i < batches.length; i++) {
                 String id = batches[i].batchId();
@@ -213,7 +227,10 @@ final class SubmitItSupport {
          */
         Placed sealRange(String childId, TestBatch like, int count, long bytes, Lineage lineage) {
             writer.lineage(childId, lineage);
-            BatchRecord seal = new BatchRecord(childId, like.groupKey(), null,
+            BatchRecord seal = new BatchRecord(
+                    childId,
+                    like.groupKey(),
+                    null,
                     SealedBatches.seal(like.groupKey(), like.model(), like.kind(), count, bytes, Instant.now()));
             RecordMetadata m = writer.write(partition, List.of(seal)).get(0);
             Placed p = new Placed(m.partition(), lineage.items().fromOffset(), m.offset());
@@ -244,10 +261,14 @@ final class SubmitItSupport {
         /** Reads until {@code done} holds for what was read so far, or fails after the deadline. */
         Map<String, List<BatchJob>> awaitUntil(Predicate<Map<String, List<BatchJob>>> done, String what) {
             if (!done.test(history)) {
-                Await.until(what + " on genai.jobs", DEADLINE, () -> {
-                    read();
-                    return new Progress(done.test(history), summary());
-                }, Progress::done);
+                Await.until(
+                        what + " on genai.jobs",
+                        DEADLINE,
+                        () -> {
+                            read();
+                            return new Progress(done.test(history), summary());
+                        },
+                        Progress::done);
             }
             return history;
         }
@@ -270,27 +291,36 @@ final class SubmitItSupport {
                 }
                 tombstoned.remove(batchId);
                 history.computeIfAbsent(batchId, k -> new ArrayList<>()).add(codec.decode(r.value()));
-                lineages.computeIfAbsent(batchId, k -> new ArrayList<>()).add(Lineage.from(r.headers()).orElse(null));
+                lineages.computeIfAbsent(batchId, k -> new ArrayList<>())
+                        .add(Lineage.from(r.headers()).orElse(null));
             }
         }
 
         /** Until every batch has a record with a job name (or a terminal record without one). */
         Map<String, List<BatchJob>> awaitRecorded(Collection<String> batchIds) {
-            return awaitUntil(h -> batchIds.stream().allMatch(id -> h.getOrDefault(id, List.of()).stream()
-                    .anyMatch(j -> j.getJobName() != null)), "a job name for each of " + batchIds);
+            return awaitUntil(
+                    h -> batchIds.stream()
+                            .allMatch(
+                                    id -> h.getOrDefault(id, List.of()).stream().anyMatch(j -> j.getJobName() != null)),
+                    "a job name for each of " + batchIds);
         }
 
         /** Reads what is there now, to the end, without waiting for anything in particular. */
         Map<String, List<BatchJob>> readToEnd() {
             Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
-            return awaitUntil(h -> end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue()),
+            return awaitUntil(
+                    h -> end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue()),
                     "the end of genai.jobs");
         }
 
         String summary() {
             StringBuilder b = new StringBuilder();
-            history.forEach((id, jobs) -> b.append("\n  ").append(id).append(": ")
-                    .append(jobs.stream().map(j -> j.getState() + "/" + j.getJobName()).toList()));
+            history.forEach((id, jobs) -> b.append("\n  ")
+                    .append(id)
+                    .append(": ")
+                    .append(jobs.stream()
+                            .map(j -> j.getState() + "/" + j.getJobName())
+                            .toList()));
             return b.length() == 0 ? "nothing" : b.toString();
         }
 
@@ -304,10 +334,16 @@ final class SubmitItSupport {
      * A producer inside a transaction on {@code topic}, one record sent to the partition of {@code key}, nothing
      * committed: what a killed producer leaves until the transaction times out ({@code timeout}). Close it when done.
      */
-    static KafkaProducer<String, byte[]> openTransaction(KafkaCluster kafka, String topic, String key,
-                                                         Duration timeout) throws Exception {
-        KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
-                "transactional.id", topic + "-dead-" + key, "transaction.timeout.ms", (int) timeout.toMillis()),
+    static KafkaProducer<String, byte[]> openTransaction(KafkaCluster kafka, String topic, String key, Duration timeout)
+            throws Exception {
+        KafkaProducer<String, byte[]> p = new KafkaProducer<>(
+                Map.of(
+                        "bootstrap.servers",
+                        kafka.bootstrapServers(),
+                        "transactional.id",
+                        topic + "-dead-" + key,
+                        "transaction.timeout.ms",
+                        (int) timeout.toMillis()),
                 new org.apache.kafka.common.serialization.StringSerializer(),
                 new org.apache.kafka.common.serialization.ByteArraySerializer());
         p.initTransactions();
@@ -319,10 +355,12 @@ final class SubmitItSupport {
 
     /** One genai.jobs record, committed, without a transaction. */
     static void writeJobRecord(KafkaCluster kafka, String topic, BatchJob job) throws Exception {
-        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(
+                Map.of("bootstrap.servers", kafka.bootstrapServers()),
                 new org.apache.kafka.common.serialization.StringSerializer(),
                 new org.apache.kafka.common.serialization.ByteArraySerializer())) {
-            p.send(new ProducerRecord<>(topic, job.getBatchId(), RecordCodec.batchJob().encode(job, ValueFormat.AVRO)))
+            p.send(new ProducerRecord<>(
+                            topic, job.getBatchId(), RecordCodec.batchJob().encode(job, ValueFormat.AVRO)))
                     .get();
         }
     }
@@ -331,7 +369,9 @@ final class SubmitItSupport {
     static Map<Integer, Long> committedOffsets(GenAiBatchConfig config, String groupId) throws Exception {
         try (Admin admin = new KafkaClients(config).admin()) {
             Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(
-                    Map.of(groupId, new ListConsumerGroupOffsetsSpec())).partitionsToOffsetAndMetadata(groupId).get();
+                            Map.of(groupId, new ListConsumerGroupOffsetsSpec()))
+                    .partitionsToOffsetAndMetadata(groupId)
+                    .get();
             Map<Integer, Long> out = new HashMap<>();
             offsets.forEach((tp, o) -> {
                 if (o != null) {
@@ -344,7 +384,8 @@ final class SubmitItSupport {
 
     /** Until the role stops on its own; its cause. */
     static Throwable awaitFailure(Submitter submitter) throws Exception {
-        java.util.concurrent.CompletableFuture<Void> stopped = submitter.stopped().toCompletableFuture();
+        java.util.concurrent.CompletableFuture<Void> stopped =
+                submitter.stopped().toCompletableFuture();
         try {
             stopped.get(DEADLINE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
@@ -371,9 +412,16 @@ final class SubmitItSupport {
     /** Every batch: exactly one job at the API, and every job name recorded for it on genai.jobs is that one. */
     static void assertOneJobEach(GeminiEmulator emulator, Map<String, List<BatchJob>> history, Collection<String> ids) {
         for (String id : ids) {
-            assertThat(emulator.jobsCreatedFor(id)).as("jobs created at the API for %s", id).isEqualTo(1);
-            assertThat(history.get(id).stream().map(BatchJob::getJobName).filter(Objects::nonNull).distinct().toList())
-                    .as("job names recorded for %s", id).hasSize(1);
+            assertThat(emulator.jobsCreatedFor(id))
+                    .as("jobs created at the API for %s", id)
+                    .isEqualTo(1);
+            assertThat(history.get(id).stream()
+                            .map(BatchJob::getJobName)
+                            .filter(Objects::nonNull)
+                            .distinct()
+                            .toList())
+                    .as("job names recorded for %s", id)
+                    .hasSize(1);
         }
     }
 }

@@ -7,14 +7,6 @@ import static io.genaibatch.submit.SubmitItSupport.committedPast;
 import static io.genaibatch.submit.SubmitItSupport.generate;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Clock;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-
 import io.genaibatch.batch.JsonlLine;
 import io.genaibatch.batch.Lineage;
 import io.genaibatch.config.GenAiBatchConfig;
@@ -33,6 +25,13 @@ import io.genaibatch.submit.SubmitItSupport.JobsTopic;
 import io.genaibatch.submit.SubmitItSupport.Placed;
 import io.genaibatch.submit.SubmitItSupport.TestBatch;
 import io.genaibatch.submit.SubmitterIT.SimulatedCrash;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.common.TopicPartition;
@@ -60,7 +59,8 @@ class SubmitterChildrenIT {
 
     @BeforeAll
     static void startEmulator() throws Exception {
-        emulator = GeminiEmulator.start(EmulatorOptions.builder().runningMillis(60_000).build());
+        emulator = GeminiEmulator.start(
+                EmulatorOptions.builder().runningMillis(60_000).build());
         api = SubmitItSupport.api(emulator);
     }
 
@@ -79,20 +79,25 @@ class SubmitterChildrenIT {
         TestBatch other = generate(prefix + "other", 6, 60);
         String childId = Lineage.splitIds(root.batchId()).get(1);
         try (Submitter submitter = new Submitter(config, api);
-             BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
-             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
+                BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
+                JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
             batches.partition = P;
             batches.write(root, other);
             submitter.start();
             jobs.awaitRecorded(List.of(root.batchId(), other.batchId()));
             await(() -> committedPast(config, prefix, batches), "offsets committed past the root's seal");
-            long committedBefore = SubmitItSupport.committedOffsets(config, prefix + "submit").get(P);
+            long committedBefore =
+                    SubmitItSupport.committedOffsets(config, prefix + "submit").get(P);
 
             // Step 2: the poller splits it; the second half is a lone seal naming items 6..10 of the root.
             List<Long> offsets = batches.itemOffsets.get(root.batchId());
             List<BatchItem> half = root.items().subList(5, 10);
-            Lineage lineage = Lineage.root(root.batchId()).child(root.batchId(), 2, "JOB_EXPIRED",
-                    new Lineage.ItemsRange(root.batchId(), P, offsets.get(5), offsets.get(9)));
+            Lineage lineage = Lineage.root(root.batchId())
+                    .child(
+                            root.batchId(),
+                            2,
+                            "JOB_EXPIRED",
+                            new Lineage.ItemsRange(root.batchId(), P, offsets.get(5), offsets.get(9)));
             Placed seal = batches.sealRange(childId, root, half.size(), bytes(half), lineage);
 
             // Step 3: one job for the child, from exactly those items, in order.
@@ -100,9 +105,13 @@ class SubmitterChildrenIT {
             assertOneJobEach(emulator, history, List.of(childId));
             List<BatchJob> records = history.get(childId);
             assertThat(records).extracting(BatchJob::getState).first().isEqualTo(JobState.SUBMITTING);
-            assertThat(jobs.lineages.get(childId)).as("lineage header on every record of the child")
-                    .hasSize(records.size()).containsOnly(lineage);
-            assertThat(jobs.lineages.get(root.batchId())).as("a root's records carry no header").containsOnlyNulls();
+            assertThat(jobs.lineages.get(childId))
+                    .as("lineage header on every record of the child")
+                    .hasSize(records.size())
+                    .containsOnly(lineage);
+            assertThat(jobs.lineages.get(root.batchId()))
+                    .as("a root's records carry no header")
+                    .containsOnlyNulls();
             for (BatchJob r : records) {
                 assertThat(r.getAttempt()).isEqualTo(2);
                 assertThat(r.getParentBatchId()).isEqualTo(root.batchId());
@@ -116,13 +125,16 @@ class SubmitterChildrenIT {
             assertThat(done.getInputMode()).isEqualTo(InputMode.FILE);
             Path got = dir.resolve("downloaded-child");
             api.downloadFile(done.getUploadedFile(), got);
-            assertThat(Files.readAllBytes(got)).as("the JSONL uploaded for the child").isEqualTo(jsonl(half));
+            assertThat(Files.readAllBytes(got))
+                    .as("the JSONL uploaded for the child")
+                    .isEqualTo(jsonl(half));
             BatchJobInfo job = api.get(done.getJobName());
             assertThat(job.displayName()).isEqualTo(childId);
 
             // Offsets: past the child's seal, never back to the range's start below what was committed.
             await(() -> committedPast(config, prefix, batches), "offsets committed past the child's seal");
-            assertThat(SubmitItSupport.committedOffsets(config, prefix + "submit").get(P))
+            assertThat(SubmitItSupport.committedOffsets(config, prefix + "submit")
+                            .get(P))
                     .isGreaterThan(committedBefore);
             assertThat(emulator.jobsCreatedFor(root.batchId())).isEqualTo(1);
         }
@@ -136,8 +148,8 @@ class SubmitterChildrenIT {
         TestBatch child = generate(Lineage.rebatchId(root.batchId(), 2), 3, 30);
         Lineage lineage = Lineage.root(root.batchId()).child(root.batchId(), 2, "RETRIABLE_ERRORS", null);
         try (Submitter submitter = new Submitter(config, api);
-             BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
-             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
+                BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
+                JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
             batches.partition = P;
             batches.write(root);
             batches.lineage(child.batchId(), lineage);
@@ -159,21 +171,22 @@ class SubmitterChildrenIT {
                 assertThat(r.getLastItemOffset()).isEqualTo(at.sealOffset());
                 assertThat(r.getItemCount()).isEqualTo(3);
             }
-            assertThat(history.get(root.batchId())).extracting(BatchJob::getAttempt).containsOnly(1);
+            assertThat(history.get(root.batchId()))
+                    .extracting(BatchJob::getAttempt)
+                    .containsOnly(1);
             await(() -> committedPast(config, prefix, batches), "offsets committed past both seals");
         }
     }
 
     @Test
-    void shouldRecordARangeChildFailedWithoutAJobWhenItsRangeDoesNotMatchTheSeal(KafkaCluster kafka)
-            throws Exception {
+    void shouldRecordARangeChildFailedWithoutAJobWhenItsRangeDoesNotMatchTheSeal(KafkaCluster kafka) throws Exception {
         String prefix = KafkaCluster.uniquePrefix("children-mismatch");
         GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of());
         TestBatch root = generate(prefix + "root", 10, 30);
         List<String> halves = Lineage.splitIds(root.batchId());
         try (Submitter submitter = new Submitter(config, api);
-             BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
-             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
+                BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
+                JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
             batches.partition = P;
             batches.write(root);
             submitter.start();
@@ -182,21 +195,32 @@ class SubmitterChildrenIT {
 
             // The second half: its seal says 6 items, the range holds 5.
             List<BatchItem> second = root.items().subList(5, 10);
-            Lineage wrongCount = Lineage.root(root.batchId()).child(root.batchId(), 2, "JOB_EXPIRED",
-                    new Lineage.ItemsRange(root.batchId(), P, offsets.get(5), offsets.get(9)));
+            Lineage wrongCount = Lineage.root(root.batchId())
+                    .child(
+                            root.batchId(),
+                            2,
+                            "JOB_EXPIRED",
+                            new Lineage.ItemsRange(root.batchId(), P, offsets.get(5), offsets.get(9)));
             batches.sealRange(halves.get(1), root, 6, bytes(second), wrongCount);
             // The first half: its start was deleted by retention before the seal came.
             try (Admin admin = new KafkaClients(config).admin()) {
-                admin.deleteRecords(Map.of(new TopicPartition(prefix + "batches", P),
-                        RecordsToDelete.beforeOffset(offsets.get(2)))).all().get(30, TimeUnit.SECONDS);
+                admin.deleteRecords(Map.of(
+                                new TopicPartition(prefix + "batches", P),
+                                RecordsToDelete.beforeOffset(offsets.get(2))))
+                        .all()
+                        .get(30, TimeUnit.SECONDS);
             }
             List<BatchItem> first = root.items().subList(0, 5);
-            Lineage deleted = Lineage.root(root.batchId()).child(root.batchId(), 2, "JOB_EXPIRED",
-                    new Lineage.ItemsRange(root.batchId(), P, offsets.get(0), offsets.get(4)));
+            Lineage deleted = Lineage.root(root.batchId())
+                    .child(
+                            root.batchId(),
+                            2,
+                            "JOB_EXPIRED",
+                            new Lineage.ItemsRange(root.batchId(), P, offsets.get(0), offsets.get(4)));
             batches.sealRange(halves.get(0), root, 5, bytes(first), deleted);
 
-            Map<String, List<BatchJob>> history = jobs.awaitUntil(h -> halves.stream().allMatch(h::containsKey),
-                    "both halves recorded");
+            Map<String, List<BatchJob>> history =
+                    jobs.awaitUntil(h -> halves.stream().allMatch(h::containsKey), "both halves recorded");
 
             for (String id : halves) {
                 assertThat(history.get(id)).as("records of %s", id).hasSize(1);
@@ -206,44 +230,54 @@ class SubmitterChildrenIT {
                 assertThat(failed.getError().getCode()).isEqualTo("SEAL_MISMATCH");
                 assertThat(failed.getAttempt()).isEqualTo(2);
                 assertThat(failed.getParentBatchId()).isEqualTo(root.batchId());
-                assertThat(failed.getLastItemOffset()).isEqualTo(batches.placed.get(id).sealOffset());
+                assertThat(failed.getLastItemOffset())
+                        .isEqualTo(batches.placed.get(id).sealOffset());
                 assertThat(emulator.jobsCreatedFor(id)).isZero();
             }
             assertThat(jobs.lineages.get(halves.get(1))).containsExactly(wrongCount);
             assertThat(jobs.lineages.get(halves.get(0))).containsExactly(deleted);
-            assertThat(history.get(halves.get(1)).get(0).getError().getMessage()).contains("says 6 items")
+            assertThat(history.get(halves.get(1)).get(0).getError().getMessage())
+                    .contains("says 6 items")
                     .contains("but 5 items");
-            assertThat(history.get(halves.get(0)).get(0).getError().getMessage()).contains("retention");
+            assertThat(history.get(halves.get(0)).get(0).getError().getMessage())
+                    .contains("retention");
             assertThat(submitter.counters().snapshot().sealMismatches()).isEqualTo(2);
             await(() -> committedPast(config, prefix, batches), "offsets committed past both seals");
         }
     }
 
     @Test
-    void shouldCreateExactlyOneJobForARangeChildWhenItCrashesAfterTheChildsIntent(KafkaCluster kafka)
-            throws Exception {
+    void shouldCreateExactlyOneJobForARangeChildWhenItCrashesAfterTheChildsIntent(KafkaCluster kafka) throws Exception {
         String prefix = KafkaCluster.uniquePrefix("children-crash-intent");
-        crashAndTakeOver(kafka, prefix, new SubmitHooks() {
-            @Override
-            public void beforeCreate(BatchJob intent) {
-                if (intent.getParentBatchId() != null) {
-                    throw new SimulatedCrash("before create of " + intent.getBatchId());
-                }
-            }
-        }, 0);
+        crashAndTakeOver(
+                kafka,
+                prefix,
+                new SubmitHooks() {
+                    @Override
+                    public void beforeCreate(BatchJob intent) {
+                        if (intent.getParentBatchId() != null) {
+                            throw new SimulatedCrash("before create of " + intent.getBatchId());
+                        }
+                    }
+                },
+                0);
     }
 
     @Test
     void shouldAdoptTheJobOfARangeChildWhenItCrashesAfterCreatingIt(KafkaCluster kafka) throws Exception {
         String prefix = KafkaCluster.uniquePrefix("children-crash-create");
-        crashAndTakeOver(kafka, prefix, new SubmitHooks() {
-            @Override
-            public void afterCreate(BatchJob intent, BatchJobInfo job) {
-                if (intent.getParentBatchId() != null) {
-                    throw new SimulatedCrash("after create of " + intent.getBatchId());
-                }
-            }
-        }, 1);
+        crashAndTakeOver(
+                kafka,
+                prefix,
+                new SubmitHooks() {
+                    @Override
+                    public void afterCreate(BatchJob intent, BatchJobInfo job) {
+                        if (intent.getParentBatchId() != null) {
+                            throw new SimulatedCrash("after create of " + intent.getBatchId());
+                        }
+                    }
+                },
+                1);
     }
 
     /**
@@ -256,12 +290,16 @@ class SubmitterChildrenIT {
         TestBatch root = generate(prefix + "root", 6, 30);
         String childId = Lineage.resubmitId(root.batchId(), 2);
         try (BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
-             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
+                JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
             batches.partition = P;
             batches.write(root);
             List<Long> offsets = batches.itemOffsets.get(root.batchId());
-            Lineage lineage = Lineage.root(root.batchId()).child(root.batchId(), 2, "JOB_FAILED",
-                    new Lineage.ItemsRange(root.batchId(), P, offsets.get(0), offsets.get(5)));
+            Lineage lineage = Lineage.root(root.batchId())
+                    .child(
+                            root.batchId(),
+                            2,
+                            "JOB_FAILED",
+                            new Lineage.ItemsRange(root.batchId(), P, offsets.get(0), offsets.get(5)));
 
             // Step 1: the first run submits the root, then dies at the child.
             Submitter first = new Submitter(config, api, hooks, Clock.systemUTC());
@@ -270,7 +308,9 @@ class SubmitterChildrenIT {
             batches.sealRange(childId, root, 6, root.bytes(), lineage);
             assertThat(awaitFailure(first)).isInstanceOf(SimulatedCrash.class);
             first.close();
-            assertThat(jobs.readToEnd().get(childId)).extracting(BatchJob::getJobName).containsOnlyNulls();
+            assertThat(jobs.readToEnd().get(childId))
+                    .extracting(BatchJob::getJobName)
+                    .containsOnlyNulls();
             assertThat(emulator.jobsCreatedFor(childId)).isEqualTo(createdBeforeCrash);
 
             // Step 2: a fresh instance takes over: one job for the child's displayName, the root left alone.
@@ -282,9 +322,12 @@ class SubmitterChildrenIT {
                 assertThat(second.counters().snapshot().listings()).isGreaterThanOrEqualTo(1);
                 assertThat(second.counters().snapshot().adopted()).isEqualTo(createdBeforeCrash);
                 assertThat(jobs.lineages.get(childId)).containsOnly(lineage);
-                assertThat(history.get(childId)).extracting(BatchJob::getAttempt).containsOnly(2);
+                assertThat(history.get(childId))
+                        .extracting(BatchJob::getAttempt)
+                        .containsOnly(2);
                 BatchJob done = history.get(childId).get(history.get(childId).size() - 1);
-                assertThat(done.getLastItemOffset()).isEqualTo(batches.placed.get(childId).sealOffset());
+                assertThat(done.getLastItemOffset())
+                        .isEqualTo(batches.placed.get(childId).sealOffset());
                 await(() -> committedPast(config, prefix, batches), "offsets committed past the child's seal");
             }
         }

@@ -8,18 +8,6 @@ import static io.genaibatch.submit.SubmitItSupport.embed;
 import static io.genaibatch.submit.SubmitItSupport.generate;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
-
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.emulator.EmulatorOptions;
 import io.genaibatch.emulator.GeminiEmulator;
@@ -34,6 +22,17 @@ import io.genaibatch.submit.SubmitItSupport.BatchesTopic;
 import io.genaibatch.submit.SubmitItSupport.JobsTopic;
 import io.genaibatch.submit.SubmitItSupport.Placed;
 import io.genaibatch.submit.SubmitItSupport.TestBatch;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,7 +50,8 @@ class SubmitterIT {
 
     @BeforeAll
     static void startEmulator() throws Exception {
-        emulator = GeminiEmulator.start(EmulatorOptions.builder().runningMillis(60_000).build());
+        emulator = GeminiEmulator.start(
+                EmulatorOptions.builder().runningMillis(60_000).build());
         api = SubmitItSupport.api(emulator);
     }
 
@@ -82,8 +82,8 @@ class SubmitterIT {
         assertThat(large.bytes()).isGreaterThan(4000);
         List<String> ids = List.of(small.batchId(), large.batchId(), vectors.batchId());
         try (Submitter submitter = new Submitter(config, api);
-             BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
-             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
+                BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
+                JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
             batches.write(small, large, vectors);
 
             // Step 2: run until every batch has its job recorded.
@@ -113,13 +113,18 @@ class SubmitterIT {
             assertThat(history.get(small.batchId()).get(1).getItemCount()).isEqualTo(5);
             for (TestBatch b : List.of(large, vectors)) {
                 BatchJob done = history.get(b.batchId()).get(1);
-                assertThat(done.getInputMode()).as("%s goes as a file", b.batchId()).isEqualTo(InputMode.FILE);
+                assertThat(done.getInputMode())
+                        .as("%s goes as a file", b.batchId())
+                        .isEqualTo(InputMode.FILE);
                 Path got = dir.resolve("downloaded-" + b.batchId());
                 api.downloadFile(done.getUploadedFile(), got);
-                assertThat(Files.readAllBytes(got)).as("the JSONL uploaded for %s", b.batchId()).isEqualTo(b.jsonl());
+                assertThat(Files.readAllBytes(got))
+                        .as("the JSONL uploaded for %s", b.batchId())
+                        .isEqualTo(b.jsonl());
                 assertThat(done.getItemBytes()).isEqualTo(b.bytes());
             }
-            BatchJobInfo embedJob = api.get(history.get(vectors.batchId()).get(1).getJobName());
+            BatchJobInfo embedJob =
+                    api.get(history.get(vectors.batchId()).get(1).getJobName());
             assertThat(embedJob.displayName()).isEqualTo(vectors.batchId());
             assertThat(embedJob.model()).contains("text-embedding-004");
             SubmitCounters.Snapshot counted = submitter.counters().snapshot();
@@ -143,10 +148,10 @@ class SubmitterIT {
         TestBatch publishedB = generate(prefix + "b", 3, 20);
         TestBatch running = generate(prefix + "c", 2, 20);
         TestBatch publishedKept = generate(prefix + "d", 2, 20);
-        List<String> ids = List.of(publishedA.batchId(), publishedB.batchId(), running.batchId(),
-                publishedKept.batchId());
+        List<String> ids =
+                List.of(publishedA.batchId(), publishedB.batchId(), running.batchId(), publishedKept.batchId());
         try (BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
-             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
+                JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
             // Step 1: four batches on one partition get their jobs; the submitter stops
             batches.partition = 0;
             batches.write(publishedA, publishedB, running);
@@ -160,29 +165,43 @@ class SubmitterIT {
             Map<String, List<BatchJob>> history = jobs.readToEnd();
             for (TestBatch b : List.of(publishedA, publishedB, publishedKept)) {
                 List<BatchJob> records = history.get(b.batchId());
-                SubmitItSupport.writeJobRecord(kafka, prefix + "jobs", BatchJob.newBuilder(records.get(records.size() - 1))
-                        .setState(JobState.PUBLISHED).setPublishedThrough(b.items().size()).build());
+                SubmitItSupport.writeJobRecord(
+                        kafka,
+                        prefix + "jobs",
+                        BatchJob.newBuilder(records.get(records.size() - 1))
+                                .setState(JobState.PUBLISHED)
+                                .setPublishedThrough(b.items().size())
+                                .build());
             }
             // Step 3: retention deletes genai.batches into the last batch: its first item goes, its seal stays. That
             // batch can still be read again (its seal with an item missing), so its job record must stay.
             long keptFrom = batches.placed.get(publishedKept.batchId()).firstItemOffset() + 1;
-            assertThat(keptFrom).isLessThan(batches.placed.get(publishedKept.batchId()).sealOffset());
+            assertThat(keptFrom)
+                    .isLessThan(batches.placed.get(publishedKept.batchId()).sealOffset());
             try (org.apache.kafka.clients.admin.Admin admin = new io.genaibatch.kafka.KafkaClients(config).admin()) {
-                admin.deleteRecords(Map.of(new org.apache.kafka.common.TopicPartition(prefix + "batches", 0),
-                        org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(keptFrom))).all().get();
+                admin.deleteRecords(Map.of(
+                                new org.apache.kafka.common.TopicPartition(prefix + "batches", 0),
+                                org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(keptFrom)))
+                        .all()
+                        .get();
             }
 
             // Step 4: restarted, the submitter tombstones the two finished jobs retention passed, and only them
             try (Submitter submitter = new Submitter(config, api)) {
                 submitter.start();
-                jobs.awaitUntil(h -> jobs.tombstoned.containsAll(List.of(publishedA.batchId(), publishedB.batchId())),
+                jobs.awaitUntil(
+                        h -> jobs.tombstoned.containsAll(List.of(publishedA.batchId(), publishedB.batchId())),
                         "tombstones for the published batches retention deleted");
                 // They are written in one transaction: whatever else it holds is visible now too.
                 jobs.readToEnd();
                 assertThat(jobs.tombstoned).containsExactlyInAnyOrder(publishedA.batchId(), publishedB.batchId());
-                assertThat(jobs.history.get(running.batchId())).last().extracting(BatchJob::getState)
+                assertThat(jobs.history.get(running.batchId()))
+                        .last()
+                        .extracting(BatchJob::getState)
                         .isNotEqualTo(JobState.PUBLISHED);
-                assertThat(jobs.history.get(publishedKept.batchId())).last().extracting(BatchJob::getState)
+                assertThat(jobs.history.get(publishedKept.batchId()))
+                        .last()
+                        .extracting(BatchJob::getState)
                         .isEqualTo(JobState.PUBLISHED);
             }
 
@@ -195,9 +214,13 @@ class SubmitterIT {
                 await(() -> committedOffset(other, otherGroup) > end, "the other group's offsets past the last seal");
             }
             for (String id : ids) {
-                assertThat(emulator.jobsCreatedFor(id)).as("jobs created for %s", id).isEqualTo(1);
+                assertThat(emulator.jobsCreatedFor(id))
+                        .as("jobs created for %s", id)
+                        .isEqualTo(1);
             }
-            assertOneJobEach(emulator, Map.of(running.batchId(), jobs.readToEnd().get(running.batchId())),
+            assertOneJobEach(
+                    emulator,
+                    Map.of(running.batchId(), jobs.readToEnd().get(running.batchId())),
                     List.of(running.batchId()));
         }
     }
@@ -212,19 +235,19 @@ class SubmitterIT {
 
     @Test
     void shouldHoldABoundedNumberOfSpoolFilesOpenWhateverTheNumberOfOpenBatches(KafkaCluster kafka) throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")),
-                "open files are counted in /proc/self/fd");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                Files.isDirectory(Path.of("/proc/self/fd")), "open files are counted in /proc/self/fd");
         String prefix = KafkaCluster.uniquePrefix("submit-open-files");
-        GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.inline-max-bytes", "0",
-                "submit.max-jobs-in-flight", "20"));
+        GenAiBatchConfig config = SubmitItSupport.config(
+                kafka, prefix, dir, Map.of("submit.inline-max-bytes", "0", "submit.max-jobs-in-flight", "20"));
         List<TestBatch> all = new ArrayList<>();
         for (int i = 0; i < 150; i++) {
             all.add(generate(prefix + "m" + i, 2, 30));
         }
         List<String> ids = all.stream().map(TestBatch::batchId).toList();
         try (BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
-             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs");
-             Submitter submitter = new Submitter(config, api)) {
+                JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs");
+                Submitter submitter = new Submitter(config, api)) {
             // Step 1: 150 batches open at once (one per model, say), their items interleaved, no seal yet
             batches.partition = 1;
             batches.writeItems(all, 0, 1);
@@ -233,7 +256,8 @@ class SubmitterIT {
             await(() -> spoolFiles() == all.size(), "a spool file for each open batch");
 
             // Step 2: the submitter holds a bounded number of them open, not one per open batch
-            assertThat(SpoolTest.openFilesUnder(dir)).as("spool files open with %d batches open", all.size())
+            assertThat(SpoolTest.openFilesUnder(dir))
+                    .as("spool files open with %d batches open", all.size())
                     .isLessThanOrEqualTo(Spool.MAX_OPEN_FILES);
 
             // Step 3: sealed, each batch gets one job whose uploaded JSONL is its items byte for byte
@@ -244,7 +268,9 @@ class SubmitterIT {
                 List<BatchJob> records = history.get(b.batchId());
                 Path got = dir.resolve("downloaded-" + b.batchId());
                 api.downloadFile(records.get(records.size() - 1).getUploadedFile(), got);
-                assertThat(Files.readAllBytes(got)).as("the JSONL uploaded for %s", b.batchId()).isEqualTo(b.jsonl());
+                assertThat(Files.readAllBytes(got))
+                        .as("the JSONL uploaded for %s", b.batchId())
+                        .isEqualTo(b.jsonl());
             }
         }
     }
@@ -263,12 +289,15 @@ class SubmitterIT {
         GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.inline-max-bytes", "2KB"));
         List<TestBatch> all = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
-            all.add(i % 4 == 3 ? embed(prefix + "b" + i, 3 + i % 3) : generate(prefix + "b" + i, 3 + i, 20 + 40 * (i % 3)));
+            all.add(
+                    i % 4 == 3
+                            ? embed(prefix + "b" + i, 3 + i % 3)
+                            : generate(prefix + "b" + i, 3 + i, 20 + 40 * (i % 3)));
         }
         List<String> ids = all.stream().map(TestBatch::batchId).toList();
         try (Submitter submitter = new Submitter(config, api);
-             BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
-             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
+                BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
+                JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
             submitter.start();
             // Items of all twelve batches interleave; half are sealed while the other half are still open.
             batches.writeItems(all, 0, 2);
@@ -280,16 +309,25 @@ class SubmitterIT {
             Map<String, List<BatchJob>> history = jobs.awaitRecorded(ids);
 
             assertOneJobEach(emulator, history, ids);
-            assertThat(batches.placed.values().stream().map(Placed::partition).distinct().count())
-                    .as("batches spread over the partitions").isGreaterThan(1);
+            assertThat(batches.placed.values().stream()
+                            .map(Placed::partition)
+                            .distinct()
+                            .count())
+                    .as("batches spread over the partitions")
+                    .isGreaterThan(1);
             for (TestBatch b : all) {
-                BatchJob done = history.get(b.batchId()).stream().filter(j -> j.getJobName() != null).findFirst()
+                BatchJob done = history.get(b.batchId()).stream()
+                        .filter(j -> j.getJobName() != null)
+                        .findFirst()
                         .orElseThrow();
                 assertThat(done.getItemCount()).isEqualTo(b.items().size());
-                assertThat(done.getFirstItemOffset()).isEqualTo(batches.placed.get(b.batchId()).firstItemOffset());
-                assertThat(done.getLastItemOffset()).isEqualTo(batches.placed.get(b.batchId()).sealOffset());
-                assertThat(done.getInputMode()).isEqualTo(b.kind() == RequestKind.EMBED || b.bytes() > 2000
-                        ? InputMode.FILE : InputMode.INLINE);
+                assertThat(done.getFirstItemOffset())
+                        .isEqualTo(batches.placed.get(b.batchId()).firstItemOffset());
+                assertThat(done.getLastItemOffset())
+                        .isEqualTo(batches.placed.get(b.batchId()).sealOffset());
+                assertThat(done.getInputMode())
+                        .isEqualTo(
+                                b.kind() == RequestKind.EMBED || b.bytes() > 2000 ? InputMode.FILE : InputMode.INLINE);
             }
             await(() -> committedPast(config, prefix, batches), "offsets committed past every seal");
         }
@@ -303,14 +341,16 @@ class SubmitterIT {
         TestBatch sealSaysFive = generate(prefix + "bad", 5, 30);
         TestBatch good = generate(prefix + "good", 2, 30);
         try (Submitter submitter = new Submitter(config, api);
-             BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
-             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
+                BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
+                JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
             batches.writeItems(List.of(fourItems, good), 0, 100);
             batches.seal(sealSaysFive, good);
             submitter.start();
 
-            Map<String, List<BatchJob>> history = jobs.awaitUntil(h -> h.containsKey(fourItems.batchId())
-                    && h.getOrDefault(good.batchId(), List.of()).stream().anyMatch(j -> j.getJobName() != null),
+            Map<String, List<BatchJob>> history = jobs.awaitUntil(
+                    h -> h.containsKey(fourItems.batchId())
+                            && h.getOrDefault(good.batchId(), List.of()).stream()
+                                    .anyMatch(j -> j.getJobName() != null),
                     "the bad batch recorded and the good one submitted");
 
             BatchJob failed = history.get(fourItems.batchId()).get(0);
@@ -319,7 +359,8 @@ class SubmitterIT {
             assertThat(failed.getJobName()).isNull();
             assertThat(failed.getError().getCode()).isEqualTo("SEAL_MISMATCH");
             assertThat(failed.getError().getMessage()).contains("says 5 items").contains("but 4 items");
-            assertThat(failed.getFirstItemOffset()).isEqualTo(batches.placed.get(fourItems.batchId()).firstItemOffset());
+            assertThat(failed.getFirstItemOffset())
+                    .isEqualTo(batches.placed.get(fourItems.batchId()).firstItemOffset());
             assertThat(emulator.jobsCreatedFor(fourItems.batchId())).isZero();
             assertThat(submitter.counters().snapshot().sealMismatches()).isEqualTo(1);
             assertOneJobEach(emulator, history, List.of(good.batchId()));
@@ -333,20 +374,25 @@ class SubmitterIT {
         GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of());
         TestBatch batch = generate(prefix + "b", 4, 30);
         try (BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
-             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
+                JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
             batches.write(batch);
 
             // Step 1: the first run dies right after its intent is committed.
-            Submitter first = new Submitter(config, api, new SubmitHooks() {
-                @Override
-                public void beforeCreate(BatchJob intent) {
-                    throw new SimulatedCrash("before create of " + intent.getBatchId());
-                }
-            }, Clock.systemUTC());
+            Submitter first = new Submitter(
+                    config,
+                    api,
+                    new SubmitHooks() {
+                        @Override
+                        public void beforeCreate(BatchJob intent) {
+                            throw new SimulatedCrash("before create of " + intent.getBatchId());
+                        }
+                    },
+                    Clock.systemUTC());
             first.start();
             assertThat(awaitFailure(first)).isInstanceOf(SimulatedCrash.class);
             first.close();
-            assertThat(jobs.readToEnd().get(batch.batchId())).extracting(BatchJob::getState)
+            assertThat(jobs.readToEnd().get(batch.batchId()))
+                    .extracting(BatchJob::getState)
                     .containsExactly(JobState.SUBMITTING);
             assertThat(emulator.jobsCreatedFor(batch.batchId())).isZero();
 
@@ -366,15 +412,15 @@ class SubmitterIT {
     void shouldCreateOneJobWhenACreateAnswerIsLostAndTheJobShowsInTheListOnlyLater(KafkaCluster kafka)
             throws Exception {
         String prefix = KafkaCluster.uniquePrefix("submit-lost-answer");
-        GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of(
-                "submit.create-lookup-window", "20s"));
+        GenAiBatchConfig config =
+                SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.create-lookup-window", "20s"));
         TestBatch batch = generate(prefix + "b", 3, 30);
         // Step 1: the API makes the job but its answer is lost, and a new job shows in list only 5 s later
         emulator.loseNextCreateAnswers(1);
         emulator.delayJobsInList(Duration.ofSeconds(5));
         try (BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
-             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs");
-             Submitter submitter = new Submitter(config, api)) {
+                JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs");
+                Submitter submitter = new Submitter(config, api)) {
             batches.write(batch);
 
             // Step 2: the submitter cannot tell whether the job exists
@@ -393,17 +439,18 @@ class SubmitterIT {
     void shouldBridgeEachOfItsKafkaClientsUnderAClientIdOfItsOwn(KafkaCluster kafka) throws Exception {
         String prefix = KafkaCluster.uniquePrefix("submit-client-ids");
         GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.instance-id", "ids"));
-        io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry meters =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
         try (io.genaibatch.run.Telemetry telemetry = io.genaibatch.run.Telemetry.of(meters);
-             Submitter submitter = new Submitter(config, api, telemetry)) {
+                Submitter submitter = new Submitter(config, api, telemetry)) {
             submitter.start();
 
             // Two clients under one client.id: the second one's app-info gauges are refused (a WARN at each start)
             assertThat(meters.find("kafka.app.info.start.time.ms").gauges())
                     .extracting(g -> g.getId().getTag("client.id"))
                     .as("the group consumer, the genai.jobs consumer and the producer")
-                    .containsExactlyInAnyOrder("genai-batch-submit-ids", "genai-batch-submit-ids-jobs",
-                            "genai-batch-submit-ids-producer");
+                    .containsExactlyInAnyOrder(
+                            "genai-batch-submit-ids", "genai-batch-submit-ids-jobs", "genai-batch-submit-ids-producer");
         }
     }
 
@@ -412,14 +459,15 @@ class SubmitterIT {
         String prefix = KafkaCluster.uniquePrefix("submit-same-id");
         GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.instance-id", "same"));
         try (BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
-             Submitter first = new Submitter(config, api)) {
+                Submitter first = new Submitter(config, api)) {
             batches.write(generate(prefix + "b", 2, 20));
             first.start();
             await(() -> first.ownedPartitions() > 0, "the first instance owns its partitions");
 
             // Step 2: a second instance with the same submit.instance-id takes its transactional.id over
-            try (Submitter second = new Submitter(SubmitItSupport.config(kafka, prefix, dir.resolve("second"),
-                    Map.of("submit.instance-id", "same")), api)) {
+            try (Submitter second = new Submitter(
+                    SubmitItSupport.config(kafka, prefix, dir.resolve("second"), Map.of("submit.instance-id", "same")),
+                    api)) {
                 second.start();
                 for (int i = 0; i < 6; i++) {
                     batches.write(generate(prefix + "c" + i, 2, 20));
@@ -427,8 +475,10 @@ class SubmitterIT {
 
                 // Step 3: the fenced one stops with a message that says what is wrong and what to do
                 Throwable failure = awaitFailure(first);
-                assertThat(failure).hasMessageContaining("submit.instance-id")
-                        .hasMessageContaining("'same'").hasMessageContaining("unique");
+                assertThat(failure)
+                        .hasMessageContaining("submit.instance-id")
+                        .hasMessageContaining("'same'")
+                        .hasMessageContaining("unique");
             }
         }
     }
@@ -445,17 +495,31 @@ class SubmitterIT {
             // killed producer left open (its records stay invisible to read_committed readers until it ends)
             Path input = dir.resolve("input.jsonl");
             Files.write(input, batch.jsonl());
-            BatchJobInfo created = api.create(batch.model(), batch.batchId(),
-                    io.genaibatch.gemini.BatchInput.inline(input));
+            BatchJobInfo created =
+                    api.create(batch.model(), batch.batchId(), io.genaibatch.gemini.BatchInput.inline(input));
             try (org.apache.kafka.clients.producer.KafkaProducer<String, byte[]> dead =
-                         SubmitItSupport.openTransaction(kafka, prefix + "jobs", batch.batchId(), Duration.ofSeconds(10))) {
-                SubmitItSupport.writeJobRecord(kafka, prefix + "jobs", BatchJob.newBuilder()
-                        .setBatchId(batch.batchId()).setGroupKey(batch.groupKey()).setModel(batch.model())
-                        .setKind(batch.kind()).setAttempt(1).setItemCount(3).setItemBytes(batch.bytes())
-                        .setItemsPartition(placed.partition()).setFirstItemOffset(placed.firstItemOffset())
-                        .setLastItemOffset(placed.sealOffset()).setInputMode(InputMode.INLINE)
-                        .setJobName(created.name()).setState(JobState.PENDING).setCreatedAt(java.time.Instant.now())
-                        .setUpdatedAt(java.time.Instant.now()).setSubmittedAt(java.time.Instant.now()).build());
+                    SubmitItSupport.openTransaction(kafka, prefix + "jobs", batch.batchId(), Duration.ofSeconds(10))) {
+                SubmitItSupport.writeJobRecord(
+                        kafka,
+                        prefix + "jobs",
+                        BatchJob.newBuilder()
+                                .setBatchId(batch.batchId())
+                                .setGroupKey(batch.groupKey())
+                                .setModel(batch.model())
+                                .setKind(batch.kind())
+                                .setAttempt(1)
+                                .setItemCount(3)
+                                .setItemBytes(batch.bytes())
+                                .setItemsPartition(placed.partition())
+                                .setFirstItemOffset(placed.firstItemOffset())
+                                .setLastItemOffset(placed.sealOffset())
+                                .setInputMode(InputMode.INLINE)
+                                .setJobName(created.name())
+                                .setState(JobState.PENDING)
+                                .setCreatedAt(java.time.Instant.now())
+                                .setUpdatedAt(java.time.Instant.now())
+                                .setSubmittedAt(java.time.Instant.now())
+                                .build());
 
                 // Step 2: a submitter starts meanwhile, and reads the batch
                 try (Submitter submitter = new Submitter(config, api)) {
@@ -491,7 +555,8 @@ class SubmitterIT {
         AtomicInteger creates = new AtomicInteger();
         SubmitHooks deleteSpool = beforeFirstCreate(creates, intent -> {
             try (var files = java.nio.file.Files.walk(dir)) {
-                files.filter(f -> f.toString().endsWith(".jsonl")).forEach(f -> f.toFile().delete());
+                files.filter(f -> f.toString().endsWith(".jsonl"))
+                        .forEach(f -> f.toFile().delete());
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
@@ -500,8 +565,10 @@ class SubmitterIT {
         // Step 2: the batch gets its one job, with its own four requests, read again from genai.batches
         List<BatchJob> records = submitOneAndAssertItsJob(kafka, prefix, config, batch, deleteSpool);
         assertThat(creates.get()).isGreaterThan(1);
-        assertThat(api.get(records.get(records.size() - 1).getJobName()).stats()).hasValueSatisfying(stats ->
-                assertThat(stats.requestCount()).as("requests in the job").isEqualTo(4));
+        assertThat(api.get(records.get(records.size() - 1).getJobName()).stats())
+                .hasValueSatisfying(stats -> assertThat(stats.requestCount())
+                        .as("requests in the job")
+                        .isEqualTo(4));
     }
 
     @Test
@@ -513,13 +580,14 @@ class SubmitterIT {
         // here), as a file does 48 h after its upload while a batch waits out a long rate limit
         // More 429s than the client retries within one call: the submission itself tries again later.
         emulator.failNextRequests(6, 429, ":batchGenerateContent");
-        SubmitHooks expireFile = beforeFirstCreate(new AtomicInteger(),
-                intent -> api.deleteFile(intent.getUploadedFile()));
+        SubmitHooks expireFile =
+                beforeFirstCreate(new AtomicInteger(), intent -> api.deleteFile(intent.getUploadedFile()));
 
         // Step 2: the batch still gets its one job, from a new upload, instead of being recorded FAILED
         List<BatchJob> records = submitOneAndAssertItsJob(kafka, prefix, config, batch, expireFile);
         assertThat(records.stream().map(BatchJob::getUploadedFile).distinct().count())
-                .as("intents name the first upload, then the second").isEqualTo(2);
+                .as("intents name the first upload, then the second")
+                .isEqualTo(2);
     }
 
     /** Hooks that run {@code action} before the first create only, counting every create in {@code creates}. */
@@ -538,11 +606,12 @@ class SubmitterIT {
      * Writes the batch and runs one submitter with {@code hooks} until the batch is recorded; checks it got exactly
      * one job and was not recorded FAILED, and returns its records. Scripted emulator failures are cleared after.
      */
-    private List<BatchJob> submitOneAndAssertItsJob(KafkaCluster kafka, String prefix, GenAiBatchConfig config,
-                                                    TestBatch batch, SubmitHooks hooks) throws Exception {
+    private List<BatchJob> submitOneAndAssertItsJob(
+            KafkaCluster kafka, String prefix, GenAiBatchConfig config, TestBatch batch, SubmitHooks hooks)
+            throws Exception {
         try (BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
-             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs");
-             Submitter submitter = new Submitter(config, api, hooks, Clock.systemUTC())) {
+                JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs");
+                Submitter submitter = new Submitter(config, api, hooks, Clock.systemUTC())) {
             batches.write(batch);
             submitter.start();
             Map<String, List<BatchJob>> history = jobs.awaitRecorded(List.of(batch.batchId()));
@@ -562,7 +631,7 @@ class SubmitterIT {
         TestBatch first = generate(prefix + "a", 2, 20);
         TestBatch late = generate(prefix + "b", 4, 20);
         try (BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
-             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
+                JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
             // Step 1: a first batch is submitted and its offsets committed; the submitter stops
             batches.partition = 0;
             batches.write(first);
@@ -577,19 +646,24 @@ class SubmitterIT {
             long thirdItem = batches.itemOffsets.get(late.batchId()).get(2);
             int partition = batches.placed.get(late.batchId()).partition();
             try (org.apache.kafka.clients.admin.Admin admin = new io.genaibatch.kafka.KafkaClients(config).admin()) {
-                admin.deleteRecords(Map.of(new org.apache.kafka.common.TopicPartition(prefix + "batches", partition),
-                        org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(thirdItem))).all().get();
+                admin.deleteRecords(Map.of(
+                                new org.apache.kafka.common.TopicPartition(prefix + "batches", partition),
+                                org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(thirdItem)))
+                        .all()
+                        .get();
             }
 
             // Step 3: restarted, the submitter says which records retention took, and the batch's record says so
             try (Submitter submitter = new Submitter(config, api)) {
                 submitter.start();
-                Map<String, List<BatchJob>> history = jobs.awaitUntil(h -> h.containsKey(late.batchId()),
-                        "a record for the late batch");
-                BatchJob record = history.get(late.batchId()).get(history.get(late.batchId()).size() - 1);
+                Map<String, List<BatchJob>> history =
+                        jobs.awaitUntil(h -> h.containsKey(late.batchId()), "a record for the late batch");
+                BatchJob record = history.get(late.batchId())
+                        .get(history.get(late.batchId()).size() - 1);
                 assertThat(record.getState()).isEqualTo(JobState.FAILED);
                 assertThat(record.getError().getCode()).isEqualTo("SEAL_MISMATCH");
-                assertThat(record.getError().getMessage()).contains("deleted by retention")
+                assertThat(record.getError().getMessage())
+                        .contains("deleted by retention")
                         .contains("before offset " + thirdItem);
             }
         }
@@ -600,13 +674,14 @@ class SubmitterIT {
         String prefixA = KafkaCluster.uniquePrefix("submit-spool-a");
         String prefixB = KafkaCluster.uniquePrefix("submit-spool-b");
         Path shared = dir.resolve("shared-spool");
-        GenAiBatchConfig configA = SubmitItSupport.config(kafka, prefixA, shared, Map.of("submit.inline-max-bytes", "0"));
+        GenAiBatchConfig configA =
+                SubmitItSupport.config(kafka, prefixA, shared, Map.of("submit.inline-max-bytes", "0"));
         // Another deployment (its own group and genai.jobs) on the same genai.batches, in the same working directory
-        GenAiBatchConfig configB = SubmitItSupport.config(kafka, prefixB, shared, Map.of("submit.inline-max-bytes", "0",
-                "topics.batches", prefixA + "batches"));
+        GenAiBatchConfig configB = SubmitItSupport.config(
+                kafka, prefixB, shared, Map.of("submit.inline-max-bytes", "0", "topics.batches", prefixA + "batches"));
         TestBatch batch = generate(prefixA + "b", 3, 20);
         try (BatchesTopic batches = new BatchesTopic(kafka, prefixA + "batches");
-             JobsTopic jobs = new JobsTopic(kafka, prefixA + "jobs")) {
+                JobsTopic jobs = new JobsTopic(kafka, prefixA + "jobs")) {
             batches.partition = 0;
             batches.write(batch);
             // B's group has already read everything: it will spool nothing of its own
@@ -614,10 +689,12 @@ class SubmitterIT {
                 Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> end =
                         new java.util.HashMap<>();
                 for (int p = 0; p < 3; p++) {
-                    org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(
-                            prefixA + "batches", p);
+                    org.apache.kafka.common.TopicPartition tp =
+                            new org.apache.kafka.common.TopicPartition(prefixA + "batches", p);
                     long last = admin.listOffsets(Map.of(tp, org.apache.kafka.clients.admin.OffsetSpec.latest()))
-                            .partitionResult(tp).get().offset();
+                            .partitionResult(tp)
+                            .get()
+                            .offset();
                     end.put(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(last));
                 }
                 admin.alterConsumerGroupOffsets(prefixB + "submit", end).all().get();
@@ -626,7 +703,9 @@ class SubmitterIT {
             emulator.failNextRequests(30, 503, "upload");
             try (Submitter a = new Submitter(configA, api)) {
                 a.start();
-                await(() -> emulator.recordedRequests().stream().anyMatch(r -> r.path().contains("upload")),
+                await(
+                        () -> emulator.recordedRequests().stream()
+                                .anyMatch(r -> r.path().contains("upload")),
                         "A trying to upload");
 
                 // Step 2: B starts in the same spool directory and is given the same partitions
@@ -652,29 +731,36 @@ class SubmitterIT {
         TestBatch batch = generate(prefix + "b", 4, 30);
         AtomicReference<String> createdJob = new AtomicReference<>();
         try (BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
-             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
+                JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
             batches.write(batch);
 
             // Step 1: the first run dies after the API created the job, before the job record is written.
-            Submitter first = new Submitter(config, api, new SubmitHooks() {
-                @Override
-                public void afterCreate(BatchJob intent, BatchJobInfo job) {
-                    createdJob.set(job.name());
-                    throw new SimulatedCrash("after create of " + job.name());
-                }
-            }, Clock.systemUTC());
+            Submitter first = new Submitter(
+                    config,
+                    api,
+                    new SubmitHooks() {
+                        @Override
+                        public void afterCreate(BatchJob intent, BatchJobInfo job) {
+                            createdJob.set(job.name());
+                            throw new SimulatedCrash("after create of " + job.name());
+                        }
+                    },
+                    Clock.systemUTC());
             first.start();
             assertThat(awaitFailure(first)).isInstanceOf(SimulatedCrash.class);
             first.close();
             assertThat(emulator.jobsCreatedFor(batch.batchId())).isEqualTo(1);
-            assertThat(jobs.readToEnd().get(batch.batchId())).extracting(BatchJob::getJobName).containsOnlyNulls();
+            assertThat(jobs.readToEnd().get(batch.batchId()))
+                    .extracting(BatchJob::getJobName)
+                    .containsOnlyNulls();
 
             // Step 2: a fresh submitter finds that job by displayName and records it; nothing is created.
             try (Submitter second = new Submitter(config, api)) {
                 second.start();
                 Map<String, List<BatchJob>> history = jobs.awaitRecorded(List.of(batch.batchId()));
                 assertOneJobEach(emulator, history, List.of(batch.batchId()));
-                BatchJob recorded = history.get(batch.batchId()).get(history.get(batch.batchId()).size() - 1);
+                BatchJob recorded = history.get(batch.batchId())
+                        .get(history.get(batch.batchId()).size() - 1);
                 assertThat(recorded.getJobName()).isEqualTo(createdJob.get());
                 assertThat(recorded.getInputMode()).isEqualTo(InputMode.FILE);
                 assertThat(second.counters().snapshot().adopted()).isEqualTo(1);
@@ -686,27 +772,31 @@ class SubmitterIT {
     @Test
     void shouldSubmitEveryBatchOnceWhenRestartedMidStream(KafkaCluster kafka) throws Exception {
         String prefix = KafkaCluster.uniquePrefix("submit-restart");
-        GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.inline-max-bytes", "1KB",
-                "submit.max-jobs-in-flight", "3"));
+        GenAiBatchConfig config = SubmitItSupport.config(
+                kafka, prefix, dir, Map.of("submit.inline-max-bytes", "1KB", "submit.max-jobs-in-flight", "3"));
         List<TestBatch> all = new ArrayList<>();
         for (int i = 0; i < 24; i++) {
             all.add(i % 5 == 4 ? embed(prefix + "b" + i, 3) : generate(prefix + "b" + i, 2 + i % 4, 40 + 30 * (i % 4)));
         }
         List<String> ids = all.stream().map(TestBatch::batchId).toList();
         try (BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
-             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
+                JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
             batches.write(all.subList(0, 8).toArray(TestBatch[]::new));
 
             // Run 1 crashes at its fifth create answer: four jobs recorded (or about to be), one created unrecorded.
             AtomicInteger creates = new AtomicInteger();
-            Submitter first = new Submitter(config, api, new SubmitHooks() {
-                @Override
-                public void afterCreate(BatchJob intent, BatchJobInfo job) {
-                    if (creates.incrementAndGet() == 5) {
-                        throw new SimulatedCrash("after the fifth create");
-                    }
-                }
-            }, Clock.systemUTC());
+            Submitter first = new Submitter(
+                    config,
+                    api,
+                    new SubmitHooks() {
+                        @Override
+                        public void afterCreate(BatchJob intent, BatchJobInfo job) {
+                            if (creates.incrementAndGet() == 5) {
+                                throw new SimulatedCrash("after the fifth create");
+                            }
+                        }
+                    },
+                    Clock.systemUTC());
             first.start();
             awaitFailure(first);
             first.close();
@@ -717,8 +807,13 @@ class SubmitterIT {
             batches.writeItems(all.subList(8, 16), 0, 2);
             batches.writeItems(all.subList(8, 16), 2, 100);
             batches.seal(all.subList(8, 16).toArray(TestBatch[]::new));
-            jobs.awaitUntil(h -> ids.subList(0, 10).stream().filter(id -> h.getOrDefault(id, List.of()).stream()
-                    .anyMatch(j -> j.getJobName() != null)).count() >= 10, "ten batches recorded");
+            jobs.awaitUntil(
+                    h -> ids.subList(0, 10).stream()
+                                    .filter(id -> h.getOrDefault(id, List.of()).stream()
+                                            .anyMatch(j -> j.getJobName() != null))
+                                    .count()
+                            >= 10,
+                    "ten batches recorded");
             batches.write(all.subList(16, 24).toArray(TestBatch[]::new));
             second.close();
 
@@ -729,7 +824,9 @@ class SubmitterIT {
                 assertOneJobEach(emulator, history, ids);
                 await(() -> committedPast(config, prefix, batches), "offsets committed past every seal");
             }
-            assertThat(emulator.jobsCreatedByDisplayName().keySet().stream().filter(k -> k.startsWith(prefix)).count())
+            assertThat(emulator.jobsCreatedByDisplayName().keySet().stream()
+                            .filter(k -> k.startsWith(prefix))
+                            .count())
                     .isEqualTo(ids.size());
         }
     }
@@ -745,8 +842,8 @@ class SubmitterIT {
         GenAiBatchConfig configA = SubmitItSupport.config(kafka, prefix, dir.resolve("a"), Map.of());
         GenAiBatchConfig configB = SubmitItSupport.config(kafka, prefix, dir.resolve("b"), Map.of());
         try (BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
-             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs");
-             Submitter b = new Submitter(configB, api)) {
+                JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs");
+                Submitter b = new Submitter(configB, api)) {
             Submitter a = new Submitter(configA, api);
             a.start();
             batches.write(all.subList(0, 6).toArray(TestBatch[]::new));
@@ -768,10 +865,14 @@ class SubmitterIT {
 
             Map<String, List<BatchJob>> history = jobs.awaitRecorded(ids);
             assertOneJobEach(emulator, history, ids);
-            assertThat(a.counters().snapshot().submittedInline() + a.counters().snapshot().submittedFile())
-                    .as("A's share").isPositive();
-            assertThat(b.counters().snapshot().submittedInline() + b.counters().snapshot().submittedFile())
-                    .as("B's share").isPositive();
+            assertThat(a.counters().snapshot().submittedInline()
+                            + a.counters().snapshot().submittedFile())
+                    .as("A's share")
+                    .isPositive();
+            assertThat(b.counters().snapshot().submittedInline()
+                            + b.counters().snapshot().submittedFile())
+                    .as("B's share")
+                    .isPositive();
             await(() -> committedPast(configB, prefix, batches), "offsets committed past every seal");
         }
     }
@@ -780,8 +881,8 @@ class SubmitterIT {
     void shouldStopConsumingAtMaxJobsInFlightAndResumeWhenOneIsRecorded(KafkaCluster kafka) throws Exception {
         String prefix = KafkaCluster.uniquePrefix("submit-backpressure");
         // Files: inline creates go one at a time (heap), which would hide the limit under test.
-        GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.max-jobs-in-flight", "2",
-                "submit.inline-max-bytes", "0"));
+        GenAiBatchConfig config = SubmitItSupport.config(
+                kafka, prefix, dir, Map.of("submit.max-jobs-in-flight", "2", "submit.inline-max-bytes", "0"));
         List<TestBatch> all = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
             all.add(generate(prefix + "b" + i, 3, 30));
@@ -803,19 +904,25 @@ class SubmitterIT {
             }
         };
         try (Submitter submitter = new Submitter(config, api, holdCreates, Clock.systemUTC());
-             BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
-             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
+                BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
+                JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
             batches.write(all.toArray(TestBatch[]::new));
             submitter.start();
 
             // Two batches reach create and hold there; the third seal pauses consumption instead of a third job.
-            await(() -> {
-                assertThat(mostAtCreate.get()).as("batches at create at once").isLessThanOrEqualTo(2);
-                return submitter.counters().snapshot().backpressurePauses() >= 1 && atCreate.get() == 2;
-            }, "two batches at create and consumption paused");
+            await(
+                    () -> {
+                        assertThat(mostAtCreate.get())
+                                .as("batches at create at once")
+                                .isLessThanOrEqualTo(2);
+                        return submitter.counters().snapshot().backpressurePauses() >= 1 && atCreate.get() == 2;
+                    },
+                    "two batches at create and consumption paused");
             Map<String, List<BatchJob>> held = jobs.awaitUntil(h -> h.size() >= 2, "two intents");
             assertThat(held).hasSize(2);
-            assertThat(ids.stream().mapToInt(emulator::jobsCreatedFor).sum()).as("jobs created while held").isZero();
+            assertThat(ids.stream().mapToInt(emulator::jobsCreatedFor).sum())
+                    .as("jobs created while held")
+                    .isZero();
 
             release.countDown();
             Map<String, List<BatchJob>> history = jobs.awaitRecorded(ids);
@@ -836,20 +943,27 @@ class SubmitterIT {
         }
         List<String> ids = all.stream().map(TestBatch::batchId).toList();
         // One request in four fails with 429 or 503 (Retry-After 1 s): some failures outlast the client's retries.
-        try (GeminiEmulator faulty = GeminiEmulator.start(EmulatorOptions.builder().rate429(0.15).rate503(0.15)
-                .seed(7).runningMillis(60_000).build());
-             BatchApi faultyApi = SubmitItSupport.api(faulty);
-             Submitter submitter = new Submitter(config, faultyApi);
-             BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
-             JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
+        try (GeminiEmulator faulty = GeminiEmulator.start(EmulatorOptions.builder()
+                        .rate429(0.15)
+                        .rate503(0.15)
+                        .seed(7)
+                        .runningMillis(60_000)
+                        .build());
+                BatchApi faultyApi = SubmitItSupport.api(faulty);
+                Submitter submitter = new Submitter(config, faultyApi);
+                BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
+                JobsTopic jobs = new JobsTopic(kafka, prefix + "jobs")) {
             batches.write(all.toArray(TestBatch[]::new));
             submitter.start();
 
             Map<String, List<BatchJob>> history = jobs.awaitRecorded(ids);
 
             assertOneJobEach(faulty, history, ids);
-            assertThat(faulty.recordedRequests().stream().filter(r -> r.status() == 429 || r.status() == 503).count())
-                    .as("faults injected").isGreaterThan(3);
+            assertThat(faulty.recordedRequests().stream()
+                            .filter(r -> r.status() == 429 || r.status() == 503)
+                            .count())
+                    .as("faults injected")
+                    .isGreaterThan(3);
         }
     }
 

@@ -11,8 +11,7 @@ import java.util.function.Predicate;
 public final class Await {
     private static final Duration PROBE_INTERVAL = Duration.ofMillis(25);
 
-    private Await() {
-    }
+    private Await() {}
 
     /** A look at the state being waited for; it may throw, and then the wait fails with that exception. */
     @FunctionalInterface
@@ -30,8 +29,8 @@ public final class Await {
     public static <T> T until(String what, Duration timeout, Probe<T> probe, Predicate<T> done) {
         Outcome<T> outcome = probe(what, timeout, probe, done);
         if (!outcome.done()) {
-            throw new AssertionError("timed out after " + timeout + " waiting for " + what + "; last seen: "
-                    + outcome.last());
+            throw new AssertionError(
+                    "timed out after " + timeout + " waiting for " + what + "; last seen: " + outcome.last());
         }
         return outcome.last();
     }
@@ -50,8 +49,7 @@ public final class Await {
         return probe(what, timeout, condition::holds, Boolean::booleanValue).done();
     }
 
-    private record Outcome<T>(T last, boolean done) {
-    }
+    private record Outcome<T>(T last, boolean done) {}
 
     private static <T> Outcome<T> probe(String what, Duration timeout, Probe<T> probe, Predicate<T> done) {
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -1,5 +1,9 @@
 package io.genaibatch.testkit;
 
+import io.genaibatch.batch.Lineage;
+import io.genaibatch.kafka.RecordCodec;
+import io.genaibatch.kafka.ValueFormat;
+import io.genaibatch.records.BatchRecord;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -7,11 +11,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-
-import io.genaibatch.batch.Lineage;
-import io.genaibatch.kafka.RecordCodec;
-import io.genaibatch.kafka.ValueFormat;
-import io.genaibatch.records.BatchRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -32,9 +31,14 @@ public final class BatchesWriter implements AutoCloseable {
 
     public BatchesWriter(String bootstrapServers, String topic) {
         this.topic = topic;
-        this.producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrapServers,
-                "transactional.id", "test-accumulator-" + UUID.randomUUID()),
-                new StringSerializer(), new ByteArraySerializer());
+        this.producer = new KafkaProducer<>(
+                Map.of(
+                        "bootstrap.servers",
+                        bootstrapServers,
+                        "transactional.id",
+                        "test-accumulator-" + UUID.randomUUID()),
+                new StringSerializer(),
+                new ByteArraySerializer());
         producer.initTransactions();
     }
 
@@ -56,8 +60,8 @@ public final class BatchesWriter implements AutoCloseable {
             if (lineage != null && record.getSeal() != null) {
                 lineage.addTo(headers);
             }
-            sent.add(producer.send(new ProducerRecord<>(topic, partition, record.getBatchId(),
-                    codec.encode(record, ValueFormat.AVRO), headers)));
+            sent.add(producer.send(new ProducerRecord<>(
+                    topic, partition, record.getBatchId(), codec.encode(record, ValueFormat.AVRO), headers)));
         }
         producer.commitTransaction();
         List<RecordMetadata> landed = new ArrayList<>();

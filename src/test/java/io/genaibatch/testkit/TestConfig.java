@@ -1,13 +1,12 @@
 package io.genaibatch.testkit;
 
-import java.util.HashMap;
-import java.util.Map;
-
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.kafka.KafkaClients;
 import io.genaibatch.kafka.KafkaCluster;
 import io.genaibatch.kafka.TopicAdmin;
 import io.genaibatch.kafka.Topics;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 
 /**
@@ -15,8 +14,7 @@ import org.apache.kafka.clients.admin.Admin;
  * prefix of the test's own, so tests sharing one broker never read each other's records.
  */
 public final class TestConfig {
-    private TestConfig() {
-    }
+    private TestConfig() {}
 
     /** The base settings, to add a test's own to: a mutable map. */
     public static Map<String, String> settings(String bootstrapServers, String prefix) {

@@ -9,7 +9,6 @@ import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -23,19 +22,22 @@ public final class TopicReader {
     /** How long a read waits beyond what it waited for: a duplicate would arrive right after. */
     private static final Duration DUPLICATE_WINDOW = Duration.ofMillis(500);
 
-    private TopicReader() {
-    }
+    private TopicReader() {}
 
     /** Every committed record of {@code topic} up to its end as of now, partition by partition. */
-    public static List<ConsumerRecord<byte[], byte[]>> readToEnd(Map<String, Object> clientProperties, String topic,
-                                                                 Duration timeout) {
+    public static List<ConsumerRecord<byte[], byte[]>> readToEnd(
+            Map<String, Object> clientProperties, String topic, Duration timeout) {
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = fromStart(clientProperties, topic)) {
             Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
-            Await.until(topic + " read to its end " + end, timeout, () -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-                return end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
-            }, Boolean::booleanValue);
+            Await.until(
+                    topic + " read to its end " + end,
+                    timeout,
+                    () -> {
+                        consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+                        return end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
+                    },
+                    Boolean::booleanValue);
         }
         return out;
     }
@@ -48,7 +50,8 @@ public final class TopicReader {
         KafkaConsumer<byte[], byte[]> consumer = consumer(clientProperties, Map.of());
         try {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             return consumer;
@@ -62,29 +65,40 @@ public final class TopicReader {
      * Every committed record of {@code topic}, read from the start until {@code done} holds for what was read, and
      * half a second more, so that a duplicate arriving right after is read too.
      */
-    public static List<ConsumerRecord<byte[], byte[]>> readUntil(Map<String, Object> clientProperties, String topic,
-                                                                 Predicate<List<ConsumerRecord<byte[], byte[]>>> done,
-                                                                 String what, Duration timeout) {
+    public static List<ConsumerRecord<byte[], byte[]>> readUntil(
+            Map<String, Object> clientProperties,
+            String topic,
+            Predicate<List<ConsumerRecord<byte[], byte[]>>> done,
+            String what,
+            Duration timeout) {
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         readUntil(clientProperties, topic, out::add, () -> done.test(out), what, timeout);
         return out;
     }
 
     /** As {@link #readUntil(Map, String, Predicate, String, Duration)}, handing each record to {@code sink} as read. */
-    public static void readUntil(Map<String, Object> clientProperties, String topic,
-                                 Consumer<ConsumerRecord<byte[], byte[]>> sink, BooleanSupplier done, String what,
-                                 Duration timeout) {
-        try (KafkaConsumer<byte[], byte[]> consumer = consumer(clientProperties,
-                Map.of("group.id", "test-read-" + UUID.randomUUID()))) {
+    public static void readUntil(
+            Map<String, Object> clientProperties,
+            String topic,
+            Consumer<ConsumerRecord<byte[], byte[]>> sink,
+            BooleanSupplier done,
+            String what,
+            Duration timeout) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                consumer(clientProperties, Map.of("group.id", "test-read-" + UUID.randomUUID()))) {
             consumer.subscribe(List.of(topic));
             int[] read = {0};
-            Await.until(what + " on " + topic, timeout, () -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
-                    read[0]++;
-                    sink.accept(r);
-                });
-                return new Progress(read[0], done.getAsBoolean());
-            }, Progress::done);
+            Await.until(
+                    what + " on " + topic,
+                    timeout,
+                    () -> {
+                        consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+                            read[0]++;
+                            sink.accept(r);
+                        });
+                        return new Progress(read[0], done.getAsBoolean());
+                    },
+                    Progress::done);
             consumer.poll(DUPLICATE_WINDOW).forEach(sink);
         }
     }
@@ -96,7 +110,8 @@ public final class TopicReader {
         }
     }
 
-    private static KafkaConsumer<byte[], byte[]> consumer(Map<String, Object> clientProperties, Map<String, Object> extra) {
+    private static KafkaConsumer<byte[], byte[]> consumer(
+            Map<String, Object> clientProperties, Map<String, Object> extra) {
         Map<String, Object> properties = new HashMap<>(clientProperties);
         properties.put("isolation.level", "read_committed");
         properties.put("auto.offset.reset", "earliest");
