@@ -150,8 +150,11 @@ public final class RoleLifecycle {
         startDone.complete(null);
         if (closedMeanwhile) {
             log.warn("Role {} started after a close stopped waiting for it; stopping it now", name);
-            stopStarted(System.nanoTime() + closeBound.toNanos());
-            releaseOnce();
+            try {
+                stopStarted(System.nanoTime() + closeBound.toNanos());
+            } finally {
+                releaseWhenEnded();
+            }
         }
     }
 
@@ -262,10 +265,19 @@ public final class RoleLifecycle {
             }
         } finally {
             if (!handedToStart) {
-                releaseOnce();
+                releaseWhenEnded();
             }
             closeDone.complete(null);
         }
+    }
+
+    /**
+     * Releases what the role uses once it ended: at once when it has, else when it does. A role left running past
+     * its bound (or whose stop got little of it: a start that returned just before the bound ran out) still uses its
+     * meters and, for the submitter, its instance lock.
+     */
+    private void releaseWhenEnded() {
+        stopped.whenComplete((ignored, failure) -> releaseOnce());
     }
 
     /** Stops the role within the close bound; true when it is left to the start, still running, to stop it. */
@@ -327,7 +339,7 @@ public final class RoleLifecycle {
             }
         }
         log.error(
-                "Role {} did not stop within {} ({}){}; leaving it running and going on",
+                "Role {} did not stop within {} ({}){}; leaving it running, to be released when it ends, and going on",
                 name,
                 ConfigType.format(closeBound),
                 boundSource,

@@ -242,16 +242,21 @@ class RoleLifecycleTest {
             w.lifecycle.close();
 
             assertThat(w.lifecycle.stopped().toCompletableFuture()).isNotDone();
+            // What it still uses (its meters, the submitter's instance lock) stays until it ends.
+            assertThat(w.releases).hasValue(0);
             assertThat(log.events())
                     .filteredOn(e -> e.get("level").asText().equals("ERROR"))
                     .extracting(e -> e.get("message").asText())
                     .singleElement()
                     .asString()
                     .isEqualTo("Role demo did not stop within 300ms (demo.close-timeout) nor 100ms after an "
-                            + "interrupt of genai-batch-demo-7; leaving it running and going on");
+                            + "interrupt of genai-batch-demo-7; leaving it running, to be released when it ends, and"
+                            + " going on");
         } finally {
             w.end.complete(null);
         }
+        assertThat(w.lifecycle.awaitStopped(Duration.ofSeconds(10))).isTrue();
+        assertThat(w.releases).hasValue(1);
     }
 
     @Test
