@@ -58,7 +58,7 @@ final class LostHeldRequests {
             case INVALID ->
                 "published again as it is, it is refused the same way until that is fixed (the request, or "
                         + "the configuration that refuses it)";
-            case FAILED -> "published again, it fails the same way until that bug is fixed";
+            case FAILED -> "published again, it may fail the same way until that bug is fixed";
         };
     }
 }
