@@ -626,13 +626,23 @@ final class Publisher {
                 }
             }
         } catch (IOException e) {
-            writer.abort(entry);
+            abortAfter(entry, e);
             throw new UncheckedIOException("batch " + entry.batchId() + ": cannot read its results " + results, e);
         } catch (RuntimeException e) {
             // Records of the chunk may be in the open transaction: none may become visible without the progress
             // that says they were published. (A commit that failed has ended its transaction; this does nothing.)
-            writer.abort(entry);
+            abortAfter(entry, e);
             throw e;
+        }
+    }
+
+    /** Aborts the chunk's transaction after {@code failure}; an abort that fails itself carries it along. */
+    private void abortAfter(OpenJob entry, Exception failure) {
+        try {
+            writer.abort(entry);
+        } catch (RuntimeException abortFailed) {
+            abortFailed.addSuppressed(failure);
+            throw abortFailed;
         }
     }
 
