@@ -114,62 +114,27 @@ class ResumableUploadTest {
         // A stub that keeps the first chunk but answers it 400, as when an interrupted chunk's bytes land
         // after a query has answered: the client must query and go on from the server's count.
         Path file = TestSupport.patternFile(dir, "600k.bin", 600 * 1024);
-        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
-        long[] received = {0};
-        com.sun.net.httpserver.HttpServer stub =
-                com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
-        stub.createContext("/", exchange -> {
-            String command = exchange.getRequestHeaders().getFirst("X-Goog-Upload-Command");
-            String offset = exchange.getRequestHeaders().getFirst("X-Goog-Upload-Offset");
-            long bodyBytes = exchange.getRequestBody().readAllBytes().length;
-            seen.add(command + (offset == null ? "" : "@" + offset));
-            var h = exchange.getResponseHeaders();
-            int status = 200;
-            byte[] body = new byte[0];
-            if (command.equals("start")) {
-                h.set(
-                        "X-Goog-Upload-URL",
-                        "http://127.0.0.1:" + stub.getAddress().getPort() + "/upload?upload_id=u");
-            } else if (command.equals("query")) {
-                h.set("X-Goog-Upload-Status", "active");
-                h.set("X-Goog-Upload-Size-Received", Long.toString(received[0]));
-            } else {
-                h.set("X-Goog-Upload-Status", command.contains("finalize") ? "final" : "active");
-                if (Long.parseLong(offset) != received[0]) {
-                    status = 400;
-                } else {
-                    received[0] += bodyBytes;
-                    if (seen.size() == 2) {
-                        status = 400; // kept the bytes, lost the answer
-                    }
-                    if (command.contains("finalize")) {
-                        body = ("{\"file\": {\"name\": \"files/stub\", \"sizeBytes\": \"" + received[0] + "\"}}")
-                                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-                    }
-                }
+        UploadStub stub = UploadStub.start((command, offset, bodyBytes, received, request) -> {
+            if (offset != received) {
+                return new UploadStub.Answer(400, 0);
             }
-            exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-            if (body.length > 0) {
-                exchange.getResponseBody().write(body);
-            }
-            exchange.close();
+            // The first chunk's bytes are kept but its answer is a 400.
+            return request == 2 ? new UploadStub.Answer(400, bodyBytes) : UploadStub.Answer.ok(bodyBytes);
         });
-        stub.start();
-        try (BatchApi api = BatchApi.open(GeminiSettings.builder()
-                .apiKey("k")
-                .baseUrl("http://127.0.0.1:" + stub.getAddress().getPort())
-                .uploadChunkBytes(256 * 1024)
-                .retry(RetrySettings.NO_RETRY)
-                .build())) {
+        try (stub;
+                BatchApi api = BatchApi.open(GeminiSettings.builder()
+                        .apiKey("k")
+                        .baseUrl(stub.baseUrl())
+                        .uploadChunkBytes(256 * 1024)
+                        .retry(RetrySettings.NO_RETRY)
+                        .build())) {
 
             FileInfo uploaded = api.uploadFile(file, "application/jsonl", "stub");
 
             assertThat(uploaded.name()).isEqualTo("files/stub");
             assertThat(uploaded.sizeBytes()).isEqualTo(600 * 1024);
-        } finally {
-            stub.stop(0);
         }
-        assertThat(seen).containsExactly("start", "upload@0", "query", "upload@262144", "upload, finalize@524288");
+        assertThat(stub.seen).containsExactly("start", "upload@0", "query", "upload@262144", "upload, finalize@524288");
     }
 
     @Test
@@ -178,47 +143,12 @@ class ResumableUploadTest {
         // the third attempt. The upload must wait the short open time out and resume with a query, not give up and
         // leave the next try to upload the whole file again.
         Path file = TestSupport.patternFile(dir, "600k.bin", 600 * 1024);
-        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
-        long[] received = {0};
         int[] unavailable = {2};
-        com.sun.net.httpserver.HttpServer stub =
-                com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
-        stub.createContext("/", exchange -> {
-            String command = exchange.getRequestHeaders().getFirst("X-Goog-Upload-Command");
-            String offset = exchange.getRequestHeaders().getFirst("X-Goog-Upload-Offset");
-            long bodyBytes = exchange.getRequestBody().readAllBytes().length;
-            seen.add(command + (offset == null ? "" : "@" + offset));
-            var h = exchange.getResponseHeaders();
-            int status = 200;
-            byte[] body = new byte[0];
-            if (command.equals("start")) {
-                h.set(
-                        "X-Goog-Upload-URL",
-                        "http://127.0.0.1:" + stub.getAddress().getPort() + "/upload?upload_id=u");
-            } else if (command.equals("query")) {
-                h.set("X-Goog-Upload-Status", "active");
-                h.set("X-Goog-Upload-Size-Received", Long.toString(received[0]));
-            } else if (received[0] > 0 && unavailable[0] > 0) {
-                unavailable[0]--;
-                status = 503;
-            } else {
-                h.set("X-Goog-Upload-Status", command.contains("finalize") ? "final" : "active");
-                received[0] += bodyBytes;
-                if (command.contains("finalize")) {
-                    body = ("{\"file\": {\"name\": \"files/stub\", \"sizeBytes\": \"" + received[0] + "\"}}")
-                            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-                }
-            }
-            exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-            if (body.length > 0) {
-                exchange.getResponseBody().write(body);
-            }
-            exchange.close();
-        });
-        stub.start();
+        UploadStub stub = UploadStub.start((command, offset, bodyBytes, received, request) ->
+                received > 0 && unavailable[0]-- > 0 ? new UploadStub.Answer(503, 0) : UploadStub.Answer.ok(bodyBytes));
         GeminiSettings settings = GeminiSettings.builder()
                 .apiKey("k")
-                .baseUrl("http://127.0.0.1:" + stub.getAddress().getPort())
+                .baseUrl(stub.baseUrl())
                 .uploadChunkBytes(256 * 1024)
                 .retry(new RetrySettings(
                         3, Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofSeconds(30), Duration.ofSeconds(30)))
@@ -227,16 +157,15 @@ class ResumableUploadTest {
                 new CircuitSettings(2, Duration.ofMillis(300)),
                 java.time.Clock.systemUTC(),
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
-        try (BatchApi api = BatchApi.open(settings, RetryPolicy.of(settings.retry(), circuit))) {
+        try (stub;
+                BatchApi api = BatchApi.open(settings, RetryPolicy.of(settings.retry(), circuit))) {
 
             FileInfo uploaded = api.uploadFile(file, "application/jsonl", "stub");
 
             assertThat(uploaded.sizeBytes()).isEqualTo(600 * 1024);
-        } finally {
-            stub.stop(0);
         }
         // One session throughout (one start), never the first chunk again: each try after a failure asks first.
-        assertThat(seen)
+        assertThat(stub.seen)
                 .containsExactly(
                         "start",
                         "upload@0",
