@@ -139,7 +139,8 @@ public final class ConfigKeys {
             Duration.ofMinutes(2),
             between(Duration.ZERO, Duration.ofHours(1), "between 0s and 1h"),
             "A Retry-After longer than this is not waited for inside a call: the role reschedules the work instead. "
-                    + "Also the longest an upload waits for an open circuit before it gives up.");
+                    + "An upload waits out an open circuit whose retry-after is within this bound (and that ends within "
+                    + "gemini.retry.max-elapsed of its last progress).");
     public static final ConfigKey<Duration> GEMINI_RETRY_MAX_ELAPSED = new ConfigKey<>(
             "gemini.retry.max-elapsed",
             ConfigType.DURATION,
