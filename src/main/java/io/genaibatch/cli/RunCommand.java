@@ -145,9 +145,9 @@ final class RunCommand implements Callable<Integer> {
             any.add(stop);
             CompletableFuture.anyOf(any.toArray(CompletableFuture[]::new)).join();
             return 0;
-        } catch (RuntimeException e) {
-            // A start that threw (whatever it threw: a Kafka client refusing its settings too), or a role that
-            // stopped on its own: the same line, the same exit.
+        } catch (RuntimeException | LinkageError e) {
+            // A start that threw (whatever it threw: a Kafka client refusing its settings, a class missing from the
+            // classpath), or a role that stopped on its own: the same line, the same exit.
             Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             log.error("A role failed: {}; stopping the others", cause.getMessage());
             err.println("genai-batch: " + ErrorMessages.describe(cause));

@@ -37,13 +37,13 @@ class RunCommandTest {
         final String name;
         final java.util.List<String> log;
         final java.util.concurrent.CompletableFuture<Void> stopped = new java.util.concurrent.CompletableFuture<>();
-        final RuntimeException failToStart;
+        final Throwable failToStart;
 
         FakeRole(String name, java.util.List<String> log, boolean failToStart) {
             this(name, log, failToStart ? new IllegalStateException(name + " cannot start") : null);
         }
 
-        FakeRole(String name, java.util.List<String> log, RuntimeException failToStart) {
+        FakeRole(String name, java.util.List<String> log, Throwable failToStart) {
             this.name = name;
             this.log = log;
             this.failToStart = failToStart;
@@ -57,8 +57,11 @@ class RunCommandTest {
         @Override
         public void start() {
             log.add("start " + name);
+            if (failToStart instanceof Error e) {
+                throw e;
+            }
             if (failToStart != null) {
-                throw failToStart;
+                throw (RuntimeException) failToStart;
             }
         }
 
@@ -141,6 +144,24 @@ class RunCommandTest {
 
         assertThat(code).isEqualTo(1);
         assertThat(err.toString()).contains("Failed to construct kafka consumer");
+        assertThat(log).containsExactly("start a", "start b", "close b", "close a");
+    }
+
+    @Test
+    void shouldSayWhichRoleCouldNotStartWhenAClassOfItsCannotBeLoaded() {
+        java.util.List<String> log = new java.util.ArrayList<>();
+        java.io.StringWriter err = new java.io.StringWriter();
+
+        int code = RunCommand.run(
+                java.util.List.of(
+                        new FakeRole("a", log, false),
+                        new FakeRole("b", log, new NoClassDefFoundError("org/rocksdb/RocksDB"))),
+                new java.util.concurrent.CompletableFuture<>(),
+                SINK,
+                new java.io.PrintWriter(err, true));
+
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString()).contains("org/rocksdb/RocksDB");
         assertThat(log).containsExactly("start a", "start b", "close b", "close a");
     }
 }
