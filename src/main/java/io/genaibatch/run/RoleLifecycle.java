@@ -64,8 +64,12 @@ public final class RoleLifecycle {
     private final Duration interruptGrace;
     private final Steps steps;
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
-    /** What callers see of {@link #stopped}, made once: they cannot complete the lifecycle's own. */
-    private final CompletableFuture<Void> stoppedView = stopped.copy();
+    /**
+     * What callers see of {@link #stopped}: a stage with no way to complete it, whose {@code toCompletableFuture()}
+     * gives each caller a future of its own (a shared copy would let one caller complete it for all, {@code run}
+     * included).
+     */
+    private final CompletionStage<Void> stoppedView = stopped.minimalCompletionStage();
 
     private final CompletableFuture<Void> startDone = new CompletableFuture<>();
     private final CompletableFuture<Void> closeDone = new CompletableFuture<>();
