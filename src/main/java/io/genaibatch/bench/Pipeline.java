@@ -2,6 +2,7 @@ package io.genaibatch.bench;
 
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.kafka.ReadToEnd;
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.Topics;
 import java.io.PrintWriter;
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -33,19 +35,10 @@ record Pipeline(double seconds, double emulatorSeconds, double startupSeconds, d
         JobWatch watch = new JobWatch(options.requests(), roles::startedAt, out);
         long deadline = launched + options.timeout().toNanos();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
-                new KafkaClients(config)
-                        .properties(Map.of(
-                                "isolation.level",
-                                "read_committed",
-                                "enable.auto.commit",
-                                false,
-                                "client.id",
-                                "bench-jobs-watch")),
+                new KafkaClients(config).consumer(Map.of(ConsumerConfig.CLIENT_ID_CONFIG, "bench-jobs-watch")),
                 new StringDeserializer(),
                 new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = consumer.partitionsFor(topics.jobs()).stream()
-                    .map(p -> new TopicPartition(topics.jobs(), p.partition()))
-                    .toList();
+            List<TopicPartition> parts = ReadToEnd.partitions(consumer, topics.jobs(), Duration.ofSeconds(60));
             consumer.assign(parts);
             consumer.seekToBeginning(parts);
             while (watch.published == null) {

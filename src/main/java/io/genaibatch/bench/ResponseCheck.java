@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.kafka.KafkaClients;
+import io.genaibatch.kafka.ReadToEnd;
 import io.genaibatch.kafka.RecordCodec;
 import io.genaibatch.kafka.Topics;
 import io.genaibatch.records.GenAiResponse;
@@ -15,13 +16,16 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /** The check of {@code bench submit-poll}: every response on genai.responses exactly once, and right. */
 final class ResponseCheck {
+    /** How long the read of genai.responses may go without progress before the check gives up. */
+    private static final Duration READ_STALL = Duration.ofSeconds(60);
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     long records;
@@ -41,47 +45,40 @@ final class ResponseCheck {
         BitSet seen = new BitSet(count);
         RecordCodec<GenAiResponse> codec = RecordCodec.genAiResponse();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
-                new KafkaClients(config)
-                        .properties(Map.of(
-                                "isolation.level",
-                                "read_committed",
-                                "enable.auto.commit",
-                                false,
-                                "client.id",
-                                "bench-check")),
+                new KafkaClients(config).consumer(Map.of(ConsumerConfig.CLIENT_ID_CONFIG, "bench-check")),
                 new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = consumer.partitionsFor(topics.responses()).stream()
-                    .map(p -> new TopicPartition(topics.responses(), p.partition()))
-                    .toList();
+            List<TopicPartition> parts = ReadToEnd.partitions(consumer, topics.responses(), READ_STALL);
             consumer.assign(parts);
             consumer.seekToBeginning(parts);
             Map<TopicPartition, Long> end = consumer.endOffsets(parts);
-            while (parts.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    c.records++;
-                    c.valueBytes += r.serializedValueSize();
-                    String key = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
-                    int i = BenchRequests.index(key);
-                    if (i < 0 || i >= count) {
-                        c.unknown++;
-                        c.problem("a response with the unknown key '" + key + "'");
-                        continue;
-                    }
-                    if (seen.get(i)) {
-                        c.duplicates++;
-                        c.problem("a second response for " + key);
-                        continue;
-                    }
-                    seen.set(i);
-                    GenAiResponse response = codec.decode(r.value());
-                    c.byStatus.merge(response.getStatus(), 1L, Long::sum);
-                    String wrong = wrongAnswer(requests, i, response);
-                    if (wrong != null) {
-                        c.wrong++;
-                        c.problem(key + ": " + wrong);
-                    }
+            ReadToEnd.Result read = ReadToEnd.read(consumer, end, ReadToEnd.Limit.whileMoving(READ_STALL), r -> {
+                c.records++;
+                c.valueBytes += r.serializedValueSize();
+                String key = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
+                int i = BenchRequests.index(key);
+                if (i < 0 || i >= count) {
+                    c.unknown++;
+                    c.problem("a response with the unknown key '" + key + "'");
+                    return;
                 }
+                if (seen.get(i)) {
+                    c.duplicates++;
+                    c.problem("a second response for " + key);
+                    return;
+                }
+                seen.set(i);
+                GenAiResponse response = codec.decode(r.value());
+                c.byStatus.merge(response.getStatus(), 1L, Long::sum);
+                String wrong = wrongAnswer(requests, i, response);
+                if (wrong != null) {
+                    c.wrong++;
+                    c.problem(key + ": " + wrong);
+                }
+            });
+            if (!read.reached()) {
+                throw new IllegalStateException("could not read " + topics.responses() + " to its end: no progress for "
+                        + READ_STALL + " (" + read.firstBehind() + ")");
             }
         }
         c.distinct = seen.cardinality();
