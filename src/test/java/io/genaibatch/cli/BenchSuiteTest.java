@@ -7,6 +7,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class BenchSuiteTest {
+    private static final BenchSuite.Run ACCUMULATE = BenchSuite.SHORT.get(0);
+    private static final BenchSuite.Run SHORT_SUBMIT_POLL = BenchSuite.SHORT.get(1);
+    private static final BenchSuite.Run FULL_SUBMIT_POLL = BenchSuite.FULL.get(1);
+    private static final BenchSuite.Run JOBS_HISTORY = BenchSuite.SHORT.get(2);
+    private static final BenchSuite.Run LATENCY = BenchSuite.SHORT.get(3);
 
     @Test
     void readsTheFiguresOfTheLastResultLineOfItsOwnBenchmark() {
@@ -17,7 +22,7 @@ class BenchSuiteTest {
                 "RESULT latency: max ratio 9.00",
                 "RESULT accumulate: one-hop ratio 0.33, two-hop ratio 0.52");
 
-        List<BenchSuite.Row> rows = BenchSuite.figures("accumulate", output, 0);
+        List<BenchSuite.Row> rows = BenchSuite.figures(ACCUMULATE, output, 0);
 
         assertThat(rows).extracting(BenchSuite.Row::figure).containsExactly("one-hop ratio", "two-hop ratio");
         assertThat(rows).extracting(r -> r.value().orElseThrow()).containsExactly(0.33, 0.52);
@@ -26,7 +31,7 @@ class BenchSuiteTest {
     @Test
     void readsSecondsAsTheirUnit() {
         List<BenchSuite.Row> rows = BenchSuite.figures(
-                "submit-poll", "RESULT submit-poll: kafka-copy ratio 2.9, succeeded-to-published 12.5 s\n", 0);
+                FULL_SUBMIT_POLL, "RESULT submit-poll: kafka-copy ratio 2.9, succeeded-to-published 12.5 s\n", 0);
 
         assertThat(rows.get(1).figure()).isEqualTo("succeeded-to-published");
         assertThat(rows.get(1).value()).contains(12.5);
@@ -35,7 +40,7 @@ class BenchSuiteTest {
 
     @Test
     void aBenchmarkWithoutAResultLineIsARowWithoutAValue() {
-        List<BenchSuite.Row> rows = BenchSuite.figures("latency", "genai-batch: no response to latency-1\n", 1);
+        List<BenchSuite.Row> rows = BenchSuite.figures(LATENCY, "genai-batch: no response to latency-1\n", 1);
 
         assertThat(rows).singleElement().satisfies(r -> {
             assertThat(r.value()).isEmpty();
@@ -46,10 +51,10 @@ class BenchSuiteTest {
     @Test
     void theTableSaysWhetherEachTargetIsMet() {
         List<BenchSuite.Row> rows = new ArrayList<>();
-        rows.addAll(BenchSuite.figures("accumulate", "RESULT accumulate: one-hop ratio 0.33, two-hop ratio 0.81", 0));
+        rows.addAll(BenchSuite.figures(ACCUMULATE, "RESULT accumulate: one-hop ratio 0.33, two-hop ratio 0.81", 0));
         rows.addAll(BenchSuite.figures(
-                "submit-poll", "RESULT submit-poll: kafka-copy ratio 3.5, succeeded-to-published 8 s", 0));
-        rows.addAll(BenchSuite.figures("jobs-history", "", 1));
+                FULL_SUBMIT_POLL, "RESULT submit-poll: kafka-copy ratio 3.5, succeeded-to-published 8 s", 0));
+        rows.addAll(BenchSuite.figures(JOBS_HISTORY, "", 1));
 
         assertThat(BenchSuite.table(rows)).isEqualTo("""
                 | benchmark | figure | value | target | met? |
@@ -60,6 +65,30 @@ class BenchSuiteTest {
                 | submit-poll | succeeded-to-published | 8 s | <= 10 s (1 GB batch) | yes |
                 | jobs-history | no 'RESULT jobs-history:' line (exit code 1) | - |  | no |
                 """);
+    }
+
+    @Test
+    void aFigureOfARunSmallerThanItsTargetsSizeIsShownNotJudged() {
+        List<BenchSuite.Row> rows = BenchSuite.figures(
+                SHORT_SUBMIT_POLL, "RESULT submit-poll: kafka-copy ratio 4.9, succeeded-to-published 3.2 s", 0);
+
+        assertThat(BenchSuite.table(rows))
+                .contains(
+                        "| submit-poll | kafka-copy ratio | 4.90 | <= 3 (1 GB batch) | not judged (short run; --full) |")
+                .contains(
+                        "| submit-poll | succeeded-to-published | 3.20 s | <= 10 s (1 GB batch) | not judged (short run; "
+                                + "--full) |");
+    }
+
+    @Test
+    void theFullSuiteRunsSubmitPollAtTheSizeOfItsTargets() {
+        assertThat(BenchSuite.FULL)
+                .extracting(BenchSuite.Run::name)
+                .containsExactlyElementsOf(
+                        BenchSuite.SHORT.stream().map(BenchSuite.Run::name).toList());
+        assertThat(FULL_SUBMIT_POLL.name()).isEqualTo("submit-poll");
+        assertThat(FULL_SUBMIT_POLL.args()).as("its defaults: the 1 GB batch").isEmpty();
+        assertThat(BenchSuite.FULL).allMatch(BenchSuite.Run::atTargetSize);
     }
 
     @Test
@@ -88,7 +117,7 @@ class BenchSuiteTest {
         CliRunner.Result result = CliRunner.run("bench", "all", "--help");
 
         assertThat(result.exitCode()).isZero();
-        assertThat(result.out()).contains("--only");
+        assertThat(result.out()).contains("--only").contains("--full");
         BenchSuite.SHORT.forEach(
                 run -> assertThat(result.out()).contains(run.name() + " " + String.join(" ", run.args())));
     }
