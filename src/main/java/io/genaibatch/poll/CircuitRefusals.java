@@ -3,22 +3,25 @@ package io.genaibatch.poll;
 import io.genaibatch.gemini.BatchApi;
 import io.genaibatch.gemini.GeminiApiException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The calls of job rounds that the Gemini client's open circuit refused, counted per open period. The circuit logs its
- * opening itself; a line per refused round (one per due job, thousands during an outage) would say nothing more. So a
- * period is told once, when it is over: how many rounds it refused. Not thread-safe: the poller thread owns it.
+ * The calls of job rounds that the Gemini client's open circuit refused, counted per outage: from the first refusal
+ * until the circuit lets calls through again. The circuit logs each opening itself (a probe that meets the API still
+ * unavailable opens it anew); a line per refused round (one per due job, thousands during an outage) would say nothing
+ * more, and neither would a line per reopening. So an outage is told once, when it is over: how many rounds it
+ * refused, and for how long. Not thread-safe: the poller thread owns it.
  */
 final class CircuitRefusals {
     private static final Logger log = LoggerFactory.getLogger(CircuitRefusals.class);
 
     private final BatchApi api;
     private final Clock clock;
-    /** The open period being counted, as the circuit describes it (it names when it opened and until when); or null. */
-    private String period;
+    /** The circuit's description at the outage's first refusal; null when no outage is being counted. */
+    private String firstRefusal;
 
     private long refused;
     private Instant since;
@@ -28,38 +31,29 @@ final class CircuitRefusals {
         this.clock = clock;
     }
 
-    /**
-     * Counts a refusal of the open circuit; true when it is the first of its open period (the one a caller may log).
-     */
+    /** Counts a refusal of the open circuit; true when it is the first of its outage (the one a caller may log). */
     boolean count(GeminiApiException refusal) {
-        String now = api.unavailable().orElse("the Gemini API circuit is open: " + refusal.getMessage());
-        boolean first = !now.equals(period);
+        boolean first = firstRefusal == null;
         if (first) {
-            report();
-            period = now;
+            firstRefusal = api.unavailable().orElse("the Gemini API circuit is open: " + refusal.getMessage());
             since = clock.instant();
         }
         refused++;
         return first;
     }
 
-    /** Once the circuit lets calls through again: one line for the open period just over, if it refused any. */
+    /** Once the circuit lets calls through again: one line for the outage just over, if it refused any. */
     void settle() {
-        if (period != null && api.unavailable().isEmpty()) {
-            report();
-        }
-    }
-
-    private void report() {
-        if (period != null) {
+        if (firstRefusal != null && api.unavailable().isEmpty()) {
             log.warn(
-                    "The Gemini API circuit refused {} rounds of due jobs since {}, each rescheduled after the time it "
-                            + "stayed open ({})",
+                    "The Gemini API circuit refused {} rounds of due jobs since {} ({} s, until it let calls through "
+                            + "again), each rescheduled after the time it stayed open; at the first refusal: {}",
                     refused,
                     since,
-                    period);
+                    Duration.between(since, clock.instant()).toSeconds(),
+                    firstRefusal);
+            firstRefusal = null;
+            refused = 0;
         }
-        period = null;
-        refused = 0;
     }
 }

@@ -13,18 +13,22 @@ import io.genaibatch.gemini.GeminiApiException;
 import io.genaibatch.gemini.GeminiSettings;
 import io.genaibatch.gemini.RetryPolicy;
 import io.genaibatch.gemini.RetrySettings;
+import io.genaibatch.testkit.ManualClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Refusals of the Gemini client's open circuit, told once per open period (review 15c, L2), on the emulator. */
+/**
+ * Refusals of the Gemini client's open circuit, told once per outage (review 15c, L2; review-18b N6), on the emulator,
+ * with a clock the test moves (no real waits).
+ */
 class CircuitRefusalsTest {
-    private static final Duration OPEN_FOR = Duration.ofSeconds(1);
+    private static final Duration OPEN_FOR = Duration.ofSeconds(30);
 
     @Test
-    void shouldTellEachOpenPeriodOnceWithItsCountOnceItIsOver() throws Exception {
+    void shouldTellAnOutageOnceWithItsCountWhenTheCircuitClosesAgain() throws Exception {
+        ManualClock clock = new ManualClock();
         try (GeminiEmulator emulator = GeminiEmulator.start(EmulatorOptions.defaults());
                 BatchApi api = BatchApi.open(
                         GeminiSettings.builder()
@@ -34,14 +38,11 @@ class CircuitRefusalsTest {
                                 .build(),
                         RetryPolicy.of(
                                 RetrySettings.NO_RETRY,
-                                new ApiCircuit(
-                                        new CircuitSettings(1, OPEN_FOR),
-                                        Clock.systemUTC(),
-                                        new SimpleMeterRegistry())));
+                                new ApiCircuit(new CircuitSettings(1, OPEN_FOR), clock, new SimpleMeterRegistry())));
                 JsonLogCapture log = new JsonLogCapture()) {
-            CircuitRefusals refusals = new CircuitRefusals(api, Clock.systemUTC());
+            CircuitRefusals refusals = new CircuitRefusals(api, clock);
 
-            // First open period: two refusals, the first one said to be the first
+            // The circuit opens: two refusals, the first one said to be the first
             emulator.failNextRequests(1, 503);
             assertThat(failure(api).isCircuitOpen())
                     .as("the 503 that opens the circuit")
@@ -51,21 +52,34 @@ class CircuitRefusalsTest {
             refusals.settle();
             assertThat(told(log)).as("told while the circuit is still open").isEmpty();
 
-            // Second open period (the probe finds the API unavailable again): the first one is told, with its count
-            Thread.sleep(OPEN_FOR.plusMillis(200).toMillis());
+            // The probe finds the API unavailable again and the circuit opens anew: the same outage, not a new one
+            clock.advance(OPEN_FOR.plusSeconds(1));
             emulator.failNextRequests(1, 503);
             assertThat(failure(api).isCircuitOpen())
                     .as("the probe that meets a 503")
                     .isFalse();
-            assertThat(refusals.count(refusal(api))).isTrue();
-            assertThat(told(log)).singleElement().asString().contains("refused 2 rounds");
+            assertThat(refusals.count(refusal(api)))
+                    .as("a refusal after the circuit opened again")
+                    .isFalse();
+            refusals.settle();
+            assertThat(told(log)).as("told while the circuit is still open").isEmpty();
 
-            // The API answers the next probe (a NOT_FOUND is an answer): the second period is told once settled
-            Thread.sleep(OPEN_FOR.plusMillis(200).toMillis());
+            // The API answers the next probe (a NOT_FOUND is an answer): the outage is told once, with every refusal
+            clock.advance(OPEN_FOR.plusSeconds(1));
             assertThat(failure(api).httpStatus()).as("the probe's answer").isEqualTo(404);
             refusals.settle();
             refusals.settle();
-            assertThat(told(log)).hasSize(2).last().asString().contains("refused 1 rounds");
+            assertThat(told(log))
+                    .singleElement()
+                    .asString()
+                    .contains("refused 3 rounds")
+                    .contains("since " + ManualClock.START)
+                    .contains("(62 s, until it let calls through again)");
+
+            // A later outage is a new one
+            emulator.failNextRequests(1, 503);
+            failure(api);
+            assertThat(refusals.count(refusal(api))).isTrue();
         }
     }
 

@@ -9,13 +9,10 @@ import io.genaibatch.kafka.ValueFormat;
 import io.genaibatch.records.BatchJob;
 import io.genaibatch.records.BatchRecord;
 import io.genaibatch.records.JobState;
+import io.genaibatch.testkit.ManualClock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -34,7 +31,7 @@ class ItemLoaderTest {
     Path dir;
 
     private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("none");
-    private final TestClock clock = new TestClock();
+    private final ManualClock clock = new ManualClock();
     private final ItemLoader loader = new ItemLoader(consumer, TOPIC, TIMEOUT, clock);
 
     @Test
@@ -57,7 +54,7 @@ class ItemLoaderTest {
             // Step 3: every item is in, and the group was kept alive meanwhile
             assertThat(n).isEqualTo(10);
             assertThat(index.itemsComplete()).isTrue();
-            assertThat(Duration.between(TestClock.START, clock.instant())).isEqualTo(Duration.ofSeconds(30));
+            assertThat(Duration.between(ManualClock.START, clock.instant())).isEqualTo(Duration.ofSeconds(30));
             assertThat(heartbeats.get()).isGreaterThan(0);
         }
     }
@@ -87,7 +84,7 @@ class ItemLoaderTest {
                     .hasMessageContaining("position stayed at 13")
                     .hasMessageContaining("last stable offset is 13");
             // Progress at 1 s; no progress for 2, 4, then 6 s: it gives up at the first check past 5 s, not before
-            assertThat(Duration.between(TestClock.START, clock.instant())).isEqualTo(Duration.ofSeconds(7));
+            assertThat(Duration.between(ManualClock.START, clock.instant())).isEqualTo(Duration.ofSeconds(7));
             assertThat(index.itemsComplete()).isFalse();
         }
     }
@@ -163,30 +160,5 @@ class ItemLoaderTest {
                                         .setItem(ItemIndexTest.item(requestId, "key-" + requestId))
                                         .build(),
                                 ValueFormat.AVRO));
-    }
-
-    /** A clock that moves only when the test says. */
-    private static final class TestClock extends Clock {
-        static final Instant START = Instant.parse("2026-11-25T12:00:00Z");
-        private Instant now = START;
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }

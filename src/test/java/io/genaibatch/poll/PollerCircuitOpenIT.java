@@ -93,10 +93,10 @@ class PollerCircuitOpenIT {
 
     /**
      * Review 15c, L2: during an outage the circuit refuses the check of every due job. The circuit logs its opening;
-     * the poller tells the refusals once per open period, with their count, not in a line per due job.
+     * the poller tells the refusals once per outage, with their count, not in a line per due job.
      */
     @Test
-    void shouldTellTheRefusalsOfAnOpenPeriodInOneLineWithTheirCount(KafkaCluster kafka, @TempDir Path dir)
+    void shouldTellTheRefusalsOfAnOutageInOneLineWithTheirCount(KafkaCluster kafka, @TempDir Path dir)
             throws Exception {
         try (PollFixture f = PollFixture.start(kafka, "circuit-count", EmulatorOptions.defaults(), dir);
                 JsonLogCapture log = new JsonLogCapture()) {
