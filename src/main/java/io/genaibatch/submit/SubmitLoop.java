@@ -236,7 +236,9 @@ final class SubmitLoop implements Runnable {
     private void crash(Throwable t) {
         Throwable why = explained(t);
         if (fatal.compareAndSet(null, why)) {
-            log.error("Submitter stopping on a fatal error: {}", why.getMessage(), why);
+            // The role's lifecycle logs the failure at ERROR, with its stack, once the submitter has stopped (which
+            // can take a while): one ERROR per failure, this line says when it was decided.
+            log.warn("Submitter stopping on a fatal error: {}", why.getMessage());
         }
     }
 
@@ -249,7 +251,9 @@ final class SubmitLoop implements Runnable {
      * submit.instance-id (the two would fence each other in turn at every restart), or a restart of this very
      * instance replaced it. Say so, rather than Kafka's bare "a newer producer". InvalidProducerEpoch says the same
      * when a send of the old epoch reaches the broker first, but also when the coordinator aborted a transaction of
-     * this producer that outlived transaction.timeout.ms: then both causes are named.
+     * this producer that outlived transaction.timeout.ms: then both causes are named. So does InvalidTxnState: under
+     * Kafka's transactions v2 a commit in flight when the coordinator aborted the transaction (for a new producer of
+     * the id, or a timeout) is refused so, fatal for the client (KAFKA-20785).
      */
     static Throwable explained(Throwable t, String transactionalId, String instanceId) {
         String sharedId = "another instance runs with submit.instance-id '" + instanceId + "' (give every instance a"
@@ -262,7 +266,8 @@ final class SubmitLoop implements Runnable {
                                 + " over by another producer: " + sharedId + ". Stopping; nothing uncommitted is lost.",
                         t);
             }
-            if (c instanceof org.apache.kafka.common.errors.InvalidProducerEpochException) {
+            if (c instanceof org.apache.kafka.common.errors.InvalidProducerEpochException
+                    || c instanceof org.apache.kafka.common.errors.InvalidTxnStateException) {
                 return new IllegalStateException(
                         "the submitter's producer (transactional.id '" + transactionalId
                                 + "') is no longer current: either " + sharedId

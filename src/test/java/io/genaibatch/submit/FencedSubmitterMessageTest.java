@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.junit.jupiter.api.Test;
 
@@ -29,6 +30,24 @@ class FencedSubmitterMessageTest {
     void anOldEpochNamesBothTheSharedInstanceIdAndATransactionThatTimedOut() {
         Throwable explained = SubmitLoop.explained(
                 new InvalidProducerEpochException("Producer attempted to produce with an old epoch."),
+                "genai-batch-submit-same",
+                "same");
+
+        assertThat(explained)
+                .hasMessageContaining("submit.instance-id 'same'")
+                .hasMessageContaining("unique")
+                .hasMessageContaining("transaction.timeout.ms");
+    }
+
+    /**
+     * Under Kafka's transactions v2, a commit in flight when another producer's initTransactions took the id over
+     * (the coordinator aborted the transaction and bumped the epoch) is refused as INVALID_TXN_STATE, fatal for the
+     * client (KAFKA-20785); SubmitterIT's shared-instance-id test met it once.
+     */
+    @Test
+    void anInvalidTransactionStateNamesBothTheSharedInstanceIdAndATransactionThatTimedOut() {
+        Throwable explained = SubmitLoop.explained(
+                new InvalidTxnStateException("The producer attempted a transactional operation in an invalid state."),
                 "genai-batch-submit-same",
                 "same");
 

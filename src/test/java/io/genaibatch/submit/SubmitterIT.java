@@ -8,6 +8,7 @@ import static io.genaibatch.submit.SubmitItSupport.embed;
 import static io.genaibatch.submit.SubmitItSupport.generate;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.genaibatch.cli.JsonLogCapture;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.emulator.EmulatorOptions;
 import io.genaibatch.emulator.GeminiEmulator;
@@ -459,7 +460,8 @@ class SubmitterIT {
         String prefix = KafkaCluster.uniquePrefix("submit-same-id");
         GenAiBatchConfig config = SubmitItSupport.config(kafka, prefix, dir, Map.of("submit.instance-id", "same"));
         try (BatchesTopic batches = new BatchesTopic(kafka, prefix + "batches");
-                Submitter first = new Submitter(config, api)) {
+                Submitter first = new Submitter(config, api);
+                JsonLogCapture log = new JsonLogCapture()) {
             batches.write(generate(prefix + "b", 2, 20));
             first.start();
             await(() -> first.ownedPartitions() > 0, "the first instance owns its partitions");
@@ -479,6 +481,19 @@ class SubmitterIT {
                         .hasMessageContaining("submit.instance-id")
                         .hasMessageContaining("'same'")
                         .hasMessageContaining("unique");
+                // One ERROR, with its stack, for one failure (review-18b N12: the loop's and the lifecycle's were two)
+                await(
+                        () -> log.events().stream()
+                                .anyMatch(e -> e.path("message").asText().contains("stopped on its own")),
+                        "the role says it stopped");
+                assertThat(log.events().stream()
+                                .filter(e -> e.path("level").asText().equals("ERROR"))
+                                .filter(e -> e.path("message").asText().contains("'same'"))
+                                .map(e -> e.path("logger").asText() + ": "
+                                        + e.path("message").asText()))
+                        .singleElement()
+                        .asString()
+                        .contains("Role submit stopped on its own");
             }
         }
     }
