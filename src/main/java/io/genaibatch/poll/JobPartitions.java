@@ -217,6 +217,22 @@ final class JobPartitions implements Publisher.JobWriter {
         } catch (ProducerFencedException | InvalidProducerEpochException e) {
             release(p.tp.partition(), "fenced: its producer was taken over by a newer owner");
             throw new JobAbandonedException("fenced on partition " + p.tp, e);
+        } catch (TimeoutException | InterruptException e) {
+            if (p.abortOwed) {
+                // The abort owed before this transaction timed out again (a successful one clears the flag): it stays
+                // owed to the next round rather than being tried again at once, each try holding this thread for up
+                // to max.block.ms.
+                p.sending = null;
+                log.warn(
+                        "batch {}: the abort owed on {} before a new transaction timed out again ({}); it is tried"
+                                + " again at the next round, and nothing of the old transaction is visible meanwhile",
+                        entry.batchId(),
+                        p.tp,
+                        e.toString());
+            } else {
+                abort(entry);
+            }
+            throw e;
         } catch (RuntimeException e) {
             abort(entry);
             throw e;

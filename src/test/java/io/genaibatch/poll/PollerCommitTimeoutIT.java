@@ -14,6 +14,7 @@ import io.genaibatch.records.InputMode;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.records.ResponseStatus;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
@@ -124,6 +125,81 @@ class PollerCommitTimeoutIT {
                 return;
             }
             throw cutShort(() -> super.abortTransaction(), timeouts, "EndTxn(ABORT)");
+        }
+    }
+
+    /**
+     * A real producer whose first {@code budget} aborts stop waiting the same way, and that notes of each abort whether
+     * it is the one owed before a transaction begins (called from JobPartitions.begin) or one made after a failure.
+     */
+    static final class AbortsTimeOut extends KafkaProducer<byte[], byte[]> {
+        private final AtomicInteger timeouts;
+        private final int budget;
+        final List<String> aborts = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        AbortsTimeOut(Map<String, Object> properties, AtomicInteger timeouts, int budget) {
+            super(properties, new ByteArraySerializer(), new ByteArraySerializer());
+            this.timeouts = timeouts;
+            this.budget = budget;
+        }
+
+        @Override
+        public void abortTransaction() {
+            boolean owed = StackWalker.getInstance()
+                    .walk(frames -> frames.anyMatch(f -> f.getClassName().equals(JobPartitions.class.getName())
+                            && f.getMethodName().equals("begin")));
+            String call = owed ? "owed, before a begin" : "after a failure";
+            if (timeouts.get() >= budget) {
+                aborts.add(call);
+                super.abortTransaction();
+                return;
+            }
+            aborts.add(call + ": timed out");
+            throw cutShort(() -> super.abortTransaction(), timeouts, "EndTxn(ABORT)");
+        }
+    }
+
+    /**
+     * Review-18b N7: the abort owed after a timed-out one times out again before the next transaction: the round ends
+     * there, and the abort is owed to the next round, not tried a second time at once (each try can hold the poll
+     * thread for max.block.ms).
+     */
+    @Test
+    void shouldTryAnOwedAbortThatTimesOutAgainOnlyAtTheNextRound(KafkaCluster kafka, @TempDir Path dir)
+            throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "owedabort", EmulatorOptions.defaults(), dir)) {
+            PollFixture.Batch batch = f.writeBatch("b-owed-abort", RequestKind.GENERATE, 25, 0);
+            String jobName = f.createJob(batch, InputMode.INLINE);
+            f.emulator.finishNow(jobName);
+            f.writeJob(batch, jobName, InputMode.INLINE);
+
+            AtomicInteger timedOut = new AtomicInteger();
+            AtomicInteger sends = new AtomicInteger();
+            List<AbortsTimeOut> producers = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Poller poller = f.startPoller(new PollerHooks() {
+                @Override
+                public Producer<byte[], byte[]> producer(Map<String, Object> properties) {
+                    AbortsTimeOut producer = new AbortsTimeOut(properties, timedOut, 2);
+                    producers.add(producer);
+                    return producer;
+                }
+
+                @Override
+                public void afterSend(String batchId) {
+                    if (sends.incrementAndGet() == 15) {
+                        throw new IllegalStateException("failure while building the chunk through 20 (test)");
+                    }
+                }
+            });
+
+            BatchJob done = f.awaitPublished("b-owed-abort");
+            assertThat(done.getPublishedThrough()).isEqualTo(25);
+            f.assertOneResponsePerKey(batch);
+            assertThat(poller.isRunning()).isTrue();
+            assertThat(producers.stream().flatMap(p -> p.aborts.stream()))
+                    .as("the aborts of the job's partition's producer (the other partition has no job)")
+                    .containsExactly(
+                            "after a failure: timed out", "owed, before a begin: timed out", "owed, before a begin");
         }
     }
 
