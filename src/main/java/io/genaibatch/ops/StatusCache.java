@@ -220,6 +220,8 @@ final class StatusCache implements AutoCloseable {
     private void readResponses(Duration budget) {
         if (responses == null) {
             responses = openResponses();
+        } else {
+            assignAddedPartitions();
         }
         Map<TopicPartition, Long> end = responses.endOffsets(responses.assignment(), interval);
         if (!ReadToEnd.read(responses, end, ReadToEnd.Limit.within(budget), this::add)
@@ -227,6 +229,26 @@ final class StatusCache implements AutoCloseable {
             return;
         }
         caughtUp = true;
+    }
+
+    /**
+     * Partitions added to genai.responses since it was opened, read from their start. The consumer's own metadata
+     * answers (no request to the broker), and it learns of new partitions within metadata.max.age.ms (5 minutes by
+     * default), so this is cheap at every refresh.
+     */
+    private void assignAddedPartitions() {
+        List<TopicPartition> now =
+                ReadToEnd.partitions(responses, Topics.from(config).responses(), interval);
+        List<TopicPartition> added =
+                now.stream().filter(tp -> !responses.assignment().contains(tp)).toList();
+        if (!added.isEmpty()) {
+            List<TopicPartition> all = new java.util.ArrayList<>(responses.assignment());
+            all.addAll(added);
+            responses.assign(all);
+            responses.seekToBeginning(added);
+            caughtUp = false;
+            log.info("status page: reading {} partitions added to genai.responses: {}", added.size(), added);
+        }
     }
 
     private KafkaConsumer<byte[], byte[]> openResponses() {
