@@ -208,7 +208,7 @@ final class JobPartitions implements Publisher.JobWriter {
                 // Set before the begin: a begin that fails (an abort still owed, an error state) is followed by an
                 // abort, which settles it or shows the producer unusable.
                 p.sending = entry.batchId();
-                begin(p);
+                begin(p, entry);
             } else if (!p.sending.equals(entry.batchId())) {
                 throw new IllegalStateException("batch " + entry.batchId() + ": the transaction on " + p.tp
                         + " holds records of batch " + p.sending + ", which neither committed nor aborted it");
@@ -217,21 +217,9 @@ final class JobPartitions implements Publisher.JobWriter {
         } catch (ProducerFencedException | InvalidProducerEpochException e) {
             release(p.tp.partition(), "fenced: its producer was taken over by a newer owner");
             throw new JobAbandonedException("fenced on partition " + p.tp, e);
-        } catch (TimeoutException | InterruptException e) {
-            if (p.abortOwed) {
-                // The abort owed before this transaction timed out again (a successful one clears the flag): it stays
-                // owed to the next round rather than being tried again at once, each try holding this thread for up
-                // to max.block.ms.
-                p.sending = null;
-                log.warn(
-                        "batch {}: the abort owed on {} before a new transaction timed out again ({}); it is tried"
-                                + " again at the next round, and nothing of the old transaction is visible meanwhile",
-                        entry.batchId(),
-                        p.tp,
-                        e.toString());
-            } else {
-                abort(entry);
-            }
+        } catch (RetryLaterException e) {
+            // The owed abort timed out again: nothing was begun, and it stays owed (see begin).
+            p.sending = null;
             throw e;
         } catch (RuntimeException e) {
             abort(entry);
@@ -254,10 +242,21 @@ final class JobPartitions implements Publisher.JobWriter {
         }
     }
 
-    /** Begins a transaction, after the abort a failed one still owes (which throws again if it fails again). */
-    private static void begin(OwnedPartition p) {
+    /**
+     * Begins a transaction, after the abort a failed one still owes. When that abort times out again, it stays owed
+     * to the job's next round ({@link RetryLaterException}) rather than being tried again at once by the caller's
+     * failure handling: each try can hold the poll thread for max.block.ms. Any other failure of it is thrown as it
+     * is, for that handling (a fatal producer is replaced there).
+     */
+    private static void begin(OwnedPartition p, OpenJob entry) {
         if (p.abortOwed) {
-            p.producer.abortTransaction();
+            try {
+                p.producer.abortTransaction();
+            } catch (TimeoutException | InterruptException e) {
+                throw new RetryLaterException("batch " + entry.batchId() + ": the abort owed on " + p.tp
+                        + " before a new transaction timed out again (" + e + "); it is tried again at the job's next"
+                        + " round, and nothing of the old transaction is visible meanwhile");
+            }
             p.abortOwed = false;
         }
         p.producer.beginTransaction();
@@ -293,7 +292,7 @@ final class JobPartitions implements Publisher.JobWriter {
         p.sending = null;
         try {
             if (!begun) {
-                begin(p);
+                begin(p, entry);
             }
             for (ProducerRecord<byte[], byte[]> r : records) {
                 producer.send(r);
@@ -314,6 +313,9 @@ final class JobPartitions implements Publisher.JobWriter {
             throw new JobAbandonedException("fenced on partition " + p.tp, e);
         } catch (CommitInDoubtException | PartitionUnusableException e) {
             // No abort: the client refuses one after a timed-out commit (and the commit may be complete).
+            throw e;
+        } catch (RetryLaterException e) {
+            // The owed abort timed out again before anything was begun: it stays owed (see begin).
             throw e;
         } catch (RuntimeException e) {
             // Anything else (a send refused, a stale generation on the offset commit, a wakeup, and also a

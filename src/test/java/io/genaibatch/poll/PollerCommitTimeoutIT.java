@@ -13,7 +13,9 @@ import io.genaibatch.records.GenAiResponse;
 import io.genaibatch.records.InputMode;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.records.ResponseStatus;
+import io.genaibatch.testkit.Await;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -135,12 +137,27 @@ class PollerCommitTimeoutIT {
     static final class AbortsTimeOut extends KafkaProducer<byte[], byte[]> {
         private final AtomicInteger timeouts;
         private final int budget;
+        private final AtomicInteger offsetsTimeouts = new AtomicInteger();
+        private final int offsetsBudget;
         final List<String> aborts = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-        AbortsTimeOut(Map<String, Object> properties, AtomicInteger timeouts, int budget) {
+        /** @param offsetsBudget how many sendOffsetsToTransaction calls time out first (none: 0) */
+        AbortsTimeOut(Map<String, Object> properties, AtomicInteger timeouts, int budget, int offsetsBudget) {
             super(properties, new ByteArraySerializer(), new ByteArraySerializer());
             this.timeouts = timeouts;
             this.budget = budget;
+            this.offsetsBudget = offsetsBudget;
+        }
+
+        @Override
+        public void sendOffsetsToTransaction(
+                Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata groupMetadata) {
+            if (offsetsTimeouts.get() >= offsetsBudget) {
+                super.sendOffsetsToTransaction(offsets, groupMetadata);
+                return;
+            }
+            throw cutShort(
+                    () -> super.sendOffsetsToTransaction(offsets, groupMetadata), offsetsTimeouts, "TxnOffsetCommit");
         }
 
         @Override
@@ -179,7 +196,7 @@ class PollerCommitTimeoutIT {
             Poller poller = f.startPoller(new PollerHooks() {
                 @Override
                 public Producer<byte[], byte[]> producer(Map<String, Object> properties) {
-                    AbortsTimeOut producer = new AbortsTimeOut(properties, timedOut, 2);
+                    AbortsTimeOut producer = new AbortsTimeOut(properties, timedOut, 2, 0);
                     producers.add(producer);
                     return producer;
                 }
@@ -200,6 +217,46 @@ class PollerCommitTimeoutIT {
                     .as("the aborts of the job's partition's producer (the other partition has no job)")
                     .containsExactly(
                             "after a failure: timed out", "owed, before a begin: timed out", "owed, before a begin");
+        }
+    }
+
+    /**
+     * Review-24a M1: the same on the path of a commit that records a job's new state without responses (PENDING to
+     * RUNNING here): its offsets time out, the abort of its transaction times out, and the abort owed before the
+     * retried commit times out again; that abort is tried at the next round, not again at once.
+     */
+    @Test
+    void shouldTryAnOwedAbortThatTimesOutAgainBeforeAStateCommitOnlyAtTheNextRound(
+            KafkaCluster kafka, @TempDir Path dir) throws Exception {
+        EmulatorOptions running = EmulatorOptions.defaults().toBuilder()
+                .pendingMillis(0)
+                .runningMillis(600_000)
+                .build();
+        try (PollFixture f = PollFixture.start(kafka, "owedabortstate", running, dir)) {
+            PollFixture.Batch batch = f.writeBatch("b-owed-abort-state", RequestKind.GENERATE, 5, 0);
+            String jobName = f.createJob(batch, InputMode.INLINE);
+            f.writeJob(batch, jobName, InputMode.INLINE);
+
+            AtomicInteger timedOut = new AtomicInteger();
+            List<AbortsTimeOut> producers = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Poller poller = f.startPoller(new PollerHooks() {
+                @Override
+                public Producer<byte[], byte[]> producer(Map<String, Object> properties) {
+                    AbortsTimeOut producer = new AbortsTimeOut(properties, timedOut, 2, 1);
+                    producers.add(producer);
+                    return producer;
+                }
+            });
+
+            Await.until(
+                    "three aborts",
+                    Duration.ofSeconds(60),
+                    () -> producers.stream().mapToLong(p -> p.aborts.size()).sum() >= 3);
+            assertThat(producers.stream().flatMap(p -> p.aborts.stream()))
+                    .as("the aborts of the job's partition's producer (the other partition has no job)")
+                    .containsExactly(
+                            "after a failure: timed out", "owed, before a begin: timed out", "owed, before a begin");
+            assertThat(poller.isRunning()).isTrue();
         }
     }
 
