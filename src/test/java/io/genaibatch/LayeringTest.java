@@ -2,6 +2,7 @@ package io.genaibatch;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.TestFactory;
 /** What each package's package-info.java says it must never import, enforced on the compiled classes. */
 class LayeringTest {
     private static final Path MAIN = Path.of(System.getProperty("user.dir"), "src/main/java/io/genaibatch");
+    private static final Path COMPILED = Path.of(System.getProperty("user.dir"), "target/classes/io/genaibatch");
     private static final List<String> ROLES = List.of("accumulate", "submit", "poll");
 
     /** The sentence up to its first full stop or colon outside parentheses ("gemini.BatchApi" is in some). */
@@ -69,27 +71,32 @@ class LayeringTest {
         List<String> packages = new ArrayList<>();
         Matcher another = ANOTHER_ROLE.matcher(sentence);
         if (another.find()) {
-            packages.addAll(List.of(another.group(1).split(",\\s*")));
-            sentence = another.replaceAll("another role");
+            for (String role : another.group(1).split(",\\s*")) {
+                packages.add(known(role.strip()));
+            }
+            sentence = another.replaceAll("the roles named");
         }
         sentence = sentence.replaceAll("\\([^)]*\\)", "");
         for (String phrase : sentence.split(",\\s*|\\s+or\\s+")) {
             String p = phrase.strip();
             switch (p) {
-                case "another role", "SDK", "the google-genai SDK" -> {}
+                case "the roles named", "SDK", "the google-genai SDK" -> {}
                 case "a role" -> packages.addAll(ROLES);
                 case "the Gemini client" -> packages.add("gemini");
                 case "the emulator" -> packages.add("emulator");
-                default -> {
-                    if (!p.matches("[a-z]+") || LayeringTest.class.getResource("/io/genaibatch/" + p) == null) {
-                        throw new AssertionError("a 'Must never import' line names '" + p + "', which this test does"
-                                + " not know: name a package, or teach LayeringTest.neverImported the phrase");
-                    }
-                    packages.add(p);
-                }
+                default -> packages.add(known(p));
             }
         }
         return List.copyOf(packages);
+    }
+
+    /** {@code name}, when it is a package of the product's compiled classes (generated ones included). */
+    private static String known(String name) {
+        if (!name.matches("[a-z]+") || !Files.isDirectory(COMPILED.resolve(name))) {
+            throw new AssertionError("a 'Must never import' line names '" + name + "', which is no package of the"
+                    + " product: name a package, or teach LayeringTest.neverImported the phrase");
+        }
+        return name;
     }
 
     private static JavaClasses classes;
@@ -134,6 +141,17 @@ class LayeringTest {
                 .containsExactly("accumulate", "submit", "poll");
         assertThat(neverImported("/** <p>It may import every other package. */"))
                 .isEmpty();
+    }
+
+    @Test
+    void refusesALineNamingWhatIsNoPackageOfTheProduct() {
+        assertThatThrownBy(() -> neverImported("/** <p>Must never import: another role (submit, pol), bench. */"))
+                .hasMessageContaining("'pol'");
+        assertThatThrownBy(() -> neverImported("/** <p>Must never import: another role, bench. */"))
+                .hasMessageContaining("'another role'");
+        assertThatThrownBy(() -> neverImported("/** <p>Must never import: testkit. */"))
+                .as("a package of the tests only")
+                .hasMessageContaining("'testkit'");
     }
 
     @TestFactory

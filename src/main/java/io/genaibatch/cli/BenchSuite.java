@@ -27,7 +27,10 @@ final class BenchSuite {
         }
     }
 
-    /** A few minutes in all on 2 cores. The submit-poll targets are for the 1 GB batch: not judged at 20,000. */
+    /**
+     * A few minutes in all on 2 cores. The submit-poll targets are for the 1 GB batch: not judged at 20,000. The
+     * accumulator's target has no size.
+     */
     static final List<Run> SHORT = List.of(
             new Run("accumulate", List.of("--records", "100000", "--rounds", "3"), true),
             new Run("submit-poll", List.of("--requests", "20000"), false),
@@ -36,7 +39,7 @@ final class BenchSuite {
 
     /**
      * {@code --full}: the sizes the targets are set for (submit-poll's defaults: the 1 GB batch) and longer
-     * accumulator rounds; about 10 minutes and 20 GB of temporary disk on 2 cores.
+     * accumulator rounds; about 10 minutes on 2 cores (estimated from the runs' own durations).
      */
     static final List<Run> FULL = List.of(
             new Run("accumulate", List.of("--records", "300000", "--rounds", "3"), true),

@@ -42,12 +42,17 @@ final class CircuitRefusals {
         return first;
     }
 
-    /** Once the circuit lets calls through again: one line for the outage just over, if it refused any. */
+    /**
+     * Once the circuit lets calls through again: one line for the outage just over, if it refused any. Called at the
+     * poller's rounds, so the outage is timed to the first round that found the circuit closed, and a close and a
+     * reopening between two rounds are told as one outage.
+     */
     void settle() {
         if (firstRefusal != null && api.unavailable().isEmpty()) {
             log.warn(
-                    "The Gemini API circuit refused {} rounds of due jobs since {} ({} s, until it let calls through "
-                            + "again), each rescheduled after the time it stayed open; at the first refusal: {}",
+                    "The Gemini API circuit refused {} rounds of due jobs from {} until a round found it letting calls "
+                            + "through again ({} s later), each rescheduled after the time it stayed open; at the first "
+                            + "refusal: {}",
                     refused,
                     since,
                     Duration.between(since, clock.instant()).toSeconds(),

@@ -73,8 +73,8 @@ class CircuitRefusalsTest {
                     .singleElement()
                     .asString()
                     .contains("refused 3 rounds")
-                    .contains("since " + ManualClock.START)
-                    .contains("(62 s, until it let calls through again)");
+                    .contains("from " + ManualClock.START)
+                    .contains("until a round found it letting calls through again (62 s later)");
 
             // A later outage is a new one
             emulator.failNextRequests(1, 503);
