@@ -138,7 +138,14 @@ class PollerCacheIT {
                     TIMEOUT,
                     () -> second.counters().snapshot().jobStates().getOrDefault(JobState.PUBLISHED, 0L),
                     n -> n >= 1);
-            String moved = publishedBatchIds(f).get(0);
+            // The poller counts PUBLISHED once its commit returned; a read_committed reader sees the record once the
+            // commit's marker is written, which can come a moment later.
+            String moved = Await.until(
+                            "the PUBLISHED record readable on genai.jobs",
+                            TIMEOUT,
+                            () -> publishedBatchIds(f),
+                            ids -> !ids.isEmpty())
+                    .get(0);
             String stayed = moved.equals(onZero) ? onOne : onZero;
             int movedPartition = moved.equals(onZero) ? 0 : 1;
 
