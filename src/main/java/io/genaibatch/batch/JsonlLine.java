@@ -50,15 +50,30 @@ public final class JsonlLine {
         return bytes(LineKey.of(item), item.getRequest());
     }
 
-    /** The line as bytes, newline included. */
+    /**
+     * The line as bytes, newline included: the bytes {@link #write} writes. Built in one array of its exact size from
+     * the request's own UTF-8 bytes, without {@link #size}'s pass over its characters: the submitter builds one per
+     * request, and counting the UTF-8 length of each 4 KB request char by char took most of its time spooling a batch.
+     */
     public static byte[] bytes(String requestId, String requestJson) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream((int) size(requestId, requestJson));
-        try {
-            write(out, requestId, requestJson);
-        } catch (IOException e) {
-            throw new IllegalStateException("a ByteArrayOutputStream does not fail", e);
+        requireOneLine(requestJson);
+        byte[] key = escapedKeyOrNull(requestId);
+        if (key == null) {
+            key = requestId.getBytes(StandardCharsets.US_ASCII); // printable ASCII, nothing to escape
         }
-        return out.toByteArray();
+        byte[] json = requestJson.getBytes(StandardCharsets.UTF_8);
+        byte[] line = new byte[FIXED_BYTES + key.length + json.length];
+        int at = put(line, 0, PREFIX);
+        at = put(line, at, key);
+        at = put(line, at, MIDDLE);
+        at = put(line, at, json);
+        put(line, at, SUFFIX);
+        return line;
+    }
+
+    private static int put(byte[] line, int at, byte[] part) {
+        System.arraycopy(part, 0, line, at, part.length);
+        return at + part.length;
     }
 
     private static byte[] escapedKey(String requestId) {
@@ -67,13 +82,19 @@ public final class JsonlLine {
 
     /** The length of {@link #escapedKey}; without building it when every character is printable ASCII that needs no escape. */
     static int escapedKeyLength(String requestId) {
+        byte[] key = escapedKeyOrNull(requestId);
+        return key == null ? requestId.length() : key.length;
+    }
+
+    /** {@link #escapedKey}, or null when every character is printable ASCII that needs no escape (the key as is). */
+    private static byte[] escapedKeyOrNull(String requestId) {
         for (int i = 0; i < requestId.length(); i++) {
             char c = requestId.charAt(i);
             if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') {
-                return escapedKey(requestId).length;
+                return escapedKey(requestId);
             }
         }
-        return requestId.length();
+        return null;
     }
 
     private static void requireOneLine(String requestJson) {

@@ -32,6 +32,39 @@ class JsonlLineTest {
                 .isEqualTo(new ObjectMapper().readTree(request).toString());
     }
 
+    /** bytes builds the line in one array; what it builds must be what write streams, byte for byte. */
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "genai.requests-3-1234567",
+                "printable ~!@#$%^&*()_+{}|:<>?/`'[];,.= ascii",
+                "quote\" and back\\slash",
+                "control\u0001\u001f and del\u007f",
+                "Grüße 世界 🌍",
+                ""
+            })
+    void shouldBuildTheSameBytesItStreams(String key) throws Exception {
+        for (String request : new String[] {
+            "{\"contents\":[]}",
+            "{\"contents\":[{\"parts\":[{\"text\":\"é🌍\\n\\\"x\\u0000 \"}]}]}",
+            "{\"t\":\"unpaired \ud83c then low alone \udf0d\"}",
+            "{\"t\":\"" + "words ".repeat(700) + "\"}"
+        }) {
+            java.io.ByteArrayOutputStream streamed = new java.io.ByteArrayOutputStream();
+            JsonlLine.write(streamed, key, request);
+
+            byte[] built = JsonlLine.bytes(key, request);
+
+            assertThat(built).isEqualTo(streamed.toByteArray());
+            assertThat(JsonlLine.size(key, request)).isEqualTo(built.length);
+        }
+    }
+
+    @Test
+    void shouldRefuseToBuildALineForARequestThatIsNotOnOneLine() {
+        assertThatThrownBy(() -> JsonlLine.bytes("k", "{\r}")).hasMessageContaining("one line");
+    }
+
     @Test
     void shouldRefuseARequestThatIsNotOnOneLine() {
         assertThatThrownBy(() -> JsonlLine.size("k", "{\n}")).hasMessageContaining("one line");
