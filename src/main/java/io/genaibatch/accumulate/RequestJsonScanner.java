@@ -1,0 +1,497 @@
+package io.genaibatch.accumulate;
+
+import io.genaibatch.records.RequestKind;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * A shortcut for {@link RequestJson#check}: recognises, from the request's UTF-8 bytes, the JSON that the check
+ * certainly accepts as it is, and says nothing about the rest. Jackson's token loop over a 1 KB request measured as
+ * the largest cost of the validate stage; this reads the same bytes with none of a general parser's bookkeeping
+ * (strings are skipped eight bytes at a time).
+ *
+ * <p>It only ever <em>accepts</em>: {@link #acceptsAsIs} is true when the text is one JSON object, valid as the
+ * check's parser reads JSON (strict: no comments, no NaN, no leading zeros, no unescaped control characters, no
+ * duplicate names in any object), of the request's shape, with no whitespace before or after it and no line
+ * break in it, so that the check would return the text itself, with no problem. Anything else, including much that
+ * the check accepts (snake_case names, a null where the shape wants a value, deep nesting, escapes in names, a
+ * number in another notation where an integer is wanted, line breaks), is false, and the caller runs the check,
+ * which gives its outcome and message as before. So no refusal and no message can depend on this class;
+ * {@code RequestJsonScannerTest} compares it with the check on many inputs.
+ */
+final class RequestJsonScanner {
+    /** Well under the parser's own limits (500 levels, 1000-digit numbers, 50,000-byte names): past them, the check. */
+    private static final int MAX_DEPTH = 64;
+
+    private static final int MAX_NUMBER_LENGTH = 100;
+    private static final int MAX_NAME_LENGTH = 256;
+    /** Names remembered at once for the duplicate check, across the open objects. */
+    private static final int MAX_NAMES = 256;
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+
+    /** An optional field {@link RequestJson} checks the type of, named in lowerCamelCase. */
+    private record Known(byte[] name, String type) {}
+
+    private static final Known[] GENERATE_OPTIONAL = known(RequestJson.GENERATE_OPTIONAL);
+    private static final Known[] EMBED_OPTIONAL = known(RequestJson.EMBED_OPTIONAL);
+
+    private static final byte[] CONTENTS = ascii("contents");
+    private static final byte[] CONTENT = ascii("content");
+    private static final byte[] PARTS = ascii("parts");
+    private static final byte[] ROLE = ascii("role");
+
+    private final byte[] b;
+    private final int end;
+    private int pos;
+    private int depth;
+    /** The names of the open objects, as [start, end) in {@link #b}, innermost last. */
+    private final int[] nameStarts = new int[MAX_NAMES];
+
+    private final int[] nameEnds = new int[MAX_NAMES];
+    private int names;
+    /** The last name read: [nameStart, pos - 1) once {@link #name} returned. */
+    private int nameStart;
+
+    private int nameEnd;
+
+    private RequestJsonScanner(byte[] b, int offset, int length) {
+        this.b = b;
+        this.pos = offset;
+        this.end = offset + length;
+    }
+
+    /**
+     * Whether {@link RequestJson#check} certainly returns {@code text} itself, with no problem, for the request whose
+     * well-formed UTF-8 is {@code utf8[offset, offset + length)}. False says nothing.
+     */
+    static boolean acceptsAsIs(RequestKind kind, byte[] utf8, int offset, int length) {
+        if (utf8 == null || length < 2 || utf8[offset] != '{' || utf8[offset + length - 1] != '}') {
+            return false;
+        }
+        RequestJsonScanner s = new RequestJsonScanner(utf8, offset, length);
+        return (kind == RequestKind.EMBED ? s.embed() : s.generate()) && s.pos == s.end;
+    }
+
+    private boolean generate() {
+        int base = openObject();
+        if (base < 0) {
+            return false;
+        }
+        boolean contents = false;
+        if (!isNext('}')) {
+            do {
+                if (!field(base)) {
+                    return false;
+                }
+                if (nameIs(CONTENTS)) {
+                    if (!contents()) {
+                        return false;
+                    }
+                    contents = true;
+                } else if (!optional(GENERATE_OPTIONAL)) {
+                    return false;
+                }
+            } while (comma());
+        }
+        return closeObject(base) && contents;
+    }
+
+    private boolean embed() {
+        int base = openObject();
+        if (base < 0) {
+            return false;
+        }
+        boolean content = false;
+        if (!isNext('}')) {
+            do {
+                if (!field(base)) {
+                    return false;
+                }
+                if (nameIs(CONTENT)) {
+                    if (!content()) {
+                        return false;
+                    }
+                    content = true;
+                } else if (!optional(EMBED_OPTIONAL)) {
+                    return false;
+                }
+            } while (comma());
+        }
+        return closeObject(base) && content;
+    }
+
+    /** A non-empty array of Content objects. */
+    private boolean contents() {
+        if (!open('[')) {
+            return false;
+        }
+        if (isNext(']')) {
+            return false;
+        }
+        do {
+            if (!content()) {
+                return false;
+            }
+        } while (comma());
+        return close(']');
+    }
+
+    /** A Content: an object with a non-empty "parts" array of objects and, if any, a string "role". */
+    private boolean content() {
+        int base = openObject();
+        if (base < 0 || isNext('}')) {
+            return false;
+        }
+        boolean parts = false;
+        do {
+            if (!field(base)) {
+                return false;
+            }
+            if (nameIs(PARTS)) {
+                if (!parts()) {
+                    return false;
+                }
+                parts = true;
+            } else if (nameIs(ROLE)) {
+                if ((!isNext('"') && !isNext('n')) || !value()) {
+                    return false;
+                }
+            } else if (!value()) {
+                return false;
+            }
+        } while (comma());
+        return closeObject(base) && parts;
+    }
+
+    /** A non-empty array of objects. */
+    private boolean parts() {
+        if (!open('[') || isNext(']')) {
+            return false;
+        }
+        do {
+            if (!isNext('{') || !value()) {
+                return false;
+            }
+        } while (comma());
+        return close(']');
+    }
+
+    /**
+     * The value of a field other than the required one: of its type when it is a known optional field (or null);
+     * anything valid otherwise. A snake_case name goes to the check, which maps it to its lowerCamelCase field.
+     */
+    private boolean optional(Known[] known) {
+        for (int i = nameStart; i < nameEnd; i++) {
+            if (b[i] == '_') {
+                return false;
+            }
+        }
+        for (Known k : known) {
+            if (nameIs(k.name())) {
+                if (isNext('n')) {
+                    return value();
+                }
+                return switch (k.type()) {
+                    case "object" -> isNext('{') && value();
+                    case "array" -> isNext('[') && value();
+                    case "string" -> isNext('"') && value();
+                    case "integer" -> number(true);
+                    default -> false;
+                };
+            }
+        }
+        return value();
+    }
+
+    /** Any JSON value. */
+    private boolean value() {
+        if (pos >= end) {
+            return false;
+        }
+        switch (b[pos]) {
+            case '{':
+                return object();
+            case '[':
+                return array();
+            case '"':
+                pos++;
+                return string(true);
+            case 't':
+                return literal("true");
+            case 'f':
+                return literal("false");
+            case 'n':
+                return literal("null");
+            default:
+                return number(false);
+        }
+    }
+
+    private boolean object() {
+        int base = openObject();
+        if (base < 0) {
+            return false;
+        }
+        if (!isNext('}')) {
+            do {
+                if (!field(base) || !value()) {
+                    return false;
+                }
+            } while (comma());
+        }
+        return closeObject(base);
+    }
+
+    private boolean array() {
+        if (!open('[')) {
+            return false;
+        }
+        if (!isNext(']')) {
+            do {
+                if (!value()) {
+                    return false;
+                }
+            } while (comma());
+        }
+        return close(']');
+    }
+
+    /** Opens an object: its names are remembered from the returned index on; -1 when it cannot be read here. */
+    private int openObject() {
+        return open('{') ? names : -1;
+    }
+
+    private boolean closeObject(int base) {
+        names = base;
+        return close('}');
+    }
+
+    private boolean open(char c) {
+        if (pos >= end || b[pos] != c || ++depth > MAX_DEPTH) {
+            return false;
+        }
+        pos++;
+        whitespace();
+        return true;
+    }
+
+    private boolean close(char c) {
+        if (pos >= end || b[pos] != c) {
+            return false;
+        }
+        pos++;
+        depth--;
+        whitespace();
+        return true;
+    }
+
+    /** Whether the next byte is {@code c}; nothing is consumed. */
+    private boolean isNext(char c) {
+        return pos < end && b[pos] == c;
+    }
+
+    /** After a value: a comma (consumed, with the whitespace after it) or not. */
+    private boolean comma() {
+        whitespace();
+        if (pos < end && b[pos] == ',') {
+            pos++;
+            whitespace();
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * A name, its colon and the whitespace before its value; the name must not be one already in this object
+     * (names from {@code base} on). Names with an escape go to the check: two spellings of one name are a duplicate.
+     */
+    private boolean field(int base) {
+        if (pos >= end || b[pos] != '"') {
+            return false;
+        }
+        int start = ++pos;
+        if (!string(false) || pos - 1 - start > MAX_NAME_LENGTH || names == MAX_NAMES) {
+            return false;
+        }
+        nameStart = start;
+        nameEnd = pos - 1;
+        for (int i = base; i < names; i++) {
+            if (Arrays.equals(b, nameStarts[i], nameEnds[i], b, nameStart, nameEnd)) {
+                return false;
+            }
+        }
+        nameStarts[names] = nameStart;
+        nameEnds[names] = nameEnd;
+        names++;
+        whitespace();
+        if (pos >= end || b[pos] != ':') {
+            return false;
+        }
+        pos++;
+        whitespace();
+        return true;
+    }
+
+    private boolean nameIs(byte[] name) {
+        return Arrays.equals(b, nameStart, nameEnd, name, 0, name.length);
+    }
+
+    /**
+     * The rest of a string whose opening quote is consumed, up to and including its closing quote. The bytes are
+     * well-formed UTF-8 (the caller's promise), so only quotes, backslashes and control characters matter.
+     */
+    private boolean string(boolean escapes) {
+        while (true) {
+            // Eight bytes at a time while none of them is a quote, a backslash or below 0x20.
+            while (pos + 8 <= end) {
+                long w = (long) LONGS.get(b, pos);
+                long quote = w ^ 0x2222222222222222L;
+                long backslash = w ^ 0x5C5C5C5C5C5C5C5CL;
+                long special = ((quote - ONES) & ~quote)
+                        | ((backslash - ONES) & ~backslash)
+                        | ((w - 0x2020202020202020L) & ~w);
+                if ((special & HIGHS) != 0) {
+                    break;
+                }
+                pos += 8;
+            }
+            if (pos >= end) {
+                return false;
+            }
+            int c = b[pos] & 0xFF;
+            if (c == '"') {
+                pos++;
+                return true;
+            }
+            if (c < 0x20) {
+                return false;
+            }
+            if (c == '\\') {
+                if (!escapes || !escape()) {
+                    return false;
+                }
+            } else {
+                pos++;
+            }
+        }
+    }
+
+    /** One escape sequence at {@link #pos} (its backslash), as JSON defines them. */
+    private boolean escape() {
+        if (pos + 1 >= end) {
+            return false;
+        }
+        switch (b[pos + 1]) {
+            case '"', '\\', '/', 'b', 'f', 'n', 'r', 't' -> {
+                pos += 2;
+                return true;
+            }
+            case 'u' -> {
+                if (pos + 6 > end) {
+                    return false;
+                }
+                for (int i = pos + 2; i < pos + 6; i++) {
+                    if (Character.digit(b[i], 16) < 0) {
+                        return false;
+                    }
+                }
+                pos += 6;
+                return true;
+            }
+            default -> {
+                return false;
+            }
+        }
+    }
+
+    private boolean literal(String word) {
+        if (end - pos < word.length()) {
+            return false;
+        }
+        for (int i = 0; i < word.length(); i++) {
+            if (b[pos + i] != word.charAt(i)) {
+                return false;
+            }
+        }
+        pos += word.length();
+        return true;
+    }
+
+    /**
+     * {@code -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?}; with {@code integerOnly}, neither fraction nor
+     * exponent (a proto3 integer in its plainest form). Like a literal, it ends at the first byte that cannot continue
+     * it: the caller then wants whitespace, a comma or a closing bracket, so {@code 01}, {@code 1.5.3} or
+     * {@code truex} are not accepted.
+     */
+    private boolean number(boolean integerOnly) {
+        int start = pos;
+        if (pos < end && b[pos] == '-') {
+            pos++;
+        }
+        if (pos >= end || !isDigit(b[pos])) {
+            return false;
+        }
+        if (b[pos] == '0') {
+            pos++;
+        } else {
+            digits();
+        }
+        if (pos < end && b[pos] == '.') {
+            if (integerOnly) {
+                return false;
+            }
+            pos++;
+            if (digits() == 0) {
+                return false;
+            }
+        }
+        if (pos < end && (b[pos] == 'e' || b[pos] == 'E')) {
+            if (integerOnly) {
+                return false;
+            }
+            pos++;
+            if (pos < end && (b[pos] == '+' || b[pos] == '-')) {
+                pos++;
+            }
+            if (digits() == 0) {
+                return false;
+            }
+        }
+        return pos - start <= MAX_NUMBER_LENGTH;
+    }
+
+    private int digits() {
+        int start = pos;
+        while (pos < end && isDigit(b[pos])) {
+            pos++;
+        }
+        return pos - start;
+    }
+
+    private static boolean isDigit(byte c) {
+        return c >= '0' && c <= '9';
+    }
+
+    /** Spaces and tabs. A line break is left in place, so whatever holds one is not accepted here. */
+    private void whitespace() {
+        while (pos < end && (b[pos] == ' ' || b[pos] == '\t')) {
+            pos++;
+        }
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static Known[] known(java.util.Map<String, String> types) {
+        return types.entrySet().stream()
+                .map(e -> new Known(ascii(e.getKey()), e.getValue()))
+                .toArray(Known[]::new);
+    }
+}
