@@ -32,11 +32,11 @@ final class RequestJsonScanner {
     private static final int MAX_NAMES = 256;
 
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final long ONES = 0x0101010101010101L;
+    private static final long LOW_SEVEN_BITS = 0x7F7F7F7F7F7F7F7FL;
     private static final long HIGHS = 0x8080808080808080L;
 
-    /** An optional field {@link RequestJson} checks the type of, named in lowerCamelCase. */
-    private record Known(byte[] name, String type) {}
+    /** An optional field {@link RequestJson} checks the type of, named in lowerCamelCase; its type's first byte. */
+    private record Known(byte[] name, byte type) {}
 
     private static final Known[] GENERATE_OPTIONAL = known(RequestJson.GENERATE_OPTIONAL);
     private static final Known[] EMBED_OPTIONAL = known(RequestJson.EMBED_OPTIONAL);
@@ -50,10 +50,10 @@ final class RequestJsonScanner {
     private final int end;
     private int pos;
     private int depth;
-    /** The names of the open objects, as [start, end) in {@link #b}, innermost last. */
-    private final int[] nameStarts = new int[MAX_NAMES];
+    /** The names of the open objects, as [start, end) in {@link #b}, innermost last; grown when needed. */
+    private int[] nameStarts = new int[8];
 
-    private final int[] nameEnds = new int[MAX_NAMES];
+    private int[] nameEnds = new int[8];
     private int names;
     /** The last name read: [nameStart, pos - 1) once {@link #name} returned. */
     private int nameStart;
@@ -198,10 +198,10 @@ final class RequestJsonScanner {
                     return value();
                 }
                 return switch (k.type()) {
-                    case "object" -> isNext('{') && value();
-                    case "array" -> isNext('[') && value();
-                    case "string" -> isNext('"') && value();
-                    case "integer" -> number(true);
+                    case 'o' -> isNext('{') && value();
+                    case 'a' -> isNext('[') && value();
+                    case 's' -> isNext('"') && value();
+                    case 'i' -> number(true);
                     default -> false;
                 };
             }
@@ -322,9 +322,14 @@ final class RequestJsonScanner {
         nameStart = start;
         nameEnd = pos - 1;
         for (int i = base; i < names; i++) {
-            if (Arrays.equals(b, nameStarts[i], nameEnds[i], b, nameStart, nameEnd)) {
+            if (nameEnds[i] - nameStarts[i] == nameEnd - nameStart
+                    && Arrays.equals(b, nameStarts[i], nameEnds[i], b, nameStart, nameEnd)) {
                 return false;
             }
+        }
+        if (names == nameStarts.length) {
+            nameStarts = Arrays.copyOf(nameStarts, names * 2);
+            nameEnds = Arrays.copyOf(nameEnds, names * 2);
         }
         nameStarts[names] = nameStart;
         nameEnds[names] = nameEnd;
@@ -339,7 +344,7 @@ final class RequestJsonScanner {
     }
 
     private boolean nameIs(byte[] name) {
-        return Arrays.equals(b, nameStart, nameEnd, name, 0, name.length);
+        return nameEnd - nameStart == name.length && Arrays.equals(b, nameStart, nameEnd, name, 0, name.length);
     }
 
     /**
@@ -347,37 +352,45 @@ final class RequestJsonScanner {
      * well-formed UTF-8 (the caller's promise), so only quotes, backslashes and control characters matter.
      */
     private boolean string(boolean escapes) {
+        byte[] b = this.b;
+        int end = this.end;
+        int p = pos;
         while (true) {
-            // Eight bytes at a time while none of them is a quote, a backslash or below 0x20.
-            while (pos + 8 <= end) {
-                long w = (long) LONGS.get(b, pos);
-                long quote = w ^ 0x2222222222222222L;
-                long backslash = w ^ 0x5C5C5C5C5C5C5C5CL;
-                long special = ((quote - ONES) & ~quote)
-                        | ((backslash - ONES) & ~backslash)
-                        | ((w - 0x2020202020202020L) & ~w);
-                if ((special & HIGHS) != 0) {
+            // Eight bytes at a time while none of them is a quote, a backslash or below 0x20. Each byte is compared on
+            // its low seven bits, so no sum carries into the next byte and the flags are exact: the scan jumps to the
+            // first one. A byte with its high bit set (in a multi-byte character) is never flagged.
+            while (p + 8 <= end) {
+                long w = (long) LONGS.get(b, p);
+                long low = w & LOW_SEVEN_BITS;
+                long plain = (low + 0x6060606060606060L) // high bit set unless below 0x20
+                        & ((low ^ 0x2222222222222222L) + LOW_SEVEN_BITS) // unless a quote
+                        & ((low ^ 0x5C5C5C5C5C5C5C5CL) + LOW_SEVEN_BITS); // unless a backslash
+                long special = ~(plain | w) & HIGHS;
+                if (special != 0) {
+                    p += Long.numberOfTrailingZeros(special) >>> 3;
                     break;
                 }
-                pos += 8;
+                p += 8;
             }
-            if (pos >= end) {
+            if (p >= end) {
                 return false;
             }
-            int c = b[pos] & 0xFF;
+            int c = b[p] & 0xFF;
             if (c == '"') {
-                pos++;
+                pos = p + 1;
                 return true;
             }
             if (c < 0x20) {
                 return false;
             }
             if (c == '\\') {
+                pos = p;
                 if (!escapes || !escape()) {
                     return false;
                 }
+                p = pos;
             } else {
-                pos++;
+                p++;
             }
         }
     }
@@ -491,7 +504,7 @@ final class RequestJsonScanner {
 
     private static Known[] known(java.util.Map<String, String> types) {
         return types.entrySet().stream()
-                .map(e -> new Known(ascii(e.getKey()), e.getValue()))
+                .map(e -> new Known(ascii(e.getKey()), (byte) e.getValue().charAt(0)))
                 .toArray(Known[]::new);
     }
 }
