@@ -6,6 +6,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.function.BooleanSupplier;
 
 /**
  * A shortcut for {@link RequestJson#check}: recognises, from the request's UTF-8 bytes, the JSON that the check
@@ -75,71 +76,38 @@ final class RequestJsonScanner {
             return false;
         }
         RequestJsonScanner s = new RequestJsonScanner(utf8, offset, length);
-        return (kind == RequestKind.EMBED ? s.embed() : s.generate()) && s.pos == s.end;
+        return s.request(kind) && s.pos == s.end;
     }
 
-    private boolean generate() {
+    /**
+     * The root object: a GenerateContentRequest needs a non-empty "contents" array of Contents, an
+     * EmbedContentRequest a "content" Content; the other fields as {@link #optional} reads them.
+     */
+    private boolean request(RequestKind kind) {
+        boolean embed = kind == RequestKind.EMBED;
+        byte[] required = embed ? CONTENT : CONTENTS;
+        Known[] known = embed ? EMBED_OPTIONAL : GENERATE_OPTIONAL;
         int base = openObject();
         if (base < 0) {
             return false;
         }
-        boolean contents = false;
+        boolean found = false;
         if (!isNext('}')) {
             do {
                 if (!field(base)) {
                     return false;
                 }
-                if (nameIs(CONTENTS)) {
-                    if (!contents()) {
+                if (nameIs(required)) {
+                    if (!(embed ? content() : array(true, this::content))) {
                         return false;
                     }
-                    contents = true;
-                } else if (!optional(GENERATE_OPTIONAL)) {
+                    found = true;
+                } else if (!optional(known)) {
                     return false;
                 }
             } while (comma());
         }
-        return closeObject(base) && contents;
-    }
-
-    private boolean embed() {
-        int base = openObject();
-        if (base < 0) {
-            return false;
-        }
-        boolean content = false;
-        if (!isNext('}')) {
-            do {
-                if (!field(base)) {
-                    return false;
-                }
-                if (nameIs(CONTENT)) {
-                    if (!content()) {
-                        return false;
-                    }
-                    content = true;
-                } else if (!optional(EMBED_OPTIONAL)) {
-                    return false;
-                }
-            } while (comma());
-        }
-        return closeObject(base) && content;
-    }
-
-    /** A non-empty array of Content objects. */
-    private boolean contents() {
-        if (!open('[')) {
-            return false;
-        }
-        if (isNext(']')) {
-            return false;
-        }
-        do {
-            if (!content()) {
-                return false;
-            }
-        } while (comma());
-        return close(']');
+        return closeObject(base) && found;
     }
 
     /** A Content: an object with a non-empty "parts" array of objects and, if any, a string "role". */
@@ -154,7 +122,7 @@ final class RequestJsonScanner {
                 return false;
             }
             if (nameIs(PARTS)) {
-                if (!parts()) {
+                if (!array(true, () -> isNext('{') && value())) {
                     return false;
                 }
                 parts = true;
@@ -167,19 +135,6 @@ final class RequestJsonScanner {
             }
         } while (comma());
         return closeObject(base) && parts;
-    }
-
-    /** A non-empty array of objects. */
-    private boolean parts() {
-        if (!open('[') || isNext(']')) {
-            return false;
-        }
-        do {
-            if (!isNext('{') || !value()) {
-                return false;
-            }
-        } while (comma());
-        return close(']');
     }
 
     /**
@@ -218,7 +173,7 @@ final class RequestJsonScanner {
             case '{':
                 return object();
             case '[':
-                return array();
+                return array(false, this::value);
             case '"':
                 pos++;
                 return string(true);
@@ -248,13 +203,18 @@ final class RequestJsonScanner {
         return closeObject(base);
     }
 
-    private boolean array() {
+    /** An array whose elements {@code element} reads; with {@code nonEmpty}, one with at least one. */
+    private boolean array(boolean nonEmpty, BooleanSupplier element) {
         if (!open('[')) {
             return false;
         }
-        if (!isNext(']')) {
+        if (isNext(']')) {
+            if (nonEmpty) {
+                return false;
+            }
+        } else {
             do {
-                if (!value()) {
+                if (!element.getAsBoolean()) {
                     return false;
                 }
             } while (comma());
