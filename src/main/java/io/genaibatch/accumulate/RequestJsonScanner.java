@@ -56,7 +56,7 @@ final class RequestJsonScanner {
 
     private int[] nameEnds = new int[8];
     private int names;
-    /** The last name read: [nameStart, pos - 1) once {@link #name} returned. */
+    /** The last name {@link #field} read, as [nameStart, nameEnd) in {@link #b}. */
     private int nameStart;
 
     private int nameEnd;
