@@ -39,7 +39,8 @@ final class RequestJson {
             .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
             .build();
 
-    private static final Map<String, String> GENERATE_OPTIONAL = Map.of(
+    /** The optional fields of a GenerateContentRequest whose JSON type is checked (also by RequestJsonScanner). */
+    static final Map<String, String> GENERATE_OPTIONAL = Map.of(
             "generationConfig",
             "object",
             "systemInstruction",
@@ -54,7 +55,8 @@ final class RequestJson {
             "string",
             "labels",
             "object");
-    private static final Map<String, String> EMBED_OPTIONAL =
+
+    static final Map<String, String> EMBED_OPTIONAL =
             Map.of("taskType", "string", "title", "string", "outputDimensionality", "integer");
 
     private RequestJson() {}
@@ -79,6 +81,10 @@ final class RequestJson {
      * @param length -1 when there are no bytes; else {@code text} is {@code utf8[offset, offset + length)}, well-formed UTF-8
      */
     static Checked check(RequestKind kind, String text, byte[] utf8, int offset, int length) {
+        // The common request, valid and of the right shape as it is, without the parser (RequestJsonScanner).
+        if (length >= 0 && RequestJsonScanner.acceptsAsIs(kind, utf8, offset, length)) {
+            return new Checked(text, null);
+        }
         if (readsAsText(utf8, offset, length)) {
             try (JsonParser parser = MAPPER.getFactory().createParser(utf8, offset, length)) {
                 return checked(kind, text, parser);

@@ -8,7 +8,9 @@ import io.genaibatch.records.Header;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.ToLongFunction;
 import org.apache.kafka.common.header.Headers;
 
@@ -22,6 +24,12 @@ final class RequestValidator {
     private final RequestDecoder decoder = new RequestDecoder();
     private final PreparedItem.Encoder encoder = new PreparedItem.Encoder();
     private final AllowedModels allowed;
+    /**
+     * The normalised names {@link #allowed} allowed, so that its regex runs once per model instead of once per request
+     * (about 1 % of the stream thread). Only allowed names are remembered, so refused ones cannot fill it; bounded as
+     * {@link Models.Cache} is.
+     */
+    private final Set<String> allowedNames = new HashSet<>();
 
     /** With the default {@code models.allowed}. */
     RequestValidator() {
@@ -106,8 +114,14 @@ final class RequestValidator {
             throw reject(ErrorCode.INVALID_MODEL, "field 'model': " + e.getMessage(), requestId, request, receivedAt);
         }
         // Before anything keyed by the model (its window policy, a held pointer, its group) is looked up or created.
-        if (!allowed.allows(model)) {
-            throw reject(ErrorCode.UNKNOWN_MODEL, allowed.refusal(model), requestId, request, receivedAt);
+        if (!allowedNames.contains(model)) {
+            if (!allowed.allows(model)) {
+                throw reject(ErrorCode.UNKNOWN_MODEL, allowed.refusal(model), requestId, request, receivedAt);
+            }
+            if (allowedNames.size() >= Models.Cache.MAX_ENTRIES) {
+                allowedNames.clear();
+            }
+            allowedNames.add(model);
         }
         RequestJson.Checked checked = RequestJson.check(
                 request.getKind(),

@@ -38,6 +38,26 @@ class ModelsAllowedTest {
     }
 
     @Test
+    void shouldJudgeEveryRequestOfAModelAlikeWhenAllowedAndRefusedModelsAlternate() {
+        try (AccumulatorDriver d = new AccumulatorDriver(Map.of("window.max-requests", "1"))) {
+            for (int i = 0; i < 3; i++) {
+                d.send("a" + i, request("gemini-2.5-flash", "x"));
+                d.send("b" + i, request("attacker-model-17", "r" + i, "x"));
+                d.send("c" + i, request("models/gemini-2.5-flash", "x"));
+            }
+
+            assertThat(d.items()).extracting(BatchItem::getModel).containsOnly("gemini-2.5-flash");
+            assertThat(d.items()).hasSize(6);
+            assertThat(d.responses())
+                    .extracting(r -> r.value().getError().getCode())
+                    .containsExactly(
+                            ErrorCode.UNKNOWN_MODEL.code(),
+                            ErrorCode.UNKNOWN_MODEL.code(),
+                            ErrorCode.UNKNOWN_MODEL.code());
+        }
+    }
+
+    @Test
     void shouldAcceptTheGeminiGenerationAndEmbeddingModelsByDefault() {
         try (AccumulatorDriver d = new AccumulatorDriver(Map.of("window.max-requests", "1"))) {
             d.send("k1", request("gemini-2.5-flash", "x"));
