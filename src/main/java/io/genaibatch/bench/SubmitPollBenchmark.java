@@ -186,6 +186,7 @@ public final class SubmitPollBenchmark {
             throws Exception {
         int valueBytes = check.records == 0 ? options.requestBytes() : (int) (check.valueBytes / check.records);
         int chunk = config.get(ConfigKeys.POLL_PUBLISH_CHUNK);
+        long chunkBytes = config.get(ConfigKeys.POLL_PUBLISH_CHUNK_BYTES);
         TopicSpec responses = topics.specs().stream()
                 .filter(s -> s.name().equals(topics.responses()))
                 .findFirst()
@@ -197,13 +198,13 @@ public final class SubmitPollBenchmark {
                         topics.batches(),
                         target,
                         chunk,
-                        config.get(ConfigKeys.POLL_PUBLISH_CHUNK_BYTES),
+                        chunkBytes,
                         Poller.producerTuning(config))
                 .run(BATCH_ID, batchPartition, valueBytes);
         out.printf(
                 "kafka copy  genai.batches -> %s: %,d items read and decoded, %,d records of %,d bytes written in"
-                        + " %,d transactions of %,d with their offsets: %.2f s%n",
-                target.name(), f.records(), f.records(), valueBytes, f.transactions(), chunk, f.seconds());
+                        + " %,d transactions of at most %,d records or %,d bytes with their offsets: %.2f s%n",
+                target.name(), f.records(), f.records(), valueBytes, f.transactions(), chunk, chunkBytes, f.seconds());
         out.flush();
         return f;
     }
