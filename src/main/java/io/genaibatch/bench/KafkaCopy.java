@@ -26,9 +26,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * What Kafka alone costs for the poller's part of the work, on the same broker: a transactional
  * consume-transform-produce that reads a batch's items from genai.batches (decoding each, as the poller's item index
  * does), writes one record of a response's size per item, keyed by the item's key, to a topic shaped like
- * genai.responses, and commits every {@code chunk} records with the consumer's offsets and a small progress record,
+ * genai.responses, and commits every {@code chunk} records (or fewer, at the poller's chunk bytes) with the consumer's offsets and a small progress record,
  * as the poller commits each chunk with the job's progress. Its producer has the poller's settings (idempotent,
- * acks=all, the client defaults otherwise), so the difference to the poller is the poller's own work: the API, the
+ * acks=all, the poller's producer tuning, the client defaults otherwise), so the difference to the poller is the poller's own work: the API, the
  * disk cache, the index and the responses' content.
  */
 final class KafkaCopy {
@@ -41,13 +41,27 @@ final class KafkaCopy {
     private final String batchesTopic;
     private final TopicSpec target;
     private final int chunk;
+    private final long chunkBytes;
+    private final Map<String, Object> producerSettings;
 
     /**
      * @param target the topic to write to (created when missing), with the partitions of genai.responses
-     * @param chunk  records per transaction: the poller's poll.publish-chunk
+     * @param chunk      records per transaction: the poller's poll.publish-chunk
+     * @param chunkBytes value bytes that end a transaction before {@code chunk}: the poller's poll.publish-chunk-bytes
+     * @param tuning     the poller's producer tuning ({@link io.genaibatch.poll.Poller#producerTuning})
      */
-    KafkaCopy(KafkaClients clients, String batchesTopic, TopicSpec target, int chunk) {
+    KafkaCopy(
+            KafkaClients clients,
+            String batchesTopic,
+            TopicSpec target,
+            int chunk,
+            long chunkBytes,
+            Map<String, Object> tuning) {
         this.clients = clients;
+        this.chunkBytes = chunkBytes;
+        Map<String, Object> producer = new java.util.HashMap<>(tuning);
+        producer.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "bench-kafka-copy");
+        this.producerSettings = Map.copyOf(producer);
         this.batchesTopic = batchesTopic;
         this.target = target;
         this.chunk = chunk;
@@ -81,12 +95,7 @@ final class KafkaCopy {
                         new ByteArrayDeserializer(),
                         new ByteArrayDeserializer());
                 KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
-                        clients.properties(Map.of(
-                                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "bench-kafka-copy",
-                                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                                ProducerConfig.ACKS_CONFIG, "all")),
-                        new ByteArraySerializer(),
-                        new ByteArraySerializer())) {
+                        clients.producer(producerSettings), new ByteArraySerializer(), new ByteArraySerializer())) {
             producer.initTransactions();
             consumer.assign(List.of(tp));
             consumer.seekToBeginning(List.of(tp));
@@ -96,6 +105,7 @@ final class KafkaCopy {
             long bytes = 0;
             int transactions = 0;
             int inChunk = 0;
+            long chunkValueBytes = 0;
             producer.beginTransaction();
             while (consumer.position(tp) < end) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
@@ -113,10 +123,12 @@ final class KafkaCopy {
                     });
                     records++;
                     bytes += key.length + value.length;
-                    if (++inChunk == chunk) {
+                    chunkValueBytes += value.length;
+                    if (++inChunk == chunk || chunkValueBytes >= chunkBytes) {
                         commit(consumer, producer, tp, r.offset() + 1, batchId, progress);
                         transactions++;
                         inChunk = 0;
+                        chunkValueBytes = 0;
                         producer.beginTransaction();
                     }
                 }

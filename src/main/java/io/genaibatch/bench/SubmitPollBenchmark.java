@@ -10,6 +10,7 @@ import io.genaibatch.kafka.TopicAdmin;
 import io.genaibatch.kafka.TopicReadiness;
 import io.genaibatch.kafka.TopicSpec;
 import io.genaibatch.kafka.Topics;
+import io.genaibatch.poll.Poller;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,14 +42,18 @@ public final class SubmitPollBenchmark {
     /** Printed by the roles' JVM once its roles are started, with its clock in epoch milliseconds. */
     public static final String STARTED_MARKER = "roles-started";
 
-    /** What to run. {@code dataDir} must exist and is the caller's to delete. */
+    /**
+     * What to run. {@code dataDir} must exist and is the caller's to delete. {@code settings} are config keys for the
+     * roles and the Kafka copy alike, over the benchmark's own.
+     */
     public record Options(
             int requests,
             int requestBytes,
             String rolesHeap,
             Path dataDir,
             Duration timeout,
-            List<String> rolesJvmOptions) {
+            List<String> rolesJvmOptions,
+            Map<String, String> settings) {
         public Options {
             Objects.requireNonNull(dataDir, "dataDir");
             if (requests < 1) {
@@ -59,6 +64,7 @@ public final class SubmitPollBenchmark {
                         + ", found " + requestBytes);
             }
             rolesJvmOptions = List.copyOf(rolesJvmOptions);
+            settings = Map.copyOf(settings);
         }
     }
 
@@ -120,6 +126,7 @@ public final class SubmitPollBenchmark {
             // The job is checked soon after it ends: the emulator finishes it as soon as it has processed it.
             settings.put("poll.initial-interval", "200ms");
             settings.put("poll.max-interval", "1s");
+            settings.putAll(options.settings());
             GenAiBatchConfig config = GenAiBatchConfig.of(settings);
             Topics topics = Topics.from(config);
             try (Admin admin = new KafkaClients(config).admin()) {
@@ -179,18 +186,25 @@ public final class SubmitPollBenchmark {
             throws Exception {
         int valueBytes = check.records == 0 ? options.requestBytes() : (int) (check.valueBytes / check.records);
         int chunk = config.get(ConfigKeys.POLL_PUBLISH_CHUNK);
+        long chunkBytes = config.get(ConfigKeys.POLL_PUBLISH_CHUNK_BYTES);
         TopicSpec responses = topics.specs().stream()
                 .filter(s -> s.name().equals(topics.responses()))
                 .findFirst()
                 .orElseThrow();
         TopicSpec target = new TopicSpec(
                 "bench.kafka-copy", responses.partitions(), responses.replicationFactor(), responses.configs());
-        KafkaCopy.Figures f = new KafkaCopy(new KafkaClients(config), topics.batches(), target, chunk)
+        KafkaCopy.Figures f = new KafkaCopy(
+                        new KafkaClients(config),
+                        topics.batches(),
+                        target,
+                        chunk,
+                        chunkBytes,
+                        Poller.producerTuning(config))
                 .run(BATCH_ID, batchPartition, valueBytes);
         out.printf(
                 "kafka copy  genai.batches -> %s: %,d items read and decoded, %,d records of %,d bytes written in"
-                        + " %,d transactions of %,d with their offsets: %.2f s%n",
-                target.name(), f.records(), f.records(), valueBytes, f.transactions(), chunk, f.seconds());
+                        + " %,d transactions of at most %,d records or %,d bytes with their offsets: %.2f s%n",
+                target.name(), f.records(), f.records(), valueBytes, f.transactions(), chunk, chunkBytes, f.seconds());
         out.flush();
         return f;
     }

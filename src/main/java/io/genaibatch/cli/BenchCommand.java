@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -428,6 +429,13 @@ final class BenchCommand implements Runnable {
         List<String> rolesJvmOptions = new ArrayList<>();
 
         @Option(
+                names = "--set",
+                paramLabel = "KEY=VALUE",
+                description = "A config key for the roles and the Kafka copy, e.g. --set poll.producer-linger=20ms, "
+                        + "over the benchmark's own settings (repeatable).")
+        Map<String, String> settings = new LinkedHashMap<>();
+
+        @Option(
                 names = "--data-dir",
                 paramLabel = "DIR",
                 description =
@@ -457,7 +465,7 @@ final class BenchCommand implements Runnable {
             try {
                 SubmitPollBenchmark bench = new SubmitPollBenchmark(
                         new SubmitPollBenchmark.Options(
-                                requests, requestBytes, rolesHeap, dir, timeout, rolesJvmOptions),
+                                requests, requestBytes, rolesHeap, dir, timeout, rolesJvmOptions, settings),
                         out);
                 ok = bench.run().complete();
                 return ok ? 0 : 1;

@@ -201,9 +201,32 @@ public final class ConfigKeys {
             1000,
             between(1, 100_000, "between 1 and 100000"),
             "Responses per publication transaction; each chunk commits together with the job's publishedThrough, "
-                    + "so a restarted poller resumes at the next chunk. A chunk also ends at 4 MiB of responses. "
+                    + "so a restarted poller resumes at the next chunk. A chunk also ends at poll.publish-chunk-bytes. "
                     + "Each transaction costs a few round trips to the broker, a large part of the publication "
                     + "with small chunks.");
+    public static final ConfigKey<Long> POLL_PUBLISH_CHUNK_BYTES = new ConfigKey<>(
+            "poll.publish-chunk-bytes",
+            ConfigType.SIZE,
+            4L << 20,
+            between(64L << 10, 64L << 20, "between 64KiB and 64MiB"),
+            "A publication chunk also ends once its response values reach this many bytes, so that the heap a chunk "
+                    + "takes stays bounded whatever the responses' size (the records the broker has not taken yet wait "
+                    + "in the producer's buffer). Larger chunks mean fewer transactions (docs/BENCHMARKS.md).");
+    public static final ConfigKey<Long> POLL_PRODUCER_BATCH_SIZE = new ConfigKey<>(
+            "poll.producer-batch-size",
+            ConfigType.SIZE,
+            16L * 1024,
+            between(1024L, 16L * 1024 * 1024, "between 1KiB and 16MiB"),
+            "batch.size of the pollers' producers (responses, job records). Each of the producer's in-flight "
+                    + "batches takes this much heap; the 1 GB benchmark's figures are in docs/BENCHMARKS.md. "
+                    + "kafka.properties.batch.size wins when set.");
+    public static final ConfigKey<Duration> POLL_PRODUCER_LINGER = new ConfigKey<>(
+            "poll.producer-linger",
+            ConfigType.DURATION,
+            Duration.ofMillis(5),
+            between(Duration.ZERO, Duration.ofMinutes(1), "between 0 and 1m"),
+            "linger.ms of the pollers' producers: how long a batch not yet full waits for more responses "
+                    + "(docs/BENCHMARKS.md). kafka.properties.linger.ms wins when set.");
     public static final ConfigKey<String> POLL_CACHE_DIR = new ConfigKey<>(
             "poll.cache-dir",
             ConfigType.STRING,

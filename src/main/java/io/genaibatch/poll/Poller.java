@@ -102,6 +102,14 @@ public final class Poller implements Role {
                 });
     }
 
+    /**
+     * The producer settings the poller tunes (poll.producer-*), less those {@code kafka.properties.*} sets, for a
+     * producer that must behave as the poller's does (the benchmarks' Kafka copy).
+     */
+    public static java.util.Map<String, Object> producerTuning(GenAiBatchConfig config) {
+        return PollerClients.producerTuning(new KafkaClients(config), PollerSettings.from(config));
+    }
+
     /** Starts the poller thread, {@code genai-batch-poll}, which opens the Kafka clients; once only. */
     @Override
     public void start() {

@@ -131,9 +131,21 @@ record PollerClients(
         return clients.consumer(props);
     }
 
+    /**
+     * The tuned settings of the poller's producers (poll.producer-*), without those {@code kafka.properties.*} sets:
+     * these win. Also what the benchmarks' Kafka copy produces with, so that it measures the poller's settings.
+     */
+    static Map<String, Object> producerTuning(KafkaClients clients, PollerSettings settings) {
+        Map<String, Object> tunable = new HashMap<>();
+        tunable.put(ProducerConfig.BATCH_SIZE_CONFIG, settings.producerBatchSize());
+        tunable.put(ProducerConfig.LINGER_MS_CONFIG, settings.producerLinger().toMillis());
+        tunable.keySet().removeAll(clients.properties(Map.of()).keySet());
+        return tunable;
+    }
+
     private static Map<String, Object> producerProperties(
             KafkaClients clients, PollerSettings settings, Topics topics, int partition) {
-        Map<String, Object> props = new HashMap<>();
+        Map<String, Object> props = new HashMap<>(producerTuning(clients, settings));
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.groupId() + "-" + topics.jobs() + "-" + partition);
         return clients.producer(props);
     }

@@ -12,6 +12,7 @@ import java.util.Objects;
  * @param groupId          consumer group on genai.jobs, and prefix of the transactional ids
  * @param schedule         when each open job is checked
  * @param publishChunk     responses per publication transaction
+ * @param publishChunkBytes response bytes after which a publication transaction ends, whatever its count
  * @param cacheDir         where downloaded results and the key indexes live
  * @param policy           name of the {@link JobPolicy}
  * @param itemsReadTimeout longest time reading a batch's items from genai.batches may go without progress
@@ -19,18 +20,23 @@ import java.util.Objects;
  * @param retries          what the retrying policy may do
  * @param goneAfter        how long a job must keep answering NOT_FOUND before it is taken for gone
  * @param maxPollInterval  max.poll.interval.ms of the genai.jobs consumer, unless kafka.properties.* sets it
+ * @param producerBatchSize batch.size of the poller's producers, unless kafka.properties.* sets it
+ * @param producerLinger   linger.ms of the poller's producers, unless kafka.properties.* sets it
  */
 record PollerSettings(
         String groupId,
         PollSchedule schedule,
         int publishChunk,
+        long publishChunkBytes,
         Path cacheDir,
         String policy,
         Duration itemsReadTimeout,
         Duration closeTimeout,
         PolicySettings retries,
         Duration goneAfter,
-        Duration maxPollInterval) {
+        Duration maxPollInterval,
+        int producerBatchSize,
+        Duration producerLinger) {
 
     PollerSettings {
         Objects.requireNonNull(groupId, "groupId");
@@ -42,6 +48,7 @@ record PollerSettings(
         Objects.requireNonNull(retries, "retries");
         Objects.requireNonNull(goneAfter, "goneAfter");
         Objects.requireNonNull(maxPollInterval, "maxPollInterval");
+        Objects.requireNonNull(producerLinger, "producerLinger");
         if (publishChunk < 1) {
             throw new IllegalArgumentException("poll.publish-chunk must be >= 1, found " + publishChunk);
         }
@@ -56,13 +63,16 @@ record PollerSettings(
                 config.get(ConfigKeys.POLL_GROUP_ID),
                 new PollSchedule(initial, max),
                 config.get(ConfigKeys.POLL_PUBLISH_CHUNK),
+                config.get(ConfigKeys.POLL_PUBLISH_CHUNK_BYTES),
                 cache,
                 config.get(ConfigKeys.POLL_POLICY),
                 config.get(ConfigKeys.POLL_ITEMS_READ_TIMEOUT),
                 config.get(ConfigKeys.POLL_CLOSE_TIMEOUT),
                 PolicySettings.from(config),
                 config.get(ConfigKeys.POLL_GONE_AFTER),
-                config.get(ConfigKeys.POLL_MAX_POLL_INTERVAL));
+                config.get(ConfigKeys.POLL_MAX_POLL_INTERVAL),
+                Math.toIntExact(config.get(ConfigKeys.POLL_PRODUCER_BATCH_SIZE)),
+                config.get(ConfigKeys.POLL_PRODUCER_LINGER));
     }
 
     /** {@code <java.io.tmpdir>/genai-batch-poll}: the cache directory when poll.cache-dir is not set. */

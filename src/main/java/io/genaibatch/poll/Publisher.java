@@ -53,14 +53,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Publisher {
     private static final Logger log = LoggerFactory.getLogger(Publisher.class);
-    /**
-     * A chunk also ends once its response values reach this many bytes, so that the heap a chunk takes stays
-     * bounded whatever the responses' size (500 embeddings of 3072 values are ~30 MB of JSON): the records are
-     * sent as they are built, but those the broker has not taken yet wait in the producer's buffer. At 8 MiB (when
-     * a chunk's records and responses were all held until its commit) the 1 GB batch's heap after GC went from
-     * ~40 MB to ~90 MB during its publication.
-     */
-    static final long MAX_CHUNK_BYTES = 4L << 20;
     /** Descriptions of a SUCCEEDED job without output seen in a row before its requests are taken as unanswered. */
     static final int OUTPUT_CHECKS = 3;
     /** Results attached to no request that are logged one by one (the rest are only counted). */
@@ -134,11 +126,11 @@ final class Publisher {
                 writer,
                 counters,
                 clock,
-                MAX_CHUNK_BYTES,
+                settings.publishChunkBytes(),
                 downloads);
     }
 
-    /** For tests: a chunk byte bound of their choice, and a download thread of its own. */
+    /** For tests: a chunk byte bound of their choice (not poll.publish-chunk-bytes), and a download thread of its own. */
     Publisher(
             PollerSettings settings,
             CacheDirs cache,

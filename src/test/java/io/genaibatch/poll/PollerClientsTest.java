@@ -22,4 +22,22 @@ class PollerClientsTest {
         assertThat(PollerClients.jobsConsumerProperties(new KafkaClients(both), PollerSettings.from(both)))
                 .containsEntry("max.poll.interval.ms", "600000");
     }
+
+    @Test
+    void shouldTuneTheProducersFromPollProducerKeysUnlessKafkaPropertiesSetsThem() {
+        GenAiBatchConfig keyed =
+                GenAiBatchConfig.of(Map.of("poll.producer-batch-size", "256KiB", "poll.producer-linger", "20ms"));
+        assertThat(PollerClients.producerTuning(new KafkaClients(keyed), PollerSettings.from(keyed)))
+                .containsEntry("batch.size", 262_144)
+                .containsEntry("linger.ms", 20L);
+        // What the benchmarks' Kafka copy produces with is the same tuning.
+        assertThat(Poller.producerTuning(keyed))
+                .isEqualTo(PollerClients.producerTuning(new KafkaClients(keyed), PollerSettings.from(keyed)));
+
+        GenAiBatchConfig both = GenAiBatchConfig.of(
+                Map.of("poll.producer-batch-size", "256KiB", "kafka.properties.batch.size", "65536"));
+        assertThat(PollerClients.producerTuning(new KafkaClients(both), PollerSettings.from(both)))
+                .doesNotContainKey("batch.size")
+                .containsEntry("linger.ms", 5L);
+    }
 }

@@ -866,13 +866,16 @@ class PublisherTest {
                 "g",
                 new PollSchedule(Duration.ofMillis(100), Duration.ofSeconds(1)),
                 chunk,
+                ConfigKeys.POLL_PUBLISH_CHUNK_BYTES.defaultValue(),
                 dir.resolve("cache"),
                 "terminal",
                 Duration.ofSeconds(5),
                 Duration.ofSeconds(5),
                 PolicySettings.defaults(),
                 Duration.ZERO,
-                ConfigKeys.POLL_MAX_POLL_INTERVAL.defaultValue());
+                ConfigKeys.POLL_MAX_POLL_INTERVAL.defaultValue(),
+                Math.toIntExact(ConfigKeys.POLL_PRODUCER_BATCH_SIZE.defaultValue()),
+                ConfigKeys.POLL_PRODUCER_LINGER.defaultValue());
     }
 
     /** Records each transaction instead of committing it. */
