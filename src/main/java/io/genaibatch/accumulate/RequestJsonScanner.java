@@ -24,7 +24,7 @@ import java.util.function.BooleanSupplier;
  * {@code RequestJsonScannerTest} compares it with the check on many inputs.
  */
 final class RequestJsonScanner {
-    /** Well under the parser's own limits (500 levels, 1000-digit numbers, 50,000-byte names): past them, the check. */
+    /** Well under the parser's own limits (1000 levels, 1000-digit numbers, 50,000-byte names): past them, the check. */
     private static final int MAX_DEPTH = 64;
 
     private static final int MAX_NUMBER_LENGTH = 100;

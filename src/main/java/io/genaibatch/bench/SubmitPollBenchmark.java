@@ -126,6 +126,12 @@ public final class SubmitPollBenchmark {
             // The job is checked soon after it ends: the emulator finishes it as soon as it has processed it.
             settings.put("poll.initial-interval", "200ms");
             settings.put("poll.max-interval", "1s");
+            for (String key : options.settings().keySet()) {
+                if (settings.containsKey(key)) {
+                    throw new IllegalArgumentException("--set " + key + ": the benchmark sets it itself ("
+                            + settings.get(key) + "); it cannot be changed here");
+                }
+            }
             settings.putAll(options.settings());
             GenAiBatchConfig config = GenAiBatchConfig.of(settings);
             Topics topics = Topics.from(config);
@@ -143,6 +149,10 @@ public final class SubmitPollBenchmark {
                     broker.bootstrapServers(),
                     emulator.baseUrl(),
                     dir);
+            if (!options.settings().isEmpty()) {
+                // A tuned run must not read as a default one: the settings are printed with its figures.
+                out.printf("settings (--set) for the roles and the Kafka copy: %s%n", options.settings());
+            }
             out.flush();
 
             // The first baseline runs before the batch is written: right after, the kernel is still writing the

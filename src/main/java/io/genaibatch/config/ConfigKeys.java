@@ -208,18 +208,21 @@ public final class ConfigKeys {
             "poll.publish-chunk-bytes",
             ConfigType.SIZE,
             4L << 20,
-            between(64L << 10, 64L << 20, "between 64KiB and 64MiB"),
-            "A publication chunk also ends once its response values reach this many bytes, so that the heap a chunk "
-                    + "takes stays bounded whatever the responses' size (the records the broker has not taken yet wait "
-                    + "in the producer's buffer). Larger chunks mean fewer transactions (docs/BENCHMARKS.md).");
+            between(64L << 10, 16L << 20, "between 64KiB and 16MiB"),
+            "A publication chunk also ends once its response values reach this many bytes (or one response past "
+                    + "them), so that the heap a chunk takes stays bounded whatever the responses' size (the records "
+                    + "the broker has not taken yet wait in the producer's buffer). A poller's producers can keep about "
+                    + "this much heap each, one per genai.jobs partition it owns (a producer pools its freed batches): "
+                    + "mind -Xmx when raising it. Larger chunks mean fewer transactions (docs/BENCHMARKS.md).");
     public static final ConfigKey<Long> POLL_PRODUCER_BATCH_SIZE = new ConfigKey<>(
             "poll.producer-batch-size",
             ConfigType.SIZE,
             16L * 1024,
-            between(1024L, 16L * 1024 * 1024, "between 1KiB and 16MiB"),
+            between(1024L, 1024L * 1024, "between 1KiB and 1MiB"),
             "batch.size of the pollers' producers (responses, job records). Each of the producer's in-flight "
-                    + "batches takes this much heap; the 1 GB benchmark's figures are in docs/BENCHMARKS.md. "
-                    + "kafka.properties.batch.size wins when set.");
+                    + "batches takes this much heap; at most 1MiB, the broker's default largest batch "
+                    + "(message.max.bytes): a larger one is refused and split again. The 1 GB benchmark's figures are "
+                    + "in docs/BENCHMARKS.md. kafka.properties.batch.size wins when set.");
     public static final ConfigKey<Duration> POLL_PRODUCER_LINGER = new ConfigKey<>(
             "poll.producer-linger",
             ConfigType.DURATION,

@@ -95,6 +95,8 @@ class RequestJsonScannerTest {
             "{/*c*/" + CONTENTS + "}",
             "{" + CONTENTS + ",\"a\":" + "[".repeat(100) + "]".repeat(100) + "}",
             "{" + CONTENTS + ",\"a\":" + "[".repeat(600) + "]".repeat(600) + "}",
+            // Past the parser's nesting limit (1000): the check refuses it, so must the scanner.
+            "{" + CONTENTS + ",\"a\":" + "[".repeat(1001) + "]".repeat(1001) + "}",
             "{" + CONTENTS + ",\"" + "n".repeat(60_000) + "\":1}",
             "{\"contents\":[{\"parts\":[{\"text\":\"a\"}]}]\u0000}",
             "\ufeff{" + CONTENTS + "}",
