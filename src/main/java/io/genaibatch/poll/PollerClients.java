@@ -143,7 +143,7 @@ record PollerClients(
         return tunable;
     }
 
-    private static Map<String, Object> producerProperties(
+    static Map<String, Object> producerProperties(
             KafkaClients clients, PollerSettings settings, Topics topics, int partition) {
         Map<String, Object> props = new HashMap<>(producerTuning(clients, settings));
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.groupId() + "-" + topics.jobs() + "-" + partition);

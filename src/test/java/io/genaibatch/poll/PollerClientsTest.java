@@ -40,4 +40,19 @@ class PollerClientsTest {
                 .doesNotContainKey("batch.size")
                 .containsEntry("linger.ms", 5L);
     }
+
+    @Test
+    void shouldGiveEachPartitionsProducerTheTuningWithItsOwnTransactionalId() {
+        GenAiBatchConfig keyed = GenAiBatchConfig.of(Map.of("poll.producer-batch-size", "256KiB"));
+        PollerSettings settings = PollerSettings.from(keyed);
+
+        Map<String, Object> props = PollerClients.producerProperties(
+                new KafkaClients(keyed), settings, io.genaibatch.kafka.Topics.from(keyed), 3);
+
+        assertThat(props)
+                .containsEntry("batch.size", 262_144)
+                .containsEntry("linger.ms", 5L)
+                .containsEntry("transactional.id", settings.groupId() + "-genai.jobs-3")
+                .containsEntry("enable.idempotence", true);
+    }
 }
