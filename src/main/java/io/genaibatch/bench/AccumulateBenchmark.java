@@ -4,6 +4,7 @@ import io.genaibatch.accumulate.AccumulateRole;
 import io.genaibatch.accumulate.AccumulatorMetrics;
 import io.genaibatch.accumulate.AccumulatorTopology;
 import io.genaibatch.accumulate.RepartitionKeys;
+import io.genaibatch.config.FixedKafkaSettings;
 import io.genaibatch.config.GenAiBatchConfig;
 import io.genaibatch.kafka.KafkaClients;
 import io.genaibatch.kafka.RecordCodec;
@@ -307,17 +308,13 @@ public final class AccumulateBenchmark {
     private Round streamsRound(
             GenAiBatchConfig config, StreamsBuilder builder, String appId, RoundClock first, List<String> read)
             throws Exception {
+        // The settings the accumulator's guarantees fix (exactly_once_v2, earliest) from the one place that fixes them.
+        Map<String, Object> required = new HashMap<>(FixedKafkaSettings.streams());
+        required.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
+        required.put(StreamsConfig.STATE_DIR_CONFIG, stateRoot.resolve(appId).toString());
         Properties props = new Properties();
         props.putAll(tuning);
-        props.putAll(new KafkaClients(config)
-                .properties(Map.of(
-                        StreamsConfig.APPLICATION_ID_CONFIG,
-                        appId,
-                        StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
-                        StreamsConfig.EXACTLY_ONCE_V2,
-                        StreamsConfig.STATE_DIR_CONFIG,
-                        stateRoot.resolve(appId).toString())));
-        props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+        props.putAll(new KafkaClients(config).properties(required));
         KafkaStreams streams = new KafkaStreams(builder.build(), props);
         streams.start();
         try {
