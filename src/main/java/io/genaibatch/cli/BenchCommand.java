@@ -279,7 +279,7 @@ final class BenchCommand implements Runnable {
                 "  jobs-history --records 200000 --rounds 3, latency --requests 3;",
                 "then one table of the figures of their RESULT lines against the targets (benchmark, figure, value,",
                 "target, met?). The submit-poll targets are for the 1 GB batch: at 20,000 requests they are shown,",
-                "not judged; --full runs the sizes the targets are set for (about 10 minutes):",
+                "not judged; --full runs the sizes the targets are set for (4 minutes on a quiet 2-core VM):",
                 "  accumulate --records 300000 --rounds 3, submit-poll (its defaults: 250,000 x 4 KB),",
                 "  jobs-history --records 200000 --rounds 3, latency --requests 5.",
                 "Exit code 1 when a benchmark failed; a target not met is a figure, not a failure."

@@ -39,7 +39,7 @@ final class BenchSuite {
 
     /**
      * {@code --full}: the sizes the targets are set for (submit-poll's defaults: the 1 GB batch) and longer
-     * accumulator rounds; about 10 minutes on 2 cores (estimated from the runs' own durations).
+     * accumulator rounds; 4 minutes on a quiet 2-core VM (docs/BENCHMARKS.md).
      */
     static final List<Run> FULL = List.of(
             new Run("accumulate", List.of("--records", "300000", "--rounds", "3"), true),
