@@ -99,7 +99,6 @@ final class Publisher {
     private final PollerCounters counters;
     private final ChildBatches children;
     private final Clock clock;
-    private final long maxChunkBytes;
     private final DownloadThread downloads;
 
     /** @param downloads where results are transferred while the poll thread keeps the group alive; the caller closes it */
@@ -115,22 +114,20 @@ final class Publisher {
             PollerCounters counters,
             Clock clock,
             DownloadThread downloads) {
-        this(
-                settings,
-                cache,
-                api,
-                policy,
-                loader,
-                responses,
-                children,
-                writer,
-                counters,
-                clock,
-                settings.publishChunkBytes(),
-                downloads);
+        this.downloads = downloads;
+        this.children = children;
+        this.settings = settings;
+        this.cache = cache;
+        this.api = api;
+        this.policy = policy;
+        this.loader = loader;
+        this.responses = responses;
+        this.writer = writer;
+        this.counters = counters;
+        this.clock = clock;
     }
 
-    /** For tests: a chunk byte bound of their choice (not poll.publish-chunk-bytes), and a download thread of its own. */
+    /** For tests: a download thread of its own. */
     Publisher(
             PollerSettings settings,
             CacheDirs cache,
@@ -141,48 +138,8 @@ final class Publisher {
             ChildBatches children,
             JobWriter writer,
             PollerCounters counters,
-            Clock clock,
-            long maxChunkBytes) {
-        this(
-                settings,
-                cache,
-                api,
-                policy,
-                loader,
-                responses,
-                children,
-                writer,
-                counters,
-                clock,
-                maxChunkBytes,
-                new DownloadThread());
-    }
-
-    private Publisher(
-            PollerSettings settings,
-            CacheDirs cache,
-            BatchApi api,
-            JobPolicy policy,
-            ItemLoader loader,
-            Responses responses,
-            ChildBatches children,
-            JobWriter writer,
-            PollerCounters counters,
-            Clock clock,
-            long maxChunkBytes,
-            DownloadThread downloads) {
-        this.downloads = downloads;
-        this.children = children;
-        this.maxChunkBytes = maxChunkBytes;
-        this.settings = settings;
-        this.cache = cache;
-        this.api = api;
-        this.policy = policy;
-        this.loader = loader;
-        this.responses = responses;
-        this.writer = writer;
-        this.counters = counters;
-        this.clock = clock;
+            Clock clock) {
+        this(settings, cache, api, policy, loader, responses, children, writer, counters, clock, new DownloadThread());
     }
 
     /**
@@ -600,7 +557,7 @@ final class Publisher {
                     done++;
                     after = io.genaibatch.batch.LineKey.of(e.item());
                     boolean last = !cursor.hasNext();
-                    if (records >= chunk || bytes >= maxChunkBytes || last) {
+                    if (records >= chunk || bytes >= settings.publishChunkBytes() || last) {
                         commit(entry, sent, done, after, last, index, rebatched, unanswerable);
                         log.debug(
                                 "batch {} job {}: published through {} of {}",

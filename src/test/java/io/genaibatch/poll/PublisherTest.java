@@ -403,7 +403,7 @@ class PublisherTest {
     void shouldAskAgainBeforeConcludingThatASucceededJobHasNoOutput() throws Exception {
         JobTable.OpenJob entry = jobWithItems(2, 0);
         Publisher publisher = new Publisher(
-                settings(10),
+                settings(10, Long.MAX_VALUE),
                 new CacheDirs(dir.resolve("cache"), "g", "jobs"),
                 new NoOutputApi(),
                 JobPolicy.named("terminal", PolicySettings.defaults()),
@@ -412,8 +412,7 @@ class PublisherTest {
                 new ChildBatches(TOPIC, ValueFormat.AVRO),
                 writer(),
                 new PollerCounters(),
-                CLOCK,
-                Long.MAX_VALUE);
+                CLOCK);
 
         // The first checks find no output: the round is given up to be tried again, nothing is answered
         assertThatThrownBy(() -> publisher.publish(entry, Optional.empty()))
@@ -848,7 +847,7 @@ class PublisherTest {
     private Publisher publisher(
             int chunk, long chunkBytes, Path results, PollerCounters counters, JobPolicy policy, Responses responses) {
         return new Publisher(
-                settings(chunk),
+                settings(chunk, chunkBytes),
                 new CacheDirs(dir.resolve("cache"), "g", "jobs"),
                 new FileOutputApi(results),
                 policy,
@@ -857,16 +856,15 @@ class PublisherTest {
                 new ChildBatches(TOPIC, ValueFormat.AVRO),
                 writer(),
                 counters,
-                CLOCK,
-                chunkBytes);
+                CLOCK);
     }
 
-    private PollerSettings settings(int chunk) {
+    private PollerSettings settings(int chunk, long chunkBytes) {
         return new PollerSettings(
                 "g",
                 new PollSchedule(Duration.ofMillis(100), Duration.ofSeconds(1)),
                 chunk,
-                ConfigKeys.POLL_PUBLISH_CHUNK_BYTES.defaultValue(),
+                chunkBytes,
                 dir.resolve("cache"),
                 "terminal",
                 Duration.ofSeconds(5),
