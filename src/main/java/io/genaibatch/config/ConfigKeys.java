@@ -212,8 +212,9 @@ public final class ConfigKeys {
             "A publication chunk also ends once its response values reach this many bytes (or one response past "
                     + "them), so that the heap a chunk takes stays bounded whatever the responses' size (the records "
                     + "the broker has not taken yet wait in the producer's buffer). A poller's producers can keep about "
-                    + "this much heap each, one per genai.jobs partition it owns (a producer pools its freed batches): "
-                    + "mind -Xmx when raising it. Larger chunks mean fewer transactions (docs/BENCHMARKS.md).");
+                    + "this much heap each, one per genai.jobs partition it owns (a producer pools its freed batches; "
+                    + "at least poll.producer-batch-size per genai.responses partition): mind -Xmx when raising it. "
+                    + "Larger chunks mean fewer transactions (docs/BENCHMARKS.md).");
     public static final ConfigKey<Long> POLL_PRODUCER_BATCH_SIZE = new ConfigKey<>(
             "poll.producer-batch-size",
             ConfigType.SIZE,
@@ -221,8 +222,11 @@ public final class ConfigKeys {
             between(1024L, 1024L * 1024, "between 1KiB and 1MiB"),
             "batch.size of the pollers' producers (responses, job records). The client default (16KiB) holds three "
                     + "responses of 4 KB, 128KiB about thirty: it published the 1 GB benchmark's responses in about "
-                    + "half the time (docs/BENCHMARKS.md). Each of the producer's "
-                    + "in-flight batches takes this much heap; at most 1MiB, the broker's default largest batch "
+                    + "half the time (docs/BENCHMARKS.md). Each batch takes this much heap however little it holds, "
+                    + "and a producer keeps the most it ever used (its pool): a chunk writes to every genai.responses "
+                    + "partition, so a producer keeps at least this times those partitions (6 x 128KiB = 768KiB; "
+                    + "60 partitions: 7.5MiB), or poll.publish-chunk-bytes when that is more, one producer per "
+                    + "genai.jobs partition the poller owns. At most 1MiB, the broker's default largest batch "
                     + "(message.max.bytes): a larger one is refused and split again. kafka.properties.batch.size wins "
                     + "when set.");
     public static final ConfigKey<Duration> POLL_PRODUCER_LINGER = new ConfigKey<>(
