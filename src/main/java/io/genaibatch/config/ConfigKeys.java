@@ -213,22 +213,23 @@ public final class ConfigKeys {
                     + "them), so that the heap a chunk takes stays bounded whatever the responses' size (the records "
                     + "the broker has not taken yet wait in the producer's buffer). A poller's producers can keep about "
                     + "this much heap each, one per genai.jobs partition it owns (a producer pools its freed batches; "
-                    + "at least poll.producer-batch-size per genai.responses partition): mind -Xmx when raising it. "
+                    + "about poll.producer-batch-size per genai.responses partition when that is more): mind -Xmx when "
+                    + "raising it. "
                     + "Larger chunks mean fewer transactions (docs/BENCHMARKS.md).");
     public static final ConfigKey<Long> POLL_PRODUCER_BATCH_SIZE = new ConfigKey<>(
             "poll.producer-batch-size",
             ConfigType.SIZE,
-            128L * 1024,
+            16L * 1024,
             between(1024L, 1024L * 1024, "between 1KiB and 1MiB"),
-            "batch.size of the pollers' producers (responses, job records). The client default (16KiB) holds three "
-                    + "responses of 4 KB, 128KiB about thirty: it published the 1 GB benchmark's responses in about "
-                    + "half the time (docs/BENCHMARKS.md). Each batch takes this much heap however little it holds, "
-                    + "and a producer keeps the most it ever used (its pool): a chunk writes to every genai.responses "
-                    + "partition, so a producer keeps at least this times those partitions (6 x 128KiB = 768KiB; "
-                    + "60 partitions: 7.5MiB), or poll.publish-chunk-bytes when that is more, one producer per "
-                    + "genai.jobs partition the poller owns. At most 1MiB, the broker's default largest batch "
-                    + "(message.max.bytes): a larger one is refused and split again. kafka.properties.batch.size wins "
-                    + "when set.");
+            "batch.size of the pollers' producers (responses, job records): the client default. A batch takes this "
+                    + "much heap however little it holds, and a producer keeps in its pool the most it used at once "
+                    + "(at most kafka.properties.buffer.memory, 32MiB): about poll.publish-chunk-bytes, or this times "
+                    + "the genai.responses partitions when that is more, for each genai.jobs partition the poller owns "
+                    + "(docs/OPERATIONS.md, Memory). 128KiB (thirty responses of 4 KB a batch instead of three) made "
+                    + "the 1 GB benchmark's Kafka copy 2.5x faster and its publication about a fifth faster "
+                    + "(docs/BENCHMARKS.md). Keep it at or below the max.message.bytes of genai.responses (the "
+                    + "broker's default is 1MiB): a larger batch is refused and split again. kafka.properties.batch.size "
+                    + "wins when set.");
     public static final ConfigKey<Duration> POLL_PRODUCER_LINGER = new ConfigKey<>(
             "poll.producer-linger",
             ConfigType.DURATION,
