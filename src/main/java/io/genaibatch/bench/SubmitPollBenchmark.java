@@ -23,7 +23,9 @@ import org.apache.kafka.clients.admin.Admin;
 
 /**
  * One large FILE batch through the submitter and the poller, with those two roles in their own JVM at a small heap,
- * against simply writing the same JSONL bytes to a file, fsyncing it and reading it back line by line.
+ * against a transactional Kafka copy of the batch's items ({@link KafkaCopy}: what Kafka alone costs for the poller's
+ * part, on the same broker) and against simply writing the same JSONL bytes to a file, fsyncing it and reading it back
+ * line by line.
  *
  * <p>This JVM runs the broker and the emulator and writes the batch to genai.batches as the accumulator would (items
  * in transactions, then the seal with the exact count and bytes); that is set-up, not timed. The roles' JVM

@@ -393,10 +393,12 @@ final class BenchCommand implements Runnable {
             mixinStandardHelpOptions = true,
             description = {
                 "One large FILE batch (default 250,000 x 4,000-byte requests, ~1 GB of JSONL) through the submitter",
-                "and the poller, running in their own JVM at --roles-heap, against writing the same bytes to a file,",
-                "fsyncing it and reading it back line by line. Prints the time, the baseline, their ratio, the roles'",
-                "heap, and checks that every request got exactly one right response. The broker and the emulator run",
-                "in this JVM; the batch is written to genai.batches as the accumulator would (not timed)."
+                "and the poller, running in their own JVM at --roles-heap, against a transactional Kafka copy of the",
+                "batch's items to a topic (records of the responses' size, committed like the poller's chunks, with",
+                "its producer settings) and against writing the same bytes to a file, fsyncing it and reading it back.",
+                "Prints the phases, SUCCEEDED -> published, the ratios, the roles' heap, and checks that every request",
+                "got exactly one right response. The broker and the emulator run in this JVM; the batch is written to",
+                "genai.batches as the accumulator would (not timed)."
             })
     static final class SubmitPoll implements Callable<Integer> {
         @Spec
