@@ -8,6 +8,7 @@ import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.BatchRecord;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -59,7 +60,7 @@ final class KafkaCopy {
             Map<String, Object> tuning) {
         this.clients = clients;
         this.chunkBytes = chunkBytes;
-        Map<String, Object> producer = new java.util.HashMap<>(tuning);
+        Map<String, Object> producer = new HashMap<>(tuning);
         producer.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "bench-kafka-copy");
         this.producerSettings = Map.copyOf(producer);
         this.batchesTopic = batchesTopic;

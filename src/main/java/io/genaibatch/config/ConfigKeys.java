@@ -211,10 +211,10 @@ public final class ConfigKeys {
             between(64L << 10, 16L << 20, "between 64KiB and 16MiB"),
             "A publication chunk also ends once its response values reach this many bytes (or one response past "
                     + "them), so that the heap a chunk takes stays bounded whatever the responses' size (the records "
-                    + "the broker has not taken yet wait in the producer's buffer). A poller's producers can keep about "
-                    + "this much heap each, one per genai.jobs partition it owns (a producer pools its freed batches; "
-                    + "more when its batches are part-filled: see poll.producer-batch-size): mind -Xmx when raising it. "
-                    + "Larger chunks mean fewer transactions (docs/BENCHMARKS.md).");
+                    + "the broker has not taken yet wait in the producer's buffer). A poller's producers can keep "
+                    + "about this much heap each, one per genai.jobs partition it owns (a producer pools its freed "
+                    + "batches; more when its batches are part-filled: see poll.producer-batch-size): mind -Xmx when "
+                    + "raising it. Larger chunks mean fewer transactions (docs/BENCHMARKS.md).");
     public static final ConfigKey<Long> POLL_PRODUCER_BATCH_SIZE = new ConfigKey<>(
             "poll.producer-batch-size",
             ConfigType.SIZE,
@@ -226,9 +226,9 @@ public final class ConfigKeys {
                     + "batches are part-filled (measured: 7.2MB at 16KiB and 7.5MB at 128KiB on 60 genai.responses "
                     + "partitions), for each genai.jobs partition the poller owns (docs/OPERATIONS.md, Memory). 128KiB "
                     + "(thirty responses of 4 KB a batch instead of three) made the 1 GB benchmark's Kafka copy about "
-                    + "2.2x faster and its publication about a seventh faster, nothing end to end (docs/BENCHMARKS.md). Keep it at or below the max.message.bytes of genai.responses (the "
-                    + "broker's default is 1MiB): a larger batch is refused and split again. kafka.properties.batch.size "
-                    + "wins when set.");
+                    + "2.2x faster and its publication about a seventh faster, nothing end to end "
+                    + "(docs/BENCHMARKS.md). Keep it at or below the max.message.bytes of genai.responses (the broker's default is 1MiB): a "
+                    + "larger batch is refused and split again. kafka.properties.batch.size wins when set.");
     public static final ConfigKey<Duration> POLL_PRODUCER_LINGER = new ConfigKey<>(
             "poll.producer-linger",
             ConfigType.DURATION,

@@ -13,6 +13,7 @@ import io.genaibatch.run.RoleLifecycle;
 import io.genaibatch.run.Telemetry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -106,7 +107,7 @@ public final class Poller implements Role {
      * The producer settings the poller tunes (poll.producer-*), less those {@code kafka.properties.*} sets, for a
      * producer that must behave as the poller's does (the benchmarks' Kafka copy).
      */
-    public static java.util.Map<String, Object> producerTuning(GenAiBatchConfig config) {
+    public static Map<String, Object> producerTuning(GenAiBatchConfig config) {
         return PollerClients.producerTuning(new KafkaClients(config), PollerSettings.from(config));
     }
 
