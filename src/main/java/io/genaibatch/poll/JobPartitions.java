@@ -49,8 +49,11 @@ import org.slf4j.LoggerFactory;
  * <p>Fencing: the producer of partition p has {@code transactional.id = <poll.group-id>-<jobs topic>-p}. The new
  * owner of p calls initTransactions before it reads p, which aborts any transaction the previous owner left open and
  * fences that owner: a zombie still publishing p's job gets ProducerFencedException at its next send or commit, and
- * nothing of its unfinished chunk becomes visible. Every transaction also commits the consumer offset of p with the
- * consumer's group metadata (KIP-447), so a member whose generation is stale cannot commit either.
+ * nothing of its unfinished chunk becomes visible. A state change and a publication's last chunk also commit the
+ * consumer offset of p with the consumer's group metadata (KIP-447), so a member whose generation is stale cannot
+ * commit those either. A publication's other chunks carry no offset ({@link Publisher.JobWriter#commitChunk}): an
+ * evicted poller may commit one before the new owner's initTransactions, which is harmless because the new owner
+ * reads p only after its init, up to an end read after it, and so resumes after that chunk (docs/POLLER.md, Fencing).
  *
  * <p>Long work polls the consumer between steps ({@link #keepAlive}), which is also where a rebalance can take a
  * partition away: the work on that partition's job stops there, after its last committed chunk. Not thread-safe:
@@ -273,6 +276,24 @@ final class JobPartitions implements Publisher.JobWriter {
 
     @Override
     public void commit(OpenJob entry, List<ProducerRecord<byte[], byte[]>> records, BatchJob next, Lineage lineage) {
+        commit(entry, records, next, lineage, true);
+    }
+
+    @Override
+    public void commitChunk(OpenJob entry, BatchJob next, Lineage lineage) {
+        commit(entry, List.of(), next, lineage, false);
+    }
+
+    /**
+     * @param withOffset whether the transaction also commits the group's consumer offset of the partition (see
+     *                   {@link Publisher.JobWriter#commitChunk} for when it does not)
+     */
+    private void commit(
+            OpenJob entry,
+            List<ProducerRecord<byte[], byte[]>> records,
+            BatchJob next,
+            Lineage lineage,
+            boolean withOffset) {
         OwnedPartition p;
         try {
             p = ownedFor(entry);
@@ -304,8 +325,11 @@ final class JobPartitions implements Publisher.JobWriter {
                     jobCodec.encode(next, format));
             lineage.addTo(jobRecord.headers());
             written = producer.send(jobRecord);
-            long offset = table.commitOffset(entry.partition(), consumer.position(p.tp));
-            producer.sendOffsetsToTransaction(Map.of(p.tp, new OffsetAndMetadata(offset)), consumer.groupMetadata());
+            if (withOffset) {
+                long offset = table.commitOffset(entry.partition(), consumer.position(p.tp));
+                producer.sendOffsetsToTransaction(
+                        Map.of(p.tp, new OffsetAndMetadata(offset)), consumer.groupMetadata());
+            }
             hooks.beforeCommit(next.getBatchId(), next.getPublishedThrough());
             commitTransaction(p, entry);
         } catch (ProducerFencedException | InvalidProducerEpochException e) {

@@ -82,6 +82,16 @@ final class Publisher {
         void commit(OpenJob entry, List<ProducerRecord<byte[], byte[]>> records, BatchJob next, Lineage lineage);
 
         /**
+         * Commits a chunk of a publication that is not its last: the responses {@link #send} put in the transaction
+         * and the job's progress record, as {@link #commit} does, but without the group's consumer offset, which
+         * moves with the publication's last chunk (and every state change) instead. The offset commit took as long
+         * as the commit itself; a new owner that reads from the older offset only reads a few more job records.
+         *
+         * @throws JobAbandonedException when the partition is no longer this poller's
+         */
+        void commitChunk(OpenJob entry, BatchJob next, Lineage lineage);
+
+        /**
          * Polls the jobs consumer so that the group does not think this poller dead during long work.
          *
          * @throws JobAbandonedException when the job's partition was taken away meanwhile, or the poller is closing
@@ -710,7 +720,11 @@ final class Publisher {
             lineage = lineage.decided(Lineage.REBATCHED, List.of(rebatched.childId));
         }
         BatchJob next = PollerJobRecords.progress(job, publishedThrough, last, now);
-        writer.commit(entry, records, next, lineage);
+        if (last) {
+            writer.commit(entry, records, next, lineage);
+        } else {
+            writer.commitChunk(entry, next, lineage);
+        }
         counters.chunk();
         sent.forEach(counters::response);
         if (unanswerable.keyTooLarge > 0) {

@@ -918,6 +918,11 @@ class PublisherTest {
             }
 
             @Override
+            public void commitChunk(JobTable.OpenJob entry, BatchJob next, Lineage lineage) {
+                commit(entry, List.of(), next, lineage);
+            }
+
+            @Override
             public void keepAlive(JobTable.OpenJob entry) {}
         };
     }
