@@ -27,8 +27,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * What Kafka alone costs for the poller's part of the work, on the same broker: a transactional
  * consume-transform-produce that reads a batch's items from genai.batches (decoding each, as the poller's item index
  * does), writes one record of a response's size per item, keyed by the item's key, to a topic shaped like
- * genai.responses, and commits every {@code chunk} records (or fewer, at the poller's chunk bytes) with the consumer's offsets and a small progress record,
- * as the poller commits each chunk with the job's progress. Its producer has the poller's settings (idempotent,
+ * genai.responses, and commits every {@code chunk} records (or fewer, at the poller's chunk bytes) with a small
+ * progress record, the last of them also with the consumer's offset, as the poller commits each chunk with the job's
+ * progress and only the last with the group's offset. Its producer has the poller's settings (idempotent,
  * acks=all, the poller's producer tuning, the client defaults otherwise), so the difference to the poller is the poller's own work: the API, the
  * disk cache, the index and the responses' content.
  */
@@ -126,7 +127,7 @@ final class KafkaCopy {
                     bytes += key.length + value.length;
                     chunkValueBytes += value.length;
                     if (++inChunk == chunk || chunkValueBytes >= chunkBytes) {
-                        commit(consumer, producer, tp, r.offset() + 1, batchId, progress);
+                        commit(producer, batchId, progress);
                         transactions++;
                         inChunk = 0;
                         chunkValueBytes = 0;
@@ -134,7 +135,10 @@ final class KafkaCopy {
                     }
                 }
             }
-            commit(consumer, producer, tp, consumer.position(tp), batchId, progress);
+            // The last chunk also commits the consumer's offset, as the poller's last chunk moves the group's.
+            producer.sendOffsetsToTransaction(
+                    Map.of(tp, new OffsetAndMetadata(consumer.position(tp))), consumer.groupMetadata());
+            commit(producer, batchId, progress);
             transactions++;
             if (failure.get() != null) {
                 throw failure.get();
@@ -143,17 +147,10 @@ final class KafkaCopy {
         }
     }
 
-    /** One chunk's commit: its progress record and the consumer's offset, in the transaction. */
-    private void commit(
-            KafkaConsumer<byte[], byte[]> consumer,
-            KafkaProducer<byte[], byte[]> producer,
-            TopicPartition tp,
-            long nextOffset,
-            String batchId,
-            byte[] progress) {
+    /** One chunk's commit, with its progress record in the transaction. */
+    private void commit(KafkaProducer<byte[], byte[]> producer, String batchId, byte[] progress) {
         producer.send(new ProducerRecord<>(
                 target.name(), batchId.getBytes(java.nio.charset.StandardCharsets.UTF_8), progress));
-        producer.sendOffsetsToTransaction(Map.of(tp, new OffsetAndMetadata(nextOffset)), consumer.groupMetadata());
         producer.commitTransaction();
     }
 }

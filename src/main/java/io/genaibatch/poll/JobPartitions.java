@@ -22,7 +22,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
-import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -43,8 +42,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The genai.jobs partitions the group gives this poller: reading them into the {@link JobTable}, and writing to
  * them, the only way the poller writes anything. Each assigned partition gets its own transactional producer; each
- * write (a state change, a chunk of responses with the job's progress, child batches) is one transaction on it with
- * the consumer offset of the partition.
+ * write (a state change, a chunk of responses with the job's progress, child batches) is one transaction on it, with
+ * the consumer offset of the partition unless it is a chunk before a publication's last.
  *
  * <p>Fencing: the producer of partition p has {@code transactional.id = <poll.group-id>-<jobs topic>-p}. The new
  * owner of p calls initTransactions before it reads p, which aborts any transaction the previous owner left open and
@@ -52,8 +51,9 @@ import org.slf4j.LoggerFactory;
  * nothing of its unfinished chunk becomes visible. A state change and a publication's last chunk also commit the
  * consumer offset of p with the consumer's group metadata (KIP-447), so a member whose generation is stale cannot
  * commit those either. A publication's other chunks carry no offset ({@link Publisher.JobWriter#commitChunk}): an
- * evicted poller may commit one before the new owner's initTransactions, which is harmless because the new owner
- * reads p only after its init, up to an end read after it, and so resumes after that chunk (docs/POLLER.md, Fencing).
+ * evicted poller may commit some before the new owner's initTransactions, which is harmless because the new owner
+ * asks for p's committed offset and end, and reads p, only after its init, and so resumes after those chunks
+ * (docs/POLLER.md, Fencing).
  *
  * <p>Long work polls the consumer between steps ({@link #keepAlive}), which is also where a rebalance can take a
  * partition away: the work on that partition's job stops there, after its last committed chunk. Not thread-safe:
@@ -446,9 +446,7 @@ final class JobPartitions implements Publisher.JobWriter {
             return false;
         }
         try {
-            // The committed offset only once the new producer has resolved the old one's transaction: read before,
-            // it could wait on the offsets of a commit in doubt (read_committed) or miss them.
-            open(p.tp, () -> consumer.committed(Set.of(p.tp)).get(p.tp));
+            open(p.tp);
         } catch (RuntimeException e) {
             e.addSuppressed(cause);
             throw new PartitionUnusableException(
@@ -597,9 +595,8 @@ final class JobPartitions implements Publisher.JobWriter {
             if (partitions.isEmpty()) {
                 return;
             }
-            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions));
             for (TopicPartition tp : partitions) {
-                open(tp, () -> committed.get(tp));
+                open(tp);
                 revoked.remove(tp.partition());
                 fatalInARow.remove(tp.partition());
             }
@@ -634,9 +631,12 @@ final class JobPartitions implements Publisher.JobWriter {
      * that the end offset read next is final for everything that owner wrote), then its jobs read again from
      * the group's committed offset (null: the beginning).
      *
-     * @param committed the offset to read from, asked once the partition's producer is initialised
+     * <p>The committed offset is asked only once the producer is initialised, one partition at a time: asked before,
+     * the fetch would wait for an open transaction of the previous owner that carries offsets (a poller evicted before
+     * its commit, a dead one, a commit in doubt) until that transaction or the fetch times out, the latter failing
+     * the assignment; the init ends such a transaction at once.
      */
-    private void open(TopicPartition tp, Supplier<OffsetAndMetadata> committed) {
+    private void open(TopicPartition tp) {
         Producer<byte[], byte[]> producer = producers.apply(tp.partition());
         try {
             producer.initTransactions();
@@ -647,7 +647,7 @@ final class JobPartitions implements Publisher.JobWriter {
         long end;
         OffsetAndMetadata from;
         try {
-            from = committed.get();
+            from = consumer.committed(Set.of(tp)).get(tp);
             end = endIncludingOpenTransactions(tp);
         } catch (RuntimeException e) {
             producer.close(Duration.ZERO);

@@ -704,26 +704,27 @@ final class Publisher {
         BatchJob job = entry.job();
         Instant now = clock.instant();
         Lineage lineage = entry.lineage().withCopied(rebatched.progress()).withPublishedThroughKey(throughKey);
-        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(1);
-        if (last && rebatched.count > 0) {
-            int attempt = job.getAttempt() + 1;
-            ItemsRange range = JobItems.of(job, lineage);
-            records.add(children.seal(
-                    job,
-                    rebatched.childId,
-                    lineage.child(
-                            job.getBatchId(), attempt, rebatched.progress().reasons(), null),
-                    range.partition(),
-                    rebatched.count,
-                    rebatched.bytes,
-                    now));
-            lineage = lineage.decided(Lineage.REBATCHED, List.of(rebatched.childId));
-        }
         BatchJob next = PollerJobRecords.progress(job, publishedThrough, last, now);
-        if (last) {
-            writer.commit(entry, records, next, lineage);
-        } else {
+        if (!last) {
             writer.commitChunk(entry, next, lineage);
+        } else {
+            // The re-batch child's seal goes with the last chunk, which also moves the group's offset.
+            List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(1);
+            if (rebatched.count > 0) {
+                int attempt = job.getAttempt() + 1;
+                ItemsRange range = JobItems.of(job, lineage);
+                records.add(children.seal(
+                        job,
+                        rebatched.childId,
+                        lineage.child(
+                                job.getBatchId(), attempt, rebatched.progress().reasons(), null),
+                        range.partition(),
+                        rebatched.count,
+                        rebatched.bytes,
+                        now));
+                lineage = lineage.decided(Lineage.REBATCHED, List.of(rebatched.childId));
+            }
+            writer.commit(entry, records, next, lineage);
         }
         counters.chunk();
         sent.forEach(counters::response);

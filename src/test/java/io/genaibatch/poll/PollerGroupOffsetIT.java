@@ -15,15 +15,12 @@ import io.genaibatch.records.ResponseStatus;
 import io.genaibatch.testkit.Await;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Collection;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -42,6 +39,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(KafkaCluster.class)
 class PollerGroupOffsetIT {
+    /** A poller that the group evicts once it has not polled for 3 s. */
+    private static final Map<String, String> EVICTED_IN_3_S =
+            Map.of("poll.max-poll-interval", "3s", "gemini.retry.max-elapsed", "0s", "gemini.request-timeout", "1s");
 
     @Test
     void shouldLeaveTheGroupsOffsetWhereItWasUntilAPublicationsLastChunk(KafkaCluster kafka, @TempDir Path dir)
@@ -79,6 +79,11 @@ class PollerGroupOffsetIT {
                             30L, beforePublication,
                             40L, beforePublication,
                             45L, beforePublication)));
+            // The last chunk's commit carries the offset (that of the job's previous record, or the position if lower)
+            Await.until(
+                    "the group's offset moved by the publication's last chunk",
+                    Duration.ofSeconds(10),
+                    () -> committed(admin, f.prefix + "poll", tp) > beforePublication);
         }
     }
 
@@ -111,46 +116,52 @@ class PollerGroupOffsetIT {
                             }
                         }
                     },
-                    Map.of(
-                            "poll.max-poll-interval", "3s",
-                            "gemini.retry.max-elapsed", "0s",
-                            "gemini.request-timeout", "1s"));
+                    EVICTED_IN_3_S);
             awaitOrFail(oldOwnerHeld, "the old owner to reach the chunk through 20");
 
             // Step 2: a second poller joins; the group evicts the first one and gives it the partition. Its
             // producer's initTransactions, which would fence the first one, waits for the test
+            CountDownLatch newOwnerInInit = new CountDownLatch(1);
             CountDownLatch newOwnerInits = new CountDownLatch(1);
             AtomicBoolean held = new AtomicBoolean();
             String heldId = f.prefix + "poll-" + f.topics.jobs() + "-" + partition;
-            Poller newOwner = f.startPoller(new PollerHooks() {
-                @Override
-                public Producer<byte[], byte[]> producer(Map<String, Object> properties) {
-                    boolean hold = heldId.equals(properties.get(ProducerConfig.TRANSACTIONAL_ID_CONFIG));
-                    return new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer()) {
+            Poller newOwner = f.startPoller(
+                    new PollerHooks() {
                         @Override
-                        public void initTransactions() {
-                            if (hold && held.compareAndSet(false, true)) {
-                                awaitOrFail(newOwnerInits, "the test to let the new owner initialise");
-                            }
-                            super.initTransactions();
+                        public Producer<byte[], byte[]> producer(Map<String, Object> properties) {
+                            boolean hold = heldId.equals(properties.get(ProducerConfig.TRANSACTIONAL_ID_CONFIG));
+                            return new KafkaProducer<>(
+                                    properties, new ByteArraySerializer(), new ByteArraySerializer()) {
+                                @Override
+                                public void initTransactions() {
+                                    if (hold && held.compareAndSet(false, true)) {
+                                        newOwnerInInit.countDown();
+                                        awaitOrFail(newOwnerInits, "the test to let the new owner initialise");
+                                    }
+                                    super.initTransactions();
+                                }
+                            };
                         }
-                    };
-                }
-            });
-            TopicPartition tp = new TopicPartition(f.topics.jobs(), partition);
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+                    },
+                    Map.of("poll.cache-dir", dir.resolve("other-machine").toString()));
+            try {
+                awaitOrFail(newOwnerInInit, "the partition to reach the new owner (the old one evicted)");
+
+                // Step 3: the old owner goes on, out of the group, not fenced yet: its chunk through 20 commits
+                oldOwnerGoesOn.countDown();
+                f.awaitJobHistory(batch.batchId(), j -> j.getPublishedThrough() >= 20, Duration.ofSeconds(30));
+                assertThat(newOwner.counters().snapshot().responses(ResponseStatus.SUCCEEDED))
+                        .as("nothing by the new owner before its init")
+                        .isZero();
                 Await.until(
-                        "the partition assigned to the new owner alone",
-                        Duration.ofSeconds(60),
-                        () -> onlyMemberHas(admin, f.prefix + "poll", tp));
+                        "the old owner counts the chunk it committed out of the group",
+                        Duration.ofSeconds(10),
+                        () -> oldOwner.counters().snapshot().responses(ResponseStatus.SUCCEEDED) >= 20);
+            } finally {
+                newOwnerInits.countDown();
             }
 
-            // Step 3: the old owner goes on, out of the group, not fenced yet: its chunk through 20 commits
-            oldOwnerGoesOn.countDown();
-            f.awaitJobHistory(batch.batchId(), j -> j.getPublishedThrough() >= 20, Duration.ofSeconds(30));
-
             // Step 4: the new owner initialises (fencing the old one), reads the partition and finishes the job
-            newOwnerInits.countDown();
             BatchJob done = f.awaitPublished(batch.batchId());
             assertThat(done.getPublishedThrough()).isEqualTo(45);
             Map<String, ConsumerRecord<byte[], byte[]>> byKey = f.assertOneResponsePerKey(batch);
@@ -162,10 +173,68 @@ class PollerGroupOffsetIT {
             long byNew = newOwner.counters().snapshot().responses(ResponseStatus.SUCCEEDED);
             assertThat(byOld)
                     .as("the old owner's chunks, the one committed after it left the group included")
-                    .isGreaterThanOrEqualTo(20);
+                    .isBetween(20L, 40L);
             assertThat(byOld + byNew).as("counted once across both pollers").isEqualTo(45);
             assertThat(newOwner.isRunning()).as("the new owner still runs").isTrue();
         }
+    }
+
+    /**
+     * A poller evicted with a transaction open that carries the group's offset (here the publication's last chunk,
+     * held before its commit): the partition's new owner must not wait for that transaction to time out before it
+     * takes the partition over. Its initTransactions aborts it; only then is the committed offset asked, which no
+     * longer waits on it.
+     */
+    @Test
+    void shouldTakeOverAtOnceFromAnEvictedPollerWhoseOpenTransactionCarriesTheGroupsOffset(
+            KafkaCluster kafka, @TempDir Path dir) throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "open-offsets", EmulatorOptions.defaults(), dir)) {
+            PollFixture.Batch batch = f.submitted("b-open-offsets", RequestKind.GENERATE, 45, 1, InputMode.FILE);
+
+            // Step 1: the first poller stops before the last chunk's commit, its offset already in the transaction,
+            // for longer than its max.poll.interval.ms: the group evicts it
+            CountDownLatch oldOwnerHeld = new CountDownLatch(1);
+            CountDownLatch oldOwnerGoesOn = new CountDownLatch(1);
+            Poller oldOwner = f.startPoller(
+                    new PollerHooks() {
+                        @Override
+                        public void beforeCommit(String batchId, long publishedThrough) {
+                            if (publishedThrough == 45) {
+                                oldOwnerHeld.countDown();
+                                awaitOrFail(oldOwnerGoesOn, "the test to let the old owner go on");
+                            }
+                        }
+                    },
+                    EVICTED_IN_3_S);
+            try {
+                awaitOrFail(oldOwnerHeld, "the old owner to reach the last chunk");
+
+                // Step 2: a second poller (on another machine: the first one still holds its cache's index open)
+                // takes the partition over and publishes the last chunk itself, while the first one still holds its
+                // transaction open (the producer's transaction.timeout.ms is a minute)
+                Poller newOwner = f.startPoller(
+                        PollerHooks.NONE,
+                        Map.of("poll.cache-dir", dir.resolve("other-machine").toString()));
+                BatchJob done = awaitPublished(f, batch.batchId(), Duration.ofSeconds(30));
+                assertThat(done.getPublishedThrough()).isEqualTo(45);
+                f.assertOneResponsePerKey(batch);
+                assertThat(newOwner.counters().snapshot().responses(ResponseStatus.SUCCEEDED))
+                        .as("the last chunk, by the new owner")
+                        .isEqualTo(5);
+            } finally {
+                oldOwnerGoesOn.countDown();
+            }
+            assertThat(oldOwner.counters().snapshot().responses(ResponseStatus.SUCCEEDED))
+                    .as("the old owner's four committed chunks; its last one was aborted")
+                    .isEqualTo(40);
+        }
+    }
+
+    /** The job's PUBLISHED record, within {@code timeout}. */
+    private static BatchJob awaitPublished(PollFixture f, String batchId, Duration timeout) {
+        java.util.List<BatchJob> h =
+                f.awaitJobHistory(batchId, j -> j.getState() == io.genaibatch.records.JobState.PUBLISHED, timeout);
+        return h.get(h.size() - 1);
     }
 
     private static long committed(Admin admin, String groupId, TopicPartition tp) {
@@ -177,21 +246,6 @@ class PollerGroupOffsetIT {
             return o == null ? -1 : o.offset();
         } catch (Exception e) {
             throw new IllegalStateException("cannot read the committed offsets of " + groupId + ": " + e, e);
-        }
-    }
-
-    /** True when the group has one member, and it holds {@code tp}. */
-    private static boolean onlyMemberHas(Admin admin, String groupId, TopicPartition tp) {
-        try {
-            Collection<MemberDescription> members = admin.describeConsumerGroups(List.of(groupId))
-                    .all()
-                    .get(30, TimeUnit.SECONDS)
-                    .get(groupId)
-                    .members();
-            return members.size() == 1
-                    && members.iterator().next().assignment().topicPartitions().contains(tp);
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot describe the group " + groupId + ": " + e, e);
         }
     }
 

@@ -51,7 +51,8 @@ class PublisherTest {
             List<ProducerRecord<byte[], byte[]>> batches,
             BatchJob job,
             Lineage lineage,
-            List<ProducerRecord<byte[], byte[]>> responseRecords) {}
+            List<ProducerRecord<byte[], byte[]>> responseRecords,
+            boolean withOffset) {}
 
     @TempDir
     Path dir;
@@ -192,6 +193,10 @@ class PublisherTest {
 
         assertThat(commits).extracting(c -> c.job().getPublishedThrough()).containsExactly(5L, 7L);
         assertThat(commits).extracting(c -> c.job().getState()).containsExactly(JobState.SUCCEEDED, JobState.PUBLISHED);
+        assertThat(commits)
+                .extracting(Commit::withOffset)
+                .as("the group's offset moves with the last chunk only")
+                .containsExactly(false, true);
         assertThat(byRequestId().keySet())
                 .as("the first three were published before")
                 .containsExactly("r-3", "r-4", "r-5", "r-6");
@@ -896,6 +901,20 @@ class PublisherTest {
                     List<ProducerRecord<byte[], byte[]>> records,
                     BatchJob next,
                     Lineage lineage) {
+                record(entry, records, next, lineage, true);
+            }
+
+            @Override
+            public void commitChunk(JobTable.OpenJob entry, BatchJob next, Lineage lineage) {
+                record(entry, List.of(), next, lineage, false);
+            }
+
+            private void record(
+                    JobTable.OpenJob entry,
+                    List<ProducerRecord<byte[], byte[]>> records,
+                    BatchJob next,
+                    Lineage lineage,
+                    boolean withOffset) {
                 List<ProducerRecord<byte[], byte[]>> responses = new ArrayList<>(sent);
                 sent.clear();
                 responses.addAll(records);
@@ -913,13 +932,9 @@ class PublisherTest {
                         lineage,
                         responses.stream()
                                 .filter(r -> r.topic().equals("responses"))
-                                .toList()));
+                                .toList(),
+                        withOffset));
                 table.onWritten(entry, next, lineage, nextOffset++);
-            }
-
-            @Override
-            public void commitChunk(JobTable.OpenJob entry, BatchJob next, Lineage lineage) {
-                commit(entry, List.of(), next, lineage);
             }
 
             @Override
