@@ -36,6 +36,7 @@ import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,8 +50,8 @@ import org.slf4j.LoggerFactory;
  * owner of p calls initTransactions before it reads p, which aborts any transaction the previous owner left open and
  * fences that owner: a zombie still publishing p's job gets ProducerFencedException at its next send or commit, and
  * nothing of its unfinished chunk becomes visible. A state change and a publication's last chunk also commit the
- * consumer offset of p with the consumer's group metadata (KIP-447), so a member whose generation is stale cannot
- * commit those either. A publication's other chunks carry no offset ({@link Publisher.JobWriter#commitChunk}): an
+ * consumer offset of p with the consumer's group metadata (KIP-447), which the group coordinator refuses from a
+ * member whose generation is stale when the offset is added (not at the commit). A publication's other chunks carry no offset ({@link Publisher.JobWriter#commitChunk}): an
  * evicted poller may commit some before the new owner's initTransactions, which is harmless because the new owner
  * asks for p's committed offset and end, and reads p, only after its init, and so resumes after those chunks
  * (docs/POLLER.md, Fencing).
@@ -102,10 +103,19 @@ final class JobPartitions implements Publisher.JobWriter {
      * leaves a cache nobody will use here.
      */
     private final Set<Integer> revoked = new HashSet<>();
+    /**
+     * Assigned partitions whose opening failed (the producer's init, the committed or the end offset), paused and
+     * tried again at a later poll: a failure in the middle of an assignment used to leave them assigned and never
+     * opened, their jobs untouched until the next rebalance.
+     */
+    private final Map<TopicPartition, Unopened> unopened = new HashMap<>();
     /** The job whose round of work runs now: its index may be open, so its cache is never deleted under it. */
     private OpenJob working;
     /** Set once the poller's loop is over, before the consumer closes. */
     private boolean leaving;
+
+    /** An assigned partition not opened yet: its failed attempts in a row, and when it is tried again. */
+    private record Unopened(int failures, Instant notBefore) {}
 
     /** One assigned partition of genai.jobs: its producer, and whether its open jobs are all known yet. */
     private static final class OwnedPartition {
@@ -481,6 +491,7 @@ final class JobPartitions implements Publisher.JobWriter {
         for (ConsumerRecord<byte[], byte[]> r : records) {
             apply(r, now);
         }
+        openWhenDue(now);
         for (OwnedPartition p : owned.values()) {
             long position = consumer.position(p.tp);
             table.onPosition(p.tp.partition(), position);
@@ -596,9 +607,9 @@ final class JobPartitions implements Publisher.JobWriter {
                 return;
             }
             for (TopicPartition tp : partitions) {
-                open(tp);
                 revoked.remove(tp.partition());
                 fatalInARow.remove(tp.partition());
+                tryOpen(tp, 0);
             }
         }
 
@@ -623,6 +634,58 @@ final class JobPartitions implements Publisher.JobWriter {
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             // No deletion: the partition may already be another member's, perhaps one sharing this cache dir.
             partitions.forEach(tp -> release(tp.partition(), "lost"));
+        }
+    }
+
+    /**
+     * Opens an assigned partition; when that fails, pauses it and tries it again at a later poll, 1, 2, 4 and 8 s on
+     * (as a partition reopened after its producer's fatal error), until {@link #FATAL_REOPENS} attempts in a row have
+     * failed: then the poller stops, naming it, rather than hold a partition it cannot act on (its partitions go to
+     * the other pollers, a restart tries again).
+     *
+     * @param failuresBefore the attempts that failed before this one
+     */
+    private void tryOpen(TopicPartition tp, int failuresBefore) {
+        try {
+            open(tp);
+        } catch (WakeupException | InterruptException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            int failures = failuresBefore + 1;
+            if (failures >= FATAL_REOPENS) {
+                unopened.remove(tp);
+                throw new PartitionUnusableException(
+                        "partition " + tp + " could not be opened " + failures + " times in a row; the poller stops"
+                                + " (its partitions go to the other pollers, a restart tries again): " + e,
+                        e);
+            }
+            Duration wait = FIRST_WAIT_AFTER_FATAL.multipliedBy(1L << (failures - 1));
+            consumer.pause(List.of(tp));
+            unopened.put(tp, new Unopened(failures, clock.instant().plus(wait)));
+            log.warn(
+                    "Partition {} could not be opened (attempt {} of {}: {}); its jobs wait, it is tried again in {} ms",
+                    tp,
+                    failures,
+                    FATAL_REOPENS,
+                    e.toString(),
+                    wait.toMillis());
+            return;
+        }
+        if (unopened.remove(tp) != null) {
+            consumer.resume(List.of(tp));
+            log.info("Partition {} opened at attempt {}", tp, failuresBefore + 1);
+        }
+    }
+
+    /** Tries again the assigned partitions not opened yet whose wait is over. */
+    private void openWhenDue(Instant now) {
+        if (unopened.isEmpty()) {
+            return;
+        }
+        for (Map.Entry<TopicPartition, Unopened> e : List.copyOf(unopened.entrySet())) {
+            if (!now.isBefore(e.getValue().notBefore())) {
+                tryOpen(e.getKey(), e.getValue().failures());
+            }
         }
     }
 
@@ -692,6 +755,7 @@ final class JobPartitions implements Publisher.JobWriter {
     }
 
     private void release(int partition, String why) {
+        unopened.remove(new TopicPartition(jobsTopic, partition));
         close(partition, why + ": its jobs are left to their next owner");
     }
 

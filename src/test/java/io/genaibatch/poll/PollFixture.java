@@ -430,7 +430,12 @@ final class PollFixture implements AutoCloseable {
     }
 
     BatchJob awaitPublished(String batchId) {
-        List<BatchJob> h = awaitJobHistory(batchId, j -> j.getState() == JobState.PUBLISHED, Duration.ofSeconds(60));
+        return awaitPublished(batchId, Duration.ofSeconds(60));
+    }
+
+    /** The job's PUBLISHED record, within {@code timeout}. */
+    BatchJob awaitPublished(String batchId, Duration timeout) {
+        List<BatchJob> h = awaitJobHistory(batchId, j -> j.getState() == JobState.PUBLISHED, timeout);
         return h.get(h.size() - 1);
     }
 

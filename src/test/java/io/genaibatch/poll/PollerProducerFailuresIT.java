@@ -338,6 +338,81 @@ class PollerProducerFailuresIT {
     }
 
     /**
+     * A partition that cannot be opened at its assignment (its producer's initTransactions timed out: a coordinator
+     * that moved, a broker slow to answer) is tried again at a later poll, its jobs waiting meanwhile. It used to
+     * fail the assignment: from the poller's main loop the poller stopped; from a poll inside a job round the
+     * partition stayed assigned and never opened, its jobs untouched until the next rebalance.
+     */
+    @Test
+    void shouldOpenAPartitionWhoseProducerFailedToInitialiseAtAssignmentOnALaterPoll(
+            KafkaCluster kafka, @TempDir Path dir) throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "init-fails", EmulatorOptions.defaults(), dir)) {
+            PollFixture.Batch batch = finishedJob(f, "b-init-fails");
+            String transactionalId = f.prefix + "poll-" + f.topics.jobs() + "-" + f.jobsPartitionOf(batch.batchId());
+            AtomicInteger initFailures = new AtomicInteger();
+            Poller poller = f.startPoller(new PollerHooks() {
+                @Override
+                public Producer<byte[], byte[]> producer(Map<String, Object> properties) {
+                    boolean fails = transactionalId.equals(properties.get(ProducerConfig.TRANSACTIONAL_ID_CONFIG));
+                    return new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer()) {
+                        @Override
+                        public void initTransactions() {
+                            if (fails && initFailures.incrementAndGet() <= 2) {
+                                throw new org.apache.kafka.common.errors.TimeoutException(
+                                        "Timeout expired after 60000ms while awaiting InitProducerId (test)");
+                            }
+                            super.initTransactions();
+                        }
+                    };
+                }
+            });
+
+            assertPublishedOnce(f, batch, poller, 25);
+            assertThat(initFailures.get())
+                    .as("two failed inits, then the one that opened it")
+                    .isEqualTo(3);
+            assertThat(poller.failure()).as("why the poller stopped, if it did").isEmpty();
+        }
+    }
+
+    /** A partition that cannot be opened time after time stops the poller, which names it, rather than hold it. */
+    @Test
+    void shouldStopThePollerWhenAPartitionCannotBeOpenedAgainAndAgain(KafkaCluster kafka, @TempDir Path dir)
+            throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "init-never", EmulatorOptions.defaults(), dir)) {
+            PollFixture.Batch batch = finishedJob(f, "b-init-never");
+            int partition = f.jobsPartitionOf(batch.batchId());
+            String transactionalId = f.prefix + "poll-" + f.topics.jobs() + "-" + partition;
+            Poller poller = f.startPoller(new PollerHooks() {
+                @Override
+                public Producer<byte[], byte[]> producer(Map<String, Object> properties) {
+                    boolean fails = transactionalId.equals(properties.get(ProducerConfig.TRANSACTIONAL_ID_CONFIG));
+                    return new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer()) {
+                        @Override
+                        public void initTransactions() {
+                            if (fails) {
+                                throw new TransactionalIdAuthorizationException(
+                                        "Transactional Id authorization failed (test)");
+                            }
+                            super.initTransactions();
+                        }
+                    };
+                }
+            });
+
+            assertThat(poller.awaitStopped(Duration.ofSeconds(90)))
+                    .as("the poller stopped")
+                    .isTrue();
+            assertThat(poller.failure())
+                    .get()
+                    .isInstanceOf(PartitionUnusableException.class)
+                    .extracting(Throwable::getMessage, org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                    .contains(f.topics.jobs() + "-" + partition, "could not be opened");
+            assertThat(f.responses()).as("nothing published").isEmpty();
+        }
+    }
+
+    /**
      * D4: a send refused by the producer itself. A record over max.request.size fails its future and puts the real
      * client's transaction in an abortable error state; the next send then throws from inside KafkaProducer.send, in
      * the poller's own send: the transaction is aborted and the chunk published again.

@@ -496,6 +496,11 @@ class PublisherTest {
         assertThat(last.job().getState()).isEqualTo(JobState.PUBLISHED);
         assertThat(last.lineage().decision()).isEqualTo(Lineage.REBATCHED);
         assertThat(last.lineage().children()).containsExactly("b-1.r2");
+        assertThat(commits)
+                .extracting(Commit::withOffset)
+                .as("the seal goes with the last chunk, the one commit that moves the group's offset")
+                .endsWith(true)
+                .containsOnlyOnce(true);
     }
 
     @Test
