@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -51,10 +52,10 @@ import org.slf4j.LoggerFactory;
  * fences that owner: a zombie still publishing p's job gets ProducerFencedException at its next send or commit, and
  * nothing of its unfinished chunk becomes visible. A state change and a publication's last chunk also commit the
  * consumer offset of p with the consumer's group metadata (KIP-447), which the group coordinator refuses from a
- * member whose generation is stale when the offset is added (not at the commit). A publication's other chunks carry no offset ({@link Publisher.JobWriter#commitChunk}): an
- * evicted poller may commit some before the new owner's initTransactions, which is harmless because the new owner
- * asks for p's committed offset and end, and reads p, only after its init, and so resumes after those chunks
- * (docs/POLLER.md, Fencing).
+ * member whose generation is stale when the offset is added (not at the commit). A publication's other chunks carry
+ * no offset ({@link Publisher.JobWriter#commitChunk}): an evicted poller may commit some before the new owner's
+ * initTransactions, which is harmless because the new owner asks for p's committed offset and end, and reads p, only
+ * after its init, and so resumes after those chunks (docs/POLLER.md, Fencing).
  *
  * <p>Long work polls the consumer between steps ({@link #keepAlive}), which is also where a rebalance can take a
  * partition away: the work on that partition's job stops there, after its last committed chunk. Not thread-safe:
@@ -606,10 +607,18 @@ final class JobPartitions implements Publisher.JobWriter {
             if (partitions.isEmpty()) {
                 return;
             }
+            boolean failed = false;
             for (TopicPartition tp : partitions) {
                 revoked.remove(tp.partition());
                 fatalInARow.remove(tp.partition());
-                tryOpen(tp, 0);
+                if (failed) {
+                    // One failed attempt per poll at most: each can block for max.block.ms, and a callback that
+                    // tried every partition against a coordinator that is down would outlast max.poll.interval.ms
+                    consumer.pause(List.of(tp));
+                    unopened.put(tp, new Unopened(0, clock.instant()));
+                } else {
+                    failed = !tryOpen(tp, 0);
+                }
             }
         }
 
@@ -644,8 +653,9 @@ final class JobPartitions implements Publisher.JobWriter {
      * the other pollers, a restart tries again).
      *
      * @param failuresBefore the attempts that failed before this one
+     * @return whether it is open
      */
-    private void tryOpen(TopicPartition tp, int failuresBefore) {
+    private boolean tryOpen(TopicPartition tp, int failuresBefore) {
         try {
             open(tp);
         } catch (WakeupException | InterruptException e) {
@@ -663,30 +673,33 @@ final class JobPartitions implements Publisher.JobWriter {
             consumer.pause(List.of(tp));
             unopened.put(tp, new Unopened(failures, clock.instant().plus(wait)));
             log.warn(
-                    "Partition {} could not be opened (attempt {} of {}: {}); its jobs wait, it is tried again in {} ms",
+                    "Partition {} could not be opened (attempt {} of {}: {}); its jobs wait, tried again in {} ms",
                     tp,
                     failures,
                     FATAL_REOPENS,
                     e.toString(),
                     wait.toMillis());
-            return;
+            return false;
         }
         if (unopened.remove(tp) != null) {
             consumer.resume(List.of(tp));
             log.info("Partition {} opened at attempt {}", tp, failuresBefore + 1);
         }
+        return true;
     }
 
-    /** Tries again the assigned partitions not opened yet whose wait is over. */
+    /**
+     * Tries again an assigned partition not opened yet whose wait is over: one per poll, since an attempt can block
+     * for max.block.ms (the producer's init) and several in a row could outlast max.poll.interval.ms.
+     */
     private void openWhenDue(Instant now) {
-        if (unopened.isEmpty()) {
+        if (unopened.isEmpty() || !running.getAsBoolean() || leaving) {
             return;
         }
-        for (Map.Entry<TopicPartition, Unopened> e : List.copyOf(unopened.entrySet())) {
-            if (!now.isBefore(e.getValue().notBefore())) {
-                tryOpen(e.getKey(), e.getValue().failures());
-            }
-        }
+        unopened.entrySet().stream()
+                .filter(e -> !now.isBefore(e.getValue().notBefore()))
+                .min(Map.Entry.comparingByValue(Comparator.comparing(Unopened::notBefore)))
+                .ifPresent(e -> tryOpen(e.getKey(), e.getValue().failures()));
     }
 
     /**

@@ -52,6 +52,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -341,6 +343,33 @@ final class PollFixture implements AutoCloseable {
                         job.getBatchId().getBytes(StandardCharsets.UTF_8),
                         RecordCodec.batchJob().encode(job, ValueFormat.AVRO)))
                 .get();
+    }
+
+    /** The transactional.id of this fixture's poller producer for genai.jobs partition {@code partition}. */
+    String pollerTransactionalId(int partition) {
+        return prefix + "poll-" + topics.jobs() + "-" + partition;
+    }
+
+    /**
+     * Hooks whose producer with {@code transactionalId} runs {@code beforeInit} (which may throw or wait) at each
+     * initTransactions; the other producers are left alone.
+     */
+    static PollerHooks beforeInit(String transactionalId, Runnable beforeInit) {
+        return new PollerHooks() {
+            @Override
+            public Producer<byte[], byte[]> producer(Map<String, Object> properties) {
+                boolean watched = transactionalId.equals(properties.get(ProducerConfig.TRANSACTIONAL_ID_CONFIG));
+                return new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer()) {
+                    @Override
+                    public void initTransactions() {
+                        if (watched) {
+                            beforeInit.run();
+                        }
+                        super.initTransactions();
+                    }
+                };
+            }
+        };
     }
 
     /** The genai.jobs partition a batch's records go to (the default partitioner, by batch id). */

@@ -28,7 +28,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
@@ -136,25 +135,13 @@ class PollerGroupOffsetIT {
             CountDownLatch newOwnerInInit = new CountDownLatch(1);
             CountDownLatch newOwnerInits = new CountDownLatch(1);
             AtomicBoolean held = new AtomicBoolean();
-            String heldId = f.prefix + "poll-" + f.topics.jobs() + "-" + partition;
             Poller newOwner = f.startPoller(
-                    new PollerHooks() {
-                        @Override
-                        public Producer<byte[], byte[]> producer(Map<String, Object> properties) {
-                            boolean hold = heldId.equals(properties.get(ProducerConfig.TRANSACTIONAL_ID_CONFIG));
-                            return new KafkaProducer<>(
-                                    properties, new ByteArraySerializer(), new ByteArraySerializer()) {
-                                @Override
-                                public void initTransactions() {
-                                    if (hold && held.compareAndSet(false, true)) {
-                                        newOwnerInInit.countDown();
-                                        awaitOrFail(newOwnerInits, "the test to let the new owner initialise");
-                                    }
-                                    super.initTransactions();
-                                }
-                            };
+                    PollFixture.beforeInit(f.pollerTransactionalId(partition), () -> {
+                        if (held.compareAndSet(false, true)) {
+                            newOwnerInInit.countDown();
+                            awaitOrFail(newOwnerInits, "the test to let the new owner initialise");
                         }
-                    },
+                    }),
                     Map.of("poll.cache-dir", dir.resolve("other-machine").toString()));
             try {
                 awaitOrFail(newOwnerInInit, "the partition to reach the new owner (the old one evicted)");

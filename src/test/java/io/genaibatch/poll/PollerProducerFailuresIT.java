@@ -348,24 +348,14 @@ class PollerProducerFailuresIT {
             KafkaCluster kafka, @TempDir Path dir) throws Exception {
         try (PollFixture f = PollFixture.start(kafka, "init-fails", EmulatorOptions.defaults(), dir)) {
             PollFixture.Batch batch = finishedJob(f, "b-init-fails");
-            String transactionalId = f.prefix + "poll-" + f.topics.jobs() + "-" + f.jobsPartitionOf(batch.batchId());
             AtomicInteger initFailures = new AtomicInteger();
-            Poller poller = f.startPoller(new PollerHooks() {
-                @Override
-                public Producer<byte[], byte[]> producer(Map<String, Object> properties) {
-                    boolean fails = transactionalId.equals(properties.get(ProducerConfig.TRANSACTIONAL_ID_CONFIG));
-                    return new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer()) {
-                        @Override
-                        public void initTransactions() {
-                            if (fails && initFailures.incrementAndGet() <= 2) {
-                                throw new org.apache.kafka.common.errors.TimeoutException(
-                                        "Timeout expired after 60000ms while awaiting InitProducerId (test)");
-                            }
-                            super.initTransactions();
+            Poller poller = f.startPoller(
+                    PollFixture.beforeInit(f.pollerTransactionalId(f.jobsPartitionOf(batch.batchId())), () -> {
+                        if (initFailures.incrementAndGet() <= 2) {
+                            throw new org.apache.kafka.common.errors.TimeoutException(
+                                    "Timeout expired after 60000ms while awaiting InitProducerId (test)");
                         }
-                    };
-                }
-            });
+                    }));
 
             assertPublishedOnce(f, batch, poller, 25);
             assertThat(initFailures.get())
@@ -382,23 +372,9 @@ class PollerProducerFailuresIT {
         try (PollFixture f = PollFixture.start(kafka, "init-never", EmulatorOptions.defaults(), dir)) {
             PollFixture.Batch batch = finishedJob(f, "b-init-never");
             int partition = f.jobsPartitionOf(batch.batchId());
-            String transactionalId = f.prefix + "poll-" + f.topics.jobs() + "-" + partition;
-            Poller poller = f.startPoller(new PollerHooks() {
-                @Override
-                public Producer<byte[], byte[]> producer(Map<String, Object> properties) {
-                    boolean fails = transactionalId.equals(properties.get(ProducerConfig.TRANSACTIONAL_ID_CONFIG));
-                    return new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer()) {
-                        @Override
-                        public void initTransactions() {
-                            if (fails) {
-                                throw new TransactionalIdAuthorizationException(
-                                        "Transactional Id authorization failed (test)");
-                            }
-                            super.initTransactions();
-                        }
-                    };
-                }
-            });
+            Poller poller = f.startPoller(PollFixture.beforeInit(f.pollerTransactionalId(partition), () -> {
+                throw new TransactionalIdAuthorizationException("Transactional Id authorization failed (test)");
+            }));
 
             assertThat(poller.awaitStopped(Duration.ofSeconds(90)))
                     .as("the poller stopped")
@@ -473,7 +449,7 @@ class PollerProducerFailuresIT {
             throws Exception {
         try (PollFixture f = PollFixture.start(kafka, "fencedmid", EmulatorOptions.defaults(), dir)) {
             PollFixture.Batch batch = finishedJob(f, "b-fenced-mid");
-            String transactionalId = f.prefix + "poll-" + f.topics.jobs() + "-" + f.jobsPartitionOf("b-fenced-mid");
+            String transactionalId = f.pollerTransactionalId(f.jobsPartitionOf("b-fenced-mid"));
             AtomicInteger sends = new AtomicInteger();
             List<RuntimeException> fenced = new CopyOnWriteArrayList<>();
             Poller zombie = f.startPoller(new PollerHooks() {
