@@ -613,9 +613,11 @@ final class JobPartitions implements Publisher.JobWriter {
                 fatalInARow.remove(tp.partition());
                 if (failed) {
                     // One failed attempt per poll at most: each can block for max.block.ms, and a callback that
-                    // tried every partition against a coordinator that is down would outlast max.poll.interval.ms
+                    // tried every partition against a coordinator that is down would outlast max.poll.interval.ms.
+                    // Not due in this poll either, which has had its attempt.
                     consumer.pause(List.of(tp));
-                    unopened.put(tp, new Unopened(0, clock.instant()));
+                    unopened.put(tp, new Unopened(0, clock.instant().plus(FIRST_WAIT_AFTER_FATAL)));
+                    log.warn("Partition {} waits to be opened: another partition assigned with it failed to", tp);
                 } else {
                     failed = !tryOpen(tp, 0);
                 }
@@ -729,10 +731,14 @@ final class JobPartitions implements Publisher.JobWriter {
             producer.close(Duration.ZERO);
             throw e;
         }
-        if (from != null) {
-            consumer.seek(tp, from);
-        } else {
-            consumer.seekToBeginning(List.of(tp));
+        try {
+            // An explicit position, not seekToBeginning: a lazy reset would be resolved together with the other
+            // partitions still without a position, such as one waiting to be opened again, whose committed offset
+            // can stay unstable (a previous owner's open transaction) and hold this one up.
+            consumer.seek(tp, from != null ? from : new OffsetAndMetadata(beginning(tp)));
+        } catch (RuntimeException e) {
+            producer.close(Duration.ZERO);
+            throw e;
         }
         owned.put(tp.partition(), new OwnedPartition(tp, producer, end));
         log.info(
@@ -741,6 +747,11 @@ final class JobPartitions implements Publisher.JobWriter {
                 tp,
                 from == null ? "the beginning" : from.offset(),
                 end);
+    }
+
+    /** The partition's first offset: where its jobs are read from when the group has committed none. */
+    private long beginning(TopicPartition tp) {
+        return consumer.beginningOffsets(List.of(tp)).get(tp);
     }
 
     /**

@@ -84,7 +84,7 @@ final class Publisher {
         /**
          * Commits a chunk of a publication that is not its last: the responses {@link #send} put in the transaction
          * and the job's progress record, as {@link #commit} does, but without the group's consumer offset, which
-         * moves with the publication's last chunk (and every state change) instead: one broker round trip less per
+         * moves with the publication's last chunk (and every state change) instead: broker round trips saved per
          * chunk, and a new owner that reads from the older offset only reads a few more job records.
          *
          * @throws JobAbandonedException when the partition is no longer this poller's
