@@ -615,8 +615,7 @@ final class JobPartitions implements Publisher.JobWriter {
                     // One failed attempt per poll at most: each can block for max.block.ms, and a callback that
                     // tried every partition against a coordinator that is down would outlast max.poll.interval.ms.
                     // Not due in this poll either, which has had its attempt.
-                    consumer.pause(List.of(tp));
-                    unopened.put(tp, new Unopened(0, clock.instant().plus(FIRST_WAIT_AFTER_FATAL)));
+                    waitToOpen(tp, 0, FIRST_WAIT_AFTER_FATAL);
                     log.warn("Partition {} waits to be opened: another partition assigned with it failed to", tp);
                 } else {
                     failed = !tryOpen(tp, 0);
@@ -672,8 +671,7 @@ final class JobPartitions implements Publisher.JobWriter {
                         e);
             }
             Duration wait = FIRST_WAIT_AFTER_FATAL.multipliedBy(1L << (failures - 1));
-            consumer.pause(List.of(tp));
-            unopened.put(tp, new Unopened(failures, clock.instant().plus(wait)));
+            waitToOpen(tp, failures, wait);
             log.warn(
                     "Partition {} could not be opened (attempt {} of {}: {}); its jobs wait, tried again in {} ms",
                     tp,
@@ -688,6 +686,12 @@ final class JobPartitions implements Publisher.JobWriter {
             log.info("Partition {} opened at attempt {}", tp, failuresBefore + 1);
         }
         return true;
+    }
+
+    /** Pauses an assigned partition not opened yet until it is tried again, {@code wait} from now. */
+    private void waitToOpen(TopicPartition tp, int failures, Duration wait) {
+        consumer.pause(List.of(tp));
+        unopened.put(tp, new Unopened(failures, clock.instant().plus(wait)));
     }
 
     /**
@@ -716,22 +720,12 @@ final class JobPartitions implements Publisher.JobWriter {
      */
     private void open(TopicPartition tp) {
         Producer<byte[], byte[]> producer = producers.apply(tp.partition());
-        try {
-            producer.initTransactions();
-        } catch (RuntimeException e) {
-            producer.close(Duration.ZERO);
-            throw e;
-        }
         long end;
         OffsetAndMetadata from;
         try {
+            producer.initTransactions();
             from = consumer.committed(Set.of(tp)).get(tp);
             end = endIncludingOpenTransactions(tp);
-        } catch (RuntimeException e) {
-            producer.close(Duration.ZERO);
-            throw e;
-        }
-        try {
             // An explicit position, not seekToBeginning: a lazy reset would be resolved together with the other
             // partitions still without a position, such as one waiting to be opened again, whose committed offset
             // can stay unstable (a previous owner's open transaction) and hold this one up.
