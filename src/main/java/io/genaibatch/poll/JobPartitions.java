@@ -82,6 +82,12 @@ final class JobPartitions implements Publisher.JobWriter {
      * a second.
      */
     private static final Duration FIRST_WAIT_AFTER_FATAL = Duration.ofSeconds(1);
+    /**
+     * How long a partition whose producer was fenced waits before this poller, if the group still assigns it the
+     * partition, opens it again: longer than the consumer's heartbeat interval (3 s by default), at which a member
+     * the group evicted learns that it is out.
+     */
+    static final Duration FENCED_WAIT = Duration.ofSeconds(10);
 
     private final Consumer<byte[], byte[]> consumer;
     private final IntFunction<Producer<byte[], byte[]>> producers;
@@ -229,8 +235,7 @@ final class JobPartitions implements Publisher.JobWriter {
             }
             p.producer.send(record);
         } catch (ProducerFencedException | InvalidProducerEpochException e) {
-            release(p.tp.partition(), "fenced: its producer was taken over by a newer owner");
-            throw new JobAbandonedException("fenced on partition " + p.tp, e);
+            throw fenced(p, e);
         } catch (RetryLaterException e) {
             // The owed abort timed out again: nothing was begun, and it stays owed (see begin).
             p.sending = null;
@@ -344,8 +349,7 @@ final class JobPartitions implements Publisher.JobWriter {
             hooks.beforeCommit(next.getBatchId(), next.getPublishedThrough());
             commitTransaction(p, entry);
         } catch (ProducerFencedException | InvalidProducerEpochException e) {
-            release(p.tp.partition(), "fenced: its producer was taken over by a newer owner");
-            throw new JobAbandonedException("fenced on partition " + p.tp, e);
+            throw fenced(p, e);
         } catch (CommitInDoubtException | PartitionUnusableException e) {
             // No abort: the client refuses one after a timed-out commit (and the commit may be complete).
             throw e;
@@ -413,8 +417,9 @@ final class JobPartitions implements Publisher.JobWriter {
      * The commit timed out {@code attempts} times: the producer is closed (the only other thing it allows), and the
      * partition opened again as at an assignment. The new producer's initTransactions resolves the commit either way
      * (the coordinator completes a commit it received, aborts a transaction it did not), then the partition's jobs are
-     * read again from the committed offset, so whatever became of the commit is what the table acts upon. When even
-     * that fails, the poller stops: its partitions go to the other pollers, a restart resumes from what is committed.
+     * read again from the committed offset, so whatever became of the commit is what the table acts upon. When that
+     * open fails, the partition waits and is tried again as one that failed to open at its assignment ({@link
+     * #tryOpen}).
      */
     private CommitInDoubtException reopen(OwnedPartition p, OpenJob entry, int attempts, TimeoutException cause) {
         log.error(
@@ -424,7 +429,7 @@ final class JobPartitions implements Publisher.JobWriter {
                 p.tp,
                 attempts,
                 cause.getMessage());
-        if (!openAgain(p, "closed after " + attempts + " commit timeouts", cause, Duration.ZERO)) {
+        if (!openAgain(p, "closed after " + attempts + " commit timeouts", Duration.ZERO)) {
             // Moved meanwhile: a producer of ours would fence its new owner's; that owner resolves the commit.
             return new CommitInDoubtException(
                     "partition " + p.tp + " was revoked while the commit of batch " + entry.batchId()
@@ -433,7 +438,7 @@ final class JobPartitions implements Publisher.JobWriter {
         }
         return new CommitInDoubtException(
                 "the commit of batch " + entry.batchId() + " on " + p.tp + " timed out " + attempts
-                        + " times; the partition was opened again",
+                        + " times; its producer was replaced, and the partition's jobs are read again once it is open",
                 cause);
     }
 
@@ -442,12 +447,15 @@ final class JobPartitions implements Publisher.JobWriter {
      * initTransactions completes or aborts whatever transaction the old one left, then the partition's jobs read again
      * from the committed offset.
      *
-     * @param wait how long its jobs wait before their next round (zero: they are due as at an assignment)
+     * <p>An open that fails here is retried at later polls, the partition paused meanwhile, as one that failed to open
+     * at its assignment ({@link #tryOpen}, which stops the poller after {@link #FATAL_REOPENS} failures in a row); it
+     * used to stop the poller at once.
+     *
+     * @param wait how long its jobs wait before their next round when it opens now (zero: they are due as at an
+     *             assignment); the retries of a failed open wait 1, 2, 4 and 8 s instead
      * @return false when the partition was revoked meanwhile (its next owner settles the old producer's transaction)
-     * @throws PartitionUnusableException when it cannot be opened again: the poller stops, a restart resumes from what
-     *                                    is committed
      */
-    private boolean openAgain(OwnedPartition p, String why, RuntimeException cause, Duration wait) {
+    private boolean openAgain(OwnedPartition p, String why, Duration wait) {
         close(
                 p.tp.partition(),
                 why + "; opening it again on this poller"
@@ -456,19 +464,34 @@ final class JobPartitions implements Publisher.JobWriter {
         if (!consumer.assignment().contains(p.tp)) {
             return false;
         }
-        try {
-            open(p.tp);
-        } catch (RuntimeException e) {
-            e.addSuppressed(cause);
-            throw new PartitionUnusableException(
-                    "partition " + p.tp + " could not be opened again (its producer " + why
-                            + "); the poller stops (a restart resumes from what is committed): " + e,
-                    e);
-        }
-        if (!wait.isZero()) {
+        if (tryOpen(p.tp, 0) && !wait.isZero()) {
             owned.get(p.tp.partition()).jobsNotBefore = clock.instant().plus(wait);
         }
         return true;
+    }
+
+    /**
+     * The partition's producer was fenced: another producer with its transactional.id was initialised. Usually that
+     * is its next owner's, the group having moved the partition, and this poller's consumer learns so at its next
+     * heartbeat and poll, which revoke it (or report it lost). Still assigned here {@link #FENCED_WAIT} later, the
+     * partition was taken by a producer the group does not count (a poller it evicted, initialising late): it is
+     * opened again on this poller, which fences that one in turn. It used to be released for good, its jobs stalled
+     * until the next rebalance.
+     *
+     * @return what the caller throws: the round of work on the partition's job ends there
+     */
+    private JobAbandonedException fenced(OwnedPartition p, RuntimeException cause) {
+        release(p.tp.partition(), "fenced: its producer was taken over by a newer owner");
+        if (running.getAsBoolean() && !leaving && consumer.assignment().contains(p.tp)) {
+            waitToOpen(p.tp, 0, FENCED_WAIT);
+            log.warn(
+                    "Partition {} was fenced while still assigned to this poller (another producer with its "
+                            + "transactional.id was initialised, perhaps by a poller the group evicted); it is opened "
+                            + "again in {} ms, unless the group moves it meanwhile",
+                    p.tp,
+                    FENCED_WAIT.toMillis());
+        }
+        return new JobAbandonedException("fenced on partition " + p.tp, cause);
     }
 
     @Override
@@ -819,7 +842,7 @@ final class JobPartitions implements Publisher.JobWriter {
             p.abortOwed = false;
             return true;
         } catch (ProducerFencedException | InvalidProducerEpochException e) {
-            release(entry.partition(), "fenced: its producer was taken over by a newer owner");
+            fenced(p, e);
         } catch (TimeoutException | InterruptException e) {
             p.abortOwed = true;
             log.warn(
@@ -860,7 +883,7 @@ final class JobPartitions implements Publisher.JobWriter {
                     error,
                     inARow,
                     wait.toMillis());
-            openAgain(p, "closed after a fatal error", e, wait);
+            openAgain(p, "closed after a fatal error", wait);
             throw new JobAbandonedException("the producer of " + p.tp + " was replaced after a fatal error", e);
         }
         return false;

@@ -14,7 +14,6 @@ import io.genaibatch.records.BatchItem;
 import io.genaibatch.records.InputMode;
 import io.genaibatch.records.RequestKind;
 import io.genaibatch.records.ResponseStatus;
-import io.genaibatch.testkit.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -102,7 +101,7 @@ class PollerProducerFailuresIT {
      * producer an authorization or sequence error on demand, so that error is made up here; what the poller does
      * with the producer afterwards meets the real client.
      */
-    static final class TurnsFatal extends KafkaProducer<byte[], byte[]> {
+    static class TurnsFatal extends KafkaProducer<byte[], byte[]> {
         private final Trouble trouble;
         private volatile RuntimeException fatal;
         volatile boolean closed;
@@ -439,20 +438,24 @@ class PollerProducerFailuresIT {
     }
 
     /**
-     * D4: fenced in the middle of a chunk. Another producer with the partition's transactional.id is initialised while
-     * the second chunk is half sent (as the partition's next owner does): that aborts the open transaction, and the
-     * poller learns it was fenced at a later send or at the commit. Nothing of the chunk is visible; the poller that
-     * takes the partition on publishes the rest, each response once, counted once.
+     * D4: fenced in the middle of a chunk while the group still gives this poller the partition (review 26c, S3).
+     * Another producer with the partition's transactional.id is initialised while the second chunk is half sent (a
+     * zombie's late initTransactions, or a poller of another deployment sharing poll.group-id): that aborts the open
+     * transaction, and the poller learns it was fenced at a later send or at the commit. Nothing of the chunk is
+     * visible; the poller, still assigned the partition, opens it again and publishes the rest itself, each response
+     * once, counted once. It used to release the partition and never open it again: its jobs stalled, the poller
+     * READY, until the next rebalance.
      */
     @Test
-    void shouldPublishEveryResponseOnceWhenFencedInTheMiddleOfAChunk(KafkaCluster kafka, @TempDir Path dir)
-            throws Exception {
-        try (PollFixture f = PollFixture.start(kafka, "fencedmid", EmulatorOptions.defaults(), dir)) {
+    void shouldOpenAPartitionAgainWhenFencedWhileStillAssignedAndPublishEveryResponseOnce(
+            KafkaCluster kafka, @TempDir Path dir) throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "fencedmid", EmulatorOptions.defaults(), dir);
+                JsonLogCapture log = new JsonLogCapture()) {
             PollFixture.Batch batch = finishedJob(f, "b-fenced-mid");
             String transactionalId = f.pollerTransactionalId(f.jobsPartitionOf("b-fenced-mid"));
             AtomicInteger sends = new AtomicInteger();
             List<RuntimeException> fenced = new CopyOnWriteArrayList<>();
-            Poller zombie = f.startPoller(new PollerHooks() {
+            Poller poller = f.startPoller(new PollerHooks() {
                 @Override
                 public Producer<byte[], byte[]> producer(Map<String, Object> properties) {
                     return new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer()) {
@@ -492,7 +495,7 @@ class PollerProducerFailuresIT {
                 @Override
                 public void afterSend(String batchId) {
                     if (sends.incrementAndGet() == 15) {
-                        try (KafkaProducer<byte[], byte[]> newOwner = new KafkaProducer<>(
+                        try (KafkaProducer<byte[], byte[]> other = new KafkaProducer<>(
                                 Map.of(
                                         "bootstrap.servers",
                                         kafka.bootstrapServers(),
@@ -500,22 +503,59 @@ class PollerProducerFailuresIT {
                                         transactionalId),
                                 new ByteArraySerializer(),
                                 new ByteArraySerializer())) {
-                            newOwner.initTransactions();
+                            other.initTransactions();
                         }
                     }
                 }
             });
 
-            Await.until("the zombie poller learns it was fenced", Duration.ofSeconds(60), () -> !fenced.isEmpty());
-            assertThat(zombie.isRunning()).as("the fenced poller still runs").isTrue();
-            assertThat(f.responses()).as("visible: the first chunk only").hasSize(10);
-            zombie.close();
-            Poller next = f.startPoller();
+            assertPublishedOnce(f, batch, poller, 25);
+            assertThat(fenced).as("the poller learnt it was fenced").isNotEmpty();
+            assertThat(log.events())
+                    .as("what the poller says when it opens the partition again")
+                    .anySatisfy(e -> assertThat(e.path("message").asText())
+                            .contains("fenced", "still assigned", "opened again"));
+        }
+    }
 
-            assertPublishedOnce(f, batch, next, 15);
-            assertThat(zombie.counters().snapshot().responses(ResponseStatus.SUCCEEDED))
-                    .as("counted by the fenced poller: its committed chunk")
-                    .isEqualTo(10);
+    /**
+     * A partition opened again after its producer's fatal error, whose new producer's initTransactions then times out
+     * once (review 26c, S2): the partition waits, paused, and is tried again at a later poll, as at an assignment. The
+     * poller used to stop at that first failed open.
+     */
+    @Test
+    void shouldTryAgainLaterAPartitionThatFailsToOpenAfterAFatalError(KafkaCluster kafka, @TempDir Path dir)
+            throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "reopen-fails", EmulatorOptions.defaults(), dir)) {
+            PollFixture.Batch batch = finishedJob(f, "b-reopen-fails");
+            String transactionalId = f.pollerTransactionalId(f.jobsPartitionOf(batch.batchId()));
+            Trouble trouble = new Trouble(f.topics.responses(), FatalAt.BEGIN, false);
+            AtomicInteger initsAfterFatal = new AtomicInteger();
+            Poller poller = f.startPoller(new PollerHooks() {
+                @Override
+                public Producer<byte[], byte[]> producer(Map<String, Object> properties) {
+                    boolean watched = transactionalId.equals(properties.get(ProducerConfig.TRANSACTIONAL_ID_CONFIG));
+                    return new TurnsFatal(properties, trouble) {
+                        @Override
+                        public void initTransactions() {
+                            if (watched && trouble.failed.get() != null && initsAfterFatal.incrementAndGet() == 1) {
+                                throw new org.apache.kafka.common.errors.TimeoutException(
+                                        "Timeout expired after 60000ms while awaiting InitProducerId (test)");
+                            }
+                            super.initTransactions();
+                        }
+                    };
+                }
+            });
+
+            assertPublishedOnce(f, batch, poller, 25);
+            assertThat(trouble.failed.get())
+                    .as("the producer that met the fatal error")
+                    .isNotNull();
+            assertThat(initsAfterFatal.get())
+                    .as("inits after the fatal error: the one that timed out, then the one that opened it")
+                    .isEqualTo(2);
+            assertThat(poller.failure()).as("why the poller stopped, if it did").isEmpty();
         }
     }
 
