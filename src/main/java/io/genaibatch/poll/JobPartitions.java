@@ -82,12 +82,6 @@ final class JobPartitions implements Publisher.JobWriter {
      * a second.
      */
     private static final Duration FIRST_WAIT_AFTER_FATAL = Duration.ofSeconds(1);
-    /**
-     * How long a partition whose producer was fenced waits before this poller, if the group still assigns it the
-     * partition, opens it again: longer than the consumer's heartbeat interval (3 s by default), at which a member
-     * the group evicted learns that it is out.
-     */
-    static final Duration FENCED_WAIT = Duration.ofSeconds(10);
 
     private final Consumer<byte[], byte[]> consumer;
     private final IntFunction<Producer<byte[], byte[]>> producers;
@@ -106,6 +100,11 @@ final class JobPartitions implements Publisher.JobWriter {
     /** Per partition, its producers closed in a row for a fatal error (see {@link #FATAL_REOPENS}); none: absent. */
     private final Map<Integer, Integer> fatalInARow = new HashMap<>();
     /**
+     * Per partition, its producers fenced in a row while the group kept the partition with this poller, none
+     * committing in between (see {@link #fenced}); none: absent.
+     */
+    private final Map<Integer, Integer> fencedInARow = new HashMap<>();
+    /**
      * Partitions revoked while the poller runs, until assigned again: a job of theirs whose round was cut short
      * leaves a cache nobody will use here.
      */
@@ -121,8 +120,18 @@ final class JobPartitions implements Publisher.JobWriter {
     /** Set once the poller's loop is over, before the consumer closes. */
     private boolean leaving;
 
-    /** An assigned partition not opened yet: its failed attempts in a row, and when it is tried again. */
-    private record Unopened(int failures, Instant notBefore) {}
+    /**
+     * An assigned partition not opened yet: its failed attempts in a row, when it is tried again, how long its jobs
+     * then wait (after a fatal error: see {@link #FIRST_WAIT_AFTER_FATAL}), and, after its producer was fenced, the
+     * group generation that must be over before it is (else {@link #ANY_GENERATION}).
+     */
+    private record Unopened(int failures, Instant notBefore, Duration jobsWait, int fencedInGeneration) {
+        boolean due(Instant now, int generation) {
+            return !now.isBefore(notBefore) && generation > fencedInGeneration;
+        }
+    }
+
+    private static final int ANY_GENERATION = Integer.MIN_VALUE;
 
     /** One assigned partition of genai.jobs: its producer, and whether its open jobs are all known yet. */
     private static final class OwnedPartition {
@@ -385,6 +394,7 @@ final class JobPartitions implements Publisher.JobWriter {
             try {
                 p.producer.commitTransaction();
                 fatalInARow.remove(p.tp.partition());
+                fencedInARow.remove(p.tp.partition());
                 if (attempt > 1) {
                     log.info("batch {}: the commit on {} went through at attempt {}", entry.batchId(), p.tp, attempt);
                 }
@@ -460,37 +470,61 @@ final class JobPartitions implements Publisher.JobWriter {
                 p.tp.partition(),
                 why + "; opening it again on this poller"
                         + (wait.isZero() ? "" : " (its jobs wait " + wait.toMillis() + " ms)"));
+        // Paused before the poll, which would otherwise read the partition's records (this poller's own last
+        // chunks) into the table for a partition nobody owns, should this open fail.
+        consumer.pause(List.of(p.tp));
         pollOnce(Duration.ZERO);
         if (!consumer.assignment().contains(p.tp)) {
             return false;
         }
-        if (tryOpen(p.tp, 0) && !wait.isZero()) {
-            owned.get(p.tp.partition()).jobsNotBefore = clock.instant().plus(wait);
-        }
+        tryOpen(p.tp, new Unopened(0, clock.instant(), wait, ANY_GENERATION));
         return true;
     }
 
     /**
      * The partition's producer was fenced: another producer with its transactional.id was initialised. Usually that
-     * is its next owner's, the group having moved the partition, and this poller's consumer learns so at its next
-     * heartbeat and poll, which revoke it (or report it lost). Still assigned here {@link #FENCED_WAIT} later, the
-     * partition was taken by a producer the group does not count (a poller it evicted, initialising late): it is
-     * opened again on this poller, which fences that one in turn. It used to be released for good, its jobs stalled
-     * until the next rebalance.
+     * is the partition's next owner, the group having moved it, and this poller's consumer learns so at a poll, which
+     * revokes the partition or reports it lost. But the fence can come from a producer the group does not count (a
+     * poller the group evicted, whose initTransactions went through late), the group still giving the partition to
+     * this poller: it used to be released for good then, its jobs stalled until the next rebalance. So the poller
+     * asks the group to rebalance, and opens the partition again, which fences that producer in turn, only once a
+     * later generation still gives it the partition: a member the group has evicted learns so at that rejoin (the
+     * partition reported lost), one that cannot reach its group coordinator never gets there, so neither takes the
+     * partition back from its real owner. Fenced {@link #FATAL_REOPENS} times in a row with no commit in between,
+     * the poller stops instead of fencing back and forth (two groups whose poll.group-id and jobs topic join to
+     * the same transactional.id).
      *
      * @return what the caller throws: the round of work on the partition's job ends there
      */
-    private JobAbandonedException fenced(OwnedPartition p, RuntimeException cause) {
+    private RuntimeException fenced(OwnedPartition p, RuntimeException cause) {
         release(p.tp.partition(), "fenced: its producer was taken over by a newer owner");
-        if (running.getAsBoolean() && !leaving && consumer.assignment().contains(p.tp)) {
-            waitToOpen(p.tp, 0, FENCED_WAIT);
-            log.warn(
-                    "Partition {} was fenced while still assigned to this poller (another producer with its "
-                            + "transactional.id was initialised, perhaps by a poller the group evicted); it is opened "
-                            + "again in {} ms, unless the group moves it meanwhile",
-                    p.tp,
-                    FENCED_WAIT.toMillis());
+        if (!running.getAsBoolean() || leaving || !consumer.assignment().contains(p.tp)) {
+            return new JobAbandonedException("fenced on partition " + p.tp, cause);
         }
+        int inARow = fencedInARow.merge(p.tp.partition(), 1, Integer::sum);
+        String transactionalId =
+                PollerClients.transactionalId(consumer.groupMetadata().groupId(), jobsTopic, p.tp.partition());
+        if (inARow > FATAL_REOPENS) {
+            fencedInARow.remove(p.tp.partition());
+            return new PartitionUnusableException(
+                    "partition " + p.tp + ": its producer was fenced " + inARow + " times in a row while the group "
+                            + "kept the partition with this poller, nothing committed in between; another producer "
+                            + "keeps initialising transactional.id " + transactionalId + " (a poller of another "
+                            + "group whose poll.group-id and jobs topic join to the same id?); the poller stops",
+                    cause);
+        }
+        int generation = consumer.groupMetadata().generationId();
+        consumer.enforceRebalance("the producer of " + p.tp + " was fenced while the partition is still assigned");
+        consumer.pause(List.of(p.tp));
+        unopened.put(p.tp, new Unopened(0, clock.instant().plus(FIRST_WAIT_AFTER_FATAL), Duration.ZERO, generation));
+        log.warn(
+                "Partition {} was fenced while still assigned to this poller, in group generation {} (another "
+                        + "producer with transactional.id {} was initialised, perhaps by a poller the group evicted); "
+                        + "asking the group to rebalance: it is opened again on this poller once a later generation "
+                        + "still gives it here",
+                p.tp,
+                generation,
+                transactionalId);
         return new JobAbandonedException("fenced on partition " + p.tp, cause);
     }
 
@@ -634,14 +668,16 @@ final class JobPartitions implements Publisher.JobWriter {
             for (TopicPartition tp : partitions) {
                 revoked.remove(tp.partition());
                 fatalInARow.remove(tp.partition());
+                fencedInARow.remove(tp.partition());
+                Unopened first = new Unopened(0, clock.instant(), Duration.ZERO, ANY_GENERATION);
                 if (failed) {
                     // One failed attempt per poll at most: each can block for max.block.ms, and a callback that
                     // tried every partition against a coordinator that is down would outlast max.poll.interval.ms.
                     // Not due in this poll either, which has had its attempt.
-                    waitToOpen(tp, 0, FIRST_WAIT_AFTER_FATAL);
+                    waitToOpen(tp, first, FIRST_WAIT_AFTER_FATAL);
                     log.warn("Partition {} waits to be opened: another partition assigned with it failed to", tp);
                 } else {
-                    failed = !tryOpen(tp, 0);
+                    failed = !tryOpen(tp, first);
                 }
             }
         }
@@ -674,18 +710,20 @@ final class JobPartitions implements Publisher.JobWriter {
      * Opens an assigned partition; when that fails, pauses it and tries it again at a later poll, 1, 2, 4 and 8 s on
      * (as a partition reopened after its producer's fatal error), until {@link #FATAL_REOPENS} attempts in a row have
      * failed: then the poller stops, naming it, rather than hold a partition it cannot act on (its partitions go to
-     * the other pollers, a restart tries again).
+     * the other pollers, a restart tries again). Interrupted or woken up, it is left paused for a later attempt too:
+     * assigned and not opened, it would wait for the next rebalance.
      *
-     * @param failuresBefore the attempts that failed before this one
+     * @param attempt the failed attempts before this one, and how long the jobs wait once it opens
      * @return whether it is open
      */
-    private boolean tryOpen(TopicPartition tp, int failuresBefore) {
+    private boolean tryOpen(TopicPartition tp, Unopened attempt) {
         try {
             open(tp);
         } catch (WakeupException | InterruptException e) {
+            waitToOpen(tp, attempt, FIRST_WAIT_AFTER_FATAL);
             throw e;
         } catch (RuntimeException e) {
-            int failures = failuresBefore + 1;
+            int failures = attempt.failures() + 1;
             if (failures >= FATAL_REOPENS) {
                 unopened.remove(tp);
                 throw new PartitionUnusableException(
@@ -694,7 +732,7 @@ final class JobPartitions implements Publisher.JobWriter {
                         e);
             }
             Duration wait = FIRST_WAIT_AFTER_FATAL.multipliedBy(1L << (failures - 1));
-            waitToOpen(tp, failures, wait);
+            waitToOpen(tp, new Unopened(failures, attempt.notBefore(), attempt.jobsWait(), ANY_GENERATION), wait);
             log.warn(
                     "Partition {} could not be opened (attempt {} of {}: {}); its jobs wait, tried again in {} ms",
                     tp,
@@ -704,31 +742,50 @@ final class JobPartitions implements Publisher.JobWriter {
                     wait.toMillis());
             return false;
         }
-        if (unopened.remove(tp) != null) {
-            consumer.resume(List.of(tp));
-            log.info("Partition {} opened at attempt {}", tp, failuresBefore + 1);
+        consumer.resume(List.of(tp));
+        Unopened waited = unopened.remove(tp);
+        if (!attempt.jobsWait().isZero()) {
+            owned.get(tp.partition()).jobsNotBefore = clock.instant().plus(attempt.jobsWait());
+        }
+        if (attempt.fencedInGeneration() != ANY_GENERATION) {
+            log.info(
+                    "Partition {} opened again after its producer was fenced: group generation {} still gives it to "
+                            + "this poller (fenced in generation {})",
+                    tp,
+                    consumer.groupMetadata().generationId(),
+                    attempt.fencedInGeneration());
+        } else if (waited != null) {
+            log.info("Partition {} opened at attempt {}", tp, attempt.failures() + 1);
         }
         return true;
     }
 
     /** Pauses an assigned partition not opened yet until it is tried again, {@code wait} from now. */
-    private void waitToOpen(TopicPartition tp, int failures, Duration wait) {
+    private void waitToOpen(TopicPartition tp, Unopened attempt, Duration wait) {
         consumer.pause(List.of(tp));
-        unopened.put(tp, new Unopened(failures, clock.instant().plus(wait)));
+        unopened.put(
+                tp,
+                new Unopened(
+                        attempt.failures(),
+                        clock.instant().plus(wait),
+                        attempt.jobsWait(),
+                        attempt.fencedInGeneration()));
     }
 
     /**
-     * Tries again an assigned partition not opened yet whose wait is over: one per poll, since an attempt can block
-     * for max.block.ms (the producer's init) and several in a row could outlast max.poll.interval.ms.
+     * Tries again an assigned partition not opened yet whose wait is over (and, fenced, whose group generation has
+     * moved on): one per poll, since an attempt can block for max.block.ms (the producer's init) and several in a row
+     * could outlast max.poll.interval.ms.
      */
     private void openWhenDue(Instant now) {
         if (unopened.isEmpty() || !running.getAsBoolean() || leaving) {
             return;
         }
+        int generation = consumer.groupMetadata().generationId();
         unopened.entrySet().stream()
-                .filter(e -> !now.isBefore(e.getValue().notBefore()))
+                .filter(e -> e.getValue().due(now, generation))
                 .min(Map.Entry.comparingByValue(Comparator.comparing(Unopened::notBefore)))
-                .ifPresent(e -> tryOpen(e.getKey(), e.getValue().failures()));
+                .ifPresent(e -> tryOpen(e.getKey(), e.getValue()));
     }
 
     /**
@@ -823,8 +880,8 @@ final class JobPartitions implements Publisher.JobWriter {
     }
 
     /**
-     * Aborts the open transaction; true when it is aborted, false when fenced, when the abort is still owed, or when
-     * the poller is closing.
+     * Aborts the open transaction; true when it is aborted, false when the abort is still owed or the poller is
+     * closing.
      *
      * <p>An abort refused for anything but a timeout or an interrupt means the producer is in a fatal state (an
      * authorization or sequence error, the client's own invalid state): Kafka allows nothing but closing it, and kept,
@@ -832,9 +889,8 @@ final class JobPartitions implements Publisher.JobWriter {
      * opened again with a new producer, as after commits that keep timing out, its jobs waiting before their next
      * round (see {@link #FIRST_WAIT_AFTER_FATAL}); the round that met the error ends there, as abandoned.
      *
-     * @throws JobAbandonedException      when the producer was replaced after a fatal error
-     * @throws PartitionUnusableException when the partition cannot be opened again, or its producers keep meeting
-     *                                    fatal errors
+     * @throws JobAbandonedException      when the producer was fenced, or replaced after a fatal error
+     * @throws PartitionUnusableException when the partition's producers keep meeting fatal errors or being fenced
      */
     private boolean abortQuietly(OwnedPartition p, OpenJob entry) {
         try {
@@ -842,7 +898,7 @@ final class JobPartitions implements Publisher.JobWriter {
             p.abortOwed = false;
             return true;
         } catch (ProducerFencedException | InvalidProducerEpochException e) {
-            fenced(p, e);
+            throw fenced(p, e);
         } catch (TimeoutException | InterruptException e) {
             p.abortOwed = true;
             log.warn(

@@ -146,7 +146,13 @@ record PollerClients(
     static Map<String, Object> producerProperties(
             KafkaClients clients, PollerSettings settings, Topics topics, int partition) {
         Map<String, Object> props = new HashMap<>(producerTuning(clients, settings));
-        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.groupId() + "-" + topics.jobs() + "-" + partition);
+        props.put(
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(settings.groupId(), topics.jobs(), partition));
         return clients.producer(props);
+    }
+
+    /** The transactional.id of the producer of genai.jobs partition {@code partition}: one per partition and group. */
+    static String transactionalId(String groupId, String jobsTopic, int partition) {
+        return groupId + "-" + jobsTopic + "-" + partition;
     }
 }

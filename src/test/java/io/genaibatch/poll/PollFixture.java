@@ -347,7 +347,7 @@ final class PollFixture implements AutoCloseable {
 
     /** The transactional.id of this fixture's poller producer for genai.jobs partition {@code partition}. */
     String pollerTransactionalId(int partition) {
-        return prefix + "poll-" + topics.jobs() + "-" + partition;
+        return PollerClients.transactionalId(prefix + "poll", topics.jobs(), partition);
     }
 
     /**

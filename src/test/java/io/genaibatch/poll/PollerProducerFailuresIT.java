@@ -439,12 +439,12 @@ class PollerProducerFailuresIT {
 
     /**
      * D4: fenced in the middle of a chunk while the group still gives this poller the partition (review 26c, S3).
-     * Another producer with the partition's transactional.id is initialised while the second chunk is half sent (a
-     * zombie's late initTransactions, or a poller of another deployment sharing poll.group-id): that aborts the open
-     * transaction, and the poller learns it was fenced at a later send or at the commit. Nothing of the chunk is
-     * visible; the poller, still assigned the partition, opens it again and publishes the rest itself, each response
-     * once, counted once. It used to release the partition and never open it again: its jobs stalled, the poller
-     * READY, until the next rebalance.
+     * Another producer with the partition's transactional.id is initialised while the second chunk is half sent (as
+     * a poller the group evicted does when its initTransactions goes through late): that aborts the open transaction,
+     * and the poller learns it was fenced at a later send or at the commit. Nothing of the chunk is visible; the
+     * poller asks the group to rebalance and, given the partition again in the next generation, opens it again and
+     * publishes the rest itself, each response once, counted once. It used to release the partition and never open
+     * it again: its jobs stalled, the poller READY, until the next rebalance.
      */
     @Test
     void shouldOpenAPartitionAgainWhenFencedWhileStillAssignedAndPublishEveryResponseOnce(
@@ -511,10 +511,79 @@ class PollerProducerFailuresIT {
 
             assertPublishedOnce(f, batch, poller, 25);
             assertThat(fenced).as("the poller learnt it was fenced").isNotEmpty();
-            assertThat(log.events())
-                    .as("what the poller says when it opens the partition again")
-                    .anySatisfy(e -> assertThat(e.path("message").asText())
-                            .contains("fenced", "still assigned", "opened again"));
+            String partition = f.topics.jobs() + "-" + f.jobsPartitionOf("b-fenced-mid");
+            List<String> partitionLines = log.events().stream()
+                    .filter(e -> e.path("logger").asText().endsWith(".JobPartitions"))
+                    .map(e -> e.path("message").asText())
+                    .filter(m -> m.contains("Partition " + partition + " "))
+                    .toList();
+            assertThat(partitionLines)
+                    .as("the partition never left this poller")
+                    .noneMatch(m -> m.contains("revoked") || m.contains(" lost"));
+            java.util.regex.Matcher reopened = partitionLines.stream()
+                    .map(java.util.regex.Pattern.compile(
+                            "opened again after its producer was fenced: group generation (\\d+) still gives"
+                                    + " it to this poller \\(fenced in generation (\\d+)\\)")::matcher)
+                    .filter(java.util.regex.Matcher::find)
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("no reopen after the fence in " + partitionLines));
+            assertThat(Integer.parseInt(reopened.group(1)))
+                    .as("opened again only in a later generation of the group than the one it was fenced in")
+                    .isGreaterThan(Integer.parseInt(reopened.group(2)));
+        }
+    }
+
+    /**
+     * Two producers that both believe they own the partition's transactional.id (two groups whose poll.group-id and
+     * jobs topic join to the same id) would fence each other back and forth for ever, each reopen aborting the
+     * other's chunk: after 5 fences in a row with nothing committed in between, the poller stops with an error that
+     * names the id. Nothing of the fenced chunks is visible.
+     */
+    @Test
+    void shouldStopThePollerWhenItsProducerIsFencedAgainAndAgainWhileTheGroupKeepsThePartitionHere(
+            KafkaCluster kafka, @TempDir Path dir) throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "fenced-again", EmulatorOptions.defaults(), dir)) {
+            PollFixture.Batch batch = finishedJob(f, "b-fenced-again");
+            int partition = f.jobsPartitionOf(batch.batchId());
+            String transactionalId = f.pollerTransactionalId(partition);
+            AtomicInteger sends = new AtomicInteger();
+            AtomicInteger fences = new AtomicInteger();
+            Poller poller = f.startPoller(new PollerHooks() {
+                @Override
+                public void afterSend(String batchId) {
+                    // the first chunk commits; every attempt at the second is fenced half way
+                    if (sends.incrementAndGet() > 10 && sends.get() % 5 == 0) {
+                        fences.incrementAndGet();
+                        try (KafkaProducer<byte[], byte[]> other = new KafkaProducer<>(
+                                Map.of(
+                                        "bootstrap.servers",
+                                        kafka.bootstrapServers(),
+                                        "transactional.id",
+                                        transactionalId),
+                                new ByteArraySerializer(),
+                                new ByteArraySerializer())) {
+                            other.initTransactions();
+                        }
+                    }
+                }
+            });
+
+            assertThat(poller.awaitStopped(Duration.ofSeconds(120)))
+                    .as("the poller stopped")
+                    .isTrue();
+            assertThat(poller.failure())
+                    .get()
+                    .isInstanceOf(PartitionUnusableException.class)
+                    .extracting(Throwable::getMessage, org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                    .contains(
+                            f.topics.jobs() + "-" + partition,
+                            "fenced " + (JobPartitions.FATAL_REOPENS + 1) + " times in a row",
+                            "transactional.id " + transactionalId + " ");
+            assertThat(fences.get())
+                    .as("fences: at least one per attempt at the second chunk (a fenced producer may send on)")
+                    .isGreaterThanOrEqualTo(JobPartitions.FATAL_REOPENS + 1);
+            List<ConsumerRecord<byte[], byte[]>> visible = f.responses();
+            assertThat(visible).as("visible: the first chunk only").hasSize(10);
         }
     }
 
