@@ -72,8 +72,9 @@ final class JobPartitions implements Publisher.JobWriter {
      * Producers of one partition closed in a row for a fatal error, no transaction of theirs committed in between,
      * before the poller stops: a cause that outlives the producer (an ACL taken away) would otherwise have it close
      * and open producers in a loop. With the waits of {@link #FIRST_WAIT_AFTER_FATAL} the poller stops once such a
-     * cause has lasted about 30 s (1 + 2 + 4 + 8 + 16 s, plus the work), and outlasts a briefer one (an ACL change
-     * that takes a few seconds to reach every broker).
+     * cause has lasted about 30 s (1 + 2 + 4 + 8 + 16 s, plus the work; longer when a reopen itself fails and is
+     * tried again), and outlasts a briefer one (an ACL change that takes a few seconds to reach every broker). Also
+     * the bound on failed opens of a partition in a row, and on its fences within {@link #FENCE_WINDOW}.
      */
     static final int FATAL_REOPENS = 5;
     /**
@@ -100,10 +101,10 @@ final class JobPartitions implements Publisher.JobWriter {
     /** Per partition, its producers closed in a row for a fatal error (see {@link #FATAL_REOPENS}); none: absent. */
     private final Map<Integer, Integer> fatalInARow = new HashMap<>();
     /**
-     * Per partition, its producers fenced in a row while the group kept the partition with this poller, none
-     * committing in between (see {@link #fenced}); none: absent.
+     * Per partition, when its producers were fenced within the last {@link #FENCE_WINDOW} while the group kept the
+     * partition with this poller (see {@link #fenced}); none: absent.
      */
-    private final Map<Integer, Integer> fencedInARow = new HashMap<>();
+    private final Map<Integer, List<Instant>> recentFences = new HashMap<>();
     /**
      * Partitions revoked while the poller runs, until assigned again: a job of theirs whose round was cut short
      * leaves a cache nobody will use here.
@@ -122,16 +123,20 @@ final class JobPartitions implements Publisher.JobWriter {
 
     /**
      * An assigned partition not opened yet: its failed attempts in a row, when it is tried again, how long its jobs
-     * then wait (after a fatal error: see {@link #FIRST_WAIT_AFTER_FATAL}), and, after its producer was fenced, the
-     * group generation that must be over before it is (else {@link #ANY_GENERATION}).
+     * then wait (after a fatal error: see {@link #FIRST_WAIT_AFTER_FATAL}), and the group generation that must be over
+     * before it is (else {@link #ANY_GENERATION}): set when a producer of another may have been fenced on its behalf
+     * (see {@link #fenced}).
      */
-    private record Unopened(int failures, Instant notBefore, Duration jobsWait, int fencedInGeneration) {
+    private record Unopened(int failures, Instant notBefore, Duration jobsWait, int afterGeneration) {
         boolean due(Instant now, int generation) {
-            return !now.isBefore(notBefore) && generation > fencedInGeneration;
+            return !now.isBefore(notBefore) && generation > afterGeneration;
         }
     }
 
     private static final int ANY_GENERATION = Integer.MIN_VALUE;
+
+    /** How far back the fences of a partition count towards stopping the poller (see {@link #fenced}). */
+    static final Duration FENCE_WINDOW = Duration.ofMinutes(10);
 
     /** One assigned partition of genai.jobs: its producer, and whether its open jobs are all known yet. */
     private static final class OwnedPartition {
@@ -250,10 +255,23 @@ final class JobPartitions implements Publisher.JobWriter {
             p.sending = null;
             throw e;
         } catch (RuntimeException e) {
-            abort(entry);
+            abortAfter(e, () -> abort(entry));
             throw e;
         }
         hooks.afterSend(entry.batchId());
+    }
+
+    /**
+     * Runs {@code abort} after {@code failure}; when the abort ends the round itself (the producer fenced, or replaced
+     * after a fatal error), what it throws carries {@code failure} too.
+     */
+    private static void abortAfter(RuntimeException failure, Runnable abort) {
+        try {
+            abort.run();
+        } catch (RuntimeException e) {
+            e.addSuppressed(failure);
+            throw e;
+        }
     }
 
     @Override
@@ -369,7 +387,7 @@ final class JobPartitions implements Publisher.JobWriter {
             // Anything else (a send refused, a stale generation on the offset commit, a wakeup, and also a
             // sendOffsetsToTransaction that timed out: that call leaves no commit pending, so abort is allowed):
             // abort, so that the producer is ready for the next transaction and nothing of this one becomes visible.
-            abortQuietly(p, entry);
+            abortAfter(e, () -> abortQuietly(p, entry));
             throw e;
         }
         try {
@@ -394,7 +412,6 @@ final class JobPartitions implements Publisher.JobWriter {
             try {
                 p.producer.commitTransaction();
                 fatalInARow.remove(p.tp.partition());
-                fencedInARow.remove(p.tp.partition());
                 if (attempt > 1) {
                     log.info("batch {}: the commit on {} went through at attempt {}", entry.batchId(), p.tp, attempt);
                 }
@@ -482,17 +499,17 @@ final class JobPartitions implements Publisher.JobWriter {
     }
 
     /**
-     * The partition's producer was fenced: another producer with its transactional.id was initialised. Usually that
-     * is the partition's next owner, the group having moved it, and this poller's consumer learns so at a poll, which
-     * revokes the partition or reports it lost. But the fence can come from a producer the group does not count (a
-     * poller the group evicted, whose initTransactions went through late), the group still giving the partition to
-     * this poller: it used to be released for good then, its jobs stalled until the next rebalance. So the poller
-     * asks the group to rebalance, and opens the partition again, which fences that producer in turn, only once a
-     * later generation still gives it the partition: a member the group has evicted learns so at that rejoin (the
-     * partition reported lost), one that cannot reach its group coordinator never gets there, so neither takes the
-     * partition back from its real owner. Fenced {@link #FATAL_REOPENS} times in a row with no commit in between,
-     * the poller stops instead of fencing back and forth (two groups whose poll.group-id and jobs topic join to
-     * the same transactional.id).
+     * The partition's producer was fenced: another producer with its transactional.id was initialised, or the
+     * coordinator aborted a transaction that outlived transaction.timeout.ms. Usually it is the partition's next
+     * owner, the group having moved it, and this poller's consumer learns so at a poll, which revokes the partition
+     * or reports it lost. But the fence can come from a producer the group does not count (a poller the group evicted,
+     * whose initTransactions went through late), the group still giving the partition to this poller: it used to be
+     * released for good then, its jobs stalled until the next rebalance. So the poller asks the group to rebalance,
+     * and opens the partition again, which fences that producer in turn, only once a later generation still gives it
+     * the partition: a member the group has evicted learns so at that rejoin (the partition reported lost), one that
+     * cannot reach its group coordinator never gets there, so neither takes the partition back from its real owner.
+     * More than {@link #FATAL_REOPENS} such fences within {@link #FENCE_WINDOW}, the poller stops instead of fencing
+     * back and forth (two groups whose poll.group-id and jobs topic join to the same transactional.id).
      *
      * @return what the caller throws: the round of work on the partition's job ends there
      */
@@ -501,31 +518,47 @@ final class JobPartitions implements Publisher.JobWriter {
         if (!running.getAsBoolean() || leaving || !consumer.assignment().contains(p.tp)) {
             return new JobAbandonedException("fenced on partition " + p.tp, cause);
         }
-        int inARow = fencedInARow.merge(p.tp.partition(), 1, Integer::sum);
+        Instant now = clock.instant();
+        List<Instant> fences = recentFences.computeIfAbsent(p.tp.partition(), k -> new java.util.ArrayList<>());
+        fences.removeIf(at -> at.isBefore(now.minus(FENCE_WINDOW)));
+        fences.add(now);
         String transactionalId =
                 PollerClients.transactionalId(consumer.groupMetadata().groupId(), jobsTopic, p.tp.partition());
-        if (inARow > FATAL_REOPENS) {
-            fencedInARow.remove(p.tp.partition());
+        if (fences.size() > FATAL_REOPENS) {
+            recentFences.remove(p.tp.partition());
             return new PartitionUnusableException(
-                    "partition " + p.tp + ": its producer was fenced " + inARow + " times in a row while the group "
-                            + "kept the partition with this poller, nothing committed in between; another producer "
-                            + "keeps initialising transactional.id " + transactionalId + " (a poller of another "
-                            + "group whose poll.group-id and jobs topic join to the same id?); the poller stops",
+                    "partition " + p.tp + ": its producer was fenced " + fences.size() + " times within "
+                            + FENCE_WINDOW.toMinutes() + " min while the group kept the partition with this poller; "
+                            + "another producer keeps initialising transactional.id " + transactionalId + " (a poller "
+                            + "of another group whose poll.group-id and jobs topic join to the same id?), or its "
+                            + "transactions keep outliving transaction.timeout.ms; the poller stops",
                     cause);
         }
-        int generation = consumer.groupMetadata().generationId();
-        consumer.enforceRebalance("the producer of " + p.tp + " was fenced while the partition is still assigned");
-        consumer.pause(List.of(p.tp));
-        unopened.put(p.tp, new Unopened(0, clock.instant().plus(FIRST_WAIT_AFTER_FATAL), Duration.ZERO, generation));
+        int generation = waitForNextGeneration(p.tp, "the producer of " + p.tp + " was fenced");
+        unopened.put(p.tp, new Unopened(0, now.plus(FIRST_WAIT_AFTER_FATAL), Duration.ZERO, generation));
         log.warn(
                 "Partition {} was fenced while still assigned to this poller, in group generation {} (another "
-                        + "producer with transactional.id {} was initialised, perhaps by a poller the group evicted); "
-                        + "asking the group to rebalance: it is opened again on this poller once a later generation "
-                        + "still gives it here",
+                        + "producer with transactional.id {} was initialised, perhaps by a poller the group evicted, or "
+                        + "a transaction outlived transaction.timeout.ms); asking the group to rebalance: it is opened "
+                        + "again on this poller once a later generation still gives it here",
                 p.tp,
                 generation,
                 transactionalId);
         return new JobAbandonedException("fenced on partition " + p.tp, cause);
+    }
+
+    /**
+     * Pauses {@code tp} and asks the group to rebalance; returns the generation that must be over before this poller
+     * may initialise a producer of {@code tp} again. A rejoin always makes a new generation here: the classic
+     * protocol's join metadata carries the member's generation (the consumer's subscription, and the cooperative
+     * sticky assignor's user data), so it never matches what the coordinator holds and is never answered with the
+     * current generation.
+     */
+    private int waitForNextGeneration(TopicPartition tp, String reason) {
+        int generation = consumer.groupMetadata().generationId();
+        consumer.enforceRebalance(reason + " while the partition is still assigned");
+        consumer.pause(List.of(tp));
+        return generation;
     }
 
     @Override
@@ -668,16 +701,24 @@ final class JobPartitions implements Publisher.JobWriter {
             for (TopicPartition tp : partitions) {
                 revoked.remove(tp.partition());
                 fatalInARow.remove(tp.partition());
-                fencedInARow.remove(tp.partition());
+                recentFences.remove(tp.partition());
                 Unopened first = new Unopened(0, clock.instant(), Duration.ZERO, ANY_GENERATION);
                 if (failed) {
                     // One failed attempt per poll at most: each can block for max.block.ms, and a callback that
                     // tried every partition against a coordinator that is down would outlast max.poll.interval.ms.
-                    // Not due in this poll either, which has had its attempt.
+                    // Not due in this poll either, which has had its attempt. Also after an interrupt or a wakeup:
+                    // the consumer calls this callback again with none of these partitions.
                     waitToOpen(tp, first, FIRST_WAIT_AFTER_FATAL);
                     log.warn("Partition {} waits to be opened: another partition assigned with it failed to", tp);
                 } else {
-                    failed = !tryOpen(tp, first);
+                    try {
+                        failed = !tryOpen(tp, first);
+                    } catch (WakeupException | InterruptException e) {
+                        partitions.stream()
+                                .filter(other -> !owned.containsKey(other.partition()) && !unopened.containsKey(other))
+                                .forEach(other -> waitToOpen(other, first, FIRST_WAIT_AFTER_FATAL));
+                        throw e;
+                    }
                 }
             }
         }
@@ -723,23 +764,31 @@ final class JobPartitions implements Publisher.JobWriter {
             waitToOpen(tp, attempt, FIRST_WAIT_AFTER_FATAL);
             throw e;
         } catch (RuntimeException e) {
+            boolean initialised = e instanceof FailedAfterInit;
+            RuntimeException error = initialised ? (RuntimeException) e.getCause() : e;
             int failures = attempt.failures() + 1;
             if (failures >= FATAL_REOPENS) {
                 unopened.remove(tp);
                 throw new PartitionUnusableException(
                         "partition " + tp + " could not be opened " + failures + " times in a row; the poller stops"
-                                + " (its partitions go to the other pollers, a restart tries again): " + e,
-                        e);
+                                + " (its partitions go to the other pollers, a restart tries again): " + error,
+                        error);
             }
             Duration wait = FIRST_WAIT_AFTER_FATAL.multipliedBy(1L << (failures - 1));
-            waitToOpen(tp, new Unopened(failures, attempt.notBefore(), attempt.jobsWait(), ANY_GENERATION), wait);
+            // Its producer's init went through, fencing whoever else held the transactional.id, then a read failed:
+            // perhaps because this poller cannot reach its group coordinator, which may have evicted it. Tried again
+            // only once a later generation still gives it the partition, so as not to fence its real owner again.
+            int afterGeneration =
+                    initialised ? waitForNextGeneration(tp, "partition " + tp + " failed to open") : ANY_GENERATION;
+            waitToOpen(tp, new Unopened(failures, attempt.notBefore(), attempt.jobsWait(), afterGeneration), wait);
             log.warn(
-                    "Partition {} could not be opened (attempt {} of {}: {}); its jobs wait, tried again in {} ms",
+                    "Partition {} could not be opened (attempt {} of {}: {}); its jobs wait, tried again in {} ms{}",
                     tp,
                     failures,
                     FATAL_REOPENS,
-                    e.toString(),
-                    wait.toMillis());
+                    error.toString(),
+                    wait.toMillis(),
+                    initialised ? " once a later group generation still gives it to this poller" : "");
             return false;
         }
         consumer.resume(List.of(tp));
@@ -747,13 +796,13 @@ final class JobPartitions implements Publisher.JobWriter {
         if (!attempt.jobsWait().isZero()) {
             owned.get(tp.partition()).jobsNotBefore = clock.instant().plus(attempt.jobsWait());
         }
-        if (attempt.fencedInGeneration() != ANY_GENERATION) {
+        if (attempt.afterGeneration() != ANY_GENERATION) {
             log.info(
                     "Partition {} opened again after its producer was fenced: group generation {} still gives it to "
                             + "this poller (fenced in generation {})",
                     tp,
                     consumer.groupMetadata().generationId(),
-                    attempt.fencedInGeneration());
+                    attempt.afterGeneration());
         } else if (waited != null) {
             log.info("Partition {} opened at attempt {}", tp, attempt.failures() + 1);
         }
@@ -766,10 +815,7 @@ final class JobPartitions implements Publisher.JobWriter {
         unopened.put(
                 tp,
                 new Unopened(
-                        attempt.failures(),
-                        clock.instant().plus(wait),
-                        attempt.jobsWait(),
-                        attempt.fencedInGeneration()));
+                        attempt.failures(), clock.instant().plus(wait), attempt.jobsWait(), attempt.afterGeneration()));
     }
 
     /**
@@ -802,8 +848,10 @@ final class JobPartitions implements Publisher.JobWriter {
         Producer<byte[], byte[]> producer = producers.apply(tp.partition());
         long end;
         OffsetAndMetadata from;
+        boolean initialised = false;
         try {
             producer.initTransactions();
+            initialised = true;
             from = consumer.committed(Set.of(tp)).get(tp);
             end = endIncludingOpenTransactions(tp);
             // An explicit position, not seekToBeginning: a lazy reset would be resolved together with the other
@@ -812,7 +860,9 @@ final class JobPartitions implements Publisher.JobWriter {
             consumer.seek(tp, from != null ? from : new OffsetAndMetadata(beginning(tp)));
         } catch (RuntimeException e) {
             producer.close(Duration.ZERO);
-            throw e;
+            throw initialised && !(e instanceof WakeupException || e instanceof InterruptException)
+                    ? new FailedAfterInit(e)
+                    : e;
         }
         owned.put(tp.partition(), new OwnedPartition(tp, producer, end));
         log.info(
@@ -821,6 +871,13 @@ final class JobPartitions implements Publisher.JobWriter {
                 tp,
                 from == null ? "the beginning" : from.offset(),
                 end);
+    }
+
+    /** An open that failed after its producer's init went through (which fenced any other holder of its id). */
+    private static final class FailedAfterInit extends RuntimeException {
+        FailedAfterInit(RuntimeException cause) {
+            super(cause);
+        }
     }
 
     /** The partition's first offset: where its jobs are read from when the group has committed none. */
