@@ -910,7 +910,13 @@ final class JobPartitions implements Publisher.JobWriter {
     }
 
     private void release(int partition, String why) {
-        unopened.remove(new TopicPartition(jobsTopic, partition));
+        if (unopened.remove(new TopicPartition(jobsTopic, partition)) != null) {
+            log.info(
+                    "Partition {}-{} {} while waiting to be opened here: its jobs are left to their next owner",
+                    jobsTopic,
+                    partition,
+                    why);
+        }
         close(partition, why + ": its jobs are left to their next owner");
     }
 

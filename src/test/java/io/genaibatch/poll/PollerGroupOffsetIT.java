@@ -5,6 +5,7 @@ import static io.genaibatch.poll.PollFixture.utf8;
 import static io.genaibatch.poll.PollFixture.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.genaibatch.cli.JsonLogCapture;
 import io.genaibatch.emulator.EmulatorOptions;
 import io.genaibatch.kafka.KafkaCluster;
 import io.genaibatch.records.BatchItem;
@@ -190,7 +191,8 @@ class PollerGroupOffsetIT {
     @Test
     void shouldTakeOverAtOnceFromAnEvictedPollerWhoseOpenTransactionCarriesTheGroupsOffset(
             KafkaCluster kafka, @TempDir Path dir) throws Exception {
-        try (PollFixture f = PollFixture.start(kafka, "open-offsets", EmulatorOptions.defaults(), dir)) {
+        try (PollFixture f = PollFixture.start(kafka, "open-offsets", EmulatorOptions.defaults(), dir);
+                JsonLogCapture log = new JsonLogCapture()) {
             PollFixture.Batch batch = f.submitted("b-open-offsets", RequestKind.GENERATE, 45, 1, InputMode.FILE);
 
             // Step 1: the first poller stops before the last chunk's commit, its offset already in the transaction,
@@ -244,8 +246,24 @@ class PollerGroupOffsetIT {
             } finally {
                 oldOwnerGoesOn.countDown();
             }
-            // Step 3: the old owner, let go, tries to commit its last chunk: fenced, nothing of it visible
+            // Step 3: the old owner, let go, tries to commit its last chunk: fenced, nothing of it visible. Its
+            // consumer still lists the partition, so it asks the group to rebalance to open it again; at that rejoin
+            // it learns it was evicted, and the partition is lost to it before any reopen could fence the new owner
             Await.until("the old owner's last commit refused", Duration.ofSeconds(60), () -> !oldOwnerFenced.isEmpty());
+            String partition = f.topics.jobs() + "-" + f.jobsPartitionOf(batch.batchId());
+            Await.until(
+                    "the evicted poller to learn at its rejoin that the partition is no longer its",
+                    Duration.ofSeconds(30),
+                    () -> log.events().stream()
+                            .map(e -> e.path("message").asText())
+                            .anyMatch(
+                                    m -> m.startsWith("Partition " + partition + " lost while waiting to be opened")));
+            assertThat(log.events())
+                    .as("what the pollers said about the partition")
+                    .map(e -> e.path("message").asText())
+                    .filteredOn(m -> m.startsWith("Partition " + partition + " "))
+                    .anyMatch(m -> m.contains("was fenced while still assigned to this poller"))
+                    .noneMatch(m -> m.contains("opened again after its producer was fenced"));
             f.assertOneResponsePerKey(batch);
             assertThat(oldOwner.counters().snapshot().responses(ResponseStatus.SUCCEEDED))
                     .as("the old owner's four committed chunks; its last one was aborted")
