@@ -105,6 +105,8 @@ final class JobPartitions implements Publisher.JobWriter {
      * partition with this poller (see {@link #fenced}); none: absent.
      */
     private final Map<Integer, List<Instant>> recentFences = new HashMap<>();
+    /** Per partition, the fences of {@link #recentFences} since its last commit; none: absent. */
+    private final Map<Integer, Integer> fencedInARow = new HashMap<>();
     /**
      * Partitions revoked while the poller runs, until assigned again: a job of theirs whose round was cut short
      * leaves a cache nobody will use here.
@@ -412,6 +414,7 @@ final class JobPartitions implements Publisher.JobWriter {
             try {
                 p.producer.commitTransaction();
                 fatalInARow.remove(p.tp.partition());
+                fencedInARow.remove(p.tp.partition());
                 if (attempt > 1) {
                     log.info("batch {}: the commit on {} went through at attempt {}", entry.batchId(), p.tp, attempt);
                 }
@@ -508,8 +511,9 @@ final class JobPartitions implements Publisher.JobWriter {
      * and opens the partition again, which fences that producer in turn, only once a later generation still gives it
      * the partition: a member the group has evicted learns so at that rejoin (the partition reported lost), one that
      * cannot reach its group coordinator never gets there, so neither takes the partition back from its real owner.
-     * More than {@link #FATAL_REOPENS} such fences within {@link #FENCE_WINDOW}, the poller stops instead of fencing
-     * back and forth (two groups whose poll.group-id and jobs topic join to the same transactional.id).
+     * More than {@link #FATAL_REOPENS} such fences within {@link #FENCE_WINDOW}, or in a row with nothing committed in
+     * between (fences far apart, as when each waits out a slow rebalance), the poller stops instead of fencing back
+     * and forth (two groups whose poll.group-id and jobs topic join to the same transactional.id).
      *
      * @return what the caller throws: the round of work on the partition's job ends there
      */
@@ -522,13 +526,18 @@ final class JobPartitions implements Publisher.JobWriter {
         List<Instant> fences = recentFences.computeIfAbsent(p.tp.partition(), k -> new java.util.ArrayList<>());
         fences.removeIf(at -> at.isBefore(now.minus(FENCE_WINDOW)));
         fences.add(now);
+        int inARow = fencedInARow.merge(p.tp.partition(), 1, Integer::sum);
         String transactionalId =
                 PollerClients.transactionalId(consumer.groupMetadata().groupId(), jobsTopic, p.tp.partition());
-        if (fences.size() > FATAL_REOPENS) {
+        if (fences.size() > FATAL_REOPENS || inARow > FATAL_REOPENS) {
             recentFences.remove(p.tp.partition());
+            fencedInARow.remove(p.tp.partition());
+            String howOften = inARow > FATAL_REOPENS
+                    ? inARow + " times in a row with nothing committed in between"
+                    : fences.size() + " times within " + FENCE_WINDOW.toMinutes() + " min";
             return new PartitionUnusableException(
-                    "partition " + p.tp + ": its producer was fenced " + fences.size() + " times within "
-                            + FENCE_WINDOW.toMinutes() + " min while the group kept the partition with this poller; "
+                    "partition " + p.tp + ": its producer was fenced " + howOften
+                            + " while the group kept the partition with this poller; "
                             + "another producer keeps initialising transactional.id " + transactionalId + " (a poller "
                             + "of another group whose poll.group-id and jobs topic join to the same id?), or its "
                             + "transactions keep outliving transaction.timeout.ms; the poller stops",
@@ -702,6 +711,7 @@ final class JobPartitions implements Publisher.JobWriter {
                 revoked.remove(tp.partition());
                 fatalInARow.remove(tp.partition());
                 recentFences.remove(tp.partition());
+                fencedInARow.remove(tp.partition());
                 Unopened first = new Unopened(0, clock.instant(), Duration.ZERO, ANY_GENERATION);
                 if (failed) {
                     // One failed attempt per poll at most: each can block for max.block.ms, and a callback that
@@ -764,8 +774,8 @@ final class JobPartitions implements Publisher.JobWriter {
             waitToOpen(tp, attempt, FIRST_WAIT_AFTER_FATAL);
             throw e;
         } catch (RuntimeException e) {
-            boolean initialised = e instanceof FailedAfterInit;
-            RuntimeException error = initialised ? (RuntimeException) e.getCause() : e;
+            boolean mayHaveFenced = e instanceof FailedAfterInit;
+            RuntimeException error = mayHaveFenced ? (RuntimeException) e.getCause() : e;
             int failures = attempt.failures() + 1;
             if (failures >= FATAL_REOPENS) {
                 unopened.remove(tp);
@@ -775,11 +785,12 @@ final class JobPartitions implements Publisher.JobWriter {
                         error);
             }
             Duration wait = FIRST_WAIT_AFTER_FATAL.multipliedBy(1L << (failures - 1));
-            // Its producer's init went through, fencing whoever else held the transactional.id, then a read failed:
-            // perhaps because this poller cannot reach its group coordinator, which may have evicted it. Tried again
-            // only once a later generation still gives it the partition, so as not to fence its real owner again.
+            // Its producer's init went through (or timed out: perhaps through), fencing whoever else held the
+            // transactional.id, then it failed: perhaps because this poller cannot reach its group coordinator, which
+            // may have evicted it. Tried again only once a later generation still gives it the partition, so as not
+            // to fence its real owner again.
             int afterGeneration =
-                    initialised ? waitForNextGeneration(tp, "partition " + tp + " failed to open") : ANY_GENERATION;
+                    mayHaveFenced ? waitForNextGeneration(tp, "partition " + tp + " failed to open") : ANY_GENERATION;
             waitToOpen(tp, new Unopened(failures, attempt.notBefore(), attempt.jobsWait(), afterGeneration), wait);
             log.warn(
                     "Partition {} could not be opened (attempt {} of {}: {}); its jobs wait, tried again in {} ms{}",
@@ -788,7 +799,7 @@ final class JobPartitions implements Publisher.JobWriter {
                     FATAL_REOPENS,
                     error.toString(),
                     wait.toMillis(),
-                    initialised ? " once a later group generation still gives it to this poller" : "");
+                    mayHaveFenced ? " once a later group generation still gives it to this poller" : "");
             return false;
         }
         consumer.resume(List.of(tp));
@@ -798,8 +809,9 @@ final class JobPartitions implements Publisher.JobWriter {
         }
         if (attempt.afterGeneration() != ANY_GENERATION) {
             log.info(
-                    "Partition {} opened again after its producer was fenced: group generation {} still gives it to "
-                            + "this poller (fenced in generation {})",
+                    "Partition {} opened again in group generation {}, which still gives it to this poller (held back "
+                            + "since generation {}, when its producer was fenced or its last attempt may have fenced "
+                            + "another holder of its transactional.id)",
                     tp,
                     consumer.groupMetadata().generationId(),
                     attempt.afterGeneration());
@@ -860,7 +872,10 @@ final class JobPartitions implements Publisher.JobWriter {
             consumer.seek(tp, from != null ? from : new OffsetAndMetadata(beginning(tp)));
         } catch (RuntimeException e) {
             producer.close(Duration.ZERO);
-            throw initialised && !(e instanceof WakeupException || e instanceof InterruptException)
+            // An init that timed out may have been carried out by the coordinator (which fences any other holder of the
+            // id at once) with only its answer late.
+            boolean mayHaveFenced = initialised || e instanceof TimeoutException;
+            throw mayHaveFenced && !(e instanceof WakeupException || e instanceof InterruptException)
                     ? new FailedAfterInit(e)
                     : e;
         }
@@ -873,7 +888,10 @@ final class JobPartitions implements Publisher.JobWriter {
                 end);
     }
 
-    /** An open that failed after its producer's init went through (which fenced any other holder of its id). */
+    /**
+     * An open that failed after its producer's init went through, or timed out, which may have fenced any other holder
+     * of its id.
+     */
     private static final class FailedAfterInit extends RuntimeException {
         FailedAfterInit(RuntimeException cause) {
             super(cause);

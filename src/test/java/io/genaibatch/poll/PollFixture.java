@@ -355,6 +355,18 @@ final class PollFixture implements AutoCloseable {
      * initTransactions; the other producers are left alone.
      */
     static PollerHooks beforeInit(String transactionalId, Runnable beforeInit) {
+        return aroundInit(transactionalId, beforeInit, () -> {});
+    }
+
+    /**
+     * Hooks whose producer with {@code transactionalId} runs {@code afterInit} (which may throw) once each
+     * initTransactions has gone through; the other producers are left alone.
+     */
+    static PollerHooks afterInit(String transactionalId, Runnable afterInit) {
+        return aroundInit(transactionalId, () -> {}, afterInit);
+    }
+
+    private static PollerHooks aroundInit(String transactionalId, Runnable before, Runnable after) {
         return new PollerHooks() {
             @Override
             public Producer<byte[], byte[]> producer(Map<String, Object> properties) {
@@ -363,9 +375,12 @@ final class PollFixture implements AutoCloseable {
                     @Override
                     public void initTransactions() {
                         if (watched) {
-                            beforeInit.run();
+                            before.run();
                         }
                         super.initTransactions();
+                        if (watched) {
+                            after.run();
+                        }
                     }
                 };
             }

@@ -364,6 +364,39 @@ class PollerProducerFailuresIT {
         }
     }
 
+    /**
+     * A producer's initTransactions that the coordinator carried out but whose answer came too late (a timeout): it
+     * may have fenced whoever else held the transactional.id, so the partition is tried again only once a later group
+     * generation still gives it to this poller, lest a poller the group has evicted fence the real owner at each of
+     * its retries.
+     */
+    @Test
+    void shouldTryAgainAPartitionWhoseInitTimedOutAfterTheCoordinatorCarriedItOutOnlyInALaterGeneration(
+            KafkaCluster kafka, @TempDir Path dir) throws Exception {
+        try (PollFixture f = PollFixture.start(kafka, "init-late", EmulatorOptions.defaults(), dir);
+                JsonLogCapture log = new JsonLogCapture()) {
+            PollFixture.Batch batch = finishedJob(f, "b-init-late");
+            String transactionalId = f.pollerTransactionalId(f.jobsPartitionOf(batch.batchId()));
+            AtomicInteger inits = new AtomicInteger();
+            Poller poller = f.startPoller(PollFixture.afterInit(transactionalId, () -> {
+                if (inits.incrementAndGet() == 1) {
+                    throw new org.apache.kafka.common.errors.TimeoutException(
+                            "Timeout expired after 60000ms while awaiting InitProducerId (test)");
+                }
+            }));
+
+            assertPublishedOnce(f, batch, poller, 25);
+            assertThat(inits.get())
+                    .as("inits: the late one, then the one that opened it")
+                    .isEqualTo(2);
+            String partition = f.topics.jobs() + "-" + f.jobsPartitionOf(batch.batchId());
+            assertOpenedInALaterGeneration(log.events().stream()
+                    .map(e -> e.path("message").asText())
+                    .filter(m -> m.startsWith("Partition " + partition + " "))
+                    .toList());
+        }
+    }
+
     /** A partition that cannot be opened time after time stops the poller, which names it, rather than hold it. */
     @Test
     void shouldStopThePollerWhenAPartitionCannotBeOpenedAgainAndAgain(KafkaCluster kafka, @TempDir Path dir)
@@ -504,16 +537,7 @@ class PollerProducerFailuresIT {
             assertThat(partitionLines)
                     .as("the partition never left this poller")
                     .noneMatch(m -> m.contains("revoked") || m.contains(" lost"));
-            java.util.regex.Matcher reopened = partitionLines.stream()
-                    .map(java.util.regex.Pattern.compile(
-                            "opened again after its producer was fenced: group generation (\\d+) still gives"
-                                    + " it to this poller \\(fenced in generation (\\d+)\\)")::matcher)
-                    .filter(java.util.regex.Matcher::find)
-                    .findFirst()
-                    .orElseThrow(() -> new AssertionError("no reopen after the fence in " + partitionLines));
-            assertThat(Integer.parseInt(reopened.group(1)))
-                    .as("opened again only in a later generation of the group than the one it was fenced in")
-                    .isGreaterThan(Integer.parseInt(reopened.group(2)));
+            assertOpenedInALaterGeneration(partitionLines);
         }
     }
 
@@ -546,7 +570,7 @@ class PollerProducerFailuresIT {
             assertStoppedSaying(
                     poller,
                     f.topics.jobs() + "-" + partition,
-                    "fenced " + (JobPartitions.FATAL_REOPENS + 1) + " times within 10 min",
+                    "fenced " + (JobPartitions.FATAL_REOPENS + 1) + " times",
                     "transactional.id " + transactionalId + " ");
             assertThat(fences.get())
                     .as("fences: at least one per attempt at the second chunk (a fenced producer may send on)")
@@ -595,6 +619,23 @@ class PollerProducerFailuresIT {
                     .isEqualTo(2);
             assertThat(poller.failure()).as("why the poller stopped, if it did").isEmpty();
         }
+    }
+
+    /**
+     * Among a partition's log lines, the one saying it was opened once held back for a later group generation (after a
+     * fence, or an init that may have fenced): opened in a later generation than the one it was held back in.
+     */
+    private static void assertOpenedInALaterGeneration(List<String> partitionLines) {
+        java.util.regex.Matcher opened = partitionLines.stream()
+                .map(java.util.regex.Pattern.compile(
+                        "opened again in group generation (\\d+), which still gives it to this poller"
+                                + " \\(held back since generation (-?\\d+)")::matcher)
+                .filter(java.util.regex.Matcher::find)
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no open held back for a later generation in " + partitionLines));
+        assertThat(Integer.parseInt(opened.group(1)))
+                .as("opened only in a later group generation than the one it was held back in")
+                .isGreaterThan(Integer.parseInt(opened.group(2)));
     }
 
     /** The poller stopped (within two minutes) for a partition it could not use, its error saying each of {@code what}. */
