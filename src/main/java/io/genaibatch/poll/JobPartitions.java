@@ -74,7 +74,8 @@ final class JobPartitions implements Publisher.JobWriter {
      * and open producers in a loop. With the waits of {@link #FIRST_WAIT_AFTER_FATAL} the poller stops once such a
      * cause has lasted about 30 s (1 + 2 + 4 + 8 + 16 s, plus the work; longer when a reopen itself fails and is
      * tried again), and outlasts a briefer one (an ACL change that takes a few seconds to reach every broker). Also
-     * the bound on failed opens of a partition in a row, and on its fences within {@link #FENCE_WINDOW}.
+     * the bound on failed opens of a partition in a row, and on its fences within {@link #FENCE_WINDOW} or in a row
+     * with nothing committed.
      */
     static final int FATAL_REOPENS = 5;
     /**
