@@ -544,8 +544,8 @@ final class JobPartitions implements Publisher.JobWriter {
                             + "transactions keep outliving transaction.timeout.ms; the poller stops",
                     cause);
         }
-        int generation = waitForNextGeneration(p.tp, "the producer of " + p.tp + " was fenced");
-        unopened.put(p.tp, new Unopened(0, now.plus(FIRST_WAIT_AFTER_FATAL), Duration.ZERO, generation));
+        int generation = askForNextGeneration("the producer of " + p.tp + " was fenced");
+        waitToOpen(p.tp, new Unopened(0, now, Duration.ZERO, generation), FIRST_WAIT_AFTER_FATAL);
         log.warn(
                 "Partition {} was fenced while still assigned to this poller, in group generation {} (another "
                         + "producer with transactional.id {} was initialised, perhaps by a poller the group evicted, or "
@@ -558,16 +558,15 @@ final class JobPartitions implements Publisher.JobWriter {
     }
 
     /**
-     * Pauses {@code tp} and asks the group to rebalance; returns the generation that must be over before this poller
-     * may initialise a producer of {@code tp} again. A rejoin always makes a new generation here: the classic
+     * Asks the group to rebalance; returns the generation that must be over before this poller may initialise the
+     * producer of a partition held back by {@code reason} again. A rejoin always makes a new generation here: the classic
      * protocol's join metadata carries the member's generation (the consumer's subscription, and the cooperative
      * sticky assignor's user data), so it never matches what the coordinator holds and is never answered with the
      * current generation.
      */
-    private int waitForNextGeneration(TopicPartition tp, String reason) {
+    private int askForNextGeneration(String reason) {
         int generation = consumer.groupMetadata().generationId();
         consumer.enforceRebalance(reason + " while the partition is still assigned");
-        consumer.pause(List.of(tp));
         return generation;
     }
 
@@ -791,7 +790,7 @@ final class JobPartitions implements Publisher.JobWriter {
             // may have evicted it. Tried again only once a later generation still gives it the partition, so as not
             // to fence its real owner again.
             int afterGeneration =
-                    mayHaveFenced ? waitForNextGeneration(tp, "partition " + tp + " failed to open") : ANY_GENERATION;
+                    mayHaveFenced ? askForNextGeneration("partition " + tp + " failed to open") : ANY_GENERATION;
             waitToOpen(tp, new Unopened(failures, attempt.notBefore(), attempt.jobsWait(), afterGeneration), wait);
             log.warn(
                     "Partition {} could not be opened (attempt {} of {}: {}); its jobs wait, tried again in {} ms{}",
